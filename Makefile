@@ -1,0 +1,33 @@
+# Entry points. `make test` on a fresh Debian 12 machine installs dependencies, builds the
+# release preset (assertions on) and runs every test. Binaries land in build/bin/.
+.PHONY: all deps build test dev dev-test sim format clean
+
+all: build
+
+deps:
+	scripts/deps.sh
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release
+
+test: build
+	ctest --preset release
+
+dev: deps
+	cmake --preset dev
+	cmake --build --preset dev
+
+# Unit and scenario tests under ASan + UBSan (the sanitizer preset).
+dev-test: dev
+	ctest --preset dev -L unit
+
+sim: build
+	build/bin/helios-sim --seeds 1000 --first-seed 1 --nodes 3
+	build/bin/helios-sim --seeds 1000 --first-seed 1 --nodes 5
+
+format:
+	find src sim apps tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

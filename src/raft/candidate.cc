@@ -1,0 +1,77 @@
+// Elections: the pre-candidate and candidate roles (§5.2, thesis §9.6).
+#include "base/assert.h"
+#include "raft/raft.h"
+
+namespace helios::raft {
+
+void Raft::start_campaign(bool pre_vote) {
+  if (pre_vote) {
+    become_pre_candidate();
+  } else {
+    become_candidate();
+  }
+  // A pre-vote asks for the term the node would campaign in, without taking it.
+  const Term campaign_term = pre_vote ? term_ + 1 : term_;
+  const MessageType type = pre_vote ? MessageType::kPreVote : MessageType::kVote;
+  if (poll(id_, true) == VoteResult::kWon) {
+    // A single-voter cluster wins at once.
+    if (pre_vote) {
+      start_campaign(false);
+    } else {
+      become_leader();
+    }
+    return;
+  }
+  for (NodeId peer : voters_) {
+    if (peer == id_) {
+      continue;
+    }
+    send(Message{.type = type,
+                 .to = peer,
+                 .term = campaign_term,
+                 .log_term = log_.last_term(),
+                 .index = log_.last_index()});
+  }
+}
+
+VoteResult Raft::poll(NodeId from, bool granted) {
+  votes_.emplace(from, granted);  // the first answer from a node counts
+  return majority_vote_result(voters_, votes_);
+}
+
+void Raft::step_candidate(const Message& m) {
+  const MessageType my_resp =
+      role_ == Role::kPreCandidate ? MessageType::kPreVoteResp : MessageType::kVoteResp;
+  switch (m.type) {
+    case MessageType::kAppend:
+      become_follower(m.term, m.from);
+      handle_append(m);
+      return;
+    case MessageType::kHeartbeat:
+      become_follower(m.term, m.from);
+      handle_heartbeat(m);
+      return;
+    case MessageType::kVoteResp:
+    case MessageType::kPreVoteResp: {
+      if (m.type != my_resp) {
+        return;  // an answer to an earlier phase of this election
+      }
+      const VoteResult result = poll(m.from, !m.reject);
+      if (result == VoteResult::kWon) {
+        if (role_ == Role::kPreCandidate) {
+          start_campaign(false);
+        } else {
+          become_leader();
+          broadcast_append();
+        }
+      } else if (result == VoteResult::kLost) {
+        become_follower(term_, kNoNode);
+      }
+      return;
+    }
+    default:
+      return;  // no leader to serve reads or acknowledge anything
+  }
+}
+
+}  // namespace helios::raft

@@ -1,0 +1,59 @@
+// The follower role: accepting the leader's log (§5.3) and forwarding reads.
+#include <algorithm>
+
+#include "base/assert.h"
+#include "raft/raft.h"
+
+namespace helios::raft {
+
+void Raft::step_follower(const Message& m) {
+  switch (m.type) {
+    case MessageType::kAppend:
+      election_elapsed_ = 0;
+      leader_id_ = m.from;
+      handle_append(m);
+      return;
+    case MessageType::kHeartbeat:
+      election_elapsed_ = 0;
+      leader_id_ = m.from;
+      handle_heartbeat(m);
+      return;
+    case MessageType::kReadIndexResp:
+      read_states_.push_back(ReadState{m.index, m.context});
+      return;
+    default:
+      return;
+  }
+}
+
+void Raft::handle_append(const Message& m) {
+  if (m.index < log_.committed()) {
+    // Entries we have already committed: tell the leader where we are.
+    send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = log_.committed()});
+    return;
+  }
+  const std::optional<Index> last_new =
+      log_.maybe_append(m.index, m.log_term, m.commit, m.entries);
+  if (last_new.has_value()) {
+    send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = *last_new});
+    return;
+  }
+  // Reject, with a hint that lets the leader skip a whole term of conflicts at once: the
+  // largest index <= the probe whose term is <= the leader's term at the probe.
+  const Index probe = std::min(m.index, log_.last_index());
+  const Index hint = log_.find_conflict_by_term(probe, m.log_term);
+  send(Message{.type = MessageType::kAppendResp,
+               .to = m.from,
+               .log_term = log_.term_or_zero(hint),
+               .index = m.index,
+               .reject_hint = hint,
+               .reject = true});
+}
+
+void Raft::handle_heartbeat(const Message& m) {
+  // The leader never sends a commit index beyond what it knows we match.
+  log_.commit_to(std::min(m.commit, log_.last_index()));
+  send(Message{.type = MessageType::kHeartbeatResp, .to = m.from, .context = m.context});
+}
+
+}  // namespace helios::raft

@@ -1,0 +1,271 @@
+// The leader role: proposals, log replication (§5.3), commitment (§5.4.2), check-quorum and
+// ReadIndex (thesis §6.4).
+#include <algorithm>
+
+#include "base/assert.h"
+#include "raft/raft.h"
+
+namespace helios::raft {
+
+// ---------------------------------------------------------------------------------------
+// Proposals.
+
+Result<EntryId> Raft::propose(std::string data) {
+  if (role_ != Role::kLeader) {
+    return Status(Code::kNotLeader, "leader is " + std::to_string(leader_id_));
+  }
+  Entry e;
+  e.type = EntryType::kNormal;
+  e.data = std::move(data);
+  if (!append_entry({std::move(e)})) {
+    return Status(Code::kUnavailable, "too many uncommitted entries");
+  }
+  broadcast_append();
+  return EntryId{term_, log_.last_index()};
+}
+
+bool Raft::append_entry(std::vector<Entry> entries) {
+  if (uncommitted_entries_ + entries.size() > config_.max_uncommitted_entries) {
+    return false;
+  }
+  Index index = log_.last_index();
+  for (Entry& e : entries) {
+    e.term = term_;
+    e.index = ++index;
+  }
+  uncommitted_entries_ += entries.size();
+  log_.append(entries);
+  // No self-acknowledgement here: the node reports durability through on_persisted().
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Replication.
+
+bool Raft::send_append(NodeId to, bool send_if_empty) {
+  Progress& pr = progress_.at(to);
+  if (pr.is_paused()) {
+    return false;
+  }
+  const Index prev_index = pr.next() - 1;
+  const Term prev_term = log_.term_or_zero(prev_index);
+  HELIOS_ASSERT(prev_index == 0 || prev_term != 0);  // compaction comes with snapshots
+  std::vector<Entry> entries =
+      log_.entries_from(pr.next(), config_.max_entries_per_append, config_.max_append_bytes);
+  if (entries.empty() && !send_if_empty) {
+    return false;
+  }
+  std::uint64_t bytes = 0;
+  for (const Entry& e : entries) {
+    bytes += e.byte_size();
+  }
+  const std::uint64_t count = entries.size();
+  const Index last = count > 0 ? entries.back().index : prev_index;
+  send(Message{.type = MessageType::kAppend,
+               .to = to,
+               .log_term = prev_term,
+               .index = prev_index,
+               .commit = log_.committed(),
+               .entries = std::move(entries)});
+  pr.sent_entries(last, count, bytes);
+  return true;
+}
+
+void Raft::broadcast_append() {
+  for (NodeId peer : voters_) {
+    if (peer != id_) {
+      send_append(peer, true);
+    }
+  }
+}
+
+void Raft::send_heartbeat(NodeId to, std::uint64_t context) {
+  const Progress& pr = progress_.at(to);
+  // Never let a follower commit beyond what it is known to match: its log may still hold
+  // entries of an old term past that point.
+  const Index commit = std::min(pr.match(), log_.committed());
+  send(Message{.type = MessageType::kHeartbeat, .to = to, .commit = commit, .context = context});
+}
+
+void Raft::broadcast_heartbeat() {
+  for (NodeId peer : voters_) {
+    if (peer != id_) {
+      send_heartbeat(peer, read_only_.round());
+    }
+  }
+}
+
+bool Raft::committed_in_current_term() const {
+  return log_.term_or_zero(log_.committed()) == term_;
+}
+
+bool Raft::maybe_commit() {
+  std::vector<Index> matches;
+  matches.reserve(voters_.size());
+  for (NodeId id : voters_) {
+    matches.push_back(progress_.at(id).match());
+  }
+  const Index candidate = majority_committed_index(std::move(matches));
+  if (candidate <= log_.committed()) {
+    return false;
+  }
+  // §5.4.2: only an entry of the current term is committed by counting replicas; earlier
+  // entries are committed indirectly by it (Figure 8).
+  if (log_.term_or_zero(candidate) != term_ && !config_.bugs.commit_old_term) {
+    return false;
+  }
+  const Index old_commit = log_.committed();
+  log_.commit_to(candidate);
+  uncommitted_entries_ -= std::min<std::uint64_t>(uncommitted_entries_, candidate - old_commit);
+  maybe_start_read_round();
+  return true;
+}
+
+bool Raft::quorum_active() {
+  std::size_t active = 0;
+  for (auto& [id, pr] : progress_) {
+    if (id == id_ || pr.recent_active()) {
+      ++active;
+    }
+    if (id != id_) {
+      pr.set_recent_active(false);
+    }
+  }
+  return active >= majority_size(voters_.size());
+}
+
+void Raft::step_leader(const Message& m) {
+  auto it = progress_.find(m.from);
+  HELIOS_ASSERT(it != progress_.end());
+  Progress& pr = it->second;
+  switch (m.type) {
+    case MessageType::kAppendResp:
+      pr.set_recent_active(true);
+      handle_append_response(m, pr);
+      return;
+    case MessageType::kHeartbeatResp:
+      pr.set_recent_active(true);
+      handle_heartbeat_response(m, pr);
+      return;
+    case MessageType::kReadIndex:
+      handle_read_request(ReadRequest{m.context, m.from});
+      return;
+    default:
+      return;  // vote answers from an election already won, and the like
+  }
+}
+
+void Raft::handle_append_response(const Message& m, Progress& pr) {
+  if (m.reject) {
+    // Fast backtracking: skip every entry of a term the follower cannot have.
+    Index next_probe = m.reject_hint;
+    if (m.log_term > 0) {
+      next_probe = log_.find_conflict_by_term(m.reject_hint, m.log_term);
+    }
+    if (pr.maybe_decrease_to(m.index, next_probe)) {
+      if (pr.state() == ProgressState::kReplicate) {
+        pr.become_probe();
+      }
+      send_append(m.from, true);
+    }
+    return;
+  }
+  if (!pr.maybe_update(m.index)) {
+    pr.resume_probe();
+    return;
+  }
+  if (pr.state() == ProgressState::kProbe) {
+    pr.become_replicate();
+  }
+  if (maybe_commit()) {
+    broadcast_append();
+  }
+  // Keep the pipe full: send what fits in the in-flight window.
+  while (send_append(m.from, false)) {
+  }
+}
+
+void Raft::handle_heartbeat_response(const Message& m, Progress& pr) {
+  pr.on_heartbeat_response();
+  if (pr.match() < log_.last_index()) {
+    send_append(m.from, true);
+  }
+  pr.ack_read_round(m.context);
+  maybe_complete_read_round();
+}
+
+// ---------------------------------------------------------------------------------------
+// ReadIndex.
+
+Status Raft::read_index(std::uint64_t context) {
+  if (role_ == Role::kLeader) {
+    if (read_only_.pending_count() >= config_.max_pending_reads) {
+      return Status(Code::kUnavailable, "too many reads waiting");
+    }
+    handle_read_request(ReadRequest{context, id_});
+    return Status::ok();
+  }
+  if (role_ == Role::kFollower && leader_id_ != kNoNode) {
+    send(Message{.type = MessageType::kReadIndex, .to = leader_id_, .context = context});
+    return Status::ok();
+  }
+  return Status(Code::kNotLeader, "no leader known");
+}
+
+void Raft::handle_read_request(const ReadRequest& request) {
+  if (config_.bugs.read_without_quorum) {
+    answer_read(request, log_.committed());  // PLANTED BUG: no proof of leadership
+    return;
+  }
+  if (read_only_.pending_count() >= config_.max_pending_reads) {
+    return;  // dropped; the requester times out
+  }
+  read_only_.enqueue(request);
+  maybe_start_read_round();
+}
+
+void Raft::maybe_start_read_round() {
+  // A leader knows the latest commit index only once it has committed an entry of its own
+  // term (thesis §6.4 step 1); until then reads wait.
+  if (role_ != Role::kLeader || read_only_.in_flight() || !read_only_.has_pending() ||
+      !committed_in_current_term()) {
+    return;
+  }
+  const std::uint64_t round = read_only_.start_round(log_.committed());
+  progress_.at(id_).ack_read_round(round);
+  broadcast_heartbeat();
+  maybe_complete_read_round();  // a single-voter cluster needs no round trip
+}
+
+void Raft::maybe_complete_read_round() {
+  if (!read_only_.in_flight()) {
+    return;
+  }
+  std::size_t acks = 0;
+  for (const auto& [id, pr] : progress_) {
+    if (pr.read_ack() >= read_only_.round()) {
+      ++acks;
+    }
+  }
+  if (acks < majority_size(voters_.size())) {
+    return;
+  }
+  CompletedRound done = read_only_.complete_round();
+  for (const ReadRequest& r : done.reads) {
+    answer_read(r, done.read_index);
+  }
+  maybe_start_read_round();
+}
+
+void Raft::answer_read(const ReadRequest& request, Index read_index) {
+  if (request.from == id_) {
+    read_states_.push_back(ReadState{read_index, request.context});
+  } else {
+    send(Message{.type = MessageType::kReadIndexResp,
+                 .to = request.from,
+                 .index = read_index,
+                 .context = request.context});
+  }
+}
+
+}  // namespace helios::raft

@@ -1,0 +1,328 @@
+// Term rules, role transitions and timers. Role-specific handling lives in leader.cc,
+// candidate.cc and follower.cc.
+#include "raft/raft.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+
+namespace helios::raft {
+
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::kFollower: return "follower";
+    case Role::kPreCandidate: return "pre-candidate";
+    case Role::kCandidate: return "candidate";
+    case Role::kLeader: return "leader";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool contains(const std::vector<NodeId>& ids, NodeId id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
+
+Raft::Raft(const Config& config, const Storage& storage)
+    : config_(config),
+      id_(config.id),
+      prng_(config.seed),
+      log_(storage, config.applied) {
+  HELIOS_ASSERT(id_ != kNoNode);
+  HELIOS_ASSERT(config.heartbeat_ticks > 0);
+  HELIOS_ASSERT(config.election_ticks > config.heartbeat_ticks);
+  HELIOS_ASSERT(config.max_entries_per_append > 0);
+  HELIOS_ASSERT(config.max_inflight_appends > 0);
+  const InitialState initial = storage.initial_state();
+  voters_ = initial.conf_state.voters.empty() ? config.voters : initial.conf_state.voters;
+  std::sort(voters_.begin(), voters_.end());
+  HELIOS_ASSERT_MSG(contains(voters_, id_), "a node must be one of the voters");
+  HELIOS_ASSERT(std::adjacent_find(voters_.begin(), voters_.end()) == voters_.end());
+  become_follower(initial.hard_state.term, kNoNode);
+  vote_ = initial.hard_state.vote;
+}
+
+// ---------------------------------------------------------------------------------------
+// Transitions.
+
+void Raft::reset(Term term) {
+  if (term_ != term) {
+    HELIOS_ASSERT(term > term_);
+    term_ = term;
+    vote_ = kNoNode;
+  }
+  leader_id_ = kNoNode;
+  election_elapsed_ = 0;
+  heartbeat_elapsed_ = 0;
+  reset_randomized_election_timeout();
+  votes_.clear();
+  progress_.clear();
+  uncommitted_entries_ = 0;
+  read_only_.reset();
+}
+
+void Raft::reset_randomized_election_timeout() {
+  const auto t = static_cast<std::uint64_t>(config_.election_ticks);
+  randomized_election_timeout_ = static_cast<int>(t + prng_.uniform(t));
+}
+
+void Raft::become_follower(Term term, NodeId leader) {
+  reset(term);
+  role_ = Role::kFollower;
+  leader_id_ = leader;
+}
+
+void Raft::become_pre_candidate() {
+  HELIOS_ASSERT(role_ != Role::kLeader);
+  // A pre-candidate keeps its term and vote: it has not started an election yet.
+  votes_.clear();
+  leader_id_ = kNoNode;
+  role_ = Role::kPreCandidate;
+}
+
+void Raft::become_candidate() {
+  HELIOS_ASSERT(role_ != Role::kLeader);
+  reset(term_ + 1);
+  vote_ = id_;
+  role_ = Role::kCandidate;
+}
+
+void Raft::become_leader() {
+  HELIOS_ASSERT(role_ == Role::kCandidate);
+  reset(term_);
+  role_ = Role::kLeader;
+  leader_id_ = id_;
+  const Index next = log_.last_index() + 1;
+  for (NodeId peer : voters_) {
+    Progress pr(next, config_.max_inflight_appends, config_.max_inflight_bytes);
+    pr.set_recent_active(true);
+    progress_.emplace(peer, std::move(pr));
+  }
+  // The leader counts itself only for what is durable (thesis §10.2.1).
+  Progress& self = progress_.at(id_);
+  self.maybe_update(log_.stable_last_index());
+  self.become_replicate();
+  // §8: a no-op entry of the new term commits earlier terms' entries and enables reads.
+  Entry noop;
+  noop.type = EntryType::kNoop;
+  const bool appended = append_entry({noop});
+  HELIOS_ASSERT(appended);
+}
+
+// ---------------------------------------------------------------------------------------
+// Timers.
+
+void Raft::tick() {
+  if (role_ == Role::kLeader) {
+    tick_heartbeat();
+  } else {
+    tick_election();
+  }
+}
+
+void Raft::tick_election() {
+  ++election_elapsed_;
+  if (election_elapsed_ >= randomized_election_timeout_) {
+    election_elapsed_ = 0;
+    campaign();
+  }
+}
+
+void Raft::tick_heartbeat() {
+  ++heartbeat_elapsed_;
+  ++election_elapsed_;
+  if (election_elapsed_ >= config_.election_ticks) {
+    election_elapsed_ = 0;
+    if (config_.check_quorum && !quorum_active()) {
+      become_follower(term_, kNoNode);
+      return;
+    }
+  }
+  if (heartbeat_elapsed_ >= config_.heartbeat_ticks) {
+    heartbeat_elapsed_ = 0;
+    broadcast_heartbeat();
+  }
+}
+
+void Raft::campaign() {
+  if (role_ == Role::kLeader) {
+    return;
+  }
+  start_campaign(config_.pre_vote);
+}
+
+// ---------------------------------------------------------------------------------------
+// Step: validation, then the term rules of §5.1, then the role's handler.
+
+Status Raft::validate(const Message& m) const {
+  if (m.to != id_) {
+    return Status(Code::kInvalidArgument, "message addressed to another node");
+  }
+  if (m.from == id_ || !contains(voters_, m.from)) {
+    return Status(Code::kInvalidArgument, "message from unknown node " + std::to_string(m.from));
+  }
+  if (m.term == 0) {
+    return Status(Code::kInvalidArgument, "message without a term");
+  }
+  if (static_cast<int>(m.type) >= kMessageTypeCount) {
+    return Status(Code::kInvalidArgument, "unknown message type");
+  }
+  for (std::size_t i = 0; i < m.entries.size(); ++i) {
+    const Entry& e = m.entries[i];
+    const Term prev_term = i == 0 ? m.log_term : m.entries[i - 1].term;
+    if (e.index != m.index + 1 + i || e.term < prev_term || e.term > m.term) {
+      return Status(Code::kInvalidArgument, "entries out of order");
+    }
+  }
+  if (!m.entries.empty() && m.type != MessageType::kAppend) {
+    return Status(Code::kInvalidArgument, "entries on a message that carries none");
+  }
+  return Status::ok();
+}
+
+bool Raft::in_lease() const {
+  // With check-quorum, a node that heard from a live leader within the election timeout
+  // ignores vote requests: the leader is still there (thesis §4.2.3).
+  return config_.check_quorum && leader_id_ != kNoNode &&
+         election_elapsed_ < config_.election_ticks;
+}
+
+// Applies the term rules. Returns false if the message must be dropped.
+bool Raft::step_term(const Message& m) {
+  const bool is_vote = m.type == MessageType::kVote || m.type == MessageType::kPreVote;
+  if (m.term > term_) {
+    if (is_vote && in_lease()) {
+      return false;
+    }
+    if (m.type == MessageType::kPreVote) {
+      return true;  // a pre-vote never changes our term
+    }
+    if (m.type == MessageType::kPreVoteResp && !m.reject) {
+      return true;  // granted for a future term: our term bumps once we win the pre-vote
+    }
+    const bool from_leader = m.type == MessageType::kAppend ||
+                             m.type == MessageType::kHeartbeat ||
+                             m.type == MessageType::kSnapshot;
+    become_follower(m.term, from_leader ? m.from : kNoNode);
+    return true;
+  }
+  if (m.term < term_) {
+    if (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat) {
+      // A stale leader: tell it our term so it steps down (otherwise, with check-quorum
+      // and pre-vote, it could keep a partitioned follower from ever electing anyone).
+      send(Message{.type = MessageType::kAppendResp, .to = m.from});
+    } else if (m.type == MessageType::kPreVote) {
+      send(Message{.type = MessageType::kPreVoteResp, .to = m.from, .reject = true});
+    }
+    return false;
+  }
+  return true;
+}
+
+Status Raft::step(const Message& m) {
+  Status valid = validate(m);
+  if (!valid.is_ok()) {
+    return valid;
+  }
+  if (!step_term(m)) {
+    return Status::ok();
+  }
+  switch (m.type) {
+    case MessageType::kVote:
+    case MessageType::kPreVote:
+      handle_vote_request(m);
+      return Status::ok();
+    default:
+      break;
+  }
+  switch (role_) {
+    case Role::kLeader: step_leader(m); break;
+    case Role::kCandidate:
+    case Role::kPreCandidate: step_candidate(m); break;
+    case Role::kFollower: step_follower(m); break;
+  }
+  return Status::ok();
+}
+
+void Raft::handle_vote_request(const Message& m) {
+  const bool pre = m.type == MessageType::kPreVote;
+  // §5.2: one vote per term, first come first served; a pre-vote for a future term is not
+  // a vote, so it is given freely to an up-to-date log.
+  bool can_vote = vote_ == m.from || (vote_ == kNoNode && leader_id_ == kNoNode) ||
+                  (pre && m.term > term_);
+  if (config_.bugs.vote_twice && !pre) {
+    can_vote = true;  // PLANTED BUG: ignores the vote already cast in this term
+  }
+  const MessageType resp_type = pre ? MessageType::kPreVoteResp : MessageType::kVoteResp;
+  if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {
+    // The response carries the term the vote is for (for a pre-vote, the future term).
+    send(Message{.type = resp_type, .to = m.from, .term = m.term});
+    if (!pre) {
+      election_elapsed_ = 0;
+      vote_ = m.from;
+    }
+  } else {
+    send(Message{.type = resp_type, .to = m.from, .reject = true});
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Output.
+
+void Raft::send(Message m) {
+  m.from = id_;
+  if (m.term == 0) {
+    m.term = term_;
+  }
+  // Which messages may leave before the node's pending writes are durable:
+  //  - the leader's replication traffic (its own durability is counted separately);
+  //  - ReadIndex requests and answers, which depend on no local state that is unsynced.
+  // Everything else (votes, responses acknowledging entries) waits for the fsync.
+  bool early = false;
+  switch (m.type) {
+    case MessageType::kAppend:
+    case MessageType::kHeartbeat:
+    case MessageType::kSnapshot:
+    case MessageType::kReadIndex:
+    case MessageType::kReadIndexResp: early = true; break;
+    case MessageType::kAppendResp: early = config_.bugs.ack_before_persist; break;
+    default: break;
+  }
+  if (early) {
+    messages_.push_back(std::move(m));
+  } else {
+    messages_after_persist_.push_back(std::move(m));
+  }
+}
+
+std::vector<Message> Raft::take_messages() { return std::exchange(messages_, {}); }
+
+std::vector<Message> Raft::take_messages_after_persist() {
+  return std::exchange(messages_after_persist_, {});
+}
+
+std::vector<ReadState> Raft::take_read_states() { return std::exchange(read_states_, {}); }
+
+bool Raft::has_output() const {
+  return !messages_.empty() || !messages_after_persist_.empty() || !read_states_.empty();
+}
+
+// ---------------------------------------------------------------------------------------
+// Durability feedback.
+
+void Raft::on_persisted(Index index, Term term) {
+  if (!log_.stable_to(index, term)) {
+    return;
+  }
+  if (role_ != Role::kLeader) {
+    return;
+  }
+  if (progress_.at(id_).maybe_update(index) && maybe_commit()) {
+    broadcast_append();
+  }
+}
+
+}  // namespace helios::raft

@@ -1,0 +1,165 @@
+#pragma once
+// Raft: the consensus core of one node, a pure state machine (etcd/raft's raft.go shape).
+//
+// Inputs: tick(), step(message), propose(), read_index(), campaign(). Outputs accumulate in
+// the core (messages, read states) and are collected by RawNode into a Ready. No sockets,
+// files, threads, clocks or global randomness: time is ticks, randomness a seeded Prng.
+//
+// Not thread-safe: one thread owns a Raft and calls everything on it.
+//
+// Roles (§5.2, §9.6 of the thesis):
+//   follower       passive; answers leaders and candidates; times out into an election.
+//   pre-candidate  asks whether it could win (PreVote) without bumping its term, so a node
+//                  that was partitioned away cannot depose a healthy leader on return.
+//   candidate      has bumped its term and voted for itself; asks for votes.
+//   leader         replicates its log; steps down if it has not heard from a majority
+//                  within an election timeout (check-quorum).
+//
+// Durability (thesis §10.2.1): messages are split into those that may leave at once and
+// those that may leave only after the hard state and entries of the same Ready are durable.
+// A leader counts itself towards a quorum only for entries the node reported durable.
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "base/prng.h"
+#include "base/status.h"
+#include "raft/config.h"
+#include "raft/log.h"
+#include "raft/quorum/majority.h"
+#include "raft/read_only.h"
+#include "raft/tracker/progress.h"
+
+namespace helios::raft {
+
+enum class Role : std::uint8_t { kFollower, kPreCandidate, kCandidate, kLeader };
+const char* role_name(Role role);
+
+// A read whose index is now known safe: once the node has applied up to `index`, a read of
+// the state machine reflects every write that completed before the read was requested.
+struct ReadState {
+  Index index = 0;
+  std::uint64_t context = 0;
+  bool operator==(const ReadState&) const = default;
+};
+
+// Where a proposal landed. It is committed once an entry with this index and term is applied;
+// if the entry at that index turns out to have another term, the proposal was lost.
+struct EntryId {
+  Term term = 0;
+  Index index = 0;
+  bool operator==(const EntryId&) const = default;
+};
+
+class Raft {
+ public:
+  Raft(const Config& config, const Storage& storage);
+
+  // --- inputs ---
+  void tick();
+  // Handles a message from a peer. Malformed input is refused with kInvalidArgument and
+  // changes nothing.
+  Status step(const Message& m);
+  // Appends a normal entry if this node is leader; kNotLeader otherwise (see leader()).
+  Result<EntryId> propose(std::string data);
+  // Requests a linearizable read. The answer arrives later as a ReadState with `context`;
+  // if leadership changes first it never arrives (the caller times out). kNotLeader when no
+  // leader is known, kUnavailable when too many reads wait.
+  Status read_index(std::uint64_t context);
+  // Starts an election now (tests and, later, leadership transfer).
+  void campaign();
+
+  // --- durability feedback from RawNode ---
+  // Entries up to (index, term) are durable.
+  void on_persisted(Index index, Term term);
+  void on_applied(Index index) { log_.applied_to(index); }
+
+  // --- state ---
+  NodeId id() const { return id_; }
+  Term term() const { return term_; }
+  NodeId vote() const { return vote_; }
+  NodeId leader() const { return leader_id_; }
+  Role role() const { return role_; }
+  HardState hard_state() const { return HardState{term_, vote_, log_.committed()}; }
+  const RaftLog& log() const { return log_; }
+  RaftLog& mutable_log() { return log_; }
+  const std::vector<NodeId>& voters() const { return voters_; }
+  const std::map<NodeId, Progress>& progress() const { return progress_; }
+  const Config& config() const { return config_; }
+
+  // Output queues, drained by RawNode.
+  std::vector<Message> take_messages();
+  std::vector<Message> take_messages_after_persist();
+  std::vector<ReadState> take_read_states();
+  bool has_output() const;
+
+ private:
+  // raft.cc: term rules, transitions, timers.
+  void become_follower(Term term, NodeId leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void reset(Term term);
+  void reset_randomized_election_timeout();
+  void tick_election();
+  void tick_heartbeat();
+  bool step_term(const Message& m);
+  void handle_vote_request(const Message& m);
+  void send(Message m);
+  bool in_lease() const;
+  Status validate(const Message& m) const;
+
+  // candidate.cc
+  void start_campaign(bool pre_vote);
+  void step_candidate(const Message& m);
+  VoteResult poll(NodeId from, bool granted);
+
+  // follower.cc
+  void step_follower(const Message& m);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+
+  // leader.cc
+  void step_leader(const Message& m);
+  void handle_append_response(const Message& m, Progress& pr);
+  void handle_heartbeat_response(const Message& m, Progress& pr);
+  bool send_append(NodeId to, bool send_if_empty);
+  void send_heartbeat(NodeId to, std::uint64_t context);
+  void broadcast_append();
+  void broadcast_heartbeat();
+  bool maybe_commit();
+  bool append_entry(std::vector<Entry> entries);
+  bool committed_in_current_term() const;
+  bool quorum_active();
+  void handle_read_request(const ReadRequest& request);
+  void maybe_start_read_round();
+  void maybe_complete_read_round();
+  void answer_read(const ReadRequest& request, Index read_index);
+
+  Config config_;
+  NodeId id_;
+  std::vector<NodeId> voters_;
+  base::Prng prng_;
+  RaftLog log_;
+
+  Term term_ = 0;
+  NodeId vote_ = kNoNode;
+  NodeId leader_id_ = kNoNode;
+  Role role_ = Role::kFollower;
+
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int randomized_election_timeout_ = 0;
+
+  std::map<NodeId, bool> votes_;         // candidate / pre-candidate only
+  std::map<NodeId, Progress> progress_;  // leader only (reset on every transition)
+  std::uint64_t uncommitted_entries_ = 0;
+  ReadOnly read_only_;
+
+  std::vector<Message> messages_;
+  std::vector<Message> messages_after_persist_;
+  std::vector<ReadState> read_states_;
+};
+
+}  // namespace helios::raft

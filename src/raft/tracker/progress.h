@@ -1,0 +1,61 @@
+#pragma once
+// Progress: the leader's view of one follower (etcd/raft's tracker/progress.go).
+//
+//   kProbe:     the leader does not know where the follower's log matches; it sends one
+//               AppendEntries at a time and waits for the answer (or the next heartbeat).
+//   kReplicate: the follower's log matches up to `match`; the leader streams entries,
+//               optimistically advancing `next`, up to the in-flight window.
+//   kSnapshot:  reserved for the snapshot issue (the follower needs a snapshot).
+//
+// Invariant: match < next.
+
+#include <cstdint>
+
+#include "raft/tracker/inflights.h"
+
+namespace helios::raft {
+
+enum class ProgressState : std::uint8_t { kProbe, kReplicate, kSnapshot };
+const char* progress_state_name(ProgressState state);
+
+class Progress {
+ public:
+  Progress(Index next, std::uint64_t max_inflight, std::uint64_t max_inflight_bytes)
+      : next_(next), inflights_(max_inflight, max_inflight_bytes) {}
+
+  Index match() const { return match_; }
+  Index next() const { return next_; }
+  ProgressState state() const { return state_; }
+  bool recent_active() const { return recent_active_; }
+  void set_recent_active(bool active) { recent_active_ = active; }
+  std::uint64_t read_ack() const { return read_ack_; }
+  void ack_read_round(std::uint64_t round);
+  const Inflights& inflights() const { return inflights_; }
+
+  void become_probe();
+  void become_replicate();
+
+  // The follower acknowledged entries up to index. Returns true if match advanced.
+  bool maybe_update(Index index);
+  // The follower rejected an append at `rejected`; `match_hint` is where it suggests we
+  // probe next. Returns false if the rejection is stale (already superseded).
+  bool maybe_decrease_to(Index rejected, Index match_hint);
+  // An append carrying entries up to last_index (bytes in total) was sent.
+  void sent_entries(Index last_index, std::uint64_t count, std::uint64_t bytes);
+  // Any sign of life from the follower unpauses a probe.
+  void resume_probe() { probe_sent_ = false; }
+  // A heartbeat answer arrived: unpause a probe, and free one slot of a full window.
+  void on_heartbeat_response();
+  bool is_paused() const;
+
+ private:
+  Index match_ = 0;
+  Index next_;
+  ProgressState state_ = ProgressState::kProbe;
+  bool probe_sent_ = false;
+  bool recent_active_ = false;
+  std::uint64_t read_ack_ = 0;
+  Inflights inflights_;
+};
+
+}  // namespace helios::raft

@@ -1,0 +1,101 @@
+#pragma once
+// The data the Raft core consumes and produces: log entries, hard state, membership and
+// messages. Plain structs, no behaviour beyond formatting; src/wire/ encodes them.
+//
+// Names follow the Raft paper (Ongaro & Ousterhout, "In Search of an Understandable
+// Consensus Algorithm", and Ongaro's thesis).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/types.h"
+
+namespace helios::raft {
+
+// What an entry carries. kNoop is the empty entry a new leader appends at the start of its
+// term (§8 of the paper: it commits the entries of earlier terms and lets ReadIndex work).
+// kConfChange is reserved for membership changes (a later issue).
+enum class EntryType : std::uint8_t { kNormal = 0, kNoop = 1, kConfChange = 2 };
+
+struct Entry {
+  Term term = 0;
+  Index index = 0;
+  EntryType type = EntryType::kNormal;
+  std::string data;  // opaque to the core; binary-safe
+
+  // Bytes this entry counts against the message and batch limits.
+  std::uint64_t byte_size() const { return data.size() + 24; }
+  bool operator==(const Entry&) const = default;
+};
+
+// The state that must be durable before a message depending on it leaves the node (Figure 2,
+// "Persistent state on all servers"). commit is persisted as an optimisation: it lets a
+// restarted node apply up to where it was without waiting for a leader.
+struct HardState {
+  Term term = 0;
+  NodeId vote = kNoNode;  // candidate voted for in `term`, or kNoNode
+  Index commit = 0;
+
+  bool operator==(const HardState&) const = default;
+};
+
+// The cluster membership: the voters. Joint consensus and learners come with membership
+// changes in a later issue; the field exists so Storage and snapshots already carry it.
+struct ConfState {
+  std::vector<NodeId> voters;
+  bool operator==(const ConfState&) const = default;
+};
+
+// Metadata of a snapshot: the last index and term it covers and the membership at that
+// point. Snapshots are produced and installed by a later issue; Storage already returns one
+// (empty: index 0) so the log's bounds are expressed the same way as they will be.
+struct SnapshotMeta {
+  Index index = 0;
+  Term term = 0;
+  ConfState conf_state;
+  bool operator==(const SnapshotMeta&) const = default;
+};
+
+enum class MessageType : std::uint8_t {
+  kAppend = 0,          // AppendEntries: index/log_term = previous entry, entries, commit
+  kAppendResp = 1,      // index = last matching index, or the rejected index (reject)
+  kVote = 2,            // RequestVote: index/log_term = candidate's last entry
+  kVoteResp = 3,        // reject = vote refused
+  kPreVote = 4,         // as kVote, term = the term the sender would campaign in (§9.6)
+  kPreVoteResp = 5,
+  kHeartbeat = 6,       // commit = min(match, commit); context = ReadIndex round
+  kHeartbeatResp = 7,   // context echoed back
+  kReadIndex = 8,       // follower asks the leader for a read index; context = request id
+  kReadIndexResp = 9,   // index = safe read index; context echoed back
+  kSnapshot = 10,       // reserved: InstallSnapshot (snapshot issue)
+  kTimeoutNow = 11,     // reserved: leadership transfer
+};
+
+inline constexpr int kMessageTypeCount = 12;
+const char* message_type_name(MessageType type);
+
+// One Raft RPC. Unused fields stay zero. Every message carries the sender's term; the
+// receiver applies the term rules of §5.1 before anything else.
+struct Message {
+  MessageType type = MessageType::kAppend;
+  NodeId from = kNoNode;
+  NodeId to = kNoNode;
+  Term term = 0;
+  Term log_term = 0;      // kAppend: term of entry `index`; kVote*: candidate's last term;
+                          // kAppendResp with reject: term of the follower's hint entry
+  Index index = 0;        // see MessageType
+  Index commit = 0;       // kAppend / kHeartbeat: leader's commit index
+  Index reject_hint = 0;  // kAppendResp with reject: follower's suggested probe index
+  bool reject = false;
+  std::uint64_t context = 0;  // kHeartbeat*: read round; kReadIndex*: request context
+  std::vector<Entry> entries;
+
+  bool operator==(const Message&) const = default;
+};
+
+// "Append i=3 t=2 from=1 to=2 lt=1 commit=2 n=1" and the like, for traces.
+std::string describe(const Message& m);
+std::string describe(const Entry& e);
+
+}  // namespace helios::raft
