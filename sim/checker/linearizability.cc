@@ -17,9 +17,12 @@
 namespace helios::sim {
 namespace {
 
-// A model state (the value of one key) is interned: 0 is "missing", n > 0 is a string.
+// A model state (the value of one key) is interned: 0 is "missing", 1 stands for every value
+// no GET observed (on a key without INCR, those states are all alike: only a write may
+// follow), n > 1 is a string.
 using StateId = std::uint32_t;
 constexpr StateId kMissing = 0;
+constexpr StateId kUnobserved = 1;
 
 constexpr std::size_t kMaxShownPrefix = 8;
 constexpr std::size_t kMaxShownCandidates = 16;
@@ -78,7 +81,8 @@ bool is_pending(const KvOperation& op) { return op.return_time == kNeverReturned
 // One operation of a key's sub-history, with its recorded result resolved to model terms.
 struct PreparedOp {
   const KvOperation* op = nullptr;
-  bool pending = false;
+  bool pending = false;  // it may take effect at any time after its call, or never
+  std::uint64_t return_time = kNeverReturned;  // it takes effect before then, if not pending
   // kGet: the state it observed. kPut: the state it writes. kIncr (returned): the state its
   // result names, valid only if result_ok.
   StateId state_arg = kMissing;
@@ -90,7 +94,7 @@ struct PreparedOp {
 class KvModel {
  public:
   StateId intern(const std::string& value) {
-    const auto [it, inserted] = ids_.try_emplace(value, static_cast<StateId>(values_.size() + 1));
+    const auto [it, inserted] = ids_.try_emplace(value, static_cast<StateId>(values_.size()));
     if (inserted) {
       HELIOS_ASSERT(values_.size() < UINT32_MAX - 1);
       values_.push_back(value);
@@ -99,8 +103,14 @@ class KvModel {
     return it->second;
   }
 
+  std::size_t size() const { return values_.size(); }
+  bool is_integer(StateId s) const { return s < ints_.size() && ints_[s].has_value(); }
+
   std::string describe(StateId s) const {
-    return s == kMissing ? std::string("missing") : quoted(values_[s - 1]);
+    if (s == kMissing || s == kUnobserved) {
+      return s == kMissing ? "missing" : "the value of the last PUT above, which no GET observed";
+    }
+    return quoted(values_[s]);
   }
 
   // The state after op takes effect in state s with its recorded result, or nullopt if op
@@ -120,11 +130,13 @@ class KvModel {
  private:
   std::optional<StateId> incr(StateId s, const PreparedOp& p) {
     const std::optional<std::int64_t> base =
-        s == kMissing ? std::optional<std::int64_t>(0) : ints_[s - 1];
+        s == kMissing ? std::optional<std::int64_t>(0) : ints_[s];
     std::int64_t sum = 0;
     if (!base || __builtin_add_overflow(*base, p.op->delta, &sum)) {
-      // The server answers an error and changes nothing: fine only if nobody saw an answer.
-      return p.pending ? std::optional<StateId>(s) : std::nullopt;
+      // The server answers an error and changes nothing. That does not fit an INCR that
+      // returned a number; for a pending one, taking effect here as a no-op is the same as
+      // not taking effect at all, which the search tries anyway, so it is not a move.
+      return std::nullopt;
     }
     if (p.pending) {
       return intern(std::to_string(sum));
@@ -135,43 +147,66 @@ class KvModel {
     return p.state_arg;
   }
 
-  std::vector<std::string> values_;                // index: StateId - 1
-  std::vector<std::optional<std::int64_t>> ints_;  // index: StateId - 1
+  std::vector<std::string> values_ = {"", ""};  // index: StateId (0 and 1 unused)
+  std::vector<std::optional<std::int64_t>> ints_ = {std::nullopt, std::nullopt};
   std::unordered_map<std::string, StateId> ids_;
 };
 
-// The call and return events of a key's operations, sorted by time, as a doubly linked list
-// that operations are lifted out of (both events) and put back into in LIFO order.
+
+using Bits = std::vector<std::uint64_t>;
+
+// The events of a key's operations on one time line (rank), kept in two doubly linked lists
+// that operations are lifted out of and put back into in LIFO order: the calls and returns of
+// the operations that must take effect, and the calls of the pending ones (which never end).
 class EventList {
  public:
   struct Node {
     std::uint32_t op = 0;
     bool is_call = false;
-    std::uint32_t match = 0;  // the other event of the same operation
+    std::uint32_t match = 0;  // a call's return, a return's call; a pending call: itself
     std::uint32_t prev = 0;
     std::uint32_t next = 0;
+    std::uint32_t rank = UINT32_MAX;  // position on the time line; sentinels last
   };
 
   explicit EventList(const std::vector<PreparedOp>& ops);
 
+  bool empty() const { return nodes_[kHead].next == kTail; }
   std::uint32_t first() const { return nodes_[kHead].next; }
-  std::uint32_t tail() const { return static_cast<std::uint32_t>(nodes_.size() - 1); }
+  std::uint32_t first_pending() const { return nodes_[kPendingHead].next; }
+  std::uint32_t end() const { return static_cast<std::uint32_t>(nodes_.size()); }
+  std::uint32_t begin_events() const { return kFirstEvent; }  // nodes are numbered by rank
   const Node& node(std::uint32_t i) const { return nodes_[i]; }
-  std::uint32_t call_of(std::uint32_t op) const { return call_of_[op]; }
-  std::uint32_t return_of(std::uint32_t op) const { return nodes_[call_of_[op]].match; }
 
   void lift(std::uint32_t call) {
     unlink(call);
-    unlink(nodes_[call].match);
+    if (nodes_[call].match != call) {
+      unlink(nodes_[call].match);
+    }
   }
 
   void unlift(std::uint32_t call) {
-    relink(nodes_[call].match);
+    if (nodes_[call].match != call) {
+      relink(nodes_[call].match);
+    }
     relink(call);
   }
 
  private:
   static constexpr std::uint32_t kHead = 0;
+  static constexpr std::uint32_t kTail = 1;
+  static constexpr std::uint32_t kPendingHead = 2;
+  static constexpr std::uint32_t kPendingTail = 3;
+  static constexpr std::uint32_t kFirstEvent = 4;
+
+  void append(std::uint32_t tail, Node n) {
+    const auto id = static_cast<std::uint32_t>(nodes_.size());
+    n.prev = nodes_[tail].prev;
+    n.next = tail;
+    nodes_[n.prev].next = id;
+    nodes_[tail].prev = id;
+    nodes_.push_back(n);
+  }
 
   void unlink(std::uint32_t i) {
     nodes_[nodes_[i].prev].next = nodes_[i].next;
@@ -183,11 +218,10 @@ class EventList {
     nodes_[nodes_[i].next].prev = i;
   }
 
-  std::vector<Node> nodes_;  // [0] head sentinel, events in time order, [size-1] tail sentinel
-  std::vector<std::uint32_t> call_of_;
+  std::vector<Node> nodes_;
 };
 
-EventList::EventList(const std::vector<PreparedOp>& ops) : call_of_(ops.size()) {
+EventList::EventList(const std::vector<PreparedOp>& ops) : nodes_(kFirstEvent) {
   struct Event {
     std::uint64_t time;
     bool is_return;  // calls sort before returns at equal times: such events are concurrent
@@ -197,113 +231,348 @@ EventList::EventList(const std::vector<PreparedOp>& ops) : call_of_(ops.size()) 
   events.reserve(ops.size() * 2);
   for (std::uint32_t i = 0; i < ops.size(); ++i) {
     events.push_back({ops[i].op->call_time, false, i});
-    events.push_back({ops[i].op->return_time, true, i});  // kNeverReturned sorts last
+    if (!ops[i].pending) {
+      events.push_back({ops[i].return_time, true, i});
+    }
   }
   std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
     return std::tie(a.time, a.is_return, a.op) < std::tie(b.time, b.is_return, b.op);
   });
-  nodes_.resize(events.size() + 2);
-  std::vector<std::uint32_t> return_of(ops.size());
-  for (std::uint32_t i = 0; i < events.size(); ++i) {
-    (events[i].is_return ? return_of : call_of_)[events[i].op] = i + 1;
-  }
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    nodes_[i].prev = i == 0 ? 0 : i - 1;
-    nodes_[i].next = i + 1 == nodes_.size() ? i : i + 1;
-    if (i == 0 || i + 1 == nodes_.size()) {
-      continue;
+  nodes_[kHead].next = kTail;
+  nodes_[kTail].prev = kHead;
+  nodes_[kPendingHead].next = kPendingTail;
+  nodes_[kPendingTail].prev = kPendingHead;
+  std::vector<std::uint32_t> call_node(ops.size());
+  for (std::uint32_t rank = 0; rank < events.size(); ++rank) {
+    const Event& e = events[rank];
+    const std::uint32_t id = end();
+    Node n{.op = e.op, .is_call = !e.is_return, .match = id, .prev = 0, .next = 0, .rank = rank};
+    if (e.is_return) {
+      n.match = call_node[e.op];
+      nodes_[n.match].match = id;
+    } else {
+      call_node[e.op] = id;
     }
-    const Event& e = events[i - 1];
-    nodes_[i].op = e.op;
-    nodes_[i].is_call = !e.is_return;
-    nodes_[i].match = e.is_return ? call_of_[e.op] : return_of[e.op];
+    append(ops[e.op].pending ? kPendingTail : kTail, n);
   }
 }
 
-// Lowe's memo: the set of (linearized operations, state) configurations already explored,
-// in an open-addressing table over a flat arena (words_ bitset words, then the state).
-class ConfigCache {
+// The completed operations linearized so far: a bitset that keeps its Zobrist hash and its
+// span (the words before lo() are full, those from hi() on are empty). Operations are
+// numbered in return order, so the set is mostly a prefix and its span is short.
+class DoneSet {
  public:
-  explicit ConfigCache(std::size_t words) : words_(words), slots_(1024, 0) {}
-
-  // Adds the configuration; false if it was already there.
-  bool insert(const std::vector<std::uint64_t>& bits, StateId state, std::uint64_t hash) {
-    if ((hashes_.size() + 1) * 2 > slots_.size()) {
-      grow();
+  explicit DoneSet(std::uint32_t size) : bits_((size + 63) / 64, 0), zobrist_(size) {
+    base::Prng prng(0x6c696e6561726c79ULL);
+    for (std::uint64_t& z : zobrist_) {
+      z = prng.next();
     }
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      const std::uint32_t slot = slots_[i];
-      if (slot == 0) {
-        HELIOS_ASSERT(hashes_.size() < UINT32_MAX - 1);
-        hashes_.push_back(hash);
-        arena_.insert(arena_.end(), bits.begin(), bits.end());
-        arena_.push_back(state);
-        slots_[i] = static_cast<std::uint32_t>(hashes_.size());
-        return true;
+  }
+
+  void flip(std::uint32_t i) {
+    const std::size_t w = i / 64;
+    bits_[w] ^= std::uint64_t{1} << (i % 64);
+    hash_ ^= zobrist_[i];
+    if ((bits_[w] >> (i % 64) & 1) != 0) {
+      hi_ = std::max(hi_, w + 1);
+      while (lo_ < bits_.size() && bits_[lo_] == ~std::uint64_t{0}) {
+        ++lo_;
       }
-      if (hashes_[slot - 1] == hash && same(slot - 1, bits, state)) {
-        return false;
+    } else {
+      lo_ = std::min(lo_, w);
+      while (hi_ > 0 && bits_[hi_ - 1] == 0) {
+        --hi_;
       }
     }
   }
 
+  const Bits& words() const { return bits_; }
+  std::size_t lo() const { return lo_; }
+  std::size_t hi() const { return hi_; }
+  std::uint64_t hash() const { return hash_; }
+
  private:
-  bool same(std::size_t entry, const std::vector<std::uint64_t>& bits, StateId state) const {
-    const std::uint64_t* stored = arena_.data() + entry * (words_ + 1);
-    return stored[words_] == state && std::equal(bits.begin(), bits.end(), stored);
+  Bits bits_;
+  std::vector<std::uint64_t> zobrist_;  // a random word per operation
+  std::uint64_t hash_ = 0;              // xor of zobrist_ over the set
+  std::size_t lo_ = 0;
+  std::size_t hi_ = 0;
+};
+
+// Lowe's memo, with subsumption: the configurations (completed operations linearized, pending
+// operations linearized, state) proven to lead nowhere. With fewer pending operations
+// linearized a configuration has every option it had with more (a pending operation is never
+// required), so a dead one also rules out those that differ by more pending operations.
+// Grouped by (completed operations, state); each group lists its pending sets.
+class DeadSet {
+ public:
+  explicit DeadSet(std::size_t pending_words) : pending_words_(pending_words), slots_(1024, 0) {}
+
+  // True if a recorded configuration with this completed set and state had a subset of these
+  // pending operations linearized. Adds the number of pending sets compared to work.
+  bool covers(const DoneSet& done, const Bits& pending, StateId state,
+              std::uint64_t& work) const {
+    const std::uint32_t slot = slots_[find_slot(done, state)];
+    for (std::uint32_t e = slot == 0 ? kNone : group_first_[slot - 1]; e != kNone;
+         e = entry_next_[e]) {
+      ++work;
+      const std::uint64_t* dead = entry_bits_.data() + e * pending_words_;
+      bool subset = true;
+      for (std::size_t w = 0; w < pending_words_ && subset; ++w) {
+        subset = (dead[w] & ~pending[w]) == 0;
+      }
+      if (subset) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void add(const DoneSet& done, const Bits& pending, StateId state) {
+    if ((group_hash_.size() + 1) * 2 > slots_.size()) {
+      grow();
+    }
+    const std::size_t i = find_slot(done, state);
+    if (slots_[i] == 0) {
+      HELIOS_ASSERT(group_hash_.size() < kNone - 1);
+      group_key_.push_back(keys_.size());
+      group_hash_.push_back(hash(done, state));
+      group_first_.push_back(kNone);
+      keys_.push_back(done.lo() << 32 | done.hi());
+      keys_.push_back(state);
+      keys_.insert(keys_.end(), done.words().begin() + static_cast<std::ptrdiff_t>(done.lo()),
+                   done.words().begin() + static_cast<std::ptrdiff_t>(done.hi()));
+      slots_[i] = static_cast<std::uint32_t>(group_hash_.size());
+    }
+    HELIOS_ASSERT(entry_next_.size() < kNone - 1);
+    std::uint32_t& first = group_first_[slots_[i] - 1];
+    entry_bits_.insert(entry_bits_.end(), pending.begin(), pending.end());
+    entry_next_.push_back(first);
+    first = static_cast<std::uint32_t>(entry_next_.size() - 1);
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  static std::uint64_t hash(const DoneSet& done, StateId state) {
+    return done.hash() ^ mix(state);
+  }
+
+  // The slot of the group, or the empty slot where it would go.
+  std::size_t find_slot(const DoneSet& done, StateId state) const {
+    const std::uint64_t h = hash(done, state);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) {
+        return i;
+      }
+      const std::uint64_t* key = keys_.data() + group_key_[slot - 1];
+      if (group_hash_[slot - 1] == h && key[0] == (done.lo() << 32 | done.hi()) &&
+          key[1] == state &&
+          std::equal(done.words().begin() + static_cast<std::ptrdiff_t>(done.lo()),
+                     done.words().begin() + static_cast<std::ptrdiff_t>(done.hi()), key + 2)) {
+        return i;
+      }
+    }
   }
 
   void grow() {
     slots_.assign(slots_.size() * 2, 0);
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t e = 0; e < hashes_.size(); ++e) {
-      std::size_t i = hashes_[e] & mask;
+    for (std::size_t g = 0; g < group_hash_.size(); ++g) {
+      std::size_t i = group_hash_[g] & mask;
       while (slots_[i] != 0) {
         i = (i + 1) & mask;
       }
-      slots_[i] = static_cast<std::uint32_t>(e + 1);
+      slots_[i] = static_cast<std::uint32_t>(g + 1);
     }
   }
 
-  std::size_t words_;
-  std::vector<std::uint64_t> arena_;
-  std::vector<std::uint64_t> hashes_;  // per entry
-  std::vector<std::uint32_t> slots_;   // 0: empty; else entry index + 1
+  std::size_t pending_words_;
+  Bits keys_;  // per group: lo << 32 | hi, the state, then the completed set's words [lo, hi)
+  std::vector<std::uint64_t> group_key_;    // per group: where its key starts in keys_
+  std::vector<std::uint64_t> group_hash_;   // per group
+  std::vector<std::uint32_t> group_first_;  // per group: its newest entry, or kNone
+  Bits entry_bits_;                         // per entry: pending_words_ words
+  std::vector<std::uint32_t> entry_next_;   // per entry: the group's next entry, or kNone
+  std::vector<std::uint32_t> slots_;        // 0: empty; else group index + 1
 };
 
-// The search over one key's sub-history: an iterative DFS over the event list.
+// What the GETs of a key without INCR (where every state is some PUT's value, or missing)
+// tell about its PUTs.
+class PutFacts {
+ public:
+  explicit PutFacts(const std::vector<const KvOperation*>& ops) {
+    for (const KvOperation* op : ops) {
+      has_incr_ = has_incr_ || op->kind == KvOpKind::kIncr;
+      if (op->kind == KvOpKind::kPut) {
+        ++values_[op->value].puts;
+      } else if (op->kind == KvOpKind::kGet && op->found && !is_pending(*op)) {
+        Facts& facts = values_[op->value];
+        facts.first_seen_return = std::min(facts.first_seen_return, op->return_time);
+        facts.seen = true;
+      }
+    }
+  }
+
+  // Whether no GET observed the value of this PUT, so that the state it makes is just
+  // kUnobserved. False on a key with INCR.
+  bool unobserved(const KvOperation& put) const {
+    return !has_incr_ && !values_.at(put.value).seen;
+  }
+
+  // What becomes of a PUT that never returned. If no GET observed its value, it is dropped:
+  // had it taken effect, the next write overwrote it unseen. If it is the only PUT of a value
+  // some GET observed, it must take effect before the first such GET returned. The answer is
+  // its new return time: 0 to drop it, kNeverReturned to leave it pending.
+  std::uint64_t pending_return_time(const KvOperation& put) const {
+    if (has_incr_) {
+      return kNeverReturned;
+    }
+    const Facts& facts = values_.at(put.value);
+    if (!facts.seen) {
+      return 0;
+    }
+    const bool bounded = facts.puts == 1 && facts.first_seen_return > put.call_time;
+    return bounded ? facts.first_seen_return : kNeverReturned;
+  }
+
+ private:
+  struct Facts {
+    int puts = 0;
+    bool seen = false;
+    std::uint64_t first_seen_return = kNeverReturned;
+  };
+  bool has_incr_ = false;
+  std::unordered_map<std::string_view, Facts> values_;
+};
+
+// Resolves a key's operations to model terms: those that must take effect first, then the
+// pending ones.
+std::vector<PreparedOp> prepare(const std::vector<const KvOperation*>& ops, KvModel& model) {
+  const PutFacts facts(ops);
+  std::vector<PreparedOp> out;
+  out.reserve(ops.size());
+  for (const KvOperation* op : ops) {
+    PreparedOp p{.op = op, .return_time = op->return_time};
+    if (op->kind == KvOpKind::kPut && is_pending(*op)) {
+      p.return_time = facts.pending_return_time(*op);
+      if (p.return_time == 0) {
+        continue;
+      }
+    }
+    p.pending = p.return_time == kNeverReturned;
+    if (op->kind == KvOpKind::kGet) {
+      p.state_arg = op->found ? model.intern(op->value) : kMissing;
+    } else if (op->kind == KvOpKind::kPut) {
+      p.state_arg = facts.unobserved(*op) ? kUnobserved : model.intern(op->value);
+    } else if (!p.pending) {
+      const std::optional<std::int64_t> result = parse_int(op->value);
+      p.result_ok = result.has_value();
+      p.result = result.value_or(0);
+      p.state_arg = p.result_ok ? model.intern(std::to_string(p.result)) : kMissing;
+    }
+    out.push_back(p);
+  }
+  // Completed operations in return order (see DoneSet), then the pending ones in call order.
+  std::stable_sort(out.begin(), out.end(), [](const PreparedOp& a, const PreparedOp& b) {
+    return std::tuple(a.pending, a.pending ? a.op->call_time : a.return_time) <
+           std::tuple(b.pending, b.pending ? b.op->call_time : b.return_time);
+  });
+  return out;
+}
+
+// Which states the remaining operations still need, and which they can still make. A GET can
+// only be placed in the state it observed; once the state leaves a value that a remaining GET
+// observed and no remaining operation can write again, that GET is stranded (there is no
+// DELETE, so "missing" never comes back). The search does not take such a step: it would
+// only find out much later, at that GET's return, after trying everything in between.
+class Awaited {
+ public:
+  Awaited(const std::vector<PreparedOp>& ops, std::size_t states)
+      : gets_(states, 0), writers_(states, 0) {
+    for (const PreparedOp& p : ops) {
+      count(p, 1);
+    }
+  }
+
+  // Adds (sign 1) or removes (sign -1) an operation from the remaining ones.
+  void count(const PreparedOp& p, int sign) {
+    if (p.op->kind == KvOpKind::kIncr && p.pending) {
+      wildcards_ += sign;  // may write any integer
+    } else if (p.op->kind == KvOpKind::kGet) {
+      gets_[p.state_arg] += sign;
+    } else if (p.op->kind == KvOpKind::kPut || p.result_ok) {
+      writers_[p.state_arg] += sign;
+    }
+  }
+
+  bool strands_if_left(StateId s, const KvModel& model) const {
+    if (s >= gets_.size() || gets_[s] == 0) {
+      return false;  // states made only by pending INCRs are observed by nobody
+    }
+    if (s == kMissing) {
+      return true;
+    }
+    return writers_[s] == 0 && (wildcards_ == 0 || !model.is_integer(s));
+  }
+
+ private:
+  std::vector<std::int32_t> gets_;     // per state: remaining GETs that observed it
+  std::vector<std::int32_t> writers_;  // per state: remaining PUTs and INCRs that write it
+  std::int32_t wildcards_ = 0;         // remaining pending INCRs
+};
+
+// The search over one key's sub-history: an iterative DFS over the event lists.
 class KeySearch {
  public:
   enum class Outcome { kOk, kNotLinearizable, kTimedOut };
 
   explicit KeySearch(const std::vector<const KvOperation*>& ops);
-  Outcome run(std::uint64_t& budget);
+
+  // Spends at most budget steps, and takes the steps spent off it.
+  Outcome run(std::uint64_t& budget) {
+    const Outcome outcome = search(budget);
+    budget -= std::min(budget, work_);
+    return outcome;
+  }
+
   std::string explain(std::string_view key) const;
 
  private:
-  struct Frame {
-    std::uint32_t call;  // the call node of the operation linearized at this depth
-    StateId before;      // the state before it
+  // The scan of a configuration's candidates: the calls before the earliest remaining return
+  // (the limit, once phase 0 has found it). See search() for the phases.
+  struct Cursor {
+    std::uint32_t node;
+    int phase;
+    std::uint32_t limit;
   };
+  struct Frame {
+    Cursor at;       // the scan when the operation at this depth was taken
+    StateId before;  // the state before it
+  };
+  enum class Try { kTaken, kRejected, kDead };
 
-  bool try_linearize(std::uint32_t call);
-  std::uint32_t backtrack();
+  Outcome search(std::uint64_t budget);
+  bool eligible(const Cursor& at) const;
+  Cursor next_candidate(const Cursor& at) const;
+  Try try_linearize(const Cursor& at);
+  bool backtrack(Cursor& at);
   void record_stuck(std::uint32_t return_node);
-  void flip(std::uint32_t op) {
-    bits_[op / 64] ^= std::uint64_t{1} << (op % 64);
-    bits_hash_ ^= zobrist_[op];
-  }
+  void flip(std::uint32_t op);
 
   KvModel model_;
-  std::vector<PreparedOp> ops_;
+  std::vector<PreparedOp> ops_;  // those that must take effect, then completed_.. pending
+  std::uint32_t completed_ = 0;
   EventList list_;
-  ConfigCache cache_;
-  std::vector<std::uint64_t> zobrist_;  // a random word per operation: the bitset's hash
-  std::vector<std::uint64_t> bits_;     // linearized operations
-  std::uint64_t bits_hash_ = 0;
+  DeadSet dead_;
+  DoneSet done_;   // completed operations linearized
+  Bits pending_;   // pending operations linearized (index - completed_)
+  Awaited awaited_;
   StateId state_ = kMissing;
   std::vector<Frame> stack_;
+  std::uint64_t work_ = 0;
   // The deepest configuration from which no operation could be linearized next, for the
   // explanation. best_ is the linearized prefix; it shares best_shared_ frames with stack_.
   bool has_best_ = false;
@@ -313,90 +582,132 @@ class KeySearch {
   std::uint32_t best_blocker_ = 0;  // the return node the search could not move past
 };
 
-std::vector<PreparedOp> prepare(const std::vector<const KvOperation*>& ops, KvModel& model) {
-  std::vector<PreparedOp> out;
-  out.reserve(ops.size());
-  for (const KvOperation* op : ops) {
-    PreparedOp p;
-    p.op = op;
-    p.pending = is_pending(*op);
-    if (op->kind == KvOpKind::kGet) {
-      p.state_arg = op->found ? model.intern(op->value) : kMissing;
-    } else if (op->kind == KvOpKind::kPut) {
-      p.state_arg = model.intern(op->value);
-    } else if (!p.pending) {
-      const std::optional<std::int64_t> result = parse_int(op->value);
-      p.result_ok = result.has_value();
-      p.result = result.value_or(0);
-      p.state_arg = p.result_ok ? model.intern(std::to_string(p.result)) : kMissing;
-    }
-    out.push_back(p);
-  }
-  return out;
+std::uint32_t count_completed(const std::vector<PreparedOp>& ops) {
+  return static_cast<std::uint32_t>(
+      std::count_if(ops.begin(), ops.end(), [](const PreparedOp& p) { return !p.pending; }));
 }
 
 KeySearch::KeySearch(const std::vector<const KvOperation*>& ops)
     : ops_(prepare(ops, model_)),
+      completed_(count_completed(ops_)),
       list_(ops_),
-      cache_((ops.size() + 63) / 64),
-      zobrist_(ops.size()),
-      bits_((ops.size() + 63) / 64, 0) {
-  base::Prng prng(0x6c696e6561726c79ULL);
-  for (std::uint64_t& z : zobrist_) {
-    z = prng.next();
+      dead_((ops_.size() - completed_ + 63) / 64),
+      done_(completed_),
+      pending_((ops_.size() - completed_ + 63) / 64, 0),
+      awaited_(ops_, model_.size()) {}
+
+void KeySearch::flip(std::uint32_t op) {
+  if (op < completed_) {
+    done_.flip(op);
+  } else {
+    const std::uint32_t i = op - completed_;
+    pending_[i / 64] ^= std::uint64_t{1} << (i % 64);
   }
 }
 
-KeySearch::Outcome KeySearch::run(std::uint64_t& budget) {
-  std::uint32_t node = list_.first();
-  while (node != list_.tail()) {
-    if (budget == 0) {
+// Candidates are tried in four phases: 0, the GETs; 1, the operation of the limit, which is
+// due now; 2, the other completed writes; 3, the pending writes called before the limit.
+// A GET that fits now can be placed now without loss of generality: it changes nothing, and
+// everything that must precede it already has. So once a GET is taken, or found to lead to a
+// dead end, the other candidates need no trying. The due operation next, and pending ones
+// last, because most linearizations need few operations placed before they are due.
+KeySearch::Outcome KeySearch::search(std::uint64_t budget) {
+  Cursor at{list_.first(), 0, 0};
+  while (!list_.empty()) {  // until every operation that must take effect has
+    if (work_ >= budget) {
       return Outcome::kTimedOut;
     }
-    --budget;
-    const EventList::Node& n = list_.node(node);
-    if (n.is_call) {
-      node = try_linearize(node) ? list_.first() : n.next;
+    ++work_;
+    const EventList::Node& n = list_.node(at.node);
+    if (!n.is_call && (at.phase == 0 || at.phase == 2)) {  // the earliest remaining return
+      at = at.phase == 0 ? Cursor{n.match, 1, at.node}
+                         : Cursor{list_.first_pending(), 3, at.limit};
       continue;
     }
-    // The earliest remaining return: its operation must be linearized before we move on.
-    if (ops_[n.op].pending) {
-      return Outcome::kOk;  // only operations that may never take effect remain
+    Try tried = Try::kRejected;
+    if (at.phase == 3 && n.rank > list_.node(at.limit).rank) {  // the pending tail ranks last
+      record_stuck(at.limit);
+      tried = Try::kDead;
+    } else if (eligible(at)) {
+      tried = try_linearize(at);
     }
-    record_stuck(node);
-    if (stack_.empty()) {
+    if (tried == Try::kTaken) {
+      at = Cursor{list_.first(), 0, 0};
+    } else if (tried == Try::kRejected) {
+      at = next_candidate(at);
+    } else if (!backtrack(at)) {
       return Outcome::kNotLinearizable;
     }
-    node = backtrack();
   }
   return Outcome::kOk;
 }
 
-bool KeySearch::try_linearize(std::uint32_t call) {
-  const std::uint32_t op = list_.node(call).op;
-  const std::optional<StateId> next = model_.step(state_, ops_[op]);
-  if (!next) {
-    return false;
+bool KeySearch::eligible(const Cursor& at) const {
+  const std::uint32_t op = list_.node(at.node).op;
+  const bool is_get = ops_[op].op->kind == KvOpKind::kGet;
+  switch (at.phase) {
+    case 0:
+      return is_get;
+    case 1:
+      return !is_get;
+    case 2:
+      return !is_get && op != list_.node(at.limit).op;
+    default:
+      return true;  // the pending list holds only writes
   }
-  flip(op);
-  if (!cache_.insert(bits_, *next, bits_hash_ ^ mix(*next))) {
-    flip(op);
-    return false;
-  }
-  stack_.push_back({call, state_});
-  state_ = *next;
-  list_.lift(call);
-  return true;
 }
 
-std::uint32_t KeySearch::backtrack() {
-  const Frame top = stack_.back();
-  stack_.pop_back();
-  best_shared_ = std::min(best_shared_, stack_.size());
-  flip(list_.node(top.call).op);
-  state_ = top.before;
-  list_.unlift(top.call);
-  return list_.node(top.call).next;
+KeySearch::Cursor KeySearch::next_candidate(const Cursor& at) const {
+  if (at.phase == 1) {
+    return Cursor{list_.first(), 2, at.limit};
+  }
+  return Cursor{list_.node(at.node).next, at.phase, at.limit};
+}
+
+KeySearch::Try KeySearch::try_linearize(const Cursor& at) {
+  const std::uint32_t op = list_.node(at.node).op;
+  const std::optional<StateId> next = model_.step(state_, ops_[op]);
+  if (!next) {
+    return Try::kRejected;
+  }
+  awaited_.count(ops_[op], -1);
+  if (*next != state_ && awaited_.strands_if_left(state_, model_)) {
+    awaited_.count(ops_[op], 1);
+    return Try::kRejected;
+  }
+  flip(op);
+  if (dead_.covers(done_, pending_, *next, work_)) {
+    flip(op);
+    awaited_.count(ops_[op], 1);
+    // A GET that fits leads to a dead end: so does every other choice here (see search).
+    return at.phase == 0 ? Try::kDead : Try::kRejected;
+  }
+  stack_.push_back({at, state_});
+  state_ = *next;
+  list_.lift(at.node);
+  return Try::kTaken;
+}
+
+// Records the current configuration as dead, undoes the last choice and resumes the scan
+// after it. A GET decides its configuration (see search), so that is undone too. False when
+// nothing is left to undo.
+bool KeySearch::backtrack(Cursor& at) {
+  while (!stack_.empty()) {
+    dead_.add(done_, pending_, state_);
+    const Frame top = stack_.back();
+    stack_.pop_back();
+    best_shared_ = std::min(best_shared_, stack_.size());
+    const std::uint32_t op = list_.node(top.at.node).op;
+    flip(op);
+    awaited_.count(ops_[op], 1);
+    state_ = top.before;
+    list_.unlift(top.at.node);
+    if (top.at.phase != 0) {
+      at = next_candidate(top.at);
+      return true;
+    }
+  }
+  return false;
 }
 
 void KeySearch::record_stuck(std::uint32_t return_node) {
@@ -407,7 +718,7 @@ void KeySearch::record_stuck(std::uint32_t return_node) {
   // the copying costs no more than the pushes and pops in between.
   best_.resize(std::min(best_.size(), best_shared_));
   for (std::size_t i = best_.size(); i < stack_.size(); ++i) {
-    best_.push_back(list_.node(stack_[i].call).op);
+    best_.push_back(list_.node(stack_[i].at.node).op);
   }
   best_shared_ = stack_.size();
   best_state_ = state_;
@@ -416,6 +727,7 @@ void KeySearch::record_stuck(std::uint32_t return_node) {
 }
 
 std::string KeySearch::explain(std::string_view key) const {
+  HELIOS_ASSERT(has_best_);  // every dead end goes back to a stuck configuration
   std::string out = "key " + quoted(key) + " is not linearizable (" +
                     std::to_string(ops_.size()) + " operations on it).\n";
   out += "Longest linearizable prefix: " + std::to_string(best_.size()) + " operations";
@@ -431,12 +743,13 @@ std::string KeySearch::explain(std::string_view key) const {
     out += "  " + std::to_string(i + 1) + ". " + to_string(*ops_[best_[i]].op) + "\n";
   }
   out += "State after it: " + model_.describe(best_state_) + ".\n";
-  out += "None of these operations can take effect next:\n";
-  std::unordered_set<std::uint32_t> done(best_.begin(), best_.end());
+  out += "None of these operations can take effect next (each does not fit that state, or\n"
+         "would overwrite it for good while a GET to come still has to observe it):\n";
+  const std::unordered_set<std::uint32_t> done(best_.begin(), best_.end());
   std::size_t shown = 0;
-  for (std::uint32_t i = 1; i < best_blocker_; ++i) {
+  for (std::uint32_t i = list_.begin_events(); i < list_.end(); ++i) {
     const EventList::Node& n = list_.node(i);
-    if (!n.is_call || done.contains(n.op)) {
+    if (n.rank >= list_.node(best_blocker_).rank || !n.is_call || done.contains(n.op)) {
       continue;
     }
     if (++shown > kMaxShownCandidates) {
@@ -448,24 +761,6 @@ std::string KeySearch::explain(std::string_view key) const {
   out += "and " + to_string(*ops_[list_.node(best_blocker_).op].op) +
          " must take effect before it returns.";
   return out;
-}
-
-// Without INCR on the key, a PUT that never returned and whose value no GET observed can be
-// left out: if it took effect, the next operation on the key overwrote it. Dropping such
-// PUTs keeps the search from trying each of them at every point of the history.
-void drop_unobserved_pending_puts(std::vector<const KvOperation*>& ops) {
-  std::unordered_set<std::string_view> observed;
-  for (const KvOperation* op : ops) {
-    if (op->kind == KvOpKind::kIncr) {
-      return;
-    }
-    if (op->kind == KvOpKind::kGet && op->found) {
-      observed.insert(op->value);
-    }
-  }
-  std::erase_if(ops, [&](const KvOperation* op) {
-    return op->kind == KvOpKind::kPut && is_pending(*op) && !observed.contains(op->value);
-  });
 }
 
 }  // namespace
@@ -482,9 +777,8 @@ LinearizabilityResult check_kv_linearizable(const std::vector<KvOperation>& hist
     by_key[op.key].push_back(&op);
   }
   std::uint64_t budget = max_steps;
-  for (auto& [key, ops] : by_key) {
-    drop_unobserved_pending_puts(ops);
-    HELIOS_ASSERT(ops.size() < UINT32_MAX / 2 - 2);
+  for (const auto& [key, ops] : by_key) {
+    HELIOS_ASSERT(ops.size() < UINT32_MAX / 4);
     KeySearch search(ops);
     switch (search.run(budget)) {
       case KeySearch::Outcome::kOk:

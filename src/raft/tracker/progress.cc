@@ -52,8 +52,11 @@ bool Progress::maybe_decrease_to(Index rejected, Index match_hint) {
     next_ = match_ + 1;
     return true;
   }
-  if (next_ - 1 != rejected) {
-    return false;  // stale: not the probe we are waiting for
+  if (next_ - 1 != rejected || rejected <= match_) {
+    // Stale: not the probe we are waiting for, or below what the follower acknowledged
+    // durably (which only a follower that lost acknowledged entries could send; answering
+    // it would only start a message storm).
+    return false;
   }
   next_ = std::max(std::min(rejected, match_hint + 1), match_ + 1);
   probe_sent_ = false;

@@ -1,0 +1,291 @@
+#include "sim/cluster.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "base/assert.h"
+
+namespace helios::sim {
+
+SimCluster::SimCluster(const SimOptions& options)
+    : options_(options), prng_(options.seed), checker_(options.nodes) {
+  HELIOS_ASSERT(options.nodes >= 1 && options.nodes <= 9);
+  options_.liveness_us = static_cast<Micros>(options.liveness_timeouts) *
+                         static_cast<Micros>(options.election_ticks) * options.tick_us * 2;
+  for (int i = 0; i < options.nodes; ++i) {
+    nodes_.push_back(std::make_unique<SimNode>(i, options_, *this));
+    node_ptrs_.push_back(nodes_.back().get());
+    skew_.push_back(options.clock_skew_max *
+                    (static_cast<double>(prng_.uniform(2001)) / 1000.0 - 1.0));
+  }
+  blocked_.assign(static_cast<std::size_t>(options.nodes),
+                  std::vector<int>(static_cast<std::size_t>(options.nodes), 0));
+  clogged_until_.assign(static_cast<std::size_t>(options.nodes), 0);
+  last_delivery_.assign(static_cast<std::size_t>(options.nodes),
+                        std::vector<Micros>(static_cast<std::size_t>(options.nodes), 0));
+  clients_.resize(static_cast<std::size_t>(options.clients));
+}
+
+SimCluster::~SimCluster() = default;
+
+std::string SimCluster::stamp() const {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "[%10.3fms] ", static_cast<double>(now_) / 1000.0);
+  return buf;
+}
+
+void SimCluster::trace_line(const std::string& line) {
+  if (options_.trace) {
+    std::printf("%s%s\n", stamp().c_str(), line.c_str());
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The run.
+
+SimResult SimCluster::run() {
+  for (int i = 0; i < options_.nodes; ++i) {
+    restart(i);
+  }
+  for (int c = 0; c < options_.clients; ++c) {
+    queue_.schedule(prng_.uniform(options_.tick_us * 10), Event{.kind = EventKind::kClientStep,
+                                                                .client = c});
+  }
+  queue_.schedule(options_.fault_interval_us, Event{.kind = EventKind::kFault});
+  const Micros end = options_.safety_us + options_.liveness_us;
+  while (!queue_.empty() && queue_.next_time() <= end) {
+    auto [time, event] = queue_.pop();
+    HELIOS_ASSERT(time >= now_);
+    now_ = time;
+    if (!liveness_ && now_ >= options_.safety_us) {
+      begin_liveness();
+    }
+    handle(event);
+    ++stats_.events;
+    checker_.check(node_ptrs_);
+    if (liveness_) {
+      drive_marker();
+    }
+  }
+  now_ = end;
+  SimResult result = stats_;
+  result.simulated_us = end;
+  result.committed = checker_.committed_count();
+  check_liveness(result);
+  check_history(result);
+  return result;
+}
+
+void SimCluster::handle(const Event& e) {
+  switch (e.kind) {
+    case EventKind::kTick:
+      if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
+        tick_node(e.node);
+      }
+      return;
+    case EventKind::kDeliver: {
+      SimNode& n = *nodes_[e.node];
+      if (n.up()) {
+        if (options_.trace) {
+          trace_line("deliver " + raft::describe(e.message));
+        }
+        n.deliver(e.message);
+      }
+      return;
+    }
+    case EventKind::kFsyncDone:
+      if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
+        nodes_[e.node]->fsync_done();
+      }
+      return;
+    case EventKind::kClientStep: client_step(e.client); return;
+    case EventKind::kClientTimeout: client_timeout(e.client, e.op); return;
+    case EventKind::kFault: inject_fault(); return;
+    case EventKind::kRestart:
+      if (!nodes_[e.node]->up()) {
+        restart(e.node);
+      }
+      return;
+    case EventKind::kHeal: heal(e.fault_id); return;
+  }
+}
+
+void SimCluster::tick_node(int node) {
+  ++stats_.ticks;
+  SimNode& n = *nodes_[node];
+  n.tick();
+  const double interval = static_cast<double>(options_.tick_us) * (1.0 + skew_[node]);
+  queue_.schedule(now_ + static_cast<Micros>(interval),
+                  Event{.kind = EventKind::kTick, .node = node, .incarnation = n.incarnation()});
+}
+
+// ---------------------------------------------------------------------------------------
+// SimHost.
+
+void SimCluster::send(const raft::Message& m) {
+  const int from = static_cast<int>(m.from) - 1;
+  const int to = static_cast<int>(m.to) - 1;
+  HELIOS_ASSERT(from >= 0 && from < options_.nodes);
+  HELIOS_ASSERT(to >= 0 && to < options_.nodes);
+  if (blocked_[from][to] > 0 || prng_.chance(options_.drop_rate)) {
+    return;
+  }
+  const int copies = prng_.chance(options_.dup_rate) ? 2 : 1;
+  for (int i = 0; i < copies; ++i) {
+    Micros delay = prng_.range(options_.delay_min_us, options_.delay_max_us);
+    if (prng_.chance(options_.spike_rate)) {
+      delay += prng_.range(0, options_.spike_us);
+    }
+    Micros at = now_ + delay;
+    at = std::max({at, clogged_until_[from], clogged_until_[to]});
+    if (liveness_) {
+      // Healed links behave like TCP: in order.
+      at = std::max(at, last_delivery_[from][to]);
+      last_delivery_[from][to] = at;
+    }
+    queue_.schedule(at, Event{.kind = EventKind::kDeliver, .node = to, .message = m});
+  }
+}
+
+void SimCluster::schedule_fsync(int node, std::uint64_t incarnation) {
+  const Micros at = now_ + prng_.range(options_.fsync_min_us, options_.fsync_max_us);
+  queue_.schedule(at, Event{.kind = EventKind::kFsyncDone, .node = node,
+                            .incarnation = incarnation});
+}
+
+void SimCluster::on_role_change(int node, const raft::SoftState& soft) {
+  if (options_.trace) {
+    trace_line("n" + std::to_string(node + 1) + " is " + raft::role_name(soft.role) + " term " +
+               std::to_string(nodes_[node]->raw().raft().term()) + " leader " +
+               std::to_string(soft.leader));
+  }
+}
+
+void SimCluster::on_entries_written(int node, const std::vector<raft::Entry>& entries) {
+  checker_.on_entries_written(*nodes_[node], entries);
+}
+
+void SimCluster::on_apply(int node, const raft::Entry& entry) {
+  checker_.on_apply(*nodes_[node], entry);
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults.
+
+void SimCluster::inject_fault() {
+  if (liveness_) {
+    return;
+  }
+  if (prng_.chance(options_.crash_chance)) {
+    std::vector<int> up;
+    for (int i = 0; i < options_.nodes; ++i) {
+      if (nodes_[i]->up()) {
+        up.push_back(i);
+      }
+    }
+    if (!up.empty()) {
+      const std::optional<int> leader = leader_index();
+      const bool hit_leader = leader.has_value() && options_.churn && prng_.chance(2, 3);
+      crash(hit_leader ? *leader : up[prng_.uniform(up.size())]);
+    }
+  }
+  if (prng_.chance(options_.partition_chance)) {
+    partition();
+  }
+  if (prng_.chance(options_.clog_chance)) {
+    const int node = static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(options_.nodes)));
+    clogged_until_[node] = std::max(clogged_until_[node], now_ + prng_.range(1, options_.clog_max_us));
+    trace_line("clog n" + std::to_string(node + 1));
+  }
+  queue_.schedule(now_ + options_.fault_interval_us, Event{.kind = EventKind::kFault});
+}
+
+void SimCluster::partition() {
+  const int n = options_.nodes;
+  Fault fault;
+  const std::uint64_t shape = prng_.uniform(4);
+  std::vector<bool> side(static_cast<std::size_t>(n), false);
+  std::string what;
+  if (shape == 0 || shape == 1) {
+    // Isolate one node (the leader, when shape 1 and there is one), both directions.
+    int victim = static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(n)));
+    if (shape == 1) {
+      victim = leader_index().value_or(victim);
+    }
+    side[victim] = true;
+    what = "isolate n" + std::to_string(victim + 1);
+  } else {
+    for (int i = 0; i < n; ++i) {
+      side[i] = prng_.chance(1, 2);
+    }
+    what = "split";
+  }
+  const bool asymmetric = shape == 3;
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) {
+      if (a != b && side[a] && !side[b]) {
+        fault.links.emplace_back(a, b);
+        if (!asymmetric) {
+          fault.links.emplace_back(b, a);
+        }
+      }
+    }
+  }
+  for (auto [a, b] : fault.links) {
+    ++blocked_[a][b];
+  }
+  const std::uint64_t id = next_fault_id_++;
+  faults_.emplace(id, std::move(fault));
+  queue_.schedule(now_ + prng_.range(1, options_.partition_max_us),
+                  Event{.kind = EventKind::kHeal, .fault_id = id});
+  trace_line("partition " + what + (asymmetric ? " (asymmetric)" : ""));
+}
+
+void SimCluster::heal(std::uint64_t fault_id) {
+  auto it = faults_.find(fault_id);
+  if (it == faults_.end()) {
+    return;
+  }
+  for (auto [a, b] : it->second.links) {
+    --blocked_[a][b];
+    HELIOS_ASSERT(blocked_[a][b] >= 0);
+  }
+  faults_.erase(it);
+  trace_line("heal partition " + std::to_string(fault_id));
+}
+
+void SimCluster::crash(int node) {
+  trace_line("crash n" + std::to_string(node + 1));
+  nodes_[node]->crash(prng_);
+  checker_.on_restart(*nodes_[node]);
+  if (!liveness_) {
+    queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
+                    Event{.kind = EventKind::kRestart, .node = node});
+  }
+}
+
+void SimCluster::restart(int node) {
+  trace_line("start n" + std::to_string(node + 1));
+  SimNode& n = *nodes_[node];
+  n.start(prng_.next());
+  checker_.on_restart(n);
+  const Micros phase = prng_.uniform(options_.tick_us) + 1;
+  queue_.schedule(now_ + phase,
+                  Event{.kind = EventKind::kTick, .node = node, .incarnation = n.incarnation()});
+}
+
+std::optional<int> SimCluster::leader_index() const {
+  std::optional<int> best;
+  Term best_term = 0;
+  for (int i = 0; i < options_.nodes; ++i) {
+    const SimNode& n = *nodes_[i];
+    if (n.up() && n.raw().raft().role() == raft::Role::kLeader &&
+        n.raw().raft().term() >= best_term) {
+      best = i;
+      best_term = n.raw().raft().term();
+    }
+  }
+  return best;
+}
+
+}  // namespace helios::sim

@@ -1,0 +1,128 @@
+#pragma once
+// SimCluster: one deterministic simulation run. A whole cluster in one thread, driven by
+// one seed through one EventQueue: simulated network (delay, loss, duplication, reordering,
+// symmetric and asymmetric partitions, clogging), simulated disks (unsynced writes lost at
+// a crash), crashes and restarts, clock skew, and clients doing puts and ReadIndex reads.
+//
+// Phases (after TigerBeetle's VOPR and FoundationDB's Clogged / Unclogged workloads):
+//   safety    faults at the drawn rates; the SafetyChecker runs after every event.
+//   liveness  every fault healed and all but `leave_down` nodes (a minority) up. Within
+//             `liveness_timeouts` election timeouts a leader must commit a marker entry that
+//             every up node applies, and no client operation started after that may time out.
+// At the end, the recorded client history must be linearizable.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/prng.h"
+#include "sim/checker/linearizability.h"
+#include "sim/event_queue.h"
+#include "sim/host.h"
+#include "sim/node.h"
+#include "sim/options.h"
+#include "sim/safety_checker.h"
+
+namespace helios::sim {
+
+// The client id of the liveness marker proposal.
+inline constexpr int kMarkerClient = -1;
+
+struct SimResult {
+  bool ok = true;
+  std::string failure;  // what was violated, when !ok
+  std::uint64_t events = 0;
+  std::uint64_t ticks = 0;        // node ticks, summed over nodes
+  Micros simulated_us = 0;
+  std::uint64_t committed = 0;    // entries committed
+  std::uint64_t ops_ok = 0;       // client operations that completed
+  std::uint64_t ops_unknown = 0;  // puts whose outcome stayed unknown
+  Micros liveness_us = 0;         // from heal to the marker applied everywhere
+  bool linearizability_timed_out = false;
+};
+
+class SimCluster final : public SimHost {
+ public:
+  explicit SimCluster(const SimOptions& options);
+  ~SimCluster() override;
+
+  SimResult run();
+
+  // SimHost
+  void send(const raft::Message& m) override;
+  void schedule_fsync(int node, std::uint64_t incarnation) override;
+  void put_done(int client, std::uint64_t op, bool ok) override;
+  void read_done(int client, std::uint64_t op, std::optional<std::string> value) override;
+  void on_role_change(int node, const raft::SoftState& soft) override;
+  void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
+  void on_apply(int node, const raft::Entry& entry) override;
+  void trace_line(const std::string& line) override;
+  bool tracing() const override { return options_.trace; }
+
+ private:
+  struct Client {
+    bool busy = false;
+    std::uint64_t op = 0;            // current op id (index into history_ + 1)
+    NodeId leader_hint = kNoNode;
+    std::uint64_t next_value = 0;
+  };
+  struct Fault {
+    std::vector<std::pair<int, int>> links;  // blocked directed links
+  };
+
+  void handle(const Event& e);
+  void tick_node(int node);
+  void client_step(int client);
+  void client_timeout(int client, std::uint64_t op);
+  void finish_client_op(int client, Micros think_us);
+  void inject_fault();
+  void partition();
+  void heal(std::uint64_t fault_id);
+  void crash(int node);
+  void restart(int node);
+  void begin_liveness();
+  void drive_marker();
+  void check_liveness(SimResult& result);
+  void check_history(SimResult& result);
+  int pick_node(NodeId hint);
+  std::optional<int> leader_index() const;
+  std::string stamp() const;
+
+  SimOptions options_;
+  base::Prng prng_;
+  EventQueue queue_;
+  Micros now_ = 0;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<SimNode*> node_ptrs_;
+  std::vector<double> skew_;
+  SafetyChecker checker_;
+
+  // Network state.
+  std::vector<std::vector<int>> blocked_;  // blocked_[from][to] > 0: messages dropped
+  std::vector<Micros> clogged_until_;
+  std::vector<std::vector<Micros>> last_delivery_;  // per link, liveness phase only
+  std::map<std::uint64_t, Fault> faults_;
+  std::uint64_t next_fault_id_ = 1;
+
+  // Workload and history.
+  std::vector<Client> clients_;
+  std::vector<KvOperation> history_;
+  std::vector<bool> excluded_;  // operations certainly not applied
+  std::vector<bool> finished_;
+
+  // Liveness phase.
+  bool liveness_ = false;
+  Micros heal_time_ = 0;
+  std::optional<raft::EntryId> marker_;
+  int marker_node_ = -1;
+  std::optional<Micros> marker_done_time_;
+  std::uint64_t timeouts_after_marker_ = 0;
+  SimResult stats_;
+};
+
+// Runs one seed and catches every failure (checker violations and core assertions).
+SimResult run_seed(const SimOptions& options);
+
+}  // namespace helios::sim

@@ -1,0 +1,124 @@
+// The liveness phase and the end-of-run checks of SimCluster.
+#include <algorithm>
+
+#include "base/assert.h"
+#include "sim/cluster.h"
+
+namespace helios::sim {
+
+namespace {
+[[noreturn]] void fail(const std::string& what) { throw SimFailure(what); }
+}  // namespace
+
+void SimCluster::begin_liveness() {
+  liveness_ = true;
+  heal_time_ = now_;
+  trace_line("--- liveness phase: healing the network and a majority ---");
+  while (!faults_.empty()) {
+    heal(faults_.begin()->first);
+  }
+  std::fill(clogged_until_.begin(), clogged_until_.end(), 0);
+  options_.drop_rate = 0;
+  options_.dup_rate = 0;
+  options_.spike_rate = 0;
+  // Exactly leave_down nodes stay down (the highest-numbered ones, for readability).
+  for (int i = 0; i < options_.nodes; ++i) {
+    const bool stay_down = i >= options_.nodes - options_.leave_down;
+    if (stay_down && nodes_[i]->up()) {
+      crash(i);
+    } else if (!stay_down && !nodes_[i]->up()) {
+      restart(i);
+    }
+  }
+}
+
+void SimCluster::drive_marker() {
+  if (marker_done_time_.has_value()) {
+    return;
+  }
+  if (marker_.has_value()) {
+    bool everywhere = true;
+    for (const auto& n : nodes_) {
+      if (n->up() && n->applied() < marker_->index) {
+        everywhere = false;
+      }
+    }
+    const std::optional<Term> t = checker_.applied_term(marker_->index);
+    if (t.has_value() && *t != marker_->term) {
+      marker_.reset();  // lost to a leader change: propose it again
+    } else if (everywhere && t.has_value()) {
+      marker_done_time_ = now_;
+      trace_line("marker applied on every up node");
+      return;
+    }
+    const SimNode& proposer = *nodes_[marker_node_];
+    if (marker_.has_value() &&
+        (!proposer.up() || proposer.raw().raft().term() != marker_->term)) {
+      marker_.reset();
+    }
+  }
+  if (!marker_.has_value()) {
+    const std::optional<int> leader = leader_index();
+    if (!leader.has_value()) {
+      return;
+    }
+    NodeId hint = kNoNode;
+    KvCommand cmd{0, 0, "__marker", std::to_string(now_)};
+    if (nodes_[*leader]->propose(kMarkerClient, 0, cmd, &hint)) {
+      marker_node_ = *leader;
+      marker_ = raft::EntryId{nodes_[*leader]->raw().raft().term(),
+                              nodes_[*leader]->raw().raft().log().last_index()};
+      trace_line("marker proposed at n" + std::to_string(*leader + 1));
+    }
+  }
+}
+
+void SimCluster::check_liveness(SimResult& result) {
+  if (!marker_done_time_.has_value()) {
+    fail("liveness: no leader committed a marker entry on every up node within " +
+         std::to_string(options_.liveness_timeouts) + " election timeouts of the heal");
+  }
+  result.liveness_us = *marker_done_time_ - heal_time_;
+  if (timeouts_after_marker_ > 0) {
+    fail("liveness: " + std::to_string(timeouts_after_marker_) +
+         " client operations timed out after the cluster had healed");
+  }
+}
+
+void SimCluster::check_history(SimResult& result) {
+  std::vector<KvOperation> history;
+  for (std::size_t i = 0; i < history_.size(); ++i) {
+    if (excluded_[i]) {
+      continue;
+    }
+    const KvOperation& op = history_[i];
+    if (op.return_time == kNeverReturned) {
+      if (op.kind == KvOpKind::kGet) {
+        continue;
+      }
+      ++result.ops_unknown;
+    } else {
+      ++result.ops_ok;
+    }
+    history.push_back(op);
+  }
+  const LinearizabilityResult lin = check_kv_linearizable(history, 20'000'000);
+  result.linearizability_timed_out = lin.timed_out;
+  if (!lin.ok) {
+    fail("history not linearizable: " + lin.explanation);
+  }
+}
+
+SimResult run_seed(const SimOptions& options) {
+  SimResult result;
+  try {
+    SimCluster cluster(options);
+    result = cluster.run();
+  } catch (const SimFailure& f) {
+    result.ok = false;
+    result.failure = f.what();
+  }
+  return result;
+}
+
+}  // namespace helios::sim

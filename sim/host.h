@@ -1,0 +1,29 @@
+#pragma once
+// SimHost: what a SimNode needs from the simulated world around it (the cluster harness):
+// a network, an fsync timer, clients to answer, and the checkers to report to.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "raft/raw_node.h"
+
+namespace helios::sim {
+
+class SimHost {
+ public:
+  virtual ~SimHost() = default;
+  virtual void send(const raft::Message& m) = 0;
+  virtual void schedule_fsync(int node, std::uint64_t incarnation) = 0;
+  // A put committed (ok) or was certainly not applied (!ok).
+  virtual void put_done(int client, std::uint64_t op, bool ok) = 0;
+  virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value) = 0;
+  virtual void on_role_change(int node, const raft::SoftState& soft) = 0;
+  virtual void on_entries_written(int node, const std::vector<raft::Entry>& entries) = 0;
+  virtual void on_apply(int node, const raft::Entry& entry) = 0;
+  virtual void trace_line(const std::string& line) = 0;
+  virtual bool tracing() const = 0;
+};
+
+}  // namespace helios::sim

@@ -1,0 +1,104 @@
+#include "sim/options.h"
+
+#include <cstdio>
+
+#include "base/prng.h"
+
+namespace helios::sim {
+
+SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
+  base::Prng prng(seed ^ 0x5eed5eed5eedULL);
+  SimOptions o;
+  o.seed = seed;
+  o.nodes = nodes;
+  o.tick_us = prng.range(5, 50) * 1000;
+  o.election_ticks = static_cast<int>(prng.range(3, 10));
+  o.clock_skew_max = static_cast<double>(prng.range(0, 5)) / 100.0;
+
+  o.delay_min_us = prng.range(50, 500);
+  o.delay_max_us = o.delay_min_us + prng.range(0, o.tick_us / 2);
+  o.drop_rate = prng.chance(1, 3) ? 0.0 : static_cast<double>(prng.range(1, 20)) / 100.0;
+  o.dup_rate = prng.chance(1, 2) ? 0.0 : static_cast<double>(prng.range(1, 10)) / 100.0;
+  o.spike_rate = prng.chance(1, 2) ? 0.0 : static_cast<double>(prng.range(1, 10)) / 100.0;
+  o.spike_us = prng.range(1, 4) * o.tick_us * static_cast<Micros>(o.election_ticks);
+
+  o.fsync_min_us = prng.range(20, 1000);
+  o.fsync_max_us = o.fsync_min_us + prng.range(0, 5000);
+
+  o.crash_chance = static_cast<double>(prng.range(0, 8)) / 100.0;
+  o.partition_chance = static_cast<double>(prng.range(0, 10)) / 100.0;
+  o.clog_chance = static_cast<double>(prng.range(0, 8)) / 100.0;
+  const Micros timeout_us = o.tick_us * static_cast<Micros>(o.election_ticks);
+  o.down_max_us = timeout_us * prng.range(1, 20);
+  o.partition_max_us = timeout_us * prng.range(1, 30);
+  o.clog_max_us = timeout_us * prng.range(1, 10);
+
+  o.clients = static_cast<int>(prng.range(1, 6));
+  o.keys = static_cast<int>(prng.range(1, 4));
+  o.read_percent = static_cast<int>(prng.range(10, 70));
+  o.client_think_max_us = prng.range(0, 3) * o.tick_us;
+  o.client_timeout_us = timeout_us * prng.range(10, 20);
+
+  o.safety_us = prng.range(5, 20) * 1'000'000;
+  o.leave_down = static_cast<int>(prng.range(0, static_cast<std::uint64_t>((nodes - 1) / 2)));
+
+  o.max_entries_per_append = prng.chance(1, 4) ? prng.range(1, 4) : 100;
+  o.max_inflight_appends = prng.chance(1, 4) ? prng.range(1, 4) : 64;
+
+  // A third of the seeds churn: leaders crash and get cut off every few election timeouts,
+  // and entries travel one or two per message, which opens the windows in which a leader
+  // holds a mix of terms only partly replicated (Figure 8 of the paper).
+  o.churn = prng.chance(1, 3);
+  if (o.churn) {
+    o.fault_interval_us = timeout_us;
+    o.crash_chance = static_cast<double>(prng.range(20, 60)) / 100.0;
+    o.partition_chance = static_cast<double>(prng.range(20, 60)) / 100.0;
+    o.down_max_us = timeout_us * prng.range(1, 4);
+    o.partition_max_us = timeout_us * prng.range(1, 4);
+    o.max_entries_per_append = prng.range(1, 2);
+  }
+  return o;
+}
+
+std::string SimOptions::describe() const {
+  char buf[640];
+  std::snprintf(
+      buf, sizeof(buf),
+      "nodes=%d tick=%lluus election=%d skew=%.2f delay=%llu-%lluus drop=%.2f dup=%.2f "
+      "spike=%.2f/%lluus fsync=%llu-%lluus crash=%.2f/%lluus partition=%.2f/%lluus "
+      "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
+      "max_append=%llu inflight=%llu%s",
+      nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
+      static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
+      drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
+      static_cast<unsigned long long>(fsync_min_us), static_cast<unsigned long long>(fsync_max_us),
+      crash_chance, static_cast<unsigned long long>(down_max_us), partition_chance,
+      static_cast<unsigned long long>(partition_max_us), clog_chance,
+      static_cast<unsigned long long>(clog_max_us), clients, keys, read_percent,
+      static_cast<unsigned long long>(safety_us / 1000), leave_down,
+      static_cast<unsigned long long>(max_entries_per_append),
+      static_cast<unsigned long long>(max_inflight_appends), churn ? " churn" : "");
+  std::string out(buf);
+  if (bugs.vote_twice) out += " bug=vote-twice";
+  if (bugs.commit_old_term) out += " bug=commit-old-term";
+  if (bugs.ack_before_persist) out += " bug=ack-before-persist";
+  if (bugs.read_without_quorum) out += " bug=read-without-quorum";
+  return out;
+}
+
+bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
+  if (name == "vote-twice") {
+    bugs.vote_twice = true;
+  } else if (name == "commit-old-term") {
+    bugs.commit_old_term = true;
+  } else if (name == "ack-before-persist") {
+    bugs.ack_before_persist = true;
+  } else if (name == "read-without-quorum") {
+    bugs.read_without_quorum = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace helios::sim

@@ -1,0 +1,80 @@
+#pragma once
+// SimOptions: everything one simulation run draws from its seed ("swarm testing", after
+// TigerBeetle's VOPR): cluster size, timing, network and disk behaviour, fault rates and the
+// workload. Printed for every failing seed so that a run can be understood and replayed.
+
+#include <cstdint>
+#include <string>
+
+#include "raft/config.h"
+
+namespace helios::sim {
+
+// Simulated time is in microseconds.
+using Micros = std::uint64_t;
+
+struct SimOptions {
+  std::uint64_t seed = 1;
+  int nodes = 3;
+
+  // Time: each node ticks every tick_us * (1 + its own skew).
+  Micros tick_us = 20'000;
+  int election_ticks = 5;
+  int heartbeat_ticks = 1;
+  double clock_skew_max = 0.02;
+
+  // Network: each message takes [delay_min_us, delay_max_us]; some take a spike longer.
+  Micros delay_min_us = 100;
+  Micros delay_max_us = 2'000;
+  double drop_rate = 0.0;
+  double dup_rate = 0.0;
+  double spike_rate = 0.0;
+  Micros spike_us = 50'000;
+
+  // Disk: an fsync completes after [fsync_min_us, fsync_max_us].
+  Micros fsync_min_us = 100;
+  Micros fsync_max_us = 2'000;
+
+  // Faults, drawn every fault_interval_us during the safety phase.
+  Micros fault_interval_us = 100'000;
+  double crash_chance = 0.0;      // per interval: crash a random up node
+  Micros down_max_us = 2'000'000;
+  double partition_chance = 0.0;  // per interval: start a partition
+  Micros partition_max_us = 3'000'000;
+  double clog_chance = 0.0;       // per interval: clog a node's links
+  Micros clog_max_us = 1'000'000;
+  bool churn = false;             // crashes target the leader more often than not
+
+  // Workload.
+  int clients = 4;
+  int keys = 3;
+  int read_percent = 50;
+  Micros client_think_max_us = 20'000;
+  Micros client_timeout_us = 1'000'000;
+
+  // Phases: faults, then a healed majority that must make progress.
+  Micros safety_us = 20'000'000;
+  Micros liveness_us = 0;  // derived: liveness_timeouts election timeouts
+  int liveness_timeouts = 60;
+  int leave_down = 0;      // nodes left crashed during the liveness phase (a minority)
+
+  // Raft.
+  std::uint64_t max_entries_per_append = 100;
+  std::uint64_t max_inflight_appends = 64;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  raft::PlantedBugs bugs;
+
+  bool trace = false;
+
+  // Draws every option from the seed. `nodes` is fixed by the caller (3 or 5).
+  static SimOptions draw(std::uint64_t seed, int nodes);
+  // One line, "nodes=3 tick=20ms election=5 ...".
+  std::string describe() const;
+};
+
+// Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
+// "read-without-quorum") into `bugs`. Returns false for an unknown name.
+bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
+
+}  // namespace helios::sim

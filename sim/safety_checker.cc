@@ -1,0 +1,165 @@
+#include "sim/safety_checker.h"
+
+#include <algorithm>
+
+namespace helios::sim {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw SimFailure(what); }
+
+std::string at(Index index, Term term) {
+  return "index " + std::to_string(index) + " term " + std::to_string(term);
+}
+
+}  // namespace
+
+std::uint64_t fingerprint(const raft::Entry& e) {
+  // FNV-1a over type and data.
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  };
+  mix(static_cast<unsigned char>(e.type));
+  for (char c : e.data) {
+    mix(static_cast<unsigned char>(c));
+  }
+  return h;
+}
+
+void SafetyChecker::check(const std::vector<SimNode*>& nodes) {
+  for (const SimNode* n : nodes) {
+    if (n->up()) {
+      check_node(*n, nodes);
+    }
+  }
+}
+
+void SafetyChecker::check_node(const SimNode& node, const std::vector<SimNode*>& nodes) {
+  const raft::Raft& r = node.raw().raft();
+  NodeTrack& t = tracks_[node.index()];
+  if (t.incarnation != node.incarnation()) {
+    t = NodeTrack{node.incarnation(), r.term(), r.log().committed(), 0, 0};
+  }
+  if (r.term() < t.term) {
+    fail("node " + std::to_string(node.id()) + " term went backwards");
+  }
+  if (r.log().committed() < t.commit) {
+    fail("node " + std::to_string(node.id()) + " commit index went backwards");
+  }
+  if (r.role() == raft::Role::kLeader && r.log().committed() > t.commit) {
+    check_commit_rule(node, nodes);
+  }
+  t.term = r.term();
+  t.commit = r.log().committed();
+  if (r.role() == raft::Role::kLeader) {
+    auto [it, inserted] = leaders_.emplace(r.term(), node.id());
+    if (!inserted && it->second != node.id()) {
+      fail("two leaders in term " + std::to_string(r.term()) + ": nodes " +
+           std::to_string(it->second) + " and " + std::to_string(node.id()));
+    }
+    if (inserted) {
+      on_became_leader(node);
+    }
+  }
+  if (t.commit > t.checked_commit) {
+    record_commits(node, t);
+  }
+}
+
+void SafetyChecker::check_commit_rule(const SimNode& leader,
+                                      const std::vector<SimNode*>& nodes) {
+  const raft::Raft& r = leader.raw().raft();
+  const Index c = r.log().committed();
+  if (r.log().term_or_zero(c) != r.term()) {
+    fail("commitment rule: leader " + std::to_string(leader.id()) + " of term " +
+         std::to_string(r.term()) + " committed " + at(c, r.log().term_or_zero(c)) +
+         ", an entry of an earlier term");
+  }
+  std::size_t durable = 0;
+  for (const SimNode* n : nodes) {
+    const Result<Term> t = n->disk().durable().term(c);
+    if (t.is_ok() && t.value() == r.term()) {
+      ++durable;
+    }
+  }
+  if (durable < nodes.size() / 2 + 1) {
+    fail("commitment rule: leader " + std::to_string(leader.id()) + " committed " +
+         at(c, r.term()) + " but only " + std::to_string(durable) + " of " +
+         std::to_string(nodes.size()) + " disks hold it durably");
+  }
+}
+
+void SafetyChecker::record_commits(const SimNode& node, NodeTrack& t) {
+  const raft::RaftLog& log = node.raw().raft().log();
+  const Term observer_term = node.raw().raft().term();
+  Index i = t.checked_commit + 1;
+  while (i <= t.commit) {
+    const std::vector<raft::Entry> batch = log.entries_from(i, t.commit - i + 1, 1 << 30);
+    for (const raft::Entry& e : batch) {
+      const std::uint64_t h = fingerprint(e);
+      if (e.index <= committed_.size()) {
+        Committed& c = committed_[e.index - 1];
+        if (c.term != e.term || c.hash != h) {
+          fail("node " + std::to_string(node.id()) + " committed " + at(e.index, e.term) +
+               " but " + at(e.index, c.term) + " was committed before");
+        }
+        c.seen_in_term = std::min(c.seen_in_term, observer_term);
+      } else {
+        HELIOS_ASSERT(e.index == committed_.size() + 1);
+        committed_.push_back(Committed{e.term, h, observer_term});
+      }
+    }
+    HELIOS_ASSERT(!batch.empty());
+    i = batch.back().index + 1;
+  }
+  t.checked_commit = t.commit;
+}
+
+void SafetyChecker::on_entries_written(const SimNode& node,
+                                       const std::vector<raft::Entry>& entries) {
+  const raft::MemoryStorage& storage = node.disk().visible();
+  for (const raft::Entry& e : entries) {
+    const Result<Term> prev = storage.term(e.index - 1);
+    HELIOS_ASSERT(prev.is_ok());
+    const Fingerprint f{e.term, fingerprint(e), prev.value()};
+    auto [it, inserted] = log_entries_.emplace(std::make_pair(e.index, e.term), f);
+    if (!inserted && (it->second.hash != f.hash || it->second.prev_term != f.prev_term)) {
+      fail("log matching violated at " + at(e.index, e.term) + " on node " +
+           std::to_string(node.id()));
+    }
+  }
+}
+
+void SafetyChecker::on_became_leader(const SimNode& node) {
+  const raft::Raft& r = node.raw().raft();
+  for (Index i = 1; i <= committed_.size(); ++i) {
+    const Committed& c = committed_[i - 1];
+    if (c.seen_in_term >= r.term()) {
+      continue;  // not known committed in an earlier term
+    }
+    if (r.log().term_or_zero(i) != c.term) {
+      fail("leader completeness: node " + std::to_string(node.id()) + " leads term " +
+           std::to_string(r.term()) + " without committed " + at(i, c.term));
+    }
+  }
+}
+
+void SafetyChecker::on_apply(const SimNode& node, const raft::Entry& e) {
+  const std::uint64_t h = fingerprint(e);
+  if (e.index <= applied_.size()) {
+    const auto& [term, hash] = applied_[e.index - 1];
+    if (term != e.term || hash != h) {
+      fail("node " + std::to_string(node.id()) + " applied " + at(e.index, e.term) +
+           " where another node applied " + at(e.index, term));
+    }
+    return;
+  }
+  HELIOS_ASSERT(e.index == applied_.size() + 1);
+  applied_.emplace_back(e.term, h);
+}
+
+void SafetyChecker::on_restart(const SimNode& node) { tracks_.erase(node.index()); }
+
+}  // namespace helios::sim

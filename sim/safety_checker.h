@@ -1,0 +1,90 @@
+#pragma once
+// SafetyChecker: Raft's safety properties (Figure 3 of the paper), checked after every
+// simulation step against the real state of every node. A violation throws SimFailure.
+//
+//   Election Safety      at most one leader per term.
+//   Log Matching         two logs holding an entry with the same index and term hold the same
+//                        entry there and agree on the term of the entry before it (which, by
+//                        induction, makes them identical up to that index).
+//   Leader Completeness  an entry committed in term t is in the log of every leader of a
+//                        term > t (checked when a node becomes leader).
+//   State Machine Safety every node commits and applies the same entry at each index.
+//   Commitment rule      when a leader advances its commit index to c (§5.4.2), the entry at
+//                        c is of the leader's current term and is durable (synced) on a
+//                        majority of the nodes' disks. This is what makes every later leader
+//                        hold it; it fails at once for a leader that counts replicas of an
+//                        older term's entry (Figure 8) or counts unsynced acknowledgements.
+//   Monotonicity         within an incarnation, a node's term and commit index never
+//                        decrease.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "raft/raw_node.h"
+#include "sim/node.h"
+
+namespace helios::sim {
+
+struct SimFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class SafetyChecker {
+ public:
+  explicit SafetyChecker(int nodes) : nodes_(static_cast<std::size_t>(nodes)) {}
+
+  // After every event: election safety, monotonicity, newly committed entries.
+  void check(const std::vector<SimNode*>& nodes);
+  void on_entries_written(const SimNode& node, const std::vector<raft::Entry>& entries);
+  void on_became_leader(const SimNode& node);
+  void on_apply(const SimNode& node, const raft::Entry& e);
+  void on_restart(const SimNode& node);
+
+  std::size_t committed_count() const { return committed_.size(); }
+  // Term of the entry applied at index, if any node applied it.
+  std::optional<Term> applied_term(Index index) const {
+    if (index == 0 || index > applied_.size()) {
+      return std::nullopt;
+    }
+    return applied_[index - 1].first;
+  }
+
+ private:
+  struct Fingerprint {
+    Term term = 0;
+    std::uint64_t hash = 0;
+    Term prev_term = 0;
+  };
+  struct Committed {
+    Term term = 0;
+    std::uint64_t hash = 0;
+    Term seen_in_term = 0;  // lowest term of a node that saw it committed
+  };
+  struct NodeTrack {
+    std::uint64_t incarnation = 0;
+    Term term = 0;
+    Index commit = 0;
+    Index checked_commit = 0;
+    Index applied = 0;
+  };
+
+  void check_node(const SimNode& node, const std::vector<SimNode*>& nodes);
+  void check_commit_rule(const SimNode& leader, const std::vector<SimNode*>& nodes);
+  void record_commits(const SimNode& node, NodeTrack& t);
+
+  std::size_t nodes_;
+  std::map<Term, NodeId> leaders_;
+  std::map<std::pair<Index, Term>, Fingerprint> log_entries_;
+  std::vector<Committed> committed_;  // committed_[i - 1] is the entry at index i
+  std::vector<std::pair<Term, std::uint64_t>> applied_;
+  std::map<int, NodeTrack> tracks_;
+};
+
+std::uint64_t fingerprint(const raft::Entry& e);
+
+}  // namespace helios::sim

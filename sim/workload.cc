@@ -1,0 +1,126 @@
+// The simulated clients of SimCluster: each runs one operation at a time (a put through a
+// proposal at the node it believes leads, or a linearizable read through ReadIndex at any
+// node) and records it in the history checked for linearizability at the end.
+#include "base/assert.h"
+#include "sim/cluster.h"
+
+namespace helios::sim {
+
+int SimCluster::pick_node(NodeId hint) {
+  if (hint != kNoNode && prng_.chance(9, 10)) {
+    return static_cast<int>(hint) - 1;
+  }
+  return static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(options_.nodes)));
+}
+
+void SimCluster::client_step(int c) {
+  Client& client = clients_[c];
+  if (client.busy) {
+    return;
+  }
+  const bool is_read = prng_.uniform(100) < static_cast<std::uint64_t>(options_.read_percent);
+  const std::string key = "k" + std::to_string(prng_.uniform(static_cast<std::uint64_t>(options_.keys)));
+  const std::uint64_t op = history_.size() + 1;
+  KvOperation record;
+  record.client_id = static_cast<std::uint64_t>(c);
+  record.key = key;
+  record.call_time = 2 * now_;  // a return at the same microsecond is 2 * now_ + 1
+  // Record the operation before handing it to the node: a node may answer at once.
+  history_.push_back(record);
+  excluded_.push_back(false);
+  finished_.push_back(false);
+  client.busy = true;
+  client.op = op;
+  const int target = pick_node(client.leader_hint);
+  bool issued = false;
+  if (is_read) {
+    history_.back().kind = KvOpKind::kGet;
+    issued = nodes_[target]->read(c, op, key);
+  } else {
+    history_.back().kind = KvOpKind::kPut;
+    history_.back().value = "c" + std::to_string(c) + "-" + std::to_string(client.next_value++);
+    NodeId hint = kNoNode;
+    const KvCommand cmd{static_cast<std::uint64_t>(c) + 1, op, key, history_.back().value};
+    issued = nodes_[target]->propose(c, op, cmd, &hint);
+    if (!issued && hint != kNoNode) {
+      client.leader_hint = hint;
+    }
+  }
+  if (!issued) {
+    // Certainly not applied: nothing to record. Try again shortly.
+    history_.pop_back();
+    excluded_.pop_back();
+    finished_.pop_back();
+    client.busy = false;
+    queue_.schedule(now_ + prng_.range(1, options_.tick_us),
+                    Event{.kind = EventKind::kClientStep, .client = c});
+    return;
+  }
+  if (options_.trace) {
+    trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " at n" +
+               std::to_string(target + 1) + ": " + to_string(history_[op - 1]));
+  }
+  if (history_[op - 1].return_time == kNeverReturned) {
+    queue_.schedule(now_ + options_.client_timeout_us,
+                    Event{.kind = EventKind::kClientTimeout, .client = c, .op = op});
+  }
+}
+
+void SimCluster::finish_client_op(int c, Micros think_us) {
+  Client& client = clients_[c];
+  client.busy = false;
+  finished_[client.op - 1] = true;
+  queue_.schedule(now_ + think_us, Event{.kind = EventKind::kClientStep, .client = c});
+}
+
+void SimCluster::put_done(int c, std::uint64_t op, bool ok) {
+  if (c < 0) {
+    return;  // the liveness marker
+  }
+  Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;  // the client gave up on it already; its outcome stays unknown in the history
+  }
+  KvOperation& record = history_[op - 1];
+  if (ok) {
+    record.return_time = 2 * now_ + 1;
+  } else {
+    excluded_[op - 1] = true;  // another entry was committed at its index
+  }
+  if (options_.trace) {
+    trace_line("client " + std::to_string(c) + " op " + std::to_string(op) +
+               (ok ? " ok" : " failed"));
+  }
+  finish_client_op(c, prng_.range(0, options_.client_think_max_us));
+}
+
+void SimCluster::read_done(int c, std::uint64_t op, std::optional<std::string> value) {
+  Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;
+  }
+  KvOperation& record = history_[op - 1];
+  record.return_time = 2 * now_ + 1;
+  record.found = value.has_value();
+  record.value = value.value_or("");
+  if (options_.trace) {
+    trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " read " +
+               (value.has_value() ? *value : "(nil)"));
+  }
+  finish_client_op(c, prng_.range(0, options_.client_think_max_us));
+}
+
+void SimCluster::client_timeout(int c, std::uint64_t op) {
+  Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;
+  }
+  if (marker_done_time_.has_value() && history_[op - 1].call_time >= 2 * *marker_done_time_) {
+    ++timeouts_after_marker_;
+  }
+  client.leader_hint = kNoNode;
+  trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " timed out");
+  finish_client_op(c, 0);
+}
+
+}  // namespace helios::sim
