@@ -170,6 +170,10 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
     }
     return;
   }
+  if (m.index > log_.last_index()) {
+    return;  // acknowledges entries we never sent: malformed, ignore it
+  }
+  const bool was_paused = pr.is_paused();
   if (!pr.maybe_update(m.index)) {
     pr.resume_probe();
     return;
@@ -179,6 +183,9 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
   }
   if (maybe_commit()) {
     broadcast_append();
+  } else if (was_paused) {
+    // It was skipped by the broadcast that announced the commit index: tell it now.
+    send_append(m.from, true);
   }
   // Keep the pipe full: send what fits in the in-flight window.
   while (send_append(m.from, false)) {

@@ -97,8 +97,10 @@ void Raft::become_leader() {
   leader_id_ = id_;
   const Index next = log_.last_index() + 1;
   for (NodeId peer : voters_) {
+    // Only the leader itself counts as active: a leader cut off right after its election
+    // steps down within one election timeout (check-quorum).
     Progress pr(next, config_.max_inflight_appends, config_.max_inflight_bytes);
-    pr.set_recent_active(true);
+    pr.set_recent_active(peer == id_);
     progress_.emplace(peer, std::move(pr));
   }
   // The leader counts itself only for what is durable (thesis §10.2.1).
