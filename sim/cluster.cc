@@ -48,8 +48,8 @@ SimResult SimCluster::run() {
     restart(i);
   }
   for (int c = 0; c < options_.clients; ++c) {
-    queue_.schedule(prng_.uniform(options_.tick_us * 10), Event{.kind = EventKind::kClientStep,
-                                                                .client = c});
+    queue_.schedule(prng_.uniform(options_.tick_us * 10),
+                    Event{.kind = EventKind::kClientStep, .client = c});
   }
   queue_.schedule(options_.fault_interval_us, Event{.kind = EventKind::kFault});
   const Micros end = options_.safety_us + options_.liveness_us;
@@ -98,15 +98,23 @@ void SimCluster::handle(const Event& e) {
         nodes_[e.node]->fsync_done();
       }
       return;
-    case EventKind::kClientStep: client_step(e.client); return;
-    case EventKind::kClientTimeout: client_timeout(e.client, e.op); return;
-    case EventKind::kFault: inject_fault(); return;
+    case EventKind::kClientStep:
+      client_step(e.client);
+      return;
+    case EventKind::kClientTimeout:
+      client_timeout(e.client, e.op);
+      return;
+    case EventKind::kFault:
+      inject_fault();
+      return;
     case EventKind::kRestart:
       if (!nodes_[e.node]->up()) {
         restart(e.node);
       }
       return;
-    case EventKind::kHeal: heal(e.fault_id); return;
+    case EventKind::kHeal:
+      heal(e.fault_id);
+      return;
   }
 }
 
@@ -149,8 +157,8 @@ void SimCluster::send(const raft::Message& m) {
 
 void SimCluster::schedule_fsync(int node, std::uint64_t incarnation) {
   const Micros at = now_ + prng_.range(options_.fsync_min_us, options_.fsync_max_us);
-  queue_.schedule(at, Event{.kind = EventKind::kFsyncDone, .node = node,
-                            .incarnation = incarnation});
+  queue_.schedule(at,
+                  Event{.kind = EventKind::kFsyncDone, .node = node, .incarnation = incarnation});
 }
 
 void SimCluster::on_role_change(int node, const raft::SoftState& soft) {
@@ -194,7 +202,8 @@ void SimCluster::inject_fault() {
   }
   if (prng_.chance(options_.clog_chance)) {
     const int node = static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(options_.nodes)));
-    clogged_until_[node] = std::max(clogged_until_[node], now_ + prng_.range(1, options_.clog_max_us));
+    clogged_until_[node] =
+        std::max(clogged_until_[node], now_ + prng_.range(1, options_.clog_max_us));
     trace_line("clog n" + std::to_string(node + 1));
   }
   queue_.schedule(now_ + options_.fault_interval_us, Event{.kind = EventKind::kFault});

@@ -34,7 +34,7 @@ struct SimResult {
   bool ok = true;
   std::string failure;  // what was violated, when !ok
   std::uint64_t events = 0;
-  std::uint64_t ticks = 0;        // node ticks, summed over nodes
+  std::uint64_t ticks = 0;  // node ticks, summed over nodes
   Micros simulated_us = 0;
   std::uint64_t committed = 0;    // entries committed
   std::uint64_t ops_ok = 0;       // client operations that completed
@@ -64,7 +64,7 @@ class SimCluster final : public SimHost {
  private:
   struct Client {
     bool busy = false;
-    std::uint64_t op = 0;            // current op id (index into history_ + 1)
+    std::uint64_t op = 0;  // current op id (index into history_ + 1)
     NodeId leader_hint = kNoNode;
     std::uint64_t next_value = 0;
   };

@@ -7,7 +7,9 @@
 namespace helios::sim {
 
 namespace {
-[[noreturn]] void fail(const std::string& what) { throw SimFailure(what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw SimFailure(what);
+}
 }  // namespace
 
 void SimCluster::begin_liveness() {
@@ -52,8 +54,7 @@ void SimCluster::drive_marker() {
       return;
     }
     const SimNode& proposer = *nodes_[marker_node_];
-    if (marker_.has_value() &&
-        (!proposer.up() || proposer.raw().raft().term() != marker_->term)) {
+    if (marker_.has_value() && (!proposer.up() || proposer.raw().raft().term() != marker_->term)) {
       marker_.reset();
     }
   }

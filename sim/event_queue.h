@@ -14,14 +14,14 @@
 namespace helios::sim {
 
 enum class EventKind : std::uint8_t {
-  kTick,         // node ticks its core
-  kDeliver,      // a message arrives at node
-  kFsyncDone,    // node's outstanding fsync completes
-  kClientStep,   // client issues its next operation
+  kTick,        // node ticks its core
+  kDeliver,     // a message arrives at node
+  kFsyncDone,   // node's outstanding fsync completes
+  kClientStep,  // client issues its next operation
   kClientTimeout,
-  kFault,        // the fault injector draws
-  kRestart,      // a crashed node comes back
-  kHeal,         // a partition or clog ends
+  kFault,    // the fault injector draws
+  kRestart,  // a crashed node comes back
+  kHeal,     // a partition or clog ends
 };
 
 struct Event {

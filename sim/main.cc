@@ -125,13 +125,12 @@ int run_single(const Args& a) {
   std::printf("seed %llu: %s\n", static_cast<unsigned long long>(a.first_seed),
               options.describe().c_str());
   const helios::sim::SimResult r = helios::sim::run_seed(options);
-  std::printf("events=%llu ticks=%llu committed=%llu ops_ok=%llu ops_unknown=%llu "
-              "liveness=%.1fms\n",
-              static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ticks),
-              static_cast<unsigned long long>(r.committed),
-              static_cast<unsigned long long>(r.ops_ok),
-              static_cast<unsigned long long>(r.ops_unknown),
-              static_cast<double>(r.liveness_us) / 1000.0);
+  std::printf(
+      "events=%llu ticks=%llu committed=%llu ops_ok=%llu ops_unknown=%llu "
+      "liveness=%.1fms\n",
+      static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ticks),
+      static_cast<unsigned long long>(r.committed), static_cast<unsigned long long>(r.ops_ok),
+      static_cast<unsigned long long>(r.ops_unknown), static_cast<double>(r.liveness_us) / 1000.0);
   if (!r.ok) {
     std::printf("seed %llu FAILED: %s\n", static_cast<unsigned long long>(a.first_seed),
                 r.failure.c_str());
@@ -162,7 +161,8 @@ int main(int argc, char** argv) {
       specs.push_back(SeedSpec{a.first_seed + s, a.nodes, a.bugs});
     }
   }
-  const int jobs = a.jobs > 0 ? a.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs =
+      a.jobs > 0 ? a.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto start = std::chrono::steady_clock::now();
   const std::vector<SeedOutcome> outcomes = helios::sim::run_seeds(specs, jobs);
   const double secs =
@@ -180,7 +180,8 @@ int main(int argc, char** argv) {
     std::printf("seed %llu FAILED: %s | %s\n", static_cast<unsigned long long>(o.spec.seed),
                 o.result.failure.c_str(), o.options.describe().c_str());
   }
-  std::fprintf(stderr, "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs)\n",
+  std::fprintf(stderr,
+               "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs)\n",
                outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
                static_cast<double>(ticks) / secs, jobs);
   std::printf("%d passed, %d failed\n", passed, failed);

@@ -132,8 +132,7 @@ void SimNode::serve_reads() {
   }
 }
 
-bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command,
-                      NodeId* leader_hint) {
+bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, NodeId* leader_hint) {
   *leader_hint = kNoNode;
   if (!up()) {
     return false;

@@ -79,10 +79,14 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(max_entries_per_append),
       static_cast<unsigned long long>(max_inflight_appends), churn ? " churn" : "");
   std::string out(buf);
-  if (bugs.vote_twice) out += " bug=vote-twice";
-  if (bugs.commit_old_term) out += " bug=commit-old-term";
-  if (bugs.ack_before_persist) out += " bug=ack-before-persist";
-  if (bugs.read_without_quorum) out += " bug=read-without-quorum";
+  if (bugs.vote_twice)
+    out += " bug=vote-twice";
+  if (bugs.commit_old_term)
+    out += " bug=commit-old-term";
+  if (bugs.ack_before_persist)
+    out += " bug=ack-before-persist";
+  if (bugs.read_without_quorum)
+    out += " bug=read-without-quorum";
   return out;
 }
 

@@ -37,13 +37,13 @@ struct SimOptions {
 
   // Faults, drawn every fault_interval_us during the safety phase.
   Micros fault_interval_us = 100'000;
-  double crash_chance = 0.0;      // per interval: crash a random up node
+  double crash_chance = 0.0;  // per interval: crash a random up node
   Micros down_max_us = 2'000'000;
   double partition_chance = 0.0;  // per interval: start a partition
   Micros partition_max_us = 3'000'000;
-  double clog_chance = 0.0;       // per interval: clog a node's links
+  double clog_chance = 0.0;  // per interval: clog a node's links
   Micros clog_max_us = 1'000'000;
-  bool churn = false;             // crashes target the leader more often than not
+  bool churn = false;  // crashes target the leader more often than not
 
   // Workload.
   int clients = 4;
@@ -56,7 +56,7 @@ struct SimOptions {
   Micros safety_us = 20'000'000;
   Micros liveness_us = 0;  // derived: liveness_timeouts election timeouts
   int liveness_timeouts = 60;
-  int leave_down = 0;      // nodes left crashed during the liveness phase (a minority)
+  int leave_down = 0;  // nodes left crashed during the liveness phase (a minority)
 
   // Raft.
   std::uint64_t max_entries_per_append = 100;

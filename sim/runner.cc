@@ -8,10 +8,14 @@
 namespace helios::sim {
 
 namespace {
-void throw_failure(const char* description) { throw SimFailure(description); }
+void throw_failure(const char* description) {
+  throw SimFailure(description);
+}
 }  // namespace
 
-void install_failure_handler() { base::set_failure_handler(&throw_failure); }
+void install_failure_handler() {
+  base::set_failure_handler(&throw_failure);
+}
 
 std::vector<SeedOutcome> run_seeds(const std::vector<SeedSpec>& specs, int jobs) {
   std::vector<SeedOutcome> outcomes(specs.size());

@@ -19,7 +19,8 @@ void SimCluster::client_step(int c) {
     return;
   }
   const bool is_read = prng_.uniform(100) < static_cast<std::uint64_t>(options_.read_percent);
-  const std::string key = "k" + std::to_string(prng_.uniform(static_cast<std::uint64_t>(options_.keys)));
+  const std::string key =
+      "k" + std::to_string(prng_.uniform(static_cast<std::uint64_t>(options_.keys)));
   const std::uint64_t op = history_.size() + 1;
   KvOperation record;
   record.client_id = static_cast<std::uint64_t>(c);

@@ -19,11 +19,13 @@ FailureHandler g_failure_handler = nullptr;
 }
 }  // namespace
 
-void set_failure_handler(FailureHandler handler) { g_failure_handler = handler; }
+void set_failure_handler(FailureHandler handler) {
+  g_failure_handler = handler;
+}
 
 void assert_fail(const char* file, int line, const char* cond, const char* msg) {
-  std::string d = "ASSERTION FAILED at " + std::string(file) + ":" + std::to_string(line) +
-                  ": " + cond;
+  std::string d =
+      "ASSERTION FAILED at " + std::string(file) + ":" + std::to_string(line) + ": " + cond;
   if (msg != nullptr) {
     d += ": ";
     d += msg;

@@ -23,18 +23,18 @@ void set_failure_handler(FailureHandler handler);
 
 }  // namespace helios::base
 
-#define HELIOS_ASSERT(cond)                                                   \
-  do {                                                                        \
-    if (!(cond)) [[unlikely]] {                                               \
-      ::helios::base::assert_fail(__FILE__, __LINE__, #cond, nullptr);        \
-    }                                                                         \
+#define HELIOS_ASSERT(cond)                                            \
+  do {                                                                 \
+    if (!(cond)) [[unlikely]] {                                        \
+      ::helios::base::assert_fail(__FILE__, __LINE__, #cond, nullptr); \
+    }                                                                  \
   } while (0)
 
-#define HELIOS_ASSERT_MSG(cond, msg)                                          \
-  do {                                                                        \
-    if (!(cond)) [[unlikely]] {                                               \
-      ::helios::base::assert_fail(__FILE__, __LINE__, #cond, (msg));          \
-    }                                                                         \
+#define HELIOS_ASSERT_MSG(cond, msg)                                 \
+  do {                                                               \
+    if (!(cond)) [[unlikely]] {                                      \
+      ::helios::base::assert_fail(__FILE__, __LINE__, #cond, (msg)); \
+    }                                                                \
   } while (0)
 
 #define HELIOS_PANIC(...) ::helios::base::panic(__FILE__, __LINE__, __VA_ARGS__)

@@ -14,11 +14,11 @@ enum class Code {
   kOk = 0,
   kInvalidArgument,  // the request is malformed; retrying it unchanged will fail again
   kNotFound,
-  kNotLeader,     // this node is not the leader; retry at the leader (certainly not applied)
-  kCompacted,     // the requested log entry was removed by compaction
-  kUnavailable,   // the requested entry or service is not available yet; retry later
-  kAborted,       // the operation was dropped (for example, leadership changed before it ran)
-  kCorruption,    // stored data failed a check
+  kNotLeader,    // this node is not the leader; retry at the leader (certainly not applied)
+  kCompacted,    // the requested log entry was removed by compaction
+  kUnavailable,  // the requested entry or service is not available yet; retry later
+  kAborted,      // the operation was dropped (for example, leadership changed before it ran)
+  kCorruption,   // stored data failed a check
   kIoError,
   kInternal,
 };
@@ -45,7 +45,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {  // NOLINT: implicit by design
     HELIOS_ASSERT(!std::get<Status>(value_).is_ok());
   }

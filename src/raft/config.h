@@ -13,10 +13,10 @@ namespace helios::raft {
 // Test-only switches that plant known bugs, so that tests can show the simulator's checkers
 // catch them. All false in production; nothing outside tests and helios-sim sets them.
 struct PlantedBugs {
-  bool vote_twice = false;             // grant a vote even when already voted in this term
-  bool commit_old_term = false;        // commit earlier-term entries by counting (Figure 8)
-  bool ack_before_persist = false;     // follower acknowledges entries before they are durable
-  bool read_without_quorum = false;    // ReadIndex answered without the heartbeat round
+  bool vote_twice = false;           // grant a vote even when already voted in this term
+  bool commit_old_term = false;      // commit earlier-term entries by counting (Figure 8)
+  bool ack_before_persist = false;   // follower acknowledges entries before they are durable
+  bool read_without_quorum = false;  // ReadIndex answered without the heartbeat round
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum;
@@ -33,16 +33,16 @@ struct Config {
   // A leader sends heartbeats every heartbeat_ticks ticks. Must be < election_ticks.
   int heartbeat_ticks = 1;
 
-  std::uint64_t max_entries_per_append = 100;     // the seed's MaxEntriesPerAppend
-  std::uint64_t max_append_bytes = 1 << 20;        // bytes of entries in one AppendEntries
-  std::uint64_t max_inflight_appends = 64;         // per follower, in replicate state
-  std::uint64_t max_inflight_bytes = 16 << 20;     // per follower
+  std::uint64_t max_entries_per_append = 100;   // the seed's MaxEntriesPerAppend
+  std::uint64_t max_append_bytes = 1 << 20;     // bytes of entries in one AppendEntries
+  std::uint64_t max_inflight_appends = 64;      // per follower, in replicate state
+  std::uint64_t max_inflight_bytes = 16 << 20;  // per follower
   std::uint64_t max_committed_bytes_per_ready = 8 << 20;
   std::uint64_t max_pending_reads = 8192;          // ReadIndex requests waiting at the leader
   std::uint64_t max_uncommitted_entries = 100000;  // proposals refused beyond this
 
-  bool pre_vote = true;       // §9.6: a node must win a pre-vote before bumping its term
-  bool check_quorum = true;   // a leader steps down without a majority heard within a timeout
+  bool pre_vote = true;      // §9.6: a node must win a pre-vote before bumping its term
+  bool check_quorum = true;  // a leader steps down without a majority heard within a timeout
 
   // Index already applied to the state machine (restart); the core will not re-deliver
   // entries at or below it.

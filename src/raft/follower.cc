@@ -32,8 +32,7 @@ void Raft::handle_append(const Message& m) {
     send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = log_.committed()});
     return;
   }
-  const std::optional<Index> last_new =
-      log_.maybe_append(m.index, m.log_term, m.commit, m.entries);
+  const std::optional<Index> last_new = log_.maybe_append(m.index, m.log_term, m.commit, m.entries);
   if (last_new.has_value()) {
     send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = *last_new});
     return;

@@ -22,7 +22,9 @@ RaftLog::RaftLog(const Storage& storage, Index applied)
   }
 }
 
-Index RaftLog::first_index() const { return storage_.first_index(); }
+Index RaftLog::first_index() const {
+  return storage_.first_index();
+}
 
 Index RaftLog::last_index() const {
   if (auto last = unstable_.maybe_last_index()) {
@@ -88,7 +90,7 @@ Index RaftLog::find_conflict_by_term(Index index, Term term) const {
 }
 
 std::optional<Index> RaftLog::maybe_append(Index prev_index, Term prev_term, Index leader_commit,
-                            const std::vector<Entry>& entries) {
+                                           const std::vector<Entry>& entries) {
   if (!match_term(prev_index, prev_term)) {
     return std::nullopt;
   }

@@ -41,7 +41,7 @@ class RaftLog {
   // AppendEntries on a follower (§5.3). Returns the last new index on success, nothing when
   // (prev_index, prev_term) does not match our log.
   std::optional<Index> maybe_append(Index prev_index, Term prev_term, Index leader_commit,
-                     const std::vector<Entry>& entries);
+                                    const std::vector<Entry>& entries);
 
   // Appends entries following the last one (leader path). Returns the new last index.
   Index append(const std::vector<Entry>& entries);

@@ -2,15 +2,21 @@
 
 namespace helios::raft {
 
-MemoryStorage::MemoryStorage() { entries_.push_back(Entry{}); }
+MemoryStorage::MemoryStorage() {
+  entries_.push_back(Entry{});
+}
 
 InitialState MemoryStorage::initial_state() const {
   return InitialState{hard_state_, snapshot_.conf_state};
 }
 
-Index MemoryStorage::first_index() const { return entries_.front().index + 1; }
+Index MemoryStorage::first_index() const {
+  return entries_.front().index + 1;
+}
 
-Index MemoryStorage::last_index() const { return entries_.front().index + entries_.size() - 1; }
+Index MemoryStorage::last_index() const {
+  return entries_.front().index + entries_.size() - 1;
+}
 
 Result<Term> MemoryStorage::term(Index index) const {
   const Index offset = entries_.front().index;

@@ -10,10 +10,14 @@ namespace helios::raft {
 
 const char* role_name(Role role) {
   switch (role) {
-    case Role::kFollower: return "follower";
-    case Role::kPreCandidate: return "pre-candidate";
-    case Role::kCandidate: return "candidate";
-    case Role::kLeader: return "leader";
+    case Role::kFollower:
+      return "follower";
+    case Role::kPreCandidate:
+      return "pre-candidate";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
   }
   return "unknown";
 }
@@ -27,10 +31,7 @@ bool contains(const std::vector<NodeId>& ids, NodeId id) {
 }  // namespace
 
 Raft::Raft(const Config& config, const Storage& storage)
-    : config_(config),
-      id_(config.id),
-      prng_(config.seed),
-      log_(storage, config.applied) {
+    : config_(config), id_(config.id), prng_(config.seed), log_(storage, config.applied) {
   HELIOS_ASSERT(id_ != kNoNode);
   HELIOS_ASSERT(config.heartbeat_ticks > 0);
   HELIOS_ASSERT(config.election_ticks > config.heartbeat_ticks);
@@ -205,8 +206,7 @@ bool Raft::step_term(const Message& m) {
     if (m.type == MessageType::kPreVoteResp && !m.reject) {
       return true;  // granted for a future term: our term bumps once we win the pre-vote
     }
-    const bool from_leader = m.type == MessageType::kAppend ||
-                             m.type == MessageType::kHeartbeat ||
+    const bool from_leader = m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat ||
                              m.type == MessageType::kSnapshot;
     become_follower(m.term, from_leader ? m.from : kNoNode);
     return true;
@@ -241,10 +241,16 @@ Status Raft::step(const Message& m) {
       break;
   }
   switch (role_) {
-    case Role::kLeader: step_leader(m); break;
+    case Role::kLeader:
+      step_leader(m);
+      break;
     case Role::kCandidate:
-    case Role::kPreCandidate: step_candidate(m); break;
-    case Role::kFollower: step_follower(m); break;
+    case Role::kPreCandidate:
+      step_candidate(m);
+      break;
+    case Role::kFollower:
+      step_follower(m);
+      break;
   }
   return Status::ok();
 }
@@ -253,8 +259,8 @@ void Raft::handle_vote_request(const Message& m) {
   const bool pre = m.type == MessageType::kPreVote;
   // §5.2: one vote per term, first come first served; a pre-vote for a future term is not
   // a vote, so it is given freely to an up-to-date log.
-  bool can_vote = vote_ == m.from || (vote_ == kNoNode && leader_id_ == kNoNode) ||
-                  (pre && m.term > term_);
+  bool can_vote =
+      vote_ == m.from || (vote_ == kNoNode && leader_id_ == kNoNode) || (pre && m.term > term_);
   if (config_.bugs.vote_twice && !pre) {
     can_vote = true;  // PLANTED BUG: ignores the vote already cast in this term
   }
@@ -289,9 +295,14 @@ void Raft::send(Message m) {
     case MessageType::kHeartbeat:
     case MessageType::kSnapshot:
     case MessageType::kReadIndex:
-    case MessageType::kReadIndexResp: early = true; break;
-    case MessageType::kAppendResp: early = config_.bugs.ack_before_persist; break;
-    default: break;
+    case MessageType::kReadIndexResp:
+      early = true;
+      break;
+    case MessageType::kAppendResp:
+      early = config_.bugs.ack_before_persist;
+      break;
+    default:
+      break;
   }
   if (early) {
     messages_.push_back(std::move(m));
@@ -300,13 +311,17 @@ void Raft::send(Message m) {
   }
 }
 
-std::vector<Message> Raft::take_messages() { return std::exchange(messages_, {}); }
+std::vector<Message> Raft::take_messages() {
+  return std::exchange(messages_, {});
+}
 
 std::vector<Message> Raft::take_messages_after_persist() {
   return std::exchange(messages_after_persist_, {});
 }
 
-std::vector<ReadState> Raft::take_read_states() { return std::exchange(read_states_, {}); }
+std::vector<ReadState> Raft::take_read_states() {
+  return std::exchange(read_states_, {});
+}
 
 bool Raft::has_output() const {
   return !messages_.empty() || !messages_after_persist_.empty() || !read_states_.empty();

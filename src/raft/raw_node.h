@@ -33,13 +33,13 @@ struct SoftState {
 };
 
 struct Ready {
-  std::optional<SoftState> soft_state;       // set when role or leader changed
-  std::optional<HardState> hard_state;       // set when it changed: persist it
-  std::vector<Entry> entries;                // to append to durable storage
-  std::vector<Message> messages;             // may be sent at once
+  std::optional<SoftState> soft_state;          // set when role or leader changed
+  std::optional<HardState> hard_state;          // set when it changed: persist it
+  std::vector<Entry> entries;                   // to append to durable storage
+  std::vector<Message> messages;                // may be sent at once
   std::vector<Message> messages_after_persist;  // only after hard_state and entries are durable
-  std::vector<Entry> committed_entries;      // to apply, in order
-  std::vector<ReadState> read_states;        // safe read indexes for read_index() contexts
+  std::vector<Entry> committed_entries;         // to apply, in order
+  std::vector<ReadState> read_states;           // safe read indexes for read_index() contexts
   bool must_sync = false;  // true when entries, term or vote changed (commit alone needs no fsync)
 };
 

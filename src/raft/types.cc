@@ -6,18 +6,30 @@ namespace helios::raft {
 
 const char* message_type_name(MessageType type) {
   switch (type) {
-    case MessageType::kAppend: return "Append";
-    case MessageType::kAppendResp: return "AppendResp";
-    case MessageType::kVote: return "Vote";
-    case MessageType::kVoteResp: return "VoteResp";
-    case MessageType::kPreVote: return "PreVote";
-    case MessageType::kPreVoteResp: return "PreVoteResp";
-    case MessageType::kHeartbeat: return "Heartbeat";
-    case MessageType::kHeartbeatResp: return "HeartbeatResp";
-    case MessageType::kReadIndex: return "ReadIndex";
-    case MessageType::kReadIndexResp: return "ReadIndexResp";
-    case MessageType::kSnapshot: return "Snapshot";
-    case MessageType::kTimeoutNow: return "TimeoutNow";
+    case MessageType::kAppend:
+      return "Append";
+    case MessageType::kAppendResp:
+      return "AppendResp";
+    case MessageType::kVote:
+      return "Vote";
+    case MessageType::kVoteResp:
+      return "VoteResp";
+    case MessageType::kPreVote:
+      return "PreVote";
+    case MessageType::kPreVoteResp:
+      return "PreVoteResp";
+    case MessageType::kHeartbeat:
+      return "Heartbeat";
+    case MessageType::kHeartbeatResp:
+      return "HeartbeatResp";
+    case MessageType::kReadIndex:
+      return "ReadIndex";
+    case MessageType::kReadIndexResp:
+      return "ReadIndexResp";
+    case MessageType::kSnapshot:
+      return "Snapshot";
+    case MessageType::kTimeoutNow:
+      return "TimeoutNow";
   }
   return "Unknown";
 }
@@ -45,7 +57,8 @@ std::string describe(const Message& m) {
 }
 
 std::string describe(const Entry& e) {
-  const char* type = e.type == EntryType::kNoop ? "noop" : (e.type == EntryType::kNormal ? "" : "conf");
+  const char* type =
+      e.type == EntryType::kNoop ? "noop" : (e.type == EntryType::kNormal ? "" : "conf");
   return std::to_string(e.index) + "/" + std::to_string(e.term) + type;
 }
 

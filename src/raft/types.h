@@ -58,18 +58,18 @@ struct SnapshotMeta {
 };
 
 enum class MessageType : std::uint8_t {
-  kAppend = 0,          // AppendEntries: index/log_term = previous entry, entries, commit
-  kAppendResp = 1,      // index = last matching index, or the rejected index (reject)
-  kVote = 2,            // RequestVote: index/log_term = candidate's last entry
-  kVoteResp = 3,        // reject = vote refused
-  kPreVote = 4,         // as kVote, term = the term the sender would campaign in (§9.6)
+  kAppend = 0,      // AppendEntries: index/log_term = previous entry, entries, commit
+  kAppendResp = 1,  // index = last matching index, or the rejected index (reject)
+  kVote = 2,        // RequestVote: index/log_term = candidate's last entry
+  kVoteResp = 3,    // reject = vote refused
+  kPreVote = 4,     // as kVote, term = the term the sender would campaign in (§9.6)
   kPreVoteResp = 5,
-  kHeartbeat = 6,       // commit = min(match, commit); context = ReadIndex round
-  kHeartbeatResp = 7,   // context echoed back
-  kReadIndex = 8,       // follower asks the leader for a read index; context = request id
-  kReadIndexResp = 9,   // index = safe read index; context echoed back
-  kSnapshot = 10,       // reserved: InstallSnapshot (snapshot issue)
-  kTimeoutNow = 11,     // reserved: leadership transfer
+  kHeartbeat = 6,      // commit = min(match, commit); context = ReadIndex round
+  kHeartbeatResp = 7,  // context echoed back
+  kReadIndex = 8,      // follower asks the leader for a read index; context = request id
+  kReadIndexResp = 9,  // index = safe read index; context echoed back
+  kSnapshot = 10,      // reserved: InstallSnapshot (snapshot issue)
+  kTimeoutNow = 11,    // reserved: leadership transfer
 };
 
 inline constexpr int kMessageTypeCount = 12;

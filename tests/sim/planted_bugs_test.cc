@@ -52,11 +52,21 @@ void expect_caught(const std::string& bug, int nodes, std::uint64_t max_seeds) {
   EXPECT_TRUE(clean.ok) << clean.failure;
 }
 
-TEST(PlantedBugsTest, voteTwice_isCaught) { expect_caught("vote-twice", 3, 400); }
-TEST(PlantedBugsTest, commitOldTerm_isCaught) { expect_caught("commit-old-term", 3, 400); }
-TEST(PlantedBugsTest, ackBeforePersist_isCaught) { expect_caught("ack-before-persist", 3, 400); }
-TEST(PlantedBugsTest, readWithoutQuorum_isCaught) { expect_caught("read-without-quorum", 3, 400); }
-TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) { expect_caught("vote-twice", 5, 400); }
+TEST(PlantedBugsTest, voteTwice_isCaught) {
+  expect_caught("vote-twice", 3, 400);
+}
+TEST(PlantedBugsTest, commitOldTerm_isCaught) {
+  expect_caught("commit-old-term", 3, 400);
+}
+TEST(PlantedBugsTest, ackBeforePersist_isCaught) {
+  expect_caught("ack-before-persist", 3, 400);
+}
+TEST(PlantedBugsTest, readWithoutQuorum_isCaught) {
+  expect_caught("read-without-quorum", 3, 400);
+}
+TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
+  expect_caught("vote-twice", 5, 400);
+}
 
 }  // namespace
 }  // namespace helios::sim

@@ -20,6 +20,8 @@ Index majority_committed_index(std::vector<Index> match_indexes);
 VoteResult majority_vote_result(const std::vector<NodeId>& voters,
                                 const std::map<NodeId, bool>& votes);
 
-inline std::size_t majority_size(std::size_t voters) { return voters / 2 + 1; }
+inline std::size_t majority_size(std::size_t voters) {
+  return voters / 2 + 1;
+}
 
 }  // namespace helios::raft

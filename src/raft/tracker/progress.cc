@@ -8,14 +8,19 @@ namespace helios::raft {
 
 const char* progress_state_name(ProgressState state) {
   switch (state) {
-    case ProgressState::kProbe: return "probe";
-    case ProgressState::kReplicate: return "replicate";
-    case ProgressState::kSnapshot: return "snapshot";
+    case ProgressState::kProbe:
+      return "probe";
+    case ProgressState::kReplicate:
+      return "replicate";
+    case ProgressState::kSnapshot:
+      return "snapshot";
   }
   return "unknown";
 }
 
-void Progress::ack_read_round(std::uint64_t round) { read_ack_ = std::max(read_ack_, round); }
+void Progress::ack_read_round(std::uint64_t round) {
+  read_ack_ = std::max(read_ack_, round);
+}
 
 void Progress::become_probe() {
   state_ = ProgressState::kProbe;
@@ -84,9 +89,12 @@ void Progress::on_heartbeat_response() {
 
 bool Progress::is_paused() const {
   switch (state_) {
-    case ProgressState::kProbe: return probe_sent_;
-    case ProgressState::kReplicate: return inflights_.full();
-    case ProgressState::kSnapshot: return true;
+    case ProgressState::kProbe:
+      return probe_sent_;
+    case ProgressState::kReplicate:
+      return inflights_.full();
+    case ProgressState::kSnapshot:
+      return true;
   }
   return true;
 }
