@@ -61,6 +61,7 @@ SimResult SimCluster::run() {
       begin_liveness();
     }
     handle(event);
+    stop_failed_nodes();
     ++stats_.events;
     checker_.check(node_ptrs_);
     if (liveness_) {
@@ -107,11 +108,13 @@ void SimCluster::handle(const Event& e) {
     case EventKind::kFault:
       inject_fault();
       return;
-    case EventKind::kRestart:
-      if (!nodes_[e.node]->up()) {
+    case EventKind::kRestart: {
+      const bool stays_down = liveness_ && e.node >= options_.nodes - options_.leave_down;
+      if (!nodes_[e.node]->up() && !stays_down) {
         restart(e.node);
       }
       return;
+    }
     case EventKind::kHeal:
       heal(e.fault_id);
       return;
@@ -267,16 +270,37 @@ void SimCluster::crash(int node) {
   trace_line("crash n" + std::to_string(node + 1));
   nodes_[node]->crash(prng_);
   checker_.on_restart(*nodes_[node]);
-  if (!liveness_) {
+  const bool stays_down = liveness_ && node >= options_.nodes - options_.leave_down;
+  if (!stays_down) {
     queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
                     Event{.kind = EventKind::kRestart, .node = node});
+  }
+}
+
+void SimCluster::stop_failed_nodes() {
+  for (int i = 0; i < options_.nodes; ++i) {
+    if (nodes_[i]->up() && nodes_[i]->failed()) {
+      trace_line("n" + std::to_string(i + 1) + " stops: " + nodes_[i]->failure());
+      ++stats_.storage_failures;
+      crash(i);
+    }
   }
 }
 
 void SimCluster::restart(int node) {
   trace_line("start n" + std::to_string(node + 1));
   SimNode& n = *nodes_[node];
-  n.start(prng_.next());
+  n.set_sync_failure_chance(liveness_ ? 0.0 : options_.sync_failure_chance);
+  const Status s = n.start(prng_.next());
+  if (!s.is_ok()) {
+    // An fsync failed during recovery: stay down and try again later.
+    trace_line("n" + std::to_string(node + 1) + " failed to start: " + s.to_string());
+    ++stats_.storage_failures;
+    n.crash(prng_);
+    queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
+                    Event{.kind = EventKind::kRestart, .node = node});
+    return;
+  }
   checker_.on_restart(n);
   const Micros phase = prng_.uniform(options_.tick_us) + 1;
   queue_.schedule(now_ + phase,

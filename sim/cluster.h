@@ -36,10 +36,11 @@ struct SimResult {
   std::uint64_t events = 0;
   std::uint64_t ticks = 0;  // node ticks, summed over nodes
   Micros simulated_us = 0;
-  std::uint64_t committed = 0;    // entries committed
-  std::uint64_t ops_ok = 0;       // client operations that completed
-  std::uint64_t ops_unknown = 0;  // puts whose outcome stayed unknown
-  Micros liveness_us = 0;         // from heal to the marker applied everywhere
+  std::uint64_t committed = 0;         // entries committed
+  std::uint64_t ops_ok = 0;            // client operations that completed
+  std::uint64_t ops_unknown = 0;       // puts whose outcome stayed unknown
+  Micros liveness_us = 0;              // from heal to the marker applied everywhere
+  std::uint64_t storage_failures = 0;  // injected fsync failures that stopped a node
   bool linearizability_timed_out = false;
 };
 
@@ -81,6 +82,7 @@ class SimCluster final : public SimHost {
   void partition();
   void heal(std::uint64_t fault_id);
   void crash(int node);
+  void stop_failed_nodes();
   void restart(int node);
   void begin_liveness();
   void drive_marker();

@@ -23,6 +23,9 @@ void SimCluster::begin_liveness() {
   options_.drop_rate = 0;
   options_.dup_rate = 0;
   options_.spike_rate = 0;
+  for (auto& n : nodes_) {
+    n->set_sync_failure_chance(0.0);
+  }
   // Exactly leave_down nodes stay down (the highest-numbered ones, for readability).
   for (int i = 0; i < options_.nodes; ++i) {
     const bool stay_down = i >= options_.nodes - options_.leave_down;

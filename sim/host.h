@@ -4,12 +4,19 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "raft/raw_node.h"
 
 namespace helios::sim {
+
+// A violated invariant (or a core assertion, through the runner's failure handler): fails
+// the seed.
+struct SimFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 class SimHost {
  public:

@@ -4,17 +4,52 @@
 
 namespace helios::sim {
 
+namespace {
+constexpr char kWalDir[] = "/wal";
+}  // namespace
+
 SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
-    : index_(index), options_(options), host_(host) {
-  raft::ConfState conf;
+    : index_(index), options_(options), host_(host), fs_prng_(options.seed * 31 + index) {
   for (int i = 0; i < options.nodes; ++i) {
-    conf.voters.push_back(static_cast<NodeId>(i + 1));
+    conf_.voters.push_back(static_cast<NodeId>(i + 1));
   }
-  disk_.bootstrap(conf);
 }
 
-void SimNode::start(std::uint64_t seed) {
+void SimNode::set_sync_failure_chance(double chance) {
+  fs_.set_sync_failure_chance(chance, &fs_prng_);
+}
+
+void SimNode::fail(const Status& status) {
+  if (failure_.empty()) {
+    failure_ = status.to_string();
+  }
+}
+
+Status SimNode::start(std::uint64_t seed) {
   HELIOS_ASSERT(!up());
+  failure_.clear();
+  Result<std::unique_ptr<storage::Wal>> wal =
+      storage::Wal::open(fs_, kWalDir, storage::WalOptions{options_.segment_bytes});
+  if (!wal.is_ok()) {
+    if (wal.status().code() == Code::kIoError) {
+      return wal.status();
+    }
+    throw SimFailure("n" + std::to_string(id()) +
+                     " cannot recover its WAL: " + wal.status().to_string());
+  }
+  wal_ = std::move(wal).value();
+  wal_->set_conf_state(conf_);
+  // What was synced must have survived: the term and vote never go back.
+  const raft::HardState& before = shadow_.durable().hard_state();
+  const raft::HardState& after = wal_->hard_state();
+  if (after.term < before.term ||
+      (after.term == before.term && before.vote != kNoNode && after.vote != before.vote)) {
+    throw SimFailure("n" + std::to_string(id()) + " lost a synced hard state (term " +
+                     std::to_string(before.term) + " vote " + std::to_string(before.vote) +
+                     ", recovered term " + std::to_string(after.term) + " vote " +
+                     std::to_string(after.vote) + ")");
+  }
+  shadow_.reset_to(*wal_);
   ++incarnation_;
   raft::Config config;
   config.id = id();
@@ -30,20 +65,22 @@ void SimNode::start(std::uint64_t seed) {
   config.applied = 0;
   kv_ = KvStore();
   applied_ = 0;
-  raw_ = std::make_unique<raft::RawNode>(config, disk_.visible());
+  raw_ = std::make_unique<raft::RawNode>(config, *wal_);
   pending_.reset();
   put_waiters_.clear();
   read_waiters_.clear();
   pump();
+  return Status::ok();
 }
 
 void SimNode::crash(base::Prng& prng) {
-  HELIOS_ASSERT(up());
   raw_.reset();
+  wal_.reset();
   pending_.reset();
   put_waiters_.clear();
   read_waiters_.clear();
-  disk_.crash(prng);
+  fs_.crash(prng);
+  shadow_.crash();
 }
 
 void SimNode::tick() {
@@ -59,7 +96,12 @@ void SimNode::deliver(const raft::Message& m) {
 
 void SimNode::fsync_done() {
   HELIOS_ASSERT(pending_.has_value());
-  disk_.sync();
+  const Status s = wal_->sync();
+  if (!s.is_ok()) {
+    fail(s);  // the harness stops the node: never retry a failed fsync
+    return;
+  }
+  shadow_.sync();
   raft::Ready rd = std::move(*pending_);
   pending_.reset();
   complete(rd);
@@ -67,7 +109,7 @@ void SimNode::fsync_done() {
 }
 
 void SimNode::pump() {
-  while (up() && !pending_.has_value() && raw_->has_ready()) {
+  while (up() && !failed() && !pending_.has_value() && raw_->has_ready()) {
     raft::Ready rd = raw_->ready();
     if (rd.soft_state.has_value()) {
       host_.on_role_change(index_, *rd.soft_state);
@@ -75,7 +117,12 @@ void SimNode::pump() {
     for (const raft::Message& m : rd.messages) {
       host_.send(m);
     }
-    disk_.write(rd.hard_state, rd.entries);
+    const Status s = wal_->append(rd.hard_state, rd.entries);
+    if (!s.is_ok()) {
+      fail(s);
+      return;
+    }
+    shadow_.write(rd.hard_state, rd.entries);
     host_.on_entries_written(index_, rd.entries);
     if (rd.must_sync) {
       pending_ = std::move(rd);

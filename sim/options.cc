@@ -24,6 +24,8 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
 
   o.fsync_min_us = prng.range(20, 1000);
   o.fsync_max_us = o.fsync_min_us + prng.range(0, 5000);
+  o.sync_failure_chance = prng.chance(1, 4) ? static_cast<double>(prng.range(1, 20)) / 1000.0 : 0;
+  o.segment_bytes = 4096 * prng.range(1, 64);
 
   o.crash_chance = static_cast<double>(prng.range(0, 8)) / 100.0;
   o.partition_chance = static_cast<double>(prng.range(0, 10)) / 100.0;
@@ -65,14 +67,16 @@ std::string SimOptions::describe() const {
   std::snprintf(
       buf, sizeof(buf),
       "nodes=%d tick=%lluus election=%d skew=%.2f delay=%llu-%lluus drop=%.2f dup=%.2f "
-      "spike=%.2f/%lluus fsync=%llu-%lluus crash=%.2f/%lluus partition=%.2f/%lluus "
+      "spike=%.2f/%lluus fsync=%llu-%lluus syncfail=%.3f segment=%llu crash=%.2f/%lluus "
+      "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
       "max_append=%llu inflight=%llu%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
       static_cast<unsigned long long>(fsync_min_us), static_cast<unsigned long long>(fsync_max_us),
-      crash_chance, static_cast<unsigned long long>(down_max_us), partition_chance,
+      sync_failure_chance, static_cast<unsigned long long>(segment_bytes), crash_chance,
+      static_cast<unsigned long long>(down_max_us), partition_chance,
       static_cast<unsigned long long>(partition_max_us), clog_chance,
       static_cast<unsigned long long>(clog_max_us), clients, keys, read_percent,
       static_cast<unsigned long long>(safety_us / 1000), leave_down,

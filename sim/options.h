@@ -34,6 +34,8 @@ struct SimOptions {
   // Disk: an fsync completes after [fsync_min_us, fsync_max_us].
   Micros fsync_min_us = 100;
   Micros fsync_max_us = 2'000;
+  double sync_failure_chance = 0.0;         // per fsync, safety phase only: the node stops
+  std::uint64_t segment_bytes = 64u << 20;  // WAL segment size (small ones roll often)
 
   // Faults, drawn every fault_interval_us during the safety phase.
   Micros fault_interval_us = 100'000;

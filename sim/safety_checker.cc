@@ -6,7 +6,9 @@ namespace helios::sim {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) { throw SimFailure(what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw SimFailure(what);
+}
 
 std::string at(Index index, Term term) {
   return "index " + std::to_string(index) + " term " + std::to_string(term);
@@ -68,8 +70,7 @@ void SafetyChecker::check_node(const SimNode& node, const std::vector<SimNode*>&
   }
 }
 
-void SafetyChecker::check_commit_rule(const SimNode& leader,
-                                      const std::vector<SimNode*>& nodes) {
+void SafetyChecker::check_commit_rule(const SimNode& leader, const std::vector<SimNode*>& nodes) {
   const raft::Raft& r = leader.raw().raft();
   const Index c = r.log().committed();
   if (r.log().term_or_zero(c) != r.term()) {
@@ -79,7 +80,7 @@ void SafetyChecker::check_commit_rule(const SimNode& leader,
   }
   std::size_t durable = 0;
   for (const SimNode* n : nodes) {
-    const Result<Term> t = n->disk().durable().term(c);
+    const Result<Term> t = n->shadow().durable().term(c);
     if (t.is_ok() && t.value() == r.term()) {
       ++durable;
     }
@@ -102,8 +103,8 @@ void SafetyChecker::record_commits(const SimNode& node, NodeTrack& t) {
       if (e.index <= committed_.size()) {
         Committed& c = committed_[e.index - 1];
         if (c.term != e.term || c.hash != h) {
-          fail("node " + std::to_string(node.id()) + " committed " + at(e.index, e.term) +
-               " but " + at(e.index, c.term) + " was committed before");
+          fail("node " + std::to_string(node.id()) + " committed " + at(e.index, e.term) + " but " +
+               at(e.index, c.term) + " was committed before");
         }
         c.seen_in_term = std::min(c.seen_in_term, observer_term);
       } else {
@@ -119,7 +120,7 @@ void SafetyChecker::record_commits(const SimNode& node, NodeTrack& t) {
 
 void SafetyChecker::on_entries_written(const SimNode& node,
                                        const std::vector<raft::Entry>& entries) {
-  const raft::MemoryStorage& storage = node.disk().visible();
+  const raft::Storage& storage = node.storage();
   for (const raft::Entry& e : entries) {
     const Result<Term> prev = storage.term(e.index - 1);
     HELIOS_ASSERT(prev.is_ok());
@@ -160,6 +161,8 @@ void SafetyChecker::on_apply(const SimNode& node, const raft::Entry& e) {
   applied_.emplace_back(e.term, h);
 }
 
-void SafetyChecker::on_restart(const SimNode& node) { tracks_.erase(node.index()); }
+void SafetyChecker::on_restart(const SimNode& node) {
+  tracks_.erase(node.index());
+}
 
 }  // namespace helios::sim

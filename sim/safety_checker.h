@@ -30,10 +30,6 @@
 
 namespace helios::sim {
 
-struct SimFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 class SafetyChecker {
  public:
   explicit SafetyChecker(int nodes) : nodes_(static_cast<std::size_t>(nodes)) {}

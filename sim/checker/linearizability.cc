@@ -1,4 +1,4 @@
-#include "linearizability.h"
+#include "sim/checker/linearizability.h"
 
 #include <algorithm>
 #include <charconv>
@@ -76,7 +76,9 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-bool is_pending(const KvOperation& op) { return op.return_time == kNeverReturned; }
+bool is_pending(const KvOperation& op) {
+  return op.return_time == kNeverReturned;
+}
 
 // One operation of a key's sub-history, with its recorded result resolved to model terms.
 struct PreparedOp {
@@ -88,6 +90,9 @@ struct PreparedOp {
   StateId state_arg = kMissing;
   bool result_ok = false;
   std::int64_t result = 0;
+  // The state it must find when it takes effect: a GET's state_arg; for an INCR that returned,
+  // its result minus delta (unless that is 0, which missing satisfies too).
+  std::optional<StateId> needs;
 };
 
 // The sequential specification of one key, over interned states.
@@ -151,7 +156,6 @@ class KvModel {
   std::vector<std::optional<std::int64_t>> ints_ = {std::nullopt, std::nullopt};
   std::unordered_map<std::string, StateId> ids_;
 };
-
 
 using Bits = std::vector<std::uint64_t>;
 
@@ -310,8 +314,7 @@ class DeadSet {
 
   // True if a recorded configuration with this completed set and state had a subset of these
   // pending operations linearized. Adds the number of pending sets compared to work.
-  bool covers(const DoneSet& done, const Bits& pending, StateId state,
-              std::uint64_t& work) const {
+  bool covers(const DoneSet& done, const Bits& pending, StateId state, std::uint64_t& work) const {
     const std::uint32_t slot = slots_[find_slot(done, state)];
     for (std::uint32_t e = slot == 0 ? kNone : group_first_[slot - 1]; e != kNone;
          e = entry_next_[e]) {
@@ -354,9 +357,7 @@ class DeadSet {
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
 
-  static std::uint64_t hash(const DoneSet& done, StateId state) {
-    return done.hash() ^ mix(state);
-  }
+  static std::uint64_t hash(const DoneSet& done, StateId state) { return done.hash() ^ mix(state); }
 
   // The slot of the group, or the empty slot where it would go.
   std::size_t find_slot(const DoneSet& done, StateId state) const {
@@ -455,7 +456,9 @@ std::vector<PreparedOp> prepare(const std::vector<const KvOperation*>& ops, KvMo
   std::vector<PreparedOp> out;
   out.reserve(ops.size());
   for (const KvOperation* op : ops) {
-    PreparedOp p{.op = op, .return_time = op->return_time};
+    PreparedOp p;
+    p.op = op;
+    p.return_time = op->return_time;
     if (op->kind == KvOpKind::kPut && is_pending(*op)) {
       p.return_time = facts.pending_return_time(*op);
       if (p.return_time == 0) {
@@ -472,6 +475,13 @@ std::vector<PreparedOp> prepare(const std::vector<const KvOperation*>& ops, KvMo
       p.result_ok = result.has_value();
       p.result = result.value_or(0);
       p.state_arg = p.result_ok ? model.intern(std::to_string(p.result)) : kMissing;
+      std::int64_t before = 0;
+      if (p.result_ok && !__builtin_sub_overflow(p.result, op->delta, &before) && before != 0) {
+        p.needs = model.intern(std::to_string(before));
+      }
+    }
+    if (op->kind == KvOpKind::kGet) {
+      p.needs = p.state_arg;
     }
     out.push_back(p);
   }
@@ -483,15 +493,20 @@ std::vector<PreparedOp> prepare(const std::vector<const KvOperation*>& ops, KvMo
   return out;
 }
 
+bool is_write(const PreparedOp& p) {
+  return p.op->kind == KvOpKind::kPut || (p.op->kind == KvOpKind::kIncr && p.result_ok);
+}
+
 // Which states the remaining operations still need, and which they can still make. A GET can
-// only be placed in the state it observed; once the state leaves a value that a remaining GET
-// observed and no remaining operation can write again, that GET is stranded (there is no
-// DELETE, so "missing" never comes back). The search does not take such a step: it would
-// only find out much later, at that GET's return, after trying everything in between.
+// only be placed in the state it observed, an INCR that returned only in its result minus its
+// delta. Once the state leaves a value that a remaining operation needs and no remaining
+// operation can write again, that one is stranded (there is no DELETE, so "missing" never
+// comes back). The search does not take such a step: it would only find out much later, at
+// that operation's return, after trying everything in between.
 class Awaited {
  public:
   Awaited(const std::vector<PreparedOp>& ops, std::size_t states)
-      : gets_(states, 0), writers_(states, 0) {
+      : needs_(states, 0), writers_(states, 0) {
     for (const PreparedOp& p : ops) {
       count(p, 1);
     }
@@ -499,18 +514,19 @@ class Awaited {
 
   // Adds (sign 1) or removes (sign -1) an operation from the remaining ones.
   void count(const PreparedOp& p, int sign) {
+    if (p.needs) {
+      needs_[*p.needs] += sign;
+    }
     if (p.op->kind == KvOpKind::kIncr && p.pending) {
       wildcards_ += sign;  // may write any integer
-    } else if (p.op->kind == KvOpKind::kGet) {
-      gets_[p.state_arg] += sign;
-    } else if (p.op->kind == KvOpKind::kPut || p.result_ok) {
+    } else if (is_write(p)) {
       writers_[p.state_arg] += sign;
     }
   }
 
   bool strands_if_left(StateId s, const KvModel& model) const {
-    if (s >= gets_.size() || gets_[s] == 0) {
-      return false;  // states made only by pending INCRs are observed by nobody
+    if (s >= needs_.size() || needs_[s] == 0) {
+      return false;  // states made only by pending INCRs are needed by nobody
     }
     if (s == kMissing) {
       return true;
@@ -519,10 +535,83 @@ class Awaited {
   }
 
  private:
-  std::vector<std::int32_t> gets_;     // per state: remaining GETs that observed it
+  std::vector<std::int32_t> needs_;    // per state: remaining operations that need it
   std::vector<std::int32_t> writers_;  // per state: remaining PUTs and INCRs that write it
   std::int32_t wildcards_ = 0;         // remaining pending INCRs
 };
+
+// A GET that no linearization can place, found without searching.
+struct ImpossibleRead {
+  std::uint32_t get = 0;
+  std::optional<std::uint32_t> writer;     // the last to return of those that write its value
+  bool only_writer = false;                // and the only one
+  std::optional<std::uint32_t> overwrite;  // a write that real time puts between the two
+};
+
+// Quick necessary conditions, checked before the search, which they would cost dearly. A
+// value comes back only if something writes it again, and "missing" never does. So a GET is
+// impossible if nothing writes what it observed; or if it observed missing and began after
+// some write returned; or if every operation that writes what it observed returned (and no
+// pending INCR could write it), and it began after a write returned that itself began after
+// the last of those returned.
+std::optional<ImpossibleRead> find_impossible_read(const std::vector<PreparedOp>& ops,
+                                                   const KvModel& model) {
+  std::vector<std::uint32_t> writers(model.size(), 0);
+  std::vector<std::uint32_t> last_writer(model.size(), 0);  // ops are in return order
+  std::vector<std::uint32_t> writes;                        // completed writes, by call time
+  bool wildcards = false;                                   // a pending INCR may write any integer
+  for (std::uint32_t i = 0; i < ops.size(); ++i) {
+    wildcards = wildcards || (ops[i].op->kind == KvOpKind::kIncr && ops[i].pending);
+    if (is_write(ops[i])) {  // a pending INCR is not: its result is unknown
+      ++writers[ops[i].state_arg];
+      last_writer[ops[i].state_arg] = i;  // a pending PUT comes last: no return time
+      if (!ops[i].pending) {
+        writes.push_back(i);
+      }
+    }
+  }
+  const auto call = [&](std::uint32_t i) { return ops[i].op->call_time; };
+  std::sort(writes.begin(), writes.end(), [&](auto a, auto b) { return call(a) < call(b); });
+  std::vector<std::uint32_t> first_return(writes.size());  // over writes[k..]: earliest return
+  for (std::size_t k = writes.size(); k-- > 0;) {
+    const bool later =
+        k + 1 < writes.size() && ops[first_return[k + 1]].return_time < ops[writes[k]].return_time;
+    first_return[k] = later ? first_return[k + 1] : writes[k];
+  }
+  // The write that began after time t (or at any time) and returned first.
+  const auto overwrite_after = [&](std::optional<std::uint64_t> t) -> std::optional<std::uint32_t> {
+    const auto it =
+        !t ? writes.begin()
+           : std::upper_bound(writes.begin(), writes.end(), *t,
+                              [&](std::uint64_t v, std::uint32_t i) { return v < call(i); });
+    return it == writes.end()
+               ? std::nullopt
+               : std::optional(first_return[static_cast<std::size_t>(it - writes.begin())]);
+  };
+  for (std::uint32_t g = 0; g < ops.size(); ++g) {
+    const StateId s = ops[g].state_arg;
+    if (ops[g].op->kind != KvOpKind::kGet) {
+      continue;
+    }
+    const bool open = wildcards && model.is_integer(s);  // a pending INCR might write it
+    ImpossibleRead found{.get = g,
+                         .writer = std::nullopt,
+                         .only_writer = writers[s] == 1,
+                         .overwrite = std::nullopt};
+    if (s == kMissing) {
+      found.overwrite = overwrite_after(std::nullopt);
+    } else if (writers[s] == 0 && !open) {
+      return found;
+    } else if (!open && !ops[last_writer[s]].pending) {
+      found.writer = last_writer[s];
+      found.overwrite = overwrite_after(ops[last_writer[s]].return_time);
+    }
+    if (found.overwrite && ops[*found.overwrite].return_time < ops[g].op->call_time) {
+      return found;
+    }
+  }
+  return std::nullopt;
+}
 
 // The search over one key's sub-history: an iterative DFS over the event lists.
 class KeySearch {
@@ -538,7 +627,8 @@ class KeySearch {
     return outcome;
   }
 
-  std::string explain(std::string_view key) const;
+  // Why the key is not linearizable, after run() said so.
+  std::string explain(std::string_view key);
 
  private:
   // The scan of a configuration's candidates: the calls before the earliest remaining return
@@ -561,14 +651,17 @@ class KeySearch {
   bool backtrack(Cursor& at);
   void record_stuck(std::uint32_t return_node);
   void flip(std::uint32_t op);
+  std::string explain_impossible_read() const;
+  std::string explain_candidates();
+  std::string awaiting_op(const std::unordered_set<std::uint32_t>& done) const;
 
   KvModel model_;
   std::vector<PreparedOp> ops_;  // those that must take effect, then completed_.. pending
   std::uint32_t completed_ = 0;
   EventList list_;
   DeadSet dead_;
-  DoneSet done_;   // completed operations linearized
-  Bits pending_;   // pending operations linearized (index - completed_)
+  DoneSet done_;  // completed operations linearized
+  Bits pending_;  // pending operations linearized (index - completed_)
   Awaited awaited_;
   StateId state_ = kMissing;
   std::vector<Frame> stack_;
@@ -579,7 +672,8 @@ class KeySearch {
   std::vector<std::uint32_t> best_;
   std::size_t best_shared_ = 0;
   StateId best_state_ = kMissing;
-  std::uint32_t best_blocker_ = 0;  // the return node the search could not move past
+  std::uint32_t best_blocker_ = 0;            // the return node the search could not move past
+  std::optional<ImpossibleRead> impossible_;  // found before searching
 };
 
 std::uint32_t count_completed(const std::vector<PreparedOp>& ops) {
@@ -612,6 +706,10 @@ void KeySearch::flip(std::uint32_t op) {
 // dead end, the other candidates need no trying. The due operation next, and pending ones
 // last, because most linearizations need few operations placed before they are due.
 KeySearch::Outcome KeySearch::search(std::uint64_t budget) {
+  impossible_ = find_impossible_read(ops_, model_);
+  if (impossible_) {
+    return Outcome::kNotLinearizable;
+  }
   Cursor at{list_.first(), 0, 0};
   while (!list_.empty()) {  // until every operation that must take effect has
     if (work_ >= budget) {
@@ -620,8 +718,7 @@ KeySearch::Outcome KeySearch::search(std::uint64_t budget) {
     ++work_;
     const EventList::Node& n = list_.node(at.node);
     if (!n.is_call && (at.phase == 0 || at.phase == 2)) {  // the earliest remaining return
-      at = at.phase == 0 ? Cursor{n.match, 1, at.node}
-                         : Cursor{list_.first_pending(), 3, at.limit};
+      at = at.phase == 0 ? Cursor{n.match, 1, at.node} : Cursor{list_.first_pending(), 3, at.limit};
       continue;
     }
     Try tried = Try::kRejected;
@@ -726,11 +823,14 @@ void KeySearch::record_stuck(std::uint32_t return_node) {
   has_best_ = true;
 }
 
-std::string KeySearch::explain(std::string_view key) const {
+std::string KeySearch::explain(std::string_view key) {
+  std::string out = "key " + quoted(key) + " is not linearizable (" + std::to_string(ops_.size()) +
+                    " operations on it).\n";
+  if (impossible_) {
+    return out + explain_impossible_read();
+  }
   HELIOS_ASSERT(has_best_);  // every dead end goes back to a stuck configuration
-  std::string out = "key " + quoted(key) + " is not linearizable (" +
-                    std::to_string(ops_.size()) + " operations on it).\n";
-  out += "Longest linearizable prefix: " + std::to_string(best_.size()) + " operations";
+  out += "Longest linearizable prefix found: " + std::to_string(best_.size()) + " operations";
   const std::size_t shown_from = best_.size() - std::min(best_.size(), kMaxShownPrefix);
   if (best_.empty()) {
     out += ".\n";
@@ -743,9 +843,44 @@ std::string KeySearch::explain(std::string_view key) const {
     out += "  " + std::to_string(i + 1) + ". " + to_string(*ops_[best_[i]].op) + "\n";
   }
   out += "State after it: " + model_.describe(best_state_) + ".\n";
-  out += "None of these operations can take effect next (each does not fit that state, or\n"
-         "would overwrite it for good while a GET to come still has to observe it):\n";
+  return out + explain_candidates();
+}
+
+std::string KeySearch::explain_impossible_read() const {
+  const ImpossibleRead& r = *impossible_;
+  std::string out = to_string(*ops_[r.get].op);
+  if (!r.overwrite) {
+    return out + " observed a value that no operation on the key writes.";
+  }
+  if (!r.writer) {
+    return out + " observed the key missing, but " + to_string(*ops_[*r.overwrite].op) +
+           " wrote it and returned before that GET began.";
+  }
+  out += r.only_writer ? " observed a value that only " : " observed a value last written by ";
+  out += to_string(*ops_[*r.writer].op);
+  out += r.only_writer ? " writes" : " (every write of it returned by then)";
+  return out + ", but " + to_string(*ops_[*r.overwrite].op) +
+         " began after that returned, and returned before the GET began.";
+}
+
+// A completed operation not in done that needs the state of the longest prefix.
+std::string KeySearch::awaiting_op(const std::unordered_set<std::uint32_t>& done) const {
+  for (std::uint32_t op = 0; op < completed_; ++op) {
+    if (ops_[op].needs == best_state_ && !done.contains(op)) {
+      return to_string(*ops_[op].op);
+    }
+  }
+  return "another operation";
+}
+
+// The operations that could come after the longest prefix, and why none can.
+std::string KeySearch::explain_candidates() {
   const std::unordered_set<std::uint32_t> done(best_.begin(), best_.end());
+  Awaited remaining(ops_, model_.size());
+  for (const std::uint32_t op : best_) {
+    remaining.count(ops_[op], -1);
+  }
+  std::string out = "None of the operations that may come next can:\n";
   std::size_t shown = 0;
   for (std::uint32_t i = list_.begin_events(); i < list_.end(); ++i) {
     const EventList::Node& n = list_.node(i);
@@ -756,11 +891,21 @@ std::string KeySearch::explain(std::string_view key) const {
       out += "  ...\n";
       break;
     }
-    out += "  " + to_string(*ops_[n.op].op) + "\n";
+    out += "  " + to_string(*ops_[n.op].op);
+    const std::optional<StateId> next = model_.step(best_state_, ops_[n.op]);
+    remaining.count(ops_[n.op], -1);
+    if (!next) {
+      out += "\n    does not fit that state\n";
+    } else if (*next != best_state_ && remaining.strands_if_left(best_state_, model_)) {
+      out += "\n    would overwrite that state for good, but " + awaiting_op(done) +
+             " still needs it\n";
+    } else {
+      out += "\n    fits, but every way on from there fails\n";
+    }
+    remaining.count(ops_[n.op], 1);
   }
-  out += "and " + to_string(*ops_[list_.node(best_blocker_).op].op) +
+  return out + "and " + to_string(*ops_[list_.node(best_blocker_).op].op) +
          " must take effect before it returns.";
-  return out;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // Linearizability checker for a key-value history (GET / PUT / INCR), in the style of
-// Porcupine: Wing & Gong's search with Lowe's memoization, one key at a time.
+// Porcupine: Wing & Gong's search with Lowe's memoization, one key at a time. See README.md.
 //
 // Contract:
 //   - Input: every client operation the simulator recorded, in any order. A completed
@@ -12,14 +12,19 @@
 //   - A GET that never returned is dropped. A PUT or INCR that never returned may take
 //     effect at any time after its call, or never; an INCR that never returned may have
 //     produced any result.
-//   - Keys are independent (P-compositionality): each key's sub-history is searched alone.
-//     The model per key is an optional string; INCR treats a missing key as 0 and needs a
-//     canonical decimal int64 value (an INCR on anything else, or one that overflows, fails:
-//     it cannot be linearized if it returned, and changes nothing if it never returned).
+//   - Keys are independent (P-compositionality): each key's sub-history is checked alone, in
+//     key order, and the first key found not linearizable is the one explained. The model
+//     per key is an optional string that starts missing (there is no DELETE). INCR treats a
+//     missing key as 0 and needs a canonical decimal int64 value ("7", not "07"); an INCR on
+//     anything else, or one that would overflow, is an error that changes nothing: it cannot
+//     be linearized if it returned a number. A returned INCR's value may be any decimal.
+//   - ok == false is definite (there is no linearization); the explanation names the key and
+//     the operations involved.
+//   - max_steps bounds the whole search: its time, and its memory (at most one memo entry
+//     per step, usually a few dozen bytes). When it runs out the answer is unknown: ok = true
+//     and timed_out = true. A key already proven non-linearizable before that still wins.
 //   - Deterministic: the same history and budget give the same result and explanation.
-//   - max_steps bounds the whole search (time, and the memory of the memo cache, which grows
-//     by at most one configuration per step). When it runs out the answer is unknown:
-//     ok = true and timed_out = true. A key already proven non-linearizable still wins.
+//     No global state: concurrent calls are fine.
 
 #include <cstdint>
 #include <string>
@@ -38,8 +43,8 @@ struct KvOperation {
   // kPut: value written. kGet: value observed (if found). kIncr: resulting value as decimal
   // (if returned).
   std::string value;
-  bool found = false;       // kGet: whether the key existed when read
-  std::int64_t delta = 0;   // kIncr: amount added (a missing key counts as 0)
+  bool found = false;                          // kGet: whether the key existed when read
+  std::int64_t delta = 0;                      // kIncr: amount added (a missing key counts as 0)
   std::uint64_t call_time = 0;                 // when the client invoked it
   std::uint64_t return_time = kNeverReturned;  // when the client got its answer
 };

@@ -1,0 +1,298 @@
+#include "env/posix/posix_file_system.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+namespace helios::env {
+
+namespace {
+
+// A Status for the failed call `what` on `path`, from errno.
+Status os_error(const char* what, const std::string& path, int err) {
+  const Code code = err == ENOENT ? Code::kNotFound : Code::kIoError;
+  return Status(code, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+// Closes `fd`. A failed close of a descriptor that was synced (or only read) loses nothing
+// that the durability contract promised, so the error is dropped.
+void close_fd(int fd) {
+  HELIOS_ASSERT(fd >= 0);
+  ::close(fd);
+}
+
+// See file_system.cc: the directory holding `path`.
+std::string parent_dir(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  if (slash == 0) {
+    return "/";
+  }
+  return path.substr(0, slash);
+}
+
+class PosixFile final : public File {
+ public:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) { HELIOS_ASSERT(fd_ >= 0); }
+  ~PosixFile() override { close_fd(fd_); }
+  PosixFile(const PosixFile&) = delete;
+  PosixFile& operator=(const PosixFile&) = delete;
+
+  Status append(const void* data, std::size_t size) override {
+    const char* p = static_cast<const char*>(data);
+    std::size_t left = size;
+    while (left > 0) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return os_error("write", path_, errno);
+      }
+      if (n == 0) {
+        return Status(Code::kIoError, "write " + path_ + ": no progress");
+      }
+      HELIOS_ASSERT(static_cast<std::size_t>(n) <= left);
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    return Status::ok();
+  }
+
+  Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const override {
+    while (true) {
+      const ssize_t n = ::pread(fd_, data, size, static_cast<off_t>(offset));
+      if (n >= 0) {
+        HELIOS_ASSERT(static_cast<std::size_t>(n) <= size);
+        return static_cast<std::size_t>(n);
+      }
+      if (errno != EINTR) {
+        return os_error("pread", path_, errno);
+      }
+    }
+  }
+
+  Status sync() override {
+    if (::fdatasync(fd_) != 0) {
+      return os_error("fdatasync", path_, errno);
+    }
+    return Status::ok();
+  }
+
+  Status truncate(std::uint64_t size) override {
+    while (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      if (errno != EINTR) {
+        return os_error("ftruncate", path_, errno);
+      }
+    }
+    return Status::ok();
+  }
+
+  std::uint64_t size() const override {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+      // fstat of an open descriptor fails only if the system is broken.
+      HELIOS_PANIC("fstat %s: %s", path_.c_str(), std::strerror(errno));
+    }
+    HELIOS_ASSERT(st.st_size >= 0);
+    return static_cast<std::uint64_t>(st.st_size);
+  }
+
+  const std::string& path() const override { return path_; }
+
+ private:
+  const int fd_;
+  const std::string path_;
+};
+
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) { HELIOS_ASSERT(fd_ >= 0); }
+  // Closing the last descriptor of the open file description releases the flock.
+  ~PosixFileLock() override { close_fd(fd_); }
+  PosixFileLock(const PosixFileLock&) = delete;
+  PosixFileLock& operator=(const PosixFileLock&) = delete;
+
+ private:
+  const int fd_;
+};
+
+int open_flags(OpenMode mode) {
+  switch (mode) {
+    case OpenMode::kRead:
+      return O_RDONLY;
+    case OpenMode::kReadWrite:
+      return O_RDWR | O_APPEND;
+    case OpenMode::kCreate:
+      return O_RDWR | O_APPEND | O_CREAT;
+    case OpenMode::kCreateExclusive:
+      return O_RDWR | O_APPEND | O_CREAT | O_EXCL;
+  }
+  HELIOS_ASSERT_MSG(false, "unknown OpenMode");
+  return 0;
+}
+
+// Opens `path`, retrying on EINTR. Returns the descriptor or -1 with errno set.
+int open_retrying(const std::string& path, int flags) {
+  while (true) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EINTR) {
+      return fd;
+    }
+  }
+}
+
+// Creates the directory `dir` if it is missing. Sets `created` when it made one.
+Status make_dir(const std::string& dir, bool& created) {
+  created = false;
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    created = true;
+    return Status::ok();
+  }
+  if (errno != EEXIST) {
+    return os_error("mkdir", dir, errno);
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return os_error("stat", dir, errno);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return os_error("mkdir", dir, ENOTDIR);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<File>> PosixFileSystem::open(const std::string& path, OpenMode mode) {
+  const int fd = open_retrying(path, open_flags(mode));
+  if (fd < 0) {
+    return os_error("open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    close_fd(fd);
+    return os_error("fstat", path, err);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close_fd(fd);
+    return os_error("open", path, EISDIR);
+  }
+  return std::unique_ptr<File>(std::make_unique<PosixFile>(fd, path));
+}
+
+Status PosixFileSystem::rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return os_error("rename", from + " to " + to, errno);
+  }
+  return Status::ok();
+}
+
+Status PosixFileSystem::remove(const std::string& path) {
+  if (std::remove(path.c_str()) != 0) {
+    return os_error("remove", path, errno);
+  }
+  return Status::ok();
+}
+
+Status PosixFileSystem::sync_dir(const std::string& dir) {
+  const int fd = open_retrying(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) {
+    return os_error("open directory", dir, errno);
+  }
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  close_fd(fd);
+  if (rc != 0) {
+    return os_error("fsync directory", dir, err);
+  }
+  return Status::ok();
+}
+
+Result<std::vector<std::string>> PosixFileSystem::list(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return os_error("opendir", dir, errno);
+  }
+  std::vector<std::string> names;
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(d);
+    if (entry == nullptr) {
+      break;
+    }
+    const std::string name = entry->d_name;
+    if (name != "." && name != "..") {
+      names.push_back(name);
+    }
+  }
+  const int err = errno;
+  ::closedir(d);
+  if (err != 0) {
+    return os_error("readdir", dir, err);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status PosixFileSystem::create_dirs(const std::string& dir) {
+  HELIOS_ASSERT(!dir.empty());
+  // Each prefix ending before a '/' (and the whole path), shortest first: "/a", "/a/b".
+  std::size_t end = dir.find('/', 1);
+  while (true) {
+    const std::string prefix = dir.substr(0, end);
+    const bool repeated_slash = !prefix.empty() && prefix.back() == '/';
+    if (!repeated_slash) {
+      bool created = false;
+      if (Status s = make_dir(prefix, created); !s.is_ok()) {
+        return s;
+      }
+      if (created) {
+        if (Status s = sync_dir(parent_dir(prefix)); !s.is_ok()) {
+          return s;
+        }
+      }
+    }
+    if (end == std::string::npos || end + 1 >= dir.size()) {
+      return Status::ok();
+    }
+    end = dir.find('/', end + 1);
+  }
+}
+
+bool PosixFileSystem::exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Result<std::unique_ptr<FileLock>> PosixFileSystem::lock(const std::string& path) {
+  const int fd = open_retrying(path, O_RDWR | O_CREAT);
+  if (fd < 0) {
+    return os_error("open lock file", path, errno);
+  }
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err == EINTR) {
+      continue;
+    }
+    close_fd(fd);
+    if (err == EWOULDBLOCK) {
+      return Status(Code::kUnavailable, "lock " + path + " is held by another process");
+    }
+    return os_error("flock", path, err);
+  }
+  return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));
+}
+
+}  // namespace helios::env

@@ -1,0 +1,381 @@
+#include "storage/snapshot_store.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+
+#include "base/assert.h"
+#include "base/bytes.h"
+#include "base/checksum.h"
+
+namespace helios::storage {
+
+namespace {
+
+constexpr std::string_view kNamePrefix = "snap-";
+constexpr std::string_view kNameSuffix = ".snap";
+constexpr std::string_view kTmpSuffix = ".tmp";
+constexpr std::size_t kHexDigits = 16;
+// "snap-" + 16 hex + "-" + 16 hex + ".snap"
+constexpr std::size_t kNameSize = 5 + kHexDigits + 1 + kHexDigits + 5;
+constexpr std::size_t kChecksumSize = 8;
+
+Status corrupt(const std::string& path, const std::string& why) {
+  return Status(Code::kCorruption, "snapshot " + path + ": " + why);
+}
+
+std::optional<std::uint64_t> parse_hex16(std::string_view s) {
+  if (s.size() != kHexDigits) {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (char c : s) {
+    int digit = -1;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    }
+    if (digit < 0) {
+      return std::nullopt;
+    }
+    v = v * 16 + static_cast<std::uint64_t>(digit);
+  }
+  return v;
+}
+
+// A decoded header: the meta, how many bytes the header took, and the data length.
+struct Header {
+  raft::SnapshotMeta meta;
+  std::size_t size = 0;
+  std::uint64_t data_size = 0;
+};
+
+// Decodes the header at the start of `bytes` (which must hold all of it) of a file of
+// `file_size` bytes. Returns the reason as a message; the caller names the file.
+Result<Header> decode_header(std::string_view bytes, std::uint64_t file_size) {
+  base::Reader r(bytes);
+  const std::string_view magic = r.bytes(sizeof(kSnapshotMagic));
+  const std::uint32_t version = r.u32();
+  const std::uint32_t reserved = r.u32();
+  Header h;
+  h.meta.index = r.u64();
+  h.meta.term = r.u64();
+  const std::uint32_t voters = r.u32();
+  if (!r.ok()) {
+    return Status(Code::kCorruption, "header is short");
+  }
+  if (std::memcmp(magic.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
+    return Status(Code::kCorruption, "not a Helios snapshot (bad magic)");
+  }
+  if (version != kSnapshotVersion) {
+    return Status(Code::kInvalidArgument, "snapshot format version " + std::to_string(version) +
+                                              " is not supported (this build reads version " +
+                                              std::to_string(kSnapshotVersion) + ")");
+  }
+  if (reserved != 0 || h.meta.index == 0 || voters > kMaxSnapshotVoters) {
+    return Status(Code::kCorruption, "malformed header");
+  }
+  for (std::uint32_t i = 0; i < voters; ++i) {
+    h.meta.conf_state.voters.push_back(r.u64());
+  }
+  h.data_size = r.u64();
+  if (!r.ok()) {
+    return Status(Code::kCorruption, "header is short");
+  }
+  h.size = kSnapshotFixedHeaderSize + 8 * std::size_t{voters} + 8;
+  HELIOS_ASSERT(h.size == bytes.size() - r.remaining());
+  if (file_size < h.size + kChecksumSize || file_size - h.size - kChecksumSize != h.data_size) {
+    return Status(Code::kCorruption, "file is " + std::to_string(file_size) +
+                                         " bytes but the header announces " +
+                                         std::to_string(h.data_size) + " bytes of data");
+  }
+  return h;
+}
+
+// Reads up to `size` bytes from the start of `file` (fewer only at end of file).
+Result<std::string> read_prefix(const env::File& file, std::size_t size) {
+  std::string out(size, '\0');
+  std::size_t done = 0;
+  while (done < size) {
+    Result<std::size_t> n = file.read_at(done, out.data() + done, size - done);
+    if (!n.is_ok()) {
+      return n.status();
+    }
+    if (n.value() == 0) {
+      break;
+    }
+    HELIOS_ASSERT(n.value() <= size - done);
+    done += n.value();
+  }
+  out.resize(done);
+  return out;
+}
+
+// Reads and decodes the header of the snapshot file at `path`.
+Result<Header> read_header(env::FileSystem& fs, const std::string& path) {
+  Result<std::unique_ptr<env::File>> opened = fs.open(path, env::OpenMode::kRead);
+  if (!opened.is_ok()) {
+    return opened.status();
+  }
+  const env::File& file = *opened.value();
+  Result<std::string> fixed = read_prefix(file, kSnapshotFixedHeaderSize);
+  if (!fixed.is_ok()) {
+    return fixed.status();
+  }
+  if (fixed.value().size() < kSnapshotFixedHeaderSize) {
+    return corrupt(path, "header is short");
+  }
+  const std::uint32_t voters = base::load_u32(fixed.value().data() + 32);
+  // Read enough for the whole header; decode_header() rejects a voter count over the limit.
+  const std::size_t header_size =
+      kSnapshotFixedHeaderSize + 8 * std::size_t{std::min(voters, kMaxSnapshotVoters)} + 8;
+  Result<std::string> bytes = read_prefix(file, header_size);
+  if (!bytes.is_ok()) {
+    return bytes.status();
+  }
+  Result<Header> h = decode_header(bytes.value(), file.size());
+  if (!h.is_ok()) {
+    return Status(h.status().code(), "snapshot " + path + ": " + h.status().message());
+  }
+  return h;
+}
+
+// kCorruption unless the header's term and index match the file name's.
+Status check_name(const std::string& path, std::pair<Term, Index> named,
+                  const raft::SnapshotMeta& meta) {
+  if (named.first != meta.term || named.second != meta.index) {
+    return corrupt(path, "header (term " + std::to_string(meta.term) + ", index " +
+                             std::to_string(meta.index) + ") does not match the file name");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string snapshot_file_name(Term term, Index index) {
+  char buf[kNameSize + 1];
+  std::snprintf(buf, sizeof(buf), "snap-%016llx-%016llx.snap",
+                static_cast<unsigned long long>(term), static_cast<unsigned long long>(index));
+  return std::string(buf, kNameSize);
+}
+
+std::optional<std::pair<Term, Index>> parse_snapshot_file_name(std::string_view name) {
+  if (name.size() != kNameSize || name.substr(0, kNamePrefix.size()) != kNamePrefix ||
+      name.substr(kNameSize - kNameSuffix.size()) != kNameSuffix ||
+      name[kNamePrefix.size() + kHexDigits] != '-') {
+    return std::nullopt;
+  }
+  const std::optional<std::uint64_t> term = parse_hex16(name.substr(kNamePrefix.size(), 16));
+  const std::optional<std::uint64_t> index = parse_hex16(name.substr(kNamePrefix.size() + 17, 16));
+  if (!term || !index) {
+    return std::nullopt;
+  }
+  return std::pair<Term, Index>{*term, *index};
+}
+
+std::string encode_snapshot_header(const raft::SnapshotMeta& meta, std::uint64_t data_size) {
+  const std::vector<NodeId>& voters = meta.conf_state.voters;
+  HELIOS_ASSERT(meta.index > 0);
+  HELIOS_ASSERT(voters.size() <= kMaxSnapshotVoters);
+  std::string h(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(h, kSnapshotVersion);
+  base::put_u32(h, 0);
+  base::put_u64(h, meta.index);
+  base::put_u64(h, meta.term);
+  base::put_u32(h, static_cast<std::uint32_t>(voters.size()));
+  HELIOS_ASSERT(h.size() == kSnapshotFixedHeaderSize);
+  for (NodeId voter : voters) {
+    base::put_u64(h, voter);
+  }
+  base::put_u64(h, data_size);
+  HELIOS_ASSERT(h.size() == kSnapshotFixedHeaderSize + 8 * voters.size() + 8);
+  return h;
+}
+
+SnapshotStore::SnapshotStore(env::FileSystem& fs, std::string dir, std::size_t keep)
+    : fs_(fs), dir_(std::move(dir)), keep_(keep) {
+  HELIOS_ASSERT(!dir_.empty());
+  HELIOS_ASSERT(keep_ >= 1);
+}
+
+Status SnapshotStore::fail(Status status) {
+  HELIOS_ASSERT(!status.is_ok());
+  poisoned_ = status;
+  return status;
+}
+
+Result<SnapshotStore::Names> SnapshotStore::scan() const {
+  Result<std::vector<std::string>> entries = fs_.list(dir_);
+  if (!entries.is_ok()) {
+    return entries.status();
+  }
+  Names names;
+  for (const std::string& name : entries.value()) {
+    const std::string_view view(name);
+    if (std::optional<std::pair<Term, Index>> parsed = parse_snapshot_file_name(view)) {
+      names.snapshots.push_back(*parsed);
+    } else if (view.size() > kTmpSuffix.size() &&
+               view.substr(view.size() - kTmpSuffix.size()) == kTmpSuffix &&
+               parse_snapshot_file_name(view.substr(0, view.size() - kTmpSuffix.size()))) {
+      names.temporaries.push_back(name);
+    }
+    // Anything else is not ours; it is left alone.
+  }
+  std::sort(names.snapshots.begin(), names.snapshots.end(), std::greater<>());
+  return names;
+}
+
+Status SnapshotStore::write_temporary(const std::string& tmp_path, const raft::SnapshotMeta& meta,
+                                      std::string_view data) {
+  const std::string header = encode_snapshot_header(meta, data.size());
+  // Check what is about to be written (the header round-trips) before it reaches the disk.
+  const std::uint64_t file_size = header.size() + data.size() + kChecksumSize;
+  Result<Header> check = decode_header(header, file_size);
+  HELIOS_ASSERT(check.is_ok());
+  HELIOS_ASSERT(check.value().meta == meta);
+  HELIOS_ASSERT(check.value().data_size == data.size());
+  // The trailer is the XXH3 of everything before it (one-shot: see base/checksum.h).
+  std::string covered = header;
+  covered.append(data);
+  std::string trailer;
+  base::put_u64(trailer, base::checksum64(covered, 0));
+
+  Result<std::unique_ptr<env::File>> opened = fs_.open(tmp_path, env::OpenMode::kCreateExclusive);
+  if (!opened.is_ok()) {
+    return opened.status();
+  }
+  env::File& file = *opened.value();
+  for (std::string_view part : {std::string_view(header), data, std::string_view(trailer)}) {
+    if (Status s = file.append(part.data(), part.size()); !s.is_ok()) {
+      return s;
+    }
+  }
+  HELIOS_ASSERT(file.size() == file_size);
+  return file.sync();
+}
+
+Status SnapshotStore::save(const raft::SnapshotMeta& meta, std::string_view data) {
+  HELIOS_ASSERT(meta.index > 0);
+  HELIOS_ASSERT(meta.conf_state.voters.size() <= kMaxSnapshotVoters);
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  Result<Names> names = scan();
+  if (!names.is_ok()) {
+    return names.status();
+  }
+  if (!names.value().snapshots.empty()) {
+    const auto [term, index] = names.value().snapshots.front();
+    if (meta.term < term || meta.index < index) {
+      return Status(Code::kInvalidArgument, "snapshot (term " + std::to_string(meta.term) +
+                                                ", index " + std::to_string(meta.index) +
+                                                ") is older than the newest in " + dir_ +
+                                                " (term " + std::to_string(term) + ", index " +
+                                                std::to_string(index) + ")");
+    }
+  }
+  const std::string path = env::join_path(dir_, snapshot_file_name(meta.term, meta.index));
+  const std::string tmp_path = path + std::string(kTmpSuffix);
+  // A stale temporary of the same name is left by a crash in an earlier save.
+  if (fs_.exists(tmp_path)) {
+    if (Status s = fs_.remove(tmp_path); !s.is_ok()) {
+      return fail(s);
+    }
+  }
+  if (Status s = write_temporary(tmp_path, meta, data); !s.is_ok()) {
+    return fail(s);
+  }
+  if (Status s = fs_.rename(tmp_path, path); !s.is_ok()) {
+    return fail(s);
+  }
+  if (Status s = fs_.sync_dir(dir_); !s.is_ok()) {
+    return fail(s);
+  }
+  // The new snapshot is durable; pruning only removes what it supersedes.
+  return prune();
+}
+
+Status SnapshotStore::prune() {
+  Result<Names> names = scan();
+  if (!names.is_ok()) {
+    return fail(names.status());
+  }
+  const Names& n = names.value();
+  HELIOS_ASSERT(!n.snapshots.empty());
+  std::vector<std::string> doomed = n.temporaries;
+  for (std::size_t i = keep_; i < n.snapshots.size(); ++i) {
+    doomed.push_back(snapshot_file_name(n.snapshots[i].first, n.snapshots[i].second));
+  }
+  for (const std::string& name : doomed) {
+    if (Status s = fs_.remove(env::join_path(dir_, name)); !s.is_ok()) {
+      return fail(s);
+    }
+  }
+  if (doomed.empty()) {
+    return Status::ok();
+  }
+  if (Status s = fs_.sync_dir(dir_); !s.is_ok()) {
+    return fail(s);
+  }
+  return Status::ok();
+}
+
+Result<std::optional<Snapshot>> SnapshotStore::load_latest() const {
+  Result<Names> names = scan();
+  if (!names.is_ok()) {
+    return names.status();
+  }
+  if (names.value().snapshots.empty()) {
+    return std::optional<Snapshot>();
+  }
+  const std::pair<Term, Index> newest = names.value().snapshots.front();
+  const std::string path = env::join_path(dir_, snapshot_file_name(newest.first, newest.second));
+  Result<std::string> read = env::read_file(fs_, path);
+  if (!read.is_ok()) {
+    return read.status();
+  }
+  std::string bytes = std::move(read).value();
+  if (bytes.size() < kSnapshotFramingSize) {
+    return corrupt(path, "file is short (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  const std::string_view covered(bytes.data(), bytes.size() - kChecksumSize);
+  if (base::load_u64(bytes.data() + covered.size()) != base::checksum64(covered, 0)) {
+    return corrupt(path, "checksum mismatch");
+  }
+  Result<Header> h = decode_header(bytes, bytes.size());
+  if (!h.is_ok()) {
+    return Status(h.status().code(), "snapshot " + path + ": " + h.status().message());
+  }
+  if (Status s = check_name(path, newest, h.value().meta); !s.is_ok()) {
+    return s;
+  }
+  HELIOS_ASSERT(h.value().size + h.value().data_size + kChecksumSize == bytes.size());
+  bytes.resize(h.value().size + h.value().data_size);
+  bytes.erase(0, h.value().size);
+  return std::optional<Snapshot>(Snapshot{std::move(h).value().meta, std::move(bytes)});
+}
+
+Result<std::vector<raft::SnapshotMeta>> SnapshotStore::list() const {
+  Result<Names> names = scan();
+  if (!names.is_ok()) {
+    return names.status();
+  }
+  std::vector<raft::SnapshotMeta> metas;
+  for (const std::pair<Term, Index>& named : names.value().snapshots) {
+    const std::string path = env::join_path(dir_, snapshot_file_name(named.first, named.second));
+    Result<Header> h = read_header(fs_, path);
+    if (!h.is_ok()) {
+      return h.status();
+    }
+    if (Status s = check_name(path, named, h.value().meta); !s.is_ok()) {
+      return s;
+    }
+    metas.push_back(std::move(h).value().meta);
+  }
+  return metas;
+}
+
+}  // namespace helios::storage

@@ -1,0 +1,117 @@
+#pragma once
+// SnapshotStore: the snapshot files of one node, in one directory (DataDir::snapshot_dir()).
+// docs/formats.md ("Snapshot files") describes the format; this header is the authority.
+//
+// A snapshot file is named "snap-<term>-<index>.snap", term and index as 16 lowercase hex
+// digits, so that name order is (term, index) order. Contents (integers little-endian):
+//
+//     0  magic "HELIOSSN"                          8 bytes
+//     8  version (1)                               u32
+//    12  reserved, zero                            u32
+//    16  index (last index the snapshot covers)    u64   matches the file name
+//    24  term (term of that entry)                 u64   matches the file name
+//    32  voter count n (at most kMaxSnapshotVoters) u32
+//    36  voters                                    n x u64
+//        data length L                             u64
+//        data                                      L bytes
+//        XXH3-64 (seed 0) of every byte before it  u64
+//
+// The file size is exactly 52 + 8n + L bytes; anything else is corruption.
+//
+// Writing (save): the file is written as "<name>.tmp", fsynced, renamed to <name>, and the
+// directory fsynced: a file under its final name is always complete, so a crash at any
+// point leaves the previous newest snapshot or the new one, never a torn one. Then all but
+// the `keep` newest snapshots, and every stray "<name>.tmp", are removed and the directory
+// fsynced again (a crash there only leaves extra files, which the next save removes).
+// Snapshots never go backwards: a save whose term or index is below the newest stored
+// snapshot's is refused (kInvalidArgument). So term and index grow together, and name
+// order is also index order.
+//
+// Recovery (load_latest): only the newest snapshot is considered. If it fails verification
+// the result is kCorruption naming the file; it is never silently skipped for an older one.
+// Why: the WAL is compacted once a snapshot is durable, so the entries between an older
+// snapshot and the newest one may be gone; falling back would leave a gap in the log or roll
+// the state machine back behind what this node has acknowledged. Corruption stops the node
+// with a clear message (DESIGN.md principle 4); an operator who removes the damaged file
+// (or re-seeds the node from a peer) does so knowingly.
+//
+// Errors: a failed write, sync, rename or removal in save() poisons the store: every later
+// save() fails with the same status (the kernel may have dropped data; the caller must stop
+// the node). Reads never poison.
+//
+// Not thread-safe: one thread (the node's storage thread) owns it.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "env/file_system.h"
+#include "raft/types.h"
+
+namespace helios::storage {
+
+inline constexpr char kSnapshotMagic[8] = {'H', 'E', 'L', 'I', 'O', 'S', 'S', 'N'};
+inline constexpr std::uint32_t kSnapshotVersion = 1;
+// Magic, version, reserved, index, term, voter count: the part before the voters.
+inline constexpr std::size_t kSnapshotFixedHeaderSize = 36;
+// The data length before the data and the checksum after it.
+inline constexpr std::size_t kSnapshotFramingSize = kSnapshotFixedHeaderSize + 8 + 8;
+inline constexpr std::uint32_t kMaxSnapshotVoters = 4096;
+static_assert(kSnapshotFixedHeaderSize == sizeof(kSnapshotMagic) + 4 + 4 + 8 + 8 + 4);
+static_assert(kSnapshotFramingSize == 52);
+
+struct Snapshot {
+  raft::SnapshotMeta meta;
+  std::string data;
+};
+
+// "snap-<term 16 hex>-<index 16 hex>.snap".
+std::string snapshot_file_name(Term term, Index index);
+// The (term, index) of a snapshot file name, or nothing if `name` is not one.
+std::optional<std::pair<Term, Index>> parse_snapshot_file_name(std::string_view name);
+
+// The bytes before the data (fixed header, voters, data length).
+std::string encode_snapshot_header(const raft::SnapshotMeta& meta, std::uint64_t data_size);
+
+class SnapshotStore {
+ public:
+  // `dir` must exist. `keep` (>= 1) is how many snapshots save() leaves.
+  SnapshotStore(env::FileSystem& fs, std::string dir, std::size_t keep = 2);
+
+  // Writes a snapshot durably (see the class comment), then prunes. meta.index > 0.
+  Status save(const raft::SnapshotMeta& meta, std::string_view data);
+
+  // The newest snapshot, fully verified; nothing if there is none; kCorruption naming the
+  // file if the newest fails verification.
+  Result<std::optional<Snapshot>> load_latest() const;
+
+  // The metas of the stored snapshots, newest first. Reads and checks the headers only (the
+  // checksum covers the data too, and only load_latest() reads the data); a malformed
+  // header, or one that disagrees with its file name, is kCorruption naming the file.
+  Result<std::vector<raft::SnapshotMeta>> list() const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Names {
+    std::vector<std::pair<Term, Index>> snapshots;  // newest first
+    std::vector<std::string> temporaries;           // stray "<snapshot name>.tmp" files
+  };
+  Result<Names> scan() const;
+  Status write_temporary(const std::string& tmp_path, const raft::SnapshotMeta& meta,
+                         std::string_view data);
+  Status prune();
+  Status fail(Status status);
+
+  env::FileSystem& fs_;
+  std::string dir_;
+  std::size_t keep_;
+  Status poisoned_;
+};
+
+}  // namespace helios::storage

@@ -1,0 +1,233 @@
+#include "storage/wal.h"
+
+#include "base/assert.h"
+
+namespace helios::storage {
+
+Wal::Wal(env::FileSystem& fs, std::string dir, const WalOptions& options)
+    : fs_(fs), dir_(std::move(dir)), options_(options) {
+  HELIOS_ASSERT(options.segment_bytes >= 4096);
+}
+
+Wal::~Wal() = default;
+
+raft::InitialState Wal::initial_state() const {
+  return {hard_state_, conf_state_};
+}
+
+raft::SnapshotMeta Wal::snapshot_meta() const {
+  return raft::SnapshotMeta{mark_.index, mark_.term, conf_state_};
+}
+
+Result<Term> Wal::term(Index index) const {
+  if (index < mark_.index) {
+    return Status(Code::kCompacted, "index " + std::to_string(index));
+  }
+  if (index == mark_.index) {
+    return mark_.term;
+  }
+  if (index > last_index()) {
+    return Status(Code::kUnavailable, "index " + std::to_string(index));
+  }
+  return locations_[index - mark_.index - 1].term;
+}
+
+const Wal::Segment& Wal::segment(std::uint64_t seq) const {
+  HELIOS_ASSERT(!segments_.empty());
+  HELIOS_ASSERT(seq >= segments_.front().seq);
+  const Segment& s = segments_[seq - segments_.front().seq];
+  HELIOS_ASSERT(s.seq == seq);
+  return s;
+}
+
+Result<std::vector<raft::Entry>> Wal::entries(Index lo, Index hi, std::uint64_t max_bytes) const {
+  HELIOS_ASSERT(lo <= hi);
+  if (lo <= mark_.index) {
+    return Status(Code::kCompacted, "index " + std::to_string(lo));
+  }
+  if (hi > last_index() + 1) {
+    return Status(Code::kUnavailable, "index " + std::to_string(hi));
+  }
+  std::vector<raft::Entry> out;
+  std::uint64_t bytes = 0;
+  std::string buf;
+  for (Index i = lo; i < hi; ++i) {
+    const Location& loc = locations_[i - mark_.index - 1];
+    const Segment& seg = segment(loc.seq);
+    buf.resize(loc.size);
+    Result<std::size_t> n = seg.file->read_at(loc.offset, buf.data(), loc.size);
+    if (!n.is_ok()) {
+      return n.status();
+    }
+    Result<DecodedRecord> rec = decode_record(std::string_view(buf.data(), n.value()), loc.seq);
+    if (!rec.is_ok() || !std::holds_alternative<raft::Entry>(rec.value().record)) {
+      return Status(Code::kCorruption, seg.file->path() + " at offset " +
+                                           std::to_string(loc.offset) + ": " +
+                                           rec.status().message());
+    }
+    raft::Entry& e = std::get<raft::Entry>(rec.value().record);
+    HELIOS_ASSERT(e.index == i);
+    HELIOS_ASSERT(e.term == loc.term);
+    bytes += e.byte_size();
+    if (!out.empty() && bytes > max_bytes) {
+      break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void Wal::add_record(const Record& record) {
+  const std::size_t before = buffer_.size();
+  encode_record(record, segments_.back().seq, buffer_);
+  if (const auto* e = std::get_if<raft::Entry>(&record)) {
+    HELIOS_ASSERT(e->index == last_index() + 1);
+    locations_.push_back(Location{e->term, segments_.back().seq, buffer_offset_ + before,
+                                  static_cast<std::uint32_t>(buffer_.size() - before)});
+  }
+}
+
+Status Wal::fail(Status status) {
+  HELIOS_ASSERT(!status.is_ok());
+  poisoned_ = status;
+  return status;
+}
+
+Status Wal::flush() {
+  if (buffer_.empty()) {
+    return Status::ok();
+  }
+  Status s = segments_.back().file->append(buffer_.data(), buffer_.size());
+  if (!s.is_ok()) {
+    return fail(s);
+  }
+  stats_.bytes_written += buffer_.size();
+  buffer_offset_ += buffer_.size();
+  buffer_.clear();
+  return Status::ok();
+}
+
+Status Wal::create_segment(std::uint64_t seq) {
+  const std::string path = env::join_path(dir_, segment_name(seq));
+  Result<std::unique_ptr<env::File>> file = fs_.open(path, env::OpenMode::kCreateExclusive);
+  if (!file.is_ok()) {
+    return fail(file.status());
+  }
+  segments_.push_back(Segment{seq, std::move(file).value()});
+  ++stats_.segments;
+  dir_dirty_ = true;
+  buffer_offset_ = 0;
+  buffer_ = encode_segment_header(seq, last_index() + 1);
+  // Every segment carries the hard state and the snapshot mark, so removing the older
+  // segments never loses them.
+  add_record(hard_state_);
+  add_record(mark_);
+  return flush();
+}
+
+Status Wal::roll_segment() {
+  // The old segment is made durable before the next one exists: only the last segment can
+  // ever end in a torn record.
+  Status s = flush();
+  if (s.is_ok()) {
+    s = segments_.back().file->sync();
+    ++stats_.syncs;
+  }
+  if (!s.is_ok()) {
+    return fail(s);
+  }
+  return create_segment(segments_.back().seq + 1);
+}
+
+Status Wal::append(const std::optional<raft::HardState>& hard_state,
+                   const std::vector<raft::Entry>& entries) {
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  if (!entries.empty()) {
+    const Index first = entries.front().index;
+    HELIOS_ASSERT(first > mark_.index);
+    HELIOS_ASSERT(first <= last_index() + 1);
+    if (first <= last_index()) {
+      add_record(TruncateRecord{first});
+      locations_.resize(first - mark_.index - 1);
+    }
+  }
+  for (const raft::Entry& e : entries) {
+    if (buffer_offset_ + buffer_.size() >= options_.segment_bytes) {
+      Status s = roll_segment();
+      if (!s.is_ok()) {
+        return s;
+      }
+    }
+    add_record(e);
+  }
+  if (hard_state.has_value()) {
+    hard_state_ = *hard_state;
+    add_record(*hard_state);
+  }
+  return flush();
+}
+
+Status Wal::sync() {
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  Status s = flush();
+  if (!s.is_ok()) {
+    return s;
+  }
+  s = segments_.back().file->sync();
+  ++stats_.syncs;
+  if (s.is_ok() && dir_dirty_) {
+    s = fs_.sync_dir(dir_);
+    dir_dirty_ = false;
+  }
+  return s.is_ok() ? s : fail(s);
+}
+
+Status Wal::compact(const SnapshotMark& mark) {
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  HELIOS_ASSERT(mark.index >= mark_.index);
+  if (mark.index <= last_index()) {
+    HELIOS_ASSERT(term(mark.index).value() == mark.term);
+    locations_.erase(locations_.begin(),
+                     locations_.begin() + static_cast<long>(mark.index - mark_.index));
+  } else {
+    locations_.clear();
+  }
+  mark_ = mark;
+  add_record(mark);
+  // The mark must be durable before the segments it replaces go away.
+  Status s = sync();
+  if (!s.is_ok()) {
+    return s;
+  }
+  const std::uint64_t keep_from =
+      locations_.empty() ? segments_.back().seq : locations_.front().seq;
+  bool removed = false;
+  while (segments_.front().seq < keep_from) {
+    s = fs_.remove(segments_.front().file->path());
+    if (!s.is_ok()) {
+      return fail(s);
+    }
+    segments_.pop_front();
+    removed = true;
+  }
+  if (removed) {
+    s = fs_.sync_dir(dir_);
+  }
+  return s.is_ok() ? s : fail(s);
+}
+
+std::vector<std::string> Wal::segment_paths() const {
+  std::vector<std::string> out;
+  for (const Segment& s : segments_) {
+    out.push_back(s.file->path());
+  }
+  return out;
+}
+
+}  // namespace helios::storage

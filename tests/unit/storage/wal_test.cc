@@ -1,0 +1,334 @@
+// The write-ahead log: round trips, truncation, segments, compaction, corruption, and
+// crash recovery on the simulated file system (unsynced data lost or torn at a crash).
+#include "storage/wal.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "base/prng.h"
+#include "env/sim/sim_file_system.h"
+
+namespace helios::storage {
+namespace {
+
+constexpr char kDir[] = "/data/wal";
+
+raft::Entry entry(Index index, Term term, std::string data = "") {
+  raft::Entry e;
+  e.index = index;
+  e.term = term;
+  e.data = data.empty() ? "v" + std::to_string(index) + "t" + std::to_string(term) : data;
+  return e;
+}
+
+std::unique_ptr<Wal> open_wal(env::FileSystem& fs, std::uint64_t segment_bytes = 64u << 20) {
+  Result<std::unique_ptr<Wal>> wal = Wal::open(fs, kDir, WalOptions{segment_bytes});
+  EXPECT_TRUE(wal.is_ok()) << wal.status().to_string();
+  return wal.is_ok() ? std::move(wal).value() : nullptr;
+}
+
+std::vector<raft::Entry> all(const Wal& wal) {
+  if (wal.last_index() < wal.first_index()) {
+    return {};
+  }
+  Result<std::vector<raft::Entry>> r =
+      wal.entries(wal.first_index(), wal.last_index() + 1, UINT64_MAX);
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  return r.is_ok() ? r.value() : std::vector<raft::Entry>{};
+}
+
+TEST(WalTest, open_emptyDirectoryGivesEmptyLog) {
+  env::SimFileSystem fs;
+  auto wal = open_wal(fs);
+  EXPECT_EQ(wal->first_index(), 1u);
+  EXPECT_EQ(wal->last_index(), 0u);
+  EXPECT_EQ(wal->hard_state(), raft::HardState{});
+  EXPECT_EQ(wal->term(0).value(), 0u);
+  EXPECT_EQ(wal->term(1).status().code(), Code::kUnavailable);
+}
+
+TEST(WalTest, appendSyncReopen_roundTrips) {
+  env::SimFileSystem fs;
+  {
+    auto wal = open_wal(fs);
+    ASSERT_TRUE(wal->append(raft::HardState{2, 1, 1}, {entry(1, 1), entry(2, 2)}).is_ok());
+    ASSERT_TRUE(wal->sync().is_ok());
+  }
+  auto wal = open_wal(fs);
+  EXPECT_EQ(wal->hard_state(), (raft::HardState{2, 1, 1}));
+  EXPECT_EQ(all(*wal), (std::vector<raft::Entry>{entry(1, 1), entry(2, 2)}));
+  EXPECT_EQ(wal->term(2).value(), 2u);
+  EXPECT_EQ(wal->initial_state().hard_state.term, 2u);
+}
+
+TEST(WalTest, append_conflictingSuffixIsReplaced) {
+  env::SimFileSystem fs;
+  {
+    auto wal = open_wal(fs);
+    ASSERT_TRUE(wal->append(std::nullopt, {entry(1, 1), entry(2, 1), entry(3, 1)}).is_ok());
+    ASSERT_TRUE(wal->append(std::nullopt, {entry(2, 3), entry(3, 3), entry(4, 3)}).is_ok());
+    EXPECT_EQ(all(*wal),
+              (std::vector<raft::Entry>{entry(1, 1), entry(2, 3), entry(3, 3), entry(4, 3)}));
+    ASSERT_TRUE(wal->sync().is_ok());
+  }
+  auto wal = open_wal(fs);
+  EXPECT_EQ(all(*wal),
+            (std::vector<raft::Entry>{entry(1, 1), entry(2, 3), entry(3, 3), entry(4, 3)}));
+}
+
+TEST(WalTest, segments_rollAndRecover) {
+  env::SimFileSystem fs;
+  std::vector<raft::Entry> written;
+  {
+    auto wal = open_wal(fs, 4096);
+    for (Index i = 1; i <= 300; ++i) {
+      written.push_back(entry(i, 1 + i / 100, std::string(100, static_cast<char>('a' + i % 26))));
+      ASSERT_TRUE(wal->append(raft::HardState{1 + i / 100, 0, i}, {written.back()}).is_ok());
+    }
+    ASSERT_TRUE(wal->sync().is_ok());
+    EXPECT_GT(wal->segment_paths().size(), 5u);
+  }
+  auto wal = open_wal(fs, 4096);
+  EXPECT_EQ(all(*wal), written);
+  EXPECT_EQ(wal->hard_state().commit, 300u);
+}
+
+TEST(WalTest, compact_removesOldSegmentsAndSurvivesReopen) {
+  env::SimFileSystem fs;
+  {
+    auto wal = open_wal(fs, 4096);
+    for (Index i = 1; i <= 200; ++i) {
+      ASSERT_TRUE(wal->append(std::nullopt, {entry(i, 2, std::string(100, 'x'))}).is_ok());
+    }
+    const std::size_t before = wal->segment_paths().size();
+    ASSERT_TRUE(wal->compact(SnapshotMark{150, 2}).is_ok());
+    EXPECT_LT(wal->segment_paths().size(), before);
+    EXPECT_EQ(wal->first_index(), 151u);
+    EXPECT_EQ(wal->term(150).value(), 2u);
+    EXPECT_EQ(wal->term(149).status().code(), Code::kCompacted);
+  }
+  auto wal = open_wal(fs, 4096);
+  EXPECT_EQ(wal->first_index(), 151u);
+  EXPECT_EQ(wal->last_index(), 200u);
+  EXPECT_EQ(wal->snapshot_meta().index, 150u);
+  EXPECT_EQ(all(*wal).size(), 50u);
+}
+
+TEST(WalTest, compact_beyondLastIndexRestartsLogAfterMark) {
+  env::SimFileSystem fs;
+  auto wal = open_wal(fs);
+  ASSERT_TRUE(wal->append(std::nullopt, {entry(1, 1)}).is_ok());
+  ASSERT_TRUE(wal->compact(SnapshotMark{10, 4}).is_ok());
+  EXPECT_EQ(wal->first_index(), 11u);
+  EXPECT_EQ(wal->last_index(), 10u);
+  ASSERT_TRUE(wal->append(std::nullopt, {entry(11, 4)}).is_ok());
+  ASSERT_TRUE(wal->sync().is_ok());
+  wal.reset();
+  wal = open_wal(fs);
+  EXPECT_EQ(all(*wal), (std::vector<raft::Entry>{entry(11, 4)}));
+}
+
+TEST(WalTest, sync_failurePoisonsTheLog) {
+  env::SimFileSystem fs;
+  auto wal = open_wal(fs);
+  ASSERT_TRUE(wal->append(std::nullopt, {entry(1, 1)}).is_ok());
+  fs.fail_next_sync();
+  EXPECT_FALSE(wal->sync().is_ok());
+  EXPECT_FALSE(wal->append(std::nullopt, {entry(2, 1)}).is_ok());
+  EXPECT_FALSE(wal->sync().is_ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Corruption: damage in a segment other than the last stops recovery with the file and
+// offset; damage at the tail of the last segment is a torn write and is cut off.
+
+std::string read_all(env::FileSystem& fs, const std::string& path) {
+  Result<std::string> r = env::read_file(fs, path);
+  EXPECT_TRUE(r.is_ok());
+  return r.is_ok() ? r.value() : "";
+}
+
+void overwrite(env::FileSystem& fs, const std::string& path, const std::string& contents) {
+  Result<std::unique_ptr<env::File>> f = fs.open(path, env::OpenMode::kReadWrite);
+  ASSERT_TRUE(f.is_ok());
+  ASSERT_TRUE(f.value()->truncate(0).is_ok());
+  ASSERT_TRUE(f.value()->append(contents.data(), contents.size()).is_ok());
+  ASSERT_TRUE(f.value()->sync().is_ok());
+}
+
+// Writes 3 segments of entries; returns the segment paths.
+std::vector<std::string> three_segments(env::SimFileSystem& fs) {
+  auto wal = open_wal(fs, 4096);
+  for (Index i = 1; i <= 100; ++i) {
+    EXPECT_TRUE(wal->append(std::nullopt, {entry(i, 1, std::string(100, 'p'))}).is_ok());
+    if (wal->segment_paths().size() == 3 && i % 5 == 0) {
+      break;
+    }
+  }
+  EXPECT_TRUE(wal->sync().is_ok());
+  return wal->segment_paths();
+}
+
+// Offsets within the first record after the header + hard state + mark records.
+enum class Field { kLength = 0, kChecksum = 8, kPayload = 20 };
+
+std::size_t first_entry_offset(const std::string& bytes) {
+  // header, then the hard state record (16 + 24) and the snapshot mark record (16 + 16)
+  (void)bytes;
+  return kSegmentHeaderSize + (kRecordHeaderSize + 24) + (kRecordHeaderSize + 16);
+}
+
+class WalCorruptionTest : public ::testing::TestWithParam<Field> {};
+
+TEST_P(WalCorruptionTest, open_damageInEarlierSegmentIsReportedWithFileAndOffset) {
+  env::SimFileSystem fs;
+  const std::vector<std::string> paths = three_segments(fs);
+  ASSERT_EQ(paths.size(), 3u);
+  std::string bytes = read_all(fs, paths[1]);
+  const std::size_t at = first_entry_offset(bytes) + static_cast<std::size_t>(GetParam());
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
+  overwrite(fs, paths[1], bytes);
+  Result<std::unique_ptr<Wal>> wal = Wal::open(fs, kDir, WalOptions{4096});
+  ASSERT_FALSE(wal.is_ok());
+  EXPECT_EQ(wal.status().code(), Code::kCorruption);
+  EXPECT_NE(wal.status().message().find(paths[1]), std::string::npos) << wal.status().message();
+  EXPECT_NE(wal.status().message().find("offset " + std::to_string(first_entry_offset(bytes))),
+            std::string::npos)
+      << wal.status().message();
+  // Nothing was repaired: the damaged file is as it was.
+  EXPECT_EQ(read_all(fs, paths[1]), bytes);
+}
+
+TEST_P(WalCorruptionTest, open_damageAtTheTailIsCutOff) {
+  env::SimFileSystem fs;
+  {
+    auto wal = open_wal(fs);
+    ASSERT_TRUE(wal->append(std::nullopt, {entry(1, 1), entry(2, 1)}).is_ok());
+    ASSERT_TRUE(wal->append(std::nullopt, {entry(3, 1, std::string(64, 'z'))}).is_ok());
+    ASSERT_TRUE(wal->sync().is_ok());
+  }
+  const std::string path = std::string(kDir) + "/" + segment_name(1);
+  std::string bytes = read_all(fs, path);
+  const std::size_t last_record = bytes.size() - (kRecordHeaderSize + 17 + 64);
+  const std::size_t at = last_record + static_cast<std::size_t>(GetParam());
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
+  overwrite(fs, path, bytes);
+  auto wal = open_wal(fs);
+  EXPECT_EQ(wal->last_index(), 2u);
+  EXPECT_GT(wal->stats().torn_bytes_cut, 0u);
+  // The log goes on after the cut.
+  ASSERT_TRUE(wal->append(std::nullopt, {entry(3, 2)}).is_ok());
+  ASSERT_TRUE(wal->sync().is_ok());
+  wal.reset();
+  wal = open_wal(fs);
+  EXPECT_EQ(wal->term(3).value(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fields, WalCorruptionTest,
+                         ::testing::Values(Field::kLength, Field::kChecksum, Field::kPayload));
+
+TEST(WalTest, open_segmentGapIsReported) {
+  env::SimFileSystem fs;
+  const std::vector<std::string> paths = three_segments(fs);
+  ASSERT_TRUE(fs.remove(paths[1]).is_ok());
+  Result<std::unique_ptr<Wal>> wal = Wal::open(fs, kDir, WalOptions{4096});
+  ASSERT_FALSE(wal.is_ok());
+  EXPECT_NE(wal.status().message().find("missing"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------
+// Crash recovery: random appends, truncations, syncs and crashes. After each crash the
+// recovered log must be the last synced state followed by a prefix of the records written
+// since (a torn record and everything after it gone), and the log must keep working.
+
+struct Model {
+  std::vector<raft::Entry> log;
+  raft::HardState hard_state;
+};
+
+using Op = std::variant<raft::Entry, Index /*truncate from*/, raft::HardState>;
+
+Model apply_ops(Model m, const std::vector<Op>& ops, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const auto* e = std::get_if<raft::Entry>(&ops[i])) {
+      m.log.push_back(*e);
+    } else if (const auto* t = std::get_if<Index>(&ops[i])) {
+      m.log.resize(*t - 1);
+    } else {
+      m.hard_state = std::get<raft::HardState>(ops[i]);
+    }
+  }
+  return m;
+}
+
+// Appends a random batch (sometimes overwriting a suffix) to `wal`, whose current contents
+// are `written`, and records the operations it performed in `ops`.
+void random_append(base::Prng& prng, Wal& wal, const Model& written, std::vector<Op>& ops) {
+  const Index last = written.log.size();
+  Index from = last + 1;
+  if (last > 0 && prng.chance(1, 5)) {
+    from = prng.range(1, last);  // overwrite a suffix
+  }
+  const Term term = (last == 0 ? 1 : written.log.back().term) + (from <= last ? 1 : 0);
+  std::vector<raft::Entry> batch;
+  const std::uint64_t n = prng.range(1, 8);
+  for (std::uint64_t k = 0; k < n; ++k) {
+    batch.push_back(entry(from + k, term, std::string(prng.range(1, 300), 'a' + k % 26)));
+  }
+  std::optional<raft::HardState> hs;
+  if (prng.chance(1, 2)) {
+    hs = raft::HardState{term, prng.uniform(4), 0};
+  }
+  ASSERT_TRUE(wal.append(hs, batch).is_ok());
+  if (from <= last) {
+    ops.emplace_back(from);
+  }
+  for (const raft::Entry& e : batch) {
+    ops.emplace_back(e);
+  }
+  if (hs.has_value()) {
+    ops.emplace_back(*hs);
+  }
+}
+
+TEST(WalCrashTest, randomOperations_recoverSyncedStatePlusAPrefix) {
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    base::Prng prng(seed);
+    env::SimFileSystem fs;
+    Model synced;
+    std::vector<Op> since_sync;
+    auto wal = open_wal(fs, prng.chance(1, 2) ? 4096 : 1 << 20);
+    for (int step = 0; step < 60; ++step) {
+      const std::uint64_t action = prng.uniform(10);
+      if (action < 6) {
+        const Model written = apply_ops(synced, since_sync, since_sync.size());
+        std::vector<Op> ops;
+        random_append(prng, *wal, written, ops);
+        since_sync.insert(since_sync.end(), ops.begin(), ops.end());
+      } else if (action < 8) {
+        ASSERT_TRUE(wal->sync().is_ok());
+        synced = apply_ops(synced, since_sync, since_sync.size());
+        since_sync.clear();
+      } else {
+        wal.reset();
+        fs.crash(prng);
+        wal = open_wal(fs, 4096);
+        ASSERT_NE(wal, nullptr) << "seed " << seed;
+        bool matched = false;
+        for (std::size_t k = 0; k <= since_sync.size() && !matched; ++k) {
+          const Model m = apply_ops(synced, since_sync, k);
+          matched = all(*wal) == m.log && wal->hard_state() == m.hard_state;
+        }
+        ASSERT_TRUE(matched) << "seed " << seed << " step " << step << ": recovered "
+                             << wal->last_index() << " entries, synced " << synced.log.size();
+        synced.log = all(*wal);
+        synced.hard_state = wal->hard_state();
+        since_sync.clear();
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace helios::storage
