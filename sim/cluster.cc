@@ -61,6 +61,11 @@ SimResult SimCluster::run() {
       begin_liveness();
     }
     handle(event);
+    for (const auto& n : nodes_) {
+      if (n->dropped_messages() != 0) {
+        throw SimFailure("n" + std::to_string(n->id()) + " refused a message from a peer");
+      }
+    }
     stop_failed_nodes();
     ++stats_.events;
     checker_.check(node_ptrs_);

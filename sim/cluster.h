@@ -56,6 +56,7 @@ class SimCluster final : public SimHost {
   void schedule_fsync(int node, std::uint64_t incarnation) override;
   void put_done(int client, std::uint64_t op, bool ok) override;
   void read_done(int client, std::uint64_t op, std::optional<std::string> value) override;
+  void read_failed(int client, std::uint64_t op) override;
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
   void on_apply(int node, const raft::Entry& entry) override;

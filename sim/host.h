@@ -26,6 +26,8 @@ class SimHost {
   // A put committed (ok) or was certainly not applied (!ok).
   virtual void put_done(int client, std::uint64_t op, bool ok) = 0;
   virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value) = 0;
+  // The read was refused (leadership changed before it got an index): it observed nothing.
+  virtual void read_failed(int client, std::uint64_t op) = 0;
   virtual void on_role_change(int node, const raft::SoftState& soft) = 0;
   virtual void on_entries_written(int node, const std::vector<raft::Entry>& entries) = 0;
   virtual void on_apply(int node, const raft::Entry& entry) = 0;

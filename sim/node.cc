@@ -15,19 +15,24 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
   }
 }
 
+SimNode::~SimNode() {
+  node_.reset();
+  wal_.reset();
+}
+
 void SimNode::set_sync_failure_chance(double chance) {
   fs_.set_sync_failure_chance(chance, &fs_prng_);
 }
 
-void SimNode::fail(const Status& status) {
-  if (failure_.empty()) {
-    failure_ = status.to_string();
-  }
+std::string SimNode::KvMachine::apply(const raft::Entry& entry) {
+  const std::optional<KvCommand> cmd = decode_command(entry.data);
+  HELIOS_ASSERT(cmd.has_value());
+  kv.put(cmd->key, cmd->value);
+  return "OK";
 }
 
 Status SimNode::start(std::uint64_t seed) {
   HELIOS_ASSERT(!up());
-  failure_.clear();
   Result<std::unique_ptr<storage::Wal>> wal =
       storage::Wal::open(fs_, kWalDir, storage::WalOptions{options_.segment_bytes});
   if (!wal.is_ok()) {
@@ -63,120 +68,32 @@ Status SimNode::start(std::uint64_t seed) {
   config.bugs = options_.bugs;
   // The KV store is in memory only: a restarted node re-applies the log from the start.
   config.applied = 0;
-  kv_ = KvStore();
-  applied_ = 0;
-  raw_ = std::make_unique<raft::RawNode>(config, *wal_);
-  pending_.reset();
-  put_waiters_.clear();
-  read_waiters_.clear();
-  pump();
+  machine_ = KvMachine();
+  node::NodeIo& io = *this;
+  node_ = std::make_unique<node::Node>(config, *wal_, machine_, io);
+  node_->start();
   return Status::ok();
 }
 
 void SimNode::crash(base::Prng& prng) {
-  raw_.reset();
+  node_.reset();
   wal_.reset();
-  pending_.reset();
-  put_waiters_.clear();
-  read_waiters_.clear();
   fs_.crash(prng);
   shadow_.crash();
 }
 
-void SimNode::tick() {
-  raw_->tick();
-  pump();
-}
-
-void SimNode::deliver(const raft::Message& m) {
-  const Status s = raw_->step(m);
-  HELIOS_ASSERT_MSG(s.is_ok(), s.to_string().c_str());
-  pump();
-}
-
 void SimNode::fsync_done() {
-  HELIOS_ASSERT(pending_.has_value());
-  const Status s = wal_->sync();
-  if (!s.is_ok()) {
-    fail(s);  // the harness stops the node: never retry a failed fsync
-    return;
-  }
-  shadow_.sync();
-  raft::Ready rd = std::move(*pending_);
-  pending_.reset();
-  complete(rd);
-  pump();
+  node_->on_sync_done(wal_->sync());
 }
 
-void SimNode::pump() {
-  while (up() && !failed() && !pending_.has_value() && raw_->has_ready()) {
-    raft::Ready rd = raw_->ready();
-    if (rd.soft_state.has_value()) {
-      host_.on_role_change(index_, *rd.soft_state);
-    }
-    for (const raft::Message& m : rd.messages) {
-      host_.send(m);
-    }
-    const Status s = wal_->append(rd.hard_state, rd.entries);
-    if (!s.is_ok()) {
-      fail(s);
-      return;
-    }
-    shadow_.write(rd.hard_state, rd.entries);
-    host_.on_entries_written(index_, rd.entries);
-    if (rd.must_sync) {
-      pending_ = std::move(rd);
-      host_.schedule_fsync(index_, incarnation_);
-      return;
-    }
-    complete(rd);
-  }
+void SimNode::on_role_change(const raft::SoftState& soft, Term /*term*/) {
+  host_.on_role_change(index_, soft);
 }
 
-void SimNode::complete(raft::Ready& rd) {
-  for (const raft::Message& m : rd.messages_after_persist) {
-    host_.send(m);
-  }
-  for (const raft::Entry& e : rd.committed_entries) {
-    apply(e);
-  }
-  for (const raft::ReadState& rs : rd.read_states) {
-    auto it = read_waiters_.find(rs.context);
-    if (it != read_waiters_.end()) {
-      it->second.read_index = rs.index;
-    }
-  }
-  raw_->advance(rd);
-  serve_reads();
-}
-
-void SimNode::apply(const raft::Entry& e) {
-  HELIOS_ASSERT(e.index == applied_ + 1);
-  applied_ = e.index;
-  host_.on_apply(index_, e);
-  if (e.type == raft::EntryType::kNormal) {
-    const std::optional<KvCommand> cmd = decode_command(e.data);
-    HELIOS_ASSERT(cmd.has_value());
-    kv_.put(cmd->key, cmd->value);
-  }
-  auto it = put_waiters_.find(e.index);
-  if (it != put_waiters_.end()) {
-    // The entry at our index is committed: ours if the term matches, certainly lost if not.
-    host_.put_done(it->second.client, it->second.op, it->second.term == e.term);
-    put_waiters_.erase(it);
-  }
-}
-
-void SimNode::serve_reads() {
-  for (auto it = read_waiters_.begin(); it != read_waiters_.end();) {
-    const ReadWaiter& w = it->second;
-    if (w.read_index.has_value() && *w.read_index <= applied_) {
-      host_.read_done(w.client, w.op, kv_.get(w.key));
-      it = read_waiters_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+void SimNode::on_written(const std::optional<raft::HardState>& hard_state,
+                         const std::vector<raft::Entry>& entries) {
+  shadow_.write(hard_state, entries);
+  host_.on_entries_written(index_, entries);
 }
 
 bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, NodeId* leader_hint) {
@@ -184,26 +101,30 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
   if (!up()) {
     return false;
   }
-  Result<raft::EntryId> r = raw_->propose(encode_command(command));
-  if (!r.is_ok()) {
-    *leader_hint = raw_->raft().leader();
+  if (raw().raft().role() != raft::Role::kLeader) {
+    *leader_hint = raw().raft().leader();
     return false;
   }
-  put_waiters_[r.value().index] = PutWaiter{r.value().term, client, op};
-  pump();
+  SimHost& host = host_;
+  node_->propose(encode_command(command), [&host, client, op](Result<std::string> reply) {
+    host.put_done(client, op, reply.is_ok());
+  });
   return true;
 }
 
 bool SimNode::read(int client, std::uint64_t op, const std::string& key) {
-  if (!up()) {
+  if (!up() || raw().raft().leader() == kNoNode) {
     return false;
   }
-  const std::uint64_t context = next_read_context_++;
-  if (!raw_->read_index(context).is_ok()) {
-    return false;
-  }
-  read_waiters_[context] = ReadWaiter{client, op, key, std::nullopt};
-  pump();
+  SimHost& host = host_;
+  const KvStore& kv = machine_.kv;
+  node_->read([&host, &kv, client, op, key](Status status) {
+    if (status.is_ok()) {
+      host.read_done(client, op, kv.get(key));
+    } else {
+      host.read_failed(client, op);
+    }
+  });
   return true;
 }
 

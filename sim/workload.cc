@@ -111,6 +111,17 @@ void SimCluster::read_done(int c, std::uint64_t op, std::optional<std::string> v
   finish_client_op(c, prng_.range(0, options_.client_think_max_us));
 }
 
+void SimCluster::read_failed(int c, std::uint64_t op) {
+  Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;
+  }
+  excluded_[op - 1] = true;  // a read that observed nothing has no place in the history
+  client.leader_hint = kNoNode;
+  trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " read refused");
+  finish_client_op(c, prng_.range(1, options_.tick_us));
+}
+
 void SimCluster::client_timeout(int c, std::uint64_t op) {
   Client& client = clients_[c];
   if (!client.busy || client.op != op) {

@@ -1,0 +1,190 @@
+#include "node/node.h"
+
+#include "base/assert.h"
+
+namespace helios::node {
+
+Node::Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_machine, NodeIo& io)
+    : wal_(wal), state_machine_(state_machine), io_(io), raw_(config, wal) {
+  applied_ = config.applied;
+}
+
+void Node::fail(const Status& status) {
+  HELIOS_ASSERT(!status.is_ok());
+  if (failure_.empty()) {
+    failure_ = status.to_string();
+  }
+}
+
+void Node::tick() {
+  if (failed()) {
+    return;
+  }
+  raw_.tick();
+  pump();
+}
+
+void Node::campaign() {
+  if (failed()) {
+    return;
+  }
+  raw_.campaign();
+  pump();
+}
+
+void Node::step(const raft::Message& m) {
+  if (failed()) {
+    return;
+  }
+  if (!raw_.step(m).is_ok()) {
+    ++dropped_messages_;
+    return;
+  }
+  pump();
+}
+
+void Node::on_sync_done(const Status& status) {
+  HELIOS_ASSERT(pending_.has_value());
+  if (!status.is_ok()) {
+    fail(status);  // never retry a failed fsync: the kernel may have dropped the data
+    return;
+  }
+  io_.on_synced();
+  raft::Ready rd = std::move(*pending_);
+  pending_.reset();
+  complete(rd);
+  pump();
+}
+
+void Node::pump() {
+  while (!failed() && !pending_.has_value() && raw_.has_ready()) {
+    raft::Ready rd = raw_.ready();
+    if (rd.soft_state.has_value()) {
+      io_.on_role_change(*rd.soft_state, raw_.raft().term());
+      // Reads waiting for an index from a leader that is gone will never get one.
+      fail_unindexed_reads(Status(Code::kUnavailable, "leadership changed; retry"));
+    }
+    for (const raft::Message& m : rd.messages) {
+      io_.send(m);
+    }
+    if (rd.hard_state.has_value() || !rd.entries.empty()) {
+      const Status s = wal_.append(rd.hard_state, rd.entries);
+      if (!s.is_ok()) {
+        fail(s);
+        return;
+      }
+      io_.on_written(rd.hard_state, rd.entries);
+    }
+    if (rd.must_sync) {
+      pending_ = std::move(rd);
+      io_.start_sync();
+      return;
+    }
+    complete(rd);
+  }
+}
+
+void Node::complete(raft::Ready& rd) {
+  for (const raft::Message& m : rd.messages_after_persist) {
+    io_.send(m);
+  }
+  for (const raft::Entry& e : rd.committed_entries) {
+    apply(e);
+  }
+  for (const raft::ReadState& rs : rd.read_states) {
+    auto it = reads_.find(rs.context);
+    if (it != reads_.end()) {
+      it->second.read_index = rs.index;
+    }
+  }
+  raw_.advance(rd);
+  serve_reads();
+}
+
+void Node::apply(const raft::Entry& e) {
+  HELIOS_ASSERT(e.index == applied_ + 1);
+  applied_ = e.index;
+  io_.on_applied(e);
+  std::string reply;
+  if (e.type == raft::EntryType::kNormal) {
+    reply = state_machine_.apply(e);
+  }
+  auto it = proposals_.find(e.index);
+  if (it == proposals_.end()) {
+    return;
+  }
+  // The entry at the proposal's index is committed: it is ours if the term matches, and
+  // ours was certainly not applied if not.
+  ProposeCallback callback = std::move(it->second.callback);
+  const bool ours = it->second.term == e.term;
+  proposals_.erase(it);
+  if (ours) {
+    callback(std::move(reply));
+  } else {
+    callback(Status(Code::kAborted, "another entry was committed at its index; not applied"));
+  }
+}
+
+void Node::serve_reads() {
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (it->second.read_index.has_value() && *it->second.read_index <= applied_) {
+      ReadCallback callback = std::move(it->second.callback);
+      it = reads_.erase(it);
+      callback(Status::ok());
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Node::fail_unindexed_reads(const Status& status) {
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (!it->second.read_index.has_value()) {
+      ReadCallback callback = std::move(it->second.callback);
+      it = reads_.erase(it);
+      callback(status);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Node::propose(std::string data, ProposeCallback callback) {
+  if (failed()) {
+    callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
+    return;
+  }
+  Result<raft::EntryId> r = raw_.propose(std::move(data));
+  if (!r.is_ok()) {
+    callback(r.status());
+    return;
+  }
+  auto old = proposals_.find(r.value().index);
+  if (old != proposals_.end()) {
+    // Our log replaced the entry an earlier proposal got at this index, which a leader of a
+    // later term can only do to an entry that was never committed.
+    HELIOS_ASSERT(old->second.term < r.value().term);
+    ProposeCallback superseded = std::move(old->second.callback);
+    proposals_.erase(old);
+    superseded(Status(Code::kAborted, "its entry was replaced; not applied"));
+  }
+  proposals_.emplace(r.value().index, Proposal{r.value().term, std::move(callback)});
+  pump();
+}
+
+void Node::read(ReadCallback callback) {
+  if (failed()) {
+    callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
+    return;
+  }
+  const std::uint64_t context = next_read_context_++;
+  const Status s = raw_.read_index(context);
+  if (!s.is_ok()) {
+    callback(s);
+    return;
+  }
+  reads_.emplace(context, PendingRead{std::nullopt, std::move(callback)});
+  pump();
+}
+
+}  // namespace helios::node
