@@ -114,6 +114,10 @@ class SimCluster final : public SimHost {
   std::vector<KvOperation> history_;
   std::vector<bool> excluded_;  // operations certainly not applied
   std::vector<bool> finished_;
+  // Whether a timeout of the operation breaks liveness: puts, and reads at the leader.
+  // (A read at a follower waits for the follower to catch up; with one entry per message
+  // a follower may trail an offered load it cannot match without anything being wrong.)
+  std::vector<bool> liveness_bound_;
 
   // Liveness phase.
   bool liveness_ = false;

@@ -33,6 +33,7 @@ void SimCluster::client_step(int c) {
   client.busy = true;
   client.op = op;
   const int target = pick_node(client.leader_hint);
+  liveness_bound_.push_back(!is_read || leader_index() == target);
   bool issued = false;
   if (is_read) {
     history_.back().kind = KvOpKind::kGet;
@@ -52,6 +53,7 @@ void SimCluster::client_step(int c) {
     history_.pop_back();
     excluded_.pop_back();
     finished_.pop_back();
+    liveness_bound_.pop_back();
     client.busy = false;
     queue_.schedule(now_ + prng_.range(1, options_.tick_us),
                     Event{.kind = EventKind::kClientStep, .client = c});
@@ -127,7 +129,8 @@ void SimCluster::client_timeout(int c, std::uint64_t op) {
   if (!client.busy || client.op != op) {
     return;
   }
-  if (marker_done_time_.has_value() && history_[op - 1].call_time >= 2 * *marker_done_time_) {
+  if (marker_done_time_.has_value() && history_[op - 1].call_time >= 2 * *marker_done_time_ &&
+      liveness_bound_[op - 1]) {
     ++timeouts_after_marker_;
   }
   client.leader_hint = kNoNode;

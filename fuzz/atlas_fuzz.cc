@@ -1,0 +1,32 @@
+// libFuzzer target for the ATLAS command decoder (the same body as
+// tests/unit/atlas/command_fuzz_test.cc, which runs a fixed-seed version of it in CI).
+// Whatever the input, decode_command must not crash; what decodes must be valid, re-encode
+// to exactly the input bytes, and apply to a store without breaking its invariants.
+//
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined ... ; ./atlas_fuzz corpus/
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "atlas/command.h"
+#include "atlas/store.h"
+#include "base/assert.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace helios::atlas;
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  helios::Result<Command> decoded = decode_command(bytes);
+  if (!decoded.is_ok()) {
+    HELIOS_ASSERT(decoded.status().code() == helios::Code::kInvalidArgument);
+    return 0;
+  }
+  const Command& command = decoded.value();
+  HELIOS_ASSERT(validate_command(command).is_ok());
+  HELIOS_ASSERT(encode_command(command) == bytes);
+  Store store;
+  Command seed{0, {SetOp{"a", "1"}, SetOp{"b", "x", 50}, SetOp{"", "-9223372036854775808"}}};
+  (void)store.apply(seed);
+  HELIOS_ASSERT(store.apply(command).size() == command.ops.size());
+  store.check_invariants();
+  return 0;
+}

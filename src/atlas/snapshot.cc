@@ -1,0 +1,107 @@
+#include "atlas/snapshot.h"
+
+#include <cstring>
+
+#include "atlas/command.h"
+#include "base/assert.h"
+#include "base/bytes.h"
+#include "base/checksum.h"
+
+namespace helios::atlas {
+
+namespace {
+
+Status corrupt(const std::string& why) {
+  return Status(Code::kCorruption, "atlas snapshot: " + why);
+}
+
+// Decodes the items between the header and the checksum (`body`), which has passed the
+// checksum: what is left to catch here is a producer bug or a crafted input.
+Result<std::vector<SnapshotItem>> decode_items(std::string_view body, std::uint64_t count) {
+  // Every item takes at least its fixed header, so a count beyond that is a lie; checking it
+  // first keeps reserve() bounded by the input size.
+  if (count > body.size() / kSnapshotItemHeaderBytes) {
+    return corrupt("item count " + std::to_string(count) + " does not fit in " +
+                   std::to_string(body.size()) + " bytes");
+  }
+  std::vector<SnapshotItem> items;
+  items.reserve(count);
+  base::Reader r(body);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint32_t key_bytes = r.u32();
+    const std::uint32_t value_bytes = r.u32();
+    const std::uint64_t deadline_ms = r.u64();
+    if (!r.ok() || key_bytes > kMaxKeyBytes || value_bytes > kMaxValueBytes ||
+        std::uint64_t{key_bytes} + value_bytes > r.remaining()) {
+      return corrupt("item " + std::to_string(i) + " has a bad length");
+    }
+    const std::string_view key = r.bytes(key_bytes);
+    const std::string_view value = r.bytes(value_bytes);
+    HELIOS_ASSERT(r.ok());
+    if (!items.empty() && !(std::string_view(items.back().key) < key)) {
+      return corrupt("item " + std::to_string(i) + " is out of key order");
+    }
+    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms});
+  }
+  if (r.remaining() != 0) {
+    return corrupt(std::to_string(r.remaining()) + " bytes after the last item");
+  }
+  return items;
+}
+
+}  // namespace
+
+std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
+  std::size_t size = kSnapshotHeaderBytes + kSnapshotTrailerBytes;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const SnapshotItemView& item = items[i];
+    HELIOS_ASSERT(item.key.size() <= kMaxKeyBytes);
+    HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
+    if (i > 0) {
+      HELIOS_ASSERT(items[i - 1].key < item.key);
+    }
+    size += kSnapshotItemHeaderBytes + item.key.size() + item.value.size();
+  }
+  std::string out;
+  out.reserve(size);
+  out.append(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(out, kSnapshotVersion);
+  base::put_u64(out, items.size());
+  for (const SnapshotItemView& item : items) {
+    base::put_u32(out, static_cast<std::uint32_t>(item.key.size()));
+    base::put_u32(out, static_cast<std::uint32_t>(item.value.size()));
+    base::put_u64(out, item.deadline_ms);
+    out.append(item.key);
+    out.append(item.value);
+  }
+  base::put_u64(out, base::checksum64(out, kSnapshotChecksumSeed));
+  HELIOS_ASSERT(out.size() == size);
+  return out;
+}
+
+Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {
+  if (bytes.size() < kSnapshotHeaderBytes + kSnapshotTrailerBytes) {
+    return corrupt("only " + std::to_string(bytes.size()) + " bytes");
+  }
+  if (std::memcmp(bytes.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
+    return corrupt("bad magic (not an ATLAS snapshot)");
+  }
+  base::Reader header(bytes.substr(sizeof(kSnapshotMagic), 4 + 8));
+  const std::uint32_t version = header.u32();
+  const std::uint64_t count = header.u64();
+  HELIOS_ASSERT(header.ok());
+  if (version != kSnapshotVersion) {
+    return Status(Code::kInvalidArgument, "atlas snapshot: format version " +
+                                              std::to_string(version) +
+                                              " is not supported (this build reads version " +
+                                              std::to_string(kSnapshotVersion) + ")");
+  }
+  const std::string_view covered = bytes.substr(0, bytes.size() - kSnapshotTrailerBytes);
+  const std::uint64_t stored = base::load_u64(bytes.data() + covered.size());
+  if (stored != base::checksum64(covered, kSnapshotChecksumSeed)) {
+    return corrupt("checksum mismatch");
+  }
+  return decode_items(covered.substr(kSnapshotHeaderBytes), count);
+}
+
+}  // namespace helios::atlas

@@ -1,0 +1,70 @@
+#pragma once
+// The ATLAS snapshot format: the whole store as one byte string (Store::serialize and
+// Store::deserialize use this codec). storage/ wraps it in a snapshot file with its own
+// header and checksum; this format checks itself too, because it also travels between
+// nodes (InstallSnapshot) and must be refused whole if any byte is wrong.
+//
+// Layout (integers little-endian):
+//
+//     0  magic "HATLASSN"                                    8 bytes
+//     8  version (= kSnapshotVersion)                        u32
+//    12  item count n                                        u64
+//    20  n items, keys strictly ascending (bytewise, as std::string_view compares):
+//          key length k (<= kMaxKeyBytes)                    u32
+//          value length v (<= kMaxValueBytes)                u32
+//          deadline_ms (absolute unix ms; 0 = none)          u64
+//          key                                               k bytes
+//          value                                             v bytes
+//        XXH3-64 (seed kSnapshotChecksumSeed) of every byte before it   u64
+//
+// Deterministic: the same items give the same bytes on every replica (sorted keys, absolute
+// deadlines, no padding, no hash order). Deadlines are carried as they are, even ones
+// already in the past: a snapshot is the applied state, and keys that apply has not yet
+// removed still count as absent at any later stamp or read.
+//
+// Decoding is strict: a short input, a wrong magic, a checksum mismatch, a length beyond a
+// limit or beyond the input, keys out of order or repeated, or bytes between the last item
+// and the checksum are kCorruption; an unknown version is kInvalidArgument (a newer build
+// wrote it). Nothing in the input can make decode assert or allocate beyond its size.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace helios::atlas {
+
+inline constexpr char kSnapshotMagic[8] = {'H', 'A', 'T', 'L', 'A', 'S', 'S', 'N'};
+inline constexpr std::uint32_t kSnapshotVersion = 1;
+inline constexpr std::uint64_t kSnapshotChecksumSeed = 0x41544c4153534e31;  // "ATLASSN1"
+inline constexpr std::size_t kSnapshotHeaderBytes = 8 + 4 + 8;
+inline constexpr std::size_t kSnapshotItemHeaderBytes = 4 + 4 + 8;
+inline constexpr std::size_t kSnapshotTrailerBytes = 8;
+static_assert(kSnapshotHeaderBytes == sizeof(kSnapshotMagic) + 4 + 8);
+
+// One item to encode; the views must outlive the call.
+struct SnapshotItemView {
+  std::string_view key;
+  std::string_view value;
+  std::uint64_t deadline_ms = 0;
+};
+
+// One decoded item.
+struct SnapshotItem {
+  std::string key;
+  std::string value;
+  std::uint64_t deadline_ms = 0;
+  bool operator==(const SnapshotItem&) const = default;
+};
+
+// Encodes `items`, which must be sorted by key with no key repeated and within the key and
+// value limits (asserted: the store guarantees it).
+std::string encode_snapshot(const std::vector<SnapshotItemView>& items);
+
+// Decodes and verifies a snapshot; see the file comment for the errors.
+Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes);
+
+}  // namespace helios::atlas

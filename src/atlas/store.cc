@@ -1,0 +1,306 @@
+#include "atlas/store.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "atlas/integer.h"
+#include "atlas/snapshot.h"
+#include "base/assert.h"
+
+namespace helios::atlas {
+
+namespace {
+
+// The one definition of "expired at t", used by apply (t = stamp) and reads (t = now).
+bool expired_at(std::uint64_t deadline_ms, std::uint64_t t_ms) {
+  return deadline_ms != 0 && deadline_ms <= t_ms;
+}
+
+}  // namespace
+
+Store::Store(Store&& other) noexcept
+    : items_(std::move(other.items_)), deadlines_(std::move(other.deadlines_)) {
+  other.items_.clear();
+  other.deadlines_.clear();
+}
+
+Store& Store::operator=(Store&& other) noexcept {
+  // swap keeps every node where it is, so the views in deadlines_ stay valid; the old
+  // contents leave with `old`.
+  Store old(std::move(other));
+  items_.swap(old.items_);
+  deadlines_.swap(old.deadlines_);
+  return *this;
+}
+
+std::vector<Reply> Store::apply(Command command) {
+  const Status valid = validate_command(command);
+  HELIOS_ASSERT_MSG(valid.is_ok(), valid.message().c_str());
+  std::vector<Reply> replies;
+  replies.reserve(command.ops.size());
+  for (Op& op : command.ops) {
+    replies.push_back(std::visit([&](auto& o) { return apply_op(o, command.stamp_ms); }, op));
+  }
+  HELIOS_ASSERT(replies.size() == command.ops.size());
+  return replies;
+}
+
+Reply Store::apply_op(SetOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  const bool existed = it != items_.end();
+  if ((op.nx && existed) || (op.xx && !existed)) {
+    if (!op.get) {
+      return Reply::nil();
+    }
+    return existed ? Reply::bulk(it->second.value) : Reply::nil();
+  }
+  Reply reply = Reply::ok();
+  if (op.get) {
+    // The old value is about to be replaced: move it into the reply instead of copying.
+    reply = existed ? Reply::bulk(std::move(it->second.value)) : Reply::nil();
+  }
+  const std::uint64_t deadline_ms =
+      (op.keep_ttl && existed) ? it->second.deadline_ms : op.deadline_ms;
+  if (expired_at(deadline_ms, stamp_ms)) {
+    // Stored and expired at once: the key is absent from here on, so hold nothing.
+    if (existed) {
+      erase(it);
+    }
+    return reply;
+  }
+  if (existed) {
+    it->second.value = std::move(op.value);
+    set_deadline(it, deadline_ms);
+  } else {
+    insert(std::move(op.key), std::move(op.value), deadline_ms);
+  }
+  return reply;
+}
+
+Reply Store::apply_op(DelOp& op, std::uint64_t stamp_ms) {
+  std::int64_t deleted = 0;
+  for (const std::string& key : op.keys) {
+    auto it = find_live(key, stamp_ms);
+    if (it != items_.end()) {
+      erase(it);
+      ++deleted;
+    }
+  }
+  HELIOS_ASSERT(deleted >= 0);
+  HELIOS_ASSERT(static_cast<std::size_t>(deleted) <= op.keys.size());
+  return Reply::of_integer(deleted);
+}
+
+Reply Store::apply_op(ExpireOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  if (it == items_.end()) {
+    return Reply::of_integer(0);
+  }
+  // Redis 7's expireGenericCommand: no deadline is an infinite TTL for GT and LT.
+  const std::uint64_t current_ms = it->second.deadline_ms;
+  const bool has_deadline = current_ms != 0;
+  if (op.nx && has_deadline) {
+    return Reply::of_integer(0);
+  }
+  if (op.xx && !has_deadline) {
+    return Reply::of_integer(0);
+  }
+  if (op.gt && (!has_deadline || op.deadline_ms <= current_ms)) {
+    return Reply::of_integer(0);
+  }
+  if (op.lt && has_deadline && op.deadline_ms >= current_ms) {
+    return Reply::of_integer(0);
+  }
+  if (expired_at(op.deadline_ms, stamp_ms) || op.deadline_ms == 0) {
+    erase(it);
+  } else {
+    set_deadline(it, op.deadline_ms);
+  }
+  return Reply::of_integer(1);
+}
+
+Reply Store::apply_op(PersistOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  if (it == items_.end() || it->second.deadline_ms == 0) {
+    return Reply::of_integer(0);
+  }
+  set_deadline(it, 0);
+  return Reply::of_integer(1);
+}
+
+Reply Store::apply_op(IncrByOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  std::int64_t current = 0;
+  if (it != items_.end()) {
+    const std::optional<std::int64_t> parsed = parse_int64(it->second.value);
+    if (!parsed) {
+      return Reply::error(kErrNotInteger);
+    }
+    current = *parsed;
+  }
+  const std::optional<std::int64_t> sum = checked_add(current, op.delta);
+  if (!sum) {
+    return Reply::error(kErrOverflow);
+  }
+  if (it == items_.end()) {
+    insert(std::move(op.key), format_int64(*sum), 0);
+  } else {
+    it->second.value = format_int64(*sum);  // the deadline stays, as in Redis
+  }
+  return Reply::of_integer(*sum);
+}
+
+Reply Store::apply_op(DeleteIfExpiredOp& op, std::uint64_t stamp_ms) {
+  HELIOS_ASSERT(op.deadline_ms != 0);
+  auto it = items_.find(std::string_view(op.key));
+  if (it == items_.end() || it->second.deadline_ms != op.deadline_ms ||
+      !expired_at(op.deadline_ms, stamp_ms)) {
+    return Reply::of_integer(0);
+  }
+  erase(it);
+  return Reply::of_integer(1);
+}
+
+Store::Items::iterator Store::find_live(std::string_view key, std::uint64_t stamp_ms) {
+  auto it = items_.find(key);
+  if (it != items_.end() && expired_at(it->second.deadline_ms, stamp_ms)) {
+    erase(it);
+    return items_.end();
+  }
+  return it;
+}
+
+const Store::Item* Store::find_visible(std::string_view key, std::uint64_t now_ms) const {
+  auto it = items_.find(key);
+  if (it == items_.end() || expired_at(it->second.deadline_ms, now_ms)) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
+Store::Items::iterator Store::insert(std::string key, std::string value,
+                                     std::uint64_t deadline_ms) {
+  HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
+  HELIOS_ASSERT(value.size() <= kMaxValueBytes);
+  auto [it, inserted] = items_.try_emplace(std::move(key), Item{std::move(value), 0});
+  HELIOS_ASSERT(inserted);
+  set_deadline(it, deadline_ms);
+  return it;
+}
+
+void Store::set_deadline(Items::iterator it, std::uint64_t deadline_ms) {
+  Item& item = it->second;
+  if (item.deadline_ms == deadline_ms) {
+    return;
+  }
+  const std::string_view key = it->first;
+  if (item.deadline_ms != 0) {
+    const std::size_t removed = deadlines_.erase({item.deadline_ms, key});
+    HELIOS_ASSERT(removed == 1);
+  }
+  item.deadline_ms = deadline_ms;
+  if (deadline_ms != 0) {
+    const bool added = deadlines_.emplace(deadline_ms, key).second;
+    HELIOS_ASSERT(added);
+  }
+}
+
+void Store::erase(Items::iterator it) {
+  HELIOS_ASSERT(it != items_.end());
+  set_deadline(it, 0);  // first: the index entry views this node's key
+  items_.erase(it);
+}
+
+std::optional<std::string_view> Store::get(std::string_view key, std::uint64_t now_ms) const {
+  const Item* item = find_visible(key, now_ms);
+  if (item == nullptr) {
+    return std::nullopt;
+  }
+  return std::string_view(item->value);
+}
+
+std::int64_t Store::ttl_ms(std::string_view key, std::uint64_t now_ms) const {
+  const Item* item = find_visible(key, now_ms);
+  if (item == nullptr) {
+    return -2;
+  }
+  if (item->deadline_ms == 0) {
+    return -1;
+  }
+  HELIOS_ASSERT(item->deadline_ms > now_ms);
+  const std::uint64_t left_ms = item->deadline_ms - now_ms;
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(left_ms, kMax));
+}
+
+bool Store::exists(std::string_view key, std::uint64_t now_ms) const {
+  return find_visible(key, now_ms) != nullptr;
+}
+
+std::uint64_t Store::size(std::uint64_t now_ms) const {
+  std::uint64_t expired = 0;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now_ms; ++it) {
+    ++expired;
+  }
+  HELIOS_ASSERT(expired <= items_.size());
+  return items_.size() - expired;
+}
+
+std::vector<ExpiredKey> Store::expired_keys(std::uint64_t now_ms, std::size_t limit) const {
+  std::vector<ExpiredKey> out;
+  for (auto it = deadlines_.begin();
+       it != deadlines_.end() && it->first <= now_ms && out.size() < limit; ++it) {
+    HELIOS_ASSERT(it->first != 0);
+    out.push_back(ExpiredKey{std::string(it->second), it->first});
+  }
+  return out;
+}
+
+std::string Store::serialize() const {
+  std::vector<SnapshotItemView> items;
+  items.reserve(items_.size());
+  for (const auto& [key, item] : items_) {
+    items.push_back(SnapshotItemView{key, item.value, item.deadline_ms});
+  }
+  std::sort(items.begin(), items.end(),
+            [](const SnapshotItemView& a, const SnapshotItemView& b) { return a.key < b.key; });
+  return encode_snapshot(items);
+}
+
+Result<Store> Store::deserialize(std::string_view bytes) {
+  Result<std::vector<SnapshotItem>> decoded = decode_snapshot(bytes);
+  if (!decoded.is_ok()) {
+    return decoded.status();
+  }
+  Store store;
+  store.items_.reserve(decoded.value().size());
+  for (SnapshotItem& item : decoded.value()) {
+    store.insert(std::move(item.key), std::move(item.value), item.deadline_ms);
+  }
+  store.check_invariants();
+  return store;
+}
+
+void Store::check_invariants() const {
+  std::size_t with_deadline = 0;
+  for (const auto& [key, item] : items_) {
+    HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
+    HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
+    if (item.deadline_ms == 0) {
+      continue;
+    }
+    ++with_deadline;
+    auto entry = deadlines_.find({item.deadline_ms, std::string_view(key)});
+    HELIOS_ASSERT(entry != deadlines_.end());
+    HELIOS_ASSERT(entry->second.data() == key.data());  // a view of this very node's key
+  }
+  HELIOS_ASSERT(with_deadline == deadlines_.size());
+  for (const auto& [deadline_ms, key] : deadlines_) {
+    HELIOS_ASSERT(deadline_ms != 0);
+    auto it = items_.find(key);
+    HELIOS_ASSERT(it != items_.end());
+    HELIOS_ASSERT(it->second.deadline_ms == deadline_ms);
+  }
+}
+
+}  // namespace helios::atlas

@@ -1,0 +1,140 @@
+#pragma once
+// Store: the ATLAS state machine. Every node applies the same committed Commands, in log
+// order, to its own Store, and so holds the same keys, values and deadlines.
+//
+// Determinism (DESIGN.md "TTLs are deterministic"): apply never reads a clock. Time enters
+// only as numbers: the Command's `stamp_ms` and the deadlines in it, both chosen by the
+// leader. While applying a command, a key whose deadline is nonzero and at or before
+// `stamp_ms` counts as absent, and any operation that touches it removes it first; so INCR on
+// an expired key starts from 0 on every replica alike, whatever each replica's clock says.
+// Nothing else removes an expired key: the leader proposes DELETE_IF_EXPIRED for the keys
+// expired_keys() lists (active expiry), and those deletes go through the log like any write.
+//
+// Reads (get, ttl_ms, exists, size) take the serving node's clock as `now_ms` and hide keys
+// whose deadline is at or before it; they never change the store, so reads with different
+// clocks on different nodes cannot make the states diverge.
+//
+// No hash order leaks into any output: everything that lists keys (expired_keys, serialize)
+// sorts them. std::hash is fixed, not seeded; if hash flooding by hostile key names becomes
+// a concern, the node can pass a seed (no randomness of our own: habit 8).
+//
+// Invariants (check_invariants() verifies them; tests and the simulator call it):
+//   - deadlines_ holds exactly one entry (deadline_ms, key) per item whose deadline_ms is
+//     nonzero, and nothing else;
+//   - each entry's key is a view of the key inside items_ (node keys of an unordered_map
+//     never move, across rehashing, move construction and swap), so an item is erased from
+//     deadlines_ before it is erased from items_;
+//   - keys and values respect kMaxKeyBytes and kMaxValueBytes.
+//
+// Not thread-safe: the node's Ready-loop thread owns it (DESIGN.md "Node runtime"). Not
+// copyable (a copy's deadline index would point into the original); serialize and
+// deserialize to duplicate one.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "atlas/command.h"
+#include "atlas/reply.h"
+#include "base/status.h"
+
+namespace helios::atlas {
+
+// A key whose deadline has passed, for the leader's active expiry.
+struct ExpiredKey {
+  std::string key;
+  std::uint64_t deadline_ms = 0;
+  bool operator==(const ExpiredKey&) const = default;
+};
+
+class Store {
+ public:
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  Store(Store&& other) noexcept;
+  Store& operator=(Store&& other) noexcept;
+  ~Store() = default;
+
+  // Applies every op of `command`, in order, at time command.stamp_ms, and returns one Reply
+  // per op (same size and order as command.ops). `command` must be valid
+  // (validate_command; decode_command guarantees it): asserted. Taken by value so that a
+  // decoded command's values move into the store instead of being copied.
+  std::vector<Reply> apply(Command command);
+
+  // The value of `key`, or nullopt if it is absent or expired at `now_ms`. The view is
+  // valid until the next apply or move.
+  std::optional<std::string_view> get(std::string_view key, std::uint64_t now_ms) const;
+  // Redis PTTL: -2 if `key` is absent or expired at `now_ms`, -1 if it has no deadline,
+  // else the milliseconds left (deadline_ms - now_ms, at least 1).
+  std::int64_t ttl_ms(std::string_view key, std::uint64_t now_ms) const;
+  bool exists(std::string_view key, std::uint64_t now_ms) const;
+  // The number of keys not expired at `now_ms` (DBSIZE). O(number of expired keys not yet
+  // removed), which active expiry keeps small.
+  std::uint64_t size(std::uint64_t now_ms) const;
+
+  // Up to `limit` keys whose deadline is at or before `now_ms`, smallest deadline first, ties
+  // by key: the leader proposes DELETE_IF_EXPIRED(key, deadline_ms) for each. O(log n +
+  // limit); the same state and arguments give the same list on every node.
+  std::vector<ExpiredKey> expired_keys(std::uint64_t now_ms, std::size_t limit) const;
+
+  // Every item, expired or not, in the format of atlas/snapshot.h (sorted keys, absolute
+  // deadlines): the same state gives the same bytes on every node.
+  std::string serialize() const;
+  // The store `bytes` describes, or the error of decode_snapshot (kCorruption for damage,
+  // kInvalidArgument for a newer format).
+  static Result<Store> deserialize(std::string_view bytes);
+
+  // Items held, counting expired ones that no operation has removed yet.
+  std::size_t item_count() const { return items_.size(); }
+
+  // Asserts the invariants of the class comment. O(n log n); for tests and the simulator.
+  void check_invariants() const;
+
+ private:
+  struct Item {
+    std::string value;
+    std::uint64_t deadline_ms = 0;  // absolute unix ms; 0 = no deadline
+  };
+  // Transparent hashing, so that lookups by std::string_view do not build a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  using Items = std::unordered_map<std::string, Item, KeyHash, std::equal_to<>>;
+  // (deadline_ms, key), the key a view into items_.
+  using Deadlines = std::set<std::pair<std::uint64_t, std::string_view>>;
+
+  Reply apply_op(SetOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(DelOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(ExpireOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(PersistOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(IncrByOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(DeleteIfExpiredOp& op, std::uint64_t stamp_ms);
+
+  // The item of `key` if it is live at `stamp_ms`; an expired item is erased (the touch
+  // rule) and end() returned.
+  Items::iterator find_live(std::string_view key, std::uint64_t stamp_ms);
+  // The item of `key` if it is live at `now_ms` (reads: never erases).
+  const Item* find_visible(std::string_view key, std::uint64_t now_ms) const;
+  // Inserts a new item (the key must be absent).
+  Items::iterator insert(std::string key, std::string value, std::uint64_t deadline_ms);
+  // Changes an item's deadline, keeping deadlines_ in step.
+  void set_deadline(Items::iterator it, std::uint64_t deadline_ms);
+  // Erases an item and its deadlines_ entry.
+  void erase(Items::iterator it);
+
+  Items items_;
+  Deadlines deadlines_;
+};
+
+}  // namespace helios::atlas

@@ -1,0 +1,280 @@
+#include "node/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+namespace helios::node {
+
+namespace {
+
+Status bad(const std::string& key, const std::string& why) {
+  return Status(Code::kInvalidArgument, "config: " + key + ": " + why);
+}
+
+bool valid_cluster_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+std::uint32_t NodeConfig::tick_ms() const {
+  return std::max<std::uint32_t>(1, heartbeat_timeout_ms / kTicksPerHeartbeat);
+}
+
+Result<HostPort> parse_host_port(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return Status(Code::kInvalidArgument, "'" + std::string(text) + "' is not host:port");
+  }
+  unsigned port = 0;
+  const std::string_view digits = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535) {
+    return Status(Code::kInvalidArgument, "'" + std::string(text) + "' has no valid port");
+  }
+  return HostPort{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
+}
+
+Result<std::uint64_t> parse_duration_ms(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data()) {
+    return Status(Code::kInvalidArgument, "'" + std::string(text) + "' is not a duration");
+  }
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "ms") {
+    scale = 1;
+  } else if (unit == "s") {
+    scale = 1000;
+  } else if (unit == "m") {
+    scale = 60 * 1000;
+  } else if (unit == "h") {
+    scale = 60 * 60 * 1000;
+  } else {
+    return Status(Code::kInvalidArgument,
+                  "'" + std::string(text) + "' has an unknown unit (use ms, s, m or h)");
+  }
+  if (value > UINT64_MAX / scale) {
+    return Status(Code::kInvalidArgument, "'" + std::string(text) + "' is too long");
+  }
+  return value * scale;
+}
+
+namespace {
+
+Status read_string(const toml::node& n, const std::string& key, std::string& out) {
+  if (!n.is_string()) {
+    return bad(key, "must be a string");
+  }
+  out = *n.value<std::string>();
+  return Status::ok();
+}
+
+Status read_u64(const toml::node& n, const std::string& key, std::uint64_t& out) {
+  if (!n.is_integer() || *n.value<std::int64_t>() < 0) {
+    return bad(key, "must be a non-negative integer");
+  }
+  out = static_cast<std::uint64_t>(*n.value<std::int64_t>());
+  return Status::ok();
+}
+
+Status read_duration(const toml::node& n, const std::string& key, std::uint64_t& out) {
+  if (n.is_integer()) {
+    return read_u64(n, key, out);
+  }
+  std::string text;
+  Status s = read_string(n, key, text);
+  if (!s.is_ok()) {
+    return bad(key, "must be a duration such as \"50ms\"");
+  }
+  Result<std::uint64_t> ms = parse_duration_ms(text);
+  if (!ms.is_ok()) {
+    return bad(key, ms.status().message());
+  }
+  out = ms.value();
+  return Status::ok();
+}
+
+Status read_address(const toml::node& n, const std::string& key, HostPort& out) {
+  std::string text;
+  Status s = read_string(n, key, text);
+  if (!s.is_ok()) {
+    return s;
+  }
+  Result<HostPort> hp = parse_host_port(text);
+  if (!hp.is_ok()) {
+    return bad(key, hp.status().message());
+  }
+  out = hp.value();
+  return Status::ok();
+}
+
+Status read_peers(const toml::node& n, NodeConfig& config) {
+  const toml::array* peers = n.as_array();
+  if (peers == nullptr) {
+    return bad("peers", "must be an array of tables ([[peers]])");
+  }
+  config.peers.clear();
+  for (std::size_t i = 0; i < peers->size(); ++i) {
+    const std::string key = "peers[" + std::to_string(i) + "]";
+    const toml::table* t = (*peers)[i].as_table();
+    if (t == nullptr) {
+      return bad(key, "must be a table with id and address");
+    }
+    PeerConfig peer;
+    for (const auto& [k, v] : *t) {
+      const std::string field = key + "." + std::string(k.str());
+      Status s = Status::ok();
+      if (k.str() == "id") {
+        s = read_u64(v, field, peer.id);
+      } else if (k.str() == "address") {
+        s = read_address(v, field, peer.address);
+      } else {
+        s = bad(field, "unknown key");
+      }
+      if (!s.is_ok()) {
+        return s;
+      }
+    }
+    config.peers.push_back(peer);
+  }
+  return Status::ok();
+}
+
+Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
+  std::uint64_t n = 0;
+  Status s = Status::ok();
+  if (key == "node_id") {
+    s = read_u64(v, key, c.node_id);
+  } else if (key == "cluster_id") {
+    s = read_string(v, key, c.cluster_id);
+  } else if (key == "data_dir") {
+    s = read_string(v, key, c.data_dir);
+  } else if (key == "listen") {
+    s = read_address(v, key, c.listen);
+  } else if (key == "admin") {
+    s = read_address(v, key, c.admin);
+  } else if (key == "heartbeat_timeout" || key == "election_timeout") {
+    s = read_duration(v, key, n);
+    if (s.is_ok() && n > UINT32_MAX) {
+      s = bad(key, "is too long");
+    }
+    (key == "heartbeat_timeout" ? c.heartbeat_timeout_ms : c.election_timeout_ms) =
+        static_cast<std::uint32_t>(n);
+  } else if (key == "max_entries_per_append") {
+    s = read_u64(v, key, c.max_entries_per_append);
+  } else if (key == "snapshot_threshold") {
+    s = read_u64(v, key, c.snapshot_threshold);
+  } else if (key == "snapshot_interval") {
+    s = read_duration(v, key, c.snapshot_interval_ms);
+  } else if (key == "log_level") {
+    std::string level;
+    s = read_string(v, key, level);
+    if (s.is_ok() && !base::parse_log_level(level, &c.log_level)) {
+      s = bad(key, "must be debug, info, warn or error");
+    }
+  } else if (key == "peers") {
+    s = read_peers(v, c);
+  } else {
+    s = bad(key, "unknown key");
+  }
+  return s;
+}
+
+}  // namespace
+
+Status load_toml(std::string_view text, NodeConfig& config) {
+  toml::table table;
+  try {
+    table = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return Status(Code::kInvalidArgument, "config: line " + std::to_string(where.line) +
+                                              ", column " + std::to_string(where.column) +
+                                              ": " + std::string(e.description()));
+  }
+  for (const auto& [k, v] : table) {
+    Status s = read_key(std::string(k.str()), v, config);
+    if (!s.is_ok()) {
+      return s;
+    }
+  }
+  return Status::ok();
+}
+
+Status validate(const NodeConfig& c) {
+  if (c.node_id == kNoNode) {
+    return bad("node_id", "must be set to a positive integer");
+  }
+  if (!valid_cluster_id(c.cluster_id)) {
+    return bad("cluster_id", "must be 1-128 characters of [A-Za-z0-9._-]");
+  }
+  if (c.data_dir.empty()) {
+    return bad("data_dir", "must be set");
+  }
+  if (c.heartbeat_timeout_ms < kTicksPerHeartbeat) {
+    return bad("heartbeat_timeout", "must be at least " + std::to_string(kTicksPerHeartbeat) +
+                                        "ms");
+  }
+  if (c.election_timeout_ms < 2 * c.heartbeat_timeout_ms) {
+    return bad("election_timeout", "must be at least twice heartbeat_timeout (" +
+                                       std::to_string(c.election_timeout_ms) + "ms vs " +
+                                       std::to_string(c.heartbeat_timeout_ms) + "ms)");
+  }
+  if (c.max_entries_per_append == 0) {
+    return bad("max_entries_per_append", "must be at least 1");
+  }
+  if (c.peers.empty()) {
+    return bad("peers", "must list every voter, this node included");
+  }
+  std::set<NodeId> ids;
+  std::set<std::string> addresses;
+  bool self_listed = false;
+  for (const PeerConfig& p : c.peers) {
+    if (p.id == kNoNode || p.address.port == 0) {
+      return bad("peers", "every peer needs an id > 0 and an address");
+    }
+    if (!ids.insert(p.id).second || !addresses.insert(p.address.to_string()).second) {
+      return bad("peers", "node " + std::to_string(p.id) + " or address " +
+                              p.address.to_string() + " is listed twice");
+    }
+    if (p.id == c.node_id) {
+      self_listed = true;
+      if (c.listen.port != 0 && c.listen.port != p.address.port) {
+        return bad("listen", "port " + std::to_string(c.listen.port) +
+                                 " differs from this node's peers entry " +
+                                 p.address.to_string());
+      }
+    }
+  }
+  if (!self_listed) {
+    return bad("peers", "node " + std::to_string(c.node_id) + " is missing from its own peers");
+  }
+  if (c.admin.port == 0) {
+    return bad("admin", "must be set (host:port of the admin HTTP server)");
+  }
+  return Status::ok();
+}
+
+raft::Config to_raft_config(const NodeConfig& c) {
+  raft::Config r;
+  r.id = c.node_id;
+  for (const PeerConfig& p : c.peers) {
+    r.voters.push_back(p.id);
+  }
+  r.heartbeat_ticks = static_cast<int>(kTicksPerHeartbeat);
+  r.election_ticks = static_cast<int>(c.election_timeout_ms / c.tick_ms());
+  r.max_entries_per_append = c.max_entries_per_append;
+  return r;
+}
+
+}  // namespace helios::node

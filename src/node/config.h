@@ -1,0 +1,82 @@
+#pragma once
+// NodeConfig: everything a node needs to start, from a TOML file and/or flags (flags
+// override the file). Names follow the seed's `config.X` knobs: heartbeat_timeout,
+// election_timeout, max_entries_per_append, snapshot_threshold, snapshot_interval, data_dir.
+//
+//   node_id = 1
+//   cluster_id = "helios"
+//   data_dir = "./data/node-1"
+//   listen = "127.0.0.1:9001"     # peer (Raft) address of this node
+//   admin = "127.0.0.1:8001"      # admin HTTP: /status, /health
+//   heartbeat_timeout = "50ms"    # durations: "ms", "s", "m" suffixes
+//   election_timeout = "150ms"
+//   max_entries_per_append = 100
+//   snapshot_threshold = 10000
+//   snapshot_interval = "30m"
+//   log_level = "info"
+//   [[peers]]                     # every voter, this node included
+//   id = 1
+//   address = "127.0.0.1:9001"
+//
+// validate() refuses inconsistent values with a message naming the key, for example an
+// election timeout not well above the heartbeat, a node missing from its own peer list, a
+// malformed address.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "raft/config.h"
+
+namespace helios::node {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+  bool operator==(const HostPort&) const = default;
+};
+
+struct PeerConfig {
+  NodeId id = kNoNode;
+  HostPort address;
+};
+
+struct NodeConfig {
+  NodeId node_id = kNoNode;
+  std::string cluster_id = "helios";
+  std::string data_dir;
+  HostPort listen;
+  HostPort admin;
+  std::uint32_t heartbeat_timeout_ms = 50;
+  std::uint32_t election_timeout_ms = 150;
+  std::uint64_t max_entries_per_append = 100;
+  std::uint64_t snapshot_threshold = 10000;
+  std::uint64_t snapshot_interval_ms = 30 * 60 * 1000;
+  base::LogLevel log_level = base::LogLevel::kInfo;
+  std::vector<PeerConfig> peers;  // all voters, this node included
+
+  // "node-<id>", the name used in logs and status.
+  std::string name() const { return "node-" + std::to_string(node_id); }
+  // The Raft core's tick: heartbeat_timeout / kTicksPerHeartbeat.
+  std::uint32_t tick_ms() const;
+};
+
+inline constexpr std::uint32_t kTicksPerHeartbeat = 5;
+
+// Parses "127.0.0.1:9001" (host non-empty, port 1..65535).
+Result<HostPort> parse_host_port(std::string_view text);
+// Parses "50ms", "2s", "30m", "1h" or a bare number of milliseconds.
+Result<std::uint64_t> parse_duration_ms(std::string_view text);
+
+// Reads a TOML document into `config` (keys it lacks keep their current values). Unknown
+// keys are errors (a typo must not be ignored silently).
+Status load_toml(std::string_view text, NodeConfig& config);
+Status validate(const NodeConfig& config);
+// The core's configuration: ticks from the timeouts, voters from the peers.
+raft::Config to_raft_config(const NodeConfig& config);
+
+}  // namespace helios::node

@@ -1,0 +1,301 @@
+// The Command codec: round trips of every op and flag combination, the pinned byte layout,
+// validation of every rule and limit (at the boundary), and decode's refusal of every class
+// of malformed input.
+#include "atlas/command.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "base/bytes.h"
+
+namespace helios::atlas {
+namespace {
+
+Command one(Op op, std::uint64_t stamp_ms = 1000) {
+  Command c;
+  c.stamp_ms = stamp_ms;
+  c.ops.push_back(std::move(op));
+  return c;
+}
+
+void expect_round_trip(const Command& c) {
+  ASSERT_TRUE(validate_command(c).is_ok()) << validate_command(c).to_string();
+  const std::string bytes = encode_command(c);
+  EXPECT_EQ(bytes.size(), encoded_size(c));
+  Result<Command> back = decode_command(bytes);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back.value(), c);
+  EXPECT_EQ(encode_command(back.value()), bytes);
+}
+
+void expect_invalid(const Command& c, const std::string& needle) {
+  const Status s = validate_command(c);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.to_string();
+  EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
+}
+
+void expect_undecodable(std::string_view bytes, const std::string& needle) {
+  Result<Command> r = decode_command(bytes);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
+}
+
+// A hand-built encoding: header, then raw op bytes appended by the test.
+std::string header(std::uint32_t op_count, std::uint8_t version = kCommandVersion) {
+  std::string out;
+  base::put_u8(out, version);
+  base::put_u64(out, 77);
+  base::put_u32(out, op_count);
+  return out;
+}
+
+void put_string(std::string& out, std::string_view s) {
+  base::put_u32(out, static_cast<std::uint32_t>(s.size()));
+  out.append(s);
+}
+
+TEST(CommandTest, roundTrip_everySetFlagCombination) {
+  for (int bits = 0; bits < 16; ++bits) {
+    for (const std::uint64_t deadline_ms : {std::uint64_t{0}, std::uint64_t{5000}}) {
+      const SetOp op{.key = "key",
+                     .value = "value",
+                     .deadline_ms = deadline_ms,
+                     .nx = (bits & 1) != 0,
+                     .xx = (bits & 2) != 0,
+                     .keep_ttl = (bits & 4) != 0,
+                     .get = (bits & 8) != 0};
+      const bool valid = !(op.nx && op.xx) && !(op.keep_ttl && deadline_ms != 0);
+      EXPECT_EQ(validate_command(one(op)).is_ok(), valid) << bits << " " << deadline_ms;
+      if (valid) {
+        expect_round_trip(one(op));
+      }
+    }
+  }
+}
+
+TEST(CommandTest, roundTrip_everyExpireFlagCombination) {
+  for (int bits = 0; bits < 16; ++bits) {
+    const ExpireOp op{.key = "k",
+                      .deadline_ms = 123456,
+                      .nx = (bits & 1) != 0,
+                      .xx = (bits & 2) != 0,
+                      .gt = (bits & 4) != 0,
+                      .lt = (bits & 8) != 0};
+    const bool valid = !(op.nx && (op.xx || op.gt || op.lt)) && !(op.gt && op.lt);
+    EXPECT_EQ(validate_command(one(op)).is_ok(), valid) << bits;
+    if (valid) {
+      expect_round_trip(one(op));
+    }
+  }
+}
+
+TEST(CommandTest, roundTrip_otherOpsAndExtremeValues) {
+  constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
+  expect_round_trip(one(DelOp{{"a", "b", "a", ""}}));
+  expect_round_trip(one(PersistOp{"p"}));
+  expect_round_trip(one(PersistOp{""}));
+  expect_round_trip(one(IncrByOp{"n", 0}));
+  expect_round_trip(one(IncrByOp{"n", std::numeric_limits<std::int64_t>::min()}));
+  expect_round_trip(one(IncrByOp{"n", std::numeric_limits<std::int64_t>::max()}));
+  expect_round_trip(one(DeleteIfExpiredOp{"d", 1}));
+  expect_round_trip(one(DeleteIfExpiredOp{"d", kU64Max}, kU64Max));
+  expect_round_trip(one(ExpireOp{"e", 0}));
+  expect_round_trip(one(SetOp{std::string("\0\xff", 2), std::string("\r\n\0", 3)}, 0));
+}
+
+TEST(CommandTest, roundTrip_multiOpBatchKeepsOrder) {
+  Command c;
+  c.stamp_ms = 99;
+  c.ops = {SetOp{"a", "1"}, IncrByOp{"a", 5}, ExpireOp{.key = "a", .deadline_ms = 500, .xx = true},
+           PersistOp{"a"},  DelOp{{"a"}},     DeleteIfExpiredOp{"a", 10}};
+  expect_round_trip(c);
+  EXPECT_EQ(op_code(c.ops[0]), OpCode::kSet);
+  EXPECT_EQ(op_code(c.ops[5]), OpCode::kDeleteIfExpired);
+  EXPECT_STREQ(op_name(op_code(c.ops[1])), "INCRBY");
+  EXPECT_STREQ(op_name(static_cast<OpCode>(0)), "UNKNOWN");
+}
+
+TEST(CommandTest, encode_pinsTheByteLayout) {
+  // version 1, stamp 0x0102 (LE u64), 1 op; SET flags NX|GET, deadline 7, key "k", value "vv".
+  SetOp op{"k", "vv", 7, true, false, false, true};
+  const std::string expected = std::string("\x01", 1) +                  // version
+                               std::string("\x02\x01\0\0\0\0\0\0", 8) +  // stamp
+                               std::string("\x01\0\0\0", 4) +            // op count
+                               std::string("\x01", 1) +                  // OpCode::kSet
+                               std::string("\x09", 1) +                  // kSetNx | kSetGet
+                               std::string("\x07\0\0\0\0\0\0\0", 8) +    // deadline
+                               std::string("\x01\0\0\0k", 5) + std::string("\x02\0\0\0vv", 6);
+  EXPECT_EQ(encode_command(one(op, 0x0102)), expected);
+}
+
+TEST(CommandTest, validate_rejectsBadFlagCombinations) {
+  expect_invalid(one(SetOp{.key = "k", .value = "v", .nx = true, .xx = true}), "NX and XX");
+  expect_invalid(one(SetOp{.key = "k", .value = "v", .deadline_ms = 10, .keep_ttl = true}),
+                 "KEEPTTL");
+  expect_invalid(one(ExpireOp{.key = "k", .deadline_ms = 10, .nx = true, .xx = true}),
+                 "NX and XX, GT or LT");
+  expect_invalid(one(ExpireOp{.key = "k", .deadline_ms = 10, .nx = true, .gt = true}),
+                 "NX and XX, GT or LT");
+  expect_invalid(one(ExpireOp{.key = "k", .deadline_ms = 10, .nx = true, .lt = true}),
+                 "NX and XX, GT or LT");
+  expect_invalid(one(ExpireOp{.key = "k", .deadline_ms = 10, .gt = true, .lt = true}), "GT and LT");
+  expect_invalid(one(DeleteIfExpiredOp{"k", 0}), "without a deadline");
+  expect_invalid(one(DelOp{}), "DEL of 0 keys");
+  expect_invalid(Command{5, {}}, "0 ops");
+}
+
+TEST(CommandTest, validate_enforcesKeyAndValueLimitsAtTheBoundary) {
+  const std::string max_key(kMaxKeyBytes, 'k');
+  const std::string long_key(kMaxKeyBytes + 1, 'k');
+  expect_round_trip(one(PersistOp{max_key}));
+  expect_invalid(one(PersistOp{long_key}), "kMaxKeyBytes");
+  expect_invalid(one(DelOp{{"a", long_key}}), "kMaxKeyBytes");
+  expect_invalid(one(IncrByOp{long_key, 1}), "kMaxKeyBytes");
+  expect_invalid(one(ExpireOp{long_key, 1}), "kMaxKeyBytes");
+  expect_invalid(one(DeleteIfExpiredOp{long_key, 1}), "kMaxKeyBytes");
+  expect_round_trip(one(SetOp{"k", std::string(kMaxValueBytes, 'v')}));
+  expect_invalid(one(SetOp{"k", std::string(kMaxValueBytes + 1, 'v')}), "kMaxValueBytes");
+  expect_invalid(one(SetOp{long_key, "v"}), "kMaxKeyBytes");
+}
+
+TEST(CommandTest, validate_enforcesCountAndSizeLimitsAtTheBoundary) {
+  Command c{1, std::vector<Op>(kMaxOpsPerCommand, Op{PersistOp{"p"}})};
+  expect_round_trip(c);
+  c.ops.emplace_back(PersistOp{"p"});
+  expect_invalid(c, "ops (1 to");
+
+  DelOp del;
+  del.keys.assign(kMaxKeysPerOp, "d");
+  expect_round_trip(one(del));
+  del.keys.emplace_back("d");
+  expect_invalid(one(del), "DEL of");
+
+  // Two largest values: each op is fine, the batch is not.
+  Command big{
+      1,
+      {SetOp{"a", std::string(kMaxValueBytes, 'a')}, SetOp{"b", std::string(kMaxValueBytes, 'b')}}};
+  EXPECT_GT(encoded_size(big), kMaxCommandBytes);
+  expect_invalid(big, "kMaxCommandBytes");
+}
+
+TEST(CommandTest, decode_rejectsEveryTruncation) {
+  Command c{42,
+            {SetOp{"key", "value", 9}, DelOp{{"x", "y"}},
+             ExpireOp{.key = "k", .deadline_ms = 5, .xx = true}, PersistOp{"p"}, IncrByOp{"n", -3},
+             DeleteIfExpiredOp{"d", 4}}};
+  const std::string bytes = encode_command(c);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    Result<Command> r = decode_command(std::string_view(bytes).substr(0, n));
+    EXPECT_FALSE(r.is_ok()) << n;
+    if (!r.is_ok()) {
+      EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+    }
+  }
+  EXPECT_TRUE(decode_command(bytes).is_ok());
+}
+
+TEST(CommandTest, decode_rejectsHeaderProblems) {
+  expect_undecodable("", "truncated");
+  expect_undecodable(header(1, 0), "unsupported version 0");
+  expect_undecodable(header(1, 2), "unsupported version 2");
+  expect_undecodable(header(0), "0 ops");
+  expect_undecodable(header(static_cast<std::uint32_t>(kMaxOpsPerCommand + 1)), "ops (1 to");
+  // Claims 3 ops but holds one.
+  std::string b = header(3);
+  base::put_u8(b, static_cast<std::uint8_t>(OpCode::kPersist));
+  put_string(b, "p");
+  expect_undecodable(b, "truncated");
+  // A huge claimed count must not make decode reserve memory for it.
+  expect_undecodable(header(static_cast<std::uint32_t>(kMaxOpsPerCommand)), "truncated");
+}
+
+TEST(CommandTest, decode_rejectsUnknownOpCodesAndFlagBits) {
+  for (const int code : {0, 7, 0x80, 0xff}) {
+    std::string b = header(1);
+    base::put_u8(b, static_cast<std::uint8_t>(code));
+    put_string(b, "k");
+    expect_undecodable(b, "unknown op code");
+  }
+  std::string set = header(1);
+  base::put_u8(set, static_cast<std::uint8_t>(OpCode::kSet));
+  base::put_u8(set, 0x10);
+  base::put_u64(set, 0);
+  put_string(set, "k");
+  put_string(set, "v");
+  expect_undecodable(set, "unknown SET flag bits");
+
+  std::string expire = header(1);
+  base::put_u8(expire, static_cast<std::uint8_t>(OpCode::kExpire));
+  base::put_u8(expire, 0x80);
+  base::put_u64(expire, 5);
+  put_string(expire, "k");
+  expect_undecodable(expire, "unknown EXPIRE flag bits");
+}
+
+TEST(CommandTest, decode_rejectsWellFormedButInvalidOps) {
+  std::string set = header(1);
+  base::put_u8(set, static_cast<std::uint8_t>(OpCode::kSet));
+  base::put_u8(set, kSetNx | kSetXx);
+  base::put_u64(set, 0);
+  put_string(set, "k");
+  put_string(set, "v");
+  expect_undecodable(set, "NX and XX");
+
+  std::string expire = header(1);
+  base::put_u8(expire, static_cast<std::uint8_t>(OpCode::kExpire));
+  base::put_u8(expire, kExpireGt | kExpireLt);
+  base::put_u64(expire, 5);
+  put_string(expire, "k");
+  expect_undecodable(expire, "GT and LT");
+
+  std::string die = header(1);
+  base::put_u8(die, static_cast<std::uint8_t>(OpCode::kDeleteIfExpired));
+  base::put_u64(die, 0);
+  put_string(die, "k");
+  expect_undecodable(die, "without a deadline");
+
+  std::string del = header(1);
+  base::put_u8(del, static_cast<std::uint8_t>(OpCode::kDel));
+  base::put_u32(del, 0);
+  expect_undecodable(del, "DEL of 0 keys");
+}
+
+TEST(CommandTest, decode_rejectsBadLengths) {
+  std::string past_end = header(1);
+  base::put_u8(past_end, static_cast<std::uint8_t>(OpCode::kPersist));
+  base::put_u32(past_end, 10);
+  past_end += "short";
+  expect_undecodable(past_end, "runs past the end");
+
+  std::string long_key = header(1);
+  base::put_u8(long_key, static_cast<std::uint8_t>(OpCode::kPersist));
+  base::put_u32(long_key, static_cast<std::uint32_t>(kMaxKeyBytes + 1));
+  long_key += std::string(kMaxKeyBytes + 1, 'k');
+  expect_undecodable(long_key, "key length");
+
+  std::string long_value = header(1);
+  base::put_u8(long_value, static_cast<std::uint8_t>(OpCode::kSet));
+  base::put_u8(long_value, 0);
+  base::put_u64(long_value, 0);
+  put_string(long_value, "k");
+  base::put_u32(long_value, 0xffffffffu);
+  expect_undecodable(long_value, "value length");
+
+  std::string many_keys = header(1);
+  base::put_u8(many_keys, static_cast<std::uint8_t>(OpCode::kDel));
+  base::put_u32(many_keys, static_cast<std::uint32_t>(kMaxKeysPerOp + 1));
+  expect_undecodable(many_keys, "DEL of");
+}
+
+TEST(CommandTest, decode_rejectsTrailingBytesAndOversizedInput) {
+  std::string b = encode_command(one(PersistOp{"p"}));
+  b.push_back('\0');
+  expect_undecodable(b, "trailing bytes");
+  const std::string huge(kMaxCommandBytes + 1, '\x01');
+  expect_undecodable(huge, "exceed kMaxCommandBytes");
+}
+
+}  // namespace
+}  // namespace helios::atlas

@@ -1,0 +1,197 @@
+// Store snapshots: round trips, byte-for-byte determinism, and refusal of every damaged or
+// malformed input (the checksum catches damage; structural checks catch a crafted or buggy
+// input that carries a valid checksum).
+#include "atlas/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+
+#include "atlas/store.h"
+#include "base/bytes.h"
+#include "base/checksum.h"
+
+namespace helios::atlas {
+namespace {
+
+void set(Store& s, std::uint64_t stamp_ms, std::string key, std::string value,
+         std::uint64_t deadline_ms = 0) {
+  Command c;
+  c.stamp_ms = stamp_ms;
+  c.ops.push_back(SetOp{std::move(key), std::move(value), deadline_ms});
+  (void)s.apply(std::move(c));
+}
+
+Store sample() {
+  Store s;
+  set(s, 1, "plain", "value");
+  set(s, 1, "", "empty key");
+  set(s, 1, std::string("bin\0\xff", 5), std::string("\0\r\n", 3), 500);
+  set(s, 1, "volatile", "v", 100);
+  set(s, 1, "counter", "42", 1000);
+  return s;
+}
+
+// Replaces the checksum so that only the structural checks can catch what the test broke.
+std::string reseal(std::string bytes) {
+  bytes.resize(bytes.size() - kSnapshotTrailerBytes);
+  base::put_u64(bytes, base::checksum64(bytes, kSnapshotChecksumSeed));
+  return bytes;
+}
+
+void expect_corrupt(const std::string& bytes, const std::string& needle) {
+  Result<Store> r = Store::deserialize(bytes);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Code::kCorruption) << r.status().to_string();
+  EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
+}
+
+TEST(SnapshotTest, serialize_roundTripsEveryItemAndDeadline) {
+  const Store s = sample();
+  const std::string bytes = s.serialize();
+  Result<Store> back = Store::deserialize(bytes);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  back.value().check_invariants();
+  EXPECT_EQ(back.value().serialize(), bytes);
+  EXPECT_EQ(back.value().item_count(), 5u);
+  EXPECT_EQ(back.value().get(std::string("bin\0\xff", 5), 0), std::string("\0\r\n", 3));
+  EXPECT_EQ(back.value().ttl_ms("volatile", 40), 60);  // deadlines are absolute
+  EXPECT_EQ(back.value().expired_keys(100, 10), (std::vector<ExpiredKey>{{"volatile", 100}}));
+}
+
+TEST(SnapshotTest, serialize_emptyStore) {
+  const std::string bytes = Store().serialize();
+  EXPECT_EQ(bytes.size(), kSnapshotHeaderBytes + kSnapshotTrailerBytes);
+  Result<Store> back = Store::deserialize(bytes);
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back.value().item_count(), 0u);
+}
+
+TEST(SnapshotTest, serialize_sameStateSameBytesWhateverTheHistory) {
+  Store a;
+  Store b;
+  for (int i = 0; i < 200; ++i) {
+    set(a, 1, "key" + std::to_string(i), std::to_string(i), i % 3 == 0 ? 5000 + i : 0);
+  }
+  for (int i = 399; i >= 0; --i) {  // other order, extra keys deleted again
+    set(b, 1, "key" + std::to_string(i), "junk", 77);
+    if (i < 200) {
+      set(b, 1, "key" + std::to_string(i), std::to_string(i), i % 3 == 0 ? 5000 + i : 0);
+    } else {
+      Command del{2, {DelOp{{"key" + std::to_string(i)}}}};
+      (void)b.apply(del);
+    }
+  }
+  EXPECT_EQ(a.serialize(), b.serialize());
+}
+
+TEST(SnapshotTest, serialize_pinsTheLayout) {
+  Store s;
+  set(s, 1, "k", "vv", 0x0102);
+  const std::string bytes = s.serialize();
+  std::string want(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(want, 1);       // version
+  base::put_u64(want, 1);       // count
+  base::put_u32(want, 1);       // key length
+  base::put_u32(want, 2);       // value length
+  base::put_u64(want, 0x0102);  // deadline
+  want += "kvv";
+  base::put_u64(want, base::checksum64(want, kSnapshotChecksumSeed));
+  EXPECT_EQ(bytes, want);
+}
+
+TEST(SnapshotTest, deserialize_detectsEveryFlippedByteAndTruncation) {
+  const std::string bytes = sample().serialize();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    EXPECT_FALSE(Store::deserialize(bad).is_ok()) << "byte " << i;
+  }
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(Store::deserialize(bytes.substr(0, n)).is_ok()) << "length " << n;
+  }
+  expect_corrupt(bytes + "x", "checksum");
+  expect_corrupt("", "only 0 bytes");
+}
+
+TEST(SnapshotTest, deserialize_rejectsWrongMagicAndNewerVersion) {
+  std::string bytes = Store().serialize();
+  bytes[0] = 'X';
+  expect_corrupt(reseal(bytes), "bad magic");
+  bytes = Store().serialize();
+  bytes[8] = 2;
+  Result<Store> r = Store::deserialize(reseal(bytes));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("version 2"), std::string::npos);
+}
+
+TEST(SnapshotTest, deserialize_rejectsStructuralDamageUnderAValidChecksum) {
+  // Keys out of order and repeated.
+  std::string out_of_order(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(out_of_order, kSnapshotVersion);
+  base::put_u64(out_of_order, 2);
+  for (const char* key : {"b", "a"}) {
+    base::put_u32(out_of_order, 1);
+    base::put_u32(out_of_order, 0);
+    base::put_u64(out_of_order, 0);
+    out_of_order += key;
+  }
+  base::put_u64(out_of_order, 0);
+  expect_corrupt(reseal(out_of_order), "out of key order");
+  std::string repeated = out_of_order;
+  repeated[kSnapshotHeaderBytes + 2 * kSnapshotItemHeaderBytes + 1] = 'b';  // "b", "b"
+  expect_corrupt(reseal(repeated), "out of key order");
+
+  // A count the input cannot hold, and one item fewer than the count.
+  std::string bytes = sample().serialize();
+  base::store_u64(bytes.data() + 12, std::numeric_limits<std::uint64_t>::max());
+  expect_corrupt(reseal(bytes), "does not fit");
+  bytes = sample().serialize();
+  base::store_u64(bytes.data() + 12, 4);
+  expect_corrupt(reseal(bytes), "after the last item");
+  bytes = sample().serialize();
+  base::store_u64(bytes.data() + 12, 6);
+  expect_corrupt(reseal(bytes), "bad length");
+}
+
+TEST(SnapshotTest, deserialize_rejectsLengthsBeyondLimitsOrInput) {
+  std::string bytes(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(bytes, kSnapshotVersion);
+  base::put_u64(bytes, 1);
+  base::put_u32(bytes, static_cast<std::uint32_t>(kMaxKeyBytes + 1));
+  base::put_u32(bytes, 0);
+  base::put_u64(bytes, 0);
+  bytes += std::string(kMaxKeyBytes + 1, 'k');
+  base::put_u64(bytes, 0);
+  expect_corrupt(reseal(bytes), "bad length");
+
+  std::string value(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(value, kSnapshotVersion);
+  base::put_u64(value, 1);
+  base::put_u32(value, 1);
+  base::put_u32(value, 1000);  // beyond the input
+  base::put_u64(value, 0);
+  value += "kv";
+  base::put_u64(value, 0);
+  expect_corrupt(reseal(value), "bad length");
+}
+
+TEST(SnapshotTest, snapshot_holdsKeysAndValuesAtTheirLimits) {
+  Store s;
+  set(s, 1, std::string(kMaxKeyBytes, 'k'), std::string(kMaxValueBytes, 'v'), 9);
+  Result<Store> back = Store::deserialize(s.serialize());
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back.value().ttl_ms(std::string(kMaxKeyBytes, 'k'), 1), 8);
+}
+
+TEST(SnapshotTest, decodeSnapshot_returnsSortedItems) {
+  const std::vector<SnapshotItemView> views = {{"a", "1", 0}, {"b", "", 7}};
+  Result<std::vector<SnapshotItem>> items = decode_snapshot(encode_snapshot(views));
+  ASSERT_TRUE(items.is_ok());
+  EXPECT_EQ(items.value(), (std::vector<SnapshotItem>{{"a", "1", 0}, {"b", "", 7}}));
+}
+
+}  // namespace
+}  // namespace helios::atlas

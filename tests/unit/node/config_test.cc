@@ -1,0 +1,144 @@
+// Node configuration: TOML parsing, durations and addresses, and validation that names
+// the offending key.
+#include "node/config.h"
+
+#include <gtest/gtest.h>
+
+namespace helios::node {
+namespace {
+
+constexpr char kThreeNodes[] = R"(
+node_id = 2
+cluster_id = "prod-1"
+data_dir = "/var/lib/helios/node-2"
+listen = "10.0.1.11:9001"
+admin = "10.0.1.11:8001"
+heartbeat_timeout = "100ms"
+election_timeout = "1s"
+max_entries_per_append = 50
+snapshot_threshold = 50000
+snapshot_interval = "30m"
+log_level = "debug"
+[[peers]]
+id = 1
+address = "10.0.1.10:9001"
+[[peers]]
+id = 2
+address = "10.0.1.11:9001"
+[[peers]]
+id = 3
+address = "10.0.1.12:9001"
+)";
+
+NodeConfig parsed(const std::string& text) {
+  NodeConfig c;
+  const Status s = load_toml(text, c);
+  EXPECT_TRUE(s.is_ok()) << s.to_string();
+  return c;
+}
+
+TEST(ConfigTest, loadToml_readsEveryKey) {
+  const NodeConfig c = parsed(kThreeNodes);
+  EXPECT_EQ(c.node_id, 2u);
+  EXPECT_EQ(c.cluster_id, "prod-1");
+  EXPECT_EQ(c.data_dir, "/var/lib/helios/node-2");
+  EXPECT_EQ(c.listen, (HostPort{"10.0.1.11", 9001}));
+  EXPECT_EQ(c.admin, (HostPort{"10.0.1.11", 8001}));
+  EXPECT_EQ(c.heartbeat_timeout_ms, 100u);
+  EXPECT_EQ(c.election_timeout_ms, 1000u);
+  EXPECT_EQ(c.max_entries_per_append, 50u);
+  EXPECT_EQ(c.snapshot_threshold, 50000u);
+  EXPECT_EQ(c.snapshot_interval_ms, 30u * 60 * 1000);
+  EXPECT_EQ(c.log_level, base::LogLevel::kDebug);
+  ASSERT_EQ(c.peers.size(), 3u);
+  EXPECT_EQ(c.peers[2].address.to_string(), "10.0.1.12:9001");
+  EXPECT_TRUE(validate(c).is_ok()) << validate(c).to_string();
+}
+
+TEST(ConfigTest, toRaftConfig_ticksFromTimeouts) {
+  NodeConfig c = parsed(kThreeNodes);
+  c.heartbeat_timeout_ms = 50;
+  c.election_timeout_ms = 150;
+  const raft::Config r = to_raft_config(c);
+  EXPECT_EQ(c.tick_ms(), 10u);
+  EXPECT_EQ(r.heartbeat_ticks, 5);
+  EXPECT_EQ(r.election_ticks, 15);  // randomized in [150ms, 300ms)
+  EXPECT_EQ(r.voters, (std::vector<NodeId>{1, 2, 3}));
+  EXPECT_EQ(r.id, 2u);
+}
+
+TEST(ConfigTest, parseDuration_unitsAndErrors) {
+  EXPECT_EQ(parse_duration_ms("50ms").value(), 50u);
+  EXPECT_EQ(parse_duration_ms("2s").value(), 2000u);
+  EXPECT_EQ(parse_duration_ms("30m").value(), 1'800'000u);
+  EXPECT_EQ(parse_duration_ms("1h").value(), 3'600'000u);
+  EXPECT_EQ(parse_duration_ms("75").value(), 75u);
+  EXPECT_FALSE(parse_duration_ms("fast").is_ok());
+  EXPECT_FALSE(parse_duration_ms("5 days").is_ok());
+  EXPECT_FALSE(parse_duration_ms("").is_ok());
+}
+
+TEST(ConfigTest, parseHostPort_rejectsMalformedAddresses) {
+  EXPECT_EQ(parse_host_port("127.0.0.1:9001").value(), (HostPort{"127.0.0.1", 9001}));
+  for (const char* bad : {"127.0.0.1", ":9001", "host:", "host:0", "host:70000", "host:9x"}) {
+    EXPECT_FALSE(parse_host_port(bad).is_ok()) << bad;
+  }
+}
+
+struct BadCase {
+  const char* edit;  // appended to the valid document, or replacing a key
+  const char* key;   // the key the error must name
+};
+
+void expect_refused(NodeConfig c, const std::string& key) {
+  const Status s = validate(c);
+  ASSERT_FALSE(s.is_ok()) << "expected " << key << " to be refused";
+  EXPECT_NE(s.message().find(key), std::string::npos) << s.message();
+}
+
+TEST(ConfigTest, validate_namesTheOffendingKey) {
+  NodeConfig c = parsed(kThreeNodes);
+  NodeConfig e = c;
+  e.election_timeout_ms = 150;  // not well above heartbeat 100ms
+  expect_refused(e, "election_timeout");
+  e = c;
+  e.node_id = 4;  // missing from its own peer list
+  expect_refused(e, "peers");
+  e = c;
+  e.node_id = 0;
+  expect_refused(e, "node_id");
+  e = c;
+  e.cluster_id = "bad id!";
+  expect_refused(e, "cluster_id");
+  e = c;
+  e.data_dir.clear();
+  expect_refused(e, "data_dir");
+  e = c;
+  e.peers.push_back(e.peers[0]);
+  expect_refused(e, "peers");
+  e = c;
+  e.listen.port = 9999;
+  expect_refused(e, "listen");
+  e = c;
+  e.max_entries_per_append = 0;
+  expect_refused(e, "max_entries_per_append");
+}
+
+TEST(ConfigTest, loadToml_errorsNameTheKey) {
+  NodeConfig c;
+  Status s = load_toml("listen = \"nowhere\"", c);
+  EXPECT_NE(s.message().find("listen"), std::string::npos) << s.message();
+  s = load_toml("heartbeat_timeout = \"soon\"", c);
+  EXPECT_NE(s.message().find("heartbeat_timeout"), std::string::npos) << s.message();
+  s = load_toml("hearbeat_timeout = \"50ms\"", c);  // a typo is not ignored
+  EXPECT_NE(s.message().find("unknown key"), std::string::npos) << s.message();
+  s = load_toml("node_id = -3", c);
+  EXPECT_NE(s.message().find("node_id"), std::string::npos) << s.message();
+  s = load_toml("[[peers]]\nid = 1\nadress = \"a:1\"", c);
+  EXPECT_NE(s.message().find("peers[0].adress"), std::string::npos) << s.message();
+  s = load_toml("node_id = = 3", c);
+  EXPECT_NE(s.message().find("line 1"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace helios::node

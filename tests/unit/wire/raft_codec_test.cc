@@ -1,0 +1,262 @@
+// Raft message and hello bodies: the documented layout, round trips of every message type
+// with and without entries, and every rejection of the strict decoder.
+#include "wire/raft_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace helios::wire {
+namespace {
+
+raft::Entry entry(Term term, Index index, raft::EntryType type, std::string data) {
+  raft::Entry e;
+  e.term = term;
+  e.index = index;
+  e.type = type;
+  e.data = std::move(data);
+  return e;
+}
+
+std::vector<raft::Entry> sample_entries() {
+  std::string binary;
+  for (int i = 255; i >= 0; --i) {
+    binary.push_back(static_cast<char>(i));
+  }
+  return {
+      entry(3, 7, raft::EntryType::kNoop, ""),
+      entry(3, 8, raft::EntryType::kNormal, binary),
+      entry(4, 9, raft::EntryType::kConfChange, std::string("\0x\0", 3)),
+      entry(UINT64_MAX, UINT64_MAX, raft::EntryType::kNormal, ""),
+  };
+}
+
+raft::Message message(raft::MessageType type, std::vector<raft::Entry> entries = {}) {
+  raft::Message m;
+  m.type = type;
+  m.from = 1;
+  m.to = 0x0203040506070809ull;
+  m.term = 5;
+  m.log_term = 4;
+  m.index = 6;
+  m.commit = UINT64_MAX;
+  m.reject_hint = 3;
+  m.reject = static_cast<int>(type) % 2 == 1;
+  m.context = 0xdeadbeefcafef00dull;
+  m.entries = std::move(entries);
+  return m;
+}
+
+// Little-endian bytes of v, written independently of base/bytes.h.
+std::string le(std::uint64_t v, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  return out;
+}
+
+Status decode_status(std::string_view body) {
+  Result<raft::Message> m = decode_message(body);
+  return m.is_ok() ? Status::ok() : m.status();
+}
+
+void expect_invalid(std::string_view body, const std::string& words) {
+  const Status s = decode_status(body);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.to_string();
+  EXPECT_NE(s.message().find(words), std::string::npos) << s.message();
+}
+
+// Offsets in the message body (raft_codec.h).
+constexpr std::size_t kRejectOffset = 57;
+constexpr std::size_t kCountOffset = 66;
+constexpr std::size_t kFixedBytes = 70;
+
+TEST(RaftCodecTest, encodeMessage_layoutIsTheDocumentedOne) {
+  raft::Message m = message(raft::MessageType::kAppendResp);
+  m.entries = {entry(9, 10, raft::EntryType::kNoop, "ab")};
+  const std::string want = le(1, 1) + le(m.from, 8) + le(m.to, 8) + le(5, 8) + le(4, 8) + le(6, 8) +
+                           le(UINT64_MAX, 8) + le(3, 8) + le(1, 1) + le(m.context, 8) + le(1, 4) +
+                           le(9, 8) + le(10, 8) + le(1, 1) + le(2, 4) + "ab";
+  EXPECT_EQ(encode_message(m), want);
+  EXPECT_EQ(want[kRejectOffset], 1);
+  EXPECT_EQ(want[kCountOffset], 1);
+  EXPECT_EQ(want.size(), kFixedBytes + 21 + 2);
+}
+
+TEST(RaftCodecTest, decodeMessage_roundTripsEveryTypeWithAndWithoutEntries) {
+  for (int t = 0; t < raft::kMessageTypeCount; ++t) {
+    const auto type = static_cast<raft::MessageType>(t);
+    for (const raft::Message& m : {message(type), message(type, sample_entries())}) {
+      const std::string body = encode_message(m);
+      Result<raft::Message> back = decode_message(body);
+      ASSERT_TRUE(back.is_ok()) << raft::describe(m) << ": " << back.status().to_string();
+      EXPECT_EQ(back.value(), m) << raft::describe(m);
+      EXPECT_EQ(encode_message(back.value()), body);
+    }
+  }
+  const raft::Message zero;
+  EXPECT_EQ(decode_message(encode_message(zero)).value(), zero);
+}
+
+TEST(RaftCodecTest, decodeMessage_everyTruncationIsInvalid) {
+  const std::string body = encode_message(message(raft::MessageType::kAppend, sample_entries()));
+  for (std::size_t n = 0; n < body.size(); ++n) {
+    EXPECT_EQ(decode_status(std::string_view(body).substr(0, n)).code(), Code::kInvalidArgument)
+        << n;
+  }
+}
+
+TEST(RaftCodecTest, decodeMessage_unknownTypeIsInvalid) {
+  for (int t : {raft::kMessageTypeCount, 100, 255}) {
+    std::string body = encode_message(message(raft::MessageType::kVote));
+    body[0] = static_cast<char>(t);
+    expect_invalid(body, "unknown message type " + std::to_string(t));
+  }
+}
+
+TEST(RaftCodecTest, decodeMessage_rejectOtherThanZeroOrOneIsInvalid) {
+  for (int v : {2, 0x80, 255}) {
+    std::string body = encode_message(message(raft::MessageType::kVoteResp));
+    body[kRejectOffset] = static_cast<char>(v);
+    expect_invalid(body, "reject");
+  }
+}
+
+TEST(RaftCodecTest, decodeMessage_entryCountThatCannotFitIsInvalid) {
+  // 4 billion entries announced in a 70-byte body: refused before anything is reserved.
+  std::string body = encode_message(message(raft::MessageType::kAppend));
+  body.replace(kCountOffset, 4, le(UINT32_MAX, 4));
+  expect_invalid(body, "cannot fit");
+
+  // Two empty entries' worth of bytes (42) but three announced.
+  raft::Message m = message(raft::MessageType::kAppend);
+  m.entries = {entry(1, 1, raft::EntryType::kNormal, ""), entry(1, 2, raft::EntryType::kNoop, "")};
+  body = encode_message(m);
+  body.replace(kCountOffset, 4, le(3, 4));
+  expect_invalid(body, "entry count 3 cannot fit");
+
+  // One entry announced, one byte short of the smallest entry.
+  body = encode_message(message(raft::MessageType::kAppend));
+  body.replace(kCountOffset, 4, le(1, 4));
+  body += std::string(20, '\0');
+  expect_invalid(body, "cannot fit");
+  body += '\0';  // now exactly one empty kNormal entry
+  EXPECT_TRUE(decode_status(body).is_ok());
+}
+
+TEST(RaftCodecTest, decodeMessage_unknownEntryTypeIsInvalid) {
+  for (int t : {3, 4, 255}) {
+    raft::Message m = message(raft::MessageType::kAppend);
+    m.entries = {entry(1, 1, raft::EntryType::kNormal, "a"),
+                 entry(1, 2, raft::EntryType::kNormal, "b")};
+    std::string body = encode_message(m);
+    body[kFixedBytes + 22 + 16] = static_cast<char>(t);  // second entry's type
+    expect_invalid(body, "entry 1: unknown entry type " + std::to_string(t));
+  }
+}
+
+TEST(RaftCodecTest, decodeMessage_dataLengthBeyondTheBodyIsInvalid) {
+  raft::Message m = message(raft::MessageType::kAppend);
+  m.entries = {entry(1, 1, raft::EntryType::kNormal, "abc")};
+  std::string body = encode_message(m);
+  const std::size_t length_at = kFixedBytes + 17;
+  body.replace(length_at, 4, le(4, 4));
+  expect_invalid(body, "entry 0: data length 4 exceeds the remaining 3 bytes");
+  body.replace(length_at, 4, le(UINT32_MAX, 4));
+  expect_invalid(body, "data length");
+  // A shorter length leaves trailing bytes.
+  body.replace(length_at, 4, le(2, 4));
+  expect_invalid(body, "1 trailing bytes");
+}
+
+TEST(RaftCodecTest, decodeMessage_trailingBytesAreInvalid) {
+  for (const raft::Message& m : {message(raft::MessageType::kHeartbeat),
+                                 message(raft::MessageType::kAppend, sample_entries())}) {
+    std::string body = encode_message(m);
+    body.push_back('\0');
+    expect_invalid(body, "1 trailing bytes");
+    body += "more";
+    expect_invalid(body, "5 trailing bytes");
+  }
+}
+
+TEST(RaftCodecTest, encodeMessage_unknownTypeIsAProgrammerError) {
+  raft::Message m;
+  m.type = static_cast<raft::MessageType>(raft::kMessageTypeCount);
+  EXPECT_DEATH((void)encode_message(m), "kMessageTypeCount");
+}
+
+// --- hello ---
+
+Status hello_status(std::string_view body) {
+  Result<HelloBody> h = decode_hello(body);
+  return h.is_ok() ? Status::ok() : h.status();
+}
+
+std::string raw_hello(std::string_view cluster_id, NodeId node_id) {
+  return le(cluster_id.size(), 2) + std::string(cluster_id) + le(node_id, 8);
+}
+
+TEST(HelloCodecTest, encodeHello_layoutIsTheDocumentedOne) {
+  EXPECT_EQ(encode_hello(HelloBody{"prod-1", 3}), raw_hello("prod-1", 3));
+}
+
+TEST(HelloCodecTest, decodeHello_roundTrips) {
+  const std::string longest(128, 'z');
+  for (const HelloBody& h :
+       {HelloBody{"c", 1}, HelloBody{"Helios_cluster.A-9", UINT64_MAX}, HelloBody{longest, 42}}) {
+    const std::string body = encode_hello(h);
+    Result<HelloBody> back = decode_hello(body);
+    ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+    EXPECT_EQ(back.value(), h);
+    EXPECT_EQ(encode_hello(back.value()), body);
+  }
+}
+
+TEST(HelloCodecTest, decodeHello_clusterIdLengthOutOfRangeIsInvalid) {
+  EXPECT_EQ(hello_status(raw_hello("", 1)).code(), Code::kInvalidArgument);
+  const Status s = hello_status(raw_hello(std::string(129, 'a'), 1));
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("1 to 128 bytes"), std::string::npos) << s.message();
+  EXPECT_EQ(hello_status(raw_hello(std::string(65535, 'a'), 1)).code(), Code::kInvalidArgument);
+}
+
+TEST(HelloCodecTest, decodeHello_badClusterIdByteIsInvalid) {
+  for (char c : {' ', '/', ':', '\0', '\n', '\x7f', '\x80', '\xff'}) {
+    for (std::size_t at : {0, 3, 5}) {
+      std::string id = "abcdef";
+      id[at] = c;
+      const Status s = hello_status(raw_hello(id, 1));
+      EXPECT_EQ(s.code(), Code::kInvalidArgument) << int(c) << " at " << at;
+      EXPECT_NE(s.message().find("position " + std::to_string(at)), std::string::npos)
+          << s.message();
+    }
+  }
+}
+
+TEST(HelloCodecTest, decodeHello_zeroNodeIdIsInvalid) {
+  const Status s = hello_status(raw_hello("c", kNoNode));
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("node id"), std::string::npos) << s.message();
+}
+
+TEST(HelloCodecTest, decodeHello_truncatedOrTrailingIsInvalid) {
+  const std::string body = encode_hello(HelloBody{"cluster", 9});
+  for (std::size_t n = 0; n < body.size(); ++n) {
+    EXPECT_EQ(hello_status(std::string_view(body).substr(0, n)).code(), Code::kInvalidArgument)
+        << n;
+  }
+  EXPECT_NE(hello_status(body + "x").message().find("1 trailing bytes"), std::string::npos);
+  // A length that claims more than the body holds.
+  EXPECT_EQ(hello_status(le(200, 2) + "abc" + le(1, 8)).code(), Code::kInvalidArgument);
+}
+
+TEST(HelloCodecTest, encodeHello_invalidHelloIsAProgrammerError) {
+  EXPECT_DEATH((void)encode_hello(HelloBody{"", 1}), "check_cluster_id");
+  EXPECT_DEATH((void)encode_hello(HelloBody{"c", kNoNode}), "kNoNode");
+}
+
+}  // namespace
+}  // namespace helios::wire
