@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build make pkg-config
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang-format libxxhash-dev
+  clang-format libxxhash-dev libasio-dev libtomlplusplus-dev
 )
 
 missing=()
