@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build make pkg-config
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang-format libxxhash-dev libasio-dev libtomlplusplus-dev
+  clang-format libxxhash-dev libasio-dev libtomlplusplus-dev libcli11-dev
+  nlohmann-json3-dev libcpp-httplib-dev
 )
 
 missing=()

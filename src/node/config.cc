@@ -199,8 +199,8 @@ Status load_toml(std::string_view text, NodeConfig& config) {
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     return Status(Code::kInvalidArgument, "config: line " + std::to_string(where.line) +
-                                              ", column " + std::to_string(where.column) +
-                                              ": " + std::string(e.description()));
+                                              ", column " + std::to_string(where.column) + ": " +
+                                              std::string(e.description()));
   }
   for (const auto& [k, v] : table) {
     Status s = read_key(std::string(k.str()), v, config);
@@ -222,8 +222,8 @@ Status validate(const NodeConfig& c) {
     return bad("data_dir", "must be set");
   }
   if (c.heartbeat_timeout_ms < kTicksPerHeartbeat) {
-    return bad("heartbeat_timeout", "must be at least " + std::to_string(kTicksPerHeartbeat) +
-                                        "ms");
+    return bad("heartbeat_timeout",
+               "must be at least " + std::to_string(kTicksPerHeartbeat) + "ms");
   }
   if (c.election_timeout_ms < 2 * c.heartbeat_timeout_ms) {
     return bad("election_timeout", "must be at least twice heartbeat_timeout (" +
@@ -244,15 +244,14 @@ Status validate(const NodeConfig& c) {
       return bad("peers", "every peer needs an id > 0 and an address");
     }
     if (!ids.insert(p.id).second || !addresses.insert(p.address.to_string()).second) {
-      return bad("peers", "node " + std::to_string(p.id) + " or address " +
-                              p.address.to_string() + " is listed twice");
+      return bad("peers", "node " + std::to_string(p.id) + " or address " + p.address.to_string() +
+                              " is listed twice");
     }
     if (p.id == c.node_id) {
       self_listed = true;
       if (c.listen.port != 0 && c.listen.port != p.address.port) {
         return bad("listen", "port " + std::to_string(c.listen.port) +
-                                 " differs from this node's peers entry " +
-                                 p.address.to_string());
+                                 " differs from this node's peers entry " + p.address.to_string());
       }
     }
   }

@@ -1,0 +1,114 @@
+// helios-cli: talk to a running cluster.
+//
+//   helios-cli status [--nodes HOST:PORT,...]   the admin address of each node
+//                                               (default: the quick start's 8001..8003)
+//
+// Prints, for every node, the block of the seed's "Example Cluster Status". Exit status 0
+// when every node answered, 1 otherwise.
+#include <httplib.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) {
+      out.push_back(item);
+    }
+  }
+  return out;
+}
+
+void print_block(const std::string& address, const nlohmann::json& j) {
+  const std::string state = j.value("state", "?");
+  std::printf("%s (%s)%s:\n", j.value("name", address).c_str(), address.c_str(),
+              state == "Leader" ? " (Leader)" : "");
+  std::printf("- State: %s\n", state.c_str());
+  std::printf("- Term: %llu\n", j.value("term", 0ULL));
+  std::printf("- Commit Index: %llu\n", j.value("commit_index", 0ULL));
+  std::printf("- Last Applied: %llu\n", j.value("last_applied", 0ULL));
+  if (state == "Leader") {
+    int healthy = 0;
+    int total = 0;
+    for (const auto& p : j["peers"]) {
+      ++total;
+      healthy += p.value("connected", false) && p.value("replication_lag", 1ULL) < 1000 ? 1 : 0;
+    }
+    std::printf("- Peers: %d (%s)\n", total,
+                healthy == total ? (total == 2 ? "both healthy" : "all healthy")
+                                 : (std::to_string(healthy) + " healthy").c_str());
+    for (const auto& p : j["peers"]) {
+      std::printf("    %s %s match=%llu lag=%llu %s\n", p.value("name", "?").c_str(),
+                  p.value("address", "?").c_str(), p.value("match_index", 0ULL),
+                  p.value("replication_lag", 0ULL),
+                  p.value("connected", false) ? "connected" : "DISCONNECTED");
+    }
+  } else {
+    const std::string leader = j["leader"].is_string() ? j["leader"].get<std::string>() : "none";
+    std::printf("- Leader: %s\n", leader.c_str());
+  }
+  std::printf("\n");
+}
+
+int status(const std::vector<std::string>& nodes) {
+  int failures = 0;
+  std::vector<unsigned long long> commits;
+  for (const std::string& address : nodes) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos) {
+      std::fprintf(stderr, "helios-cli: '%s' is not HOST:PORT\n", address.c_str());
+      return 2;
+    }
+    httplib::Client client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
+    client.set_connection_timeout(2);
+    client.set_read_timeout(3);
+    auto res = client.Get("/status");
+    if (!res || res->status != 200) {
+      std::printf("%s: unreachable\n\n", address.c_str());
+      ++failures;
+      continue;
+    }
+    const nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+    if (j.is_discarded()) {
+      std::printf("%s: answered something that is not JSON\n\n", address.c_str());
+      ++failures;
+      continue;
+    }
+    print_block(address, j);
+    commits.push_back(j.value("commit_index", 0ULL));
+  }
+  bool same = !commits.empty();
+  for (unsigned long long c : commits) {
+    same = same && c == commits.front();
+  }
+  if (failures == 0 && same) {
+    std::printf("All commit indices match - cluster is consistent!\n");
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] != "status") {
+    std::fprintf(stderr, "usage: helios-cli status [--nodes HOST:PORT,...]\n");
+    return 2;
+  }
+  std::vector<std::string> nodes = {"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"};
+  if (args.size() == 3 && args[1] == "--nodes") {
+    nodes = split(args[2]);
+  } else if (args.size() != 1) {
+    std::fprintf(stderr, "usage: helios-cli status [--nodes HOST:PORT,...]\n");
+    return 2;
+  }
+  return status(nodes);
+}

@@ -1,0 +1,43 @@
+#pragma once
+// AdminServer: the node's admin HTTP endpoint (cpp-httplib, its own thread).
+//
+//   GET /status   JSON: node id and name, state, term, leader, commit index, last applied,
+//                 last log index, keys, uptime, and per peer: address, connected, ms since
+//                 last heard, and (on the leader) match index and replication lag.
+//   GET /health   200 {"healthy":true} when the node has a leader it has heard from
+//                 recently (or is the leader); 503 otherwise.
+//
+// Thread rules: start()/stop() from the controlling thread; requests are served on the
+// server's thread and read the node through Runtime::status(), which is thread-safe.
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "node/runtime.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace helios::admin {
+
+// The /status JSON for a status snapshot (also used by tests and helios-cli).
+std::string status_json(const node::NodeStatus& status);
+
+class AdminServer {
+ public:
+  explicit AdminServer(node::Runtime& runtime);
+  ~AdminServer();
+
+  // Binds host:port (fails with a message naming the address) and serves in a thread.
+  Status start(const std::string& host, std::uint16_t port);
+  void stop();
+
+ private:
+  node::Runtime& runtime_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace helios::admin

@@ -1,0 +1,61 @@
+#include "node/atlas_machine.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+#include "base/bytes.h"
+
+namespace helios::node {
+
+std::string AtlasMachine::apply(const raft::Entry& entry) {
+  Result<atlas::Command> command = atlas::decode_command(entry.data);
+  if (!command.is_ok()) {
+    HELIOS_PANIC("committed entry %llu (term %llu) is not an ATLAS command: %s",
+                 static_cast<unsigned long long>(entry.index),
+                 static_cast<unsigned long long>(entry.term), command.status().to_string().c_str());
+  }
+  ++commands_applied_;
+  last_stamp_ms_ = std::max(last_stamp_ms_, command.value().stamp_ms);
+  return encode_replies(store_.apply(std::move(command).value()));
+}
+
+// Layout: count u32, then per reply: kind u8, integer u64 (two's complement), text length
+// u32, text.
+std::string encode_replies(const std::vector<atlas::Reply>& replies) {
+  std::string out;
+  base::put_u32(out, static_cast<std::uint32_t>(replies.size()));
+  for (const atlas::Reply& r : replies) {
+    base::put_u8(out, static_cast<std::uint8_t>(r.kind));
+    base::put_u64(out, static_cast<std::uint64_t>(r.integer));
+    base::put_u32(out, static_cast<std::uint32_t>(r.text.size()));
+    out.append(r.text);
+  }
+  return out;
+}
+
+Result<std::vector<atlas::Reply>> decode_replies(std::string_view bytes) {
+  base::Reader in(bytes);
+  const std::uint32_t count = in.u32();
+  if (!in.ok() || count > in.remaining() / 13) {
+    return Status(Code::kInvalidArgument, "malformed replies");
+  }
+  std::vector<atlas::Reply> out;
+  out.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    atlas::Reply r;
+    const std::uint8_t kind = in.u8();
+    r.integer = static_cast<std::int64_t>(in.u64());
+    r.text = std::string(in.bytes(in.u32()));
+    if (!in.ok() || kind > static_cast<std::uint8_t>(atlas::Reply::Kind::kError)) {
+      return Status(Code::kInvalidArgument, "malformed replies");
+    }
+    r.kind = static_cast<atlas::Reply::Kind>(kind);
+    out.push_back(std::move(r));
+  }
+  if (in.remaining() != 0) {
+    return Status(Code::kInvalidArgument, "malformed replies");
+  }
+  return out;
+}
+
+}  // namespace helios::node

@@ -1,0 +1,40 @@
+#pragma once
+// AtlasMachine: the ATLAS store as the node's replicated state machine. Each committed
+// normal entry holds one encoded atlas::Command; apply() runs it and returns the encoded
+// replies (one per operation) for the proposer.
+//
+// A committed entry that does not decode means this binary cannot follow the log (a newer
+// version wrote it, or the log is damaged): applying anything else would let replicas
+// diverge, so the node stops (PANIC).
+
+#include <string>
+#include <vector>
+
+#include "atlas/command.h"
+#include "atlas/store.h"
+#include "node/node.h"
+
+namespace helios::node {
+
+class AtlasMachine final : public StateMachine {
+ public:
+  std::string apply(const raft::Entry& entry) override;
+
+  const atlas::Store& store() const { return store_; }
+  // Normal entries applied so far (the quick start writes its test data only into a log
+  // that has none).
+  std::uint64_t commands_applied() const { return commands_applied_; }
+  // The largest stamp of any applied command: a new leader stamps above it, so time as the
+  // state machine sees it never goes backwards across leader changes.
+  std::uint64_t last_stamp_ms() const { return last_stamp_ms_; }
+
+ private:
+  atlas::Store store_;
+  std::uint64_t commands_applied_ = 0;
+  std::uint64_t last_stamp_ms_ = 0;
+};
+
+std::string encode_replies(const std::vector<atlas::Reply>& replies);
+Result<std::vector<atlas::Reply>> decode_replies(std::string_view bytes);
+
+}  // namespace helios::node

@@ -1,0 +1,205 @@
+#include "node/runtime.h"
+
+#include <cstdlib>
+
+#include "base/log.h"
+
+namespace helios::node {
+
+namespace {
+
+std::uint64_t wall_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+Runtime::Runtime(NodeConfig config) : config_(std::move(config)) {}
+
+Runtime::~Runtime() {
+  stop();
+}
+
+Status Runtime::start() {
+  Result<std::unique_ptr<storage::DataDir>> dir = storage::DataDir::open(
+      fs_, config_.data_dir, std::to_string(config_.node_id), config_.cluster_id);
+  if (!dir.is_ok()) {
+    return dir.status();
+  }
+  dir_ = std::move(dir).value();
+  Result<std::unique_ptr<storage::Wal>> wal =
+      storage::Wal::open(fs_, dir_->wal_dir(), storage::WalOptions{});
+  if (!wal.is_ok()) {
+    return wal.status();
+  }
+  wal_ = std::move(wal).value();
+  raft::Config raft = to_raft_config(config_);
+  raft.seed = wall_ms() ^ (config_.node_id * 0x9e3779b97f4a7c15ULL);
+  raft::ConfState conf;
+  conf.voters = raft.voters;
+  wal_->set_conf_state(conf);
+  node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this));
+
+  transport::TcpTransportOptions t;
+  t.cluster_id = config_.cluster_id;
+  t.self = config_.node_id;
+  for (const PeerConfig& p : config_.peers) {
+    if (p.id == config_.node_id) {
+      t.listen_host = config_.listen.port != 0 ? config_.listen.host : p.address.host;
+      t.listen_port = p.address.port;
+    } else {
+      t.peers.push_back(transport::Peer{p.id, p.address.host, p.address.port});
+    }
+  }
+  transport_ = std::make_unique<transport::TcpTransport>(t);
+  transport_->set_handler([this](raft::Message m) {
+    asio::post(io_, [this, m = std::move(m)]() {
+      if (m.from == node_->raw().raft().leader()) {
+        last_leader_contact_ = std::chrono::steady_clock::now();
+      }
+      node_->step(m);
+      check_failed();
+    });
+  });
+  Status s = transport_->start();
+  if (!s.is_ok()) {
+    return s;
+  }
+  started_ = std::chrono::steady_clock::now();
+  running_ = true;
+  asio::post(io_, [this]() {
+    node_->start();
+    check_failed();
+  });
+  schedule_tick();
+  loop_ = std::thread([this]() { io_.run(); });
+  return Status::ok();
+}
+
+void Runtime::stop() {
+  if (!running_.exchange(false)) {
+    return;
+  }
+  transport_->stop();
+  io_.stop();
+  if (loop_.joinable()) {
+    loop_.join();
+  }
+}
+
+void Runtime::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::milliseconds(config_.tick_ms()));
+  tick_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || !running_) {
+      return;
+    }
+    node_->tick();
+    check_failed();
+    schedule_tick();
+  });
+}
+
+void Runtime::start_sync() {
+  // Synced on the loop thread; on_sync_done must not run inside pump(), so post it.
+  asio::post(io_, [this]() {
+    node_->on_sync_done(wal_->sync());
+    check_failed();
+  });
+}
+
+void Runtime::check_failed() {
+  if (!node_->failed()) {
+    return;
+  }
+  HELIOS_LOG_ERROR("storage", "%s: the node stops (a failed write or fsync is never retried)",
+                   node_->failure().c_str());
+  std::_Exit(70);
+}
+
+void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
+  if (soft.leader != kNoNode) {
+    last_leader_contact_ = std::chrono::steady_clock::now();
+  }
+  last_role_ = soft.role;
+  if (on_role_change_hook) {
+    on_role_change_hook(soft, term);
+  }
+}
+
+std::uint64_t Runtime::stamp_now() {
+  last_stamp_ms_ = std::max({wall_ms(), last_stamp_ms_, machine_.last_stamp_ms()});
+  return last_stamp_ms_;
+}
+
+void Runtime::propose(atlas::Command command, CommandCallback done) {
+  asio::post(io_, [this, command = std::move(command), done = std::move(done)]() mutable {
+    command.stamp_ms = stamp_now();
+    const Status valid = atlas::validate_command(command);
+    if (!valid.is_ok()) {
+      done(valid);
+      return;
+    }
+    node_->propose(atlas::encode_command(command), [done](Result<std::string> reply) {
+      if (!reply.is_ok()) {
+        done(reply.status());
+        return;
+      }
+      done(decode_replies(reply.value()));
+    });
+    check_failed();
+  });
+}
+
+NodeStatus Runtime::make_status() const {
+  const raft::Raft& r = node_->raw().raft();
+  NodeStatus s;
+  s.id = config_.node_id;
+  s.name = config_.name();
+  s.role = r.role();
+  s.term = r.term();
+  s.leader = r.leader();
+  s.commit = r.log().committed();
+  s.applied = node_->applied();
+  s.last_index = r.log().last_index();
+  const auto now = std::chrono::steady_clock::now();
+  s.uptime_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count());
+  const auto since_leader =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - last_leader_contact_);
+  s.leader_recently_heard =
+      r.role() == raft::Role::kLeader ||
+      (r.leader() != kNoNode && since_leader.count() < 2 * config_.election_timeout_ms);
+  s.keys = machine_.store().item_count();
+  for (const transport::PeerStatus& p : transport_->peer_status()) {
+    PeerView v;
+    v.id = p.id;
+    v.address = p.address;
+    v.connected = p.connected;
+    if (p.last_received_ms >= 0) {
+      const auto now_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      v.last_heard_ms = now_ms - p.last_received_ms;
+    }
+    auto pr = r.progress().find(p.id);
+    if (r.role() == raft::Role::kLeader && pr != r.progress().end()) {
+      v.match = pr->second.match();
+      v.lag = s.last_index - std::min(s.last_index, v.match);
+    }
+    s.peers.push_back(v);
+  }
+  return s;
+}
+
+Result<NodeStatus> Runtime::status(std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<NodeStatus>>();
+  std::future<NodeStatus> future = promise->get_future();
+  asio::post(io_, [this, promise]() { promise->set_value(make_status()); });
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    return Status(Code::kUnavailable, "the node's loop did not answer in time");
+  }
+  return future.get();
+}
+
+}  // namespace helios::node

@@ -1,0 +1,117 @@
+#pragma once
+// Runtime: a node in production. It owns the data directory (locked), the WAL, the ATLAS
+// state machine, the Node, the TCP transport and one loop thread (an asio io_context) on
+// which every call into the Node happens: ticks from a steady timer, messages handed over
+// by the transport's I/O thread, proposals and status requests posted by other threads.
+//
+// The WAL is synced on the loop thread, after the Ready's messages that may leave early
+// have been sent (the leader's AppendEntries go out before its own fdatasync).
+//
+// A failed WAL write or fsync stops the process: it logs the error (with the path) and
+// exits with status 70. It never retries: the kernel may have dropped the data.
+//
+// Thread rules: start() and stop() from one controlling thread; propose(), status() and
+// the accessors from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "atlas/command.h"
+#include "atlas/reply.h"
+#include "env/posix/posix_file_system.h"
+#include "node/atlas_machine.h"
+#include "node/config.h"
+#include "node/node.h"
+#include "storage/data_dir.h"
+#include "storage/wal.h"
+#include "transport/tcp_transport.h"
+
+namespace helios::node {
+
+struct PeerView {
+  NodeId id = kNoNode;
+  std::string address;
+  bool connected = false;           // our outbound connection is up
+  std::int64_t last_heard_ms = -1;  // since we last received from it; -1 never
+  Index match = 0;                  // leader only: highest index known replicated there
+  Index lag = 0;                    // leader only: last index - match
+};
+
+// A consistent snapshot of the node, taken on the loop thread.
+struct NodeStatus {
+  NodeId id = kNoNode;
+  std::string name;
+  raft::Role role = raft::Role::kFollower;
+  Term term = 0;
+  NodeId leader = kNoNode;
+  Index commit = 0;
+  Index applied = 0;
+  Index last_index = 0;
+  std::uint64_t uptime_ms = 0;
+  bool leader_recently_heard = false;  // this node has a leader it heard from lately
+  std::uint64_t keys = 0;
+  std::vector<PeerView> peers;
+};
+
+using CommandCallback = std::function<void(Result<std::vector<atlas::Reply>> replies)>;
+
+class Runtime final : private NodeIo {
+ public:
+  explicit Runtime(NodeConfig config);
+  ~Runtime() override;
+
+  Status start();
+  void stop();
+
+  // Proposes a command (stamped here with the wall clock, never below the last stamp).
+  void propose(atlas::Command command, CommandCallback done);
+  // Status from the loop thread; kUnavailable if the loop does not answer in time.
+  Result<NodeStatus> status(std::chrono::milliseconds timeout = std::chrono::seconds(2));
+  // Runs `fn` on the loop thread (with the store, which only that thread may touch).
+  void post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
+
+  const NodeConfig& config() const { return config_; }
+  // Loop thread only.
+  const AtlasMachine& machine() const { return machine_; }
+  const Node& node() const { return *node_; }
+
+  // Called on the loop thread when the role or leader changes (set before start()).
+  std::function<void(const raft::SoftState& soft, Term term)> on_role_change_hook;
+
+ private:
+  // NodeIo
+  void send(const raft::Message& m) override { transport_->send(m); }
+  void start_sync() override;
+  void on_role_change(const raft::SoftState& soft, Term term) override;
+
+  void schedule_tick();
+  void check_failed();
+  NodeStatus make_status() const;
+  std::uint64_t stamp_now();
+
+  NodeConfig config_;
+  env::PosixFileSystem fs_;
+  std::unique_ptr<storage::DataDir> dir_;
+  std::unique_ptr<storage::Wal> wal_;
+  AtlasMachine machine_;
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<transport::TcpTransport> transport_;
+  asio::io_context io_;
+  asio::steady_timer tick_timer_{io_};
+  std::thread loop_;
+  std::atomic<bool> running_{false};
+  std::uint64_t last_stamp_ms_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_leader_contact_;
+  raft::Role last_role_ = raft::Role::kFollower;
+};
+
+}  // namespace helios::node

@@ -1,0 +1,174 @@
+#include "transport/inbound_session.h"
+
+#include <chrono>
+#include <utility>
+
+#include "base/assert.h"
+#include "base/log.h"
+
+namespace helios::transport {
+
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
+unsigned long long ull(std::uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
+
+std::string endpoint_text(const asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  const asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) {
+    return "(unknown address)";
+  }
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+InboundSession::InboundSession(asio::ip::tcp::socket socket, const TcpTransportOptions& options,
+                               Owner& owner)
+    : socket_(std::move(socket)),
+      options_(options),
+      owner_(owner),
+      remote_(endpoint_text(socket_)),
+      handshake_timer_(socket_.get_executor()),
+      decoder_(options.max_frame_bytes),
+      read_buffer_(kReadBufferBytes) {}
+
+void InboundSession::start() {
+  HELIOS_ASSERT(state_ == State::kAwaitingHello);
+  handshake_timer_.expires_after(std::chrono::milliseconds(options_.handshake_timeout_ms));
+  handshake_timer_.async_wait(
+      [self = shared_from_this()](const asio::error_code& ec) { self->on_handshake_deadline(ec); });
+  read_more();
+}
+
+void InboundSession::close(const std::string& reason) {
+  if (state_ == State::kClosed) {
+    return;
+  }
+  // The owner may drop its reference in on_closed(); stay alive until this call returns.
+  const std::shared_ptr<InboundSession> self = shared_from_this();
+  state_ = State::kClosed;
+  if (!reason.empty()) {
+    HELIOS_LOG_WARN("transport", "closing connection from %s: %s", remote_.c_str(), reason.c_str());
+  }
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  handshake_timer_.cancel();
+  owner_.on_closed(this);
+}
+
+void InboundSession::read_more() {
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                            self->on_read(ec, n);
+                          });
+}
+
+void InboundSession::on_read(const asio::error_code& ec, std::size_t n) {
+  if (state_ == State::kClosed) {
+    return;
+  }
+  if (ec) {
+    // EOF is how a peer says goodbye (it stopped or restarts): not worth a warning.
+    if (ec != asio::error::eof) {
+      HELIOS_LOG_INFO("transport", "connection from %s ended: %s", remote_.c_str(),
+                      ec.message().c_str());
+    }
+    close("");
+    return;
+  }
+  decoder_.feed(std::string_view(read_buffer_.data(), n));
+  for (;;) {
+    Result<wire::Frame> frame = decoder_.next();
+    if (!frame.is_ok()) {
+      if (frame.status().code() != Code::kUnavailable) {
+        close("bad frame: " + frame.status().to_string());
+        return;
+      }
+      break;
+    }
+    if (!on_frame(std::move(frame).value())) {
+      return;
+    }
+  }
+  read_more();
+}
+
+bool InboundSession::on_frame(wire::Frame frame) {
+  HELIOS_ASSERT(state_ != State::kClosed);
+  if (state_ == State::kAwaitingHello) {
+    return on_hello(frame);
+  }
+  return on_raft(frame);
+}
+
+bool InboundSession::on_hello(const wire::Frame& frame) {
+  if (frame.type != wire::FrameType::kHello) {
+    close("the first frame has type " + std::to_string(static_cast<int>(frame.type)) +
+          ", not hello");
+    return false;
+  }
+  Result<wire::HelloBody> hello = wire::decode_hello(frame.body);
+  if (!hello.is_ok()) {
+    close("bad hello: " + hello.status().to_string());
+    return false;
+  }
+  const Status admitted = owner_.admit(hello.value());
+  if (!admitted.is_ok()) {
+    HELIOS_LOG_WARN("transport", "refusing connection from %s: %s", remote_.c_str(),
+                    admitted.message().c_str());
+    close("");
+    return false;
+  }
+  state_ = State::kGreeted;
+  peer_ = hello.value().node_id;
+  handshake_timer_.cancel();
+  ack_frame_ = wire::encode_frame(wire::FrameType::kHelloAck,
+                                  wire::encode_hello({options_.cluster_id, options_.self}));
+  asio::async_write(socket_, asio::buffer(ack_frame_),
+                    [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+                      if (ec && self->state_ != State::kClosed) {
+                        self->close("cannot send the hello ack: " + ec.message());
+                      }
+                    });
+  HELIOS_LOG_INFO("transport", "accepted connection from peer %llu at %s", ull(peer_),
+                  remote_.c_str());
+  owner_.on_greeted(peer_, this);
+  return state_ != State::kClosed;
+}
+
+bool InboundSession::on_raft(const wire::Frame& frame) {
+  HELIOS_ASSERT(state_ == State::kGreeted);
+  if (frame.type != wire::FrameType::kRaft) {
+    close("unexpected frame type " + std::to_string(static_cast<int>(frame.type)));
+    return false;
+  }
+  Result<raft::Message> message = wire::decode_message(frame.body);
+  if (!message.is_ok()) {
+    close("bad raft message: " + message.status().to_string());
+    return false;
+  }
+  const raft::Message& m = message.value();
+  if (m.from != peer_ || m.to != options_.self) {
+    HELIOS_LOG_WARN("transport",
+                    "dropping a message from %llu to %llu on the connection of peer %llu at %s",
+                    ull(m.from), ull(m.to), ull(peer_), remote_.c_str());
+    return true;
+  }
+  owner_.on_message(peer_, std::move(message).value());
+  return state_ != State::kClosed;
+}
+
+void InboundSession::on_handshake_deadline(const asio::error_code& ec) {
+  if (ec || state_ != State::kAwaitingHello) {
+    return;
+  }
+  close("no hello within " + std::to_string(options_.handshake_timeout_ms) + " ms");
+}
+
+}  // namespace helios::transport

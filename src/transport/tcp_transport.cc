@@ -1,0 +1,284 @@
+#include "transport/tcp_transport.h"
+
+#include <chrono>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "wire/raft_codec.h"
+
+namespace helios::transport {
+
+namespace {
+
+// After a failed accept (out of file descriptors, say), wait this long before the next one.
+constexpr int kAcceptRetryMs = 100;
+
+unsigned long long ull(std::uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
+
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void check_options(const TcpTransportOptions& options) {
+  HELIOS_ASSERT(!options.cluster_id.empty());
+  HELIOS_ASSERT(options.self != kNoNode);
+  HELIOS_ASSERT(options.max_queue_messages > 0);
+  HELIOS_ASSERT(options.max_queue_bytes > 0);
+  HELIOS_ASSERT(options.max_frame_bytes > 0);
+  HELIOS_ASSERT(options.backoff_initial_ms > 0);
+  HELIOS_ASSERT(options.backoff_initial_ms <= options.backoff_max_ms);
+  HELIOS_ASSERT(options.handshake_timeout_ms > 0);
+  HELIOS_ASSERT(options.max_inbound_connections > 0);
+  std::set<NodeId> ids;
+  for (const Peer& peer : options.peers) {
+    HELIOS_ASSERT(peer.id != kNoNode);
+    HELIOS_ASSERT_MSG(peer.id != options.self, "peers must not include self");
+    HELIOS_ASSERT_MSG(ids.insert(peer.id).second, "duplicate peer id");
+  }
+}
+
+}  // namespace
+
+TcpTransport::TcpTransport(TcpTransportOptions options)
+    : options_(std::move(options)),
+      work_(asio::make_work_guard(io_)),
+      acceptor_(io_),
+      accept_retry_timer_(io_) {
+  check_options(options_);
+  for (const Peer& peer : options_.peers) {
+    links_.emplace(peer.id, std::make_unique<PeerLink>(io_, options_, peer));
+  }
+}
+
+TcpTransport::~TcpTransport() {
+  stop();
+}
+
+void TcpTransport::set_handler(Handler handler) {
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  HELIOS_ASSERT_MSG(!started_, "set_handler() after start()");
+  handler_ = std::move(handler);
+}
+
+Status TcpTransport::start() {
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  if (stopped_.load()) {
+    return Status(Code::kAborted, "the transport was stopped; create a new one");
+  }
+  HELIOS_ASSERT_MSG(!started_, "start() called twice");
+  HELIOS_ASSERT_MSG(handler_ != nullptr, "start() without a handler");
+  Status listening = open_listener();
+  if (!listening.is_ok()) {
+    return listening;
+  }
+  asio::post(io_, [this] {
+    accept_next();
+    for (auto& [id, link] : links_) {
+      link->start();
+    }
+  });
+  try {
+    io_thread_ = std::thread([this] { io_.run(); });
+  } catch (const std::system_error& e) {
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+    return Status(Code::kInternal, std::string("cannot start the I/O thread: ") + e.what());
+  }
+  started_ = true;
+  HELIOS_LOG_INFO("transport", "node %llu listening for peers on %s:%u", ull(options_.self),
+                  options_.listen_host.c_str(), static_cast<unsigned>(bound_port_.load()));
+  return Status::ok();
+}
+
+Status TcpTransport::open_listener() {
+  const std::string where = options_.listen_host + ":" + std::to_string(options_.listen_port);
+  asio::error_code ec;
+  asio::ip::address ip = asio::ip::make_address(options_.listen_host, ec);
+  if (ec) {
+    asio::ip::tcp::resolver resolver(io_);
+    const auto results = resolver.resolve(options_.listen_host, "", ec);
+    if (ec || results.empty()) {
+      return Status(Code::kInvalidArgument, "cannot resolve listen host " + where + ": " +
+                                                (ec ? ec.message() : "no address"));
+    }
+    ip = results.begin()->endpoint().address();
+  }
+  const asio::ip::tcp::endpoint endpoint(ip, options_.listen_port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  asio::ip::tcp::endpoint bound;
+  if (!ec) {
+    bound = acceptor_.local_endpoint(ec);
+  }
+  if (ec) {
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+    return Status(Code::kIoError, "cannot listen on " + where + ": " + ec.message());
+  }
+  bound_port_ = bound.port();
+  return Status::ok();
+}
+
+void TcpTransport::stop() {
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  if (stopped_.exchange(true) || !started_) {
+    return;
+  }
+  HELIOS_ASSERT_MSG(std::this_thread::get_id() != io_thread_.get_id(),
+                    "stop() called from the transport's handler");
+  asio::post(io_, [this] { shutdown_on_io_thread(); });
+  work_.reset();
+  io_thread_.join();
+  HELIOS_ASSERT(sessions_.empty());
+  HELIOS_LOG_INFO("transport", "node %llu stopped its transport", ull(options_.self));
+}
+
+// Stops intake, then closes everything; pending handlers then complete with errors and
+// schedule nothing new, so io_.run() returns once they have drained.
+void TcpTransport::shutdown_on_io_thread() {
+  shutting_down_ = true;
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+  accept_retry_timer_.cancel();
+  for (auto& [id, link] : links_) {
+    link->shutdown();
+  }
+  std::map<InboundSession*, std::shared_ptr<InboundSession>> sessions;
+  sessions.swap(sessions_);
+  for (auto& [raw, session] : sessions) {
+    session->close("");
+  }
+  greeted_.clear();
+}
+
+void TcpTransport::send(const raft::Message& m) {
+  const auto it = links_.find(m.to);
+  if (it == links_.end()) {
+    HELIOS_LOG_DEBUG("transport", "dropping a message to unknown node %llu", ull(m.to));
+    return;
+  }
+  PeerLink& link = *it->second;
+  if (stopped_.load()) {
+    link.note_dropped();
+    return;
+  }
+  std::string body = wire::encode_message(m);
+  if (body.size() > options_.max_frame_bytes) {
+    HELIOS_LOG_WARN("transport", "dropping a %zu-byte message to peer %llu: over %u bytes",
+                    body.size(), ull(m.to), options_.max_frame_bytes);
+    link.note_dropped();
+    return;
+  }
+  link.enqueue(wire::encode_frame(wire::FrameType::kRaft, body));
+}
+
+std::vector<PeerStatus> TcpTransport::peer_status() const {
+  std::vector<PeerStatus> out;
+  out.reserve(links_.size());
+  for (const auto& [id, link] : links_) {
+    out.push_back(link->status());
+  }
+  return out;
+}
+
+QueueDepth TcpTransport::queue_depth(NodeId peer) const {
+  const auto it = links_.find(peer);
+  return it == links_.end() ? QueueDepth{} : it->second->queue_depth();
+}
+
+void TcpTransport::accept_next() {
+  if (shutting_down_) {
+    return;
+  }
+  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    on_accepted(ec, std::move(socket));
+  });
+}
+
+void TcpTransport::on_accepted(const asio::error_code& ec, asio::ip::tcp::socket socket) {
+  if (shutting_down_) {
+    return;
+  }
+  if (ec) {
+    HELIOS_LOG_WARN("transport", "accept failed: %s; retrying in %d ms", ec.message().c_str(),
+                    kAcceptRetryMs);
+    accept_retry_timer_.expires_after(std::chrono::milliseconds(kAcceptRetryMs));
+    accept_retry_timer_.async_wait([this](const asio::error_code& timer_ec) {
+      if (!timer_ec) {
+        accept_next();
+      }
+    });
+    return;
+  }
+  asio::error_code option_ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), option_ec);
+  InboundSession::Owner& owner = *this;
+  auto session = std::make_shared<InboundSession>(std::move(socket), options_, owner);
+  if (sessions_.size() >= options_.max_inbound_connections) {
+    HELIOS_LOG_WARN("transport", "refusing connection from %s: already %zu connections",
+                    session->remote().c_str(), sessions_.size());
+    session.reset();  // never started nor registered: its destructor closes the socket
+  } else {
+    sessions_.emplace(session.get(), session);
+    session->start();
+  }
+  accept_next();
+}
+
+Status TcpTransport::admit(const wire::HelloBody& hello) {
+  if (hello.cluster_id != options_.cluster_id) {
+    return Status(Code::kInvalidArgument,
+                  "cluster '" + hello.cluster_id + "' is not '" + options_.cluster_id + "'");
+  }
+  if (links_.find(hello.node_id) == links_.end()) {
+    return Status(Code::kInvalidArgument, "unknown node " + std::to_string(hello.node_id));
+  }
+  return Status::ok();
+}
+
+void TcpTransport::on_greeted(NodeId peer, InboundSession* session) {
+  HELIOS_ASSERT(links_.count(peer) == 1);
+  HELIOS_ASSERT(sessions_.count(session) == 1);
+  InboundSession*& current = greeted_[peer];
+  InboundSession* const older = current;
+  current = session;
+  if (older != nullptr && older != session) {
+    // The peer reconnected (it restarted, or its old connection is half-open): only the
+    // newest connection of a peer is kept, so dead ones cannot pile up.
+    older->close("peer " + std::to_string(peer) + " connected again from " + session->remote());
+  }
+}
+
+void TcpTransport::on_message(NodeId peer, raft::Message message) {
+  HELIOS_ASSERT(message.from == peer);
+  links_.at(peer)->note_received(steady_now_ms());
+  handler_(std::move(message));
+}
+
+void TcpTransport::on_closed(InboundSession* session) {
+  const NodeId peer = session->peer();
+  if (peer != kNoNode) {
+    const auto it = greeted_.find(peer);
+    if (it != greeted_.end() && it->second == session) {
+      greeted_.erase(it);
+    }
+  }
+  sessions_.erase(session);
+}
+
+}  // namespace helios::transport

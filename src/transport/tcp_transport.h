@@ -1,0 +1,97 @@
+#pragma once
+// TcpTransport: the Transport of a real node, over TCP on standalone asio.
+//
+// Owns one asio::io_context and the one I/O thread that runs it (start() spawns it, stop()
+// joins it). On that thread:
+//   - one outbound connection per peer (PeerLink), used only for sending: connect with capped
+//     exponential backoff, greet with kHello, require a kHelloAck from the expected node of
+//     the expected cluster, then write the peer's bounded queue with gather writes;
+//   - a listener whose inbound connections (InboundSession) must greet with kHello within
+//     handshake_timeout_ms, are refused unless the cluster id matches and the node is one of
+//     the peers, and then only carry kRaft frames from that node to this one.
+//
+// Threads: set_handler(), start(), stop() and the destructor from the owner's thread; send(),
+// peer_status(), queue_depth() and listen_port() from any thread. The handler runs on the
+// I/O thread, one message at a time; it must not block (hand the message to the node's
+// thread), throw, or call stop(). Messages sent before start() wait in the queues. A stopped
+// transport stays stopped (start() returns kAborted): create a new one to restart.
+//
+// Limits (STYLE habit 7): per-peer queue (max_queue_messages, max_queue_bytes; bytes include
+// frames being written), frame body (max_frame_bytes, both directions), handshake time,
+// inbound connection count. A message that does not fit is dropped and counted.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "transport/inbound_session.h"
+#include "transport/peer_link.h"
+#include "transport/tcp_options.h"
+#include "transport/transport.h"
+
+namespace helios::transport {
+
+class TcpTransport final : public Transport, private InboundSession::Owner {
+ public:
+  // Asserts that the options are consistent (programmer errors): a cluster id, self set,
+  // peers with distinct ids other than self and kNoNode, non-zero limits.
+  explicit TcpTransport(TcpTransportOptions options);
+  ~TcpTransport() override;
+
+  TcpTransport(const TcpTransport&) = delete;
+  TcpTransport& operator=(const TcpTransport&) = delete;
+
+  void set_handler(Handler handler) override;
+  // Binds the listener (reuse_address) and spawns the I/O thread. kIoError if the address
+  // cannot be bound, kAborted after stop(). Calling it twice is a programmer error.
+  Status start() override;
+  void stop() override;
+  void send(const raft::Message& m) override;
+  std::vector<PeerStatus> peer_status() const override;
+
+  // The bound port after a successful start(); 0 before.
+  std::uint16_t listen_port() const { return bound_port_.load(); }
+  // Messages and bytes queued for `peer` (including the write in flight); zero if unknown.
+  QueueDepth queue_depth(NodeId peer) const;
+
+ private:
+  // InboundSession::Owner, on the I/O thread.
+  Status admit(const wire::HelloBody& hello) override;
+  void on_greeted(NodeId peer, InboundSession* session) override;
+  void on_message(NodeId peer, raft::Message message) override;
+  void on_closed(InboundSession* session) override;
+
+  Status open_listener();
+  void accept_next();
+  void on_accepted(const asio::error_code& ec, asio::ip::tcp::socket socket);
+  void shutdown_on_io_thread();
+
+  const TcpTransportOptions options_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_timer_;
+  // Built in the constructor, never changed: safe to read from any thread.
+  std::map<NodeId, std::unique_ptr<PeerLink>> links_;
+  Handler handler_;
+
+  // I/O thread only.
+  bool shutting_down_ = false;
+  std::map<InboundSession*, std::shared_ptr<InboundSession>> sessions_;
+  std::map<NodeId, InboundSession*> greeted_;  // the newest greeted session of each peer
+
+  std::mutex lifecycle_mutex_;  // start() and stop()
+  bool started_ = false;
+  std::atomic<bool> stopped_{false};
+  std::atomic<std::uint16_t> bound_port_{0};
+  std::thread io_thread_;
+};
+
+}  // namespace helios::transport

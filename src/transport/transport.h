@@ -1,0 +1,46 @@
+#pragma once
+// Transport: how a node's Raft messages reach its peers. The node calls send() from its own
+// thread; messages from peers arrive through the handler, on the transport's I/O thread (the
+// node must hand them over to its own thread). The simulator replaces this interface, not
+// the node's logic.
+//
+// Delivery is best effort: a message may be dropped (peer down, queue full, connection
+// lost) and Raft retries. Messages to one peer that are delivered arrive in order.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "raft/types.h"
+
+namespace helios::transport {
+
+struct PeerStatus {
+  NodeId id = kNoNode;
+  std::string address;                 // host:port
+  bool connected = false;              // an outbound connection is established and greeted
+  std::uint64_t sent = 0;              // messages written to the socket
+  std::uint64_t received = 0;          // messages received from this peer
+  std::uint64_t dropped = 0;           // messages dropped (queue full or peer unreachable)
+  std::int64_t last_received_ms = -1;  // steady-clock ms of the last message, -1 if never
+};
+
+class Transport {
+ public:
+  using Handler = std::function<void(raft::Message message)>;
+
+  virtual ~Transport() = default;
+  // Must be called before start().
+  virtual void set_handler(Handler handler) = 0;
+  virtual Status start() = 0;
+  // Stops accepting, closes every connection, joins the I/O thread. Idempotent.
+  virtual void stop() = 0;
+  // Queues the message for m.to. Never blocks; drops it when m.to is unknown or its queue
+  // is full.
+  virtual void send(const raft::Message& m) = 0;
+  virtual std::vector<PeerStatus> peer_status() const = 0;
+};
+
+}  // namespace helios::transport
