@@ -1,6 +1,6 @@
 # Entry points. `make test` on a fresh Debian 12 machine installs dependencies, builds the
 # release preset (assertions on) and runs every test. Binaries land in build/bin/.
-.PHONY: all deps build test dev dev-test sim format clean
+.PHONY: all deps build test dev dev-test sim cluster stop format clean
 
 all: build
 
@@ -21,6 +21,13 @@ dev: deps
 # Unit and scenario tests under ASan + UBSan (the sanitizer preset).
 dev-test: dev
 	ctest --preset dev -L unit
+
+# The quick start's three nodes in the background; `make stop` stops them by PID.
+cluster:
+	scripts/start-cluster.sh
+
+stop:
+	scripts/stop-cluster.sh
 
 sim: build
 	build/bin/helios-sim --seeds 1000 --first-seed 1 --nodes 3
