@@ -97,6 +97,9 @@ void Runtime::schedule_tick() {
     }
     node_->tick();
     check_failed();
+    if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
+      expire_keys();
+    }
     schedule_tick();
   });
 }
@@ -126,6 +129,24 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
   if (on_role_change_hook) {
     on_role_change_hook(soft, term);
   }
+}
+
+void Runtime::expire_keys() {
+  if (expiry_in_flight_ || node_->raw().raft().role() != raft::Role::kLeader) {
+    return;
+  }
+  const std::vector<atlas::ExpiredKey> expired = machine_.store().expired_keys(wall_ms(), 256);
+  if (expired.empty()) {
+    return;
+  }
+  atlas::Command command;
+  for (const atlas::ExpiredKey& k : expired) {
+    command.ops.emplace_back(atlas::DeleteIfExpiredOp{k.key, k.deadline_ms});
+  }
+  expiry_in_flight_ = true;
+  propose(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
+    expiry_in_flight_ = false;  // runs on the loop thread
+  });
 }
 
 std::uint64_t Runtime::stamp_now() {

@@ -4,6 +4,9 @@
 // which every call into the Node happens: ticks from a steady timer, messages handed over
 // by the transport's I/O thread, proposals and status requests posted by other threads.
 //
+// Active expiry: every 100 ms the leader proposes DELETE_IF_EXPIRED for up to 256 keys whose
+// deadline has passed by its clock (one proposal in flight at a time).
+//
 // The WAL is synced on the loop thread, after the Ready's messages that may leave early
 // have been sent (the leader's AppendEntries go out before its own fdatasync).
 //
@@ -93,6 +96,9 @@ class Runtime final : private NodeIo {
   void on_role_change(const raft::SoftState& soft, Term term) override;
 
   void schedule_tick();
+  // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;
+  // replicas already hide them from reads).
+  void expire_keys();
   void check_failed();
   NodeStatus make_status() const;
   std::uint64_t stamp_now();
@@ -109,6 +115,8 @@ class Runtime final : private NodeIo {
   std::thread loop_;
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;
+  std::uint64_t ticks_ = 0;
+  bool expiry_in_flight_ = false;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_leader_contact_;
   raft::Role last_role_ = raft::Role::kFollower;
