@@ -1,0 +1,538 @@
+"""A small harness for Helios cluster tests: real processes on 127.0.0.1.
+
+Every test gets a Harness: a fresh temporary directory (logs in <tmp>/logs, data in
+<tmp>/data), the processes it started (stopped and killed only by their PIDs), and helpers
+that poll the nodes' admin /status with short sleeps until a condition holds or a deadline
+passes. Nothing here uses a fixed sleep as an assertion: a wait either sees its condition
+or fails with the last statuses it saw.
+
+Standard library only.
+"""
+
+import atexit
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+POLL_INTERVAL = 0.05  # seconds between two polls of a condition
+HTTP_TIMEOUT = 1.0  # seconds for one /status request
+STOP_TIMEOUT = 15.0  # SIGTERM, then SIGKILL after this many seconds
+LOG_TAIL_LINES = 60  # lines of each node's log printed when a test fails
+
+
+def bin_dir():
+    """Where the Helios binaries are: $HELIOS_BIN, else <repo>/build/bin."""
+    configured = os.environ.get("HELIOS_BIN")
+    if configured:
+        return os.path.abspath(configured)
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.abspath(os.path.join(here, "..", "..", "build", "bin"))
+
+
+def binary(name):
+    path = os.path.join(bin_dir(), name)
+    if not os.access(path, os.X_OK):
+        raise FileNotFoundError(
+            f"{path} not found or not executable: build first "
+            f"(cmake --build build/release) or set HELIOS_BIN")
+    return path
+
+
+# --- orphans ------------------------------------------------------------------------------
+
+_LIVE_HARNESSES = []  # harnesses not cleaned up yet, killed at exit (e.g. after Ctrl+C)
+
+
+@atexit.register
+def _kill_leftovers():
+    for h in list(_LIVE_HARNESSES):
+        h.kill_all()
+
+
+def _die_with_parent():
+    """Runs in the child before exec: SIGKILL it if the test process dies (even by
+    SIGKILL, e.g. a ctest timeout), so that no node outlives its test. Linux only."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PDEATHSIG
+    except OSError:
+        pass
+
+
+# --- ports -------------------------------------------------------------------------------
+
+def _bind(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        return None
+    return s
+
+
+class PortReservation:
+    """Ports held by bound sockets until release(), called just before the nodes start."""
+
+    def __init__(self):
+        self._sockets = []
+        self.ports = []
+
+    def take_free(self, n):
+        """n free ports, each chosen by the kernel (binding 127.0.0.1:0)."""
+        out = []
+        for _ in range(n):
+            s = _bind(0)
+            if s is None:
+                raise OSError("cannot bind 127.0.0.1:0")
+            self._sockets.append(s)
+            out.append(s.getsockname()[1])
+        self.ports.extend(out)
+        return out
+
+    def take_base(self, count, attempts=200):
+        """A base P such that P+1..P+count are all free (and now held): the kernel picks
+        P+1 (binding 127.0.0.1:0), the next count-1 ports are then tried one by one."""
+        for _ in range(attempts):
+            first = _bind(0)
+            if first is None:
+                continue
+            port = first.getsockname()[1]
+            held = [first]
+            for p in range(port + 1, port + count):
+                s = _bind(p) if p <= 65535 else None
+                if s is None:
+                    break
+                held.append(s)
+            if len(held) == count:
+                self._sockets.extend(held)
+                self.ports.extend(range(port, port + count))
+                return port - 1
+            for s in held:
+                s.close()
+        raise OSError(f"no {count} consecutive free ports found")
+
+    def release(self):
+        for s in self._sockets:
+            s.close()
+        self._sockets = []
+
+
+# --- admin HTTP ----------------------------------------------------------------------------
+
+def http_get(host, port, path, timeout=HTTP_TIMEOUT):
+    """(status code, body) or (None, error text) when the node does not answer."""
+    url = f"http://{host}:{port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+    except (OSError, ValueError) as e:  # refused, reset, timeout, bad reply
+        return None, str(e)
+
+
+# --- processes ---------------------------------------------------------------------------
+
+class Node:
+    """One node process. Its output (stdout and stderr) goes to one log file, appended to
+    across restarts, each start marked by a '=== harness: start #k ===' line."""
+
+    def __init__(self, harness, node_id, name, argv, admin_port, data_dir):
+        self.harness = harness
+        self.id = node_id
+        self.name = name
+        self.argv = list(argv)
+        self.admin = ("127.0.0.1", admin_port)
+        self.data_dir = data_dir
+        self.log_path = os.path.join(harness.log_dir, f"{name}.log")
+        self.proc = None
+        self.starts = 0
+        self.exit_codes = []
+
+    # life cycle
+    def start(self):
+        assert not self.alive(), f"{self.name} is already running (pid {self.proc.pid})"
+        self.starts += 1
+        with open(self.log_path, "ab") as log:
+            log.write(f"=== harness: start #{self.starts}: {' '.join(self.argv)}\n".encode())
+            log.flush()
+            self.proc = self.harness.spawn(self.argv, log)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc is not None else None
+
+    def send(self, sig):
+        if self.alive():
+            os.kill(self.proc.pid, sig)
+
+    def wait_exit(self, timeout):
+        """The exit status, or None if the process is still running after timeout."""
+        if self.proc is None:
+            return None
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._note_exit(code)
+        return code
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Sends sig (SIGTERM by default), waits up to timeout, then SIGKILLs. Returns
+        (exit status, whether it stopped by itself within the bound)."""
+        if self.proc is None:
+            return None, True
+        if self.proc.poll() is not None:
+            return self.proc.returncode, True
+        os.kill(self.proc.pid, sig)
+        code = self.wait_exit(timeout)
+        if code is not None:
+            return code, True
+        self.kill9()
+        return self.proc.returncode, False
+
+    def kill9(self):
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self._note_exit(self.proc.returncode)
+
+    def _note_exit(self, code):
+        if len(self.exit_codes) < self.starts:
+            self.exit_codes.append(code)
+
+    # observation
+    def status(self):
+        """The node's /status as a dict, or None if it does not answer."""
+        if not self.alive():
+            return None
+        code, body = http_get(*self.admin, "/status")
+        if code != 200:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
+
+    def health(self):
+        code, _ = http_get(*self.admin, "/health")
+        return code
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_since_last_start(self):
+        text = self.log()
+        mark = text.rfind("=== harness: start #")
+        return text[mark:] if mark >= 0 else text
+
+    def log_tail(self, lines=LOG_TAIL_LINES):
+        return "\n".join(self.log().splitlines()[-lines:])
+
+    def __repr__(self):
+        state = f"pid {self.pid}" if self.alive() else "stopped"
+        return f"<{self.name} {state}>"
+
+
+class Cluster:
+    """A group of nodes (one Raft cluster), indexed by node id."""
+
+    def __init__(self, harness, nodes):
+        self.harness = harness
+        self.nodes = {n.id: n for n in nodes}
+
+    def __getitem__(self, node_id):
+        return self.nodes[node_id]
+
+    def start(self, ids=None):
+        for i in ids if ids is not None else sorted(self.nodes):
+            self.nodes[i].start()
+        return self
+
+    def live(self, ids=None):
+        ids = ids if ids is not None else sorted(self.nodes)
+        return [i for i in ids if self.nodes[i].alive()]
+
+    def statuses(self, ids=None):
+        """{id: /status dict or None} for the live nodes (or the given ids)."""
+        return {i: self.nodes[i].status() for i in (ids if ids is not None else self.live())}
+
+    def leader(self, ids=None):
+        """The id of the live node reporting itself Leader (the highest term if, briefly,
+        a deposed leader still does), or None."""
+        best = None
+        for i, s in self.statuses(ids).items():
+            if s and s["state"] == "Leader" and (best is None or s["term"] > best[1]):
+                best = (i, s["term"])
+        return best[0] if best else None
+
+    def agreed_leader(self, ids=None, exclude=()):
+        """(leader id, statuses) when, in one round of polls, every node of ids (default:
+        the live nodes) answers, exactly one is Leader, it is not in exclude, and all the
+        others are Followers of it in the same term; (None, statuses) otherwise."""
+        st = self.statuses(ids)
+        if not st or any(s is None for s in st.values()):
+            return None, st
+        leaders = [i for i, s in st.items() if s["state"] == "Leader"]
+        if len(leaders) != 1 or leaders[0] in exclude:
+            return None, st
+        lid = leaders[0]
+        term = st[lid]["term"]
+        for i, s in st.items():
+            if i != lid and (s["state"] != "Follower" or s["leader_id"] != lid
+                             or s["term"] != term):
+                return None, st
+        return lid, st
+
+    def wait_for_leader(self, exclude=(), ids=None, timeout=20.0):
+        """Waits until the live nodes (or ids) agree on one leader not in exclude; returns
+        its id."""
+        last = {}
+
+        def cond():
+            lid, st = self.agreed_leader(ids, exclude)
+            last["statuses"] = st
+            return lid
+
+        return self.harness.wait_for(
+            cond, timeout, f"one leader (not in {list(exclude)}) agreed by all", last)
+
+    def converged(self, ids=None):
+        """The statuses when every node of ids (default: live) answers with commit_index ==
+        last_applied, the same on all of them (and not 0); else None."""
+        st = self.statuses(ids)
+        if not st or any(s is None for s in st.values()):
+            return None
+        pairs = {(s["commit_index"], s["last_applied"]) for s in st.values()}
+        if len(pairs) != 1:
+            return None
+        commit, applied = pairs.pop()
+        return st if commit == applied and commit > 0 else None
+
+    def wait_for_convergence(self, ids=None, timeout=20.0, extra=None, what=""):
+        """Waits until converged(ids) and, if given, extra(statuses) hold; returns the
+        statuses."""
+        last = {}
+
+        def cond():
+            st = self.converged(ids)
+            last["statuses"] = st if st is not None else self.statuses(ids)
+            if st is None or (extra is not None and not extra(st)):
+                return None
+            return st
+
+        return self.harness.wait_for(
+            cond, timeout, "commit_index == last_applied, equal on all nodes" + what, last)
+
+
+class Harness:
+    """Owns one test's temporary directory and every process it starts."""
+
+    def __init__(self, test_name):
+        safe = "".join(c if c.isalnum() else "-" for c in test_name)[-60:]
+        self.root = tempfile.mkdtemp(prefix=f"helios-cluster-{safe}-")
+        self.log_dir = os.path.join(self.root, "logs")
+        self.data_root = os.path.join(self.root, "data")
+        os.makedirs(self.log_dir)
+        os.makedirs(self.data_root)
+        self.procs = []  # every Popen this harness started
+        self.nodes = []  # every Node, in creation order
+        _LIVE_HARNESSES.append(self)
+
+    # processes
+    def spawn(self, argv, log_file):
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log_file,
+                                stderr=subprocess.STDOUT, cwd=self.root,
+                                preexec_fn=_die_with_parent)
+        self.procs.append(proc)
+        return proc
+
+    def run(self, argv, timeout=30.0, name="run"):
+        """Runs a short-lived command to its end (killed by PID after timeout); returns
+        (exit status, its output)."""
+        path = os.path.join(self.log_dir, f"{name}.log")
+        with open(path, "ab") as log:
+            log.write(f"=== harness: run: {' '.join(argv)}\n".encode())
+            log.flush()
+            proc = self.spawn(argv, log)
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise AssertionError(f"{' '.join(argv)} still running after {timeout}s")
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        return code, text[text.rfind("=== harness: run:"):]
+
+    def kill_all(self):
+        """SIGKILLs, by PID, every process this harness started that is still running."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.kill(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def cleanup(self, failed):
+        """Kills everything; on failure prints each node's log tail and keeps the directory,
+        on success removes it."""
+        for node in self.nodes:
+            node.kill9()  # records the exit status (-9) of nodes still running
+        self.kill_all()
+        if self in _LIVE_HARNESSES:
+            _LIVE_HARNESSES.remove(self)
+        if failed:
+            out = [f"\n===== test failed; logs and data kept in {self.root} ====="]
+            for node in self.nodes:
+                out.append(f"----- {node.name} ({node.log_path}), exits {node.exit_codes}, "
+                           f"last {LOG_TAIL_LINES} lines -----")
+                out.append(node.log_tail())
+            for name in sorted(os.listdir(self.log_dir)):
+                if name.startswith("run"):
+                    with open(os.path.join(self.log_dir, name), "rb") as f:
+                        out.append(f"----- {name} -----")
+                        out.append(f.read().decode("utf-8", "replace")[-4000:])
+            sys.stderr.write("\n".join(out) + "\n")
+            sys.stderr.flush()
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    # waiting
+    def wait_for(self, condition, timeout, what, last=None):
+        """Polls condition() every POLL_INTERVAL until it returns a truthy value (returned)
+        or timeout seconds pass (AssertionError naming what, with the last statuses)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = condition()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                detail = ""
+                if last is not None and "statuses" in last:
+                    detail = "\nlast statuses:\n" + format_statuses(last["statuses"])
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
+            time.sleep(POLL_INTERVAL)
+
+    def observe(self, duration, check, what):
+        """Polls check() (which returns None when all is well, else a complaint) for
+        duration seconds: a property that must hold throughout, e.g. 'no leader', over
+        several election timeouts. Fails at the first complaint; returns the poll count."""
+        deadline = time.monotonic() + duration
+        polls = 0
+        while True:
+            complaint = check()
+            polls += 1
+            if complaint:
+                raise AssertionError(f"{what}: {complaint}")
+            if time.monotonic() >= deadline:
+                return polls
+            time.sleep(POLL_INTERVAL)
+
+    # clusters
+    def _node(self, node_id, name, argv, admin_port, data_dir):
+        node = Node(self, node_id, name, argv, admin_port, data_dir)
+        self.nodes.append(node)
+        return node
+
+    def quickstart_cluster(self):
+        """The raft-example cluster (node-1..node-3) on free port bases, data under
+        <tmp>/data/quickstart. Not started: call start() (ports are held until then)."""
+        ports = PortReservation()
+        peer_base = ports.take_base(3)
+        admin_base = ports.take_base(3)
+        data_root = os.path.join(self.data_root, "quickstart")
+        nodes = []
+        for i in (1, 2, 3):
+            argv = [binary("raft-example"), f"node-{i}", "--peer-port-base", str(peer_base),
+                    "--admin-port-base", str(admin_base), "--data-root", data_root]
+            nodes.append(self._node(i, f"node-{i}", argv, admin_base + i,
+                                    os.path.join(data_root, f"node-{i}")))
+        cluster = _Reserved(self, nodes, ports)
+        cluster.peer_base = peer_base
+        cluster.admin_base = admin_base
+        return cluster
+
+    def atlasd_cluster(self, size, cluster_id="helios", heartbeat="50ms", election="150ms",
+                       prefix=None):
+        """size helios-atlasd nodes (ids 1..size) of cluster_id on free ports. Not started."""
+        ports = PortReservation()
+        peer_ports = ports.take_free(size)
+        admin_ports = ports.take_free(size)
+        peers = ",".join(f"{i}=127.0.0.1:{peer_ports[i - 1]}" for i in range(1, size + 1))
+        prefix = prefix or cluster_id
+        nodes = []
+        for i in range(1, size + 1):
+            name = f"{prefix}-node-{i}"
+            data_dir = os.path.join(self.data_root, name)
+            argv = atlasd_argv(i, cluster_id, data_dir, admin_ports[i - 1], peers,
+                               heartbeat, election)
+            nodes.append(self._node(i, name, argv, admin_ports[i - 1], data_dir))
+        cluster = _Reserved(self, nodes, ports)
+        cluster.peer_addresses = {i: f"127.0.0.1:{peer_ports[i - 1]}"
+                                  for i in range(1, size + 1)}
+        return cluster
+
+    def atlasd_node(self, node_id, name, cluster_id, peers, admin_port, heartbeat="50ms",
+                    election="150ms"):
+        """A single helios-atlasd node with an explicit --peers string. Not started."""
+        data_dir = os.path.join(self.data_root, name)
+        argv = atlasd_argv(node_id, cluster_id, data_dir, admin_port, peers, heartbeat,
+                           election)
+        return self._node(node_id, name, argv, admin_port, data_dir)
+
+
+class _Reserved(Cluster):
+    """A cluster whose ports stay reserved until its first start()."""
+
+    def __init__(self, harness, nodes, ports):
+        super().__init__(harness, nodes)
+        self._ports = ports
+
+    def start(self, ids=None):
+        self._ports.release()
+        return super().start(ids)
+
+
+def atlasd_argv(node_id, cluster_id, data_dir, admin_port, peers, heartbeat, election):
+    return [binary("helios-atlasd"), "--node-id", str(node_id), "--cluster-id", cluster_id,
+            "--data-dir", data_dir, "--admin", f"127.0.0.1:{admin_port}", "--peers", peers,
+            "--heartbeat-timeout", heartbeat, "--election-timeout", election,
+            "--log-level", "info"]
+
+
+def format_statuses(statuses):
+    if not statuses:
+        return "  (none)"
+    lines = []
+    for i, s in sorted(statuses.items()):
+        if s is None:
+            lines.append(f"  {i}: no answer")
+        else:
+            lines.append(
+                f"  {i}: {s.get('state')} term={s.get('term')} leader={s.get('leader')} "
+                f"commit={s.get('commit_index')} applied={s.get('last_applied')} "
+                f"last_log={s.get('last_log_index')} keys={s.get('keys')}")
+    return "\n".join(lines)
