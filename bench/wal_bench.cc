@@ -1,34 +1,45 @@
 // helios-wal-bench: WAL append throughput against the raw disk, measured in one run on one
 // directory (so on one disk and one file system).
 //
-//   helios-wal-bench [--dir DIR] [--seconds S] [--rounds N]
+//   helios-wal-bench [--dir DIR] [--seconds S] [--rounds N] [--slice-ms M] [--fifo]
 //
-// Cases (each runs for S seconds of wall time, default 2; the whole list runs N times, default
-// 2, in the same interleaved order, ABAB, so drift and noise show up as a spread):
+// Cases (every iteration of every loop except "raw seq" ends with one fdatasync):
 //   raw sync      a plain file opened with open(2), O_APPEND: loop {write B bytes; fdatasync}
 //                 for B = 100 and 4096 (the baselines for one-entry batches: every sync also
 //                 commits the file's new size, as the WAL's appends do), and for 32 KiB and
 //                 1 MiB, about what one WAL sync writes for 256 entries of 100 B and 4 KiB.
 //   raw seq       1 MiB writes, fdatasync every 64 MiB and at the end, until 256 MiB or S
 //                 seconds, whichever first: the disk's sequential write bandwidth.
-//   raw prealloc  what preallocation would buy (not a target, an upper bound): the "raw sync"
+//   raw fallocate / raw prewritten
+//                 what preallocation would buy (an upper bound, not a target): the raw sync
 //                 loop with pwrite into a 64 MiB file that is fallocate(2)d (unwritten
 //                 extents) or fully written and synced beforehand (pure overwrites: fdatasync
-//                 has no metadata to commit), for B = 100, 4096 and (prewritten only) 1 MiB.
-//                 The offset wraps at 64 MiB.
+//                 has no metadata to commit). The offset wraps at 64 MiB.
 //   wal           Wal on PosixFileSystem, entries of 100 and 4096 bytes, batches of 1, 16 and
 //                 256: loop {append(hard state, batch); sync()}.
 //
+// Noise: on a small machine busy with other work, a process woken by an I/O completion (ours,
+// or the file system's journal thread) may wait for another process's time slice to end, ~4 ms
+// here, so the fdatasync latency flips between ~0.15 ms and ~4 ms within seconds. Hence:
+//   - cases that are compared run as a group, in alternating slices of M ms (default 100)
+//     until each had S seconds (default 2): A B C A B C...; "paired" ratios divide the rates
+//     of slices that ran back to back (so in the same mode) and report the median;
+//   - the whole list of groups runs N times (default 2): ABAB. Every case reports its best
+//     round (the highest rate); the spread, (best - worst) / best, and the slowest and fastest
+//     slice show the noise, and other processes' CPU use is reported per round;
+//   - --fifo runs the benchmark at SCHED_FIFO priority 10 (needs root or CAP_SYS_NICE), which
+//     removes most of the wait when the machine cannot be made idle.
+//
 // Ratios against the targets: batch 1: WAL syncs/s / raw sync syncs/s for the same write size
-// (target >= 0.90); batch 256: WAL payload MB/s / raw seq MB/s (target >= 0.80). MB is 10^6
-// bytes. Every case reports the best of its rounds; the per-round table and the spread
-// ((best - worst) / best) show the noise.
+// (target >= 0.90, judged on the paired median); batch 256: WAL payload MB/s / raw seq MB/s
+// (target >= 0.80, best rounds). MB is 10^6 bytes.
 //
 // DIR (default ./build/bench-tmp if ./build exists, else /var/tmp) gets a fresh unique
 // subdirectory, removed at the end (also after an I/O failure, not when killed).
 // Exit status: 0; 1 on an I/O failure; 2 on usage errors.
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -60,6 +71,7 @@ using Clock = std::chrono::steady_clock;
 using helios::Index;
 using helios::Status;
 
+constexpr std::size_t kKiB = 1u << 10;
 constexpr std::size_t kMiB = 1u << 20;
 constexpr std::size_t kSeqChunk = kMiB;
 constexpr std::size_t kSeqSyncEvery = 64 * kMiB;
@@ -93,8 +105,8 @@ void check(const Status& s, const char* what) {
   }
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
 }
 
 // User + system CPU time of this process, in seconds.
@@ -105,49 +117,42 @@ double cpu_seconds() {
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
-// What one run of one case measured.
-struct Sample {
-  double seconds = 0;           // wall time
-  double cpu = 0;               // user + system CPU time
-  std::uint64_t syncs = 0;      // loop iterations (each ends with one fdatasync / sync())
-  std::uint64_t entries = 0;    // WAL entries appended
-  std::uint64_t payload = 0;    // bytes the caller asked to store (entry data, raw writes)
-  std::uint64_t disk = 0;       // bytes written to the file (payload + WAL framing)
-  std::vector<double> latency;  // microseconds per iteration
+// Busy CPU time of the whole machine (all CPUs, every process and the kernel), in seconds,
+// from /proc/stat; 0 if unreadable.
+double machine_busy_seconds() {
+  std::FILE* f = std::fopen("/proc/stat", "r");
+  if (f == nullptr) {
+    return 0;
+  }
+  unsigned long long v[8] = {0};  // user nice system idle iowait irq softirq steal
+  const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                            &v[3], &v[4], &v[5], &v[6], &v[7]);
+  std::fclose(f);
+  if (n != 8) {
+    return 0;
+  }
+  const unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  return static_cast<double>(busy) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
-  double per_sec(std::uint64_t n) const { return static_cast<double>(n) / seconds; }
-  double mb_per_sec(std::uint64_t bytes) const {
-    return static_cast<double>(bytes) / seconds / 1e6;
+double median(std::vector<double> v) {
+  if (v.empty()) {
+    return 0;
   }
-  double percentile(double p) const {
-    if (latency.empty()) {
-      return 0;
-    }
-    std::vector<double> v = latency;
-    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-    return v[k];
-  }
-};
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
-// Runs `iteration` until `seconds` of wall time have passed; it returns the payload bytes
-// it wrote. Latency and CPU are measured around it.
-template <typename F>
-void timed_loop(double seconds, Sample& s, F&& iteration) {
-  const double cpu0 = cpu_seconds();
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  Clock::time_point now = start;
-  while (now < deadline) {
-    iteration();
-    const Clock::time_point after = Clock::now();
-    s.latency.push_back(std::chrono::duration<double, std::micro>(after - now).count());
-    ++s.syncs;
-    now = after;
+// 100 -> "100 B", 4096 -> "4 KiB", 1048576 -> "1 MiB".
+std::string size_name(std::size_t n) {
+  if (n >= kMiB && n % kMiB == 0) {
+    return std::to_string(n / kMiB) + " MiB";
   }
-  s.seconds = std::chrono::duration<double>(now - start).count();
-  s.cpu = cpu_seconds() - cpu0;
+  if (n >= kKiB && n % kKiB == 0) {
+    return std::to_string(n / kKiB) + " KiB";
+  }
+  return std::to_string(n) + " B";
 }
 
 std::string fill_pattern(std::size_t n, std::uint64_t seed) {
@@ -212,149 +217,210 @@ void close_and_remove(int fd, const std::string& path) {
   }
 }
 
-// How the raw sync loop's file is laid out before the timed loop.
+// Lets the previous case's deletions and write-back finish outside the next case's timing.
+void settle(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    fail_errno("open", dir);
+  }
+  if (::syncfs(fd) != 0) {
+    fail_errno("syncfs", dir);
+  }
+  ::close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
+// The body of a timed loop: each step() ends with one fdatasync (or Wal::sync()).
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  // Creates the runner's files under `dir`; not timed.
+  virtual void open(const std::string& dir) = 0;
+  virtual void step() = 0;
+  // Removes the runner's files; not timed.
+  virtual void close() = 0;
+  // Bytes written to the disk by the steps so far (payload plus any framing).
+  virtual std::uint64_t disk_bytes() const = 0;
+};
+
+// How a raw sync loop's file is laid out before the timed loop.
 enum class RawLayout { kAppend, kFallocate, kPrewritten };
 
-Sample raw_sync(const std::string& dir, std::size_t write_bytes, RawLayout layout, double seconds) {
-  const std::string path = dir + "/raw-sync";
-  const int fd = open_new(path, layout == RawLayout::kAppend ? O_APPEND : 0);
-  if (layout == RawLayout::kFallocate) {
-    if (::fallocate(fd, 0, 0, static_cast<off_t>(kPreallocBytes)) != 0) {
-      fail_errno("fallocate", path);
+class RawSyncRunner final : public Runner {
+ public:
+  RawSyncRunner(std::size_t bytes, RawLayout layout) : bytes_(bytes), layout_(layout) {}
+
+  void open(const std::string& dir) override {
+    static int serial = 0;
+    path_ = dir + "/raw-" + std::to_string(++serial);
+    fd_ = open_new(path_, layout_ == RawLayout::kAppend ? O_APPEND : 0);
+    if (layout_ == RawLayout::kFallocate) {
+      if (::fallocate(fd_, 0, 0, static_cast<off_t>(kPreallocBytes)) != 0) {
+        fail_errno("fallocate", path_);
+      }
+    } else if (layout_ == RawLayout::kPrewritten) {
+      const std::string chunk(kMiB, '\0');
+      for (std::size_t off = 0; off < kPreallocBytes; off += kMiB) {
+        write_all(fd_, chunk.data(), chunk.size(), path_);
+      }
     }
-  } else if (layout == RawLayout::kPrewritten) {
-    const std::string chunk(kMiB, '\0');
-    for (std::size_t off = 0; off < kPreallocBytes; off += kMiB) {
-      write_all(fd, chunk.data(), chunk.size(), path);
+    if (::fsync(fd_) != 0) {  // the layout (size, extents) is durable before timing starts
+      fail_errno("fsync", path_);
     }
+    buf_ = fill_pattern(bytes_, bytes_);
   }
-  if (::fsync(fd) != 0) {  // the layout (size, extents) is durable before timing starts
-    fail_errno("fsync", path);
-  }
-  const std::string buf = fill_pattern(write_bytes, write_bytes);
-  Sample s;
-  std::uint64_t off = 0;
-  timed_loop(seconds, s, [&] {
-    if (layout == RawLayout::kAppend) {
-      write_all(fd, buf.data(), buf.size(), path);
+
+  void step() override {
+    if (layout_ == RawLayout::kAppend) {
+      write_all(fd_, buf_.data(), buf_.size(), path_);
     } else {
-      if (off + buf.size() > kPreallocBytes) {
-        off = 0;
+      if (offset_ + buf_.size() > kPreallocBytes) {
+        offset_ = 0;
       }
-      pwrite_all(fd, buf.data(), buf.size(), off, path);
-      off += buf.size();
+      pwrite_all(fd_, buf_.data(), buf_.size(), offset_, path_);
+      offset_ += buf_.size();
     }
-    datasync(fd, path);
-  });
-  s.payload = s.disk = s.syncs * write_bytes;
-  close_and_remove(fd, path);
-  return s;
-}
-
-Sample raw_seq(const std::string& dir, double seconds) {
-  const std::string path = dir + "/raw-seq";
-  const int fd = open_new(path, O_APPEND);
-  const std::string chunk = fill_pattern(kSeqChunk, 7);
-  Sample s;
-  const double cpu0 = cpu_seconds();
-  const Clock::time_point start = Clock::now();
-  Clock::time_point last = start;
-  std::size_t written = 0;
-  while (written < kSeqCap && seconds_since(start) < seconds) {
-    write_all(fd, chunk.data(), chunk.size(), path);
-    written += chunk.size();
-    if (written % kSeqSyncEvery == 0) {
-      datasync(fd, path);
-      const Clock::time_point now = Clock::now();
-      s.latency.push_back(std::chrono::duration<double, std::micro>(now - last).count());
-      last = now;
-      ++s.syncs;
-    }
+    datasync(fd_, path_);
+    written_ += buf_.size();
   }
-  if (written % kSeqSyncEvery != 0) {
-    datasync(fd, path);
-    ++s.syncs;
-  }
-  s.seconds = seconds_since(start);
-  s.cpu = cpu_seconds() - cpu0;
-  s.payload = s.disk = written;
-  close_and_remove(fd, path);
-  return s;
-}
 
-Sample wal_append(const std::string& dir, std::size_t entry_bytes, std::size_t batch,
-                  double seconds) {
-  const std::string wal_dir = dir + "/wal";
-  helios::env::PosixFileSystem fs;
-  check(fs.create_dirs(wal_dir), "create_dirs");
-  Sample s;
-  {
+  void close() override { close_and_remove(fd_, path_); }
+  std::uint64_t disk_bytes() const override { return written_; }
+
+ private:
+  const std::size_t bytes_;
+  const RawLayout layout_;
+  std::string path_;
+  std::string buf_;
+  int fd_ = -1;
+  std::uint64_t offset_ = 0;
+  std::uint64_t written_ = 0;
+};
+
+class WalRunner final : public Runner {
+ public:
+  WalRunner(std::size_t entry_bytes, std::size_t batch)
+      : entry_bytes_(entry_bytes), batch_(batch) {}
+
+  void open(const std::string& dir) override {
+    dir_ = dir + "/wal-" + std::to_string(entry_bytes_) + "x" + std::to_string(batch_);
+    check(fs_.create_dirs(dir_), "create_dirs");
     helios::Result<std::unique_ptr<helios::storage::Wal>> opened =
-        helios::storage::Wal::open(fs, wal_dir, helios::storage::WalOptions{});
+        helios::storage::Wal::open(fs_, dir_, helios::storage::WalOptions{});
     check(opened.status(), "Wal::open");
-    helios::storage::Wal& wal = *opened.value();
-    std::vector<helios::raft::Entry> entries(batch);
-    for (std::size_t i = 0; i < batch; ++i) {
-      entries[i].term = 1;
-      entries[i].data = fill_pattern(entry_bytes, i + 1);
+    wal_ = std::move(opened).value();
+    entries_.resize(batch_);
+    for (std::size_t i = 0; i < batch_; ++i) {
+      entries_[i].term = 1;
+      entries_[i].data = fill_pattern(entry_bytes_, i + 1);
     }
-    check(wal.sync(), "Wal::sync");  // the first segment's creation, outside the timing
-    const std::uint64_t bytes_before = wal.stats().bytes_written;
-    Index next = wal.last_index() + 1;
-    timed_loop(seconds, s, [&] {
-      for (std::size_t i = 0; i < batch; ++i) {
-        entries[i].index = next + i;
-      }
-      next += batch;
-      check(wal.append(helios::raft::HardState{1, 1, next - 1}, entries), "Wal::append");
-      check(wal.sync(), "Wal::sync");
-    });
-    s.entries = s.syncs * batch;
-    s.payload = s.entries * entry_bytes;
-    s.disk = wal.stats().bytes_written - bytes_before;
+    check(wal_->sync(), "Wal::sync");  // the first segment's creation
+    bytes_before_ = wal_->stats().bytes_written;
+    next_ = wal_->last_index() + 1;
   }
-  std::error_code ec;
-  std::filesystem::remove_all(wal_dir, ec);
-  if (ec) {
-    fail("remove " + wal_dir + ": " + ec.message());
-  }
-  return s;
-}
 
-enum class Kind { kRawSync, kRawSeq, kRawFallocate, kRawPrewritten, kWal };
+  void step() override {
+    for (std::size_t i = 0; i < batch_; ++i) {
+      entries_[i].index = next_ + i;
+    }
+    next_ += batch_;
+    check(wal_->append(helios::raft::HardState{1, 1, next_ - 1}, entries_), "Wal::append");
+    check(wal_->sync(), "Wal::sync");
+  }
 
-// 100 -> "100 B", 4096 -> "4 KiB", 1048576 -> "1 MiB".
-std::string size_name(std::size_t n) {
-  if (n >= kMiB && n % kMiB == 0) {
-    return std::to_string(n / kMiB) + " MiB";
+  void close() override {
+    wal_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    if (ec) {
+      fail("remove " + dir_ + ": " + ec.message());
+    }
   }
-  if (n >= 1024 && n % 1024 == 0) {
-    return std::to_string(n / 1024) + " KiB";
+
+  std::uint64_t disk_bytes() const override { return wal_->stats().bytes_written - bytes_before_; }
+
+ private:
+  const std::size_t entry_bytes_;
+  const std::size_t batch_;
+  helios::env::PosixFileSystem fs_;
+  std::string dir_;
+  std::unique_ptr<helios::storage::Wal> wal_;
+  std::vector<helios::raft::Entry> entries_;
+  std::uint64_t bytes_before_ = 0;
+  Index next_ = 0;
+};
+
+// What one round of one case measured.
+struct Sample {
+  double seconds = 0;               // wall time in the case's own slices
+  double cpu = 0;                   // user + system CPU time in them
+  std::uint64_t syncs = 0;          // loop iterations
+  std::uint64_t entries = 0;        // WAL entries appended
+  std::uint64_t payload = 0;        // bytes the caller asked to store (entry data, raw writes)
+  std::uint64_t disk = 0;           // bytes written to the file (payload + WAL framing)
+  std::vector<double> latency;      // microseconds per iteration
+  std::vector<double> slice_rates;  // iterations per second in each slice
+  double others_cpu = 0;            // other processes' CPU use while the case ran, in % of all CPUs
+
+  double per_sec(std::uint64_t n) const { return static_cast<double>(n) / seconds; }
+  double mb_per_sec(std::uint64_t bytes) const {
+    return static_cast<double>(bytes) / seconds / 1e6;
   }
-  return std::to_string(n) + " B";
-}
+  double percentile(double p) const {
+    if (latency.empty()) {
+      return 0;
+    }
+    std::vector<double> v = latency;
+    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+    return v[k];
+  }
+};
+
+enum class Kind { kRawSync, kRawFallocate, kRawPrewritten, kRawSeq, kWal };
 
 struct Case {
   Kind kind;
-  std::size_t bytes;  // write or entry size
-  std::size_t batch;  // WAL entries per sync
+  std::size_t bytes;      // write or entry size
+  std::size_t batch = 1;  // WAL entries per sync
+  int group = 0;          // cases of one group run in alternating slices
+  int baseline = -1;      // index of the raw case this one is paired with, or -1
   std::vector<Sample> rounds;
+
+  bool is_wal() const { return kind == Kind::kWal; }
 
   std::string name() const {
     switch (kind) {
       case Kind::kRawSync:
         return "raw sync " + size_name(bytes);
-      case Kind::kRawSeq:
-        return "raw seq 1 MiB";
       case Kind::kRawFallocate:
         return "raw fallocate " + size_name(bytes);
       case Kind::kRawPrewritten:
         return "raw prewritten " + size_name(bytes);
+      case Kind::kRawSeq:
+        return "raw seq 1 MiB writes";
       case Kind::kWal:
         return "wal " + size_name(bytes) + " x " + std::to_string(batch);
     }
     return "?";
   }
+
+  std::unique_ptr<Runner> make_runner() const {
+    switch (kind) {
+      case Kind::kRawSync:
+        return std::make_unique<RawSyncRunner>(bytes, RawLayout::kAppend);
+      case Kind::kRawFallocate:
+        return std::make_unique<RawSyncRunner>(bytes, RawLayout::kFallocate);
+      case Kind::kRawPrewritten:
+        return std::make_unique<RawSyncRunner>(bytes, RawLayout::kPrewritten);
+      case Kind::kWal:
+        return std::make_unique<WalRunner>(bytes, batch);
+      case Kind::kRawSeq:
+        break;
+    }
+    fail("raw seq has no runner");
+  }
+
   // The number a round is judged by (higher is better).
   double score(const Sample& s) const {
     switch (kind) {
@@ -379,35 +445,132 @@ struct Case {
     }
     return hi > 0 ? (hi - lo) / hi : 0;
   }
+  // The slowest and the fastest slice of all rounds, in syncs/s.
+  std::pair<double, double> slice_range() const {
+    double lo = 0, hi = 0;
+    bool first = true;
+    for (const Sample& s : rounds) {
+      for (double r : s.slice_rates) {
+        lo = first ? r : std::min(lo, r);
+        hi = first ? r : std::max(hi, r);
+        first = false;
+      }
+    }
+    return {lo, hi};
+  }
 };
 
-Sample run_case(const Case& c, const std::string& dir, double seconds) {
-  switch (c.kind) {
-    case Kind::kRawSync:
-      return raw_sync(dir, c.bytes, RawLayout::kAppend, seconds);
-    case Kind::kRawFallocate:
-      return raw_sync(dir, c.bytes, RawLayout::kFallocate, seconds);
-    case Kind::kRawPrewritten:
-      return raw_sync(dir, c.bytes, RawLayout::kPrewritten, seconds);
-    case Kind::kRawSeq:
-      return raw_seq(dir, seconds);
-    case Kind::kWal:
-      return wal_append(dir, c.bytes, c.batch, seconds);
+// The median over all rounds of (this case's syncs/s in slice k) / (the baseline's in slice k):
+// slices k of both ran back to back.
+double paired_ratio(const Case& c, const Case& base) {
+  std::vector<double> ratios;
+  for (std::size_t r = 0; r < c.rounds.size() && r < base.rounds.size(); ++r) {
+    const std::vector<double>& a = c.rounds[r].slice_rates;
+    const std::vector<double>& b = base.rounds[r].slice_rates;
+    for (std::size_t k = 0; k < a.size() && k < b.size(); ++k) {
+      if (b[k] > 0) {
+        ratios.push_back(a[k] / b[k]);
+      }
+    }
   }
-  fail("unknown case");
+  return median(ratios);
 }
 
-// Lets the previous case's deletions and write-back finish outside the next case's timing.
-void settle(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    fail_errno("open", dir);
+// Other processes' CPU use since (busy0, own0, start), in % of all CPUs: the main source of
+// noise (a process woken by an I/O completion may wait for a busy CPU's time slice to end).
+double others_cpu_percent(double busy0, double own0, Clock::time_point start) {
+  const double wall = seconds_between(start, Clock::now());
+  const double others = (machine_busy_seconds() - busy0) - (cpu_seconds() - own0);
+  return std::max(0.0, 100 * others / (wall * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN))));
+}
+
+// Runs the cases of one group in alternating slices of `slice` seconds until each had
+// `seconds` of wall time, and appends one Sample to each.
+void run_group(const std::vector<Case*>& group, const std::string& dir, double seconds,
+               double slice) {
+  std::vector<std::unique_ptr<Runner>> runners;
+  for (Case* c : group) {
+    runners.push_back(c->make_runner());
+    runners.back()->open(dir);
   }
-  if (::syncfs(fd) != 0) {
-    fail_errno("syncfs", dir);
+  settle(dir);
+  std::vector<Sample> samples(group.size());
+  const double busy0 = machine_busy_seconds();
+  const double own0 = cpu_seconds();
+  const Clock::time_point group_start = Clock::now();
+  bool more = true;
+  while (more) {
+    more = false;
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      Sample& s = samples[i];
+      if (s.seconds >= seconds) {
+        continue;
+      }
+      const double budget = std::min(slice, seconds - s.seconds);
+      const double cpu0 = cpu_seconds();
+      const Clock::time_point start = Clock::now();
+      Clock::time_point now = start;
+      std::uint64_t steps = 0;
+      do {
+        runners[i]->step();
+        const Clock::time_point after = Clock::now();
+        s.latency.push_back(std::chrono::duration<double, std::micro>(after - now).count());
+        ++steps;
+        now = after;
+      } while (seconds_between(start, now) < budget);
+      const double took = seconds_between(start, now);
+      s.seconds += took;
+      s.cpu += cpu_seconds() - cpu0;
+      s.syncs += steps;
+      s.slice_rates.push_back(static_cast<double>(steps) / took);
+      more = more || s.seconds < seconds;
+    }
   }
-  ::close(fd);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double others = others_cpu_percent(busy0, own0, group_start);
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    Sample& s = samples[i];
+    s.others_cpu = others;
+    s.entries = group[i]->is_wal() ? s.syncs * group[i]->batch : 0;
+    s.payload = s.syncs * group[i]->batch * group[i]->bytes;
+    s.disk = runners[i]->disk_bytes();
+    runners[i]->close();
+    group[i]->rounds.push_back(std::move(s));
+  }
+}
+
+Sample run_raw_seq(const std::string& dir, double seconds) {
+  const std::string path = dir + "/raw-seq";
+  const int fd = open_new(path, O_APPEND);
+  const std::string chunk = fill_pattern(kSeqChunk, 7);
+  settle(dir);
+  Sample s;
+  const double busy0 = machine_busy_seconds();
+  const double cpu0 = cpu_seconds();
+  const Clock::time_point start = Clock::now();
+  Clock::time_point last = start;
+  std::size_t written = 0;
+  while (written < kSeqCap && seconds_between(start, Clock::now()) < seconds) {
+    write_all(fd, chunk.data(), chunk.size(), path);
+    written += chunk.size();
+    if (written % kSeqSyncEvery == 0) {
+      datasync(fd, path);
+      const Clock::time_point now = Clock::now();
+      s.latency.push_back(std::chrono::duration<double, std::micro>(now - last).count());
+      last = now;
+      ++s.syncs;
+    }
+  }
+  if (written % kSeqSyncEvery != 0) {
+    datasync(fd, path);
+    ++s.syncs;
+  }
+  s.seconds = seconds_between(start, Clock::now());
+  s.cpu = cpu_seconds() - cpu0;
+  s.payload = s.disk = written;
+  s.slice_rates.push_back(s.per_sec(s.syncs));
+  s.others_cpu = others_cpu_percent(busy0, cpu0, start);
+  close_and_remove(fd, path);
+  return s;
 }
 
 std::string fs_type(const std::string& dir) {
@@ -438,8 +601,7 @@ std::string fs_type(const std::string& dir) {
   return buf;
 }
 
-// The 1-minute load average: on a small machine, other processes' CPU use delays every
-// fdatasync's wake-ups (the journal thread's and ours), which shows up as noise.
+// The 1-minute load average (processes waiting for I/O count too, this one included).
 double load_average() {
   double load[1] = {0};
   return ::getloadavg(load, 1) == 1 ? load[0] : -1;
@@ -465,7 +627,9 @@ std::string command_line(int argc, char** argv) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: helios-wal-bench [--dir DIR] [--seconds S] [--rounds N]\n");
+  std::fprintf(stderr,
+               "usage: helios-wal-bench [--dir DIR] [--seconds S] [--rounds N] [--slice-ms M] "
+               "[--fifo]\n");
   return 2;
 }
 
@@ -484,9 +648,107 @@ std::string grouped(double v) {
   return digits;
 }
 
-std::string verdict(double ratio, double target) {
-  return fmt("%.2f", ratio) + (ratio >= target ? " (ok, target " : " (MISS, target ") +
-         fmt("%.2f", target) + ")";
+bool parse_double(const std::string& s, double* out) {
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return !s.empty() && *end == '\0' && *out > 0;
+}
+
+void print_tables(const std::vector<Case>& cases, int rounds) {
+  std::printf("## Raw disk (plain file, POSIX calls)\n\n");
+  std::printf(
+      "| case | bytes/sync | syncs/s | MB/s | p50 us | p99 us | cpu %% | spread | "
+      "slices: slowest..fastest syncs/s |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const Case& c : cases) {
+    if (c.is_wal()) {
+      continue;
+    }
+    const Sample& s = c.best();
+    const auto [lo, hi] = c.slice_range();
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s..%s |\n", c.name().c_str(),
+                c.kind == Kind::kRawSeq ? "64 MiB" : size_name(c.bytes).c_str(),
+                grouped(s.per_sec(s.syncs)).c_str(), fmt("%.1f", s.mb_per_sec(s.payload)).c_str(),
+                fmt("%.0f", s.percentile(0.5)).c_str(), fmt("%.0f", s.percentile(0.99)).c_str(),
+                fmt("%.0f", 100 * s.cpu / s.seconds).c_str(),
+                fmt("%.1f%%", 100 * c.spread()).c_str(), grouped(lo).c_str(), grouped(hi).c_str());
+  }
+
+  std::printf("\n## Wal (PosixFileSystem; append(hard state, batch) + sync() per iteration)\n\n");
+  std::printf(
+      "| entry B | batch | entries/s | payload MB/s | disk MB/s | syncs/s | p50 us | p99 us | "
+      "cpu %% | spread | slices: slowest..fastest syncs/s | syncs/s paired with |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  for (const Case& c : cases) {
+    if (!c.is_wal()) {
+      continue;
+    }
+    const Sample& s = c.best();
+    const auto [lo, hi] = c.slice_range();
+    std::string paired = "-";
+    if (c.baseline >= 0) {
+      const Case& base = cases[static_cast<std::size_t>(c.baseline)];
+      paired = fmt("%.2f", paired_ratio(c, base)) + " x " + base.name();
+    }
+    std::printf(
+        "| %zu | %zu | %s | %s | %s | %s | %s | %s | %s | %s | %s..%s | %s |\n", c.bytes, c.batch,
+        grouped(s.per_sec(s.entries)).c_str(), fmt("%.1f", s.mb_per_sec(s.payload)).c_str(),
+        fmt("%.1f", s.mb_per_sec(s.disk)).c_str(), grouped(s.per_sec(s.syncs)).c_str(),
+        fmt("%.0f", s.percentile(0.5)).c_str(), fmt("%.0f", s.percentile(0.99)).c_str(),
+        fmt("%.0f", 100 * s.cpu / s.seconds).c_str(), fmt("%.1f%%", 100 * c.spread()).c_str(),
+        grouped(lo).c_str(), grouped(hi).c_str(), paired.c_str());
+  }
+
+  auto find = [&](Kind kind, std::size_t bytes, std::size_t batch) -> const Case& {
+    for (const Case& c : cases) {
+      if (c.kind == kind && c.bytes == bytes && c.batch == batch) {
+        return c;
+      }
+    }
+    fail("missing case");
+  };
+  std::printf("\n## Targets\n\n");
+  std::printf("| target | wal | baseline | ratio (best rounds) | ratio (paired slices) | |\n");
+  std::printf("|---|---:|---:|---:|---:|---|\n");
+  for (std::size_t bytes : {std::size_t{100}, std::size_t{4096}}) {
+    const Case& wal = find(Kind::kWal, bytes, 1);
+    const Case& raw = find(Kind::kRawSync, bytes, 1);
+    const double w = wal.best().per_sec(wal.best().syncs);
+    const double r = raw.best().per_sec(raw.best().syncs);
+    const double paired = paired_ratio(wal, raw);
+    std::printf("| %s x 1: syncs/s >= 0.90 x %s | %s/s | %s/s | %.2f | %.2f | %s |\n",
+                size_name(bytes).c_str(), raw.name().c_str(), grouped(w).c_str(),
+                grouped(r).c_str(), w / r, paired, paired >= 0.90 ? "ok" : "MISS");
+  }
+  const Case& seq = find(Kind::kRawSeq, kSeqChunk, 1);
+  const double seq_mb = seq.best().mb_per_sec(seq.best().payload);
+  for (std::size_t bytes : {std::size_t{4096}, std::size_t{100}}) {
+    const Case& wal = find(Kind::kWal, bytes, 256);
+    const double w = wal.best().mb_per_sec(wal.best().payload);
+    std::printf(
+        "| %s x 256: payload MB/s >= 0.80 x raw seq | %.1f MB/s | %.1f MB/s | %.2f | - | %s |\n",
+        size_name(bytes).c_str(), w, seq_mb, w / seq_mb, w / seq_mb >= 0.80 ? "ok" : "MISS");
+  }
+
+  std::printf(
+      "\n## Per round (syncs/s for raw sync cases, MB/s for raw seq, entries/s for wal; in\n"
+      "brackets: other processes' CPU use meanwhile, in %% of all CPUs)\n\n");
+  std::printf("| case |");
+  for (int r = 0; r < rounds; ++r) {
+    std::printf(" round %d |", r + 1);
+  }
+  std::printf("\n|---|");
+  for (int r = 0; r < rounds; ++r) {
+    std::printf("---:|");
+  }
+  std::printf("\n");
+  for (const Case& c : cases) {
+    std::printf("| %s |", c.name().c_str());
+    for (const Sample& s : c.rounds) {
+      std::printf(" %s (%.0f%%) |", grouped(c.score(s)).c_str(), s.others_cpu);
+    }
+    std::printf("\n");
+  }
 }
 
 }  // namespace
@@ -494,41 +756,53 @@ std::string verdict(double ratio, double target) {
 int main(int argc, char** argv) {
   std::optional<std::string> parent;
   double seconds = 2;
-  int rounds = 2;
+  double slice_ms = 100;
+  double rounds_arg = 2;
+  bool fifo = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       usage();
       return 0;
     }
+    if (arg == "--fifo") {
+      fifo = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       return usage();
     }
     const std::string value = argv[++i];
-    char* end = nullptr;
     if (arg == "--dir") {
       parent = value;
     } else if (arg == "--seconds") {
-      seconds = std::strtod(value.c_str(), &end);
-      if (*end != '\0' || !(seconds > 0)) {
+      if (!parse_double(value, &seconds)) {
         return usage();
       }
     } else if (arg == "--rounds") {
-      rounds = static_cast<int>(std::strtol(value.c_str(), &end, 10));
-      if (*end != '\0' || rounds < 1) {
+      if (!parse_double(value, &rounds_arg) || rounds_arg != static_cast<int>(rounds_arg)) {
+        return usage();
+      }
+    } else if (arg == "--slice-ms") {
+      if (!parse_double(value, &slice_ms)) {
         return usage();
       }
     } else {
       return usage();
     }
   }
+  const int rounds = static_cast<int>(rounds_arg);
+  if (fifo) {
+    sched_param param{};
+    param.sched_priority = 10;
+    if (::sched_setscheduler(0, SCHED_FIFO, &param) != 0) {
+      std::fprintf(stderr, "helios-wal-bench: SCHED_FIFO: %s\n", std::strerror(errno));
+      return 1;
+    }
+  }
   if (!parent.has_value()) {
     std::error_code ec;
-    if (std::filesystem::is_directory("build", ec)) {
-      parent = "build/bench-tmp";
-    } else {
-      parent = "/var/tmp";
-    }
+    parent = std::filesystem::is_directory("build", ec) ? "build/bench-tmp" : "/var/tmp";
   }
   {
     std::error_code ec;
@@ -547,129 +821,59 @@ int main(int argc, char** argv) {
   }
   g_run_dir = templ;
 
-  // Interleaved: raw baselines next to the WAL cases they are compared with.
+  // Groups run in this order; the cases of a group alternate slices. baseline indexes this
+  // list.
   std::vector<Case> cases = {
-      {Kind::kRawSync, 100, 1, {}},        {Kind::kWal, 100, 1, {}},
-      {Kind::kRawSync, 4096, 1, {}},       {Kind::kWal, 4096, 1, {}},
-      {Kind::kRawSeq, kSeqChunk, 1, {}},   {Kind::kWal, 4096, 256, {}},
-      {Kind::kRawSync, kMiB, 1, {}},       {Kind::kWal, 100, 256, {}},
-      {Kind::kRawSync, 32 << 10, 1, {}},   {Kind::kWal, 100, 16, {}},
-      {Kind::kWal, 4096, 16, {}},          {Kind::kRawFallocate, 100, 1, {}},
-      {Kind::kRawPrewritten, 100, 1, {}},  {Kind::kRawFallocate, 4096, 1, {}},
-      {Kind::kRawPrewritten, 4096, 1, {}}, {Kind::kRawPrewritten, kMiB, 1, {}},
+      {Kind::kRawSync, 100, 1, 0, -1, {}},       {Kind::kWal, 100, 1, 0, 0, {}},
+      {Kind::kRawFallocate, 100, 1, 0, -1, {}},  {Kind::kRawPrewritten, 100, 1, 0, -1, {}},
+      {Kind::kRawSync, 4096, 1, 1, -1, {}},      {Kind::kWal, 4096, 1, 1, 4, {}},
+      {Kind::kRawFallocate, 4096, 1, 1, -1, {}}, {Kind::kRawPrewritten, 4096, 1, 1, -1, {}},
+      {Kind::kRawSeq, kSeqChunk, 1, 2, -1, {}},  {Kind::kRawSync, kMiB, 1, 3, -1, {}},
+      {Kind::kWal, 4096, 256, 3, 9, {}},         {Kind::kRawPrewritten, kMiB, 1, 3, -1, {}},
+      {Kind::kRawSync, 32 * kKiB, 1, 4, -1, {}}, {Kind::kWal, 100, 256, 4, 12, {}},
+      {Kind::kWal, 100, 16, 5, -1, {}},          {Kind::kWal, 4096, 16, 5, -1, {}},
   };
+  const int groups = cases.back().group + 1;
 
   utsname un{};
   uname(&un);
   std::printf("# helios-wal-bench\n\n");
   std::printf("- command: `%s`\n", command_line(argc, argv).c_str());
-  std::printf("- date: %s; kernel %s; nproc %ld\n", now_utc().c_str(), un.release,
-              sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("- load average (1 min) at start: %.2f\n", load_average());
-  std::printf("- dir: %s (file system %s)\n", g_run_dir.c_str(), fs_type(g_run_dir).c_str());
+  std::printf("- date: %s; kernel %s; nproc %ld; load average (1 min) at start %.2f\n",
+              now_utc().c_str(), un.release, sysconf(_SC_NPROCESSORS_ONLN), load_average());
+  std::printf("- dir: %s (file system %s); scheduling: %s\n", g_run_dir.c_str(),
+              fs_type(g_run_dir).c_str(), fifo ? "SCHED_FIFO 10 (--fifo)" : "normal");
   std::printf(
-      "- %.3g s per case, %d round(s) of %zu cases in the same interleaved order;\n"
-      "  each case reports its best round (the highest rate), spread = (best - worst) "
-      "/ best\n\n",
-      seconds, rounds, cases.size());
+      "- %.3g s per case per round in alternating slices of %.3g ms within a group, %d "
+      "round(s) of all groups (ABAB);\n  every case reports its best round (highest rate); "
+      "spread = (best - worst) / best;\n  paired = median of per-slice ratios of slices run "
+      "back to back\n\n",
+      seconds, slice_ms, rounds);
   std::fflush(stdout);
 
   for (int r = 0; r < rounds; ++r) {
-    for (Case& c : cases) {
-      settle(g_run_dir);
-      std::fprintf(stderr, "round %d/%d: %-24s", r + 1, rounds, c.name().c_str());
-      c.rounds.push_back(run_case(c, g_run_dir, seconds));
-      std::fprintf(stderr, " %14s/s\n", grouped(c.score(c.rounds.back())).c_str());
-    }
-  }
-
-  auto find = [&](Kind kind, std::size_t bytes) -> const Case& {
-    for (const Case& c : cases) {
-      if (c.kind == kind && c.bytes == bytes) {
-        return c;
+    for (int g = 0; g < groups; ++g) {
+      std::vector<Case*> group;
+      for (Case& c : cases) {
+        if (c.group == g) {
+          group.push_back(&c);
+        }
       }
+      if (group.front()->kind == Kind::kRawSeq) {
+        settle(g_run_dir);
+        group.front()->rounds.push_back(run_raw_seq(g_run_dir, seconds));
+      } else {
+        run_group(group, g_run_dir, seconds, slice_ms / 1000);
+      }
+      for (const Case* c : group) {
+        std::fprintf(stderr, "round %d/%d: %-24s %14s/s\n", r + 1, rounds, c->name().c_str(),
+                     grouped(c->score(c->rounds.back())).c_str());
+      }
+      settle(g_run_dir);
     }
-    fail("missing case");
-  };
-  // The raw sync case writing about as many bytes per fdatasync as a WAL case (the WAL adds
-  // 33 bytes of framing per entry and 40 for the hard state), or 0.
-  auto same_bytes_raw = [](const Case& c) -> std::size_t {
-    if (c.batch == 1) {
-      return c.bytes;
-    }
-    if (c.batch == 256) {
-      return c.bytes == 4096 ? kMiB : std::size_t{32} << 10;
-    }
-    return 0;
-  };
-
-  std::printf("## Raw disk (plain file, POSIX calls)\n\n");
-  std::printf("| case | write B | syncs/s | MB/s | p50 us | p99 us | cpu %% | spread |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-  for (const Case& c : cases) {
-    if (c.kind == Kind::kWal) {
-      continue;
-    }
-    const Sample& s = c.best();
-    std::printf("| %s | %zu | %s | %s | %s | %s | %s | %s |\n", c.name().c_str(), c.bytes,
-                grouped(s.per_sec(s.syncs)).c_str(), fmt("%.1f", s.mb_per_sec(s.payload)).c_str(),
-                fmt("%.0f", s.percentile(0.5)).c_str(), fmt("%.0f", s.percentile(0.99)).c_str(),
-                fmt("%.0f", 100 * s.cpu / s.seconds).c_str(),
-                fmt("%.1f%%", 100 * c.spread()).c_str());
   }
 
-  const Case& seq = find(Kind::kRawSeq, kSeqChunk);
-  const double seq_mb = seq.best().mb_per_sec(seq.best().payload);
-  std::printf("\n## Wal (PosixFileSystem; append(hard state, batch) + sync() per iteration)\n\n");
-  std::printf(
-      "| entry B | batch | entries/s | payload MB/s | disk MB/s | syncs/s | p50 us | "
-      "p99 us | cpu %% | spread | syncs/s vs raw sync of ~same bytes | ratio |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
-  for (const Case& c : cases) {
-    if (c.kind != Kind::kWal) {
-      continue;
-    }
-    const Sample& s = c.best();
-    std::string ratio = "-";
-    std::string same = "-";
-    if (const std::size_t raw_bytes = same_bytes_raw(c); raw_bytes != 0) {
-      const Sample& raw = find(Kind::kRawSync, raw_bytes).best();
-      same = fmt("%.2f", s.per_sec(s.syncs) / raw.per_sec(raw.syncs)) + " (" +
-             size_name(raw_bytes) + ")";
-    }
-    if (c.batch == 1) {
-      const Sample& raw = find(Kind::kRawSync, c.bytes).best();
-      ratio = verdict(s.per_sec(s.syncs) / raw.per_sec(raw.syncs), 0.90) + " of raw sync";
-    } else if (c.batch == 256) {
-      ratio = verdict(s.mb_per_sec(s.payload) / seq_mb, 0.80) + " of raw seq";
-    }
-    std::printf("| %zu | %zu | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.bytes,
-                c.batch, grouped(s.per_sec(s.entries)).c_str(),
-                fmt("%.1f", s.mb_per_sec(s.payload)).c_str(),
-                fmt("%.1f", s.mb_per_sec(s.disk)).c_str(), grouped(s.per_sec(s.syncs)).c_str(),
-                fmt("%.0f", s.percentile(0.5)).c_str(), fmt("%.0f", s.percentile(0.99)).c_str(),
-                fmt("%.0f", 100 * s.cpu / s.seconds).c_str(),
-                fmt("%.1f%%", 100 * c.spread()).c_str(), same.c_str(), ratio.c_str());
-  }
-
-  std::printf(
-      "\n## Per round (syncs/s for raw sync cases, MB/s for raw seq, entries/s for wal)\n\n");
-  std::printf("| case |");
-  for (int r = 0; r < rounds; ++r) {
-    std::printf(" round %d |", r + 1);
-  }
-  std::printf("\n|---|");
-  for (int r = 0; r < rounds; ++r) {
-    std::printf("---:|");
-  }
-  std::printf("\n");
-  for (const Case& c : cases) {
-    std::printf("| %s |", c.name().c_str());
-    for (const Sample& s : c.rounds) {
-      std::printf(" %s |", grouped(c.score(s)).c_str());
-    }
-    std::printf("\n");
-  }
+  print_tables(cases, rounds);
   std::printf("\nload average (1 min) at the end: %.2f\n", load_average());
   cleanup();
   return 0;
