@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/checksum.h"
+#include "base/hex.h"
 
 namespace helios::storage {
 
@@ -15,7 +16,6 @@ namespace {
 // META is a few short lines; anything larger is not a META this build wrote.
 constexpr std::size_t kMaxMetaBytes = 4096;
 constexpr std::string_view kChecksumKey = "checksum=";
-constexpr std::size_t kChecksumHexDigits = 16;
 
 Status corrupt(const std::string& why) {
   return Status(Code::kCorruption, why);
@@ -24,33 +24,6 @@ Status corrupt(const std::string& why) {
 bool is_id_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '-';
-}
-
-std::string to_hex16(std::uint64_t v) {
-  char buf[kChecksumHexDigits + 1];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return std::string(buf, kChecksumHexDigits);
-}
-
-// Exactly 16 lowercase hex digits (the form to_hex16 writes).
-std::optional<std::uint64_t> parse_hex16(std::string_view s) {
-  if (s.size() != kChecksumHexDigits) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    int digit = -1;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    }
-    if (digit < 0) {
-      return std::nullopt;
-    }
-    v = v * 16 + static_cast<std::uint64_t>(digit);
-  }
-  return v;
 }
 
 // A positive decimal of at most 9 digits, no sign, no leading zero.
@@ -216,7 +189,7 @@ std::string encode_meta(const DataDirMeta& meta) {
   std::string out = "format=" + std::to_string(meta.format) + "\n";
   out += "node_id=" + meta.node_id + "\n";
   out += "cluster_id=" + meta.cluster_id + "\n";
-  out += std::string(kChecksumKey) + to_hex16(base::checksum64(out, 0)) + "\n";
+  out += std::string(kChecksumKey) + base::to_hex16(base::checksum64(out, 0)) + "\n";
   HELIOS_ASSERT(out.size() <= kMaxMetaBytes);
   return out;
 }
@@ -236,7 +209,7 @@ Result<DataDirMeta> decode_meta(std::string_view bytes) {
   if (last.substr(0, kChecksumKey.size()) != kChecksumKey) {
     return corrupt("META's last line is not checksum=");
   }
-  const std::optional<std::uint64_t> sum = parse_hex16(last.substr(kChecksumKey.size()));
+  const std::optional<std::uint64_t> sum = base::parse_hex16(last.substr(kChecksumKey.size()));
   if (!sum) {
     return corrupt("META's checksum is not 16 lowercase hex digits");
   }

@@ -9,6 +9,7 @@
 #include "base/assert.h"
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "base/hex.h"
 
 namespace helios::storage {
 
@@ -24,26 +25,6 @@ constexpr std::size_t kChecksumSize = 8;
 
 Status corrupt(const std::string& path, const std::string& why) {
   return Status(Code::kCorruption, "snapshot " + path + ": " + why);
-}
-
-std::optional<std::uint64_t> parse_hex16(std::string_view s) {
-  if (s.size() != kHexDigits) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    int digit = -1;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    }
-    if (digit < 0) {
-      return std::nullopt;
-    }
-    v = v * 16 + static_cast<std::uint64_t>(digit);
-  }
-  return v;
 }
 
 // A decoded header: the meta, how many bytes the header took, and the data length.
@@ -168,8 +149,9 @@ std::optional<std::pair<Term, Index>> parse_snapshot_file_name(std::string_view 
       name[kNamePrefix.size() + kHexDigits] != '-') {
     return std::nullopt;
   }
-  const std::optional<std::uint64_t> term = parse_hex16(name.substr(kNamePrefix.size(), 16));
-  const std::optional<std::uint64_t> index = parse_hex16(name.substr(kNamePrefix.size() + 17, 16));
+  const std::optional<std::uint64_t> term = base::parse_hex16(name.substr(kNamePrefix.size(), 16));
+  const std::optional<std::uint64_t> index =
+      base::parse_hex16(name.substr(kNamePrefix.size() + 17, 16));
   if (!term || !index) {
     return std::nullopt;
   }

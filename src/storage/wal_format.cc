@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "base/checksum.h"
+#include "base/hex.h"
 
 namespace helios::storage {
 
@@ -92,20 +93,7 @@ std::optional<std::uint64_t> parse_segment_name(std::string_view name) {
   if (name.size() != 20 || name.substr(16) != ".wal") {
     return std::nullopt;
   }
-  std::uint64_t seq = 0;
-  for (char c : name.substr(0, 16)) {
-    int digit = -1;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    }
-    if (digit < 0) {
-      return std::nullopt;
-    }
-    seq = seq * 16 + static_cast<std::uint64_t>(digit);
-  }
-  return seq;
+  return base::parse_hex16(name.substr(0, 16));
 }
 
 std::string encode_segment_header(std::uint64_t seq, Index first_index) {
