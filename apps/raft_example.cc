@@ -74,8 +74,7 @@ int main(int argc, char** argv) {
   config.admin = {"127.0.0.1", static_cast<std::uint16_t>(admin_base + n)};
   for (int i = 1; i <= 3; ++i) {
     config.peers.push_back(helios::node::PeerConfig{
-        static_cast<helios::NodeId>(i),
-        {"127.0.0.1", static_cast<std::uint16_t>(peer_base + i)}});
+        static_cast<helios::NodeId>(i), {"127.0.0.1", static_cast<std::uint16_t>(peer_base + i)}});
   }
   config.listen = config.peers[static_cast<std::size_t>(n - 1)].address;
   const helios::Status valid = helios::node::validate(config);

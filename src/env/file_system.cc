@@ -6,19 +6,6 @@ namespace helios::env {
 
 namespace {
 
-// The directory holding `path`: everything before its last '/', "/" for a file at the root
-// and "." for a bare name.
-std::string parent_dir(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  if (slash == 0) {
-    return "/";
-  }
-  return path.substr(0, slash);
-}
-
 // Writes `contents` to a new file at `tmp_path` and makes the data durable. The handle is
 // closed on return, so the rename that follows never races an open writer.
 Status write_and_sync(FileSystem& fs, const std::string& tmp_path, const std::string& contents) {
@@ -99,6 +86,17 @@ Status write_file_atomically(FileSystem& fs, const std::string& path, const std:
     return s;
   }
   return fs.sync_dir(parent_dir(path));
+}
+
+std::string parent_dir(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  if (slash == 0) {
+    return "/";
+  }
+  return path.substr(0, slash);
 }
 
 }  // namespace helios::env

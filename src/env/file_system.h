@@ -46,10 +46,10 @@ class FileLock {
 };
 
 enum class OpenMode : std::uint8_t {
-  kRead,            // must exist
-  kReadWrite,       // must exist; appends go to the end
-  kCreate,          // created if missing, kept if present
-  kCreateExclusive, // must not exist
+  kRead,             // must exist
+  kReadWrite,        // must exist; appends go to the end
+  kCreate,           // created if missing, kept if present
+  kCreateExclusive,  // must not exist
 };
 
 class FileSystem {
@@ -73,6 +73,10 @@ class FileSystem {
 
 // "dir/name" without doubling the separator.
 std::string join_path(const std::string& dir, const std::string& name);
+
+// The directory holding `path`: everything before its last '/', "/" for a file at the root
+// and "." for a bare name.
+std::string parent_dir(const std::string& path);
 
 // Reads a whole (small) file.
 Result<std::string> read_file(FileSystem& fs, const std::string& path);

@@ -29,18 +29,6 @@ void close_fd(int fd) {
   ::close(fd);
 }
 
-// See file_system.cc: the directory holding `path`.
-std::string parent_dir(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  if (slash == 0) {
-    return "/";
-  }
-  return path.substr(0, slash);
-}
-
 class PosixFile final : public File {
  public:
   PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) { HELIOS_ASSERT(fd_ >= 0); }
