@@ -177,6 +177,11 @@ void Node::read(ReadCallback callback) {
     callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
     return;
   }
+  // Bounded here too: on a follower the core forwards the request and keeps nothing.
+  if (reads_.size() >= raw_.raft().config().max_pending_reads) {
+    callback(Status(Code::kUnavailable, "too many reads waiting; retry"));
+    return;
+  }
   const std::uint64_t context = next_read_context_++;
   const Status s = raw_.read_index(context);
   if (!s.is_ok()) {

@@ -58,7 +58,7 @@ class StateMachine {
 using ProposeCallback = std::function<void(Result<std::string> reply)>;
 // A read barrier: OK means the state machine now reflects every write that completed before
 // read() was called (linearizable); kNotLeader / kUnavailable mean retry (reads have no
-// effect, so a retry is always safe).
+// effect, so a retry is always safe). At most raft::Config::max_pending_reads wait at once.
 using ReadCallback = std::function<void(Status status)>;
 
 class Node {

@@ -1,0 +1,91 @@
+// node::Node: the waiters' bounds and answers, on the real WAL over the simulated disk.
+#include "node/node.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "env/sim/sim_file_system.h"
+
+namespace helios::node {
+namespace {
+
+class RecordingIo final : public NodeIo {
+ public:
+  void send(const raft::Message& m) override { sent.push_back(m); }
+  void start_sync() override { ++syncs; }
+  std::vector<raft::Message> sent;
+  int syncs = 0;
+};
+
+class EchoMachine final : public StateMachine {
+ public:
+  std::string apply(const raft::Entry& e) override { return "applied " + e.data; }
+};
+
+struct Fixture {
+  Fixture() {
+    wal = storage::Wal::open(fs, "/wal", storage::WalOptions{}).value();
+    raft::ConfState conf;
+    conf.voters = {1, 2, 3};
+    wal->set_conf_state(conf);
+    raft::Config config;
+    config.id = 1;
+    config.max_pending_reads = 3;
+    node = std::make_unique<Node>(config, *wal, machine, io);
+    node->start();
+  }
+  env::SimFileSystem fs;
+  std::unique_ptr<storage::Wal> wal;
+  EchoMachine machine;
+  RecordingIo io;
+  std::unique_ptr<Node> node;
+};
+
+TEST(NodeTest, propose_onFollowerFailsAtOnceWithNotLeader) {
+  Fixture f;
+  Code code = Code::kOk;
+  f.node->propose("x", [&](Result<std::string> r) { code = r.status().code(); });
+  EXPECT_EQ(code, Code::kNotLeader);
+  EXPECT_EQ(f.node->pending_proposals(), 0u);
+}
+
+TEST(NodeTest, read_pendingReadsAreBounded) {
+  Fixture f;
+  // A heartbeat from node 2 makes it the known leader; reads are then forwarded to it.
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
+  ASSERT_EQ(f.node->raw().raft().leader(), 2u);
+  std::vector<Code> answers;
+  for (int i = 0; i < 4; ++i) {
+    f.node->read([&](Status s) { answers.push_back(s.code()); });
+  }
+  EXPECT_EQ(f.node->pending_reads(), 3u);
+  ASSERT_EQ(answers.size(), 1u);  // only the fourth was answered, at once
+  EXPECT_EQ(answers[0], Code::kUnavailable);
+}
+
+TEST(NodeTest, step_malformedMessageIsDroppedAndCounted) {
+  Fixture f;
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 9, .to = 1, .term = 1});
+  EXPECT_EQ(f.node->dropped_messages(), 1u);
+  EXPECT_EQ(f.node->raw().raft().term(), 0u);
+}
+
+TEST(NodeTest, onSyncDone_failureStopsTheNodeForGood) {
+  Fixture f;
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
+  ASSERT_EQ(f.io.syncs, 1);  // the new term must be durable before the answer leaves
+  f.node->on_sync_done(Status(Code::kIoError, "fsync /wal/0000000000000001.wal failed"));
+  EXPECT_TRUE(f.node->failed());
+  EXPECT_NE(f.node->failure().find("fsync"), std::string::npos);
+  const std::size_t sent = f.io.sent.size();
+  f.node->tick();
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
+  EXPECT_EQ(f.io.sent.size(), sent);  // a failed node does nothing more
+  Code code = Code::kOk;
+  f.node->propose("x", [&](Result<std::string> r) { code = r.status().code(); });
+  EXPECT_EQ(code, Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace helios::node
