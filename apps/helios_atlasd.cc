@@ -6,6 +6,7 @@
 // fails at start with a message naming the key, and changes nothing.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -28,12 +29,14 @@ helios::Status parse_peers(const std::string& text, NodeConfig& config) {
                             "--peers: '" + item + "' is not ID=HOST:PORT");
     }
     helios::Result<helios::node::HostPort> hp = helios::node::parse_host_port(item.substr(eq + 1));
-    const std::string id = item.substr(0, eq);
-    if (!hp.is_ok() || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+    const std::string id_text = item.substr(0, eq);
+    helios::NodeId id = 0;
+    const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (!hp.is_ok() || ec != std::errc() || end != id_text.data() + id_text.size()) {
       return helios::Status(helios::Code::kInvalidArgument,
                             "--peers: '" + item + "' is not ID=HOST:PORT");
     }
-    config.peers.push_back({std::stoull(id), hp.value()});
+    config.peers.push_back({id, hp.value()});
   }
   return helios::Status::ok();
 }

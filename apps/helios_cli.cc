@@ -7,6 +7,7 @@
 // when every node answered, 1 otherwise.
 #include <httplib.h>
 
+#include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -63,11 +64,16 @@ int status(const std::vector<std::string>& nodes) {
   std::vector<unsigned long long> commits;
   for (const std::string& address : nodes) {
     const auto colon = address.rfind(':');
-    if (colon == std::string::npos) {
+    const std::string port_text = colon == std::string::npos ? "" : address.substr(colon + 1);
+    int port = 0;
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
+        end != port_text.data() + port_text.size() || port <= 0 || port > 65535) {
       std::fprintf(stderr, "helios-cli: '%s' is not HOST:PORT\n", address.c_str());
       return 2;
     }
-    httplib::Client client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
+    httplib::Client client(address.substr(0, colon), port);
     client.set_connection_timeout(2);
     client.set_read_timeout(3);
     auto res = client.Get("/status");
@@ -82,8 +88,13 @@ int status(const std::vector<std::string>& nodes) {
       ++failures;
       continue;
     }
-    print_block(address, j);
-    commits.push_back(j.value("commit_index", 0ULL));
+    try {
+      print_block(address, j);
+      commits.push_back(j.value("commit_index", 0ULL));
+    } catch (const nlohmann::json::exception& e) {
+      std::printf("%s: answered a malformed status (%s)\n\n", address.c_str(), e.what());
+      ++failures;
+    }
   }
   bool same = !commits.empty();
   for (unsigned long long c : commits) {
