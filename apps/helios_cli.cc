@@ -5,6 +5,11 @@
 //
 // Prints, for every node, the block of the seed's "Example Cluster Status". Exit status 0
 // when every node answered, 1 otherwise.
+//
+//   helios-cli [--node HOST:PORT] get KEY            (default node: 127.0.0.1:7001; any
+//   helios-cli [--node HOST:PORT] set KEY VALUE [--ttl 30s]    node works: -MOVED is
+//   helios-cli [--node HOST:PORT] del KEY...                   followed, -TRYAGAIN retried)
+//   helios-cli [--node HOST:PORT] expire KEY SECONDS | ttl KEY | incr KEY [BY] | keys [PATTERN]
 #include <httplib.h>
 
 #include <charconv>
@@ -13,6 +18,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "apps/cli_data.h"
 
 namespace {
 
@@ -110,8 +117,18 @@ int status(const std::vector<std::string>& nodes) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  std::string data_node = "127.0.0.1:7001";
+  if (args.size() >= 2 && args[0] == "--node") {
+    data_node = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  if (!args.empty() && helios::apps::is_data_command_name(args[0])) {
+    return helios::apps::run_data_command(data_node, args);
+  }
   if (args.empty() || args[0] != "status") {
-    std::fprintf(stderr, "usage: helios-cli status [--nodes HOST:PORT,...]\n");
+    std::fprintf(stderr,
+                 "usage: helios-cli status [--nodes HOST:PORT,...]\n"
+                 "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n");
     return 2;
   }
   std::vector<std::string> nodes = {"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"};

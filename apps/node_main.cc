@@ -3,8 +3,10 @@
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #include "admin/admin_server.h"
+#include "api/server.h"
 #include "base/log.h"
 #include "node/runtime.h"
 
@@ -117,6 +119,11 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
   base::set_log_level(config.log_level);
   const sigset_t signals = block_signals();
   node::Runtime runtime(config);
+  std::unique_ptr<api::Server> clients;
+  if (config.client.listen.port != 0) {
+    clients = std::make_unique<api::Server>(runtime, config);
+    clients->install();
+  }
   raft::Role last_role = raft::Role::kFollower;
   NodeId last_leader = kNoNode;
   runtime.on_role_change_hook = [&](const raft::SoftState& soft, Term term) {
@@ -138,10 +145,21 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
                   static_cast<unsigned long long>(s.is_ok() ? s.value().term : 0),
                   static_cast<unsigned long long>(s.is_ok() ? s.value().last_index : 0));
   HELIOS_LOG_INFO("raft", "Starting Raft node nodeID=%s", config.name().c_str());
+  if (clients != nullptr) {
+    const Status serving = clients->start();
+    if (!serving.is_ok()) {
+      HELIOS_LOG_ERROR("", "%s", serving.to_string().c_str());
+      runtime.stop();
+      return 1;
+    }
+  }
   admin::AdminServer admin(runtime);
   const Status admin_started = admin.start(config.admin.host, config.admin.port);
   if (!admin_started.is_ok()) {
     HELIOS_LOG_ERROR("", "%s", admin_started.to_string().c_str());
+    if (clients != nullptr) {
+      clients->stop();
+    }
     runtime.stop();
     return 1;
   }
@@ -151,12 +169,17 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
       listen = p.address.to_string();
     }
   }
-  HELIOS_LOG_INFO("", "Node %s started on %s (admin http://%s)", config.name().c_str(),
-                  listen.c_str(), config.admin.to_string().c_str());
+  HELIOS_LOG_INFO("", "Node %s started on %s (admin http://%s, clients %s)",
+                  config.name().c_str(), listen.c_str(), config.admin.to_string().c_str(),
+                  config.client.listen.port != 0 ? config.client.listen.to_string().c_str()
+                                                 : "none");
   wait_for_signal(signals, runtime, options.quick_start);
   HELIOS_LOG_INFO("", "Shutting down...");
   HELIOS_LOG_INFO("raft", "Shutting down Raft node");
   admin.stop();
+  if (clients != nullptr) {
+    clients->stop();
+  }
   runtime.stop();
   HELIOS_LOG_INFO("", "Shutdown complete");
   return 0;

@@ -138,6 +138,8 @@ Status read_peers(const toml::node& n, NodeConfig& config) {
         s = read_u64(v, field, peer.id);
       } else if (k.str() == "address") {
         s = read_address(v, field, peer.address);
+      } else if (k.str() == "client") {
+        s = read_address(v, field, peer.client);
       } else {
         s = bad(field, "unknown key");
       }
@@ -146,6 +148,67 @@ Status read_peers(const toml::node& n, NodeConfig& config) {
       }
     }
     config.peers.push_back(peer);
+  }
+  return Status::ok();
+}
+
+Status read_client(const toml::node& n, ClientConfig& c) {
+  const toml::table* t = n.as_table();
+  if (t == nullptr) {
+    return bad("client", "must be a table ([client])");
+  }
+  for (const auto& [k, v] : *t) {
+    const std::string key = "client." + std::string(k.str());
+    const std::string_view name = k.str();
+    Status s = Status::ok();
+    if (name == "listen") {
+      s = read_address(v, key, c.listen);
+    } else if (name == "redirect") {
+      std::string mode;
+      s = read_string(v, key, mode);
+      if (s.is_ok() && mode != "forward" && mode != "moved") {
+        s = bad(key, "must be \"forward\" or \"moved\"");
+      }
+      c.redirect = mode == "moved" ? Redirect::kMoved : Redirect::kForward;
+    } else if (name == "write_timeout") {
+      s = read_duration(v, key, c.write_timeout_ms);
+    } else if (name == "leader_wait") {
+      s = read_duration(v, key, c.leader_wait_ms);
+    } else {
+      std::uint64_t* field = name == "max_connections"      ? &c.max_connections
+                             : name == "max_bulk_bytes"     ? &c.max_bulk_bytes
+                             : name == "max_args"           ? &c.max_args
+                             : name == "max_inline_bytes"   ? &c.max_inline_bytes
+                             : name == "max_output_bytes"   ? &c.max_output_bytes
+                             : name == "max_batch_bytes"    ? &c.max_batch_bytes
+                             : name == "max_batch_commands" ? &c.max_batch_commands
+                                                            : nullptr;
+      s = field != nullptr ? read_u64(v, key, *field) : bad(key, "unknown key");
+    }
+    if (!s.is_ok()) {
+      return s;
+    }
+  }
+  return Status::ok();
+}
+
+Status validate_client(const ClientConfig& c) {
+  const std::pair<const char*, std::uint64_t> positive[] = {
+      {"max_connections", c.max_connections}, {"max_bulk_bytes", c.max_bulk_bytes},
+      {"max_args", c.max_args},               {"max_inline_bytes", c.max_inline_bytes},
+      {"max_output_bytes", c.max_output_bytes}, {"write_timeout", c.write_timeout_ms},
+      {"leader_wait", c.leader_wait_ms},      {"max_batch_bytes", c.max_batch_bytes},
+      {"max_batch_commands", c.max_batch_commands}};
+  for (const auto& [name, value] : positive) {
+    if (value == 0) {
+      return bad(std::string("client.") + name, "must be at least 1");
+    }
+  }
+  if (c.max_inline_bytes > (1u << 30) || c.max_bulk_bytes > (1u << 30)) {
+    return bad("client", "max_inline_bytes and max_bulk_bytes must be at most 1 GiB");
+  }
+  if (c.max_batch_commands > 65536) {
+    return bad("client.max_batch_commands", "must be at most 65536 (operations per entry)");
   }
   return Status::ok();
 }
@@ -184,6 +247,8 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
     }
   } else if (key == "peers") {
     s = read_peers(v, c);
+  } else if (key == "client") {
+    s = read_client(v, c.client);
   } else {
     s = bad(key, "unknown key");
   }
@@ -261,7 +326,15 @@ Status validate(const NodeConfig& c) {
   if (c.admin.port == 0) {
     return bad("admin", "must be set (host:port of the admin HTTP server)");
   }
-  return Status::ok();
+  if (c.client.redirect == Redirect::kMoved) {
+    for (const PeerConfig& p : c.peers) {
+      if (p.client.port == 0) {
+        return bad("client.redirect", "\"moved\" needs every peer's client address "
+                                      "(peers[].client)");
+      }
+    }
+  }
+  return validate_client(c.client);
 }
 
 raft::Config to_raft_config(const NodeConfig& c) {

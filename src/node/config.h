@@ -14,9 +14,22 @@
 //   snapshot_threshold = 10000
 //   snapshot_interval = "30m"
 //   log_level = "info"
+//   [client]                      # the client port (Redis protocol and JSON lines)
+//   listen = "127.0.0.1:7001"     # omitted: no client port
+//   redirect = "forward"          # writes at a follower: "forward" to the leader or "moved"
+//   max_connections = 10000       # further connections are refused with an error
+//   max_bulk_bytes = 33554432     # one argument (proto-max-bulk-len)
+//   max_args = 1048576            # arguments of one command
+//   max_inline_bytes = 65536      # one inline command line
+//   max_output_bytes = 67108864   # replies waiting to be sent on one connection
+//   write_timeout = "5s"          # a write not known to be committed by then: -UNCERTAIN
+//   leader_wait = "3s"            # during an election: how long a command waits for a leader
+//   max_batch_bytes = 1048576     # commands that ride in one log entry: bytes
+//   max_batch_commands = 4096     # ... and commands
 //   [[peers]]                     # every voter, this node included
 //   id = 1
 //   address = "127.0.0.1:9001"
+//   client = "127.0.0.1:7001"     # its client port (needed for redirect = "moved")
 //
 // validate() refuses inconsistent values with a message naming the key, for example an
 // election timeout not well above the heartbeat, a node missing from its own peer list, a
@@ -43,6 +56,24 @@ struct HostPort {
 struct PeerConfig {
   NodeId id = kNoNode;
   HostPort address;
+  HostPort client;  // port 0: not known
+};
+
+enum class Redirect : std::uint8_t { kForward, kMoved };
+
+// The client port's settings (the [client] table); every limit is per node unless it says.
+struct ClientConfig {
+  HostPort listen;  // port 0: no client port
+  Redirect redirect = Redirect::kForward;
+  std::uint64_t max_connections = 10000;
+  std::uint64_t max_bulk_bytes = 32u << 20;
+  std::uint64_t max_args = 1u << 20;
+  std::uint64_t max_inline_bytes = 64u << 10;
+  std::uint64_t max_output_bytes = 64u << 20;  // per connection
+  std::uint64_t write_timeout_ms = 5000;
+  std::uint64_t leader_wait_ms = 3000;
+  std::uint64_t max_batch_bytes = 1u << 20;
+  std::uint64_t max_batch_commands = 4096;
 };
 
 struct NodeConfig {
@@ -58,6 +89,7 @@ struct NodeConfig {
   std::uint64_t snapshot_interval_ms = 30 * 60 * 1000;
   base::LogLevel log_level = base::LogLevel::kInfo;
   std::vector<PeerConfig> peers;  // all voters, this node included
+  ClientConfig client;
 
   // "node-<id>", the name used in logs and status.
   std::string name() const { return "node-" + std::to_string(node_id); }

@@ -54,6 +54,13 @@ Status Runtime::start() {
     }
   }
   transport_ = std::make_unique<transport::TcpTransport>(t);
+  transport_->set_app_handler([this](NodeId from, wire::FrameType type, std::string body) {
+    asio::post(io_, [this, from, type, body = std::move(body)]() mutable {
+      if (on_app_frame_hook) {
+        on_app_frame_hook(from, type, std::move(body));
+      }
+    });
+  });
   transport_->set_handler([this](raft::Message m) {
     asio::post(io_, [this, m = std::move(m)]() {
       if (m.from == node_->raw().raft().leader()) {
@@ -74,6 +81,9 @@ Status Runtime::start() {
     check_failed();
   });
   schedule_tick();
+  storage_work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      storage_io_.get_executor());
+  storage_ = std::thread([this]() { storage_io_.run(); });
   loop_ = std::thread([this]() { io_.run(); });
   return Status::ok();
 }
@@ -86,6 +96,11 @@ void Runtime::stop() {
   io_.stop();
   if (loop_.joinable()) {
     loop_.join();
+  }
+  storage_work_.reset();
+  storage_io_.stop();
+  if (storage_.joinable()) {
+    storage_.join();
   }
 }
 
@@ -105,10 +120,14 @@ void Runtime::schedule_tick() {
 }
 
 void Runtime::start_sync() {
-  // Synced on the loop thread; on_sync_done must not run inside pump(), so post it.
-  asio::post(io_, [this]() {
-    node_->on_sync_done(wal_->sync());
-    check_failed();
+  // The Node appends nothing until on_sync_done, which runs on the loop thread (never inside
+  // pump()).
+  asio::post(storage_io_, [this]() {
+    const Status synced = wal_->sync();
+    asio::post(io_, [this, synced]() {
+      node_->on_sync_done(synced);
+      check_failed();
+    });
   });
 }
 
@@ -128,6 +147,9 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
   last_role_ = soft.role;
   if (on_role_change_hook) {
     on_role_change_hook(soft, term);
+  }
+  for (const auto& listener : role_listeners_) {
+    listener(soft, term);
   }
 }
 
@@ -156,21 +178,25 @@ std::uint64_t Runtime::stamp_now() {
 
 void Runtime::propose(atlas::Command command, CommandCallback done) {
   asio::post(io_, [this, command = std::move(command), done = std::move(done)]() mutable {
-    command.stamp_ms = stamp_now();
-    const Status valid = atlas::validate_command(command);
-    if (!valid.is_ok()) {
-      done(valid);
+    propose_now(std::move(command), std::move(done));
+  });
+}
+
+void Runtime::propose_now(atlas::Command command, CommandCallback done) {
+  command.stamp_ms = stamp_now();
+  const Status valid = atlas::validate_command(command);
+  if (!valid.is_ok()) {
+    done(valid);
+    return;
+  }
+  node_->propose(atlas::encode_command(command), [done](Result<std::string> reply) {
+    if (!reply.is_ok()) {
+      done(reply.status());
       return;
     }
-    node_->propose(atlas::encode_command(command), [done](Result<std::string> reply) {
-      if (!reply.is_ok()) {
-        done(reply.status());
-        return;
-      }
-      done(decode_replies(reply.value()));
-    });
-    check_failed();
+    done(decode_replies(reply.value()));
   });
+  check_failed();
 }
 
 NodeStatus Runtime::make_status() const {

@@ -7,8 +7,11 @@
 // Active expiry: every 100 ms the leader proposes DELETE_IF_EXPIRED for up to 256 keys whose
 // deadline has passed by its clock (one proposal in flight at a time).
 //
-// The WAL is synced on the loop thread, after the Ready's messages that may leave early
-// have been sent (the leader's AppendEntries go out before its own fdatasync).
+// The WAL is synced on a storage thread (one fdatasync per Ready, so per batch), after the
+// Ready's messages that may leave early have been sent: the leader's AppendEntries go out
+// before its own fdatasync, and the loop thread keeps serving clients and peers while the
+// disk works. Only one sync is outstanding, and the Node appends nothing while it is (so the
+// WAL's writer is never concurrent with sync(); its const reads are).
 //
 // A failed WAL write or fsync stops the process: it logs the error (with the path) and
 // exits with status 70. It never retries: the kernel may have dropped the data.
@@ -36,6 +39,7 @@
 #include "storage/data_dir.h"
 #include "storage/wal.h"
 #include "transport/tcp_transport.h"
+#include "wire/frame.h"
 
 namespace helios::node {
 
@@ -76,6 +80,10 @@ class Runtime final : private NodeIo {
 
   // Proposes a command (stamped here with the wall clock, never below the last stamp).
   void propose(atlas::Command command, CommandCallback done);
+  // Loop thread: the same, without the hop through the loop's queue.
+  void propose_now(atlas::Command command, CommandCallback done);
+  // Loop thread: the stamp a command proposed now would get (unix ms, never decreasing).
+  std::uint64_t stamp_now();
   // Status from the loop thread; kUnavailable if the loop does not answer in time.
   Result<NodeStatus> status(std::chrono::milliseconds timeout = std::chrono::seconds(2));
   // Runs `fn` on the loop thread (with the store, which only that thread may touch).
@@ -85,9 +93,22 @@ class Runtime final : private NodeIo {
   // Loop thread only.
   const AtlasMachine& machine() const { return machine_; }
   const Node& node() const { return *node_; }
+  Node& node() { return *node_; }
+  // The loop thread's io_context: the client server runs its connections on it.
+  asio::io_context& io() { return io_; }
+  // Any thread: a forwarded client command or its reply to a peer; false if it was dropped.
+  bool send_app_frame(NodeId to, wire::FrameType type, std::string_view body) {
+    return transport_->send_app_frame(to, type, body);
+  }
 
   // Called on the loop thread when the role or leader changes (set before start()).
   std::function<void(const raft::SoftState& soft, Term term)> on_role_change_hook;
+  // More observers of role changes (set before start()).
+  void add_role_listener(std::function<void(const raft::SoftState& soft, Term term)> fn) {
+    role_listeners_.push_back(std::move(fn));
+  }
+  // Called on the loop thread for each kForward / kForwardReply frame (set before start()).
+  std::function<void(NodeId from, wire::FrameType type, std::string body)> on_app_frame_hook;
 
  private:
   // NodeIo
@@ -101,7 +122,6 @@ class Runtime final : private NodeIo {
   void expire_keys();
   void check_failed();
   NodeStatus make_status() const;
-  std::uint64_t stamp_now();
 
   NodeConfig config_;
   env::PosixFileSystem fs_;
@@ -113,6 +133,10 @@ class Runtime final : private NodeIo {
   asio::io_context io_;
   asio::steady_timer tick_timer_{io_};
   std::thread loop_;
+  asio::io_context storage_io_;
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> storage_work_;
+  std::thread storage_;
+  std::vector<std::function<void(const raft::SoftState&, Term)>> role_listeners_;
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t ticks_ = 0;

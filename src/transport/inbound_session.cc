@@ -144,6 +144,10 @@ bool InboundSession::on_hello(const wire::Frame& frame) {
 
 bool InboundSession::on_raft(const wire::Frame& frame) {
   HELIOS_ASSERT(state_ == State::kGreeted);
+  if (frame.type == wire::FrameType::kForward || frame.type == wire::FrameType::kForwardReply) {
+    owner_.on_app_frame(peer_, frame.type, frame.body);
+    return state_ != State::kClosed;
+  }
   if (frame.type != wire::FrameType::kRaft) {
     close("unexpected frame type " + std::to_string(static_cast<int>(frame.type)));
     return false;

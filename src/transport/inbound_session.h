@@ -7,7 +7,7 @@
 //     remote address and the reason) and closed;
 //   kGreeted: a kHelloAck carrying this node's HelloBody has been queued; from now on every
 //     frame must be a kRaft frame holding one raft::Message from the greeted node to this
-//     node. A message with another sender or receiver is dropped with a log line; a frame or
+//     node, or a kForward / kForwardReply frame handed to the owner as it is. A message with another sender or receiver is dropped with a log line; a frame or
 //     message that does not decode closes this connection (and only this one);
 //   kClosed: final; the owner has been told (on_closed) exactly once.
 //
@@ -41,6 +41,8 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
     virtual void on_greeted(NodeId peer, InboundSession* session) = 0;
     // A message from `peer` to this node (already checked).
     virtual void on_message(NodeId peer, raft::Message message) = 0;
+    // A kForward or kForwardReply frame from `peer` (its body is not interpreted here).
+    virtual void on_app_frame(NodeId peer, wire::FrameType type, std::string body) = 0;
     virtual void on_closed(InboundSession* session) = 0;
   };
 

@@ -43,9 +43,10 @@ PeerLink::PeerLink(asio::io_context& io, const TcpTransportOptions& options, con
   status_.address = address_;
 }
 
-void PeerLink::enqueue(std::string frame) {
+bool PeerLink::enqueue(std::string frame) {
   HELIOS_ASSERT(frame.size() >= wire::kFrameHeaderSize);
   bool post = false;
+  bool queued = false;
   bool log_full = false;
   std::size_t messages = 0;
   std::size_t bytes = 0;
@@ -60,6 +61,7 @@ void PeerLink::enqueue(std::string frame) {
       dropping_ = true;
     } else {
       dropping_ = false;
+      queued = true;
       queued_bytes_ += frame.size();
       queue_.push_back(std::move(frame));
       post = !flush_posted_;
@@ -73,6 +75,7 @@ void PeerLink::enqueue(std::string frame) {
   if (post) {
     asio::post(io_, [this] { on_flush_posted(); });
   }
+  return queued;
 }
 
 void PeerLink::note_dropped() {

@@ -39,8 +39,8 @@ class PeerLink {
   PeerLink& operator=(const PeerLink&) = delete;
 
   // Any thread. Queues one encoded kRaft frame, or drops it (and counts it) when the queue
-  // is at its message or byte bound.
-  void enqueue(std::string frame);
+  // is at its message or byte bound. True if queued.
+  bool enqueue(std::string frame);
   void note_dropped();
   PeerStatus status() const;
   QueueDepth queue_depth() const;

@@ -187,6 +187,19 @@ void TcpTransport::send(const raft::Message& m) {
   link.enqueue(wire::encode_frame(wire::FrameType::kRaft, body));
 }
 
+void TcpTransport::set_app_handler(AppHandler handler) {
+  app_handler_ = std::move(handler);
+}
+
+bool TcpTransport::send_app_frame(NodeId to, wire::FrameType type, std::string_view body) {
+  HELIOS_ASSERT(type == wire::FrameType::kForward || type == wire::FrameType::kForwardReply);
+  const auto it = links_.find(to);
+  if (it == links_.end() || stopped_.load() || body.size() > options_.max_frame_bytes) {
+    return false;
+  }
+  return it->second->enqueue(wire::encode_frame(type, body));
+}
+
 std::vector<PeerStatus> TcpTransport::peer_status() const {
   std::vector<PeerStatus> out;
   out.reserve(links_.size());
@@ -268,6 +281,13 @@ void TcpTransport::on_message(NodeId peer, raft::Message message) {
   HELIOS_ASSERT(message.from == peer);
   links_.at(peer)->note_received(steady_now_ms());
   handler_(std::move(message));
+}
+
+void TcpTransport::on_app_frame(NodeId peer, wire::FrameType type, std::string body) {
+  links_.at(peer)->note_received(steady_now_ms());
+  if (app_handler_) {
+    app_handler_(peer, type, std::move(body));
+  }
 }
 
 void TcpTransport::on_closed(InboundSession* session) {

@@ -49,6 +49,13 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   TcpTransport& operator=(const TcpTransport&) = delete;
 
   void set_handler(Handler handler) override;
+  // Frames other than Raft messages (client commands forwarded between nodes): the handler
+  // runs on the I/O thread like the message handler. Must be called before start().
+  using AppHandler = std::function<void(NodeId from, wire::FrameType type, std::string body)>;
+  void set_app_handler(AppHandler handler);
+  // Any thread: queues a kForward or kForwardReply frame for `to` on the same bounded queue
+  // as its Raft messages (so it arrives in order with them); false if it was dropped.
+  bool send_app_frame(NodeId to, wire::FrameType type, std::string_view body);
   // Binds the listener (reuse_address) and spawns the I/O thread. kIoError if the address
   // cannot be bound, kAborted after stop(). Calling it twice is a programmer error.
   Status start() override;
@@ -66,6 +73,7 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   Status admit(const wire::HelloBody& hello) override;
   void on_greeted(NodeId peer, InboundSession* session) override;
   void on_message(NodeId peer, raft::Message message) override;
+  void on_app_frame(NodeId peer, wire::FrameType type, std::string body) override;
   void on_closed(InboundSession* session) override;
 
   Status open_listener();
@@ -81,6 +89,7 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   // Built in the constructor, never changed: safe to read from any thread.
   std::map<NodeId, std::unique_ptr<PeerLink>> links_;
   Handler handler_;
+  AppHandler app_handler_;
 
   // I/O thread only.
   bool shutting_down_ = false;

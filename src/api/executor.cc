@@ -1,0 +1,424 @@
+#include "api/executor.h"
+
+#include "api/args.h"
+#include "api/command_table.h"
+#include "base/log.h"
+
+namespace helios::api {
+
+namespace {
+
+constexpr std::chrono::milliseconds kSweepEvery{10};
+
+std::string uncertain_line(std::uint64_t ms, std::string_view what) {
+  return "UNCERTAIN " + std::string(what) + " within " + std::to_string(ms) +
+         " ms; the write may or may not have been applied";
+}
+
+}  // namespace
+
+// One atlas::Command being filled (open_) or proposed.
+struct Executor::Batch {
+  atlas::Command command;
+  std::vector<Planned> jobs;
+  std::size_t bytes = 0;
+  std::size_t commands = 0;
+  bool answered = false;
+  std::unique_ptr<asio::steady_timer> timer;
+};
+
+Executor::Executor(node::Runtime& runtime, const node::NodeConfig& config)
+    : runtime_(runtime), config_(config), sweep_timer_(runtime.io()) {}
+
+Executor::~Executor() = default;
+
+void Executor::install() {
+  runtime_.on_app_frame_hook = [this](NodeId from, wire::FrameType type, std::string body) {
+    on_app_frame(from, type, std::move(body));
+  };
+  // Called inside the Node's Ready loop, which must not be re-entered: act after it returns.
+  runtime_.add_role_listener([this](const raft::SoftState& soft, Term) {
+    if (soft.leader != kNoNode && running_) {
+      asio::post(runtime_.io(), [this]() {
+        std::deque<Job> jobs = std::move(waiting_);
+        waiting_.clear();
+        for (Job& job : jobs) {
+          dispatch(std::move(job));
+        }
+      });
+    }
+  });
+}
+
+void Executor::start() {
+  running_ = true;
+  schedule_sweep();
+}
+
+void Executor::stop() {
+  running_ = false;
+  sweep_timer_.cancel();
+}
+
+std::string Executor::error_reply(int protocol, std::string_view line) {
+  std::string out;
+  resp::Writer w(out, protocol);
+  w.error(line);
+  return out;
+}
+
+std::string Executor::moved_line(NodeId leader) const {
+  for (const node::PeerConfig& p : config_.peers) {
+    if (p.id == leader) {
+      return "MOVED 0 " + p.client.to_string();
+    }
+  }
+  return "TRYAGAIN the leader's client address is unknown";
+}
+
+void Executor::write(std::vector<Argv> commands, bool exec, int protocol, Done done) {
+  ++stats_.writes;
+  Job job{std::move(commands), exec, protocol, std::move(done), {}};
+  job.deadline = Clock::now() + std::chrono::milliseconds(config_.client.leader_wait_ms);
+  dispatch(std::move(job));
+}
+
+void Executor::dispatch(Job job) {
+  const raft::Raft& r = runtime_.node().raw().raft();
+  const NodeId leader = r.leader();
+  if (r.role() == raft::Role::kLeader) {
+    enqueue_local(std::move(job));
+  } else if (leader == kNoNode) {
+    wait_for_leader(std::move(job));
+  } else if (config_.client.redirect == node::Redirect::kMoved) {
+    ++stats_.moved;
+    job.done(error_reply(job.protocol, moved_line(leader)));
+  } else {
+    forward(std::move(job), leader);
+  }
+}
+
+void Executor::wait_for_leader(Job job) {
+  if (Clock::now() >= job.deadline) {
+    ++stats_.tryagain;
+    job.done(error_reply(job.protocol, "TRYAGAIN no leader was elected within " +
+                                           std::to_string(config_.client.leader_wait_ms) +
+                                           " ms; the command was not applied"));
+    return;
+  }
+  waiting_.push_back(std::move(job));
+}
+
+void Executor::enqueue_local(Job job) {
+  const std::uint64_t stamp = runtime_.stamp_now();
+  Planned planned;
+  atlas::Command own;
+  for (const Argv& argv : job.commands) {
+    Part part;
+    const std::string name = upper(argv[0]);
+    Result<Plan> plan = is_data_command(name) ? make_plan(name, argv, stamp)
+                                              : Result<Plan>(invalid("ERR unknown command"));
+    if (!plan.is_ok()) {
+      part.error = plan.status().message();
+    } else {
+      part.shape = plan.value().shape;
+      part.ops = plan.value().ops.size();
+      for (atlas::Op& op : plan.value().ops) {
+        own.ops.push_back(std::move(op));
+      }
+    }
+    planned.parts.push_back(std::move(part));
+  }
+  if (!job.exec && !planned.parts[0].error.empty()) {
+    job.done(error_reply(job.protocol, planned.parts[0].error));
+    return;
+  }
+  if (own.ops.empty()) {  // a transaction whose every command was refused
+    std::string out;
+    resp::Writer w(out, job.protocol);
+    w.array(planned.parts.size());
+    for (const Part& p : planned.parts) {
+      w.error(p.error);
+    }
+    job.done(std::move(out));
+    return;
+  }
+  own.stamp_ms = stamp;
+  const Status valid = atlas::validate_command(own);
+  if (!valid.is_ok()) {
+    job.done(error_reply(job.protocol, "ERR " + valid.message()));
+    return;
+  }
+  const std::size_t bytes = atlas::encoded_size(own);
+  if (open_ != nullptr && (open_->bytes + bytes > config_.client.max_batch_bytes ||
+                           open_->commands + 1 > config_.client.max_batch_commands ||
+                           open_->command.ops.size() + own.ops.size() > atlas::kMaxOpsPerCommand)) {
+    flush();
+  }
+  if (open_ == nullptr) {
+    open_ = std::make_shared<Batch>();
+    asio::post(runtime_.io(), [this, batch = open_]() {
+      if (open_ == batch) {
+        flush();
+      }
+    });
+  }
+  for (atlas::Op& op : own.ops) {
+    open_->command.ops.push_back(std::move(op));
+  }
+  open_->bytes += bytes;
+  open_->commands += 1;
+  planned.job = std::move(job);
+  open_->jobs.push_back(std::move(planned));
+}
+
+void Executor::flush() {
+  std::shared_ptr<Batch> batch = std::move(open_);
+  open_.reset();
+  if (batch == nullptr) {
+    return;
+  }
+  ++stats_.batches;
+  batch->timer = std::make_unique<asio::steady_timer>(runtime_.io());
+  batch->timer->expires_after(std::chrono::milliseconds(config_.client.write_timeout_ms));
+  batch->timer->async_wait([this, batch](const asio::error_code& ec) {
+    if (ec || batch->answered) {
+      return;
+    }
+    batch->answered = true;
+    for (Planned& p : batch->jobs) {
+      ++stats_.uncertain;
+      p.job.done(error_reply(p.job.protocol,
+                             uncertain_line(config_.client.write_timeout_ms,
+                                            "the write was proposed but not known committed")));
+    }
+  });
+  // The callback runs inside the Node's Ready loop (or inside propose): answer after it.
+  runtime_.propose_now(std::move(batch->command),
+                       [this, batch](Result<std::vector<atlas::Reply>> replies) {
+                         asio::post(runtime_.io(), [this, batch, r = std::move(replies)]() mutable {
+                           finish(batch, std::move(r));
+                         });
+                       });
+}
+
+void Executor::finish(const std::shared_ptr<Batch>& batch,
+                      Result<std::vector<atlas::Reply>> replies) {
+  if (batch->answered) {
+    return;
+  }
+  batch->answered = true;
+  batch->timer->cancel();
+  if (!replies.is_ok()) {
+    const Code code = replies.status().code();
+    for (Planned& p : batch->jobs) {
+      if (code == Code::kNotLeader) {
+        dispatch(std::move(p.job));  // nothing was proposed: send it where the leader is
+      } else {
+        ++stats_.tryagain;
+        const std::string line =
+            code == Code::kInvalidArgument
+                ? "ERR " + replies.status().message()
+                : "TRYAGAIN the command was not applied (" + replies.status().message() + ")";
+        p.job.done(error_reply(p.job.protocol, line));
+      }
+    }
+    return;
+  }
+  const std::vector<atlas::Reply>& all = replies.value();
+  std::size_t at = 0;
+  for (Planned& p : batch->jobs) {
+    std::string out;
+    resp::Writer w(out, p.job.protocol);
+    if (p.job.exec) {
+      w.array(p.parts.size());
+    }
+    for (const Part& part : p.parts) {
+      if (!part.error.empty()) {
+        w.error(part.error);
+        continue;
+      }
+      HELIOS_ASSERT(at + part.ops <= all.size());
+      render(part.shape, all.data() + at, part.ops, w);
+      at += part.ops;
+    }
+    p.job.done(std::move(out));
+  }
+  HELIOS_ASSERT(at == all.size());
+}
+
+void Executor::forward(Job job, NodeId leader) {
+  const std::uint64_t id = next_forward_id_++;
+  ForwardRequest request{id, job.protocol, job.exec, job.commands};
+  if (!runtime_.send_app_frame(leader, wire::FrameType::kForward,
+                               encode_forward_request(request))) {
+    wait_for_leader(std::move(job));  // not queued: certainly not applied; try again later
+    return;
+  }
+  ++stats_.forwarded;
+  // The leader answers within its write_timeout (or says UNCERTAIN itself); the link and a
+  // leader change may add up to a leader_wait.
+  const auto deadline =
+      Clock::now() +
+      std::chrono::milliseconds(config_.client.write_timeout_ms + config_.client.leader_wait_ms);
+  forwards_.emplace(id, Forward{std::move(job), deadline});
+}
+
+void Executor::on_app_frame(NodeId from, wire::FrameType type, std::string body) {
+  if (type == wire::FrameType::kForward) {
+    on_forward(from, body);
+  } else if (type == wire::FrameType::kForwardReply) {
+    on_forward_reply(body);
+  }
+}
+
+void Executor::on_forward(NodeId from, std::string_view body) {
+  Result<ForwardRequest> request = decode_forward_request(body);
+  if (!request.is_ok()) {
+    HELIOS_LOG_WARN("api", "dropping a malformed forwarded command from node %llu: %s",
+                    static_cast<unsigned long long>(from),
+                    request.status().to_string().c_str());
+    return;
+  }
+  ForwardRequest& r = request.value();
+  for (const Argv& argv : r.commands) {
+    const CommandSpec* spec = find_command(upper(argv[0]));
+    if (spec == nullptr || spec->kind != Kind::kData || !arity_ok(*spec, argv.size())) {
+      HELIOS_LOG_WARN("api", "dropping a forwarded command from node %llu: not a data command",
+                      static_cast<unsigned long long>(from));
+      return;
+    }
+  }
+  const std::uint64_t id = r.id;
+  if (runtime_.node().raw().raft().role() != raft::Role::kLeader) {
+    runtime_.send_app_frame(from, wire::FrameType::kForwardReply,
+                            encode_forward_reply({id, ForwardOutcome::kNotLeader, {}}));
+    return;
+  }
+  ++stats_.forwards_served;
+  Job job{std::move(r.commands), r.exec, r.protocol, nullptr, Clock::now()};
+  job.done = [this, from, id](std::string reply) {
+    runtime_.send_app_frame(from, wire::FrameType::kForwardReply,
+                            encode_forward_reply({id, ForwardOutcome::kReply, std::move(reply)}));
+  };
+  enqueue_local(std::move(job));
+}
+
+void Executor::on_forward_reply(std::string_view body) {
+  Result<ForwardReply> reply = decode_forward_reply(body);
+  if (!reply.is_ok()) {
+    HELIOS_LOG_WARN("api", "dropping a malformed forward reply: %s",
+                    reply.status().to_string().c_str());
+    return;
+  }
+  auto it = forwards_.find(reply.value().id);
+  if (it == forwards_.end()) {
+    return;  // answered already (timed out)
+  }
+  Job job = std::move(it->second.job);
+  forwards_.erase(it);
+  if (reply.value().outcome == ForwardOutcome::kNotLeader) {
+    wait_for_leader(std::move(job));  // our view of the leader is stale: retry from the sweep
+    return;
+  }
+  job.done(std::move(reply.value().reply));
+}
+
+void Executor::barrier(BarrierDone done) {
+  ++stats_.barriers;
+  const std::uint64_t id = next_barrier_id_++;
+  barriers_.emplace(id, Barrier{std::move(done),
+                                Clock::now() + std::chrono::milliseconds(
+                                                   config_.client.leader_wait_ms),
+                                false});
+  issue_barrier(id);
+}
+
+void Executor::issue_barrier(std::uint64_t id) {
+  Barrier& b = barriers_.at(id);
+  if (runtime_.node().raw().raft().leader() == kNoNode) {
+    return;  // the sweep retries once there is a leader
+  }
+  b.in_node = true;
+  // The callback runs inside the Node (its Ready loop, or read() itself): act after it.
+  runtime_.node().read([this, id](Status status) {
+    asio::post(runtime_.io(), [this, id, status]() { on_barrier(id, status); });
+  });
+}
+
+void Executor::on_barrier(std::uint64_t id, const Status& status) {
+  {
+    auto it = barriers_.find(id);
+    if (it == barriers_.end()) {
+      return;  // answered already
+    }
+    it->second.in_node = false;
+    if (status.is_ok()) {
+      BarrierDone done = std::move(it->second.done);
+      barriers_.erase(it);
+      done(status, {});
+    }
+    // Otherwise (no leader, leadership changed, too many reads): the sweep retries.
+  }
+}
+
+void Executor::schedule_sweep() {
+  sweep_timer_.expires_after(kSweepEvery);
+  sweep_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || !running_) {
+      return;
+    }
+    sweep();
+    schedule_sweep();
+  });
+}
+
+void Executor::sweep() {
+  const Clock::time_point now = Clock::now();
+  const bool have_leader = runtime_.node().raw().raft().leader() != kNoNode;
+  if (!waiting_.empty()) {
+    std::deque<Job> jobs = std::move(waiting_);
+    waiting_.clear();
+    for (Job& job : jobs) {
+      if (have_leader && now < job.deadline) {
+        dispatch(std::move(job));
+      } else {
+        wait_for_leader(std::move(job));  // answers TRYAGAIN once past its deadline
+      }
+    }
+  }
+  for (auto it = forwards_.begin(); it != forwards_.end();) {
+    if (now < it->second.deadline) {
+      ++it;
+      continue;
+    }
+    Job job = std::move(it->second.job);
+    it = forwards_.erase(it);
+    ++stats_.uncertain;
+    job.done(error_reply(job.protocol,
+                         uncertain_line(config_.client.write_timeout_ms +
+                                            config_.client.leader_wait_ms,
+                                        "the leader did not answer the forwarded write")));
+  }
+  std::vector<std::uint64_t> retry;
+  for (auto it = barriers_.begin(); it != barriers_.end();) {
+    if (now >= it->second.deadline) {
+      BarrierDone done = std::move(it->second.done);
+      it = barriers_.erase(it);
+      ++stats_.tryagain;
+      done(Status(Code::kUnavailable, "read barrier timed out"),
+           "TRYAGAIN no leader confirmed the read within " +
+               std::to_string(config_.client.leader_wait_ms) + " ms");
+      continue;
+    }
+    if (!it->second.in_node && have_leader) {
+      retry.push_back(it->first);
+    }
+    ++it;
+  }
+  for (std::uint64_t id : retry) {
+    issue_barrier(id);
+  }
+}
+
+}  // namespace helios::api

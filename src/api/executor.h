@@ -1,0 +1,144 @@
+#pragma once
+// Executor: where a client's writes and read barriers go. Everything runs on the runtime's
+// loop thread (the thread that owns the Node and the store), so no locks.
+//
+// Writes (one command, or the queued commands of a MULTI/EXEC):
+//   - at the leader, they join the open batch: every write that arrives in one turn of the
+//     loop (from any connection, pipelined or forwarded) becomes ONE atlas::Command, so one
+//     log entry, one fsync and one AppendEntries, bounded by max_batch_bytes and
+//     max_batch_commands. The batch is proposed at the end of the turn; each command's
+//     replies are cut from the entry's replies;
+//   - at a follower that knows the leader, they are forwarded over the peer connection
+//     (kForward frames, forward.h) and the leader's RESP answer is relayed, or, in redirect
+//     mode "moved", answered -MOVED 0 host:port (the leader's client address);
+//   - with no known leader they wait, in arrival order, up to leader_wait_ms for one, then
+//     answer -TRYAGAIN (certainly not applied).
+// Outcomes: a reply once applied; -TRYAGAIN when the command was certainly not applied
+// (another entry took its log index, the receiver was not leader); -UNCERTAIN when it was
+// proposed (or forwarded) and no outcome came within write_timeout_ms: it may or may not have
+// been applied.
+//
+// Read barriers (linearizable reads): Node::read (ReadIndex, batched by the core: one
+// heartbeat round serves every read waiting when it starts; at a follower the core asks the
+// leader). A barrier that fails because there is no leader, or that the leader does not
+// answer, is retried until leader_wait_ms, then answers -TRYAGAIN. Reads have no effect, so
+// any retry is safe.
+//
+// Writes of one connection keep their order: they are proposed in call order, forwarded in
+// call order over one ordered link, and wait for a leader in one FIFO.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "api/forward.h"
+#include "api/plan.h"
+#include "node/config.h"
+#include "node/runtime.h"
+
+namespace helios::api {
+
+struct ExecutorStats {
+  std::uint64_t writes = 0;            // write commands (EXEC counts once)
+  std::uint64_t batches = 0;           // log entries proposed for client writes
+  std::uint64_t forwarded = 0;         // writes this node forwarded to the leader
+  std::uint64_t forwards_served = 0;   // writes other nodes forwarded to this one
+  std::uint64_t moved = 0;             // -MOVED answers
+  std::uint64_t tryagain = 0;          // -TRYAGAIN answers
+  std::uint64_t uncertain = 0;         // -UNCERTAIN answers
+  std::uint64_t barriers = 0;          // read barriers requested
+};
+
+class Executor {
+ public:
+  // The complete RESP reply for the client (an error line included).
+  using Done = std::function<void(std::string reply)>;
+  using BarrierDone = std::function<void(const Status& status, const std::string& error_line)>;
+
+  Executor(node::Runtime& runtime, const node::NodeConfig& config);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Registers the runtime hooks; call before runtime.start().
+  void install();
+  // Loop thread, after runtime.start(): starts the sweep timer.
+  void start();
+  // Loop thread: cancels the timer; waiting commands are dropped unanswered.
+  void stop();
+
+  // A write: one command (exec = false) or a transaction's commands (exec = true, replied
+  // as an array). Each command has passed the arity check.
+  void write(std::vector<Argv> commands, bool exec, int protocol, Done done);
+  // A read barrier: status OK when the store reflects every write completed before the call;
+  // otherwise `error_line` is the error to answer (TRYAGAIN ...).
+  void barrier(BarrierDone done);
+
+  const ExecutorStats& stats() const { return stats_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Job {
+    std::vector<Argv> commands;
+    bool exec = false;
+    int protocol = 2;
+    Done done;
+    Clock::time_point deadline;  // while waiting for a leader
+  };
+  struct Part {  // one command of a job, once planned
+    std::string error;  // a refused command (its error line); then no ops
+    Shape shape = Shape::kAsIs;
+    std::size_t ops = 0;
+  };
+  struct Planned {
+    Job job;
+    std::vector<Part> parts;
+  };
+  struct Batch;
+  struct Forward {
+    Job job;
+    Clock::time_point deadline;
+  };
+  struct Barrier {
+    BarrierDone done;
+    Clock::time_point deadline;
+    bool in_node = false;  // a Node::read is outstanding for it
+  };
+
+  void dispatch(Job job);
+  void wait_for_leader(Job job);
+  void enqueue_local(Job job);
+  void flush();
+  void finish(const std::shared_ptr<Batch>& batch, Result<std::vector<atlas::Reply>> replies);
+  void forward(Job job, NodeId leader);
+  void on_app_frame(NodeId from, wire::FrameType type, std::string body);
+  void on_forward(NodeId from, std::string_view body);
+  void on_forward_reply(std::string_view body);
+  void issue_barrier(std::uint64_t id);
+  void on_barrier(std::uint64_t id, const Status& status);
+  void sweep();
+  void schedule_sweep();
+  std::string moved_line(NodeId leader) const;
+  static std::string error_reply(int protocol, std::string_view line);
+
+  node::Runtime& runtime_;
+  const node::NodeConfig& config_;
+  asio::steady_timer sweep_timer_;
+  bool running_ = false;
+  std::shared_ptr<Batch> open_;  // the batch filling in this turn of the loop
+  std::deque<Job> waiting_;      // writes waiting for a leader, in arrival order
+  std::map<std::uint64_t, Forward> forwards_;
+  std::uint64_t next_forward_id_ = 1;
+  std::map<std::uint64_t, Barrier> barriers_;
+  std::uint64_t next_barrier_id_ = 1;
+  ExecutorStats stats_;
+};
+
+}  // namespace helios::api

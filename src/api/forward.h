@@ -1,0 +1,45 @@
+#pragma once
+// The bodies of the kForward and kForwardReply frames (wire/frame.h) that carry a client's
+// write from a follower to the leader over the peer connection, and the leader's answer back.
+//
+//   ForwardRequest := id:u64 protocol:u8 (2|3) exec:u8 (0|1) command_count:u32 (>= 1)
+//                     command{command_count}
+//   command        := argc:u32 (>= 1) (length:u32 bytes){argc}
+//   ForwardReply   := id:u64 outcome:u8 (ForwardOutcome) reply bytes (the rest: RESP)
+//
+// Integers little-endian. Decoding is bounds-checked and never sizes anything by a declared
+// count beyond the bytes present; anything malformed is kInvalidArgument.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace helios::api {
+
+struct ForwardRequest {
+  std::uint64_t id = 0;
+  int protocol = 2;
+  bool exec = false;  // the commands are a MULTI ... EXEC transaction
+  std::vector<std::vector<std::string>> commands;
+};
+
+enum class ForwardOutcome : std::uint8_t {
+  kReply = 0,      // `reply` is the RESP answer for the client
+  kNotLeader = 1,  // the receiver is not the leader: nothing was proposed; try again
+};
+
+struct ForwardReply {
+  std::uint64_t id = 0;
+  ForwardOutcome outcome = ForwardOutcome::kReply;
+  std::string reply;
+};
+
+std::string encode_forward_request(const ForwardRequest& r);
+Result<ForwardRequest> decode_forward_request(std::string_view body);
+std::string encode_forward_reply(const ForwardReply& r);
+Result<ForwardReply> decode_forward_reply(std::string_view body);
+
+}  // namespace helios::api

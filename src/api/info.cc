@@ -1,0 +1,240 @@
+#include "api/info.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "api/args.h"
+#include "api/server.h"
+#include "atlas/glob.h"
+#include "raft/raft.h"
+
+namespace helios::api {
+
+namespace {
+
+std::uint64_t now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::uint64_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  std::uint64_t resident = 0;
+  statm >> pages >> resident;
+  return resident * 4096;
+}
+
+std::string process_id() {
+  std::ifstream stat("/proc/self/stat");
+  std::string pid;
+  stat >> pid;
+  return pid;
+}
+
+std::string human(std::uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fM", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+void section_server(Server& s, std::ostringstream& o) {
+  const std::uint64_t up = (now_ms() - s.started_ms()) / 1000;
+  o << "# Server\r\nredis_version:" << kRedisCompatVersion << "\r\nhelios_version:"
+    << kHeliosVersion << "\r\nredis_mode:standalone\r\nos:Linux\r\narch_bits:64\r\n"
+    << "process_id:" << process_id() << "\r\ntcp_port:" << s.port()
+    << "\r\nnode_id:" << s.config().node_id << "\r\ncluster_id:" << s.config().cluster_id
+    << "\r\nuptime_in_seconds:" << up << "\r\nuptime_in_days:" << up / 86400 << "\r\n";
+}
+
+void section_clients(Server& s, std::ostringstream& o) {
+  o << "# Clients\r\nconnected_clients:" << s.connections()
+    << "\r\nmaxclients:" << s.config().client.max_connections << "\r\nblocked_clients:0\r\n";
+}
+
+void section_memory(std::ostringstream& o) {
+  const std::uint64_t rss = rss_bytes();
+  o << "# Memory\r\nused_memory:" << rss << "\r\nused_memory_human:" << human(rss)
+    << "\r\nused_memory_rss:" << rss << "\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n";
+}
+
+void section_stats(Server& s, std::ostringstream& o) {
+  const ServerStats& st = s.stats();
+  const ExecutorStats& ex = s.executor().stats();
+  o << "# Stats\r\ntotal_connections_received:" << st.connections_received
+    << "\r\ntotal_commands_processed:" << st.commands_processed
+    << "\r\nrejected_connections:" << st.connections_rejected
+    << "\r\nclient_output_buffer_limit_disconnections:" << st.output_overflows
+    << "\r\nwrite_commands:" << ex.writes << "\r\nwrite_batches:" << ex.batches
+    << "\r\nwrites_forwarded:" << ex.forwarded << "\r\nwrites_forwarded_here:"
+    << ex.forwards_served << "\r\nmoved_replies:" << ex.moved
+    << "\r\ntryagain_replies:" << ex.tryagain << "\r\nuncertain_replies:" << ex.uncertain
+    << "\r\nread_barriers:" << ex.barriers << "\r\n";
+}
+
+std::string client_address(Server& s, NodeId id) {
+  for (const node::PeerConfig& p : s.config().peers) {
+    if (p.id == id && p.client.port != 0) {
+      return p.client.to_string();
+    }
+  }
+  return "";
+}
+
+void section_replication(Server& s, std::ostringstream& o) {
+  const raft::Raft& r = s.runtime().node().raw().raft();
+  const bool leader = r.role() == raft::Role::kLeader;
+  o << "# Replication\r\nrole:" << (leader ? "master" : "slave") << "\r\n";
+  if (!leader) {
+    const std::string at = client_address(s, r.leader());
+    const std::size_t colon = at.rfind(':');
+    o << "master_host:" << (colon == std::string::npos ? "" : at.substr(0, colon))
+      << "\r\nmaster_port:" << (colon == std::string::npos ? "0" : at.substr(colon + 1))
+      << "\r\nmaster_link_status:" << (r.leader() != kNoNode ? "up" : "down") << "\r\n";
+  } else {
+    o << "connected_slaves:" << r.progress().size() - 1 << "\r\n";
+    int n = 0;
+    for (const auto& [id, pr] : r.progress()) {
+      if (id == s.config().node_id) {
+        continue;
+      }
+      o << "slave" << n++ << ":node=" << id << ",addr=" << client_address(s, id)
+        << ",state=online,offset=" << pr.match()
+        << ",lag=" << r.log().last_index() - std::min(r.log().last_index(), pr.match())
+        << "\r\n";
+    }
+  }
+  o << "raft_role:" << raft::role_name(r.role()) << "\r\nraft_term:" << r.term()
+    << "\r\nraft_leader_id:" << r.leader()
+    << "\r\nraft_leader_client:" << client_address(s, r.leader())
+    << "\r\nraft_commit_index:" << r.log().committed()
+    << "\r\nraft_applied_index:" << s.runtime().node().applied()
+    << "\r\nraft_last_index:" << r.log().last_index() << "\r\n";
+}
+
+void section_keyspace(Server& s, std::ostringstream& o) {
+  const std::uint64_t keys = s.store().size(now_ms());
+  o << "# Keyspace\r\n";
+  if (keys > 0) {
+    o << "db0:keys=" << keys << ",expires=" << s.store().deadline_count() << ",avg_ttl=0\r\n";
+  }
+}
+
+}  // namespace
+
+std::string info_text(Server& server, const Argv& argv) {
+  static const char* kAll[] = {"server", "clients", "memory", "stats", "replication",
+                               "keyspace"};
+  std::ostringstream o;
+  bool first = true;
+  for (const char* section : kAll) {
+    bool wanted = argv.size() <= 1;
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+      const std::string a = lower(argv[i]);
+      wanted = wanted || a == section || a == "all" || a == "default" || a == "everything";
+    }
+    if (!wanted) {
+      continue;
+    }
+    if (!first) {
+      o << "\r\n";
+    }
+    first = false;
+    const std::string name = section;
+    if (name == "server") section_server(server, o);
+    if (name == "clients") section_clients(server, o);
+    if (name == "memory") section_memory(o);
+    if (name == "stats") section_stats(server, o);
+    if (name == "replication") section_replication(server, o);
+    if (name == "keyspace") section_keyspace(server, o);
+  }
+  return o.str();
+}
+
+void reply_config_get(Server& server, const Argv& argv, resp::Writer& w) {
+  const node::NodeConfig& c = server.config();
+  const std::pair<std::string, std::string> params[] = {
+      {"save", ""},
+      {"appendonly", "yes"},
+      {"appendfsync", "always"},
+      {"databases", "1"},
+      {"maxmemory", "0"},
+      {"maxmemory-policy", "noeviction"},
+      {"maxclients", std::to_string(c.client.max_connections)},
+      {"proto-max-bulk-len", std::to_string(c.client.max_bulk_bytes)},
+      {"client-query-buffer-limit", std::to_string(c.client.max_bulk_bytes)},
+      {"timeout", "0"},
+      {"port", std::to_string(server.port())},
+      {"bind", c.client.listen.host},
+      {"cluster-enabled", "no"},
+      {"replica-read-only", "yes"},
+  };
+  std::vector<const std::pair<std::string, std::string>*> hits;
+  for (const auto& p : params) {
+    for (std::size_t i = 2; i < argv.size(); ++i) {
+      if (atlas::glob_match(lower(argv[i]), p.first)) {
+        hits.push_back(&p);
+        break;
+      }
+    }
+  }
+  w.map(hits.size());
+  for (const auto* p : hits) {
+    w.bulk(p->first);
+    w.bulk(p->second);
+  }
+}
+
+std::int64_t replicas_holding_writes(Server& server) {
+  const raft::Raft& r = server.runtime().node().raw().raft();
+  const std::int64_t voters = static_cast<std::int64_t>(server.config().peers.size());
+  if (r.role() != raft::Role::kLeader) {
+    return voters / 2;  // a committed write is on a majority, the leader being one of them
+  }
+  std::int64_t n = 0;
+  for (const auto& [id, pr] : r.progress()) {
+    if (id != server.config().node_id && pr.match() >= r.log().committed()) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+void write_command_info(const CommandSpec& spec, resp::Writer& w) {
+  w.array(10);
+  w.bulk(lower(spec.name));
+  w.integer(spec.arity);
+  std::vector<std::string> flags;
+  std::istringstream in{std::string(spec.flags)};
+  for (std::string f; in >> f;) {
+    flags.push_back(f);
+  }
+  w.set(flags.size());
+  for (const std::string& f : flags) {
+    w.simple(f);
+  }
+  w.integer(spec.first_key);
+  w.integer(spec.last_key);
+  w.integer(spec.step);
+  w.set(0);    // ACL categories
+  w.set(0);    // tips
+  w.array(0);  // key specs
+  w.array(0);  // subcommands
+}
+
+void write_command_docs(const CommandSpec& spec, resp::Writer& w) {
+  const bool write = spec.flags.find("write") != std::string_view::npos;
+  w.map(3);
+  w.bulk("summary");
+  w.bulk(spec.kind == Kind::kData ? (write ? "A write, replicated through Raft"
+                                           : "A linearizable read (stale with READONLY)")
+                                  : "Helios server command");
+  w.bulk("since");
+  w.bulk("1.0.0");
+  w.bulk("group");
+  w.bulk(spec.kind == Kind::kData || spec.kind == Kind::kKeys ? "string" : "server");
+}
+
+}  // namespace helios::api

@@ -1,0 +1,60 @@
+#pragma once
+// Plan: what one Redis data command (GET, SET, INCR, MGET...) becomes: the ATLAS operations
+// that carry it out, in order, and how their replies turn back into the command's reply.
+//
+// A plan whose operations are all atlas::ReadOp is a read: the node serves it from its own
+// store after a read barrier (or at once with READONLY). Any other plan is a write: it goes
+// through the log as one atlas::Command (several commands of a batch or a MULTI share one),
+// so every replica applies the same operations at the same stamp.
+//
+// make_plan parses the arguments exactly as Redis does and answers Redis's error for bad
+// ones ("ERR syntax error", "ERR value is not an integer or out of range", "ERR invalid
+// expire time in 'set' command"...), as a Status of code kInvalidArgument whose message is
+// the whole error line; nothing is proposed then. Relative TTLs (EX, PX, EXPIRE, SETEX...)
+// become absolute deadlines counted from `now_ms`, the stamp the leader is about to use.
+// Pure: no clock, no I/O.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "atlas/command.h"
+#include "atlas/reply.h"
+#include "base/status.h"
+#include "resp/writer.h"
+
+namespace helios::api {
+
+using Argv = std::vector<std::string>;
+
+// How the replies of a plan's operations make the command's reply.
+enum class Shape : std::uint8_t {
+  kAsIs,     // the only operation's reply
+  kFirst,    // the first operation's reply (GETDEL, GETEX: a read, then the change)
+  kOkToInt,  // OK -> 1, nil -> 0 (SETNX)
+  kAllOk,    // +OK whatever the operations replied (MSET)
+  kSum,      // the sum of the integer replies (EXISTS k1 k2...)
+  kSeconds,  // integer milliseconds -> seconds, rounded as Redis does; -1 and -2 kept (TTL)
+  kType,     // 1 -> +string, 0 -> +none (TYPE)
+  kArray,    // an array of every reply (MGET)
+};
+
+struct Plan {
+  std::vector<atlas::Op> ops;
+  Shape shape = Shape::kAsIs;
+  bool write = false;  // false: every op is an atlas::ReadOp
+};
+
+// True if `name` (upper case) is a data command make_plan knows.
+bool is_data_command(std::string_view name);
+
+// The plan of `argv` (argv[0] upper-cased by the caller into `name`; the arity already
+// checked against the command table).
+Result<Plan> make_plan(std::string_view name, const Argv& argv, std::uint64_t now_ms);
+
+// Writes the reply of a plan of shape `shape` whose operations replied `replies`.
+void render(Shape shape, const atlas::Reply* replies, std::size_t count, resp::Writer& w);
+void render_reply(const atlas::Reply& reply, resp::Writer& w);
+
+}  // namespace helios::api

@@ -1,0 +1,136 @@
+#include "api/server.h"
+
+#include <future>
+
+#include "api/session.h"
+#include "base/log.h"
+
+namespace helios::api {
+
+Server::Server(node::Runtime& runtime, const node::NodeConfig& config)
+    : runtime_(runtime), config_(config), executor_(runtime, config), acceptor_(runtime.io()) {
+  limits_.max_bulk_bytes = config.client.max_bulk_bytes;
+  limits_.max_args = config.client.max_args;
+  limits_.max_inline_bytes = config.client.max_inline_bytes;
+  limits_.max_request_bytes = std::max<std::size_t>(limits_.max_request_bytes,
+                                                    2 * config.client.max_bulk_bytes);
+}
+
+Server::~Server() {
+  stop();
+}
+
+void Server::install() {
+  executor_.install();
+}
+
+Status Server::start() {
+  const node::HostPort& at = config_.client.listen;
+  asio::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(at.host, ec);
+  if (ec) {
+    return Status(Code::kInvalidArgument,
+                  "client address " + at.to_string() + ": " + ec.message());
+  }
+  const asio::ip::tcp::endpoint endpoint(address, at.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return Status(Code::kIoError, "cannot listen for clients on " + at.to_string() + ": " +
+                                      ec.message());
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  started_ms_ = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  started_ = true;
+  std::promise<void> done;
+  asio::post(runtime_.io(), [this, &done]() {
+    executor_.start();
+    accept_next();
+    done.set_value();
+  });
+  done.get_future().wait();
+  HELIOS_LOG_INFO("api", "serving clients (Redis protocol, JSON lines) on %s:%u",
+                  at.host.c_str(), static_cast<unsigned>(port_.load()));
+  return Status::ok();
+}
+
+void Server::stop() {
+  if (!started_) {
+    return;
+  }
+  started_ = false;
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  asio::post(runtime_.io(), [this, done]() {
+    asio::error_code ec;
+    acceptor_.close(ec);
+    executor_.stop();
+    std::map<std::uint64_t, std::shared_ptr<Session>> sessions = std::move(sessions_);
+    sessions_.clear();
+    for (auto& [id, session] : sessions) {
+      session->close();
+    }
+    done->set_value();
+  });
+  // The loop may already be stopped (the runtime stopped first): do not wait forever.
+  finished.wait_for(std::chrono::seconds(5));
+}
+
+void Server::accept_next() {
+  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+      return;
+    }
+    if (!ec) {
+      ++stats_.connections_received;
+      if (sessions_.size() >= config_.client.max_connections) {
+        ++stats_.connections_rejected;
+        static const std::string kFull = "-ERR max number of clients reached\r\n";
+        asio::error_code ignored;
+        asio::write(socket, asio::buffer(kFull), ignored);
+        socket.close(ignored);
+      } else {
+        const std::uint64_t id = next_id_++;
+        auto session = std::make_shared<Session>(*this, std::move(socket), id);
+        sessions_.emplace(id, session);
+        session->start();
+      }
+    }
+    accept_next();
+  });
+}
+
+bool Server::is_follower() const {
+  return runtime_.node().raw().raft().role() != raft::Role::kLeader;
+}
+
+void Server::note_output_overflow(const std::string& remote) {
+  ++stats_.output_overflows;
+  HELIOS_LOG_WARN("api", "closing client %s: over max_output_bytes (%llu) of unsent replies",
+                  remote.c_str(), static_cast<unsigned long long>(config_.client.max_output_bytes));
+}
+
+void Server::on_closed(std::uint64_t id) {
+  sessions_.erase(id);
+}
+
+std::string Server::client_list() const {
+  std::string out;
+  for (const auto& [id, session] : sessions_) {
+    out += session->describe() + "\n";
+  }
+  return out;
+}
+
+}  // namespace helios::api

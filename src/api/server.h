@@ -1,0 +1,82 @@
+#pragma once
+// Server: the client port of a node. Accepts connections on the runtime's loop thread (the
+// thread that owns the Node and the store) and runs a Session for each; owns the Executor
+// that routes their writes and read barriers.
+//
+// Limits: at most [client] max_connections sessions (one more is told
+// "-ERR max number of clients reached" and closed); parser limits from [client].
+//
+// Threads: install() before runtime.start(); start() after it and stop() before
+// runtime.stop(), from the controlling thread; everything else on the loop thread.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <asio.hpp>
+
+#include "api/executor.h"
+#include "node/config.h"
+#include "node/runtime.h"
+#include "resp/limits.h"
+
+namespace helios::api {
+
+class Session;
+
+struct ServerStats {
+  std::uint64_t connections_received = 0;
+  std::uint64_t connections_rejected = 0;
+  std::uint64_t commands_processed = 0;
+  std::uint64_t output_overflows = 0;
+};
+
+class Server {
+ public:
+  Server(node::Runtime& runtime, const node::NodeConfig& config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void install();
+  // Binds [client] listen and starts accepting. kIoError if the address cannot be bound.
+  Status start();
+  // Closes the listener and every connection; waits for the loop thread to do it.
+  void stop();
+  // The bound port after start() (useful with port 0 in tests).
+  std::uint16_t port() const { return port_.load(); }
+
+  // Loop thread: for sessions.
+  Executor& executor() { return executor_; }
+  const atlas::Store& store() const { return runtime_.machine().store(); }
+  node::Runtime& runtime() { return runtime_; }
+  const node::NodeConfig& config() const { return config_; }
+  const resp::ParserLimits& parser_limits() const { return limits_; }
+  bool is_follower() const;
+  void note_command() { ++stats_.commands_processed; }
+  void note_output_overflow(const std::string& remote);
+  void on_closed(std::uint64_t id);
+  std::size_t connections() const { return sessions_.size(); }
+  const ServerStats& stats() const { return stats_; }
+  std::string client_list() const;
+  std::uint64_t started_ms() const { return started_ms_; }
+
+ private:
+  void accept_next();
+
+  node::Runtime& runtime_;
+  const node::NodeConfig& config_;
+  resp::ParserLimits limits_;
+  Executor executor_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::map<std::uint64_t, std::shared_ptr<Session>> sessions_;
+  std::uint64_t next_id_ = 1;
+  ServerStats stats_;
+  std::atomic<std::uint16_t> port_{0};
+  std::uint64_t started_ms_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace helios::api

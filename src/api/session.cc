@@ -1,0 +1,502 @@
+#include "api/session.h"
+
+#include <charconv>
+#include <chrono>
+
+#include "api/args.h"
+#include "api/command_table.h"
+#include "api/json_lines.h"
+#include "api/server.h"
+#include "atlas/integer.h"
+#include "resp/reply_parser.h"
+
+namespace helios::api {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Requests in flight on one connection before reading pauses (pipelining is bounded here).
+constexpr std::size_t kMaxSlots = 4096;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
+  return e.address().to_string() + ":" + std::to_string(e.port());
+}
+
+// Redis: "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+std::string unknown_command(const Argv& argv) {
+  std::string line = "ERR unknown command '" + argv[0].substr(0, 128) +
+                     "', with args beginning with: ";
+  for (std::size_t i = 1; i < argv.size() && line.size() < 256; ++i) {
+    line += "'" + argv[i].substr(0, 128) + "' ";
+  }
+  return line;
+}
+
+}  // namespace
+
+Session::Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id)
+    : server_(server),
+      socket_(std::move(socket)),
+      id_(id),
+      parser_(server.parser_limits()),
+      read_buffer_(kReadChunk) {
+  asio::error_code ec;
+  remote_ = endpoint_text(socket_.remote_endpoint(ec));
+  local_ = endpoint_text(socket_.local_endpoint(ec));
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  created_ms_ = wall_ms();
+  last_command_ms_ = created_ms_;
+}
+
+void Session::start() {
+  read_more();
+}
+
+void Session::close() {
+  if (closed_) {
+    return;
+  }
+  const std::shared_ptr<Session> self = shared_from_this();  // on_closed drops the server's
+  closed_ = true;
+  asio::error_code ec;
+  socket_.close(ec);
+  slots_.clear();
+  server_.on_closed(id_);
+}
+
+std::string Session::describe() const {
+  const std::int64_t now = wall_ms();
+  return "id=" + std::to_string(id_) + " addr=" + remote_ + " laddr=" + local_ +
+         " name=" + name_ + " age=" + std::to_string((now - created_ms_) / 1000) +
+         " idle=" + std::to_string((now - last_command_ms_) / 1000) + " flags=" +
+         (readonly_ ? "r" : "N") + " db=0 multi=" +
+         (in_multi_ ? std::to_string(multi_queue_.size()) : "-1") +
+         " qbuf=" + std::to_string(parser_.buffered()) + " omem=" +
+         std::to_string(out_.size() + writing_.size()) + " cmd-in-flight=" +
+         std::to_string(slots_.size()) + " resp=" + std::to_string(protocol_) +
+         " proto=" + (mode_ == Mode::kJson ? "json" : "resp");
+}
+
+void Session::read_more() {
+  if (closed_ || reading_ || close_after_flush_ || slots_.size() >= kMaxSlots) {
+    return;
+  }
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                            self->on_read(ec, n);
+                          });
+}
+
+void Session::on_read(const asio::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (closed_) {
+    return;
+  }
+  if (ec) {
+    close();
+    return;
+  }
+  handle_input(std::string_view(read_buffer_.data(), n));
+  if (!closed_) {
+    advance();
+    read_more();
+  }
+}
+
+void Session::handle_input(std::string_view bytes) {
+  if (bytes.empty()) {
+    return;
+  }
+  if (mode_ == Mode::kUnknown) {
+    mode_ = bytes[0] == '{' ? Mode::kJson : Mode::kResp;
+  }
+  if (mode_ == Mode::kJson) {
+    json_buffer_.append(bytes);
+    handle_json_requests();
+  } else {
+    parser_.feed(bytes);
+    handle_resp_requests();
+  }
+}
+
+void Session::handle_resp_requests() {
+  Argv argv;
+  while (!close_after_flush_ && slots_.size() < kMaxSlots) {
+    const resp::ParseStatus s = parser_.next(argv);
+    if (s == resp::ParseStatus::kNeedMore) {
+      return;
+    }
+    if (s == resp::ParseStatus::kError) {
+      push_error("ERR " + parser_.error());
+      close_after_flush_ = true;
+      return;
+    }
+    on_request(argv);
+  }
+}
+
+void Session::handle_json_requests() {
+  const std::size_t max_line = server_.parser_limits().max_request_bytes;
+  while (!close_after_flush_ && slots_.size() < kMaxSlots) {
+    const std::size_t nl = json_buffer_.find('\n');
+    if (nl == std::string::npos) {
+      if (json_buffer_.size() > max_line) {
+        push_error("ERR Protocol error: JSON request line too long");
+        close_after_flush_ = true;
+      }
+      return;
+    }
+    const std::string line = json_buffer_.substr(0, nl);
+    json_buffer_.erase(0, nl + 1);
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    Result<Argv> argv = json_line_to_argv(line);
+    if (!argv.is_ok()) {
+      push_error("ERR " + argv.status().message());
+      continue;
+    }
+    on_request(argv.value());
+  }
+}
+
+void Session::on_request(Argv& argv) {
+  ++commands_;
+  server_.note_command();
+  last_command_ms_ = wall_ms();
+  const std::string name = upper(argv[0]);
+  if (in_multi_ && name != "EXEC" && name != "DISCARD" && name != "MULTI" && name != "WATCH" &&
+      name != "QUIT" && name != "RESET") {
+    queue_in_multi(name, argv);
+    return;
+  }
+  const CommandSpec* spec = find_command(name);
+  if (spec == nullptr) {
+    push_error(unknown_command(argv));
+    return;
+  }
+  if (!arity_ok(*spec, argv.size())) {
+    push_error(wrong_args(name));
+    return;
+  }
+  switch (spec->kind) {
+    case Kind::kData:
+      on_data(name, argv);
+      return;
+    case Kind::kKeys:
+      on_keys(name, argv);
+      return;
+    case Kind::kTransaction:
+      on_transaction(name, argv);
+      return;
+    case Kind::kConnection:
+      on_connection(name, argv);
+      return;
+  }
+}
+
+void Session::queue_in_multi(std::string_view name, Argv& argv) {
+  const CommandSpec* spec = find_command(name);
+  if (spec == nullptr) {
+    multi_dirty_ = true;
+    push_error(unknown_command(argv));
+  } else if (!arity_ok(*spec, argv.size())) {
+    multi_dirty_ = true;
+    push_error(wrong_args(name));
+  } else if (spec->kind != Kind::kData) {
+    multi_dirty_ = true;
+    push_error("ERR Command not allowed inside a transaction (Helios runs only data commands "
+               "in MULTI)");
+  } else {
+    multi_queue_.push_back(std::move(argv));
+    push_done("+QUEUED\r\n");
+  }
+}
+
+void Session::on_data(std::string_view name, Argv& argv) {
+  const std::uint64_t now = static_cast<std::uint64_t>(wall_ms());
+  Result<Plan> plan = make_plan(name, argv, now);
+  if (!plan.is_ok()) {
+    push_error(plan.status().message());
+    return;
+  }
+  if (plan.value().write) {
+    if (readonly_ && server_.is_follower()) {
+      // Like a Redis replica: READONLY connections to a replica cannot write.
+      push_error("READONLY You can't write against a read only replica.");
+      return;
+    }
+    std::vector<Argv> commands;
+    commands.push_back(std::move(argv));
+    push_write(std::move(commands), false);
+    return;
+  }
+  push_read([this, p = std::move(plan).value()](resp::Writer& w) {
+    const std::uint64_t at = static_cast<std::uint64_t>(wall_ms());
+    std::vector<atlas::Reply> replies;
+    replies.reserve(p.ops.size());
+    for (const atlas::Op& op : p.ops) {
+      replies.push_back(server_.store().read(std::get<atlas::ReadOp>(op), at));
+    }
+    render(p.shape, replies.data(), replies.size(), w);
+  });
+}
+
+void Session::on_keys(std::string_view name, Argv& argv) {
+  if (name == "KEYS") {
+    push_read([this, pattern = argv[1]](resp::Writer& w) {
+      const std::vector<std::string> keys = server_.store().keys(
+          pattern, static_cast<std::uint64_t>(wall_ms()), SIZE_MAX);
+      w.array(keys.size());
+      for (const std::string& k : keys) {
+        w.bulk(k);
+      }
+    });
+    return;
+  }
+  // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+  std::uint64_t cursor = 0;
+  const auto [p, ec] = std::from_chars(argv[1].data(), argv[1].data() + argv[1].size(), cursor);
+  if (ec != std::errc() || p != argv[1].data() + argv[1].size()) {
+    push_error("ERR invalid cursor");
+    return;
+  }
+  std::string pattern = "*";
+  std::int64_t count = 10;
+  std::string type;
+  for (std::size_t i = 2; i < argv.size(); i += 2) {
+    const std::string opt = upper(argv[i]);
+    if (i + 1 >= argv.size()) {
+      push_error(kErrSyntax);
+      return;
+    }
+    if (opt == "MATCH") {
+      pattern = argv[i + 1];
+    } else if (opt == "COUNT") {
+      const std::optional<std::int64_t> c = atlas::parse_int64(argv[i + 1]);
+      if (!c.has_value()) {
+        push_error(kErrNotInteger);
+        return;
+      }
+      if (*c < 1) {
+        push_error(kErrSyntax);
+        return;
+      }
+      count = *c;
+    } else if (opt == "TYPE") {
+      type = lower(argv[i + 1]);
+    } else {
+      push_error(kErrSyntax);
+      return;
+    }
+  }
+  push_read([this, cursor, pattern, count, type](resp::Writer& w) {
+    atlas::ScanPage page = server_.store().scan(cursor, pattern, static_cast<std::size_t>(count),
+                                                static_cast<std::uint64_t>(wall_ms()));
+    if (!type.empty() && type != "string") {
+      page.keys.clear();  // every ATLAS value is a string
+    }
+    w.array(2);
+    w.bulk(std::to_string(page.next_cursor));
+    w.array(page.keys.size());
+    for (const std::string& k : page.keys) {
+      w.bulk(k);
+    }
+  });
+}
+
+void Session::on_transaction(std::string_view name, Argv& argv) {
+  if (name == "MULTI") {
+    if (in_multi_) {
+      push_error("ERR MULTI calls can not be nested");
+      return;
+    }
+    in_multi_ = true;
+    multi_dirty_ = false;
+    multi_queue_.clear();
+    push_done("+OK\r\n");
+  } else if (name == "EXEC" || name == "DISCARD") {
+    if (!in_multi_) {
+      push_error(name == "EXEC" ? "ERR EXEC without MULTI" : "ERR DISCARD without MULTI");
+      return;
+    }
+    in_multi_ = false;
+    std::vector<Argv> queued = std::move(multi_queue_);
+    multi_queue_.clear();
+    if (name == "DISCARD") {
+      push_done("+OK\r\n");
+    } else if (multi_dirty_) {
+      push_error("EXECABORT Transaction discarded because of previous errors.");
+    } else if (queued.empty()) {
+      push_done("*0\r\n");
+    } else {
+      push_write(std::move(queued), true);
+    }
+  } else if (name == "WATCH") {
+    push_error(in_multi_ ? "ERR WATCH inside MULTI is not allowed"
+                         : "ERR WATCH is not supported by Helios: a MULTI/EXEC transaction "
+                           "already applies atomically as one log entry");
+  } else {  // UNWATCH
+    push_done("+OK\r\n");
+  }
+  (void)argv;
+}
+
+Session::Slot& Session::push_done(std::string reply) {
+  auto slot = std::make_shared<Slot>();
+  slot->state = Slot::State::kDone;
+  slot->reply = std::move(reply);
+  slots_.push_back(slot);
+  return *slot;
+}
+
+Session::Slot& Session::push_error(std::string_view line) {
+  std::string out;
+  resp::Writer w(out, protocol_);
+  w.error(line);
+  return push_done(std::move(out));
+}
+
+void Session::push_write(std::vector<Argv> commands, bool exec) {
+  auto slot = std::make_shared<Slot>();
+  slot->state = Slot::State::kPending;
+  slot->write = true;
+  slots_.push_back(slot);
+  server_.executor().write(
+      std::move(commands), exec, protocol_,
+      [self = shared_from_this(), slot](std::string reply) {
+        if (self->closed_) {
+          return;
+        }
+        slot->reply = std::move(reply);
+        slot->state = Slot::State::kDone;
+        self->advance();
+        self->read_more();
+      });
+}
+
+void Session::push_read(std::function<void(resp::Writer&)> evaluate) {
+  auto slot = std::make_shared<Slot>();
+  slot->evaluate = std::move(evaluate);
+  slot->state = Slot::State::kWaitIssue;
+  slots_.push_back(slot);
+  // advance() issues it as soon as no write of this connection before it is unanswered.
+}
+
+void Session::issue(const std::shared_ptr<Slot>& keep) {
+  if (readonly_) {
+    keep->state = Slot::State::kReady;  // a stale local read: no barrier
+    return;
+  }
+  keep->state = Slot::State::kPending;
+  server_.executor().barrier(
+      [self = shared_from_this(), keep](const Status& status, const std::string& error_line) {
+        if (self->closed_) {
+          return;
+        }
+        if (status.is_ok()) {
+          keep->state = Slot::State::kReady;
+        } else {
+          std::string out;
+          resp::Writer w(out, self->protocol_);
+          w.error(error_line);
+          keep->reply = std::move(out);
+          keep->state = Slot::State::kDone;
+        }
+        self->advance();
+        self->read_more();
+      });
+}
+
+void Session::advance() {
+  bool write_ahead = false;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = *slots_[i];
+    if (s.state == Slot::State::kWaitIssue) {
+      if (write_ahead) {
+        break;
+      }
+      issue(slots_[i]);
+    }
+    if (s.write && s.state != Slot::State::kDone) {
+      write_ahead = true;
+    }
+  }
+  while (!slots_.empty()) {
+    Slot& head = *slots_.front();
+    if (head.state == Slot::State::kReady) {
+      std::string out;
+      resp::Writer w(out, protocol_);
+      head.evaluate(w);
+      head.reply = std::move(out);
+      head.state = Slot::State::kDone;
+    }
+    if (head.state != Slot::State::kDone) {
+      break;
+    }
+    if (mode_ == Mode::kJson) {
+      out_ += to_json(head.reply);
+    } else {
+      out_ += head.reply;
+    }
+    slots_.pop_front();
+  }
+  flush_output();
+}
+
+std::string Session::to_json(std::string_view resp_reply) const {
+  resp::ReplyParser parser;
+  parser.feed(resp_reply);
+  resp::Value v;
+  if (parser.next(v) != resp::ParseStatus::kRequest) {
+    return "{\"ok\":false,\"error\":\"internal: unparsable reply\"}\n";
+  }
+  return value_to_json_line(v);
+}
+
+void Session::flush_output() {
+  if (closed_) {
+    return;
+  }
+  if (out_.size() + writing_.size() > server_.config().client.max_output_bytes) {
+    server_.note_output_overflow(remote_);
+    close();
+    return;
+  }
+  if (write_in_flight_ || out_.empty()) {
+    if (!write_in_flight_ && close_after_flush_ && slots_.empty()) {
+      close();
+    }
+    return;
+  }
+  writing_.swap(out_);
+  out_.clear();
+  write_in_flight_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+                      self->on_written(ec);
+                    });
+}
+
+void Session::on_written(const asio::error_code& ec) {
+  write_in_flight_ = false;
+  writing_.clear();
+  if (closed_) {
+    return;
+  }
+  if (ec) {
+    close();
+    return;
+  }
+  flush_output();
+  read_more();
+}
+
+}  // namespace helios::api

@@ -1,0 +1,119 @@
+#pragma once
+// Session: one client connection on the client port, on the runtime's loop thread.
+//
+// Protocol: the first byte decides. '{' starts the JSON-lines protocol (json_lines.h); any
+// other byte starts RESP (RESP2 until HELLO 3). Requests are parsed incrementally
+// (resp::RequestParser, with the [client] limits); a protocol error answers
+// "-ERR Protocol error: ..." and closes this connection only.
+//
+// Pipelining and order: every request takes a slot in a queue and replies leave in request
+// order. Writes go to the Executor at once (so a pipeline's writes share a batch). A read
+// asks for its barrier at once unless a write of this connection before it is still
+// unanswered: then it waits for that write, so a client always reads its own writes. A read
+// is evaluated against the store only when it reaches the head of the queue, after the
+// replies before it.
+//
+// Bounds: at most kMaxSlots requests in flight per connection (reading pauses beyond it);
+// replies waiting to be written at most max_output_bytes (beyond it the connection is
+// closed, as Redis's client-output-buffer-limit does).
+//
+// Lifetime: held by a shared_ptr; the Server keeps one until the session closes, and
+// pending callbacks keep theirs, doing nothing once the session is closed.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "api/plan.h"
+#include "resp/request_parser.h"
+
+namespace helios::api {
+
+class Server;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  void close();
+
+  // For CLIENT LIST / INFO.
+  std::uint64_t id() const { return id_; }
+  std::string describe() const;
+
+ private:
+  struct Slot {
+    enum class State : std::uint8_t { kWaitIssue, kPending, kReady, kDone };
+    State state = State::kDone;
+    bool write = false;
+    std::string reply;
+    // A read: computes the reply when the slot reaches the head (kReady).
+    std::function<void(resp::Writer&)> evaluate;
+  };
+
+  void read_more();
+  void on_read(const asio::error_code& ec, std::size_t n);
+  void handle_input(std::string_view bytes);
+  void handle_resp_requests();
+  void handle_json_requests();
+  void on_request(Argv& argv);
+  void queue_in_multi(std::string_view name, Argv& argv);
+  void on_data(std::string_view name, Argv& argv);
+  void on_keys(std::string_view name, Argv& argv);
+  void on_transaction(std::string_view name, Argv& argv);
+  void on_connection(std::string_view name, Argv& argv);
+  void on_hello(Argv& argv);
+  void on_client(Argv& argv);
+  void on_command(Argv& argv);
+
+  // Slots.
+  Slot& push_done(std::string reply);
+  Slot& push_error(std::string_view line);
+  void push_write(std::vector<Argv> commands, bool exec);
+  void push_read(std::function<void(resp::Writer&)> evaluate);
+  void issue(const std::shared_ptr<Slot>& slot);
+  void advance();
+  void flush_output();
+  void on_written(const asio::error_code& ec);
+  std::string to_json(std::string_view resp_reply) const;
+
+  Server& server_;
+  asio::ip::tcp::socket socket_;
+  const std::uint64_t id_;
+  std::string remote_;
+  std::string local_;
+  std::string name_;
+  std::int64_t created_ms_ = 0;
+  std::int64_t last_command_ms_ = 0;
+  std::uint64_t commands_ = 0;
+
+  enum class Mode : std::uint8_t { kUnknown, kResp, kJson };
+  Mode mode_ = Mode::kUnknown;
+  resp::RequestParser parser_;
+  std::string json_buffer_;
+  std::vector<char> read_buffer_;
+  bool reading_ = false;
+  bool closed_ = false;
+  bool close_after_flush_ = false;
+
+  int protocol_ = 2;
+  bool readonly_ = false;
+  bool in_multi_ = false;
+  bool multi_dirty_ = false;
+  std::vector<Argv> multi_queue_;
+
+  std::deque<std::shared_ptr<Slot>> slots_;
+  std::string out_;       // replies ready, not yet handed to the socket
+  std::string writing_;   // the bytes of the write in flight
+  bool write_in_flight_ = false;
+};
+
+}  // namespace helios::api

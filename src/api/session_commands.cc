@@ -1,0 +1,244 @@
+// Session: the commands the connection answers itself (PING, HELLO, CLIENT, COMMAND, INFO,
+// CONFIG, SELECT, READONLY...). See session.h.
+
+#include <chrono>
+
+#include "api/args.h"
+#include "api/command_table.h"
+#include "api/info.h"
+#include "api/server.h"
+#include "api/session.h"
+#include "atlas/integer.h"
+
+namespace helios::api {
+
+void Session::on_connection(std::string_view name, Argv& argv) {
+  std::string out;
+  resp::Writer w(out, protocol_);
+  if (name == "PING") {
+    if (argv.size() > 2) {
+      push_error(wrong_args(name));
+      return;
+    }
+    argv.size() == 2 ? w.bulk(argv[1]) : w.simple("PONG");
+  } else if (name == "ECHO") {
+    w.bulk(argv[1]);
+  } else if (name == "HELLO") {
+    on_hello(argv);
+    return;
+  } else if (name == "QUIT") {
+    w.simple("OK");
+    close_after_flush_ = true;
+  } else if (name == "RESET") {
+    in_multi_ = false;
+    multi_dirty_ = false;
+    multi_queue_.clear();
+    readonly_ = false;
+    protocol_ = 2;
+    name_.clear();
+    w.simple("RESET");
+  } else if (name == "SELECT") {
+    const std::optional<std::int64_t> db = atlas::parse_int64(argv[1]);
+    if (!db.has_value()) {
+      push_error(kErrNotInteger);
+      return;
+    }
+    if (*db != 0) {
+      push_error("ERR DB index is out of range");
+      return;
+    }
+    w.simple("OK");
+  } else if (name == "AUTH") {
+    push_error("ERR AUTH <password> called without any password configured for the default "
+               "user. Are you sure your configuration is correct?");
+    return;
+  } else if (name == "COMMAND") {
+    on_command(argv);
+    return;
+  } else if (name == "CLIENT") {
+    on_client(argv);
+    return;
+  } else if (name == "CONFIG") {
+    const std::string sub = upper(argv[1]);
+    if (sub == "GET" && argv.size() >= 3) {
+      reply_config_get(server_, argv, w);
+    } else if (sub == "RESETSTAT" && argv.size() == 2) {
+      w.simple("OK");
+    } else if (sub == "SET") {
+      push_error("ERR CONFIG SET is not supported: change the node's configuration file and "
+                 "restart it");
+      return;
+    } else {
+      push_error("ERR unknown subcommand or wrong number of arguments for '" + argv[1] +
+                 "'. Try CONFIG HELP.");
+      return;
+    }
+  } else if (name == "INFO") {
+    w.verbatim(info_text(server_, argv));
+  } else if (name == "TIME") {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    w.array(2);
+    w.bulk(std::to_string(us / 1000000));
+    w.bulk(std::to_string(us % 1000000));
+  } else if (name == "WAIT") {
+    const std::optional<std::int64_t> n = atlas::parse_int64(argv[1]);
+    const std::optional<std::int64_t> t = atlas::parse_int64(argv[2]);
+    if (!n.has_value() || !t.has_value()) {
+      push_error(kErrNotInteger);
+      return;
+    }
+    if (*t < 0) {
+      push_error("ERR timeout is negative");
+      return;
+    }
+    w.integer(replicas_holding_writes(server_));
+  } else if (name == "READONLY") {
+    readonly_ = true;
+    w.simple("OK");
+  } else if (name == "READWRITE") {
+    readonly_ = false;
+    w.simple("OK");
+  } else {
+    push_error("ERR unknown command '" + argv[0] + "'");
+    return;
+  }
+  push_done(std::move(out));
+}
+
+void Session::on_hello(Argv& argv) {
+  int protocol = protocol_;
+  std::size_t i = 1;
+  if (argv.size() >= 2) {
+    const std::optional<std::int64_t> v = atlas::parse_int64(argv[1]);
+    if (!v.has_value()) {
+      push_error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (*v != 2 && *v != 3) {
+      push_error("NOPROTO unsupported protocol version");
+      return;
+    }
+    protocol = static_cast<int>(*v);
+    i = 2;
+  }
+  std::string name = name_;
+  for (; i < argv.size(); ++i) {
+    const std::string opt = upper(argv[i]);
+    if (opt == "AUTH" && i + 2 < argv.size()) {
+      if (argv[i + 1] != "default") {
+        push_error("WRONGPASS invalid username-password pair or user is disabled.");
+        return;
+      }
+      i += 2;  // the default user has no password: any password is accepted, as in Redis
+    } else if (opt == "SETNAME" && i + 1 < argv.size()) {
+      name = argv[++i];
+    } else {
+      push_error("ERR Syntax error in HELLO option '" + argv[i] + "'");
+      return;
+    }
+  }
+  protocol_ = protocol;
+  name_ = name;
+  std::string out;
+  resp::Writer w(out, protocol_);
+  w.map(7);
+  w.bulk("server");
+  w.bulk("redis");
+  w.bulk("version");
+  w.bulk(kRedisCompatVersion);
+  w.bulk("proto");
+  w.integer(protocol_);
+  w.bulk("id");
+  w.integer(static_cast<std::int64_t>(id_));
+  w.bulk("mode");
+  w.bulk("standalone");
+  w.bulk("role");
+  w.bulk(server_.is_follower() ? "replica" : "master");
+  w.bulk("modules");
+  w.array(0);
+  push_done(std::move(out));
+}
+
+void Session::on_client(Argv& argv) {
+  const std::string sub = upper(argv[1]);
+  std::string out;
+  resp::Writer w(out, protocol_);
+  if (sub == "SETNAME" && argv.size() == 3) {
+    for (char c : argv[2]) {
+      if (c < '!' || c > '~') {
+        push_error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+    }
+    name_ = argv[2];
+    w.simple("OK");
+  } else if (sub == "GETNAME" && argv.size() == 2) {
+    name_.empty() ? w.null() : w.bulk(name_);
+  } else if (sub == "ID" && argv.size() == 2) {
+    w.integer(static_cast<std::int64_t>(id_));
+  } else if (sub == "INFO" && argv.size() == 2) {
+    w.verbatim(describe() + "\n");
+  } else if (sub == "LIST") {
+    w.verbatim(server_.client_list());
+  } else if ((sub == "SETINFO" && argv.size() == 4) || sub == "NO-EVICT" || sub == "NO-TOUCH") {
+    w.simple("OK");
+  } else {
+    push_error("ERR unknown subcommand or wrong number of arguments for '" + argv[1] +
+               "'. Try CLIENT HELP.");
+    return;
+  }
+  push_done(std::move(out));
+}
+
+void Session::on_command(Argv& argv) {
+  std::string out;
+  resp::Writer w(out, protocol_);
+  const std::string sub = argv.size() >= 2 ? upper(argv[1]) : "";
+  if (argv.size() == 1) {
+    w.array(all_commands().size());
+    for (const CommandSpec& spec : all_commands()) {
+      write_command_info(spec, w);
+    }
+  } else if (sub == "COUNT" && argv.size() == 2) {
+    w.integer(static_cast<std::int64_t>(all_commands().size()));
+  } else if (sub == "LIST") {
+    w.array(all_commands().size());
+    for (const CommandSpec& spec : all_commands()) {
+      w.bulk(lower(spec.name));
+    }
+  } else if (sub == "INFO") {
+    const std::size_t n = argv.size() == 2 ? all_commands().size() : argv.size() - 2;
+    w.array(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const CommandSpec* spec =
+          argv.size() == 2 ? &all_commands()[i] : find_command(upper(argv[i + 2]));
+      spec != nullptr ? write_command_info(*spec, w) : w.null_array();
+    }
+  } else if (sub == "DOCS") {
+    std::vector<const CommandSpec*> specs;
+    if (argv.size() == 2) {
+      for (const CommandSpec& spec : all_commands()) {
+        specs.push_back(&spec);
+      }
+    } else {
+      for (std::size_t i = 2; i < argv.size(); ++i) {
+        if (const CommandSpec* spec = find_command(upper(argv[i]))) {
+          specs.push_back(spec);
+        }
+      }
+    }
+    w.map(specs.size());
+    for (const CommandSpec* spec : specs) {
+      w.bulk(lower(spec->name));
+      write_command_docs(*spec, w);
+    }
+  } else {
+    push_error("ERR unknown subcommand '" + argv[1] + "'. Try COMMAND HELP.");
+    return;
+  }
+  push_done(std::move(out));
+}
+
+}  // namespace helios::api
