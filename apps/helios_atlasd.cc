@@ -17,7 +17,7 @@ namespace {
 
 using helios::node::NodeConfig;
 
-// "1=10.0.1.10:9001,2=10.0.1.11:9001"
+// "1=10.0.1.10:9001,2=10.0.1.11:9001", each optionally with "/CLIENT_HOST:CLIENT_PORT"
 helios::Status parse_peers(const std::string& text, NodeConfig& config) {
   config.peers.clear();
   std::stringstream in(text);
@@ -28,7 +28,20 @@ helios::Status parse_peers(const std::string& text, NodeConfig& config) {
       return helios::Status(helios::Code::kInvalidArgument,
                             "--peers: '" + item + "' is not ID=HOST:PORT");
     }
-    helios::Result<helios::node::HostPort> hp = helios::node::parse_host_port(item.substr(eq + 1));
+    std::string address = item.substr(eq + 1);
+    helios::node::HostPort client_address;
+    const auto slash = address.find('/');
+    if (slash != std::string::npos) {
+      helios::Result<helios::node::HostPort> c =
+          helios::node::parse_host_port(address.substr(slash + 1));
+      if (!c.is_ok()) {
+        return helios::Status(helios::Code::kInvalidArgument,
+                              "--peers: '" + item + "' has a bad client address");
+      }
+      client_address = c.value();
+      address.resize(slash);
+    }
+    helios::Result<helios::node::HostPort> hp = helios::node::parse_host_port(address);
     const std::string id_text = item.substr(0, eq);
     helios::NodeId id = 0;
     const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
@@ -36,7 +49,7 @@ helios::Status parse_peers(const std::string& text, NodeConfig& config) {
       return helios::Status(helios::Code::kInvalidArgument,
                             "--peers: '" + item + "' is not ID=HOST:PORT");
     }
-    config.peers.push_back({id, hp.value()});
+    config.peers.push_back({id, hp.value(), client_address});
   }
   return helios::Status::ok();
 }
@@ -45,7 +58,7 @@ helios::Status parse_peers(const std::string& text, NodeConfig& config) {
 
 int main(int argc, char** argv) {
   CLI::App app{"helios-atlasd: a Helios (Raft + ATLAS) node"};
-  std::string config_path, listen, admin, peers, heartbeat, election, log_level;
+  std::string config_path, listen, admin, client, redirect, peers, heartbeat, election, log_level;
   NodeConfig flags;
   app.add_option("--config", config_path, "TOML configuration file");
   app.add_option("--node-id", flags.node_id, "this node's id (a positive integer)");
@@ -53,7 +66,9 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", flags.data_dir, "data directory");
   app.add_option("--listen", listen, "peer address HOST:PORT");
   app.add_option("--admin", admin, "admin HTTP address HOST:PORT");
-  app.add_option("--peers", peers, "every voter: ID=HOST:PORT,...");
+  app.add_option("--client", client, "client (Redis protocol) address HOST:PORT");
+  app.add_option("--redirect", redirect, "writes at a follower: forward (default) or moved");
+  app.add_option("--peers", peers, "every voter: ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT],...");
   app.add_option("--heartbeat-timeout", heartbeat, "e.g. 50ms");
   app.add_option("--election-timeout", election, "e.g. 150ms");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
@@ -92,6 +107,13 @@ int main(int argc, char** argv) {
     overrides += "election_timeout = \"" + election + "\"\n";
   if (!log_level.empty())
     overrides += "log_level = \"" + log_level + "\"\n";
+  if (!client.empty() || !redirect.empty()) {
+    overrides += "[client]\n";
+  }
+  if (!client.empty())
+    overrides += "listen = \"" + client + "\"\n";
+  if (!redirect.empty())
+    overrides += "redirect = \"" + redirect + "\"\n";
   helios::Status s = helios::node::load_toml(overrides, config);
   if (s.is_ok() && !peers.empty()) {
     s = parse_peers(peers, config);

@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format libxxhash-dev libasio-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev python3
+  redis-tools python3-redis   # the client-compatibility tests: redis-cli, redis-benchmark, redis-py
 )
 
 missing=()

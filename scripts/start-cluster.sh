@@ -24,6 +24,7 @@ for _ in $(seq 1 100); do
   if build/bin/helios-cli status > /dev/null 2>&1 && \
      build/bin/helios-cli status | grep -q "State: Leader"; then
     build/bin/helios-cli status
+    echo "Redis clients: redis-cli -p 7001 | -p 7002 | -p 7003 (e.g. redis-cli -p 7001 set hello world)"
     exit 0
   fi
   sleep 0.2

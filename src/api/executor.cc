@@ -1,5 +1,7 @@
 #include "api/executor.h"
 
+#include <algorithm>
+
 #include "api/args.h"
 #include "api/command_table.h"
 #include "base/log.h"
@@ -331,26 +333,40 @@ void Executor::barrier(BarrierDone done) {
                                 Clock::now() + std::chrono::milliseconds(
                                                    config_.client.leader_wait_ms),
                                 false});
-  issue_barrier(id);
+  // Every barrier asked for in this turn of the loop shares one Node::read (one ReadIndex
+  // request; at a follower, one message to the leader).
+  if (unissued_.empty()) {
+    asio::post(runtime_.io(), [this]() {
+      std::vector<std::uint64_t> ids = std::move(unissued_);
+      unissued_.clear();
+      issue_barriers(std::move(ids));
+    });
+  }
+  unissued_.push_back(id);
 }
 
-void Executor::issue_barrier(std::uint64_t id) {
-  Barrier& b = barriers_.at(id);
-  if (runtime_.node().raw().raft().leader() == kNoNode) {
+void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
+  if (ids.empty() || runtime_.node().raw().raft().leader() == kNoNode) {
     return;  // the sweep retries once there is a leader
   }
-  b.in_node = true;
+  for (std::uint64_t id : ids) {
+    auto it = barriers_.find(id);
+    if (it != barriers_.end()) {
+      it->second.in_node = true;
+    }
+  }
   // The callback runs inside the Node (its Ready loop, or read() itself): act after it.
-  runtime_.node().read([this, id](Status status) {
-    asio::post(runtime_.io(), [this, id, status]() { on_barrier(id, status); });
+  auto shared = std::make_shared<std::vector<std::uint64_t>>(std::move(ids));
+  runtime_.node().read([this, shared](Status status) {
+    asio::post(runtime_.io(), [this, shared, status]() { on_barriers(*shared, status); });
   });
 }
 
-void Executor::on_barrier(std::uint64_t id, const Status& status) {
-  {
+void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& status) {
+  for (std::uint64_t id : ids) {
     auto it = barriers_.find(id);
     if (it == barriers_.end()) {
-      return;  // answered already
+      continue;  // answered already (timed out)
     }
     it->second.in_node = false;
     if (status.is_ok()) {
@@ -411,14 +427,13 @@ void Executor::sweep() {
                std::to_string(config_.client.leader_wait_ms) + " ms");
       continue;
     }
-    if (!it->second.in_node && have_leader) {
+    if (!it->second.in_node && have_leader &&
+        std::find(unissued_.begin(), unissued_.end(), it->first) == unissued_.end()) {
       retry.push_back(it->first);
     }
     ++it;
   }
-  for (std::uint64_t id : retry) {
-    issue_barrier(id);
-  }
+  issue_barriers(std::move(retry));
 }
 
 }  // namespace helios::api

@@ -18,9 +18,9 @@
 // proposed (or forwarded) and no outcome came within write_timeout_ms: it may or may not have
 // been applied.
 //
-// Read barriers (linearizable reads): Node::read (ReadIndex, batched by the core: one
-// heartbeat round serves every read waiting when it starts; at a follower the core asks the
-// leader). A barrier that fails because there is no leader, or that the leader does not
+// Read barriers (linearizable reads): every barrier asked for in one turn of the loop shares
+// one Node::read (ReadIndex, batched again by the core: one heartbeat round serves every
+// read waiting when it starts; at a follower the core asks the leader with one message). A barrier that fails because there is no leader, or that the leader does not
 // answer, is retried until leader_wait_ms, then answers -TRYAGAIN. Reads have no effect, so
 // any retry is safe.
 //
@@ -121,8 +121,8 @@ class Executor {
   void on_app_frame(NodeId from, wire::FrameType type, std::string body);
   void on_forward(NodeId from, std::string_view body);
   void on_forward_reply(std::string_view body);
-  void issue_barrier(std::uint64_t id);
-  void on_barrier(std::uint64_t id, const Status& status);
+  void issue_barriers(std::vector<std::uint64_t> ids);
+  void on_barriers(const std::vector<std::uint64_t>& ids, const Status& status);
   void sweep();
   void schedule_sweep();
   std::string moved_line(NodeId leader) const;
@@ -138,6 +138,7 @@ class Executor {
   std::uint64_t next_forward_id_ = 1;
   std::map<std::uint64_t, Barrier> barriers_;
   std::uint64_t next_barrier_id_ = 1;
+  std::vector<std::uint64_t> unissued_;  // barriers asked for in this turn of the loop
   ExecutorStats stats_;
 };
 

@@ -140,5 +140,48 @@ TEST(ConfigTest, loadToml_errorsNameTheKey) {
   EXPECT_NE(s.message().find("line 1"), std::string::npos) << s.message();
 }
 
+TEST(ConfigTest, clientTable_readsEveryKeyAndPeerClientAddresses) {
+  const std::string text = std::string(kThreeNodes).replace(
+      std::string(kThreeNodes).find("[[peers]]"), 9,
+      "[client]\nlisten = \"10.0.1.11:7001\"\nredirect = \"moved\"\n"
+      "max_connections = 10\nmax_bulk_bytes = 1000\nmax_args = 20\nmax_inline_bytes = 300\n"
+      "max_output_bytes = 4000\nwrite_timeout = \"2s\"\nleader_wait = \"500ms\"\n"
+      "max_batch_bytes = 5000\nmax_batch_commands = 7\n[[peers]]\nclient = \"h:1\"");
+  NodeConfig c = parsed(text);
+  EXPECT_EQ(c.client.listen, (HostPort{"10.0.1.11", 7001}));
+  EXPECT_EQ(c.client.redirect, Redirect::kMoved);
+  EXPECT_EQ(c.client.max_connections, 10u);
+  EXPECT_EQ(c.client.max_bulk_bytes, 1000u);
+  EXPECT_EQ(c.client.max_args, 20u);
+  EXPECT_EQ(c.client.max_inline_bytes, 300u);
+  EXPECT_EQ(c.client.max_output_bytes, 4000u);
+  EXPECT_EQ(c.client.write_timeout_ms, 2000u);
+  EXPECT_EQ(c.client.leader_wait_ms, 500u);
+  EXPECT_EQ(c.client.max_batch_bytes, 5000u);
+  EXPECT_EQ(c.client.max_batch_commands, 7u);
+  EXPECT_EQ(c.peers[0].client, (HostPort{"h", 1}));
+  // "moved" needs every peer's client address.
+  const Status s = validate(c);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("client.redirect"), std::string::npos) << s.message();
+  for (PeerConfig& p : c.peers) {
+    p.client = {"h", 7001};
+  }
+  EXPECT_TRUE(validate(c).is_ok());
+  c.client.max_batch_commands = 0;
+  EXPECT_NE(validate(c).message().find("client.max_batch_commands"), std::string::npos);
+}
+
+TEST(ConfigTest, clientTable_errorsNameTheKey) {
+  for (const char* bad : {"[client]\nredirect = \"sideways\"\n", "[client]\nlisten = 5\n",
+                          "[client]\nmax_args = -1\n", "[client]\nbogus = 1\n",
+                          "client = 3\n"}) {
+    NodeConfig c;
+    const Status s = load_toml(bad, c);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("client"), std::string::npos) << s.message();
+  }
+}
+
 }  // namespace
 }  // namespace helios::node
