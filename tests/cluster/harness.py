@@ -3,8 +3,9 @@
 Every test gets a Harness: a fresh temporary directory (logs in <tmp>/logs, data in
 <tmp>/data), the processes it started (stopped and killed only by their PIDs), and helpers
 that poll the nodes' admin /status with short sleeps until a condition holds or a deadline
-passes. Nothing here uses a fixed sleep as an assertion: a wait either sees its condition
-or fails with the last statuses it saw.
+passes; and RespConnection, a plain client for the nodes' client port (Redis protocol).
+Nothing here uses a fixed sleep as an assertion: a wait either sees its condition or fails
+with the last statuses it saw.
 
 Standard library only.
 """
@@ -140,6 +141,180 @@ def http_get(host, port, path, timeout=HTTP_TIMEOUT):
         return None, str(e)
 
 
+# --- the client port (Redis protocol) --------------------------------------------------
+
+class RespError(Exception):
+    """An error reply (RESP2 '-', RESP3 '-' or '!'): message is the whole line, e.g.
+    "ERR syntax error" or "MOVED 0 127.0.0.1:7001"."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def code(self):
+        return self.message.split(" ", 1)[0]
+
+
+class RespSet(list):
+    """A RESP3 set (~): a list, to tell it apart from an array."""
+
+
+class RespPush(list):
+    """A RESP3 push (>)."""
+
+
+class Verbatim(bytes):
+    """A RESP3 verbatim string (=): the text without its 'txt:' prefix; .format is 'txt'."""
+    format = "txt"
+
+
+class RespConnection:
+    """A plain, blocking RESP2/RESP3 connection: no retries, no pooling, nothing hidden, so
+    a test knows exactly what was sent and what came back. Replies are parsed into Python
+    values: simple string -> str, bulk string -> bytes, integer -> int, null -> None,
+    array -> list, and in RESP3 map -> dict, set -> RespSet, double -> float, boolean ->
+    bool, big number -> int, verbatim -> Verbatim. An error reply is returned as a
+    RespError by read_reply() / command(), raised by call(). last_type is the type byte of
+    the last top-level reply. Standard library only."""
+
+    def __init__(self, host, port, timeout=10.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._buf = bytearray()
+        self.last_type = None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @staticmethod
+    def encode(*args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            if isinstance(a, str):
+                a = a.encode()
+            elif isinstance(a, (int, float)):
+                a = str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(out)
+
+    def send(self, *args):
+        self.sock.sendall(self.encode(*args))
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def command(self, *args):
+        """Sends one command and returns its reply (a RespError for an error reply)."""
+        self.send(*args)
+        return self.read_reply()
+
+    def call(self, *args):
+        """Like command(), but raises the RespError of an error reply."""
+        reply = self.command(*args)
+        if isinstance(reply, RespError):
+            raise reply
+        return reply
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("connection closed by the server")
+        self._buf += chunk
+
+    def read_line(self, sep=b"\r\n"):
+        """The next line (without sep) of what the server sent; e.g. sep=b"\\n" for the
+        JSON-lines protocol."""
+        while True:
+            i = self._buf.find(sep)
+            if i >= 0:
+                line = bytes(self._buf[:i])
+                del self._buf[:i + len(sep)]
+                return line
+            self._fill()
+
+    def _line(self):
+        return self.read_line()
+
+    def _exact(self, n):
+        while len(self._buf) < n + 2:
+            self._fill()
+        data = bytes(self._buf[:n])
+        del self._buf[:n + 2]
+        return data
+
+    def read_reply(self):
+        value, kind = self._read()
+        self.last_type = kind
+        return value
+
+    def _read(self):
+        line = self._line()
+        if not line:
+            raise ValueError("empty reply line")
+        kind, rest = chr(line[0]), line[1:]
+        if kind == "+":
+            return rest.decode("utf-8", "replace"), kind
+        if kind == "-":
+            return RespError(rest.decode("utf-8", "replace")), kind
+        if kind in ":(":
+            return int(rest), kind
+        if kind in "$=!":
+            n = int(rest)
+            if n < 0:
+                return None, kind
+            data = self._exact(n)
+            if kind == "!":
+                return RespError(data.decode("utf-8", "replace")), kind
+            if kind == "=":
+                v = Verbatim(data[4:])
+                v.format = data[:3].decode()
+                return v, kind
+            return data, kind
+        if kind in "*~>":
+            n = int(rest)
+            if n < 0:
+                return None, kind
+            items = [self._read()[0] for _ in range(n)]
+            return (RespSet(items) if kind == "~" else RespPush(items) if kind == ">"
+                    else items), kind
+        if kind == "%":
+            out = {}
+            for _ in range(int(rest)):
+                k = self._read()[0]
+                out[k.decode() if isinstance(k, bytes) else k] = self._read()[0]
+            return out, kind
+        if kind == "|":  # attributes: skipped, then the value they describe
+            for _ in range(2 * int(rest)):
+                self._read()
+            return self._read()
+        if kind == "_":
+            return None, kind
+        if kind == ",":
+            return float(rest), kind
+        if kind == "#":
+            return rest == b"t", kind
+        raise ValueError(f"unknown reply type {line[:20]!r}")
+
+
+def resp_ping(address, timeout=1.0):
+    """Whether the client port at address answers PING with PONG."""
+    try:
+        with RespConnection(*address, timeout=timeout) as c:
+            return c.command("PING") == "PONG"
+    except (OSError, ValueError):
+        return False
+
+
 # --- processes ---------------------------------------------------------------------------
 
 class Node:
@@ -154,6 +329,7 @@ class Node:
         self.admin = ("127.0.0.1", admin_port)
         self.data_dir = data_dir
         self.log_path = os.path.join(harness.log_dir, f"{name}.log")
+        self.client = None  # (host, port) of its client (Redis protocol) port, if any
         self.proc = None
         self.starts = 0
         self.exit_codes = []
@@ -457,22 +633,31 @@ class Harness:
         self.nodes.append(node)
         return node
 
-    def quickstart_cluster(self):
-        """The raft-example cluster (node-1..node-3) on free port bases, data under
-        <tmp>/data/quickstart. Not started: call start() (ports are held until then)."""
+    def quickstart_cluster(self, redirect=None, name="quickstart"):
+        """The raft-example cluster (node-1..node-3) on free port bases (peer, admin and
+        client ports; node.client is its client (Redis protocol) address), data under
+        <tmp>/data/<name>. redirect: None (the default, "forward"), "forward" or "moved".
+        Not started: call start() (ports are held until then)."""
         ports = PortReservation()
         peer_base = ports.take_base(3)
         admin_base = ports.take_base(3)
-        data_root = os.path.join(self.data_root, "quickstart")
+        client_base = ports.take_base(3)
+        data_root = os.path.join(self.data_root, name)
         nodes = []
         for i in (1, 2, 3):
             argv = [binary("raft-example"), f"node-{i}", "--peer-port-base", str(peer_base),
-                    "--admin-port-base", str(admin_base), "--data-root", data_root]
-            nodes.append(self._node(i, f"node-{i}", argv, admin_base + i,
-                                    os.path.join(data_root, f"node-{i}")))
+                    "--admin-port-base", str(admin_base), "--client-port-base",
+                    str(client_base), "--data-root", data_root]
+            if redirect is not None:
+                argv += ["--redirect", redirect]
+            node = self._node(i, f"{name}-node-{i}" if name != "quickstart" else f"node-{i}",
+                              argv, admin_base + i, os.path.join(data_root, f"node-{i}"))
+            node.client = ("127.0.0.1", client_base + i)
+            nodes.append(node)
         cluster = _Reserved(self, nodes, ports)
         cluster.peer_base = peer_base
         cluster.admin_base = admin_base
+        cluster.client_base = client_base
         return cluster
 
     def atlasd_cluster(self, size, cluster_id="helios", heartbeat="50ms", election="150ms",
