@@ -1,0 +1,1025 @@
+// The client port through a real socket: a one-node cluster (a Runtime and an api::Server
+// wired as apps/node_main.cc wires them) on 127.0.0.1, and a tiny blocking RESP client
+// (POSIX sockets; requests written with resp::Writer, replies read with resp::ReplyParser).
+// Every data command with Redis's replies, pipelining, MULTI/EXEC, inline commands, protocol
+// errors, RESP3, the connection commands, the JSON-lines protocol and the connection limit.
+// Every wait has a deadline; ports come from the OS.
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "api/command_table.h"
+#include "base/log.h"
+#include "node/config.h"
+#include "node/runtime.h"
+#include "resp/reply_parser.h"
+#include "resp/writer.h"
+
+namespace helios::api {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using resp::Value;
+using Type = resp::Value::Type;
+using Args = std::vector<std::string>;
+
+// Generous for sanitizer builds on a busy machine; waits end as soon as they succeed.
+constexpr auto kWait = 20s;
+
+// ---- A one-node cluster -------------------------------------------------------------------
+
+// Free ports from the OS (bind port 0), all held until every one is chosen so they differ.
+std::vector<std::uint16_t> free_ports(std::size_t n) {
+  asio::io_context io;
+  std::vector<asio::ip::tcp::acceptor> held;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < n; ++i) {
+    asio::ip::tcp::acceptor& a = held.emplace_back(io);
+    asio::error_code ec;
+    a.open(asio::ip::tcp::v4(), ec);
+    a.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), ec);
+    EXPECT_FALSE(ec) << ec.message();
+    ports.push_back(a.local_endpoint(ec).port());
+  }
+  return ports;
+}
+
+std::string make_temp_dir() {
+  std::string pattern = testing::TempDir();
+  if (pattern.empty() || pattern.back() != '/') {
+    pattern += '/';
+  }
+  pattern += "helios-api-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp " << pattern << ": " << std::strerror(errno);
+    return "";
+  }
+  return pattern;
+}
+
+// A Runtime and an api::Server, created, started and stopped in node_main.cc's order.
+class TestNode {
+ public:
+  explicit TestNode(std::uint64_t max_connections = 10000) {
+    dir_ = make_temp_dir();
+    const std::vector<std::uint16_t> ports = free_ports(2);
+    config_.node_id = 1;
+    config_.data_dir = dir_ + "/data";
+    config_.admin = node::HostPort{"127.0.0.1", ports[1]};
+    config_.heartbeat_timeout_ms = 50;
+    config_.election_timeout_ms = 150;
+    config_.log_level = base::LogLevel::kWarn;
+    config_.peers = {node::PeerConfig{1, node::HostPort{"127.0.0.1", ports[0]}, {}}};
+    config_.client.listen = node::HostPort{"127.0.0.1", 0};
+    config_.client.max_connections = max_connections;
+    const Status valid = node::validate(config_);
+    EXPECT_TRUE(valid.is_ok()) << valid.to_string();
+    if (dir_.empty() || !valid.is_ok()) {
+      return;
+    }
+    runtime_ = std::make_unique<node::Runtime>(config_);
+    server_ = std::make_unique<Server>(*runtime_, config_);
+    server_->install();
+    const Status started = runtime_->start();
+    EXPECT_TRUE(started.is_ok()) << started.to_string();
+    if (!started.is_ok()) {
+      return;
+    }
+    const Status serving = server_->start();
+    EXPECT_TRUE(serving.is_ok()) << serving.to_string();
+    EXPECT_NE(server_->port(), 0);
+    ok_ = serving.is_ok() && wait_for_leader();
+  }
+
+  ~TestNode() {
+    if (server_ != nullptr) {
+      server_->stop();  // before the runtime, as node_main.cc does
+    }
+    if (runtime_ != nullptr) {
+      runtime_->stop();
+    }
+    server_.reset();
+    runtime_.reset();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+  TestNode(const TestNode&) = delete;
+  TestNode& operator=(const TestNode&) = delete;
+
+  bool ok() const { return ok_; }
+  std::uint16_t port() const { return server_ != nullptr ? server_->port() : 0; }
+
+ private:
+  // A one-voter cluster elects itself within an election timeout or two.
+  bool wait_for_leader() {
+    const Clock::time_point deadline = Clock::now() + kWait;
+    while (Clock::now() < deadline) {
+      Result<node::NodeStatus> s = runtime_->status(1s);
+      if (s.is_ok() && s.value().role == raft::Role::kLeader && s.value().leader == 1) {
+        return true;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    ADD_FAILURE() << "no leader within " << kWait.count() << " s";
+    return false;
+  }
+
+  std::string dir_;
+  node::NodeConfig config_;  // the Server keeps a reference: it lives as long as the node
+  std::unique_ptr<node::Runtime> runtime_;
+  std::unique_ptr<Server> server_;
+  bool ok_ = false;
+};
+
+// ---- A blocking RESP client ---------------------------------------------------------------
+
+class Client {
+ public:
+  explicit Client(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+      ADD_FAILURE() << "connect to port " << port << ": " << std::strerror(errno);
+      close_fd();
+      return;
+    }
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~Client() { close_fd(); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  static std::string encode(const Args& argv) {
+    std::string out;
+    resp::Writer w(out, 2);
+    w.array(argv.size());
+    for (const std::string& a : argv) {
+      w.bulk(a);
+    }
+    return out;
+  }
+
+  // Writes all of `bytes` (bounded by kWait).
+  void send_raw(std::string_view bytes) {
+    const Clock::time_point deadline = Clock::now() + kWait;
+    while (!bytes.empty() && fd_ >= 0) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+        return;  // closed by the server: the next read says so
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        ADD_FAILURE() << "send: " << std::strerror(errno);
+        return;
+      }
+      if (!wait_for(POLLOUT, deadline)) {
+        ADD_FAILURE() << "send: timed out";
+        return;
+      }
+    }
+  }
+  void send(const Args& argv) { send_raw(encode(argv)); }
+
+  // The next reply, or nullopt on a timeout, EOF or unparsable bytes (why() says).
+  std::optional<Value> try_next(Clock::duration timeout) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    Value v;
+    while (true) {
+      if (!inbox_.empty()) {
+        parser_.feed(inbox_);
+        inbox_.clear();
+      }
+      const resp::ParseStatus s = parser_.next(v);
+      if (s == resp::ParseStatus::kRequest) {
+        return v;
+      }
+      if (s == resp::ParseStatus::kError) {
+        why_ = "unparsable reply: " + parser_.error();
+        return std::nullopt;
+      }
+      if (!receive(deadline)) {
+        return std::nullopt;
+      }
+    }
+  }
+  // The same, and a test failure if there is no reply.
+  std::optional<Value> next(Clock::duration timeout = kWait) {
+    std::optional<Value> v = try_next(timeout);
+    if (!v.has_value()) {
+      ADD_FAILURE() << "no reply: " << why_;
+    }
+    return v;
+  }
+
+  Value call(const Args& argv) {
+    send(argv);
+    std::optional<Value> v = next();
+    return v.has_value() ? *v : Value::scalar(Type::kError, "<no reply>");
+  }
+  // The reply as redis-cli prints it: "OK", "(integer) 3", "\"v\"", "(nil)", "(error) ERR x".
+  std::string cmd(const Args& argv) { return call(argv).to_string(); }
+  std::string next_text() {
+    std::optional<Value> v = next();
+    return v.has_value() ? v->to_string() : "<no reply>";
+  }
+
+  // Raw bytes up to and including the next "\n" (the parser must hold nothing).
+  std::string raw_line() {
+    EXPECT_TRUE(parser_.idle());
+    const Clock::time_point deadline = Clock::now() + kWait;
+    while (inbox_.find('\n') == std::string::npos) {
+      if (!receive(deadline)) {
+        ADD_FAILURE() << "no line: " << why_ << " (have '" << inbox_ << "')";
+        return std::exchange(inbox_, {});
+      }
+    }
+    const std::size_t end = inbox_.find('\n') + 1;
+    std::string line = inbox_.substr(0, end);
+    inbox_.erase(0, end);
+    return line;
+  }
+  // Exactly `n` raw bytes.
+  std::string raw_bytes(std::size_t n) {
+    EXPECT_TRUE(parser_.idle());
+    const Clock::time_point deadline = Clock::now() + kWait;
+    while (inbox_.size() < n && receive(deadline)) {
+    }
+    std::string out = inbox_.substr(0, n);
+    inbox_.erase(0, out.size());
+    return out;
+  }
+
+  // True once the server has closed the connection (bytes before the close are dropped).
+  bool wait_closed(Clock::duration timeout = kWait) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    while (receive(deadline)) {
+      inbox_.clear();
+    }
+    return eof_;
+  }
+
+ private:
+  void close_fd() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+
+  bool wait_for(short events, Clock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      return false;
+    }
+    pollfd p{fd_, events, 0};
+    return ::poll(&p, 1, static_cast<int>(left)) > 0;
+  }
+
+  // Appends received bytes to inbox_; false on EOF, an error or the deadline (why_ says).
+  bool receive(Clock::time_point deadline) {
+    if (fd_ < 0 || eof_) {
+      why_ = "connection closed";
+      return false;
+    }
+    while (true) {
+      char buf[64 * 1024];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        inbox_.append(buf, static_cast<std::size_t>(n));
+        return true;
+      }
+      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        eof_ = true;
+        why_ = n == 0 ? "closed by the server" : std::string("recv: ") + std::strerror(errno);
+        return false;
+      }
+      if (!wait_for(POLLIN, deadline)) {
+        why_ = "timed out";
+        return false;
+      }
+    }
+  }
+
+  int fd_ = -1;
+  bool eof_ = false;
+  std::string why_;
+  std::string inbox_;
+  resp::ReplyParser parser_;
+};
+
+std::string array_text(const std::vector<std::string>& lines) {
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    out += (i == 0 ? "" : "\n") + std::to_string(i + 1) + ") " + lines[i];
+  }
+  return lines.empty() ? "(empty array)" : out;
+}
+
+std::int64_t integer_of(const Value& v) {
+  EXPECT_EQ(v.type, Type::kInteger) << v.to_string();
+  return v.integer;
+}
+
+std::int64_t unix_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The bulk strings of an array reply, sorted.
+std::vector<std::string> sorted_strings(const Value& v) {
+  EXPECT_EQ(v.type, Type::kArray) << v.to_string();
+  std::vector<std::string> out;
+  for (const Value& e : v.elements) {
+    out.push_back(e.str);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ---- The fixture: one node per test process, a fresh client and an empty store per test ----
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    base::set_log_level(base::LogLevel::kWarn);
+    node_ = new TestNode();
+  }
+  static void TearDownTestSuite() {
+    delete node_;
+    node_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(node_->ok());
+    c_ = std::make_unique<Client>(node_->port());
+    ASSERT_EQ(c_->cmd({"FLUSHDB"}), "OK");
+  }
+  std::unique_ptr<Client> connect() const { return std::make_unique<Client>(node_->port()); }
+
+  static TestNode* node_;
+  std::unique_ptr<Client> c_;
+};
+
+TestNode* ServerTest::node_ = nullptr;
+
+// ---- Strings ------------------------------------------------------------------------------
+
+TEST_F(ServerTest, SetAndGet) {
+  EXPECT_EQ(c_->cmd({"GET", "k"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "k"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"set", "k", "v2", "GET"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v3", "NX"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"SET", "other", "x", "XX"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"GET", "other"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v4", "XX"}), "OK");
+  EXPECT_EQ(c_->cmd({"SET", "n", "1", "NX", "GET"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"GET", "n"}), "\"1\"");
+  EXPECT_EQ(c_->cmd({"GET", "k"}), "\"v4\"");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v", "EX", "0"}),
+            "(error) ERR invalid expire time in 'set' command");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v", "EX", "ten"}),
+            "(error) ERR value is not an integer or out of range");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v", "FOO"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v", "NX", "XX"}), "(error) ERR syntax error");
+  const std::string binary("a\0b\r\n\xff", 6);
+  EXPECT_EQ(c_->cmd({"SET", binary, binary}), "OK");
+  const Value got = c_->call({"GET", binary});
+  EXPECT_EQ(got.type, Type::kBulk);
+  EXPECT_EQ(got.str, binary);
+  EXPECT_EQ(c_->cmd({"SET", "empty", ""}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "empty"}), "\"\"");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v", "EX", "100"}), "OK");
+  EXPECT_EQ(c_->cmd({"SET", "k", "v2", "KEEPTTL"}), "OK");
+  EXPECT_GE(integer_of(c_->call({"TTL", "k"})), 99);
+  EXPECT_EQ(c_->cmd({"SET", "k", "v3"}), "OK");
+  EXPECT_EQ(c_->cmd({"TTL", "k"}), "(integer) -1");
+}
+
+TEST_F(ServerTest, LargeValue) {
+  std::string big(1 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096) {
+    big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  }
+  EXPECT_EQ(c_->cmd({"SET", "big", big}), "OK");
+  const Value got = c_->call({"GET", "big"});
+  EXPECT_EQ(got.str, big);
+  EXPECT_EQ(c_->cmd({"STRLEN", "big"}), "(integer) 1048576");
+}
+
+TEST_F(ServerTest, DelExistsUnlink) {
+  EXPECT_EQ(c_->cmd({"MSET", "a", "1", "b", "2"}), "OK");
+  EXPECT_EQ(c_->cmd({"EXISTS", "a", "b", "c", "a"}), "(integer) 3");
+  EXPECT_EQ(c_->cmd({"DEL", "a", "c", "a"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"EXISTS", "a"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"UNLINK", "b"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"DEL", "none"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 0");
+}
+
+TEST_F(ServerTest, IncrementsAndDecrements) {
+  EXPECT_EQ(c_->cmd({"INCR", "n"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"INCRBY", "n", "10"}), "(integer) 11");
+  EXPECT_EQ(c_->cmd({"DECRBY", "n", "3"}), "(integer) 8");
+  EXPECT_EQ(c_->cmd({"DECR", "n"}), "(integer) 7");
+  EXPECT_EQ(c_->cmd({"INCRBY", "n", "-7"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"DECR", "fresh"}), "(integer) -1");
+  EXPECT_EQ(c_->cmd({"GET", "n"}), "\"0\"");
+  EXPECT_EQ(c_->cmd({"SET", "s", "abc"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "s"}), "(error) ERR value is not an integer or out of range");
+  EXPECT_EQ(c_->cmd({"SET", "m", "9223372036854775807"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "m"}), "(error) ERR increment or decrement would overflow");
+  EXPECT_EQ(c_->cmd({"GET", "m"}), "\"9223372036854775807\"");
+  EXPECT_EQ(c_->cmd({"DECRBY", "n", "-9223372036854775808"}),
+            "(error) ERR decrement would overflow");
+  EXPECT_EQ(c_->cmd({"INCRBY", "n", "x"}), "(error) ERR value is not an integer or out of range");
+  EXPECT_EQ(c_->cmd({"GET", "n"}), "\"0\"");
+}
+
+TEST_F(ServerTest, IncrByFloat) {
+  EXPECT_EQ(c_->cmd({"INCRBYFLOAT", "f", "10.5"}), "\"10.5\"");
+  EXPECT_EQ(c_->cmd({"INCRBYFLOAT", "f", "0.1"}), "\"10.6\"");
+  EXPECT_EQ(c_->cmd({"SET", "g", "5.0e3"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCRBYFLOAT", "g", "200"}), "\"5200\"");
+  EXPECT_EQ(c_->cmd({"INCRBYFLOAT", "f", "abc"}), "(error) ERR value is not a valid float");
+  EXPECT_EQ(c_->cmd({"SET", "s", "abc"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCRBYFLOAT", "s", "1"}), "(error) ERR value is not a valid float");
+  EXPECT_EQ(c_->cmd({"GET", "f"}), "\"10.6\"");
+}
+
+TEST_F(ServerTest, AppendStrlenGetrangeSetrange) {
+  EXPECT_EQ(c_->cmd({"APPEND", "s", "Hello"}), "(integer) 5");
+  EXPECT_EQ(c_->cmd({"APPEND", "s", " World"}), "(integer) 11");
+  EXPECT_EQ(c_->cmd({"STRLEN", "s"}), "(integer) 11");
+  EXPECT_EQ(c_->cmd({"STRLEN", "missing"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "s", "0", "4"}), "\"Hello\"");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "s", "-5", "-1"}), "\"World\"");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "s", "0", "-1"}), "\"Hello World\"");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "s", "20", "30"}), "\"\"");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "s", "5", "2"}), "\"\"");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "missing", "0", "-1"}), "\"\"");
+  EXPECT_EQ(c_->cmd({"SUBSTR", "s", "6", "100"}), "\"World\"");
+  EXPECT_EQ(c_->cmd({"GETRANGE", "s", "a", "1"}),
+            "(error) ERR value is not an integer or out of range");
+  EXPECT_EQ(c_->cmd({"SETRANGE", "s", "6", "Redis"}), "(integer) 11");
+  EXPECT_EQ(c_->cmd({"GET", "s"}), "\"Hello Redis\"");
+  EXPECT_EQ(c_->cmd({"SETRANGE", "z", "3", "ab"}), "(integer) 5");
+  EXPECT_EQ(c_->cmd({"GET", "z"}), "\"\\x00\\x00\\x00ab\"");
+  EXPECT_EQ(c_->cmd({"SETRANGE", "s", "-1", "x"}), "(error) ERR offset is out of range");
+  EXPECT_EQ(c_->cmd({"SETRANGE", "missing", "0", ""}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"SETRANGE", "s", "3", ""}), "(integer) 11");
+  EXPECT_EQ(c_->cmd({"EXISTS", "missing"}), "(integer) 0");
+}
+
+TEST_F(ServerTest, MsetMgetMsetnx) {
+  EXPECT_EQ(c_->cmd({"MSET", "a", "1", "b", "2"}), "OK");
+  EXPECT_EQ(c_->cmd({"MGET", "a", "b", "c"}), array_text({"\"1\"", "\"2\"", "(nil)"}));
+  EXPECT_EQ(c_->cmd({"MSETNX", "c", "3", "d", "4"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"MSETNX", "d", "5", "e", "6"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"MGET", "c", "d", "e"}), array_text({"\"3\"", "\"4\"", "(nil)"}));
+  EXPECT_EQ(c_->cmd({"MSET", "a"}), "(error) ERR wrong number of arguments for 'mset' command");
+  EXPECT_EQ(c_->cmd({"MSET", "a", "1", "b"}),
+            "(error) ERR wrong number of arguments for 'mset' command");
+  EXPECT_EQ(c_->cmd({"MSETNX", "x", "1", "y"}),
+            "(error) ERR wrong number of arguments for 'msetnx' command");
+  EXPECT_EQ(c_->cmd({"MGET"}), "(error) ERR wrong number of arguments for 'mget' command");
+}
+
+TEST_F(ServerTest, GetsetGetdelGetex) {
+  EXPECT_EQ(c_->cmd({"GETSET", "g", "v1"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"GETSET", "g", "v2"}), "\"v1\"");
+  EXPECT_EQ(c_->cmd({"GETDEL", "g"}), "\"v2\"");
+  EXPECT_EQ(c_->cmd({"GETDEL", "g"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"EXISTS", "g"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"SET", "x", "v"}), "OK");
+  EXPECT_EQ(c_->cmd({"GETEX", "x"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"GETEX", "x", "EX", "100"}), "\"v\"");
+  const std::int64_t ttl = integer_of(c_->call({"TTL", "x"}));
+  EXPECT_TRUE(ttl == 99 || ttl == 100) << ttl;
+  EXPECT_EQ(c_->cmd({"GETEX", "x", "PERSIST"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"TTL", "x"}), "(integer) -1");
+  EXPECT_EQ(c_->cmd({"GETEX", "x", "PX", "50000"}), "\"v\"");
+  const std::int64_t pttl = integer_of(c_->call({"PTTL", "x"}));
+  EXPECT_GT(pttl, 40'000);
+  EXPECT_LE(pttl, 50'000);
+  EXPECT_EQ(c_->cmd({"GETEX", "missing", "EX", "10"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"EXISTS", "missing"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"GETEX", "x", "EX", "0"}),
+            "(error) ERR invalid expire time in 'getex' command");
+  EXPECT_EQ(c_->cmd({"GETEX", "x", "FOO"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"GETEX", "x", "PXAT", "1"}), "\"v\"");  // in the past: deleted
+  EXPECT_EQ(c_->cmd({"GET", "x"}), "(nil)");
+}
+
+TEST_F(ServerTest, SetnxSetexPsetex) {
+  EXPECT_EQ(c_->cmd({"SETNX", "n", "v"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"SETNX", "n", "w"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"GET", "n"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"SETEX", "e", "100", "v"}), "OK");
+  const std::int64_t ttl = integer_of(c_->call({"TTL", "e"}));
+  EXPECT_TRUE(ttl == 99 || ttl == 100) << ttl;
+  EXPECT_EQ(c_->cmd({"PSETEX", "p", "100000", "v"}), "OK");
+  const std::int64_t pttl = integer_of(c_->call({"PTTL", "p"}));
+  EXPECT_GT(pttl, 90'000);
+  EXPECT_LE(pttl, 100'000);
+  EXPECT_EQ(c_->cmd({"GET", "p"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"SETEX", "e", "0", "v"}),
+            "(error) ERR invalid expire time in 'setex' command");
+  EXPECT_EQ(c_->cmd({"PSETEX", "e", "-5", "v"}),
+            "(error) ERR invalid expire time in 'psetex' command");
+  EXPECT_EQ(c_->cmd({"SETEX", "e", "x", "v"}),
+            "(error) ERR value is not an integer or out of range");
+}
+
+TEST_F(ServerTest, RenameAndRenamenx) {
+  EXPECT_EQ(c_->cmd({"SET", "a", "1"}), "OK");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "a", "100"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"RENAME", "a", "b"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "b"}), "\"1\"");
+  EXPECT_GE(integer_of(c_->call({"TTL", "b"})), 99);
+  EXPECT_EQ(c_->cmd({"EXISTS", "a"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"RENAME", "missing", "x"}), "(error) ERR no such key");
+  EXPECT_EQ(c_->cmd({"RENAMENX", "missing", "x"}), "(error) ERR no such key");
+  EXPECT_EQ(c_->cmd({"SET", "c", "3"}), "OK");
+  EXPECT_EQ(c_->cmd({"RENAMENX", "b", "c"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"RENAMENX", "b", "d"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"MGET", "b", "c", "d"}), array_text({"(nil)", "\"3\"", "\"1\""}));
+  EXPECT_EQ(c_->cmd({"RENAME", "c", "d"}), "OK");  // replaces d
+  EXPECT_EQ(c_->cmd({"GET", "d"}), "\"3\"");
+  EXPECT_EQ(c_->cmd({"TTL", "d"}), "(integer) -1");
+}
+
+TEST_F(ServerTest, ExpireTtlPersist) {
+  EXPECT_EQ(c_->cmd({"SET", "k", "v"}), "OK");
+  EXPECT_EQ(c_->cmd({"TTL", "k"}), "(integer) -1");
+  EXPECT_EQ(c_->cmd({"PTTL", "k"}), "(integer) -1");
+  EXPECT_EQ(c_->cmd({"EXPIRETIME", "k"}), "(integer) -1");
+  EXPECT_EQ(c_->cmd({"TTL", "missing"}), "(integer) -2");
+  EXPECT_EQ(c_->cmd({"PTTL", "missing"}), "(integer) -2");
+  EXPECT_EQ(c_->cmd({"EXPIRETIME", "missing"}), "(integer) -2");
+  EXPECT_EQ(c_->cmd({"PEXPIRETIME", "missing"}), "(integer) -2");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "missing", "10"}), "(integer) 0");
+  const std::int64_t before = unix_s();
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "100"}), "(integer) 1");
+  const std::int64_t ttl = integer_of(c_->call({"TTL", "k"}));
+  EXPECT_TRUE(ttl == 99 || ttl == 100) << ttl;
+  const std::int64_t pttl = integer_of(c_->call({"PTTL", "k"}));
+  EXPECT_GT(pttl, 90'000);
+  EXPECT_LE(pttl, 100'000);
+  const std::int64_t at = integer_of(c_->call({"EXPIRETIME", "k"}));
+  EXPECT_GE(at, before + 99);
+  EXPECT_LE(at, unix_s() + 101);
+  const std::int64_t pat = integer_of(c_->call({"PEXPIRETIME", "k"}));
+  EXPECT_GE(pat, (before + 99) * 1000);
+  EXPECT_LE(pat, (unix_s() + 101) * 1000);
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "200", "NX"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "200", "XX"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "100", "GT"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "100", "LT"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "10", "NX", "XX"}),
+            "(error) ERR NX and XX, GT or LT options at the same time are not compatible");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "10", "GT", "LT"}),
+            "(error) ERR GT and LT options at the same time are not compatible");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "ten"}),
+            "(error) ERR value is not an integer or out of range");
+  EXPECT_EQ(c_->cmd({"PERSIST", "k"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"PERSIST", "k"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"PERSIST", "missing"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"TTL", "k"}), "(integer) -1");
+  EXPECT_EQ(c_->cmd({"EXPIREAT", "k", std::to_string(before + 1000)}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"EXPIRETIME", "k"}), "(integer) " + std::to_string(before + 1000));
+  EXPECT_EQ(c_->cmd({"PEXPIREAT", "k", std::to_string((before + 2000) * 1000 + 7)}),
+            "(integer) 1");
+  EXPECT_EQ(c_->cmd({"PEXPIRETIME", "k"}),
+            "(integer) " + std::to_string((before + 2000) * 1000 + 7));
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "-1"}), "(integer) 1");  // in the past: deleted
+  EXPECT_EQ(c_->cmd({"EXISTS", "k"}), "(integer) 0");
+}
+
+TEST_F(ServerTest, KeysExpireOnTime) {
+  EXPECT_EQ(c_->cmd({"SET", "short", "v", "PX", "100"}), "OK");
+  EXPECT_EQ(c_->cmd({"SET", "long", "v"}), "OK");
+  EXPECT_EQ(c_->cmd({"PEXPIRE", "long", "150"}), "(integer) 1");
+  const Clock::time_point deadline = Clock::now() + kWait;
+  while (c_->cmd({"EXISTS", "short", "long"}) != "(integer) 0" && Clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(c_->cmd({"MGET", "short", "long"}), array_text({"(nil)", "(nil)"}));
+  EXPECT_EQ(c_->cmd({"TTL", "short"}), "(integer) -2");
+  // Active expiry removes them from the store too (through the log).
+  while (c_->cmd({"DBSIZE"}) != "(integer) 0" && Clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 0");
+}
+
+TEST_F(ServerTest, TypeDbsizeKeysScanFlush) {
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"MSET", "a", "1", "b", "2", "c", "3", "user:1", "x"}), "OK");
+  EXPECT_EQ(c_->cmd({"TYPE", "a"}), "string");
+  EXPECT_EQ(c_->call({"TYPE", "a"}).type, Type::kSimple);
+  EXPECT_EQ(c_->cmd({"TYPE", "missing"}), "none");
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 4");
+  const std::vector<std::string> all = {"a", "b", "c", "user:1"};
+  EXPECT_EQ(sorted_strings(c_->call({"KEYS", "*"})), all);
+  EXPECT_EQ(sorted_strings(c_->call({"KEYS", "user:*"})), std::vector<std::string>{"user:1"});
+  EXPECT_EQ(sorted_strings(c_->call({"KEYS", "[ab]"})), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c_->cmd({"KEYS", "nomatch*"}), "(empty array)");
+  // A full SCAN iteration returns every key (at least once), however small the pages.
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  for (int pages = 0; pages < 100; ++pages) {
+    const Value page = c_->call({"SCAN", cursor, "COUNT", "1"});
+    ASSERT_EQ(page.type, Type::kArray) << page.to_string();
+    ASSERT_EQ(page.elements.size(), 2u);
+    for (const Value& k : page.elements[1].elements) {
+      seen.insert(k.str);
+    }
+    cursor = page.elements[0].str;
+    if (cursor == "0") {
+      break;
+    }
+  }
+  EXPECT_EQ(cursor, "0");
+  EXPECT_EQ(std::vector<std::string>(seen.begin(), seen.end()), all);
+  seen.clear();
+  cursor = "0";
+  for (int pages = 0; pages < 100; ++pages) {
+    const Value page = c_->call({"SCAN", cursor, "MATCH", "user:*", "COUNT", "100"});
+    ASSERT_EQ(page.elements.size(), 2u);
+    for (const Value& k : page.elements[1].elements) {
+      seen.insert(k.str);
+    }
+    cursor = page.elements[0].str;
+    if (cursor == "0") {
+      break;
+    }
+  }
+  EXPECT_EQ(std::vector<std::string>(seen.begin(), seen.end()),
+            std::vector<std::string>{"user:1"});
+  const Value hashes = c_->call({"SCAN", "0", "TYPE", "hash", "COUNT", "100"});
+  ASSERT_EQ(hashes.elements.size(), 2u);
+  EXPECT_TRUE(hashes.elements[1].elements.empty());
+  EXPECT_EQ(c_->cmd({"SCAN", "x"}), "(error) ERR invalid cursor");
+  EXPECT_EQ(c_->cmd({"SCAN", "0", "COUNT", "0"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"SCAN", "0", "COUNT"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"SCAN", "0", "FOO", "1"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"FLUSHDB"}), "OK");
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"KEYS", "*"}), "(empty array)");
+  EXPECT_EQ(c_->cmd({"SET", "a", "1"}), "OK");
+  EXPECT_EQ(c_->cmd({"FLUSHALL", "ASYNC"}), "OK");
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 0");
+  EXPECT_EQ(c_->cmd({"FLUSHDB", "LATER"}), "(error) ERR syntax error");
+}
+
+// ---- Pipelining and transactions ----------------------------------------------------------
+
+TEST_F(ServerTest, PipelineOfAThousandCommandsInOneWrite) {
+  std::string batch = Client::encode({"PING"});
+  constexpr int kTriples = 333;
+  for (int i = 0; i < kTriples; ++i) {
+    const std::string key = "p:" + std::to_string(i);
+    batch += Client::encode({"SET", key, std::to_string(i)});
+    batch += Client::encode({"INCR", key});
+    batch += Client::encode({"GET", key});
+  }
+  c_->send_raw(batch);
+  EXPECT_EQ(c_->next_text(), "PONG");
+  for (int i = 0; i < kTriples; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(c_->next_text(), "OK");
+    ASSERT_EQ(c_->next_text(), "(integer) " + std::to_string(i + 1));
+    ASSERT_EQ(c_->next_text(), "\"" + std::to_string(i + 1) + "\"");
+  }
+  EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) " + std::to_string(kTriples));
+}
+
+// A read sees the writes sent before it on its connection and none sent after it, as in
+// Redis: a pipelined "GET k; SET k new" answers the old value, "GET k; DEL k" does not lose
+// it. The session issues the GET's read barrier at once and evaluates the read when the
+// barrier completes, by which time the writes behind it in the pipeline (proposed in the
+// same turn of the loop) may have been applied: the GET then answers the later value.
+TEST_F(ServerTest, PipelinedReadDoesNotSeeLaterWritesOfThePipeline) {
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(round);
+    ASSERT_EQ(c_->cmd({"SET", "k", "old"}), "OK");
+    c_->send_raw(Client::encode({"GET", "k"}) + Client::encode({"SET", "k", "new"}));
+    EXPECT_EQ(c_->next_text(), "\"old\"");
+    EXPECT_EQ(c_->next_text(), "OK");
+    c_->send_raw(Client::encode({"GET", "k"}) + Client::encode({"DEL", "k"}) +
+                 Client::encode({"EXISTS", "k"}));
+    EXPECT_EQ(c_->next_text(), "\"new\"");
+    EXPECT_EQ(c_->next_text(), "(integer) 1");
+    EXPECT_EQ(c_->next_text(), "(integer) 0");
+  }
+}
+
+TEST_F(ServerTest, RequestsSplitAcrossWritesByteByByte) {
+  const std::string request = Client::encode({"SET", "split", "value"}) + "GET split\r\n";
+  for (char ch : request) {
+    c_->send_raw(std::string_view(&ch, 1));
+  }
+  EXPECT_EQ(c_->next_text(), "OK");
+  EXPECT_EQ(c_->next_text(), "\"value\"");
+}
+
+TEST_F(ServerTest, MultiExecIsAtomicAndRepliesAnArray) {
+  std::unique_ptr<Client> other = connect();
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"SET", "t", "1"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"INCR", "t"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"GET", "t"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"SET", "s", "abc"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"INCR", "s"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"SET", "bad", "v", "EX", "0"}), "QUEUED");  // refused when it runs
+  EXPECT_EQ(c_->cmd({"MULTI"}), "(error) ERR MULTI calls can not be nested");
+  EXPECT_EQ(other->cmd({"GET", "t"}), "(nil)");  // nothing applied before EXEC
+  EXPECT_EQ(c_->cmd({"EXEC"}),
+            array_text({"OK", "(integer) 2", "\"2\"", "OK",
+                        "(error) ERR value is not an integer or out of range",
+                        "(error) ERR invalid expire time in 'set' command"}));
+  EXPECT_EQ(other->cmd({"MGET", "t", "s", "bad"}), array_text({"\"2\"", "\"abc\"", "(nil)"}));
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"EXEC"}), "(empty array)");
+}
+
+TEST_F(ServerTest, MultiWithARefusedCommandAborts) {
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"SET", "a", "1"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"NOSUCH", "x"}),
+            "(error) ERR unknown command 'NOSUCH', with args beginning with: 'x' ");
+  EXPECT_EQ(c_->cmd({"SET", "b", "2"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}),
+            "(error) EXECABORT Transaction discarded because of previous errors.");
+  EXPECT_EQ(c_->cmd({"MGET", "a", "b"}), array_text({"(nil)", "(nil)"}));
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET"}), "(error) ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(c_->cmd({"EXEC"}),
+            "(error) EXECABORT Transaction discarded because of previous errors.");
+  EXPECT_EQ(c_->cmd({"GET", "a"}), "(nil)");  // out of MULTI again
+}
+
+TEST_F(ServerTest, DiscardAndExecWithoutMulti) {
+  EXPECT_EQ(c_->cmd({"EXEC"}), "(error) ERR EXEC without MULTI");
+  EXPECT_EQ(c_->cmd({"DISCARD"}), "(error) ERR DISCARD without MULTI");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"SET", "d", "1"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"DISCARD"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "d"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"EXEC"}), "(error) ERR EXEC without MULTI");
+}
+
+// ---- The protocol -------------------------------------------------------------------------
+
+TEST_F(ServerTest, InlineCommands) {
+  c_->send_raw("PING\r\n");
+  EXPECT_EQ(c_->next_text(), "PONG");
+  c_->send_raw("SET a b\r\n");
+  EXPECT_EQ(c_->next_text(), "OK");
+  c_->send_raw("GET a\n");
+  EXPECT_EQ(c_->next_text(), "\"b\"");
+  c_->send_raw("SET \"x y\" 'z w'\r\nGET \"x y\"\r\n");
+  EXPECT_EQ(c_->next_text(), "OK");
+  EXPECT_EQ(c_->next_text(), "\"z w\"");
+  c_->send_raw("ping hello\r\n");
+  EXPECT_EQ(c_->next_text(), "\"hello\"");
+}
+
+TEST_F(ServerTest, ProtocolErrorClosesOnlyThatConnection) {
+  std::unique_ptr<Client> bad = connect();
+  EXPECT_EQ(bad->cmd({"PING"}), "PONG");
+  bad->send_raw("*1\r\n$x\r\n");
+  EXPECT_EQ(bad->next_text(), "(error) ERR Protocol error: invalid bulk length");
+  EXPECT_TRUE(bad->wait_closed());
+  std::unique_ptr<Client> bad2 = connect();
+  bad2->send_raw("*1\r\n+PING\r\n");
+  EXPECT_EQ(bad2->next_text(), "(error) ERR Protocol error: expected '$', got '+'");
+  EXPECT_TRUE(bad2->wait_closed());
+  std::unique_ptr<Client> bad3 = connect();
+  bad3->send_raw("SET \"a b\r\n");
+  EXPECT_EQ(bad3->next_text(), "(error) ERR Protocol error: unbalanced quotes in request");
+  EXPECT_TRUE(bad3->wait_closed());
+  EXPECT_EQ(c_->cmd({"PING"}), "PONG");
+  EXPECT_EQ(c_->cmd({"SET", "still", "here"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "still"}), "\"here\"");
+}
+
+TEST_F(ServerTest, UnknownCommandsAndWrongArity) {
+  EXPECT_EQ(c_->cmd({"foo", "bar", "baz"}),
+            "(error) ERR unknown command 'foo', with args beginning with: 'bar' 'baz' ");
+  EXPECT_EQ(c_->cmd({"NOPE"}), "(error) ERR unknown command 'NOPE', with args beginning with: ");
+  EXPECT_EQ(c_->cmd({"GET"}), "(error) ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(c_->cmd({"get", "a", "b"}), "(error) ERR wrong number of arguments for 'get' command");
+  EXPECT_EQ(c_->cmd({"SET", "a"}), "(error) ERR wrong number of arguments for 'set' command");
+  EXPECT_EQ(c_->cmd({"PING", "a", "b"}),
+            "(error) ERR wrong number of arguments for 'ping' command");
+  EXPECT_EQ(c_->cmd({"KEYS"}), "(error) ERR wrong number of arguments for 'keys' command");
+  EXPECT_EQ(c_->cmd({"PING"}), "PONG");  // the connection goes on
+}
+
+TEST_F(ServerTest, Hello3SwitchesToResp3) {
+  const Value hello = c_->call({"HELLO", "3"});
+  ASSERT_EQ(hello.type, Type::kMap) << hello.to_string();
+  ASSERT_EQ(hello.elements.size(), 14u);
+  std::string proto;
+  std::string role;
+  std::int64_t id = 0;
+  for (std::size_t i = 0; i + 1 < hello.elements.size(); i += 2) {
+    const std::string& key = hello.elements[i].str;
+    const Value& value = hello.elements[i + 1];
+    if (key == "server") {
+      EXPECT_EQ(value.str, "redis");
+    } else if (key == "proto") {
+      proto = std::to_string(value.integer);
+    } else if (key == "role") {
+      role = value.str;
+    } else if (key == "id") {
+      id = value.integer;
+    }
+  }
+  EXPECT_EQ(proto, "3");
+  EXPECT_EQ(role, "master");
+  EXPECT_EQ(c_->cmd({"CLIENT", "ID"}), "(integer) " + std::to_string(id));
+  c_->send({"GET", "missing"});
+  EXPECT_EQ(c_->raw_bytes(3), "_\r\n");
+  c_->send({"CLIENT", "GETNAME"});
+  EXPECT_EQ(c_->raw_bytes(3), "_\r\n");
+  EXPECT_EQ(c_->cmd({"SET", "a", "1"}), "OK");
+  c_->send({"MGET", "a", "missing"});
+  EXPECT_EQ(c_->raw_bytes(14), "*2\r\n$1\r\n1\r\n_\r\n");
+  EXPECT_EQ(c_->call({"INFO", "server"}).type, Type::kVerbatim);
+  EXPECT_EQ(c_->call({"CONFIG", "GET", "save"}).type, Type::kMap);
+  EXPECT_EQ(c_->cmd({"INCR", "a"}), "(integer) 2");
+  EXPECT_EQ(c_->cmd({"INCR", "missing", "x"}),
+            "(error) ERR wrong number of arguments for 'incr' command");
+  // HELLO 2 goes back: the map is an array of 14, null is "$-1".
+  const Value back = c_->call({"HELLO", "2"});
+  EXPECT_EQ(back.type, Type::kArray);
+  EXPECT_EQ(back.elements.size(), 14u);
+  c_->send({"GET", "missing"});
+  EXPECT_EQ(c_->raw_bytes(5), "$-1\r\n");
+  EXPECT_EQ(c_->cmd({"HELLO", "4"}), "(error) NOPROTO unsupported protocol version");
+  EXPECT_EQ(c_->cmd({"HELLO", "x"}),
+            "(error) ERR Protocol version is not an integer or out of range");
+  EXPECT_EQ(c_->call({"HELLO", "3", "SETNAME", "named"}).type, Type::kMap);
+  EXPECT_EQ(c_->cmd({"CLIENT", "GETNAME"}), "\"named\"");
+}
+
+TEST_F(ServerTest, ClientSetnameGetnameId) {
+  EXPECT_EQ(c_->cmd({"CLIENT", "GETNAME"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"CLIENT", "SETNAME", "worker-1"}), "OK");
+  EXPECT_EQ(c_->cmd({"client", "getname"}), "\"worker-1\"");
+  EXPECT_EQ(c_->cmd({"CLIENT", "SETNAME", "bad name"}),
+            "(error) ERR Client names cannot contain spaces, newlines or special characters.");
+  EXPECT_EQ(c_->cmd({"CLIENT", "GETNAME"}), "\"worker-1\"");
+  const std::int64_t id = integer_of(c_->call({"CLIENT", "ID"}));
+  EXPECT_GT(id, 0);
+  std::unique_ptr<Client> other = connect();
+  const std::int64_t other_id = integer_of(other->call({"CLIENT", "ID"}));
+  EXPECT_NE(other_id, id);
+  EXPECT_EQ(other->cmd({"CLIENT", "GETNAME"}), "(nil)");
+  const std::string list = c_->call({"CLIENT", "LIST"}).str;
+  EXPECT_NE(list.find("id=" + std::to_string(id) + " "), std::string::npos) << list;
+  EXPECT_NE(list.find("name=worker-1"), std::string::npos) << list;
+  EXPECT_NE(list.find("id=" + std::to_string(other_id) + " "), std::string::npos) << list;
+  EXPECT_EQ(c_->cmd({"CLIENT", "NOSUCH"}),
+            "(error) ERR unknown subcommand or wrong number of arguments for 'NOSUCH'. Try "
+            "CLIENT HELP.");
+}
+
+TEST_F(ServerTest, SelectInfoConfigCommand) {
+  EXPECT_EQ(c_->cmd({"SELECT", "0"}), "OK");
+  EXPECT_EQ(c_->cmd({"SELECT", "1"}), "(error) ERR DB index is out of range");
+  EXPECT_EQ(c_->cmd({"SELECT", "x"}), "(error) ERR value is not an integer or out of range");
+  const Value info = c_->call({"INFO"});
+  EXPECT_EQ(info.type, Type::kBulk);
+  EXPECT_NE(info.str.find("raft_role:leader"), std::string::npos) << info.str;
+  EXPECT_NE(info.str.find("# Server"), std::string::npos);
+  const std::string replication = c_->call({"INFO", "replication"}).str;
+  EXPECT_NE(replication.find("role:master\r\n"), std::string::npos) << replication;
+  EXPECT_NE(replication.find("raft_role:leader\r\n"), std::string::npos) << replication;
+  EXPECT_NE(replication.find("raft_leader_id:1\r\n"), std::string::npos) << replication;
+  EXPECT_EQ(replication.find("# Server"), std::string::npos) << replication;
+  EXPECT_EQ(c_->cmd({"CONFIG", "GET", "save"}), array_text({"\"save\"", "\"\""}));
+  EXPECT_EQ(c_->cmd({"CONFIG", "GET", "maxclients"}), array_text({"\"maxclients\"", "\"10000\""}));
+  EXPECT_EQ(c_->cmd({"CONFIG", "GET", "port"}),
+            array_text({"\"port\"", "\"" + std::to_string(node_->port()) + "\""}));
+  EXPECT_EQ(c_->cmd({"CONFIG", "GET", "nosuch"}), "(empty array)");
+  EXPECT_EQ(c_->cmd({"COMMAND", "COUNT"}),
+            "(integer) " + std::to_string(all_commands().size()));
+  const std::vector<std::string> names = sorted_strings(c_->call({"COMMAND", "LIST"}));
+  EXPECT_EQ(names.size(), all_commands().size());
+  EXPECT_TRUE(std::binary_search(names.begin(), names.end(), "get"));
+  EXPECT_EQ(c_->cmd({"WAIT", "0", "0"}), "(integer) 0");  // no followers to count
+  EXPECT_EQ(c_->cmd({"ECHO", "hi"}), "\"hi\"");
+}
+
+TEST_F(ServerTest, ReadonlyReadsAndWritesAtTheLeader) {
+  EXPECT_EQ(c_->cmd({"SET", "r", "v"}), "OK");
+  EXPECT_EQ(c_->cmd({"READONLY"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "r"}), "\"v\"");
+  EXPECT_EQ(c_->cmd({"SET", "r", "w"}), "OK");  // the leader is no replica: writes go on
+  EXPECT_EQ(c_->cmd({"GET", "r"}), "\"w\"");
+  EXPECT_EQ(c_->cmd({"READWRITE"}), "OK");
+  EXPECT_EQ(c_->cmd({"GET", "r"}), "\"w\"");
+}
+
+TEST_F(ServerTest, QuitClosesTheConnection) {
+  EXPECT_EQ(c_->cmd({"SET", "q", "1"}), "OK");
+  EXPECT_EQ(c_->cmd({"QUIT"}), "OK");
+  EXPECT_TRUE(c_->wait_closed());
+  std::unique_ptr<Client> again = connect();
+  EXPECT_EQ(again->cmd({"GET", "q"}), "\"1\"");
+}
+
+TEST_F(ServerTest, JsonLines) {
+  std::unique_ptr<Client> j = connect();
+  j->send_raw("{\"cmd\":\"SET\",\"key\":\"j\",\"value\":\"aGk=\"}\n");
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"result\":\"OK\"}\n");
+  j->send_raw("{\"cmd\":\"GET\",\"key\":\"j\"}\n{\"cmd\":\"get\",\"key\":\"nope\"}\r\n");
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"value\":\"aGk=\"}\n");
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"value\":null}\n");
+  j->send_raw("{\"cmd\":\"INCR\",\"key\":\"n\"}\n");
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"result\":1}\n");
+  j->send_raw("{oops\n");
+  EXPECT_EQ(j->raw_line().rfind("{\"ok\":false,\"error\":\"ERR ", 0), 0u);
+  j->send_raw("{\"cmd\":\"NOPE\"}\n");
+  EXPECT_EQ(j->raw_line(),
+            "{\"ok\":false,\"error\":\"ERR unknown command 'NOPE', with args beginning with: "
+            "\"}\n");
+  j->send_raw("{\"cmd\":\"PING\"}\n");  // the connection survives request errors
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"result\":\"PONG\"}\n");
+  EXPECT_EQ(c_->cmd({"MGET", "j", "n"}), array_text({"\"hi\"", "\"1\""}));
+}
+
+// ---- Limits -------------------------------------------------------------------------------
+
+TEST(ServerLimitsTest, ConnectionsBeyondMaxConnectionsAreRefused) {
+  base::set_log_level(base::LogLevel::kWarn);
+  TestNode node(2);
+  ASSERT_TRUE(node.ok());
+  auto first = std::make_unique<Client>(node.port());
+  Client second(node.port());
+  EXPECT_EQ(first->cmd({"PING"}), "PONG");
+  EXPECT_EQ(second.cmd({"PING"}), "PONG");
+  Client third(node.port());
+  EXPECT_EQ(third.next_text(), "(error) ERR max number of clients reached");
+  EXPECT_TRUE(third.wait_closed());
+  EXPECT_EQ(second.cmd({"SET", "k", "v"}), "OK");  // the others go on
+  // Once a connection closes, its place is free again.
+  first.reset();
+  // Until the server has seen the close, a new connection may still be refused: retry.
+  const Clock::time_point deadline = Clock::now() + kWait;
+  bool admitted = false;
+  while (!admitted && Clock::now() < deadline) {
+    Client next(node.port());
+    std::optional<Value> refused = next.try_next(100ms);  // a refusal comes unasked
+    if (refused.has_value()) {
+      EXPECT_EQ(refused->to_string(), "(error) ERR max number of clients reached");
+      continue;
+    }
+    next.send({"GET", "k"});
+    const std::optional<Value> v = next.try_next(kWait);
+    admitted = v.has_value() && v->type == Type::kBulk && v->str == "v";
+  }
+  EXPECT_TRUE(admitted);
+}
+
+}  // namespace
+}  // namespace helios::api
