@@ -1,23 +1,26 @@
 #include "atlas/command.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <type_traits>
+#include <utility>
 
+#include "atlas/command_internal.h"
+#include "atlas/floating.h"
 #include "base/assert.h"
 #include "base/bytes.h"
 
 namespace helios::atlas {
 
+Status command_invalid(std::string why) {
+  return Status(Code::kInvalidArgument, "atlas command: " + why);
+}
+
 namespace {
 
-// Fixed sizes of the encoding.
-constexpr std::size_t kCommandHeaderBytes = 1 + 8 + 4;  // version, stamp, op count
-constexpr std::size_t kLengthBytes = 4;                 // before every key and value
-// The smallest op: a PERSIST of the empty key (code, key length).
-constexpr std::size_t kMinOpBytes = 1 + kLengthBytes;
-
 Status invalid(std::string why) {
-  return Status(Code::kInvalidArgument, "atlas command: " + why);
+  return command_invalid(std::move(why));
 }
 
 Status check_key(std::string_view key) {
@@ -28,10 +31,26 @@ Status check_key(std::string_view key) {
   return Status::ok();
 }
 
+Status check_value(std::string_view value) {
+  if (value.size() > kMaxValueBytes) {
+    return invalid("value of " + std::to_string(value.size()) + " bytes exceeds kMaxValueBytes (" +
+                   std::to_string(kMaxValueBytes) + ")");
+  }
+  return Status::ok();
+}
+
+Status check_key_count(const char* what, std::size_t count) {
+  if (count == 0 || count > kMaxKeysPerOp) {
+    return invalid(std::string(what) + " of " + std::to_string(count) + " keys (1 to " +
+                   std::to_string(kMaxKeysPerOp) + " allowed)");
+  }
+  return Status::ok();
+}
+
 Status check_op(const SetOp& op) {
-  if (op.value.size() > kMaxValueBytes) {
-    return invalid("value of " + std::to_string(op.value.size()) +
-                   " bytes exceeds kMaxValueBytes (" + std::to_string(kMaxValueBytes) + ")");
+  Status s = check_value(op.value);
+  if (!s.is_ok()) {
+    return s;
   }
   if (op.nx && op.xx) {
     return invalid("SET with both NX and XX");
@@ -43,9 +62,9 @@ Status check_op(const SetOp& op) {
 }
 
 Status check_op(const DelOp& op) {
-  if (op.keys.empty() || op.keys.size() > kMaxKeysPerOp) {
-    return invalid("DEL of " + std::to_string(op.keys.size()) + " keys (1 to " +
-                   std::to_string(kMaxKeysPerOp) + " allowed)");
+  Status count = check_key_count("DEL", op.keys.size());
+  if (!count.is_ok()) {
+    return count;
   }
   for (const std::string& key : op.keys) {
     Status s = check_key(key);
@@ -80,6 +99,77 @@ Status check_op(const DeleteIfExpiredOp& op) {
   return check_key(op.key);
 }
 
+Status check_op(const ReadOp& op) {
+  const auto what = static_cast<std::uint8_t>(op.what);
+  if (what == 0 || what > kMaxReadKind) {
+    return invalid("READ of unknown kind " + std::to_string(what));
+  }
+  if (op.what != ReadKind::kGetRange && (op.a != 0 || op.b != 0)) {
+    return invalid("READ with range arguments for kind " + std::to_string(what));
+  }
+  if (op.what == ReadKind::kDbSize && !op.key.empty()) {
+    return invalid("READ of the database size with a key");
+  }
+  return check_key(op.key);
+}
+
+Status check_op(const AppendOp& op) {
+  Status s = check_value(op.value);
+  return s.is_ok() ? check_key(op.key) : s;
+}
+
+Status check_op(const SetRangeOp& op) {
+  if (op.offset > kMaxValueBytes) {
+    return invalid("SETRANGE offset " + std::to_string(op.offset) + " exceeds kMaxValueBytes (" +
+                   std::to_string(kMaxValueBytes) + ")");
+  }
+  Status s = check_value(op.value);
+  return s.is_ok() ? check_key(op.key) : s;
+}
+
+Status check_op(const IncrByFloatOp& op) {
+  if (op.increment.size() > kMaxFloatIncrementBytes) {
+    return invalid("INCRBYFLOAT increment of " + std::to_string(op.increment.size()) +
+                   " bytes exceeds kMaxFloatIncrementBytes (" +
+                   std::to_string(kMaxFloatIncrementBytes) + ")");
+  }
+  const std::optional<long double> increment = parse_long_double(op.increment);
+  if (!increment || !std::isfinite(*increment)) {
+    return invalid("INCRBYFLOAT increment is not a finite number");
+  }
+  return check_key(op.key);
+}
+
+Status check_op(const RenameOp& op) {
+  Status s = check_key(op.src);
+  return s.is_ok() ? check_key(op.dst) : s;
+}
+
+Status check_op(const FlushOp&) {
+  return Status::ok();
+}
+
+Status check_op(const MSetNxOp& op) {
+  if (op.keys.size() != op.values.size()) {
+    return invalid("MSETNX of " + std::to_string(op.keys.size()) + " keys and " +
+                   std::to_string(op.values.size()) + " values");
+  }
+  Status count = check_key_count("MSETNX", op.keys.size());
+  if (!count.is_ok()) {
+    return count;
+  }
+  for (std::size_t i = 0; i < op.keys.size(); ++i) {
+    Status s = check_key(op.keys[i]);
+    if (s.is_ok()) {
+      s = check_value(op.values[i]);
+    }
+    if (!s.is_ok()) {
+      return s;
+    }
+  }
+  return Status::ok();
+}
+
 // The encoded size of each op's body (after its code byte).
 std::size_t body_size(const SetOp& o) {
   return 1 + 8 + kLengthBytes + o.key.size() + kLengthBytes + o.value.size();
@@ -102,6 +192,32 @@ std::size_t body_size(const IncrByOp& o) {
 }
 std::size_t body_size(const DeleteIfExpiredOp& o) {
   return 8 + kLengthBytes + o.key.size();
+}
+
+std::size_t body_size(const ReadOp& o) {
+  return 1 + 8 + 8 + kLengthBytes + o.key.size();
+}
+std::size_t body_size(const AppendOp& o) {
+  return kLengthBytes + o.key.size() + kLengthBytes + o.value.size();
+}
+std::size_t body_size(const SetRangeOp& o) {
+  return 8 + kLengthBytes + o.key.size() + kLengthBytes + o.value.size();
+}
+std::size_t body_size(const IncrByFloatOp& o) {
+  return kLengthBytes + o.key.size() + kLengthBytes + o.increment.size();
+}
+std::size_t body_size(const RenameOp& o) {
+  return 1 + kLengthBytes + o.src.size() + kLengthBytes + o.dst.size();
+}
+std::size_t body_size(const FlushOp&) {
+  return 0;
+}
+std::size_t body_size(const MSetNxOp& o) {
+  std::size_t size = 4;
+  for (std::size_t i = 0; i < o.keys.size(); ++i) {
+    size += kLengthBytes + o.keys[i].size() + kLengthBytes + o.values[i].size();
+  }
+  return size;
 }
 
 std::uint8_t set_flags(const SetOp& op) {
@@ -150,153 +266,48 @@ void encode_body(std::string& out, const DeleteIfExpiredOp& o) {
   put_bytes(out, o.key);
 }
 
-// Decoding: a Reader plus the first error, with its offset. Reads after an error return
-// zeros and empty strings; callers check ok() before using what they read.
-class Decoder {
- public:
-  explicit Decoder(std::string_view bytes) : size_(bytes.size()), reader_(bytes) {}
-
-  bool ok() const { return error_.is_ok(); }
-  const Status& error() const { return error_; }
-  std::size_t remaining() const { return reader_.remaining(); }
-
-  std::uint8_t u8() { return checked(reader_.u8()); }
-  std::uint32_t u32() { return checked(reader_.u32()); }
-  std::uint64_t u64() { return checked(reader_.u64()); }
-
-  // A u32 length (at most `limit`) and that many bytes.
-  std::string bytes(std::size_t limit, const char* what) {
-    const std::uint32_t length = u32();
-    if (!ok()) {
-      return {};
-    }
-    if (length > limit) {
-      fail(std::string(what) + " length " + std::to_string(length) + " exceeds " +
-           std::to_string(limit));
-      return {};
-    }
-    if (length > reader_.remaining()) {
-      fail(std::string(what) + " length " + std::to_string(length) + " runs past the end");
-      return {};
-    }
-    return std::string(reader_.bytes(length));
-  }
-  std::string key() { return bytes(kMaxKeyBytes, "key"); }
-
-  void fail(const std::string& why) {
-    if (ok()) {
-      error_ = invalid(why + " at offset " + std::to_string(size_ - reader_.remaining()));
-    }
-  }
-
- private:
-  template <typename T>
-  T checked(T value) {
-    if (!reader_.ok()) {
-      fail("truncated input");
-    }
-    return value;
-  }
-
-  std::size_t size_;
-  base::Reader reader_;
-  Status error_;
-};
-
-Op decode_set(Decoder& d) {
-  SetOp o;
-  const std::uint8_t flags = d.u8();
-  o.deadline_ms = d.u64();
-  if (d.ok() && (flags & ~kSetFlagsAll) != 0) {
-    d.fail("unknown SET flag bits " + std::to_string(flags));
-  }
-  o.nx = (flags & kSetNx) != 0;
-  o.xx = (flags & kSetXx) != 0;
-  o.keep_ttl = (flags & kSetKeepTtl) != 0;
-  o.get = (flags & kSetGet) != 0;
-  o.key = d.key();
-  o.value = d.bytes(kMaxValueBytes, "value");
-  return o;
+void encode_body(std::string& out, const ReadOp& o) {
+  base::put_u8(out, static_cast<std::uint8_t>(o.what));
+  base::put_u64(out, static_cast<std::uint64_t>(o.a));
+  base::put_u64(out, static_cast<std::uint64_t>(o.b));
+  put_bytes(out, o.key);
 }
-
-Op decode_del(Decoder& d) {
-  DelOp o;
-  const std::uint32_t count = d.u32();
-  if (d.ok() && (count == 0 || count > kMaxKeysPerOp)) {
-    d.fail("DEL of " + std::to_string(count) + " keys");
-  }
-  if (!d.ok()) {
-    return o;
-  }
-  o.keys.reserve(std::min<std::size_t>(count, d.remaining() / kLengthBytes));
-  for (std::uint32_t i = 0; i < count && d.ok(); ++i) {
-    o.keys.push_back(d.key());
-  }
-  return o;
+void encode_body(std::string& out, const AppendOp& o) {
+  put_bytes(out, o.key);
+  put_bytes(out, o.value);
 }
-
-Op decode_expire(Decoder& d) {
-  ExpireOp o;
-  const std::uint8_t flags = d.u8();
-  o.deadline_ms = d.u64();
-  if (d.ok() && (flags & ~kExpireFlagsAll) != 0) {
-    d.fail("unknown EXPIRE flag bits " + std::to_string(flags));
+void encode_body(std::string& out, const SetRangeOp& o) {
+  base::put_u64(out, o.offset);
+  put_bytes(out, o.key);
+  put_bytes(out, o.value);
+}
+void encode_body(std::string& out, const IncrByFloatOp& o) {
+  put_bytes(out, o.key);
+  put_bytes(out, o.increment);
+}
+void encode_body(std::string& out, const RenameOp& o) {
+  base::put_u8(out, o.nx ? kRenameNx : 0);
+  put_bytes(out, o.src);
+  put_bytes(out, o.dst);
+}
+void encode_body(std::string&, const FlushOp&) {}
+void encode_body(std::string& out, const MSetNxOp& o) {
+  base::put_u32(out, static_cast<std::uint32_t>(o.keys.size()));
+  for (std::size_t i = 0; i < o.keys.size(); ++i) {
+    put_bytes(out, o.keys[i]);
+    put_bytes(out, o.values[i]);
   }
-  o.nx = (flags & kExpireNx) != 0;
-  o.xx = (flags & kExpireXx) != 0;
-  o.gt = (flags & kExpireGt) != 0;
-  o.lt = (flags & kExpireLt) != 0;
-  o.key = d.key();
-  return o;
-}
-
-Op decode_persist(Decoder& d) {
-  return PersistOp{d.key()};
-}
-
-Op decode_incrby(Decoder& d) {
-  IncrByOp o;
-  o.delta = static_cast<std::int64_t>(d.u64());
-  o.key = d.key();
-  return o;
-}
-
-Op decode_delete_if_expired(Decoder& d) {
-  DeleteIfExpiredOp o;
-  o.deadline_ms = d.u64();
-  o.key = d.key();
-  return o;
-}
-
-Op decode_op(Decoder& d) {
-  const std::uint8_t code = d.u8();
-  if (!d.ok()) {
-    return Op{};
-  }
-  switch (static_cast<OpCode>(code)) {
-    case OpCode::kSet:
-      return decode_set(d);
-    case OpCode::kDel:
-      return decode_del(d);
-    case OpCode::kExpire:
-      return decode_expire(d);
-    case OpCode::kPersist:
-      return decode_persist(d);
-    case OpCode::kIncrBy:
-      return decode_incrby(d);
-    case OpCode::kDeleteIfExpired:
-      return decode_delete_if_expired(d);
-  }
-  d.fail("unknown op code " + std::to_string(code));
-  return Op{};
 }
 
 }  // namespace
 
 OpCode op_code(const Op& op) {
-  static_assert(std::variant_size_v<Op> == 6);
+  static_assert(std::variant_size_v<Op> == 13);
   static_assert(std::is_same_v<std::variant_alternative_t<0, Op>, SetOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<5, Op>, DeleteIfExpiredOp>);
+  static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, ReadOp>);
+  static_assert(std::is_same_v<std::variant_alternative_t<12, Op>, MSetNxOp>);
+  static_assert(static_cast<int>(OpCode::kMSetNx) == 13);
   HELIOS_ASSERT(!op.valueless_by_exception());
   return static_cast<OpCode>(op.index() + 1);
 }
@@ -315,6 +326,20 @@ const char* op_name(OpCode code) {
       return "INCRBY";
     case OpCode::kDeleteIfExpired:
       return "DELETE_IF_EXPIRED";
+    case OpCode::kRead:
+      return "READ";
+    case OpCode::kAppend:
+      return "APPEND";
+    case OpCode::kSetRange:
+      return "SETRANGE";
+    case OpCode::kIncrByFloat:
+      return "INCRBYFLOAT";
+    case OpCode::kRename:
+      return "RENAME";
+    case OpCode::kFlush:
+      return "FLUSH";
+    case OpCode::kMSetNx:
+      return "MSETNX";
   }
   return "UNKNOWN";
 }
@@ -360,45 +385,6 @@ std::string encode_command(const Command& command) {
   }
   HELIOS_ASSERT(out.size() == encoded_size(command));
   return out;
-}
-
-Result<Command> decode_command(std::string_view bytes) {
-  if (bytes.size() > kMaxCommandBytes) {
-    return invalid(std::to_string(bytes.size()) + " bytes exceed kMaxCommandBytes");
-  }
-  Decoder d(bytes);
-  const std::uint8_t version = d.u8();
-  if (d.ok() && version != kCommandVersion) {
-    return invalid("unsupported version " + std::to_string(version) + " (this build reads " +
-                   std::to_string(kCommandVersion) + ")");
-  }
-  Command command;
-  command.stamp_ms = d.u64();
-  const std::uint32_t count = d.u32();
-  if (d.ok() && (count == 0 || count > kMaxOpsPerCommand)) {
-    return invalid(std::to_string(count) + " ops (1 to " + std::to_string(kMaxOpsPerCommand) +
-                   " allowed)");
-  }
-  if (!d.ok()) {
-    return d.error();
-  }
-  command.ops.reserve(std::min<std::size_t>(count, d.remaining() / kMinOpBytes));
-  for (std::uint32_t i = 0; i < count && d.ok(); ++i) {
-    command.ops.push_back(decode_op(d));
-  }
-  if (!d.ok()) {
-    return d.error();
-  }
-  if (d.remaining() != 0) {
-    return invalid(std::to_string(d.remaining()) + " trailing bytes after the last op");
-  }
-  // The structure is sound; now the rules a well-formed encoding can still break (flag
-  // combinations, a zero DELETE_IF_EXPIRED deadline).
-  Status s = validate_command(command);
-  if (!s.is_ok()) {
-    return s;
-  }
-  return command;
 }
 
 }  // namespace helios::atlas

@@ -29,12 +29,22 @@
 //     kPersist         key
 //     kIncrBy          delta:u64 (the int64, two's complement)     key
 //     kDeleteIfExpired deadline_ms:u64 (nonzero)                   key
+//     kRead            what:u8 (ReadKind) a:u64 b:u64 (int64s, two's complement; both 0
+//                      unless kGetRange)  key (empty for kDbSize, and only for it)
+//     kAppend          key value
+//     kSetRange        offset:u64 (<= kMaxValueBytes)              key value
+//     kIncrByFloat     key increment (length:u32 <= kMaxFloatIncrementBytes, then bytes
+//                      that parse as a finite long double)
+//     kRename          flags:u8 (RenameFlag bits)  src:key dst:key
+//     kFlush           nothing
+//     kMSetNx          pair_count:u32 (1..kMaxKeysPerOp)  (key value){pair_count}
 //   key     := length:u32 (<= kMaxKeyBytes)   bytes
 //   value   := length:u32 (<= kMaxValueBytes) bytes
 //
 // and the whole command is at most kMaxCommandBytes. decode_command rejects anything else:
-// an unknown version or op code, unknown flag bits, a flag combination Redis refuses, a
-// length beyond a limit or beyond the input, bytes after the last op.
+// an unknown version, op code or ReadKind, unknown flag bits, a flag combination Redis
+// refuses, a length beyond a limit or beyond the input, an increment that is not a finite
+// number, bytes after the last op. (docs/formats.md describes the same layout.)
 //
 // A committed entry that fails to decode means a bug, corruption that passed the WAL and
 // wire checksums, or an entry from a newer binary: the caller must stop the node (PANIC)
@@ -68,6 +78,9 @@ inline constexpr std::size_t kMaxCommandBytes = 32u << 20;
 //   one apply.
 inline constexpr std::size_t kMaxOpsPerCommand = 1u << 16;
 inline constexpr std::size_t kMaxKeysPerOp = 1u << 16;
+// - an INCRBYFLOAT increment's text: 64 bytes (Redis allows 5 KiB, which no sensible
+//   increment needs; src/api/ refuses longer ones).
+inline constexpr std::size_t kMaxFloatIncrementBytes = 64;
 
 enum class OpCode : std::uint8_t {
   kSet = 1,
@@ -76,6 +89,13 @@ enum class OpCode : std::uint8_t {
   kPersist = 4,
   kIncrBy = 5,
   kDeleteIfExpired = 6,
+  kRead = 7,
+  kAppend = 8,
+  kSetRange = 9,
+  kIncrByFloat = 10,
+  kRename = 11,
+  kFlush = 12,
+  kMSetNx = 13,
 };
 
 // SET key value [NX | XX] [GET] [EXAT/PXAT deadline_ms | KEEPTTL]. Replies OK, or nil if
@@ -139,8 +159,96 @@ struct DeleteIfExpiredOp {
   bool operator==(const DeleteIfExpiredOp&) const = default;
 };
 
+// What a ReadOp reads.
+enum class ReadKind : std::uint8_t {
+  kGet = 1,          // bulk, or nil if absent
+  kStrlen = 2,       // integer: the value's length, 0 if absent
+  kExists = 3,       // integer: 1 or 0
+  kPttl = 4,         // integer: as Store::ttl_ms (-2 absent, -1 no deadline, else ms left)
+  kPexpireTime = 5,  // integer: as Store::expire_time_ms (-2, -1, else the deadline)
+  kGetRange = 6,     // bulk: Redis's GETRANGE key a b (negative counts from the end);
+                     //   "" if absent
+  kDbSize = 7,       // integer: Store::size at the stamp; the key must be empty
+};
+inline constexpr std::uint8_t kMaxReadKind = 7;
+
+// A read inside a write command (MULTI/EXEC with reads, GETDEL, GETEX), evaluated in order
+// with the other ops, at the stamp, changing nothing: it does not even remove a key expired
+// at the stamp (it just sees it absent). The reply is by `what`, above. `a` and `b` are
+// GETRANGE's start and end, and 0 for every other kind. Any key is allowed, the empty one
+// too, except for kDbSize, which takes the empty key only.
+struct ReadOp {
+  ReadKind what = ReadKind::kGet;
+  std::string key;
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+  bool operator==(const ReadOp&) const = default;
+};
+
+// APPEND key value. Replies the new length. An absent key is created with `value` (even
+// empty) and no deadline; an existing key keeps its deadline. A result longer than
+// kMaxValueBytes replies kErrStringTooLong and changes nothing.
+struct AppendOp {
+  std::string key;
+  std::string value;
+  bool operator==(const AppendOp&) const = default;
+};
+
+// SETRANGE key offset value. Writes `value` at `offset`, padding with zero bytes; replies
+// the new length. An empty value changes nothing and replies the current length (0, the key
+// still absent, if it was absent). Otherwise an absent key is created (no deadline), an
+// existing one keeps its deadline, and offset + value size beyond kMaxValueBytes replies
+// kErrStringTooLong, changing nothing. offset <= kMaxValueBytes: src/api/ refuses negative
+// offsets itself, and answers a larger offset without this op, as it would end: with an
+// empty value, the current length (a READ kStrlen), else kErrStringTooLong.
+struct SetRangeOp {
+  std::string key;
+  std::uint64_t offset = 0;
+  std::string value;
+  bool operator==(const SetRangeOp&) const = default;
+};
+
+// INCRBYFLOAT key increment. `increment` is the client's text, at most
+// kMaxFloatIncrementBytes, which must parse (atlas/floating.h) to a finite number. The
+// current value must parse the same way (infinity included, as in Redis) else
+// kErrNotFloat; an absent key counts as 0 and gets no deadline, an existing key keeps its
+// own. A NaN or infinite sum replies kErrNanOrInfinity. Otherwise the sum is stored as
+// format_long_double writes it and replied as that bulk ("10.6", "5200"). Deterministic on
+// replicas of one build (atlas/floating.h).
+struct IncrByFloatOp {
+  std::string key;
+  std::string increment;
+  bool operator==(const IncrByFloatOp&) const = default;
+};
+
+// RENAME src dst (nx false): replies OK. RENAMENX (nx true): replies 1, or 0 if dst exists
+// (nothing changes). The value and the deadline move to dst, replacing dst's old value and
+// deadline. An absent src (or one expired at the stamp) replies kErrNoSuchKey. src == dst:
+// OK for RENAME, 0 for RENAMENX, if it exists.
+struct RenameOp {
+  std::string src;
+  std::string dst;
+  bool nx = false;
+  bool operator==(const RenameOp&) const = default;
+};
+
+// FLUSHDB / FLUSHALL: removes every key. Replies OK.
+struct FlushOp {
+  bool operator==(const FlushOp&) const = default;
+};
+
+// MSETNX key value [key value ...]. If none of the keys exists at the stamp, sets them all
+// (no deadline; for a key given twice, the last value wins) and replies 1; else replies 0
+// and sets nothing. keys and values have the same size, 1..kMaxKeysPerOp.
+struct MSetNxOp {
+  std::vector<std::string> keys;
+  std::vector<std::string> values;
+  bool operator==(const MSetNxOp&) const = default;
+};
+
 // The variant's alternatives are in OpCode order (index + 1 == code).
-using Op = std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp>;
+using Op = std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp,
+                        AppendOp, SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp>;
 
 struct Command {
   std::uint64_t stamp_ms = 0;  // the leader's unix-ms clock reading; see the file comment
@@ -166,11 +274,20 @@ enum ExpireFlag : std::uint8_t {
 };
 inline constexpr std::uint8_t kExpireFlagsAll = kExpireNx | kExpireXx | kExpireGt | kExpireLt;
 
+// RENAME flag bits in the encoding.
+enum RenameFlag : std::uint8_t {
+  kRenameNx = 1u << 0,
+};
+inline constexpr std::uint8_t kRenameFlagsAll = kRenameNx;
+
 OpCode op_code(const Op& op);
-const char* op_name(OpCode code);  // "SET", "DEL", ...; "UNKNOWN" for a value outside OpCode
+// "SET", "DEL", "EXPIRE", "PERSIST", "INCRBY", "DELETE_IF_EXPIRED", "READ", "APPEND",
+// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX"; "UNKNOWN" outside OpCode.
+const char* op_name(OpCode code);
 
 // OK if `command` obeys every rule above (op count, key and value sizes, flag combinations,
-// nonzero DELETE_IF_EXPIRED deadline, encoded size); else kInvalidArgument saying which.
+// nonzero DELETE_IF_EXPIRED deadline, READ kind and arguments, SETRANGE offset, INCRBYFLOAT
+// increment, MSETNX pairs, encoded size); else kInvalidArgument saying which.
 Status validate_command(const Command& command);
 
 // The size of encode_command(command), computed without encoding.

@@ -1,8 +1,10 @@
 #include "atlas/store.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
+#include "atlas/floating.h"
 #include "atlas/integer.h"
 #include "atlas/snapshot.h"
 #include "base/assert.h"
@@ -11,9 +13,28 @@ namespace helios::atlas {
 
 namespace {
 
-// The one definition of "expired at t", used by apply (t = stamp) and reads (t = now).
-bool expired_at(std::uint64_t deadline_ms, std::uint64_t t_ms) {
-  return deadline_ms != 0 && deadline_ms <= t_ms;
+constexpr auto kMaxI64 = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+// Redis's GETRANGE of `value` from `start` to `end`, both inclusive, negative ones counting
+// from the end (getrangeCommand, Redis 7).
+std::string get_range(std::string_view value, std::int64_t start, std::int64_t end) {
+  if (start < 0 && end < 0 && start > end) {
+    return {};
+  }
+  // The length is at most kMaxValueBytes, so none of this overflows.
+  const auto length = static_cast<std::int64_t>(value.size());
+  if (start < 0) {
+    start = std::max<std::int64_t>(length + start, 0);
+  }
+  if (end < 0) {
+    end = std::max<std::int64_t>(length + end, 0);
+  }
+  end = std::min(end, length - 1);
+  if (length == 0 || start > end) {
+    return {};
+  }
+  return std::string(
+      value.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start + 1)));
 }
 
 }  // namespace
@@ -161,6 +182,123 @@ Reply Store::apply_op(DeleteIfExpiredOp& op, std::uint64_t stamp_ms) {
   return Reply::of_integer(1);
 }
 
+Reply Store::apply_op(ReadOp& op, std::uint64_t stamp_ms) {
+  return read(op, stamp_ms);  // a read: never removes, even a key expired at the stamp
+}
+
+Reply Store::apply_op(AppendOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  if (it == items_.end()) {
+    const auto length = static_cast<std::int64_t>(op.value.size());
+    insert(std::move(op.key), std::move(op.value), 0);
+    return Reply::of_integer(length);
+  }
+  std::string& value = it->second.value;
+  if (value.size() + op.value.size() > kMaxValueBytes) {
+    return Reply::error(kErrStringTooLong);
+  }
+  value += op.value;  // the deadline stays, as in Redis
+  return Reply::of_integer(static_cast<std::int64_t>(value.size()));
+}
+
+Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  const bool existed = it != items_.end();
+  if (op.value.empty()) {  // Redis answers before its length check: nothing to write
+    return Reply::of_integer(existed ? static_cast<std::int64_t>(it->second.value.size()) : 0);
+  }
+  HELIOS_ASSERT(op.offset <= kMaxValueBytes);  // validated: the sum cannot overflow
+  const std::size_t end = static_cast<std::size_t>(op.offset) + op.value.size();
+  if (end > kMaxValueBytes) {
+    return Reply::error(kErrStringTooLong);
+  }
+  if (!existed) {
+    it = insert(std::move(op.key), std::string(), 0);
+  }
+  std::string& value = it->second.value;
+  if (value.size() < end) {
+    value.resize(end, '\0');
+  }
+  value.replace(static_cast<std::size_t>(op.offset), op.value.size(), op.value);
+  return Reply::of_integer(static_cast<std::int64_t>(value.size()));
+}
+
+Reply Store::apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms) {
+  auto it = find_live(op.key, stamp_ms);
+  long double current = 0;
+  if (it != items_.end()) {
+    const std::optional<long double> parsed = parse_long_double(it->second.value);
+    if (!parsed) {
+      return Reply::error(kErrNotFloat);
+    }
+    current = *parsed;
+  }
+  const std::optional<long double> increment = parse_long_double(op.increment);
+  HELIOS_ASSERT(increment.has_value());  // validated
+  const long double sum = current + *increment;
+  if (!std::isfinite(sum)) {
+    return Reply::error(kErrNanOrInfinity);
+  }
+  std::string text = format_long_double(sum);
+  if (it == items_.end()) {
+    insert(std::move(op.key), text, 0);
+  } else {
+    it->second.value = text;  // the deadline stays, as in Redis
+  }
+  return Reply::bulk(std::move(text));
+}
+
+Reply Store::apply_op(RenameOp& op, std::uint64_t stamp_ms) {
+  auto src = find_live(op.src, stamp_ms);
+  if (src == items_.end()) {
+    return Reply::error(kErrNoSuchKey);
+  }
+  const Reply done = op.nx ? Reply::of_integer(1) : Reply::ok();
+  if (op.src == op.dst) {
+    return op.nx ? Reply::of_integer(0) : done;
+  }
+  auto dst = find_live(op.dst, stamp_ms);  // erases only dst's node: src stays valid
+  if (dst != items_.end()) {
+    if (op.nx) {
+      return Reply::of_integer(0);
+    }
+    erase(dst);
+  }
+  // erase() drops src's deadline entry (a view of src's key) before the node goes; insert()
+  // adds one viewing dst's key.
+  const std::uint64_t deadline_ms = src->second.deadline_ms;
+  std::string value = std::move(src->second.value);
+  erase(src);
+  insert(std::move(op.dst), std::move(value), deadline_ms);
+  return done;
+}
+
+Reply Store::apply_op(FlushOp&, std::uint64_t) {
+  deadlines_.clear();  // first: its entries view items_'s keys
+  items_.clear();
+  return Reply::ok();
+}
+
+Reply Store::apply_op(MSetNxOp& op, std::uint64_t stamp_ms) {
+  HELIOS_ASSERT(op.keys.size() == op.values.size());
+  // As Redis, look the keys up in order and stop at the first that exists; the lookups
+  // remove the expired ones on the way (the touch rule).
+  for (const std::string& key : op.keys) {
+    if (find_live(key, stamp_ms) != items_.end()) {
+      return Reply::of_integer(0);
+    }
+  }
+  for (std::size_t i = 0; i < op.keys.size(); ++i) {
+    auto it = items_.find(std::string_view(op.keys[i]));
+    if (it != items_.end()) {
+      it->second.value = std::move(op.values[i]);  // a key given twice: the last value wins
+    } else {
+      insert(std::move(op.keys[i]), std::move(op.values[i]), 0);
+    }
+  }
+  return Reply::of_integer(1);
+}
+
 Store::Items::iterator Store::find_live(std::string_view key, std::uint64_t stamp_ms) {
   auto it = items_.find(key);
   if (it != items_.end() && expired_at(it->second.deadline_ms, stamp_ms)) {
@@ -229,8 +367,40 @@ std::int64_t Store::ttl_ms(std::string_view key, std::uint64_t now_ms) const {
   }
   HELIOS_ASSERT(item->deadline_ms > now_ms);
   const std::uint64_t left_ms = item->deadline_ms - now_ms;
-  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(std::min(left_ms, kMax));
+  return static_cast<std::int64_t>(std::min(left_ms, kMaxI64));
+}
+
+Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
+  const Item* item = find_visible(op.key, now_ms);  // (kDbSize: the empty key, unused)
+  switch (op.what) {
+    case ReadKind::kGet:
+      return item == nullptr ? Reply::nil() : Reply::bulk(item->value);
+    case ReadKind::kStrlen:
+      return Reply::of_integer(item == nullptr ? 0 : static_cast<std::int64_t>(item->value.size()));
+    case ReadKind::kExists:
+      return Reply::of_integer(item == nullptr ? 0 : 1);
+    case ReadKind::kPttl:
+      return Reply::of_integer(ttl_ms(op.key, now_ms));
+    case ReadKind::kPexpireTime:
+      return Reply::of_integer(expire_time_ms(op.key, now_ms));
+    case ReadKind::kGetRange:
+      return Reply::bulk(item == nullptr ? std::string() : get_range(item->value, op.a, op.b));
+    case ReadKind::kDbSize:
+      return Reply::of_integer(static_cast<std::int64_t>(std::min(size(now_ms), kMaxI64)));
+  }
+  HELIOS_ASSERT_MSG(false, "unknown ReadKind");
+  return Reply::nil();
+}
+
+std::int64_t Store::expire_time_ms(std::string_view key, std::uint64_t now_ms) const {
+  const Item* item = find_visible(key, now_ms);
+  if (item == nullptr) {
+    return -2;
+  }
+  if (item->deadline_ms == 0) {
+    return -1;
+  }
+  return static_cast<std::int64_t>(std::min(item->deadline_ms, kMaxI64));
 }
 
 bool Store::exists(std::string_view key, std::uint64_t now_ms) const {

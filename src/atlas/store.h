@@ -5,18 +5,22 @@
 // Determinism (DESIGN.md "TTLs are deterministic"): apply never reads a clock. Time enters
 // only as numbers: the Command's `stamp_ms` and the deadlines in it, both chosen by the
 // leader. While applying a command, a key whose deadline is nonzero and at or before
-// `stamp_ms` counts as absent, and any operation that touches it removes it first; so INCR on
-// an expired key starts from 0 on every replica alike, whatever each replica's clock says.
+// `stamp_ms` counts as absent, and any operation that touches it removes it first (READ
+// excepted: it changes nothing); so INCR on an expired key starts from 0 on every replica
+// alike, whatever each replica's clock says.
 // Nothing else removes an expired key: the leader proposes DELETE_IF_EXPIRED for the keys
 // expired_keys() lists (active expiry), and those deletes go through the log like any write.
 //
-// Reads (get, ttl_ms, exists, size) take the serving node's clock as `now_ms` and hide keys
-// whose deadline is at or before it; they never change the store, so reads with different
-// clocks on different nodes cannot make the states diverge.
+// Reads (get, ttl_ms, expire_time_ms, exists, size, keys, scan) take the serving node's
+// clock as `now_ms` and hide keys whose deadline is at or before it; they never change the
+// store, so reads with different clocks on different nodes cannot make the states diverge.
+// (A ReadOp inside a command reads the same way, at the stamp.)
 //
-// No hash order leaks into any output: everything that lists keys (expired_keys, serialize)
-// sorts them. std::hash is fixed, not seeded; if hash flooding by hostile key names becomes
-// a concern, the node can pass a seed (no randomness of our own: habit 8).
+// No hash-table order leaks into any output: everything that lists keys (expired_keys,
+// keys, serialize) sorts them, and scan orders them by scan_hash, a fixed function of the
+// key alone, so a SCAN cursor means the same on every node and after a restart. std::hash
+// is fixed, not seeded; if hash flooding by hostile key names becomes a concern, the node
+// can pass a seed (no randomness of our own: habit 8).
 //
 // Invariants (check_invariants() verifies them; tests and the simulator call it):
 //   - deadlines_ holds exactly one entry (deadline_ms, key) per item whose deadline_ms is
@@ -54,8 +58,21 @@ struct ExpiredKey {
   bool operator==(const ExpiredKey&) const = default;
 };
 
+// One page of Store::scan.
+struct ScanPage {
+  std::uint64_t next_cursor = 0;  // 0: the iteration is over
+  std::vector<std::string> keys;  // in scan order: (scan_hash(key), key)
+  bool operator==(const ScanPage&) const = default;
+};
+
+// The position of `key` in SCAN order: base::checksum64 (XXH3-64) of the key with a fixed
+// seed. Part of the SCAN cursor contract: changing it invalidates cursors handed out before.
+std::uint64_t scan_hash(std::string_view key);
+
 class Store {
  public:
+  using ScanPage = atlas::ScanPage;
+
   Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -75,10 +92,44 @@ class Store {
   // Redis PTTL: -2 if `key` is absent or expired at `now_ms`, -1 if it has no deadline,
   // else the milliseconds left (deadline_ms - now_ms, at least 1).
   std::int64_t ttl_ms(std::string_view key, std::uint64_t now_ms) const;
+  // Redis PEXPIRETIME: -2 if `key` is absent or expired at `now_ms`, -1 if it has no
+  // deadline, else the deadline (unix ms; INT64_MAX for a deadline beyond it).
+  std::int64_t expire_time_ms(std::string_view key, std::uint64_t now_ms) const;
   bool exists(std::string_view key, std::uint64_t now_ms) const;
   // The number of keys not expired at `now_ms` (DBSIZE). O(number of expired keys not yet
   // removed), which active expiry keeps small.
   std::uint64_t size(std::uint64_t now_ms) const;
+
+  // The reply `op` gives at `now_ms` (atlas/command.h, ReadOp): for the reads the serving
+  // node answers itself, at its clock. apply evaluates a ReadOp with this very function, at
+  // the stamp. Never changes the store; an unknown kind is asserted.
+  Reply read(const ReadOp& op, std::uint64_t now_ms) const;
+
+  // KEYS pattern: the keys visible at `now_ms` that match the glob `pattern` (atlas/glob.h;
+  // "*" matches every key, the empty one too, as in Redis), sorted bytewise; only the
+  // `limit` smallest of them if there are more (ask for limit + 1 to learn that there are).
+  // Every node returns the same list for the same state: no hash order decides which keys
+  // are cut. O(n log limit) plus the pattern matching, n = item_count(); memory O(limit). A
+  // pattern without special bytes is a single lookup.
+  std::vector<std::string> keys(std::string_view pattern, std::uint64_t now_ms,
+                                std::size_t limit) const;
+
+  // SCAN cursor [MATCH pattern] [COUNT count]. Keys are ordered by (scan_hash(key), key).
+  // A page takes the keys visible at `now_ms` whose hash is at least `cursor`: the `count`
+  // smallest hashes, plus every other key sharing the largest hash taken (so none is
+  // skipped), then keeps those that match `pattern` ("*" for no MATCH; filtered after
+  // selection, as in Redis, so a page may hold fewer than `count` keys, even none, while the
+  // iteration goes on). next_cursor is the largest hash taken + 1, or 0 when no visible key
+  // lies beyond it. Cursor 0 starts; count 0 counts as 1.
+  //
+  // Guarantees, for any mix of nodes serving the pages (the order is the same everywhere):
+  // a matching key visible for the whole iteration is returned at least once (exactly once:
+  // successive pages cover disjoint hash ranges, so no key is ever returned twice); keys
+  // added or removed meanwhile may or may not be; inserts and deletes of other keys do not
+  // move the cursor. A page costs O(n log count) time, n = item_count() (two passes over
+  // the items, hashing each key twice), and O(count) memory.
+  ScanPage scan(std::uint64_t cursor, std::string_view pattern, std::size_t count,
+                std::uint64_t now_ms) const;
 
   // Up to `limit` keys whose deadline is at or before `now_ms`, smallest deadline first, ties
   // by key: the leader proposes DELETE_IF_EXPIRED(key, deadline_ms) for each. O(log n +
@@ -94,6 +145,8 @@ class Store {
 
   // Items held, counting expired ones that no operation has removed yet.
   std::size_t item_count() const { return items_.size(); }
+  // Items with a deadline, counted the same way (INFO keyspace's "expires").
+  std::size_t deadline_count() const { return deadlines_.size(); }
 
   // Asserts the invariants of the class comment. O(n log n); for tests and the simulator.
   void check_invariants() const;
@@ -120,7 +173,18 @@ class Store {
   Reply apply_op(PersistOp& op, std::uint64_t stamp_ms);
   Reply apply_op(IncrByOp& op, std::uint64_t stamp_ms);
   Reply apply_op(DeleteIfExpiredOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(ReadOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(AppendOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(SetRangeOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(RenameOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(FlushOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(MSetNxOp& op, std::uint64_t stamp_ms);
 
+  // The one definition of "expired at t", used by apply (t = stamp) and reads (t = now).
+  static bool expired_at(std::uint64_t deadline_ms, std::uint64_t t_ms) {
+    return deadline_ms != 0 && deadline_ms <= t_ms;
+  }
   // The item of `key` if it is live at `stamp_ms`; an expired item is erased (the touch
   // rule) and end() returned.
   Items::iterator find_live(std::string_view key, std::uint64_t stamp_ms);

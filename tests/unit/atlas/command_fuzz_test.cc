@@ -41,7 +41,8 @@ std::string random_key(base::Prng& prng) {
 
 Op random_op(base::Prng& prng) {
   const std::uint64_t deadline_ms = prng.chance(1, 2) ? 0 : 1 + prng.uniform(100);
-  switch (prng.uniform(6)) {
+  static const char* const kIncrements[] = {"1", "-2.5", "1e3", "0x10", "-0", "1e300"};
+  switch (prng.uniform(13)) {
     case 0:
       return SetOp{.key = random_key(prng),
                    .value = std::string(prng.uniform(6), 'v'),
@@ -59,8 +60,30 @@ Op random_op(base::Prng& prng) {
       return PersistOp{random_key(prng)};
     case 4:
       return IncrByOp{random_key(prng), static_cast<std::int64_t>(prng.next())};
-    default:
+    case 5:
       return DeleteIfExpiredOp{random_key(prng), 1 + prng.uniform(100)};
+    case 6: {
+      const auto what = static_cast<ReadKind>(1 + prng.uniform(kMaxReadKind));
+      if (what == ReadKind::kDbSize) {
+        return ReadOp{what, ""};
+      }
+      const bool range = what == ReadKind::kGetRange;
+      return ReadOp{what, random_key(prng), range ? static_cast<std::int64_t>(prng.next()) : 0,
+                    range ? static_cast<std::int64_t>(prng.uniform(9)) - 4 : 0};
+    }
+    case 7:
+      return AppendOp{random_key(prng), std::string(prng.uniform(4), 'a')};
+    case 8:
+      return SetRangeOp{random_key(prng), prng.uniform(8), std::string(prng.uniform(3), 's')};
+    case 9:
+      return IncrByFloatOp{random_key(prng), kIncrements[prng.uniform(6)]};
+    case 10:
+      return RenameOp{random_key(prng), random_key(prng), prng.chance(1, 2)};
+    case 11:
+      return FlushOp{};
+    default:
+      return MSetNxOp{{random_key(prng), random_key(prng)},
+                      {"1", std::string(prng.uniform(3), 'm')}};
   }
 }
 
@@ -88,26 +111,70 @@ void put_sloppy_key(base::Prng& prng, std::string& out) {
   out.append(length, 'k');
 }
 
-// An op built field by field from random but plausible values: any code 0..7, any flag byte
-// 0..15, deadlines 0..99, short keys whose lengths are now and then off by one.
+// An op built field by field from random but plausible values: any code 0..14, any flag or
+// kind byte 0..15, integers 0..99, short keys whose lengths are now and then off by one,
+// INCRBYFLOAT increments that are numbers or not.
 void put_sloppy_op(base::Prng& prng, std::string& out) {
-  const auto code = static_cast<std::uint8_t>(prng.uniform(8));
-  base::put_u8(out, code);
-  if (code == 1 || code == 3) {
-    base::put_u8(out, static_cast<std::uint8_t>(prng.uniform(16)));  // flags
-  }
-  if (code == 1 || code == 3 || code == 5 || code == 6) {
-    base::put_u64(out, prng.uniform(100));
-  }
-  const std::uint64_t keys = code == 2 ? prng.uniform(3) : 1;
-  if (code == 2) {
-    base::put_u32(out, static_cast<std::uint32_t>(keys));
+  const auto code = static_cast<OpCode>(prng.uniform(15));
+  base::put_u8(out, static_cast<std::uint8_t>(code));
+  std::uint64_t keys = 1;
+  std::uint64_t values = 0;
+  switch (code) {
+    case OpCode::kSet:
+    case OpCode::kExpire:
+      base::put_u8(out, static_cast<std::uint8_t>(prng.uniform(16)));  // flags
+      base::put_u64(out, prng.uniform(100));
+      values = code == OpCode::kSet ? 1 : 0;
+      break;
+    case OpCode::kIncrBy:
+    case OpCode::kDeleteIfExpired:
+      base::put_u64(out, prng.uniform(100));
+      break;
+    case OpCode::kDel:
+      keys = prng.uniform(3);
+      base::put_u32(out, static_cast<std::uint32_t>(keys));
+      break;
+    case OpCode::kRead:
+      base::put_u8(out, static_cast<std::uint8_t>(prng.uniform(16)));  // kind
+      base::put_u64(out, prng.chance(1, 2) ? 0 : prng.uniform(100));
+      base::put_u64(out, prng.chance(1, 2) ? 0 : prng.uniform(100));
+      break;
+    case OpCode::kAppend:
+      values = 1;
+      break;
+    case OpCode::kSetRange:
+      base::put_u64(out, prng.uniform(100));
+      values = 1;
+      break;
+    case OpCode::kIncrByFloat:
+      put_sloppy_key(prng, out);
+      keys = 0;
+      base::put_u32(out, 3);
+      out += prng.chance(1, 2) ? "1.5" : (prng.chance(1, 2) ? "nan" : "1e9");
+      break;
+    case OpCode::kRename:
+      base::put_u8(out, static_cast<std::uint8_t>(prng.uniform(3)));  // flags
+      keys = 2;
+      break;
+    case OpCode::kFlush:
+      keys = 0;
+      break;
+    case OpCode::kMSetNx:
+      keys = 0;
+      values = prng.uniform(3);
+      base::put_u32(out, static_cast<std::uint32_t>(values));
+      for (std::uint64_t i = 0; i < values; ++i) {
+        put_sloppy_key(prng, out);
+      }
+      break;
+    default:  // kPersist, or an unknown code: one key
+      break;
   }
   for (std::uint64_t i = 0; i < keys; ++i) {
     put_sloppy_key(prng, out);
   }
-  if (code == 1) {
-    put_sloppy_key(prng, out);  // the value
+  for (std::uint64_t i = 0; i < values; ++i) {
+    put_sloppy_key(prng, out);  // a value
   }
 }
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "base/bytes.h"
 
@@ -184,7 +186,9 @@ TEST(CommandTest, decode_rejectsEveryTruncation) {
   Command c{42,
             {SetOp{"key", "value", 9}, DelOp{{"x", "y"}},
              ExpireOp{.key = "k", .deadline_ms = 5, .xx = true}, PersistOp{"p"}, IncrByOp{"n", -3},
-             DeleteIfExpiredOp{"d", 4}}};
+             DeleteIfExpiredOp{"d", 4}, ReadOp{ReadKind::kGetRange, "r", -3, 7},
+             AppendOp{"a", "tail"}, SetRangeOp{"s", 3, "mid"}, IncrByFloatOp{"f", "2.5"},
+             RenameOp{"from", "to", true}, MSetNxOp{{"m", "n"}, {"1", "2"}}, FlushOp{}}};
   const std::string bytes = encode_command(c);
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     Result<Command> r = decode_command(std::string_view(bytes).substr(0, n));
@@ -212,7 +216,7 @@ TEST(CommandTest, decode_rejectsHeaderProblems) {
 }
 
 TEST(CommandTest, decode_rejectsUnknownOpCodesAndFlagBits) {
-  for (const int code : {0, 7, 0x80, 0xff}) {
+  for (const int code : {0, 14, 0x80, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(code));
     put_string(b, "k");
@@ -295,6 +299,212 @@ TEST(CommandTest, decode_rejectsTrailingBytesAndOversizedInput) {
   expect_undecodable(b, "trailing bytes");
   const std::string huge(kMaxCommandBytes + 1, '\x01');
   expect_undecodable(huge, "exceed kMaxCommandBytes");
+}
+
+// --- The string ops (READ, APPEND, SETRANGE, INCRBYFLOAT, RENAME, FLUSH, MSETNX) ---
+
+TEST(CommandTest, roundTrip_everyReadKind) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  for (std::uint8_t what = 1; what <= kMaxReadKind; ++what) {
+    const auto kind = static_cast<ReadKind>(what);
+    expect_round_trip(one(ReadOp{kind, kind == ReadKind::kDbSize ? "" : "key"}));
+  }
+  expect_round_trip(one(ReadOp{ReadKind::kGet, ""}));  // the empty key is a key
+  expect_round_trip(one(ReadOp{ReadKind::kGetRange, "k", kMin, kMax}));
+  expect_round_trip(one(ReadOp{ReadKind::kGetRange, "k", -1, 0}));
+}
+
+TEST(CommandTest, roundTrip_writeOpsAndTheirExtremes) {
+  expect_round_trip(one(AppendOp{"k", ""}));
+  expect_round_trip(one(AppendOp{"", std::string("\0\r\n", 3)}));
+  expect_round_trip(one(SetRangeOp{"k", 0, ""}));
+  expect_round_trip(one(SetRangeOp{"k", kMaxValueBytes, "v"}));  // valid; apply refuses it
+  for (const char* increment : {"1", "-1.5", "+.5", "5.", "3.0e3", "0x1p-3", "-0", "1e-4940",
+                                "1e4932", "0.0000000000000000000000000000000000000000000000001"}) {
+    expect_round_trip(one(IncrByFloatOp{"f", increment}));
+  }
+  expect_round_trip(one(IncrByFloatOp{"f", std::string(kMaxFloatIncrementBytes, '1')}));
+  expect_round_trip(one(RenameOp{"a", "b"}));
+  expect_round_trip(one(RenameOp{"a", "a", true}));
+  expect_round_trip(one(RenameOp{"", ""}));
+  expect_round_trip(one(FlushOp{}));
+  expect_round_trip(one(MSetNxOp{{"a"}, {""}}));
+  expect_round_trip(one(MSetNxOp{{"a", "b", "a"}, {"1", "2", "3"}}));
+  Command batch{7, {FlushOp{}, FlushOp{}, ReadOp{ReadKind::kDbSize, ""}, FlushOp{}}};
+  expect_round_trip(batch);
+  EXPECT_EQ(encoded_size(batch), 13u + 1 + 1 + (1 + 1 + 8 + 8 + 4) + 1);
+}
+
+TEST(CommandTest, opCodesAndNames_followTheVariantOrder) {
+  const std::vector<std::pair<Op, const char*>> ops = {
+      {SetOp{}, "SET"},           {DelOp{}, "DEL"},
+      {ExpireOp{}, "EXPIRE"},     {PersistOp{}, "PERSIST"},
+      {IncrByOp{}, "INCRBY"},     {DeleteIfExpiredOp{}, "DELETE_IF_EXPIRED"},
+      {ReadOp{}, "READ"},         {AppendOp{}, "APPEND"},
+      {SetRangeOp{}, "SETRANGE"}, {IncrByFloatOp{}, "INCRBYFLOAT"},
+      {RenameOp{}, "RENAME"},     {FlushOp{}, "FLUSH"},
+      {MSetNxOp{}, "MSETNX"}};
+  ASSERT_EQ(ops.size(), std::variant_size_v<Op>);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(static_cast<std::size_t>(op_code(ops[i].first)), i + 1);
+    EXPECT_STREQ(op_name(op_code(ops[i].first)), ops[i].second);
+  }
+  EXPECT_STREQ(op_name(static_cast<OpCode>(14)), "UNKNOWN");
+}
+
+TEST(CommandTest, encode_pinsTheLayoutOfTheStringOps) {
+  const std::string head = std::string("\x01", 1) + std::string(8, '\0') + "\x01" + '\0' + '\0' +
+                           '\0';  // version 1, stamp 0, one op
+  // READ kGetRange, a = -1, b = 2, key "k".
+  EXPECT_EQ(encode_command(one(ReadOp{ReadKind::kGetRange, "k", -1, 2}, 0)),
+            head + "\x07\x06" + std::string(8, '\xff') + std::string("\x02\0\0\0\0\0\0\0", 8) +
+                std::string("\x01\0\0\0k", 5));
+  // RENAMENX "a" "bc".
+  EXPECT_EQ(encode_command(one(RenameOp{"a", "bc", true}, 0)),
+            head + "\x0b\x01" + std::string("\x01\0\0\0a", 5) + std::string("\x02\0\0\0bc", 6));
+  // SETRANGE "k" 5 "v".
+  EXPECT_EQ(encode_command(one(SetRangeOp{"k", 5, "v"}, 0)),
+            head + "\x09" + std::string("\x05\0\0\0\0\0\0\0", 8) + std::string("\x01\0\0\0k", 5) +
+                std::string("\x01\0\0\0v", 5));
+  // FLUSH: the code alone. MSETNX: a pair count, then key, value.
+  EXPECT_EQ(encode_command(one(FlushOp{}, 0)), head + "\x0c");
+  EXPECT_EQ(encode_command(one(MSetNxOp{{"k"}, {"v"}}, 0)),
+            head + "\x0d" + std::string("\x01\0\0\0", 4) + std::string("\x01\0\0\0k", 5) +
+                std::string("\x01\0\0\0v", 5));
+  // APPEND and INCRBYFLOAT: key then text.
+  EXPECT_EQ(encode_command(one(AppendOp{"k", "v"}, 0)),
+            head + "\x08" + std::string("\x01\0\0\0k", 5) + std::string("\x01\0\0\0v", 5));
+  EXPECT_EQ(encode_command(one(IncrByFloatOp{"k", "1"}, 0)), head + "\x0a" +
+                                                                 std::string("\x01\0\0\0k", 5) +
+                                                                 std::string("\x01\0\0\0"
+                                                                             "1",
+                                                                             5));
+}
+
+TEST(CommandTest, validate_rejectsBadReads) {
+  expect_invalid(one(ReadOp{static_cast<ReadKind>(0), "k"}), "READ of unknown kind 0");
+  expect_invalid(one(ReadOp{static_cast<ReadKind>(8), "k"}), "READ of unknown kind 8");
+  expect_invalid(one(ReadOp{ReadKind::kGet, "k", 1, 0}), "range arguments");
+  expect_invalid(one(ReadOp{ReadKind::kStrlen, "k", 0, -1}), "range arguments");
+  expect_invalid(one(ReadOp{ReadKind::kDbSize, "k"}), "database size with a key");
+  expect_invalid(one(ReadOp{ReadKind::kExists, std::string(kMaxKeyBytes + 1, 'k')}),
+                 "kMaxKeyBytes");
+}
+
+TEST(CommandTest, validate_rejectsBadWriteOps) {
+  const std::string long_key(kMaxKeyBytes + 1, 'k');
+  const std::string long_value(kMaxValueBytes + 1, 'v');
+  expect_invalid(one(AppendOp{"k", long_value}), "kMaxValueBytes");
+  expect_invalid(one(AppendOp{long_key, "v"}), "kMaxKeyBytes");
+  expect_invalid(one(SetRangeOp{"k", kMaxValueBytes + 1, "v"}), "SETRANGE offset");
+  expect_invalid(one(SetRangeOp{"k", std::numeric_limits<std::uint64_t>::max(), ""}),
+                 "SETRANGE offset");
+  expect_invalid(one(SetRangeOp{"k", 0, long_value}), "kMaxValueBytes");
+  expect_invalid(one(SetRangeOp{long_key, 0, "v"}), "kMaxKeyBytes");
+  expect_invalid(one(RenameOp{long_key, "b"}), "kMaxKeyBytes");
+  expect_invalid(one(RenameOp{"a", long_key}), "kMaxKeyBytes");
+  expect_invalid(one(MSetNxOp{}), "MSETNX of 0 keys");
+  expect_invalid(one(MSetNxOp{{"a", "b"}, {"1"}}), "2 keys and 1 values");
+  expect_invalid(one(MSetNxOp{{"a"}, {long_value}}), "kMaxValueBytes");
+  expect_invalid(one(MSetNxOp{{long_key}, {"v"}}), "kMaxKeyBytes");
+  MSetNxOp many;
+  many.keys.assign(kMaxKeysPerOp, "k");
+  many.values.assign(kMaxKeysPerOp, "v");
+  expect_round_trip(one(many));
+  many.keys.emplace_back("k");
+  many.values.emplace_back("v");
+  expect_invalid(one(many), "MSETNX of");
+}
+
+TEST(CommandTest, validate_rejectsIncrementsThatAreNotFiniteNumbers) {
+  for (const std::string& bad :
+       {std::string(""), std::string(" 1"), std::string("1 "), std::string("\t1"),
+        std::string("1\0", 2), std::string("abc"), std::string("1.5x"), std::string("nan"),
+        std::string("-nan"), std::string("inf"), std::string("-Infinity"), std::string("1e5000"),
+        std::string("-1e5000"), std::string("1e-5000"), std::string("0x"), std::string("--1")}) {
+    expect_invalid(one(IncrByFloatOp{"f", bad}), "not a finite number");
+  }
+  expect_invalid(one(IncrByFloatOp{"f", std::string(kMaxFloatIncrementBytes + 1, '1')}),
+                 "kMaxFloatIncrementBytes");
+  expect_invalid(one(IncrByFloatOp{std::string(kMaxKeyBytes + 1, 'k'), "1"}), "kMaxKeyBytes");
+}
+
+TEST(CommandTest, decode_rejectsMalformedStringOps) {
+  for (const int what : {0, 8, 0xff}) {
+    std::string b = header(1);
+    base::put_u8(b, static_cast<std::uint8_t>(OpCode::kRead));
+    base::put_u8(b, static_cast<std::uint8_t>(what));
+    base::put_u64(b, 0);
+    base::put_u64(b, 0);
+    put_string(b, "k");
+    expect_undecodable(b, "unknown READ kind");
+  }
+  std::string dbsize = header(1);
+  base::put_u8(dbsize, static_cast<std::uint8_t>(OpCode::kRead));
+  base::put_u8(dbsize, static_cast<std::uint8_t>(ReadKind::kDbSize));
+  base::put_u64(dbsize, 0);
+  base::put_u64(dbsize, 0);
+  put_string(dbsize, "k");
+  expect_undecodable(dbsize, "database size with a key");
+
+  std::string get_with_range = header(1);
+  base::put_u8(get_with_range, static_cast<std::uint8_t>(OpCode::kRead));
+  base::put_u8(get_with_range, static_cast<std::uint8_t>(ReadKind::kGet));
+  base::put_u64(get_with_range, 0);
+  base::put_u64(get_with_range, 1);
+  put_string(get_with_range, "k");
+  expect_undecodable(get_with_range, "range arguments");
+
+  std::string rename = header(1);
+  base::put_u8(rename, static_cast<std::uint8_t>(OpCode::kRename));
+  base::put_u8(rename, 0x02);
+  put_string(rename, "a");
+  put_string(rename, "b");
+  expect_undecodable(rename, "unknown RENAME flag bits 2");
+
+  std::string setrange = header(1);
+  base::put_u8(setrange, static_cast<std::uint8_t>(OpCode::kSetRange));
+  base::put_u64(setrange, kMaxValueBytes + 1);
+  put_string(setrange, "k");
+  put_string(setrange, "v");
+  expect_undecodable(setrange, "SETRANGE offset");
+
+  std::string long_increment = header(1);
+  base::put_u8(long_increment, static_cast<std::uint8_t>(OpCode::kIncrByFloat));
+  put_string(long_increment, "k");
+  put_string(long_increment, std::string(kMaxFloatIncrementBytes + 1, '1'));
+  expect_undecodable(long_increment, "INCRBYFLOAT increment length 65 exceeds 64");
+
+  std::string nan_increment = header(1);
+  base::put_u8(nan_increment, static_cast<std::uint8_t>(OpCode::kIncrByFloat));
+  put_string(nan_increment, "k");
+  put_string(nan_increment, "nan");
+  expect_undecodable(nan_increment, "not a finite number");
+
+  for (const std::uint32_t count : {std::uint32_t{0}, std::uint32_t{kMaxKeysPerOp + 1}}) {
+    std::string msetnx = header(1);
+    base::put_u8(msetnx, static_cast<std::uint8_t>(OpCode::kMSetNx));
+    base::put_u32(msetnx, count);
+    expect_undecodable(msetnx, "MSETNX of");
+  }
+  // A pair whose value is missing; a huge count over few bytes must not reserve for it.
+  std::string half_pair = header(1);
+  base::put_u8(half_pair, static_cast<std::uint8_t>(OpCode::kMSetNx));
+  base::put_u32(half_pair, static_cast<std::uint32_t>(kMaxKeysPerOp));
+  put_string(half_pair, "k");
+  expect_undecodable(half_pair, "truncated");
+}
+
+TEST(CommandTest, decode_flushTakesNoBytes) {
+  std::string b = header(2);
+  base::put_u8(b, static_cast<std::uint8_t>(OpCode::kFlush));
+  base::put_u8(b, static_cast<std::uint8_t>(OpCode::kFlush));
+  Result<Command> r = decode_command(b);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r.value().ops, (std::vector<Op>{FlushOp{}, FlushOp{}}));
+  b.push_back('\0');
+  expect_undecodable(b, "trailing bytes");
 }
 
 }  // namespace

@@ -6,43 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-#include <ostream>
+
+#include "store_test_util.h"
 
 namespace helios::atlas {
 
-inline void PrintTo(const Reply& reply, std::ostream* os) {
-  *os << reply.to_string();
-}
-
 namespace {
 
-constexpr std::int64_t kMaxI64 = std::numeric_limits<std::int64_t>::max();
-constexpr std::int64_t kMinI64 = std::numeric_limits<std::int64_t>::min();
-
-Reply apply1(Store& store, std::uint64_t stamp_ms, Op op) {
-  Command c;
-  c.stamp_ms = stamp_ms;
-  c.ops.push_back(std::move(op));
-  std::vector<Reply> replies = store.apply(std::move(c));
-  EXPECT_EQ(replies.size(), 1u);
-  store.check_invariants();
-  return replies.empty() ? Reply::error("no reply") : replies.front();
-}
-
-Reply integer(std::int64_t v) {
-  return Reply::of_integer(v);
-}
-
-// The item of `key` as the store holds it right after `stamp_ms`: value and deadline, or
-// "absent".
-std::string state(const Store& store, std::string_view key, std::uint64_t now_ms) {
-  const std::optional<std::string_view> value = store.get(key, now_ms);
-  if (!value) {
-    return "absent";
-  }
-  const std::int64_t ttl = store.ttl_ms(key, now_ms);
-  return std::string(*value) + (ttl == -1 ? "" : " ttl=" + std::to_string(ttl));
-}
+using test::apply1;
+using test::integer;
+using test::kMaxI64;
+using test::kMinI64;
+using test::state;
 
 TEST(StoreTest, set_storesAndGetReadsIt) {
   Store s;

@@ -1,0 +1,55 @@
+#pragma once
+// Helpers shared by the Store tests: apply one op and check the invariants, a key's state
+// as a short string, and readable Replies in gtest failures.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "atlas/store.h"
+
+namespace helios::atlas {
+
+inline void PrintTo(const Reply& reply, std::ostream* os) {
+  *os << reply.to_string();
+}
+
+namespace test {
+
+inline constexpr std::int64_t kMaxI64 = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t kMinI64 = std::numeric_limits<std::int64_t>::min();
+
+// Applies `op` alone at `stamp_ms`, checks the store's invariants, returns the op's reply.
+inline Reply apply1(Store& store, std::uint64_t stamp_ms, Op op) {
+  Command c;
+  c.stamp_ms = stamp_ms;
+  c.ops.push_back(std::move(op));
+  std::vector<Reply> replies = store.apply(std::move(c));
+  EXPECT_EQ(replies.size(), 1u);
+  store.check_invariants();
+  return replies.empty() ? Reply::error("no reply") : replies.front();
+}
+
+inline Reply integer(std::int64_t v) {
+  return Reply::of_integer(v);
+}
+
+// The item of `key` as a reader at `now_ms` sees it: "value", "value ttl=N", or "absent".
+inline std::string state(const Store& store, std::string_view key, std::uint64_t now_ms) {
+  const std::optional<std::string_view> value = store.get(key, now_ms);
+  if (!value) {
+    return "absent";
+  }
+  const std::int64_t ttl = store.ttl_ms(key, now_ms);
+  return std::string(*value) + (ttl == -1 ? "" : " ttl=" + std::to_string(ttl));
+}
+
+}  // namespace test
+}  // namespace helios::atlas
