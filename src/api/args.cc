@@ -1,7 +1,9 @@
 #include "api/args.h"
 
 #include <cmath>
-#include <cstdlib>
+#include <optional>
+
+#include "atlas/floating.h"
 
 namespace helios::api {
 
@@ -30,13 +32,11 @@ std::string wrong_args(std::string_view name) {
 }
 
 bool is_float_text(std::string_view text) {
-  if (text.empty() || text.size() > 64 || std::isspace(static_cast<unsigned char>(text[0]))) {
+  if (text.size() > 64) {
     return false;
   }
-  const std::string copy(text);
-  char* end = nullptr;
-  const long double v = std::strtold(copy.c_str(), &end);
-  return end == copy.c_str() + copy.size() && std::isfinite(v);
+  const std::optional<long double> v = atlas::parse_long_double(text);
+  return v.has_value() && std::isfinite(*v);
 }
 
 }  // namespace helios::api

@@ -10,6 +10,8 @@
 namespace helios::api {
 
 inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+inline constexpr std::string_view kErrTooLarge =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 using atlas::kErrNotInteger;
 
 // A refused command: kInvalidArgument whose message is the whole Redis error line.

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "api/args.h"
+#include "atlas/floating.h"
 #include "atlas/integer.h"
 
 namespace helios::api {
@@ -214,8 +215,11 @@ Result<Plan> plan_range(std::string_view name, const Argv& argv) {
     if (*a < 0) {
       return invalid("ERR offset is out of range");
     }
+    if (argv[3].empty()) {  // changes nothing, whatever the offset: Redis answers the length
+      return read_plan(ReadKind::kStrlen, argv[1]);
+    }
     if (static_cast<std::uint64_t>(*a) + argv[3].size() > atlas::kMaxValueBytes) {
-      return invalid("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+      return invalid(kErrTooLarge);
     }
     return write_plan(atlas::SetRangeOp{argv[1], static_cast<std::uint64_t>(*a), argv[3]});
   }
@@ -230,7 +234,10 @@ Result<Plan> plan_range(std::string_view name, const Argv& argv) {
 
 Result<Plan> plan_incrbyfloat(const Argv& argv) {
   if (!is_float_text(argv[2])) {
-    return invalid("ERR value is not a valid float");
+    const std::optional<long double> v = atlas::parse_long_double(argv[2]);
+    return invalid(v.has_value() && argv[2].size() <= 64  // "inf": a float, but not finite
+                       ? "ERR increment would produce NaN or Infinity"
+                       : "ERR value is not a valid float");
   }
   return write_plan(atlas::IncrByFloatOp{argv[1], argv[2]});
 }
@@ -250,6 +257,8 @@ Result<Plan> plan_flush(const Argv& argv) {
 
 }  // namespace
 
+Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv, std::uint64_t now_ms);
+
 bool is_data_command(std::string_view name) {
   static constexpr std::string_view kNames[] = {
       "GET",      "STRLEN",    "EXISTS",     "TTL",         "PTTL",     "EXPIRETIME",
@@ -263,6 +272,17 @@ bool is_data_command(std::string_view name) {
 }
 
 Result<Plan> make_plan(std::string_view name, const Argv& argv, std::uint64_t now_ms) {
+  // Values and keys beyond ATLAS's limits get Redis's answer before anything is planned.
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i].size() > atlas::kMaxValueBytes) {
+      return invalid(kErrTooLarge);
+    }
+  }
+  return make_plan_unchecked(name, argv, now_ms);
+}
+
+Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv,
+                                 std::uint64_t now_ms) {
   if (name == "GET") return read_plan(ReadKind::kGet, argv[1]);
   if (name == "STRLEN") return read_plan(ReadKind::kStrlen, argv[1]);
   if (name == "TTL") return read_plan(ReadKind::kPttl, argv[1], Shape::kSeconds);

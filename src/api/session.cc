@@ -72,15 +72,18 @@ void Session::close() {
 
 std::string Session::describe() const {
   const std::int64_t now = wall_ms();
+  const std::size_t omem = out_.size() + writing_.size();
+  // The fields and order of Redis 7's CLIENT LIST (client libraries parse them all).
   return "id=" + std::to_string(id_) + " addr=" + remote_ + " laddr=" + local_ +
-         " name=" + name_ + " age=" + std::to_string((now - created_ms_) / 1000) +
+         " fd=0 name=" + name_ + " age=" + std::to_string((now - created_ms_) / 1000) +
          " idle=" + std::to_string((now - last_command_ms_) / 1000) + " flags=" +
-         (readonly_ ? "r" : "N") + " db=0 multi=" +
+         (readonly_ ? "r" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=" +
          (in_multi_ ? std::to_string(multi_queue_.size()) : "-1") +
-         " qbuf=" + std::to_string(parser_.buffered()) + " omem=" +
-         std::to_string(out_.size() + writing_.size()) + " cmd-in-flight=" +
-         std::to_string(slots_.size()) + " resp=" + std::to_string(protocol_) +
-         " proto=" + (mode_ == Mode::kJson ? "json" : "resp");
+         " qbuf=" + std::to_string(parser_.buffered()) + " qbuf-free=0 argv-mem=0" +
+         " multi-mem=0 rbs=16384 rbp=0 obl=0 oll=" + std::to_string(slots_.size()) +
+         " omem=" + std::to_string(omem) + " tot-mem=" + std::to_string(omem) +
+         " events=r cmd=" + last_command_ + " user=default redir=-1 resp=" +
+         std::to_string(protocol_) + " proto=" + (mode_ == Mode::kJson ? "json" : "resp");
 }
 
 void Session::read_more() {
@@ -172,6 +175,7 @@ void Session::on_request(Argv& argv) {
   server_.note_command();
   last_command_ms_ = wall_ms();
   const std::string name = upper(argv[0]);
+  last_command_ = lower(name.substr(0, 32));
   if (in_multi_ && name != "EXEC" && name != "DISCARD" && name != "MULTI" && name != "WATCH" &&
       name != "QUIT" && name != "RESET") {
     queue_in_multi(name, argv);
@@ -366,11 +370,18 @@ Session::Slot& Session::push_error(std::string_view line) {
 
 void Session::push_write(std::vector<Argv> commands, bool exec) {
   auto slot = std::make_shared<Slot>();
-  slot->state = Slot::State::kPending;
+  slot->state = Slot::State::kWaitIssue;
   slot->write = true;
+  slot->commands = std::move(commands);
+  slot->exec = exec;
   slots_.push_back(slot);
+  // advance() sends it as soon as no read of this connection before it is unanswered.
+}
+
+void Session::start_write(const std::shared_ptr<Slot>& slot) {
+  slot->state = Slot::State::kPending;
   server_.executor().write(
-      std::move(commands), exec, protocol_,
+      std::move(slot->commands), slot->exec, protocol_,
       [self = shared_from_this(), slot](std::string reply) {
         if (self->closed_) {
           return;
@@ -416,19 +427,44 @@ void Session::issue(const std::shared_ptr<Slot>& keep) {
 }
 
 void Session::advance() {
+  // A write or read may complete inside start_write/issue (an error answered at once) and
+  // call advance() again: run the loop again instead of nesting, which would change slots_
+  // under the loop.
+  if (advancing_) {
+    advance_again_ = true;
+    return;
+  }
+  advancing_ = true;
+  bool popped = false;
+  do {
+    advance_again_ = false;
+    // Evaluating the head may unblock what waited for it (a write behind a read): go again.
+    popped = advance_once();
+  } while ((advance_again_ || popped) && !closed_);
+  advancing_ = false;
+  flush_output();
+}
+
+bool Session::advance_once() {
+  // Start what may start, in request order: a read once no earlier write is unanswered
+  // (it must see them), a write once no earlier read is unanswered (they must not see it).
+  // Reads behind reads, and writes behind writes, start at once: the log keeps the writes'
+  // order, and reads are evaluated in order at the head of the queue.
   bool write_ahead = false;
+  bool read_ahead = false;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    Slot& s = *slots_[i];
-    if (s.state == Slot::State::kWaitIssue) {
-      if (write_ahead) {
+    const std::shared_ptr<Slot> s = slots_[i];
+    if (s->state == Slot::State::kWaitIssue) {
+      if (s->write ? read_ahead : write_ahead) {
         break;
       }
-      issue(slots_[i]);
+      s->write ? start_write(s) : issue(s);
     }
-    if (s.write && s.state != Slot::State::kDone) {
-      write_ahead = true;
+    if (s->state != Slot::State::kDone) {
+      (s->write ? write_ahead : read_ahead) = true;
     }
   }
+  bool popped = false;
   while (!slots_.empty()) {
     Slot& head = *slots_.front();
     if (head.state == Slot::State::kReady) {
@@ -447,8 +483,9 @@ void Session::advance() {
       out_ += head.reply;
     }
     slots_.pop_front();
+    popped = true;
   }
-  flush_output();
+  return popped;
 }
 
 std::string Session::to_json(std::string_view resp_reply) const {

@@ -7,8 +7,9 @@
 // "-ERR Protocol error: ..." and closes this connection only.
 //
 // Pipelining and order: every request takes a slot in a queue and replies leave in request
-// order. Writes go to the Executor at once (so a pipeline's writes share a batch). A read
-// asks for its barrier at once unless a write of this connection before it is still
+// order. A write goes to the Executor at once (so a pipeline's writes share a batch) unless
+// a read of this connection before it is still unanswered: it waits for that read, which
+// must not see it. A read asks for its barrier at once unless a write before it is still
 // unanswered: then it waits for that write, so a client always reads its own writes. A read
 // is evaluated against the store only when it reaches the head of the queue, after the
 // replies before it.
@@ -54,6 +55,8 @@ class Session : public std::enable_shared_from_this<Session> {
     enum class State : std::uint8_t { kWaitIssue, kPending, kReady, kDone };
     State state = State::kDone;
     bool write = false;
+    std::vector<Argv> commands;  // a write not yet started: its command(s)
+    bool exec = false;           // ... a MULTI/EXEC transaction
     std::string reply;
     // A read: computes the reply when the slot reaches the head (kReady).
     std::function<void(resp::Writer&)> evaluate;
@@ -78,9 +81,11 @@ class Session : public std::enable_shared_from_this<Session> {
   Slot& push_done(std::string reply);
   Slot& push_error(std::string_view line);
   void push_write(std::vector<Argv> commands, bool exec);
+  void start_write(const std::shared_ptr<Slot>& slot);
   void push_read(std::function<void(resp::Writer&)> evaluate);
   void issue(const std::shared_ptr<Slot>& slot);
   void advance();
+  bool advance_once();  // true if a reply left the queue
   void flush_output();
   void on_written(const asio::error_code& ec);
   std::string to_json(std::string_view resp_reply) const;
@@ -94,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::int64_t created_ms_ = 0;
   std::int64_t last_command_ms_ = 0;
   std::uint64_t commands_ = 0;
+  std::string last_command_;
 
   enum class Mode : std::uint8_t { kUnknown, kResp, kJson };
   Mode mode_ = Mode::kUnknown;
@@ -114,6 +120,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string out_;       // replies ready, not yet handed to the socket
   std::string writing_;   // the bytes of the write in flight
   bool write_in_flight_ = false;
+  bool advancing_ = false;
+  bool advance_again_ = false;
 };
 
 }  // namespace helios::api

@@ -49,9 +49,16 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     }
     w.simple("OK");
   } else if (name == "AUTH") {
-    push_error("ERR AUTH <password> called without any password configured for the default "
-               "user. Are you sure your configuration is correct?");
-    return;
+    if (argv.size() == 2) {
+      push_error("ERR AUTH <password> called without any password configured for the default "
+                 "user. Are you sure your configuration is correct?");
+      return;
+    }
+    if (argv.size() != 3 || argv[1] != "default") {
+      push_error("WRONGPASS invalid username-password pair or user is disabled.");
+      return;
+    }
+    w.simple("OK");  // the default user has no password: any password is accepted, as Redis
   } else if (name == "COMMAND") {
     on_command(argv);
     return;
@@ -60,7 +67,11 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     return;
   } else if (name == "CONFIG") {
     const std::string sub = upper(argv[1]);
-    if (sub == "GET" && argv.size() >= 3) {
+    if (sub == "GET" && argv.size() < 3) {
+      push_error(wrong_args("config|get"));
+      return;
+    }
+    if (sub == "GET") {
       reply_config_get(server_, argv, w);
     } else if (sub == "RESETSTAT" && argv.size() == 2) {
       w.simple("OK");
@@ -69,8 +80,8 @@ void Session::on_connection(std::string_view name, Argv& argv) {
                  "restart it");
       return;
     } else {
-      push_error("ERR unknown subcommand or wrong number of arguments for '" + argv[1] +
-                 "'. Try CONFIG HELP.");
+      push_error(sub == "RESETSTAT" ? wrong_args("config|resetstat")
+                                    : "ERR unknown subcommand '" + argv[1] + "'. Try CONFIG HELP.");
       return;
     }
   } else if (name == "INFO") {
@@ -185,8 +196,14 @@ void Session::on_client(Argv& argv) {
   } else if ((sub == "SETINFO" && argv.size() == 4) || sub == "NO-EVICT" || sub == "NO-TOUCH") {
     w.simple("OK");
   } else {
-    push_error("ERR unknown subcommand or wrong number of arguments for '" + argv[1] +
-               "'. Try CLIENT HELP.");
+    static const char* kKnown[] = {"SETNAME", "GETNAME", "ID",      "INFO",
+                                   "LIST",    "SETINFO", "NO-EVICT", "NO-TOUCH"};
+    bool known = false;
+    for (const char* k : kKnown) {
+      known = known || sub == k;
+    }
+    push_error(known ? wrong_args("client|" + lower(sub))
+                     : "ERR unknown subcommand '" + argv[1] + "'. Try CLIENT HELP.");
     return;
   }
   push_done(std::move(out));

@@ -457,7 +457,9 @@ TEST(PlanWriteTest, AppendDelUnlinkRenamePersist) {
 TEST(PlanWriteTest, Setrange) {
   expect_plan({"SETRANGE", "k", "0", "abc"}, {atlas::SetRangeOp{"k", 0, "abc"}}, Shape::kAsIs,
               true);
-  expect_plan({"SETRANGE", "k", "5", ""}, {atlas::SetRangeOp{"k", 5, ""}}, Shape::kAsIs, true);
+  // An empty value changes nothing: the plan only reads the length.
+  expect_plan({"SETRANGE", "k", "5", ""}, {atlas::ReadOp{atlas::ReadKind::kStrlen, "k", 0, 0}},
+              Shape::kAsIs, false);
   const std::uint64_t last = atlas::kMaxValueBytes - 1;
   expect_plan({"SETRANGE", "k", std::to_string(last), "x"}, {atlas::SetRangeOp{"k", last, "x"}},
               Shape::kAsIs, true);

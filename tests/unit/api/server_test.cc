@@ -919,8 +919,7 @@ TEST_F(ServerTest, ClientSetnameGetnameId) {
   EXPECT_NE(list.find("name=worker-1"), std::string::npos) << list;
   EXPECT_NE(list.find("id=" + std::to_string(other_id) + " "), std::string::npos) << list;
   EXPECT_EQ(c_->cmd({"CLIENT", "NOSUCH"}),
-            "(error) ERR unknown subcommand or wrong number of arguments for 'NOSUCH'. Try "
-            "CLIENT HELP.");
+            "(error) ERR unknown subcommand 'NOSUCH'. Try CLIENT HELP.");
 }
 
 TEST_F(ServerTest, SelectInfoConfigCommand) {
