@@ -1,7 +1,7 @@
 // raft-example: the seed's quick start. `raft-example node-1|node-2|node-3` runs one node of
 // a built-in three-node cluster on 127.0.0.1: clients (Redis protocol) on ports 7001..7003,
-// peers on 9001..9003, admin HTTP on 8001..8003, data in ./data/node-N (created if missing). The first leader of a new cluster
-// writes the seed's test data.
+// peers on 9001..9003, admin HTTP on 8001..8003, data in ./data/node-N (created if missing). The
+// first leader of a new cluster writes the seed's test data.
 //
 // For tests and for running several quick-start clusters on one machine, the ports and the
 // data root can be moved: --peer-port-base P (peers on P+1..P+3), --admin-port-base A,

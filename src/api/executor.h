@@ -20,8 +20,9 @@
 //
 // Read barriers (linearizable reads): every barrier asked for in one turn of the loop shares
 // one Node::read (ReadIndex, batched again by the core: one heartbeat round serves every
-// read waiting when it starts; at a follower the core asks the leader with one message). A barrier that fails because there is no leader, or that the leader does not
-// answer, is retried until leader_wait_ms, then answers -TRYAGAIN. Reads have no effect, so
+// read waiting when it starts; at a follower the core asks the leader with one message). A barrier
+// that fails because there is no leader, or that the leader does not answer, is retried until
+// leader_wait_ms, then answers -TRYAGAIN. Reads have no effect, so
 // any retry is safe.
 //
 // Writes of one connection keep their order: they are proposed in call order, forwarded in

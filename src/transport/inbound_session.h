@@ -7,8 +7,9 @@
 //     remote address and the reason) and closed;
 //   kGreeted: a kHelloAck carrying this node's HelloBody has been queued; from now on every
 //     frame must be a kRaft frame holding one raft::Message from the greeted node to this
-//     node, or a kForward / kForwardReply frame handed to the owner as it is. A message with another sender or receiver is dropped with a log line; a frame or
-//     message that does not decode closes this connection (and only this one);
+//     node, or a kForward / kForwardReply frame handed to the owner as it is. A message with
+//     another sender or receiver is dropped with a log line; a frame or message that does not
+//     decode closes this connection (and only this one);
 //   kClosed: final; the owner has been told (on_closed) exactly once.
 //
 // Threads: everything on the I/O thread. The session keeps itself alive through the
