@@ -473,7 +473,7 @@ write_report() {  # write_report FILE
   {
     echo "# Helios vs etcd vs Redis ($(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
-    echo "- Command: \`bench/compare.sh $ARGS\` ($CELL_SECONDS s per cell;" \
+    echo "- Command: \`bench/compare.sh${ARGS:+ $ARGS}\` ($CELL_SECONDS s per cell;" \
       "niceness ${NICE:-0} for all systems and load generators)"
     echo "- Machine: $(nproc) CPUs, kernel $(uname -r); data on $fs ($TMP)"
     echo "- Load average before / after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
