@@ -7,6 +7,15 @@ namespace helios::node {
 Node::Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_machine, NodeIo& io)
     : wal_(wal), state_machine_(state_machine), io_(io), raw_(config, wal) {
   applied_ = config.applied;
+  // ReadIndex contexts must differ between incarnations of this node: an answer to a read of
+  // an earlier incarnation, delayed in the network, must not match a read of this one (it
+  // carries an older index). The seed differs at every start; mix it (splitmix64) into the
+  // high bits and count in the low ones.
+  std::uint64_t z = config.seed + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  next_read_context_ = (z << 24) | 1;
 }
 
 void Node::fail(const Status& status) {
@@ -93,7 +102,9 @@ void Node::complete(raft::Ready& rd) {
   }
   for (const raft::ReadState& rs : rd.read_states) {
     auto it = reads_.find(rs.context);
-    if (it != reads_.end()) {
+    // The first answer for a context is the one to its request; another one can only be a
+    // duplicate, never a reason to lower the index.
+    if (it != reads_.end() && !it->second.read_index.has_value()) {
       it->second.read_index = rs.index;
     }
   }
