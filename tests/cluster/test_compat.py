@@ -939,6 +939,30 @@ class TestRedisCli(ClusterClassCase):
                 code, out = self.cli_at(j, "get", "hello")
                 self.assertEqual((code, out.strip()), (0, f"world-{i}"), f"set at {i}, get at {j}")
 
+    def test_helios_cli_data_commands_at_a_follower(self):
+        """helios-cli's own data commands, sent to a follower (forwarded writes)."""
+        _, (f, other) = self.roles()
+        cli = harness.binary("helios-cli")
+        node = f"127.0.0.1:{self.c[f].client[1]}"
+
+        def run(*args):
+            return self.tool([cli, "--node", node, *args])
+
+        self.assertEqual(run("set", "hcli:a", "v1"), (0, "OK\n"))
+        self.assertEqual(run("get", "hcli:a"), (0, '"v1"\n'))
+        self.assertEqual(run("set", "hcli:t", "x", "--ttl", "30s"), (0, "OK\n"))
+        code, out = run("ttl", "hcli:t")
+        self.assertEqual(code, 0)
+        self.assertIn(out.strip(), ["(integer) 30", "(integer) 29"])
+        self.assertEqual(run("incr", "hcli:n", "5"), (0, "(integer) 5\n"))
+        self.assertEqual(run("expire", "hcli:a", "100"), (0, "(integer) 1\n"))
+        self.assertEqual(run("del", "hcli:a", "hcli:t"), (0, "(integer) 2\n"))
+        self.assertEqual(run("get", "hcli:a"), (0, "(nil)\n"))
+        code, out = run("keys", "hcli:*")
+        self.assertEqual((code, out.strip()), (0, '1) "hcli:n"'))
+        self.assertEqual(run("incr", "hcli:a", "x")[0], 1)  # an error reply: exit 1
+        self.assertEqual(run("bogus")[0], 2)
+
     def test_commands_from_stdin(self):
         lid, (f, _) = self.roles()
         code, out = self.cli_at(f, stdin=b"SET cli:a 1\nINCR cli:a\nINCRBY cli:a 40\nGET cli:a\n"
