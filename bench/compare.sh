@@ -475,7 +475,7 @@ write_report() {  # write_report FILE
     echo
     echo "- Command: \`bench/compare.sh${ARGS:+ $ARGS}\` ($CELL_SECONDS s per cell;" \
       "niceness ${NICE:-0} for all systems and load generators)"
-    echo "- Machine: $(nproc) CPUs, kernel $(uname -r); data on $fs ($TMP)"
+    echo "- Machine: $(nproc) CPUs, kernel $(uname -r); data on $fs (${TMP#"$ROOT"/})"
     echo "- Load average before / after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- fdatasync of 100 B appends in the data dir before / after: $FSYNC_BEFORE /" \
       "$(python3 "$UTIL" fsync-probe "$TMP")"
@@ -489,7 +489,7 @@ write_report() {  # write_report FILE
     if want helios && [ "$HELIOS_OK" != 1 ]; then
       echo "- Helios: not available: $HELIOS_WHY"
     elif want helios; then
-      echo "- Helios: $HELIOS_BIN, built $(date -u -r "$HELIOS_BIN" '+%Y-%m-%d %H:%M UTC')," \
+      echo "- Helios: ${HELIOS_BIN#"$ROOT"/}, built $(date -u -r "$HELIOS_BIN" '+%Y-%m-%d %H:%M UTC')," \
         "tree at $(git -C "$ROOT" describe --always --dirty 2> /dev/null || echo '?')"
     fi
     echo

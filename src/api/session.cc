@@ -148,8 +148,11 @@ void Session::handle_resp_requests() {
 void Session::handle_json_requests() {
   const std::size_t max_line = server_.parser_limits().max_request_bytes;
   while (!close_after_flush_ && slots_.size() < kMaxSlots) {
-    const std::size_t nl = json_buffer_.find('\n');
+    // Search only the bytes not searched before: a long line arriving in many reads is
+    // scanned once, not once per read.
+    const std::size_t nl = json_buffer_.find('\n', json_scanned_);
     if (nl == std::string::npos) {
+      json_scanned_ = json_buffer_.size();
       if (json_buffer_.size() > max_line) {
         push_error("ERR Protocol error: JSON request line too long");
         close_after_flush_ = true;
@@ -158,6 +161,7 @@ void Session::handle_json_requests() {
     }
     const std::string line = json_buffer_.substr(0, nl);
     json_buffer_.erase(0, nl + 1);
+    json_scanned_ = 0;
     if (line.find_first_not_of(" \t\r") == std::string::npos) {
       continue;
     }

@@ -105,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Mode mode_ = Mode::kUnknown;
   resp::RequestParser parser_;
   std::string json_buffer_;
+  std::size_t json_scanned_ = 0;  // json_buffer_[0, json_scanned_) holds no '\n' 
   std::vector<char> read_buffer_;
   bool reading_ = false;
   bool closed_ = false;
