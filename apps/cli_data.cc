@@ -58,18 +58,25 @@ bool starts_with(const std::string& s, std::string_view prefix) {
 std::optional<std::vector<std::string>> to_argv(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   const std::size_t n = args.size();
-  if (cmd == "get" && n == 2) return std::vector<std::string>{"GET", args[1]};
-  if (cmd == "ttl" && n == 2) return std::vector<std::string>{"TTL", args[1]};
-  if (cmd == "expire" && n == 3) return std::vector<std::string>{"EXPIRE", args[1], args[2]};
-  if (cmd == "incr" && n == 2) return std::vector<std::string>{"INCR", args[1]};
-  if (cmd == "incr" && n == 3) return std::vector<std::string>{"INCRBY", args[1], args[2]};
-  if (cmd == "keys" && n <= 2) return std::vector<std::string>{"KEYS", n == 2 ? args[1] : "*"};
+  if (cmd == "get" && n == 2)
+    return std::vector<std::string>{"GET", args[1]};
+  if (cmd == "ttl" && n == 2)
+    return std::vector<std::string>{"TTL", args[1]};
+  if (cmd == "expire" && n == 3)
+    return std::vector<std::string>{"EXPIRE", args[1], args[2]};
+  if (cmd == "incr" && n == 2)
+    return std::vector<std::string>{"INCR", args[1]};
+  if (cmd == "incr" && n == 3)
+    return std::vector<std::string>{"INCRBY", args[1], args[2]};
+  if (cmd == "keys" && n <= 2)
+    return std::vector<std::string>{"KEYS", n == 2 ? args[1] : "*"};
   if (cmd == "del" && n >= 2) {
     std::vector<std::string> argv = {"DEL"};
     argv.insert(argv.end(), args.begin() + 1, args.end());
     return argv;
   }
-  if (cmd == "set" && n == 3) return std::vector<std::string>{"SET", args[1], args[2]};
+  if (cmd == "set" && n == 3)
+    return std::vector<std::string>{"SET", args[1], args[2]};
   if (cmd == "set" && n == 5 && args[3] == "--ttl") {
     Result<std::uint64_t> ms = node::parse_duration_ms(args[4]);
     if (!ms.is_ok() || ms.value() == 0) {

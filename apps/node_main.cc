@@ -169,10 +169,10 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
       listen = p.address.to_string();
     }
   }
-  HELIOS_LOG_INFO("", "Node %s started on %s (admin http://%s, clients %s)",
-                  config.name().c_str(), listen.c_str(), config.admin.to_string().c_str(),
-                  config.client.listen.port != 0 ? config.client.listen.to_string().c_str()
-                                                 : "none");
+  HELIOS_LOG_INFO(
+      "", "Node %s started on %s (admin http://%s, clients %s)", config.name().c_str(),
+      listen.c_str(), config.admin.to_string().c_str(),
+      config.client.listen.port != 0 ? config.client.listen.to_string().c_str() : "none");
   wait_for_signal(signals, runtime, options.quick_start);
   HELIOS_LOG_INFO("", "Shutting down...");
   HELIOS_LOG_INFO("raft", "Shutting down Raft node");

@@ -82,9 +82,10 @@ int main(int argc, char** argv) {
   config.data_dir = data_root + "/" + name;
   config.admin = {"127.0.0.1", static_cast<std::uint16_t>(admin_base + n)};
   for (int i = 1; i <= 3; ++i) {
-    config.peers.push_back(helios::node::PeerConfig{
-        static_cast<helios::NodeId>(i), {"127.0.0.1", static_cast<std::uint16_t>(peer_base + i)},
-        {"127.0.0.1", static_cast<std::uint16_t>(client_base + i)}});
+    config.peers.push_back(
+        helios::node::PeerConfig{static_cast<helios::NodeId>(i),
+                                 {"127.0.0.1", static_cast<std::uint16_t>(peer_base + i)},
+                                 {"127.0.0.1", static_cast<std::uint16_t>(client_base + i)}});
   }
   config.client.listen = config.peers[static_cast<std::size_t>(n - 1)].client;
   config.client.redirect =

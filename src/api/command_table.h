@@ -11,14 +11,14 @@
 namespace helios::api {
 
 enum class Kind : std::uint8_t {
-  kData,        // plan.h: a read or a write of the store
-  kKeys,        // KEYS, SCAN: a read barrier, then a walk of the store
-  kConnection,  // answered by the connection itself (PING, ECHO, HELLO, CLIENT, INFO...)
-  kTransaction, // MULTI, EXEC, DISCARD, WATCH, UNWATCH
+  kData,         // plan.h: a read or a write of the store
+  kKeys,         // KEYS, SCAN: a read barrier, then a walk of the store
+  kConnection,   // answered by the connection itself (PING, ECHO, HELLO, CLIENT, INFO...)
+  kTransaction,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH
 };
 
 struct CommandSpec {
-  std::string_view name;   // upper case
+  std::string_view name;  // upper case
   int arity = 0;
   Kind kind = Kind::kConnection;
   std::string_view flags;  // Redis's flags, space separated: "write denyoom", "readonly fast"

@@ -260,9 +260,8 @@ void Executor::forward(Job job, NodeId leader) {
   ++stats_.forwarded;
   // The leader answers within its write_timeout (or says UNCERTAIN itself); the link and a
   // leader change may add up to a leader_wait.
-  const auto deadline =
-      Clock::now() +
-      std::chrono::milliseconds(config_.client.write_timeout_ms + config_.client.leader_wait_ms);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.client.write_timeout_ms +
+                                                                 config_.client.leader_wait_ms);
   forwards_.emplace(id, Forward{std::move(job), deadline});
 }
 
@@ -278,8 +277,7 @@ void Executor::on_forward(NodeId from, std::string_view body) {
   Result<ForwardRequest> request = decode_forward_request(body);
   if (!request.is_ok()) {
     HELIOS_LOG_WARN("api", "dropping a malformed forwarded command from node %llu: %s",
-                    static_cast<unsigned long long>(from),
-                    request.status().to_string().c_str());
+                    static_cast<unsigned long long>(from), request.status().to_string().c_str());
     return;
   }
   ForwardRequest& r = request.value();
@@ -329,10 +327,9 @@ void Executor::on_forward_reply(std::string_view body) {
 void Executor::barrier(BarrierDone done) {
   ++stats_.barriers;
   const std::uint64_t id = next_barrier_id_++;
-  barriers_.emplace(id, Barrier{std::move(done),
-                                Clock::now() + std::chrono::milliseconds(
-                                                   config_.client.leader_wait_ms),
-                                false});
+  barriers_.emplace(
+      id, Barrier{std::move(done),
+                  Clock::now() + std::chrono::milliseconds(config_.client.leader_wait_ms), false});
   // Every barrier asked for in this turn of the loop shares one Node::read (one ReadIndex
   // request; at a follower, one message to the leader).
   if (unissued_.empty()) {
@@ -411,10 +408,10 @@ void Executor::sweep() {
     Job job = std::move(it->second.job);
     it = forwards_.erase(it);
     ++stats_.uncertain;
-    job.done(error_reply(job.protocol,
-                         uncertain_line(config_.client.write_timeout_ms +
-                                            config_.client.leader_wait_ms,
-                                        "the leader did not answer the forwarded write")));
+    job.done(
+        error_reply(job.protocol,
+                    uncertain_line(config_.client.write_timeout_ms + config_.client.leader_wait_ms,
+                                   "the leader did not answer the forwarded write")));
   }
   std::vector<std::uint64_t> retry;
   for (auto it = barriers_.begin(); it != barriers_.end();) {

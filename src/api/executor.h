@@ -47,14 +47,14 @@
 namespace helios::api {
 
 struct ExecutorStats {
-  std::uint64_t writes = 0;            // write commands (EXEC counts once)
-  std::uint64_t batches = 0;           // log entries proposed for client writes
-  std::uint64_t forwarded = 0;         // writes this node forwarded to the leader
-  std::uint64_t forwards_served = 0;   // writes other nodes forwarded to this one
-  std::uint64_t moved = 0;             // -MOVED answers
-  std::uint64_t tryagain = 0;          // -TRYAGAIN answers
-  std::uint64_t uncertain = 0;         // -UNCERTAIN answers
-  std::uint64_t barriers = 0;          // read barriers requested
+  std::uint64_t writes = 0;           // write commands (EXEC counts once)
+  std::uint64_t batches = 0;          // log entries proposed for client writes
+  std::uint64_t forwarded = 0;        // writes this node forwarded to the leader
+  std::uint64_t forwards_served = 0;  // writes other nodes forwarded to this one
+  std::uint64_t moved = 0;            // -MOVED answers
+  std::uint64_t tryagain = 0;         // -TRYAGAIN answers
+  std::uint64_t uncertain = 0;        // -UNCERTAIN answers
+  std::uint64_t barriers = 0;         // read barriers requested
 };
 
 class Executor {
@@ -93,7 +93,7 @@ class Executor {
     Done done;
     Clock::time_point deadline;  // while waiting for a leader
   };
-  struct Part {  // one command of a job, once planned
+  struct Part {         // one command of a job, once planned
     std::string error;  // a refused command (its error line); then no ops
     Shape shape = Shape::kAsIs;
     std::size_t ops = 0;

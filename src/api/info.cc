@@ -42,8 +42,9 @@ std::string human(std::uint64_t bytes) {
 
 void section_server(Server& s, std::ostringstream& o) {
   const std::uint64_t up = (now_ms() - s.started_ms()) / 1000;
-  o << "# Server\r\nredis_version:" << kRedisCompatVersion << "\r\nhelios_version:"
-    << kHeliosVersion << "\r\nredis_mode:standalone\r\nos:Linux\r\narch_bits:64\r\n"
+  o << "# Server\r\nredis_version:" << kRedisCompatVersion
+    << "\r\nhelios_version:" << kHeliosVersion
+    << "\r\nredis_mode:standalone\r\nos:Linux\r\narch_bits:64\r\n"
     << "process_id:" << process_id() << "\r\ntcp_port:" << s.port()
     << "\r\nnode_id:" << s.config().node_id << "\r\ncluster_id:" << s.config().cluster_id
     << "\r\nuptime_in_seconds:" << up << "\r\nuptime_in_days:" << up / 86400 << "\r\n";
@@ -68,10 +69,9 @@ void section_stats(Server& s, std::ostringstream& o) {
     << "\r\nrejected_connections:" << st.connections_rejected
     << "\r\nclient_output_buffer_limit_disconnections:" << st.output_overflows
     << "\r\nwrite_commands:" << ex.writes << "\r\nwrite_batches:" << ex.batches
-    << "\r\nwrites_forwarded:" << ex.forwarded << "\r\nwrites_forwarded_here:"
-    << ex.forwards_served << "\r\nmoved_replies:" << ex.moved
-    << "\r\ntryagain_replies:" << ex.tryagain << "\r\nuncertain_replies:" << ex.uncertain
-    << "\r\nread_barriers:" << ex.barriers << "\r\n";
+    << "\r\nwrites_forwarded:" << ex.forwarded << "\r\nwrites_forwarded_here:" << ex.forwards_served
+    << "\r\nmoved_replies:" << ex.moved << "\r\ntryagain_replies:" << ex.tryagain
+    << "\r\nuncertain_replies:" << ex.uncertain << "\r\nread_barriers:" << ex.barriers << "\r\n";
 }
 
 std::string client_address(Server& s, NodeId id) {
@@ -102,8 +102,7 @@ void section_replication(Server& s, std::ostringstream& o) {
       }
       o << "slave" << n++ << ":node=" << id << ",addr=" << client_address(s, id)
         << ",state=online,offset=" << pr.match()
-        << ",lag=" << r.log().last_index() - std::min(r.log().last_index(), pr.match())
-        << "\r\n";
+        << ",lag=" << r.log().last_index() - std::min(r.log().last_index(), pr.match()) << "\r\n";
     }
   }
   o << "raft_role:" << raft::role_name(r.role()) << "\r\nraft_term:" << r.term()
@@ -125,8 +124,7 @@ void section_keyspace(Server& s, std::ostringstream& o) {
 }  // namespace
 
 std::string info_text(Server& server, const Argv& argv) {
-  static const char* kAll[] = {"server", "clients", "memory", "stats", "replication",
-                               "keyspace"};
+  static const char* kAll[] = {"server", "clients", "memory", "stats", "replication", "keyspace"};
   std::ostringstream o;
   bool first = true;
   for (const char* section : kAll) {
@@ -143,12 +141,18 @@ std::string info_text(Server& server, const Argv& argv) {
     }
     first = false;
     const std::string name = section;
-    if (name == "server") section_server(server, o);
-    if (name == "clients") section_clients(server, o);
-    if (name == "memory") section_memory(o);
-    if (name == "stats") section_stats(server, o);
-    if (name == "replication") section_replication(server, o);
-    if (name == "keyspace") section_keyspace(server, o);
+    if (name == "server")
+      section_server(server, o);
+    if (name == "clients")
+      section_clients(server, o);
+    if (name == "memory")
+      section_memory(o);
+    if (name == "stats")
+      section_stats(server, o);
+    if (name == "replication")
+      section_replication(server, o);
+    if (name == "keyspace")
+      section_keyspace(server, o);
   }
   return o.str();
 }

@@ -80,8 +80,8 @@ Result<Plan> plan_set(const Argv& argv, std::uint64_t now_ms) {
     } else if ((opt == "EX" || opt == "PX" || opt == "EXAT" || opt == "PXAT") && has_next &&
                !have_expire && !op.keep_ttl) {
       const bool seconds = opt == "EX" || opt == "EXAT";
-      Result<std::uint64_t> d = deadline(argv[++i], seconds ? 1000 : 1, opt.size() == 4, true,
-                                         now_ms, "set");
+      Result<std::uint64_t> d =
+          deadline(argv[++i], seconds ? 1000 : 1, opt.size() == 4, true, now_ms, "set");
       if (!d.is_ok()) {
         return d.status();
       }
@@ -95,8 +95,8 @@ Result<Plan> plan_set(const Argv& argv, std::uint64_t now_ms) {
 }
 
 Result<Plan> plan_setex(std::string_view name, const Argv& argv, std::uint64_t now_ms) {
-  Result<std::uint64_t> d = deadline(argv[2], name == "SETEX" ? 1000 : 1, false, true, now_ms,
-                                     name);
+  Result<std::uint64_t> d =
+      deadline(argv[2], name == "SETEX" ? 1000 : 1, false, true, now_ms, name);
   if (!d.is_ok()) {
     return d.status();
   }
@@ -111,8 +111,7 @@ Result<Plan> plan_getex(const Argv& argv, std::uint64_t now_ms) {
   const std::string opt = upper(argv[2]);
   if (opt == "PERSIST" && argv.size() == 3) {
     p.ops.emplace_back(atlas::PersistOp{argv[1]});
-  } else if ((opt == "EX" || opt == "PX" || opt == "EXAT" || opt == "PXAT") &&
-             argv.size() == 4) {
+  } else if ((opt == "EX" || opt == "PX" || opt == "EXAT" || opt == "PXAT") && argv.size() == 4) {
     const bool seconds = opt == "EX" || opt == "EXAT";
     Result<std::uint64_t> d =
         deadline(argv[3], seconds ? 1000 : 1, opt.size() == 4, true, now_ms, "getex");
@@ -261,13 +260,12 @@ Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv, std::u
 
 bool is_data_command(std::string_view name) {
   static constexpr std::string_view kNames[] = {
-      "GET",      "STRLEN",    "EXISTS",     "TTL",         "PTTL",     "EXPIRETIME",
-      "PEXPIRETIME", "TYPE",   "GETRANGE",   "SUBSTR",      "MGET",     "DBSIZE",
-      "SET",      "SETNX",     "SETEX",      "PSETEX",      "GETSET",   "GETDEL",
-      "GETEX",    "MSET",      "MSETNX",     "APPEND",      "SETRANGE", "DEL",
-      "UNLINK",   "RENAME",    "RENAMENX",   "EXPIRE",      "PEXPIRE",  "EXPIREAT",
-      "PEXPIREAT", "PERSIST",  "INCR",       "INCRBY",      "DECR",     "DECRBY",
-      "INCRBYFLOAT", "FLUSHDB", "FLUSHALL"};
+      "GET",     "STRLEN",      "EXISTS",    "TTL",     "PTTL",   "EXPIRETIME", "PEXPIRETIME",
+      "TYPE",    "GETRANGE",    "SUBSTR",    "MGET",    "DBSIZE", "SET",        "SETNX",
+      "SETEX",   "PSETEX",      "GETSET",    "GETDEL",  "GETEX",  "MSET",       "MSETNX",
+      "APPEND",  "SETRANGE",    "DEL",       "UNLINK",  "RENAME", "RENAMENX",   "EXPIRE",
+      "PEXPIRE", "EXPIREAT",    "PEXPIREAT", "PERSIST", "INCR",   "INCRBY",     "DECR",
+      "DECRBY",  "INCRBYFLOAT", "FLUSHDB",   "FLUSHALL"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
@@ -281,29 +279,38 @@ Result<Plan> make_plan(std::string_view name, const Argv& argv, std::uint64_t no
   return make_plan_unchecked(name, argv, now_ms);
 }
 
-Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv,
-                                 std::uint64_t now_ms) {
-  if (name == "GET") return read_plan(ReadKind::kGet, argv[1]);
-  if (name == "STRLEN") return read_plan(ReadKind::kStrlen, argv[1]);
-  if (name == "TTL") return read_plan(ReadKind::kPttl, argv[1], Shape::kSeconds);
-  if (name == "PTTL") return read_plan(ReadKind::kPttl, argv[1]);
-  if (name == "EXPIRETIME") return read_plan(ReadKind::kPexpireTime, argv[1], Shape::kSeconds);
-  if (name == "PEXPIRETIME") return read_plan(ReadKind::kPexpireTime, argv[1]);
-  if (name == "TYPE") return read_plan(ReadKind::kExists, argv[1], Shape::kType);
-  if (name == "DBSIZE") return read_plan(ReadKind::kDbSize, "");
+Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv, std::uint64_t now_ms) {
+  if (name == "GET")
+    return read_plan(ReadKind::kGet, argv[1]);
+  if (name == "STRLEN")
+    return read_plan(ReadKind::kStrlen, argv[1]);
+  if (name == "TTL")
+    return read_plan(ReadKind::kPttl, argv[1], Shape::kSeconds);
+  if (name == "PTTL")
+    return read_plan(ReadKind::kPttl, argv[1]);
+  if (name == "EXPIRETIME")
+    return read_plan(ReadKind::kPexpireTime, argv[1], Shape::kSeconds);
+  if (name == "PEXPIRETIME")
+    return read_plan(ReadKind::kPexpireTime, argv[1]);
+  if (name == "TYPE")
+    return read_plan(ReadKind::kExists, argv[1], Shape::kType);
+  if (name == "DBSIZE")
+    return read_plan(ReadKind::kDbSize, "");
   if (name == "GETRANGE" || name == "SUBSTR" || name == "SETRANGE") {
     return plan_range(name, argv);
   }
-  if (name == "MGET" || name == "EXISTS" || name == "DEL" || name == "UNLINK" ||
-      name == "MSET" || name == "MSETNX") {
+  if (name == "MGET" || name == "EXISTS" || name == "DEL" || name == "UNLINK" || name == "MSET" ||
+      name == "MSETNX") {
     return plan_multi_key(name, argv);
   }
-  if (name == "SET") return plan_set(argv, now_ms);
+  if (name == "SET")
+    return plan_set(argv, now_ms);
   if (name == "SETNX") {
     return write_plan(atlas::SetOp{argv[1], argv[2], 0, true, false, false, false},
                       Shape::kOkToInt);
   }
-  if (name == "SETEX" || name == "PSETEX") return plan_setex(name, argv, now_ms);
+  if (name == "SETEX" || name == "PSETEX")
+    return plan_setex(name, argv, now_ms);
   if (name == "GETSET") {
     return write_plan(atlas::SetOp{argv[1], argv[2], 0, false, false, false, true});
   }
@@ -313,20 +320,25 @@ Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv,
     p.write = true;
     return p;
   }
-  if (name == "GETEX") return plan_getex(argv, now_ms);
-  if (name == "APPEND") return write_plan(atlas::AppendOp{argv[1], argv[2]});
+  if (name == "GETEX")
+    return plan_getex(argv, now_ms);
+  if (name == "APPEND")
+    return write_plan(atlas::AppendOp{argv[1], argv[2]});
   if (name == "RENAME" || name == "RENAMENX") {
     return write_plan(atlas::RenameOp{argv[1], argv[2], name == "RENAMENX"});
   }
   if (name == "EXPIRE" || name == "PEXPIRE" || name == "EXPIREAT" || name == "PEXPIREAT") {
     return plan_expire(name, argv, now_ms);
   }
-  if (name == "PERSIST") return write_plan(atlas::PersistOp{argv[1]});
+  if (name == "PERSIST")
+    return write_plan(atlas::PersistOp{argv[1]});
   if (name == "INCR" || name == "DECR" || name == "INCRBY" || name == "DECRBY") {
     return plan_incr(name, argv);
   }
-  if (name == "INCRBYFLOAT") return plan_incrbyfloat(argv);
-  if (name == "FLUSHDB" || name == "FLUSHALL") return plan_flush(argv);
+  if (name == "INCRBYFLOAT")
+    return plan_incrbyfloat(argv);
+  if (name == "FLUSHDB" || name == "FLUSHALL")
+    return plan_flush(argv);
   HELIOS_PANIC("make_plan: not a data command");
 }
 

@@ -12,8 +12,8 @@ Server::Server(node::Runtime& runtime, const node::NodeConfig& config)
   limits_.max_bulk_bytes = config.client.max_bulk_bytes;
   limits_.max_args = config.client.max_args;
   limits_.max_inline_bytes = config.client.max_inline_bytes;
-  limits_.max_request_bytes = std::max<std::size_t>(limits_.max_request_bytes,
-                                                    2 * config.client.max_bulk_bytes);
+  limits_.max_request_bytes =
+      std::max<std::size_t>(limits_.max_request_bytes, 2 * config.client.max_bulk_bytes);
 }
 
 Server::~Server() {
@@ -29,8 +29,7 @@ Status Server::start() {
   asio::error_code ec;
   const asio::ip::address address = asio::ip::make_address(at.host, ec);
   if (ec) {
-    return Status(Code::kInvalidArgument,
-                  "client address " + at.to_string() + ": " + ec.message());
+    return Status(Code::kInvalidArgument, "client address " + at.to_string() + ": " + ec.message());
   }
   const asio::ip::tcp::endpoint endpoint(address, at.port);
   acceptor_.open(endpoint.protocol(), ec);
@@ -44,14 +43,13 @@ Status Server::start() {
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return Status(Code::kIoError, "cannot listen for clients on " + at.to_string() + ": " +
-                                      ec.message());
+    return Status(Code::kIoError,
+                  "cannot listen for clients on " + at.to_string() + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
-  started_ms_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  started_ms_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
   started_ = true;
   std::promise<void> done;
   asio::post(runtime_.io(), [this, &done]() {
@@ -60,8 +58,8 @@ Status Server::start() {
     done.set_value();
   });
   done.get_future().wait();
-  HELIOS_LOG_INFO("api", "serving clients (Redis protocol, JSON lines) on %s:%u",
-                  at.host.c_str(), static_cast<unsigned>(port_.load()));
+  HELIOS_LOG_INFO("api", "serving clients (Redis protocol, JSON lines) on %s:%u", at.host.c_str(),
+                  static_cast<unsigned>(port_.load()));
   return Status::ok();
 }
 

@@ -30,8 +30,8 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
 
 // Redis: "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
 std::string unknown_command(const Argv& argv) {
-  std::string line = "ERR unknown command '" + argv[0].substr(0, 128) +
-                     "', with args beginning with: ";
+  std::string line =
+      "ERR unknown command '" + argv[0].substr(0, 128) + "', with args beginning with: ";
   for (std::size_t i = 1; i < argv.size() && line.size() < 256; ++i) {
     line += "'" + argv[i].substr(0, 128) + "' ";
   }
@@ -76,14 +76,15 @@ std::string Session::describe() const {
   // The fields and order of Redis 7's CLIENT LIST (client libraries parse them all).
   return "id=" + std::to_string(id_) + " addr=" + remote_ + " laddr=" + local_ +
          " fd=0 name=" + name_ + " age=" + std::to_string((now - created_ms_) / 1000) +
-         " idle=" + std::to_string((now - last_command_ms_) / 1000) + " flags=" +
-         (readonly_ ? "r" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=" +
+         " idle=" + std::to_string((now - last_command_ms_) / 1000) +
+         " flags=" + (readonly_ ? "r" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=" +
          (in_multi_ ? std::to_string(multi_queue_.size()) : "-1") +
          " qbuf=" + std::to_string(parser_.buffered()) + " qbuf-free=0 argv-mem=0" +
          " multi-mem=0 rbs=16384 rbp=0 obl=0 oll=" + std::to_string(slots_.size()) +
          " omem=" + std::to_string(omem) + " tot-mem=" + std::to_string(omem) +
-         " events=r cmd=" + last_command_ + " user=default redir=-1 resp=" +
-         std::to_string(protocol_) + " proto=" + (mode_ == Mode::kJson ? "json" : "resp");
+         " events=r cmd=" + last_command_ +
+         " user=default redir=-1 resp=" + std::to_string(protocol_) +
+         " proto=" + (mode_ == Mode::kJson ? "json" : "resp");
 }
 
 void Session::read_more() {
@@ -220,8 +221,9 @@ void Session::queue_in_multi(std::string_view name, Argv& argv) {
     push_error(wrong_args(name));
   } else if (spec->kind != Kind::kData) {
     multi_dirty_ = true;
-    push_error("ERR Command not allowed inside a transaction (Helios runs only data commands "
-               "in MULTI)");
+    push_error(
+        "ERR Command not allowed inside a transaction (Helios runs only data commands "
+        "in MULTI)");
   } else {
     multi_queue_.push_back(std::move(argv));
     push_done("+QUEUED\r\n");
@@ -260,8 +262,8 @@ void Session::on_data(std::string_view name, Argv& argv) {
 void Session::on_keys(std::string_view name, Argv& argv) {
   if (name == "KEYS") {
     push_read([this, pattern = argv[1]](resp::Writer& w) {
-      const std::vector<std::string> keys = server_.store().keys(
-          pattern, static_cast<std::uint64_t>(wall_ms()), SIZE_MAX);
+      const std::vector<std::string> keys =
+          server_.store().keys(pattern, static_cast<std::uint64_t>(wall_ms()), SIZE_MAX);
       w.array(keys.size());
       for (const std::string& k : keys) {
         w.bulk(k);
@@ -384,17 +386,16 @@ void Session::push_write(std::vector<Argv> commands, bool exec) {
 
 void Session::start_write(const std::shared_ptr<Slot>& slot) {
   slot->state = Slot::State::kPending;
-  server_.executor().write(
-      std::move(slot->commands), slot->exec, protocol_,
-      [self = shared_from_this(), slot](std::string reply) {
-        if (self->closed_) {
-          return;
-        }
-        slot->reply = std::move(reply);
-        slot->state = Slot::State::kDone;
-        self->advance();
-        self->read_more();
-      });
+  server_.executor().write(std::move(slot->commands), slot->exec, protocol_,
+                           [self = shared_from_this(), slot](std::string reply) {
+                             if (self->closed_) {
+                               return;
+                             }
+                             slot->reply = std::move(reply);
+                             slot->state = Slot::State::kDone;
+                             self->advance();
+                             self->read_more();
+                           });
 }
 
 void Session::push_read(std::function<void(resp::Writer&)> evaluate) {

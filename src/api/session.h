@@ -105,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Mode mode_ = Mode::kUnknown;
   resp::RequestParser parser_;
   std::string json_buffer_;
-  std::size_t json_scanned_ = 0;  // json_buffer_[0, json_scanned_) holds no '\n' 
+  std::size_t json_scanned_ = 0;  // json_buffer_[0, json_scanned_) holds no '\n'
   std::vector<char> read_buffer_;
   bool reading_ = false;
   bool closed_ = false;
@@ -118,8 +118,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<Argv> multi_queue_;
 
   std::deque<std::shared_ptr<Slot>> slots_;
-  std::string out_;       // replies ready, not yet handed to the socket
-  std::string writing_;   // the bytes of the write in flight
+  std::string out_;      // replies ready, not yet handed to the socket
+  std::string writing_;  // the bytes of the write in flight
   bool write_in_flight_ = false;
   bool advancing_ = false;
   bool advance_again_ = false;

@@ -50,8 +50,9 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     w.simple("OK");
   } else if (name == "AUTH") {
     if (argv.size() == 2) {
-      push_error("ERR AUTH <password> called without any password configured for the default "
-                 "user. Are you sure your configuration is correct?");
+      push_error(
+          "ERR AUTH <password> called without any password configured for the default "
+          "user. Are you sure your configuration is correct?");
       return;
     }
     if (argv.size() != 3 || argv[1] != "default") {
@@ -76,8 +77,9 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     } else if (sub == "RESETSTAT" && argv.size() == 2) {
       w.simple("OK");
     } else if (sub == "SET") {
-      push_error("ERR CONFIG SET is not supported: change the node's configuration file and "
-                 "restart it");
+      push_error(
+          "ERR CONFIG SET is not supported: change the node's configuration file and "
+          "restart it");
       return;
     } else {
       push_error(sub == "RESETSTAT" ? wrong_args("config|resetstat")
@@ -196,7 +198,7 @@ void Session::on_client(Argv& argv) {
   } else if ((sub == "SETINFO" && argv.size() == 4) || sub == "NO-EVICT" || sub == "NO-TOUCH") {
     w.simple("OK");
   } else {
-    static const char* kKnown[] = {"SETNAME", "GETNAME", "ID",      "INFO",
+    static const char* kKnown[] = {"SETNAME", "GETNAME", "ID",       "INFO",
                                    "LIST",    "SETINFO", "NO-EVICT", "NO-TOUCH"};
     bool known = false;
     for (const char* k : kKnown) {

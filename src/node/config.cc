@@ -194,10 +194,14 @@ Status read_client(const toml::node& n, ClientConfig& c) {
 
 Status validate_client(const ClientConfig& c) {
   const std::pair<const char*, std::uint64_t> positive[] = {
-      {"max_connections", c.max_connections}, {"max_bulk_bytes", c.max_bulk_bytes},
-      {"max_args", c.max_args},               {"max_inline_bytes", c.max_inline_bytes},
-      {"max_output_bytes", c.max_output_bytes}, {"write_timeout", c.write_timeout_ms},
-      {"leader_wait", c.leader_wait_ms},      {"max_batch_bytes", c.max_batch_bytes},
+      {"max_connections", c.max_connections},
+      {"max_bulk_bytes", c.max_bulk_bytes},
+      {"max_args", c.max_args},
+      {"max_inline_bytes", c.max_inline_bytes},
+      {"max_output_bytes", c.max_output_bytes},
+      {"write_timeout", c.write_timeout_ms},
+      {"leader_wait", c.leader_wait_ms},
+      {"max_batch_bytes", c.max_batch_bytes},
       {"max_batch_commands", c.max_batch_commands}};
   for (const auto& [name, value] : positive) {
     if (value == 0) {
@@ -329,8 +333,9 @@ Status validate(const NodeConfig& c) {
   if (c.client.redirect == Redirect::kMoved) {
     for (const PeerConfig& p : c.peers) {
       if (p.client.port == 0) {
-        return bad("client.redirect", "\"moved\" needs every peer's client address "
-                                      "(peers[].client)");
+        return bad("client.redirect",
+                   "\"moved\" needs every peer's client address "
+                   "(peers[].client)");
       }
     }
   }

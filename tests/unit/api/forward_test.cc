@@ -128,16 +128,15 @@ Status decode_status(std::string_view body) {
 TEST(ForwardRequestTest, LayoutIsAsDocumented) {
   const ForwardRequest r{0x0807060504030201ULL, 3, true, {{"GET", "k"}, {"A"}}};
   const std::string want = std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8) +  // id
-                           std::string("\x03\x01", 2) +                         // protocol, exec
-                           std::string("\x02\x00\x00\x00", 4) +                 // 2 commands
-                           std::string("\x02\x00\x00\x00", 4) +                 // argc 2
-                           std::string("\x03\x00\x00\x00", 4) + "GET" +         //
-                           std::string("\x01\x00\x00\x00", 4) + "k" +           //
-                           std::string("\x01\x00\x00\x00", 4) +                 // argc 1
+                           std::string("\x03\x01", 2) +                          // protocol, exec
+                           std::string("\x02\x00\x00\x00", 4) +                  // 2 commands
+                           std::string("\x02\x00\x00\x00", 4) +                  // argc 2
+                           std::string("\x03\x00\x00\x00", 4) + "GET" +          //
+                           std::string("\x01\x00\x00\x00", 4) + "k" +            //
+                           std::string("\x01\x00\x00\x00", 4) +                  // argc 1
                            std::string("\x01\x00\x00\x00", 4) + "A";
   EXPECT_EQ(encode_forward_request(r), want);
-  EXPECT_EQ(header(0x0807060504030201ULL, 3, 1, 2) + command({"GET", "k"}) + command({"A"}),
-            want);
+  EXPECT_EQ(header(0x0807060504030201ULL, 3, 1, 2) + command({"GET", "k"}) + command({"A"}), want);
 }
 
 TEST(ForwardRequestTest, RoundTrips) {
@@ -169,8 +168,8 @@ TEST(ForwardRequestTest, EveryTruncationIsRefused) {
 TEST(ForwardRequestTest, TrailingBytesAreRefused) {
   for (const ForwardRequest& r : sample_requests()) {
     const std::string bytes = encode_forward_request(r);
-    for (const std::string& extra : {std::string(1, '\0'), std::string("x"), u32(0), u32(1),
-                                     command({"GET", "k"})}) {
+    for (const std::string& extra :
+         {std::string(1, '\0'), std::string("x"), u32(0), u32(1), command({"GET", "k"})}) {
       EXPECT_FALSE(decode_forward_request(bytes + extra).is_ok()) << extra.size();
     }
   }
@@ -198,8 +197,7 @@ TEST(ForwardRequestTest, ZeroCountsAreRefused) {
   EXPECT_FALSE(decode_forward_request(header(1, 2, 1, 0)).is_ok());
   EXPECT_FALSE(decode_forward_request(header(1, 2, 0, 0) + command({"GET", "k"})).is_ok());
   EXPECT_FALSE(decode_forward_request(header(1, 2, 0, 1) + u32(0)).is_ok());
-  EXPECT_FALSE(
-      decode_forward_request(header(1, 2, 1, 2) + command({"GET", "k"}) + u32(0)).is_ok());
+  EXPECT_FALSE(decode_forward_request(header(1, 2, 1, 2) + command({"GET", "k"}) + u32(0)).is_ok());
   // argc 0 followed by what would have been a command.
   EXPECT_FALSE(decode_forward_request(header(1, 2, 0, 1) + u32(0) + u32(1) + "x").is_ok());
 }
@@ -295,8 +293,7 @@ std::vector<ForwardReply> sample_replies() {
 
 TEST(ForwardReplyTest, LayoutIsAsDocumented) {
   const ForwardReply r{0x0102030405060708ULL, ForwardOutcome::kNotLeader, "xy"};
-  EXPECT_EQ(encode_forward_reply(r),
-            std::string("\x08\x07\x06\x05\x04\x03\x02\x01\x01xy", 11));
+  EXPECT_EQ(encode_forward_reply(r), std::string("\x08\x07\x06\x05\x04\x03\x02\x01\x01xy", 11));
   EXPECT_EQ(encode_forward_reply({5, ForwardOutcome::kReply, ":1\r\n"}),
             u64(5) + std::string(1, '\0') + ":1\r\n");
 }

@@ -136,8 +136,8 @@ void expect_plan(const Argv& argv, const std::vector<Op>& ops, Shape shape, bool
   const Plan p = ok_plan(argv, now);
   ASSERT_EQ(p.ops.size(), ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    EXPECT_TRUE(p.ops[i] == ops[i]) << "op " << i << ": got " << describe(p.ops[i])
-                                    << ", want " << describe(ops[i]);
+    EXPECT_TRUE(p.ops[i] == ops[i])
+        << "op " << i << ": got " << describe(p.ops[i]) << ", want " << describe(ops[i]);
   }
   EXPECT_EQ(static_cast<int>(p.shape), static_cast<int>(shape));
   EXPECT_EQ(p.write, write);
@@ -176,13 +176,13 @@ const std::string kSyntax = "ERR syntax error";
 // ---- The list of data commands ------------------------------------------------------------
 
 TEST(PlanCommandsTest, EveryDataCommandIsKnownAndInTheTableAsData) {
-  const char* names[] = {
-      "GET",    "STRLEN",   "EXISTS",   "TTL",      "PTTL",        "EXPIRETIME", "PEXPIRETIME",
-      "TYPE",   "GETRANGE", "SUBSTR",   "MGET",     "DBSIZE",      "SET",        "SETNX",
-      "SETEX",  "PSETEX",   "GETSET",   "GETDEL",   "GETEX",       "MSET",       "MSETNX",
-      "APPEND", "SETRANGE", "DEL",      "UNLINK",   "RENAME",      "RENAMENX",   "EXPIRE",
-      "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "INCR",       "INCRBY",     "DECR",
-      "DECRBY", "INCRBYFLOAT", "FLUSHDB", "FLUSHALL"};
+  const char* names[] = {"GET",         "STRLEN",  "EXISTS",   "TTL",    "PTTL",     "EXPIRETIME",
+                         "PEXPIRETIME", "TYPE",    "GETRANGE", "SUBSTR", "MGET",     "DBSIZE",
+                         "SET",         "SETNX",   "SETEX",    "PSETEX", "GETSET",   "GETDEL",
+                         "GETEX",       "MSET",    "MSETNX",   "APPEND", "SETRANGE", "DEL",
+                         "UNLINK",      "RENAME",  "RENAMENX", "EXPIRE", "PEXPIRE",  "EXPIREAT",
+                         "PEXPIREAT",   "PERSIST", "INCR",     "INCRBY", "DECR",     "DECRBY",
+                         "INCRBYFLOAT", "FLUSHDB", "FLUSHALL"};
   for (const char* name : names) {
     EXPECT_TRUE(is_data_command(name)) << name;
     const CommandSpec* spec = find_command(name);
@@ -198,8 +198,8 @@ TEST(PlanCommandsTest, EveryDataCommandIsKnownAndInTheTableAsData) {
 }
 
 TEST(PlanCommandsTest, OtherCommandsAreNotDataCommands) {
-  for (const char* name : {"PING", "KEYS", "SCAN", "MULTI", "EXEC", "HELLO", "INFO", "WATCH",
-                           "get", "Set", "", "LPUSH", "GETX"}) {
+  for (const char* name : {"PING", "KEYS", "SCAN", "MULTI", "EXEC", "HELLO", "INFO", "WATCH", "get",
+                           "Set", "", "LPUSH", "GETX"}) {
     EXPECT_FALSE(is_data_command(name)) << name;
   }
 }
@@ -212,10 +212,8 @@ TEST(PlanReadTest, SingleKeyReads) {
   expect_plan({"STRLEN", "k"}, {read_op(ReadKind::kStrlen, "k")}, Shape::kAsIs, false);
   expect_plan({"TTL", "k"}, {read_op(ReadKind::kPttl, "k")}, Shape::kSeconds, false);
   expect_plan({"PTTL", "k"}, {read_op(ReadKind::kPttl, "k")}, Shape::kAsIs, false);
-  expect_plan({"EXPIRETIME", "k"}, {read_op(ReadKind::kPexpireTime, "k")}, Shape::kSeconds,
-              false);
-  expect_plan({"PEXPIRETIME", "k"}, {read_op(ReadKind::kPexpireTime, "k")}, Shape::kAsIs,
-              false);
+  expect_plan({"EXPIRETIME", "k"}, {read_op(ReadKind::kPexpireTime, "k")}, Shape::kSeconds, false);
+  expect_plan({"PEXPIRETIME", "k"}, {read_op(ReadKind::kPexpireTime, "k")}, Shape::kAsIs, false);
   expect_plan({"TYPE", "k"}, {read_op(ReadKind::kExists, "k")}, Shape::kType, false);
   expect_plan({"DBSIZE"}, {read_op(ReadKind::kDbSize, "")}, Shape::kAsIs, false);
 }
@@ -223,8 +221,8 @@ TEST(PlanReadTest, SingleKeyReads) {
 TEST(PlanReadTest, GetRangeAndSubstrTakeSignedBounds) {
   expect_plan({"GETRANGE", "k", "0", "-1"}, {read_op(ReadKind::kGetRange, "k", 0, -1)},
               Shape::kAsIs, false);
-  expect_plan({"SUBSTR", "k", "-5", "3"}, {read_op(ReadKind::kGetRange, "k", -5, 3)},
-              Shape::kAsIs, false);
+  expect_plan({"SUBSTR", "k", "-5", "3"}, {read_op(ReadKind::kGetRange, "k", -5, 3)}, Shape::kAsIs,
+              false);
   expect_plan({"GETRANGE", "k", str(kMin), str(kMax)},
               {read_op(ReadKind::kGetRange, "k", kMin, kMax)}, Shape::kAsIs, false);
 }
@@ -240,10 +238,10 @@ TEST(PlanReadTest, GetRangeRefusesBoundsThatAreNotIntegers) {
 
 TEST(PlanReadTest, MgetIsOneGetPerKeyAsAnArray) {
   expect_plan({"MGET", "a"}, {read_op(ReadKind::kGet, "a")}, Shape::kArray, false);
-  expect_plan({"MGET", "a", "b", "a"},
-              {read_op(ReadKind::kGet, "a"), read_op(ReadKind::kGet, "b"),
-               read_op(ReadKind::kGet, "a")},
-              Shape::kArray, false);
+  expect_plan(
+      {"MGET", "a", "b", "a"},
+      {read_op(ReadKind::kGet, "a"), read_op(ReadKind::kGet, "b"), read_op(ReadKind::kGet, "a")},
+      Shape::kArray, false);
 }
 
 TEST(PlanReadTest, ExistsSumsOneExistsPerKeyRepeatsIncluded) {
@@ -281,22 +279,20 @@ TEST(PlanSetTest, PlainSetAndFlags) {
 }
 
 TEST(PlanSetTest, ExpiryOptionsBecomeAbsoluteDeadlines) {
-  expect_plan({"SET", "k", "v", "EX", "10"}, {set_op("k", "v", kNow + 10'000)}, Shape::kAsIs,
-              true);
-  expect_plan({"SET", "k", "v", "ex", "1"}, {set_op("k", "v", kNow + 1'000)}, Shape::kAsIs,
-              true);
+  expect_plan({"SET", "k", "v", "EX", "10"}, {set_op("k", "v", kNow + 10'000)}, Shape::kAsIs, true);
+  expect_plan({"SET", "k", "v", "ex", "1"}, {set_op("k", "v", kNow + 1'000)}, Shape::kAsIs, true);
   expect_plan({"SET", "k", "v", "PX", "1500"}, {set_op("k", "v", kNow + 1'500)}, Shape::kAsIs,
               true);
   expect_plan({"SET", "k", "v", "PX", "1"}, {set_op("k", "v", kNow + 1)}, Shape::kAsIs, true);
   expect_plan({"SET", "k", "v", "EXAT", "1800000000"}, {set_op("k", "v", 1'800'000'000'000)},
               Shape::kAsIs, true);
-  expect_plan({"SET", "k", "v", "PXAT", "1800000000123"},
-              {set_op("k", "v", 1'800'000'000'123)}, Shape::kAsIs, true);
+  expect_plan({"SET", "k", "v", "PXAT", "1800000000123"}, {set_op("k", "v", 1'800'000'000'123)},
+              Shape::kAsIs, true);
   // An absolute deadline in the past is still a valid time: the key expires at once.
   expect_plan({"SET", "k", "v", "PXAT", "1"}, {set_op("k", "v", 1)}, Shape::kAsIs, true);
   // Another clock reading gives another deadline: nothing but now_ms is used.
-  expect_plan({"SET", "k", "v", "EX", "10"}, {set_op("k", "v", 5'000 + 10'000)}, Shape::kAsIs,
-              true, 5'000);
+  expect_plan({"SET", "k", "v", "EX", "10"}, {set_op("k", "v", 5'000 + 10'000)}, Shape::kAsIs, true,
+              5'000);
   atlas::SetOp with_flags = set_op("k", "v", kNow + 20);
   with_flags.xx = true;
   with_flags.get = true;
@@ -306,8 +302,7 @@ TEST(PlanSetTest, ExpiryOptionsBecomeAbsoluteDeadlines) {
 TEST(PlanSetTest, DeadlinesAtTheInt64Edge) {
   const std::uint64_t top = static_cast<std::uint64_t>(kMax);
   const std::int64_t now = static_cast<std::int64_t>(kNow);
-  expect_plan({"SET", "k", "v", "PXAT", str(kMax)}, {set_op("k", "v", top)}, Shape::kAsIs,
-              true);
+  expect_plan({"SET", "k", "v", "PXAT", str(kMax)}, {set_op("k", "v", top)}, Shape::kAsIs, true);
   expect_plan({"SET", "k", "v", "PX", str(kMax - now)}, {set_op("k", "v", top)}, Shape::kAsIs,
               true);
   expect_plan({"SET", "k", "v", "EXAT", str(kMax / 1000)},
@@ -338,15 +333,19 @@ TEST(PlanSetTest, TimesThatAreNotIntegers) {
 
 TEST(PlanSetTest, SyntaxErrors) {
   const std::vector<Argv> bad = {
-      {"SET", "k", "v", "NX", "XX"},       {"SET", "k", "v", "XX", "NX"},
-      {"SET", "k", "v", "EX"},             {"SET", "k", "v", "PXAT"},
+      {"SET", "k", "v", "NX", "XX"},
+      {"SET", "k", "v", "XX", "NX"},
+      {"SET", "k", "v", "EX"},
+      {"SET", "k", "v", "PXAT"},
       {"SET", "k", "v", "EX", "10", "PX", "10"},
       {"SET", "k", "v", "PX", "10", "EXAT", "10"},
       {"SET", "k", "v", "EX", "10", "KEEPTTL"},
       {"SET", "k", "v", "KEEPTTL", "EX", "10"},
       {"SET", "k", "v", "KEEPTTL", "PXAT", "10"},
-      {"SET", "k", "v", "FOO"},            {"SET", "k", "v", "EX10"},
-      {"SET", "k", "v", "10"},             {"SET", "k", "v", "NX", "GET", "EXPIRE"},
+      {"SET", "k", "v", "FOO"},
+      {"SET", "k", "v", "EX10"},
+      {"SET", "k", "v", "10"},
+      {"SET", "k", "v", "NX", "GET", "EXPIRE"},
       {"SET", "k", "v", ""},
   };
   for (const Argv& argv : bad) {
@@ -405,8 +404,8 @@ TEST(PlanSetTest, MsetnxIsOneOperation) {
 // ---- GETDEL, GETEX ------------------------------------------------------------------------
 
 TEST(PlanGetTest, GetdelReadsThenDeletes) {
-  expect_plan({"GETDEL", "k"}, {read_op(ReadKind::kGet, "k"), atlas::DelOp{{"k"}}},
-              Shape::kFirst, true);
+  expect_plan({"GETDEL", "k"}, {read_op(ReadKind::kGet, "k"), atlas::DelOp{{"k"}}}, Shape::kFirst,
+              true);
 }
 
 TEST(PlanGetTest, GetexWithoutOptionsIsARead) {
@@ -510,8 +509,8 @@ TEST(PlanWriteTest, Incrbyfloat) {
     expect_plan({"INCRBYFLOAT", "k", ok}, {atlas::IncrByFloatOp{"k", ok}}, Shape::kAsIs, true);
   }
   const std::string long_text = "1." + std::string(62, '0');  // 64 bytes: still accepted
-  expect_plan({"INCRBYFLOAT", "k", long_text}, {atlas::IncrByFloatOp{"k", long_text}},
-              Shape::kAsIs, true);
+  expect_plan({"INCRBYFLOAT", "k", long_text}, {atlas::IncrByFloatOp{"k", long_text}}, Shape::kAsIs,
+              true);
   for (const std::string& bad :
        {std::string("abc"), std::string(""), std::string(" 1"), std::string("1 "),
         std::string("1.5x"), std::string("nan"), std::string("-nan"), std::string("1e5000"),
@@ -546,8 +545,8 @@ TEST(PlanWriteTest, FlushdbAndFlushall) {
 TEST(PlanExpireTest, RelativeAndAbsoluteDeadlines) {
   expect_plan({"EXPIRE", "k", "10"}, {expire_op("k", kNow + 10'000)}, Shape::kAsIs, true);
   expect_plan({"PEXPIRE", "k", "10"}, {expire_op("k", kNow + 10)}, Shape::kAsIs, true);
-  expect_plan({"EXPIREAT", "k", "1800000000"}, {expire_op("k", 1'800'000'000'000)},
-              Shape::kAsIs, true);
+  expect_plan({"EXPIREAT", "k", "1800000000"}, {expire_op("k", 1'800'000'000'000)}, Shape::kAsIs,
+              true);
   expect_plan({"PEXPIREAT", "k", "1800000000123"}, {expire_op("k", 1'800'000'000'123)},
               Shape::kAsIs, true);
   expect_plan({"expire", "k", "0"}, {expire_op("k", kNow)}, Shape::kAsIs, true);
@@ -578,13 +577,12 @@ TEST(PlanExpireTest, OverflowingTimesAreInvalid) {
   EXPECT_EQ(error_of({"PEXPIRE", "k", str(kMax - now + 1)}), expire_error("pexpire"));
   EXPECT_EQ(error_of({"EXPIREAT", "k", str(kMax / 1000 + 1)}), expire_error("expireat"));
   EXPECT_EQ(error_of({"EXPIREAT", "k", str(kMin / 1000 - 1)}), expire_error("expireat"));
-  expect_plan({"PEXPIRE", "k", str(kMax - now)},
-              {expire_op("k", static_cast<std::uint64_t>(kMax))}, Shape::kAsIs, true);
+  expect_plan({"PEXPIRE", "k", str(kMax - now)}, {expire_op("k", static_cast<std::uint64_t>(kMax))},
+              Shape::kAsIs, true);
   expect_plan({"PEXPIREAT", "k", str(kMax)}, {expire_op("k", static_cast<std::uint64_t>(kMax))},
               Shape::kAsIs, true);
   expect_plan({"EXPIREAT", "k", str(kMax / 1000)},
-              {expire_op("k", static_cast<std::uint64_t>(kMax / 1000 * 1000))}, Shape::kAsIs,
-              true);
+              {expire_op("k", static_cast<std::uint64_t>(kMax / 1000 * 1000))}, Shape::kAsIs, true);
 }
 
 TEST(PlanExpireTest, TimesThatAreNotIntegers) {
@@ -600,20 +598,16 @@ TEST(PlanExpireTest, Flags) {
   auto with = [&](bool nx, bool xx, bool gt, bool lt) {
     return atlas::ExpireOp{"k", d, nx, xx, gt, lt};
   };
-  expect_plan({"EXPIRE", "k", "10", "NX"}, {with(true, false, false, false)}, Shape::kAsIs,
+  expect_plan({"EXPIRE", "k", "10", "NX"}, {with(true, false, false, false)}, Shape::kAsIs, true);
+  expect_plan({"EXPIRE", "k", "10", "xx"}, {with(false, true, false, false)}, Shape::kAsIs, true);
+  expect_plan({"EXPIRE", "k", "10", "GT"}, {with(false, false, true, false)}, Shape::kAsIs, true);
+  expect_plan({"EXPIRE", "k", "10", "Lt"}, {with(false, false, false, true)}, Shape::kAsIs, true);
+  expect_plan({"EXPIRE", "k", "10", "XX", "GT"}, {with(false, true, true, false)}, Shape::kAsIs,
               true);
-  expect_plan({"EXPIRE", "k", "10", "xx"}, {with(false, true, false, false)}, Shape::kAsIs,
+  expect_plan({"EXPIRE", "k", "10", "LT", "XX"}, {with(false, true, false, true)}, Shape::kAsIs,
               true);
-  expect_plan({"EXPIRE", "k", "10", "GT"}, {with(false, false, true, false)}, Shape::kAsIs,
+  expect_plan({"EXPIRE", "k", "10", "NX", "NX"}, {with(true, false, false, false)}, Shape::kAsIs,
               true);
-  expect_plan({"EXPIRE", "k", "10", "Lt"}, {with(false, false, false, true)}, Shape::kAsIs,
-              true);
-  expect_plan({"EXPIRE", "k", "10", "XX", "GT"}, {with(false, true, true, false)},
-              Shape::kAsIs, true);
-  expect_plan({"EXPIRE", "k", "10", "LT", "XX"}, {with(false, true, false, true)},
-              Shape::kAsIs, true);
-  expect_plan({"EXPIRE", "k", "10", "NX", "NX"}, {with(true, false, false, false)},
-              Shape::kAsIs, true);
   expect_plan({"PEXPIREAT", "k", "5", "GT"}, {atlas::ExpireOp{"k", 5, false, false, true, false}},
               Shape::kAsIs, true);
 }
@@ -629,8 +623,7 @@ TEST(PlanExpireTest, FlagErrors) {
     EXPECT_EQ(error_of({cmd, "k", "10", "GT", "LT"}), gt_and_lt) << cmd;
     EXPECT_EQ(error_of({cmd, "k", "10", "XX", "LT", "GT"}), gt_and_lt) << cmd;
     EXPECT_EQ(error_of({cmd, "k", "10", "FOO"}), "ERR Unsupported option FOO") << cmd;
-    EXPECT_EQ(error_of({cmd, "k", "10", "NX", "keepttl"}), "ERR Unsupported option keepttl")
-        << cmd;
+    EXPECT_EQ(error_of({cmd, "k", "10", "NX", "keepttl"}), "ERR Unsupported option keepttl") << cmd;
   }
 }
 
@@ -699,9 +692,17 @@ TEST(PlanRenderTest, Sum) {
 
 TEST(PlanRenderTest, SecondsRoundLikeRedisAndKeepNegativeCodes) {
   const std::pair<std::int64_t, std::string> cases[] = {
-      {-2, ":-2\r\n"},   {-1, ":-1\r\n"},    {0, ":0\r\n"},          {1, ":0\r\n"},
-      {499, ":0\r\n"},   {500, ":1\r\n"},    {1'000, ":1\r\n"},      {1'499, ":1\r\n"},
-      {1'500, ":2\r\n"}, {10'000, ":10\r\n"}, {1'800'000'000'499, ":1800000000\r\n"},
+      {-2, ":-2\r\n"},
+      {-1, ":-1\r\n"},
+      {0, ":0\r\n"},
+      {1, ":0\r\n"},
+      {499, ":0\r\n"},
+      {500, ":1\r\n"},
+      {1'000, ":1\r\n"},
+      {1'499, ":1\r\n"},
+      {1'500, ":2\r\n"},
+      {10'000, ":10\r\n"},
+      {1'800'000'000'499, ":1800000000\r\n"},
       {1'800'000'000'500, ":1800000001\r\n"},
   };
   for (const auto& [ms, want] : cases) {

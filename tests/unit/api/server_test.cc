@@ -615,16 +615,14 @@ TEST_F(ServerTest, ExpireTtlPersist) {
             "(error) ERR NX and XX, GT or LT options at the same time are not compatible");
   EXPECT_EQ(c_->cmd({"EXPIRE", "k", "10", "GT", "LT"}),
             "(error) ERR GT and LT options at the same time are not compatible");
-  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "ten"}),
-            "(error) ERR value is not an integer or out of range");
+  EXPECT_EQ(c_->cmd({"EXPIRE", "k", "ten"}), "(error) ERR value is not an integer or out of range");
   EXPECT_EQ(c_->cmd({"PERSIST", "k"}), "(integer) 1");
   EXPECT_EQ(c_->cmd({"PERSIST", "k"}), "(integer) 0");
   EXPECT_EQ(c_->cmd({"PERSIST", "missing"}), "(integer) 0");
   EXPECT_EQ(c_->cmd({"TTL", "k"}), "(integer) -1");
   EXPECT_EQ(c_->cmd({"EXPIREAT", "k", std::to_string(before + 1000)}), "(integer) 1");
   EXPECT_EQ(c_->cmd({"EXPIRETIME", "k"}), "(integer) " + std::to_string(before + 1000));
-  EXPECT_EQ(c_->cmd({"PEXPIREAT", "k", std::to_string((before + 2000) * 1000 + 7)}),
-            "(integer) 1");
+  EXPECT_EQ(c_->cmd({"PEXPIREAT", "k", std::to_string((before + 2000) * 1000 + 7)}), "(integer) 1");
   EXPECT_EQ(c_->cmd({"PEXPIRETIME", "k"}),
             "(integer) " + std::to_string((before + 2000) * 1000 + 7));
   EXPECT_EQ(c_->cmd({"EXPIRE", "k", "-1"}), "(integer) 1");  // in the past: deleted
@@ -690,8 +688,7 @@ TEST_F(ServerTest, TypeDbsizeKeysScanFlush) {
       break;
     }
   }
-  EXPECT_EQ(std::vector<std::string>(seen.begin(), seen.end()),
-            std::vector<std::string>{"user:1"});
+  EXPECT_EQ(std::vector<std::string>(seen.begin(), seen.end()), std::vector<std::string>{"user:1"});
   const Value hashes = c_->call({"SCAN", "0", "TYPE", "hash", "COUNT", "100"});
   ASSERT_EQ(hashes.elements.size(), 2u);
   EXPECT_TRUE(hashes.elements[1].elements.empty());
@@ -770,10 +767,9 @@ TEST_F(ServerTest, MultiExecIsAtomicAndRepliesAnArray) {
   EXPECT_EQ(c_->cmd({"SET", "bad", "v", "EX", "0"}), "QUEUED");  // refused when it runs
   EXPECT_EQ(c_->cmd({"MULTI"}), "(error) ERR MULTI calls can not be nested");
   EXPECT_EQ(other->cmd({"GET", "t"}), "(nil)");  // nothing applied before EXEC
-  EXPECT_EQ(c_->cmd({"EXEC"}),
-            array_text({"OK", "(integer) 2", "\"2\"", "OK",
-                        "(error) ERR value is not an integer or out of range",
-                        "(error) ERR invalid expire time in 'set' command"}));
+  EXPECT_EQ(c_->cmd({"EXEC"}), array_text({"OK", "(integer) 2", "\"2\"", "OK",
+                                           "(error) ERR value is not an integer or out of range",
+                                           "(error) ERR invalid expire time in 'set' command"}));
   EXPECT_EQ(other->cmd({"MGET", "t", "s", "bad"}), array_text({"\"2\"", "\"abc\"", "(nil)"}));
   EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
   EXPECT_EQ(c_->cmd({"EXEC"}), "(empty array)");
@@ -940,8 +936,7 @@ TEST_F(ServerTest, SelectInfoConfigCommand) {
   EXPECT_EQ(c_->cmd({"CONFIG", "GET", "port"}),
             array_text({"\"port\"", "\"" + std::to_string(node_->port()) + "\""}));
   EXPECT_EQ(c_->cmd({"CONFIG", "GET", "nosuch"}), "(empty array)");
-  EXPECT_EQ(c_->cmd({"COMMAND", "COUNT"}),
-            "(integer) " + std::to_string(all_commands().size()));
+  EXPECT_EQ(c_->cmd({"COMMAND", "COUNT"}), "(integer) " + std::to_string(all_commands().size()));
   const std::vector<std::string> names = sorted_strings(c_->call({"COMMAND", "LIST"}));
   EXPECT_EQ(names.size(), all_commands().size());
   EXPECT_TRUE(std::binary_search(names.begin(), names.end(), "get"));

@@ -141,12 +141,14 @@ TEST(ConfigTest, loadToml_errorsNameTheKey) {
 }
 
 TEST(ConfigTest, clientTable_readsEveryKeyAndPeerClientAddresses) {
-  const std::string text = std::string(kThreeNodes).replace(
-      std::string(kThreeNodes).find("[[peers]]"), 9,
-      "[client]\nlisten = \"10.0.1.11:7001\"\nredirect = \"moved\"\n"
-      "max_connections = 10\nmax_bulk_bytes = 1000\nmax_args = 20\nmax_inline_bytes = 300\n"
-      "max_output_bytes = 4000\nwrite_timeout = \"2s\"\nleader_wait = \"500ms\"\n"
-      "max_batch_bytes = 5000\nmax_batch_commands = 7\n[[peers]]\nclient = \"h:1\"");
+  const std::string text =
+      std::string(kThreeNodes)
+          .replace(
+              std::string(kThreeNodes).find("[[peers]]"), 9,
+              "[client]\nlisten = \"10.0.1.11:7001\"\nredirect = \"moved\"\n"
+              "max_connections = 10\nmax_bulk_bytes = 1000\nmax_args = 20\nmax_inline_bytes = 300\n"
+              "max_output_bytes = 4000\nwrite_timeout = \"2s\"\nleader_wait = \"500ms\"\n"
+              "max_batch_bytes = 5000\nmax_batch_commands = 7\n[[peers]]\nclient = \"h:1\"");
   NodeConfig c = parsed(text);
   EXPECT_EQ(c.client.listen, (HostPort{"10.0.1.11", 7001}));
   EXPECT_EQ(c.client.redirect, Redirect::kMoved);
@@ -174,8 +176,7 @@ TEST(ConfigTest, clientTable_readsEveryKeyAndPeerClientAddresses) {
 
 TEST(ConfigTest, clientTable_errorsNameTheKey) {
   for (const char* bad : {"[client]\nredirect = \"sideways\"\n", "[client]\nlisten = 5\n",
-                          "[client]\nmax_args = -1\n", "[client]\nbogus = 1\n",
-                          "client = 3\n"}) {
+                          "[client]\nmax_args = -1\n", "[client]\nbogus = 1\n", "client = 3\n"}) {
     NodeConfig c;
     const Status s = load_toml(bad, c);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
