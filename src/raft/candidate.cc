@@ -51,6 +51,10 @@ void Raft::step_candidate(const Message& m) {
       become_follower(m.term, m.from);
       handle_heartbeat(m);
       return;
+    case MessageType::kSnapshot:
+      become_follower(m.term, m.from);
+      handle_snapshot(m);
+      return;
     case MessageType::kVoteResp:
     case MessageType::kPreVoteResp: {
       if (m.type != my_resp) {

@@ -18,6 +18,11 @@ void Raft::step_follower(const Message& m) {
       leader_id_ = m.from;
       handle_heartbeat(m);
       return;
+    case MessageType::kSnapshot:
+      election_elapsed_ = 0;
+      leader_id_ = m.from;
+      handle_snapshot(m);
+      return;
     case MessageType::kReadIndexResp:
       read_states_.push_back(ReadState{m.index, m.context});
       return;
@@ -53,6 +58,38 @@ void Raft::handle_heartbeat(const Message& m) {
   // The leader never sends a commit index beyond what it knows we match.
   log_.commit_to(std::min(m.commit, log_.last_index()));
   send(Message{.type = MessageType::kHeartbeatResp, .to = m.from, .context = m.context});
+}
+
+void Raft::handle_snapshot(const Message& m) {
+  const SnapshotMeta& snap = m.snapshot;
+  if (restore(snap)) {
+    send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = log_.last_index()});
+  } else {
+    send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = log_.committed()});
+  }
+}
+
+bool Raft::restore(const SnapshotMeta& snap) {
+  if (snap.index <= log_.committed()) {
+    return false;  // older than what we have committed: nothing to learn from it
+  }
+  if (log_.match_term(snap.index, snap.term)) {
+    // Our log already holds the snapshot's last entry: keep the log (and the suffix after
+    // it), just learn that everything up to it is committed.
+    log_.commit_to(snap.index);
+    return false;
+  }
+  if (config_.bugs.snapshot_keeps_log) {
+    // PLANTED BUG: trusts the old log below the snapshot instead of replacing it.
+    log_.commit_to(std::min(snap.index, log_.last_index()));
+    return false;
+  }
+  log_.restore(snap);
+  if (!snap.conf_state.voters.empty()) {
+    voters_ = snap.conf_state.voters;
+    std::sort(voters_.begin(), voters_.end());
+  }
+  return true;
 }
 
 }  // namespace helios::raft

@@ -47,9 +47,13 @@ bool Raft::send_append(NodeId to, bool send_if_empty) {
   if (pr.is_paused()) {
     return false;
   }
+  if (pr.next() < log_.first_index()) {
+    // The entries it needs were compacted away: only a snapshot brings it back.
+    return send_snapshot(to, pr);
+  }
   const Index prev_index = pr.next() - 1;
   const Term prev_term = log_.term_or_zero(prev_index);
-  HELIOS_ASSERT(prev_index == 0 || prev_term != 0);  // compaction comes with snapshots
+  HELIOS_ASSERT(prev_index == 0 || prev_term != 0);  // first_index() - 1 has a known term
   std::vector<Entry> entries =
       log_.entries_from(pr.next(), config_.max_entries_per_append, config_.max_append_bytes);
   if (entries.empty() && !send_if_empty) {
@@ -69,6 +73,35 @@ bool Raft::send_append(NodeId to, bool send_if_empty) {
                .entries = std::move(entries)});
   pr.sent_entries(last, count, bytes);
   return true;
+}
+
+bool Raft::send_snapshot(NodeId to, Progress& pr) {
+  if (!pr.recent_active()) {
+    return false;  // do not stream a snapshot to a node that may be down
+  }
+  const SnapshotMeta snapshot = log_.storage().snapshot_meta();
+  HELIOS_ASSERT_MSG(snapshot.index > 0 && snapshot.index + 1 >= log_.first_index(),
+                    "entries were compacted that no snapshot covers");
+  send(Message{.type = MessageType::kSnapshot, .to = to, .snapshot = snapshot});
+  pr.become_snapshot(snapshot.index);
+  return true;
+}
+
+void Raft::report_snapshot(NodeId to, bool ok) {
+  if (role_ != Role::kLeader) {
+    return;
+  }
+  auto it = progress_.find(to);
+  if (it == progress_.end() || it->second.state() != ProgressState::kSnapshot) {
+    return;
+  }
+  if (ok) {
+    // Wait for its acknowledgement of the snapshot's index before sending more.
+    it->second.become_probe();
+    it->second.sent_entries(0, 0, 0);
+  } else {
+    it->second.snapshot_failed();
+  }
 }
 
 void Raft::broadcast_append() {
@@ -179,6 +212,10 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
     return;
   }
   if (pr.state() == ProgressState::kProbe) {
+    pr.become_replicate();
+  } else if (pr.state() == ProgressState::kSnapshot && pr.match() + 1 >= log_.first_index()) {
+    // It has the snapshot (or caught up another way): replicate from the log again.
+    pr.become_probe();
     pr.become_replicate();
   }
   if (maybe_commit()) {

@@ -9,7 +9,12 @@ namespace helios::raft {
 RaftLog::RaftLog(const Storage& storage, Index applied)
     : storage_(storage), unstable_(storage.last_index() + 1) {
   const Index first = storage.first_index();
-  committed_ = first - 1;
+  // Everything a snapshot covers is committed, even if the hard state's commit index (which
+  // is not synced on its own) lags behind it.
+  const Index snapshot = storage.snapshot_meta().index;
+  HELIOS_ASSERT_MSG(snapshot + 1 >= first, "the log was compacted past the newest snapshot");
+  HELIOS_ASSERT_MSG(snapshot <= storage.last_index(), "the snapshot is beyond the log");
+  committed_ = std::max(first - 1, snapshot);
   applied_ = first - 1;
   const HardState hs = storage.initial_state().hard_state;
   if (hs.commit > committed_) {
@@ -23,7 +28,25 @@ RaftLog::RaftLog(const Storage& storage, Index applied)
 }
 
 Index RaftLog::first_index() const {
+  if (auto first = unstable_.maybe_first_index()) {
+    return *first;
+  }
   return storage_.first_index();
+}
+
+void RaftLog::restore(const SnapshotMeta& snapshot) {
+  HELIOS_ASSERT(snapshot.index > committed_);
+  committed_ = snapshot.index;
+  unstable_.restore(snapshot);
+}
+
+void RaftLog::snapshot_installed(Index index) {
+  if (!unstable_.snapshot().has_value() || unstable_.snapshot()->index != index) {
+    return;
+  }
+  unstable_.stable_snapshot_to(index);
+  HELIOS_ASSERT(index <= committed_);
+  applied_ = std::max(applied_, index);
 }
 
 Index RaftLog::last_index() const {
@@ -37,8 +60,8 @@ Term RaftLog::term_or_zero(Index index) const {
   if (auto t = unstable_.maybe_term(index)) {
     return *t;
   }
-  if (index >= unstable_.offset()) {
-    return 0;
+  if (index >= unstable_.offset() || unstable_.snapshot().has_value()) {
+    return 0;  // beyond the log, or replaced by the pending snapshot
   }
   const Index dummy = first_index() - 1;
   if (index < dummy) {
@@ -185,6 +208,7 @@ std::vector<Entry> RaftLog::next_committed_entries(std::uint64_t max_bytes) cons
   if (!has_next_committed_entries()) {
     return {};
   }
+  HELIOS_ASSERT_MSG(applied_ + 1 >= first_index(), "entries to apply were compacted");
   return slice(applied_ + 1, committed_ + 1, max_bytes);
 }
 

@@ -1,5 +1,9 @@
 #include "raft/memory_storage.h"
 
+#include <algorithm>
+
+#include "base/assert.h"
+
 namespace helios::raft {
 
 MemoryStorage::MemoryStorage() {
@@ -69,6 +73,29 @@ void MemoryStorage::append(const std::vector<Entry>& entries) {
 
 std::vector<Entry> MemoryStorage::all_entries() const {
   return std::vector<Entry>(entries_.begin() + 1, entries_.end());
+}
+
+void MemoryStorage::apply_snapshot(const SnapshotMeta& snapshot) {
+  HELIOS_ASSERT(snapshot.index > snapshot_.index);
+  snapshot_ = snapshot;
+  entries_.clear();
+  entries_.push_back(Entry{.term = snapshot.term, .index = snapshot.index});
+  hard_state_.commit = std::max(hard_state_.commit, snapshot.index);
+}
+
+void MemoryStorage::create_snapshot(Index index, const ConfState& conf) {
+  HELIOS_ASSERT(index >= snapshot_.index);
+  HELIOS_ASSERT(index <= last_index());
+  snapshot_ = SnapshotMeta{index, term(index).value(), conf};
+}
+
+void MemoryStorage::compact(Index index) {
+  HELIOS_ASSERT(index <= snapshot_.index);
+  const Index offset = entries_.front().index;
+  if (index <= offset) {
+    return;
+  }
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<long>(index - offset));
 }
 
 }  // namespace helios::raft

@@ -2,8 +2,8 @@
 // MemoryStorage: Storage kept in memory. Used by unit tests and by the simulator, which
 // layers its own crash model (what was synced survives) on top of it.
 //
-// Invariants: entries_[0] is a dummy at the snapshot's (index, term); indexes are
-// contiguous; terms never decrease along the log.
+// Invariants: entries_[0] is a dummy at the compaction point's (index, term), which is at or
+// below the snapshot's index; indexes are contiguous; terms never decrease along the log.
 
 #include <vector>
 
@@ -29,6 +29,14 @@ class MemoryStorage final : public Storage {
   // Appends entries, first replacing any existing entries from entries.front().index on.
   // entries.front().index must be in [first_index(), last_index() + 1].
   void append(const std::vector<Entry>& entries);
+
+  // Replaces the whole log with `snapshot` (a snapshot received from the leader): the log
+  // then starts after snapshot.index. Its index must be above the current snapshot's.
+  void apply_snapshot(const SnapshotMeta& snapshot);
+  // Records a snapshot of the state at `index` (<= last_index()) with membership `conf`.
+  void create_snapshot(Index index, const ConfState& conf);
+  // Drops the entries up to `index`, which the newest snapshot must cover.
+  void compact(Index index);
 
   // All entries after the snapshot, for checkers and tests.
   std::vector<Entry> all_entries() const;

@@ -183,6 +183,10 @@ Status Raft::validate(const Message& m) const {
   if (!m.entries.empty() && m.type != MessageType::kAppend) {
     return Status(Code::kInvalidArgument, "entries on a message that carries none");
   }
+  if (m.type == MessageType::kSnapshot &&
+      (m.snapshot.index == 0 || m.snapshot.term == 0 || m.snapshot.term > m.term)) {
+    return Status(Code::kInvalidArgument, "snapshot without a valid index and term");
+  }
   return Status::ok();
 }
 

@@ -69,11 +69,16 @@ class Raft {
   Status read_index(std::uint64_t context);
   // Starts an election now (tests and, later, leadership transfer).
   void campaign();
+  // Leader: the node finished streaming the snapshot of a kSnapshot message to `to` (ok), or
+  // gave up (!ok: it is tried again after the next heartbeat answer).
+  void report_snapshot(NodeId to, bool ok);
 
   // --- durability feedback from RawNode ---
   // Entries up to (index, term) are durable.
   void on_persisted(Index index, Term term);
   void on_applied(Index index) { log_.applied_to(index); }
+  // The snapshot of the last Ready is durable and the state machine restored from it.
+  void on_snapshot_installed(Index index) { log_.snapshot_installed(index); }
 
   // --- state ---
   NodeId id() const { return id_; }
@@ -119,12 +124,16 @@ class Raft {
   void step_follower(const Message& m);
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
+  void handle_snapshot(const Message& m);
+  // §7 / thesis §5: true if the log was replaced by the snapshot (the node must install it).
+  bool restore(const SnapshotMeta& snapshot);
 
   // leader.cc
   void step_leader(const Message& m);
   void handle_append_response(const Message& m, Progress& pr);
   void handle_heartbeat_response(const Message& m, Progress& pr);
   bool send_append(NodeId to, bool send_if_empty);
+  bool send_snapshot(NodeId to, Progress& pr);
   void send_heartbeat(NodeId to, std::uint64_t context);
   void broadcast_append();
   void broadcast_heartbeat();

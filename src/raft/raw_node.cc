@@ -14,7 +14,8 @@ bool RawNode::has_ready() const {
     return false;
   }
   return soft_state() != prev_soft_ || raft_.hard_state() != prev_hard_ || raft_.has_output() ||
-         !raft_.log().unstable_entries().empty() || raft_.log().has_next_committed_entries();
+         !raft_.log().unstable_entries().empty() || raft_.log().pending_snapshot().has_value() ||
+         raft_.log().has_next_committed_entries();
 }
 
 Ready RawNode::ready() {
@@ -32,8 +33,9 @@ Ready RawNode::ready() {
     rd.must_sync = hard.term != prev_hard_.term || hard.vote != prev_hard_.vote;
     prev_hard_ = hard;
   }
+  rd.snapshot = raft_.log().pending_snapshot();
   rd.entries = raft_.log().unstable_entries();
-  if (!rd.entries.empty()) {
+  if (!rd.entries.empty() || rd.snapshot.has_value()) {
     rd.must_sync = true;
   }
   rd.messages = raft_.take_messages();
@@ -47,6 +49,9 @@ Ready RawNode::ready() {
 void RawNode::advance(const Ready& rd) {
   HELIOS_ASSERT_MSG(ready_outstanding_, "advance() without ready()");
   ready_outstanding_ = false;
+  if (rd.snapshot.has_value()) {
+    raft_.on_snapshot_installed(rd.snapshot->index);
+  }
   if (!rd.committed_entries.empty()) {
     raft_.on_applied(rd.committed_entries.back().index);
   }

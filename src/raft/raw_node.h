@@ -6,10 +6,13 @@
 //   1. Feed inputs: tick(), step(), propose(), read_index().
 //   2. If has_ready(), take `Ready rd = ready()` and, in this order:
 //      a. send rd.messages at once (they do not depend on rd's writes);
-//      b. write rd.hard_state (if set) and rd.entries (which replace any stored entries
-//         from rd.entries.front().index on); if rd.must_sync, fdatasync;
+//      b. if rd.snapshot is set, make it the newest durable snapshot and replace the whole
+//         stored log with it (the log then starts after rd.snapshot->index); write
+//         rd.hard_state (if set) and rd.entries (which replace any stored entries from
+//         rd.entries.front().index on); if rd.must_sync, fdatasync;
 //      c. only then send rd.messages_after_persist (votes, acknowledgements of entries);
-//      d. apply rd.committed_entries in order; serve rd.read_states once applied that far;
+//      d. restore the state machine from rd.snapshot (if set), then apply
+//         rd.committed_entries in order; serve rd.read_states once applied that far;
 //      e. call advance(rd).
 //   Inputs may be fed between ready() and advance() (for example while the fsync runs);
 //   ready() must not be called again before advance().
@@ -35,6 +38,7 @@ struct SoftState {
 struct Ready {
   std::optional<SoftState> soft_state;          // set when role or leader changed
   std::optional<HardState> hard_state;          // set when it changed: persist it
+  std::optional<SnapshotMeta> snapshot;         // received from the leader: install it
   std::vector<Entry> entries;                   // to append to durable storage
   std::vector<Message> messages;                // may be sent at once
   std::vector<Message> messages_after_persist;  // only after hard_state and entries are durable
@@ -52,6 +56,7 @@ class RawNode {
   Status step(const Message& m) { return raft_.step(m); }
   Result<EntryId> propose(std::string data) { return raft_.propose(std::move(data)); }
   Status read_index(std::uint64_t context) { return raft_.read_index(context); }
+  void report_snapshot(NodeId to, bool ok) { raft_.report_snapshot(to, ok); }
 
   bool has_ready() const;
   Ready ready();

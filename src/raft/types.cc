@@ -49,6 +49,9 @@ std::string describe(const Message& m) {
   if (m.context != 0) {
     out += " ctx=" + std::to_string(m.context);
   }
+  if (m.type == MessageType::kSnapshot) {
+    out += " snap=" + std::to_string(m.snapshot.index) + "/" + std::to_string(m.snapshot.term);
+  }
   if (!m.entries.empty()) {
     out += " entries=[" + std::to_string(m.entries.front().index) + ".." +
            std::to_string(m.entries.back().index) + "]";

@@ -40,16 +40,18 @@ struct HardState {
   bool operator==(const HardState&) const = default;
 };
 
-// The cluster membership: the voters. Joint consensus and learners come with membership
-// changes in a later issue; the field exists so Storage and snapshots already carry it.
+// The cluster membership. Today only `voters` is used; `learners` and `voters_outgoing` (the
+// old side of a joint configuration C(old,new)) are carried by snapshots, the wire and
+// storage already, so that membership changes need no format change.
 struct ConfState {
   std::vector<NodeId> voters;
+  std::vector<NodeId> learners;
+  std::vector<NodeId> voters_outgoing;
   bool operator==(const ConfState&) const = default;
 };
 
 // Metadata of a snapshot: the last index and term it covers and the membership at that
-// point. Snapshots are produced and installed by a later issue; Storage already returns one
-// (empty: index 0) so the log's bounds are expressed the same way as they will be.
+// point. index 0 means "no snapshot" (the log starts at index 1).
 struct SnapshotMeta {
   Index index = 0;
   Term term = 0;
@@ -68,7 +70,7 @@ enum class MessageType : std::uint8_t {
   kHeartbeatResp = 7,  // context echoed back
   kReadIndex = 8,      // follower asks the leader for a read index; context = request id
   kReadIndexResp = 9,  // index = safe read index; context echoed back
-  kSnapshot = 10,      // reserved: InstallSnapshot (snapshot issue)
+  kSnapshot = 10,      // InstallSnapshot: snapshot = its metadata (the node streams the data)
   kTimeoutNow = 11,    // reserved: leadership transfer
 };
 
@@ -90,6 +92,7 @@ struct Message {
   bool reject = false;
   std::uint64_t context = 0;  // kHeartbeat*: read round; kReadIndex*: request context
   std::vector<Entry> entries;
+  SnapshotMeta snapshot;  // kSnapshot only
 
   bool operator==(const Message&) const = default;
 };

@@ -23,14 +23,32 @@ void Progress::ack_read_round(std::uint64_t round) {
 }
 
 void Progress::become_probe() {
+  const Index resume = state_ == ProgressState::kSnapshot ? pending_snapshot_ : 0;
   state_ = ProgressState::kProbe;
+  pending_snapshot_ = 0;
   probe_sent_ = false;
   inflights_.reset();
-  next_ = match_ + 1;
+  next_ = std::max(match_, resume) + 1;
+}
+
+void Progress::become_snapshot(Index snapshot_index) {
+  HELIOS_ASSERT(snapshot_index > 0);
+  state_ = ProgressState::kSnapshot;
+  pending_snapshot_ = snapshot_index;
+  probe_sent_ = false;
+  inflights_.reset();
+}
+
+void Progress::snapshot_failed() {
+  HELIOS_ASSERT(state_ == ProgressState::kSnapshot);
+  pending_snapshot_ = 0;
+  become_probe();
+  probe_sent_ = true;  // wait for a heartbeat answer before trying again
 }
 
 void Progress::become_replicate() {
   state_ = ProgressState::kReplicate;
+  pending_snapshot_ = 0;
   probe_sent_ = false;
   inflights_.reset();
   next_ = match_ + 1;
@@ -50,6 +68,9 @@ bool Progress::maybe_update(Index index) {
 }
 
 bool Progress::maybe_decrease_to(Index rejected, Index match_hint) {
+  if (state_ == ProgressState::kSnapshot) {
+    return false;  // an answer to an append sent before the snapshot: stale
+  }
   if (state_ == ProgressState::kReplicate) {
     if (rejected <= match_) {
       return false;  // stale: we already know the follower matches beyond this

@@ -5,7 +5,10 @@
 //               AppendEntries at a time and waits for the answer (or the next heartbeat).
 //   kReplicate: the follower's log matches up to `match`; the leader streams entries,
 //               optimistically advancing `next`, up to the in-flight window.
-//   kSnapshot:  reserved for the snapshot issue (the follower needs a snapshot).
+//   kSnapshot:  the follower needs an entry the leader compacted away; a snapshot up to
+//               pending_snapshot() is being sent. Nothing else is sent (heartbeats aside)
+//               until the follower acknowledges the snapshot's index or the node reports
+//               the transfer failed.
 //
 // Invariant: match < next.
 
@@ -32,8 +35,15 @@ class Progress {
   void ack_read_round(std::uint64_t round);
   const Inflights& inflights() const { return inflights_; }
 
+  Index pending_snapshot() const { return pending_snapshot_; }
+
+  // From kSnapshot, probing resumes after the snapshot (or after match if it failed and
+  // pending_snapshot was cleared by snapshot_failed()).
   void become_probe();
   void become_replicate();
+  void become_snapshot(Index snapshot_index);
+  // The transfer failed: forget it, probe again from match (after the next heartbeat).
+  void snapshot_failed();
 
   // The follower acknowledged entries up to index. Returns true if match advanced.
   bool maybe_update(Index index);
@@ -52,6 +62,7 @@ class Progress {
   Index match_ = 0;
   Index next_;
   ProgressState state_ = ProgressState::kProbe;
+  Index pending_snapshot_ = 0;  // kSnapshot only
   bool probe_sent_ = false;
   bool recent_active_ = false;
   std::uint64_t read_ack_ = 0;

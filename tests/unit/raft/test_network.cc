@@ -34,6 +34,9 @@ Ready LoneNode::cycle() {
     return Ready{};
   }
   Ready rd = raw_.ready();
+  if (rd.snapshot.has_value()) {
+    storage_.apply_snapshot(*rd.snapshot);
+  }
   if (rd.hard_state.has_value()) {
     storage_.set_hard_state(*rd.hard_state);
   }
@@ -165,6 +168,9 @@ void TestNetwork::send(const std::vector<Message>& messages) {
 
 void TestNetwork::write(NodeId id, const Ready& rd) {
   MemoryStorage& st = storage(id);
+  if (rd.snapshot.has_value()) {
+    st.apply_snapshot(*rd.snapshot);
+  }
   if (rd.hard_state.has_value()) {
     st.set_hard_state(*rd.hard_state);
   }
@@ -177,6 +183,9 @@ void TestNetwork::sync(NodeId id) {
 
 void TestNetwork::apply(NodeId id, const Ready& rd) {
   Slot& s = slot(id);
+  if (rd.snapshot.has_value()) {
+    s.installed.push_back(*rd.snapshot);
+  }
   s.applied.insert(s.applied.end(), rd.committed_entries.begin(), rd.committed_entries.end());
   s.read_states.insert(s.read_states.end(), rd.read_states.begin(), rd.read_states.end());
 }
@@ -252,6 +261,16 @@ void TestNetwork::crash(NodeId id, bool lose_unsynced) {
     *s.synced = *s.written;
   }
   restart(s);
+}
+
+void TestNetwork::snapshot_and_compact(NodeId id, Index index, Index compact_to) {
+  Slot& s = slot(id);
+  ConfState conf;
+  conf.voters = s.raw->raft().voters();
+  for (MemoryStorage* st : {s.written.get(), s.synced.get()}) {
+    st->create_snapshot(index, conf);
+    st->compact(compact_to);
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -102,6 +102,9 @@ class TestNetwork {
 
   // Restarts node `id` from its storage. lose_unsynced: from the synced copy only.
   void crash(NodeId id, bool lose_unsynced);
+  // Node `id` snapshots its state at `index` (applied) and compacts its log up to
+  // `compact_to` (<= index), in both its written and synced storage.
+  void snapshot_and_compact(NodeId id, Index index, Index compact_to);
 
   // --- observations ---
   NodeId leader() const;  // the leader with the highest term, or kNoNode
@@ -111,6 +114,8 @@ class TestNetwork {
   const std::deque<Message>& queued() const { return queue_; }
   const std::vector<Entry>& applied(NodeId id) { return slot(id).applied; }
   const std::vector<ReadState>& read_states(NodeId id) { return slot(id).read_states; }
+  // Snapshots node `id` installed from its leader, in order.
+  const std::vector<SnapshotMeta>& installed(NodeId id) { return slot(id).installed; }
 
  private:
   struct Slot {
@@ -120,6 +125,7 @@ class TestNetwork {
     std::unique_ptr<RawNode> raw;
     std::vector<Entry> applied;
     std::vector<ReadState> read_states;
+    std::vector<SnapshotMeta> installed;
   };
 
   Slot& slot(NodeId id);
