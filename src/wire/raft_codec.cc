@@ -104,6 +104,59 @@ Result<std::vector<raft::Entry>> decode_entries(base::Reader& r, std::uint32_t c
   return entries;
 }
 
+constexpr std::size_t kIdListLimit = 4096;  // ids in one ConfState list
+
+void encode_ids(std::string& out, const std::vector<NodeId>& ids) {
+  HELIOS_ASSERT(ids.size() <= kIdListLimit);
+  base::put_u32(out, static_cast<std::uint32_t>(ids.size()));
+  for (NodeId id : ids) {
+    base::put_u64(out, id);
+  }
+}
+
+Result<std::vector<NodeId>> decode_ids(base::Reader& r, const char* what) {
+  const std::uint32_t count = r.u32();
+  if (!r.ok()) {
+    return invalid(std::string("snapshot: ") + what + " truncated");
+  }
+  if (count > kIdListLimit || count > r.remaining() / 8) {
+    return invalid(std::string("snapshot: ") + what + " count " + std::to_string(count) +
+                   " is over the limit or beyond the remaining bytes");
+  }
+  std::vector<NodeId> ids;
+  ids.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    ids.push_back(r.u64());
+  }
+  return ids;
+}
+
+void encode_snapshot_meta(std::string& out, const raft::SnapshotMeta& meta) {
+  base::put_u64(out, meta.index);
+  base::put_u64(out, meta.term);
+  encode_ids(out, meta.conf_state.voters);
+  encode_ids(out, meta.conf_state.learners);
+  encode_ids(out, meta.conf_state.voters_outgoing);
+}
+
+Status decode_snapshot_meta(base::Reader& r, raft::SnapshotMeta& meta) {
+  meta.index = r.u64();
+  meta.term = r.u64();
+  if (!r.ok()) {
+    return invalid("snapshot: index and term truncated");
+  }
+  for (auto [list, what] : {std::pair{&meta.conf_state.voters, "voters"},
+                            std::pair{&meta.conf_state.learners, "learners"},
+                            std::pair{&meta.conf_state.voters_outgoing, "outgoing voters"}}) {
+    Result<std::vector<NodeId>> ids = decode_ids(r, what);
+    if (!ids.is_ok()) {
+      return ids.status();
+    }
+    *list = std::move(ids).value();
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string encode_message(const raft::Message& m) {
@@ -133,6 +186,11 @@ std::string encode_message(const raft::Message& m) {
     encode_entry(out, e);
   }
   HELIOS_ASSERT(out.size() == size);
+  if (m.type == raft::MessageType::kSnapshot) {
+    encode_snapshot_meta(out, m.snapshot);
+  } else {
+    HELIOS_ASSERT(m.snapshot == raft::SnapshotMeta{});
+  }
   return out;
 }
 
@@ -169,6 +227,11 @@ Result<raft::Message> decode_message(std::string_view body) {
     return entries.status();
   }
   m.entries = std::move(entries).value();
+  if (m.type == raft::MessageType::kSnapshot) {
+    if (Status s = decode_snapshot_meta(r, m.snapshot); !s.is_ok()) {
+      return s;
+    }
+  }
   if (r.remaining() != 0) {
     return invalid(std::to_string(r.remaining()) + " trailing bytes after the message");
   }

@@ -17,6 +17,9 @@
 //     entry count  u32
 //     per entry:   term u64, index u64, type u8 (raft::EntryType: 0..2),
 //                  data length u32, data (binary)
+//     kSnapshot only, after the entries: the snapshot's metadata
+//                  index u64, term u64, then three id lists (voters, learners,
+//                  outgoing voters), each a count u32 (<= 4096) and that many u64 ids
 //
 // Decoding is strict: every byte has exactly one meaning, so a body that decodes re-encodes
 // to the same bytes. decode_* answer kInvalidArgument (a peer that speaks the protocol

@@ -45,6 +45,13 @@ raft::Message message(raft::MessageType type, std::vector<raft::Entry> entries =
   m.reject = static_cast<int>(type) % 2 == 1;
   m.context = 0xdeadbeefcafef00dull;
   m.entries = std::move(entries);
+  if (type == raft::MessageType::kSnapshot) {
+    m.snapshot =
+        raft::SnapshotMeta{.index = 900,
+                           .term = 4,
+                           .conf_state = raft::ConfState{
+                               .voters = {1, 2, 3}, .learners = {7}, .voters_outgoing = {1, 2, 4}}};
+  }
   return m;
 }
 
@@ -256,6 +263,34 @@ TEST(HelloCodecTest, decodeHello_truncatedOrTrailingIsInvalid) {
 TEST(HelloCodecTest, encodeHello_invalidHelloIsAProgrammerError) {
   EXPECT_DEATH((void)encode_hello(HelloBody{"", 1}), "check_cluster_id");
   EXPECT_DEATH((void)encode_hello(HelloBody{"c", kNoNode}), "kNoNode");
+}
+
+TEST(RaftCodecTest, snapshotMessage_layoutAndEveryTruncation) {
+  raft::Message m = message(raft::MessageType::kSnapshot);
+  const std::string body = encode_message(m);
+  const std::string meta = le(900, 8) + le(4, 8) + le(3, 4) + le(1, 8) + le(2, 8) + le(3, 8) +
+                           le(1, 4) + le(7, 8) + le(3, 4) + le(1, 8) + le(2, 8) + le(4, 8);
+  ASSERT_EQ(body.size(), kFixedBytes + meta.size());
+  EXPECT_EQ(body.substr(kFixedBytes), meta);
+  for (std::size_t n = kFixedBytes; n < body.size(); ++n) {
+    EXPECT_EQ(decode_status(std::string_view(body).substr(0, n)).code(), Code::kInvalidArgument)
+        << n;
+  }
+}
+
+TEST(RaftCodecTest, snapshotMessage_idCountBeyondTheBodyIsInvalid) {
+  std::string body = encode_message(message(raft::MessageType::kSnapshot));
+  // The voter count sits right after index and term.
+  body.replace(kFixedBytes + 16, 4, le(0xffffffffu, 4));
+  expect_invalid(body, "voters count");
+  body.replace(kFixedBytes + 16, 4, le(4097, 4));
+  expect_invalid(body, "over the limit");
+}
+
+TEST(RaftCodecTest, snapshotMetaOnAnotherTypeIsAProgrammerError) {
+  raft::Message m = message(raft::MessageType::kAppend);
+  m.snapshot.index = 3;
+  EXPECT_DEATH((void)encode_message(m), "snapshot");
 }
 
 }  // namespace
