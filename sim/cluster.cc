@@ -76,6 +76,10 @@ SimResult SimCluster::run() {
   now_ = end;
   SimResult result = stats_;
   result.simulated_us = end;
+  for (const auto& n : nodes_) {
+    result.snapshots_taken += n->snapshots_taken();
+    result.snapshots_installed += n->snapshots_installed();
+  }
   result.committed = checker_.committed_count();
   check_liveness(result);
   check_history(result);
@@ -123,6 +127,25 @@ void SimCluster::handle(const Event& e) {
     case EventKind::kHeal:
       heal(e.fault_id);
       return;
+    case EventKind::kDeliverSnapshot:
+      if (nodes_[e.node]->up()) {
+        if (options_.trace) {
+          trace_line("deliver " + raft::describe(e.message) + " with " +
+                     std::to_string(e.data->size()) + " bytes");
+        }
+        nodes_[e.node]->receive_snapshot(e.message, *e.data);
+      }
+      return;
+    case EventKind::kSnapshotReport:
+      if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
+        nodes_[e.node]->snapshot_reported(e.peer, e.ok);
+      }
+      return;
+    case EventKind::kSnapshotWritten:
+      if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
+        nodes_[e.node]->snapshot_written(e.message.snapshot, *e.data);
+      }
+      return;
   }
 }
 
@@ -138,6 +161,21 @@ void SimCluster::tick_node(int node) {
 // ---------------------------------------------------------------------------------------
 // SimHost.
 
+Micros SimCluster::arrival_time(int from, int to) {
+  Micros delay = prng_.range(options_.delay_min_us, options_.delay_max_us);
+  if (prng_.chance(options_.spike_rate)) {
+    delay += prng_.range(0, options_.spike_us);
+  }
+  Micros at = now_ + delay;
+  at = std::max({at, clogged_until_[from], clogged_until_[to]});
+  if (liveness_) {
+    // Healed links behave like TCP: in order.
+    at = std::max(at, last_delivery_[from][to]);
+    last_delivery_[from][to] = at;
+  }
+  return at;
+}
+
 void SimCluster::send(const raft::Message& m) {
   const int from = static_cast<int>(m.from) - 1;
   const int to = static_cast<int>(m.to) - 1;
@@ -148,19 +186,69 @@ void SimCluster::send(const raft::Message& m) {
   }
   const int copies = prng_.chance(options_.dup_rate) ? 2 : 1;
   for (int i = 0; i < copies; ++i) {
-    Micros delay = prng_.range(options_.delay_min_us, options_.delay_max_us);
-    if (prng_.chance(options_.spike_rate)) {
-      delay += prng_.range(0, options_.spike_us);
-    }
-    Micros at = now_ + delay;
-    at = std::max({at, clogged_until_[from], clogged_until_[to]});
-    if (liveness_) {
-      // Healed links behave like TCP: in order.
-      at = std::max(at, last_delivery_[from][to]);
-      last_delivery_[from][to] = at;
-    }
-    queue_.schedule(at, Event{.kind = EventKind::kDeliver, .node = to, .message = m});
+    queue_.schedule(arrival_time(from, to),
+                    Event{.kind = EventKind::kDeliver, .node = to, .message = m});
   }
+}
+
+void SimCluster::send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) {
+  const int from = static_cast<int>(m.from) - 1;
+  const int to = static_cast<int>(m.to) - 1;
+  HELIOS_ASSERT(from >= 0 && from < options_.nodes);
+  HELIOS_ASSERT(to >= 0 && to < options_.nodes);
+  const std::uint64_t incarnation = nodes_[from]->incarnation();
+  // A stream over TCP: lost as a whole (the sender learns it after a timeout), or
+  // delivered, possibly late; a torn stream is refused by the receiver's checksum.
+  if (file == nullptr || blocked_[from][to] > 0 || prng_.chance(options_.drop_rate)) {
+    const Micros timeout = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+    queue_.schedule(now_ + timeout, Event{.kind = EventKind::kSnapshotReport,
+                                          .node = from,
+                                          .incarnation = incarnation,
+                                          .peer = m.to,
+                                          .ok = false});
+    return;
+  }
+  if (prng_.chance(options_.drop_rate)) {
+    // Damaged in flight: the receiver must refuse it.
+    std::string torn = *file;
+    torn[prng_.uniform(torn.size())] ^= 0x20;
+    file = std::make_shared<const std::string>(std::move(torn));
+  }
+  const Micros at = arrival_time(from, to);
+  queue_.schedule(
+      at,
+      Event{
+          .kind = EventKind::kDeliverSnapshot, .node = to, .message = m, .data = std::move(file)});
+  queue_.schedule(at + prng_.range(options_.delay_min_us, options_.delay_max_us),
+                  Event{.kind = EventKind::kSnapshotReport,
+                        .node = from,
+                        .incarnation = incarnation,
+                        .peer = m.to,
+                        .ok = true});
+}
+
+void SimCluster::schedule_snapshot_write(int node, std::uint64_t incarnation,
+                                         const raft::SnapshotMeta& meta,
+                                         std::shared_ptr<const std::string> data) {
+  raft::Message carrier;
+  carrier.snapshot = meta;
+  queue_.schedule(now_ + prng_.range(0, options_.snapshot_write_max_us),
+                  Event{.kind = EventKind::kSnapshotWritten,
+                        .node = node,
+                        .incarnation = incarnation,
+                        .message = std::move(carrier),
+                        .data = std::move(data)});
+}
+
+std::uint64_t SimCluster::clock_ms(int node) const {
+  // Unix time starts at a fixed date; each node's clock runs at its own skewed rate.
+  constexpr std::uint64_t kEpochMs = 1'767'225'600'000;  // 2026-01-01
+  const double local_us = static_cast<double>(now_) * (1.0 + skew_[node]);
+  return kEpochMs + static_cast<std::uint64_t>(local_us / 1000.0);
+}
+
+void SimCluster::on_state(int node, Index applied, const std::string& digest) {
+  checker_.on_state(*nodes_[node], applied, digest);
 }
 
 void SimCluster::schedule_fsync(int node, std::uint64_t incarnation) {

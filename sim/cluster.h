@@ -41,6 +41,8 @@ struct SimResult {
   std::uint64_t ops_unknown = 0;       // puts whose outcome stayed unknown
   Micros liveness_us = 0;              // from heal to the marker applied everywhere
   std::uint64_t storage_failures = 0;  // injected fsync failures that stopped a node
+  std::uint64_t snapshots_taken = 0;
+  std::uint64_t snapshots_installed = 0;  // received from a leader
   bool linearizability_timed_out = false;
 };
 
@@ -60,6 +62,11 @@ class SimCluster final : public SimHost {
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
   void on_apply(int node, const raft::Entry& entry) override;
+  void on_state(int node, Index applied, const std::string& digest) override;
+  void send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) override;
+  void schedule_snapshot_write(int node, std::uint64_t incarnation, const raft::SnapshotMeta& meta,
+                               std::shared_ptr<const std::string> data) override;
+  std::uint64_t clock_ms(int node) const override;
   void trace_line(const std::string& line) override;
   bool tracing() const override { return options_.trace; }
 
@@ -75,6 +82,8 @@ class SimCluster final : public SimHost {
   };
 
   void handle(const Event& e);
+  // When a message sent now from `from` to `to` arrives (delay, spike, clog, order).
+  Micros arrival_time(int from, int to);
   void tick_node(int node);
   void client_step(int client);
   void client_timeout(int client, std::uint64_t op);

@@ -18,6 +18,8 @@ void DurabilityShadow::sync() {
   for (const Write& w : unsynced_) {
     if (const auto* hs = std::get_if<raft::HardState>(&w)) {
       durable_.set_hard_state(*hs);
+    } else if (const auto* snap = std::get_if<raft::SnapshotMeta>(&w)) {
+      durable_.apply_snapshot(*snap);
     } else {
       durable_.append(std::get<std::vector<raft::Entry>>(w));
     }
@@ -28,10 +30,16 @@ void DurabilityShadow::sync() {
 void DurabilityShadow::reset_to(const raft::Storage& recovered) {
   durable_ = raft::MemoryStorage();
   unsynced_.clear();
-  HELIOS_ASSERT(recovered.first_index() == 1);  // no compaction in the simulator yet
+  const Index first = recovered.first_index();
+  if (first > 1) {
+    // Compacted: the durable log starts after the compaction point, whose term is known.
+    const Result<Term> term = recovered.term(first - 1);
+    HELIOS_ASSERT(term.is_ok());
+    durable_.apply_snapshot(raft::SnapshotMeta{first - 1, term.value(), {}});
+  }
   const Index last = recovered.last_index();
-  if (last > 0) {
-    Result<std::vector<raft::Entry>> all = recovered.entries(1, last + 1, UINT64_MAX);
+  if (last >= first) {
+    Result<std::vector<raft::Entry>> all = recovered.entries(first, last + 1, UINT64_MAX);
     HELIOS_ASSERT(all.is_ok());
     durable_.append(all.value());
   }

@@ -19,13 +19,15 @@ class DurabilityShadow {
 
   void write(const std::optional<raft::HardState>& hard_state,
              const std::vector<raft::Entry>& entries);
+  // The WAL was reset to start after a received snapshot (durable at the next sync).
+  void reset_to_snapshot(const raft::SnapshotMeta& meta) { unsynced_.emplace_back(meta); }
   void sync();
   void crash() { unsynced_.clear(); }
   // After recovery: the recovered log and hard state are on disk.
   void reset_to(const raft::Storage& recovered);
 
  private:
-  using Write = std::variant<raft::HardState, std::vector<raft::Entry>>;
+  using Write = std::variant<raft::HardState, std::vector<raft::Entry>, raft::SnapshotMeta>;
 
   raft::MemoryStorage durable_;
   std::vector<Write> unsynced_;

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "raft/types.h"
@@ -19,9 +21,12 @@ enum class EventKind : std::uint8_t {
   kFsyncDone,   // node's outstanding fsync completes
   kClientStep,  // client issues its next operation
   kClientTimeout,
-  kFault,    // the fault injector draws
-  kRestart,  // a crashed node comes back
-  kHeal,     // a partition or clog ends
+  kFault,            // the fault injector draws
+  kRestart,          // a crashed node comes back
+  kHeal,             // a partition or clog ends
+  kDeliverSnapshot,  // a kSnapshot message and its file arrive at node
+  kSnapshotReport,   // node (a leader) learns how its transfer to `peer` ended
+  kSnapshotWritten,  // node's background snapshot write completes
 };
 
 struct Event {
@@ -32,6 +37,9 @@ struct Event {
   std::uint64_t op = 0;
   std::uint64_t fault_id = 0;
   raft::Message message;
+  NodeId peer = kNoNode;                    // kSnapshotReport
+  bool ok = false;                          // kSnapshotReport
+  std::shared_ptr<const std::string> data;  // kDeliverSnapshot: the file; kSnapshotWritten
 };
 
 class EventQueue {

@@ -3,6 +3,7 @@
 // a network, an fsync timer, clients to answer, and the checkers to report to.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,16 @@ class SimHost {
   virtual ~SimHost() = default;
   virtual void send(const raft::Message& m) = 0;
   virtual void schedule_fsync(int node, std::uint64_t incarnation) = 0;
+  // InstallSnapshot: m (a kSnapshot) with the snapshot file's bytes; reaches m.to's
+  // SimNode::receive_snapshot unless the network loses it. Either way the sender hears the
+  // outcome through SimNode::snapshot_reported.
+  virtual void send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) = 0;
+  // The node's background snapshot write finishes later: SimNode::snapshot_written.
+  virtual void schedule_snapshot_write(int node, std::uint64_t incarnation,
+                                       const raft::SnapshotMeta& meta,
+                                       std::shared_ptr<const std::string> data) = 0;
+  // The node's clock, unix ms (skewed per node): what a leader stamps commands with.
+  virtual std::uint64_t clock_ms(int node) const = 0;
   // A put committed (ok) or was certainly not applied (!ok).
   virtual void put_done(int client, std::uint64_t op, bool ok) = 0;
   virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value) = 0;
@@ -31,6 +42,8 @@ class SimHost {
   virtual void on_role_change(int node, const raft::SoftState& soft) = 0;
   virtual void on_entries_written(int node, const std::vector<raft::Entry>& entries) = 0;
   virtual void on_apply(int node, const raft::Entry& entry) = 0;
+  // The node's state machine now reflects exactly `applied` (digest: Store::digest_hex).
+  virtual void on_state(int node, Index applied, const std::string& digest) = 0;
   virtual void trace_line(const std::string& line) = 0;
   virtual bool tracing() const = 0;
 };

@@ -1,11 +1,14 @@
 #include "sim/node.h"
 
+#include "atlas/command.h"
 #include "base/assert.h"
+#include "node/recovery.h"
 
 namespace helios::sim {
 
 namespace {
 constexpr char kWalDir[] = "/wal";
+constexpr char kSnapDir[] = "/snap";
 }  // namespace
 
 SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
@@ -24,13 +27,6 @@ void SimNode::set_sync_failure_chance(double chance) {
   fs_.set_sync_failure_chance(chance, &fs_prng_);
 }
 
-std::string SimNode::KvMachine::apply(const raft::Entry& entry) {
-  const std::optional<KvCommand> cmd = decode_command(entry.data);
-  HELIOS_ASSERT(cmd.has_value());
-  kv.put(cmd->key, cmd->value);
-  return "OK";
-}
-
 Status SimNode::start(std::uint64_t seed) {
   HELIOS_ASSERT(!up());
   Result<std::unique_ptr<storage::Wal>> wal =
@@ -44,6 +40,19 @@ Status SimNode::start(std::uint64_t seed) {
   }
   wal_ = std::move(wal).value();
   wal_->set_conf_state(conf_);
+  if (Status s = fs_.create_dirs(kSnapDir); !s.is_ok()) {
+    return s;
+  }
+  snapshots_ = std::make_unique<storage::SnapshotStore>(fs_, kSnapDir, 2);
+  machine_ = node::AtlasMachine();
+  const Result<Index> restored = node::recover_from_snapshot(*snapshots_, *wal_, machine_);
+  if (!restored.is_ok()) {
+    if (restored.status().code() == Code::kIoError) {
+      return restored.status();
+    }
+    throw SimFailure("n" + std::to_string(id()) +
+                     " cannot recover from its snapshot: " + restored.status().to_string());
+  }
   // What was synced must have survived: the term and vote never go back.
   const raft::HardState& before = shadow_.durable().hard_state();
   const raft::HardState& after = wal_->hard_state();
@@ -66,11 +75,15 @@ Status SimNode::start(std::uint64_t seed) {
   config.check_quorum = options_.check_quorum;
   config.seed = seed;
   config.bugs = options_.bugs;
-  // The KV store is in memory only: a restarted node re-applies the log from the start.
-  config.applied = 0;
-  machine_ = KvMachine();
+  // The state machine is in memory: it starts from the newest snapshot and re-applies the
+  // log after it.
+  config.applied = restored.value();
+  node::SnapshotPolicy policy;
+  policy.threshold = options_.snapshot_threshold;
+  policy.trailing_entries = options_.snapshot_trailing;
   node::NodeIo& io = *this;
-  node_ = std::make_unique<node::Node>(config, *wal_, machine_, io);
+  node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
+  host_.on_state(index_, node_->applied(), digest());
   node_->start();
   return Status::ok();
 }
@@ -78,6 +91,7 @@ Status SimNode::start(std::uint64_t seed) {
 void SimNode::crash(base::Prng& prng) {
   node_.reset();
   wal_.reset();
+  snapshots_.reset();
   fs_.crash(prng);
   shadow_.crash();
 }
@@ -96,6 +110,101 @@ void SimNode::on_written(const std::optional<raft::HardState>& hard_state,
   host_.on_entries_written(index_, entries);
 }
 
+void SimNode::on_applied(const raft::Entry& entry) {
+  // Called just before the entry is applied: the state is that of entry.index - 1.
+  host_.on_state(index_, entry.index - 1, digest());
+  host_.on_apply(index_, entry);
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshots.
+
+void SimNode::start_snapshot(const raft::SnapshotMeta& meta) {
+  // Captured now, at the applied index, like a fork; written later while the node goes on.
+  host_.schedule_snapshot_write(index_, incarnation_, meta,
+                                std::make_shared<const std::string>(machine_.snapshot_data()));
+}
+
+void SimNode::snapshot_written(const raft::SnapshotMeta& meta, const std::string& data) {
+  Status s = snapshots_->write_temporary(meta, data);
+  if (s.is_ok()) {
+    s = snapshots_->commit(meta);
+  }
+  node_->on_snapshot_done(meta, s);
+}
+
+void SimNode::send_snapshot(const raft::Message& m) {
+  Result<std::string> file = env::read_file(fs_, snapshots_->path_of(m.snapshot));
+  if (!file.is_ok()) {
+    // Pruned since the core chose it: the transfer fails and is tried again later.
+    host_.send_snapshot(m, nullptr);
+    return;
+  }
+  host_.send_snapshot(m, std::make_shared<const std::string>(std::move(file).value()));
+}
+
+void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) {
+  // As production: written to a temporary file, synced, verified whole, decoded; only then
+  // handed to the node, which decides whether to install it.
+  const std::string path = snapshots_->received_path(m.snapshot);
+  Status s = fs_.exists(path) ? fs_.remove(path) : Status::ok();
+  std::unique_ptr<env::File> out;
+  if (s.is_ok()) {
+    Result<std::unique_ptr<env::File>> opened = fs_.open(path, env::OpenMode::kCreateExclusive);
+    s = opened.status();
+    if (s.is_ok()) {
+      out = std::move(opened).value();
+      s = out->append(file.data(), file.size());
+    }
+    if (s.is_ok()) {
+      s = out->sync();
+    }
+  }
+  Result<storage::Snapshot> verified =
+      s.is_ok() ? snapshots_->read_verified_file(path) : Result<storage::Snapshot>(s);
+  if (!verified.is_ok() || !(verified.value().meta == m.snapshot)) {
+    (void)fs_.remove(path);
+    return;  // the leader hears of it through the transfer's report and retries
+  }
+  auto state = std::make_shared<Result<node::AtlasState>>(
+      node::AtlasMachine::decode_snapshot_data(verified.value().data));
+  if (!state->is_ok()) {
+    throw SimFailure("n" + std::to_string(id()) + " received a snapshot that verifies but does " +
+                     "not decode: " + state->status().to_string());
+  }
+  storage::SnapshotStore* store = snapshots_.get();
+  node::AtlasMachine* machine = &machine_;
+  env::SimFileSystem* fs = &fs_;
+  const raft::SnapshotMeta meta = m.snapshot;
+  node_->step_snapshot(
+      m, node::IncomingSnapshot{
+             .persist = [store, meta]() { return store->install_received(meta); },
+             .restore = [machine, state]() { machine->restore(std::move(*state).value()); },
+             .discard = [fs, path]() { (void)fs->remove(path); }});
+}
+
+void SimNode::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
+                                const Status& status) {
+  if (!status.is_ok()) {
+    host_.trace_line("n" + std::to_string(id()) + " snapshot " + std::to_string(meta.index) +
+                     " failed: " + status.to_string());
+    return;
+  }
+  if (received) {
+    ++snapshots_installed_;
+    host_.on_state(index_, meta.index, digest());
+  } else {
+    ++snapshots_taken_;
+  }
+  if (host_.tracing()) {
+    host_.trace_line("n" + std::to_string(id()) + (received ? " installed" : " took") +
+                     " snapshot " + std::to_string(meta.index) + "/" + std::to_string(meta.term));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Clients.
+
 bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, NodeId* leader_hint) {
   *leader_hint = kNoNode;
   if (!up()) {
@@ -105,8 +214,13 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
     *leader_hint = raw().raft().leader();
     return false;
   }
+  // Stamped as the runtime does: the leader's clock, never below an earlier stamp.
+  last_stamp_ms_ = std::max({host_.clock_ms(index_), last_stamp_ms_, machine_.last_stamp_ms()});
+  atlas::Command cmd;
+  cmd.stamp_ms = last_stamp_ms_;
+  cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
   SimHost& host = host_;
-  node_->propose(encode_command(command), [&host, client, op](Result<std::string> reply) {
+  node_->propose(atlas::encode_command(cmd), [&host, client, op](Result<std::string> reply) {
     host.put_done(client, op, reply.is_ok());
   });
   return true;
@@ -117,10 +231,13 @@ bool SimNode::read(int client, std::uint64_t op, const std::string& key) {
     return false;
   }
   SimHost& host = host_;
-  const KvStore& kv = machine_.kv;
-  node_->read([&host, &kv, client, op, key](Status status) {
+  const node::AtlasMachine& machine = machine_;
+  const int index = index_;
+  node_->read([&host, &machine, index, client, op, key](Status status) {
     if (status.is_ok()) {
-      host.read_done(client, op, kv.get(key));
+      const std::optional<std::string_view> v = machine.store().get(key, host.clock_ms(index));
+      host.read_done(client, op,
+                     v.has_value() ? std::optional<std::string>(std::string(*v)) : std::nullopt);
     } else {
       host.read_failed(client, op);
     }

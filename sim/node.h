@@ -1,13 +1,18 @@
 #pragma once
 // SimNode: one simulated Raft node: the production node logic (node::Node) on the real
-// write-ahead log (storage::Wal) over a SimFileSystem, with a KvStore as its state machine.
-// Only the NodeIo differs from production: messages go to the simulated network and the
-// WAL sync completes after a simulated fsync latency.
+// write-ahead log (storage::Wal) and snapshot files (storage::SnapshotStore) over a
+// SimFileSystem, with the real ATLAS state machine (node::AtlasMachine) and the real command
+// encoding (a client's put is an ATLAS SET, stamped by the leader's skewed clock). Only the
+// NodeIo differs from production: messages go to the simulated network, the WAL sync
+// completes after a simulated fsync latency, a snapshot is captured at once and written
+// after a simulated delay (production forks), and InstallSnapshot carries the whole file
+// in one simulated message.
 //
 // A node lives through incarnations: crash() discards everything in memory and lets the
-// file system lose or tear what was not synced; start() recovers the WAL and builds a new
-// Node from it. A failed fsync makes the node failed(): the harness stops it (as a real
-// node must) and restarts it later. Events of an earlier incarnation are ignored.
+// file system lose or tear what was not synced; start() recovers from the newest snapshot
+// and the WAL (node/recovery.h) and builds a new Node. A failed fsync makes the node
+// failed(): the harness stops it (as a real node must) and restarts it later. Events of an
+// earlier incarnation are ignored.
 
 #include <cstdint>
 #include <memory>
@@ -16,11 +21,13 @@
 
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
+#include "node/atlas_machine.h"
 #include "node/node.h"
 #include "sim/disk.h"
 #include "sim/host.h"
 #include "sim/kv_model.h"
 #include "sim/options.h"
+#include "storage/snapshot_store.h"
 #include "storage/wal.h"
 
 namespace helios::sim {
@@ -38,9 +45,12 @@ class SimNode final : private node::NodeIo {
   const raft::Storage& storage() const { return *wal_; }
   const DurabilityShadow& shadow() const { return shadow_; }
   Index applied() const { return node_->applied(); }
+  std::string digest() const { return machine_.store().digest_hex(); }
   bool failed() const { return node_ != nullptr && node_->failed(); }
   std::string failure() const { return node_ != nullptr ? node_->failure() : ""; }
   std::uint64_t dropped_messages() const { return node_ ? node_->dropped_messages() : 0; }
+  std::uint64_t snapshots_taken() const { return snapshots_taken_; }
+  std::uint64_t snapshots_installed() const { return snapshots_installed_; }
 
   // Recovers the WAL and starts a new incarnation. kIoError when an fsync failed during
   // recovery (try again later); a WAL that cannot be recovered fails the seed.
@@ -51,6 +61,10 @@ class SimNode final : private node::NodeIo {
   void tick() { node_->tick(); }
   void deliver(const raft::Message& m) { node_->step(m); }
   void fsync_done();
+  // The snapshot file of a kSnapshot message arrived (the harness checked the incarnation).
+  void receive_snapshot(const raft::Message& m, const std::string& file);
+  void snapshot_reported(NodeId to, bool ok) { node_->report_snapshot(to, ok); }
+  void snapshot_written(const raft::SnapshotMeta& meta, const std::string& data);
 
   // Client operations; false when this node cannot take them now (not leader, no leader
   // known). Otherwise the outcome reaches the host (put_done / read_done / read_failed).
@@ -58,20 +72,19 @@ class SimNode final : private node::NodeIo {
   bool read(int client, std::uint64_t op, const std::string& key);
 
  private:
-  class KvMachine final : public node::StateMachine {
-   public:
-    std::string apply(const raft::Entry& entry) override;
-    KvStore kv;
-  };
-
   // node::NodeIo
   void send(const raft::Message& m) override { host_.send(m); }
   void start_sync() override { host_.schedule_fsync(index_, incarnation_); }
   void on_role_change(const raft::SoftState& soft, Term term) override;
   void on_written(const std::optional<raft::HardState>& hard_state,
                   const std::vector<raft::Entry>& entries) override;
+  void on_wal_reset(const raft::SnapshotMeta& meta) override { shadow_.reset_to_snapshot(meta); }
   void on_synced() override { shadow_.sync(); }
-  void on_applied(const raft::Entry& entry) override { host_.on_apply(index_, entry); }
+  void on_applied(const raft::Entry& entry) override;
+  void start_snapshot(const raft::SnapshotMeta& meta) override;
+  void send_snapshot(const raft::Message& m) override;
+  void on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
+                         const Status& status) override;
 
   int index_;
   const SimOptions& options_;
@@ -80,10 +93,14 @@ class SimNode final : private node::NodeIo {
   base::Prng fs_prng_;  // drives this node's injected fsync failures
   raft::ConfState conf_;
   std::unique_ptr<storage::Wal> wal_;
+  std::unique_ptr<storage::SnapshotStore> snapshots_;
   DurabilityShadow shadow_;
-  KvMachine machine_;
+  node::AtlasMachine machine_;
   std::unique_ptr<node::Node> node_;
   std::uint64_t incarnation_ = 0;
+  std::uint64_t last_stamp_ms_ = 0;
+  std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
 };
 
 }  // namespace helios::sim

@@ -59,18 +59,22 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
     o.partition_max_us = timeout_us * prng.range(1, 4);
     o.max_entries_per_append = prng.range(1, 2);
   }
+
+  o.snapshot_threshold = prng.range(2, 60);
+  o.snapshot_trailing = prng.chance(1, 3) ? 0 : prng.range(1, 30);
+  o.snapshot_write_max_us = prng.range(0, 2) * timeout_us;
   return o;
 }
 
 std::string SimOptions::describe() const {
-  char buf[640];
+  char buf[768];
   std::snprintf(
       buf, sizeof(buf),
       "nodes=%d tick=%lluus election=%d skew=%.2f delay=%llu-%lluus drop=%.2f dup=%.2f "
       "spike=%.2f/%lluus fsync=%llu-%lluus syncfail=%.3f segment=%llu crash=%.2f/%lluus "
       "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
-      "max_append=%llu inflight=%llu%s",
+      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -81,7 +85,10 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(clog_max_us), clients, keys, read_percent,
       static_cast<unsigned long long>(safety_us / 1000), leave_down,
       static_cast<unsigned long long>(max_entries_per_append),
-      static_cast<unsigned long long>(max_inflight_appends), churn ? " churn" : "");
+      static_cast<unsigned long long>(max_inflight_appends),
+      static_cast<unsigned long long>(snapshot_threshold),
+      static_cast<unsigned long long>(snapshot_trailing),
+      static_cast<unsigned long long>(snapshot_write_max_us), churn ? " churn" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";
@@ -91,6 +98,10 @@ std::string SimOptions::describe() const {
     out += " bug=ack-before-persist";
   if (bugs.read_without_quorum)
     out += " bug=read-without-quorum";
+  if (bugs.snapshot_keeps_log)
+    out += " bug=snapshot-keeps-log";
+  if (bugs.compact_past_applied)
+    out += " bug=compact-past-applied";
   return out;
 }
 
@@ -103,6 +114,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.ack_before_persist = true;
   } else if (name == "read-without-quorum") {
     bugs.read_without_quorum = true;
+  } else if (name == "snapshot-keeps-log") {
+    bugs.snapshot_keeps_log = true;
+  } else if (name == "compact-past-applied") {
+    bugs.compact_past_applied = true;
   } else {
     return false;
   }

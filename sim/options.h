@@ -65,6 +65,12 @@ struct SimOptions {
   std::uint64_t max_inflight_appends = 64;
   bool pre_vote = true;
   bool check_quorum = true;
+  // Snapshots, in every seed and often: one every snapshot_threshold applied entries,
+  // written in the background for up to snapshot_write_max_us, the log compacted up to
+  // snapshot_trailing entries behind it.
+  std::uint64_t snapshot_threshold = 20;
+  std::uint64_t snapshot_trailing = 5;
+  Micros snapshot_write_max_us = 10'000;
   raft::PlantedBugs bugs;
 
   bool trace = false;
@@ -76,7 +82,8 @@ struct SimOptions {
 };
 
 // Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
-// "read-without-quorum") into `bugs`. Returns false for an unknown name.
+// "read-without-quorum", "snapshot-keeps-log", "compact-past-applied") into `bugs`. Returns
+// false for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
 
 }  // namespace helios::sim

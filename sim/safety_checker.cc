@@ -95,7 +95,8 @@ void SafetyChecker::check_commit_rule(const SimNode& leader, const std::vector<S
 void SafetyChecker::record_commits(const SimNode& node, NodeTrack& t) {
   const raft::RaftLog& log = node.raw().raft().log();
   const Term observer_term = node.raw().raft().term();
-  Index i = t.checked_commit + 1;
+  // Entries a snapshot replaced are no longer in this node's log.
+  Index i = std::max(t.checked_commit + 1, log.first_index());
   while (i <= t.commit) {
     const std::vector<raft::Entry> batch = log.entries_from(i, t.commit - i + 1, 1 << 30);
     for (const raft::Entry& e : batch) {
@@ -135,7 +136,9 @@ void SafetyChecker::on_entries_written(const SimNode& node,
 
 void SafetyChecker::on_became_leader(const SimNode& node) {
   const raft::Raft& r = node.raw().raft();
-  for (Index i = 1; i <= committed_.size(); ++i) {
+  // Below first_index() - 1 the leader's log was compacted behind a snapshot of committed
+  // entries (replica agreement checks the snapshot's contents).
+  for (Index i = std::max<Index>(1, r.log().first_index() - 1); i <= committed_.size(); ++i) {
     const Committed& c = committed_[i - 1];
     if (c.seen_in_term >= r.term()) {
       continue;  // not known committed in an earlier term
@@ -159,6 +162,15 @@ void SafetyChecker::on_apply(const SimNode& node, const raft::Entry& e) {
   }
   HELIOS_ASSERT(e.index == applied_.size() + 1);
   applied_.emplace_back(e.term, h);
+}
+
+void SafetyChecker::on_state(const SimNode& node, Index applied, const std::string& digest) {
+  auto [it, inserted] = digests_.emplace(applied, std::make_pair(digest, node.id()));
+  if (!inserted && it->second.first != digest) {
+    fail("replicas diverge: node " + std::to_string(node.id()) + " at applied index " +
+         std::to_string(applied) + " has state digest " + digest + " but node " +
+         std::to_string(it->second.second) + " had " + it->second.first);
+  }
 }
 
 void SafetyChecker::on_restart(const SimNode& node) {

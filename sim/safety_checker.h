@@ -16,6 +16,14 @@
 //                        older term's entry (Figure 8) or counts unsynced acknowledgements.
 //   Monotonicity         within an incarnation, a node's term and commit index never
 //                        decrease.
+//   Replica agreement    nodes whose state machines reflect the same applied index hold the
+//                        same state (the ATLAS store's digest): whether they got there by
+//                        applying entries, by restoring a snapshot taken by themselves or by
+//                        the leader, or by a mix of both across restarts.
+//
+// Entries below a node's compaction point are no longer in its log; the checks that read a
+// log (commitment, leader completeness) skip them: a snapshot covers only committed entries,
+// and replica agreement checks what the snapshot holds.
 
 #include <cstdint>
 #include <map>
@@ -40,6 +48,8 @@ class SafetyChecker {
   void on_became_leader(const SimNode& node);
   void on_apply(const SimNode& node, const raft::Entry& e);
   void on_restart(const SimNode& node);
+  // `node`'s state machine reflects exactly `applied`; its store digest is `digest`.
+  void on_state(const SimNode& node, Index applied, const std::string& digest);
 
   std::size_t committed_count() const { return committed_.size(); }
   // Term of the entry applied at index, if any node applied it.
@@ -79,6 +89,7 @@ class SafetyChecker {
   std::vector<Committed> committed_;  // committed_[i - 1] is the entry at index i
   std::vector<std::pair<Term, std::uint64_t>> applied_;
   std::map<int, NodeTrack> tracks_;
+  std::map<Index, std::pair<std::string, NodeId>> digests_;  // first digest seen per index
 };
 
 std::uint64_t fingerprint(const raft::Entry& e);

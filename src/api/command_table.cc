@@ -71,6 +71,7 @@ std::vector<CommandSpec> build() {
       {"COMMAND", -1, C, "loading stale", 0, 0, 0},
       {"CLIENT", -2, C, "loading stale", 0, 0, 0},
       {"CONFIG", -2, C, "admin noscript loading stale", 0, 0, 0},
+      {"DEBUG", -2, Kind::kDebug, "admin noscript loading stale protected", 0, 0, 0},
       {"INFO", -1, C, "loading stale", 0, 0, 0},
       {"TIME", 1, C, "loading stale fast", 0, 0, 0},
       {"WAIT", 3, C, "noscript", 0, 0, 0},

@@ -13,6 +13,7 @@ namespace helios::api {
 enum class Kind : std::uint8_t {
   kData,         // plan.h: a read or a write of the store
   kKeys,         // KEYS, SCAN: a read barrier, then a walk of the store
+  kDebug,        // DEBUG DIGEST, DIGEST-VALUE: a read barrier, then the store's digest
   kConnection,   // answered by the connection itself (PING, ECHO, HELLO, CLIENT, INFO...)
   kTransaction,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH
 };

@@ -202,6 +202,9 @@ void Session::on_request(Argv& argv) {
     case Kind::kKeys:
       on_keys(name, argv);
       return;
+    case Kind::kDebug:
+      on_debug(argv);
+      return;
     case Kind::kTransaction:
       on_transaction(name, argv);
       return;

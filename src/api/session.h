@@ -71,6 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void queue_in_multi(std::string_view name, Argv& argv);
   void on_data(std::string_view name, Argv& argv);
   void on_keys(std::string_view name, Argv& argv);
+  void on_debug(const Argv& argv);
   void on_transaction(std::string_view name, Argv& argv);
   void on_connection(std::string_view name, Argv& argv);
   void on_hello(Argv& argv);

@@ -1,5 +1,5 @@
 // Session: the commands the connection answers itself (PING, HELLO, CLIENT, COMMAND, INFO,
-// CONFIG, SELECT, READONLY...). See session.h.
+// CONFIG, SELECT, READONLY...), and DEBUG. See session.h.
 
 #include <chrono>
 
@@ -118,6 +118,47 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     return;
   }
   push_done(std::move(out));
+}
+
+// DEBUG DIGEST and DEBUG DIGEST-VALUE key...: reads of the store (atlas/digest.h), served
+// like GET, after a read barrier (at once with READONLY), evaluated in request order. As in
+// Redis, the digests are status replies of 40 lowercase hex digits (DIGEST-VALUE: an array
+// of them, 40 zeros for a key without an item); both count items expired but not yet
+// removed, since they describe the applied state. Other subcommands, and DIGEST with
+// arguments, get Redis's error for DEBUG.
+void Session::on_debug(const Argv& argv) {
+  const std::string sub = upper(argv[1]);
+  if (sub == "DIGEST" && argv.size() == 2) {
+    push_read([this](resp::Writer& w) { w.simple(server_.store().digest_hex()); });
+  } else if (sub == "DIGEST-VALUE") {
+    push_read([this, keys = Argv(argv.begin() + 2, argv.end())](resp::Writer& w) {
+      w.array(keys.size());
+      for (const std::string& key : keys) {
+        w.simple(server_.store().item_digest_hex(key));
+      }
+    });
+  } else if (sub == "HELP" && argv.size() == 2) {
+    static constexpr std::string_view kHelp[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content (every item's key,",
+        "    value and deadline, items expired but not yet removed included).",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of each given key's item (40 zeros if there is none).",
+        "HELP",
+        "    Print this help.",
+    };
+    std::string out;
+    resp::Writer w(out, protocol_);
+    w.array(std::size(kHelp));
+    for (const std::string_view line : kHelp) {
+      w.simple(line);
+    }
+    push_done(std::move(out));
+  } else {
+    push_error("ERR unknown subcommand or wrong number of arguments for '" +
+               argv[1].substr(0, 128) + "'. Try DEBUG HELP.");
+  }
 }
 
 void Session::on_hello(Argv& argv) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "atlas/floating.h"
 #include "atlas/integer.h"
@@ -39,8 +40,20 @@ std::string get_range(std::string_view value, std::int64_t start, std::int64_t e
 
 }  // namespace
 
+// Defined first: apply_op uses it.
+template <typename Edit>
+void Store::edit_value(Items::iterator it, Edit&& edit) {
+  HELIOS_ASSERT(it != items_.end());
+  digest_ ^= value_digest(it->first, it->second.value);  // out with the old value
+  std::forward<Edit>(edit)(it->second.value);
+  HELIOS_ASSERT(it->second.value.size() <= kMaxValueBytes);
+  digest_ ^= value_digest(it->first, it->second.value);  // in with the new one
+}
+
 Store::Store(Store&& other) noexcept
-    : items_(std::move(other.items_)), deadlines_(std::move(other.deadlines_)) {
+    : items_(std::move(other.items_)),
+      deadlines_(std::move(other.deadlines_)),
+      digest_(std::exchange(other.digest_, Digest{})) {
   other.items_.clear();
   other.deadlines_.clear();
 }
@@ -51,6 +64,7 @@ Store& Store::operator=(Store&& other) noexcept {
   Store old(std::move(other));
   items_.swap(old.items_);
   deadlines_.swap(old.deadlines_);
+  std::swap(digest_, old.digest_);
   return *this;
 }
 
@@ -75,27 +89,24 @@ Reply Store::apply_op(SetOp& op, std::uint64_t stamp_ms) {
     }
     return existed ? Reply::bulk(it->second.value) : Reply::nil();
   }
-  Reply reply = Reply::ok();
-  if (op.get) {
-    // The old value is about to be replaced: move it into the reply instead of copying.
-    reply = existed ? Reply::bulk(std::move(it->second.value)) : Reply::nil();
-  }
   const std::uint64_t deadline_ms =
       (op.keep_ttl && existed) ? it->second.deadline_ms : op.deadline_ms;
+  std::string old_value;  // moved out, not copied, for GET's reply
   if (expired_at(deadline_ms, stamp_ms)) {
     // Stored and expired at once: the key is absent from here on, so hold nothing.
     if (existed) {
-      erase(it);
+      old_value = erase(it);
     }
-    return reply;
-  }
-  if (existed) {
-    it->second.value = std::move(op.value);
+  } else if (existed) {
+    old_value = replace_value(it, std::move(op.value));
     set_deadline(it, deadline_ms);
   } else {
     insert(std::move(op.key), std::move(op.value), deadline_ms);
   }
-  return reply;
+  if (!op.get) {
+    return Reply::ok();
+  }
+  return existed ? Reply::bulk(std::move(old_value)) : Reply::nil();
 }
 
 Reply Store::apply_op(DelOp& op, std::uint64_t stamp_ms) {
@@ -166,7 +177,7 @@ Reply Store::apply_op(IncrByOp& op, std::uint64_t stamp_ms) {
   if (it == items_.end()) {
     insert(std::move(op.key), format_int64(*sum), 0);
   } else {
-    it->second.value = format_int64(*sum);  // the deadline stays, as in Redis
+    replace_value(it, format_int64(*sum));  // the deadline stays, as in Redis
   }
   return Reply::of_integer(*sum);
 }
@@ -193,12 +204,11 @@ Reply Store::apply_op(AppendOp& op, std::uint64_t stamp_ms) {
     insert(std::move(op.key), std::move(op.value), 0);
     return Reply::of_integer(length);
   }
-  std::string& value = it->second.value;
-  if (value.size() + op.value.size() > kMaxValueBytes) {
+  if (it->second.value.size() + op.value.size() > kMaxValueBytes) {
     return Reply::error(kErrStringTooLong);
   }
-  value += op.value;  // the deadline stays, as in Redis
-  return Reply::of_integer(static_cast<std::int64_t>(value.size()));
+  edit_value(it, [&](std::string& value) { value += op.value; });  // the deadline stays
+  return Reply::of_integer(static_cast<std::int64_t>(it->second.value.size()));
 }
 
 Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
@@ -215,12 +225,13 @@ Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
   if (!existed) {
     it = insert(std::move(op.key), std::string(), 0);
   }
-  std::string& value = it->second.value;
-  if (value.size() < end) {
-    value.resize(end, '\0');
-  }
-  value.replace(static_cast<std::size_t>(op.offset), op.value.size(), op.value);
-  return Reply::of_integer(static_cast<std::int64_t>(value.size()));
+  edit_value(it, [&](std::string& value) {
+    if (value.size() < end) {
+      value.resize(end, '\0');
+    }
+    value.replace(static_cast<std::size_t>(op.offset), op.value.size(), op.value);
+  });
+  return Reply::of_integer(static_cast<std::int64_t>(it->second.value.size()));
 }
 
 Reply Store::apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms) {
@@ -243,7 +254,7 @@ Reply Store::apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms) {
   if (it == items_.end()) {
     insert(std::move(op.key), text, 0);
   } else {
-    it->second.value = text;  // the deadline stays, as in Redis
+    replace_value(it, text);  // the deadline stays, as in Redis
   }
   return Reply::bulk(std::move(text));
 }
@@ -267,8 +278,7 @@ Reply Store::apply_op(RenameOp& op, std::uint64_t stamp_ms) {
   // erase() drops src's deadline entry (a view of src's key) before the node goes; insert()
   // adds one viewing dst's key.
   const std::uint64_t deadline_ms = src->second.deadline_ms;
-  std::string value = std::move(src->second.value);
-  erase(src);
+  std::string value = erase(src);
   insert(std::move(op.dst), std::move(value), deadline_ms);
   return done;
 }
@@ -276,6 +286,7 @@ Reply Store::apply_op(RenameOp& op, std::uint64_t stamp_ms) {
 Reply Store::apply_op(FlushOp&, std::uint64_t) {
   deadlines_.clear();  // first: its entries view items_'s keys
   items_.clear();
+  digest_ = Digest{};
   return Reply::ok();
 }
 
@@ -291,7 +302,7 @@ Reply Store::apply_op(MSetNxOp& op, std::uint64_t stamp_ms) {
   for (std::size_t i = 0; i < op.keys.size(); ++i) {
     auto it = items_.find(std::string_view(op.keys[i]));
     if (it != items_.end()) {
-      it->second.value = std::move(op.values[i]);  // a key given twice: the last value wins
+      replace_value(it, std::move(op.values[i]));  // a key given twice: the last value wins
     } else {
       insert(std::move(op.keys[i]), std::move(op.values[i]), 0);
     }
@@ -322,11 +333,37 @@ Store::Items::iterator Store::insert(std::string key, std::string value,
   HELIOS_ASSERT(value.size() <= kMaxValueBytes);
   auto [it, inserted] = items_.try_emplace(std::move(key), Item{std::move(value), 0});
   HELIOS_ASSERT(inserted);
-  set_deadline(it, deadline_ms);
+  index_deadline(it, deadline_ms);
+  digest_ ^= item_digest(it->first, it->second.value, deadline_ms);
   return it;
 }
 
+std::string Store::erase(Items::iterator it) {
+  HELIOS_ASSERT(it != items_.end());
+  digest_ ^= item_digest(it->first, it->second.value, it->second.deadline_ms);
+  index_deadline(it, 0);  // first: the index entry views this node's key
+  std::string value = std::move(it->second.value);
+  items_.erase(it);
+  return value;
+}
+
+std::string Store::replace_value(Items::iterator it, std::string value) {
+  std::string old;
+  edit_value(it, [&](std::string& held) { old = std::exchange(held, std::move(value)); });
+  return old;
+}
+
 void Store::set_deadline(Items::iterator it, std::uint64_t deadline_ms) {
+  HELIOS_ASSERT(it != items_.end());
+  if (it->second.deadline_ms == deadline_ms) {
+    return;
+  }
+  digest_ ^= deadline_digest(it->first, it->second.deadline_ms);
+  digest_ ^= deadline_digest(it->first, deadline_ms);
+  index_deadline(it, deadline_ms);
+}
+
+void Store::index_deadline(Items::iterator it, std::uint64_t deadline_ms) {
   Item& item = it->second;
   if (item.deadline_ms == deadline_ms) {
     return;
@@ -341,12 +378,6 @@ void Store::set_deadline(Items::iterator it, std::uint64_t deadline_ms) {
     const bool added = deadlines_.emplace(deadline_ms, key).second;
     HELIOS_ASSERT(added);
   }
-}
-
-void Store::erase(Items::iterator it) {
-  HELIOS_ASSERT(it != items_.end());
-  set_deadline(it, 0);  // first: the index entry views this node's key
-  items_.erase(it);
 }
 
 std::optional<std::string_view> Store::get(std::string_view key, std::uint64_t now_ms) const {
@@ -451,9 +482,18 @@ Result<Store> Store::deserialize(std::string_view bytes) {
   return store;
 }
 
+std::string Store::item_digest_hex(std::string_view key) const {
+  auto it = items_.find(key);
+  return it == items_.end()
+             ? Digest{}.hex()
+             : item_digest(it->first, it->second.value, it->second.deadline_ms).hex();
+}
+
 void Store::check_invariants() const {
   std::size_t with_deadline = 0;
+  Digest digest;
   for (const auto& [key, item] : items_) {
+    digest ^= item_digest(key, item.value, item.deadline_ms);
     HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
     HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
     if (item.deadline_ms == 0) {
@@ -471,6 +511,7 @@ void Store::check_invariants() const {
     HELIOS_ASSERT(it != items_.end());
     HELIOS_ASSERT(it->second.deadline_ms == deadline_ms);
   }
+  HELIOS_ASSERT_MSG(digest == digest_, "the kept digest differs from the items' digest");
 }
 
 }  // namespace helios::atlas

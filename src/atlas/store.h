@@ -28,7 +28,12 @@
 //   - each entry's key is a view of the key inside items_ (node keys of an unordered_map
 //     never move, across rehashing, move construction and swap), so an item is erased from
 //     deadlines_ before it is erased from items_;
-//   - keys and values respect kMaxKeyBytes and kMaxValueBytes.
+//   - keys and values respect kMaxKeyBytes and kMaxValueBytes;
+//   - digest_ is the XOR of item_digest over every item (atlas/digest.h), expired ones
+//     included. Every change keeps it in step at the cost of the bytes it involves (an item
+//     in or out: its key and value; a value change: the key and both values; a deadline
+//     change: the key), never a walk of the store: the value and deadline of an item change
+//     only through insert, erase, replace_value, edit_value and set_deadline.
 //
 // Not thread-safe: the node's Ready-loop thread owns it (DESIGN.md "Node runtime"). Not
 // copyable (a copy's deadline index would point into the original); serialize and
@@ -46,6 +51,7 @@
 #include <vector>
 
 #include "atlas/command.h"
+#include "atlas/digest.h"
 #include "atlas/reply.h"
 #include "base/status.h"
 
@@ -143,12 +149,23 @@ class Store {
   // kInvalidArgument for a newer format).
   static Result<Store> deserialize(std::string_view bytes);
 
+  // DEBUG DIGEST: the digest of every item held (atlas/digest.h), expired ones included,
+  // since it describes the applied state as serialize() does, as 40 lowercase hex digits;
+  // 40 zeros when no item is held. Stores holding the same items give the same digest,
+  // whatever histories brought them there; any difference in a key, a value or a deadline
+  // changes it (with overwhelming probability). O(1): kept up to date by every change.
+  std::string digest_hex() const { return digest_.hex(); }
+  // DEBUG DIGEST-VALUE: the item_digest of the item held under `key`, expired or not (its
+  // share of digest_hex()); 40 zeros if there is none. O(|key| + |value|).
+  std::string item_digest_hex(std::string_view key) const;
+
   // Items held, counting expired ones that no operation has removed yet.
   std::size_t item_count() const { return items_.size(); }
   // Items with a deadline, counted the same way (INFO keyspace's "expires").
   std::size_t deadline_count() const { return deadlines_.size(); }
 
-  // Asserts the invariants of the class comment. O(n log n); for tests and the simulator.
+  // Asserts the invariants of the class comment (recomputing the digest from every item).
+  // O(n log n + bytes held); for tests and the simulator.
   void check_invariants() const;
 
  private:
@@ -190,15 +207,26 @@ class Store {
   Items::iterator find_live(std::string_view key, std::uint64_t stamp_ms);
   // The item of `key` if it is live at `now_ms` (reads: never erases).
   const Item* find_visible(std::string_view key, std::uint64_t now_ms) const;
+  // Every change of an item goes through these five, which keep deadlines_ and digest_ in
+  // step.
   // Inserts a new item (the key must be absent).
   Items::iterator insert(std::string key, std::string value, std::uint64_t deadline_ms);
-  // Changes an item's deadline, keeping deadlines_ in step.
+  // Erases an item and its deadlines_ entry; returns its value.
+  std::string erase(Items::iterator it);
+  // Replaces an item's value (its deadline stays); returns the old value.
+  std::string replace_value(Items::iterator it, std::string value);
+  // Changes an item's value in place: edit(std::string& value), which must leave it within
+  // kMaxValueBytes.
+  template <typename Edit>
+  void edit_value(Items::iterator it, Edit&& edit);
+  // Changes an item's deadline.
   void set_deadline(Items::iterator it, std::uint64_t deadline_ms);
-  // Erases an item and its deadlines_ entry.
-  void erase(Items::iterator it);
+  // set_deadline without digest_: the item's deadline and its deadlines_ entry.
+  void index_deadline(Items::iterator it, std::uint64_t deadline_ms);
 
   Items items_;
   Deadlines deadlines_;
+  Digest digest_;  // the XOR of item_digest over items_
 };
 
 }  // namespace helios::atlas

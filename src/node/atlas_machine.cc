@@ -19,6 +19,41 @@ std::string AtlasMachine::apply(const raft::Entry& entry) {
   return encode_replies(store_.apply(std::move(command).value()));
 }
 
+namespace {
+constexpr std::string_view kMachineMagic = "HATLMCH1";
+}  // namespace
+
+std::string AtlasMachine::snapshot_data() const {
+  std::string out(kMachineMagic);
+  base::put_u64(out, last_stamp_ms_);
+  base::put_u64(out, commands_applied_);
+  out.append(store_.serialize());
+  return out;
+}
+
+Result<AtlasState> AtlasMachine::decode_snapshot_data(std::string_view data) {
+  base::Reader in(data);
+  const std::string_view magic = in.bytes(kMachineMagic.size());
+  AtlasState state;
+  state.last_stamp_ms = in.u64();
+  state.commands_applied = in.u64();
+  if (!in.ok() || magic != kMachineMagic) {
+    return Status(Code::kCorruption, "not an ATLAS machine snapshot (bad header)");
+  }
+  Result<atlas::Store> store = atlas::Store::deserialize(in.bytes(in.remaining()));
+  if (!store.is_ok()) {
+    return store.status();
+  }
+  state.store = std::move(store).value();
+  return state;
+}
+
+void AtlasMachine::restore(AtlasState state) {
+  store_ = std::move(state.store);
+  commands_applied_ = state.commands_applied;
+  last_stamp_ms_ = state.last_stamp_ms;
+}
+
 // Layout: count u32, then per reply: kind u8, integer u64 (two's complement), text length
 // u32, text.
 std::string encode_replies(const std::vector<atlas::Reply>& replies) {

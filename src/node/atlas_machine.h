@@ -16,9 +16,24 @@
 
 namespace helios::node {
 
+// The state a snapshot holds: the store and the machine's counters. Decoded (the expensive
+// part) before it replaces anything, possibly on another thread.
+struct AtlasState {
+  atlas::Store store;
+  std::uint64_t commands_applied = 0;
+  std::uint64_t last_stamp_ms = 0;
+};
+
 class AtlasMachine final : public StateMachine {
  public:
   std::string apply(const raft::Entry& entry) override;
+
+  // The snapshot data of the current state. Layout: magic "HATLMCH1", last_stamp_ms u64,
+  // commands_applied u64, then the store (atlas/snapshot.h, which checks itself). The same
+  // state gives the same bytes on every node.
+  std::string snapshot_data() const;
+  static Result<AtlasState> decode_snapshot_data(std::string_view data);
+  void restore(AtlasState state);
 
   const atlas::Store& store() const { return store_; }
   // Normal entries applied so far (the quick start writes its test data only into a log

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <set>
+#include <utility>
 
 namespace helios::node {
 
@@ -85,6 +87,18 @@ Status read_u64(const toml::node& n, const std::string& key, std::uint64_t& out)
   }
   out = static_cast<std::uint64_t>(*n.value<std::int64_t>());
   return Status::ok();
+}
+
+// Reads the integer key `name` (reported as `key`) into its field in `fields`; a name not
+// there is an unknown key.
+Status read_u64_field(std::string_view name, const std::string& key, const toml::node& n,
+                      std::initializer_list<std::pair<std::string_view, std::uint64_t*>> fields) {
+  for (const auto& [field_name, field] : fields) {
+    if (field_name == name) {
+      return read_u64(n, key, *field);
+    }
+  }
+  return bad(key, "unknown key");
 }
 
 Status read_duration(const toml::node& n, const std::string& key, std::uint64_t& out) {
@@ -175,15 +189,14 @@ Status read_client(const toml::node& n, ClientConfig& c) {
     } else if (name == "leader_wait") {
       s = read_duration(v, key, c.leader_wait_ms);
     } else {
-      std::uint64_t* field = name == "max_connections"      ? &c.max_connections
-                             : name == "max_bulk_bytes"     ? &c.max_bulk_bytes
-                             : name == "max_args"           ? &c.max_args
-                             : name == "max_inline_bytes"   ? &c.max_inline_bytes
-                             : name == "max_output_bytes"   ? &c.max_output_bytes
-                             : name == "max_batch_bytes"    ? &c.max_batch_bytes
-                             : name == "max_batch_commands" ? &c.max_batch_commands
-                                                            : nullptr;
-      s = field != nullptr ? read_u64(v, key, *field) : bad(key, "unknown key");
+      s = read_u64_field(name, key, v,
+                         {{"max_connections", &c.max_connections},
+                          {"max_bulk_bytes", &c.max_bulk_bytes},
+                          {"max_args", &c.max_args},
+                          {"max_inline_bytes", &c.max_inline_bytes},
+                          {"max_output_bytes", &c.max_output_bytes},
+                          {"max_batch_bytes", &c.max_batch_bytes},
+                          {"max_batch_commands", &c.max_batch_commands}});
     }
     if (!s.is_ok()) {
       return s;
@@ -237,10 +250,6 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
     }
     (key == "heartbeat_timeout" ? c.heartbeat_timeout_ms : c.election_timeout_ms) =
         static_cast<std::uint32_t>(n);
-  } else if (key == "max_entries_per_append") {
-    s = read_u64(v, key, c.max_entries_per_append);
-  } else if (key == "snapshot_threshold") {
-    s = read_u64(v, key, c.snapshot_threshold);
   } else if (key == "snapshot_interval") {
     s = read_duration(v, key, c.snapshot_interval_ms);
   } else if (key == "log_level") {
@@ -254,9 +263,30 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
   } else if (key == "client") {
     s = read_client(v, c.client);
   } else {
-    s = bad(key, "unknown key");
+    s = read_u64_field(key, key, v,
+                       {{"max_entries_per_append", &c.max_entries_per_append},
+                        {"snapshot_threshold", &c.snapshot_threshold},
+                        {"snapshot_trailing_entries", &c.snapshot_trailing_entries},
+                        {"snapshot_retain", &c.snapshot_retain},
+                        {"snapshot_chunk_bytes", &c.snapshot_chunk_bytes}});
   }
   return s;
+}
+
+// snapshot_threshold, snapshot_interval and snapshot_trailing_entries take any value (0
+// disables the trigger, or keeps no entries behind the snapshot).
+Status validate_snapshots(const NodeConfig& c) {
+  if (c.snapshot_retain == 0) {
+    return bad("snapshot_retain", "must be at least 1 (the newest snapshot is always kept)");
+  }
+  if (c.snapshot_chunk_bytes < kMinSnapshotChunkBytes ||
+      c.snapshot_chunk_bytes > kMaxSnapshotChunkBytes) {
+    return bad("snapshot_chunk_bytes",
+               "must be between " + std::to_string(kMinSnapshotChunkBytes) + " (4 KiB) and " +
+                   std::to_string(kMaxSnapshotChunkBytes) + " (16 MiB), not " +
+                   std::to_string(c.snapshot_chunk_bytes));
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -301,6 +331,9 @@ Status validate(const NodeConfig& c) {
   }
   if (c.max_entries_per_append == 0) {
     return bad("max_entries_per_append", "must be at least 1");
+  }
+  if (Status s = validate_snapshots(c); !s.is_ok()) {
+    return s;
   }
   if (c.peers.empty()) {
     return bad("peers", "must list every voter, this node included");

@@ -11,8 +11,12 @@
 //   heartbeat_timeout = "50ms"    # durations: "ms", "s", "m" suffixes
 //   election_timeout = "150ms"
 //   max_entries_per_append = 100
-//   snapshot_threshold = 10000
-//   snapshot_interval = "30m"
+//   snapshot_threshold = 10000    # snapshot after this many entries applied; 0: never by count
+//   snapshot_interval = "30m"     # ... or this long after the last one (if any entry was
+//                                 # applied since); 0: never by time
+//   snapshot_trailing_entries = 10000  # entries kept in the WAL behind a durable snapshot
+//   snapshot_retain = 2           # newest snapshot files kept (at least 1)
+//   snapshot_chunk_bytes = 1048576  # InstallSnapshot chunk size, 4 KiB .. 16 MiB
 //   log_level = "info"
 //   [client]                      # the client port (Redis protocol and JSON lines)
 //   listen = "127.0.0.1:7001"     # omitted: no client port
@@ -33,7 +37,7 @@
 //
 // validate() refuses inconsistent values with a message naming the key, for example an
 // election timeout not well above the heartbeat, a node missing from its own peer list, a
-// malformed address.
+// malformed address, snapshot_retain = 0, a snapshot chunk size out of range.
 
 #include <cstdint>
 #include <string>
@@ -85,8 +89,21 @@ struct NodeConfig {
   std::uint32_t heartbeat_timeout_ms = 50;
   std::uint32_t election_timeout_ms = 150;
   std::uint64_t max_entries_per_append = 100;
+  // Snapshots and log compaction (docs/operations.md, "Snapshots and log compaction: the
+  // knobs"). A snapshot is taken when snapshot_threshold entries were applied since the
+  // last one (0: never by count), or when snapshot_interval_ms passed and at least one entry
+  // was applied since (0: never by time).
   std::uint64_t snapshot_threshold = 10000;
   std::uint64_t snapshot_interval_ms = 30 * 60 * 1000;
+  // Entries kept in the log behind a snapshot, so that a slow follower can catch up from
+  // the log instead of receiving the whole snapshot: once a snapshot is durable, the WAL
+  // drops whole segments below (snapshot index - snapshot_trailing_entries).
+  std::uint64_t snapshot_trailing_entries = 10000;
+  // Snapshot files kept (the newest ones); at least 1.
+  std::uint64_t snapshot_retain = 2;
+  // InstallSnapshot streams a snapshot in chunks of this many bytes
+  // (kMinSnapshotChunkBytes .. kMaxSnapshotChunkBytes).
+  std::uint64_t snapshot_chunk_bytes = 1u << 20;
   base::LogLevel log_level = base::LogLevel::kInfo;
   std::vector<PeerConfig> peers;  // all voters, this node included
   ClientConfig client;
@@ -98,6 +115,8 @@ struct NodeConfig {
 };
 
 inline constexpr std::uint32_t kTicksPerHeartbeat = 5;
+inline constexpr std::uint64_t kMinSnapshotChunkBytes = 4u << 10;   // 4 KiB
+inline constexpr std::uint64_t kMaxSnapshotChunkBytes = 16u << 20;  // 16 MiB
 
 // Parses "127.0.0.1:9001" (host non-empty, port 1..65535).
 Result<HostPort> parse_host_port(std::string_view text);

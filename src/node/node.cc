@@ -4,9 +4,15 @@
 
 namespace helios::node {
 
-Node::Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_machine, NodeIo& io)
-    : wal_(wal), state_machine_(state_machine), io_(io), raw_(config, wal) {
+Node::Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_machine, NodeIo& io,
+           SnapshotPolicy policy)
+    : wal_(wal), state_machine_(state_machine), io_(io), raw_(config, wal), policy_(policy) {
   applied_ = config.applied;
+  if (wal.snapshot_meta().index > 0) {
+    last_snapshot_ = wal.snapshot_meta();
+    HELIOS_ASSERT_MSG(applied_ >= last_snapshot_.index,
+                      "the state machine must be restored from the newest snapshot");
+  }
   // ReadIndex contexts must differ between incarnations of this node: an answer to a read of
   // an earlier incarnation, delayed in the network, must not match a read of this one (it
   // carries an older index). The seed differs at every start; mix it (splitmix64) into the
@@ -45,7 +51,8 @@ void Node::step(const raft::Message& m) {
   if (failed()) {
     return;
   }
-  if (!raw_.step(m).is_ok()) {
+  // A snapshot's metadata alone installs nothing: it comes through step_snapshot().
+  if (m.type == raft::MessageType::kSnapshot || !raw_.step(m).is_ok()) {
     ++dropped_messages_;
     return;
   }
@@ -74,7 +81,17 @@ void Node::pump() {
       fail_unindexed_reads(Status(Code::kUnavailable, "leadership changed; retry"));
     }
     for (const raft::Message& m : rd.messages) {
-      io_.send(m);
+      if (m.type == raft::MessageType::kSnapshot) {
+        io_.send_snapshot(m);
+      } else {
+        io_.send(m);
+      }
+    }
+    if (rd.snapshot.has_value()) {
+      install_snapshot(rd);
+      if (failed()) {
+        return;
+      }
     }
     if (rd.hard_state.has_value() || !rd.entries.empty()) {
       const Status s = wal_.append(rd.hard_state, rd.entries);
@@ -91,11 +108,17 @@ void Node::pump() {
     }
     complete(rd);
   }
+  if (!failed() && !pending_.has_value()) {
+    maybe_compact();  // between Readys: the WAL has no sync outstanding
+  }
 }
 
 void Node::complete(raft::Ready& rd) {
   for (const raft::Message& m : rd.messages_after_persist) {
     io_.send(m);
+  }
+  if (rd.snapshot.has_value()) {
+    restore_snapshot(rd);
   }
   for (const raft::Entry& e : rd.committed_entries) {
     apply(e);
@@ -110,6 +133,7 @@ void Node::complete(raft::Ready& rd) {
   }
   raw_.advance(rd);
   serve_reads();
+  maybe_snapshot();
 }
 
 void Node::apply(const raft::Entry& e) {

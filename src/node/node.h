@@ -13,6 +13,16 @@
 // A failed WAL write or sync makes the node failed(): it does nothing more. The owner must
 // stop it (a real node exits; the simulator crashes and later restarts it).
 //
+// Snapshots (node_snapshot.cc). The Node decides when to take one (SnapshotPolicy, or
+// request_snapshot()) and asks NodeIo to capture the state machine as it is at that moment
+// and write it in the background; the node keeps applying, serving and replicating while
+// it is written. Once on_snapshot_done() reports it durable, the core serves it to
+// followers that need compacted entries, and the WAL drops whole segments below
+// (snapshot index - trailing_entries). A leader's kSnapshot message goes to NodeIo's
+// send_snapshot(), which streams the file; the receiving node gets it whole and verified
+// through step_snapshot(); if the core accepts it, the Node makes the file durable, resets
+// the WAL to start after it and restores the state machine from it, in that order.
+//
 // Thread rules: every method is called on the node's own thread.
 
 #include <cstdint>
@@ -39,8 +49,37 @@ class NodeIo {
   virtual void on_role_change(const raft::SoftState& /*soft*/, Term /*term*/) {}
   virtual void on_written(const std::optional<raft::HardState>& /*hard_state*/,
                           const std::vector<raft::Entry>& /*entries*/) {}
+  // The WAL was reset to start after a received snapshot (durable at the next sync).
+  virtual void on_wal_reset(const raft::SnapshotMeta& /*meta*/) {}
   virtual void on_synced() {}
   virtual void on_applied(const raft::Entry& /*entry*/) {}
+
+  // Capture the state machine as it is now (it has applied exactly meta.index) and write it
+  // as a durable snapshot file, in the background; then call Node::on_snapshot_done(meta,
+  // status) on the node's thread. At most one is outstanding.
+  virtual void start_snapshot(const raft::SnapshotMeta& meta) = 0;
+  // Stream the snapshot file of m.snapshot to m.to, whose node gets m with the data through
+  // step_snapshot(); report the outcome with Node::report_snapshot(m.to, ok).
+  virtual void send_snapshot(const raft::Message& m) = 0;
+  // Observer: a snapshot was installed (taken here or received) or failed.
+  virtual void on_snapshot_event(const raft::SnapshotMeta& /*meta*/, bool /*received*/,
+                                 const Status& /*status*/) {}
+};
+
+// A snapshot received in full and verified, not yet installed (see step_snapshot).
+struct IncomingSnapshot {
+  // Makes the received file the newest durable snapshot file (rename, fsync the directory).
+  std::function<Status()> persist;
+  // Replaces the state machine's state with the snapshot's (after persist, on the node's
+  // thread). Must not fail: the data was verified before step_snapshot.
+  std::function<void()> restore;
+  // The snapshot will not be installed (the core refused it or a newer one replaced it).
+  std::function<void()> discard;
+};
+
+struct SnapshotPolicy {
+  std::uint64_t threshold = 0;         // snapshot after this many applied entries; 0: never
+  std::uint64_t trailing_entries = 0;  // entries kept in the log behind a snapshot
 };
 
 // The replicated state machine. apply() must be deterministic: the same entries in the same
@@ -63,7 +102,10 @@ using ReadCallback = std::function<void(Status status)>;
 
 class Node {
  public:
-  Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_machine, NodeIo& io);
+  // The WAL's snapshot_meta() names the snapshot the state machine was restored from (if
+  // any); config.applied is its index.
+  Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_machine, NodeIo& io,
+       SnapshotPolicy policy = {});
 
   // Applies what the recovered log already commits and starts the Ready loop. Call once.
   void start() { pump(); }
@@ -76,6 +118,17 @@ class Node {
   void read(ReadCallback callback);
   // Starts an election at once (tests; leadership transfer later).
   void campaign();
+
+  // --- snapshots (node_snapshot.cc) ---
+  // A kSnapshot message whose data arrived whole and verified.
+  void step_snapshot(const raft::Message& m, IncomingSnapshot incoming);
+  void on_snapshot_done(const raft::SnapshotMeta& meta, const Status& status);
+  void report_snapshot(NodeId to, bool ok);
+  // Takes a snapshot now (BGSAVE, the interval timer). kUnavailable if one is being taken;
+  // OK without starting one when nothing was applied since the last snapshot.
+  Status request_snapshot();
+  bool snapshotting() const { return snapshotting_; }
+  const raft::SnapshotMeta& last_snapshot() const { return last_snapshot_; }
 
   bool failed() const { return !failure_.empty(); }
   const std::string& failure() const { return failure_; }
@@ -96,6 +149,11 @@ class Node {
   };
 
   void pump();
+  void install_snapshot(const raft::Ready& rd);
+  void restore_snapshot(const raft::Ready& rd);
+  void maybe_snapshot();
+  void take_snapshot();
+  void maybe_compact();
   void complete(raft::Ready& rd);
   void apply(const raft::Entry& e);
   void serve_reads();
@@ -113,6 +171,12 @@ class Node {
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;
   std::string failure_;
+
+  SnapshotPolicy policy_;
+  raft::SnapshotMeta last_snapshot_;  // newest durable snapshot (index 0: none)
+  bool snapshotting_ = false;
+  bool compact_due_ = false;
+  std::optional<std::pair<raft::SnapshotMeta, IncomingSnapshot>> incoming_;
 };
 
 }  // namespace helios::node

@@ -1,6 +1,7 @@
 #include "node/runtime.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "base/log.h"
 
@@ -40,7 +41,13 @@ Status Runtime::start() {
   raft::ConfState conf;
   conf.voters = raft.voters;
   wal_->set_conf_state(conf);
-  node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this));
+  if (Status s = open_storage(raft); !s.is_ok()) {
+    return s;
+  }
+  SnapshotPolicy policy;
+  policy.threshold = config_.snapshot_threshold;
+  policy.trailing_entries = config_.snapshot_trailing_entries;
+  node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this), policy);
 
   transport::TcpTransportOptions t;
   t.cluster_id = config_.cluster_id;
@@ -54,9 +61,21 @@ Status Runtime::start() {
     }
   }
   transport_ = std::make_unique<transport::TcpTransport>(t);
+  sender_ = std::make_unique<SnapshotSender>(
+      io_, fs_, *snapshots_, *transport_, config_.snapshot_chunk_bytes, [this](NodeId to, bool ok) {
+        node_->report_snapshot(to, ok);
+        check_failed();
+      });
+  receiver_ = std::make_unique<SnapshotReceiver>(
+      io_, worker_io_, fs_, *snapshots_, config_.node_id,
+      [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {
+        on_snapshot_received(m, path, std::move(state));
+      });
   transport_->set_app_handler([this](NodeId from, wire::FrameType type, std::string body) {
     asio::post(io_, [this, from, type, body = std::move(body)]() mutable {
-      if (on_app_frame_hook) {
+      if (type == wire::FrameType::kSnapshotChunk) {
+        receiver_->on_chunk(from, body);
+      } else if (on_app_frame_hook) {
         on_app_frame_hook(from, type, std::move(body));
       }
     });
@@ -84,6 +103,10 @@ Status Runtime::start() {
   storage_work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       storage_io_.get_executor());
   storage_ = std::thread([this]() { storage_io_.run(); });
+  worker_work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      worker_io_.get_executor());
+  worker_ = std::thread([this]() { worker_io_.run(); });
+  last_snapshot_time_ = std::chrono::steady_clock::now();
   loop_ = std::thread([this]() { io_.run(); });
   return Status::ok();
 }
@@ -96,6 +119,13 @@ void Runtime::stop() {
   io_.stop();
   if (loop_.joinable()) {
     loop_.join();
+  }
+  sender_->stop();
+  stop_snapshot_child();
+  worker_work_.reset();
+  worker_io_.stop();
+  if (worker_.joinable()) {
+    worker_.join();
   }
   storage_work_.reset();
   storage_io_.stop();
@@ -114,6 +144,7 @@ void Runtime::schedule_tick() {
     check_failed();
     if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
       expire_keys();
+      maybe_snapshot_by_interval();
     }
     schedule_tick();
   });
@@ -219,6 +250,20 @@ NodeStatus Runtime::make_status() const {
       r.role() == raft::Role::kLeader ||
       (r.leader() != kNoNode && since_leader.count() < 2 * config_.election_timeout_ms);
   s.keys = machine_.store().item_count();
+  s.snapshot = node_->last_snapshot();
+  s.snapshot_in_progress = node_->snapshotting();
+  s.snapshot_error = snapshot_error_;
+  s.snapshot_unix_ms = last_snapshot_unix_ms_;
+  std::error_code ec;
+  if (s.snapshot.index > 0) {
+    const auto size = std::filesystem::file_size(snapshots_->path_of(s.snapshot), ec);
+    s.snapshot_bytes = ec ? 0 : size;
+  }
+  s.first_index = r.log().first_index();
+  for (const std::string& path : wal_->segment_paths()) {
+    const auto size = std::filesystem::file_size(path, ec);
+    s.wal_bytes += ec ? 0 : size;
+  }
   for (const transport::PeerStatus& p : transport_->peer_status()) {
     PeerView v;
     v.id = p.id;

@@ -16,6 +16,15 @@
 // A failed WAL write or fsync stops the process: it logs the error (with the path) and
 // exits with status 70. It never retries: the kernel may have dropped the data.
 //
+// Snapshots (docs/snapshots.md): the Node decides when; the Runtime fork()s, and the child
+// process serializes its copy-on-write image of the state machine into the snapshot
+// directory's temporary file, fsyncs it and exits; the parent keeps applying and serving,
+// notices the child's exit with a 10 ms poll, and commits the file (rename, directory
+// fsync, prune) on the loop thread. A failed snapshot (a full disk, say) is logged and
+// changes nothing: the log still holds every entry. InstallSnapshot goes through
+// SnapshotSender / SnapshotReceiver (snapshot_transfer.h) over the peer links. At startup
+// the node recovers from the newest snapshot and the WAL after it (recovery.h).
+//
 // Thread rules: start() and stop() from one controlling thread; propose(), status() and
 // the accessors from any thread.
 
@@ -32,11 +41,14 @@
 
 #include "atlas/command.h"
 #include "atlas/reply.h"
+#include "env/posix/child_process.h"
 #include "env/posix/posix_file_system.h"
 #include "node/atlas_machine.h"
 #include "node/config.h"
 #include "node/node.h"
+#include "node/snapshot_transfer.h"
 #include "storage/data_dir.h"
+#include "storage/snapshot_store.h"
 #include "storage/wal.h"
 #include "transport/tcp_transport.h"
 #include "wire/frame.h"
@@ -55,6 +67,13 @@ struct PeerView {
 // A consistent snapshot of the node, taken on the loop thread.
 struct NodeStatus {
   NodeId id = kNoNode;
+  raft::SnapshotMeta snapshot;         // newest durable snapshot (index 0: none)
+  std::uint64_t snapshot_bytes = 0;    // its file's size
+  std::int64_t snapshot_unix_ms = -1;  // when it became durable here (-1: not since start)
+  bool snapshot_in_progress = false;
+  std::string snapshot_error;   // the last failed snapshot's error, if any
+  Index first_index = 0;        // the first entry the log still holds
+  std::uint64_t wal_bytes = 0;  // bytes of WAL segments on disk
   std::string name;
   raft::Role role = raft::Role::kFollower;
   Term term = 0;
@@ -84,6 +103,11 @@ class Runtime final : private NodeIo {
   void propose_now(atlas::Command command, CommandCallback done);
   // Loop thread: the stamp a command proposed now would get (unix ms, never decreasing).
   std::uint64_t stamp_now();
+  // Loop thread: BGSAVE / POST /snapshot. kUnavailable when one is already being taken.
+  Status request_snapshot();
+  // Loop thread: unix seconds of the last durable snapshot (LASTSAVE; the start time when
+  // none was taken since the start).
+  std::int64_t last_save_unix_s() const;
   // Status from the loop thread; kUnavailable if the loop does not answer in time.
   Result<NodeStatus> status(std::chrono::milliseconds timeout = std::chrono::seconds(2));
   // Runs `fn` on the loop thread (with the store, which only that thread may touch).
@@ -115,6 +139,17 @@ class Runtime final : private NodeIo {
   void send(const raft::Message& m) override { transport_->send(m); }
   void start_sync() override;
   void on_role_change(const raft::SoftState& soft, Term term) override;
+  void start_snapshot(const raft::SnapshotMeta& meta) override;
+  void send_snapshot(const raft::Message& m) override { sender_->send(m); }
+  void on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
+                         const Status& status) override;
+
+  Status open_storage(raft::Config& raft);
+  void poll_snapshot_child();
+  void stop_snapshot_child();
+  void maybe_snapshot_by_interval();
+  void on_snapshot_received(const raft::Message& m, const std::string& path,
+                            std::shared_ptr<AtlasState> state);
 
   void schedule_tick();
   // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;
@@ -127,6 +162,7 @@ class Runtime final : private NodeIo {
   env::PosixFileSystem fs_;
   std::unique_ptr<storage::DataDir> dir_;
   std::unique_ptr<storage::Wal> wal_;
+  std::unique_ptr<storage::SnapshotStore> snapshots_;
   AtlasMachine machine_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<transport::TcpTransport> transport_;
@@ -137,6 +173,19 @@ class Runtime final : private NodeIo {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> storage_work_;
   std::thread storage_;
   std::vector<std::function<void(const raft::SoftState&, Term)>> role_listeners_;
+  // Snapshots.
+  asio::io_context worker_io_;  // receiver's verify and decode
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> worker_work_;
+  std::thread worker_;
+  std::unique_ptr<SnapshotSender> sender_;
+  std::unique_ptr<SnapshotReceiver> receiver_;
+  asio::steady_timer child_timer_{io_};
+  env::ChildProcess snapshot_child_;  // writing a snapshot
+  raft::SnapshotMeta child_meta_;
+  std::chrono::steady_clock::time_point child_started_;
+  std::int64_t last_snapshot_unix_ms_ = -1;
+  std::chrono::steady_clock::time_point last_snapshot_time_;
+  std::string snapshot_error_;
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t ticks_ = 0;

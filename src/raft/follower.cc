@@ -79,9 +79,9 @@ bool Raft::restore(const SnapshotMeta& snap) {
     log_.commit_to(snap.index);
     return false;
   }
-  if (config_.bugs.snapshot_keeps_log) {
-    // PLANTED BUG: trusts the old log below the snapshot instead of replacing it.
-    log_.commit_to(std::min(snap.index, log_.last_index()));
+  if (config_.bugs.snapshot_keeps_log && log_.last_index() >= snap.index) {
+    // PLANTED BUG: keeps a log that conflicts with the snapshot instead of replacing it.
+    log_.commit_to(snap.index);
     return false;
   }
   log_.restore(snap);

@@ -134,6 +134,30 @@ Status check_name(const std::string& path, std::pair<Term, Index> named,
   return Status::ok();
 }
 
+// Reads the whole file at `path` and verifies it (size, checksum, header).
+Result<Snapshot> read_verified(env::FileSystem& fs, const std::string& path) {
+  Result<std::string> read = env::read_file(fs, path);
+  if (!read.is_ok()) {
+    return read.status();
+  }
+  std::string bytes = std::move(read).value();
+  if (bytes.size() < kSnapshotFramingSize) {
+    return corrupt(path, "file is short (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  const std::string_view covered(bytes.data(), bytes.size() - kChecksumSize);
+  if (base::load_u64(bytes.data() + covered.size()) != base::checksum64(covered, 0)) {
+    return corrupt(path, "checksum mismatch");
+  }
+  Result<Header> h = decode_header(bytes, bytes.size());
+  if (!h.is_ok()) {
+    return Status(h.status().code(), "snapshot " + path + ": " + h.status().message());
+  }
+  HELIOS_ASSERT(h.value().size + h.value().data_size + kChecksumSize == bytes.size());
+  bytes.resize(h.value().size + h.value().data_size);
+  bytes.erase(0, h.value().size);
+  return Snapshot{std::move(h).value().meta, std::move(bytes)};
+}
+
 }  // namespace
 
 std::string snapshot_file_name(Term term, Index index) {
@@ -199,9 +223,9 @@ Result<SnapshotStore::Names> SnapshotStore::scan() const {
     const std::string_view view(name);
     if (std::optional<std::pair<Term, Index>> parsed = parse_snapshot_file_name(view)) {
       names.snapshots.push_back(*parsed);
-    } else if (view.size() > kTmpSuffix.size() &&
+    } else if (view.size() >= kNameSize + kTmpSuffix.size() &&
                view.substr(view.size() - kTmpSuffix.size()) == kTmpSuffix &&
-               parse_snapshot_file_name(view.substr(0, view.size() - kTmpSuffix.size()))) {
+               parse_snapshot_file_name(view.substr(0, kNameSize))) {
       names.temporaries.push_back(name);
     }
     // Anything else is not ours; it is left alone.
@@ -210,8 +234,8 @@ Result<SnapshotStore::Names> SnapshotStore::scan() const {
   return names;
 }
 
-Status SnapshotStore::write_temporary(const std::string& tmp_path, const raft::SnapshotMeta& meta,
-                                      std::string_view data) {
+Status SnapshotStore::write_file(const std::string& tmp_path, const raft::SnapshotMeta& meta,
+                                 std::string_view data) const {
   const std::string header = encode_snapshot_header(meta, data.size());
   // Check what is about to be written (the header round-trips) before it reaches the disk.
   const std::uint64_t file_size = header.size() + data.size() + kChecksumSize;
@@ -239,12 +263,15 @@ Status SnapshotStore::write_temporary(const std::string& tmp_path, const raft::S
   return file.sync();
 }
 
-Status SnapshotStore::save(const raft::SnapshotMeta& meta, std::string_view data) {
-  HELIOS_ASSERT(meta.index > 0);
-  HELIOS_ASSERT(meta.conf_state.voters.size() <= kMaxSnapshotVoters);
-  if (!poisoned_.is_ok()) {
-    return poisoned_;
-  }
+std::string SnapshotStore::path_of(const raft::SnapshotMeta& meta) const {
+  return env::join_path(dir_, snapshot_file_name(meta.term, meta.index));
+}
+
+std::string SnapshotStore::received_path(const raft::SnapshotMeta& meta) const {
+  return path_of(meta) + ".recv" + std::string(kTmpSuffix);
+}
+
+Status SnapshotStore::check_not_older(const raft::SnapshotMeta& meta) const {
   Result<Names> names = scan();
   if (!names.is_ok()) {
     return names.status();
@@ -259,18 +286,34 @@ Status SnapshotStore::save(const raft::SnapshotMeta& meta, std::string_view data
                                                 std::to_string(index) + ")");
     }
   }
-  const std::string path = env::join_path(dir_, snapshot_file_name(meta.term, meta.index));
-  const std::string tmp_path = path + std::string(kTmpSuffix);
+  return Status::ok();
+}
+
+Status SnapshotStore::write_temporary(const raft::SnapshotMeta& meta, std::string_view data) const {
+  HELIOS_ASSERT(meta.index > 0);
+  HELIOS_ASSERT(meta.conf_state.voters.size() <= kMaxSnapshotVoters);
+  const std::string tmp_path = path_of(meta) + std::string(kTmpSuffix);
   // A stale temporary of the same name is left by a crash in an earlier save.
   if (fs_.exists(tmp_path)) {
     if (Status s = fs_.remove(tmp_path); !s.is_ok()) {
-      return fail(s);
+      return s;
     }
   }
-  if (Status s = write_temporary(tmp_path, meta, data); !s.is_ok()) {
-    return fail(s);
+  Status s = write_file(tmp_path, meta, data);
+  if (!s.is_ok()) {
+    (void)fs_.remove(tmp_path);  // best effort: a later prune removes it otherwise
   }
-  if (Status s = fs_.rename(tmp_path, path); !s.is_ok()) {
+  return s;
+}
+
+Status SnapshotStore::rename_into_place(const std::string& from, const raft::SnapshotMeta& meta) {
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  if (Status s = check_not_older(meta); !s.is_ok()) {
+    return s;
+  }
+  if (Status s = fs_.rename(from, path_of(meta)); !s.is_ok()) {
     return fail(s);
   }
   if (Status s = fs_.sync_dir(dir_); !s.is_ok()) {
@@ -278,6 +321,31 @@ Status SnapshotStore::save(const raft::SnapshotMeta& meta, std::string_view data
   }
   // The new snapshot is durable; pruning only removes what it supersedes.
   return prune();
+}
+
+Status SnapshotStore::commit(const raft::SnapshotMeta& meta) {
+  return rename_into_place(path_of(meta) + std::string(kTmpSuffix), meta);
+}
+
+Status SnapshotStore::install_received(const raft::SnapshotMeta& meta) {
+  return rename_into_place(received_path(meta), meta);
+}
+
+Status SnapshotStore::save(const raft::SnapshotMeta& meta, std::string_view data) {
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  if (Status s = check_not_older(meta); !s.is_ok()) {
+    return s;
+  }
+  if (Status s = write_temporary(meta, data); !s.is_ok()) {
+    return fail(s);
+  }
+  return commit(meta);
+}
+
+Result<Snapshot> SnapshotStore::read_verified_file(const std::string& path) const {
+  return read_verified(fs_, path);
 }
 
 Status SnapshotStore::prune() {
@@ -315,29 +383,14 @@ Result<std::optional<Snapshot>> SnapshotStore::load_latest() const {
   }
   const std::pair<Term, Index> newest = names.value().snapshots.front();
   const std::string path = env::join_path(dir_, snapshot_file_name(newest.first, newest.second));
-  Result<std::string> read = env::read_file(fs_, path);
+  Result<Snapshot> read = read_verified(fs_, path);
   if (!read.is_ok()) {
     return read.status();
   }
-  std::string bytes = std::move(read).value();
-  if (bytes.size() < kSnapshotFramingSize) {
-    return corrupt(path, "file is short (" + std::to_string(bytes.size()) + " bytes)");
-  }
-  const std::string_view covered(bytes.data(), bytes.size() - kChecksumSize);
-  if (base::load_u64(bytes.data() + covered.size()) != base::checksum64(covered, 0)) {
-    return corrupt(path, "checksum mismatch");
-  }
-  Result<Header> h = decode_header(bytes, bytes.size());
-  if (!h.is_ok()) {
-    return Status(h.status().code(), "snapshot " + path + ": " + h.status().message());
-  }
-  if (Status s = check_name(path, newest, h.value().meta); !s.is_ok()) {
+  if (Status s = check_name(path, newest, read.value().meta); !s.is_ok()) {
     return s;
   }
-  HELIOS_ASSERT(h.value().size + h.value().data_size + kChecksumSize == bytes.size());
-  bytes.resize(h.value().size + h.value().data_size);
-  bytes.erase(0, h.value().size);
-  return std::optional<Snapshot>(Snapshot{std::move(h).value().meta, std::move(bytes)});
+  return std::optional<Snapshot>(std::move(read).value());
 }
 
 Result<std::vector<raft::SnapshotMeta>> SnapshotStore::list() const {

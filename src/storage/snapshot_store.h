@@ -84,7 +84,26 @@ class SnapshotStore {
   SnapshotStore(env::FileSystem& fs, std::string dir, std::size_t keep = 2);
 
   // Writes a snapshot durably (see the class comment), then prunes. meta.index > 0.
+  // save() = write_temporary() + commit().
   Status save(const raft::SnapshotMeta& meta, std::string_view data);
+
+  // The two halves of save(), for a snapshot written in the background (a child process,
+  // another thread): write_temporary() writes and fsyncs "<name>.tmp" and touches nothing
+  // else (a failure, a full disk say, removes the temporary and does not poison the store:
+  // the previous snapshots and the log are intact); commit() renames it into place, fsyncs
+  // the directory and prunes (a failure there poisons the store).
+  Status write_temporary(const raft::SnapshotMeta& meta, std::string_view data) const;
+  Status commit(const raft::SnapshotMeta& meta);
+
+  // Snapshots received from a leader arrive as a file, written to received_path(meta) by
+  // the receiver; read_verified_file() reads it and checks it whole (size, header,
+  // checksum); install_received() renames it into place like commit() does.
+  std::string received_path(const raft::SnapshotMeta& meta) const;
+  Result<Snapshot> read_verified_file(const std::string& path) const;
+  Status install_received(const raft::SnapshotMeta& meta);
+
+  // The path of the stored snapshot `meta` names (it may have been pruned since).
+  std::string path_of(const raft::SnapshotMeta& meta) const;
 
   // The newest snapshot, fully verified; nothing if there is none; kCorruption naming the
   // file if the newest fails verification.
@@ -100,11 +119,13 @@ class SnapshotStore {
  private:
   struct Names {
     std::vector<std::pair<Term, Index>> snapshots;  // newest first
-    std::vector<std::string> temporaries;           // stray "<snapshot name>.tmp" files
+    std::vector<std::string> temporaries;           // stray "<snapshot name>*.tmp" files
   };
   Result<Names> scan() const;
-  Status write_temporary(const std::string& tmp_path, const raft::SnapshotMeta& meta,
-                         std::string_view data);
+  Status write_file(const std::string& tmp_path, const raft::SnapshotMeta& meta,
+                    std::string_view data) const;
+  Status check_not_older(const raft::SnapshotMeta& meta) const;
+  Status rename_into_place(const std::string& from, const raft::SnapshotMeta& meta);
   Status prune();
   Status fail(Status status);
 

@@ -16,7 +16,32 @@ raft::InitialState Wal::initial_state() const {
 }
 
 raft::SnapshotMeta Wal::snapshot_meta() const {
+  if (snapshot_.index >= mark_.index && snapshot_.index > 0) {
+    return snapshot_;
+  }
   return raft::SnapshotMeta{mark_.index, mark_.term, conf_state_};
+}
+
+void Wal::set_snapshot(const raft::SnapshotMeta& snapshot) {
+  HELIOS_ASSERT(snapshot.index >= mark_.index);
+  HELIOS_ASSERT(snapshot.index <= last_index());
+  HELIOS_ASSERT(term(snapshot.index).value() == snapshot.term);
+  snapshot_ = snapshot;
+}
+
+Status Wal::reset_to_snapshot(const raft::SnapshotMeta& snapshot) {
+  if (!poisoned_.is_ok()) {
+    return poisoned_;
+  }
+  HELIOS_ASSERT(snapshot.index > mark_.index);
+  if (!locations_.empty()) {
+    add_record(TruncateRecord{mark_.index + 1});
+    locations_.clear();
+  }
+  mark_ = SnapshotMark{snapshot.index, snapshot.term};
+  add_record(mark_);
+  snapshot_ = snapshot;
+  return flush();
 }
 
 Result<Term> Wal::term(Index index) const {

@@ -66,6 +66,10 @@ class Wal final : public raft::Storage {
   // The membership is not stored in the WAL (it comes from the data directory's
   // configuration until membership changes arrive); the owner sets it after open().
   void set_conf_state(const raft::ConfState& conf) { conf_state_ = conf; }
+  // The newest durable snapshot (the WAL does not store it: the snapshot files do). The
+  // owner sets it after open() and after each new snapshot is durable; snapshot_meta()
+  // answers it. Its index must be at or above the compaction mark and within the log.
+  void set_snapshot(const raft::SnapshotMeta& snapshot);
   const raft::HardState& hard_state() const { return hard_state_; }
 
   // Writes `hard_state` (if set) and `entries` (replacing any entries from
@@ -80,6 +84,14 @@ class Wal final : public raft::Storage {
   // restarts after it.
   Status compact(const SnapshotMark& mark);
 
+  // A snapshot received from the leader replaces the whole log: every entry is discarded
+  // (a kTruncate record) and the log restarts after `snapshot` (a kSnapshotMark record),
+  // whatever the entries at or below its index were. Buffered like append(): durable after
+  // sync(). The snapshot file must already be durable.
+  Status reset_to_snapshot(const raft::SnapshotMeta& snapshot);
+
+  // Entries up to mark().index are compacted away (0: none).
+  const SnapshotMark& mark() const { return mark_; }
   const WalStats& stats() const { return stats_; }
   std::vector<std::string> segment_paths() const;
 
@@ -109,6 +121,7 @@ class Wal final : public raft::Storage {
   WalOptions options_;
   raft::HardState hard_state_;
   raft::ConfState conf_state_;
+  raft::SnapshotMeta snapshot_;  // newest durable snapshot; index 0: none set
   SnapshotMark mark_;
   std::deque<Location> locations_;  // locations_[i] holds entry mark_.index + 1 + i
   std::deque<Segment> segments_;

@@ -144,7 +144,8 @@ bool InboundSession::on_hello(const wire::Frame& frame) {
 
 bool InboundSession::on_raft(const wire::Frame& frame) {
   HELIOS_ASSERT(state_ == State::kGreeted);
-  if (frame.type == wire::FrameType::kForward || frame.type == wire::FrameType::kForwardReply) {
+  if (frame.type == wire::FrameType::kForward || frame.type == wire::FrameType::kForwardReply ||
+      frame.type == wire::FrameType::kSnapshotChunk) {
     owner_.on_app_frame(peer_, frame.type, frame.body);
     return state_ != State::kClosed;
   }

@@ -192,7 +192,8 @@ void TcpTransport::set_app_handler(AppHandler handler) {
 }
 
 bool TcpTransport::send_app_frame(NodeId to, wire::FrameType type, std::string_view body) {
-  HELIOS_ASSERT(type == wire::FrameType::kForward || type == wire::FrameType::kForwardReply);
+  HELIOS_ASSERT(type == wire::FrameType::kForward || type == wire::FrameType::kForwardReply ||
+                type == wire::FrameType::kSnapshotChunk);
   const auto it = links_.find(to);
   if (it == links_.end() || stopped_.load() || body.size() > options_.max_frame_bytes) {
     return false;

@@ -28,7 +28,7 @@ constexpr std::uint64_t kFrameChecksumSeed = 0;
 constexpr std::size_t kRetainedCapacityBytes = 1u << 20;
 
 // The protocol's highest frame type; types above it are refused.
-constexpr std::uint8_t kMaxFrameType = static_cast<std::uint8_t>(FrameType::kForwardReply);
+constexpr std::uint8_t kMaxFrameType = static_cast<std::uint8_t>(FrameType::kSnapshotChunk);
 
 void put_u16(std::string& out, std::uint16_t v) {
   out.push_back(static_cast<char>(v & 0xff));

@@ -34,6 +34,7 @@ enum class FrameType : std::uint8_t {
   kRaft = 3,          // one raft::Message (raft_codec.h)
   kForward = 4,       // reserved: a client command forwarded to the leader (issue 5)
   kForwardReply = 5,  // reserved
+  kSnapshotChunk = 6,  // a slice of a snapshot file (snapshot_chunk.h)
 };
 
 // Header and body of one frame. `type` must be a FrameType enumerator and the body at most

@@ -199,9 +199,13 @@ TEST(PlanCommandsTest, EveryDataCommandIsKnownAndInTheTableAsData) {
 
 TEST(PlanCommandsTest, OtherCommandsAreNotDataCommands) {
   for (const char* name : {"PING", "KEYS", "SCAN", "MULTI", "EXEC", "HELLO", "INFO", "WATCH", "get",
-                           "Set", "", "LPUSH", "GETX"}) {
+                           "Set", "", "LPUSH", "GETX", "DEBUG"}) {
     EXPECT_FALSE(is_data_command(name)) << name;
   }
+  const CommandSpec* debug = find_command("DEBUG");
+  ASSERT_NE(debug, nullptr);
+  EXPECT_EQ(debug->kind, Kind::kDebug);
+  EXPECT_EQ(debug->arity, -2);
 }
 
 // ---- Reads --------------------------------------------------------------------------------

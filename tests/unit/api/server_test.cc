@@ -33,6 +33,7 @@
 #include <asio.hpp>
 
 #include "api/command_table.h"
+#include "atlas/store.h"
 #include "base/log.h"
 #include "node/config.h"
 #include "node/runtime.h"
@@ -703,6 +704,91 @@ TEST_F(ServerTest, TypeDbsizeKeysScanFlush) {
   EXPECT_EQ(c_->cmd({"FLUSHALL", "ASYNC"}), "OK");
   EXPECT_EQ(c_->cmd({"DBSIZE"}), "(integer) 0");
   EXPECT_EQ(c_->cmd({"FLUSHDB", "LATER"}), "(error) ERR syntax error");
+}
+
+// ---- DEBUG DIGEST ---------------------------------------------------------------------------
+
+// The digests of the node's store, checked against a local atlas::Store holding the same
+// items (without deadlines, so that the stamps do not matter).
+TEST_F(ServerTest, DebugDigestAndDigestValue) {
+  const std::string zeros(40, '0');
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST"}), zeros);  // Redis's answer for an empty dataset
+  EXPECT_EQ(c_->call({"DEBUG", "DIGEST"}).type, Type::kSimple);  // a status reply, as Redis
+  EXPECT_EQ(c_->cmd({"MSET", "a", "1", "b", "two"}), "OK");
+  atlas::Store want;
+  want.apply(atlas::Command{1, {atlas::SetOp{"a", "1"}, atlas::SetOp{"b", "two"}}});
+  const std::string digest = want.digest_hex();
+  EXPECT_EQ(c_->cmd({"debug", "digest"}), digest);
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST-VALUE", "a", "missing", "b"}),
+            array_text({want.item_digest_hex("a"), zeros, want.item_digest_hex("b")}));
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST-VALUE"}), "(empty array)");
+  // Changing a value or a deadline changes it; undoing the change restores it.
+  EXPECT_EQ(c_->cmd({"SET", "a", "2"}), "OK");
+  EXPECT_NE(c_->cmd({"DEBUG", "DIGEST"}), digest);
+  EXPECT_EQ(c_->cmd({"SET", "a", "1"}), "OK");
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST"}), digest);
+  EXPECT_EQ(c_->cmd({"EXPIRE", "b", "100"}), "(integer) 1");
+  EXPECT_NE(c_->cmd({"DEBUG", "DIGEST"}), digest);
+  EXPECT_NE(c_->cmd({"DEBUG", "DIGEST-VALUE", "b"}), array_text({want.item_digest_hex("b")}));
+  EXPECT_EQ(c_->cmd({"PERSIST", "b"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST"}), digest);
+  // A read like GET: it sees the writes sent before it on its connection, not those after.
+  c_->send_raw(Client::encode({"DEBUG", "DIGEST"}) + Client::encode({"DEL", "a", "b"}) +
+               Client::encode({"DEBUG", "DIGEST"}));
+  EXPECT_EQ(c_->next_text(), digest);
+  EXPECT_EQ(c_->next_text(), "(integer) 2");
+  EXPECT_EQ(c_->next_text(), zeros);
+  // Stale local reads with READONLY; other connections see the same digest.
+  EXPECT_EQ(c_->cmd({"SET", "c", "3"}), "OK");
+  const std::string with_c = c_->cmd({"DEBUG", "DIGEST"});
+  EXPECT_NE(with_c, zeros);
+  EXPECT_EQ(c_->cmd({"READONLY"}), "OK");
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST"}), with_c);
+  EXPECT_EQ(connect()->cmd({"DEBUG", "DIGEST"}), with_c);
+}
+
+TEST_F(ServerTest, DebugErrorsHelpCommandInfoMultiAndJsonLines) {
+  EXPECT_EQ(c_->cmd({"DEBUG"}), "(error) ERR wrong number of arguments for 'debug' command");
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST", "x"}),
+            "(error) ERR unknown subcommand or wrong number of arguments for 'DIGEST'. Try "
+            "DEBUG HELP.");
+  EXPECT_EQ(c_->cmd({"DEBUG", "sleep", "0"}),
+            "(error) ERR unknown subcommand or wrong number of arguments for 'sleep'. Try "
+            "DEBUG HELP.");
+  const Value help = c_->call({"DEBUG", "HELP"});
+  ASSERT_EQ(help.type, Type::kArray) << help.to_string();
+  ASSERT_EQ(help.elements.size(), 8u);
+  EXPECT_EQ(help.elements[1].str, "DIGEST");
+  EXPECT_EQ(c_->cmd({"DEBUG", "HELP", "x"}),
+            "(error) ERR unknown subcommand or wrong number of arguments for 'HELP'. Try "
+            "DEBUG HELP.");
+  // COMMAND knows it: Redis's arity and flags.
+  const Value info = c_->call({"COMMAND", "INFO", "debug"});
+  ASSERT_EQ(info.elements.size(), 1u) << info.to_string();
+  ASSERT_GE(info.elements[0].elements.size(), 3u) << info.to_string();
+  EXPECT_EQ(info.elements[0].elements[0].str, "debug");
+  EXPECT_EQ(info.elements[0].elements[1].integer, -2);
+  EXPECT_EQ(info.elements[0].elements[2].elements[0].str, "admin");
+  const std::vector<std::string> names = sorted_strings(c_->call({"COMMAND", "LIST"}));
+  EXPECT_TRUE(std::binary_search(names.begin(), names.end(), "debug"));
+  // Not in MULTI (only data commands are), as KEYS.
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"DEBUG", "DIGEST"}).rfind("(error) ERR Command not allowed inside a", 0), 0u);
+  EXPECT_EQ(c_->cmd({"DISCARD"}), "OK");
+  // The JSON-lines protocol: the subcommand and the keys in "args".
+  EXPECT_EQ(c_->cmd({"SET", "j", "v"}), "OK");
+  atlas::Store want;
+  want.apply(atlas::Command{1, {atlas::SetOp{"j", "v"}}});
+  std::unique_ptr<Client> j = connect();
+  j->send_raw("{\"cmd\":\"DEBUG\",\"args\":[\"DIGEST\"]}\n");
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"result\":\"" + want.digest_hex() + "\"}\n");
+  j->send_raw("{\"cmd\":\"debug\",\"args\":[\"DIGEST-VALUE\",\"j\",\"nope\"]}\n");
+  EXPECT_EQ(j->raw_line(), "{\"ok\":true,\"result\":[\"" + want.item_digest_hex("j") + "\",\"" +
+                               std::string(40, '0') + "\"]}\n");
+  j->send_raw("{\"cmd\":\"DEBUG\",\"args\":[\"NOPE\"]}\n");
+  EXPECT_EQ(j->raw_line(),
+            "{\"ok\":false,\"error\":\"ERR unknown subcommand or wrong number of arguments "
+            "for 'NOPE'. Try DEBUG HELP.\"}\n");
 }
 
 // ---- Pipelining and transactions ----------------------------------------------------------

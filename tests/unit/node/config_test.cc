@@ -18,6 +18,9 @@ election_timeout = "1s"
 max_entries_per_append = 50
 snapshot_threshold = 50000
 snapshot_interval = "30m"
+snapshot_trailing_entries = 500
+snapshot_retain = 5
+snapshot_chunk_bytes = 65536
 log_level = "debug"
 [[peers]]
 id = 1
@@ -49,6 +52,9 @@ TEST(ConfigTest, loadToml_readsEveryKey) {
   EXPECT_EQ(c.max_entries_per_append, 50u);
   EXPECT_EQ(c.snapshot_threshold, 50000u);
   EXPECT_EQ(c.snapshot_interval_ms, 30u * 60 * 1000);
+  EXPECT_EQ(c.snapshot_trailing_entries, 500u);
+  EXPECT_EQ(c.snapshot_retain, 5u);
+  EXPECT_EQ(c.snapshot_chunk_bytes, 65536u);
   EXPECT_EQ(c.log_level, base::LogLevel::kDebug);
   ASSERT_EQ(c.peers.size(), 3u);
   EXPECT_EQ(c.peers[2].address.to_string(), "10.0.1.12:9001");
@@ -138,6 +144,75 @@ TEST(ConfigTest, loadToml_errorsNameTheKey) {
   EXPECT_NE(s.message().find("peers[0].adress"), std::string::npos) << s.message();
   s = load_toml("node_id = = 3", c);
   EXPECT_NE(s.message().find("line 1"), std::string::npos) << s.message();
+}
+
+TEST(ConfigTest, snapshotKnobs_defaults) {
+  const NodeConfig c;
+  EXPECT_EQ(c.snapshot_threshold, 10000u);
+  EXPECT_EQ(c.snapshot_interval_ms, 30u * 60 * 1000);
+  EXPECT_EQ(c.snapshot_trailing_entries, 10000u);
+  EXPECT_EQ(c.snapshot_retain, 2u);
+  EXPECT_EQ(c.snapshot_chunk_bytes, 1u << 20);
+  // A document without the snapshot keys leaves them as they were.
+  NodeConfig kept;
+  kept.snapshot_retain = 7;
+  ASSERT_TRUE(load_toml("node_id = 1\n", kept).is_ok());
+  EXPECT_EQ(kept.snapshot_retain, 7u);
+  EXPECT_EQ(kept.snapshot_trailing_entries, 10000u);
+}
+
+TEST(ConfigTest, snapshotKnobs_zeroDisablesTriggersAndKeepsNoTrailingEntries) {
+  std::string text = kThreeNodes;
+  const std::string knobs =
+      "snapshot_threshold = 50000\nsnapshot_interval = \"30m\"\nsnapshot_trailing_entries = 500\n";
+  ASSERT_NE(text.find(knobs), std::string::npos);
+  text.replace(text.find(knobs), knobs.size(),
+               "snapshot_threshold = 0\nsnapshot_interval = \"0s\"\n"
+               "snapshot_trailing_entries = 0\n");
+  const NodeConfig c = parsed(text);
+  EXPECT_EQ(c.snapshot_threshold, 0u);
+  EXPECT_EQ(c.snapshot_interval_ms, 0u);
+  EXPECT_EQ(c.snapshot_trailing_entries, 0u);
+  EXPECT_TRUE(validate(c).is_ok()) << validate(c).to_string();
+}
+
+TEST(ConfigTest, snapshotKnobs_loadErrorsNameTheKey) {
+  for (const char* key : {"snapshot_threshold", "snapshot_trailing_entries", "snapshot_retain",
+                          "snapshot_chunk_bytes"}) {
+    for (const char* value : {"-1", "\"many\"", "1.5"}) {
+      NodeConfig c;
+      const Status s = load_toml(std::string(key) + " = " + value, c);
+      EXPECT_EQ(s.code(), Code::kInvalidArgument) << key << " = " << value;
+      EXPECT_NE(s.message().find(key), std::string::npos) << s.message();
+    }
+  }
+  NodeConfig c;
+  const Status s = load_toml("snapshot_interval = \"soon\"", c);
+  EXPECT_NE(s.message().find("snapshot_interval"), std::string::npos) << s.message();
+  EXPECT_NE(load_toml("snapshot_retention = 3", c).message().find("unknown key"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, snapshotKnobs_validateRefusesNoRetainedSnapshotAndChunkOutOfRange) {
+  const NodeConfig c = parsed(kThreeNodes);
+  NodeConfig e = c;
+  e.snapshot_retain = 0;
+  expect_refused(e, "snapshot_retain");
+  e.snapshot_retain = 1;
+  EXPECT_TRUE(validate(e).is_ok()) << validate(e).to_string();
+  for (std::uint64_t bytes : {std::uint64_t{0}, std::uint64_t{4095}, std::uint64_t{16u << 20} + 1,
+                              std::uint64_t{1} << 40}) {
+    e = c;
+    e.snapshot_chunk_bytes = bytes;
+    expect_refused(e, "snapshot_chunk_bytes");
+  }
+  for (std::uint64_t bytes : {kMinSnapshotChunkBytes, kMaxSnapshotChunkBytes}) {
+    e = c;
+    e.snapshot_chunk_bytes = bytes;
+    EXPECT_TRUE(validate(e).is_ok()) << bytes << ": " << validate(e).to_string();
+  }
+  EXPECT_EQ(kMinSnapshotChunkBytes, 4096u);
+  EXPECT_EQ(kMaxSnapshotChunkBytes, 16u << 20);
 }
 
 TEST(ConfigTest, clientTable_readsEveryKeyAndPeerClientAddresses) {

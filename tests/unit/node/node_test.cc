@@ -14,6 +14,9 @@ class RecordingIo final : public NodeIo {
  public:
   void send(const raft::Message& m) override { sent.push_back(m); }
   void start_sync() override { ++syncs; }
+  void start_snapshot(const raft::SnapshotMeta& meta) override { snapshots.push_back(meta); }
+  void send_snapshot(const raft::Message& m) override { sent.push_back(m); }
+  std::vector<raft::SnapshotMeta> snapshots;
   std::vector<raft::Message> sent;
   int syncs = 0;
 };

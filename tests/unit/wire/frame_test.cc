@@ -225,7 +225,7 @@ TEST(FrameDecoderTest, next_unsupportedVersionNamesBothVersions) {
 }
 
 TEST(FrameDecoderTest, next_unknownFrameTypeIsInvalid) {
-  for (int type : {0, 6, 7, 255}) {
+  for (int type : {0, 7, 8, 255}) {
     std::string f = encode_frame(FrameType::kRaft, "x");
     f[6] = static_cast<char>(type);
     reseal(f);

@@ -1,0 +1,137 @@
+// Node: taking, installing and compacting behind snapshots (see node.h, "Snapshots").
+#include "base/assert.h"
+#include "node/node.h"
+
+namespace helios::node {
+
+void Node::step_snapshot(const raft::Message& m, IncomingSnapshot incoming) {
+  HELIOS_ASSERT(m.type == raft::MessageType::kSnapshot);
+  if (failed() || !raw_.step(m).is_ok()) {
+    ++dropped_messages_;
+    incoming.discard();
+    return;
+  }
+  const std::optional<raft::SnapshotMeta>& pending = raw_.raft().log().pending_snapshot();
+  if (pending.has_value() && *pending == m.snapshot) {
+    // The core will hand it out in a Ready: keep it until then (a newer one replaces it).
+    if (incoming_.has_value()) {
+      incoming_->second.discard();
+    }
+    incoming_.emplace(m.snapshot, std::move(incoming));
+  } else {
+    incoming.discard();  // stale, or the log already held it
+  }
+  pump();
+}
+
+void Node::install_snapshot(const raft::Ready& rd) {
+  const raft::SnapshotMeta& meta = *rd.snapshot;
+  HELIOS_ASSERT_MSG(incoming_.has_value() && incoming_->first == meta,
+                    "the core restored a snapshot the node never received");
+  // The file first: once the WAL forgets the log, the snapshot is the only copy of it.
+  if (Status s = incoming_->second.persist(); !s.is_ok()) {
+    fail(s);
+    return;
+  }
+  if (Status s = wal_.reset_to_snapshot(meta); !s.is_ok()) {
+    fail(s);
+    return;
+  }
+  io_.on_wal_reset(meta);
+  last_snapshot_ = meta;
+  compact_due_ = true;  // the segments of the discarded log can go
+  // Proposals the snapshot covers have an unknown outcome here (this node was leader when it
+  // took them, and the log that held them is gone): their proposers' timeouts answer them.
+  proposals_.erase(proposals_.begin(), proposals_.upper_bound(meta.index));
+}
+
+void Node::restore_snapshot(const raft::Ready& rd) {
+  HELIOS_ASSERT(incoming_.has_value() && incoming_->first == *rd.snapshot);
+  incoming_->second.restore();
+  incoming_.reset();
+  applied_ = rd.snapshot->index;
+  io_.on_snapshot_event(*rd.snapshot, true, Status::ok());
+}
+
+void Node::report_snapshot(NodeId to, bool ok) {
+  if (failed()) {
+    return;
+  }
+  raw_.report_snapshot(to, ok);
+  pump();
+}
+
+Status Node::request_snapshot() {
+  if (failed()) {
+    return Status(Code::kUnavailable, "node has stopped: " + failure_);
+  }
+  if (snapshotting_) {
+    return Status(Code::kUnavailable, "a snapshot is already being taken");
+  }
+  take_snapshot();
+  return Status::ok();
+}
+
+void Node::maybe_snapshot() {
+  if (policy_.threshold == 0 || snapshotting_ || failed()) {
+    return;
+  }
+  if (applied_ >= last_snapshot_.index + policy_.threshold) {
+    take_snapshot();
+  }
+}
+
+void Node::take_snapshot() {
+  HELIOS_ASSERT(!snapshotting_);
+  if (applied_ <= last_snapshot_.index) {
+    return;  // nothing new
+  }
+  raft::SnapshotMeta meta;
+  meta.index = applied_;
+  meta.term = raw_.raft().log().term_or_zero(applied_);
+  HELIOS_ASSERT_MSG(meta.term != 0, "the applied entry's term is unknown");
+  meta.conf_state.voters = raw_.raft().voters();
+  snapshotting_ = true;
+  io_.start_snapshot(meta);
+}
+
+void Node::on_snapshot_done(const raft::SnapshotMeta& meta, const Status& status) {
+  HELIOS_ASSERT(snapshotting_);
+  snapshotting_ = false;
+  io_.on_snapshot_event(meta, false, status);
+  if (failed() || !status.is_ok() || meta.index <= last_snapshot_.index) {
+    // A failed snapshot changes nothing (the log still holds everything); one that a
+    // snapshot received meanwhile superseded is not used.
+    return;
+  }
+  last_snapshot_ = meta;
+  wal_.set_snapshot(meta);
+  compact_due_ = true;
+  if (!pending_.has_value()) {
+    maybe_compact();
+  }
+}
+
+void Node::maybe_compact() {
+  if (!compact_due_) {
+    return;
+  }
+  compact_due_ = false;
+  const storage::SnapshotMark& mark = wal_.mark();
+  Index target = last_snapshot_.index > policy_.trailing_entries
+                     ? last_snapshot_.index - policy_.trailing_entries
+                     : 0;
+  if (raw_.raft().config().bugs.compact_past_applied) {
+    target = raw_.raft().log().committed();  // PLANTED BUG: beyond what the snapshot covers
+  }
+  target = std::max(target, mark.index);
+  HELIOS_ASSERT(target <= wal_.last_index());
+  Result<Term> term = wal_.term(target);
+  HELIOS_ASSERT(term.is_ok());
+  // Compacting to the current mark still removes the segments a reset left behind.
+  if (Status s = wal_.compact(storage::SnapshotMark{target, term.value()}); !s.is_ok()) {
+    fail(s);
+  }
+}
+
+}  // namespace helios::node

@@ -1,0 +1,29 @@
+#pragma once
+// Startup recovery of a node's state from its data directory: the newest snapshot and the
+// WAL, reconciled. Production (Runtime) and the simulator (SimNode) both start this way.
+//
+//   1. The newest snapshot file is loaded and verified (SnapshotStore::load_latest). If it
+//      is damaged, recovery fails with kCorruption naming the file: the node refuses to
+//      start. (An older snapshot is never used silently: the log may no longer cover what
+//      lies between it and the newest one.)
+//   2. The WAL must start no later than just after the snapshot; a WAL compacted beyond it
+//      (snapshot files removed by hand) is kCorruption.
+//   3. If the WAL does not hold the snapshot's last entry with the snapshot's term (a crash
+//      between installing a received snapshot and resetting the WAL, or a torn WAL tail),
+//      the WAL is reset to start after the snapshot and synced.
+//   4. The state machine is restored from the snapshot; the WAL learns the snapshot.
+//
+// Returns the index the state machine has applied (the snapshot's, 0 without one): the
+// Raft core's Config::applied.
+
+#include "base/status.h"
+#include "node/atlas_machine.h"
+#include "storage/snapshot_store.h"
+#include "storage/wal.h"
+
+namespace helios::node {
+
+Result<Index> recover_from_snapshot(const storage::SnapshotStore& snapshots, storage::Wal& wal,
+                                    AtlasMachine& machine);
+
+}  // namespace helios::node

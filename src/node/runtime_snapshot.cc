@@ -1,0 +1,152 @@
+// Runtime: snapshots (see runtime.h): recovery at startup, fork()ed snapshot writing, the
+// interval trigger, and installing a snapshot received from the leader.
+#include "base/log.h"
+#include "node/recovery.h"
+#include "node/runtime.h"
+
+namespace helios::node {
+
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status Runtime::open_storage(raft::Config& raft) {
+  snapshots_ =
+      std::make_unique<storage::SnapshotStore>(fs_, dir_->snapshot_dir(), config_.snapshot_retain);
+  Result<Index> applied = recover_from_snapshot(*snapshots_, *wal_, machine_);
+  if (!applied.is_ok()) {
+    return applied.status();
+  }
+  raft.applied = applied.value();
+  if (applied.value() > 0) {
+    HELIOS_LOG_INFO("snapshot",
+                    "restored %llu keys from snapshot %llu/%llu; replaying the log "
+                    "from %llu to %llu",
+                    static_cast<unsigned long long>(machine_.store().item_count()),
+                    static_cast<unsigned long long>(wal_->snapshot_meta().index),
+                    static_cast<unsigned long long>(wal_->snapshot_meta().term),
+                    static_cast<unsigned long long>(applied.value() + 1),
+                    static_cast<unsigned long long>(wal_->hard_state().commit));
+  }
+  return Status::ok();
+}
+
+void Runtime::start_snapshot(const raft::SnapshotMeta& meta) {
+  // The child gets a copy-on-write image of this process as it is now, at meta.index; it
+  // serializes and writes it while this process goes on.
+  const Status started = snapshot_child_.start([this, meta]() {
+    const Status s = snapshots_->write_temporary(meta, machine_.snapshot_data());
+    return s.is_ok() ? 0 : 2;
+  });
+  if (!started.is_ok()) {
+    asio::post(io_, [this, meta, started]() {
+      node_->on_snapshot_done(meta, started);
+      check_failed();
+    });
+    return;
+  }
+  HELIOS_LOG_INFO("snapshot", "taking snapshot %llu/%llu in child process %d",
+                  static_cast<unsigned long long>(meta.index),
+                  static_cast<unsigned long long>(meta.term), snapshot_child_.pid());
+  child_meta_ = meta;
+  child_started_ = std::chrono::steady_clock::now();
+  poll_snapshot_child();
+}
+
+void Runtime::poll_snapshot_child() {
+  const std::optional<int> exit_status = snapshot_child_.poll();
+  if (!exit_status.has_value()) {
+    if (snapshot_child_.running()) {
+      child_timer_.expires_after(std::chrono::milliseconds(10));
+      child_timer_.async_wait([this](const asio::error_code& ec) {
+        if (!ec && running_) {
+          poll_snapshot_child();
+        }
+      });
+    }
+    return;
+  }
+  Status s;
+  if (*exit_status != 0) {
+    s = Status(Code::kIoError, "the snapshot process failed writing " +
+                                   snapshots_->path_of(child_meta_) + ".tmp (exit status " +
+                                   std::to_string(*exit_status) + "; a full disk?)");
+  } else {
+    s = snapshots_->commit(child_meta_);
+  }
+  node_->on_snapshot_done(child_meta_, s);
+  check_failed();
+}
+
+void Runtime::stop_snapshot_child() {
+  snapshot_child_.kill();
+}
+
+void Runtime::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
+                                const Status& status) {
+  if (!status.is_ok()) {
+    snapshot_error_ = status.to_string();
+    HELIOS_LOG_ERROR("snapshot", "snapshot %llu/%llu failed (the log keeps every entry): %s",
+                     static_cast<unsigned long long>(meta.index),
+                     static_cast<unsigned long long>(meta.term), status.to_string().c_str());
+    return;
+  }
+  snapshot_error_.clear();
+  last_snapshot_unix_ms_ = unix_ms_now();
+  last_snapshot_time_ = std::chrono::steady_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - child_started_)
+                      .count();
+  HELIOS_LOG_INFO("snapshot", "%s snapshot %llu/%llu%s; the log now starts at %llu",
+                  received ? "installed" : "took", static_cast<unsigned long long>(meta.index),
+                  static_cast<unsigned long long>(meta.term),
+                  received ? " from the leader" : (" in " + std::to_string(ms) + " ms").c_str(),
+                  static_cast<unsigned long long>(wal_->first_index()));
+}
+
+void Runtime::maybe_snapshot_by_interval() {
+  if (config_.snapshot_interval_ms == 0 || node_->snapshotting() ||
+      node_->applied() <= node_->last_snapshot().index) {
+    return;
+  }
+  const auto since = std::chrono::steady_clock::now() - last_snapshot_time_;
+  if (since >= std::chrono::milliseconds(config_.snapshot_interval_ms)) {
+    (void)node_->request_snapshot();
+    check_failed();
+  }
+}
+
+Status Runtime::request_snapshot() {
+  const Status s = node_->request_snapshot();
+  check_failed();
+  return s;
+}
+
+std::int64_t Runtime::last_save_unix_s() const {
+  if (last_snapshot_unix_ms_ >= 0) {
+    return last_snapshot_unix_ms_ / 1000;
+  }
+  const auto up = std::chrono::steady_clock::now() - started_;
+  return (unix_ms_now() - std::chrono::duration_cast<std::chrono::milliseconds>(up).count()) / 1000;
+}
+
+void Runtime::on_snapshot_received(const raft::Message& m, const std::string& path,
+                                   std::shared_ptr<AtlasState> state) {
+  storage::SnapshotStore* store = snapshots_.get();
+  env::FileSystem* fs = &fs_;
+  AtlasMachine* machine = &machine_;
+  const raft::SnapshotMeta meta = m.snapshot;
+  node_->step_snapshot(
+      m, IncomingSnapshot{.persist = [store, meta]() { return store->install_received(meta); },
+                          .restore = [machine, state]() { machine->restore(std::move(*state)); },
+                          .discard = [fs, path]() { (void)fs->remove(path); }});
+  check_failed();
+}
+
+}  // namespace helios::node

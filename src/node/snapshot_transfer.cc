@@ -1,0 +1,248 @@
+#include "node/snapshot_transfer.h"
+
+#include <chrono>
+
+#include "base/assert.h"
+#include "base/log.h"
+
+namespace helios::node {
+
+namespace {
+// The largest snapshot file a receiver accepts (a bound on what a peer can make it write).
+constexpr std::uint64_t kMaxSnapshotFileBytes = std::uint64_t{1} << 40;
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// SnapshotSender.
+
+SnapshotSender::SnapshotSender(asio::io_context& loop, env::FileSystem& fs,
+                               storage::SnapshotStore& store, transport::TcpTransport& transport,
+                               std::uint64_t chunk_bytes,
+                               std::function<void(NodeId to, bool ok)> done)
+    : loop_(loop),
+      fs_(fs),
+      store_(store),
+      transport_(transport),
+      chunk_bytes_(chunk_bytes),
+      window_bytes_(4 * chunk_bytes),
+      done_(std::move(done)),
+      next_id_(
+          static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
+  HELIOS_ASSERT(chunk_bytes_ > 0);
+}
+
+SnapshotSender::~SnapshotSender() {
+  stop();
+}
+
+void SnapshotSender::stop() {
+  for (auto& [to, t] : transfers_) {
+    if (t.timer) {
+      t.timer->cancel();
+    }
+  }
+  transfers_.clear();
+}
+
+void SnapshotSender::send(const raft::Message& m) {
+  const NodeId to = m.to;
+  if (auto it = transfers_.find(to); it != transfers_.end()) {
+    if (it->second.timer) {
+      it->second.timer->cancel();
+    }
+    transfers_.erase(it);
+  }
+  Transfer t;
+  t.message = m;
+  t.id = ++next_id_;
+  const std::string path = store_.path_of(m.snapshot);
+  Result<std::unique_ptr<env::File>> file = fs_.open(path, env::OpenMode::kRead);
+  if (!file.is_ok()) {
+    HELIOS_LOG_WARN("snapshot", "cannot send snapshot %s to node %llu: %s", path.c_str(),
+                    static_cast<unsigned long long>(to), file.status().to_string().c_str());
+    done_(to, false);
+    return;
+  }
+  t.file = std::move(file).value();
+  t.total = t.file->size();
+  t.timer = std::make_unique<asio::steady_timer>(loop_);
+  HELIOS_LOG_INFO("snapshot", "sending snapshot %llu/%llu (%llu bytes) to node %llu",
+                  static_cast<unsigned long long>(m.snapshot.index),
+                  static_cast<unsigned long long>(m.snapshot.term),
+                  static_cast<unsigned long long>(t.total), static_cast<unsigned long long>(to));
+  transfers_.emplace(to, std::move(t));
+  pump(to);
+}
+
+void SnapshotSender::pump(NodeId to) {
+  auto it = transfers_.find(to);
+  if (it == transfers_.end()) {
+    return;
+  }
+  Transfer& t = it->second;
+  while (t.offset < t.total || t.total == 0) {
+    if (transport_.queue_depth(to).bytes >= window_bytes_) {
+      // The link is full: look again shortly (heartbeats still get through between chunks).
+      const std::uint64_t id = t.id;
+      t.timer->expires_after(std::chrono::milliseconds(1));
+      t.timer->async_wait([this, to, id](const asio::error_code& ec) {
+        auto again = transfers_.find(to);
+        if (!ec && again != transfers_.end() && again->second.id == id) {
+          pump(to);
+        }
+      });
+      return;
+    }
+    wire::SnapshotChunk chunk;
+    chunk.transfer_id = t.id;
+    chunk.offset = t.offset;
+    chunk.total = t.total;
+    chunk.message = t.message;
+    const std::uint64_t n = std::min(chunk_bytes_, t.total - t.offset);
+    chunk.data.resize(n);
+    Result<std::size_t> read = t.file->read_at(t.offset, chunk.data.data(), n);
+    if (!read.is_ok() || read.value() != n) {
+      finish(to, false);
+      return;
+    }
+    if (!transport_.send_app_frame(to, wire::FrameType::kSnapshotChunk,
+                                   wire::encode_snapshot_chunk(chunk))) {
+      finish(to, false);
+      return;
+    }
+    t.offset += n;
+    if (t.total == 0) {
+      break;
+    }
+  }
+  finish(to, true);
+}
+
+void SnapshotSender::finish(NodeId to, bool ok) {
+  auto it = transfers_.find(to);
+  HELIOS_ASSERT(it != transfers_.end());
+  if (!ok) {
+    HELIOS_LOG_WARN("snapshot", "snapshot transfer to node %llu failed at byte %llu of %llu",
+                    static_cast<unsigned long long>(to),
+                    static_cast<unsigned long long>(it->second.offset),
+                    static_cast<unsigned long long>(it->second.total));
+  }
+  transfers_.erase(it);
+  done_(to, ok);
+}
+
+// ---------------------------------------------------------------------------------------
+// SnapshotReceiver.
+
+SnapshotReceiver::SnapshotReceiver(asio::io_context& loop, asio::io_context& worker,
+                                   env::FileSystem& fs, storage::SnapshotStore& store, NodeId self,
+                                   Ready ready)
+    : loop_(loop), worker_(worker), fs_(fs), store_(store), self_(self), ready_(std::move(ready)) {}
+
+void SnapshotReceiver::drop(NodeId from, const std::string& why) {
+  auto it = transfers_.find(from);
+  HELIOS_LOG_WARN("snapshot", "dropping snapshot transfer from node %llu: %s",
+                  static_cast<unsigned long long>(from), why.c_str());
+  if (it == transfers_.end()) {
+    return;
+  }
+  it->second.file.reset();
+  (void)fs_.remove(it->second.path);
+  transfers_.erase(it);
+}
+
+void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
+  Result<wire::SnapshotChunk> decoded = wire::decode_snapshot_chunk(body);
+  if (!decoded.is_ok()) {
+    drop(from, decoded.status().to_string());
+    return;
+  }
+  wire::SnapshotChunk& chunk = decoded.value();
+  const raft::Message& m = chunk.message;
+  if (m.from != from || m.to != self_ || m.snapshot.index == 0 ||
+      chunk.total > kMaxSnapshotFileBytes) {
+    drop(from, "a chunk whose message names other nodes or an impossible snapshot");
+    return;
+  }
+  auto it = transfers_.find(from);
+  if (chunk.offset == 0 && (it == transfers_.end() || it->second.id != chunk.transfer_id)) {
+    if (it != transfers_.end()) {
+      drop(from, "a new transfer replaces it");
+    }
+    Transfer t;
+    t.id = chunk.transfer_id;
+    t.message = m;
+    t.total = chunk.total;
+    t.path = store_.received_path(m.snapshot);
+    if (fs_.exists(t.path)) {
+      (void)fs_.remove(t.path);
+    }
+    Result<std::unique_ptr<env::File>> file = fs_.open(t.path, env::OpenMode::kCreateExclusive);
+    if (!file.is_ok()) {
+      HELIOS_LOG_WARN("snapshot", "cannot receive a snapshot into %s: %s", t.path.c_str(),
+                      file.status().to_string().c_str());
+      return;
+    }
+    t.file = std::move(file).value();
+    HELIOS_LOG_INFO("snapshot", "receiving snapshot %llu/%llu (%llu bytes) from node %llu",
+                    static_cast<unsigned long long>(m.snapshot.index),
+                    static_cast<unsigned long long>(m.snapshot.term),
+                    static_cast<unsigned long long>(chunk.total),
+                    static_cast<unsigned long long>(from));
+    it = transfers_.emplace(from, std::move(t)).first;
+  }
+  if (it == transfers_.end() || it->second.id != chunk.transfer_id) {
+    return;  // the middle of a transfer we are not following: ignore it
+  }
+  Transfer& t = it->second;
+  if (chunk.offset != t.next_offset || chunk.total != t.total || !(m == t.message)) {
+    drop(from, "out-of-order or inconsistent chunk at offset " + std::to_string(chunk.offset));
+    return;
+  }
+  if (Status s = t.file->append(chunk.data.data(), chunk.data.size()); !s.is_ok()) {
+    drop(from, s.to_string());
+    return;
+  }
+  t.next_offset += chunk.data.size();
+  if (t.next_offset == t.total) {
+    complete(from);
+  }
+}
+
+void SnapshotReceiver::complete(NodeId from) {
+  auto it = transfers_.find(from);
+  HELIOS_ASSERT(it != transfers_.end());
+  auto file = std::shared_ptr<env::File>(std::move(it->second.file));
+  const raft::Message m = it->second.message;
+  const std::string path = it->second.path;
+  transfers_.erase(it);
+  // Sync, verify and decode on the worker: seconds for a big snapshot.
+  asio::post(worker_, [this, file, m, path]() {
+    Status s = file->sync();
+    Result<storage::Snapshot> snap =
+        s.is_ok() ? store_.read_verified_file(path) : Result<storage::Snapshot>(s);
+    std::shared_ptr<AtlasState> state;
+    if (snap.is_ok() && snap.value().meta == m.snapshot) {
+      Result<AtlasState> decoded = AtlasMachine::decode_snapshot_data(snap.value().data);
+      if (decoded.is_ok()) {
+        state = std::make_shared<AtlasState>(std::move(decoded).value());
+      } else {
+        s = decoded.status();
+      }
+    } else {
+      s = snap.is_ok() ? Status(Code::kCorruption, "metadata differs from the message")
+                       : snap.status();
+    }
+    asio::post(loop_, [this, m, path, state, s]() {
+      if (state == nullptr) {
+        HELIOS_LOG_WARN("snapshot", "received snapshot %s refused: %s", path.c_str(),
+                        s.to_string().c_str());
+        (void)fs_.remove(path);
+        return;
+      }
+      ready_(m, path, state);
+    });
+  });
+}
+
+}  // namespace helios::node
