@@ -2,8 +2,9 @@
 //
 //   helios-atlasd --config /etc/helios/node-1.toml [flags]
 //
-// Flags override the file (see src/node/config.h for the keys). Invalid configuration
-// fails at start with a message naming the key, and changes nothing.
+// Flags override the file (see src/node/config.h for the keys; `helios-atlasd --help` lists
+// the flags). Invalid configuration fails at start with a message naming the key or the
+// flag (exit status 2), and changes nothing.
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -57,8 +58,8 @@ helios::Status parse_peers(const std::string& text, NodeConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"helios-atlasd: a Helios (Raft + ATLAS) node"};
-  std::string config_path, listen, admin, client, redirect, peers, heartbeat, election, log_level;
+  CLI::App app{"helios-atlasd: a Helios (Raft + ATLAS) node", "helios-atlasd"};
+  std::string config_path, listen, admin, client, redirect, peers;
   NodeConfig flags;
   app.add_option("--config", config_path, "TOML configuration file");
   app.add_option("--node-id", flags.node_id, "this node's id (a positive integer)");
@@ -69,10 +70,14 @@ int main(int argc, char** argv) {
   app.add_option("--client", client, "client (Redis protocol) address HOST:PORT");
   app.add_option("--redirect", redirect, "writes at a follower: forward (default) or moved");
   app.add_option("--peers", peers, "every voter: ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT],...");
-  app.add_option("--heartbeat-timeout", heartbeat, "e.g. 50ms");
-  app.add_option("--election-timeout", election, "e.g. 150ms");
-  app.add_option("--log-level", log_level, "debug, info, warn or error");
-  CLI11_PARSE(app, argc, argv);
+  helios::apps::TuningFlags tuning;
+  tuning.add_to(app);
+  app.footer(
+      "Flags override the file; a default shown applies when neither sets the key. "
+      "Durations take ms, s, m or h: 50ms, 2s, 30m.");
+  if (const std::optional<int> done = helios::apps::parse_command_line(app, argc, argv)) {
+    return *done;
+  }
 
   NodeConfig config;
   if (!config_path.empty()) {
@@ -101,12 +106,6 @@ int main(int argc, char** argv) {
     overrides += "listen = \"" + listen + "\"\n";
   if (!admin.empty())
     overrides += "admin = \"" + admin + "\"\n";
-  if (!heartbeat.empty())
-    overrides += "heartbeat_timeout = \"" + heartbeat + "\"\n";
-  if (!election.empty())
-    overrides += "election_timeout = \"" + election + "\"\n";
-  if (!log_level.empty())
-    overrides += "log_level = \"" + log_level + "\"\n";
   if (!client.empty() || !redirect.empty()) {
     overrides += "[client]\n";
   }
@@ -115,6 +114,9 @@ int main(int argc, char** argv) {
   if (!redirect.empty())
     overrides += "redirect = \"" + redirect + "\"\n";
   helios::Status s = helios::node::load_toml(overrides, config);
+  if (s.is_ok()) {
+    s = tuning.apply_to(config);
+  }
   if (s.is_ok() && !peers.empty()) {
     s = parse_peers(peers, config);
   }

@@ -1,8 +1,12 @@
 #include "apps/node_main.h"
 
+#include <CLI/CLI.hpp>
+
 #include <pthread.h>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include "admin/admin_server.h"
@@ -113,7 +117,140 @@ void wait_for_signal(const sigset_t& signals, node::Runtime& runtime, bool quick
   }
 }
 
+using node::NodeConfig;
+
+// "50ms", "2s", "30m", "1h": the largest unit that divides ms.
+std::string format_duration(std::uint64_t ms) {
+  const std::pair<std::uint64_t, const char*> units[] = {
+      {60 * 60 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}};
+  for (const auto& [scale, unit] : units) {
+    if (ms != 0 && ms % scale == 0) {
+      return std::to_string(ms / scale) + unit;
+    }
+  }
+  return std::to_string(ms) + "ms";
+}
+
+Status bad_flag(const char* flag, const std::string& why) {
+  return Status(Code::kInvalidArgument, std::string(flag) + ": " + why);
+}
+
+template <std::uint64_t NodeConfig::*Field>
+Status set_count(const char* flag, const std::string& text, NodeConfig& c) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return bad_flag(flag, "'" + text + "' is not a non-negative integer");
+  }
+  c.*Field = value;
+  return Status::ok();
+}
+
+template <typename T, T NodeConfig::*Field>
+Status set_duration(const char* flag, const std::string& text, NodeConfig& c) {
+  const Result<std::uint64_t> ms = node::parse_duration_ms(text);
+  if (!ms.is_ok()) {
+    return bad_flag(flag, ms.status().message());
+  }
+  if (ms.value() > std::numeric_limits<T>::max()) {
+    return bad_flag(flag, "'" + text + "' is too long");
+  }
+  c.*Field = static_cast<T>(ms.value());
+  return Status::ok();
+}
+
+Status set_log_level(const char* flag, const std::string& text, NodeConfig& c) {
+  if (!base::parse_log_level(text, &c.log_level)) {
+    return bad_flag(flag, "'" + text + "' is not debug, info, warn or error");
+  }
+  return Status::ok();
+}
+
+// One tuning flag: its name, its value's name and meaning in --help, its default (from a
+// default NodeConfig) and how a value given on the command line goes into a NodeConfig.
+struct Knob {
+  const char* flag;
+  const char* type;
+  const char* help;
+  std::string (*shown)(const NodeConfig& c);
+  Status (*set)(const char* flag, const std::string& text, NodeConfig& c);
+};
+
+const std::vector<Knob>& knobs() {
+  static const std::vector<Knob> table = {
+      {"--heartbeat-timeout", "DURATION", "how often a leader sends heartbeats",
+       [](const NodeConfig& c) { return format_duration(c.heartbeat_timeout_ms); },
+       &set_duration<std::uint32_t, &NodeConfig::heartbeat_timeout_ms>},
+      {"--election-timeout", "DURATION",
+       "a follower hearing no leader for a random time in [T, 2T) starts an election; at "
+       "least twice the heartbeat",
+       [](const NodeConfig& c) { return format_duration(c.election_timeout_ms); },
+       &set_duration<std::uint32_t, &NodeConfig::election_timeout_ms>},
+      {"--max-entries-per-append", "N", "entries in one AppendEntries message",
+       [](const NodeConfig& c) { return std::to_string(c.max_entries_per_append); },
+       &set_count<&NodeConfig::max_entries_per_append>},
+      {"--snapshot-threshold", "N",
+       "take a snapshot after N entries applied since the last one; 0: never by count",
+       [](const NodeConfig& c) { return std::to_string(c.snapshot_threshold); },
+       &set_count<&NodeConfig::snapshot_threshold>},
+      {"--snapshot-interval", "DURATION",
+       "take a snapshot this long after the last one if an entry was applied since; 0: never "
+       "by time",
+       [](const NodeConfig& c) { return format_duration(c.snapshot_interval_ms); },
+       &set_duration<std::uint64_t, &NodeConfig::snapshot_interval_ms>},
+      {"--snapshot-trailing-entries", "N",
+       "entries kept in the log behind a snapshot, so that a slow follower catches up from "
+       "the log",
+       [](const NodeConfig& c) { return std::to_string(c.snapshot_trailing_entries); },
+       &set_count<&NodeConfig::snapshot_trailing_entries>},
+      {"--log-level", "LEVEL", "debug, info, warn or error",
+       [](const NodeConfig& c) {
+         const char* const names[] = {"debug", "info", "warn", "error"};
+         return std::string(names[static_cast<int>(c.log_level)]);
+       },
+       &set_log_level},
+  };
+  return table;
+}
+
 }  // namespace
+
+void TuningFlags::add_to(CLI::App& app) {
+  const NodeConfig defaults;
+  values_.assign(knobs().size(), std::string());  // no reallocation below: options bind to it
+  options_.clear();
+  for (std::size_t i = 0; i < knobs().size(); ++i) {
+    const Knob& k = knobs()[i];
+    options_.push_back(app.add_option(k.flag, values_[i], k.help)
+                           ->type_name(k.type)
+                           ->default_str(k.shown(defaults)));
+  }
+}
+
+Status TuningFlags::apply_to(NodeConfig& config) const {
+  for (std::size_t i = 0; i < options_.size(); ++i) {
+    if (options_[i]->count() == 0) {
+      continue;
+    }
+    const Status s = knobs()[i].set(knobs()[i].flag, values_[i], config);
+    if (!s.is_ok()) {
+      return s;
+    }
+  }
+  return Status::ok();
+}
+
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "%s: %s (see --help)\n", app.get_name().c_str(), e.what());
+    return 2;
+  }
+  return std::nullopt;
+}
 
 int run_node(const node::NodeConfig& config, const RunOptions& options) {
   base::set_log_level(config.log_level);

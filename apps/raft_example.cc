@@ -6,76 +6,59 @@
 // For tests and for running several quick-start clusters on one machine, the ports and the
 // data root can be moved: --peer-port-base P (peers on P+1..P+3), --admin-port-base A,
 // --client-port-base C, --data-root DIR (data in DIR/node-N); --redirect moved answers
-// writes at a follower with -MOVED instead of forwarding them.
+// writes at a follower with -MOVED instead of forwarding them. The tuning flags
+// (--heartbeat-timeout, --election-timeout, --max-entries-per-append, --snapshot-threshold,
+// --snapshot-interval, --snapshot-trailing-entries, --log-level) are helios-atlasd's
+// (apps/node_main.h). `raft-example --help` lists them all.
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "apps/node_main.h"
 
-namespace {
-
-bool parse_port_base(const char* text, int* out) {
-  char* end = nullptr;
-  const long v = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || v < 0 || v > 65530) {
-    return false;
-  }
-  *out = static_cast<int>(v);
-  return true;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  const std::string usage =
-      "usage: raft-example node-1|node-2|node-3 [--peer-port-base P] [--admin-port-base A] "
-      "[--client-port-base C] [--data-root DIR] [--redirect forward|moved]\n";
-  if (argc < 2 || argc % 2 != 0) {
-    std::fputs(usage.c_str(), stderr);
-    return 2;
-  }
-  const std::string name = argv[1];
+  CLI::App app{"raft-example: node N of the quick start's three-node cluster on 127.0.0.1",
+               "raft-example"};
+  std::string name;
   int peer_base = 9000;
   int admin_base = 8000;
   int client_base = 7000;
-  bool moved = false;
+  std::string redirect = "forward";
   std::string data_root = "./data";
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    bool ok = true;
-    if (flag == "--peer-port-base") {
-      ok = parse_port_base(argv[i + 1], &peer_base);
-    } else if (flag == "--admin-port-base") {
-      ok = parse_port_base(argv[i + 1], &admin_base);
-    } else if (flag == "--client-port-base") {
-      ok = parse_port_base(argv[i + 1], &client_base);
-    } else if (flag == "--redirect") {
-      const std::string mode = argv[i + 1];
-      ok = mode == "forward" || mode == "moved";
-      moved = mode == "moved";
-    } else if (flag == "--data-root") {
-      data_root = argv[i + 1];
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "raft-example: bad option %s %s\n%s", flag.c_str(), argv[i + 1],
-                   usage.c_str());
-      return 2;
-    }
+  app.add_option("node", name, "which node this is")
+      ->required()
+      ->check(CLI::IsMember({"node-1", "node-2", "node-3"}));
+  const struct {
+    const char* flag;
+    int* base;
+    const char* letter;
+    const char* help;
+  } port_bases[] = {
+      {"--peer-port-base", &peer_base, "P", "peers listen on P+1..P+3"},
+      {"--admin-port-base", &admin_base, "A", "admin HTTP on A+1..A+3"},
+      {"--client-port-base", &client_base, "C", "clients (Redis protocol) on C+1..C+3"}};
+  for (const auto& p : port_bases) {
+    app.add_option(p.flag, *p.base, p.help)
+        ->type_name(p.letter)
+        ->check(CLI::Range(0, 65530))
+        ->capture_default_str();
   }
-  int n = 0;
-  if (name == "node-1") {
-    n = 1;
-  } else if (name == "node-2") {
-    n = 2;
-  } else if (name == "node-3") {
-    n = 3;
-  } else {
-    std::fprintf(stderr, "raft-example: unknown node '%s'\n%s", name.c_str(), usage.c_str());
-    return 2;
+  app.add_option("--data-root", data_root, "data in DIR/node-N")
+      ->type_name("DIR")
+      ->capture_default_str();
+  app.add_option("--redirect", redirect,
+                 "writes at a follower: forward them to the leader, or answer -MOVED")
+      ->check(CLI::IsMember({"forward", "moved"}))
+      ->capture_default_str();
+  helios::apps::TuningFlags tuning;
+  tuning.add_to(app);
+  app.footer("Durations take ms, s, m or h: 50ms, 2s, 30m.");
+  if (const std::optional<int> done = helios::apps::parse_command_line(app, argc, argv)) {
+    return *done;
   }
+
+  const int n = name.back() - '0';  // "node-1".."node-3", checked above
   helios::node::NodeConfig config;
   config.node_id = static_cast<helios::NodeId>(n);
   config.cluster_id = "helios-quickstart";
@@ -89,11 +72,14 @@ int main(int argc, char** argv) {
   }
   config.client.listen = config.peers[static_cast<std::size_t>(n - 1)].client;
   config.client.redirect =
-      moved ? helios::node::Redirect::kMoved : helios::node::Redirect::kForward;
+      redirect == "moved" ? helios::node::Redirect::kMoved : helios::node::Redirect::kForward;
   config.listen = config.peers[static_cast<std::size_t>(n - 1)].address;
-  const helios::Status valid = helios::node::validate(config);
-  if (!valid.is_ok()) {
-    std::fprintf(stderr, "raft-example: %s\n", valid.to_string().c_str());
+  helios::Status s = tuning.apply_to(config);
+  if (s.is_ok()) {
+    s = helios::node::validate(config);
+  }
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "raft-example: %s\n", s.message().c_str());
     return 2;
   }
   return helios::apps::run_node(config, helios::apps::RunOptions{.quick_start = true});

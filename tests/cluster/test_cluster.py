@@ -382,6 +382,109 @@ class TestBadConfiguration(ClusterTestCase):
         first.start()
         self.h.wait_for(first.status, WAIT, "node 1 answering /status after the refusal")
 
+    def test_bad_snapshot_flags_name_the_flag(self):
+        for flag, value, needle in (("--snapshot-threshold", "many", "'many'"),
+                                    ("--snapshot-threshold", "-1", "'-1'"),
+                                    ("--snapshot-interval", "soon", "is not a duration"),
+                                    ("--snapshot-interval", "5d", "unknown unit"),
+                                    ("--snapshot-trailing-entries", "1.5", "'1.5'")):
+            out = self.assert_refused(self.atlasd(flag, value), f"{flag}: ", needle)
+            self.assertNotIn("terminate called", out)
+        self.assertFalse(os.path.exists(self.data_dir), "a refused start created its data dir")
+
+    def test_bad_snapshot_keys_in_the_file_name_the_key(self):
+        path = os.path.join(self.h.root, "node.toml")
+        for text, key in (("snapshot_retain = 0\n", "snapshot_retain"),
+                          ("snapshot_chunk_bytes = 1024\n", "snapshot_chunk_bytes"),
+                          ("snapshot_chunk_bytes = 33554432\n", "snapshot_chunk_bytes"),
+                          ("snapshot_trailing_entries = -5\n", "snapshot_trailing_entries")):
+            with open(path, "w") as f:
+                f.write(text)
+            self.assert_refused(self.atlasd("--config", path), f"config: {key}: ")
+        # A malformed value in the file is refused before any flag applies.
+        with open(path, "w") as f:
+            f.write('snapshot_interval = "later"\n')
+        self.assert_refused(self.atlasd("--config", path), "snapshot_interval")
+        self.assertFalse(os.path.exists(self.data_dir), "a refused start created its data dir")
+
+
+class TestCommandLine(ClusterTestCase):
+    """raft-example's and helios-atlasd's flags: --help lists them and exits 0; a bad value
+    stops the process at once with exit status 2 and one line naming the flag."""
+
+    QUICKSTART_FLAGS = ("--peer-port-base", "--admin-port-base", "--client-port-base",
+                        "--data-root", "--redirect")
+    TUNING_FLAGS = ("--heartbeat-timeout", "--election-timeout", "--max-entries-per-append",
+                    "--snapshot-threshold", "--snapshot-interval",
+                    "--snapshot-trailing-entries", "--log-level")
+
+    def run_binary(self, name, *args):
+        code, out = self.h.run([harness.binary(name), *args], timeout=EXIT_BOUND,
+                               name="run-flags")
+        return code, out.split("\n", 1)[1]  # without the harness's header line
+
+    def test_raft_example_help_lists_every_flag(self):
+        for help_flag in ("--help", "-h"):
+            code, out = self.run_binary("raft-example", help_flag)
+            self.assertEqual(code, 0, out)
+            self.assertIn("Usage: raft-example", out)
+            for flag in self.QUICKSTART_FLAGS + self.TUNING_FLAGS:
+                self.assertIn(flag, out)
+            self.assertIn("node-1", out)
+
+    def test_atlasd_help_lists_the_snapshot_flags(self):
+        code, out = self.run_binary("helios-atlasd", "--help")
+        self.assertEqual(code, 0, out)
+        for flag in self.TUNING_FLAGS + ("--config", "--peers"):
+            self.assertIn(flag, out)
+
+    def test_raft_example_bad_values_name_the_flag(self):
+        ports = harness.PortReservation()
+        bases = [str(ports.take_base(3)) for _ in range(3)]
+        ports.release()
+        data_root = os.path.join(self.h.data_root, "bad-flags")
+        good = ["node-1", "--peer-port-base", bases[0], "--admin-port-base", bases[1],
+                "--client-port-base", bases[2], "--data-root", data_root]
+        for flag, value in (("--snapshot-threshold", "many"), ("--snapshot-threshold", "-1"),
+                            ("--snapshot-interval", "soon"), ("--snapshot-interval", "5d"),
+                            ("--snapshot-trailing-entries", "1.5"),
+                            ("--heartbeat-timeout", "fast"), ("--election-timeout", "2x"),
+                            ("--max-entries-per-append", "lots"), ("--log-level", "loud"),
+                            ("--peer-port-base", "70000"), ("--redirect", "sideways")):
+            code, out = self.run_binary("raft-example", *good, flag, value)
+            self.assertEqual(code, 2, f"{flag} {value}: {out}")
+            lines = out.strip().splitlines()
+            self.assertEqual(len(lines), 1, f"{flag} {value}: {out}")
+            self.assertTrue(lines[0].startswith(f"raft-example: {flag}: "), lines[0])
+        # A flag without its value, an unknown flag, an unknown node.
+        for args, needle in ((good + ["--snapshot-interval"], "--snapshot-interval"),
+                             (good + ["--snapshot-treshold", "5"], "--snapshot-treshold"),
+                             (["node-4"] + good[1:], "node-4")):
+            code, out = self.run_binary("raft-example", *args)
+            self.assertEqual(code, 2, out)
+            self.assertEqual(len(out.strip().splitlines()), 1, out)
+            self.assertIn(needle, out)
+        # A value each flag accepts but the configuration as a whole does not: the key.
+        code, out = self.run_binary("raft-example", *good, "--max-entries-per-append", "0")
+        self.assertEqual(code, 2, out)
+        self.assertIn("max_entries_per_append: must be at least 1", out)
+        self.assertFalse(os.path.exists(data_root), "a refused start created its data dir")
+
+    def test_quickstart_runs_with_the_tuning_flags(self):
+        c = self.h.quickstart_cluster()
+        for node in c.nodes.values():
+            node.argv += ["--snapshot-threshold", "0", "--snapshot-interval", "1s",
+                          "--snapshot-trailing-entries", "5", "--heartbeat-timeout", "60ms",
+                          "--election-timeout", "300ms", "--max-entries-per-append", "10",
+                          "--log-level", "debug"]
+        c.start()
+        c.wait_for_leader(timeout=WAIT)
+        c.wait_for_convergence(
+            timeout=WAIT, extra=lambda st: all(s["keys"] == 3 for s in st.values()),
+            what=" and keys == 3 on every node")
+        self.assertTrue(any("[DEBUG]" in n.log() for n in c.nodes.values()),
+                        "--log-level debug logged nothing at debug level")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
