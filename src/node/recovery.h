@@ -3,9 +3,11 @@
 // WAL, reconciled. Production (Runtime) and the simulator (SimNode) both start this way.
 //
 //   1. The newest snapshot file is loaded and verified (SnapshotStore::load_latest). If it
-//      is damaged, recovery fails with kCorruption naming the file: the node refuses to
-//      start. (An older snapshot is never used silently: the log may no longer cover what
-//      lies between it and the newest one.)
+//      is damaged, the one before it stands in only if the log still holds every entry from
+//      it to past the damaged one; that is logged, and the damaged file renamed
+//      "<name>.damaged". Otherwise recovery fails with kCorruption naming the file and the
+//      node refuses to start (falling back further could lose entries this node
+//      acknowledged, which the compacted log no longer holds).
 //   2. The WAL must start no later than just after the snapshot; a WAL compacted beyond it
 //      (snapshot files removed by hand) is kCorruption.
 //   3. If the WAL does not hold the snapshot's last entry with the snapshot's term (a crash
@@ -23,7 +25,7 @@
 
 namespace helios::node {
 
-Result<Index> recover_from_snapshot(const storage::SnapshotStore& snapshots, storage::Wal& wal,
+Result<Index> recover_from_snapshot(storage::SnapshotStore& snapshots, storage::Wal& wal,
                                     AtlasMachine& machine);
 
 }  // namespace helios::node

@@ -373,6 +373,34 @@ Status SnapshotStore::prune() {
   return Status::ok();
 }
 
+Result<std::vector<std::pair<Term, Index>>> SnapshotStore::stored() const {
+  Result<Names> names = scan();
+  if (!names.is_ok()) {
+    return names.status();
+  }
+  return std::move(names).value().snapshots;
+}
+
+Result<Snapshot> SnapshotStore::load(std::pair<Term, Index> which) const {
+  const std::string path = env::join_path(dir_, snapshot_file_name(which.first, which.second));
+  Result<Snapshot> read = read_verified(fs_, path);
+  if (!read.is_ok()) {
+    return read.status();
+  }
+  if (Status s = check_name(path, which, read.value().meta); !s.is_ok()) {
+    return s;
+  }
+  return read;
+}
+
+Status SnapshotStore::set_aside(std::pair<Term, Index> which) {
+  const std::string path = env::join_path(dir_, snapshot_file_name(which.first, which.second));
+  if (Status s = fs_.rename(path, path + ".damaged"); !s.is_ok()) {
+    return s;
+  }
+  return fs_.sync_dir(dir_);
+}
+
 Result<std::optional<Snapshot>> SnapshotStore::load_latest() const {
   Result<Names> names = scan();
   if (!names.is_ok()) {
@@ -381,14 +409,9 @@ Result<std::optional<Snapshot>> SnapshotStore::load_latest() const {
   if (names.value().snapshots.empty()) {
     return std::optional<Snapshot>();
   }
-  const std::pair<Term, Index> newest = names.value().snapshots.front();
-  const std::string path = env::join_path(dir_, snapshot_file_name(newest.first, newest.second));
-  Result<Snapshot> read = read_verified(fs_, path);
+  Result<Snapshot> read = load(names.value().snapshots.front());
   if (!read.is_ok()) {
     return read.status();
-  }
-  if (Status s = check_name(path, newest, read.value().meta); !s.is_ok()) {
-    return s;
   }
   return std::optional<Snapshot>(std::move(read).value());
 }

@@ -102,6 +102,14 @@ class SnapshotStore {
   Result<Snapshot> read_verified_file(const std::string& path) const;
   Status install_received(const raft::SnapshotMeta& meta);
 
+  // The (term, index) of every stored snapshot, newest first (names only; nothing read).
+  Result<std::vector<std::pair<Term, Index>>> stored() const;
+  // The stored snapshot (term, index), fully verified.
+  Result<Snapshot> load(std::pair<Term, Index> which) const;
+  // Renames a damaged snapshot file to "<name>.damaged" (kept for the operator, ignored by
+  // every other call) and fsyncs the directory.
+  Status set_aside(std::pair<Term, Index> which);
+
   // The path of the stored snapshot `meta` names (it may have been pruned since).
   std::string path_of(const raft::SnapshotMeta& meta) const;
 
