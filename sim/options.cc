@@ -102,6 +102,8 @@ std::string SimOptions::describe() const {
     out += " bug=snapshot-keeps-log";
   if (bugs.compact_past_applied)
     out += " bug=compact-past-applied";
+  if (bugs.skip_snapshot_restore)
+    out += " bug=skip-snapshot-restore";
   return out;
 }
 
@@ -118,6 +120,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.snapshot_keeps_log = true;
   } else if (name == "compact-past-applied") {
     bugs.compact_past_applied = true;
+  } else if (name == "skip-snapshot-restore") {
+    bugs.skip_snapshot_restore = true;
   } else {
     return false;
   }

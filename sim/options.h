@@ -82,8 +82,8 @@ struct SimOptions {
 };
 
 // Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
-// "read-without-quorum", "snapshot-keeps-log", "compact-past-applied") into `bugs`. Returns
-// false for an unknown name.
+// "read-without-quorum", "snapshot-keeps-log", "compact-past-applied",
+// "skip-snapshot-restore") into `bugs`. Returns false for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
 
 }  // namespace helios::sim

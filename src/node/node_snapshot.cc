@@ -47,7 +47,9 @@ void Node::install_snapshot(const raft::Ready& rd) {
 
 void Node::restore_snapshot(const raft::Ready& rd) {
   HELIOS_ASSERT(incoming_.has_value() && incoming_->first == *rd.snapshot);
-  incoming_->second.restore();
+  if (!raw_.raft().config().bugs.skip_snapshot_restore) {
+    incoming_->second.restore();
+  }  // else PLANTED BUG: the state machine keeps its old state under the new applied index
   incoming_.reset();
   applied_ = rd.snapshot->index;
   io_.on_snapshot_event(*rd.snapshot, true, Status::ok());
