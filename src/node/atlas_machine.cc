@@ -48,10 +48,12 @@ Result<AtlasState> AtlasMachine::decode_snapshot_data(std::string_view data) {
   return state;
 }
 
-void AtlasMachine::restore(AtlasState state) {
+AtlasState AtlasMachine::restore(AtlasState state) {
+  AtlasState old{std::move(store_), commands_applied_, last_stamp_ms_};
   store_ = std::move(state.store);
   commands_applied_ = state.commands_applied;
   last_stamp_ms_ = state.last_stamp_ms;
+  return old;
 }
 
 // Layout: count u32, then per reply: kind u8, integer u64 (two's complement), text length

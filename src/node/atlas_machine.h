@@ -33,7 +33,9 @@ class AtlasMachine final : public StateMachine {
   // state gives the same bytes on every node.
   std::string snapshot_data() const;
   static Result<AtlasState> decode_snapshot_data(std::string_view data);
-  void restore(AtlasState state);
+  // Replaces the state with `state` and returns the old one (destroying millions of keys
+  // takes time: the caller may do it on another thread).
+  AtlasState restore(AtlasState state);
 
   const atlas::Store& store() const { return store_; }
   // Normal entries applied so far (the quick start writes its test data only into a log

@@ -144,7 +144,13 @@ void Runtime::on_snapshot_received(const raft::Message& m, const std::string& pa
   const raft::SnapshotMeta meta = m.snapshot;
   node_->step_snapshot(
       m, IncomingSnapshot{.persist = [store, meta]() { return store->install_received(meta); },
-                          .restore = [machine, state]() { machine->restore(std::move(*state)); },
+                          .restore =
+                              [this, machine, state]() {
+                                // The old state is freed on the worker, not the loop.
+                                auto old = std::make_shared<AtlasState>(
+                                    machine->restore(std::move(*state)));
+                                asio::post(worker_io_, [old]() {});
+                              },
                           .discard = [fs, path]() { (void)fs->remove(path); }});
   check_failed();
 }
