@@ -39,7 +39,8 @@
 // save() fails with the same status (the kernel may have dropped data; the caller must stop
 // the node). Reads never poison.
 //
-// Not thread-safe: one thread (the node's storage thread) owns it.
+// Not thread-safe: the node's loop thread owns it; read_verified_file() and path_of() (which
+// touch no member state) may run on another thread, and write_temporary() in a forked child.
 
 #include <cstddef>
 #include <cstdint>

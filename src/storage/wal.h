@@ -22,7 +22,8 @@
 // Errors: a failed write or sync poisons the Wal: every later call fails. The caller must
 // stop the node (the kernel may have dropped the data).
 //
-// Not thread-safe: one thread (the node's storage thread) owns it.
+// Not thread-safe: one thread at a time (the node's loop thread; the runtime's storage
+// thread only runs sync() while the loop writes nothing).
 
 #include <cstdint>
 #include <deque>
