@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tidy rules that the compiler does not check (STYLE.md habits 8, 9, 15). Run by ctest.
+# Tidy rules that the compiler does not check (architecture.md coding habits 8, 9, 15). Run by ctest.
 #   - the Raft core stays pure: no threads, clocks, global randomness, files or sockets;
 #   - only src/env/posix/ includes the OS's file headers;
 #   - lines of at most 100 columns; source files of at most 700 lines (the aim is 600);

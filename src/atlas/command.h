@@ -7,7 +7,7 @@
 //   - turns every relative TTL (EX, PX, EXPIRE, PEXPIRE...) into an absolute deadline in unix
 //     milliseconds, computed from the same clock reading it puts in `stamp_ms`;
 //   - stamps `stamp_ms` with its clock, never below the stamp of any entry it or an earlier
-//     leader proposed (DESIGN.md "TTLs are deterministic"). Apply trusts this and asserts
+//     leader proposed (architecture.md "TTLs are deterministic"). Apply trusts this and asserts
 //     nothing about it; it only uses the stamp to decide which keys count as expired;
 //   - calls validate_command and answers the client with its message if it fails.
 // Every replica then applies the same bytes, so the same stamps and deadlines: apply never
@@ -63,9 +63,9 @@ namespace helios::atlas {
 
 inline constexpr std::uint8_t kCommandVersion = 1;
 
-// Limits (STYLE.md habit 7). Redis allows 512 MB keys and values; a Helios value travels in
-// one log entry, which must fit one WAL record (64 MiB) and one peer frame (64 MiB), and is
-// copied into the log, the store and snapshots, so the limits are far lower:
+// Limits (architecture.md coding habit 7). Redis allows 512 MB keys and values; a Helios value
+// travels in one log entry, which must fit one WAL record (64 MiB) and one peer frame (64 MiB), and
+// is copied into the log, the store and snapshots, so the limits are far lower:
 // - keys: 64 KiB. Keys are also copied into expiry commands and kept in the deadline index;
 //   real keys are tens of bytes, and memcached stops at 250.
 inline constexpr std::size_t kMaxKeyBytes = 64u << 10;

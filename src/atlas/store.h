@@ -2,7 +2,7 @@
 // Store: the ATLAS state machine. Every node applies the same committed Commands, in log
 // order, to its own Store, and so holds the same keys, values and deadlines.
 //
-// Determinism (DESIGN.md "TTLs are deterministic"): apply never reads a clock. Time enters
+// Determinism (architecture.md "TTLs are deterministic"): apply never reads a clock. Time enters
 // only as numbers: the Command's `stamp_ms` and the deadlines in it, both chosen by the
 // leader. While applying a command, a key whose deadline is nonzero and at or before
 // `stamp_ms` counts as absent, and any operation that touches it removes it first (READ
@@ -35,7 +35,7 @@
 //     change: the key), never a walk of the store: the value and deadline of an item change
 //     only through insert, erase, replace_value, edit_value and set_deadline.
 //
-// Not thread-safe: the node's Ready-loop thread owns it (DESIGN.md "Node runtime"). Not
+// Not thread-safe: the node's Ready-loop thread owns it (architecture.md "Node runtime"). Not
 // copyable (a copy's deadline index would point into the original); serialize and
 // deserialize to duplicate one.
 

@@ -1,7 +1,7 @@
 #pragma once
 // Always-on assertions (they ignore NDEBUG) and PANIC.
 //
-// Three error classes (STYLE.md habit 4):
+// Three error classes (docs/architecture.md coding habit 4):
 //   - a programmer bug: HELIOS_ASSERT, always on, aborts with file, line and condition;
 //   - an expected failure (bad input, not leader): a Status / Result, never an assert;
 //   - an environment that can no longer be trusted (failed fsync, corrupt record): PANIC.

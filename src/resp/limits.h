@@ -1,8 +1,8 @@
 #pragma once
-// The named limits of the RESP parsers (STYLE.md habit 7). One ParserLimits configures a
-// RequestParser (server side) or a ReplyParser (client side); both refuse input beyond a
-// limit with a protocol error as soon as the offending header or line is complete, and never
-// size an allocation by a length the peer declares beyond what has arrived.
+// The named limits of the RESP parsers (architecture.md coding habit 7). One ParserLimits
+// configures a RequestParser (server side) or a ReplyParser (client side); both refuse input beyond
+// a limit with a protocol error as soon as the offending header or line is complete, and never size
+// an allocation by a length the peer declares beyond what has arrived.
 
 #include <cstddef>
 

@@ -18,7 +18,7 @@
 // any build can tell a newer directory from a damaged one. Ids are 1 to kMaxIdBytes bytes
 // of [A-Za-z0-9._-].
 //
-// open() rules (DESIGN.md principle 5: bad input gets a clear error and changes nothing):
+// open() rules (architecture.md principle 5: bad input gets a clear error and changes nothing):
 //   - a missing or empty directory is a new node: it is created, locked, META is written
 //     with write_file_atomically, then wal/ and snap/ are created. A crash before META is
 //     durable leaves a directory that is still "empty" (LOCK and META.tmp are ignored);

@@ -32,7 +32,7 @@
 // Why: the WAL is compacted once a snapshot is durable, so the entries between an older
 // snapshot and the newest one may be gone; falling back would leave a gap in the log or roll
 // the state machine back behind what this node has acknowledged. Corruption stops the node
-// with a clear message (DESIGN.md principle 4); an operator who removes the damaged file
+// with a clear message (docs/architecture.md principle 4); an operator who removes the damaged file
 // (or re-seeds the node from a peer) does so knowingly.
 //
 // Errors: a failed write, sync, rename or removal in save() poisons the store: every later

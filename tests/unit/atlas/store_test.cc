@@ -239,7 +239,7 @@ TEST(StoreTest, incrBy_overflow_returnsRedisErrorAndChangesNothing) {
   EXPECT_EQ(s.get("fresh", 2), "-9223372036854775808");
 }
 
-// DESIGN.md "TTLs are deterministic": INCR on a key expired at the stamp starts from 0.
+// docs/architecture.md "TTLs are deterministic": INCR on a key expired at the stamp starts from 0.
 TEST(StoreTest, incrBy_keyExpiredAtStamp_startsFromZeroWithoutDeadline) {
   Store s;
   apply1(s, 1, SetOp{"n", "41", 100});
