@@ -24,6 +24,7 @@ SimCluster::SimCluster(const SimOptions& options)
   last_delivery_.assign(static_cast<std::size_t>(options.nodes),
                         std::vector<Micros>(static_cast<std::size_t>(options.nodes), 0));
   clients_.resize(static_cast<std::size_t>(options.clients));
+  state_checked_.assign(static_cast<std::size_t>(options.nodes), 0);
 }
 
 SimCluster::~SimCluster() = default;
@@ -69,6 +70,13 @@ SimResult SimCluster::run() {
     stop_failed_nodes();
     ++stats_.events;
     checker_.check(node_ptrs_);
+    for (const auto& n : nodes_) {
+      // A state machine changes only with its applied index (an apply, a restore).
+      if (n->up() && n->applied() != state_checked_[n->index()]) {
+        state_checked_[n->index()] = n->applied();
+        checker_.on_state(*n, n->applied(), n->digest());
+      }
+    }
     if (liveness_) {
       drive_marker();
     }

@@ -110,6 +110,7 @@ class SimCluster final : public SimHost {
   std::vector<SimNode*> node_ptrs_;
   std::vector<double> skew_;
   SafetyChecker checker_;
+  std::vector<Index> state_checked_;  // per node: the applied index whose digest was checked
 
   // Network state.
   std::vector<std::vector<int>> blocked_;  // blocked_[from][to] > 0: messages dropped

@@ -165,8 +165,12 @@ void SafetyChecker::on_apply(const SimNode& node, const raft::Entry& e) {
 }
 
 void SafetyChecker::on_state(const SimNode& node, Index applied, const std::string& digest) {
-  auto [it, inserted] = digests_.emplace(applied, std::make_pair(digest, node.id()));
-  if (!inserted && it->second.first != digest) {
+  auto it = digests_.find(applied);
+  if (it == digests_.end()) {
+    digests_.emplace(applied, std::make_pair(digest, node.id()));
+    return;
+  }
+  if (it->second.first != digest) {
     fail("replicas diverge: node " + std::to_string(node.id()) + " at applied index " +
          std::to_string(applied) + " has state digest " + digest + " but node " +
          std::to_string(it->second.second) + " had " + it->second.first);
