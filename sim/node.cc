@@ -45,6 +45,9 @@ Status SimNode::start(std::uint64_t seed) {
   }
   snapshots_ = std::make_unique<storage::SnapshotStore>(fs_, kSnapDir, 2);
   machine_ = node::AtlasMachine();
+  if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
+    return s;
+  }
   const Result<Index> restored = node::recover_from_snapshot(*snapshots_, *wal_, machine_);
   if (!restored.is_ok()) {
     if (restored.status().code() == Code::kIoError) {
@@ -146,7 +149,7 @@ void SimNode::send_snapshot(const raft::Message& m) {
 void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) {
   // As production: written to a temporary file, synced, verified whole, decoded; only then
   // handed to the node, which decides whether to install it.
-  const std::string path = snapshots_->received_path(m.snapshot);
+  const std::string path = snapshots_->received_path(m.snapshot, ++transfers_received_);
   Status s = fs_.exists(path) ? fs_.remove(path) : Status::ok();
   std::unique_ptr<env::File> out;
   if (s.is_ok()) {
@@ -178,7 +181,7 @@ void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) 
   const raft::SnapshotMeta meta = m.snapshot;
   node_->step_snapshot(
       m, node::IncomingSnapshot{
-             .persist = [store, meta]() { return store->install_received(meta); },
+             .persist = [store, meta, path]() { return store->install_received(meta, path); },
              .restore = [machine, state]() { machine->restore(std::move(*state).value()); },
              .discard = [fs, path]() { (void)fs->remove(path); }});
 }

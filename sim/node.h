@@ -101,6 +101,7 @@ class SimNode final : private node::NodeIo {
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
+  std::uint64_t transfers_received_ = 0;  // names each received file uniquely
 };
 
 }  // namespace helios::sim

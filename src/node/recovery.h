@@ -12,7 +12,8 @@
 //      (snapshot files removed by hand) is kCorruption.
 //   3. If the WAL does not hold the snapshot's last entry with the snapshot's term (a crash
 //      between installing a received snapshot and resetting the WAL, or a torn WAL tail),
-//      the WAL is reset to start after the snapshot and synced.
+//      the WAL is reset to start after the snapshot and synced. A WAL that starts exactly
+//      at the snapshot's index with another term cannot be (kCorruption).
 //   4. The state machine is restored from the snapshot; the WAL learns the snapshot.
 //
 // Returns the index the state machine has applied (the snapshot's, 0 without one): the

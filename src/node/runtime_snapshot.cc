@@ -19,6 +19,10 @@ std::int64_t unix_ms_now() {
 Status Runtime::open_storage(raft::Config& raft) {
   snapshots_ =
       std::make_unique<storage::SnapshotStore>(fs_, dir_->snapshot_dir(), config_.snapshot_retain);
+  // Files of transfers a crash interrupted: no transfer runs yet.
+  if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
+    return s;
+  }
   Result<Index> applied = recover_from_snapshot(*snapshots_, *wal_, machine_);
   if (!applied.is_ok()) {
     return applied.status();
@@ -143,15 +147,15 @@ void Runtime::on_snapshot_received(const raft::Message& m, const std::string& pa
   AtlasMachine* machine = &machine_;
   const raft::SnapshotMeta meta = m.snapshot;
   node_->step_snapshot(
-      m, IncomingSnapshot{.persist = [store, meta]() { return store->install_received(meta); },
-                          .restore =
-                              [this, machine, state]() {
-                                // The old state is freed on the worker, not the loop.
-                                auto old = std::make_shared<AtlasState>(
-                                    machine->restore(std::move(*state)));
-                                asio::post(worker_io_, [old]() {});
-                              },
-                          .discard = [fs, path]() { (void)fs->remove(path); }});
+      m, IncomingSnapshot{
+             .persist = [store, meta, path]() { return store->install_received(meta, path); },
+             .restore =
+                 [this, machine, state]() {
+                   // The old state is freed on the worker, not the loop.
+                   auto old = std::make_shared<AtlasState>(machine->restore(std::move(*state)));
+                   asio::post(worker_io_, [old]() {});
+                 },
+             .discard = [fs, path]() { (void)fs->remove(path); }});
   check_failed();
 }
 

@@ -60,7 +60,7 @@ void SnapshotSender::send(const raft::Message& m) {
   if (!file.is_ok()) {
     HELIOS_LOG_WARN("snapshot", "cannot send snapshot %s to node %llu: %s", path.c_str(),
                     static_cast<unsigned long long>(to), file.status().to_string().c_str());
-    done_(to, false);
+    report(to, false);
     return;
   }
   t.file = std::move(file).value();
@@ -128,7 +128,12 @@ void SnapshotSender::finish(NodeId to, bool ok) {
                     static_cast<unsigned long long>(it->second.total));
   }
   transfers_.erase(it);
-  done_(to, ok);
+  report(to, ok);
+}
+
+void SnapshotSender::report(NodeId to, bool ok) {
+  // Never from inside send(): the node is in the middle of its Ready loop then.
+  asio::post(loop_, [this, to, ok]() { done_(to, ok); });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -173,7 +178,7 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
     t.id = chunk.transfer_id;
     t.message = m;
     t.total = chunk.total;
-    t.path = store_.received_path(m.snapshot);
+    t.path = store_.received_path(m.snapshot, chunk.transfer_id);
     if (fs_.exists(t.path)) {
       (void)fs_.remove(t.path);
     }

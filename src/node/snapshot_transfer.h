@@ -7,16 +7,17 @@
 // appends to that follower wait behind at most one window; other followers' links are
 // separate and never wait). When the link is full it looks again after 1 ms. The outcome
 // (every chunk queued: ok; a chunk dropped, the file gone, the link refusing: failed) goes
-// to `done(to, ok)`. A new transfer to the same follower replaces an unfinished one.
+// to `done(to, ok)`, always posted to the loop (never called from inside send()). A new transfer to
+// the same follower replaces an unfinished one.
 //
 // SnapshotReceiver (follower side): one transfer per leader at a time, in order. Chunks are
-// appended to SnapshotStore::received_path(meta); a chunk of a new transfer id at offset 0
-// starts over (the old file is removed); any other gap, a slice past the announced size, or
-// a write error drops the transfer and its file. When the last byte is in, the file is
-// fsynced, read back and verified whole (SnapshotStore::read_verified_file) and the state
-// decoded, on the worker io_context (so a big snapshot never stalls heartbeats); then
-// `ready(message, file path, decoded state)` runs on the loop. A file that fails verification
-// is removed and nothing else happens (the leader retries).
+// appended to SnapshotStore::received_path(meta, transfer id); a chunk of a new transfer id at
+// offset 0 starts over (the old file is removed); any other gap, a slice past the announced size,
+// or a write error drops the transfer and its file. When the last byte is in, the file is fsynced,
+// read back and verified whole (SnapshotStore::read_verified_file) and the state decoded, on the
+// worker io_context (so a big snapshot never stalls heartbeats); then `ready(message, file path,
+// decoded state)` runs on the loop. A file that fails verification is removed and nothing else
+// happens (the leader retries).
 //
 // Thread rules: both live on the node's loop thread (asio io_context `loop`); the receiver
 // also posts work to `worker`.
@@ -60,6 +61,7 @@ class SnapshotSender {
   };
   void pump(NodeId to);
   void finish(NodeId to, bool ok);
+  void report(NodeId to, bool ok);
 
   asio::io_context& loop_;
   env::FileSystem& fs_;

@@ -44,6 +44,10 @@ struct Config {
   std::uint64_t max_committed_bytes_per_ready = 8 << 20;
   std::uint64_t max_pending_reads = 8192;          // ReadIndex requests waiting at the leader
   std::uint64_t max_uncommitted_entries = 100000;  // proposals refused beyond this
+  // After the node reports a snapshot sent, how long the leader waits for the follower to
+  // acknowledge it (receiving, verifying and installing a big snapshot takes seconds) before
+  // it probes the follower again. 0: 40 election timeouts.
+  int snapshot_ack_ticks = 0;
 
   bool pre_vote = true;      // §9.6: a node must win a pre-vote before bumping its term
   bool check_quorum = true;  // a leader steps down without a majority heard within a timeout

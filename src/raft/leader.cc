@@ -96,11 +96,22 @@ void Raft::report_snapshot(NodeId to, bool ok) {
     return;
   }
   if (ok) {
-    // Wait for its acknowledgement of the snapshot's index before sending more.
-    it->second.become_probe();
-    it->second.sent_entries(0, 0, 0);
+    // It still has to verify and install it: wait for its acknowledgement (an AppendResp at
+    // the snapshot's index) before sending anything else, or time out (tick_heartbeat).
+    it->second.snapshot_sent();
   } else {
     it->second.snapshot_failed();
+  }
+}
+
+void Raft::tick_snapshot_transfers() {
+  const int limit =
+      config_.snapshot_ack_ticks > 0 ? config_.snapshot_ack_ticks : 40 * config_.election_ticks;
+  for (auto& [id, pr] : progress_) {
+    if (id != id_ && pr.snapshot_ack_overdue(limit)) {
+      pr.become_probe();  // probe after the snapshot: it may have installed it after all
+      send_append(id, true);
+    }
   }
 }
 

@@ -148,6 +148,7 @@ void Raft::tick_heartbeat() {
     heartbeat_elapsed_ = 0;
     broadcast_heartbeat();
   }
+  tick_snapshot_transfers();
 }
 
 void Raft::campaign() {

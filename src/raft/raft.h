@@ -69,8 +69,9 @@ class Raft {
   Status read_index(std::uint64_t context);
   // Starts an election now (tests and, later, leadership transfer).
   void campaign();
-  // Leader: the node finished streaming the snapshot of a kSnapshot message to `to` (ok), or
-  // gave up (!ok: it is tried again after the next heartbeat answer).
+  // Leader: the node finished streaming the snapshot of a kSnapshot message to `to` (ok: the
+  // leader then waits for the follower's acknowledgement, up to Config::snapshot_ack_ticks),
+  // or gave up (!ok: it is tried again after the next heartbeat answer).
   void report_snapshot(NodeId to, bool ok);
 
   // --- durability feedback from RawNode ---
@@ -134,6 +135,7 @@ class Raft {
   void handle_heartbeat_response(const Message& m, Progress& pr);
   bool send_append(NodeId to, bool send_if_empty);
   bool send_snapshot(NodeId to, Progress& pr);
+  void tick_snapshot_transfers();
   void send_heartbeat(NodeId to, std::uint64_t context);
   void broadcast_append();
   void broadcast_heartbeat();

@@ -18,6 +18,7 @@ namespace {
 constexpr std::string_view kNamePrefix = "snap-";
 constexpr std::string_view kNameSuffix = ".snap";
 constexpr std::string_view kTmpSuffix = ".tmp";
+constexpr std::string_view kRecvSuffix = ".recv.tmp";
 constexpr std::size_t kHexDigits = 16;
 // "snap-" + 16 hex + "-" + 16 hex + ".snap"
 constexpr std::size_t kNameSize = 5 + kHexDigits + 1 + kHexDigits + 5;
@@ -226,7 +227,9 @@ Result<SnapshotStore::Names> SnapshotStore::scan() const {
     } else if (view.size() >= kNameSize + kTmpSuffix.size() &&
                view.substr(view.size() - kTmpSuffix.size()) == kTmpSuffix &&
                parse_snapshot_file_name(view.substr(0, kNameSize))) {
-      names.temporaries.push_back(name);
+      const bool received = view.size() >= kNameSize + kRecvSuffix.size() &&
+                            view.substr(view.size() - kRecvSuffix.size()) == kRecvSuffix;
+      (received ? names.received : names.temporaries).push_back(name);
     }
     // Anything else is not ours; it is left alone.
   }
@@ -267,8 +270,24 @@ std::string SnapshotStore::path_of(const raft::SnapshotMeta& meta) const {
   return env::join_path(dir_, snapshot_file_name(meta.term, meta.index));
 }
 
-std::string SnapshotStore::received_path(const raft::SnapshotMeta& meta) const {
-  return path_of(meta) + ".recv" + std::string(kTmpSuffix);
+std::string SnapshotStore::received_path(const raft::SnapshotMeta& meta,
+                                         std::uint64_t transfer) const {
+  char id[24];
+  std::snprintf(id, sizeof(id), ".%016llx", static_cast<unsigned long long>(transfer));
+  return path_of(meta) + id + std::string(kRecvSuffix);
+}
+
+Status SnapshotStore::remove_received_temporaries() {
+  Result<Names> names = scan();
+  if (!names.is_ok()) {
+    return names.status();
+  }
+  for (const std::string& name : names.value().received) {
+    if (Status s = fs_.remove(env::join_path(dir_, name)); !s.is_ok()) {
+      return s;
+    }
+  }
+  return names.value().received.empty() ? Status::ok() : fs_.sync_dir(dir_);
 }
 
 Status SnapshotStore::check_not_older(const raft::SnapshotMeta& meta) const {
@@ -327,8 +346,8 @@ Status SnapshotStore::commit(const raft::SnapshotMeta& meta) {
   return rename_into_place(path_of(meta) + std::string(kTmpSuffix), meta);
 }
 
-Status SnapshotStore::install_received(const raft::SnapshotMeta& meta) {
-  return rename_into_place(received_path(meta), meta);
+Status SnapshotStore::install_received(const raft::SnapshotMeta& meta, const std::string& path) {
+  return rename_into_place(path, meta);
 }
 
 Status SnapshotStore::save(const raft::SnapshotMeta& meta, std::string_view data) {

@@ -96,12 +96,17 @@ class SnapshotStore {
   Status write_temporary(const raft::SnapshotMeta& meta, std::string_view data) const;
   Status commit(const raft::SnapshotMeta& meta);
 
-  // Snapshots received from a leader arrive as a file, written to received_path(meta) by
-  // the receiver; read_verified_file() reads it and checks it whole (size, header,
-  // checksum); install_received() renames it into place like commit() does.
-  std::string received_path(const raft::SnapshotMeta& meta) const;
+  // Snapshots received from a leader arrive as a file, written by the receiver to
+  // received_path(meta, transfer) ("<name>.<transfer as 16 hex>.recv.tmp"; one per transfer,
+  // so a retried transfer never touches the file of an earlier one still being verified);
+  // read_verified_file() reads it and checks it whole (size, header, checksum);
+  // install_received() renames it into place like commit() does. prune() leaves received
+  // files alone (a transfer may be writing one); remove_received_temporaries() removes them
+  // all (at startup, when no transfer runs).
+  std::string received_path(const raft::SnapshotMeta& meta, std::uint64_t transfer) const;
   Result<Snapshot> read_verified_file(const std::string& path) const;
-  Status install_received(const raft::SnapshotMeta& meta);
+  Status install_received(const raft::SnapshotMeta& meta, const std::string& path);
+  Status remove_received_temporaries();
 
   // The (term, index) of every stored snapshot, newest first (names only; nothing read).
   Result<std::vector<std::pair<Term, Index>>> stored() const;
@@ -128,7 +133,8 @@ class SnapshotStore {
  private:
   struct Names {
     std::vector<std::pair<Term, Index>> snapshots;  // newest first
-    std::vector<std::string> temporaries;           // stray "<snapshot name>*.tmp" files
+    std::vector<std::string> temporaries;           // stray "<snapshot name>.tmp" files
+    std::vector<std::string> received;              // "<snapshot name>.*.recv.tmp" files
   };
   Result<Names> scan() const;
   Status write_file(const std::string& tmp_path, const raft::SnapshotMeta& meta,

@@ -88,7 +88,9 @@ class Wal final : public raft::Storage {
   // A snapshot received from the leader replaces the whole log: every entry is discarded
   // (a kTruncate record) and the log restarts after `snapshot` (a kSnapshotMark record),
   // whatever the entries at or below its index were. Buffered like append(): durable after
-  // sync(). The snapshot file must already be durable.
+  // sync(). The snapshot file must already be durable: a crash before the sync can leave the
+  // old log, the reset one, or (the kTruncate record kept, the mark lost) an empty log at the
+  // old start; recovery (node/recovery.h) then redoes the reset from the snapshot file.
   Status reset_to_snapshot(const raft::SnapshotMeta& snapshot);
 
   // Entries up to mark().index are compacted away (0: none).

@@ -31,10 +31,18 @@ void Progress::become_probe() {
   next_ = std::max(match_, resume) + 1;
 }
 
+bool Progress::snapshot_ack_overdue(int limit) {
+  if (state_ != ProgressState::kSnapshot || snapshot_wait_ticks_ < 0) {
+    return false;
+  }
+  return ++snapshot_wait_ticks_ >= limit;
+}
+
 void Progress::become_snapshot(Index snapshot_index) {
   HELIOS_ASSERT(snapshot_index > 0);
   state_ = ProgressState::kSnapshot;
   pending_snapshot_ = snapshot_index;
+  snapshot_wait_ticks_ = -1;
   probe_sent_ = false;
   inflights_.reset();
 }

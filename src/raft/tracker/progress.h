@@ -44,6 +44,11 @@ class Progress {
   void become_snapshot(Index snapshot_index);
   // The transfer failed: forget it, probe again from match (after the next heartbeat).
   void snapshot_failed();
+  // The node finished sending the snapshot: wait for the follower's acknowledgement.
+  void snapshot_sent() { snapshot_wait_ticks_ = 0; }
+  // A leader tick in kSnapshot: true once `limit` ticks passed since snapshot_sent() without
+  // an acknowledgement (the caller then probes the follower again).
+  bool snapshot_ack_overdue(int limit);
 
   // The follower acknowledged entries up to index. Returns true if match advanced.
   bool maybe_update(Index index);
@@ -62,7 +67,8 @@ class Progress {
   Index match_ = 0;
   Index next_;
   ProgressState state_ = ProgressState::kProbe;
-  Index pending_snapshot_ = 0;  // kSnapshot only
+  Index pending_snapshot_ = 0;    // kSnapshot only
+  int snapshot_wait_ticks_ = -1;  // kSnapshot: ticks since snapshot_sent(); -1 before
   bool probe_sent_ = false;
   bool recent_active_ = false;
   std::uint64_t read_ack_ = 0;

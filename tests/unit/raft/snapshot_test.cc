@@ -114,7 +114,7 @@ TEST(SnapshotTest, leader_pausesAppendsWhileSnapshotting) {
 }
 
 TEST(SnapshotTest, reportSnapshot_successWaitsForTheAcknowledgement) {
-  TestNetwork net(3);
+  TestNetwork net(3, [](Config& c) { c.snapshot_ack_ticks = 5; });
   lagging_follower(net, 5, 6);
   net.heal();
   net.set_drop([](const Message& m) { return m.type == MessageType::kSnapshot; });
@@ -122,12 +122,36 @@ TEST(SnapshotTest, reportSnapshot_successWaitsForTheAcknowledgement) {
   net.stabilize();
   net.node(1).report_snapshot(3, true);
   const auto& pr = net.raft(1).progress().at(3);
-  EXPECT_EQ(pr.state(), ProgressState::kProbe);
-  EXPECT_EQ(pr.next(), 7u);  // after the snapshot
-  EXPECT_TRUE(pr.is_paused());
+  // Sent, not yet installed: heartbeat answers do not restart the transfer.
+  net.clear_sent();
+  for (int i = 0; i < 4; ++i) {
+    net.tick(1);
+    net.stabilize();
+    EXPECT_EQ(pr.state(), ProgressState::kSnapshot) << i;
+  }
+  EXPECT_EQ(net.count_sent(
+                [](const Message& m) { return m.to == 3 && m.type != MessageType::kHeartbeat; }),
+            0u);
+  // No acknowledgement within snapshot_ack_ticks: the leader probes after the snapshot,
+  // finds node 3 lacks it, and sends it again.
+  net.tick(1);
+  net.stabilize();
+  EXPECT_EQ(net.count_sent([](const Message& m) { return is_snapshot_to(m, 3); }), 1u);
+  EXPECT_EQ(pr.state(), ProgressState::kSnapshot);
   // A report for a node that is not being sent a snapshot changes nothing.
   net.node(1).report_snapshot(2, false);
   EXPECT_EQ(net.raft(1).progress().at(2).state(), ProgressState::kReplicate);
+}
+
+TEST(SnapshotTest, reportSnapshot_acknowledgementEndsTheTransfer) {
+  TestNetwork net(3);
+  lagging_follower(net, 5, 6);
+  net.heal();
+  net.tick(1);
+  net.stabilize();  // the snapshot is delivered and installed; its acknowledgement arrives
+  net.node(1).report_snapshot(3, true);  // the stream's end is reported after the ack: ignored
+  EXPECT_EQ(net.raft(1).progress().at(3).state(), ProgressState::kReplicate);
+  EXPECT_EQ(net.raft(1).progress().at(3).match(), 6u);
 }
 
 TEST(SnapshotTest, follower_snapshotOlderThanCommitChangesNothing) {

@@ -405,5 +405,262 @@ TEST(SnapshotStoreCrashTest, save_crashAtAnyStepLeavesTheOldOrTheNewSnapshot) {
   EXPECT_GT(saw_new, 0);
 }
 
+// ---------------------------------------------------------------------------------------
+// The halves of save() (write_temporary, commit), received files, and the calls recovery
+// uses to fall back past a damaged snapshot (stored, load, set_aside).
+
+std::string tmp_name(Term term, Index index) {
+  return snapshot_file_name(term, index) + ".tmp";
+}
+std::string recv_name(Term term, Index index) {
+  return snapshot_file_name(term, index) + ".0000000000000001.recv.tmp";
+}
+// The file names of the snapshots `which`, in directory order (as names() lists them).
+std::vector<std::string> snapshot_names(std::vector<std::pair<Term, Index>> which) {
+  std::vector<std::string> out;
+  for (const auto& [term, index] : which) {
+    out.push_back(snapshot_file_name(term, index));
+  }
+  return out;
+}
+
+// The bytes save() writes for (term, index) with data_for(term, index, 40).
+std::string snapshot_bytes(Term term, Index index) {
+  env::SimFileSystem scratch;
+  EXPECT_TRUE(scratch.create_dirs(kDir).is_ok());
+  EXPECT_TRUE(
+      SnapshotStore(scratch, kDir).save(meta(term, index), data_for(term, index, 40)).is_ok());
+  return env::read_file(scratch, path_of(term, index)).value();
+}
+
+void expect_corruption_naming(const Status& s, const std::string& path, const std::string& what) {
+  EXPECT_EQ(s.code(), Code::kCorruption) << what << ": " << s.to_string();
+  EXPECT_NE(s.message().find(path), std::string::npos) << what << ": " << s.message();
+}
+
+TEST(SnapshotStoreTest, writeTemporary_writesOnlyTheTemporaryAndCommitInstallsIt) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  save_ok(store, 1, 10);
+  ASSERT_TRUE(store.write_temporary(meta(2, 20), data_for(2, 20)).is_ok());
+  EXPECT_EQ(names(*fs), (std::vector<std::string>{snapshot_file_name(1, 10), tmp_name(2, 20)}));
+  EXPECT_EQ(store.load_latest().value()->meta, meta(1, 10));
+  // The temporary's bytes are durable before commit() renames it.
+  EXPECT_EQ(fs->unsynced_bytes(), 0u);
+  ASSERT_TRUE(store.commit(meta(2, 20)).is_ok());
+  EXPECT_EQ(names(*fs), snapshot_names({{1, 10}, {2, 20}}));
+  Result<std::optional<Snapshot>> latest = store.load_latest();
+  ASSERT_TRUE(latest.is_ok()) << latest.status().to_string();
+  EXPECT_EQ(latest.value()->meta, meta(2, 20));
+  EXPECT_EQ(latest.value()->data, data_for(2, 20));
+  EXPECT_TRUE(fs->durably_exists(path_of(2, 20)));
+}
+
+// A failed write_temporary (its fsync fails, as on a full disk) removes the temporary,
+// leaves the stored snapshots as they were, and does not poison the store.
+TEST(SnapshotStoreTest, writeTemporary_failureRemovesTheTemporaryAndDoesNotPoison) {
+  base::Prng prng(7);
+  for (int round = 0; round < 2; ++round) {
+    auto fs = new_fs();
+    SnapshotStore store(*fs, kDir);
+    save_ok(store, 1, 10);
+    save_ok(store, 1, 15);
+    if (round == 0) {
+      fs->fail_next_sync();
+    } else {
+      fs->set_sync_failure_chance(1.0, &prng);
+    }
+    const Status failed = store.write_temporary(meta(2, 20), data_for(2, 20));
+    fs->set_sync_failure_chance(0, nullptr);
+    EXPECT_EQ(failed.code(), Code::kIoError) << "round " << round;
+    EXPECT_EQ(names(*fs), snapshot_names({{1, 10}, {1, 15}}));
+    EXPECT_EQ(store.load_latest().value()->data, data_for(1, 15));
+    EXPECT_EQ(store.load(std::pair<Term, Index>{1, 10}).value().data, data_for(1, 10));
+    // Not poisoned: the same snapshot saves, and commit() works after a new write_temporary.
+    save_ok(store, 2, 20);
+    ASSERT_TRUE(store.write_temporary(meta(2, 30), data_for(2, 30)).is_ok());
+    ASSERT_TRUE(store.commit(meta(2, 30)).is_ok());
+    EXPECT_EQ(names(*fs), snapshot_names({{2, 20}, {2, 30}}));
+  }
+}
+
+TEST(SnapshotStoreTest, commit_olderThanTheNewestIsRefusedWithoutPoisoning) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  save_ok(store, 3, 100);
+  // Written in the background while a newer snapshot arrived.
+  ASSERT_TRUE(store.write_temporary(meta(3, 90), data_for(3, 90)).is_ok());
+  ASSERT_TRUE(store.write_temporary(meta(2, 120), data_for(2, 120)).is_ok());
+  EXPECT_EQ(store.commit(meta(3, 90)).code(), Code::kInvalidArgument);
+  EXPECT_EQ(store.commit(meta(2, 120)).code(), Code::kInvalidArgument);
+  EXPECT_EQ(store.load_latest().value()->meta, meta(3, 100));
+  EXPECT_EQ(store.stored().value(), (std::vector<std::pair<Term, Index>>{{3, 100}}));
+  // The refused temporaries are strays: the next save removes them.
+  save_ok(store, 4, 130);
+  EXPECT_EQ(names(*fs), snapshot_names({{3, 100}, {4, 130}}));
+}
+
+TEST(SnapshotStoreTest, receivedPath_isTheSnapshotPathWithTheTransferAndRecvTmp) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  EXPECT_EQ(
+      store.received_path(meta(5, 0x2a), 0xbeef),
+      std::string(kDir) + "/snap-0000000000000005-000000000000002a.snap.000000000000beef.recv.tmp");
+  EXPECT_NE(store.received_path(meta(5, 0x2a), 1), store.received_path(meta(5, 0x2a), 2));
+}
+
+// A received file at received_path(2, 20), checked by read_verified_file().
+class ReceivedFileTest : public ::testing::Test {
+ protected:
+  // Writes `contents` as the received file and expects it refused as corruption naming it
+  // (and saying `words`).
+  void expect_refused(const std::string& contents, const std::string& what,
+                      const std::string& words = "") {
+    overwrite(*fs_, path_, contents);
+    const Status s = store_.read_verified_file(path_).status();
+    expect_corruption_naming(s, path_, what);
+    EXPECT_NE(s.message().find(words), std::string::npos) << s.message();
+  }
+
+  std::unique_ptr<env::SimFileSystem> fs_ = new_fs();
+  SnapshotStore store_{*fs_, kDir};
+  const std::string path_ = store_.received_path(meta(2, 20), 1);
+  const std::string good_ = snapshot_bytes(2, 20);
+};
+
+TEST_F(ReceivedFileTest, readVerifiedFile_returnsAnIntactFile) {
+  overwrite(*fs_, path_, good_);
+  Result<Snapshot> read = store_.read_verified_file(path_);
+  ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+  EXPECT_EQ(read.value().meta, meta(2, 20));
+  EXPECT_EQ(read.value().data, data_for(2, 20, 40));
+  EXPECT_FALSE(store_.read_verified_file(path_ + ".missing").is_ok());
+}
+
+TEST_F(ReceivedFileTest, readVerifiedFile_refusesEveryTruncation) {
+  for (std::size_t size = 0; size < good_.size(); ++size) {
+    expect_refused(good_.substr(0, size), "size " + std::to_string(size));
+  }
+}
+
+TEST_F(ReceivedFileTest, readVerifiedFile_refusesAFlippedByteAnywhere) {
+  for (std::size_t i = 0; i < good_.size(); ++i) {
+    std::string bad = good_;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    expect_refused(bad, "byte " + std::to_string(i));
+  }
+}
+
+// The size the header announces must be the file's, even under a valid checksum.
+TEST_F(ReceivedFileTest, readVerifiedFile_refusesAWrongSize) {
+  expect_refused(good_ + "x", "a byte appended");
+  // Re-sealed: a checksum over a header announcing one byte more (or less) than there is.
+  const std::size_t length_at = kSnapshotFixedHeaderSize + 3 * 8;
+  for (std::uint64_t announced : {std::uint64_t{41}, std::uint64_t{39}, UINT64_MAX}) {
+    std::string bad = good_.substr(0, good_.size() - 8);
+    base::store_u64(bad.data() + length_at, announced);
+    base::put_u64(bad, base::checksum64(bad, 0));
+    expect_refused(bad, "announced " + std::to_string(announced), "announces");
+  }
+}
+
+TEST(SnapshotStoreTest, installReceived_renamesTheReceivedFileIntoPlace) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  save_ok(store, 1, 10);
+  overwrite(*fs, store.received_path(meta(2, 20), 1), snapshot_bytes(2, 20));
+  ASSERT_TRUE(store.install_received(meta(2, 20), store.received_path(meta(2, 20), 1)).is_ok());
+  EXPECT_EQ(names(*fs), snapshot_names({{1, 10}, {2, 20}}));
+  EXPECT_TRUE(fs->durably_exists(path_of(2, 20)));
+  EXPECT_EQ(store.load_latest().value()->data, data_for(2, 20, 40));
+  // An older received snapshot is refused and the store goes on.
+  overwrite(*fs, store.received_path(meta(1, 15), 1), snapshot_bytes(1, 15));
+  EXPECT_EQ(store.install_received(meta(1, 15), store.received_path(meta(1, 15), 1)).code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(store.load_latest().value()->meta, meta(2, 20));
+  save_ok(store, 3, 30);
+  // The refused file is the receiver's to remove (or the next start's).
+  ASSERT_TRUE(store.remove_received_temporaries().is_ok());
+  EXPECT_EQ(names(*fs), snapshot_names({{2, 20}, {3, 30}}));
+}
+
+TEST(SnapshotStoreTest, prune_removesStrayTemporariesButNotReceivedFiles) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  overwrite(*fs, env::join_path(kDir, tmp_name(1, 5)), "a background save that died");
+  overwrite(*fs, env::join_path(kDir, recv_name(1, 7)), "a transfer that died");
+  overwrite(*fs, env::join_path(kDir, recv_name(9, 90)), "a transfer still being written");
+  overwrite(*fs, env::join_path(kDir, "notes.tmp"), "not ours");
+  // write_temporary touches nothing but its own file.
+  ASSERT_TRUE(store.write_temporary(meta(2, 20), data_for(2, 20)).is_ok());
+  EXPECT_EQ(names(*fs).size(), 5u);
+  ASSERT_TRUE(store.commit(meta(2, 20)).is_ok());
+  EXPECT_EQ(names(*fs), (std::vector<std::string>{"notes.tmp", recv_name(1, 7),
+                                                  snapshot_file_name(2, 20), recv_name(9, 90)}));
+  // At startup, when no transfer runs, received files go.
+  ASSERT_TRUE(store.remove_received_temporaries().is_ok());
+  EXPECT_EQ(names(*fs), (std::vector<std::string>{"notes.tmp", snapshot_file_name(2, 20)}));
+}
+
+TEST(SnapshotStoreTest, stored_listsNamesNewestFirstWithoutReadingThem) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir, 3);
+  EXPECT_TRUE(store.stored().value().empty());
+  save_ok(store, 1, 10);
+  save_ok(store, 1, 20);
+  save_ok(store, 2, 30);
+  overwrite(*fs, path_of(2, 30), "damaged");
+  overwrite(*fs, env::join_path(kDir, tmp_name(3, 40)), "");
+  EXPECT_EQ(store.stored().value(),
+            (std::vector<std::pair<Term, Index>>{{2, 30}, {1, 20}, {1, 10}}));
+}
+
+TEST(SnapshotStoreTest, load_verifiesTheNamedSnapshot) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  save_ok(store, 1, 10);
+  save_ok(store, 2, 20);
+  Result<Snapshot> older = store.load({1, 10});
+  ASSERT_TRUE(older.is_ok()) << older.status().to_string();
+  EXPECT_EQ(older.value().meta, meta(1, 10));
+  EXPECT_EQ(older.value().data, data_for(1, 10));
+  EXPECT_FALSE(store.load({3, 30}).is_ok());
+  std::string bad = env::read_file(*fs, path_of(1, 10)).value();
+  bad[100] = static_cast<char>(bad[100] ^ 0x40);
+  overwrite(*fs, path_of(1, 10), bad);
+  expect_corruption_naming(store.load({1, 10}).status(), path_of(1, 10), "flipped");
+  // A valid file under another snapshot's name.
+  overwrite(*fs, path_of(1, 10), env::read_file(*fs, path_of(2, 20)).value());
+  expect_corruption_naming(store.load({1, 10}).status(), path_of(1, 10), "misnamed");
+}
+
+TEST(SnapshotStoreTest, setAside_renamesToDamagedWhichEveryOtherCallIgnores) {
+  base::Prng prng(3);
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  save_ok(store, 1, 10);
+  save_ok(store, 2, 20);
+  overwrite(*fs, path_of(2, 20), "damaged");
+  ASSERT_EQ(store.load_latest().status().code(), Code::kCorruption);
+  ASSERT_TRUE(store.set_aside({2, 20}).is_ok());
+  const std::string damaged = snapshot_file_name(2, 20) + ".damaged";
+  EXPECT_EQ(names(*fs), (std::vector<std::string>{snapshot_file_name(1, 10), damaged}));
+  EXPECT_EQ(store.stored().value(), (std::vector<std::pair<Term, Index>>{{1, 10}}));
+  EXPECT_EQ(store.load_latest().value()->meta, meta(1, 10));
+  EXPECT_EQ(store.list().value(), std::vector<raft::SnapshotMeta>{meta(1, 10)});
+  // Durable: the rename survives a power loss.
+  fs->crash(prng);
+  EXPECT_EQ(names(*fs), (std::vector<std::string>{snapshot_file_name(1, 10), damaged}));
+  // Prune neither removes it nor counts it among the `keep` newest.
+  SnapshotStore after(*fs, kDir);
+  save_ok(after, 3, 30);
+  save_ok(after, 3, 40);
+  EXPECT_EQ(names(*fs),
+            (std::vector<std::string>{snapshot_file_name(2, 20) + ".damaged",
+                                      snapshot_file_name(3, 30), snapshot_file_name(3, 40)}));
+  EXPECT_EQ(env::read_file(*fs, env::join_path(kDir, damaged)).value(), "damaged");
+  EXPECT_FALSE(after.set_aside({9, 90}).is_ok());
+}
+
 }  // namespace
 }  // namespace helios::storage

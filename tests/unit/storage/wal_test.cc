@@ -330,5 +330,203 @@ TEST(WalCrashTest, randomOperations_recoverSyncedStatePlusAPrefix) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Snapshots: set_snapshot and snapshot_meta, and reset_to_snapshot (a snapshot received from
+// the leader replaces the whole log, whatever the entries at or below its index were).
+
+const raft::ConfState kConf{.voters = {1, 2, 3}};
+
+raft::SnapshotMeta snap(Index index, Term term, raft::ConfState conf = kConf) {
+  return raft::SnapshotMeta{index, term, std::move(conf)};
+}
+
+// Entries from..to of `term` with `size` bytes of data each.
+std::vector<raft::Entry> entries_of(Index from, Index to, Term term, std::size_t size = 100) {
+  std::vector<raft::Entry> out;
+  for (Index i = from; i <= to; ++i) {
+    out.push_back(entry(i, term, std::string(size, static_cast<char>('a' + i % 26))));
+  }
+  return out;
+}
+
+// A log of entries 1..5 in term 1 and 6..last in term 2, synced; the hard state commits 3.
+std::unique_ptr<Wal> old_log(env::SimFileSystem& fs, Index last = 10,
+                             std::uint64_t segment_bytes = 4096) {
+  auto wal = open_wal(fs, segment_bytes);
+  wal->set_conf_state(kConf);
+  EXPECT_TRUE(wal->append(raft::HardState{2, 1, 3}, entries_of(1, 5, 1)).is_ok());
+  EXPECT_TRUE(wal->append(std::nullopt, entries_of(6, last, 2)).is_ok());
+  EXPECT_TRUE(wal->sync().is_ok());
+  return wal;
+}
+
+std::unique_ptr<Wal> reopen(env::SimFileSystem& fs, std::unique_ptr<Wal>& wal) {
+  wal.reset();
+  auto reopened = open_wal(fs, 4096);
+  if (reopened != nullptr) {
+    reopened->set_conf_state(kConf);
+  }
+  return reopened;
+}
+
+// The log restarts after `meta` and holds `after` (entries from meta.index + 1 on).
+void expect_restarts_after(const Wal& wal, const raft::SnapshotMeta& meta,
+                           const std::vector<raft::Entry>& after = {}) {
+  EXPECT_EQ(wal.first_index(), meta.index + 1);
+  EXPECT_EQ(wal.last_index(), meta.index + after.size());
+  EXPECT_EQ(wal.mark(), (SnapshotMark{meta.index, meta.term}));
+  EXPECT_EQ(wal.term(meta.index).value(), meta.term);
+  EXPECT_EQ(wal.term(meta.index - 1).status().code(), Code::kCompacted);
+  EXPECT_EQ(wal.entries(meta.index, meta.index + 1, UINT64_MAX).status().code(), Code::kCompacted);
+  EXPECT_EQ(all(wal), after);
+}
+
+TEST(WalTest, snapshotMeta_answersTheSetSnapshotElseTheCompactionMark) {
+  env::SimFileSystem fs;
+  auto wal = old_log(fs);
+  EXPECT_EQ(wal->snapshot_meta(), snap(0, 0));
+  ASSERT_TRUE(wal->compact(SnapshotMark{4, 1}).is_ok());
+  EXPECT_EQ(wal->snapshot_meta(), snap(4, 1));
+  // A set snapshot is answered as set, its membership included.
+  wal->set_snapshot(snap(4, 1, raft::ConfState{.voters = {7}}));
+  EXPECT_EQ(wal->snapshot_meta(), snap(4, 1, raft::ConfState{.voters = {7}}));
+  wal->set_snapshot(snap(8, 2, raft::ConfState{.voters = {1, 9}}));
+  EXPECT_EQ(wal->snapshot_meta(), snap(8, 2, raft::ConfState{.voters = {1, 9}}));
+  EXPECT_EQ(wal->first_index(), 5u);  // setting a snapshot compacts nothing
+  // Compaction beyond the set snapshot: the mark is newer, and answered.
+  ASSERT_TRUE(wal->compact(SnapshotMark{9, 2}).is_ok());
+  EXPECT_EQ(wal->snapshot_meta(), snap(9, 2));
+  // The WAL does not store the snapshot: after reopening, the mark answers.
+  wal->set_snapshot(snap(10, 2, raft::ConfState{.voters = {5}}));
+  wal = reopen(fs, wal);
+  EXPECT_EQ(wal->snapshot_meta(), snap(9, 2));
+}
+
+TEST(WalTest, resetToSnapshot_discardsEveryEntryAndRestartsAfterTheSnapshot) {
+  // Below the last index with a conflicting term, below it with the same term, at it, beyond
+  // it, and on an empty log.
+  const std::vector<std::pair<Index, raft::SnapshotMeta>> cases = {
+      {10, snap(5, 9)}, {10, snap(7, 2)}, {10, snap(10, 2)}, {10, snap(25, 4)}, {0, snap(3, 1)}};
+  for (const auto& [last, meta] : cases) {
+    SCOPED_TRACE("last " + std::to_string(last) + ", reset to " + std::to_string(meta.index));
+    env::SimFileSystem fs;
+    auto wal = last == 0 ? open_wal(fs, 4096) : old_log(fs, last);
+    wal->set_conf_state(kConf);
+    const raft::HardState hs = wal->hard_state();
+    ASSERT_TRUE(wal->reset_to_snapshot(meta).is_ok());
+    expect_restarts_after(*wal, meta);
+    EXPECT_EQ(wal->snapshot_meta(), meta);
+    EXPECT_EQ(wal->hard_state(), hs);
+    ASSERT_TRUE(wal->sync().is_ok());
+    wal = reopen(fs, wal);
+    ASSERT_NE(wal, nullptr);
+    expect_restarts_after(*wal, meta);
+    EXPECT_EQ(wal->snapshot_meta(), meta);
+    // The log goes on after the snapshot, and that survives reopening too.
+    const std::vector<raft::Entry> after = entries_of(meta.index + 1, meta.index + 3, meta.term);
+    ASSERT_TRUE(wal->append(std::nullopt, after).is_ok());
+    ASSERT_TRUE(wal->sync().is_ok());
+    wal = reopen(fs, wal);
+    ASSERT_NE(wal, nullptr);
+    expect_restarts_after(*wal, meta, after);
+  }
+}
+
+TEST(WalTest, resetToSnapshot_afterCompactionAndTwiceInARow) {
+  env::SimFileSystem fs;
+  auto wal = old_log(fs, 40);
+  ASSERT_TRUE(wal->compact(SnapshotMark{20, 2}).is_ok());
+  ASSERT_TRUE(wal->reset_to_snapshot(snap(30, 5)).is_ok());
+  ASSERT_TRUE(wal->reset_to_snapshot(snap(60, 6)).is_ok());
+  expect_restarts_after(*wal, snap(60, 6));
+  ASSERT_TRUE(wal->sync().is_ok());
+  wal = reopen(fs, wal);
+  ASSERT_NE(wal, nullptr);
+  expect_restarts_after(*wal, snap(60, 6));
+}
+
+// A power loss after reset_to_snapshot (and perhaps appends after it) but before the sync:
+// the WAL opens holding the old log, or the reset one (with a prefix of the later appends),
+// or (the reset's kTruncate record survived without its kSnapshotMark) the old start with
+// every entry discarded, which recovery repairs by redoing the reset from the durable
+// snapshot file (wal.h, reset_to_snapshot). Never entries of both.
+TEST(WalCrashTest, resetToSnapshot_crashBeforeSyncLeavesTheOldLogTheResetOneOrAnEmptyOne) {
+  int saw_old = 0;
+  int saw_reset = 0;
+  int saw_torn = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    base::Prng prng(seed);
+    env::SimFileSystem fs;
+    auto wal = old_log(fs, 40);
+    const std::vector<raft::Entry> old = all(*wal);
+    const raft::SnapshotMeta meta = snap(prng.range(5, 60), 7);
+    ASSERT_TRUE(wal->reset_to_snapshot(meta).is_ok());
+    const std::vector<raft::Entry> after =
+        entries_of(meta.index + 1, meta.index + prng.uniform(4), meta.term, prng.range(1, 300));
+    if (!after.empty()) {
+      ASSERT_TRUE(wal->append(std::nullopt, after).is_ok());
+    }
+    wal.reset();
+    fs.crash(prng);
+    wal = reopen(fs, wal);
+    ASSERT_NE(wal, nullptr);
+    const std::vector<raft::Entry> got = all(*wal);
+    if (wal->mark().index != 0) {
+      ++saw_reset;
+      ASSERT_LE(got.size(), after.size());
+      expect_restarts_after(*wal, meta, {after.begin(), after.begin() + std::ssize(got)});
+    } else if (got == old) {
+      ++saw_old;
+    } else {
+      ++saw_torn;
+      ASSERT_EQ(wal->first_index(), 1u);
+      ASSERT_EQ(got, std::vector<raft::Entry>{});
+      // Recovery redoes the reset (the snapshot file is durable before it): that repairs it.
+      ASSERT_TRUE(wal->reset_to_snapshot(meta).is_ok());
+      ASSERT_TRUE(wal->sync().is_ok());
+      wal = reopen(fs, wal);
+      expect_restarts_after(*wal, meta);
+    }
+  }
+  EXPECT_GT(saw_old, 0);
+  EXPECT_GT(saw_reset, 0);
+  EXPECT_GT(saw_torn, 0);  // the third outcome does occur, and is repaired
+}
+
+TEST(WalTest, compact_afterResetRemovesTheOldSegments) {
+  for (const bool append_first : {false, true}) {
+    SCOPED_TRACE(append_first ? "entries appended after the reset" : "nothing after the reset");
+    env::SimFileSystem fs;
+    auto wal = old_log(fs, 200);
+    ASSERT_GT(wal->segment_paths().size(), 5u);
+    const raft::SnapshotMeta meta = snap(150, 3);
+    ASSERT_TRUE(wal->reset_to_snapshot(meta).is_ok());
+    const std::string reset_segment = wal->segment_paths().back();
+    std::vector<raft::Entry> after;
+    if (append_first) {
+      after = entries_of(151, 250, 3);
+      ASSERT_TRUE(wal->append(std::nullopt, after).is_ok());
+    }
+    ASSERT_TRUE(wal->sync().is_ok());
+    const std::vector<std::string> before = wal->segment_paths();
+    ASSERT_TRUE(wal->compact(SnapshotMark{meta.index, meta.term}).is_ok());
+    // Every segment before the one the reset was written to is gone (without appends after
+    // the reset, only the open segment is left).
+    const std::vector<std::string> kept = wal->segment_paths();
+    ASSERT_FALSE(kept.empty());
+    EXPECT_EQ(kept.front(), append_first ? reset_segment : before.back());
+    EXPECT_EQ(kept, std::vector<std::string>(before.end() - static_cast<long>(kept.size()),
+                                             before.end()));
+    EXPECT_LT(kept.size(), append_first ? before.size() : 2u);
+    EXPECT_EQ(fs.list(kDir).value().size(), kept.size());
+    expect_restarts_after(*wal, meta, after);
+    wal = reopen(fs, wal);
+    ASSERT_NE(wal, nullptr);
+    expect_restarts_after(*wal, meta, after);
+    EXPECT_EQ(wal->segment_paths(), kept);
+  }
+}
+
 }  // namespace
 }  // namespace helios::storage
