@@ -3,8 +3,14 @@
 //   helios-cli status [--nodes HOST:PORT,...]   the admin address of each node
 //                                               (default: the quick start's 8001..8003)
 //
-// Prints, for every node, the block of the seed's "Example Cluster Status". Exit status 0
-// when every node answered, 1 otherwise.
+// Prints, for every node, the block of the seed's "Example Cluster Status", then its newest
+// snapshot (index, term, size, age), the first index its log still holds and the size of
+// its WAL. Exit status 0 when every node answered, 1 otherwise.
+//
+//   helios-cli snapshot [--admin HOST:PORT]     POST /snapshot (default 127.0.0.1:8001):
+//                                               that node starts a snapshot (BGSAVE).
+//                                               Prints the answer; exit status 0 when one
+//                                               was started (or nothing was new), 1 if not
 //
 //   helios-cli [--node HOST:PORT] get KEY            (default node: 127.0.0.1:7001; any
 //   helios-cli [--node HOST:PORT] set KEY VALUE [--ttl 30s]    node works: -MOVED is
@@ -12,8 +18,13 @@
 //   helios-cli [--node HOST:PORT] expire KEY SECONDS | ttl KEY | incr KEY [BY] | keys [PATTERN]
 #include <httplib.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <iterator>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -33,6 +44,57 @@ std::vector<std::string> split(const std::string& text) {
     }
   }
   return out;
+}
+
+std::string human_bytes(unsigned long long bytes) {
+  static const char* kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024.0 && unit + 1 < std::size(kUnits)) {
+    value /= 1024.0;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return buf;
+}
+
+std::string age_of(long long unix_ms) {
+  if (unix_ms < 0) {
+    return "before the node's start";
+  }
+  const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  return std::to_string(std::max(0LL, now - unix_ms) / 1000) + " s ago";
+}
+
+// The snapshot and log lines of a /status (absent fields print as nothing: older nodes).
+void print_storage(const nlohmann::json& j) {
+  if (j.contains("snapshot") && j["snapshot"].is_object()) {
+    const nlohmann::json& snap = j["snapshot"];
+    const unsigned long long index = snap.value("index", 0ULL);
+    std::string line = index == 0 ? std::string("none")
+                                  : "index " + std::to_string(index) + ", term " +
+                                        std::to_string(snap.value("term", 0ULL)) + ", " +
+                                        human_bytes(snap.value("bytes", 0ULL)) + ", taken " +
+                                        age_of(snap.value("time_ms", -1LL));
+    if (snap.value("in_progress", false)) {
+      line += " (a snapshot is in progress)";
+    }
+    if (snap.contains("error") && snap["error"].is_string()) {
+      line += " (the last one failed: " + snap["error"].get<std::string>() + ")";
+    }
+    std::printf("- Snapshot: %s\n", line.c_str());
+  }
+  if (j.contains("first_log_index")) {
+    std::printf("- First Log Index: %llu\n", j.value("first_log_index", 0ULL));
+  }
+  if (j.contains("wal_bytes")) {
+    const unsigned long long wal = j.value("wal_bytes", 0ULL);
+    const std::string exact = wal < 1024 ? "" : " (" + std::to_string(wal) + " bytes)";
+    std::printf("- WAL: %s%s\n", human_bytes(wal).c_str(), exact.c_str());
+  }
 }
 
 void print_block(const std::string& address, const nlohmann::json& j) {
@@ -63,27 +125,37 @@ void print_block(const std::string& address, const nlohmann::json& j) {
     const std::string leader = j["leader"].is_string() ? j["leader"].get<std::string>() : "none";
     std::printf("- Leader: %s\n", leader.c_str());
   }
+  print_storage(j);
   std::printf("\n");
+}
+
+// A client of the admin port at HOST:PORT, or nullptr (after saying so on stderr).
+std::unique_ptr<httplib::Client> admin_client(const std::string& address, time_t read_timeout_s) {
+  const auto colon = address.rfind(':');
+  const std::string port_text = colon == std::string::npos ? "" : address.substr(colon + 1);
+  int port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
+      end != port_text.data() + port_text.size() || port <= 0 || port > 65535) {
+    std::fprintf(stderr, "helios-cli: '%s' is not HOST:PORT\n", address.c_str());
+    return nullptr;
+  }
+  auto client = std::make_unique<httplib::Client>(address.substr(0, colon), port);
+  client->set_connection_timeout(2);
+  client->set_read_timeout(read_timeout_s);
+  return client;
 }
 
 int status(const std::vector<std::string>& nodes) {
   int failures = 0;
   std::vector<unsigned long long> commits;
   for (const std::string& address : nodes) {
-    const auto colon = address.rfind(':');
-    const std::string port_text = colon == std::string::npos ? "" : address.substr(colon + 1);
-    int port = 0;
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
-        end != port_text.data() + port_text.size() || port <= 0 || port > 65535) {
-      std::fprintf(stderr, "helios-cli: '%s' is not HOST:PORT\n", address.c_str());
+    const std::unique_ptr<httplib::Client> client = admin_client(address, 3);
+    if (client == nullptr) {
       return 2;
     }
-    httplib::Client client(address.substr(0, colon), port);
-    client.set_connection_timeout(2);
-    client.set_read_timeout(3);
-    auto res = client.Get("/status");
+    auto res = client->Get("/status");
     if (!res || res->status != 200) {
       std::printf("%s: unreachable\n\n", address.c_str());
       ++failures;
@@ -113,6 +185,40 @@ int status(const std::vector<std::string>& nodes) {
   return failures == 0 ? 0 : 1;
 }
 
+int snapshot(const std::string& address) {
+  const std::unique_ptr<httplib::Client> client = admin_client(address, 5);
+  if (client == nullptr) {
+    return 2;
+  }
+  auto res = client->Post("/snapshot");
+  if (!res) {
+    std::printf("%s: unreachable\n", address.c_str());
+    return 1;
+  }
+  const nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status == 202) {
+    std::printf("%s: snapshot started (index %llu)\n", address.c_str(),
+                j.is_object() ? j.value("index", 0ULL) : 0ULL);
+    return 0;
+  }
+  if (res->status == 200) {
+    std::printf("%s: nothing to snapshot: nothing was applied since snapshot %llu\n",
+                address.c_str(), j.is_object() ? j.value("index", 0ULL) : 0ULL);
+    return 0;
+  }
+  const std::string error = j.is_object() && j.contains("error") && j["error"].is_string()
+                                ? j["error"].get<std::string>()
+                                : res->body;
+  std::printf("%s: no snapshot started (HTTP %d): %s\n", address.c_str(), res->status,
+              error.c_str());
+  return 1;
+}
+
+constexpr const char* kUsage =
+    "usage: helios-cli status [--nodes HOST:PORT,...]\n"
+    "       helios-cli snapshot [--admin HOST:PORT]\n"
+    "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,17 +231,25 @@ int main(int argc, char** argv) {
   if (!args.empty() && helios::apps::is_data_command_name(args[0])) {
     return helios::apps::run_data_command(data_node, args);
   }
+  if (!args.empty() && args[0] == "snapshot") {
+    if (args.size() == 3 && args[1] == "--admin") {
+      return snapshot(args[2]);
+    }
+    if (args.size() != 1) {
+      std::fprintf(stderr, "%s", kUsage);
+      return 2;
+    }
+    return snapshot("127.0.0.1:8001");
+  }
   if (args.empty() || args[0] != "status") {
-    std::fprintf(stderr,
-                 "usage: helios-cli status [--nodes HOST:PORT,...]\n"
-                 "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n");
+    std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
   std::vector<std::string> nodes = {"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"};
   if (args.size() == 3 && args[1] == "--nodes") {
     nodes = split(args[2]);
   } else if (args.size() != 1) {
-    std::fprintf(stderr, "usage: helios-cli status [--nodes HOST:PORT,...]\n");
+    std::fprintf(stderr, "%s", kUsage);
     return 2;
   }
   return status(nodes);

@@ -78,6 +78,7 @@ Status SimNode::start(std::uint64_t seed) {
   config.check_quorum = options_.check_quorum;
   config.seed = seed;
   config.bugs = options_.bugs;
+  config.snapshot_ack_ticks = options_.snapshot_ack_ticks;
   // The state machine is in memory: it starts from the newest snapshot and re-applies the
   // log after it.
   config.applied = restored.value();

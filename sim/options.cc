@@ -63,6 +63,7 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   o.snapshot_threshold = prng.range(2, 60);
   o.snapshot_trailing = prng.chance(1, 3) ? 0 : prng.range(1, 30);
   o.snapshot_write_max_us = prng.range(0, 2) * timeout_us;
+  o.snapshot_ack_ticks = o.election_ticks * static_cast<int>(prng.range(1, 10));
   return o;
 }
 
@@ -74,7 +75,7 @@ std::string SimOptions::describe() const {
       "spike=%.2f/%lluus fsync=%llu-%lluus syncfail=%.3f segment=%llu crash=%.2f/%lluus "
       "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
-      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus%s",
+      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -88,7 +89,8 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(max_inflight_appends),
       static_cast<unsigned long long>(snapshot_threshold),
       static_cast<unsigned long long>(snapshot_trailing),
-      static_cast<unsigned long long>(snapshot_write_max_us), churn ? " churn" : "");
+      static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks,
+      churn ? " churn" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";

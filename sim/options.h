@@ -71,6 +71,7 @@ struct SimOptions {
   std::uint64_t snapshot_threshold = 20;
   std::uint64_t snapshot_trailing = 5;
   Micros snapshot_write_max_us = 10'000;
+  int snapshot_ack_ticks = 20;  // raft::Config::snapshot_ack_ticks
   raft::PlantedBugs bugs;
 
   bool trace = false;

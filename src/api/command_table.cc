@@ -77,6 +77,10 @@ std::vector<CommandSpec> build() {
       {"WAIT", 3, C, "noscript", 0, 0, 0},
       {"READONLY", 1, C, "loading stale fast", 0, 0, 0},
       {"READWRITE", 1, C, "loading stale fast", 0, 0, 0},
+      // Persistence: node-local, never forwarded (the node they are sent to snapshots).
+      {"BGSAVE", -1, C, "admin noscript no_async_loading", 0, 0, 0},
+      {"SAVE", 1, C, "admin noscript no_async_loading no_multi", 0, 0, 0},
+      {"LASTSAVE", 1, C, "loading stale fast", 0, 0, 0},
   };
   std::sort(v.begin(), v.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });

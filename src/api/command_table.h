@@ -14,7 +14,7 @@ enum class Kind : std::uint8_t {
   kData,         // plan.h: a read or a write of the store
   kKeys,         // KEYS, SCAN: a read barrier, then a walk of the store
   kDebug,        // DEBUG DIGEST, DIGEST-VALUE: a read barrier, then the store's digest
-  kConnection,   // answered by the connection itself (PING, ECHO, HELLO, CLIENT, INFO...)
+  kConnection,   // answered by the node itself (PING, HELLO, CLIENT, INFO, BGSAVE...)
   kTransaction,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH
 };
 

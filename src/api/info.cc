@@ -61,6 +61,23 @@ void section_memory(std::ostringstream& o) {
     << "\r\nused_memory_rss:" << rss << "\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n";
 }
 
+// Redis's fields where they mean the same (a snapshot is Helios's RDB file), then Helios's.
+// Only what the loop thread can read from the Node: the snapshot's size and time, its last
+// error and the WAL's size are in node::NodeStatus (admin /status).
+void section_persistence(Server& s, std::ostringstream& o) {
+  const node::Runtime& runtime = s.runtime();
+  const node::NodeStatus st = runtime.status_now();
+  const Index applied = st.applied;
+  o << "# Persistence\r\nloading:0\r\nasync_loading:0"
+    << "\r\nrdb_changes_since_last_save:" << applied - std::min(applied, st.snapshot.index)
+    << "\r\nrdb_bgsave_in_progress:" << (st.snapshot_in_progress ? 1 : 0)
+    << "\r\nrdb_last_save_time:" << runtime.last_save_unix_s()
+    << "\r\nrdb_last_bgsave_status:" << (st.snapshot_error.empty() ? "ok" : "err")
+    << "\r\nsnapshot_index:" << st.snapshot.index << "\r\nsnapshot_term:" << st.snapshot.term
+    << "\r\nsnapshot_bytes:" << st.snapshot_bytes << "\r\nsnapshot_time_ms:" << st.snapshot_unix_ms
+    << "\r\nlog_first_index:" << st.first_index << "\r\nwal_bytes:" << st.wal_bytes << "\r\n";
+}
+
 void section_stats(Server& s, std::ostringstream& o) {
   const ServerStats& st = s.stats();
   const ExecutorStats& ex = s.executor().stats();
@@ -124,7 +141,8 @@ void section_keyspace(Server& s, std::ostringstream& o) {
 }  // namespace
 
 std::string info_text(Server& server, const Argv& argv) {
-  static const char* kAll[] = {"server", "clients", "memory", "stats", "replication", "keyspace"};
+  static const char* kAll[] = {"server", "clients",     "memory",  "persistence",
+                               "stats",  "replication", "keyspace"};
   std::ostringstream o;
   bool first = true;
   for (const char* section : kAll) {
@@ -147,6 +165,8 @@ std::string info_text(Server& server, const Argv& argv) {
       section_clients(server, o);
     if (name == "memory")
       section_memory(o);
+    if (name == "persistence")
+      section_persistence(server, o);
     if (name == "stats")
       section_stats(server, o);
     if (name == "replication")

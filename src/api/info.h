@@ -19,8 +19,8 @@ class Server;
 inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
 inline constexpr std::string_view kHeliosVersion = "0.5.0";
 
-// INFO [section ...]: "server", "clients", "memory", "stats", "replication", "keyspace";
-// none, "default", "all" or "everything" give all of them.
+// INFO [section ...]: "server", "clients", "memory", "persistence", "stats", "replication",
+// "keyspace"; none, "default", "all" or "everything" give all of them.
 std::string info_text(Server& server, const Argv& argv);
 // CONFIG GET pattern [pattern ...]: a map of the matching parameters (glob patterns).
 void reply_config_get(Server& server, const Argv& argv, resp::Writer& w);

@@ -1,5 +1,5 @@
 // Session: the commands the connection answers itself (PING, HELLO, CLIENT, COMMAND, INFO,
-// CONFIG, SELECT, READONLY...), and DEBUG. See session.h.
+// CONFIG, SELECT, READONLY, BGSAVE, LASTSAVE...), and DEBUG. See session.h.
 
 #include <chrono>
 
@@ -11,6 +11,15 @@
 #include "atlas/integer.h"
 
 namespace helios::api {
+
+namespace {
+
+// Redis's SAVE blocks the server while it writes; Helios never does.
+constexpr std::string_view kErrSave =
+    "ERR SAVE is not supported: Helios takes snapshots in the background; use BGSAVE (and "
+    "LASTSAVE or INFO persistence to see when it is done)";
+
+}  // namespace
 
 void Session::on_connection(std::string_view name, Argv& argv) {
   std::string out;
@@ -107,6 +116,36 @@ void Session::on_connection(std::string_view name, Argv& argv) {
       return;
     }
     w.integer(replicas_holding_writes(server_));
+  } else if (name == "BGSAVE") {
+    // A snapshot of this node (never forwarded), taken in the background. As in Redis,
+    // "started" also when there is nothing new to save (then nothing is written). Like INFO
+    // it acts when it arrives: a write of this connection still unanswered may be left to
+    // the next snapshot.
+    const bool schedule = argv.size() == 2 && upper(argv[1]) == "SCHEDULE";
+    if (argv.size() > 2 || (argv.size() == 2 && !schedule)) {
+      push_error(kErrSyntax);
+      return;
+    }
+    node::Runtime& runtime = server_.runtime();
+    if (runtime.node().snapshotting()) {
+      if (!schedule) {
+        push_error("ERR Background save already in progress");
+        return;
+      }
+      // Helios queues nothing: the snapshot under way covers every write applied when it
+      // started, and the snapshot policy (or another BGSAVE) takes the next one.
+      w.simple("Background saving scheduled");
+    } else if (const Status started = runtime.request_snapshot(); !started.is_ok()) {
+      push_error("ERR " + started.message());
+      return;
+    } else {
+      w.simple("Background saving started");
+    }
+  } else if (name == "SAVE") {
+    push_error(kErrSave);
+    return;
+  } else if (name == "LASTSAVE") {
+    w.integer(server_.runtime().last_save_unix_s());
   } else if (name == "READONLY") {
     readonly_ = true;
     w.simple("OK");

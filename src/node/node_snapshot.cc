@@ -85,8 +85,8 @@ void Node::maybe_snapshot() {
 
 void Node::take_snapshot() {
   HELIOS_ASSERT(!snapshotting_);
-  if (applied_ <= last_snapshot_.index) {
-    return;  // nothing new
+  if (applied_ <= last_snapshot_.index || raw_.raft().log().pending_snapshot().has_value()) {
+    return;  // nothing new, or a received snapshot is about to replace the state
   }
   raft::SnapshotMeta meta;
   meta.index = applied_;

@@ -108,6 +108,8 @@ class Runtime final : private NodeIo {
   // Loop thread: unix seconds of the last durable snapshot (LASTSAVE; the start time when
   // none was taken since the start).
   std::int64_t last_save_unix_s() const;
+  // Loop thread only: the status now (status() from any other thread).
+  NodeStatus status_now() const { return make_status(); }
   // Status from the loop thread; kUnavailable if the loop does not answer in time.
   Result<NodeStatus> status(std::chrono::milliseconds timeout = std::chrono::seconds(2));
   // Runs `fn` on the loop thread (with the store, which only that thread may touch).

@@ -1101,5 +1101,92 @@ TEST(ServerLimitsTest, ConnectionsBeyondMaxConnectionsAreRefused) {
   EXPECT_TRUE(admitted);
 }
 
+// ---- Persistence: BGSAVE, LASTSAVE, SAVE, INFO persistence ------------------------------
+
+// The value of `field` in INFO's text, or "<none>".
+std::string info_field(const std::string& info, const std::string& field) {
+  const std::string text = "\r\n" + info;
+  const std::size_t at = text.find("\r\n" + field + ":");
+  const std::size_t begin = at == std::string::npos ? 0 : at + field.size() + 3;
+  return at == std::string::npos ? "<none>" : text.substr(begin, text.find('\r', begin) - begin);
+}
+std::int64_t info_int(const std::string& info, const std::string& field) {
+  return std::strtoll(info_field(info, field).c_str(), nullptr, 10);
+}
+
+// INFO persistence once no snapshot is being taken (bounded by kWait).
+std::string persistence_when_idle(Client& c) {
+  const Clock::time_point deadline = Clock::now() + kWait;
+  std::string info = c.call({"INFO", "persistence"}).str;
+  while (info_field(info, "rdb_bgsave_in_progress") != "0" && Clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+    info = c.call({"INFO", "persistence"}).str;
+  }
+  EXPECT_EQ(info_field(info, "rdb_bgsave_in_progress"), "0") << info;
+  return info;
+}
+
+TEST_F(ServerTest, BgsaveTakesASnapshotThatInfoAndLastsaveReport) {
+  const std::int64_t before = unix_s();
+  persistence_when_idle(*c_);  // none by the snapshot policy under way
+  EXPECT_EQ(c_->cmd({"SET", "k", "v"}), "OK");
+  // Three requests in one write are handled in one loop turn: the first starts a snapshot
+  // (the SET is new), which the next two find under way.
+  c_->send_raw(Client::encode({"BGSAVE"}) + Client::encode({"bgsave"}) +
+               Client::encode({"BGSAVE", "schedule"}));
+  EXPECT_EQ(c_->next_text(), "Background saving started");
+  EXPECT_EQ(c_->next_text(), "(error) ERR Background save already in progress");
+  EXPECT_EQ(c_->next_text(), "Background saving scheduled");
+
+  const std::string info = persistence_when_idle(*c_);
+  const std::string replication = c_->call({"INFO", "replication"}).str;
+  EXPECT_EQ(info.rfind("# Persistence\r\nloading:0\r\n", 0), 0u) << info;
+  EXPECT_GT(info_int(info, "snapshot_index"), 0) << info;
+  EXPECT_EQ(info_int(info, "snapshot_index"), info_int(replication, "raft_applied_index"));
+  EXPECT_EQ(info_field(info, "rdb_changes_since_last_save"), "0") << "no write since BGSAVE";
+  EXPECT_GE(info_int(info, "snapshot_term"), 1);
+  EXPECT_GE(info_int(info, "log_first_index"), 1);
+  const std::int64_t saved = integer_of(c_->call({"LASTSAVE"}));
+  EXPECT_GE(saved, before);
+  EXPECT_LE(saved, unix_s());
+  EXPECT_EQ(info_int(info, "rdb_last_save_time"), saved);
+
+  // A write counts as a change; with nothing new, BGSAVE answers as Redis and takes none.
+  EXPECT_EQ(c_->cmd({"SET", "k", "v2"}), "OK");
+  const std::string after_write = c_->call({"INFO", "persistence"}).str;
+  EXPECT_GE(info_int(after_write, "rdb_changes_since_last_save"), 1) << after_write;
+  EXPECT_EQ(c_->cmd({"BGSAVE"}), "Background saving started");
+  const std::string second = persistence_when_idle(*c_);
+  EXPECT_EQ(info_field(second, "rdb_changes_since_last_save"), "0") << second;
+  EXPECT_EQ(c_->cmd({"BGSAVE"}), "Background saving started");  // nothing new: no snapshot
+  const std::string unchanged = c_->call({"INFO", "persistence"}).str;
+  EXPECT_EQ(info_field(unchanged, "rdb_bgsave_in_progress"), "0") << unchanged;
+  EXPECT_EQ(info_field(unchanged, "snapshot_index"), info_field(second, "snapshot_index"));
+  // The default INFO has the section too.
+  const std::string all = c_->call({"INFO"}).str;
+  EXPECT_NE(all.find("\r\n# Persistence\r\nloading:0\r\n"), std::string::npos) << all;
+}
+
+TEST_F(ServerTest, SaveIsRefusedAndPersistenceCommandsAreInTheTable) {
+  EXPECT_EQ(c_->cmd({"SAVE"}),
+            "(error) ERR SAVE is not supported: Helios takes snapshots in the background; use "
+            "BGSAVE (and LASTSAVE or INFO persistence to see when it is done)");
+  EXPECT_EQ(c_->cmd({"BGSAVE", "NOW"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"BGSAVE", "SCHEDULE", "x"}), "(error) ERR syntax error");
+  EXPECT_EQ(c_->cmd({"LASTSAVE", "x"}),
+            "(error) ERR wrong number of arguments for 'lastsave' command");
+  EXPECT_EQ(c_->cmd({"SAVE", "x"}), "(error) ERR wrong number of arguments for 'save' command");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");  // refused in MULTI, like every non-data command
+  EXPECT_EQ(c_->call({"BGSAVE"}).type, Type::kError);
+  EXPECT_EQ(c_->cmd({"DISCARD"}), "OK");
+  const Value info = c_->call({"COMMAND", "INFO", "bgsave", "lastsave", "save"});
+  ASSERT_EQ(info.elements.size(), 3u) << info.to_string();
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(info.elements[i].elements.size(), 10u) << info.to_string();
+    EXPECT_EQ(info.elements[i].elements[1].integer, i == 0 ? -1 : 1) << info.to_string();
+  }
+  EXPECT_EQ(info.elements[1].elements[0].str, "lastsave");
+}
+
 }  // namespace
 }  // namespace helios::api
