@@ -25,8 +25,8 @@
 #               what they used during each cell either way
 #   --nice N    run everything (servers and load generators alike) at niceness N; e.g.
 #               -10 (root) lets the benchmark win the CPUs from others' builds
-# Environment: HELIOS_CLIENT_PORT_BASE (default 7000: RESP ports 7001..7003) is used while
-# raft-example has no --client-port-base flag; once it has one, free ports are picked.
+# Environment: HELIOS_CLIENT_PORT_BASE (default 7000: RESP ports 7001..7003) is used only
+# with a raft-example that has no --client-port-base flag; otherwise free ports are picked.
 #
 # Needs the apt packages: redis-server redis-tools etcd-server etcd-client golang-go
 # golang-etcd-server-dev python3 (and cmake & co. for Helios, see scripts/deps.sh).
