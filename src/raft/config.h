@@ -45,8 +45,9 @@ struct Config {
   std::uint64_t max_pending_reads = 8192;          // ReadIndex requests waiting at the leader
   std::uint64_t max_uncommitted_entries = 100000;  // proposals refused beyond this
   // After the node reports a snapshot sent, how long the leader waits for the follower to
-  // acknowledge it (receiving, verifying and installing a big snapshot takes seconds) before
-  // it probes the follower again. 0: 40 election timeouts.
+  // acknowledge it (verifying and decoding a 1 GB snapshot took ~22 s on the benchmark
+  // machine) before it probes the follower again. 0: 200 election timeouts (30 s with the
+  // default 150 ms). Only a lost acknowledgement makes the follower wait that long.
   int snapshot_ack_ticks = 0;
 
   bool pre_vote = true;      // §9.6: a node must win a pre-vote before bumping its term

@@ -106,7 +106,7 @@ void Raft::report_snapshot(NodeId to, bool ok) {
 
 void Raft::tick_snapshot_transfers() {
   const int limit =
-      config_.snapshot_ack_ticks > 0 ? config_.snapshot_ack_ticks : 40 * config_.election_ticks;
+      config_.snapshot_ack_ticks > 0 ? config_.snapshot_ack_ticks : 200 * config_.election_ticks;
   for (auto& [id, pr] : progress_) {
     if (id != id_ && pr.snapshot_ack_overdue(limit)) {
       pr.become_probe();  // probe after the snapshot: it may have installed it after all

@@ -257,9 +257,24 @@ Status SnapshotStore::write_file(const std::string& tmp_path, const raft::Snapsh
     return opened.status();
   }
   env::File& file = *opened.value();
+  // Written and synced in pieces (like Redis's rdb-save-incremental-fsync): one huge write
+  // followed by one fdatasync floods the disk's queue, and the node's WAL fdatasyncs on the
+  // same file system wait behind it for hundreds of milliseconds.
+  std::uint64_t unsynced = 0;
   for (std::string_view part : {std::string_view(header), data, std::string_view(trailer)}) {
-    if (Status s = file.append(part.data(), part.size()); !s.is_ok()) {
-      return s;
+    while (!part.empty()) {
+      const std::size_t n = std::min<std::size_t>(part.size(), kSnapshotWriteSliceBytes);
+      if (Status s = file.append(part.data(), n); !s.is_ok()) {
+        return s;
+      }
+      part.remove_prefix(n);
+      unsynced += n;
+      if (unsynced >= kSnapshotWriteSliceBytes) {
+        if (Status s = file.sync(); !s.is_ok()) {
+          return s;
+        }
+        unsynced = 0;
+      }
     }
   }
   HELIOS_ASSERT(file.size() == file_size);

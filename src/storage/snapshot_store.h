@@ -63,6 +63,8 @@ inline constexpr std::size_t kSnapshotFixedHeaderSize = 36;
 // The data length before the data and the checksum after it.
 inline constexpr std::size_t kSnapshotFramingSize = kSnapshotFixedHeaderSize + 8 + 8;
 inline constexpr std::uint32_t kMaxSnapshotVoters = 4096;
+// A snapshot file is written and fdatasynced in slices of this many bytes.
+inline constexpr std::size_t kSnapshotWriteSliceBytes = std::size_t{4} << 20;
 static_assert(kSnapshotFixedHeaderSize == sizeof(kSnapshotMagic) + 4 + 4 + 8 + 8 + 4);
 static_assert(kSnapshotFramingSize == 52);
 
