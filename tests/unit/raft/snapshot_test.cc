@@ -18,6 +18,15 @@ bool is_snapshot_to(const Message& m, NodeId to) {
   return m.type == MessageType::kSnapshot && m.to == to;
 }
 
+// Node 1's InstallSnapshot to `to` in `term`, for a snapshot at (index, snapshot_term).
+Message snapshot_from_1(NodeId to, Term term, Index index, Term snapshot_term) {
+  return Message{.type = MessageType::kSnapshot,
+                 .from = 1,
+                 .to = to,
+                 .term = term,
+                 .snapshot = SnapshotMeta{index, snapshot_term, ConfState{{1, 2, 3}, {}, {}}}};
+}
+
 std::string value(int i) {
   std::string out = "v";
   out += std::to_string(i);
@@ -165,13 +174,7 @@ TEST(SnapshotTest, follower_snapshotOlderThanCommitChangesNothing) {
   net.stabilize();
   ASSERT_EQ(net.raft(2).log().committed(), 5u);
   const Term term = net.raft(1).term();
-  ASSERT_TRUE(net.node(2)
-                  .step(Message{.type = MessageType::kSnapshot,
-                                .from = 1,
-                                .to = 2,
-                                .term = term,
-                                .snapshot = SnapshotMeta{3, term, ConfState{{1, 2, 3}, {}, {}}}})
-                  .is_ok());
+  ASSERT_TRUE(net.node(2).step(snapshot_from_1(2, term, 3, term)).is_ok());
   net.clear_sent();
   net.stabilize();
   EXPECT_TRUE(net.installed(2).empty());
@@ -187,13 +190,7 @@ TEST(SnapshotTest, follower_snapshotInsideMatchingLogKeepsTheSuffix) {
   // 4 is committed, without installing anything.
   TestNetwork net(3);
   net.preload(2, {1, 1, 1, 1, 1, 1}, HardState{.term = 1, .commit = 2});
-  ASSERT_TRUE(net.node(2)
-                  .step(Message{.type = MessageType::kSnapshot,
-                                .from = 1,
-                                .to = 2,
-                                .term = 1,
-                                .snapshot = SnapshotMeta{4, 1, ConfState{{1, 2, 3}, {}, {}}}})
-                  .is_ok());
+  ASSERT_TRUE(net.node(2).step(snapshot_from_1(2, 1, 4, 1)).is_ok());
   net.clear_sent();
   net.process_ready(2);
   EXPECT_TRUE(net.installed(2).empty());
@@ -206,13 +203,7 @@ TEST(SnapshotTest, follower_snapshotInsideMatchingLogKeepsTheSuffix) {
 TEST(SnapshotTest, follower_snapshotNewerThanLogReplacesIt) {
   TestNetwork net(3);
   net.preload(2, {1, 1}, HardState{.term = 1, .commit = 1});
-  ASSERT_TRUE(net.node(2)
-                  .step(Message{.type = MessageType::kSnapshot,
-                                .from = 1,
-                                .to = 2,
-                                .term = 2,
-                                .snapshot = SnapshotMeta{9, 2, ConfState{{1, 2, 3}, {}, {}}}})
-                  .is_ok());
+  ASSERT_TRUE(net.node(2).step(snapshot_from_1(2, 2, 9, 2)).is_ok());
   const Ready rd = net.process_ready(2);
   ASSERT_TRUE(rd.snapshot.has_value());
   EXPECT_TRUE(rd.must_sync);
@@ -234,13 +225,7 @@ TEST(SnapshotTest, follower_snapshotDiscardsAConflictingLog) {
   // snapshot at 5/2 covers them: node 3 must drop its whole log, not keep 2..4.
   TestNetwork net(3);
   net.preload(3, {1, 1, 1, 1}, HardState{.term = 1, .commit = 1});
-  ASSERT_TRUE(net.node(3)
-                  .step(Message{.type = MessageType::kSnapshot,
-                                .from = 1,
-                                .to = 3,
-                                .term = 2,
-                                .snapshot = SnapshotMeta{3, 2, ConfState{{1, 2, 3}, {}, {}}}})
-                  .is_ok());
+  ASSERT_TRUE(net.node(3).step(snapshot_from_1(3, 2, 3, 2)).is_ok());
   net.process_ready(3);
   ASSERT_EQ(net.installed(3).size(), 1u);
   EXPECT_EQ(net.storage(3).first_index(), 4u);
@@ -252,13 +237,7 @@ TEST(SnapshotTest, follower_snapshotDiscardsAConflictingLog) {
 TEST(SnapshotTest, plantedBug_snapshotKeepsLog_commitsAConflictingEntry) {
   TestNetwork net(3, [](Config& c) { c.bugs.snapshot_keeps_log = true; });
   net.preload(3, {1, 1, 1, 1}, HardState{.term = 1, .commit = 1});
-  ASSERT_TRUE(net.node(3)
-                  .step(Message{.type = MessageType::kSnapshot,
-                                .from = 1,
-                                .to = 3,
-                                .term = 2,
-                                .snapshot = SnapshotMeta{3, 2, ConfState{{1, 2, 3}, {}, {}}}})
-                  .is_ok());
+  ASSERT_TRUE(net.node(3).step(snapshot_from_1(3, 2, 3, 2)).is_ok());
   net.process_ready(3);
   // The planted bug commits index 3 of term 1, which the snapshot says has term 2.
   EXPECT_TRUE(net.installed(3).empty());
