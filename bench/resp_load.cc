@@ -193,8 +193,8 @@ struct Args {
 
 void flush_out(Conn& c) {
   while (c.out_sent < c.out.size()) {
-    const ssize_t n = ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent,
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) {
         return;
@@ -447,8 +447,7 @@ int run_steady(const Args& a) {
     }
   }
   std::fclose(out);
-  std::printf("steady: %" PRIu64 " SETs, %" PRIu64 " errors, in %.1f s\n", sets, errors,
-              a.seconds);
+  std::printf("steady: %" PRIu64 " SETs, %" PRIu64 " errors, in %.1f s\n", sets, errors, a.seconds);
   for (auto& c : conns) {
     ::close(c->fd);
   }
@@ -476,22 +475,38 @@ int main(int argc, char** argv) {
       return usage();
     }
     const std::string v = argv[++i];
-    if (f == "--host") a.host = v;
-    else if (f == "--port") a.port = std::atoi(v.c_str());
-    else if (f == "--keys") a.keys = std::strtoull(v.c_str(), nullptr, 10);
-    else if (f == "--first") a.first = std::strtoull(v.c_str(), nullptr, 10);
-    else if (f == "--writes") a.writes = std::strtoull(v.c_str(), nullptr, 10);
-    else if (f == "--keyspace") a.keyspace = std::strtoull(v.c_str(), nullptr, 10);
-    else if (f == "--value-size") a.value_size = std::strtoull(v.c_str(), nullptr, 10);
-    else if (f == "--clients") a.clients = std::atoi(v.c_str());
-    else if (f == "--pipeline") a.pipeline = std::atoi(v.c_str());
-    else if (f == "--seed") a.seed = std::strtoull(v.c_str(), nullptr, 10);
-    else if (f == "--seconds") a.seconds = std::atof(v.c_str());
-    else if (f == "--rate") a.rate = std::atof(v.c_str());
-    else if (f == "--ping-port") a.ping_port = std::atoi(v.c_str());
-    else if (f == "--ping-interval-us") a.ping_interval_us = std::atoll(v.c_str());
-    else if (f == "--trigger-at") a.trigger_at = std::atof(v.c_str());
-    else if (f == "--trigger-cmd") a.trigger_cmd = v;
+    if (f == "--host")
+      a.host = v;
+    else if (f == "--port")
+      a.port = std::atoi(v.c_str());
+    else if (f == "--keys")
+      a.keys = std::strtoull(v.c_str(), nullptr, 10);
+    else if (f == "--first")
+      a.first = std::strtoull(v.c_str(), nullptr, 10);
+    else if (f == "--writes")
+      a.writes = std::strtoull(v.c_str(), nullptr, 10);
+    else if (f == "--keyspace")
+      a.keyspace = std::strtoull(v.c_str(), nullptr, 10);
+    else if (f == "--value-size")
+      a.value_size = std::strtoull(v.c_str(), nullptr, 10);
+    else if (f == "--clients")
+      a.clients = std::atoi(v.c_str());
+    else if (f == "--pipeline")
+      a.pipeline = std::atoi(v.c_str());
+    else if (f == "--seed")
+      a.seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (f == "--seconds")
+      a.seconds = std::atof(v.c_str());
+    else if (f == "--rate")
+      a.rate = std::atof(v.c_str());
+    else if (f == "--ping-port")
+      a.ping_port = std::atoi(v.c_str());
+    else if (f == "--ping-interval-us")
+      a.ping_interval_us = std::atoll(v.c_str());
+    else if (f == "--trigger-at")
+      a.trigger_at = std::atof(v.c_str());
+    else if (f == "--trigger-cmd")
+      a.trigger_cmd = v;
     else if (f == "--trigger-port") {
       std::size_t pos = 0;
       while (pos <= v.size()) {
@@ -499,8 +514,10 @@ int main(int argc, char** argv) {
         a.trigger_ports.push_back(std::atoi(v.substr(pos, comma - pos).c_str()));
         pos = comma + 1;
       }
-    } else if (f == "--out") a.out_path = v;
-    else return usage();
+    } else if (f == "--out")
+      a.out_path = v;
+    else
+      return usage();
   }
   if (a.port <= 0 || a.clients <= 0 || a.pipeline <= 0) {
     return usage();

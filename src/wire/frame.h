@@ -29,11 +29,11 @@ inline constexpr std::size_t kFrameHeaderSize = 24;
 inline constexpr std::uint32_t kDefaultMaxFrameBytes = 64u << 20;
 
 enum class FrameType : std::uint8_t {
-  kHello = 1,         // handshake: HelloBody
-  kHelloAck = 2,      // handshake answer: HelloBody of the acceptor
-  kRaft = 3,          // one raft::Message (raft_codec.h)
-  kForward = 4,       // reserved: a client command forwarded to the leader (issue 5)
-  kForwardReply = 5,  // reserved
+  kHello = 1,          // handshake: HelloBody
+  kHelloAck = 2,       // handshake answer: HelloBody of the acceptor
+  kRaft = 3,           // one raft::Message (raft_codec.h)
+  kForward = 4,        // reserved: a client command forwarded to the leader (issue 5)
+  kForwardReply = 5,   // reserved
   kSnapshotChunk = 6,  // a slice of a snapshot file (snapshot_chunk.h)
 };
 
