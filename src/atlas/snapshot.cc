@@ -17,16 +17,16 @@ Status corrupt(const std::string& why) {
 
 // Decodes the items between the header and the checksum (`body`), which has passed the
 // checksum: what is left to catch here is a producer bug or a crafted input.
-Result<std::vector<SnapshotItem>> decode_items(std::string_view body, std::uint64_t count) {
+Status decode_items(std::string_view body, std::uint64_t count, SnapshotSink& sink) {
   // Every item takes at least its fixed header, so a count beyond that is a lie; checking it
   // first keeps reserve() bounded by the input size.
   if (count > body.size() / kSnapshotItemHeaderBytes) {
     return corrupt("item count " + std::to_string(count) + " does not fit in " +
                    std::to_string(body.size()) + " bytes");
   }
-  std::vector<SnapshotItem> items;
-  items.reserve(count);
+  sink.reserve(count);
   base::Reader r(body);
+  std::string_view previous;
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint32_t key_bytes = r.u32();
     const std::uint32_t value_bytes = r.u32();
@@ -38,16 +38,27 @@ Result<std::vector<SnapshotItem>> decode_items(std::string_view body, std::uint6
     const std::string_view key = r.bytes(key_bytes);
     const std::string_view value = r.bytes(value_bytes);
     HELIOS_ASSERT(r.ok());
-    if (!items.empty() && !(std::string_view(items.back().key) < key)) {
+    if (i > 0 && !(previous < key)) {
       return corrupt("item " + std::to_string(i) + " is out of key order");
     }
-    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms});
+    previous = key;  // a view into `body`, which outlives the loop
+    sink.add(key, value, deadline_ms);
   }
   if (r.remaining() != 0) {
     return corrupt(std::to_string(r.remaining()) + " bytes after the last item");
   }
-  return items;
+  return Status::ok();
 }
+
+// Collects items into a vector (decode_snapshot).
+class VectorSink final : public SnapshotSink {
+ public:
+  void reserve(std::uint64_t count) override { items.reserve(count); }
+  void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms) override {
+    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms});
+  }
+  std::vector<SnapshotItem> items;
+};
 
 }  // namespace
 
@@ -79,7 +90,7 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
   return out;
 }
 
-Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {
+Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
   if (bytes.size() < kSnapshotHeaderBytes + kSnapshotTrailerBytes) {
     return corrupt("only " + std::to_string(bytes.size()) + " bytes");
   }
@@ -101,7 +112,15 @@ Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {
   if (stored != base::checksum64(covered, kSnapshotChecksumSeed)) {
     return corrupt("checksum mismatch");
   }
-  return decode_items(covered.substr(kSnapshotHeaderBytes), count);
+  return decode_items(covered.substr(kSnapshotHeaderBytes), count, sink);
+}
+
+Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {
+  VectorSink sink;
+  if (Status s = decode_snapshot_into(bytes, sink); !s.is_ok()) {
+    return s;
+  }
+  return std::move(sink.items);
 }
 
 }  // namespace helios::atlas

@@ -64,7 +64,23 @@ struct SnapshotItem {
 // value limits (asserted: the store guarantees it).
 std::string encode_snapshot(const std::vector<SnapshotItemView>& items);
 
-// Decodes and verifies a snapshot; see the file comment for the errors.
+// Receives the items of a snapshot as decode_snapshot_into() verifies them.
+class SnapshotSink {
+ public:
+  virtual ~SnapshotSink() = default;
+  // Called once, before any add(), with the item count (already checked to fit the input).
+  virtual void reserve(std::uint64_t count) = 0;
+  // One item, in strictly ascending key order; the views die when add() returns.
+  virtual void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms) = 0;
+};
+
+// Verifies a snapshot and hands its items to `sink` without copying them first (a snapshot
+// can hold millions). The checksum is verified before any add(), but a later error (an item
+// out of order, say: a producer bug or a crafted input) comes after some add()s: on an error
+// the caller must throw away what the sink built. See the file comment for the errors.
+Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink);
+
+// Decodes and verifies a snapshot into a vector (tests and tools; see decode_snapshot_into).
 Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes);
 
 }  // namespace helios::atlas

@@ -469,14 +469,22 @@ std::string Store::serialize() const {
 }
 
 Result<Store> Store::deserialize(std::string_view bytes) {
-  Result<std::vector<SnapshotItem>> decoded = decode_snapshot(bytes);
-  if (!decoded.is_ok()) {
-    return decoded.status();
-  }
+  // Inserts straight from the decoder: no intermediate copy of millions of items.
+  class Sink final : public SnapshotSink {
+   public:
+    explicit Sink(Store& store) : store_(store) {}
+    void reserve(std::uint64_t count) override { store_.items_.reserve(count); }
+    void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms) override {
+      store_.insert(std::string(key), std::string(value), deadline_ms);
+    }
+
+   private:
+    Store& store_;
+  };
   Store store;
-  store.items_.reserve(decoded.value().size());
-  for (SnapshotItem& item : decoded.value()) {
-    store.insert(std::move(item.key), std::move(item.value), item.deadline_ms);
+  Sink sink(store);
+  if (Status s = decode_snapshot_into(bytes, sink); !s.is_ok()) {
+    return s;
   }
   store.check_invariants();
   return store;

@@ -12,5 +12,9 @@ std::uint64_t checksum64(std::string_view data, std::uint64_t seed);
 // body, seeded with the checksum of head. (One-shot calls only: XXH3's streaming state
 // needs 64-byte alignment, which sanitizer stack frames do not always give.)
 std::uint64_t checksum64(std::string_view head, std::string_view body, std::uint64_t seed);
+// checksum64 of `first` followed by `second`, as if they were one buffer, without copying
+// them together (XXH3's streaming state, on the heap for its alignment).
+std::uint64_t checksum64_concat(std::string_view first, std::string_view second,
+                                std::uint64_t seed);
 
 }  // namespace helios::base

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "env/posix/memory.h"
+
 namespace helios::env {
 
 namespace {
@@ -48,21 +50,27 @@ Result<std::string> read_file(FileSystem& fs, const std::string& path) {
     return opened.status();
   }
   const File& file = *opened.value();
-  std::string contents(file.size(), '\0');
+  std::string contents = zeroed_buffer(file.size());
   std::size_t done = 0;
-  // Read until end of file rather than trusting size(): a short read is legal.
+  // Read until end of file rather than trusting size(): a short read is legal, and the file
+  // may have grown. Bytes past the expected size go through a small buffer, so a file that
+  // is exactly size() long is never copied into a larger string.
   while (true) {
-    if (done == contents.size()) {
-      contents.resize(contents.size() + 4096);
-    }
-    Result<std::size_t> n = file.read_at(done, contents.data() + done, contents.size() - done);
+    char more[4096];
+    const bool full = done == contents.size();
+    char* into = full ? more : contents.data() + done;
+    const std::size_t room = full ? sizeof(more) : contents.size() - done;
+    Result<std::size_t> n = file.read_at(done, into, room);
     if (!n.is_ok()) {
       return n.status();
     }
     if (n.value() == 0) {
       break;
     }
-    HELIOS_ASSERT(n.value() <= contents.size() - done);
+    HELIOS_ASSERT(n.value() <= room);
+    if (full) {
+      contents.append(more, n.value());
+    }
     done += n.value();
   }
   contents.resize(done);

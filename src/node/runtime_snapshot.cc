@@ -1,6 +1,7 @@
 // Runtime: snapshots (see runtime.h): recovery at startup, fork()ed snapshot writing, the
 // interval trigger, and installing a snapshot received from the leader.
 #include "base/log.h"
+#include "env/posix/memory.h"
 #include "node/recovery.h"
 #include "node/runtime.h"
 
@@ -151,9 +152,13 @@ void Runtime::on_snapshot_received(const raft::Message& m, const std::string& pa
              .persist = [store, meta, path]() { return store->install_received(meta, path); },
              .restore =
                  [this, machine, state]() {
-                   // The old state is freed on the worker, not the loop.
+                   // The old state is freed on the worker, not the loop, and its memory
+                   // given back (else the node holds two states' worth for good).
                    auto old = std::make_shared<AtlasState>(machine->restore(std::move(*state)));
-                   asio::post(worker_io_, [old]() {});
+                   asio::post(worker_io_, [old]() mutable {
+                     old.reset();
+                     env::release_free_memory();
+                   });
                  },
              .discard = [fs, path]() { (void)fs->remove(path); }});
   check_failed();

@@ -10,6 +10,7 @@
 #include "base/bytes.h"
 #include "base/checksum.h"
 #include "base/hex.h"
+#include "env/posix/memory.h"
 
 namespace helios::storage {
 
@@ -96,6 +97,36 @@ Result<std::string> read_prefix(const env::File& file, std::size_t size) {
   return out;
 }
 
+// Reads exactly `size` bytes at `offset` of `file` into `out`; kCorruption if the file ends
+// first (it shrank since its size was read).
+Status read_exactly(const env::File& file, std::uint64_t offset, char* out, std::size_t size) {
+  std::size_t done = 0;
+  while (done < size) {
+    Result<std::size_t> n = file.read_at(offset + done, out + done, size - done);
+    if (!n.is_ok()) {
+      return n.status();
+    }
+    if (n.value() == 0) {
+      return Status(Code::kCorruption, "file ends early");
+    }
+    HELIOS_ASSERT(n.value() <= size - done);
+    done += n.value();
+  }
+  return Status::ok();
+}
+
+// The bytes of the header at the start of `file`, as many as its voter count says (capped
+// at the limit, which decode_header() enforces), undecoded: fewer only if the file is short.
+Result<std::string> read_header_bytes(const env::File& file) {
+  Result<std::string> fixed = read_prefix(file, kSnapshotFixedHeaderSize);
+  if (!fixed.is_ok() || fixed.value().size() < kSnapshotFixedHeaderSize) {
+    return fixed;
+  }
+  const std::uint32_t voters = base::load_u32(fixed.value().data() + 32);
+  return read_prefix(
+      file, kSnapshotFixedHeaderSize + 8 * std::size_t{std::min(voters, kMaxSnapshotVoters)} + 8);
+}
+
 // Reads and decodes the header of the snapshot file at `path`.
 Result<Header> read_header(env::FileSystem& fs, const std::string& path) {
   Result<std::unique_ptr<env::File>> opened = fs.open(path, env::OpenMode::kRead);
@@ -103,18 +134,7 @@ Result<Header> read_header(env::FileSystem& fs, const std::string& path) {
     return opened.status();
   }
   const env::File& file = *opened.value();
-  Result<std::string> fixed = read_prefix(file, kSnapshotFixedHeaderSize);
-  if (!fixed.is_ok()) {
-    return fixed.status();
-  }
-  if (fixed.value().size() < kSnapshotFixedHeaderSize) {
-    return corrupt(path, "header is short");
-  }
-  const std::uint32_t voters = base::load_u32(fixed.value().data() + 32);
-  // Read enough for the whole header; decode_header() rejects a voter count over the limit.
-  const std::size_t header_size =
-      kSnapshotFixedHeaderSize + 8 * std::size_t{std::min(voters, kMaxSnapshotVoters)} + 8;
-  Result<std::string> bytes = read_prefix(file, header_size);
+  Result<std::string> bytes = read_header_bytes(file);
   if (!bytes.is_ok()) {
     return bytes.status();
   }
@@ -135,28 +155,43 @@ Status check_name(const std::string& path, std::pair<Term, Index> named,
   return Status::ok();
 }
 
-// Reads the whole file at `path` and verifies it (size, checksum, header).
+// Reads the whole file at `path` and verifies it: the checksum first (so that a damaged
+// byte anywhere, the version included, is kCorruption), then the header and the size. The
+// data is read straight into the string returned (a snapshot can be gigabytes: no second
+// copy, no growing).
 Result<Snapshot> read_verified(env::FileSystem& fs, const std::string& path) {
-  Result<std::string> read = env::read_file(fs, path);
+  Result<std::unique_ptr<env::File>> opened = fs.open(path, env::OpenMode::kRead);
+  if (!opened.is_ok()) {
+    return opened.status();
+  }
+  const env::File& file = *opened.value();
+  const std::uint64_t file_size = file.size();
+  Result<std::string> header = read_header_bytes(file);
+  if (!header.is_ok()) {
+    return header.status();
+  }
+  const std::string& header_bytes = header.value();
+  if (file_size < kSnapshotFramingSize || file_size < header_bytes.size() + kChecksumSize) {
+    return corrupt(path, "file is short (" + std::to_string(file_size) + " bytes)");
+  }
+  std::string data = env::zeroed_buffer(file_size - header_bytes.size() - kChecksumSize);
+  char trailer[kChecksumSize];
+  Status read = read_exactly(file, header_bytes.size(), data.data(), data.size());
+  if (read.is_ok()) {
+    read = read_exactly(file, header_bytes.size() + data.size(), trailer, sizeof(trailer));
+  }
   if (!read.is_ok()) {
-    return read.status();
+    return Status(read.code(), "snapshot " + path + ": " + read.message());
   }
-  std::string bytes = std::move(read).value();
-  if (bytes.size() < kSnapshotFramingSize) {
-    return corrupt(path, "file is short (" + std::to_string(bytes.size()) + " bytes)");
-  }
-  const std::string_view covered(bytes.data(), bytes.size() - kChecksumSize);
-  if (base::load_u64(bytes.data() + covered.size()) != base::checksum64(covered, 0)) {
+  if (base::load_u64(trailer) != base::checksum64_concat(header_bytes, data, 0)) {
     return corrupt(path, "checksum mismatch");
   }
-  Result<Header> h = decode_header(bytes, bytes.size());
+  Result<Header> h = decode_header(header_bytes, file_size);
   if (!h.is_ok()) {
     return Status(h.status().code(), "snapshot " + path + ": " + h.status().message());
   }
-  HELIOS_ASSERT(h.value().size + h.value().data_size + kChecksumSize == bytes.size());
-  bytes.resize(h.value().size + h.value().data_size);
-  bytes.erase(0, h.value().size);
-  return Snapshot{std::move(h).value().meta, std::move(bytes)};
+  HELIOS_ASSERT(h.value().size == header_bytes.size() && h.value().data_size == data.size());
+  return Snapshot{std::move(h).value().meta, std::move(data)};
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // segment, and rebuilds the in-memory state. Corruption anywhere but at the tail of the last
 // segment is reported, never repaired.
 #include "base/assert.h"
+#include "env/posix/memory.h"
 #include "storage/wal.h"
 
 namespace helios::storage {
@@ -100,7 +101,7 @@ Status WalRecovery::replay_segment(std::uint64_t seq, bool last) {
     return opened.status();
   }
   std::unique_ptr<env::File> file = std::move(opened).value();
-  std::string data(file->size(), '\0');
+  std::string data = env::zeroed_buffer(file->size());
   Result<std::size_t> n = file->read_at(0, data.data(), data.size());
   if (!n.is_ok()) {
     return n.status();

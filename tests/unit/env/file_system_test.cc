@@ -274,6 +274,19 @@ TEST_P(FileSystemContractTest, readFile_readsWholeFile) {
   EXPECT_EQ(read_file(*fs_, at("none")).status().code(), Code::kNotFound);
 }
 
+TEST_P(FileSystemContractTest, readFile_sizesAroundTheProbeBuffer) {
+  // read_file reads size() bytes, then probes for more through a 4 KiB buffer.
+  for (std::size_t size : {1, 4095, 4096, 4097, 3 * 4096 + 5}) {
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) {
+      data[i] = static_cast<char>(i * 7 + size);
+    }
+    const std::string path = at("f" + std::to_string(size));
+    put(*fs_, path, data);
+    EXPECT_EQ(read_or_die(*fs_, path), data) << size;
+  }
+}
+
 TEST_P(FileSystemContractTest, writeFileAtomically_createsReplacesAndCleansUp) {
   const std::string path = at("meta");
   ASSERT_TRUE(write_file_atomically(*fs_, path, "one").is_ok());
