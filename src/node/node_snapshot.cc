@@ -92,7 +92,7 @@ void Node::take_snapshot() {
   meta.index = applied_;
   meta.term = raw_.raft().log().term_or_zero(applied_);
   HELIOS_ASSERT_MSG(meta.term != 0, "the applied entry's term is unknown");
-  meta.conf_state.voters = raw_.raft().voters();
+  meta.conf_state = raw_.raft().conf_at(applied_);  // the configuration in force there
   snapshotting_ = true;
   io_.start_snapshot(meta);
 }

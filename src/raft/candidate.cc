@@ -4,7 +4,7 @@
 
 namespace helios::raft {
 
-void Raft::start_campaign(bool pre_vote) {
+void Raft::start_campaign(bool pre_vote, bool transfer) {
   if (pre_vote) {
     become_pre_candidate();
   } else {
@@ -22,21 +22,22 @@ void Raft::start_campaign(bool pre_vote) {
     }
     return;
   }
-  for (NodeId peer : voters_) {
-    if (peer == id_) {
+  for (NodeId peer : members(conf())) {
+    if (peer == id_ || !is_voter(conf(), peer)) {
       continue;
     }
     send(Message{.type = type,
                  .to = peer,
                  .term = campaign_term,
                  .log_term = log_.last_term(),
-                 .index = log_.last_index()});
+                 .index = log_.last_index(),
+                 .context = transfer ? kCampaignTransfer : 0});
   }
 }
 
 VoteResult Raft::poll(NodeId from, bool granted) {
   votes_.emplace(from, granted);  // the first answer from a node counts
-  return majority_vote_result(voters_, votes_);
+  return joint_vote_result(conf(), votes_);
 }
 
 void Raft::step_candidate(const Message& m) {

@@ -20,10 +20,13 @@ struct PlantedBugs {
   bool snapshot_keeps_log = false;     // a follower keeps a conflicting log under a snapshot
   bool compact_past_applied = false;   // the node compacts the log beyond what it applied
   bool skip_snapshot_restore = false;  // the node installs a snapshot but keeps its old state
+  bool count_learner_ack = false;      // learners' acknowledgements count for commitment
+  bool leave_joint_early = false;      // the leader leaves C(old,new) before it commits
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
-           snapshot_keeps_log || compact_past_applied || skip_snapshot_restore;
+           snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
+           count_learner_ack || leave_joint_early;
   }
 };
 

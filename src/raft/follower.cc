@@ -26,6 +26,12 @@ void Raft::step_follower(const Message& m) {
     case MessageType::kReadIndexResp:
       read_states_.push_back(ReadState{m.index, m.context});
       return;
+    case MessageType::kTimeoutNow:
+      // The leader hands over: campaign at once, without a pre-vote (thesis §3.10).
+      if (promotable()) {
+        start_campaign(false, true);
+      }
+      return;
     default:
       return;
   }
@@ -39,6 +45,7 @@ void Raft::handle_append(const Message& m) {
   }
   const std::optional<Index> last_new = log_.maybe_append(m.index, m.log_term, m.commit, m.entries);
   if (last_new.has_value()) {
+    record_conf_entries(m.entries);
     send(Message{.type = MessageType::kAppendResp, .to = m.from, .index = *last_new});
     return;
   }
@@ -85,10 +92,10 @@ bool Raft::restore(const SnapshotMeta& snap) {
     return false;
   }
   log_.restore(snap);
-  if (!snap.conf_state.voters.empty()) {
-    voters_ = snap.conf_state.voters;
-    std::sort(voters_.begin(), voters_.end());
-  }
+  // The snapshot's configuration replaces every one the log held (a snapshot without one,
+  // from a test, keeps the configuration in force).
+  configs_.reset(
+      ConfigAt{snap.index, snap.term, snap.conf_state.voters.empty() ? conf() : snap.conf_state});
   return true;
 }
 

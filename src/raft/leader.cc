@@ -14,6 +14,10 @@ Result<EntryId> Raft::propose(std::string data) {
   if (role_ != Role::kLeader) {
     return Status(Code::kNotLeader, "leader is " + std::to_string(leader_id_));
   }
+  if (lead_transferee_ != kNoNode) {
+    return Status(Code::kUnavailable,
+                  "leadership is being transferred to " + std::to_string(lead_transferee_));
+  }
   Entry e;
   e.type = EntryType::kNormal;
   e.data = std::move(data);
@@ -35,6 +39,7 @@ bool Raft::append_entry(std::vector<Entry> entries) {
   }
   uncommitted_entries_ += entries.size();
   log_.append(entries);
+  record_conf_entries(entries);
   // No self-acknowledgement here: the node reports durability through on_persisted().
   return true;
 }
@@ -43,7 +48,11 @@ bool Raft::append_entry(std::vector<Entry> entries) {
 // Replication.
 
 bool Raft::send_append(NodeId to, bool send_if_empty) {
-  Progress& pr = progress_.at(to);
+  auto it = progress_.find(to);
+  if (it == progress_.end()) {
+    return false;  // no longer a member (a configuration change removed it)
+  }
+  Progress& pr = it->second;
   if (pr.is_paused()) {
     return false;
   }
@@ -116,10 +125,15 @@ void Raft::tick_snapshot_transfers() {
 }
 
 void Raft::broadcast_append() {
-  for (NodeId peer : voters_) {
+  std::vector<NodeId> peers;
+  for (const auto& [peer, pr] : progress_) {
     if (peer != id_) {
-      send_append(peer, true);
+      peers.push_back(peer);
     }
+  }
+  // (send_append can change progress_: an append may commit a configuration change)
+  for (NodeId peer : peers) {
+    send_append(peer, true);
   }
 }
 
@@ -132,7 +146,7 @@ void Raft::send_heartbeat(NodeId to, std::uint64_t context) {
 }
 
 void Raft::broadcast_heartbeat() {
-  for (NodeId peer : voters_) {
+  for (const auto& [peer, pr] : progress_) {
     if (peer != id_) {
       send_heartbeat(peer, read_only_.round());
     }
@@ -144,12 +158,20 @@ bool Raft::committed_in_current_term() const {
 }
 
 bool Raft::maybe_commit() {
-  std::vector<Index> matches;
-  matches.reserve(voters_.size());
-  for (NodeId id : voters_) {
-    matches.push_back(progress_.at(id).match());
+  const auto match = [this](NodeId id) {
+    auto it = progress_.find(id);
+    return it == progress_.end() ? Index{0} : it->second.match();
+  };
+  Index candidate = joint_committed_index(conf(), match);
+  if (config_.bugs.count_learner_ack && !conf().learners.empty()) {
+    // PLANTED BUG: learners' acknowledgements count towards the voters' majority.
+    std::vector<Index> matches;
+    for (NodeId id : members(conf())) {
+      matches.push_back(match(id));
+    }
+    std::sort(matches.begin(), matches.end(), std::greater<>());
+    candidate = std::max(candidate, matches[majority_size(conf().voters.size()) - 1]);
   }
-  const Index candidate = majority_committed_index(std::move(matches));
   if (candidate <= log_.committed()) {
     return false;
   }
@@ -161,26 +183,29 @@ bool Raft::maybe_commit() {
   const Index old_commit = log_.committed();
   log_.commit_to(candidate);
   uncommitted_entries_ -= std::min<std::uint64_t>(uncommitted_entries_, candidate - old_commit);
+  after_commit();
   maybe_start_read_round();
   return true;
 }
 
 bool Raft::quorum_active() {
-  std::size_t active = 0;
+  const bool active = joint_quorum(conf(), [this](NodeId id) {
+    auto it = progress_.find(id);
+    return id == id_ || (it != progress_.end() && it->second.recent_active());
+  });
   for (auto& [id, pr] : progress_) {
-    if (id == id_ || pr.recent_active()) {
-      ++active;
-    }
     if (id != id_) {
       pr.set_recent_active(false);
     }
   }
-  return active >= majority_size(voters_.size());
+  return active;
 }
 
 void Raft::step_leader(const Message& m) {
   auto it = progress_.find(m.from);
-  HELIOS_ASSERT(it != progress_.end());
+  if (it == progress_.end()) {
+    return;  // not a member (removed, or not added yet): nothing it says counts
+  }
   Progress& pr = it->second;
   switch (m.type) {
     case MessageType::kAppendResp:
@@ -237,6 +262,15 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
   }
   // Keep the pipe full: send what fits in the in-flight window.
   while (send_append(m.from, false)) {
+  }
+  if (!is_member(conf(), m.from)) {
+    sync_progress();  // a removed member that now has its removal is let go
+  }
+  // A transfer target that caught up is told to campaign (thesis §3.10).
+  auto target = progress_.find(m.from);
+  if (m.from == lead_transferee_ && target != progress_.end() &&
+      target->second.match() == log_.last_index()) {
+    send_timeout_now(m.from);
   }
 }
 
@@ -296,13 +330,11 @@ void Raft::maybe_complete_read_round() {
   if (!read_only_.in_flight()) {
     return;
   }
-  std::size_t acks = 0;
-  for (const auto& [id, pr] : progress_) {
-    if (pr.read_ack() >= read_only_.round()) {
-      ++acks;
-    }
-  }
-  if (acks < majority_size(voters_.size())) {
+  const bool quorum = joint_quorum(conf(), [this](NodeId id) {
+    auto it = progress_.find(id);
+    return it != progress_.end() && it->second.read_ack() >= read_only_.round();
+  });
+  if (!quorum) {
     return;
   }
   CompletedRound done = read_only_.complete_round();

@@ -98,4 +98,14 @@ void MemoryStorage::compact(Index index) {
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<long>(index - offset));
 }
 
+std::vector<Index> MemoryStorage::conf_entry_indexes() const {
+  std::vector<Index> out;
+  for (std::size_t i = 1; i < entries_.size(); ++i) {
+    if (entries_[i].type == EntryType::kConfChange) {
+      out.push_back(entries_[i].index);
+    }
+  }
+  return out;
+}
+
 }  // namespace helios::raft

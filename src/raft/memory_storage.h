@@ -21,6 +21,7 @@ class MemoryStorage final : public Storage {
   Index first_index() const override;
   Index last_index() const override;
   SnapshotMeta snapshot_meta() const override { return snapshot_; }
+  std::vector<Index> conf_entry_indexes() const override;
 
   void set_hard_state(const HardState& hard_state) { hard_state_ = hard_state; }
   const HardState& hard_state() const { return hard_state_; }

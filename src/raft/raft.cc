@@ -24,24 +24,52 @@ const char* role_name(Role role) {
 
 namespace {
 
-bool contains(const std::vector<NodeId>& ids, NodeId id) {
-  return std::find(ids.begin(), ids.end(), id) != ids.end();
+// The configuration a node starts with: the snapshot's, else the one storage keeps, else the
+// bootstrap voters; then every configuration entry of the log on top (thesis §4.1).
+ConfigHistory initial_configs(const Config& config, const Storage& storage) {
+  const SnapshotMeta snap = storage.snapshot_meta();
+  ConfigAt base{snap.index, snap.term, snap.conf_state};
+  if (base.conf.voters.empty()) {
+    base.conf = storage.initial_state().conf_state;
+  }
+  if (base.conf.voters.empty()) {
+    base.conf = ConfState{};
+    base.conf.voters = config.voters;
+    std::sort(base.conf.voters.begin(), base.conf.voters.end());
+  }
+  HELIOS_ASSERT_MSG(validate_conf_state(base.conf).is_ok(), "the initial configuration is invalid");
+  ConfigHistory configs(std::move(base));
+  for (Index index : storage.conf_entry_indexes()) {
+    Result<std::vector<Entry>> read = storage.entries(index, index + 1, UINT64_MAX);
+    HELIOS_ASSERT_MSG(read.is_ok() && read.value().size() == 1,
+                      "cannot read a configuration entry");
+    const Entry& e = read.value().front();
+    HELIOS_ASSERT(e.type == EntryType::kConfChange && e.index == index);
+    Result<ConfState> conf = decode_conf_state(e.data);
+    if (!conf.is_ok()) {
+      HELIOS_PANIC("configuration entry %llu (term %llu) does not decode: %s",
+                   static_cast<unsigned long long>(e.index),
+                   static_cast<unsigned long long>(e.term), conf.status().to_string().c_str());
+    }
+    configs.append(ConfigAt{e.index, e.term, std::move(conf).value()});
+  }
+  return configs;
 }
 
 }  // namespace
 
 Raft::Raft(const Config& config, const Storage& storage)
-    : config_(config), id_(config.id), prng_(config.seed), log_(storage, config.applied) {
+    : config_(config),
+      id_(config.id),
+      prng_(config.seed),
+      log_(storage, config.applied),
+      configs_(initial_configs(config, storage)) {
   HELIOS_ASSERT(id_ != kNoNode);
   HELIOS_ASSERT(config.heartbeat_ticks > 0);
   HELIOS_ASSERT(config.election_ticks > config.heartbeat_ticks);
   HELIOS_ASSERT(config.max_entries_per_append > 0);
   HELIOS_ASSERT(config.max_inflight_appends > 0);
   const InitialState initial = storage.initial_state();
-  voters_ = initial.conf_state.voters.empty() ? config.voters : initial.conf_state.voters;
-  std::sort(voters_.begin(), voters_.end());
-  HELIOS_ASSERT_MSG(contains(voters_, id_), "a node must be one of the voters");
-  HELIOS_ASSERT(std::adjacent_find(voters_.begin(), voters_.end()) == voters_.end());
   become_follower(initial.hard_state.term, kNoNode);
   vote_ = initial.hard_state.vote;
 }
@@ -63,6 +91,8 @@ void Raft::reset(Term term) {
   progress_.clear();
   uncommitted_entries_ = 0;
   read_only_.reset();
+  lead_transferee_ = kNoNode;
+  step_down_pending_ = false;
 }
 
 void Raft::reset_randomized_election_timeout() {
@@ -96,14 +126,7 @@ void Raft::become_leader() {
   reset(term_);
   role_ = Role::kLeader;
   leader_id_ = id_;
-  const Index next = log_.last_index() + 1;
-  for (NodeId peer : voters_) {
-    // Only the leader itself counts as active: a leader cut off right after its election
-    // steps down within one election timeout (check-quorum).
-    Progress pr(next, config_.max_inflight_appends, config_.max_inflight_bytes);
-    pr.set_recent_active(peer == id_);
-    progress_.emplace(peer, std::move(pr));
-  }
+  sync_progress();
   // The leader counts itself only for what is durable (thesis §10.2.1).
   Progress& self = progress_.at(id_);
   self.maybe_update(log_.stable_last_index());
@@ -127,6 +150,10 @@ void Raft::tick() {
 }
 
 void Raft::tick_election() {
+  if (!promotable()) {
+    election_elapsed_ = 0;  // a learner, a removed node or one that has not joined yet
+    return;
+  }
   ++election_elapsed_;
   if (election_elapsed_ >= randomized_election_timeout_) {
     election_elapsed_ = 0;
@@ -137,8 +164,13 @@ void Raft::tick_election() {
 void Raft::tick_heartbeat() {
   ++heartbeat_elapsed_;
   ++election_elapsed_;
+  if (step_down_pending_) {
+    become_follower(term_, kNoNode);  // a committed configuration left it out (thesis §4.2.2)
+    return;
+  }
   if (election_elapsed_ >= config_.election_ticks) {
     election_elapsed_ = 0;
+    lead_transferee_ = kNoNode;  // a transfer not done within an election timeout is over
     if (config_.check_quorum && !quorum_active()) {
       become_follower(term_, kNoNode);
       return;
@@ -152,7 +184,7 @@ void Raft::tick_heartbeat() {
 }
 
 void Raft::campaign() {
-  if (role_ == Role::kLeader) {
+  if (role_ == Role::kLeader || !promotable()) {
     return;
   }
   start_campaign(config_.pre_vote);
@@ -165,8 +197,10 @@ Status Raft::validate(const Message& m) const {
   if (m.to != id_) {
     return Status(Code::kInvalidArgument, "message addressed to another node");
   }
-  if (m.from == id_ || !contains(voters_, m.from)) {
-    return Status(Code::kInvalidArgument, "message from unknown node " + std::to_string(m.from));
+  // Any node may send: one this node's configuration does not know yet can lead (it was
+  // added by an entry not yet here), and the leader ignores answers from non-members.
+  if (m.from == id_ || m.from == kNoNode) {
+    return Status(Code::kInvalidArgument, "message from node " + std::to_string(m.from));
   }
   if (m.term == 0) {
     return Status(Code::kInvalidArgument, "message without a term");
@@ -183,6 +217,19 @@ Status Raft::validate(const Message& m) const {
   }
   if (!m.entries.empty() && m.type != MessageType::kAppend) {
     return Status(Code::kInvalidArgument, "entries on a message that carries none");
+  }
+  for (const Entry& e : m.entries) {
+    if (e.type == EntryType::kConfChange) {
+      if (Status s = decode_conf_state(e.data).status(); !s.is_ok()) {
+        return Status(Code::kInvalidArgument,
+                      "entry " + std::to_string(e.index) + ": " + s.message());
+      }
+    }
+  }
+  if (m.type == MessageType::kSnapshot) {
+    if (Status s = validate_conf_state(m.snapshot.conf_state); !s.is_ok()) {
+      return Status(Code::kInvalidArgument, "snapshot: " + s.message());
+    }
   }
   if (m.type == MessageType::kSnapshot &&
       (m.snapshot.index == 0 || m.snapshot.term == 0 || m.snapshot.term > m.term)) {
@@ -202,7 +249,9 @@ bool Raft::in_lease() const {
 bool Raft::step_term(const Message& m) {
   const bool is_vote = m.type == MessageType::kVote || m.type == MessageType::kPreVote;
   if (m.term > term_) {
-    if (is_vote && in_lease()) {
+    // A vote the leader asked for (TimeoutNow) may depose it within its lease.
+    const bool transfer = m.type == MessageType::kVote && m.context == kCampaignTransfer;
+    if (is_vote && in_lease() && !transfer) {
       return false;
     }
     if (m.type == MessageType::kPreVote) {
@@ -301,6 +350,7 @@ void Raft::send(Message m) {
     case MessageType::kSnapshot:
     case MessageType::kReadIndex:
     case MessageType::kReadIndexResp:
+    case MessageType::kTimeoutNow:
       early = true;
       break;
     case MessageType::kAppendResp:

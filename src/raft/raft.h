@@ -15,6 +15,19 @@
 //   leader         replicates its log; steps down if it has not heard from a majority
 //                  within an election timeout (check-quorum).
 //
+// Membership (thesis chapter 4): the configuration in force is that of the last configuration
+// entry in the log, committed or not (ConfigHistory). A change of voters goes through a joint
+// configuration C(old,new), in which every decision needs both majorities; the leader leaves
+// it (appends C(new)) as soon as C(old,new) commits, and accepts no other change until the
+// last one committed. Learners receive the log but never vote or count. A node that is not a
+// voter of its configuration never campaigns; a leader that is not a voter of a committed
+// C(new) steps down at its next tick.
+//
+// Leadership transfer (thesis §3.10): the leader refuses proposals, brings the target up to
+// date, and sends it TimeoutNow; the target campaigns at once, skipping the pre-vote, and the
+// voters grant it even within a leader's lease. An election timeout later the leader gives up
+// and accepts proposals again.
+//
 // Durability (thesis §10.2.1): messages are split into those that may leave at once and
 // those that may leave only after the hard state and entries of the same Ready are durable.
 // A leader counts itself towards a quorum only for entries the node reported durable.
@@ -26,8 +39,10 @@
 #include "base/prng.h"
 #include "base/status.h"
 #include "raft/config.h"
+#include "raft/config_history.h"
 #include "raft/log.h"
-#include "raft/quorum/majority.h"
+#include "raft/membership.h"
+#include "raft/quorum/joint.h"
 #include "raft/read_only.h"
 #include "raft/tracker/progress.h"
 
@@ -67,7 +82,16 @@ class Raft {
   // if leadership changes first it never arrives (the caller times out). kNotLeader when no
   // leader is known, kUnavailable when too many reads wait.
   Status read_index(std::uint64_t context);
-  // Starts an election now (tests and, later, leadership transfer).
+  // Appends a configuration entry switching to `next` (check_transition() says which are
+  // allowed; the leader fills in nothing). kNotLeader off the leader; kUnavailable while the
+  // last change has not committed, the configuration is joint, or leadership is being
+  // transferred; kInvalidArgument for a transition that is not allowed.
+  Result<EntryId> propose_conf_change(ConfState next);
+  // Starts a leadership transfer to `target` (a voter of the incoming configuration).
+  // kNotLeader off the leader; kInvalidArgument for a target that is not such a voter.
+  // Transferring to itself does nothing; a second request replaces the first.
+  Status transfer_leadership(NodeId target);
+  // Starts an election now, if this node may (a voter of its configuration).
   void campaign();
   // Leader: the node finished streaming the snapshot of a kSnapshot message to `to` (ok: the
   // leader then waits for the follower's acknowledgement, up to Config::snapshot_ack_ticks),
@@ -77,7 +101,10 @@ class Raft {
   // --- durability feedback from RawNode ---
   // Entries up to (index, term) are durable.
   void on_persisted(Index index, Term term);
-  void on_applied(Index index) { log_.applied_to(index); }
+  void on_applied(Index index) {
+    log_.applied_to(index);
+    configs_.prune(index);
+  }
   // The snapshot of the last Ready is durable and the state machine restored from it.
   void on_snapshot_installed(Index index) { log_.snapshot_installed(index); }
 
@@ -90,7 +117,17 @@ class Raft {
   HardState hard_state() const { return HardState{term_, vote_, log_.committed()}; }
   const RaftLog& log() const { return log_; }
   RaftLog& mutable_log() { return log_; }
-  const std::vector<NodeId>& voters() const { return voters_; }
+  // The configuration in force (the last configuration entry in the log, or the base).
+  const ConfState& conf() const { return configs_.current().conf; }
+  const std::vector<NodeId>& voters() const { return conf().voters; }
+  // The index of the configuration entry in force (the snapshot's index for the base).
+  Index conf_index() const { return configs_.current().index; }
+  // The configuration in force at `index` (>= the log's first index - 1).
+  const ConfState& conf_at(Index index) const { return configs_.at(index).conf; }
+  // A voter of its configuration (only those campaign).
+  bool promotable() const { return is_voter(conf(), id_); }
+  // The target of a leadership transfer in progress, or kNoNode.
+  NodeId lead_transferee() const { return lead_transferee_; }
   const std::map<NodeId, Progress>& progress() const { return progress_; }
   const Config& config() const { return config_; }
 
@@ -115,9 +152,18 @@ class Raft {
   void send(Message m);
   bool in_lease() const;
   Status validate(const Message& m) const;
+  // membership: records the configuration entries among `entries` (just appended at the
+  // leader, or accepted by a follower), dropping those a follower's log lost.
+  void record_conf_entries(const std::vector<Entry>& entries);
+  // Leader: tracks progress for the members of the current configuration and of the last
+  // committed one (a removed member keeps being sent entries until its removal commits).
+  void sync_progress();
+  // Leader, after the commit index advanced: leaves a committed joint configuration, and
+  // marks the leader for stepping down if a committed configuration left it out.
+  void after_commit();
 
   // candidate.cc
-  void start_campaign(bool pre_vote);
+  void start_campaign(bool pre_vote, bool transfer = false);
   void step_candidate(const Message& m);
   VoteResult poll(NodeId from, bool granted);
 
@@ -137,6 +183,7 @@ class Raft {
   bool send_snapshot(NodeId to, Progress& pr);
   void tick_snapshot_transfers();
   void send_heartbeat(NodeId to, std::uint64_t context);
+  void send_timeout_now(NodeId to);
   void broadcast_append();
   void broadcast_heartbeat();
   bool maybe_commit();
@@ -150,9 +197,9 @@ class Raft {
 
   Config config_;
   NodeId id_;
-  std::vector<NodeId> voters_;
   base::Prng prng_;
   RaftLog log_;
+  ConfigHistory configs_;
 
   Term term_ = 0;
   NodeId vote_ = kNoNode;
@@ -167,6 +214,8 @@ class Raft {
   std::map<NodeId, Progress> progress_;  // leader only (reset on every transition)
   std::uint64_t uncommitted_entries_ = 0;
   ReadOnly read_only_;
+  NodeId lead_transferee_ = kNoNode;  // leader only
+  bool step_down_pending_ = false;    // leader only: a committed configuration left it out
 
   std::vector<Message> messages_;
   std::vector<Message> messages_after_persist_;

@@ -55,6 +55,10 @@ class RawNode {
   void campaign() { raft_.campaign(); }
   Status step(const Message& m) { return raft_.step(m); }
   Result<EntryId> propose(std::string data) { return raft_.propose(std::move(data)); }
+  Result<EntryId> propose_conf_change(ConfState next) {
+    return raft_.propose_conf_change(std::move(next));
+  }
+  Status transfer_leadership(NodeId target) { return raft_.transfer_leadership(target); }
   Status read_index(std::uint64_t context) { return raft_.read_index(context); }
   void report_snapshot(NodeId to, bool ok) { raft_.report_snapshot(to, ok); }
 

@@ -36,6 +36,9 @@ class Storage {
   virtual Index first_index() const = 0;
   virtual Index last_index() const = 0;
   virtual SnapshotMeta snapshot_meta() const = 0;
+  // The indexes of the kConfChange entries in the log, ascending (the core reads them at
+  // start to know the configuration in force).
+  virtual std::vector<Index> conf_entry_indexes() const = 0;
 };
 
 }  // namespace helios::raft

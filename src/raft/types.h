@@ -15,7 +15,7 @@ namespace helios::raft {
 
 // What an entry carries. kNoop is the empty entry a new leader appends at the start of its
 // term (§8 of the paper: it commits the entries of earlier terms and lets ReadIndex work).
-// kConfChange is reserved for membership changes (a later issue).
+// kConfChange carries the whole configuration it switches to (raft/membership.h encodes it).
 enum class EntryType : std::uint8_t { kNormal = 0, kNoop = 1, kConfChange = 2 };
 
 struct Entry {
@@ -40,13 +40,24 @@ struct HardState {
   bool operator==(const HardState&) const = default;
 };
 
-// The cluster membership. Today only `voters` is used; `learners` and `voters_outgoing` (the
-// old side of a joint configuration C(old,new)) are carried by snapshots, the wire and
-// storage already, so that membership changes need no format change.
+// A configuration (membership, thesis chapter 4): who votes, who only receives the log, and
+// during a change the old voters too. Sorted, no id twice, no id in two roles
+// (raft/membership.h checks it).
+//   voters           C(new): vote and count for commitment.
+//   voters_outgoing  C(old) while the configuration is joint (empty otherwise): decisions
+//                    need a majority of voters AND a majority of voters_outgoing.
+//   learners         receive entries and snapshots, never vote, never count.
+//   context          opaque to the core: what the node keeps with the configuration (every
+//                    member's addresses). It travels with the configuration in log entries,
+//                    snapshots and messages.
+// The configuration in force is that of the last configuration entry in the log, committed
+// or not (thesis §4.1), else that of the snapshot, else the node's bootstrap voters.
 struct ConfState {
   std::vector<NodeId> voters;
   std::vector<NodeId> learners;
   std::vector<NodeId> voters_outgoing;
+  std::string context;
+  bool joint() const { return !voters_outgoing.empty(); }
   bool operator==(const ConfState&) const = default;
 };
 
@@ -62,7 +73,8 @@ struct SnapshotMeta {
 enum class MessageType : std::uint8_t {
   kAppend = 0,      // AppendEntries: index/log_term = previous entry, entries, commit
   kAppendResp = 1,  // index = last matching index, or the rejected index (reject)
-  kVote = 2,        // RequestVote: index/log_term = candidate's last entry
+  kVote = 2,        // RequestVote: index/log_term = candidate's last entry; context =
+                    //   kCampaignTransfer when a leadership transfer asked for it
   kVoteResp = 3,    // reject = vote refused
   kPreVote = 4,     // as kVote, term = the term the sender would campaign in (§9.6)
   kPreVoteResp = 5,
@@ -71,10 +83,13 @@ enum class MessageType : std::uint8_t {
   kReadIndex = 8,      // follower asks the leader for a read index; context = request id
   kReadIndexResp = 9,  // index = safe read index; context echoed back
   kSnapshot = 10,      // InstallSnapshot: snapshot = its metadata (the node streams the data)
-  kTimeoutNow = 11,    // reserved: leadership transfer
+  kTimeoutNow = 11,    // leadership transfer: campaign now (thesis §3.10)
 };
 
 inline constexpr int kMessageTypeCount = 12;
+// kVote's context when the leader asked for the election (TimeoutNow): voters grant it even
+// while they still hear from that leader (thesis §3.10).
+inline constexpr std::uint64_t kCampaignTransfer = 1;
 const char* message_type_name(MessageType type);
 
 // One Raft RPC. Unused fields stay zero. Every message carries the sender's term; the
@@ -90,7 +105,8 @@ struct Message {
   Index commit = 0;       // kAppend / kHeartbeat: leader's commit index
   Index reject_hint = 0;  // kAppendResp with reject: follower's suggested probe index
   bool reject = false;
-  std::uint64_t context = 0;  // kHeartbeat*: read round; kReadIndex*: request context
+  std::uint64_t context = 0;  // kHeartbeat*: read round; kReadIndex*: request context;
+                              // kVote: kCampaignTransfer or 0
   std::vector<Entry> entries;
   SnapshotMeta snapshot;  // kSnapshot only
 

@@ -11,6 +11,7 @@
 #include "base/checksum.h"
 #include "base/hex.h"
 #include "env/posix/memory.h"
+#include "raft/membership.h"
 
 namespace helios::storage {
 
@@ -46,29 +47,44 @@ Result<Header> decode_header(std::string_view bytes, std::uint64_t file_size) {
   Header h;
   h.meta.index = r.u64();
   h.meta.term = r.u64();
-  const std::uint32_t voters = r.u32();
+  const std::uint32_t conf_field = r.u32();  // v2: configuration bytes; v1: voter count
   if (!r.ok()) {
     return Status(Code::kCorruption, "header is short");
   }
   if (std::memcmp(magic.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
     return Status(Code::kCorruption, "not a Helios snapshot (bad magic)");
   }
-  if (version != kSnapshotVersion) {
+  if (version != 1 && version != kSnapshotVersion) {
     return Status(Code::kInvalidArgument, "snapshot format version " + std::to_string(version) +
-                                              " is not supported (this build reads version " +
+                                              " is not supported (this build reads versions 1 "
+                                              "and " +
                                               std::to_string(kSnapshotVersion) + ")");
   }
-  if (reserved != 0 || h.meta.index == 0 || voters > kMaxSnapshotVoters) {
+  const bool v1 = version == 1;
+  if (reserved != 0 || h.meta.index == 0 ||
+      conf_field > (v1 ? kMaxSnapshotVoters : kMaxSnapshotConfBytes)) {
     return Status(Code::kCorruption, "malformed header");
   }
-  for (std::uint32_t i = 0; i < voters; ++i) {
-    h.meta.conf_state.voters.push_back(r.u64());
+  if (v1) {
+    for (std::uint32_t i = 0; i < conf_field; ++i) {
+      h.meta.conf_state.voters.push_back(r.u64());
+    }
+    std::sort(h.meta.conf_state.voters.begin(), h.meta.conf_state.voters.end());
+  } else {
+    Result<raft::ConfState> conf = raft::decode_conf_state(r.bytes(conf_field));
+    if (!r.ok()) {
+      return Status(Code::kCorruption, "header is short");
+    }
+    if (!conf.is_ok()) {
+      return Status(Code::kCorruption, "header: " + conf.status().message());
+    }
+    h.meta.conf_state = std::move(conf).value();
   }
   h.data_size = r.u64();
   if (!r.ok()) {
     return Status(Code::kCorruption, "header is short");
   }
-  h.size = kSnapshotFixedHeaderSize + 8 * std::size_t{voters} + 8;
+  h.size = kSnapshotFixedHeaderSize + (v1 ? 8 * std::size_t{conf_field} : conf_field) + 8;
   HELIOS_ASSERT(h.size == bytes.size() - r.remaining());
   if (file_size < h.size + kChecksumSize || file_size - h.size - kChecksumSize != h.data_size) {
     return Status(Code::kCorruption, "file is " + std::to_string(file_size) +
@@ -115,16 +131,20 @@ Status read_exactly(const env::File& file, std::uint64_t offset, char* out, std:
   return Status::ok();
 }
 
-// The bytes of the header at the start of `file`, as many as its voter count says (capped
-// at the limit, which decode_header() enforces), undecoded: fewer only if the file is short.
+// The bytes of the header at the start of `file`, as many as its configuration length says
+// (capped at the limit, which decode_header() enforces), undecoded: fewer only if the file
+// is short.
 Result<std::string> read_header_bytes(const env::File& file) {
   Result<std::string> fixed = read_prefix(file, kSnapshotFixedHeaderSize);
   if (!fixed.is_ok() || fixed.value().size() < kSnapshotFixedHeaderSize) {
     return fixed;
   }
-  const std::uint32_t voters = base::load_u32(fixed.value().data() + 32);
-  return read_prefix(
-      file, kSnapshotFixedHeaderSize + 8 * std::size_t{std::min(voters, kMaxSnapshotVoters)} + 8);
+  const std::uint32_t version = base::load_u32(fixed.value().data() + 8);
+  const std::uint32_t conf_field = base::load_u32(fixed.value().data() + 32);
+  const std::size_t conf_bytes = version == 1
+                                     ? 8 * std::size_t{std::min(conf_field, kMaxSnapshotVoters)}
+                                     : std::size_t{std::min(conf_field, kMaxSnapshotConfBytes)};
+  return read_prefix(file, kSnapshotFixedHeaderSize + conf_bytes + 8);
 }
 
 // Reads and decodes the header of the snapshot file at `path`.
@@ -219,21 +239,19 @@ std::optional<std::pair<Term, Index>> parse_snapshot_file_name(std::string_view 
 }
 
 std::string encode_snapshot_header(const raft::SnapshotMeta& meta, std::uint64_t data_size) {
-  const std::vector<NodeId>& voters = meta.conf_state.voters;
   HELIOS_ASSERT(meta.index > 0);
-  HELIOS_ASSERT(voters.size() <= kMaxSnapshotVoters);
+  const std::string conf = raft::encode_conf_state(meta.conf_state);
+  HELIOS_ASSERT(conf.size() <= kMaxSnapshotConfBytes);
   std::string h(kSnapshotMagic, sizeof(kSnapshotMagic));
   base::put_u32(h, kSnapshotVersion);
   base::put_u32(h, 0);
   base::put_u64(h, meta.index);
   base::put_u64(h, meta.term);
-  base::put_u32(h, static_cast<std::uint32_t>(voters.size()));
+  base::put_u32(h, static_cast<std::uint32_t>(conf.size()));
   HELIOS_ASSERT(h.size() == kSnapshotFixedHeaderSize);
-  for (NodeId voter : voters) {
-    base::put_u64(h, voter);
-  }
+  h.append(conf);
   base::put_u64(h, data_size);
-  HELIOS_ASSERT(h.size() == kSnapshotFixedHeaderSize + 8 * voters.size() + 8);
+  HELIOS_ASSERT(h.size() == kSnapshotFixedHeaderSize + conf.size() + 8);
   return h;
 }
 

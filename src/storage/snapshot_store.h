@@ -6,17 +6,19 @@
 // digits, so that name order is (term, index) order. Contents (integers little-endian):
 //
 //     0  magic "HELIOSSN"                          8 bytes
-//     8  version (1)                               u32
+//     8  version (2)                               u32
 //    12  reserved, zero                            u32
 //    16  index (last index the snapshot covers)    u64   matches the file name
 //    24  term (term of that entry)                 u64   matches the file name
-//    32  voter count n (at most kMaxSnapshotVoters) u32
-//    36  voters                                    n x u64
+//    32  configuration length c (<= kMaxSnapshotConfBytes)  u32
+//    36  configuration in force at index           c bytes (raft/membership.h encoding)
 //        data length L                             u64
 //        data                                      L bytes
 //        XXH3-64 (seed 0) of every byte before it  u64
 //
-// The file size is exactly 52 + 8n + L bytes; anything else is corruption.
+// The file size is exactly 52 + c + L bytes; anything else is corruption. Version 1 files
+// (still read) have at 32 a voter count n (at most kMaxSnapshotVoters) and n u64 voters
+// instead of the configuration: 52 + 8n + L bytes.
 //
 // Writing (save): the file is written as "<name>.tmp", fsynced, renamed to <name>, and the
 // directory fsynced: a file under its final name is always complete, so a crash at any
@@ -57,12 +59,15 @@
 namespace helios::storage {
 
 inline constexpr char kSnapshotMagic[8] = {'H', 'E', 'L', 'I', 'O', 'S', 'S', 'N'};
-inline constexpr std::uint32_t kSnapshotVersion = 1;
-// Magic, version, reserved, index, term, voter count: the part before the voters.
+// Version 2 holds the whole configuration; version 1 (voters only) is still read.
+inline constexpr std::uint32_t kSnapshotVersion = 2;
+// Magic, version, reserved, index, term, configuration length (version 1: voter count): the
+// part before the configuration.
 inline constexpr std::size_t kSnapshotFixedHeaderSize = 36;
 // The data length before the data and the checksum after it.
 inline constexpr std::size_t kSnapshotFramingSize = kSnapshotFixedHeaderSize + 8 + 8;
-inline constexpr std::uint32_t kMaxSnapshotVoters = 4096;
+inline constexpr std::uint32_t kMaxSnapshotVoters = 4096;  // version 1
+inline constexpr std::uint32_t kMaxSnapshotConfBytes = 256 * 1024;
 // A snapshot file is written and fdatasynced in slices of this many bytes.
 inline constexpr std::size_t kSnapshotWriteSliceBytes = std::size_t{4} << 20;
 static_assert(kSnapshotFixedHeaderSize == sizeof(kSnapshotMagic) + 4 + 4 + 8 + 8 + 4);

@@ -22,6 +22,16 @@ raft::SnapshotMeta Wal::snapshot_meta() const {
   return raft::SnapshotMeta{mark_.index, mark_.term, conf_state_};
 }
 
+std::vector<Index> Wal::conf_entry_indexes() const {
+  std::vector<Index> out;
+  for (std::size_t i = 0; i < locations_.size(); ++i) {
+    if (locations_[i].conf) {
+      out.push_back(mark_.index + 1 + i);
+    }
+  }
+  return out;
+}
+
 void Wal::set_snapshot(const raft::SnapshotMeta& snapshot) {
   HELIOS_ASSERT(snapshot.index >= mark_.index);
   HELIOS_ASSERT(snapshot.index <= last_index());
@@ -108,7 +118,8 @@ void Wal::add_record(const Record& record) {
   if (const auto* e = std::get_if<raft::Entry>(&record)) {
     HELIOS_ASSERT(e->index == last_index() + 1);
     locations_.push_back(Location{e->term, segments_.back().seq, buffer_offset_ + before,
-                                  static_cast<std::uint32_t>(buffer_.size() - before)});
+                                  static_cast<std::uint32_t>(buffer_.size() - before),
+                                  e->type == raft::EntryType::kConfChange});
   }
 }
 

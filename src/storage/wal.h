@@ -63,6 +63,7 @@ class Wal final : public raft::Storage {
   Index first_index() const override { return mark_.index + 1; }
   Index last_index() const override { return mark_.index + locations_.size(); }
   raft::SnapshotMeta snapshot_meta() const override;
+  std::vector<Index> conf_entry_indexes() const override;
 
   // The membership is not stored in the WAL (it comes from the data directory's
   // configuration until membership changes arrive); the owner sets it after open().
@@ -104,6 +105,7 @@ class Wal final : public raft::Storage {
     std::uint64_t seq;
     std::uint64_t offset;
     std::uint32_t size;
+    bool conf = false;  // a kConfChange entry
   };
   struct Segment {
     std::uint64_t seq;

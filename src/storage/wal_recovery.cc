@@ -167,7 +167,8 @@ Status WalRecovery::apply(const Record& record, std::uint64_t seq, std::uint64_t
     if (e->term < prev) {
       return corruption_at(path, offset, "entry term goes backwards");
     }
-    wal_.locations_.push_back(Wal::Location{e->term, seq, offset, size});
+    wal_.locations_.push_back(
+        Wal::Location{e->term, seq, offset, size, e->type == raft::EntryType::kConfChange});
   } else if (const auto* hs = std::get_if<raft::HardState>(&record)) {
     wal_.hard_state_ = *hs;
   } else if (const auto* t = std::get_if<TruncateRecord>(&record)) {

@@ -6,6 +6,7 @@
 
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "raft/membership.h"
 
 namespace helios::wire {
 
@@ -104,56 +105,30 @@ Result<std::vector<raft::Entry>> decode_entries(base::Reader& r, std::uint32_t c
   return entries;
 }
 
-constexpr std::size_t kIdListLimit = 4096;  // ids in one ConfState list
-
-void encode_ids(std::string& out, const std::vector<NodeId>& ids) {
-  HELIOS_ASSERT(ids.size() <= kIdListLimit);
-  base::put_u32(out, static_cast<std::uint32_t>(ids.size()));
-  for (NodeId id : ids) {
-    base::put_u64(out, id);
-  }
-}
-
-Result<std::vector<NodeId>> decode_ids(base::Reader& r, const char* what) {
-  const std::uint32_t count = r.u32();
-  if (!r.ok()) {
-    return invalid(std::string("snapshot: ") + what + " truncated");
-  }
-  if (count > kIdListLimit || count > r.remaining() / 8) {
-    return invalid(std::string("snapshot: ") + what + " count " + std::to_string(count) +
-                   " is over the limit or beyond the remaining bytes");
-  }
-  std::vector<NodeId> ids;
-  ids.reserve(count);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    ids.push_back(r.u64());
-  }
-  return ids;
-}
-
 void encode_snapshot_meta(std::string& out, const raft::SnapshotMeta& meta) {
   base::put_u64(out, meta.index);
   base::put_u64(out, meta.term);
-  encode_ids(out, meta.conf_state.voters);
-  encode_ids(out, meta.conf_state.learners);
-  encode_ids(out, meta.conf_state.voters_outgoing);
+  const std::string conf = raft::encode_conf_state(meta.conf_state);
+  base::put_u32(out, static_cast<std::uint32_t>(conf.size()));
+  out.append(conf);
 }
 
 Status decode_snapshot_meta(base::Reader& r, raft::SnapshotMeta& meta) {
   meta.index = r.u64();
   meta.term = r.u64();
+  const std::uint32_t conf_bytes = r.u32();
   if (!r.ok()) {
-    return invalid("snapshot: index and term truncated");
+    return invalid("snapshot: index, term or configuration length truncated");
   }
-  for (auto [list, what] : {std::pair{&meta.conf_state.voters, "voters"},
-                            std::pair{&meta.conf_state.learners, "learners"},
-                            std::pair{&meta.conf_state.voters_outgoing, "outgoing voters"}}) {
-    Result<std::vector<NodeId>> ids = decode_ids(r, what);
-    if (!ids.is_ok()) {
-      return ids.status();
-    }
-    *list = std::move(ids).value();
+  if (conf_bytes > r.remaining()) {
+    return invalid("snapshot: configuration of " + std::to_string(conf_bytes) +
+                   " bytes is beyond the remaining bytes");
   }
+  Result<raft::ConfState> conf = raft::decode_conf_state(r.bytes(conf_bytes));
+  if (!conf.is_ok()) {
+    return invalid("snapshot: " + conf.status().message());
+  }
+  meta.conf_state = std::move(conf).value();
   return Status::ok();
 }
 

@@ -69,7 +69,7 @@ TEST(NodeTest, read_pendingReadsAreBounded) {
 
 TEST(NodeTest, step_malformedMessageIsDroppedAndCounted) {
   Fixture f;
-  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 9, .to = 1, .term = 1});
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 9, .term = 1});
   EXPECT_EQ(f.node->dropped_messages(), 1u);
   EXPECT_EQ(f.node->raw().raft().term(), 0u);
 }

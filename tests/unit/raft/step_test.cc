@@ -69,12 +69,19 @@ TEST_F(MalformedTest, step_wellFormedAppendIsAccepted) {
   EXPECT_EQ(node_.raft().log().last_index(), 3u);
 }
 
-TEST_F(MalformedTest, step_unknownSenderRefused) {
+TEST_F(MalformedTest, step_noSenderRefused) {
   Message m = good_append();
-  m.from = 9;
-  expect_refused(m, "unknown sender");
   m.from = kNoNode;
   expect_refused(m, "no sender");
+}
+
+TEST_F(MalformedTest, step_appendFromANodeOutsideTheConfigurationIsAccepted) {
+  // A member added by an entry this node has not received yet may already lead.
+  Message m = good_append();
+  m.from = 9;
+  ASSERT_TRUE(node_.raw().step(m).is_ok());
+  EXPECT_EQ(node_.raft().log().last_index(), 3u);
+  EXPECT_EQ(node_.raft().leader(), 9u);
 }
 
 TEST_F(MalformedTest, step_messageFromSelfRefused) {

@@ -58,6 +58,18 @@ TestNetwork::TestNetwork(std::size_t voter_count, const ConfigFn& configure) {
   }
 }
 
+void TestNetwork::add_node(NodeId id, const ConfigFn& configure) {
+  EXPECT_EQ(slots_.count(id), 0u) << "node " << id << " exists";
+  Slot& s = slots_[id];
+  s.config = test_config(id, 0);
+  if (configure) {
+    configure(s.config);
+  }
+  s.written = std::make_unique<MemoryStorage>();
+  s.synced = std::make_unique<MemoryStorage>();
+  restart(s);
+}
+
 void TestNetwork::restart(Slot& s) {
   s.raw.reset();
   s.applied.clear();
@@ -265,8 +277,7 @@ void TestNetwork::crash(NodeId id, bool lose_unsynced) {
 
 void TestNetwork::snapshot_and_compact(NodeId id, Index index, Index compact_to) {
   Slot& s = slot(id);
-  ConfState conf;
-  conf.voters = s.raw->raft().voters();
+  const ConfState conf = s.raw->raft().conf_at(index);
   for (MemoryStorage* st : {s.written.get(), s.synced.get()}) {
     st->create_snapshot(index, conf);
     st->compact(compact_to);

@@ -59,6 +59,10 @@ class TestNetwork {
   // Voters 1..voter_count; `configure` adjusts each node's Config (id and voters already set).
   explicit TestNetwork(std::size_t voter_count, const ConfigFn& configure = {});
 
+  // Adds node `id` with an empty log and no configuration: it learns one from the leader
+  // (a node joining the cluster).
+  void add_node(NodeId id, const ConfigFn& configure = {});
+
   // Replaces node `id`'s durable state with `log` and `hard_state` and restarts it.
   void preload(NodeId id, const std::vector<Term>& log_terms, const HardState& hard_state);
 
@@ -79,6 +83,9 @@ class TestNetwork {
   void tick_all(int ticks = 1);
   void campaign(NodeId id) { node(id).campaign(); }
   Result<EntryId> propose(NodeId id, std::string data) { return node(id).propose(data); }
+  Result<EntryId> propose_conf(NodeId id, ConfState next) {
+    return node(id).propose_conf_change(std::move(next));
+  }
 
   // --- the Ready loop, step by step ---
   Ready ready(NodeId id);

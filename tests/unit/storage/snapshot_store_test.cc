@@ -8,6 +8,7 @@
 #include "base/checksum.h"
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
+#include "raft/membership.h"
 
 namespace helios::storage {
 namespace {
@@ -91,20 +92,57 @@ TEST(SnapshotStoreTest, saveLoad_roundTrips) {
   EXPECT_EQ(latest.value()->data, data);
   // The byte layout of the header (the doc and the header promise it).
   const std::string bytes = env::read_file(*fs, path_of(3, 42)).value();
-  EXPECT_EQ(bytes.size(), kSnapshotFramingSize + 3 * 8 + data.size());
+  const std::string conf = raft::encode_conf_state(meta(3, 42, {1, 5, UINT64_MAX}).conf_state);
+  EXPECT_EQ(bytes.size(), kSnapshotFramingSize + conf.size() + data.size());
   EXPECT_EQ(bytes.substr(0, 8), "HELIOSSN");
-  EXPECT_EQ(base::load_u32(bytes.data() + 8), 1u);    // version
-  EXPECT_EQ(base::load_u32(bytes.data() + 12), 0u);   // reserved
-  EXPECT_EQ(base::load_u64(bytes.data() + 16), 42u);  // index
-  EXPECT_EQ(base::load_u64(bytes.data() + 24), 3u);   // term
-  EXPECT_EQ(base::load_u32(bytes.data() + 32), 3u);   // voter count
-  EXPECT_EQ(base::load_u64(bytes.data() + 36 + 16), UINT64_MAX);
-  EXPECT_EQ(base::load_u64(bytes.data() + 60), data.size());
-  EXPECT_EQ(bytes.substr(68, data.size()), data);
+  EXPECT_EQ(base::load_u32(bytes.data() + 8), 2u);            // version
+  EXPECT_EQ(base::load_u32(bytes.data() + 12), 0u);           // reserved
+  EXPECT_EQ(base::load_u64(bytes.data() + 16), 42u);          // index
+  EXPECT_EQ(base::load_u64(bytes.data() + 24), 3u);           // term
+  EXPECT_EQ(base::load_u32(bytes.data() + 32), conf.size());  // configuration length
+  EXPECT_EQ(bytes.substr(36, conf.size()), conf);
+  EXPECT_EQ(base::load_u64(bytes.data() + 36 + conf.size()), data.size());
+  EXPECT_EQ(bytes.substr(44 + conf.size(), data.size()), data);
   const std::string_view covered(bytes.data(), bytes.size() - 8);
   EXPECT_EQ(base::load_u64(bytes.data() + covered.size()), base::checksum64(covered, 0));
-  EXPECT_EQ(bytes.substr(0, 36 + 24 + 8),
+  EXPECT_EQ(bytes.substr(0, 36 + conf.size() + 8),
             encode_snapshot_header(meta(3, 42, {1, 5, UINT64_MAX}), data.size()));
+}
+
+TEST(SnapshotStoreTest, load_readsVersionOneFiles) {
+  // Version 1 (before membership changes): a voter count and the voters, unsorted allowed.
+  auto fs = new_fs();
+  const std::string data = data_for(2, 7, 100);
+  std::string bytes("HELIOSSN", 8);
+  base::put_u32(bytes, 1);
+  base::put_u32(bytes, 0);
+  base::put_u64(bytes, 7);
+  base::put_u64(bytes, 2);
+  base::put_u32(bytes, 3);
+  for (NodeId id : {3, 1, 2}) {
+    base::put_u64(bytes, id);
+  }
+  base::put_u64(bytes, data.size());
+  bytes += data;
+  base::put_u64(bytes, base::checksum64(bytes, 0));
+  overwrite(*fs, path_of(2, 7), bytes);
+  Result<std::optional<Snapshot>> latest = SnapshotStore(*fs, kDir).load_latest();
+  ASSERT_TRUE(latest.is_ok()) << latest.status().to_string();
+  EXPECT_EQ(latest.value()->meta, meta(2, 7, {1, 2, 3}));
+  EXPECT_EQ(latest.value()->data, data);
+}
+
+TEST(SnapshotStoreTest, saveLoad_keepsLearnersJointVotersAndContext) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir);
+  raft::SnapshotMeta m = meta(4, 40, {1, 2, 4});
+  m.conf_state.learners = {5, 6};
+  m.conf_state.voters_outgoing = {1, 2, 3};
+  m.conf_state.context = std::string("addresses\0of every member", 26);
+  ASSERT_TRUE(store.save(m, "data").is_ok());
+  Result<std::optional<Snapshot>> latest = SnapshotStore(*fs, kDir).load_latest();
+  ASSERT_TRUE(latest.is_ok()) << latest.status().to_string();
+  EXPECT_EQ(latest.value()->meta, m);
 }
 
 TEST(SnapshotStoreTest, saveLoad_emptyDataAndNoVoters) {
@@ -555,7 +593,8 @@ TEST_F(ReceivedFileTest, readVerifiedFile_refusesAFlippedByteAnywhere) {
 TEST_F(ReceivedFileTest, readVerifiedFile_refusesAWrongSize) {
   expect_refused(good_ + "x", "a byte appended");
   // Re-sealed: a checksum over a header announcing one byte more (or less) than there is.
-  const std::size_t length_at = kSnapshotFixedHeaderSize + 3 * 8;
+  const std::size_t length_at =
+      kSnapshotFixedHeaderSize + raft::encode_conf_state(meta(2, 20).conf_state).size();
   for (std::uint64_t announced : {std::uint64_t{41}, std::uint64_t{39}, UINT64_MAX}) {
     std::string bad = good_.substr(0, good_.size() - 8);
     base::store_u64(bad.data() + length_at, announced);

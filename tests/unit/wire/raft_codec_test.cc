@@ -268,8 +268,10 @@ TEST(HelloCodecTest, encodeHello_invalidHelloIsAProgrammerError) {
 TEST(RaftCodecTest, snapshotMessage_layoutAndEveryTruncation) {
   raft::Message m = message(raft::MessageType::kSnapshot);
   const std::string body = encode_message(m);
-  const std::string meta = le(900, 8) + le(4, 8) + le(3, 4) + le(1, 8) + le(2, 8) + le(3, 8) +
-                           le(1, 4) + le(7, 8) + le(3, 4) + le(1, 8) + le(2, 8) + le(4, 8);
+  // index, term, then the configuration (raft/membership.h) with its length in front.
+  const std::string conf = le(1, 1) + le(3, 4) + le(1, 8) + le(2, 8) + le(3, 8) + le(1, 4) +
+                           le(7, 8) + le(3, 4) + le(1, 8) + le(2, 8) + le(4, 8) + le(0, 4);
+  const std::string meta = le(900, 8) + le(4, 8) + le(conf.size(), 4) + conf;
   ASSERT_EQ(body.size(), kFixedBytes + meta.size());
   EXPECT_EQ(body.substr(kFixedBytes), meta);
   for (std::size_t n = kFixedBytes; n < body.size(); ++n) {
@@ -280,11 +282,19 @@ TEST(RaftCodecTest, snapshotMessage_layoutAndEveryTruncation) {
 
 TEST(RaftCodecTest, snapshotMessage_idCountBeyondTheBodyIsInvalid) {
   std::string body = encode_message(message(raft::MessageType::kSnapshot));
-  // The voter count sits right after index and term.
-  body.replace(kFixedBytes + 16, 4, le(0xffffffffu, 4));
-  expect_invalid(body, "voters count");
-  body.replace(kFixedBytes + 16, 4, le(4097, 4));
-  expect_invalid(body, "over the limit");
+  // The configuration's length sits right after index and term; its voter count after the
+  // length and the encoding's version byte.
+  std::string bad = body;
+  bad.replace(kFixedBytes + 16, 4, le(0xffffffffu, 4));
+  expect_invalid(bad, "beyond the remaining bytes");
+  bad = body;
+  bad.replace(kFixedBytes + 21, 4, le(0xffffffffu, 4));
+  expect_invalid(bad, "truncated or over the limit");
+  bad.replace(kFixedBytes + 21, 4, le(4097, 4));
+  expect_invalid(bad, "truncated or over the limit");
+  bad = body;
+  bad.replace(kFixedBytes + 25, 8, le(0, 8));  // voter id 0
+  expect_invalid(bad, "id 0");
 }
 
 TEST(RaftCodecTest, snapshotMetaOnAnotherTypeIsAProgrammerError) {

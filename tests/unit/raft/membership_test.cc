@@ -1,0 +1,274 @@
+// Membership changes (thesis chapter 4): learners, joint consensus, one change at a time,
+// the configuration of the latest entry, removed leaders and nodes, restarts and snapshots.
+#include <gtest/gtest.h>
+
+#include "raft/membership.h"
+#include "test_network.h"
+
+namespace helios::raft {
+namespace {
+
+using testing::TestNetwork;
+
+ConfState conf_of(std::vector<NodeId> voters, std::vector<NodeId> learners = {},
+                  std::vector<NodeId> outgoing = {}) {
+  return ConfState{.voters = std::move(voters),
+                   .learners = std::move(learners),
+                   .voters_outgoing = std::move(outgoing)};
+}
+
+// A three-node cluster led by node 1 with `extra` nodes added (empty, no configuration).
+class MembershipTest : public ::testing::Test {
+ protected:
+  void SetUp() override { net_.elect(1); }
+
+  void add_nodes(std::initializer_list<NodeId> ids) {
+    for (NodeId id : ids) {
+      net_.add_node(id);
+    }
+  }
+
+  // Proposes `next` at the leader and runs the cluster until nothing moves.
+  void change(const ConfState& next) {
+    Result<EntryId> r = net_.propose_conf(net_.leader(), next);
+    ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+    net_.stabilize();
+  }
+
+  Index committed(NodeId id) const { return net_.raft(id).log().committed(); }
+
+  // Adds nodes 4 and 5, cuts off `a` and `b`, and proposes C({1,2,3},{1,4,5}) at node 1.
+  EntryId joint_to_145_with_cut(NodeId a, NodeId b) {
+    add_nodes({4, 5});
+    net_.isolate(a);
+    net_.isolate(b);
+    Result<EntryId> joint = net_.propose_conf(1, conf_of({1, 4, 5}, {}, {1, 2, 3}));
+    EXPECT_TRUE(joint.is_ok()) << joint.status().to_string();
+    net_.stabilize();
+    return joint.is_ok() ? joint.value() : EntryId{};
+  }
+
+  TestNetwork net_{3};
+};
+
+TEST_F(MembershipTest, learner_receivesTheLogButNeverCountsOrCampaigns) {
+  add_nodes({4});
+  change(conf_of({1, 2, 3}, {4}));
+  EXPECT_EQ(net_.raft(4).conf(), conf_of({1, 2, 3}, {4}));
+  ASSERT_TRUE(net_.propose(1, "x").is_ok());
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(4).log().last_index(), net_.raft(1).log().last_index());
+  EXPECT_EQ(committed(4), committed(1));
+  // With both other voters cut off, the learner's acknowledgement commits nothing.
+  net_.isolate(2);
+  net_.isolate(3);
+  const Index before = committed(1);
+  ASSERT_TRUE(net_.propose(1, "y").is_ok());
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(4).log().last_index(), net_.raft(1).log().last_index());
+  EXPECT_EQ(committed(1), before);
+  // A learner never campaigns, whatever the silence.
+  net_.isolate(1);
+  const Term term = net_.raft(4).term();
+  net_.tick(4, 100);
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(4).role(), Role::kFollower);
+  EXPECT_EQ(net_.raft(4).term(), term);
+}
+
+TEST_F(MembershipTest, plantedBug_countLearnerAck_commitsWithoutAVoterMajority) {
+  TestNetwork net(3, [](Config& c) { c.bugs.count_learner_ack = true; });
+  net.elect(1);
+  net.add_node(4);
+  ASSERT_TRUE(net.propose_conf(1, conf_of({1, 2, 3}, {4})).is_ok());
+  net.stabilize();
+  net.isolate(2);
+  net.isolate(3);
+  const Index before = net.raft(1).log().committed();
+  ASSERT_TRUE(net.propose(1, "y").is_ok());
+  net.stabilize();
+  EXPECT_GT(net.raft(1).log().committed(), before);  // leader + learner: the bug
+}
+
+TEST_F(MembershipTest, promote_goesThroughJointAndLeavesItByItself) {
+  add_nodes({4});
+  change(conf_of({1, 2, 3}, {4}));
+  change(conf_of({1, 2, 3, 4}, {}, {1, 2, 3}));
+  for (NodeId id : {1, 2, 3, 4}) {
+    EXPECT_EQ(net_.raft(id).conf(), conf_of({1, 2, 3, 4})) << id;
+    EXPECT_EQ(committed(id), net_.raft(1).log().last_index()) << id;
+  }
+  // The last two configuration entries: C(old,new), then C(new) appended by the leader.
+  const std::vector<Entry>& applied = net_.applied(2);
+  ASSERT_GE(applied.size(), 2u);
+  EXPECT_EQ(decode_conf_state(applied[applied.size() - 2].data).value(),
+            conf_of({1, 2, 3, 4}, {}, {1, 2, 3}));
+  EXPECT_EQ(decode_conf_state(applied.back().data).value(), conf_of({1, 2, 3, 4}));
+}
+
+TEST_F(MembershipTest, joint_needsAMajorityOfTheNewVotersToo) {
+  // From {1,2,3} to {1,4,5} at once, with 4 and 5 unreachable: the old majority has the
+  // entry, the new one does not, so nothing commits.
+  const EntryId joint = joint_to_145_with_cut(4, 5);
+  EXPECT_EQ(net_.raft(2).log().last_index(), joint.index);
+  EXPECT_LT(committed(1), joint.index);
+  net_.heal();
+  net_.tick(1, 1);  // a heartbeat finds 4 and 5
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(1).conf(), conf_of({1, 4, 5}));
+  EXPECT_EQ(committed(1), net_.raft(1).log().last_index());
+}
+
+TEST_F(MembershipTest, joint_needsAMajorityOfTheOldVotersToo) {
+  const EntryId joint = joint_to_145_with_cut(2, 3);
+  EXPECT_EQ(net_.raft(4).log().last_index(), joint.index);
+  EXPECT_LT(committed(1), joint.index);
+}
+
+TEST_F(MembershipTest, oneChangeAtATime) {
+  add_nodes({4, 5});
+  net_.isolate(2);
+  net_.isolate(3);
+  ASSERT_TRUE(net_.propose_conf(1, conf_of({1, 2, 3}, {4})).is_ok());
+  // Not committed yet: refused.
+  EXPECT_EQ(net_.propose_conf(1, conf_of({1, 2, 3}, {4, 5})).status().code(), Code::kUnavailable);
+  net_.heal();
+  net_.stabilize();
+  ASSERT_TRUE(net_.propose_conf(1, conf_of({1, 2, 3}, {4, 5})).is_ok());
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(5).conf(), conf_of({1, 2, 3}, {4, 5}));
+  // Joint but the leave entry held back: refused while joint.
+  net_.isolate(2);
+  net_.isolate(3);
+  ASSERT_TRUE(net_.propose_conf(1, conf_of({1, 2, 3, 4}, {5}, {1, 2, 3})).is_ok());
+  EXPECT_EQ(net_.propose_conf(1, conf_of({1, 2, 3, 4}, {})).status().code(), Code::kUnavailable);
+}
+
+TEST_F(MembershipTest, badTransitionsAreRefusedAndChangeNothing) {
+  const Index last = net_.raft(1).log().last_index();
+  struct Case {
+    ConfState next;
+    std::string words;
+  };
+  const std::vector<Case> cases = {
+      {conf_of({}), "last voter"},
+      {conf_of({1, 2}), "joint"},                                       // voters change, not joint
+      {conf_of({1, 2}, {}, {1, 2}), "outgoing voters must be"},         // wrong old side
+      {conf_of({1, 2, 3}, {}, {1, 2, 3}), "must change the voters"},    // joint, same voters
+      {conf_of({1, 2}, {3}, {1, 2, 3}), "both a voter and a learner"},  // demotion at once
+      {conf_of({1, 2, 3}), "does not change"},
+      {conf_of({3, 2, 1}), "not sorted"},
+      {conf_of({1, 2, 3}, {3}), "both a voter and a learner"},
+  };
+  for (const Case& c : cases) {
+    Result<EntryId> r = net_.propose_conf(1, c.next);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << describe(c.next);
+    EXPECT_NE(r.status().message().find(c.words), std::string::npos) << r.status().message();
+  }
+  EXPECT_EQ(net_.raft(1).log().last_index(), last);
+  EXPECT_EQ(net_.propose_conf(2, conf_of({1, 2, 3}, {4})).status().code(), Code::kNotLeader);
+}
+
+TEST_F(MembershipTest, uncommittedConfigurationIsInForceAndRevertsWhenTruncated) {
+  TestNetwork net(5, [](Config& c) { c.check_quorum = false; });  // no lease: elect at will
+  net.elect(1);
+  net.add_node(6);
+  // Node 2 alone receives the change: it is in force there, uncommitted.
+  net.set_drop([](const Message& m) { return m.from == 1 && m.to != 2; });
+  ASSERT_TRUE(net.propose_conf(1, conf_of({1, 2, 3, 4, 5}, {6})).is_ok());
+  net.stabilize();
+  EXPECT_EQ(net.raft(2).conf(), conf_of({1, 2, 3, 4, 5}, {6}));
+  EXPECT_LT(net.raft(2).log().committed(), net.raft(2).conf_index());
+  // Node 3 leads without it and overwrites node 2's tail: the old configuration is back.
+  net.heal();
+  net.isolate(1);
+  net.elect(3);
+  ASSERT_TRUE(net.propose(3, "x").is_ok());
+  net.stabilize();
+  EXPECT_EQ(net.raft(2).conf(), conf_of({1, 2, 3, 4, 5}));
+  EXPECT_EQ(net.raft(2).log().last_index(), net.raft(3).log().last_index());
+}
+
+TEST_F(MembershipTest, removedLeaderStepsDownAndNeverCampaigns) {
+  change(conf_of({2, 3}, {}, {1, 2, 3}));
+  EXPECT_EQ(net_.raft(1).conf(), conf_of({2, 3}));
+  EXPECT_EQ(committed(1), net_.raft(1).conf_index());
+  // It led until C(new) committed; it steps down at its next tick.
+  net_.tick(1, 1);
+  EXPECT_EQ(net_.raft(1).role(), Role::kFollower);
+  EXPECT_FALSE(net_.raft(1).promotable());
+  // The rest elect a leader; node 1 stays quiet whatever happens.
+  for (int i = 0;
+       i < 100 && net_.raft(2).role() != Role::kLeader && net_.raft(3).role() != Role::kLeader;
+       ++i) {
+    net_.tick_all(1);
+    net_.stabilize();
+  }
+  const NodeId leader = net_.leader();
+  EXPECT_TRUE(leader == 2 || leader == 3) << leader;
+  const Term term = net_.raft(leader).term();
+  net_.isolate(2);
+  net_.isolate(3);
+  net_.tick(1, 100);
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(1).role(), Role::kFollower);
+  EXPECT_LE(net_.raft(1).term(), term);
+}
+
+TEST_F(MembershipTest, removedFollowerIsToldItsRemovalCommitted) {
+  change(conf_of({1, 2}, {}, {1, 2, 3}));
+  // Node 3 received C(new) and learned that it committed (the leader's last message to it).
+  EXPECT_EQ(net_.raft(3).conf(), conf_of({1, 2}));
+  EXPECT_GE(committed(3), net_.raft(3).conf_index());
+  EXPECT_EQ(net_.raft(1).progress().count(3), 0u);
+  net_.tick(3, 100);
+  EXPECT_EQ(net_.raft(3).role(), Role::kFollower);
+}
+
+TEST_F(MembershipTest, restartedNodeKnowsItsConfigurationFromTheLogAndSnapshots) {
+  add_nodes({4});
+  change(conf_of({1, 2, 3}, {4}));
+  change(conf_of({1, 2, 3, 4}, {}, {1, 2, 3}));
+  net_.crash(2, false);
+  EXPECT_EQ(net_.raft(2).conf(), conf_of({1, 2, 3, 4}));
+  // Compacted away: the snapshot carries it.
+  const Index applied = net_.raft(2).log().last_index();
+  net_.stabilize();
+  net_.snapshot_and_compact(2, applied, applied);
+  net_.crash(2, false);
+  EXPECT_EQ(net_.raft(2).conf(), conf_of({1, 2, 3, 4}));
+  EXPECT_EQ(net_.storage(2).snapshot_meta().conf_state, conf_of({1, 2, 3, 4}));
+}
+
+TEST_F(MembershipTest, newMemberCatchesUpBySnapshot) {
+  ASSERT_TRUE(net_.propose(1, "a").is_ok());
+  net_.stabilize();
+  const Index applied = net_.raft(1).log().last_index();
+  net_.snapshot_and_compact(1, applied, applied);
+  add_nodes({4});
+  change(conf_of({1, 2, 3}, {4}));
+  net_.tick(1, 1);
+  net_.stabilize();
+  ASSERT_EQ(net_.installed(4).size(), 1u);
+  EXPECT_EQ(net_.installed(4).front().conf_state, conf_of({1, 2, 3}));
+  // After the snapshot the log brings the entry that added it.
+  EXPECT_EQ(net_.raft(4).conf(), conf_of({1, 2, 3}, {4}));
+  EXPECT_EQ(net_.raft(4).log().last_index(), net_.raft(1).log().last_index());
+}
+
+TEST_F(MembershipTest, plantedBug_leaveJointEarly_skipsTheJointCommit) {
+  TestNetwork net(3, [](Config& c) { c.bugs.leave_joint_early = true; });
+  net.elect(1);
+  net.add_node(4);
+  net.add_node(5);
+  net.isolate(2);
+  net.isolate(3);
+  ASSERT_TRUE(net.propose_conf(1, conf_of({1, 4, 5}, {}, {1, 2, 3})).is_ok());
+  net.stabilize();
+  // C(new) = {1,4,5} committed by 1, 4 and 5 alone: the old majority never agreed.
+  EXPECT_EQ(net.raft(1).conf(), conf_of({1, 4, 5}));
+  EXPECT_EQ(net.raft(1).log().committed(), net.raft(1).log().last_index());
+}
+
+}  // namespace
+}  // namespace helios::raft
