@@ -48,8 +48,8 @@ struct Config {
   std::uint64_t max_pending_reads = 8192;          // ReadIndex requests waiting at the leader
   std::uint64_t max_uncommitted_entries = 100000;  // proposals refused beyond this
   // After the node reports a snapshot sent, how long the leader waits for the follower to
-  // acknowledge it (verifying and decoding a 1 GB snapshot took ~22 s on the benchmark
-  // machine) before it probes the follower again. 0: 200 election timeouts (30 s with the
+  // acknowledge it (verifying and decoding a 1 GB snapshot took 11-22 s on the
+  // benchmark machine) before it probes the follower again. 0: 200 election timeouts (30 s with the
   // default 150 ms). Only a lost acknowledgement makes the follower wait that long.
   int snapshot_ack_ticks = 0;
 
