@@ -73,8 +73,10 @@ void Node::on_sync_done(const Status& status) {
 }
 
 void Node::pump() {
+  report_conf_change();
   while (!failed() && !pending_.has_value() && raw_.has_ready()) {
     raft::Ready rd = raw_.ready();
+    report_conf_change();  // before the messages that may go to a new member
     if (rd.soft_state.has_value()) {
       io_.on_role_change(*rd.soft_state, raw_.raft().term());
       // Reads waiting for an index from a leader that is gone will never get one.
@@ -111,6 +113,7 @@ void Node::pump() {
   if (!failed() && !pending_.has_value()) {
     maybe_compact();  // between Readys: the WAL has no sync outstanding
   }
+  report_conf_change();
 }
 
 void Node::complete(raft::Ready& rd) {
@@ -189,7 +192,27 @@ void Node::propose(std::string data, ProposeCallback callback) {
     callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
     return;
   }
-  Result<raft::EntryId> r = raw_.propose(std::move(data));
+  track(raw_.propose(std::move(data)), std::move(callback));
+}
+
+void Node::propose_conf_change(raft::ConfState next, ProposeCallback callback) {
+  if (failed()) {
+    callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
+    return;
+  }
+  track(raw_.propose_conf_change(std::move(next)), std::move(callback));
+}
+
+Status Node::transfer_leadership(NodeId target) {
+  if (failed()) {
+    return Status(Code::kUnavailable, "node has stopped: " + failure_);
+  }
+  Status s = raw_.transfer_leadership(target);
+  pump();
+  return s;
+}
+
+void Node::track(Result<raft::EntryId> r, ProposeCallback callback) {
   if (!r.is_ok()) {
     callback(r.status());
     return;
@@ -205,6 +228,14 @@ void Node::propose(std::string data, ProposeCallback callback) {
   }
   proposals_.emplace(r.value().index, Proposal{r.value().term, std::move(callback)});
   pump();
+}
+
+void Node::report_conf_change() {
+  const raft::ConfState& conf = raw_.raft().conf();
+  if (!reported_conf_.has_value() || *reported_conf_ != conf) {
+    reported_conf_ = conf;
+    io_.on_conf_change(conf);
+  }
 }
 
 void Node::read(ReadCallback callback) {

@@ -53,6 +53,11 @@ class NodeIo {
   virtual void on_wal_reset(const raft::SnapshotMeta& /*meta*/) {}
   virtual void on_synced() {}
   virtual void on_applied(const raft::Entry& /*entry*/) {}
+  // The configuration in force changed (a configuration entry was appended, received, lost
+  // with an uncommitted tail, or came with a snapshot; and once at start). Called before any
+  // message that depends on it is sent, so a transport can learn a new member's address
+  // from conf.context first.
+  virtual void on_conf_change(const raft::ConfState& /*conf*/) {}
 
   // Capture the state machine as it is now (it has applied exactly meta.index) and write it
   // as a durable snapshot file, in the background; then call Node::on_snapshot_done(meta,
@@ -115,6 +120,12 @@ class Node {
   void on_sync_done(const Status& status);
 
   void propose(std::string data, ProposeCallback callback);
+  // Proposes a configuration change (raft::Raft::propose_conf_change); the callback gets ""
+  // once its entry is applied, or the error (kNotLeader, kUnavailable while another change
+  // is in progress, kInvalidArgument for a transition that is not allowed).
+  void propose_conf_change(raft::ConfState next, ProposeCallback callback);
+  // Starts a leadership transfer to `target` (raft::Raft::transfer_leadership).
+  Status transfer_leadership(NodeId target);
   void read(ReadCallback callback);
   // Starts an election at once (tests; leadership transfer later).
   void campaign();
@@ -149,6 +160,9 @@ class Node {
   };
 
   void pump();
+  // Tracks a proposal that landed at r (or answers its error).
+  void track(Result<raft::EntryId> r, ProposeCallback callback);
+  void report_conf_change();
   void install_snapshot(const raft::Ready& rd);
   void restore_snapshot(const raft::Ready& rd);
   void maybe_snapshot();
@@ -167,7 +181,8 @@ class Node {
   Index applied_ = 0;
   std::optional<raft::Ready> pending_;  // the Ready whose sync is outstanding
   std::map<Index, Proposal> proposals_;
-  std::map<std::uint64_t, PendingRead> reads_;  // by ReadIndex context
+  std::optional<raft::ConfState> reported_conf_;  // last given to on_conf_change
+  std::map<std::uint64_t, PendingRead> reads_;    // by ReadIndex context
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;
   std::string failure_;
