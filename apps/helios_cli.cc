@@ -12,6 +12,15 @@
 //                                               Prints the answer; exit status 0 when one
 //                                               was started (or nothing was new), 1 if not
 //
+//   helios-cli [--admin HOST:PORT[,HOST:PORT...]] transfer-leader [ID]
+//                                               POST /transfer-leader: hands leadership to
+//                                               node ID (default: the most up-to-date
+//                                               follower). Tries the addresses in turn
+//                                               (default: the quick start's 8001..8003)
+//                                               until the leader answers. Prints the new
+//                                               leader; exit status 0 once it moved (or the
+//                                               target already led), 1 if not, 2 on bad usage
+//
 //   helios-cli [--node HOST:PORT] get KEY            (default node: 127.0.0.1:7001; any
 //   helios-cli [--node HOST:PORT] set KEY VALUE [--ttl 30s]    node works: -MOVED is
 //   helios-cli [--node HOST:PORT] del KEY...                   followed, -TRYAGAIN retried)
@@ -185,6 +194,13 @@ int status(const std::vector<std::string>& nodes) {
   return failures == 0 ? 0 : 1;
 }
 
+// The message of an admin answer: its "error" field, else the whole body.
+std::string error_of(const nlohmann::json& j, const std::string& body) {
+  return j.is_object() && j.contains("error") && j["error"].is_string()
+             ? j["error"].get<std::string>()
+             : body;
+}
+
 int snapshot(const std::string& address) {
   const std::unique_ptr<httplib::Client> client = admin_client(address, 5);
   if (client == nullptr) {
@@ -206,17 +222,77 @@ int snapshot(const std::string& address) {
                 address.c_str(), j.is_object() ? j.value("index", 0ULL) : 0ULL);
     return 0;
   }
-  const std::string error = j.is_object() && j.contains("error") && j["error"].is_string()
-                                ? j["error"].get<std::string>()
-                                : res->body;
   std::printf("%s: no snapshot started (HTTP %d): %s\n", address.c_str(), res->status,
-              error.c_str());
+              error_of(j, res->body).c_str());
   return 1;
+}
+
+// POST /transfer-leader at each address in turn until one is the leader (the others answer
+// 421, or do not answer); target "" lets the leader choose.
+int transfer_leader(const std::vector<std::string>& addresses, const std::string& target) {
+  std::string last = "no admin address given";
+  for (const std::string& address : addresses) {
+    // The node waits up to two election timeouts for the new leader.
+    const std::unique_ptr<httplib::Client> client = admin_client(address, 10);
+    if (client == nullptr) {
+      return 2;
+    }
+    const std::string path =
+        target.empty() ? "/transfer-leader" : "/transfer-leader?target=" + target;
+    auto res = client->Post(path);
+    if (!res) {
+      last = address + ": unreachable";
+      continue;
+    }
+    const nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
+    if (res->status == 421) {
+      last = address + ": " + error_of(j, res->body);
+      continue;
+    }
+    if (res->status == 200 && j.is_object() && j.contains("note")) {
+      std::printf("%s\n", j.value("note", std::string()).c_str());
+      return 0;
+    }
+    if (res->status == 200 && j.is_object()) {
+      std::printf("leader: %s (term %llu, moved in %llu ms)\n",
+                  j.value("name", std::string("?")).c_str(), j.value("term", 0ULL),
+                  j.value("elapsed_ms", 0ULL));
+      return 0;
+    }
+    std::printf("%s: leadership not transferred (HTTP %d): %s\n", address.c_str(), res->status,
+                error_of(j, res->body).c_str());
+    return 1;
+  }
+  std::printf("leadership not transferred: %s\n", last.c_str());
+  return 1;
+}
+
+// helios-cli [--admin A[,B...]] transfer-leader [ID] [--admin A[,B...]]
+int transfer_leader_command(const std::vector<std::string>& args) {
+  std::vector<std::string> addresses = {"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"};
+  std::string target;
+  bool seen_command = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--admin" && i + 1 < args.size()) {
+      addresses = split(args[++i]);
+    } else if (args[i] == "transfer-leader" && !seen_command) {
+      seen_command = true;
+    } else if (target.empty() && !args[i].empty() &&
+               args[i].find_first_not_of("0123456789") == std::string::npos) {
+      target = args[i];
+    } else {
+      std::fprintf(stderr, "helios-cli transfer-leader: unexpected '%s' (ID: a node id)\n",
+                   args[i].c_str());
+      return 2;
+    }
+  }
+  return transfer_leader(addresses, target);
 }
 
 constexpr const char* kUsage =
     "usage: helios-cli status [--nodes HOST:PORT,...]\n"
     "       helios-cli snapshot [--admin HOST:PORT]\n"
+    "       helios-cli [--admin HOST:PORT[,...]] transfer-leader [ID]\n"
     "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n";
 
 }  // namespace
@@ -230,6 +306,10 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && helios::apps::is_data_command_name(args[0])) {
     return helios::apps::run_data_command(data_node, args);
+  }
+  if (std::find(args.begin(), args.end(), "transfer-leader") != args.end() &&
+      (args[0] == "transfer-leader" || args[0] == "--admin")) {
+    return transfer_leader_command(args);
   }
   if (!args.empty() && args[0] == "snapshot") {
     if (args.size() == 3 && args[1] == "--admin") {

@@ -1,8 +1,10 @@
 #pragma once
 // The body shared by raft-example and helios-atlasd: start a node from a validated
 // configuration, log its life in the seed's format, serve the admin API, and shut down
-// cleanly on SIGINT or SIGTERM. Returns the process exit status. Also the command-line
-// pieces both binaries share: the tuning flags and the parsing of argv with CLI11.
+// cleanly on SIGINT or SIGTERM (a leader first hands leadership to its most up-to-date
+// follower; a second signal stops at once). Returns the process exit status. Also the
+// command-line pieces both binaries share: the tuning flags and the parsing of argv with
+// CLI11.
 
 #include <optional>
 #include <string>

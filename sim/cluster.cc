@@ -8,23 +8,23 @@
 namespace helios::sim {
 
 SimCluster::SimCluster(const SimOptions& options)
-    : options_(options), prng_(options.seed), checker_(options.nodes) {
-  HELIOS_ASSERT(options.nodes >= 1 && options.nodes <= 9);
+    : options_(options), slots_(options.slots()), prng_(options.seed), checker_(options.slots()) {
+  HELIOS_ASSERT(options.nodes >= 1 && options.spare >= 0 && slots_ <= 9);
   options_.liveness_us = static_cast<Micros>(options.liveness_timeouts) *
                          static_cast<Micros>(options.election_ticks) * options.tick_us * 2;
-  for (int i = 0; i < options.nodes; ++i) {
+  for (int i = 0; i < slots_; ++i) {
     nodes_.push_back(std::make_unique<SimNode>(i, options_, *this));
     node_ptrs_.push_back(nodes_.back().get());
     skew_.push_back(options.clock_skew_max *
                     (static_cast<double>(prng_.uniform(2001)) / 1000.0 - 1.0));
   }
-  blocked_.assign(static_cast<std::size_t>(options.nodes),
-                  std::vector<int>(static_cast<std::size_t>(options.nodes), 0));
-  clogged_until_.assign(static_cast<std::size_t>(options.nodes), 0);
-  last_delivery_.assign(static_cast<std::size_t>(options.nodes),
-                        std::vector<Micros>(static_cast<std::size_t>(options.nodes), 0));
+  const auto n = static_cast<std::size_t>(slots_);
+  blocked_.assign(n, std::vector<int>(n, 0));
+  clogged_until_.assign(n, 0);
+  last_delivery_.assign(n, std::vector<Micros>(n, 0));
+  left_down_.assign(n, false);
   clients_.resize(static_cast<std::size_t>(options.clients));
-  state_checked_.assign(static_cast<std::size_t>(options.nodes), 0);
+  state_checked_.assign(n, 0);
 }
 
 SimCluster::~SimCluster() = default;
@@ -45,8 +45,11 @@ void SimCluster::trace_line(const std::string& line) {
 // The run.
 
 SimResult SimCluster::run() {
-  for (int i = 0; i < options_.nodes; ++i) {
+  for (int i = 0; i < slots_; ++i) {
     restart(i);
+  }
+  if (options_.membership_interval_us > 0) {
+    queue_.schedule(options_.membership_interval_us, Event{.kind = EventKind::kMembership});
   }
   for (int c = 0; c < options_.clients; ++c) {
     queue_.schedule(prng_.uniform(options_.tick_us * 10),
@@ -126,7 +129,7 @@ void SimCluster::handle(const Event& e) {
       inject_fault();
       return;
     case EventKind::kRestart: {
-      const bool stays_down = liveness_ && e.node >= options_.nodes - options_.leave_down;
+      const bool stays_down = liveness_ && left_down_[e.node];
       if (!nodes_[e.node]->up() && !stays_down) {
         restart(e.node);
       }
@@ -153,6 +156,9 @@ void SimCluster::handle(const Event& e) {
       if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
         nodes_[e.node]->snapshot_written(e.message.snapshot, *e.data);
       }
+      return;
+    case EventKind::kMembership:
+      change_membership();
       return;
   }
 }
@@ -187,8 +193,8 @@ Micros SimCluster::arrival_time(int from, int to) {
 void SimCluster::send(const raft::Message& m) {
   const int from = static_cast<int>(m.from) - 1;
   const int to = static_cast<int>(m.to) - 1;
-  HELIOS_ASSERT(from >= 0 && from < options_.nodes);
-  HELIOS_ASSERT(to >= 0 && to < options_.nodes);
+  HELIOS_ASSERT(from >= 0 && from < slots_);
+  HELIOS_ASSERT(to >= 0 && to < slots_);
   if (blocked_[from][to] > 0 || prng_.chance(options_.drop_rate)) {
     return;
   }
@@ -202,8 +208,8 @@ void SimCluster::send(const raft::Message& m) {
 void SimCluster::send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) {
   const int from = static_cast<int>(m.from) - 1;
   const int to = static_cast<int>(m.to) - 1;
-  HELIOS_ASSERT(from >= 0 && from < options_.nodes);
-  HELIOS_ASSERT(to >= 0 && to < options_.nodes);
+  HELIOS_ASSERT(from >= 0 && from < slots_);
+  HELIOS_ASSERT(to >= 0 && to < slots_);
   const std::uint64_t incarnation = nodes_[from]->incarnation();
   // A stream over TCP: lost as a whole (the sender learns it after a timeout), or
   // delivered, possibly late; a torn stream is refused by the receiver's checksum.
@@ -290,7 +296,7 @@ void SimCluster::inject_fault() {
   }
   if (prng_.chance(options_.crash_chance)) {
     std::vector<int> up;
-    for (int i = 0; i < options_.nodes; ++i) {
+    for (int i = 0; i < slots_; ++i) {
       if (nodes_[i]->up()) {
         up.push_back(i);
       }
@@ -305,7 +311,7 @@ void SimCluster::inject_fault() {
     partition();
   }
   if (prng_.chance(options_.clog_chance)) {
-    const int node = static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(options_.nodes)));
+    const int node = static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(slots_)));
     clogged_until_[node] =
         std::max(clogged_until_[node], now_ + prng_.range(1, options_.clog_max_us));
     trace_line("clog n" + std::to_string(node + 1));
@@ -314,7 +320,7 @@ void SimCluster::inject_fault() {
 }
 
 void SimCluster::partition() {
-  const int n = options_.nodes;
+  const int n = slots_;
   Fault fault;
   const std::uint64_t shape = prng_.uniform(4);
   std::vector<bool> side(static_cast<std::size_t>(n), false);
@@ -371,7 +377,7 @@ void SimCluster::crash(int node) {
   trace_line("crash n" + std::to_string(node + 1));
   nodes_[node]->crash(prng_);
   checker_.on_restart(*nodes_[node]);
-  const bool stays_down = liveness_ && node >= options_.nodes - options_.leave_down;
+  const bool stays_down = liveness_ && left_down_[node];
   if (!stays_down) {
     queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
                     Event{.kind = EventKind::kRestart, .node = node});
@@ -379,7 +385,7 @@ void SimCluster::crash(int node) {
 }
 
 void SimCluster::stop_failed_nodes() {
-  for (int i = 0; i < options_.nodes; ++i) {
+  for (int i = 0; i < slots_; ++i) {
     if (nodes_[i]->up() && nodes_[i]->failed()) {
       trace_line("n" + std::to_string(i + 1) + " stops: " + nodes_[i]->failure());
       ++stats_.storage_failures;
@@ -411,7 +417,7 @@ void SimCluster::restart(int node) {
 std::optional<int> SimCluster::leader_index() const {
   std::optional<int> best;
   Term best_term = 0;
-  for (int i = 0; i < options_.nodes; ++i) {
+  for (int i = 0; i < slots_; ++i) {
     const SimNode& n = *nodes_[i];
     if (n.up() && n.raw().raft().role() == raft::Role::kLeader &&
         n.raw().raft().term() >= best_term) {

@@ -57,6 +57,7 @@ class SimCluster final : public SimHost {
   void send(const raft::Message& m) override;
   void schedule_fsync(int node, std::uint64_t incarnation) override;
   void put_done(int client, std::uint64_t op, bool ok) override;
+  void put_uncertain(int client, std::uint64_t op) override;
   void read_done(int client, std::uint64_t op, std::optional<std::string> value) override;
   void read_failed(int client, std::uint64_t op) override;
   void on_role_change(int node, const raft::SoftState& soft) override;
@@ -94,6 +95,12 @@ class SimCluster final : public SimHost {
   void crash(int node);
   void stop_failed_nodes();
   void restart(int node);
+  // cluster_membership.cc
+  void change_membership();
+  // The nodes to leave down in the liveness phase: at most options_.leave_down, each a
+  // minority of the voters of every configuration any node's log holds.
+  std::vector<bool> choose_left_down() const;
+
   void begin_liveness();
   void drive_marker();
   void check_liveness(SimResult& result);
@@ -103,6 +110,7 @@ class SimCluster final : public SimHost {
   std::string stamp() const;
 
   SimOptions options_;
+  int slots_;  // options_.slots(): the bootstrap nodes and the spares
   base::Prng prng_;
   EventQueue queue_;
   Micros now_ = 0;
@@ -131,6 +139,7 @@ class SimCluster final : public SimHost {
 
   // Liveness phase.
   bool liveness_ = false;
+  std::vector<bool> left_down_;  // nodes kept down in the liveness phase
   Micros heal_time_ = 0;
   std::optional<raft::EntryId> marker_;
   int marker_node_ = -1;

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/assert.h"
+#include "raft/membership.h"
 #include "sim/cluster.h"
 
 namespace helios::sim {
@@ -26,9 +27,10 @@ void SimCluster::begin_liveness() {
   for (auto& n : nodes_) {
     n->set_sync_failure_chance(0.0);
   }
-  // Exactly leave_down nodes stay down (the highest-numbered ones, for readability).
-  for (int i = 0; i < options_.nodes; ++i) {
-    const bool stay_down = i >= options_.nodes - options_.leave_down;
+  // Up to leave_down nodes stay down, each a minority of every configuration in play.
+  left_down_ = choose_left_down();
+  for (int i = 0; i < slots_; ++i) {
+    const bool stay_down = left_down_[i];
     if (stay_down && nodes_[i]->up()) {
       crash(i);
     } else if (!stay_down && !nodes_[i]->up()) {
@@ -42,9 +44,12 @@ void SimCluster::drive_marker() {
     return;
   }
   if (marker_.has_value()) {
-    bool everywhere = true;
+    // Every up member of the proposer's configuration (nodes outside it get no entries).
+    const SimNode& proposer = *nodes_[marker_node_];
+    bool everywhere = proposer.up();
     for (const auto& n : nodes_) {
-      if (n->up() && n->applied() < marker_->index) {
+      if (proposer.up() && n->up() && raft::is_member(proposer.raw().raft().conf(), n->id()) &&
+          n->applied() < marker_->index) {
         everywhere = false;
       }
     }
@@ -56,7 +61,6 @@ void SimCluster::drive_marker() {
       trace_line("marker applied on every up node");
       return;
     }
-    const SimNode& proposer = *nodes_[marker_node_];
     if (marker_.has_value() && (!proposer.up() || proposer.raw().raft().term() != marker_->term)) {
       marker_.reset();
     }

@@ -27,6 +27,7 @@ enum class EventKind : std::uint8_t {
   kDeliverSnapshot,  // a kSnapshot message and its file arrive at node
   kSnapshotReport,   // node (a leader) learns how its transfer to `peer` ended
   kSnapshotWritten,  // node's background snapshot write completes
+  kMembership,       // the harness changes the membership at the leader
 };
 
 struct Event {

@@ -36,6 +36,8 @@ class SimHost {
   virtual std::uint64_t clock_ms(int node) const = 0;
   // A put committed (ok) or was certainly not applied (!ok).
   virtual void put_done(int client, std::uint64_t op, bool ok) = 0;
+  // The leader stopped leading before the put committed: its outcome is unknown.
+  virtual void put_uncertain(int client, std::uint64_t op) = 0;
   virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value) = 0;
   // The read was refused (leadership changed before it got an index): it observed nothing.
   virtual void read_failed(int client, std::uint64_t op) = 0;

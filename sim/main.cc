@@ -38,7 +38,10 @@ void usage() {
                "       helios-sim --seed S [--nodes 3|5] [--trace] [--bug NAME]\n"
                "       helios-sim --corpus FILE [--jobs J]\n"
                "bugs (test only): vote-twice commit-old-term ack-before-persist "
-               "read-without-quorum\n");
+               "read-without-quorum\n"
+               "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
+               "count-learner-ack\n"
+               "  leave-joint-early\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

@@ -3,6 +3,7 @@
 #include "atlas/command.h"
 #include "base/assert.h"
 #include "node/recovery.h"
+#include "raft/membership.h"
 
 namespace helios::sim {
 
@@ -13,8 +14,12 @@ constexpr char kSnapDir[] = "/snap";
 
 SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
     : index_(index), options_(options), host_(host), fs_prng_(options.seed * 31 + index) {
-  for (int i = 0; i < options.nodes; ++i) {
-    conf_.voters.push_back(static_cast<NodeId>(i + 1));
+  // The first `nodes` nodes bootstrap the cluster; the spares know no configuration until
+  // a leader adds them.
+  if (index < options.nodes) {
+    for (int i = 0; i < options.nodes; ++i) {
+      conf_.voters.push_back(static_cast<NodeId>(i + 1));
+    }
   }
 }
 
@@ -92,7 +97,24 @@ Status SimNode::start(std::uint64_t seed) {
   return Status::ok();
 }
 
+void SimNode::propose_conf_change(const raft::ConfState& next) {
+  const std::string what = raft::describe(next);
+  node_->propose_conf_change(next, [this, what](Result<std::string> r) {
+    if (host_.tracing()) {
+      host_.trace_line("n" + std::to_string(id()) + " configuration " + what + ": " +
+                       (r.is_ok() ? "applied" : r.status().to_string()));
+    }
+  });
+}
+
+std::vector<raft::ConfigAt> SimNode::configs() const {
+  return up() ? node_->raw().raft().configs().records() : configs_at_crash_;
+}
+
 void SimNode::crash(base::Prng& prng) {
+  if (node_ != nullptr) {
+    configs_at_crash_ = node_->raw().raft().configs().records();
+  }
   node_.reset();
   wal_.reset();
   snapshots_.reset();
@@ -225,7 +247,11 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
   cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
   SimHost& host = host_;
   node_->propose(atlas::encode_command(cmd), [&host, client, op](Result<std::string> reply) {
-    host.put_done(client, op, reply.is_ok());
+    if (reply.status().code() == Code::kUncertain) {
+      host.put_uncertain(client, op);
+    } else {
+      host.put_done(client, op, reply.is_ok());
+    }
   });
   return true;
 }

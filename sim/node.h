@@ -69,6 +69,12 @@ class SimNode final : private node::NodeIo {
   // Client operations; false when this node cannot take them now (not leader, no leader
   // known). Otherwise the outcome reaches the host (put_done / read_done / read_failed).
   bool propose(int client, std::uint64_t op, const KvCommand& command, NodeId* leader_hint);
+  // The configurations its log held, now if up, else when it went down (a superset of what
+  // it will hold after a restart: a crash only loses entries).
+  std::vector<raft::ConfigAt> configs() const;
+  // Membership, at the leader (the harness's changes); errors are traced, not fatal.
+  void propose_conf_change(const raft::ConfState& next);
+  Status transfer_leadership(NodeId target) { return node_->transfer_leadership(target); }
   bool read(int client, std::uint64_t op, const std::string& key);
 
  private:
@@ -102,6 +108,7 @@ class SimNode final : private node::NodeIo {
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely
+  std::vector<raft::ConfigAt> configs_at_crash_;
 };
 
 }  // namespace helios::sim

@@ -64,6 +64,10 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   o.snapshot_trailing = prng.chance(1, 3) ? 0 : prng.range(1, 30);
   o.snapshot_write_max_us = prng.range(0, 2) * timeout_us;
   o.snapshot_ack_ticks = o.election_ticks * static_cast<int>(prng.range(1, 10));
+
+  // Drawn last, so that the draws above stay those of seeds from before membership changes.
+  o.spare = static_cast<int>(prng.range(1, 2));
+  o.membership_interval_us = timeout_us * prng.range(1, 12);
   return o;
 }
 
@@ -75,7 +79,8 @@ std::string SimOptions::describe() const {
       "spike=%.2f/%lluus fsync=%llu-%lluus syncfail=%.3f segment=%llu crash=%.2f/%lluus "
       "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
-      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d%s",
+      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d spare=%d "
+      "membership=%lluus%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -89,8 +94,8 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(max_inflight_appends),
       static_cast<unsigned long long>(snapshot_threshold),
       static_cast<unsigned long long>(snapshot_trailing),
-      static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks,
-      churn ? " churn" : "");
+      static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks, spare,
+      static_cast<unsigned long long>(membership_interval_us), churn ? " churn" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";
@@ -106,6 +111,10 @@ std::string SimOptions::describe() const {
     out += " bug=compact-past-applied";
   if (bugs.skip_snapshot_restore)
     out += " bug=skip-snapshot-restore";
+  if (bugs.count_learner_ack)
+    out += " bug=count-learner-ack";
+  if (bugs.leave_joint_early)
+    out += " bug=leave-joint-early";
   return out;
 }
 
@@ -124,6 +133,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.compact_past_applied = true;
   } else if (name == "skip-snapshot-restore") {
     bugs.skip_snapshot_restore = true;
+  } else if (name == "count-learner-ack") {
+    bugs.count_learner_ack = true;
+  } else if (name == "leave-joint-early") {
+    bugs.leave_joint_early = true;
   } else {
     return false;
   }

@@ -72,6 +72,14 @@ struct SimOptions {
   std::uint64_t snapshot_trailing = 5;
   Micros snapshot_write_max_us = 10'000;
   int snapshot_ack_ticks = 20;  // raft::Config::snapshot_ack_ticks
+  // Membership, in every seed: `spare` more nodes (ids nodes+1 .. nodes+spare) start
+  // outside the cluster with empty logs; every membership_interval_us of the safety phase
+  // the harness asks the leader to add a learner, promote one, remove a voter or a learner,
+  // replace a voter, or transfer leadership (0: never).
+  int spare = 1;
+  Micros membership_interval_us = 0;
+  int slots() const { return nodes + spare; }
+
   raft::PlantedBugs bugs;
 
   bool trace = false;
@@ -84,7 +92,8 @@ struct SimOptions {
 
 // Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
 // "read-without-quorum", "snapshot-keeps-log", "compact-past-applied",
-// "skip-snapshot-restore") into `bugs`. Returns false for an unknown name.
+// "skip-snapshot-restore", "count-learner-ack", "leave-joint-early") into `bugs`. Returns false for
+// an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
 
 }  // namespace helios::sim

@@ -2,12 +2,21 @@
 
 #include <algorithm>
 
+#include "raft/membership.h"
+
 namespace helios::sim {
 
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
   throw SimFailure(what);
+}
+
+// A configuration with only `voters`, to print one side of another.
+raft::ConfState ConfStateSide(const std::vector<NodeId>& voters) {
+  raft::ConfState c;
+  c.voters = voters;
+  return c;
 }
 
 std::string at(Index index, Term term) {
@@ -78,17 +87,24 @@ void SafetyChecker::check_commit_rule(const SimNode& leader, const std::vector<S
          std::to_string(r.term()) + " committed " + at(c, r.log().term_or_zero(c)) +
          ", an entry of an earlier term");
   }
-  std::size_t durable = 0;
-  for (const SimNode* n : nodes) {
-    const Result<Term> t = n->shadow().durable().term(c);
-    if (t.is_ok() && t.value() == r.term()) {
-      ++durable;
+  // Durable on a majority of the voters of the leader's configuration, of both sides when it
+  // is joint (learners' disks never count).
+  const raft::ConfState& conf = r.conf();
+  for (const std::vector<NodeId>* side : {&conf.voters, &conf.voters_outgoing}) {
+    std::size_t durable = 0;
+    for (NodeId id : *side) {
+      HELIOS_ASSERT(id >= 1 && id <= nodes.size());
+      const Result<Term> t = nodes[id - 1]->shadow().durable().term(c);
+      if (t.is_ok() && t.value() == r.term()) {
+        ++durable;
+      }
     }
-  }
-  if (durable < nodes.size() / 2 + 1) {
-    fail("commitment rule: leader " + std::to_string(leader.id()) + " committed " +
-         at(c, r.term()) + " but only " + std::to_string(durable) + " of " +
-         std::to_string(nodes.size()) + " disks hold it durably");
+    if (!side->empty() && durable < side->size() / 2 + 1) {
+      fail("commitment rule: leader " + std::to_string(leader.id()) + " committed " +
+           at(c, r.term()) + " but only " + std::to_string(durable) + " of the voters " +
+           raft::describe(ConfStateSide(*side)) + " hold it durably (configuration " +
+           raft::describe(conf) + ")");
+    }
   }
 }
 

@@ -11,9 +11,11 @@
 //   State Machine Safety every node commits and applies the same entry at each index.
 //   Commitment rule      when a leader advances its commit index to c (§5.4.2), the entry at
 //                        c is of the leader's current term and is durable (synced) on a
-//                        majority of the nodes' disks. This is what makes every later leader
-//                        hold it; it fails at once for a leader that counts replicas of an
-//                        older term's entry (Figure 8) or counts unsynced acknowledgements.
+//                        majority of the voters' disks of the leader's configuration (of
+//                        both sides of a joint one; learners never count). This is what
+//                        makes every later leader hold it; it fails at once for a leader that
+//                        counts replicas of an older term's entry (Figure 8), unsynced
+//                        acknowledgements, or a learner's.
 //   Monotonicity         within an incarnation, a node's term and commit index never
 //                        decrease.
 //   Replica agreement    nodes whose state machines reflect the same applied index hold the

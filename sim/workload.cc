@@ -10,7 +10,7 @@ int SimCluster::pick_node(NodeId hint) {
   if (hint != kNoNode && prng_.chance(9, 10)) {
     return static_cast<int>(hint) - 1;
   }
-  return static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(options_.nodes)));
+  return static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(slots_)));
 }
 
 void SimCluster::client_step(int c) {
@@ -94,6 +94,20 @@ void SimCluster::put_done(int c, std::uint64_t op, bool ok) {
     trace_line("client " + std::to_string(c) + " op " + std::to_string(op) +
                (ok ? " ok" : " failed"));
   }
+  finish_client_op(c, prng_.range(0, options_.client_think_max_us));
+}
+
+void SimCluster::put_uncertain(int c, std::uint64_t op) {
+  if (c < 0) {
+    return;  // the liveness marker
+  }
+  Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;
+  }
+  // It stays in the history as never returned: applied or not, either may be true.
+  client.leader_hint = kNoNode;
+  trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " uncertain");
   finish_client_op(c, prng_.range(0, options_.client_think_max_us));
 }
 

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <charconv>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -74,7 +75,146 @@ void post_snapshot(node::Runtime& runtime, httplib::Response& res) {
   }
 }
 
+std::string node_name(NodeId id) {
+  return "node-" + std::to_string(id);
+}
+
+nlohmann::json id_or_null(NodeId id) {
+  return id == kNoNode ? nlohmann::json(nullptr) : nlohmann::json(id);
+}
+
+// The answer to POST /transfer-leader for a transfer's outcome (admin_server.h).
+void reply_transfer(httplib::Response& res, NodeId self, const node::TransferResult& r) {
+  if (r.already_leader) {
+    reply_json(res, 200,
+               {{"leader", r.leader},
+                {"name", node_name(r.leader)},
+                {"term", r.term},
+                {"elapsed_ms", 0},
+                {"note", node_name(r.leader) + " is already the leader"}});
+  } else if (r.status.is_ok()) {
+    reply_json(res, 200,
+               {{"leader", r.leader},
+                {"name", node_name(r.leader)},
+                {"previous_leader", self},
+                {"target", r.target},
+                {"term", r.term},
+                {"elapsed_ms", r.elapsed_ms}});
+  } else if (r.status.code() == Code::kInvalidArgument) {
+    reply_json(res, 400, {{"error", r.status.message()}});
+  } else if (r.status.code() == Code::kNotLeader) {
+    reply_json(res, 421,
+               {{"error", node_name(self) + " is not the leader: " + r.status.message()},
+                {"leader", id_or_null(r.leader)},
+                {"term", r.term}});
+  } else {
+    reply_json(res, r.timed_out ? 504 : 503,
+               {{"error", r.status.message()},
+                {"leader", id_or_null(r.leader)},
+                {"target", id_or_null(r.target)},
+                {"term", r.term}});
+  }
+}
+
+// POST /transfer-leader: asks the loop thread to hand leadership over and waits for the
+// outcome: up to two election timeouts (the core gives up after one), plus the usual 2 s for
+// the loop to answer.
+void post_transfer_leader(node::Runtime& runtime, const httplib::Request& req,
+                          httplib::Response& res) {
+  const std::optional<std::string> query =
+      req.has_param("target") ? std::optional<std::string>(req.get_param_value("target"))
+                              : std::nullopt;
+  const Result<NodeId> target = parse_transfer_target(query, req.body);
+  if (!target.is_ok()) {
+    reply_json(res, 400, {{"error", target.status().message()}});
+    return;
+  }
+  const std::chrono::milliseconds wait(2 * runtime.config().election_timeout_ms);
+  auto promise = std::make_shared<std::promise<node::TransferResult>>();
+  std::future<node::TransferResult> future = promise->get_future();
+  runtime.post([&runtime, promise, wait, id = target.value()]() {
+    runtime.transfer_leadership(
+        id, wait, [promise](const node::TransferResult& r) { promise->set_value(r); });
+  });
+  if (future.wait_for(wait + std::chrono::seconds(2)) != std::future_status::ready) {
+    reply_json(res, 503, {{"error", "the node's loop did not answer in time"}});
+    return;
+  }
+  reply_transfer(res, runtime.config().node_id, future.get());
+}
+
+// Registers GET, PUT and DELETE on `path` to answer 405 (only POST is served there).
+void only_post(httplib::Server& server, const std::string& path) {
+  const auto refuse = [path](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "POST");
+    reply_json(res, 405, {{"error", "use POST " + path}});
+  };
+  server.Get(path, refuse);
+  server.Put(path, refuse);
+  server.Delete(path, refuse);
+}
+
 }  // namespace
+
+Result<NodeId> parse_transfer_target(const std::optional<std::string>& query,
+                                     std::string_view body) {
+  const auto bad = [](const std::string& why) {
+    return Result<NodeId>(Status(Code::kInvalidArgument, why));
+  };
+  // "3" or "node-3": a positive node id.
+  const auto parse_id = [&bad](std::string_view text) -> Result<NodeId> {
+    std::string_view digits = text;
+    if (digits.substr(0, 5) == "node-") {
+      digits.remove_prefix(5);
+    }
+    NodeId id = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+        id == kNoNode) {
+      return bad("target: '" + std::string(text) + "' is not a node id (a positive integer)");
+    }
+    return id;
+  };
+  std::optional<NodeId> from_query;
+  if (query.has_value()) {
+    Result<NodeId> id = parse_id(*query);
+    if (!id.is_ok()) {
+      return id;
+    }
+    from_query = id.value();
+  }
+  std::optional<NodeId> from_body;
+  if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return bad("the body is not a JSON object (expected {\"target\": ID} or nothing)");
+    }
+    for (const auto& [key, value] : j.items()) {
+      if (key != "target") {
+        return bad("unknown field '" + key + "' (expected {\"target\": ID})");
+      }
+      if (value.is_number_unsigned()) {
+        from_body = value.get<NodeId>();
+      } else if (value.is_string()) {
+        Result<NodeId> id = parse_id(value.get<std::string>());
+        if (!id.is_ok()) {
+          return id;
+        }
+        from_body = id.value();
+      } else if (!value.is_null()) {
+        return bad("target: " + value.dump() + " is not a node id (a positive integer)");
+      }
+    }
+    if (from_body == kNoNode) {
+      return bad("target: 0 is not a node id (a positive integer)");
+    }
+  }
+  if (from_query && from_body && *from_query != *from_body) {
+    return bad("the query names target " + std::to_string(*from_query) + " and the body " +
+               std::to_string(*from_body));
+  }
+  return from_query ? *from_query : from_body.value_or(kNoNode);
+}
 
 std::string status_json(const node::NodeStatus& s) {
   nlohmann::json j;
@@ -142,13 +282,11 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
   server_->Post("/snapshot", [this](const httplib::Request&, httplib::Response& res) {
     post_snapshot(runtime_, res);
   });
-  const auto only_post = [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Allow", "POST");
-    reply_json(res, 405, {{"error", "use POST /snapshot"}});
-  };
-  server_->Get("/snapshot", only_post);
-  server_->Put("/snapshot", only_post);
-  server_->Delete("/snapshot", only_post);
+  only_post(*server_, "/snapshot");
+  server_->Post("/transfer-leader", [this](const httplib::Request& req, httplib::Response& res) {
+    post_transfer_leader(runtime_, req, res);
+  });
+  only_post(*server_, "/transfer-leader");
   if (!server_->bind_to_port(host.c_str(), port)) {
     return Status(Code::kUnavailable,
                   "admin: cannot listen on " + host + ":" + std::to_string(port));

@@ -14,13 +14,28 @@
 //                   {"started":false,...} when nothing was applied since the last one; 409
 //                   {"error":"a snapshot is already being taken"}; 503 when the node has
 //                   stopped or its loop does not answer. Other methods: 405.
+//   POST /transfer-leader[?target=ID]   (or a JSON body {"target": ID}; ID: 3 or "node-3")
+//                   hands leadership to ID, or with no target to the most up-to-date
+//                   active follower (node::choose_transfer_target), and answers once it
+//                   moved: 200 {"leader":N,"name":"node-N","previous_leader":..,"target":..,
+//                   "term":T,"elapsed_ms":..}; 200 {"leader":N,...,"note":"... is already
+//                   the leader"} when the target leads already; 400 {"error":...} for a
+//                   target that is not a voter (unknown, learner, not a positive integer)
+//                   or a malformed body; 421 {"error":...,"leader":N or null,"term":T} at a
+//                   node that is not the leader (admin requests are not forwarded: ask the
+//                   leader's admin port); 503 when there is no active follower to hand it
+//                   to or the loop does not answer; 504 {"error":...,"leader":...} when
+//                   leadership did not move within two election timeouts (the core gives up
+//                   after one and the leader accepts writes again). Other methods: 405.
 //
 // Thread rules: start()/stop() from the controlling thread; requests are served on the
 // server's thread and reach the node through Runtime::status() or Runtime::post() (the
 // loop thread), waiting at most 2 s for the answer.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "node/runtime.h"
@@ -33,6 +48,13 @@ namespace helios::admin {
 
 // The /status JSON for a status snapshot (also used by tests and helios-cli).
 std::string status_json(const node::NodeStatus& status);
+
+// The target of POST /transfer-leader from its query parameter `target` (if given) and its
+// body (empty, or {"target": ID}): kNoNode when neither names one; kInvalidArgument, with a
+// message, for an id that is not a positive integer (or "node-N"), a malformed body, an
+// unknown field, or a query and a body that disagree.
+Result<NodeId> parse_transfer_target(const std::optional<std::string>& query,
+                                     std::string_view body);
 
 class AdminServer {
  public:

@@ -85,12 +85,17 @@ void Executor::write(std::vector<Argv> commands, bool exec, int protocol, Done d
   dispatch(std::move(job));
 }
 
+bool Executor::transferring() const {
+  return runtime_.node().raw().raft().lead_transferee() != kNoNode;
+}
+
 void Executor::dispatch(Job job) {
   const raft::Raft& r = runtime_.node().raw().raft();
   const NodeId leader = r.leader();
-  if (r.role() == raft::Role::kLeader) {
+  if (r.role() == raft::Role::kLeader && !transferring()) {
     enqueue_local(std::move(job));
-  } else if (leader == kNoNode) {
+  } else if (leader == kNoNode || r.role() == raft::Role::kLeader) {
+    // A leader handing over leadership refuses proposals: wait for the next leader.
     wait_for_leader(std::move(job));
   } else if (config_.client.redirect == node::Redirect::kMoved) {
     ++stats_.moved;
@@ -180,6 +185,14 @@ void Executor::flush() {
   if (batch == nullptr) {
     return;
   }
+  if (transferring()) {
+    // Leadership is being handed over (the core would refuse the proposal): nothing is
+    // proposed, every write waits for the next leader (forwarded ones answer TRYAGAIN).
+    for (Planned& p : batch->jobs) {
+      dispatch(std::move(p.job));
+    }
+    return;
+  }
   ++stats_.batches;
   batch->timer = std::make_unique<asio::steady_timer>(runtime_.io());
   batch->timer->expires_after(std::chrono::milliseconds(config_.client.write_timeout_ms));
@@ -217,11 +230,15 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
       if (code == Code::kNotLeader) {
         dispatch(std::move(p.job));  // nothing was proposed: send it where the leader is
       } else {
-        ++stats_.tryagain;
-        const std::string line =
-            code == Code::kInvalidArgument
-                ? "ERR " + replies.status().message()
-                : "TRYAGAIN the command was not applied (" + replies.status().message() + ")";
+        std::string line;
+        if (code == Code::kInvalidArgument) {
+          line = "ERR " + replies.status().message();
+        } else if (code == Code::kUncertain) {
+          line = "UNCERTAIN " + replies.status().message();
+        } else {
+          ++stats_.tryagain;
+          line = "TRYAGAIN the command was not applied (" + replies.status().message() + ")";
+        }
         p.job.done(error_reply(p.job.protocol, line));
       }
     }
@@ -290,7 +307,7 @@ void Executor::on_forward(NodeId from, std::string_view body) {
     }
   }
   const std::uint64_t id = r.id;
-  if (runtime_.node().raw().raft().role() != raft::Role::kLeader) {
+  if (runtime_.node().raw().raft().role() != raft::Role::kLeader || transferring()) {
     runtime_.send_app_frame(from, wire::FrameType::kForwardReply,
                             encode_forward_reply({id, ForwardOutcome::kNotLeader, {}}));
     return;

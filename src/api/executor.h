@@ -12,7 +12,10 @@
 //     (kForward frames, forward.h) and the leader's RESP answer is relayed, or, in redirect
 //     mode "moved", answered -MOVED 0 host:port (the leader's client address);
 //   - with no known leader they wait, in arrival order, up to leader_wait_ms for one, then
-//     answer -TRYAGAIN (certainly not applied).
+//     answer -TRYAGAIN (certainly not applied). So do writes at a leader that is handing
+//     over leadership (Runtime::transfer_leadership): they go to the next leader once it is
+//     known; a forwarded write reaching such a leader is answered "not leader" (the
+//     follower retries at the next leader).
 // Outcomes: a reply once applied; -TRYAGAIN when the command was certainly not applied
 // (another entry took its log index, the receiver was not leader); -UNCERTAIN when it was
 // proposed (or forwarded) and no outcome came within write_timeout_ms: it may or may not have
@@ -114,6 +117,8 @@ class Executor {
   };
 
   void dispatch(Job job);
+  // A leadership transfer runs here: the core refuses proposals until it ends.
+  bool transferring() const;
   void wait_for_leader(Job job);
   void enqueue_local(Job job);
   void flush();

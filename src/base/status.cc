@@ -18,6 +18,8 @@ const char* code_name(Code code) {
       return "UNAVAILABLE";
     case Code::kAborted:
       return "ABORTED";
+    case Code::kUncertain:
+      return "UNCERTAIN";
     case Code::kCorruption:
       return "CORRUPTION";
     case Code::kIoError:

@@ -18,6 +18,7 @@ enum class Code {
   kCompacted,    // the requested log entry was removed by compaction
   kUnavailable,  // the requested entry or service is not available yet; retry later
   kAborted,      // the operation was dropped (for example, leadership changed before it ran)
+  kUncertain,    // the outcome is unknown: it may or may not have been applied
   kCorruption,   // stored data failed a check
   kIoError,
   kInternal,

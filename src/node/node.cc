@@ -1,5 +1,8 @@
 #include "node/node.h"
 
+#include <iterator>
+#include <utility>
+
 #include "base/assert.h"
 
 namespace helios::node {
@@ -81,6 +84,10 @@ void Node::pump() {
       io_.on_role_change(*rd.soft_state, raw_.raft().term());
       // Reads waiting for an index from a leader that is gone will never get one.
       fail_unindexed_reads(Status(Code::kUnavailable, "leadership changed; retry"));
+      const bool was_leading = std::exchange(leading_, rd.soft_state->role == raft::Role::kLeader);
+      if (was_leading && !leading_) {
+        fail_proposals_on_step_down();
+      }
     }
     for (const raft::Message& m : rd.messages) {
       if (m.type == raft::MessageType::kSnapshot) {
@@ -172,6 +179,21 @@ void Node::serve_reads() {
     } else {
       ++it;
     }
+  }
+}
+
+void Node::fail_proposals_on_step_down() {
+  // Answer now rather than when a later leader's log settles it (which this node, if it
+  // was removed, may never see): the client must not wait out an election for "maybe".
+  // Those at or below the commit index are committed here and will be applied here.
+  auto first = proposals_.upper_bound(raw_.raft().log().committed());
+  std::map<Index, Proposal> pending;
+  pending.insert(std::make_move_iterator(first), std::make_move_iterator(proposals_.end()));
+  proposals_.erase(first, proposals_.end());
+  for (auto& [index, proposal] : pending) {
+    proposal.callback(Status(Code::kUncertain, "leadership was lost before entry " +
+                                                   std::to_string(index) +
+                                                   " committed; it may or may not be applied"));
   }
 }
 

@@ -98,7 +98,8 @@ class StateMachine {
 
 // Outcome of a proposal: the state machine's reply once applied; kNotLeader (this node is
 // not leader: certainly not applied, retry at the leader); kAborted (another entry was
-// committed at its index: certainly not applied).
+// committed at its index: certainly not applied); kUncertain (this node stopped leading
+// before the entry committed: it may still be applied by the next leader, or not).
 using ProposeCallback = std::function<void(Result<std::string> reply)>;
 // A read barrier: OK means the state machine now reflects every write that completed before
 // read() was called (linearizable); kNotLeader / kUnavailable mean retry (reads have no
@@ -172,6 +173,8 @@ class Node {
   void apply(const raft::Entry& e);
   void serve_reads();
   void fail_unindexed_reads(const Status& status);
+  // This node stopped leading: its pending proposals may or may not commit (kUncertain).
+  void fail_proposals_on_step_down();
   void fail(const Status& status);
 
   storage::Wal& wal_;
@@ -182,6 +185,7 @@ class Node {
   std::optional<raft::Ready> pending_;  // the Ready whose sync is outstanding
   std::map<Index, Proposal> proposals_;
   std::optional<raft::ConfState> reported_conf_;  // last given to on_conf_change
+  bool leading_ = false;                          // role as of the last Ready
   std::map<std::uint64_t, PendingRead> reads_;    // by ReadIndex context
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;

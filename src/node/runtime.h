@@ -7,6 +7,9 @@
 // Active expiry: every 100 ms the leader proposes DELETE_IF_EXPIRED for up to 256 keys whose
 // deadline has passed by its clock (one proposal in flight at a time).
 //
+// Leadership transfer (runtime_transfer.cc, leader_transfer.h): transfer_leadership() starts
+// the core's transfer and polls every millisecond on a loop timer until another node leads.
+//
 // The WAL is synced on a storage thread (one fdatasync per Ready, so per batch), after the
 // Ready's messages that may leave early have been sent: the leader's AppendEntries go out
 // before its own fdatasync, and the loop thread keeps serving clients and peers while the
@@ -45,6 +48,7 @@
 #include "env/posix/posix_file_system.h"
 #include "node/atlas_machine.h"
 #include "node/config.h"
+#include "node/leader_transfer.h"
 #include "node/node.h"
 #include "node/snapshot_transfer.h"
 #include "storage/data_dir.h"
@@ -108,6 +112,13 @@ class Runtime final : private NodeIo {
   // Loop thread: unix seconds of the last durable snapshot (LASTSAVE; the start time when
   // none was taken since the start).
   std::int64_t last_save_unix_s() const;
+  // Loop thread: hands leadership to `target` (kNoNode: the most up-to-date active follower,
+  // choose_transfer_target) and calls `done` on the loop thread once another node leads, or
+  // once it is clear that it will not: the core gave up or `wait` passed (leader_transfer.h
+  // lists the outcomes). Polls on a loop timer; never blocks the loop. Logs the outcome.
+  void transfer_leadership(NodeId target, std::chrono::milliseconds wait, TransferCallback done);
+  // Loop thread: the followers a transfer could go to (empty off the leader).
+  std::vector<TransferCandidate> transfer_candidates() const;
   // Loop thread only: the status now (status() from any other thread).
   NodeStatus status_now() const { return make_status(); }
   // Status from the loop thread; kUnavailable if the loop does not answer in time.
@@ -152,6 +163,9 @@ class Runtime final : private NodeIo {
   void maybe_snapshot_by_interval();
   void on_snapshot_received(const raft::Message& m, const std::string& path,
                             std::shared_ptr<AtlasState> state);
+
+  struct PendingTransfer;
+  void poll_transfer(const std::shared_ptr<PendingTransfer>& transfer);
 
   void schedule_tick();
   // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;

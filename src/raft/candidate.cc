@@ -13,13 +13,12 @@ void Raft::start_campaign(bool pre_vote, bool transfer) {
   // A pre-vote asks for the term the node would campaign in, without taking it.
   const Term campaign_term = pre_vote ? term_ + 1 : term_;
   const MessageType type = pre_vote ? MessageType::kPreVote : MessageType::kVote;
-  if (poll(id_, true) == VoteResult::kWon) {
-    // A single-voter cluster wins at once.
-    if (pre_vote) {
-      start_campaign(false);
-    } else {
-      become_leader();
-    }
+  // A pre-candidate counts itself at once (a pre-vote promises nothing). A candidate counts
+  // its own vote only once it is durable (on_hard_state_durable): a node that won alone (a
+  // single voter) and crashed before its term reached the disk could win the same term
+  // again with other entries, after learners had taken the first ones.
+  if (pre_vote && poll(id_, true) == VoteResult::kWon) {
+    start_campaign(false, transfer);  // a single voter: no one else to ask
     return;
   }
   for (NodeId peer : members(conf())) {
@@ -32,6 +31,16 @@ void Raft::start_campaign(bool pre_vote, bool transfer) {
                  .log_term = log_.last_term(),
                  .index = log_.last_index(),
                  .context = transfer ? kCampaignTransfer : 0});
+  }
+}
+
+void Raft::on_hard_state_durable(const HardState& hard_state) {
+  if (role_ != Role::kCandidate || hard_state.term != term_ || hard_state.vote != id_) {
+    return;
+  }
+  if (poll(id_, true) == VoteResult::kWon) {
+    become_leader();
+    broadcast_append();
   }
 }
 

@@ -18,6 +18,9 @@ Result<EntryId> Raft::propose(std::string data) {
     return Status(Code::kUnavailable,
                   "leadership is being transferred to " + std::to_string(lead_transferee_));
   }
+  if (step_down_pending_) {
+    return Status(Code::kNotLeader, "this leader left the configuration; it steps down");
+  }
   Entry e;
   e.type = EntryType::kNormal;
   e.data = std::move(data);

@@ -40,6 +40,9 @@ ConfigHistory initial_configs(const Config& config, const Storage& storage) {
   HELIOS_ASSERT_MSG(validate_conf_state(base.conf).is_ok(), "the initial configuration is invalid");
   ConfigHistory configs(std::move(base));
   for (Index index : storage.conf_entry_indexes()) {
+    if (index <= configs.current().index) {
+      continue;  // kept in the log behind the snapshot, which already reflects it
+    }
     Result<std::vector<Entry>> read = storage.entries(index, index + 1, UINT64_MAX);
     HELIOS_ASSERT_MSG(read.is_ok() && read.value().size() == 1,
                       "cannot read a configuration entry");
@@ -151,7 +154,10 @@ void Raft::tick() {
 
 void Raft::tick_election() {
   if (!promotable()) {
-    election_elapsed_ = 0;  // a learner, a removed node or one that has not joined yet
+    // A learner, a removed node or one that has not joined yet never campaigns; but time
+    // passes for it too, or it would think itself in a leader's lease for ever and refuse
+    // the votes of a configuration that counts it and that it has not received yet.
+    election_elapsed_ = std::min(election_elapsed_ + 1, randomized_election_timeout_);
     return;
   }
   ++election_elapsed_;

@@ -19,9 +19,9 @@
 // entry in the log, committed or not (ConfigHistory). A change of voters goes through a joint
 // configuration C(old,new), in which every decision needs both majorities; the leader leaves
 // it (appends C(new)) as soon as C(old,new) commits, and accepts no other change until the
-// last one committed. Learners receive the log but never vote or count. A node that is not a
-// voter of its configuration never campaigns; a leader that is not a voter of a committed
-// C(new) steps down at its next tick.
+// last one committed. Learners receive the log but never vote or count. A node that is a
+// voter neither of its configuration nor of the last committed one never campaigns; a leader
+// that is not a voter of a committed C(new) steps down at its next tick.
 //
 // Leadership transfer (thesis §3.10): the leader refuses proposals, brings the target up to
 // date, and sends it TimeoutNow; the target campaigns at once, skipping the pre-vote, and the
@@ -101,6 +101,8 @@ class Raft {
   // --- durability feedback from RawNode ---
   // Entries up to (index, term) are durable.
   void on_persisted(Index index, Term term);
+  // `hard_state` is durable: a candidate's vote for itself now counts.
+  void on_hard_state_durable(const HardState& hard_state);
   void on_applied(Index index) {
     log_.applied_to(index);
     configs_.prune(index);
@@ -124,8 +126,14 @@ class Raft {
   Index conf_index() const { return configs_.current().index; }
   // The configuration in force at `index` (>= the log's first index - 1).
   const ConfState& conf_at(Index index) const { return configs_.at(index).conf; }
-  // A voter of its configuration (only those campaign).
-  bool promotable() const { return is_voter(conf(), id_); }
+  // Every configuration the log still holds (the simulator's liveness phase looks at them).
+  const ConfigHistory& configs() const { return configs_; }
+  // Whether this node may campaign: a voter of its configuration, or of the last committed
+  // one. (A node whose removal is in its log but not committed yet may be the only one able
+  // to finish the change: the others may need its vote, and its log is ahead of theirs.)
+  bool promotable() const {
+    return is_voter(conf(), id_) || is_voter(configs_.at(log_.committed()).conf, id_);
+  }
   // The target of a leadership transfer in progress, or kNoNode.
   NodeId lead_transferee() const { return lead_transferee_; }
   const std::map<NodeId, Progress>& progress() const { return progress_; }

@@ -58,6 +58,9 @@ void RawNode::advance(const Ready& rd) {
   if (!rd.entries.empty()) {
     raft_.on_persisted(rd.entries.back().index, rd.entries.back().term);
   }
+  if (rd.hard_state.has_value()) {
+    raft_.on_hard_state_durable(*rd.hard_state);
+  }
 }
 
 }  // namespace helios::raft

@@ -14,6 +14,9 @@ Result<EntryId> Raft::propose_conf_change(ConfState next) {
     return Status(Code::kUnavailable,
                   "leadership is being transferred to " + std::to_string(lead_transferee_));
   }
+  if (!is_incoming_voter(conf(), id_)) {
+    return Status(Code::kUnavailable, "this leader is leaving the configuration");
+  }
   if (configs_.current().index > log_.committed()) {
     return Status(Code::kUnavailable, "a configuration change is in progress (entry " +
                                           std::to_string(configs_.current().index) +
@@ -51,6 +54,9 @@ void Raft::record_conf_entries(const std::vector<Entry>& entries) {
   }
   if (configs_.current().index != before && role_ == Role::kLeader) {
     sync_progress();
+    // A read round waiting for acknowledgements may have its quorum in the new
+    // configuration already (nothing else would look again).
+    maybe_complete_read_round();
     if (config_.bugs.leave_joint_early && conf().joint()) {
       // PLANTED BUG: C(new) follows C(old,new) at once, before C(old,new) commits.
       Entry e;

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -313,6 +314,62 @@ def resp_ping(address, timeout=1.0):
             return c.command("PING") == "PONG"
     except (OSError, ValueError):
         return False
+
+
+# --- a writing client ---------------------------------------------------------------
+
+class WriteLoop(threading.Thread):
+    """A client writing in a loop (test_transfer_leader.py, bench/transfer.py): SETs unique
+    keys NAME:SEQ through one connection with a short timeout; on a broken connection it
+    moves to the next node of `order` (node ids of `cluster`). Records every acknowledged
+    write (monotonic time of its reply, key, value) and counts the errors by kind. Runs
+    until `stop` (a threading.Event) is set."""
+
+    def __init__(self, name, cluster, order, stop):
+        super().__init__(name=name, daemon=True)
+        self.cluster, self.order, self.stop = cluster, list(order), stop
+        self.acked = []  # (time, key, value)
+        self.errors = {}  # first word of the error (or the exception's class) -> count
+        self.samples = {}  # the first message of each kind of error
+        self.reconnects = 0
+
+    def note(self, what, text=""):
+        self.errors[what] = self.errors.get(what, 0) + 1
+        self.samples.setdefault(what, text)
+
+    def run(self):
+        seq, at, conn = 0, 0, None
+        while not self.stop.is_set():
+            if conn is None:
+                node = self.cluster[self.order[at % len(self.order)]]
+                try:
+                    conn = RespConnection(*node.client, timeout=1.0)
+                except OSError:
+                    at += 1
+                    self.note("connect")
+                    time.sleep(0.01)
+                    continue
+            key, value = f"{self.name}:{seq}", f"v{seq}"
+            seq += 1
+            try:
+                reply = conn.command("SET", key, value)
+            except (OSError, ValueError) as e:  # reset, EOF, timeout: outcome unknown
+                self.note(type(e).__name__)
+                conn.close()
+                conn, at = None, at + 1
+                self.reconnects += 1
+                continue
+            if isinstance(reply, RespError):
+                self.note(reply.code, reply.message)  # TRYAGAIN: not applied; UNCERTAIN: unknown
+            else:
+                self.acked.append((time.monotonic(), key, value))
+        if conn is not None:
+            conn.close()
+
+    def longest_gap(self, since, until):
+        """The longest time between two acknowledged writes in [since, until]: seconds."""
+        times = [since] + [t for t, _, _ in self.acked if since <= t <= until] + [until]
+        return max(b - a for a, b in zip(times, times[1:]))
 
 
 # --- processes ---------------------------------------------------------------------------

@@ -55,11 +55,7 @@ class TestAdminSnapshot(ClusterTestCase):
         return self.h.wait_for(done, WAIT, f"a snapshot at index >= {at_least} on {node.name}")
 
     def test_post_snapshot_status_cli_and_client_port(self):
-        c = self.h.quickstart_cluster().start()
-        lid = c.wait_for_leader(timeout=WAIT)
-        st = c.wait_for_convergence(
-            timeout=WAIT, extra=lambda st: all(s["keys"] == 3 for s in st.values()),
-            what=" and keys == 3 on every node")
+        c, lid, st = self.start_quickstart()
         leader = c[lid]
         f1, f2 = [c[i] for i in sorted(c.nodes) if i != lid]
 

@@ -52,6 +52,16 @@ class ClusterTestCase(unittest.TestCase):
         return any(test is self for test, _ in recorded)
 
     # helpers shared by the tests
+    def start_quickstart(self):
+        """Starts the quick start's cluster and waits for one leader and the seed's three
+        keys applied on every node; returns (cluster, leader id, statuses)."""
+        c = self.h.quickstart_cluster().start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        st = c.wait_for_convergence(
+            timeout=WAIT, extra=lambda st: all(s["keys"] == 3 for s in st.values()),
+            what=" and keys == 3 on every node")
+        return c, lid, st
+
     def wait_for_log(self, node, text, timeout=WAIT, since_start=False):
         def has():
             log = node.log_since_last_start() if since_start else node.log()

@@ -79,6 +79,13 @@ TEST(PlantedBugsTest, skipSnapshotRestore_isCaughtByReplicaAgreement) {
   const std::string failure = expect_caught("skip-snapshot-restore", 3, 400);
   EXPECT_NE(failure.find("replicas diverge"), std::string::npos) << failure;
 }
+TEST(PlantedBugsTest, countLearnerAck_isCaughtByTheCommitmentRule) {
+  const std::string failure = expect_caught("count-learner-ack", 3, 400);
+  EXPECT_NE(failure.find("commitment rule"), std::string::npos) << failure;
+}
+TEST(PlantedBugsTest, leaveJointEarly_isCaught) {
+  expect_caught("leave-joint-early", 3, 400);
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

@@ -114,7 +114,10 @@ TEST(RawNodeTest, ready_softStateOnlyWhenRoleOrLeaderChanges) {
   LoneNode n(test_config(1, 1));
   EXPECT_FALSE(n.raw().has_ready());
   n.raw().campaign();
-  Ready rd = n.cycle();
+  Ready rd = n.cycle();  // the vote becomes durable: it wins
+  ASSERT_TRUE(rd.soft_state.has_value());
+  EXPECT_EQ(*rd.soft_state, (SoftState{.role = Role::kCandidate, .leader = kNoNode}));
+  rd = n.cycle();
   ASSERT_TRUE(rd.soft_state.has_value());
   EXPECT_EQ(*rd.soft_state, (SoftState{.role = Role::kLeader, .leader = 1}));
   rd = n.cycle();  // the no-op's commit
@@ -162,6 +165,7 @@ TEST(RawNodeTest, ready_restartDoesNotRedeliverAppliedEntries) {
 TEST(RawNodeTest, advance_singleNodeLeaderCommitsOnlyAfterPersist) {
   LoneNode n(test_config(1, 1));
   n.raw().campaign();
+  n.cycle();  // its vote is durable
   ASSERT_EQ(n.raft().role(), Role::kLeader);
   Ready rd = n.raw().ready();
   ASSERT_EQ(rd.entries.size(), 1u);  // the no-op

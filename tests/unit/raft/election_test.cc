@@ -104,12 +104,19 @@ TEST(RaftPaperTest, leaderElection_threeNodes) {
   }
 }
 
-TEST(RaftPaperTest, leaderElection_singleNodeWinsAlone) {
+TEST(RaftPaperTest, leaderElection_singleNodeWinsAloneOnceItsVoteIsDurable) {
   LoneNode n(test_config(1, 1));
   n.raw().campaign();
-  EXPECT_EQ(n.raft().role(), Role::kLeader);
+  // Its own vote counts only once (term, vote) is on disk: a crash before that must not
+  // leave a leader of a term the node can win again with other entries.
+  EXPECT_EQ(n.raft().role(), Role::kCandidate);
   EXPECT_EQ(n.raft().term(), 1u);
   EXPECT_EQ(n.raft().vote(), 1u);
+  const Ready rd = n.cycle();
+  ASSERT_TRUE(rd.hard_state.has_value());
+  EXPECT_EQ(rd.hard_state->vote, 1u);
+  EXPECT_EQ(n.raft().role(), Role::kLeader);
+  EXPECT_EQ(n.raft().term(), 1u);
 }
 
 TEST(RaftPaperTest, leaderElection_votesOncePerTerm) {

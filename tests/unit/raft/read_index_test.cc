@@ -133,6 +133,7 @@ TEST(ReadIndexTest, readIndex_refusedBeyondMaxPendingReads) {
 TEST(ReadIndexTest, readIndex_singleVoterAnswersWithoutRoundTrip) {
   LoneNode n(test_config(1, 1));
   n.raw().campaign();
+  n.cycle();  // its vote is durable: it leads
   n.cycle();  // the no-op is durable, hence committed
   ASSERT_TRUE(n.raw().read_index(5).is_ok());
   const Ready rd = n.cycle();
