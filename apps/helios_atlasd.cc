@@ -50,7 +50,7 @@ helios::Status parse_peers(const std::string& text, NodeConfig& config) {
       return helios::Status(helios::Code::kInvalidArgument,
                             "--peers: '" + item + "' is not ID=HOST:PORT");
     }
-    config.peers.push_back({id, hp.value(), client_address});
+    config.peers.push_back({id, hp.value(), client_address, {}});
   }
   return helios::Status::ok();
 }
@@ -70,6 +70,13 @@ int main(int argc, char** argv) {
   app.add_option("--client", client, "client (Redis protocol) address HOST:PORT");
   app.add_option("--redirect", redirect, "writes at a follower: forward (default) or moved");
   app.add_option("--peers", peers, "every voter: ID=HOST:PORT[/CLIENT_HOST:CLIENT_PORT],...");
+  std::string join;
+  bool learner = false;
+  app.add_option("--join", join,
+                 "ask the cluster at this admin address to add this node (an empty data "
+                 "directory and no peers; listen must be set)")
+      ->type_name("HOST:ADMINPORT");
+  app.add_flag("--learner", learner, "with --join: stay a learner (never promoted to voter)");
   helios::apps::TuningFlags tuning;
   tuning.add_to(app);
   app.footer(
@@ -119,6 +126,17 @@ int main(int argc, char** argv) {
   }
   if (s.is_ok() && !peers.empty()) {
     s = parse_peers(peers, config);
+  }
+  if (s.is_ok() && !join.empty()) {
+    helios::Result<helios::node::HostPort> j = helios::node::parse_host_port(join);
+    if (j.is_ok()) {
+      config.join = j.value();
+      config.join_as_learner = learner;
+    } else {
+      s = helios::Status(helios::Code::kInvalidArgument, "--join: " + j.status().message());
+    }
+  } else if (s.is_ok() && learner) {
+    s = helios::Status(helios::Code::kInvalidArgument, "--learner needs --join");
   }
   if (s.is_ok()) {
     s = helios::node::validate(config);

@@ -21,6 +21,10 @@
 //                                               leader; exit status 0 once it moved (or the
 //                                               target already led), 1 if not, 2 on bad usage
 //
+//   helios-cli [--admin HOST:PORT[,...]] member list | add ID --peer HOST:PORT
+//                                        --client HOST:PORT [--learner] | remove ID | promote ID
+//                                               membership (apps/cli_members.h)
+//
 //   helios-cli [--node HOST:PORT] get KEY            (default node: 127.0.0.1:7001; any
 //   helios-cli [--node HOST:PORT] set KEY VALUE [--ttl 30s]    node works: -MOVED is
 //   helios-cli [--node HOST:PORT] del KEY...                   followed, -TRYAGAIN retried)
@@ -40,6 +44,7 @@
 #include <vector>
 
 #include "apps/cli_data.h"
+#include "apps/cli_members.h"
 
 namespace {
 
@@ -135,7 +140,7 @@ void print_block(const std::string& address, const nlohmann::json& j) {
     std::printf("- Leader: %s\n", leader.c_str());
   }
   print_storage(j);
-  std::printf("\n");
+  std::printf("%s\n", helios::apps::membership_lines(j.dump()).c_str());
 }
 
 // A client of the admin port at HOST:PORT, or nullptr (after saying so on stderr).
@@ -293,6 +298,7 @@ constexpr const char* kUsage =
     "usage: helios-cli status [--nodes HOST:PORT,...]\n"
     "       helios-cli snapshot [--admin HOST:PORT]\n"
     "       helios-cli [--admin HOST:PORT[,...]] transfer-leader [ID]\n"
+    "       helios-cli [--admin HOST:PORT[,...]] member list|add|remove|promote ...\n"
     "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n";
 
 }  // namespace
@@ -306,6 +312,10 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && helios::apps::is_data_command_name(args[0])) {
     return helios::apps::run_data_command(data_node, args);
+  }
+  if (std::find(args.begin(), args.end(), "member") != args.end() &&
+      (args[0] == "member" || args[0] == "--admin")) {
+    return helios::apps::run_member_command(args);
   }
   if (std::find(args.begin(), args.end(), "transfer-leader") != args.end() &&
       (args[0] == "transfer-leader" || args[0] == "--admin")) {

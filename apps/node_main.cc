@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -12,6 +13,7 @@
 
 #include "admin/admin_server.h"
 #include "api/server.h"
+#include "apps/join.h"
 #include "base/log.h"
 #include "node/runtime.h"
 
@@ -94,19 +96,19 @@ sigset_t block_signals() {
 
 // Waits for SIGINT/SIGTERM, logging every few seconds while no quorum is reachable.
 void wait_for_signal(const sigset_t& signals, node::Runtime& runtime, bool quick_start) {
-  const std::size_t voters = runtime.config().peers.size();
   while (true) {
     timespec timeout{3, 0};
-    if (sigtimedwait(&signals, nullptr, &timeout) > 0) {
+    if (sigtimedwait(&signals, nullptr, &timeout) > 0 || runtime.removed()) {
       return;
     }
     if (!quick_start) {
       continue;
     }
     Result<node::NodeStatus> s = runtime.status();
-    if (!s.is_ok() || s.value().leader != kNoNode) {
+    if (!s.is_ok() || s.value().leader != kNoNode || s.value().voters.empty()) {
       continue;
     }
+    const std::size_t voters = s.value().voters.size();
     std::size_t reachable = 1;
     for (const node::PeerView& p : s.value().peers) {
       reachable += p.connected ? 1 : 0;
@@ -298,6 +300,9 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
   }
   raft::Role last_role = raft::Role::kFollower;
   NodeId last_leader = kNoNode;
+  // A node removed from the cluster stops as if it got SIGTERM (exit status 0).
+  const pthread_t main_thread = pthread_self();
+  runtime.on_removed_hook = [main_thread]() { pthread_kill(main_thread, SIGTERM); };
   runtime.on_role_change_hook = [&](const raft::SoftState& soft, Term term) {
     const bool became_leader = soft.role == raft::Role::kLeader && last_role != soft.role;
     log_role_change(config, soft, term, last_role, last_leader);
@@ -335,7 +340,7 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
     runtime.stop();
     return 1;
   }
-  std::string listen;
+  std::string listen = config.listen.port != 0 ? config.listen.to_string() : "";
   for (const node::PeerConfig& p : config.peers) {
     if (p.id == config.node_id) {
       listen = p.address.to_string();
@@ -345,17 +350,29 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
       "", "Node %s started on %s (admin http://%s, clients %s)", config.name().c_str(),
       listen.c_str(), config.admin.to_string().c_str(),
       config.client.listen.port != 0 ? config.client.listen.to_string().c_str() : "none");
-  wait_for_signal(signals, runtime, options.quick_start);
+  int status = 0;
+  bool signalled = false;
+  if (config.join.port != 0) {
+    const int joined = join_cluster(runtime, signals);
+    signalled = joined < 0;
+    status = std::max(0, joined);
+  }
+  if (status == 0 && !signalled && !runtime.removed()) {
+    wait_for_signal(signals, runtime, options.quick_start);
+  }
   HELIOS_LOG_INFO("", "Shutting down...");
-  transfer_before_shutdown(runtime, signals);
+  if (!runtime.removed()) {
+    transfer_before_shutdown(runtime, signals);
+  }
   HELIOS_LOG_INFO("raft", "Shutting down Raft node");
   admin.stop();
   if (clients != nullptr) {
     clients->stop();
   }
   runtime.stop();
-  HELIOS_LOG_INFO("", "Shutdown complete");
-  return 0;
+  HELIOS_LOG_INFO("", "Shutdown complete%s",
+                  runtime.removed() ? " (this node was removed from the cluster)" : "");
+  return status;
 }
 
 }  // namespace helios::apps

@@ -3,6 +3,12 @@
 // peers on 9001..9003, admin HTTP on 8001..8003, data in ./data/node-N (created if missing). The
 // first leader of a new cluster writes the seed's test data.
 //
+// `raft-example node-N --join 127.0.0.1:8001` (N from 4 to 9, same port scheme: 700N, 900N,
+// 800N) starts a node that is not one of the three: it asks the cluster to add it as a
+// learner, catches up, and is promoted to voter once caught up (--learner: stays a learner).
+// Started again later, it needs no --join (its data directory knows the configuration);
+// without --join and without a data directory, node-4..node-9 are refused.
+//
 // For tests and for running several quick-start clusters on one machine, the ports and the
 // data root can be moved: --peer-port-base P (peers on P+1..P+3), --admin-port-base A,
 // --client-port-base C, --data-root DIR (data in DIR/node-N); --redirect moved answers
@@ -13,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "apps/node_main.h"
@@ -28,16 +35,23 @@ int main(int argc, char** argv) {
   std::string data_root = "./data";
   app.add_option("node", name, "which node this is")
       ->required()
-      ->check(CLI::IsMember({"node-1", "node-2", "node-3"}));
+      ->check(CLI::IsMember({"node-1", "node-2", "node-3", "node-4", "node-5", "node-6", "node-7",
+                             "node-8", "node-9"}));
+  std::string join;
+  bool learner = false;
+  app.add_option("--join", join,
+                 "ask the cluster at this admin address to add this node (node-4..node-9)")
+      ->type_name("HOST:PORT");
+  app.add_flag("--learner", learner, "with --join: stay a learner (never promoted to voter)");
   const struct {
     const char* flag;
     int* base;
     const char* letter;
     const char* help;
   } port_bases[] = {
-      {"--peer-port-base", &peer_base, "P", "peers listen on P+1..P+3"},
-      {"--admin-port-base", &admin_base, "A", "admin HTTP on A+1..A+3"},
-      {"--client-port-base", &client_base, "C", "clients (Redis protocol) on C+1..C+3"}};
+      {"--peer-port-base", &peer_base, "P", "peers listen on P+1..P+9"},
+      {"--admin-port-base", &admin_base, "A", "admin HTTP on A+1..A+9"},
+      {"--client-port-base", &client_base, "C", "clients (Redis protocol) on C+1..C+9"}};
   for (const auto& p : port_bases) {
     app.add_option(p.flag, *p.base, p.help)
         ->type_name(p.letter)
@@ -58,23 +72,46 @@ int main(int argc, char** argv) {
     return *done;
   }
 
-  const int n = name.back() - '0';  // "node-1".."node-3", checked above
+  const int n = name.back() - '0';  // "node-1".."node-9", checked above
+  const auto at = [](int base, int i) {
+    return helios::node::HostPort{"127.0.0.1", static_cast<std::uint16_t>(base + i)};
+  };
   helios::node::NodeConfig config;
   config.node_id = static_cast<helios::NodeId>(n);
   config.cluster_id = "helios-quickstart";
   config.data_dir = data_root + "/" + name;
-  config.admin = {"127.0.0.1", static_cast<std::uint16_t>(admin_base + n)};
-  for (int i = 1; i <= 3; ++i) {
-    config.peers.push_back(
-        helios::node::PeerConfig{static_cast<helios::NodeId>(i),
-                                 {"127.0.0.1", static_cast<std::uint16_t>(peer_base + i)},
-                                 {"127.0.0.1", static_cast<std::uint16_t>(client_base + i)}});
+  config.admin = at(admin_base, n);
+  // node-1..node-3 bootstrap the cluster; node-4..node-9 join it (no bootstrap peers).
+  for (int i = 1; i <= 3 && n <= 3; ++i) {
+    config.peers.push_back(helios::node::PeerConfig{
+        static_cast<helios::NodeId>(i), at(peer_base, i), at(client_base, i), at(admin_base, i)});
   }
-  config.client.listen = config.peers[static_cast<std::size_t>(n - 1)].client;
+  config.client.listen = at(client_base, n);
   config.client.redirect =
       redirect == "moved" ? helios::node::Redirect::kMoved : helios::node::Redirect::kForward;
-  config.listen = config.peers[static_cast<std::size_t>(n - 1)].address;
+  config.listen = at(peer_base, n);
   helios::Status s = tuning.apply_to(config);
+  if (s.is_ok() && !join.empty()) {
+    helios::Result<helios::node::HostPort> j = helios::node::parse_host_port(join);
+    s = j.is_ok()
+            ? helios::Status::ok()
+            : helios::Status(helios::Code::kInvalidArgument, "--join: " + j.status().message());
+    config.join = j.is_ok() ? j.value() : helios::node::HostPort{};
+    config.join_as_learner = learner;
+  }
+  if (s.is_ok() && join.empty() && learner) {
+    s = helios::Status(helios::Code::kInvalidArgument, "--learner needs --join");
+  }
+  if (s.is_ok() && join.empty() && n > 3 && !std::filesystem::exists(config.data_dir)) {
+    s = helios::Status(helios::Code::kInvalidArgument,
+                       name +
+                           " is not one of the quick start's node-1..node-3: start it with "
+                           "--join 127.0.0.1:8001 (its data directory does not exist yet)");
+  }
+  if (s.is_ok() && !join.empty() && n <= 3) {
+    s = helios::Status(helios::Code::kInvalidArgument,
+                       "--join is for node-4..node-9 (node-1..node-3 bootstrap the cluster)");
+  }
   if (s.is_ok()) {
     s = helios::node::validate(config);
   }

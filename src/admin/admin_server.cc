@@ -1,8 +1,9 @@
 #include "admin/admin_server.h"
 
+#include "admin/members_api.h"
+
 #include <httplib.h>
 
-#include <charconv>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -161,19 +162,9 @@ Result<NodeId> parse_transfer_target(const std::optional<std::string>& query,
   const auto bad = [](const std::string& why) {
     return Result<NodeId>(Status(Code::kInvalidArgument, why));
   };
-  // "3" or "node-3": a positive node id.
   const auto parse_id = [&bad](std::string_view text) -> Result<NodeId> {
-    std::string_view digits = text;
-    if (digits.substr(0, 5) == "node-") {
-      digits.remove_prefix(5);
-    }
-    NodeId id = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-        id == kNoNode) {
-      return bad("target: '" + std::string(text) + "' is not a node id (a positive integer)");
-    }
-    return id;
+    Result<NodeId> id = parse_node_id(text);
+    return id.is_ok() ? id : bad("target: " + id.status().message());
   };
   std::optional<NodeId> from_query;
   if (query.has_value()) {
@@ -239,6 +230,12 @@ std::string status_json(const node::NodeStatus& s) {
                    {"error", s.snapshot_error.empty() ? nlohmann::json(nullptr)
                                                       : nlohmann::json(s.snapshot_error)}};
   j["first_log_index"] = s.first_index;
+  j["voters"] = s.voters;
+  j["learners"] = s.learners;
+  j["outgoing_voters"] = s.voters_outgoing;
+  j["joint"] = !s.voters_outgoing.empty();
+  j["conf_index"] = s.conf_index;
+  j["conf_change_in_progress"] = s.conf_change_in_progress;
   j["wal_bytes"] = s.wal_bytes;
   nlohmann::json peers = nlohmann::json::array();
   for (const node::PeerView& p : s.peers) {
@@ -287,6 +284,7 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
     post_transfer_leader(runtime_, req, res);
   });
   only_post(*server_, "/transfer-leader");
+  add_member_routes(*server_, runtime_);
   if (!server_->bind_to_port(host.c_str(), port)) {
     return Status(Code::kUnavailable,
                   "admin: cannot listen on " + host + ":" + std::to_string(port));

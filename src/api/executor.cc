@@ -17,6 +17,10 @@ std::string uncertain_line(std::uint64_t ms, std::string_view what) {
          " ms; the write may or may not have been applied";
 }
 
+std::string uncertain_now_line(std::string_view why) {
+  return "UNCERTAIN " + std::string(why) + "; the write may or may not have been applied";
+}
+
 }  // namespace
 
 // One atlas::Command being filled (open_) or proposed.
@@ -39,22 +43,31 @@ void Executor::install() {
     on_app_frame(from, type, std::move(body));
   };
   // Called inside the Node's Ready loop, which must not be re-entered: act after it returns.
-  runtime_.add_role_listener([this](const raft::SoftState& soft, Term) {
-    if (soft.leader != kNoNode && running_) {
-      asio::post(runtime_.io(), [this]() {
-        std::deque<Job> jobs = std::move(waiting_);
-        waiting_.clear();
-        for (Job& job : jobs) {
-          dispatch(std::move(job));
-        }
-      });
+  runtime_.add_role_listener([this](const raft::SoftState&, Term) {
+    if (running_) {
+      asio::post(runtime_.io(), [this]() { on_leader_change(); });
     }
   });
 }
 
 void Executor::start() {
   running_ = true;
+  refresh_links();
   schedule_sweep();
+}
+
+void Executor::on_leader_change() {
+  if (!running_) {
+    return;
+  }
+  refresh_links();
+  review_forwards(Clock::now());
+  if (runtime_.node().raw().raft().leader() == kNoNode) {
+    return;
+  }
+  drain_waiting();
+  // Reads the node failed on the change ("leadership changed; retry") go to the new leader.
+  issue_barriers(idle_barriers());
 }
 
 void Executor::stop() {
@@ -80,8 +93,12 @@ std::string Executor::moved_line(NodeId leader) const {
 
 void Executor::write(std::vector<Argv> commands, bool exec, int protocol, Done done) {
   ++stats_.writes;
-  Job job{std::move(commands), exec, protocol, std::move(done), {}};
+  Job job{std::move(commands), exec, protocol, std::move(done), {}, next_job_seq_++};
   job.deadline = Clock::now() + std::chrono::milliseconds(config_.client.leader_wait_ms);
+  if (!waiting_.empty()) {
+    wait_for_leader(std::move(job));  // behind the earlier writes waiting (the sweep sends them)
+    return;
+  }
   dispatch(std::move(job));
 }
 
@@ -113,7 +130,26 @@ void Executor::wait_for_leader(Job job) {
                                            " ms; the command was not applied"));
     return;
   }
-  waiting_.push_back(std::move(job));
+  // Usually the newest; a write taken back from the transport or a batch goes to its place.
+  auto at = waiting_.end();
+  while (at != waiting_.begin() && std::prev(at)->seq > job.seq) {
+    --at;
+  }
+  waiting_.insert(at, std::move(job));
+}
+
+void Executor::drain_waiting() {
+  const Clock::time_point now = Clock::now();
+  const bool have_leader = runtime_.node().raw().raft().leader() != kNoNode;
+  std::deque<Job> jobs = std::move(waiting_);
+  waiting_.clear();
+  for (Job& job : jobs) {
+    if (have_leader && now < job.deadline) {
+      dispatch(std::move(job));
+    } else {
+      wait_for_leader(std::move(job));  // answers TRYAGAIN once past its deadline
+    }
+  }
 }
 
 void Executor::enqueue_local(Job job) {
@@ -267,6 +303,12 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
 }
 
 void Executor::forward(Job job, NodeId leader) {
+  if (!link_up(leader)) {
+    // Nothing leaves while the connection is down (the leader may be gone): wait for the
+    // connection or the next leader, certainly not sent.
+    wait_for_leader(std::move(job));
+    return;
+  }
   const std::uint64_t id = next_forward_id_++;
   ForwardRequest request{id, job.protocol, job.exec, job.commands};
   if (!runtime_.send_app_frame(leader, wire::FrameType::kForward,
@@ -279,7 +321,90 @@ void Executor::forward(Job job, NodeId leader) {
   // leader change may add up to a leader_wait.
   const auto deadline = Clock::now() + std::chrono::milliseconds(config_.client.write_timeout_ms +
                                                                  config_.client.leader_wait_ms);
-  forwards_.emplace(id, Forward{std::move(job), deadline});
+  forwards_.emplace(id, Forward{std::move(job), deadline, view_now(leader)});
+}
+
+void Executor::refresh_links() {
+  links_.clear();
+  for (const transport::PeerStatus& p : runtime_.peer_links()) {
+    links_[p.id] = Link{p.connected, p.disconnects};
+  }
+}
+
+bool Executor::link_up(NodeId peer) const {
+  auto it = links_.find(peer);
+  return it == links_.end() || it->second.up;  // not seen yet: let the transport queue it
+}
+
+ForwardView Executor::view_now(NodeId peer) const {
+  const raft::Raft& r = runtime_.node().raw().raft();
+  ForwardView v{r.leader(), r.term(), true, 0};
+  if (auto it = links_.find(peer); it != links_.end()) {
+    v.link_up = it->second.up;
+    v.link_losses = it->second.losses;
+  }
+  return v;
+}
+
+void Executor::review_forwards(Clock::time_point now) {
+  std::map<NodeId, std::vector<std::pair<std::uint64_t, std::string>>> given_up;
+  for (auto& [id, f] : forwards_) {
+    const ForwardView current = view_now(f.sent.leader);
+    const ForwardWait wait = forward_wait(f.sent, current);
+    if (wait == ForwardWait::kWait) {
+      continue;
+    }
+    if (wait == ForwardWait::kGrace) {
+      if (f.grace_until == Clock::time_point::max()) {
+        f.grace_until = now + std::chrono::milliseconds(config_.election_timeout_ms);
+      }
+      if (now < f.grace_until) {
+        continue;
+      }
+    }
+    const std::string node = "node " + std::to_string(f.sent.leader);
+    given_up[f.sent.leader].emplace_back(
+        id, current.link_losses != f.sent.link_losses
+                ? "the connection to the leader (" + node + ") was lost before it answered"
+                : "the leadership changed (term " + std::to_string(current.term) +
+                      ") before the leader it was forwarded to (" + node + ") answered");
+  }
+  for (const auto& [peer, ids] : given_up) {
+    abandon(peer, ids);
+  }
+}
+
+void Executor::abandon(NodeId peer,
+                       const std::vector<std::pair<std::uint64_t, std::string>>& given_up) {
+  // What is still queued for the peer never left: certainly not applied, so send it again
+  // (to the next leader). Any forward of it may come back, not only those given up.
+  bool requeued = false;
+  for (const std::string& body : runtime_.withdraw_app_frames(peer, wire::FrameType::kForward)) {
+    Result<std::uint64_t> id = forward_request_id(body);
+    auto it = id.is_ok() ? forwards_.find(id.value()) : forwards_.end();
+    if (it == forwards_.end()) {
+      continue;  // answered already
+    }
+    Job job = std::move(it->second.job);
+    forwards_.erase(it);
+    ++stats_.forwards_withdrawn;
+    wait_for_leader(std::move(job));
+    requeued = true;
+  }
+  for (const auto& [id, why] : given_up) {
+    auto it = forwards_.find(id);
+    if (it == forwards_.end()) {
+      continue;  // taken back above
+    }
+    Job job = std::move(it->second.job);
+    forwards_.erase(it);
+    ++stats_.uncertain;
+    ++stats_.forwards_given_up;
+    job.done(error_reply(job.protocol, uncertain_now_line(why)));
+  }
+  if (requeued && runtime_.node().raw().raft().leader() != kNoNode) {
+    drain_waiting();
+  }
 }
 
 void Executor::on_app_frame(NodeId from, wire::FrameType type, std::string body) {
@@ -313,7 +438,7 @@ void Executor::on_forward(NodeId from, std::string_view body) {
     return;
   }
   ++stats_.forwards_served;
-  Job job{std::move(r.commands), r.exec, r.protocol, nullptr, Clock::now()};
+  Job job{std::move(r.commands), r.exec, r.protocol, nullptr, Clock::now(), next_job_seq_++};
   job.done = [this, from, id](std::string reply) {
     runtime_.send_app_frame(from, wire::FrameType::kForwardReply,
                             encode_forward_reply({id, ForwardOutcome::kReply, std::move(reply)}));
@@ -363,10 +488,12 @@ void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
   if (ids.empty() || runtime_.node().raw().raft().leader() == kNoNode) {
     return;  // the sweep retries once there is a leader
   }
+  const NodeId leader = runtime_.node().raw().raft().leader();
   for (std::uint64_t id : ids) {
     auto it = barriers_.find(id);
     if (it != barriers_.end()) {
       it->second.in_node = true;
+      it->second.leader = leader;
     }
   }
   // The callback runs inside the Node (its Ready loop, or read() itself): act after it.
@@ -377,6 +504,8 @@ void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
 }
 
 void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& status) {
+  const NodeId leader = runtime_.node().raw().raft().leader();
+  std::vector<std::uint64_t> retry;
   for (std::uint64_t id : ids) {
     auto it = barriers_.find(id);
     if (it == barriers_.end()) {
@@ -387,9 +516,22 @@ void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& 
       BarrierDone done = std::move(it->second.done);
       barriers_.erase(it);
       done(status, {});
+    } else if (leader != kNoNode && it->second.leader != leader) {
+      retry.push_back(id);  // the leader changed since it was issued: ask the new one now
     }
-    // Otherwise (no leader, leadership changed, too many reads): the sweep retries.
+    // Otherwise (no leader, too many reads): the sweep retries.
   }
+  issue_barriers(std::move(retry));
+}
+
+std::vector<std::uint64_t> Executor::idle_barriers() const {
+  std::vector<std::uint64_t> idle;
+  for (const auto& [id, b] : barriers_) {
+    if (!b.in_node && std::find(unissued_.begin(), unissued_.end(), id) == unissued_.end()) {
+      idle.push_back(id);
+    }
+  }
+  return idle;
 }
 
 void Executor::schedule_sweep() {
@@ -406,16 +548,10 @@ void Executor::schedule_sweep() {
 void Executor::sweep() {
   const Clock::time_point now = Clock::now();
   const bool have_leader = runtime_.node().raw().raft().leader() != kNoNode;
+  refresh_links();
+  review_forwards(now);
   if (!waiting_.empty()) {
-    std::deque<Job> jobs = std::move(waiting_);
-    waiting_.clear();
-    for (Job& job : jobs) {
-      if (have_leader && now < job.deadline) {
-        dispatch(std::move(job));
-      } else {
-        wait_for_leader(std::move(job));  // answers TRYAGAIN once past its deadline
-      }
-    }
+    drain_waiting();
   }
   for (auto it = forwards_.begin(); it != forwards_.end();) {
     if (now < it->second.deadline) {
@@ -430,7 +566,6 @@ void Executor::sweep() {
                     uncertain_line(config_.client.write_timeout_ms + config_.client.leader_wait_ms,
                                    "the leader did not answer the forwarded write")));
   }
-  std::vector<std::uint64_t> retry;
   for (auto it = barriers_.begin(); it != barriers_.end();) {
     if (now >= it->second.deadline) {
       BarrierDone done = std::move(it->second.done);
@@ -441,13 +576,11 @@ void Executor::sweep() {
                std::to_string(config_.client.leader_wait_ms) + " ms");
       continue;
     }
-    if (!it->second.in_node && have_leader &&
-        std::find(unissued_.begin(), unissued_.end(), it->first) == unissued_.end()) {
-      retry.push_back(it->first);
-    }
     ++it;
   }
-  issue_barriers(std::move(retry));
+  if (have_leader) {
+    issue_barriers(idle_barriers());
+  }
 }
 
 }  // namespace helios::api

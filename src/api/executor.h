@@ -21,12 +21,23 @@
 // proposed (or forwarded) and no outcome came within write_timeout_ms: it may or may not have
 // been applied.
 //
+// A forwarded write does not wait out write_timeout_ms for a leader that is gone
+// (forward_wait() in forward.h). When the connection it left on is lost, or another node
+// leads (or a newer term began) and the old leader is not connected, the follower stops
+// waiting at once; when the old leader is still connected it gets election_timeout_ms to
+// answer by itself first. Then the forwards still queued in the transport (never sent) are
+// taken back (TcpTransport::withdraw_app_frames) and sent again to the next leader (or
+// answer -TRYAGAIN after leader_wait_ms, like any write waiting for a leader); the others
+// answer -UNCERTAIN. A follower forwards nothing while its connection to the leader is down:
+// such writes wait for the connection or the next leader.
+//
 // Read barriers (linearizable reads): every barrier asked for in one turn of the loop shares
 // one Node::read (ReadIndex, batched again by the core: one heartbeat round serves every
-// read waiting when it starts; at a follower the core asks the leader with one message). A barrier
-// that fails because there is no leader, or that the leader does not answer, is retried until
-// leader_wait_ms, then answers -TRYAGAIN. Reads have no effect, so
-// any retry is safe.
+// read waiting when it starts; at a follower the core asks the leader with one message). A
+// barrier that fails because there is no leader, or that the leader does not answer, is
+// retried until leader_wait_ms, then answers -TRYAGAIN; one that fails because the leader
+// changed ("leadership changed; retry", for reads still waiting for an index) is retried at
+// the new leader as soon as one is known. Reads have no effect, so any retry is safe.
 //
 // Writes of one connection keep their order: they are proposed in call order, forwarded in
 // call order over one ordered link, and wait for a leader in one FIFO.
@@ -50,14 +61,16 @@
 namespace helios::api {
 
 struct ExecutorStats {
-  std::uint64_t writes = 0;           // write commands (EXEC counts once)
-  std::uint64_t batches = 0;          // log entries proposed for client writes
-  std::uint64_t forwarded = 0;        // writes this node forwarded to the leader
-  std::uint64_t forwards_served = 0;  // writes other nodes forwarded to this one
-  std::uint64_t moved = 0;            // -MOVED answers
-  std::uint64_t tryagain = 0;         // -TRYAGAIN answers
-  std::uint64_t uncertain = 0;        // -UNCERTAIN answers
-  std::uint64_t barriers = 0;         // read barriers requested
+  std::uint64_t writes = 0;              // write commands (EXEC counts once)
+  std::uint64_t batches = 0;             // log entries proposed for client writes
+  std::uint64_t forwarded = 0;           // writes this node forwarded to the leader
+  std::uint64_t forwards_served = 0;     // writes other nodes forwarded to this one
+  std::uint64_t moved = 0;               // -MOVED answers
+  std::uint64_t tryagain = 0;            // -TRYAGAIN answers
+  std::uint64_t uncertain = 0;           // -UNCERTAIN answers
+  std::uint64_t barriers = 0;            // read barriers requested
+  std::uint64_t forwards_withdrawn = 0;  // forwards taken back unsent and sent again
+  std::uint64_t forwards_given_up = 0;   // forwards answered -UNCERTAIN before write_timeout
 };
 
 class Executor {
@@ -95,6 +108,7 @@ class Executor {
     int protocol = 2;
     Done done;
     Clock::time_point deadline;  // while waiting for a leader
+    std::uint64_t seq = 0;       // arrival order: waiting jobs are kept in it
   };
   struct Part {         // one command of a job, once planned
     std::string error;  // a refused command (its error line); then no ops
@@ -109,17 +123,28 @@ class Executor {
   struct Forward {
     Job job;
     Clock::time_point deadline;
+    ForwardView sent;  // the leader, term and link when it was sent
+    Clock::time_point grace_until = Clock::time_point::max();  // ForwardWait::kGrace
   };
   struct Barrier {
     BarrierDone done;
     Clock::time_point deadline;
-    bool in_node = false;  // a Node::read is outstanding for it
+    bool in_node = false;     // a Node::read is outstanding for it
+    NodeId leader = kNoNode;  // the leader when it was last issued
+  };
+  struct Link {  // the last view of a peer's outbound connection
+    bool up = false;
+    std::uint64_t losses = 0;
   };
 
   void dispatch(Job job);
   // A leadership transfer runs here: the core refuses proposals until it ends.
   bool transferring() const;
+  // Keeps the job, in arrival order, until a leader is known (TRYAGAIN past its deadline).
   void wait_for_leader(Job job);
+  // Dispatches the waiting jobs again (those past their deadline answer TRYAGAIN).
+  void drain_waiting();
+  void on_leader_change();
   void enqueue_local(Job job);
   void flush();
   void finish(const std::shared_ptr<Batch>& batch, Result<std::vector<atlas::Reply>> replies);
@@ -127,6 +152,14 @@ class Executor {
   void on_app_frame(NodeId from, wire::FrameType type, std::string body);
   void on_forward(NodeId from, std::string_view body);
   void on_forward_reply(std::string_view body);
+  void refresh_links();
+  bool link_up(NodeId peer) const;
+  ForwardView view_now(NodeId peer) const;
+  // Stops waiting for the forwards the leader they went to may never answer.
+  void review_forwards(Clock::time_point now);
+  // `given_up` (id, why) went to `peer`: those still queued are sent again, the rest UNCERTAIN.
+  void abandon(NodeId peer, const std::vector<std::pair<std::uint64_t, std::string>>& given_up);
+  std::vector<std::uint64_t> idle_barriers() const;
   void issue_barriers(std::vector<std::uint64_t> ids);
   void on_barriers(const std::vector<std::uint64_t>& ids, const Status& status);
   void sweep();
@@ -145,6 +178,8 @@ class Executor {
   std::map<std::uint64_t, Barrier> barriers_;
   std::uint64_t next_barrier_id_ = 1;
   std::vector<std::uint64_t> unissued_;  // barriers asked for in this turn of the loop
+  std::uint64_t next_job_seq_ = 1;
+  std::map<NodeId, Link> links_;  // refreshed by every sweep
   ExecutorStats stats_;
 };
 

@@ -88,4 +88,23 @@ Result<ForwardReply> decode_forward_reply(std::string_view body) {
   return r;
 }
 
+Result<std::uint64_t> forward_request_id(std::string_view body) {
+  base::Reader in(body);
+  const std::uint64_t id = in.u64();
+  if (!in.ok()) {
+    return malformed("no id");
+  }
+  return id;
+}
+
+ForwardWait forward_wait(const ForwardView& sent, const ForwardView& now) {
+  if (now.link_losses != sent.link_losses) {
+    return ForwardWait::kGiveUpNow;
+  }
+  if (now.leader == sent.leader && now.term == sent.term) {
+    return ForwardWait::kWait;  // a link that is down keeps its queue and reconnects
+  }
+  return now.link_up ? ForwardWait::kGrace : ForwardWait::kGiveUpNow;
+}
+
 }  // namespace helios::api

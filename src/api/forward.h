@@ -9,6 +9,8 @@
 //
 // Integers little-endian. Decoding is bounds-checked and never sizes anything by a declared
 // count beyond the bytes present; anything malformed is kInvalidArgument.
+//
+// forward_wait(): when a follower stops waiting for the answer to a write it forwarded.
 
 #include <cstdint>
 #include <string>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/types.h"
 
 namespace helios::api {
 
@@ -41,5 +44,29 @@ std::string encode_forward_request(const ForwardRequest& r);
 Result<ForwardRequest> decode_forward_request(std::string_view body);
 std::string encode_forward_reply(const ForwardReply& r);
 Result<ForwardReply> decode_forward_reply(std::string_view body);
+// The id of an encoded ForwardRequest (its first 8 bytes); kInvalidArgument if shorter.
+Result<std::uint64_t> forward_request_id(std::string_view body);
+
+// What a follower knows about the leader it forwards to: when it sent a write (`sent`), and
+// now (`now`, the link fields about sent.leader's link).
+struct ForwardView {
+  NodeId leader = kNoNode;        // the leader it believes in
+  Term term = 0;                  // its current term
+  bool link_up = false;           // its outbound connection to sent.leader is established
+  std::uint64_t link_losses = 0;  // how often that connection was lost (or replaced) so far
+};
+
+enum class ForwardWait {
+  kWait,  // the leader it was sent to may still answer
+  // The connection the write left on is gone (lost since, or down while another node
+  // leads): no answer may ever come. Stop waiting now.
+  kGiveUpNow,
+  // Another leader or a newer term, and the old leader is still connected: a live old leader
+  // answers soon by itself (it steps down and answers its uncommitted proposals UNCERTAIN,
+  // or relays the next leader's answer). Wait a grace period for it, then give up.
+  kGrace,
+};
+
+ForwardWait forward_wait(const ForwardView& sent, const ForwardView& now);
 
 }  // namespace helios::api

@@ -88,16 +88,32 @@ void section_stats(Server& s, std::ostringstream& o) {
     << "\r\nwrite_commands:" << ex.writes << "\r\nwrite_batches:" << ex.batches
     << "\r\nwrites_forwarded:" << ex.forwarded << "\r\nwrites_forwarded_here:" << ex.forwards_served
     << "\r\nmoved_replies:" << ex.moved << "\r\ntryagain_replies:" << ex.tryagain
-    << "\r\nuncertain_replies:" << ex.uncertain << "\r\nread_barriers:" << ex.barriers << "\r\n";
+    << "\r\nuncertain_replies:" << ex.uncertain << "\r\nread_barriers:" << ex.barriers
+    << "\r\nforwards_sent_again:" << ex.forwards_withdrawn
+    << "\r\nforwards_given_up:" << ex.forwards_given_up << "\r\n";
 }
 
+// The member's client address: from the configuration's addresses, else the file's peers.
 std::string client_address(Server& s, NodeId id) {
+  const node::MembersView members = s.runtime().members_view();
+  if (const node::Member* m = node::find_member(members.book, id);
+      m != nullptr && m->client.port != 0) {
+    return m->client.to_string();
+  }
   for (const node::PeerConfig& p : s.config().peers) {
     if (p.id == id && p.client.port != 0) {
       return p.client.to_string();
     }
   }
   return "";
+}
+
+std::string id_list(const std::vector<NodeId>& ids) {
+  std::string out;
+  for (NodeId id : ids) {
+    out += (out.empty() ? "" : ",") + std::to_string(id);
+  }
+  return out;
 }
 
 void section_replication(Server& s, std::ostringstream& o) {
@@ -127,7 +143,12 @@ void section_replication(Server& s, std::ostringstream& o) {
     << "\r\nraft_leader_client:" << client_address(s, r.leader())
     << "\r\nraft_commit_index:" << r.log().committed()
     << "\r\nraft_applied_index:" << s.runtime().node().applied()
-    << "\r\nraft_last_index:" << r.log().last_index() << "\r\n";
+    << "\r\nraft_last_index:" << r.log().last_index()
+    << "\r\nraft_voters:" << id_list(r.conf().voters)
+    << "\r\nraft_learners:" << id_list(r.conf().learners)
+    << "\r\nraft_voters_outgoing:" << id_list(r.conf().voters_outgoing)
+    << "\r\nraft_joint:" << (r.conf().joint() ? 1 : 0) << "\r\nraft_conf_index:" << r.conf_index()
+    << "\r\n";
 }
 
 void section_keyspace(Server& s, std::ostringstream& o) {
@@ -214,7 +235,7 @@ void reply_config_get(Server& server, const Argv& argv, resp::Writer& w) {
 
 std::int64_t replicas_holding_writes(Server& server) {
   const raft::Raft& r = server.runtime().node().raw().raft();
-  const std::int64_t voters = static_cast<std::int64_t>(server.config().peers.size());
+  const std::int64_t voters = static_cast<std::int64_t>(r.conf().voters.size());
   if (r.role() != raft::Role::kLeader) {
     return voters / 2;  // a committed write is on a majority, the leader being one of them
   }

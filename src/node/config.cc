@@ -154,6 +154,8 @@ Status read_peers(const toml::node& n, NodeConfig& config) {
         s = read_address(v, field, peer.address);
       } else if (k.str() == "client") {
         s = read_address(v, field, peer.client);
+      } else if (k.str() == "admin") {
+        s = read_address(v, field, peer.admin);
       } else {
         s = bad(field, "unknown key");
       }
@@ -335,8 +337,15 @@ Status validate(const NodeConfig& c) {
   if (Status s = validate_snapshots(c); !s.is_ok()) {
     return s;
   }
-  if (c.peers.empty()) {
-    return bad("peers", "must list every voter, this node included");
+  if (c.peers.empty() && c.listen.port == 0) {
+    return bad("peers",
+               "must list every voter, this node included (or set listen, for a "
+               "node that joins a running cluster)");
+  }
+  if (c.join.port != 0 && !c.peers.empty()) {
+    return bad("peers",
+               "a node that joins (--join) has no peers: the cluster's configuration "
+               "gives them (set listen instead)");
   }
   std::set<NodeId> ids;
   std::set<std::string> addresses;
@@ -357,7 +366,7 @@ Status validate(const NodeConfig& c) {
       }
     }
   }
-  if (!self_listed) {
+  if (!self_listed && !c.peers.empty()) {
     return bad("peers", "node " + std::to_string(c.node_id) + " is missing from its own peers");
   }
   if (c.admin.port == 0) {

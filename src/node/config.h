@@ -34,6 +34,11 @@
 //   id = 1
 //   address = "127.0.0.1:9001"
 //   client = "127.0.0.1:7001"     # its client port (needed for redirect = "moved")
+//   admin = "127.0.0.1:8001"      # its admin address (optional: shown by GET /members)
+//
+// A node with no [[peers]] (listen set) starts with an empty configuration: it never
+// campaigns and waits to be added to a cluster (--join). The peers only bootstrap a new
+// cluster: once it runs, the members and their addresses live in its configuration.
 //
 // validate() refuses inconsistent values with a message naming the key, for example an
 // election timeout not well above the heartbeat, a node missing from its own peer list, a
@@ -61,6 +66,7 @@ struct PeerConfig {
   NodeId id = kNoNode;
   HostPort address;
   HostPort client;  // port 0: not known
+  HostPort admin;   // its admin HTTP address; port 0: not known
 };
 
 enum class Redirect : std::uint8_t { kForward, kMoved };
@@ -105,7 +111,10 @@ struct NodeConfig {
   // (kMinSnapshotChunkBytes .. kMaxSnapshotChunkBytes).
   std::uint64_t snapshot_chunk_bytes = 1u << 20;
   base::LogLevel log_level = base::LogLevel::kInfo;
-  std::vector<PeerConfig> peers;  // all voters, this node included
+  std::vector<PeerConfig> peers;  // all voters, this node included (none: a node that joins)
+  // --join HOST:PORT: the admin address of a member of the cluster to join (apps/).
+  HostPort join;
+  bool join_as_learner = false;  // --learner: stay a learner (no automatic promotion)
   ClientConfig client;
 
   // "node-<id>", the name used in logs and status.

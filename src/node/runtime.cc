@@ -1,9 +1,11 @@
 #include "node/runtime.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include "base/log.h"
+#include "raft/membership.h"
 
 namespace helios::node {
 
@@ -30,6 +32,9 @@ Status Runtime::start() {
     return dir.status();
   }
   dir_ = std::move(dir).value();
+  if (Status s = check_not_removed(); !s.is_ok()) {
+    return s;
+  }
   Result<std::unique_ptr<storage::Wal>> wal =
       storage::Wal::open(fs_, dir_->wal_dir(), storage::WalOptions{});
   if (!wal.is_ok()) {
@@ -38,6 +43,9 @@ Status Runtime::start() {
   wal_ = std::move(wal).value();
   raft::Config raft = to_raft_config(config_);
   raft.seed = wall_ms() ^ (config_.node_id * 0x9e3779b97f4a7c15ULL);
+  // The bootstrap voters (the configuration file's peers; none for a node that joins):
+  // used only while storage holds no configuration (a new cluster).
+  std::sort(raft.voters.begin(), raft.voters.end());
   raft::ConfState conf;
   conf.voters = raft.voters;
   wal_->set_conf_state(conf);
@@ -48,10 +56,13 @@ Status Runtime::start() {
   policy.threshold = config_.snapshot_threshold;
   policy.trailing_entries = config_.snapshot_trailing_entries;
   node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this), policy);
+  was_member_ = raft::is_member(node_->raw().raft().conf_at(node_->applied()), config_.node_id);
 
   transport::TcpTransportOptions t;
   t.cluster_id = config_.cluster_id;
   t.self = config_.node_id;
+  t.listen_host = config_.listen.host;
+  t.listen_port = config_.listen.port;
   for (const PeerConfig& p : config_.peers) {
     if (p.id == config_.node_id) {
       t.listen_host = config_.listen.port != 0 ? config_.listen.host : p.address.host;
@@ -145,6 +156,7 @@ void Runtime::schedule_tick() {
     if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
       expire_keys();
       maybe_snapshot_by_interval();
+      tend_members();
     }
     schedule_tick();
   });
@@ -260,6 +272,11 @@ NodeStatus Runtime::make_status() const {
     s.snapshot_bytes = ec ? 0 : size;
   }
   s.first_index = r.log().first_index();
+  s.voters = r.conf().voters;
+  s.learners = r.conf().learners;
+  s.voters_outgoing = r.conf().voters_outgoing;
+  s.conf_index = r.conf_index();
+  s.conf_change_in_progress = r.conf().joint() || r.conf_index() > r.log().committed();
   for (const std::string& path : wal_->segment_paths()) {
     const auto size = std::filesystem::file_size(path, ec);
     s.wal_bytes += ec ? 0 : size;

@@ -10,6 +10,16 @@
 // Leadership transfer (runtime_transfer.cc, leader_transfer.h): transfer_leadership() starts
 // the core's transfer and polls every millisecond on a loop timer until another node leads.
 //
+// Membership (runtime_members.cc, node/members.h): the members' addresses travel in the
+// configuration's context. on_conf_change() tells the transport to add new members and, a
+// grace period after they left the configuration, to forget removed ones; the static peers
+// of the configuration file only bootstrap a new cluster (and stand in while the
+// configuration has no context: its first leader then proposes one). change_members() runs
+// the admin API's changes; the leader promotes a learner marked kAutoPromote once it is
+// within max_entries_per_append entries of its log. A node that applies a configuration
+// without itself (having been in an earlier one) writes <data_dir>/REMOVED, logs that it
+// was removed and calls on_removed_hook; start() refuses a data directory with REMOVED.
+//
 // The WAL is synced on a storage thread (one fdatasync per Ready, so per batch), after the
 // Ready's messages that may leave early have been sent: the leader's AppendEntries go out
 // before its own fdatasync, and the loop thread keeps serving clients and peers while the
@@ -35,6 +45,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,6 +60,7 @@
 #include "node/atlas_machine.h"
 #include "node/config.h"
 #include "node/leader_transfer.h"
+#include "node/members.h"
 #include "node/node.h"
 #include "node/snapshot_transfer.h"
 #include "storage/data_dir.h"
@@ -89,7 +101,27 @@ struct NodeStatus {
   bool leader_recently_heard = false;  // this node has a leader it heard from lately
   std::uint64_t keys = 0;
   std::vector<PeerView> peers;
+  // The configuration in force.
+  std::vector<NodeId> voters;
+  std::vector<NodeId> learners;
+  std::vector<NodeId> voters_outgoing;   // not empty while joint
+  Index conf_index = 0;                  // its entry (or snapshot) index
+  bool conf_change_in_progress = false;  // joint, or its entry is not committed yet
 };
+
+// The members as GET /members shows them (loop thread).
+struct MembersView {
+  NodeId self = kNoNode;
+  std::string cluster_id;
+  NodeId leader = kNoNode;
+  Term term = 0;
+  raft::ConfState conf;
+  Index conf_index = 0;
+  bool change_in_progress = false;
+  MemberList book;  // addresses of the members (pruned to the configuration)
+};
+
+using MemberChangeCallback = std::function<void(const MemberChangeResult& result)>;
 
 using CommandCallback = std::function<void(Result<std::vector<atlas::Reply>> replies)>;
 
@@ -119,6 +151,22 @@ class Runtime final : private NodeIo {
   void transfer_leadership(NodeId target, std::chrono::milliseconds wait, TransferCallback done);
   // Loop thread: the followers a transfer could go to (empty off the leader).
   std::vector<TransferCandidate> transfer_candidates() const;
+  // --- membership (runtime_members.cc) ---
+  // Loop thread: the members, their addresses, the leader, whether a change is in progress.
+  MembersView members_view() const;
+  // Loop thread: proposes the change (leader only) and calls `done` on the loop thread once
+  // it is applied (a joint configuration: once it was left), refused, or `wait` passed.
+  void change_members(const MemberRequest& request, std::chrono::milliseconds wait,
+                      MemberChangeCallback done);
+  // Any thread: connect to these members (a joining node learns them from the cluster).
+  void add_seed_peers(const MemberList& members);
+  // Any thread: this node applied a configuration that removed it (it writes REMOVED).
+  bool removed() const { return removed_.load(); }
+  // Called on the loop thread once this node was removed (set before start()).
+  std::function<void()> on_removed_hook;
+  // The name of the marker file in a removed node's data directory.
+  static constexpr const char* kRemovedMarker = "REMOVED";
+
   // Loop thread only: the status now (status() from any other thread).
   NodeStatus status_now() const { return make_status(); }
   // Status from the loop thread; kUnavailable if the loop does not answer in time.
@@ -137,6 +185,13 @@ class Runtime final : private NodeIo {
   bool send_app_frame(NodeId to, wire::FrameType type, std::string_view body) {
     return transport_->send_app_frame(to, type, body);
   }
+  // Any thread: takes the frames of `type` still queued for `to` (never sent) back out of
+  // the transport's queue and returns their bodies (TcpTransport::withdraw_app_frames).
+  std::vector<std::string> withdraw_app_frames(NodeId to, wire::FrameType type) {
+    return transport_->withdraw_app_frames(to, type);
+  }
+  // Any thread: the transport's view of each peer link (connected, connections lost...).
+  std::vector<transport::PeerStatus> peer_links() const { return transport_->peer_status(); }
 
   // Called on the loop thread when the role or leader changes (set before start()).
   std::function<void(const raft::SoftState& soft, Term term)> on_role_change_hook;
@@ -156,6 +211,20 @@ class Runtime final : private NodeIo {
   void send_snapshot(const raft::Message& m) override { sender_->send(m); }
   void on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
                          const Status& status) override;
+  void on_conf_change(const raft::ConfState& conf) override;
+  void on_applied(const raft::Entry& entry) override;
+
+  // Membership (runtime_members.cc).
+  Status check_not_removed();
+  struct PendingMemberChange;
+  void poll_member_change(const std::shared_ptr<PendingMemberChange>& change);
+  void finish_member_change(const std::shared_ptr<PendingMemberChange>& change,
+                            MemberChangeResult result);
+  // Every 100 ms on the loop thread: forget peers removed a grace period ago; the leader's
+  // own changes (the first context, promotions of caught-up learners).
+  void tend_members();
+  void propose_own_change(const raft::ConfState& next, const std::string& what);
+  void on_removed(const raft::ConfState& conf);
 
   Status open_storage(raft::Config& raft);
   void poll_snapshot_child();
@@ -209,6 +278,13 @@ class Runtime final : private NodeIo {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_leader_contact_;
   raft::Role last_role_ = raft::Role::kFollower;
+  // Membership.
+  MemberList book_;  // the addresses of the configuration in force (pruned to its members)
+  std::map<NodeId, std::chrono::steady_clock::time_point> forget_at_;  // peers not members
+  bool was_member_ = false;  // an applied configuration had this node
+  bool own_change_in_flight_ = false;
+  std::vector<std::weak_ptr<PendingMemberChange>> member_changes_;
+  std::atomic<bool> removed_{false};
 };
 
 }  // namespace helios::node

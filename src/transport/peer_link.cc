@@ -78,6 +78,23 @@ bool PeerLink::enqueue(std::string frame) {
   return queued;
 }
 
+std::vector<std::string> PeerLink::withdraw(wire::FrameType type) {
+  constexpr std::size_t kTypeOffset = 6;  // wire/frame.h: the frame type byte
+  std::vector<std::string> bodies;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (static_cast<std::uint8_t>((*it)[kTypeOffset]) != static_cast<std::uint8_t>(type)) {
+      ++it;
+      continue;
+    }
+    HELIOS_ASSERT(queued_bytes_ >= it->size());
+    queued_bytes_ -= it->size();
+    bodies.push_back(it->substr(wire::kFrameHeaderSize));
+    it = queue_.erase(it);
+  }
+  return bodies;
+}
+
 void PeerLink::note_dropped() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++status_.dropped;
@@ -291,6 +308,9 @@ void PeerLink::fail(const std::string& reason) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.connected = false;
+    if (was_connected) {
+      ++status_.disconnects;
+    }
     lost = writing_.size();
     status_.dropped += lost;
     for (const std::string& frame : writing_) {

@@ -10,8 +10,8 @@
 // backoff_max_ms, and returns to backoff_initial_ms after a successful handshake. Connect and
 // handshake together must finish within handshake_timeout_ms. kStopped is final.
 //
-// Threads: enqueue(), note_dropped(), status() and queue_depth() from any thread (they take
-// mutex_, never block on I/O); start(), shutdown() and note_received() on the I/O thread.
+// Threads: enqueue(), withdraw(), note_dropped(), status() and queue_depth() from any thread (they
+// take mutex_, never block on I/O); start(), shutdown() and note_received() on the I/O thread.
 //
 // Invariants: queued bytes and messages (queue_ plus writing_) stay within max_queue_bytes
 // and max_queue_messages; at most one write is in flight; frames leave in enqueue order;
@@ -41,6 +41,9 @@ class PeerLink {
   // Any thread. Queues one encoded kRaft frame, or drops it (and counts it) when the queue
   // is at its message or byte bound. True if queued.
   bool enqueue(std::string frame);
+  // Any thread. Takes every frame of `type` that is still queued (not handed to the socket,
+  // so certainly not sent) out of the queue and returns their bodies, in queue order.
+  std::vector<std::string> withdraw(wire::FrameType type);
   void note_dropped();
   PeerStatus status() const;
   QueueDepth queue_depth() const;

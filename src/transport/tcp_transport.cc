@@ -54,7 +54,83 @@ TcpTransport::TcpTransport(TcpTransportOptions options)
   check_options(options_);
   for (const Peer& peer : options_.peers) {
     links_.emplace(peer.id, std::make_unique<PeerLink>(io_, options_, peer));
+    peer_of_.emplace(peer.id, peer);
   }
+}
+
+PeerLink* TcpTransport::find_link(NodeId id) const {
+  std::lock_guard<std::mutex> lock(links_mutex_);
+  const auto it = links_.find(id);
+  return it == links_.end() ? nullptr : it->second.get();
+}
+
+void TcpTransport::retire_locked(NodeId id) {
+  const auto it = links_.find(id);
+  if (it == links_.end()) {
+    return;
+  }
+  PeerLink* link = it->second.get();
+  retired_.push_back(std::move(it->second));
+  links_.erase(it);
+  peer_of_.erase(id);
+  if (links_started_) {
+    asio::post(io_, [this, link, id] {
+      link->shutdown();
+      const auto session = greeted_.find(id);
+      if (session != greeted_.end()) {
+        session->second->close("peer " + std::to_string(id) + " was removed");
+      }
+    });
+  }
+}
+
+void TcpTransport::add_peer(const Peer& peer) {
+  HELIOS_ASSERT(peer.id != kNoNode && peer.port != 0);
+  if (peer.id == options_.self) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(links_mutex_);
+  const auto known = peer_of_.find(peer.id);
+  if (known != peer_of_.end()) {
+    if (known->second.host == peer.host && known->second.port == peer.port) {
+      return;
+    }
+    HELIOS_LOG_INFO("transport", "peer %llu moves from %s:%u to %s:%u", ull(peer.id),
+                    known->second.host.c_str(), static_cast<unsigned>(known->second.port),
+                    peer.host.c_str(), static_cast<unsigned>(peer.port));
+    retire_locked(peer.id);
+  } else {
+    HELIOS_LOG_INFO("transport", "new peer %llu at %s:%u", ull(peer.id), peer.host.c_str(),
+                    static_cast<unsigned>(peer.port));
+  }
+  auto link = std::make_unique<PeerLink>(io_, options_, peer);
+  PeerLink* raw = link.get();
+  links_.emplace(peer.id, std::move(link));
+  peer_of_.emplace(peer.id, peer);
+  if (links_started_) {
+    asio::post(io_, [this, raw] {
+      if (!shutting_down_) {
+        raw->start();
+      }
+    });
+  }
+}
+
+void TcpTransport::remove_peer(NodeId id) {
+  std::lock_guard<std::mutex> lock(links_mutex_);
+  if (peer_of_.count(id) != 0) {
+    HELIOS_LOG_INFO("transport", "forgetting peer %llu", ull(id));
+  }
+  retire_locked(id);
+}
+
+std::vector<Peer> TcpTransport::peers() const {
+  std::lock_guard<std::mutex> lock(links_mutex_);
+  std::vector<Peer> out;
+  for (const auto& [id, peer] : peer_of_) {
+    out.push_back(peer);
+  }
+  return out;
 }
 
 TcpTransport::~TcpTransport() {
@@ -78,10 +154,20 @@ Status TcpTransport::start() {
   if (!listening.is_ok()) {
     return listening;
   }
-  asio::post(io_, [this] {
-    accept_next();
+  std::vector<PeerLink*> initial;
+  {
+    std::lock_guard<std::mutex> links_lock(links_mutex_);
     for (auto& [id, link] : links_) {
-      link->start();
+      initial.push_back(link.get());
+    }
+    links_started_ = true;
+  }
+  asio::post(io_, [this, initial] {
+    accept_next();
+    for (PeerLink* link : initial) {
+      if (!shutting_down_) {
+        link->start();
+      }
     }
   });
   try {
@@ -155,8 +241,11 @@ void TcpTransport::shutdown_on_io_thread() {
   asio::error_code ignored;
   acceptor_.close(ignored);
   accept_retry_timer_.cancel();
-  for (auto& [id, link] : links_) {
-    link->shutdown();
+  {
+    std::lock_guard<std::mutex> lock(links_mutex_);
+    for (auto& [id, link] : links_) {
+      link->shutdown();
+    }
   }
   std::map<InboundSession*, std::shared_ptr<InboundSession>> sessions;
   sessions.swap(sessions_);
@@ -167,12 +256,12 @@ void TcpTransport::shutdown_on_io_thread() {
 }
 
 void TcpTransport::send(const raft::Message& m) {
-  const auto it = links_.find(m.to);
-  if (it == links_.end()) {
+  PeerLink* const found = find_link(m.to);
+  if (found == nullptr) {
     HELIOS_LOG_DEBUG("transport", "dropping a message to unknown node %llu", ull(m.to));
     return;
   }
-  PeerLink& link = *it->second;
+  PeerLink& link = *found;
   if (stopped_.load()) {
     link.note_dropped();
     return;
@@ -194,14 +283,20 @@ void TcpTransport::set_app_handler(AppHandler handler) {
 bool TcpTransport::send_app_frame(NodeId to, wire::FrameType type, std::string_view body) {
   HELIOS_ASSERT(type == wire::FrameType::kForward || type == wire::FrameType::kForwardReply ||
                 type == wire::FrameType::kSnapshotChunk);
-  const auto it = links_.find(to);
-  if (it == links_.end() || stopped_.load() || body.size() > options_.max_frame_bytes) {
+  PeerLink* const link = find_link(to);
+  if (link == nullptr || stopped_.load() || body.size() > options_.max_frame_bytes) {
     return false;
   }
-  return it->second->enqueue(wire::encode_frame(type, body));
+  return link->enqueue(wire::encode_frame(type, body));
+}
+
+std::vector<std::string> TcpTransport::withdraw_app_frames(NodeId to, wire::FrameType type) {
+  PeerLink* const link = find_link(to);
+  return link == nullptr ? std::vector<std::string>{} : link->withdraw(type);
 }
 
 std::vector<PeerStatus> TcpTransport::peer_status() const {
+  std::lock_guard<std::mutex> lock(links_mutex_);
   std::vector<PeerStatus> out;
   out.reserve(links_.size());
   for (const auto& [id, link] : links_) {
@@ -211,8 +306,8 @@ std::vector<PeerStatus> TcpTransport::peer_status() const {
 }
 
 QueueDepth TcpTransport::queue_depth(NodeId peer) const {
-  const auto it = links_.find(peer);
-  return it == links_.end() ? QueueDepth{} : it->second->queue_depth();
+  const PeerLink* link = find_link(peer);
+  return link == nullptr ? QueueDepth{} : link->queue_depth();
 }
 
 void TcpTransport::accept_next() {
@@ -259,15 +354,18 @@ Status TcpTransport::admit(const wire::HelloBody& hello) {
     return Status(Code::kInvalidArgument,
                   "cluster '" + hello.cluster_id + "' is not '" + options_.cluster_id + "'");
   }
-  if (links_.find(hello.node_id) == links_.end()) {
+  if (find_link(hello.node_id) == nullptr) {
     return Status(Code::kInvalidArgument, "unknown node " + std::to_string(hello.node_id));
   }
   return Status::ok();
 }
 
 void TcpTransport::on_greeted(NodeId peer, InboundSession* session) {
-  HELIOS_ASSERT(links_.count(peer) == 1);
   HELIOS_ASSERT(sessions_.count(session) == 1);
+  if (find_link(peer) == nullptr) {
+    session->close("peer " + std::to_string(peer) + " was removed");
+    return;
+  }
   InboundSession*& current = greeted_[peer];
   InboundSession* const older = current;
   current = session;
@@ -280,12 +378,16 @@ void TcpTransport::on_greeted(NodeId peer, InboundSession* session) {
 
 void TcpTransport::on_message(NodeId peer, raft::Message message) {
   HELIOS_ASSERT(message.from == peer);
-  links_.at(peer)->note_received(steady_now_ms());
+  if (PeerLink* link = find_link(peer); link != nullptr) {
+    link->note_received(steady_now_ms());
+  }
   handler_(std::move(message));
 }
 
 void TcpTransport::on_app_frame(NodeId peer, wire::FrameType type, std::string body) {
-  links_.at(peer)->note_received(steady_now_ms());
+  if (PeerLink* link = find_link(peer); link != nullptr) {
+    link->note_received(steady_now_ms());
+  }
   if (app_handler_) {
     app_handler_(peer, type, std::move(body));
   }

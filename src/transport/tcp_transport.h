@@ -10,11 +10,17 @@
 //     handshake_timeout_ms, are refused unless the cluster id matches and the node is one of
 //     the peers, and then only carry kRaft frames from that node to this one.
 //
+// Peers change at runtime (membership changes): add_peer() adds a peer or moves it to a new
+// address, remove_peer() forgets one (its outbound link stops, its inbound connection is
+// closed, and a later hello from it is refused). A removed link is stopped on the I/O thread
+// and kept (inert) until the transport is destroyed, so that its pending handlers stay valid.
+//
 // Threads: set_handler(), start(), stop() and the destructor from the owner's thread; send(),
-// peer_status(), queue_depth() and listen_port() from any thread. The handler runs on the
-// I/O thread, one message at a time; it must not block (hand the message to the node's
-// thread), throw, or call stop(). Messages sent before start() wait in the queues. A stopped
-// transport stays stopped (start() returns kAborted): create a new one to restart.
+// add_peer(), remove_peer(), peers(), peer_status(), queue_depth() and listen_port() from any
+// thread. The handler runs on the I/O thread, one message at a time; it must not block (hand
+// the message to the node's thread), throw, or call stop(). Messages sent before start()
+// wait in the queues. A stopped transport stays stopped (start() returns kAborted): create a
+// new one to restart.
 //
 // Limits (STYLE habit 7): per-peer queue (max_queue_messages, max_queue_bytes; bytes include
 // frames being written), frame body (max_frame_bytes, both directions), handshake time,
@@ -56,12 +62,24 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   // Any thread: queues a kForward or kForwardReply frame for `to` on the same bounded queue
   // as its Raft messages (so it arrives in order with them); false if it was dropped.
   bool send_app_frame(NodeId to, wire::FrameType type, std::string_view body);
+  // Any thread: takes the frames of `type` still queued for `to` (never handed to its socket,
+  // so never sent) out of its queue and returns their bodies in send order; empty if none
+  // or `to` is unknown. A caller that gave up on an answer learns what certainly never left.
+  std::vector<std::string> withdraw_app_frames(NodeId to, wire::FrameType type);
   // Binds the listener (reuse_address) and spawns the I/O thread. kIoError if the address
   // cannot be bound, kAborted after stop(). Calling it twice is a programmer error.
   Status start() override;
   void stop() override;
   void send(const raft::Message& m) override;
   std::vector<PeerStatus> peer_status() const override;
+
+  // Any thread: adds `peer`, or moves it to peer's address (a new link: frames queued for the
+  // old address are dropped). Nothing if it is known at that address already, or is self.
+  void add_peer(const Peer& peer);
+  // Any thread: forgets the peer (nothing if unknown).
+  void remove_peer(NodeId id);
+  // Any thread: the peers now, sorted by id.
+  std::vector<Peer> peers() const;
 
   // The bound port after a successful start(); 0 before.
   std::uint16_t listen_port() const { return bound_port_.load(); }
@@ -86,8 +104,16 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_timer_;
-  // Built in the constructor, never changed: safe to read from any thread.
+  // The links by peer, guarded by links_mutex_. A PeerLink is never destroyed before the
+  // transport: a removed one moves to retired_, so a pointer taken under the mutex stays
+  // valid.
+  mutable std::mutex links_mutex_;
   std::map<NodeId, std::unique_ptr<PeerLink>> links_;
+  std::map<NodeId, Peer> peer_of_;  // the address of each link
+  std::vector<std::unique_ptr<PeerLink>> retired_;
+  bool links_started_ = false;  // start() posted the start of the links it had
+  PeerLink* find_link(NodeId id) const;
+  void retire_locked(NodeId id);
   Handler handler_;
   AppHandler app_handler_;
 

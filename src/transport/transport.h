@@ -25,6 +25,7 @@ struct PeerStatus {
   std::uint64_t received = 0;          // messages received from this peer
   std::uint64_t dropped = 0;           // messages dropped (queue full or peer unreachable)
   std::int64_t last_received_ms = -1;  // steady-clock ms of the last message, -1 if never
+  std::uint64_t disconnects = 0;       // established outbound connections lost so far
 };
 
 class Transport {

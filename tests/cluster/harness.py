@@ -669,6 +669,19 @@ class Harness:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
             time.sleep(POLL_INTERVAL)
 
+    def finish_writers(self, writers, stop, more=50, timeout=30.0, join_timeout=10.0):
+        """Waits until each WriteLoop of writers has `more` further acknowledged writes,
+        then sets stop and joins them (AssertionError if one does not stop)."""
+        for w in writers:
+            n = len(w.acked)
+            self.wait_for(lambda w=w, n=n: len(w.acked) >= n + more, timeout,
+                          f"{more} more acknowledged writes from {w.name}")
+        stop.set()
+        for w in writers:
+            w.join(timeout=join_timeout)
+            if w.is_alive():
+                raise AssertionError(f"{w.name} did not stop")
+
     def observe(self, duration, check, what):
         """Polls check() (which returns None when all is well, else a complaint) for
         duration seconds: a property that must hold throughout, e.g. 'no leader', over
@@ -690,15 +703,16 @@ class Harness:
         self.nodes.append(node)
         return node
 
-    def quickstart_cluster(self, redirect=None, name="quickstart"):
+    def quickstart_cluster(self, redirect=None, name="quickstart", reserve=3):
         """The raft-example cluster (node-1..node-3) on free port bases (peer, admin and
         client ports; node.client is its client (Redis protocol) address), data under
         <tmp>/data/<name>. redirect: None (the default, "forward"), "forward" or "moved".
-        Not started: call start() (ports are held until then)."""
+        reserve: how many ports of each base to hold (9 leaves room for node-4..node-9,
+        quickstart_joiner). Not started: call start() (ports are held until then)."""
         ports = PortReservation()
-        peer_base = ports.take_base(3)
-        admin_base = ports.take_base(3)
-        client_base = ports.take_base(3)
+        peer_base = ports.take_base(reserve)
+        admin_base = ports.take_base(reserve)
+        client_base = ports.take_base(reserve)
         data_root = os.path.join(self.data_root, name)
         nodes = []
         for i in (1, 2, 3):
@@ -715,7 +729,23 @@ class Harness:
         cluster.peer_base = peer_base
         cluster.admin_base = admin_base
         cluster.client_base = client_base
+        cluster.data_root = data_root
         return cluster
+
+    def quickstart_joiner(self, cluster, n, join_id=1, learner=False):
+        """raft-example node-n (4..9) of a quick-start cluster made with reserve=9, started
+        with --join at node join_id's admin port; added to cluster.nodes. Not started."""
+        argv = [binary("raft-example"), f"node-{n}", "--peer-port-base", str(cluster.peer_base),
+                "--admin-port-base", str(cluster.admin_base), "--client-port-base",
+                str(cluster.client_base), "--data-root", cluster.data_root,
+                "--join", f"127.0.0.1:{cluster.admin_base + join_id}"]
+        if learner:
+            argv.append("--learner")
+        node = self._node(n, f"node-{n}", argv, cluster.admin_base + n,
+                          os.path.join(cluster.data_root, f"node-{n}"))
+        node.client = ("127.0.0.1", cluster.client_base + n)
+        cluster.nodes[n] = node
+        return node
 
     def atlasd_cluster(self, size, cluster_id="helios", heartbeat="50ms", election="150ms",
                        prefix=None):

@@ -58,6 +58,14 @@ class TestAdminSnapshot(ClusterTestCase):
         c, lid, st = self.start_quickstart()
         leader = c[lid]
         f1, f2 = [c[i] for i in sorted(c.nodes) if i != lid]
+        # The first leader records the members' addresses in a configuration entry: wait
+        # until every node applied it, so that "nothing applied since" below holds.
+        def bootstrapped():
+            all_status = {i: c[i].status() for i in c.nodes}
+            ok = all(s and s.get("conf_index", 0) > 0 and s["last_applied"] >= s["conf_index"]
+                     for s in all_status.values())
+            return all_status if ok else None
+        st = self.h.wait_for(bootstrapped, WAIT, "the bootstrap configuration applied")
 
         # /status before any snapshot (the policy takes one after 10000 entries).
         s = st[lid]

@@ -52,6 +52,15 @@ class ClusterTestCase(unittest.TestCase):
         return any(test is self for test, _ in recorded)
 
     # helpers shared by the tests
+    def assert_readable(self, node, writes):
+        """Every acknowledged write (time, key, value) of a WriteLoop reads back at node."""
+        with harness.RespConnection(*node.client, timeout=10.0) as r:
+            for i in range(0, len(writes), 500):
+                batch = writes[i:i + 500]
+                got = r.call("MGET", *[k for _, k, _ in batch])
+                for (_, key, value), v in zip(batch, got):
+                    self.assertEqual(v, value.encode(), f"acknowledged {key} lost at {node.name}")
+
     def start_quickstart(self):
         """Starts the quick start's cluster and waits for one leader and the seed's three
         keys applied on every node; returns (cluster, leader id, statuses)."""

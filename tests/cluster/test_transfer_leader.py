@@ -52,14 +52,6 @@ class TestTransferLeader(ClusterTestCase):
         self.assertEqual(lid, expected)
         self.assertEqual(c[lid].status()["term"], term)
 
-    def assert_readable(self, node, writes):
-        with harness.RespConnection(*node.client, timeout=10.0) as r:
-            for i in range(0, len(writes), 500):
-                batch = writes[i:i + 500]
-                got = r.call("MGET", *[k for _, k, _ in batch])
-                for (_, key, value), v in zip(batch, got):
-                    self.assertEqual(v, value.encode(), f"acknowledged {key} lost at {node.name}")
-
     def test_sigterm_of_the_leader_transfers_leadership_first(self):
         c, lid, term = self.start_cluster()
         followers = [i for i in sorted(c.nodes) if i != lid]
@@ -90,14 +82,7 @@ class TestTransferLeader(ClusterTestCase):
 
         # The target leads in term + 1, agreed by both live nodes; clients go on writing.
         self.assert_leader(c, target, term + 1)
-        for w in writers:
-            n = len(w.acked)
-            self.h.wait_for(lambda w=w, n=n: len(w.acked) >= n + 50, WAIT,
-                            f"50 more acknowledged writes from {w.name}")
-        stop.set()
-        for w in writers:
-            w.join(timeout=EXIT_BOUND)
-            self.assertFalse(w.is_alive(), f"{w.name} did not stop")
+        self.h.finish_writers(writers, stop, timeout=WAIT, join_timeout=EXIT_BOUND)
         done_at = time.monotonic()
 
         # No acknowledged write is lost: all are readable at both live nodes.

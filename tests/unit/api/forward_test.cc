@@ -3,7 +3,8 @@
 // refused up to its header and otherwise decode to a shorter reply), bad protocol and exec
 // bytes, zero counts, huge declared counts with few bytes behind them (refused without a
 // large allocation: this binary watches the largest operator new), trailing bytes, and
-// random corruption (never a crash; whatever decodes re-encodes to the same bytes).
+// random corruption (never a crash; whatever decodes re-encodes to the same bytes). And
+// forward_wait(): when a follower stops waiting for the answer to a forwarded write.
 #include "api/forward.h"
 
 #include <gtest/gtest.h>
@@ -351,6 +352,43 @@ TEST(ForwardReplyTest, LargeRepliesCostTheirOwnSize) {
   const std::size_t largest =
       largest_allocation([&]() { EXPECT_TRUE(decode_forward_reply(bytes).is_ok()); });
   EXPECT_LT(largest, 2u << 20);
+}
+
+TEST(ForwardRequestTest, TheIdIsReadFromTheFirstEightBytes) {
+  for (const ForwardRequest& r : sample_requests()) {
+    Result<std::uint64_t> id = forward_request_id(encode_forward_request(r));
+    ASSERT_TRUE(id.is_ok());
+    EXPECT_EQ(id.value(), r.id);
+  }
+  EXPECT_FALSE(forward_request_id(u64(9).substr(0, 7)).is_ok());
+}
+
+// ---- When a follower stops waiting for a forwarded write ----------------------------------
+
+TEST(ForwardWaitTest, TheSameLeaderTermAndConnectionKeepWaiting) {
+  const ForwardView sent{2, 5, true, 3};
+  EXPECT_EQ(forward_wait(sent, sent), ForwardWait::kWait);
+  // A connection that is down but was not lost since (never up, reconnecting before the
+  // frame left): its queue is sent once it is up.
+  EXPECT_EQ(forward_wait(sent, {2, 5, false, 3}), ForwardWait::kWait);
+}
+
+TEST(ForwardWaitTest, ALostConnectionGivesUpAtOnce) {
+  const ForwardView sent{2, 5, true, 3};
+  EXPECT_EQ(forward_wait(sent, {2, 5, false, 4}), ForwardWait::kGiveUpNow);
+  EXPECT_EQ(forward_wait(sent, {2, 5, true, 4}), ForwardWait::kGiveUpNow);  // lost, back up
+  EXPECT_EQ(forward_wait(sent, {3, 6, true, 4}), ForwardWait::kGiveUpNow);
+  // A link replaced by a new one (the peer moved) starts counting again.
+  EXPECT_EQ(forward_wait(sent, {2, 5, true, 0}), ForwardWait::kGiveUpNow);
+}
+
+TEST(ForwardWaitTest, ANewLeaderOrTermGivesTheOldLeaderAGraceOnlyWhileConnected) {
+  const ForwardView sent{2, 5, true, 3};
+  EXPECT_EQ(forward_wait(sent, {3, 6, true, 3}), ForwardWait::kGrace);
+  EXPECT_EQ(forward_wait(sent, {kNoNode, 6, true, 3}), ForwardWait::kGrace);  // election
+  EXPECT_EQ(forward_wait(sent, {2, 6, true, 3}), ForwardWait::kGrace);  // the same, re-elected
+  EXPECT_EQ(forward_wait(sent, {3, 6, false, 3}), ForwardWait::kGiveUpNow);
+  EXPECT_EQ(forward_wait(sent, {kNoNode, 5, false, 3}), ForwardWait::kGiveUpNow);
 }
 
 }  // namespace

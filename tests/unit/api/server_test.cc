@@ -95,7 +95,7 @@ class TestNode {
     config_.heartbeat_timeout_ms = 50;
     config_.election_timeout_ms = 150;
     config_.log_level = base::LogLevel::kWarn;
-    config_.peers = {node::PeerConfig{1, node::HostPort{"127.0.0.1", ports[0]}, {}}};
+    config_.peers = {node::PeerConfig{1, node::HostPort{"127.0.0.1", ports[0]}, {}, {}}};
     config_.client.listen = node::HostPort{"127.0.0.1", 0};
     config_.client.max_connections = max_connections;
     const Status valid = node::validate(config_);

@@ -58,8 +58,8 @@ class LoneRuntime {
     config_.log_level = base::LogLevel::kWarn;
     // Port 0 for our own listener; the others point at a port nothing listens on.
     for (std::size_t id = 1; id <= voters; ++id) {
-      config_.peers.push_back(
-          PeerConfig{id, HostPort{"127.0.0.1", static_cast<std::uint16_t>(id == 1 ? 0 : 1)}, {}});
+      config_.peers.push_back(PeerConfig{
+          id, HostPort{"127.0.0.1", static_cast<std::uint16_t>(id == 1 ? 0 : 1)}, {}, {}});
     }
     runtime_ = std::make_unique<Runtime>(config_);
     const Status started = runtime_->start();

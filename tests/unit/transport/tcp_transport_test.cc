@@ -644,6 +644,87 @@ TEST(TcpTransportTest, stop_isIdempotentAndQuick) {
   never_started.stop();
 }
 
+TEST(TcpTransportTest, addPeer_atRuntimeConnectsBothWays) {
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2, 3});
+  // 3 starts knowing nobody; 1 and 2 know each other only.
+  Node a(options_for(1, {{1, ports.at(1)}, {2, ports.at(2)}}));
+  Node b(options_for(2, {{1, ports.at(1)}, {2, ports.at(2)}}));
+  Node c(options_for(3, {{3, ports.at(3)}}));
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(b.start());
+  ASSERT_TRUE(c.start());
+  EXPECT_TRUE(c.transport->peers().empty());
+  c.transport->send(make_message(3, 1, 0));  // unknown: dropped
+  a.transport->add_peer(Peer{3, "127.0.0.1", ports.at(3)});
+  a.transport->add_peer(Peer{3, "127.0.0.1", ports.at(3)});  // the same again: nothing
+  a.transport->add_peer(Peer{1, "127.0.0.1", ports.at(1)});  // self: nothing
+  c.transport->add_peer(Peer{1, "127.0.0.1", ports.at(1)});
+  ASSERT_EQ(a.transport->peers().size(), 2u);
+  EXPECT_EQ(a.transport->peers()[1].id, 3u);
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    a.transport->send(make_message(1, 3, i));
+    c.transport->send(make_message(3, 1, i));
+  }
+  ASSERT_TRUE(c.inbox.wait_for(10));
+  ASSERT_TRUE(a.inbox.wait_for(10));
+  EXPECT_EQ(c.inbox.messages().front(), make_message(1, 3, 0));
+  EXPECT_TRUE(wait_until([&] { return a.status_of(3).connected; }));
+  for (Node* node : {&a, &b, &c}) {
+    node->transport->stop();
+  }
+}
+
+TEST(TcpTransportTest, removePeer_stopsSendingAndRefusesItsHello) {
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2});
+  Node a(options_for(1, ports));
+  Node b(options_for(2, ports));
+  ASSERT_TRUE(a.start() && b.start());
+  a.transport->send(make_message(1, 2, 0));
+  b.transport->send(make_message(2, 1, 0));
+  ASSERT_TRUE(b.inbox.wait_for(1) && a.inbox.wait_for(1));
+  LogCapture logs;
+
+  a.transport->remove_peer(2);
+  a.transport->remove_peer(2);  // unknown now: nothing
+  EXPECT_TRUE(a.transport->peers().empty());
+  EXPECT_TRUE(a.transport->peer_status().empty());
+  a.transport->send(make_message(1, 2, 1));  // dropped: 2 is unknown
+  EXPECT_FALSE(a.transport->send_app_frame(2, wire::FrameType::kForward, "x"));
+  // 2's connection to 1 is closed, and its next hello is refused.
+  EXPECT_TRUE(logs.wait_for({"refusing connection from 127.0.0.1:", ": unknown node 2"}));
+  b.transport->send(make_message(2, 1, 1));
+
+  // Added back at its address, it is reachable again, both ways.
+  a.transport->add_peer(Peer{2, "127.0.0.1", ports.at(2)});
+  a.transport->send(make_message(1, 2, 2));
+  ASSERT_TRUE(b.inbox.wait_for(2));
+  EXPECT_EQ(b.inbox.messages().back(), make_message(1, 2, 2));
+  b.transport->send(make_message(2, 1, 3));
+  EXPECT_TRUE(wait_until([&] {
+    const std::vector<raft::Message> got = a.inbox.messages();
+    return !got.empty() && got.back() == make_message(2, 1, 3);
+  }));
+  a.transport->stop();
+  b.transport->stop();
+}
+
+TEST(TcpTransportTest, addPeer_movesAPeerToANewAddress) {
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2, 9});
+  // 1 believes 2 listens on port[9], where nothing listens.
+  Node a(options_for(1, {{1, ports.at(1)}, {2, ports.at(9)}}));
+  Node b(options_for(2, ports));
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(b.start());
+  a.transport->send(make_message(1, 2, 0));  // queued for the old address: lost with it
+  a.transport->add_peer(Peer{2, "127.0.0.1", ports.at(2)});
+  EXPECT_EQ(a.status_of(2).address, "127.0.0.1:" + std::to_string(ports.at(2)));
+  a.transport->send(make_message(1, 2, 1));
+  ASSERT_TRUE(b.inbox.wait_for(1));
+  EXPECT_EQ(b.inbox.messages().front(), make_message(1, 2, 1));
+  a.transport->stop();
+  b.transport->stop();
+}
+
 TEST(TcpTransportTest, start_failsWhenThePortIsTaken) {
   const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2});
   Node a(options_for(1, ports));

@@ -1,0 +1,167 @@
+#include "apps/join.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/log.h"
+
+namespace helios::apps {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kRetryMs = 500;
+
+bool is_member_now(node::Runtime& runtime) {
+  Result<node::NodeStatus> s = runtime.status();
+  if (!s.is_ok()) {
+    return false;
+  }
+  const NodeId self = runtime.config().node_id;
+  for (const auto* ids : {&s.value().voters, &s.value().learners, &s.value().voters_outgoing}) {
+    for (NodeId id : *ids) {
+      if (id == self) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Sleeps for ms unless a signal arrives first (true).
+bool signalled_within(const sigset_t& signals, int ms) {
+  timespec wait{ms / 1000, static_cast<long>(ms % 1000) * 1'000'000L};
+  return sigtimedwait(&signals, nullptr, &wait) > 0;
+}
+
+// The members of a GET /members answer with a known peer address; whether `self` is one.
+node::MemberList read_members(const json& j, NodeId self, bool& self_listed) {
+  node::MemberList out;
+  self_listed = false;
+  for (const char* list : {"voters", "learners", "outgoing_voters"}) {
+    if (!j.contains(list) || !j[list].is_array()) {
+      continue;
+    }
+    for (const json& m : j[list]) {
+      node::Member member;
+      member.id = m.value("id", NodeId{0});
+      self_listed = self_listed || member.id == self;
+      if (member.id == kNoNode || !m.contains("peer") || !m["peer"].is_string()) {
+        continue;
+      }
+      Result<node::HostPort> peer = node::parse_host_port(m["peer"].get<std::string>());
+      if (peer.is_ok()) {
+        member.peer = peer.value();
+        node::upsert_member(out, member);
+      }
+    }
+  }
+  return out;
+}
+
+struct Attempt {
+  enum Outcome { kJoined, kRetry, kRefused } outcome = kRetry;
+  std::string message;
+  std::string next_target;  // the leader's admin address, when a follower named it
+};
+
+Attempt try_join(node::Runtime& runtime, const std::string& target) {
+  const node::NodeConfig& c = runtime.config();
+  Attempt a;
+  const auto colon = target.rfind(':');
+  httplib::Client client(target.substr(0, colon), std::stoi(target.substr(colon + 1)));
+  client.set_connection_timeout(2);
+  client.set_read_timeout(30);
+  auto got = client.Get("/members");
+  if (!got || got->status != 200) {
+    a.message = target + ": GET /members: " +
+                (got ? "HTTP " + std::to_string(got->status) : std::string("unreachable"));
+    return a;
+  }
+  const json members = json::parse(got->body, nullptr, false);
+  if (members.is_discarded() || !members.is_object()) {
+    a.message = target + ": GET /members answered something that is not JSON";
+    return a;
+  }
+  const std::string cluster = members.value("cluster_id", std::string());
+  if (cluster != c.cluster_id) {
+    a.outcome = Attempt::kRefused;
+    a.message = target + " belongs to cluster '" + cluster + "', not '" + c.cluster_id +
+                "' (cluster_id / --cluster-id)";
+    return a;
+  }
+  bool listed = false;
+  runtime.add_seed_peers(read_members(members, c.node_id, listed));
+  if (listed) {
+    a.outcome = Attempt::kJoined;
+    return a;
+  }
+  json body = {{"id", c.node_id},
+               {"peer", c.listen.to_string()},
+               {"admin", c.admin.to_string()},
+               {"learner", true},
+               {"auto_promote", !c.join_as_learner}};
+  if (c.client.listen.port != 0) {
+    body["client"] = c.client.listen.to_string();
+  }
+  auto posted = client.Post("/members", body.dump(), "application/json");
+  if (!posted) {
+    a.message = target + ": POST /members: no answer";
+    return a;
+  }
+  const json answer = json::parse(posted->body, nullptr, false);
+  const std::string error = answer.is_object() && answer.contains("error")
+                                ? answer["error"].get<std::string>()
+                                : posted->body;
+  a.message = target + ": HTTP " + std::to_string(posted->status) + ": " + error;
+  if (posted->status == 200) {
+    a.outcome = Attempt::kJoined;
+  } else if (posted->status == 421) {
+    if (answer.is_object() && answer.contains("leader_admin") &&
+        answer["leader_admin"].is_string()) {
+      a.next_target = answer["leader_admin"].get<std::string>();
+    }
+  } else if (posted->status == 400 || posted->status == 404) {
+    a.outcome = Attempt::kRefused;
+  }
+  return a;
+}
+
+}  // namespace
+
+int join_cluster(node::Runtime& runtime, const sigset_t& signals) {
+  const node::NodeConfig& c = runtime.config();
+  if (is_member_now(runtime)) {
+    HELIOS_LOG_INFO("", "Node %s is a member already: not asking to join", c.name().c_str());
+    return 0;
+  }
+  const std::string join = c.join.to_string();
+  std::string target = join;
+  HELIOS_LOG_INFO("", "Node %s asks %s to add it (as a %s)", c.name().c_str(), join.c_str(),
+                  c.join_as_learner ? "learner" : "learner, then a voter once caught up");
+  std::string last;
+  while (true) {
+    const Attempt a = try_join(runtime, target);
+    if (a.outcome == Attempt::kJoined) {
+      HELIOS_LOG_INFO("", "Node %s was added to the cluster; catching up", c.name().c_str());
+      return 0;
+    }
+    if (a.outcome == Attempt::kRefused) {
+      HELIOS_LOG_ERROR("", "Node %s cannot join: %s", c.name().c_str(), a.message.c_str());
+      return 1;
+    }
+    if (a.message != last) {
+      HELIOS_LOG_INFO("", "Joining: %s; retrying", a.message.c_str());
+      last = a.message;
+    }
+    target = a.next_target.empty() ? join : a.next_target;
+    if (signalled_within(signals, a.next_target.empty() ? kRetryMs : 0)) {
+      return -1;
+    }
+  }
+}
+
+}  // namespace helios::apps

@@ -1,0 +1,189 @@
+"""Membership changes end to end, on raft-example processes: node-1..node-3 of the quick
+start, node-4 and node-5 joining with --join (learners promoted once caught up), the removal
+of node-1 while it leads (it exits 0 and refuses to start again), the members list, the
+admin API's refusals, under clients writing continuously: no acknowledged write is lost and
+DEBUG DIGEST agrees on every member at the end. See README.md here.
+
+    HELIOS_BIN=build/bin python3 -m unittest -v tests/cluster/test_membership.py
+    ctest --test-dir build/release -R cluster_membership
+
+Timings are printed, never asserted.
+"""
+
+import json
+import os
+import sys
+import threading
+import unittest
+import urllib.error
+import urllib.request
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+from test_cluster import EXIT_BOUND, WAIT, ClusterTestCase  # noqa: E402
+
+
+def request(node, method, path, body=None):
+    """(status code, JSON answer) of a request to a node's admin port."""
+    url = f"http://{node.admin[0]}:{node.admin[1]}{path}"
+    data = None if body is None else body.encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read().decode())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())
+
+
+def ids(members, role):
+    return [m["id"] for m in members[role]]
+
+
+class TestMembership(ClusterTestCase):
+    def members(self, node):
+        code, answer = request(node, "GET", "/members")
+        self.assertEqual(code, 200, answer)
+        return answer
+
+    def wait_for_voters(self, c, node_id, voters):
+        """Waits until node node_id shows exactly `voters`, no learner, no change running."""
+        last = {}
+
+        def done():
+            try:
+                m = self.members(c[node_id])
+            except (OSError, ValueError):
+                return False
+            last["m"] = m
+            return (ids(m, "voters") == voters and not m["learners"]
+                    and not m["change_in_progress"])
+        try:
+            self.h.wait_for(done, WAIT, f"voters {voters} at node-{node_id}")
+        except AssertionError:
+            raise AssertionError(f"last members at node-{node_id}: {last.get('m')}")
+
+    def digest(self, node):
+        with harness.RespConnection(*node.client, timeout=5.0) as conn:
+            d = conn.command("DEBUG", "DIGEST")
+        return d.decode() if isinstance(d, bytes) else d
+
+    def test_grow_remove_the_leader_and_refusals(self):
+        c = self.h.quickstart_cluster(reserve=9).start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        cli = harness.binary("helios-cli")
+        everyone = lambda: ",".join(f"127.0.0.1:{c[i].admin[1]}" for i in sorted(c.nodes))
+
+        def run(*args):
+            return self.h.run([cli, *args], timeout=60, name="run-cli")
+
+        # The first leader records every member's addresses in the configuration.
+        self.wait_for_voters(c, lid, [1, 2, 3])
+        m = self.members(c[lid])
+        self.assertEqual(m["voters"][1]["peer"], f"127.0.0.1:{c.peer_base + 2}")
+        self.assertEqual(m["voters"][2]["client"], f"127.0.0.1:{c.client_base + 3}")
+
+        stop = threading.Event()
+        self.addCleanup(stop.set)
+        writers = [harness.WriteLoop("w-a", c, [2, 3, 1], stop),
+                   harness.WriteLoop("w-b", c, [3, 2, 1], stop)]
+        for w in writers:
+            w.start()
+        self.h.wait_for(lambda: all(len(w.acked) >= 50 for w in writers), WAIT,
+                        "50 acknowledged writes from each client")
+
+        # node-4 and node-5 join (asking a follower: it names the leader), catch up, and the
+        # leader promotes them.
+        follower = next(i for i in (1, 2, 3) if i != lid)
+        for n in (4, 5):
+            self.h.quickstart_joiner(c, n, join_id=follower).start()
+            self.wait_for_voters(c, lid, list(range(1, n + 1)))
+        self.assertIn("was added to the cluster", c[4].log())
+        for n in (4, 5):
+            self.wait_for_voters(c, n, [1, 2, 3, 4, 5])
+
+        # Refusals change nothing: bad JSON, a bad address, an existing id, the last voter
+        # is not at stake here, promoting a voter or a non-member, a non-member removed.
+        for method, path, body, code in (
+                ("POST", "/members", "{not json", 400),
+                ("POST", "/members", '{"id": 9, "peer": "nohost"}', 400),
+                ("POST", "/members", '{"id": 9, "peer": "127.0.0.1:1", "x": 1}', 400),
+                ("POST", "/members", f'{{"id": 2, "peer": "127.0.0.1:{c.peer_base + 9}"}}',
+                 400),
+                ("POST", "/members", f'{{"id": 9, "peer": "127.0.0.1:{c.peer_base + 2}"}}',
+                 400),
+                ("POST", "/members/3/promote", None, 400),
+                ("POST", "/members/8/promote", None, 400),
+                ("DELETE", "/members/8", None, 404),
+                ("DELETE", "/members/abc", None, 400)):
+            got, answer = request(c[lid], method, path, body)
+            self.assertEqual(got, code, (method, path, body, answer))
+            self.assertIn("error", answer)
+        other = next(i for i in (2, 3, 4) if i != lid)
+        got, answer = request(c[other], "DELETE", "/members/5")
+        self.assertEqual(got, 421, answer)
+        self.assertEqual(answer["leader"], lid)
+        self.assertEqual(answer["leader_admin"], f"127.0.0.1:{c.admin_base + lid}")
+        code, out = run("--admin", everyone(), "member", "add", "3", "--peer",
+                        f"127.0.0.1:{c.peer_base + 9}", "--client", "127.0.0.1:1")
+        self.assertEqual(code, 1, out)
+        self.assertIn("node-3 is already a member", out)
+        code, out = run("member", "remove", "x")
+        self.assertEqual(code, 2, out)
+        self.wait_for_voters(c, lid, [1, 2, 3, 4, 5])
+
+        # node-1 leads, and is removed while it leads: it exits 0, the others go on.
+        if lid != 1:
+            code, out = run("--admin", everyone(), "transfer-leader", "1")
+            self.assertEqual(code, 0, out)
+        self.assertEqual(c.wait_for_leader(timeout=WAIT), 1)
+        code, out = run("--admin", everyone(), "member", "remove", "1")
+        self.assertEqual(code, 0, out)
+        self.assertIn("warning: 4 voters", out)
+        self.assertIn("tolerates no more failures than 3 voters", out)
+        self.assertEqual(c[1].wait_exit(EXIT_BOUND), 0)
+        self.assertIn("removed from the cluster", c[1].log())
+        rest = [2, 3, 4, 5]
+        new_leader = c.wait_for_leader(ids=rest, timeout=WAIT)
+        self.assertIn(new_leader, rest)
+        for n in rest:
+            self.wait_for_voters(c, n, rest)
+
+        # Started again, node-1 refuses to run.
+        c[1].start()
+        code = c[1].wait_exit(EXIT_BOUND)
+        self.assertNotEqual(code, 0)
+        self.assertIsNotNone(code)
+        self.assertIn("was removed from the cluster", c[1].log_since_last_start())
+
+        # The members list, from the CLI, at any member.
+        code, out = run("--admin", f"127.0.0.1:{c[4].admin[1]}", "member", "list")
+        self.assertEqual(code, 0, out)
+        for n in rest:
+            self.assertIn(f"node-{n}", out)
+        self.assertIn("voters (4)", out)
+        self.assertNotIn("node-1 ", out)
+        code, out = run("status", "--nodes", f"127.0.0.1:{c[5].admin[1]}")
+        self.assertIn("- Voters: node-2, node-3, node-4, node-5", out)
+
+        # The clients went on; no acknowledged write is lost; the replicas agree.
+        self.h.finish_writers(writers, stop, timeout=WAIT, join_timeout=EXIT_BOUND)
+        c.wait_for_convergence(ids=rest, timeout=WAIT)
+        for n in rest:
+            for w in writers:
+                self.assert_readable(c[n], w.acked)
+        digests = {}
+
+        def same_digests():
+            digests.clear()
+            digests.update({n: self.digest(c[n]) for n in rest})
+            return len(set(digests.values())) == 1 and None not in digests.values()
+        self.h.wait_for(same_digests, WAIT, "the same DEBUG DIGEST on every member")
+        for w in writers:
+            print(f"\n  {w.name}: {len(w.acked)} acknowledged writes, errors {w.errors}",
+                  file=sys.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
