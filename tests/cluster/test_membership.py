@@ -12,6 +12,7 @@ Timings are printed, never asserted.
 
 import json
 import os
+import signal
 import sys
 import threading
 import unittest
@@ -166,6 +167,15 @@ class TestMembership(ClusterTestCase):
         self.assertNotIn("node-1 ", out)
         code, out = run("status", "--nodes", f"127.0.0.1:{c[5].admin[1]}")
         self.assertIn("- Voters: node-2, node-3, node-4, node-5", out)
+
+        # Leadership to node-4, then a graceful stop of the leader: it hands over first.
+        code, out = run("--admin", everyone(), "transfer-leader", "4")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(c.wait_for_leader(ids=rest, timeout=WAIT), 4)
+        c[4].stop(signal.SIGTERM)
+        self.assertIn("Transferring leadership to", c[4].log())
+        rest = [2, 3, 5]
+        self.assertIn(c.wait_for_leader(ids=rest, timeout=WAIT), rest)
 
         # The clients went on; no acknowledged write is lost; the replicas agree.
         self.h.finish_writers(writers, stop, timeout=WAIT, join_timeout=EXIT_BOUND)
