@@ -102,7 +102,10 @@ void Runtime::on_applied(const raft::Entry& entry) {
   }
   if (raft::is_member(conf.value(), config_.node_id)) {
     was_member_ = true;
-  } else if (was_member_ && !conf.value().joint()) {
+  } else if (was_member_ && !conf.value().joint() &&
+             !raft::is_member(node_->raw().raft().conf(), config_.node_id)) {
+    // Only if the configuration in force still leaves it out: a node added again under an
+    // id that was removed before replays that old removal from the log, and must not stop.
     on_removed(conf.value());
   }
 }
