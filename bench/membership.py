@@ -42,7 +42,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import threading
@@ -55,6 +54,9 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 sys.path.insert(0, os.path.join(REPO, "tests", "cluster"))
 
 import harness  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from transfer import summary  # noqa: E402  (the same one-line summary of gaps)
 
 WINDOW_S = 3.0  # the gap is measured over at least this long after the change starts
 TAIL_S = 1.0  # and at least this long after the change is done
@@ -202,12 +204,6 @@ def trial(h, cluster, joiner):
     check_acked(cluster, cluster.wait_for_leader(ids=[1, 2, 3], timeout=WAIT_S),
                 writers.values())
     return out
-
-
-def summary(values):
-    values = sorted(values)
-    return (f"median {statistics.median(values):7.1f}  min {values[0]:7.1f}  "
-            f"max {values[-1]:7.1f}")
 
 
 def main():
