@@ -52,23 +52,9 @@ def say(*args):
 # --------------------------------------------------------------------------------------
 # Ports.
 
-def _ephemeral_low():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def _port_free(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
+# The port probes of bench/compare/util.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compare"))
+from util import ephemeral_low as _ephemeral_low, port_free as _port_free  # noqa: E402
 
 
 def pick_bases(count=3):
@@ -465,6 +451,14 @@ class CpuMeter:
         busy = (busy1 - self.t0[1]) / total
         ours = max(0.0, self._ours() - self.our0) / total
         return {"busy": busy, "ours": min(ours, busy), "others": max(0.0, busy - ours)}
+
+
+def add_run_args(ap):
+    """The options every cluster benchmark here takes: --bin, --nice, --keep."""
+    ap.add_argument("--bin", default=default_bin_dir())
+    ap.add_argument("--nice", type=int, default=0,
+                    help="niceness for the nodes and the load generator (e.g. -10, root)")
+    ap.add_argument("--keep", action="store_true")
 
 
 def apply_nice(n):

@@ -179,7 +179,7 @@ def snapshot_and_compact(cluster, leader):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=common.default_bin_dir())
+    common.add_run_args(ap)
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--value-size", type=int, default=1000)
     ap.add_argument("--dd-mib", type=int, default=1024)
@@ -190,9 +190,6 @@ def main():
     ap.add_argument("--perf-trace", action="store_true",
                     help="record system calls slower than 20 ms, system-wide, during each "
                     "transfer (perf trace), into the data root")
-    ap.add_argument("--nice", type=int, default=0,
-                    help="niceness for the nodes and the load generator (e.g. -10, root)")
-    ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     common.apply_nice(args.nice)
 

@@ -262,7 +262,7 @@ def run_scenario(args, cluster, loader, leader, scenario, use_bgsave):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=common.default_bin_dir())
+    common.add_run_args(ap)
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--rate", type=float, default=2000, help="SETs/s of the steady load")
@@ -275,9 +275,6 @@ def main():
     ap.add_argument("--perf-trace", action="store_true",
                     help="record the snapshotting nodes' system calls slower than 1 ms with "
                     "perf trace (fork's clone among them)")
-    ap.add_argument("--nice", type=int, default=0,
-                    help="niceness for the nodes and the load generator (e.g. -10, root)")
-    ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     common.apply_nice(args.nice)
 

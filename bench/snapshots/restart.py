@@ -116,7 +116,7 @@ def describe(cluster, names):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=common.default_bin_dir())
+    common.add_run_args(ap)
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--checkpoints", default="1000000,3000000",
@@ -128,9 +128,6 @@ def main():
     ap.add_argument("--pipeline", type=int, default=64)
     ap.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
     ap.add_argument("--restart-timeout", type=int, default=300)
-    ap.add_argument("--nice", type=int, default=0,
-                    help="niceness for the nodes and the load generator (e.g. -10, root)")
-    ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     common.apply_nice(args.nice)
     checkpoints = [int(x) for x in args.checkpoints.split(",")]

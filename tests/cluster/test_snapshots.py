@@ -54,6 +54,7 @@ sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
+from test_cluster import ClusterTestCase  # noqa: E402
 
 WAIT = 30.0  # seconds for anything that must happen (start, election, catch-up)
 EXIT_BOUND = 10.0  # seconds for a refusing node to exit
@@ -177,25 +178,10 @@ class Writer:
                 on_progress()
 
 
-class SnapshotTestCase(unittest.TestCase):
+class SnapshotTestCase(ClusterTestCase):
     def setUp(self):
-        self.h = harness.Harness(self.id().split(".")[-1])
-        self.addCleanup(lambda: self.h.cleanup(self._failed()))
+        super().setUp()
         self.t0 = time.monotonic()
-
-    def _failed(self):
-        """Whether this test has failed so far (as in test_cluster.py)."""
-        outcome = getattr(self, "_outcome", None)
-        if outcome is None:
-            return True
-        if getattr(outcome, "expectedFailure", None):
-            return True
-        errors = getattr(outcome, "errors", None)
-        if errors is not None:
-            return any(exc is not None for _, exc in errors)
-        result = outcome.result
-        recorded = getattr(result, "failures", []) + getattr(result, "errors", [])
-        return any(test is self for test, _ in recorded)
 
     def say(self, text):
         sys.stderr.write(f"\n    [{time.monotonic() - self.t0:6.1f}s] {text}")
