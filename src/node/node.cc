@@ -253,10 +253,13 @@ void Node::track(Result<raft::EntryId> r, ProposeCallback callback) {
 }
 
 void Node::report_conf_change() {
-  const raft::ConfState& conf = raw_.raft().conf();
-  if (!reported_conf_.has_value() || *reported_conf_ != conf) {
-    reported_conf_ = conf;
-    io_.on_conf_change(conf);
+  // Called at every pump: compare the configuration entry's (index, term), which names it
+  // (Log Matching), rather than the whole configuration and its context.
+  const raft::ConfigAt& current = raw_.raft().configs().current();
+  const std::pair<Index, Term> id{current.index, current.term};
+  if (!reported_conf_.has_value() || *reported_conf_ != id) {
+    reported_conf_ = id;
+    io_.on_conf_change(current.conf);
   }
 }
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "raft/raw_node.h"
 #include "storage/wal.h"
@@ -184,9 +185,10 @@ class Node {
   Index applied_ = 0;
   std::optional<raft::Ready> pending_;  // the Ready whose sync is outstanding
   std::map<Index, Proposal> proposals_;
-  std::optional<raft::ConfState> reported_conf_;  // last given to on_conf_change
-  bool leading_ = false;                          // role as of the last Ready
-  std::map<std::uint64_t, PendingRead> reads_;    // by ReadIndex context
+  // The (index, term) of the configuration last given to on_conf_change.
+  std::optional<std::pair<Index, Term>> reported_conf_;
+  bool leading_ = false;                        // role as of the last Ready
+  std::map<std::uint64_t, PendingRead> reads_;  // by ReadIndex context
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;
   std::string failure_;
