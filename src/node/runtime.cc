@@ -23,6 +23,9 @@ Runtime::Runtime(NodeConfig config) : config_(std::move(config)) {}
 
 Runtime::~Runtime() {
   stop();
+  // Pending proposals' callbacks may own timers of io_ (the API's write batches): the node
+  // must go before io_, which is declared after it.
+  node_.reset();
 }
 
 Status Runtime::start() {
