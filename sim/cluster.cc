@@ -8,7 +8,10 @@
 namespace helios::sim {
 
 SimCluster::SimCluster(const SimOptions& options)
-    : options_(options), slots_(options.slots()), prng_(options.seed), checker_(options.slots()) {
+    : options_(options),
+      slots_(options.slots()),
+      prng_(options.seed),
+      checker_(options.slots(), options.nodes) {
   HELIOS_ASSERT(options.nodes >= 1 && options.spare >= 0 && slots_ <= 9);
   options_.liveness_us = static_cast<Micros>(options.liveness_timeouts) *
                          static_cast<Micros>(options.election_ticks) * options.tick_us * 2;

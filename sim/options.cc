@@ -115,6 +115,8 @@ std::string SimOptions::describe() const {
     out += " bug=count-learner-ack";
   if (bugs.leave_joint_early)
     out += " bug=leave-joint-early";
+  if (bugs.notice_uncommitted_removal)
+    out += " bug=notice-uncommitted-removal";
   return out;
 }
 
@@ -137,6 +139,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.count_learner_ack = true;
   } else if (name == "leave-joint-early") {
     bugs.leave_joint_early = true;
+  } else if (name == "notice-uncommitted-removal") {
+    bugs.notice_uncommitted_removal = true;
   } else {
     return false;
   }

@@ -43,7 +43,31 @@ void SafetyChecker::check(const std::vector<SimNode*>& nodes) {
   for (const SimNode* n : nodes) {
     if (n->up()) {
       check_node(*n, nodes);
+      const Index notice = n->raw().raft().removal_notice().index;
+      if (notice != 0 && noticed_.emplace(n->id(), notice).second) {
+        notices_.emplace(n->id(), notice);
+      }
     }
+  }
+  check_removal_notices();
+}
+
+void SafetyChecker::check_removal_notices() {
+  for (auto it = notices_.begin(); it != notices_.end();) {
+    const auto [id, index] = *it;
+    if (index > applied_.size()) {
+      ++it;
+      continue;  // no node applied that far yet
+    }
+    auto conf = applied_confs_.upper_bound(index);
+    const bool member = conf == applied_confs_.begin()
+                            ? id <= voters_
+                            : raft::is_member(std::prev(conf)->second, id);
+    if (member) {
+      fail("node " + std::to_string(id) + " was told it was removed at index " +
+           std::to_string(index) + ", where it is a member of the configuration in force");
+    }
+    it = notices_.erase(it);
   }
 }
 
@@ -178,6 +202,11 @@ void SafetyChecker::on_apply(const SimNode& node, const raft::Entry& e) {
   }
   HELIOS_ASSERT(e.index == applied_.size() + 1);
   applied_.emplace_back(e.term, h);
+  if (e.type == raft::EntryType::kConfChange) {
+    Result<raft::ConfState> conf = raft::decode_conf_state(e.data);
+    HELIOS_ASSERT(conf.is_ok());
+    applied_confs_.emplace(e.index, std::move(conf).value());
+  }
 }
 
 void SafetyChecker::on_state(const SimNode& node, Index applied, const std::string& digest) {

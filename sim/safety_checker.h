@@ -16,6 +16,10 @@
 //                        makes every later leader hold it; it fails at once for a leader that
 //                        counts replicas of an older term's entry (Figure 8), unsynced
 //                        acknowledgements, or a learner's.
+//   Removal notice       a node told it was removed (raft::kRemovedNotice, index i) is not
+//                        a member of the configuration in force at index i of the applied
+//                        log (checked once some node applied i): the notice reflects a
+//                        committed removal, never one that could still be undone.
 //   Monotonicity         within an incarnation, a node's term and commit index never
 //                        decrease.
 //   Replica agreement    nodes whose state machines reflect the same applied index hold the
@@ -30,6 +34,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -42,7 +47,9 @@ namespace helios::sim {
 
 class SafetyChecker {
  public:
-  explicit SafetyChecker(int nodes) : nodes_(static_cast<std::size_t>(nodes)) {}
+  // `nodes` slots; the first `voters` of them are the bootstrap configuration's voters.
+  SafetyChecker(int nodes, int voters)
+      : nodes_(static_cast<std::size_t>(nodes)), voters_(static_cast<NodeId>(voters)) {}
 
   // After every event: election safety, monotonicity, newly committed entries.
   void check(const std::vector<SimNode*>& nodes);
@@ -84,8 +91,13 @@ class SafetyChecker {
   void check_node(const SimNode& node, const std::vector<SimNode*>& nodes);
   void check_commit_rule(const SimNode& leader, const std::vector<SimNode*>& nodes);
   void record_commits(const SimNode& node, NodeTrack& t);
+  void check_removal_notices();
 
   std::size_t nodes_;
+  NodeId voters_;
+  std::map<Index, raft::ConfState> applied_confs_;  // the applied configuration entries
+  std::set<std::pair<NodeId, Index>> notices_;      // removal notices not checked yet
+  std::set<std::pair<NodeId, Index>> noticed_;      // every removal notice seen
   std::map<Term, NodeId> leaders_;
   std::map<std::pair<Index, Term>, Fingerprint> log_entries_;
   std::vector<Committed> committed_;  // committed_[i - 1] is the entry at index i

@@ -83,10 +83,8 @@ std::string Executor::error_reply(int protocol, std::string_view line) {
 }
 
 std::string Executor::moved_line(NodeId leader) const {
-  for (const node::PeerConfig& p : config_.peers) {
-    if (p.id == leader) {
-      return "MOVED 0 " + p.client.to_string();
-    }
+  if (const node::HostPort at = runtime_.member_client(leader); at.port != 0) {
+    return "MOVED 0 " + at.to_string();
   }
   return "TRYAGAIN the leader's client address is unknown";
 }

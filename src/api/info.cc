@@ -93,19 +93,10 @@ void section_stats(Server& s, std::ostringstream& o) {
     << "\r\nforwards_given_up:" << ex.forwards_given_up << "\r\n";
 }
 
-// The member's client address: from the configuration's addresses, else the file's peers.
+// The member's client address (the configuration's, else the file's), or "" if unknown.
 std::string client_address(Server& s, NodeId id) {
-  const node::MembersView members = s.runtime().members_view();
-  if (const node::Member* m = node::find_member(members.book, id);
-      m != nullptr && m->client.port != 0) {
-    return m->client.to_string();
-  }
-  for (const node::PeerConfig& p : s.config().peers) {
-    if (p.id == id && p.client.port != 0) {
-      return p.client.to_string();
-    }
-  }
-  return "";
+  const node::HostPort at = s.runtime().member_client(id);
+  return at.port != 0 ? at.to_string() : "";
 }
 
 std::string id_list(const std::vector<NodeId>& ids) {

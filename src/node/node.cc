@@ -261,6 +261,10 @@ void Node::report_conf_change() {
     reported_conf_ = id;
     io_.on_conf_change(current.conf);
   }
+  if (!reported_removal_ && raw_.raft().removal_noticed()) {
+    reported_removal_ = true;
+    io_.on_removal_notice(raw_.raft().removal_notice());
+  }
 }
 
 void Node::read(ReadCallback callback) {

@@ -59,6 +59,10 @@ class NodeIo {
   // message that depends on it is sent, so a transport can learn a new member's address
   // from conf.context first.
   virtual void on_conf_change(const raft::ConfState& /*conf*/) {}
+  // A member told this node that it is not in the configuration that member committed at
+  // notice.index (raft::kRemovedNotice): it was removed while it was down or cut off. Called
+  // once; the core no longer campaigns.
+  virtual void on_removal_notice(const raft::Raft::RemovalNotice& /*notice*/) {}
 
   // Capture the state machine as it is now (it has applied exactly meta.index) and write it
   // as a durable snapshot file, in the background; then call Node::on_snapshot_done(meta,
@@ -187,6 +191,7 @@ class Node {
   std::map<Index, Proposal> proposals_;
   // The (index, term) of the configuration last given to on_conf_change.
   std::optional<std::pair<Index, Term>> reported_conf_;
+  bool reported_removal_ = false;
   bool leading_ = false;                        // role as of the last Ready
   std::map<std::uint64_t, PendingRead> reads_;  // by ReadIndex context
   std::uint64_t next_read_context_ = 1;

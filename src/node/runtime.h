@@ -158,6 +158,9 @@ class Runtime final : private NodeIo {
   // it is applied (a joint configuration: once it was left), refused, or `wait` passed.
   void change_members(const MemberRequest& request, std::chrono::milliseconds wait,
                       MemberChangeCallback done);
+  // Loop thread: a member's client address, from the configuration's addresses, else the
+  // configuration file's peers (port 0: unknown). A joined node's -MOVED and INFO use it.
+  HostPort member_client(NodeId id) const;
   // Any thread: connect to these members (a joining node learns them from the cluster).
   void add_seed_peers(const MemberList& members);
   // Any thread: this node applied a configuration that removed it (it writes REMOVED).
@@ -213,6 +216,7 @@ class Runtime final : private NodeIo {
                          const Status& status) override;
   void on_conf_change(const raft::ConfState& conf) override;
   void on_applied(const raft::Entry& entry) override;
+  void on_removal_notice(const raft::Raft::RemovalNotice& notice) override;
 
   // Membership (runtime_members.cc).
   Status check_not_removed();
@@ -225,6 +229,7 @@ class Runtime final : private NodeIo {
   void tend_members();
   void propose_own_change(const raft::ConfState& next, const std::string& what);
   void on_removed(const raft::ConfState& conf);
+  void on_removed(const std::string& reason);
 
   Status open_storage(raft::Config& raft);
   void poll_snapshot_child();

@@ -110,17 +110,29 @@ void Runtime::on_applied(const raft::Entry& entry) {
   }
 }
 
+void Runtime::on_removal_notice(const raft::Raft::RemovalNotice& notice) {
+  if (removed_) {
+    return;
+  }
+  on_removed("node-" + std::to_string(notice.from) + " committed a configuration without it" +
+             " at index " + std::to_string(notice.index) + ", above this node's log");
+}
+
 void Runtime::on_removed(const raft::ConfState& conf) {
+  on_removed("removed by the configuration " + raft::describe(conf) + " at index " +
+             std::to_string(node_->applied()));
+}
+
+void Runtime::on_removed(const std::string& reason) {
   removed_ = true;
-  const std::string why = "removed by the configuration " + raft::describe(conf) + " at index " +
-                          std::to_string(node_->applied()) + "\n";
+  const std::string why = reason + "\n";
   const Status s =
       env::write_file_atomically(fs_, dir_->path() + "/" + kRemovedMarker, std::string(why));
   if (!s.is_ok()) {
     HELIOS_LOG_ERROR("membership", "cannot record the removal: %s", s.to_string().c_str());
   }
   HELIOS_LOG_INFO("", "Node %s was removed from the cluster (%s); stopping", config_.name().c_str(),
-                  raft::describe(conf).c_str());
+                  reason.c_str());
   // Answer the changes waiting here (the removal of this very node, say) before stopping.
   for (const auto& weak : member_changes_) {
     if (auto change = weak.lock()) {
@@ -144,6 +156,18 @@ MembersView Runtime::members_view() const {
   v.change_in_progress = r.conf().joint() || r.conf_index() > r.log().committed();
   v.book = book_;
   return v;
+}
+
+HostPort Runtime::member_client(NodeId id) const {
+  if (const Member* m = find_member(book_, id); m != nullptr && m->client.port != 0) {
+    return m->client;
+  }
+  for (const PeerConfig& p : config_.peers) {
+    if (p.id == id && p.client.port != 0) {
+      return p.client;
+    }
+  }
+  return {};
 }
 
 void Runtime::change_members(const MemberRequest& request, std::chrono::milliseconds wait,

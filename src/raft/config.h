@@ -13,20 +13,22 @@ namespace helios::raft {
 // Test-only switches that plant known bugs, so that tests can show the simulator's checkers
 // catch them. All false in production; nothing outside tests and helios-sim sets them.
 struct PlantedBugs {
-  bool vote_twice = false;             // grant a vote even when already voted in this term
-  bool commit_old_term = false;        // commit earlier-term entries by counting (Figure 8)
-  bool ack_before_persist = false;     // follower acknowledges entries before they are durable
-  bool read_without_quorum = false;    // ReadIndex answered without the heartbeat round
-  bool snapshot_keeps_log = false;     // a follower keeps a conflicting log under a snapshot
-  bool compact_past_applied = false;   // the node compacts the log beyond what it applied
-  bool skip_snapshot_restore = false;  // the node installs a snapshot but keeps its old state
-  bool count_learner_ack = false;      // learners' acknowledgements count for commitment
-  bool leave_joint_early = false;      // the leader leaves C(old,new) before it commits
+  bool vote_twice = false;                  // grant a vote even when already voted in this term
+  bool commit_old_term = false;             // commit earlier-term entries by counting (Figure 8)
+  bool ack_before_persist = false;          // follower acknowledges entries before they are durable
+  bool read_without_quorum = false;         // ReadIndex answered without the heartbeat round
+  bool snapshot_keeps_log = false;          // a follower keeps a conflicting log under a snapshot
+  bool compact_past_applied = false;        // the node compacts the log beyond what it applied
+  bool skip_snapshot_restore = false;       // the node installs a snapshot but keeps its old state
+  bool count_learner_ack = false;           // learners' acknowledgements count for commitment
+  bool leave_joint_early = false;           // the leader leaves C(old,new) before it commits
+  bool notice_uncommitted_removal = false;  // tell a candidate it was removed by the latest
+                                            // (not the committed) configuration
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
-           count_learner_ack || leave_joint_early;
+           count_learner_ack || leave_joint_early || notice_uncommitted_removal;
   }
 };
 

@@ -92,6 +92,7 @@ void Raft::reset(Term term) {
   reset_randomized_election_timeout();
   votes_.clear();
   progress_.clear();
+  departing_.clear();
   uncommitted_entries_ = 0;
   read_only_.reset();
   lead_transferee_ = kNoNode;
@@ -288,6 +289,23 @@ Status Raft::step(const Message& m) {
   Status valid = validate(m);
   if (!valid.is_ok()) {
     return valid;
+  }
+  // A removed node's vote request, and the answer (before the term rules: the removed node's
+  // term may be far behind, and the voter may be in a leader's lease).
+  if ((m.type == MessageType::kVote || m.type == MessageType::kPreVote) && removal_notice_due(m)) {
+    const MessageType resp =
+        m.type == MessageType::kPreVote ? MessageType::kPreVoteResp : MessageType::kVoteResp;
+    send(Message{.type = resp,
+                 .to = m.from,
+                 .index = log_.committed(),
+                 .reject = true,
+                 .context = kRemovedNotice});
+    return Status::ok();
+  }
+  if ((m.type == MessageType::kVoteResp || m.type == MessageType::kPreVoteResp) &&
+      m.context == kRemovedNotice) {
+    handle_removal_notice(m);
+    return Status::ok();
   }
   if (!step_term(m)) {
     return Status::ok();

@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "base/prng.h"
@@ -132,8 +133,20 @@ class Raft {
   // one. (A node whose removal is in its log but not committed yet may be the only one able
   // to finish the change: the others may need its vote, and its log is ahead of theirs.)
   bool promotable() const {
-    return is_voter(conf(), id_) || is_voter(configs_.at(log_.committed()).conf, id_);
+    return !removal_noticed() &&
+           (is_voter(conf(), id_) || is_voter(configs_.at(log_.committed()).conf, id_));
   }
+  // A member answered this node's vote request with kRemovedNotice: this node is not in the
+  // configuration committed at `index` (above this node's log), so it was removed while it
+  // could not hear of it (index 0: no notice). It does not campaign while its log ends below
+  // that index (a node runtime stops; the simulator may add it again, and once a leader
+  // brought its log past the notice, its configurations tell the truth again).
+  struct RemovalNotice {
+    Index index = 0;
+    NodeId from = kNoNode;
+  };
+  const RemovalNotice& removal_notice() const { return removal_notice_; }
+  bool removal_noticed() const { return removal_notice_.index > log_.last_index(); }
   // The target of a leadership transfer in progress, or kNoNode.
   NodeId lead_transferee() const { return lead_transferee_; }
   const std::map<NodeId, Progress>& progress() const { return progress_; }
@@ -157,6 +170,9 @@ class Raft {
   void tick_heartbeat();
   bool step_term(const Message& m);
   void handle_vote_request(const Message& m);
+  // reconfigure.cc: a vote request from a removed node, and the notice.
+  bool removal_notice_due(const Message& m) const;
+  void handle_removal_notice(const Message& m);
   void send(Message m);
   bool in_lease() const;
   Status validate(const Message& m) const;
@@ -220,10 +236,14 @@ class Raft {
 
   std::map<NodeId, bool> votes_;         // candidate / pre-candidate only
   std::map<NodeId, Progress> progress_;  // leader only (reset on every transition)
+  // Leader only: removed members whose progress is kept until they have their removal. One
+  // that is added again gets a fresh progress: its old match may describe a dead machine.
+  std::set<NodeId> departing_;
   std::uint64_t uncommitted_entries_ = 0;
   ReadOnly read_only_;
   NodeId lead_transferee_ = kNoNode;  // leader only
-  bool step_down_pending_ = false;    // leader only: a committed configuration left it out
+  RemovalNotice removal_notice_;
+  bool step_down_pending_ = false;  // leader only: a committed configuration left it out
 
   std::vector<Message> messages_;
   std::vector<Message> messages_after_persist_;

@@ -80,16 +80,24 @@ void Raft::sync_progress() {
   // and is told that it committed (it may be the last it hears from the cluster).
   const Index removal = configs_.at(log_.committed()).index;
   for (auto it = progress_.begin(); it != progress_.end();) {
-    if (std::binary_search(tracked.begin(), tracked.end(), it->first) ||
-        it->second.match() < removal) {
+    if (std::binary_search(tracked.begin(), tracked.end(), it->first)) {
+      ++it;
+      continue;
+    }
+    if (it->second.match() < removal) {
+      departing_.insert(it->first);
       ++it;
       continue;
     }
     send_heartbeat(it->first, 0);
+    departing_.erase(it->first);
     it = progress_.erase(it);
   }
   const Index next = log_.last_index() + 1;
   for (NodeId id : tracked) {
+    if (departing_.erase(id) != 0) {
+      progress_.erase(id);  // added again: whatever it had may be gone (a new machine)
+    }
     if (progress_.count(id) == 0) {
       // A new member counts as active (it has not had time to answer), as in etcd/raft.
       Progress pr(next, config_.max_inflight_appends, config_.max_inflight_bytes);
@@ -148,6 +156,32 @@ Status Raft::transfer_leadership(NodeId target) {
 
 void Raft::send_timeout_now(NodeId to) {
   send(Message{.type = MessageType::kTimeoutNow, .to = to});
+}
+
+// A candidate left out of the configuration committed here, whose log ends below our commit
+// index, was removed while it was down or cut off: no leader sends to it any more, so it
+// would campaign for ever. Both the configuration in force and the committed one must leave
+// it out: a removal that is not committed may still be lost. And its log must end below our
+// commit: a candidate that holds a later configuration adding it again (which we lack) has a
+// longer log than our commit index.
+bool Raft::removal_notice_due(const Message& m) const {
+  if (m.from == id_ || is_member(conf(), m.from) || m.index >= log_.committed()) {
+    return false;
+  }
+  if (config_.bugs.notice_uncommitted_removal) {
+    return true;  // PLANTED BUG: a removal that is not committed may still be undone
+  }
+  return !is_member(configs_.at(log_.committed()).conf, m.from);
+}
+
+void Raft::handle_removal_notice(const Message& m) {
+  if (!m.reject || m.index <= log_.last_index() || m.index <= removal_notice_.index) {
+    return;  // a stale notice: our log reached past it since we asked
+  }
+  removal_notice_ = RemovalNotice{m.index, m.from};
+  if (role_ != Role::kLeader) {
+    become_follower(term_, kNoNode);
+  }
 }
 
 }  // namespace helios::raft

@@ -90,6 +90,10 @@ inline constexpr int kMessageTypeCount = 12;
 // kVote's context when the leader asked for the election (TimeoutNow): voters grant it even
 // while they still hear from that leader (thesis §3.10).
 inline constexpr std::uint64_t kCampaignTransfer = 1;
+// A refused kVoteResp/kPreVoteResp's context when the candidate is not a member of the
+// voter's committed configuration and its log ends below the voter's commit index (index =
+// that commit index): the candidate was removed while it could not hear of it.
+inline constexpr std::uint64_t kRemovedNotice = 2;
 const char* message_type_name(MessageType type);
 
 // One Raft RPC. Unused fields stay zero. Every message carries the sender's term; the

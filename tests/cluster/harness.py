@@ -319,31 +319,46 @@ def resp_ping(address, timeout=1.0):
 # --- a writing client ---------------------------------------------------------------
 
 class WriteLoop(threading.Thread):
-    """A client writing in a loop (test_transfer_leader.py, bench/transfer.py): SETs unique
-    keys NAME:SEQ through one connection with a short timeout; on a broken connection it
-    moves to the next node of `order` (node ids of `cluster`). Records every acknowledged
-    write (monotonic time of its reply, key, value) and counts the errors by kind. Runs
-    until `stop` (a threading.Event) is set."""
+    """A client writing in a loop (test_transfer_leader.py, test_procedures.py,
+    bench/transfer.py): SETs unique keys NAME:SEQ through one connection with a short
+    timeout; on a broken connection it moves to the next node of `order` (node ids of
+    `cluster`), or of `targets()` (client addresses, asked at each move) if given; with
+    move_on_error, an error reply (-TRYAGAIN: not applied, -UNCERTAIN: unknown) moves it too.
+    Records every acknowledged write (monotonic time of its reply, key, value), counts the
+    errors by kind, and keeps in `unexpected` any answer other than OK, -TRYAGAIN and
+    -UNCERTAIN. Runs until `stop` (a threading.Event) is set."""
 
-    def __init__(self, name, cluster, order, stop):
+    def __init__(self, name, cluster, order, stop, targets=None, move_on_error=False,
+                 timeout=1.0):
         super().__init__(name=name, daemon=True)
         self.cluster, self.order, self.stop = cluster, list(order), stop
+        self.targets, self.move_on_error, self.timeout = targets, move_on_error, timeout
         self.acked = []  # (time, key, value)
         self.errors = {}  # first word of the error (or the exception's class) -> count
         self.samples = {}  # the first message of each kind of error
+        self.unexpected = []
         self.reconnects = 0
 
     def note(self, what, text=""):
         self.errors[what] = self.errors.get(what, 0) + 1
         self.samples.setdefault(what, text)
 
+    def address(self, at):
+        """The client address of the at-th node to try, or None if there is none now."""
+        if self.targets is not None:
+            addresses = self.targets()
+            return addresses[at % len(addresses)] if addresses else None
+        return self.cluster[self.order[at % len(self.order)]].client
+
     def run(self):
         seq, at, conn = 0, 0, None
         while not self.stop.is_set():
             if conn is None:
-                node = self.cluster[self.order[at % len(self.order)]]
+                address = self.address(at)
                 try:
-                    conn = RespConnection(*node.client, timeout=1.0)
+                    if address is None:
+                        raise ConnectionRefusedError("no node to write to")
+                    conn = RespConnection(*address, timeout=self.timeout)
                 except OSError:
                     at += 1
                     self.note("connect")
@@ -359,12 +374,25 @@ class WriteLoop(threading.Thread):
                 conn, at = None, at + 1
                 self.reconnects += 1
                 continue
+            if reply == "OK":
+                self.acked.append((time.monotonic(), key, value))
+                continue
             if isinstance(reply, RespError):
                 self.note(reply.code, reply.message)  # TRYAGAIN: not applied; UNCERTAIN: unknown
+                if reply.code not in ("TRYAGAIN", "UNCERTAIN"):
+                    self.unexpected.append(reply.message)
             else:
-                self.acked.append((time.monotonic(), key, value))
+                self.note("other", repr(reply))
+                self.unexpected.append(repr(reply))
+            if self.move_on_error:
+                conn.close()
+                conn, at = None, at + 1
+                time.sleep(0.02)
         if conn is not None:
             conn.close()
+
+    def acked_between(self, since, until):
+        return sum(1 for t, _, _ in self.acked if since <= t <= until)
 
     def longest_gap(self, since, until):
         """The longest time between two acknowledged writes in [since, until]: seconds."""
@@ -450,9 +478,12 @@ class Node:
     # observation
     def status(self):
         """The node's /status as a dict, or None if it does not answer."""
-        if not self.alive():
-            return None
-        code, body = http_get(*self.admin, "/status")
+        return self.get_json("/status") if self.alive() else None
+
+    def get_json(self, path, timeout=None):
+        """GET path on the admin port: the JSON answer of a 200, else None."""
+        args = {} if timeout is None else {"timeout": timeout}
+        code, body = http_get(*self.admin, path, **args)
         if code != 200:
             return None
         try:
@@ -732,15 +763,18 @@ class Harness:
         cluster.data_root = data_root
         return cluster
 
-    def quickstart_joiner(self, cluster, n, join_id=1, learner=False):
+    def quickstart_joiner(self, cluster, n, join_id=1, learner=False, redirect=None):
         """raft-example node-n (4..9) of a quick-start cluster made with reserve=9, started
-        with --join at node join_id's admin port; added to cluster.nodes. Not started."""
+        with --join at node join_id's admin port; added to cluster.nodes. Not started.
+        redirect: as for quickstart_cluster."""
         argv = [binary("raft-example"), f"node-{n}", "--peer-port-base", str(cluster.peer_base),
                 "--admin-port-base", str(cluster.admin_base), "--client-port-base",
                 str(cluster.client_base), "--data-root", cluster.data_root,
                 "--join", f"127.0.0.1:{cluster.admin_base + join_id}"]
         if learner:
             argv.append("--learner")
+        if redirect is not None:
+            argv += ["--redirect", redirect]
         node = self._node(n, f"node-{n}", argv, cluster.admin_base + n,
                           os.path.join(cluster.data_root, f"node-{n}"))
         node.client = ("127.0.0.1", cluster.client_base + n)

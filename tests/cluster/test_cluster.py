@@ -61,6 +61,38 @@ class ClusterTestCase(unittest.TestCase):
                 for (_, key, value), v in zip(batch, got):
                     self.assertEqual(v, value.encode(), f"acknowledged {key} lost at {node.name}")
 
+    def digest(self, node):
+        try:
+            with harness.RespConnection(*node.client, timeout=5.0) as conn:
+                d = conn.command("DEBUG", "DIGEST")
+        except (OSError, ValueError):
+            return None
+        if isinstance(d, bytes):
+            d = d.decode()
+        return d if isinstance(d, str) and re.fullmatch(r"[0-9a-f]{40}", d) else None
+
+    def wait_for_equal_digests(self, c, ids, timeout=WAIT):
+        """Waits until the nodes of ids have converged (commit == applied, equal) and
+        DEBUG DIGEST answers the same 40 hex digits on each; returns the digest."""
+        last = {}
+
+        def cond():
+            st = c.converged(ids)
+            last["statuses"] = st if st is not None else c.statuses(ids)
+            if st is None:
+                return None
+            digests = {i: self.digest(c[i]) for i in ids}
+            last["digests"] = digests
+            values = set(digests.values())
+            if len(values) != 1 or None in values:
+                return None
+            return values.pop()
+
+        try:
+            return self.h.wait_for(cond, timeout, f"equal DEBUG DIGEST on nodes {ids}", last)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nlast digests: {last.get('digests')}") from None
+
     def start_quickstart(self):
         """Starts the quick start's cluster and waits for one leader and the seed's three
         keys applied on every node; returns (cluster, leader id, statuses)."""

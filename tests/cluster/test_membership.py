@@ -65,11 +65,6 @@ class TestMembership(ClusterTestCase):
         except AssertionError:
             raise AssertionError(f"last members at node-{node_id}: {last.get('m')}")
 
-    def digest(self, node):
-        with harness.RespConnection(*node.client, timeout=5.0) as conn:
-            d = conn.command("DEBUG", "DIGEST")
-        return d.decode() if isinstance(d, bytes) else d
-
     def test_grow_remove_the_leader_and_refusals(self):
         c = self.h.quickstart_cluster(reserve=9).start()
         lid = c.wait_for_leader(timeout=WAIT)
@@ -183,16 +178,41 @@ class TestMembership(ClusterTestCase):
         for n in rest:
             for w in writers:
                 self.assert_readable(c[n], w.acked)
-        digests = {}
-
-        def same_digests():
-            digests.clear()
-            digests.update({n: self.digest(c[n]) for n in rest})
-            return len(set(digests.values())) == 1 and None not in digests.values()
-        self.h.wait_for(same_digests, WAIT, "the same DEBUG DIGEST on every member")
+        self.wait_for_equal_digests(c, rest)
         for w in writers:
             print(f"\n  {w.name}: {len(w.acked)} acknowledged writes, errors {w.errors}",
                   file=sys.stderr)
+
+    def test_moved_names_a_joined_member(self):
+        """--redirect moved: -MOVED names the leader's client address from the configuration,
+        so a joined node (no peers in its file) redirects to the leader, and the first nodes
+        redirect to a joined leader."""
+        c = self.h.quickstart_cluster(redirect="moved", reserve=9).start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        self.h.quickstart_joiner(c, 4, join_id=lid, redirect="moved").start()
+        self.wait_for_voters(c, lid, [1, 2, 3, 4])
+        self.wait_for_voters(c, 4, [1, 2, 3, 4])
+
+        def set_at(n):
+            with harness.RespConnection(*c[n].client, timeout=5.0) as conn:
+                return conn.command("SET", "k", "v")
+
+        def moved(n, leader):
+            expected = f"MOVED 0 127.0.0.1:{c.client_base + leader}"
+            try:
+                got = set_at(n)
+            except OSError:
+                return False
+            text = got.decode() if isinstance(got, bytes) else str(got)
+            return expected in text
+        self.h.wait_for(lambda: moved(4, lid), WAIT, f"node-4 redirects to node-{lid}")
+        code, out = self.h.run([harness.binary("helios-cli"), "--admin",
+                                f"127.0.0.1:{c[lid].admin[1]}", "transfer-leader", "4"],
+                               timeout=60, name="run-cli")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(c.wait_for_leader(timeout=WAIT), 4)
+        for n in (1, 2, 3):
+            self.h.wait_for(lambda: moved(n, 4), WAIT, f"node-{n} redirects to node-4")
 
 
 if __name__ == "__main__":

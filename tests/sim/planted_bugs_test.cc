@@ -86,6 +86,9 @@ TEST(PlantedBugsTest, countLearnerAck_isCaughtByTheCommitmentRule) {
 TEST(PlantedBugsTest, leaveJointEarly_isCaught) {
   expect_caught("leave-joint-early", 3, 400);
 }
+TEST(PlantedBugsTest, noticeUncommittedRemoval_isCaught) {
+  expect_caught("notice-uncommitted-removal", 3, 400);
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

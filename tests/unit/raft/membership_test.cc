@@ -225,6 +225,92 @@ TEST_F(MembershipTest, removedFollowerIsToldItsRemovalCommitted) {
   EXPECT_EQ(net_.raft(3).role(), Role::kFollower);
 }
 
+// Node 3 is cut off while it is removed: no leader sends to it afterwards. Once it can reach
+// node 2 again, its (pre-)vote request is answered with kRemovedNotice and it stops for good.
+TEST_F(MembershipTest, nodeRemovedWhileCutOffIsToldWhenItCampaigns) {
+  bool cut_off = true;
+  net_.set_drop([&](const Message& m) { return cut_off && (m.from == 3 || m.to == 3); });
+  change(conf_of({1, 2}, {}, {1, 2, 3}));
+  ASSERT_EQ(net_.raft(2).conf(), conf_of({1, 2}));
+  ASSERT_GE(committed(2), net_.raft(2).conf_index());
+  EXPECT_EQ(net_.raft(3).conf(), conf_of({1, 2, 3}));  // it never heard of the change
+  EXPECT_EQ(net_.raft(3).removal_notice().index, 0u);
+  cut_off = false;
+  net_.tick(3, 100);
+  net_.stabilize();
+  EXPECT_EQ(net_.raft(3).removal_notice().index, committed(2));
+  EXPECT_FALSE(net_.raft(3).promotable());
+  EXPECT_EQ(net_.raft(3).role(), Role::kFollower);
+  // It never asks for a vote again, and the cluster did not notice it.
+  net_.clear_sent();
+  net_.tick(3, 100);
+  net_.stabilize();
+  EXPECT_EQ(net_.count_sent([](const Message& m) { return m.from == 3; }), 0u);
+  EXPECT_EQ(net_.raft(1).role(), Role::kLeader);
+}
+
+// Node 3 dies for good and is removed; a new machine joins under id 3 with an empty disk.
+// The leader must not trust what it knew of the dead node (its match index): it replicates
+// the new one from scratch.
+TEST_F(MembershipTest, idAddedAgainStartsFromAFreshProgress) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(net_.propose(1, "before-" + std::to_string(i)).is_ok());
+  }
+  net_.stabilize();
+  bool dead = true;
+  net_.set_drop([&](const Message& m) { return dead && (m.from == 3 || m.to == 3); });
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(net_.propose(1, "after-" + std::to_string(i)).is_ok());
+  }
+  net_.stabilize();
+  change(conf_of({1, 2}, {}, {1, 2, 3}));
+  ASSERT_EQ(net_.raft(1).conf(), conf_of({1, 2}));
+  net_.wipe(3);
+  dead = false;
+  change(conf_of({1, 2}, {3}));
+  for (int i = 0; i < 10; ++i) {
+    net_.tick(1, 1);
+    net_.stabilize();
+  }
+  EXPECT_EQ(net_.raft(3).log().last_index(), net_.raft(1).log().last_index());
+  EXPECT_EQ(net_.raft(3).conf(), conf_of({1, 2}, {3}));
+  EXPECT_EQ(net_.raft(1).progress().at(3).match(), net_.raft(1).log().last_index());
+}
+
+// While node 3's removal is in node 2's log but not committed (node 2's acknowledgements of
+// C(new) are lost), node 2 does not tell it: the removal could still be undone.
+void expect_notice_of_uncommitted_removal(bool planted_bug) {
+  TestNetwork net(3, [&](Config& c) { c.bugs.notice_uncommitted_removal = planted_bug; });
+  net.elect(1);
+  const Index joint = net.raft(1).log().last_index() + 1;
+  bool cut_off = true;
+  net.set_drop([&](const Message& m) {
+    const bool ack_of_new = m.from == 2 && m.type == MessageType::kAppendResp && m.index > joint;
+    return ack_of_new || ((m.from == 3 || m.to == 3) && (cut_off || m.from == 1 || m.to == 1));
+  });
+  ASSERT_TRUE(net.propose_conf(1, conf_of({1, 2}, {}, {1, 2, 3})).is_ok());
+  net.stabilize();
+  ASSERT_EQ(net.raft(2).conf(), conf_of({1, 2}));   // C(new), appended
+  ASSERT_EQ(net.raft(2).log().committed(), joint);  // only C(old,new) committed
+  cut_off = false;                                  // node 3 reaches node 2 (not node 1)
+  net.tick(3, 100);
+  net.stabilize();
+  if (planted_bug) {
+    EXPECT_NE(net.raft(3).removal_notice().index, 0u);
+  } else {
+    EXPECT_EQ(net.raft(3).removal_notice().index, 0u);
+    EXPECT_TRUE(net.raft(3).promotable());
+  }
+}
+
+TEST_F(MembershipTest, uncommittedRemovalIsNotNoticed) {
+  expect_notice_of_uncommitted_removal(false);
+}
+
+TEST_F(MembershipTest, plantedBug_noticeUncommittedRemoval_tellsTooEarly) {
+  expect_notice_of_uncommitted_removal(true);
+}
+
 TEST_F(MembershipTest, restartedNodeKnowsItsConfigurationFromTheLogAndSnapshots) {
   add_nodes({4});
   change(conf_of({1, 2, 3}, {4}));

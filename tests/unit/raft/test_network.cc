@@ -70,6 +70,14 @@ void TestNetwork::add_node(NodeId id, const ConfigFn& configure) {
   restart(s);
 }
 
+void TestNetwork::wipe(NodeId id) {
+  Slot& s = slot(id);
+  s.config = test_config(id, 0);
+  s.written = std::make_unique<MemoryStorage>();
+  s.synced = std::make_unique<MemoryStorage>();
+  restart(s);
+}
+
 void TestNetwork::restart(Slot& s) {
   s.raw.reset();
   s.applied.clear();

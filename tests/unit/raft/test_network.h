@@ -62,6 +62,9 @@ class TestNetwork {
   // Adds node `id` with an empty log and no configuration: it learns one from the leader
   // (a node joining the cluster).
   void add_node(NodeId id, const ConfigFn& configure = {});
+  // Node `id` loses its disk: it restarts with empty storage and no configuration (a new
+  // machine under the same id).
+  void wipe(NodeId id);
 
   // Replaces node `id`'s durable state with `log` and `hard_state` and restarts it.
   void preload(NodeId id, const std::vector<Term>& log_terms, const HardState& hard_state);
