@@ -7,7 +7,8 @@ packages=(
   g++ cmake ninja-build make pkg-config
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format libxxhash-dev libasio-dev libtomlplusplus-dev libcli11-dev
-  nlohmann-json3-dev libcpp-httplib-dev python3
+  nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev python3
+  prometheus                  # promtool: the metrics and alerting-rules checks
   redis-tools python3-redis   # the client-compatibility tests: redis-cli, redis-benchmark, redis-py
 )
 

@@ -144,6 +144,17 @@ void post_transfer_leader(node::Runtime& runtime, const httplib::Request& req,
   reply_transfer(res, runtime.config().node_id, future.get());
 }
 
+// Registers POST, PUT and DELETE on `path` to answer 405 (only GET is served there).
+void only_get(httplib::Server& server, const std::string& path) {
+  const auto refuse = [path](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET");
+    reply_json(res, 405, {{"error", "use GET " + path}});
+  };
+  server.Post(path, refuse);
+  server.Put(path, refuse);
+  server.Delete(path, refuse);
+}
+
 // Registers GET, PUT and DELETE on `path` to answer 405 (only POST is served there).
 void only_post(httplib::Server& server, const std::string& path) {
   const auto refuse = [path](const httplib::Request&, httplib::Response& res) {
@@ -263,6 +274,20 @@ AdminServer::~AdminServer() {
 
 Status AdminServer::start(const std::string& host, std::uint16_t port) {
   server_ = std::make_unique<httplib::Server>();
+  // A slow or stuck client cannot hold a worker for long, nor send a huge body.
+  server_->set_read_timeout(kIoTimeoutSeconds, 0);
+  server_->set_write_timeout(kIoTimeoutSeconds, 0);
+  server_->set_keep_alive_timeout(kIoTimeoutSeconds);
+  server_->set_payload_max_length(kMaxBodyBytes);
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    Result<std::string> text = runtime_.metrics_text();
+    if (!text.is_ok()) {
+      reply_json(res, 503, {{"error", text.status().message()}});
+      return;
+    }
+    res.set_content(std::move(text).value(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  only_get(*server_, "/metrics");
   server_->Get("/status", [this](const httplib::Request&, httplib::Response& res) {
     Result<node::NodeStatus> s = runtime_.status();
     if (!s.is_ok()) {

@@ -7,6 +7,9 @@
 //                   in_progress, error (the last failure, or null)), first_log_index,
 //                   wal_bytes, and per peer: address, connected, ms since last heard, and
 //                   (on the leader) match index and replication lag.
+//   GET /metrics    Prometheus text exposition (docs/operations.md, "Monitoring"): the
+//                   families recorded as things happen and those read off the node's state;
+//                   503 when the loop does not answer. Other methods: 405.
 //   GET /health     200 {"healthy":true} when the node has a leader it has heard from
 //                   recently (or is the leader); 503 otherwise.
 //   POST /snapshot  starts a snapshot of this node in the background (BGSAVE): 202
@@ -66,6 +69,9 @@ class AdminServer {
   void stop();
 
  private:
+  static constexpr time_t kIoTimeoutSeconds = 5;
+  static constexpr std::size_t kMaxBodyBytes = 1 << 20;  // larger: 413
+
   node::Runtime& runtime_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

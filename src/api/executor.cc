@@ -496,7 +496,12 @@ void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
   }
   // The callback runs inside the Node (its Ready loop, or read() itself): act after it.
   auto shared = std::make_shared<std::vector<std::uint64_t>>(std::move(ids));
-  runtime_.node().read([this, shared](Status status) {
+  const auto asked = std::chrono::steady_clock::now();
+  runtime_.node().read([this, shared, asked](Status status) {
+    if (status.is_ok()) {
+      runtime_.metrics().read_index_duration.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+    }
     asio::post(runtime_.io(), [this, shared, status]() { on_barriers(*shared, status); });
   });
 }

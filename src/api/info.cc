@@ -7,6 +7,7 @@
 #include "api/args.h"
 #include "api/server.h"
 #include "atlas/glob.h"
+#include "env/posix/memory.h"
 #include "raft/raft.h"
 
 namespace helios::api {
@@ -17,14 +18,6 @@ std::uint64_t now_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
-}
-
-std::uint64_t rss_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::uint64_t pages = 0;
-  std::uint64_t resident = 0;
-  statm >> pages >> resident;
-  return resident * 4096;
 }
 
 std::string process_id() {
@@ -56,7 +49,7 @@ void section_clients(Server& s, std::ostringstream& o) {
 }
 
 void section_memory(std::ostringstream& o) {
-  const std::uint64_t rss = rss_bytes();
+  const std::uint64_t rss = env::resident_bytes();
   o << "# Memory\r\nused_memory:" << rss << "\r\nused_memory_human:" << human(rss)
     << "\r\nused_memory_rss:" << rss << "\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n";
 }

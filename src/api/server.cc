@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <cctype>
+
 #include <future>
 
 #include "api/session.h"
@@ -22,6 +24,43 @@ Server::~Server() {
 
 void Server::install() {
   executor_.install();
+  runtime_.add_metrics_sampler([this](metrics::Sample& out) {
+    out.gauge("helios_client_connections", "Open client connections",
+              static_cast<double>(sessions_.size()));
+    out.counter("helios_client_connections_received_total", "Client connections accepted",
+                static_cast<double>(stats_.connections_received));
+    out.counter("helios_client_connections_rejected_total",
+                "Client connections refused (max_connections reached)",
+                static_cast<double>(stats_.connections_rejected));
+  });
+}
+
+metrics::CommandSeries& Server::command_series(const CommandSpec* spec) {
+  const std::vector<CommandSpec>& table = all_commands();
+  if (series_.empty()) {
+    series_.assign(table.size() + 1, nullptr);
+  }
+  const std::size_t row =
+      spec == nullptr ? table.size() : static_cast<std::size_t>(spec - table.data());
+  if (series_[row] == nullptr) {
+    std::string name = spec == nullptr ? "unknown" : std::string(spec->name);
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    series_[row] = &runtime_.metrics().command(name);
+  }
+  return *series_[row];
+}
+
+void Server::note_error_reply(std::string_view reply) {
+  // RESP2/3 simple error "-CODE message\r\n", RESP3 blob error "!len\r\nCODE message\r\n".
+  std::string_view line = reply.substr(1);
+  if (reply.front() == '!') {
+    const std::size_t eol = line.find("\r\n");
+    line = eol == std::string_view::npos ? std::string_view() : line.substr(eol + 2);
+  }
+  const std::size_t end = line.find_first_of(" \r");
+  runtime_.metrics().client_error(line.substr(0, end));
 }
 
 Status Server::start() {

@@ -17,7 +17,9 @@
 
 #include <asio.hpp>
 
+#include "api/command_table.h"
 #include "api/executor.h"
+#include "metrics/metrics.h"
 #include "node/config.h"
 #include "node/runtime.h"
 #include "resp/limits.h"
@@ -56,6 +58,10 @@ class Server {
   const resp::ParserLimits& parser_limits() const { return limits_; }
   bool is_follower() const;
   void note_command() { ++stats_.commands_processed; }
+  // The metrics series of a command (its command-table row; nullptr: an unknown command).
+  metrics::CommandSeries& command_series(const CommandSpec* spec);
+  // Counts an error reply (helios_client_errors_total) from its RESP bytes.
+  void note_error_reply(std::string_view reply);
   void note_output_overflow(const std::string& remote);
   void on_closed(std::uint64_t id);
   std::size_t connections() const { return sessions_.size(); }
@@ -77,6 +83,8 @@ class Server {
   std::atomic<std::uint16_t> port_{0};
   std::uint64_t started_ms_ = 0;
   bool started_ = false;
+  // By command-table row, then one for unknown commands; filled on first use.
+  std::vector<metrics::CommandSeries*> series_;
 };
 
 }  // namespace helios::api

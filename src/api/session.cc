@@ -143,6 +143,7 @@ void Session::handle_resp_requests() {
       return;
     }
     on_request(argv);
+    current_series_ = nullptr;  // errors outside a command (the parser's) count no command
   }
 }
 
@@ -172,21 +173,25 @@ void Session::handle_json_requests() {
       continue;
     }
     on_request(argv.value());
+    current_series_ = nullptr;
   }
 }
 
 void Session::on_request(Argv& argv) {
+  current_arrived_ = std::chrono::steady_clock::now();
+  current_series_ = nullptr;
   ++commands_;
   server_.note_command();
   last_command_ms_ = wall_ms();
   const std::string name = upper(argv[0]);
   last_command_ = lower(name.substr(0, 32));
+  const CommandSpec* spec = find_command(name);
+  current_series_ = &server_.command_series(spec);
   if (in_multi_ && name != "EXEC" && name != "DISCARD" && name != "MULTI" && name != "WATCH" &&
       name != "QUIT" && name != "RESET") {
     queue_in_multi(name, argv);
     return;
   }
-  const CommandSpec* spec = find_command(name);
   if (spec == nullptr) {
     push_error(unknown_command(argv));
     return;
@@ -362,8 +367,15 @@ void Session::on_transaction(std::string_view name, Argv& argv) {
   (void)argv;
 }
 
-Session::Slot& Session::push_done(std::string reply) {
+std::shared_ptr<Session::Slot> Session::new_slot() {
   auto slot = std::make_shared<Slot>();
+  slot->series = current_series_;
+  slot->arrived = current_arrived_;
+  return slot;
+}
+
+Session::Slot& Session::push_done(std::string reply) {
+  auto slot = new_slot();
   slot->state = Slot::State::kDone;
   slot->reply = std::move(reply);
   slots_.push_back(slot);
@@ -378,7 +390,7 @@ Session::Slot& Session::push_error(std::string_view line) {
 }
 
 void Session::push_write(std::vector<Argv> commands, bool exec) {
-  auto slot = std::make_shared<Slot>();
+  auto slot = new_slot();
   slot->state = Slot::State::kWaitIssue;
   slot->write = true;
   slot->commands = std::move(commands);
@@ -402,7 +414,7 @@ void Session::start_write(const std::shared_ptr<Slot>& slot) {
 }
 
 void Session::push_read(std::function<void(resp::Writer&)> evaluate) {
-  auto slot = std::make_shared<Slot>();
+  auto slot = new_slot();
   slot->evaluate = std::move(evaluate);
   slot->state = Slot::State::kWaitIssue;
   slots_.push_back(slot);
@@ -485,6 +497,7 @@ bool Session::advance_once() {
     if (head.state != Slot::State::kDone) {
       break;
     }
+    record(head);
     if (mode_ == Mode::kJson) {
       out_ += to_json(head.reply);
     } else {
@@ -494,6 +507,17 @@ bool Session::advance_once() {
     popped = true;
   }
   return popped;
+}
+
+void Session::record(const Slot& slot) {
+  if (slot.series != nullptr) {
+    slot.series->calls.Increment();
+    slot.series->duration.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.arrived).count());
+  }
+  if (!slot.reply.empty() && (slot.reply.front() == '-' || slot.reply.front() == '!')) {
+    server_.note_error_reply(slot.reply);
+  }
 }
 
 std::string Session::to_json(std::string_view resp_reply) const {

@@ -21,6 +21,7 @@
 // Lifetime: held by a shared_ptr; the Server keeps one until the session closes, and
 // pending callbacks keep theirs, doing nothing once the session is closed.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,6 +32,7 @@
 #include <asio.hpp>
 
 #include "api/plan.h"
+#include "metrics/metrics.h"
 #include "resp/request_parser.h"
 
 namespace helios::api {
@@ -60,6 +62,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string reply;
     // A read: computes the reply when the slot reaches the head (kReady).
     std::function<void(resp::Writer&)> evaluate;
+    // The command's metrics series and arrival (recorded when the reply is sent).
+    metrics::CommandSeries* series = nullptr;
+    std::chrono::steady_clock::time_point arrived;
   };
 
   void read_more();
@@ -101,6 +106,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::int64_t last_command_ms_ = 0;
   std::uint64_t commands_ = 0;
   std::string last_command_;
+  // The command being handled by on_request (every slot it pushes records to it).
+  metrics::CommandSeries* current_series_ = nullptr;
+  std::chrono::steady_clock::time_point current_arrived_;
+  std::shared_ptr<Slot> new_slot();
+  // A reply leaves: counts its command and its time, and its error if it is one.
+  void record(const Slot& slot);
 
   enum class Mode : std::uint8_t { kUnknown, kResp, kJson };
   Mode mode_ = Mode::kUnknown;

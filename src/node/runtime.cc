@@ -169,7 +169,10 @@ void Runtime::start_sync() {
   // The Node appends nothing until on_sync_done, which runs on the loop thread (never inside
   // pump()).
   asio::post(storage_io_, [this]() {
+    const auto began = std::chrono::steady_clock::now();
     const Status synced = wal_->sync();
+    metrics_.wal_fsync_duration.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     asio::post(io_, [this, synced]() {
       node_->on_sync_done(synced);
       check_failed();
@@ -189,6 +192,10 @@ void Runtime::check_failed() {
 void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
   if (soft.leader != kNoNode) {
     last_leader_contact_ = std::chrono::steady_clock::now();
+    if (soft.leader != last_known_leader_) {
+      ++leader_changes_;  // the first leader seen counts too, as etcd's leader_changes_seen
+      last_known_leader_ = soft.leader;
+    }
   }
   last_role_ = soft.role;
   if (on_role_change_hook) {
@@ -235,11 +242,16 @@ void Runtime::propose_now(atlas::Command command, CommandCallback done) {
     done(valid);
     return;
   }
-  node_->propose(atlas::encode_command(command), [done](Result<std::string> reply) {
+  const auto proposed = std::chrono::steady_clock::now();
+  node_->propose(atlas::encode_command(command), [this, done, proposed](Result<std::string> reply) {
     if (!reply.is_ok()) {
+      metrics_.proposals_failed.Increment();
       done(reply.status());
       return;
     }
+    metrics_.proposals_committed.Increment();
+    metrics_.commit_duration.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - proposed).count());
     done(decode_replies(reply.value()));
   });
   check_failed();

@@ -57,6 +57,8 @@
 #include "atlas/reply.h"
 #include "env/posix/child_process.h"
 #include "env/posix/posix_file_system.h"
+#include "metrics/metrics.h"
+#include "metrics/sample.h"
 #include "node/atlas_machine.h"
 #include "node/config.h"
 #include "node/leader_transfer.h"
@@ -202,6 +204,18 @@ class Runtime final : private NodeIo {
   void add_role_listener(std::function<void(const raft::SoftState& soft, Term term)> fn) {
     role_listeners_.push_back(std::move(fn));
   }
+  // --- metrics (runtime_metrics.cc) ---
+  // Any thread: the recorded metrics (histograms, counters), for the API to record into.
+  metrics::Metrics& metrics() { return metrics_; }
+  // Any thread: GET /metrics, the Prometheus text exposition of this node (recorded
+  // families, then those read off its state on the loop thread); kUnavailable if the loop
+  // does not answer in time.
+  Result<std::string> metrics_text(std::chrono::milliseconds timeout = std::chrono::seconds(2));
+  // More families read off state at scrape time, on the loop thread (set before start()).
+  void add_metrics_sampler(std::function<void(metrics::Sample&)> fn) {
+    metrics_samplers_.push_back(std::move(fn));
+  }
+
   // Called on the loop thread for each kForward / kForwardReply frame (set before start()).
   std::function<void(NodeId from, wire::FrameType type, std::string body)> on_app_frame_hook;
 
@@ -290,6 +304,14 @@ class Runtime final : private NodeIo {
   bool own_change_in_flight_ = false;
   std::vector<std::weak_ptr<PendingMemberChange>> member_changes_;
   std::atomic<bool> removed_{false};
+  // Metrics.
+  void sample_metrics(metrics::Sample& out) const;
+  metrics::Metrics metrics_;
+  std::vector<std::function<void(metrics::Sample&)>> metrics_samplers_;
+  NodeId last_known_leader_ = kNoNode;
+  std::uint64_t leader_changes_ = 0;
+  std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
 };
 
 }  // namespace helios::node

@@ -105,9 +105,14 @@ void Runtime::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
   snapshot_error_.clear();
   last_snapshot_unix_ms_ = unix_ms_now();
   last_snapshot_time_ = std::chrono::steady_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - child_started_)
-                      .count();
+  const auto took = std::chrono::steady_clock::now() - child_started_;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  if (received) {
+    ++snapshots_installed_;
+  } else {
+    ++snapshots_taken_;
+    metrics_.snapshot_duration.Observe(std::chrono::duration<double>(took).count());
+  }
   HELIOS_LOG_INFO("snapshot", "%s snapshot %llu/%llu%s; the log now starts at %llu",
                   received ? "installed" : "took", static_cast<unsigned long long>(meta.index),
                   static_cast<unsigned long long>(meta.term),

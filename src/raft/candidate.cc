@@ -5,6 +5,9 @@
 namespace helios::raft {
 
 void Raft::start_campaign(bool pre_vote, bool transfer) {
+  if (pre_vote || role_ != Role::kPreCandidate) {
+    ++elections_started_;  // an election: its pre-vote, or a vote without one
+  }
   if (pre_vote) {
     become_pre_candidate();
   } else {

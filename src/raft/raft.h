@@ -147,6 +147,9 @@ class Raft {
   };
   const RemovalNotice& removal_notice() const { return removal_notice_; }
   bool removal_noticed() const { return removal_notice_.index > log_.last_index(); }
+  // Elections this node started since it was created (a pre-vote and the vote that may
+  // follow count once; helios_raft_elections_started_total).
+  std::uint64_t elections_started() const { return elections_started_; }
   // The target of a leadership transfer in progress, or kNoNode.
   NodeId lead_transferee() const { return lead_transferee_; }
   const std::map<NodeId, Progress>& progress() const { return progress_; }
@@ -243,6 +246,7 @@ class Raft {
   ReadOnly read_only_;
   NodeId lead_transferee_ = kNoNode;  // leader only
   RemovalNotice removal_notice_;
+  std::uint64_t elections_started_ = 0;
   bool step_down_pending_ = false;  // leader only: a committed configuration left it out
 
   std::vector<Message> messages_;

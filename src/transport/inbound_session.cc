@@ -62,6 +62,12 @@ void InboundSession::close(const std::string& reason) {
   owner_.on_closed(this);
 }
 
+void InboundSession::note_bad_frame() {
+  if (peer_ != kNoNode) {
+    owner_.on_bad_frame(peer_);
+  }
+}
+
 void InboundSession::read_more() {
   socket_.async_read_some(asio::buffer(read_buffer_),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
@@ -87,6 +93,7 @@ void InboundSession::on_read(const asio::error_code& ec, std::size_t n) {
     Result<wire::Frame> frame = decoder_.next();
     if (!frame.is_ok()) {
       if (frame.status().code() != Code::kUnavailable) {
+        note_bad_frame();
         close("bad frame: " + frame.status().to_string());
         return;
       }
@@ -155,6 +162,7 @@ bool InboundSession::on_raft(const wire::Frame& frame) {
   }
   Result<raft::Message> message = wire::decode_message(frame.body);
   if (!message.is_ok()) {
+    note_bad_frame();
     close("bad raft message: " + message.status().to_string());
     return false;
   }

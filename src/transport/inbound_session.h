@@ -45,6 +45,8 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
     // A kForward or kForwardReply frame from `peer` (its body is not interpreted here).
     virtual void on_app_frame(NodeId peer, wire::FrameType type, std::string body) = 0;
     virtual void on_closed(InboundSession* session) = 0;
+    // A greeted peer sent a frame or message that does not decode (it is then closed).
+    virtual void on_bad_frame(NodeId peer) = 0;
   };
 
   InboundSession(asio::ip::tcp::socket socket, const TcpTransportOptions& options, Owner& owner);
@@ -78,6 +80,7 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   asio::steady_timer handshake_timer_;
   State state_ = State::kAwaitingHello;
   NodeId peer_ = kNoNode;  // set once greeted
+  void note_bad_frame();
   wire::FrameDecoder decoder_;
   std::vector<char> read_buffer_;
   std::string ack_frame_;  // kept alive while its write is in flight

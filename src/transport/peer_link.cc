@@ -57,6 +57,7 @@ bool PeerLink::enqueue(std::string frame) {
     if (messages >= options_.max_queue_messages ||
         frame.size() > options_.max_queue_bytes - std::min(bytes, options_.max_queue_bytes)) {
       ++status_.dropped;
+      ++status_.errors[static_cast<std::size_t>(PeerError::kQueueFull)];
       log_full = !dropping_;
       dropping_ = true;
     } else {
@@ -98,6 +99,11 @@ std::vector<std::string> PeerLink::withdraw(wire::FrameType type) {
 void PeerLink::note_dropped() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++status_.dropped;
+}
+
+void PeerLink::note_error(PeerError kind) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++status_.errors[static_cast<std::size_t>(kind)];
 }
 
 PeerStatus PeerLink::status() const {
@@ -150,22 +156,23 @@ void PeerLink::connect() {
     return;
   }
   // A host name: resolve it on every attempt (its address may change while it is down).
-  resolver_.async_resolve(peer_.host, std::to_string(peer_.port),
-                          [this, attempt](const asio::error_code& resolve_ec,
-                                          const asio::ip::tcp::resolver::results_type& endpoints) {
-                            if (attempt != attempt_) {
-                              return;
-                            }
-                            if (resolve_ec) {
-                              fail("cannot resolve " + peer_.host + ": " + resolve_ec.message());
-                              return;
-                            }
-                            asio::async_connect(socket_, endpoints,
-                                                [this, attempt](const asio::error_code& connect_ec,
-                                                                const asio::ip::tcp::endpoint&) {
-                                                  on_connected(attempt, connect_ec);
-                                                });
-                          });
+  resolver_.async_resolve(
+      peer_.host, std::to_string(peer_.port),
+      [this, attempt](const asio::error_code& resolve_ec,
+                      const asio::ip::tcp::resolver::results_type& endpoints) {
+        if (attempt != attempt_) {
+          return;
+        }
+        if (resolve_ec) {
+          fail(PeerError::kRefused, "cannot resolve " + peer_.host + ": " + resolve_ec.message());
+          return;
+        }
+        asio::async_connect(
+            socket_, endpoints,
+            [this, attempt](const asio::error_code& connect_ec, const asio::ip::tcp::endpoint&) {
+              on_connected(attempt, connect_ec);
+            });
+      });
 }
 
 void PeerLink::on_connected(std::uint64_t attempt, const asio::error_code& ec) {
@@ -174,7 +181,8 @@ void PeerLink::on_connected(std::uint64_t attempt, const asio::error_code& ec) {
   }
   HELIOS_ASSERT(state_ == State::kConnecting);
   if (ec) {
-    fail("cannot connect: " + ec.message());
+    fail(ec == asio::error::timed_out ? PeerError::kTimeout : PeerError::kRefused,
+         "cannot connect: " + ec.message());
     return;
   }
   asio::error_code option_ec;
@@ -184,7 +192,7 @@ void PeerLink::on_connected(std::uint64_t attempt, const asio::error_code& ec) {
   asio::async_write(socket_, asio::buffer(hello_frame_),
                     [this, attempt](const asio::error_code& write_ec, std::size_t) {
                       if (attempt == attempt_ && write_ec) {
-                        fail("cannot send hello: " + write_ec.message());
+                        fail(PeerError::kReset, "cannot send hello: " + write_ec.message());
                       }
                     });
   read_hello_ack();
@@ -195,8 +203,8 @@ void PeerLink::on_deadline(std::uint64_t attempt, const asio::error_code& ec) {
     return;
   }
   if (state_ == State::kConnecting || state_ == State::kHandshaking) {
-    fail("no connection and handshake within " + std::to_string(options_.handshake_timeout_ms) +
-         " ms");
+    fail(PeerError::kTimeout, "no connection and handshake within " +
+                                  std::to_string(options_.handshake_timeout_ms) + " ms");
   }
 }
 
@@ -214,7 +222,8 @@ void PeerLink::on_hello_ack_read(std::uint64_t attempt, const asio::error_code& 
   }
   HELIOS_ASSERT(state_ == State::kHandshaking);
   if (ec) {
-    fail(ec == asio::error::eof ? "closed during the handshake (refused?)"
+    fail(ec == asio::error::eof ? PeerError::kRefused : PeerError::kReset,
+         ec == asio::error::eof ? "closed during the handshake (refused?)"
                                 : "handshake read failed: " + ec.message());
     return;
   }
@@ -225,15 +234,15 @@ void PeerLink::on_hello_ack_read(std::uint64_t attempt, const asio::error_code& 
     return;
   }
   if (!frame.is_ok()) {
-    fail("bad handshake frame: " + frame.status().to_string());
+    fail(PeerError::kBadFrame, "bad handshake frame: " + frame.status().to_string());
     return;
   }
   if (!check_hello_ack(frame.value())) {
-    fail("unexpected hello ack");
+    fail(PeerError::kBadFrame, "unexpected hello ack");
     return;
   }
   if (handshake_decoder_.buffered() != 0) {
-    fail("unexpected bytes after the hello ack");
+    fail(PeerError::kBadFrame, "unexpected bytes after the hello ack");
     return;
   }
   on_greeted();
@@ -285,16 +294,16 @@ void PeerLink::watch_for_close() {
                               return;
                             }
                             if (!ec) {
-                              fail("unexpected data from the peer");
+                              fail(PeerError::kBadFrame, "unexpected data from the peer");
                             } else if (ec == asio::error::eof) {
-                              fail("the peer closed the connection");
+                              fail(PeerError::kReset, "the peer closed the connection");
                             } else {
-                              fail(ec.message());
+                              fail(PeerError::kReset, ec.message());
                             }
                           });
 }
 
-void PeerLink::fail(const std::string& reason) {
+void PeerLink::fail(PeerError kind, const std::string& reason) {
   HELIOS_ASSERT(state_ != State::kStopped);
   HELIOS_ASSERT(state_ != State::kBackoff);
   const bool was_connected = state_ == State::kConnected;
@@ -308,6 +317,7 @@ void PeerLink::fail(const std::string& reason) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.connected = false;
+    ++status_.errors[static_cast<std::size_t>(kind)];
     if (was_connected) {
       ++status_.disconnects;
     }
@@ -386,7 +396,7 @@ void PeerLink::on_written(std::uint64_t attempt, const asio::error_code& ec) {
   }
   HELIOS_ASSERT(write_in_flight_);
   if (ec) {
-    fail("write failed: " + ec.message());
+    fail(PeerError::kReset, "write failed: " + ec.message());
     return;
   }
   {

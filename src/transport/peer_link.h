@@ -46,6 +46,8 @@ class PeerLink {
   std::vector<std::string> withdraw(wire::FrameType type);
   void note_dropped();
   PeerStatus status() const;
+  // Counts an error of this peer seen elsewhere (a bad frame on its inbound connection).
+  void note_error(PeerError kind);
   QueueDepth queue_depth() const;
 
   // I/O thread.
@@ -65,7 +67,7 @@ class PeerLink {
   bool check_hello_ack(const wire::Frame& frame);
   void on_greeted();
   void watch_for_close();
-  void fail(const std::string& reason);
+  void fail(PeerError kind, const std::string& reason);
   void schedule_retry();
   void on_flush_posted();
   void flush();

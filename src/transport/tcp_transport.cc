@@ -11,6 +11,22 @@
 
 namespace helios::transport {
 
+const char* peer_error_name(PeerError kind) {
+  switch (kind) {
+    case PeerError::kRefused:
+      return "refused";
+    case PeerError::kReset:
+      return "reset";
+    case PeerError::kTimeout:
+      return "timeout";
+    case PeerError::kQueueFull:
+      return "queue_full";
+    case PeerError::kBadFrame:
+      return "bad_frame";
+  }
+  return "unknown";
+}
+
 namespace {
 
 // After a failed accept (out of file descriptors, say), wait this long before the next one.
@@ -390,6 +406,12 @@ void TcpTransport::on_app_frame(NodeId peer, wire::FrameType type, std::string b
   }
   if (app_handler_) {
     app_handler_(peer, type, std::move(body));
+  }
+}
+
+void TcpTransport::on_bad_frame(NodeId peer) {
+  if (PeerLink* link = find_link(peer); link != nullptr) {
+    link->note_error(PeerError::kBadFrame);
   }
 }
 

@@ -93,6 +93,7 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   void on_message(NodeId peer, raft::Message message) override;
   void on_app_frame(NodeId peer, wire::FrameType type, std::string body) override;
   void on_closed(InboundSession* session) override;
+  void on_bad_frame(NodeId peer) override;
 
   Status open_listener();
   void accept_next();

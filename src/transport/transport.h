@@ -7,6 +7,7 @@
 // Delivery is best effort: a message may be dropped (peer down, queue full, connection
 // lost) and Raft retries. Messages to one peer that are delivered arrive in order.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -17,6 +18,14 @@
 
 namespace helios::transport {
 
+// Why a peer's RPCs failed (helios_peer_rpc_errors_total{kind}): a connection refused or a
+// name that does not resolve; an established connection reset or closed, or a failed write;
+// a connection or handshake that timed out; a message dropped because the peer's queue was
+// full; a frame, handshake or message from the peer that does not decode.
+enum class PeerError : std::uint8_t { kRefused, kReset, kTimeout, kQueueFull, kBadFrame };
+inline constexpr std::size_t kPeerErrorKinds = 5;
+const char* peer_error_name(PeerError kind);  // "refused", "reset", "timeout", ...
+
 struct PeerStatus {
   NodeId id = kNoNode;
   std::string address;                 // host:port
@@ -26,6 +35,7 @@ struct PeerStatus {
   std::uint64_t dropped = 0;           // messages dropped (queue full or peer unreachable)
   std::int64_t last_received_ms = -1;  // steady-clock ms of the last message, -1 if never
   std::uint64_t disconnects = 0;       // established outbound connections lost so far
+  std::array<std::uint64_t, kPeerErrorKinds> errors{};  // by PeerError
 };
 
 class Transport {

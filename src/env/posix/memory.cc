@@ -2,9 +2,11 @@
 
 #include <malloc.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <fstream>
 
 namespace helios::env {
 
@@ -34,6 +36,23 @@ std::string zeroed_buffer(std::size_t size) {
   }
   out.resize(size);
   return out;
+}
+
+std::uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  std::uint64_t resident = 0;
+  statm >> pages >> resident;
+  return statm ? resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+DiskSpace disk_space(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) {
+    return {};
+  }
+  return DiskSpace{static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize,
+                   static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize};
 }
 
 }  // namespace helios::env

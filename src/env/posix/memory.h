@@ -1,7 +1,8 @@
 #pragma once
-// Process memory housekeeping that needs the C library or the kernel.
+// Process memory housekeeping, and what the kernel says of the process's memory and disk.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace helios::env {
@@ -18,5 +19,16 @@ void release_free_memory();
 // reading a 126 MB snapshot take 0.4 s of faults alone. On older kernels it is a plain
 // string (the faults happen as before).
 std::string zeroed_buffer(std::size_t size);
+
+// The process's resident set size in bytes (/proc/self/statm; 0 if unreadable).
+std::uint64_t resident_bytes();
+
+// The size and the space left to unprivileged users of the file system holding `path`
+// (statvfs); both 0 if it cannot be asked.
+struct DiskSpace {
+  std::uint64_t total_bytes = 0;
+  std::uint64_t free_bytes = 0;
+};
+DiskSpace disk_space(const std::string& path);
 
 }  // namespace helios::env

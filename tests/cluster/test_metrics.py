@@ -1,0 +1,178 @@
+"""GET /metrics on real raft-example nodes: the Prometheus text exposition that `promtool
+check metrics` accepts, every family docs/operations.md ("Monitoring") lists, values that
+follow the cluster (one leader, commands counted, a leader change after the leader is
+killed), and the admin port's refusals (405, 404, 413). See README.md here.
+
+    HELIOS_BIN=build/bin python3 -m unittest -v tests/cluster/test_metrics.py
+    ctest --test-dir build/release -R cluster_metrics
+
+Needs promtool (Debian's `prometheus` package; scripts/deps.sh installs it).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unittest
+import urllib.error
+import urllib.request
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+from test_cluster import ELECTION_BOUND, WAIT, ClusterTestCase  # noqa: E402
+
+# The families every node exports (docs/operations.md, "Monitoring").
+FAMILIES = {
+    "helios_raft_term": "gauge",
+    "helios_raft_is_leader": "gauge",
+    "helios_raft_commit_index": "gauge",
+    "helios_raft_applied_index": "gauge",
+    "helios_raft_leader_changes_total": "counter",
+    "helios_raft_elections_started_total": "counter",
+    "helios_raft_replication_lag_entries": "gauge",
+    "helios_raft_proposals_committed_total": "counter",
+    "helios_raft_proposals_failed_total": "counter",
+    "helios_raft_read_index_duration_seconds": "histogram",
+    "helios_snapshots_total": "counter",
+    "helios_snapshot_duration_seconds": "histogram",
+    "helios_snapshot_bytes": "gauge",
+    "helios_snapshot_installs_total": "counter",
+    "helios_peer_rpc_errors_total": "counter",
+    "helios_peer_messages_sent_total": "counter",
+    "helios_peer_connected": "gauge",
+    "helios_wal_fsync_duration_seconds": "histogram",
+    "helios_wal_append_bytes_total": "counter",
+    "helios_commit_duration_seconds": "histogram",
+    "helios_client_commands_total": "counter",
+    "helios_client_command_duration_seconds": "histogram",
+    "helios_client_connections": "gauge",
+    "helios_client_errors_total": "counter",
+    "helios_keys": "gauge",
+    "helios_memory_bytes": "gauge",
+    "helios_disk_free_bytes": "gauge",
+    "helios_disk_total_bytes": "gauge",
+}
+
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")
+
+
+def parse(text):
+    """{(name, labels text): value} and {family: type} of an exposition."""
+    samples, types = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            types[name] = kind
+        elif line and not line.startswith("#"):
+            m = SAMPLE.match(line)
+            assert m, f"unparsable sample line {line!r}"
+            samples[(m.group(1), m.group(2) or "")] = float(m.group(3))
+    return samples, types
+
+
+def request(node, method, path, body=None):
+    req = urllib.request.Request(f"http://{node.admin[0]}:{node.admin[1]}{path}", data=body,
+                                 method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+
+class TestMetrics(ClusterTestCase):
+    def scrape(self, node):
+        code, ctype, text = request(node, "GET", "/metrics")
+        self.assertEqual(code, 200, text)
+        self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+        return text
+
+    def metrics(self, node):
+        return parse(self.scrape(node))[0]
+
+    def test_exposition_families_values_and_refusals(self):
+        promtool = shutil.which("promtool")
+        self.assertIsNotNone(promtool, "promtool is missing: install Debian's prometheus "
+                                       "package (scripts/deps.sh does)")
+        c = self.h.quickstart_cluster().start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        follower = next(i for i in (1, 2, 3) if i != lid)
+        with harness.RespConnection(*c[follower].client, timeout=10.0) as conn:
+            for i in range(50):
+                self.assertEqual(conn.command("SET", f"k{i}", "v"), "OK")
+                self.assertEqual(conn.command("GET", f"k{i}"), b"v")
+            self.assertIsInstance(conn.command("NOSUCHCOMMAND"), harness.RespError)
+            self.assertIsInstance(conn.command("INCR", "k1"), harness.RespError)
+        c.wait_for_convergence(timeout=WAIT)
+
+        for n in (1, 2, 3):
+            text = self.scrape(c[n])
+            check = subprocess.run([promtool, "check", "metrics"], input=text, text=True,
+                                   capture_output=True, timeout=60)
+            self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""),
+                             f"promtool check metrics at node-{n}")
+            samples, types = parse(text)
+            for family, kind in FAMILIES.items():
+                self.assertEqual(types.get(family), kind, f"{family} at node-{n}")
+
+        at = {n: self.metrics(c[n]) for n in (1, 2, 3)}
+        self.assertEqual(sum(at[n][("helios_raft_is_leader", "")] for n in at), 1)
+        self.assertEqual(at[lid][("helios_raft_is_leader", "")], 1)
+        for n in at:
+            self.assertGreaterEqual(at[n][("helios_raft_leader_changes_total", "")], 1)
+            self.assertGreaterEqual(at[n][("helios_raft_commit_index", "")], 50)
+            self.assertEqual(at[n][("helios_keys", "")], 53)  # 50 + the quick start's 3
+        leader, fol = at[lid], at[follower]
+        # The follower received the commands and asked for read indexes; the leader proposed.
+        self.assertEqual(fol[("helios_client_commands_total", '{cmd="set"}')], 50)
+        self.assertEqual(fol[("helios_client_commands_total", '{cmd="get"}')], 50)
+        self.assertEqual(fol[("helios_client_commands_total", '{cmd="unknown"}')], 1)
+        self.assertEqual(fol[("helios_client_errors_total", '{error="ERR"}')], 2)
+        self.assertEqual(fol[("helios_client_command_duration_seconds_count", '{cmd="set"}')], 50)
+        self.assertGreaterEqual(leader[("helios_raft_proposals_committed_total", "")], 50)
+        self.assertGreaterEqual(leader[("helios_commit_duration_seconds_count", "")], 50)
+        self.assertGreaterEqual(fol[("helios_raft_read_index_duration_seconds_count", "")], 1)
+        self.assertGreater(fol[("helios_wal_fsync_duration_seconds_count", "")], 0)
+        self.assertGreater(fol[("helios_wal_append_bytes_total", "")], 0)
+        for p in (1, 2, 3):
+            if p != lid:
+                self.assertIn(("helios_raft_replication_lag_entries", f'{{peer="{p}"}}'), leader)
+                self.assertEqual(leader[("helios_peer_connected", f'{{peer="{p}"}}')], 1)
+                self.assertGreater(leader[("helios_peer_messages_sent_total",
+                                           f'{{peer="{p}"}}')], 0)
+        self.assertFalse(any(name == "helios_raft_replication_lag_entries" for name, _ in fol))
+
+        # Read-only, and the admin port's limits.
+        self.assertEqual(request(c[lid], "POST", "/metrics", b"")[0], 405)
+        self.assertEqual(request(c[lid], "DELETE", "/metrics")[0], 405)
+        self.assertEqual(request(c[lid], "GET", "/no-such-page")[0], 404)
+        self.assertEqual(request(c[lid], "POST", "/members", b"x" * (2 << 20))[0], 413)
+
+        # The leader is killed: the others see a leader change and one of them an election.
+        before = {n: at[n][("helios_raft_leader_changes_total", "")] for n in at if n != lid}
+        elections = sum(at[n][("helios_raft_elections_started_total", "")] for n in before)
+        c[lid].kill9()
+        new = c.wait_for_leader(ids=list(before), timeout=ELECTION_BOUND)
+
+        def changed():
+            now = {n: self.metrics(c[n]) for n in before}
+            return all(now[n][("helios_raft_leader_changes_total", "")] > before[n]
+                       for n in before) and now
+        now = self.h.wait_for(changed, WAIT, "the leader change in both survivors' metrics")
+        self.assertGreater(sum(now[n][("helios_raft_elections_started_total", "")]
+                               for n in before), elections)
+        self.assertEqual(now[new][("helios_raft_is_leader", "")], 1)
+
+        def errors_towards_dead():
+            return sum(v for (name, labels), v in self.metrics(c[new]).items()
+                       if name == "helios_peer_rpc_errors_total" and f'peer="{lid}"' in labels)
+        errors = errors_towards_dead()
+        self.h.wait_for(lambda: errors_towards_dead() > errors, WAIT,
+                        f"more RPC errors towards the dead node-{lid} (refused reconnections)")
+
+
+if __name__ == "__main__":
+    unittest.main()
