@@ -203,6 +203,13 @@ Status set_log_level(const char* flag, const std::string& text, NodeConfig& c) {
   return Status::ok();
 }
 
+Status set_log_format(const char* flag, const std::string& text, NodeConfig& c) {
+  if (!base::parse_log_format(text, &c.log_format)) {
+    return bad_flag(flag, "'" + text + "' is not text or json");
+  }
+  return Status::ok();
+}
+
 // One tuning flag: its name, its value's name and meaning in --help, its default (from a
 // default NodeConfig) and how a value given on the command line goes into a NodeConfig.
 struct Knob {
@@ -246,6 +253,11 @@ const std::vector<Knob>& knobs() {
          return std::string(names[static_cast<int>(c.log_level)]);
        },
        &set_log_level},
+      {"--log-format", "FORMAT", "text (the seed's lines) or json (one object per line)",
+       [](const NodeConfig& c) {
+         return std::string(c.log_format == base::LogFormat::kJson ? "json" : "text");
+       },
+       &set_log_format},
   };
   return table;
 }
@@ -291,6 +303,7 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
 
 int run_node(const node::NodeConfig& config, const RunOptions& options) {
   base::set_log_level(config.log_level);
+  base::set_log_format(config.log_format);
   const sigset_t signals = block_signals();
   node::Runtime runtime(config);
   std::unique_ptr<api::Server> clients;

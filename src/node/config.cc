@@ -260,6 +260,12 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
     if (s.is_ok() && !base::parse_log_level(level, &c.log_level)) {
       s = bad(key, "must be debug, info, warn or error");
     }
+  } else if (key == "log_format") {
+    std::string format;
+    s = read_string(v, key, format);
+    if (s.is_ok() && !base::parse_log_format(format, &c.log_format)) {
+      s = bad(key, "must be text or json");
+    }
   } else if (key == "peers") {
     s = read_peers(v, c);
   } else if (key == "client") {

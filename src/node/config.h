@@ -18,6 +18,7 @@
 //   snapshot_retain = 2           # newest snapshot files kept (at least 1)
 //   snapshot_chunk_bytes = 1048576  # InstallSnapshot chunk size, 4 KiB .. 16 MiB
 //   log_level = "info"
+//   log_format = "text"               # or "json": one JSON object per line
 //   [client]                      # the client port (Redis protocol and JSON lines)
 //   listen = "127.0.0.1:7001"     # omitted: no client port
 //   redirect = "forward"          # writes at a follower: "forward" to the leader or "moved"
@@ -111,6 +112,7 @@ struct NodeConfig {
   // (kMinSnapshotChunkBytes .. kMaxSnapshotChunkBytes).
   std::uint64_t snapshot_chunk_bytes = 1u << 20;
   base::LogLevel log_level = base::LogLevel::kInfo;
+  base::LogFormat log_format = base::LogFormat::kText;  // "text" (the seed's) or "json"
   std::vector<PeerConfig> peers;  // all voters, this node included (none: a node that joins)
   // --join HOST:PORT: the admin address of a member of the cluster to join (apps/).
   HostPort join;

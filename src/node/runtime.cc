@@ -190,6 +190,7 @@ void Runtime::check_failed() {
 }
 
 void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
+  log_role_change(soft, term);
   if (soft.leader != kNoNode) {
     last_leader_contact_ = std::chrono::steady_clock::now();
     if (soft.leader != last_known_leader_) {

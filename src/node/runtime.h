@@ -221,7 +221,14 @@ class Runtime final : private NodeIo {
 
  private:
   // NodeIo
-  void send(const raft::Message& m) override { transport_->send(m); }
+  void send(const raft::Message& m) override {
+    log_message(m);
+    transport_->send(m);
+  }
+  // The seed's "Vote granted" line, and (at debug) replication, heartbeats and votes.
+  void log_message(const raft::Message& m) const;
+  void log_role_change(const raft::SoftState& soft, Term term) const;
+  void on_applied_debug(const raft::Entry& e) const;
   void start_sync() override;
   void on_role_change(const raft::SoftState& soft, Term term) override;
   void start_snapshot(const raft::SnapshotMeta& meta) override;

@@ -93,6 +93,7 @@ void Runtime::add_seed_peers(const MemberList& members) {
 }
 
 void Runtime::on_applied(const raft::Entry& entry) {
+  on_applied_debug(entry);
   if (entry.type != raft::EntryType::kConfChange || removed_) {
     return;
   }

@@ -9,6 +9,7 @@ killed), and the admin port's refusals (405, 404, 413). See README.md here.
 Needs promtool (Debian's `prometheus` package; scripts/deps.sh installs it).
 """
 
+import json
 import os
 import re
 import shutil
@@ -172,6 +173,46 @@ class TestMetrics(ClusterTestCase):
         errors = errors_towards_dead()
         self.h.wait_for(lambda: errors_towards_dead() > errors, WAIT,
                         f"more RPC errors towards the dead node-{lid} (refused reconnections)")
+
+
+class TestLogs(ClusterTestCase):
+    def test_json_and_debug_lines_and_the_seeds_vote_line(self):
+        """--log-format json writes one JSON object per line (every line, from every
+        component); --log-level debug adds replication and applies; at info the seed's
+        "Vote granted candidate=node-N term=T" appears on the voters, and no line is written
+        per client request."""
+        c = self.h.quickstart_cluster()
+        for n, node in c.nodes.items():
+            node.argv += ["--log-format", "json"] + (["--log-level", "debug"] if n == 3 else [])
+        c.start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        with harness.RespConnection(*c[lid].client, timeout=10.0) as conn:
+            for i in range(20):
+                self.assertEqual(conn.command("SET", f"k{i}", "v"), "OK")
+        c.wait_for_convergence(timeout=WAIT)
+        self.h.wait_for(lambda: "Applied index=" in c[3].log(), WAIT, "debug lines at node-3")
+        for n in (1, 2, 3):
+            c[n].stop()
+        voted = False
+        for n in (1, 2, 3):
+            lines = [ln for ln in c[n].log().splitlines() if not ln.startswith("=== harness")]
+            self.assertTrue(lines)
+            records = [json.loads(ln) for ln in lines]
+            for r in records:
+                self.assertEqual(sorted(r), ["component", "level", "msg", "time"], r)
+                self.assertRegex(r["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            levels = {r["level"] for r in records}
+            if n == 3:
+                self.assertIn("debug", levels)
+                self.assertTrue(any(r["msg"].startswith("Replicating to node-") or
+                                    r["msg"].startswith("Append acknowledged") for r in records))
+            else:
+                self.assertNotIn("debug", levels)
+                # No line per client request at info: 20 SETs add nothing of their own.
+                self.assertLess(len(records), 60, records)
+            voted |= any(re.fullmatch(r"Vote granted candidate=node-\d term=\d+", r["msg"])
+                         is not None for r in records)
+        self.assertTrue(voted, "no node logged the seed's 'Vote granted' line")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ snapshot_trailing_entries = 500
 snapshot_retain = 5
 snapshot_chunk_bytes = 65536
 log_level = "debug"
+log_format = "json"
 [[peers]]
 id = 1
 address = "10.0.1.10:9001"
@@ -56,6 +57,7 @@ TEST(ConfigTest, loadToml_readsEveryKey) {
   EXPECT_EQ(c.snapshot_retain, 5u);
   EXPECT_EQ(c.snapshot_chunk_bytes, 65536u);
   EXPECT_EQ(c.log_level, base::LogLevel::kDebug);
+  EXPECT_EQ(c.log_format, base::LogFormat::kJson);
   ASSERT_EQ(c.peers.size(), 3u);
   EXPECT_EQ(c.peers[2].address.to_string(), "10.0.1.12:9001");
   EXPECT_TRUE(validate(c).is_ok()) << validate(c).to_string();
