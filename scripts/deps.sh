@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format libxxhash-dev libasio-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev python3
-  prometheus                  # promtool: the metrics and alerting-rules checks
+  prometheus python3-yaml      # promtool and Prometheus (monitoring tests); PyYAML for tests/deploy
   redis-tools python3-redis   # the client-compatibility tests: redis-cli, redis-benchmark, redis-py
 )
 

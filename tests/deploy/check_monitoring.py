@@ -87,7 +87,8 @@ def families_used(expr, names, where):
         if name in names:
             used.add(names[name])
         else:
-            fail(f"{where}: {name} is not a metric of the interface (tests/deploy/helios_metrics.txt)")
+            fail(f"{where}: {name} is not a metric of the interface "
+                 "(tests/deploy/helios_metrics.txt)")
     return used
 
 
@@ -110,7 +111,8 @@ def check_alerts(rules_path, tests_path, families_path):
         for rule in group.get("rules", []):
             name = rule.get("alert")
             if name is None:
-                fail(f"group {group.get('name')}: record {rule.get('record')}: only alerts belong here")
+                fail(f"group {group.get('name')}: record {rule.get('record')}: "
+                     "only alerts belong here")
                 continue
             alerts.append(name)
             where = f"{os.path.basename(rules_path)}: {name}"
@@ -171,8 +173,9 @@ def check_exposition(path, families_path):
             labels = dict(LABEL_RE.findall(match.group(2) or ""))
             keys = set(labels) - ({"le"} if match.group(1).endswith("_bucket") else set())
             labels_seen.setdefault(family, set()).add(tuple(sorted(keys)))
-            if family == "helios_peer_rpc_errors_total" and labels.get("kind") not in PEER_ERROR_KINDS:
-                fail(f"{family}: kind {labels.get('kind')!r} is not one of {sorted(PEER_ERROR_KINDS)}")
+            kind = labels.get("kind")
+            if family == "helios_peer_rpc_errors_total" and kind not in PEER_ERROR_KINDS:
+                fail(f"{family}: kind {kind!r} is not one of {sorted(PEER_ERROR_KINDS)}")
     for family, (kind, labels) in families.items():
         if family not in types:
             fail(f"{family}: missing (no # TYPE line)")
@@ -231,7 +234,8 @@ def substitute(expr, where):
 def check_datasource(obj, where):
     ds = obj.get("datasource")
     if ds != {"type": "prometheus", "uid": "${datasource}"}:
-        fail(f'{where}: datasource {ds!r}, expected {{"type": "prometheus", "uid": "${{datasource}}"}}')
+        fail(f'{where}: datasource {ds!r}, expected '
+             '{"type": "prometheus", "uid": "${datasource}"}')
 
 
 def dashboard_queries(dashboard):

@@ -33,7 +33,8 @@ else
 fi
 
 if ! command -v "$promtool" > /dev/null; then
-  echo "check_monitoring: $promtool not found: install Debian's prometheus package (scripts/deps.sh)"
+  echo "check_monitoring: $promtool not found:" \
+    "install Debian's prometheus package (scripts/deps.sh)"
   exit 1
 fi
 
