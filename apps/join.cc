@@ -66,6 +66,7 @@ struct Attempt {
   enum Outcome { kJoined, kRetry, kRefused } outcome = kRetry;
   std::string message;
   std::string next_target;  // the leader's admin address, when a follower named it
+  Index conf_index = 0;     // kJoined: the configuration in force that has this node
 };
 
 Attempt try_join(node::Runtime& runtime, const std::string& target) {
@@ -97,6 +98,7 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
   runtime.add_seed_peers(read_members(members, c.node_id, listed));
   if (listed) {
     a.outcome = Attempt::kJoined;
+    a.conf_index = members.value("conf_index", Index{0});
     return a;
   }
   json body = {{"id", c.node_id},
@@ -119,6 +121,7 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
   a.message = target + ": HTTP " + std::to_string(posted->status) + ": " + error;
   if (posted->status == 200) {
     a.outcome = Attempt::kJoined;
+    a.conf_index = answer.is_object() ? answer.value("conf_index", Index{0}) : 0;
   } else if (posted->status == 421) {
     if (answer.is_object() && answer.contains("leader_admin") &&
         answer["leader_admin"].is_string()) {
@@ -135,6 +138,7 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
 int join_cluster(node::Runtime& runtime, const sigset_t& signals) {
   const node::NodeConfig& c = runtime.config();
   if (is_member_now(runtime)) {
+    runtime.finish_join(0);
     HELIOS_LOG_INFO("", "Node %s is a member already: not asking to join", c.name().c_str());
     return 0;
   }
@@ -146,6 +150,7 @@ int join_cluster(node::Runtime& runtime, const sigset_t& signals) {
   while (true) {
     const Attempt a = try_join(runtime, target);
     if (a.outcome == Attempt::kJoined) {
+      runtime.finish_join(a.conf_index);
       HELIOS_LOG_INFO("", "Node %s was added to the cluster; catching up", c.name().c_str());
       return 0;
     }

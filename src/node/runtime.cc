@@ -60,6 +60,11 @@ Status Runtime::start() {
   policy.trailing_entries = config_.snapshot_trailing_entries;
   node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this), policy);
   was_member_ = raft::is_member(node_->raw().raft().conf_at(node_->applied()), config_.node_id);
+  if (Status s = read_joined(); !s.is_ok()) {
+    return s;
+  }
+  joining_ =
+      config_.join.port != 0 && !raft::is_member(node_->raw().raft().conf(), config_.node_id);
 
   transport::TcpTransportOptions t;
   t.cluster_id = config_.cluster_id;

@@ -165,6 +165,14 @@ class Runtime final : private NodeIo {
   HostPort member_client(NodeId id) const;
   // Any thread: connect to these members (a joining node learns them from the cluster).
   void add_seed_peers(const MemberList& members);
+  // Any thread (apps/join.cc): the cluster added this node (configured with --join) by the
+  // configuration in force at `conf_index` on the leader. Until then, and for configuration
+  // entries below that index afterwards, a configuration without this id is the history of
+  // an earlier member under the same id (a machine replaced under its id), which this node
+  // replays while it catches up: it does not stop this node. Recorded in
+  // <data_dir>/JOINED (conf_index 0: keep what is recorded; only ends the joining).
+  void finish_join(Index conf_index);
+  static constexpr const char* kJoinedMarker = "JOINED";
   // Any thread: this node applied a configuration that removed it (it writes REMOVED).
   bool removed() const { return removed_.load(); }
   // Called on the loop thread once this node was removed (set before start()).
@@ -307,7 +315,10 @@ class Runtime final : private NodeIo {
   // Membership.
   MemberList book_;  // the addresses of the configuration in force (pruned to its members)
   std::map<NodeId, std::chrono::steady_clock::time_point> forget_at_;  // peers not members
-  bool was_member_ = false;  // an applied configuration had this node
+  bool was_member_ = false;           // an applied configuration had this node
+  std::atomic<bool> joining_{false};  // --join, not a member yet: removals are history
+  Index joined_at_ = 0;               // configurations below it are history (JOINED; loop thread)
+  Status read_joined();
   bool own_change_in_flight_ = false;
   std::vector<std::weak_ptr<PendingMemberChange>> member_changes_;
   std::atomic<bool> removed_{false};

@@ -53,6 +53,39 @@ Status Runtime::check_not_removed() {
                     "directory and add it as a new member (--join)");
 }
 
+Status Runtime::read_joined() {
+  const std::string marker = dir_->path() + "/" + kJoinedMarker;
+  if (!fs_.exists(marker)) {
+    return Status::ok();
+  }
+  Result<std::string> text = env::read_file(fs_, marker);
+  if (!text.is_ok()) {
+    return text.status();
+  }
+  char* end = nullptr;
+  const std::uint64_t index = std::strtoull(text.value().c_str(), &end, 10);
+  if (end == text.value().c_str() || (*end != '\n' && *end != '\0')) {
+    return Status(Code::kCorruption, marker + ": not an index: '" + text.value() + "'");
+  }
+  joined_at_ = index;
+  return Status::ok();
+}
+
+void Runtime::finish_join(Index conf_index) {
+  asio::post(io_, [this, conf_index]() {
+    if (conf_index > joined_at_) {
+      joined_at_ = conf_index;
+      const Status s = env::write_file_atomically(fs_, dir_->path() + "/" + kJoinedMarker,
+                                                  std::to_string(conf_index) + "\n");
+      if (!s.is_ok()) {
+        HELIOS_LOG_ERROR("membership", "cannot record the join: %s", s.to_string().c_str());
+      }
+    }
+    joining_ = false;
+    was_member_ = true;  // the cluster added this node: its removal from now on stops it
+  });
+}
+
 void Runtime::on_conf_change(const raft::ConfState& conf) {
   Result<MemberList> book = members_of(conf, config_.peers);
   if (!book.is_ok()) {
@@ -100,6 +133,9 @@ void Runtime::on_applied(const raft::Entry& entry) {
   Result<raft::ConfState> conf = raft::decode_conf_state(entry.data);
   if (!conf.is_ok()) {
     return;  // the core validated it before appending it
+  }
+  if (joining_ || entry.index < joined_at_) {
+    return;  // an earlier member under this id: its history, replayed while catching up
   }
   if (raft::is_member(conf.value(), config_.node_id)) {
     was_member_ = true;

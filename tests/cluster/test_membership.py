@@ -12,6 +12,7 @@ Timings are printed, never asserted.
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -213,6 +214,40 @@ class TestMembership(ClusterTestCase):
         self.assertEqual(c.wait_for_leader(timeout=WAIT), 4)
         for n in (1, 2, 3):
             self.h.wait_for(lambda: moved(n, 4), WAIT, f"node-{n} redirects to node-4")
+
+    def test_an_id_joins_again_after_its_removal(self):
+        """node-4 joins, is removed (exits 0), and joins again from a wiped data directory
+        under the same id. Catching up, it replays the log, which holds the removal of the
+        earlier node-4: that history must not stop it (--max-entries-per-append 4 makes it
+        apply the removal long before it receives the entry that adds it again)."""
+        c = self.h.quickstart_cluster(reserve=9)
+        for node in c.nodes.values():
+            node.argv += ["--max-entries-per-append", "4"]
+        c.start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        everyone = ",".join(f"127.0.0.1:{c[i].admin[1]}" for i in (1, 2, 3))
+        node4 = self.h.quickstart_joiner(c, 4, join_id=lid)
+        node4.argv += ["--max-entries-per-append", "4"]
+        node4.start()
+        self.wait_for_voters(c, lid, [1, 2, 3, 4])
+        code, out = self.h.run([harness.binary("helios-cli"), "--admin", everyone, "member",
+                                "remove", "4"], timeout=60, name="run-cli")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(node4.wait_exit(EXIT_BOUND), 0)
+        # Writes between the removal and the new join: the entry adding node-4 again lands
+        # far behind the one that removed it.
+        with harness.RespConnection(*c[lid].client, timeout=10.0) as conn:
+            for i in range(300):
+                self.assertEqual(conn.command("SET", f"k{i}", "v"), "OK")
+        shutil.rmtree(node4.data_dir)
+        node4.start()
+        lid = c.wait_for_leader(ids=[1, 2, 3], timeout=WAIT)
+        self.wait_for_voters(c, lid, [1, 2, 3, 4])
+        c.wait_for_convergence(ids=[1, 2, 3, 4], timeout=WAIT)
+        self.assertTrue(node4.alive(), node4.log_since_last_start())
+        self.assertNotIn("was removed from the cluster", node4.log_since_last_start())
+        with harness.RespConnection(*node4.client, timeout=10.0) as conn:
+            self.assertEqual(conn.command("GET", "k299"), b"v")
 
 
 if __name__ == "__main__":
