@@ -6,6 +6,13 @@ namespace helios::node {
 
 void Node::step_snapshot(const raft::Message& m, IncomingSnapshot incoming) {
   HELIOS_ASSERT(m.type == raft::MessageType::kSnapshot);
+  // A snapshot being installed (its Ready waits for the WAL's sync) keeps the received data
+  // until it is restored: another one arriving meanwhile (a late duplicate, or a newer one)
+  // is dropped, as the network could have; the leader sends again what is still missing.
+  if (pending_.has_value() && pending_->snapshot.has_value()) {
+    incoming.discard();
+    return;
+  }
   if (failed() || !raw_.step(m).is_ok()) {
     ++dropped_messages_;
     incoming.discard();
