@@ -9,6 +9,7 @@ packages=(
   clang-format libxxhash-dev libasio-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev python3
   prometheus python3-yaml      # promtool and Prometheus (monitoring tests); PyYAML for tests/deploy
+  chromium chromium-driver python3-selenium   # the dashboard's browser test (test_dashboard.py)
   redis-tools python3-redis   # the client-compatibility tests: redis-cli, redis-benchmark, redis-py
 )
 

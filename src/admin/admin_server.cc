@@ -1,5 +1,7 @@
 #include "admin/admin_server.h"
 
+#include "admin/cluster_view.h"
+#include "admin/dashboard.h"
 #include "admin/members_api.h"
 
 #include <httplib.h>
@@ -144,7 +146,7 @@ void post_transfer_leader(node::Runtime& runtime, const httplib::Request& req,
   reply_transfer(res, runtime.config().node_id, future.get());
 }
 
-// Registers POST, PUT and DELETE on `path` to answer 405 (only GET is served there).
+// Registers POST, PUT, PATCH and DELETE on `path` to answer 405 (only GET is served there).
 void only_get(httplib::Server& server, const std::string& path) {
   const auto refuse = [path](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "GET");
@@ -152,10 +154,11 @@ void only_get(httplib::Server& server, const std::string& path) {
   };
   server.Post(path, refuse);
   server.Put(path, refuse);
+  server.Patch(path, refuse);
   server.Delete(path, refuse);
 }
 
-// Registers GET, PUT and DELETE on `path` to answer 405 (only POST is served there).
+// Registers GET, PUT, PATCH and DELETE on `path` to answer 405 (only POST is served there).
 void only_post(httplib::Server& server, const std::string& path) {
   const auto refuse = [path](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "POST");
@@ -163,6 +166,7 @@ void only_post(httplib::Server& server, const std::string& path) {
   };
   server.Get(path, refuse);
   server.Put(path, refuse);
+  server.Patch(path, refuse);
   server.Delete(path, refuse);
 }
 
@@ -310,6 +314,11 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
   });
   only_post(*server_, "/transfer-leader");
   add_member_routes(*server_, runtime_);
+  cluster_view_ = std::make_unique<ClusterView>(runtime_);
+  add_dashboard_routes(*server_, *cluster_view_);
+  for (const std::string& path : dashboard_paths()) {
+    only_get(*server_, path);
+  }
   if (!server_->bind_to_port(host.c_str(), port)) {
     return Status(Code::kUnavailable,
                   "admin: cannot listen on " + host + ":" + std::to_string(port));

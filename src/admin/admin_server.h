@@ -30,10 +30,18 @@
 //                   to or the loop does not answer; 504 {"error":...,"leader":...} when
 //                   leadership did not move within two election timeouts (the core gives up
 //                   after one and the leader accepts writes again). Other methods: 405.
+//   GET /           the dashboard: a read-only page of every member (role, term, commit and
+//                   applied index, lag, links, last snapshot) and charts of the last five
+//                   minutes (writes/s, reads/s, commit and fsync latency), refreshed every
+//                   second; its files under /dashboard/ (dashboard.h).
+//   GET /cluster    JSON: every member's /status and key metrics, gathered by this node from
+//                   the members' admin ports in parallel with short timeouts; a member that
+//                   does not answer is listed as unreachable (cluster_view.h). 503 when the
+//                   loop does not answer. Other methods on these paths: 405.
 //
 // Thread rules: start()/stop() from the controlling thread; requests are served on the
 // server's thread and reach the node through Runtime::status() or Runtime::post() (the
-// loop thread), waiting at most 2 s for the answer.
+// loop thread), waiting at most 2 s for the answer (GET /cluster: cluster_view.h).
 
 #include <memory>
 #include <optional>
@@ -48,6 +56,8 @@ class Server;
 }
 
 namespace helios::admin {
+
+class ClusterView;
 
 // The /status JSON for a status snapshot (also used by tests and helios-cli).
 std::string status_json(const node::NodeStatus& status);
@@ -74,6 +84,7 @@ class AdminServer {
 
   node::Runtime& runtime_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<ClusterView> cluster_view_;  // GET /cluster
   std::thread thread_;
 };
 
