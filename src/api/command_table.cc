@@ -2,9 +2,53 @@
 
 #include <algorithm>
 
+#include "base/assert.h"
+
 namespace helios::api {
 
 namespace {
+
+bool by_name(const CommandSpec& a, const CommandSpec& b) {
+  return a.name < b.name;
+}
+
+// Redis 7's subcommands of the containers Helios knows (only those it answers), sorted by
+// name: a container's are contiguous ("CLIENT|..." before "COMMAND|...").
+const std::vector<CommandSpec>& subcommand_table() {
+  static const std::vector<CommandSpec> table = [] {
+    constexpr Kind C = Kind::kConnection;
+    constexpr std::string_view kAdmin = "admin noscript loading stale";
+    constexpr std::string_view kPlain = "noscript loading stale";
+    std::vector<CommandSpec> v = {
+        {"CLIENT|GETNAME", 2, C, kPlain},
+        {"CLIENT|ID", 2, C, kPlain},
+        {"CLIENT|INFO", 2, C, kPlain},
+        {"CLIENT|LIST", -2, C, kAdmin},
+        {"CLIENT|NO-EVICT", 3, C, kAdmin},
+        {"CLIENT|NO-TOUCH", 3, C, kPlain},
+        {"CLIENT|SETINFO", 4, C, kPlain},
+        {"CLIENT|SETNAME", 3, C, kPlain},
+        {"COMMAND|COUNT", 2, C, "loading stale"},
+        {"COMMAND|DOCS", -2, C, "loading stale"},
+        {"COMMAND|INFO", -2, C, "loading stale"},
+        {"COMMAND|LIST", -2, C, "loading stale"},
+        {"CONFIG|GET", -3, C, kAdmin},
+        {"CONFIG|RESETSTAT", 2, C, kAdmin},
+        {"CONFIG|SET", -4, C, kAdmin},
+        {"LATENCY|HELP", 2, C, "loading stale"},
+        {"LATENCY|HISTORY", 3, C, kAdmin},
+        {"LATENCY|LATEST", 2, C, kAdmin},
+        {"LATENCY|RESET", -2, C, kAdmin},
+        {"SLOWLOG|GET", -2, C, "admin loading stale"},
+        {"SLOWLOG|HELP", 2, C, "loading stale"},
+        {"SLOWLOG|LEN", 2, C, "admin loading stale"},
+        {"SLOWLOG|RESET", 2, C, "admin loading stale"},
+    };
+    std::sort(v.begin(), v.end(), by_name);
+    return v;
+  }();
+  return table;
+}
 
 std::vector<CommandSpec> build() {
   constexpr Kind D = Kind::kData;
@@ -69,21 +113,34 @@ std::vector<CommandSpec> build() {
       {"SELECT", 2, C, "loading stale fast", 0, 0, 0},
       {"AUTH", -2, C, "noscript loading stale fast no_auth", 0, 0, 0},
       {"COMMAND", -1, C, "loading stale", 0, 0, 0},
-      {"CLIENT", -2, C, "loading stale", 0, 0, 0},
-      {"CONFIG", -2, C, "admin noscript loading stale", 0, 0, 0},
+      {"CLIENT", -2, C, "", 0, 0, 0},
+      {"CONFIG", -2, C, "", 0, 0, 0},
       {"DEBUG", -2, Kind::kDebug, "admin noscript loading stale protected", 0, 0, 0},
       {"INFO", -1, C, "loading stale", 0, 0, 0},
       {"TIME", 1, C, "loading stale fast", 0, 0, 0},
       {"WAIT", 3, C, "noscript", 0, 0, 0},
       {"READONLY", 1, C, "loading stale fast", 0, 0, 0},
       {"READWRITE", 1, C, "loading stale fast", 0, 0, 0},
+      // Observability (session_observe.cc): the node's own views, never forwarded.
+      {"SLOWLOG", -2, C, "", 0, 0, 0},
+      {"LATENCY", -2, C, "", 0, 0, 0},
+      {"MONITOR", 1, C, "admin noscript loading stale", 0, 0, 0},
       // Persistence: node-local, never forwarded (the node they are sent to snapshots).
       {"BGSAVE", -1, C, "admin noscript no_async_loading", 0, 0, 0},
       {"SAVE", 1, C, "admin noscript no_async_loading no_multi", 0, 0, 0},
       {"LASTSAVE", 1, C, "loading stale fast", 0, 0, 0},
   };
-  std::sort(v.begin(), v.end(),
-            [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+  std::sort(v.begin(), v.end(), by_name);
+  const std::vector<CommandSpec>& subs = subcommand_table();
+  for (CommandSpec& spec : v) {
+    auto first = std::find_if(subs.begin(), subs.end(), [&](const CommandSpec& s) {
+      return s.name.size() > spec.name.size() && s.name.starts_with(spec.name) &&
+             s.name[spec.name.size()] == '|';
+    });
+    auto last = std::find_if(first, subs.end(),
+                             [&](const CommandSpec& s) { return !s.name.starts_with(spec.name); });
+    spec.subcommands = std::span<const CommandSpec>(first, last);
+  }
   return v;
 }
 
@@ -99,6 +156,43 @@ const CommandSpec* find_command(std::string_view upper_name) {
   auto it = std::lower_bound(t.begin(), t.end(), upper_name,
                              [](const CommandSpec& s, std::string_view n) { return s.name < n; });
   return it != t.end() && it->name == upper_name ? &*it : nullptr;
+}
+
+const CommandSpec* find_subcommand(const CommandSpec& container, std::string_view upper_sub) {
+  for (const CommandSpec& sub : container.subcommands) {
+    if (sub.name.substr(container.name.size() + 1) == upper_sub) {
+      return &sub;
+    }
+  }
+  return nullptr;
+}
+
+const CommandSpec* find_command_or_subcommand(std::string_view upper_name) {
+  const std::size_t bar = upper_name.find('|');
+  const CommandSpec* spec = find_command(upper_name.substr(0, bar));
+  if (spec == nullptr || bar == std::string_view::npos) {
+    return spec;
+  }
+  return find_subcommand(*spec, upper_name.substr(bar + 1));
+}
+
+std::size_t command_rows() {
+  return all_commands().size() + subcommand_table().size();
+}
+
+std::size_t command_row(const CommandSpec& spec) {
+  const std::vector<CommandSpec>& top = all_commands();
+  if (&spec >= top.data() && &spec < top.data() + top.size()) {
+    return static_cast<std::size_t>(&spec - top.data());
+  }
+  const std::vector<CommandSpec>& subs = subcommand_table();
+  HELIOS_ASSERT(&spec >= subs.data() && &spec < subs.data() + subs.size());
+  return top.size() + static_cast<std::size_t>(&spec - subs.data());
+}
+
+const CommandSpec& command_at_row(std::size_t row) {
+  const std::vector<CommandSpec>& top = all_commands();
+  return row < top.size() ? top[row] : subcommand_table().at(row - top.size());
 }
 
 bool arity_ok(const CommandSpec& spec, std::size_t argc) {

@@ -3,8 +3,14 @@
 // flags, key positions) and how Helios runs them (Kind). Lookup is by upper-case name.
 //
 // Arity as in Redis: N > 0 means exactly N arguments counting the name; -N means at least N.
+//
+// Containers (Redis 7): CONFIG, CLIENT, COMMAND, SLOWLOG and LATENCY have subcommands, each
+// with its own spec ("CONFIG|GET": arity counting the container's name, flags), as COMMAND
+// INFO shows them; INFO commandstats counts them apart ("config|get").
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -26,11 +32,22 @@ struct CommandSpec {
   int first_key = 0;
   int last_key = 0;
   int step = 0;
+  // A container's subcommands (names "PARENT|SUB"), else empty.
+  std::span<const CommandSpec> subcommands = {};
 };
 
 // The spec of `upper_name`, or nullptr.
 const CommandSpec* find_command(std::string_view upper_name);
 const std::vector<CommandSpec>& all_commands();
+// A container's subcommand by its upper-case name ("GET" for CONFIG GET), or nullptr.
+const CommandSpec* find_subcommand(const CommandSpec& container, std::string_view upper_sub);
+// COMMAND INFO / DOCS: a command or "PARENT|SUB" (upper case), or nullptr.
+const CommandSpec* find_command_or_subcommand(std::string_view upper_name);
+// Every command and subcommand has a row (0 .. command_rows() - 1), for per-command state:
+// the commands in all_commands() order, then the subcommands.
+std::size_t command_rows();
+std::size_t command_row(const CommandSpec& spec);
+const CommandSpec& command_at_row(std::size_t row);
 // True if `argc` (arguments counting the name) satisfies the spec's arity.
 bool arity_ok(const CommandSpec& spec, std::size_t argc);
 

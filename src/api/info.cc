@@ -72,12 +72,13 @@ void section_persistence(Server& s, std::ostringstream& o) {
 }
 
 void section_stats(Server& s, std::ostringstream& o) {
-  const ServerStats& st = s.stats();
+  const ServerStats st = s.stats_since_reset();
   const ExecutorStats& ex = s.executor().stats();
   o << "# Stats\r\ntotal_connections_received:" << st.connections_received
     << "\r\ntotal_commands_processed:" << st.commands_processed
     << "\r\nrejected_connections:" << st.connections_rejected
     << "\r\nclient_output_buffer_limit_disconnections:" << st.output_overflows
+    << "\r\ntotal_error_replies:" << s.observability().total_error_replies()
     << "\r\nwrite_commands:" << ex.writes << "\r\nwrite_batches:" << ex.batches
     << "\r\nwrites_forwarded:" << ex.forwarded << "\r\nwrites_forwarded_here:" << ex.forwards_served
     << "\r\nmoved_replies:" << ex.moved << "\r\ntryagain_replies:" << ex.tryagain
@@ -146,15 +147,23 @@ void section_keyspace(Server& s, std::ostringstream& o) {
 }  // namespace
 
 std::string info_text(Server& server, const Argv& argv) {
-  static const char* kAll[] = {"server", "clients",     "memory",  "persistence",
-                               "stats",  "replication", "keyspace"};
+  struct Section {
+    const char* name;
+    bool in_default;
+  };
+  static constexpr Section kAll[] = {{"server", true},        {"clients", true},
+                                     {"memory", true},        {"persistence", true},
+                                     {"stats", true},         {"replication", true},
+                                     {"commandstats", false}, {"errorstats", true},
+                                     {"latencystats", false}, {"keyspace", true}};
   std::ostringstream o;
   bool first = true;
-  for (const char* section : kAll) {
-    bool wanted = argv.size() <= 1;
+  for (const Section& section : kAll) {
+    bool wanted = argv.size() <= 1 && section.in_default;
     for (std::size_t i = 1; i < argv.size(); ++i) {
       const std::string a = lower(argv[i]);
-      wanted = wanted || a == section || a == "all" || a == "default" || a == "everything";
+      wanted = wanted || a == section.name || a == "all" || a == "everything" ||
+               (a == "default" && section.in_default);
     }
     if (!wanted) {
       continue;
@@ -163,28 +172,39 @@ std::string info_text(Server& server, const Argv& argv) {
       o << "\r\n";
     }
     first = false;
-    const std::string name = section;
-    if (name == "server")
+    const std::string_view name = section.name;
+    std::string text;
+    if (name == "server") {
       section_server(server, o);
-    if (name == "clients")
+    } else if (name == "clients") {
       section_clients(server, o);
-    if (name == "memory")
+    } else if (name == "memory") {
       section_memory(o);
-    if (name == "persistence")
+    } else if (name == "persistence") {
       section_persistence(server, o);
-    if (name == "stats")
+    } else if (name == "stats") {
       section_stats(server, o);
-    if (name == "replication")
+    } else if (name == "replication") {
       section_replication(server, o);
-    if (name == "keyspace")
+    } else if (name == "commandstats") {
+      server.observability().info_commandstats(text);
+    } else if (name == "errorstats") {
+      server.observability().info_errorstats(text);
+    } else if (name == "latencystats") {
+      server.observability().info_latencystats(text);
+    } else {
       section_keyspace(server, o);
+    }
+    o << text;
   }
   return o.str();
 }
 
-void reply_config_get(Server& server, const Argv& argv, resp::Writer& w) {
-  const node::NodeConfig& c = server.config();
-  const std::pair<std::string, std::string> params[] = {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> config_params(const node::NodeConfig& c,
+                                                               std::uint16_t port) {
+  return {
       {"save", ""},
       {"appendonly", "yes"},
       {"appendfsync", "always"},
@@ -196,11 +216,29 @@ void reply_config_get(Server& server, const Argv& argv, resp::Writer& w) {
        std::to_string(std::min<std::uint64_t>(c.client.max_bulk_bytes, atlas::kMaxValueBytes))},
       {"client-query-buffer-limit", std::to_string(c.client.max_bulk_bytes)},
       {"timeout", "0"},
-      {"port", std::to_string(server.port())},
+      {"port", std::to_string(port)},
       {"bind", c.client.listen.host},
       {"cluster-enabled", "no"},
       {"replica-read-only", "yes"},
   };
+}
+
+}  // namespace
+
+std::vector<std::string> config_file_parameters() {
+  std::vector<std::string> names;
+  for (const auto& p : config_params(node::NodeConfig{}, 0)) {
+    names.push_back(p.first);
+  }
+  return names;
+}
+
+void reply_config_get(Server& server, const Argv& argv, resp::Writer& w) {
+  std::vector<std::pair<std::string, std::string>> params =
+      config_params(server.config(), server.port());
+  for (auto& p : server.observability().config_values()) {
+    params.push_back(std::move(p));
+  }
   std::vector<const std::pair<std::string, std::string>*> hits;
   for (const auto& p : params) {
     for (std::size_t i = 2; i < argv.size(); ++i) {
@@ -251,7 +289,10 @@ void write_command_info(const CommandSpec& spec, resp::Writer& w) {
   w.set(0);    // ACL categories
   w.set(0);    // tips
   w.array(0);  // key specs
-  w.array(0);  // subcommands
+  w.array(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) {
+    write_command_info(sub, w);
+  }
 }
 
 void write_command_docs(const CommandSpec& spec, resp::Writer& w) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/command_table.h"
 #include "api/plan.h"
@@ -20,10 +21,14 @@ inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
 inline constexpr std::string_view kHeliosVersion = "0.5.0";
 
 // INFO [section ...]: "server", "clients", "memory", "persistence", "stats", "replication",
-// "keyspace"; none, "default", "all" or "everything" give all of them.
+// "commandstats", "errorstats", "latencystats", "keyspace", in that order. None or "default":
+// all but commandstats and latencystats (as Redis 7); "all" or "everything": all of them.
 std::string info_text(Server& server, const Argv& argv);
 // CONFIG GET pattern [pattern ...]: a map of the matching parameters (glob patterns).
 void reply_config_get(Server& server, const Argv& argv, resp::Writer& w);
+// The parameters CONFIG GET shows that come from the node's configuration file (CONFIG SET
+// refuses them as immutable).
+std::vector<std::string> config_file_parameters();
 // WAIT: at the leader, the followers whose log holds everything committed so far; at a
 // follower, the followers a committed write is certainly on (a majority minus the leader).
 std::int64_t replicas_holding_writes(Server& server);

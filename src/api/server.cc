@@ -1,7 +1,6 @@
 #include "api/server.h"
 
-#include <cctype>
-
+#include <chrono>
 #include <future>
 
 #include "api/session.h"
@@ -35,24 +34,17 @@ void Server::install() {
   });
 }
 
-metrics::CommandSeries& Server::command_series(const CommandSpec* spec) {
-  const std::vector<CommandSpec>& table = all_commands();
-  if (series_.empty()) {
-    series_.assign(table.size() + 1, nullptr);
+CommandRecord& Server::command_record(const CommandSpec* spec) {
+  CommandRecord& record = observe_.record_of(spec);
+  if (record.series == nullptr) {
+    // Prometheus counts by top-level command: "config|get" is "config".
+    const std::string& name = record.name;
+    record.series = &runtime_.metrics().command(name.substr(0, name.find('|')));
   }
-  const std::size_t row =
-      spec == nullptr ? table.size() : static_cast<std::size_t>(spec - table.data());
-  if (series_[row] == nullptr) {
-    std::string name = spec == nullptr ? "unknown" : std::string(spec->name);
-    for (char& c : name) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    series_[row] = &runtime_.metrics().command(name);
-  }
-  return *series_[row];
+  return record;
 }
 
-void Server::note_error_reply(std::string_view reply) {
+std::string_view Server::note_error_reply(std::string_view reply) {
   // RESP2/3 simple error "-CODE message\r\n", RESP3 blob error "!len\r\nCODE message\r\n".
   std::string_view line = reply.substr(1);
   if (reply.front() == '!') {
@@ -61,6 +53,47 @@ void Server::note_error_reply(std::string_view reply) {
   }
   const std::size_t end = line.find_first_of(" \r");
   runtime_.metrics().client_error(line.substr(0, end));
+  // Redis's code: the first word if a space comes within the first 32 bytes, else "ERR".
+  const std::size_t space = line.substr(0, 31).find(' ');
+  const std::string_view code = space == std::string_view::npos ? "ERR" : line.substr(0, space);
+  observe_.note_error(code);
+  return code;
+}
+
+void Server::note_error_line(std::string_view line) {
+  const std::size_t space = line.substr(0, 31).find(' ');
+  runtime_.metrics().client_error(line.substr(0, space));
+  observe_.note_error(space == std::string_view::npos ? "ERR" : line.substr(0, space));
+}
+
+ServerStats Server::stats_since_reset() const {
+  ServerStats s = stats_;
+  s.connections_received -= stats_at_reset_.connections_received;
+  s.connections_rejected -= stats_at_reset_.connections_rejected;
+  s.commands_processed -= stats_at_reset_.commands_processed;
+  s.output_overflows -= stats_at_reset_.output_overflows;
+  return s;
+}
+
+void Server::reset_stats() {
+  stats_at_reset_ = stats_;
+  observe_.reset_stats();
+}
+
+void Server::add_monitor(std::shared_ptr<Session> session) {
+  monitors_.push_back(std::move(session));
+}
+
+void Server::remove_monitor(std::uint64_t id) {
+  std::erase_if(monitors_, [id](const std::shared_ptr<Session>& s) { return s->id() == id; });
+}
+
+void Server::feed_monitors(const std::string& lines) {
+  // A monitor may close while it is fed (its output over the bound): feed a copy.
+  const std::vector<std::shared_ptr<Session>> monitors = monitors_;
+  for (const std::shared_ptr<Session>& monitor : monitors) {
+    monitor->send_monitor_line(lines);
+  }
 }
 
 Status Server::start() {
@@ -115,6 +148,7 @@ void Server::stop() {
     executor_.stop();
     std::map<std::uint64_t, std::shared_ptr<Session>> sessions = std::move(sessions_);
     sessions_.clear();
+    monitors_.clear();
     for (auto& [id, session] : sessions) {
       session->close();
     }

@@ -14,11 +14,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <asio.hpp>
 
 #include "api/command_table.h"
 #include "api/executor.h"
+#include "api/observability.h"
 #include "metrics/metrics.h"
 #include "node/config.h"
 #include "node/runtime.h"
@@ -58,14 +60,31 @@ class Server {
   const resp::ParserLimits& parser_limits() const { return limits_; }
   bool is_follower() const;
   void note_command() { ++stats_.commands_processed; }
-  // The metrics series of a command (its command-table row; nullptr: an unknown command).
-  metrics::CommandSeries& command_series(const CommandSpec* spec);
-  // Counts an error reply (helios_client_errors_total) from its RESP bytes.
-  void note_error_reply(std::string_view reply);
+  // The record of a command or subcommand (nullptr: an unknown command), its Prometheus
+  // series filled at the first use.
+  CommandRecord& command_record(const CommandSpec* spec);
+  Observability& observability() { return observe_; }
+  // Counts an error reply (helios_client_errors_total, INFO errorstats) from its RESP bytes
+  // ("-CODE message\r\n", RESP3 "!len\r\nCODE message\r\n"); returns Redis's code for it.
+  std::string_view note_error_reply(std::string_view reply);
+  // The same for an error inside a reply (an EXEC's), without its '-'.
+  void note_error_line(std::string_view line);
   void note_output_overflow(const std::string& remote);
   void on_closed(std::uint64_t id);
   std::size_t connections() const { return sessions_.size(); }
+  // Monotonic (Prometheus reads them); INFO shows them since CONFIG RESETSTAT.
   const ServerStats& stats() const { return stats_; }
+  ServerStats stats_since_reset() const;
+  // CONFIG RESETSTAT: Redis's statistics (INFO stats, commandstats, errorstats,
+  // latencystats); the Prometheus families keep counting.
+  void reset_stats();
+
+  // MONITOR: the sessions that receive every command (their own and others').
+  void add_monitor(std::shared_ptr<Session> session);
+  void remove_monitor(std::uint64_t id);
+  bool has_monitors() const { return !monitors_.empty(); }
+  // Sends MONITOR lines (Observability::monitor_line) to every monitor.
+  void feed_monitors(const std::string& lines);
   std::string client_list() const;
   std::uint64_t started_ms() const { return started_ms_; }
 
@@ -80,11 +99,12 @@ class Server {
   std::map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   std::uint64_t next_id_ = 1;
   ServerStats stats_;
+  ServerStats stats_at_reset_;  // stats_ at the last CONFIG RESETSTAT
   std::atomic<std::uint16_t> port_{0};
   std::uint64_t started_ms_ = 0;
   bool started_ = false;
-  // By command-table row, then one for unknown commands; filled on first use.
-  std::vector<metrics::CommandSeries*> series_;
+  Observability observe_;
+  std::vector<std::shared_ptr<Session>> monitors_;
 };
 
 }  // namespace helios::api

@@ -67,6 +67,7 @@ void Session::close() {
   asio::error_code ec;
   socket_.close(ec);
   slots_.clear();
+  stop_monitor();
   server_.on_closed(id_);
 }
 
@@ -143,7 +144,7 @@ void Session::handle_resp_requests() {
       return;
     }
     on_request(argv);
-    current_series_ = nullptr;  // errors outside a command (the parser's) count no command
+    current_record_ = nullptr;  // errors outside a command (the parser's) count no command
   }
 }
 
@@ -173,23 +174,23 @@ void Session::handle_json_requests() {
       continue;
     }
     on_request(argv.value());
-    current_series_ = nullptr;
+    current_record_ = nullptr;
   }
 }
 
 void Session::on_request(Argv& argv) {
   current_arrived_ = std::chrono::steady_clock::now();
-  current_series_ = nullptr;
   ++commands_;
   server_.note_command();
   last_command_ms_ = wall_ms();
   const std::string name = upper(argv[0]);
   last_command_ = lower(name.substr(0, 32));
   const CommandSpec* spec = find_command(name);
-  current_series_ = &server_.command_series(spec);
+  current_record_ = &server_.command_record(spec);
+  current_outcome_ = spec == nullptr ? Outcome::kUncounted : Outcome::kCall;
   if (in_multi_ && name != "EXEC" && name != "DISCARD" && name != "MULTI" && name != "WATCH" &&
       name != "QUIT" && name != "RESET") {
-    queue_in_multi(name, argv);
+    queue_in_multi(name, spec, argv);
     return;
   }
   if (spec == nullptr) {
@@ -197,43 +198,70 @@ void Session::on_request(Argv& argv) {
     return;
   }
   if (!arity_ok(*spec, argv.size())) {
+    current_outcome_ = Outcome::kRejected;
     push_error(wrong_args(name));
     return;
+  }
+  if (!spec->subcommands.empty() && argv.size() >= 2 && !resolve_subcommand(*spec, argv)) {
+    return;
+  }
+  if (monitoring_ && current_record_->keyspace) {
+    current_outcome_ = Outcome::kRejected;  // a monitor is a replica to Redis
+    push_error("ERR Replica can't interact with the keyspace");
+    return;
+  }
+  // MONITOR's lines, made now (the command may take its arguments) and sent once it ran, as
+  // Redis does (a monitor's own command: after its reply; RESET: not to itself).
+  const std::string monitor_lines = server_.has_monitors() ? monitor_text(name, argv) : "";
+  if (!current_record_->skip_slowlog && server_.observability().slowlog_on()) {
+    current_logged_.capture(*current_record_, argv);
   }
   switch (spec->kind) {
     case Kind::kData:
       on_data(name, argv);
-      return;
+      break;
     case Kind::kKeys:
       on_keys(name, argv);
-      return;
+      break;
     case Kind::kDebug:
       on_debug(argv);
-      return;
+      break;
     case Kind::kTransaction:
       on_transaction(name, argv);
-      return;
+      break;
     case Kind::kConnection:
       on_connection(name, argv);
-      return;
+      break;
+  }
+  current_logged_.clear();
+  if (!monitor_lines.empty()) {
+    server_.feed_monitors(monitor_lines);
   }
 }
 
-void Session::queue_in_multi(std::string_view name, Argv& argv) {
-  const CommandSpec* spec = find_command(name);
+void Session::queue_in_multi(std::string_view name, const CommandSpec* spec, Argv& argv) {
   if (spec == nullptr) {
     multi_dirty_ = true;
     push_error(unknown_command(argv));
-  } else if (!arity_ok(*spec, argv.size())) {
+    return;
+  }
+  current_outcome_ = Outcome::kRejected;  // unless queued
+  if (!arity_ok(*spec, argv.size())) {
     multi_dirty_ = true;
     push_error(wrong_args(name));
+  } else if (name == "MONITOR") {
+    // Redis queues it and EXEC answers this for it; the rest of the transaction runs.
+    push_error("ERR MONITOR isn't allowed for DENY BLOCKING client");
   } else if (spec->kind != Kind::kData) {
     multi_dirty_ = true;
     push_error(
         "ERR Command not allowed inside a transaction (Helios runs only data commands "
         "in MULTI)");
   } else {
+    // Redis counts (and shows MONITOR) a queued command when EXEC runs it.
+    current_outcome_ = Outcome::kUncounted;
     multi_queue_.push_back(std::move(argv));
+    multi_records_.push_back(current_record_);
     push_done("+QUEUED\r\n");
   }
 }
@@ -339,6 +367,7 @@ void Session::on_transaction(std::string_view name, Argv& argv) {
     in_multi_ = true;
     multi_dirty_ = false;
     multi_queue_.clear();
+    multi_records_.clear();
     push_done("+OK\r\n");
   } else if (name == "EXEC" || name == "DISCARD") {
     if (!in_multi_) {
@@ -347,7 +376,9 @@ void Session::on_transaction(std::string_view name, Argv& argv) {
     }
     in_multi_ = false;
     std::vector<Argv> queued = std::move(multi_queue_);
+    std::vector<CommandRecord*> records = std::move(multi_records_);
     multi_queue_.clear();
+    multi_records_.clear();
     if (name == "DISCARD") {
       push_done("+OK\r\n");
     } else if (multi_dirty_) {
@@ -355,7 +386,7 @@ void Session::on_transaction(std::string_view name, Argv& argv) {
     } else if (queued.empty()) {
       push_done("*0\r\n");
     } else {
-      push_write(std::move(queued), true);
+      push_write(std::move(queued), true).queued = std::move(records);
     }
   } else if (name == "WATCH") {
     push_error(in_multi_ ? "ERR WATCH inside MULTI is not allowed"
@@ -369,8 +400,11 @@ void Session::on_transaction(std::string_view name, Argv& argv) {
 
 std::shared_ptr<Session::Slot> Session::new_slot() {
   auto slot = std::make_shared<Slot>();
-  slot->series = current_series_;
+  slot->record = current_record_;
+  slot->outcome = current_outcome_;
   slot->arrived = current_arrived_;
+  slot->logged = std::move(current_logged_);
+  current_logged_.clear();
   return slot;
 }
 
@@ -389,7 +423,7 @@ Session::Slot& Session::push_error(std::string_view line) {
   return push_done(std::move(out));
 }
 
-void Session::push_write(std::vector<Argv> commands, bool exec) {
+Session::Slot& Session::push_write(std::vector<Argv> commands, bool exec) {
   auto slot = new_slot();
   slot->state = Slot::State::kWaitIssue;
   slot->write = true;
@@ -397,6 +431,7 @@ void Session::push_write(std::vector<Argv> commands, bool exec) {
   slot->exec = exec;
   slots_.push_back(slot);
   // advance() sends it as soon as no read of this connection before it is unanswered.
+  return *slot;
 }
 
 void Session::start_write(const std::shared_ptr<Slot>& slot) {
@@ -503,20 +538,35 @@ bool Session::advance_once() {
     } else {
       out_ += head.reply;
     }
+    if (!head.monitor_after.empty()) {
+      out_ += head.monitor_after;
+      monitor_held_bytes_ -= head.monitor_after.size();
+    }
+    if (head.starts_monitor) {
+      start_monitor();
+    }
     slots_.pop_front();
     popped = true;
   }
   return popped;
 }
 
-void Session::record(const Slot& slot) {
-  if (slot.series != nullptr) {
-    slot.series->calls.Increment();
-    slot.series->duration.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.arrived).count());
+void Session::record(Slot& slot) {
+  const bool error =
+      !slot.reply.empty() && (slot.reply.front() == '-' || slot.reply.front() == '!');
+  const std::string_view code = error ? server_.note_error_reply(slot.reply) : std::string_view();
+  if (slot.record == nullptr) {
+    return;
   }
-  if (!slot.reply.empty() && (slot.reply.front() == '-' || slot.reply.front() == '!')) {
-    server_.note_error_reply(slot.reply);
+  const std::chrono::steady_clock::duration took = std::chrono::steady_clock::now() - slot.arrived;
+  slot.record->series->calls.Increment();
+  slot.record->series->duration.Observe(std::chrono::duration<double>(took).count());
+  const auto ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  server_.observability().finished(
+      FinishedCommand{slot.record, slot.outcome, ns, code, &slot.logged, &remote_, &name_});
+  if (!slot.queued.empty()) {
+    credit_transaction(slot, ns);
   }
 }
 
@@ -534,7 +584,11 @@ void Session::flush_output() {
   if (closed_) {
     return;
   }
-  if (out_.size() + writing_.size() > server_.config().client.max_output_bytes) {
+  const std::uint64_t limit =
+      monitoring_ ? std::min<std::uint64_t>(server_.config().client.max_output_bytes,
+                                            kMaxMonitorOutputBytes)
+                  : server_.config().client.max_output_bytes;
+  if (out_.size() + writing_.size() + monitor_held_bytes_ > limit) {
     server_.note_output_overflow(remote_);
     close();
     return;

@@ -31,8 +31,8 @@
 
 #include <asio.hpp>
 
+#include "api/observability.h"
 #include "api/plan.h"
-#include "metrics/metrics.h"
 #include "resp/request_parser.h"
 
 namespace helios::api {
@@ -51,6 +51,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // For CLIENT LIST / INFO.
   std::uint64_t id() const { return id_; }
   std::string describe() const;
+  // MONITOR: a line for this connection (a monitor), written after what is already ready;
+  // closes it once its unsent output is over kMaxMonitorOutputBytes (or max_output_bytes).
+  void send_monitor_line(const std::string& lines);
+  // MONITOR's lines for a command of this connection ("" if it is not shown): EXEC's are its
+  // queued commands' then its own, as Redis shows a transaction.
+  std::string monitor_text(std::string_view name, const Argv& argv) const;
+  // Unsent output a monitor may hold: Redis's hard client-output-buffer-limit for pubsub.
+  static constexpr std::size_t kMaxMonitorOutputBytes = 32u << 20;
 
  private:
   struct Slot {
@@ -62,9 +70,15 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string reply;
     // A read: computes the reply when the slot reaches the head (kReady).
     std::function<void(resp::Writer&)> evaluate;
-    // The command's metrics series and arrival (recorded when the reply is sent).
-    metrics::CommandSeries* series = nullptr;
+    // The command's record, how its reply counts and its arrival (recorded when the reply
+    // is sent); its arguments as SLOWLOG would keep them (empty: SLOWLOG was off).
+    CommandRecord* record = nullptr;
+    Outcome outcome = Outcome::kCall;
     std::chrono::steady_clock::time_point arrived;
+    LoggedArgs logged;
+    std::vector<CommandRecord*> queued;  // EXEC: its commands, counted at its reply
+    bool starts_monitor = false;         // MONITOR: monitoring starts once its +OK is out
+    std::string monitor_after;           // MONITOR lines that arrived behind this reply
   };
 
   void read_more();
@@ -73,7 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_resp_requests();
   void handle_json_requests();
   void on_request(Argv& argv);
-  void queue_in_multi(std::string_view name, Argv& argv);
+  void queue_in_multi(std::string_view name, const CommandSpec* spec, Argv& argv);
   void on_data(std::string_view name, Argv& argv);
   void on_keys(std::string_view name, Argv& argv);
   void on_debug(const Argv& argv);
@@ -82,11 +96,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_hello(Argv& argv);
   void on_client(Argv& argv);
   void on_command(Argv& argv);
+  // session_observe.cc: CONFIG, SLOWLOG, LATENCY, MONITOR.
+  bool resolve_subcommand(const CommandSpec& container, const Argv& argv);
+  void on_observe(std::string_view name, const Argv& argv);
+  void on_config(const Argv& argv);
+  void start_monitor();
+  void stop_monitor();
+  void credit_transaction(const Slot& exec, std::uint64_t ns);
 
   // Slots.
   Slot& push_done(std::string reply);
   Slot& push_error(std::string_view line);
-  void push_write(std::vector<Argv> commands, bool exec);
+  Slot& push_write(std::vector<Argv> commands, bool exec);
   void start_write(const std::shared_ptr<Slot>& slot);
   void push_read(std::function<void(resp::Writer&)> evaluate);
   void issue(const std::shared_ptr<Slot>& slot);
@@ -107,11 +128,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t commands_ = 0;
   std::string last_command_;
   // The command being handled by on_request (every slot it pushes records to it).
-  metrics::CommandSeries* current_series_ = nullptr;
+  CommandRecord* current_record_ = nullptr;
+  Outcome current_outcome_ = Outcome::kCall;
   std::chrono::steady_clock::time_point current_arrived_;
+  LoggedArgs current_logged_;  // moves to the first slot the command pushes
   std::shared_ptr<Slot> new_slot();
-  // A reply leaves: counts its command and its time, and its error if it is one.
-  void record(const Slot& slot);
+  // A reply leaves: counts its command and its time (Prometheus and Redis's views), and its
+  // error if it is one.
+  void record(Slot& slot);
 
   enum class Mode : std::uint8_t { kUnknown, kResp, kJson };
   Mode mode_ = Mode::kUnknown;
@@ -128,6 +152,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool in_multi_ = false;
   bool multi_dirty_ = false;
   std::vector<Argv> multi_queue_;
+  std::vector<CommandRecord*> multi_records_;  // multi_queue_'s records
+  bool monitoring_ = false;
+  std::size_t monitor_held_bytes_ = 0;  // in slots' monitor_after
 
   std::deque<std::shared_ptr<Slot>> slots_;
   std::string out_;      // replies ready, not yet handed to the socket

@@ -42,6 +42,8 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     in_multi_ = false;
     multi_dirty_ = false;
     multi_queue_.clear();
+    multi_records_.clear();
+    stop_monitor();
     readonly_ = false;
     protocol_ = 2;
     name_.clear();
@@ -75,26 +77,9 @@ void Session::on_connection(std::string_view name, Argv& argv) {
   } else if (name == "CLIENT") {
     on_client(argv);
     return;
-  } else if (name == "CONFIG") {
-    const std::string sub = upper(argv[1]);
-    if (sub == "GET" && argv.size() < 3) {
-      push_error(wrong_args("config|get"));
-      return;
-    }
-    if (sub == "GET") {
-      reply_config_get(server_, argv, w);
-    } else if (sub == "RESETSTAT" && argv.size() == 2) {
-      w.simple("OK");
-    } else if (sub == "SET") {
-      push_error(
-          "ERR CONFIG SET is not supported: change the node's configuration file and "
-          "restart it");
-      return;
-    } else {
-      push_error(sub == "RESETSTAT" ? wrong_args("config|resetstat")
-                                    : "ERR unknown subcommand '" + argv[1] + "'. Try CONFIG HELP.");
-      return;
-    }
+  } else if (name == "CONFIG" || name == "SLOWLOG" || name == "LATENCY" || name == "MONITOR") {
+    on_observe(name, argv);
+    return;
   } else if (name == "INFO") {
     w.verbatim(info_text(server_, argv));
   } else if (name == "TIME") {
@@ -312,7 +297,7 @@ void Session::on_command(Argv& argv) {
     w.array(n);
     for (std::size_t i = 0; i < n; ++i) {
       const CommandSpec* spec =
-          argv.size() == 2 ? &all_commands()[i] : find_command(upper(argv[i + 2]));
+          argv.size() == 2 ? &all_commands()[i] : find_command_or_subcommand(upper(argv[i + 2]));
       spec != nullptr ? write_command_info(*spec, w) : w.null_array();
     }
   } else if (sub == "DOCS") {
@@ -323,7 +308,7 @@ void Session::on_command(Argv& argv) {
       }
     } else {
       for (std::size_t i = 2; i < argv.size(); ++i) {
-        if (const CommandSpec* spec = find_command(upper(argv[i]))) {
+        if (const CommandSpec* spec = find_command_or_subcommand(upper(argv[i]))) {
           specs.push_back(spec);
         }
       }
