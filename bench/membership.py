@@ -155,17 +155,6 @@ def measured(h, cluster, writers, lid, change):
     return gaps, errors, done - started, wall
 
 
-def check_acked(cluster, lid, writers):
-    with harness.RespConnection(*cluster[lid].client, timeout=10.0) as r:
-        for w in writers:
-            for i in range(0, len(w.acked), 500):
-                batch = w.acked[i:i + 500]
-                got = r.call("MGET", *[k for _, k, _ in batch])
-                lost = [k for (_, k, v), g in zip(batch, got) if g != v.encode()]
-                if lost:
-                    raise AssertionError(f"acknowledged writes lost: {lost[:5]}")
-
-
 def trial(h, cluster, joiner):
     """One trial: {scenario: (gaps, errors, seconds, wall-clock start)}."""
     lid = cluster.wait_for_leader(ids=[1, 2, 3], timeout=WAIT_S)
@@ -201,8 +190,8 @@ def trial(h, cluster, joiner):
         for w in writers.values():
             w.join(timeout=10.0)
     del cluster.nodes[joiner]
-    check_acked(cluster, cluster.wait_for_leader(ids=[1, 2, 3], timeout=WAIT_S),
-                writers.values())
+    lid = cluster.wait_for_leader(ids=[1, 2, 3], timeout=WAIT_S)
+    harness.check_acked(cluster[lid], list(writers.values()))
     return out
 
 

@@ -70,14 +70,7 @@ def trial(cluster, sig):
         for w in writers:
             w.join(timeout=10.0)
     new = cluster.wait_for_leader(timeout=WAIT_S)
-    with harness.RespConnection(*cluster[new].client, timeout=10.0) as r:
-        for w in writers:
-            for i in range(0, len(w.acked), 500):
-                batch = w.acked[i:i + 500]
-                got = r.call("MGET", *[k for _, k, _ in batch])
-                lost = [k for (_, k, v), g in zip(batch, got) if g != v.encode()]
-                if lost:
-                    raise AssertionError(f"acknowledged writes lost: {lost[:5]}")
+    harness.check_acked(cluster[new], writers)
     line = next((s for s in cluster[lid].log()[before:].splitlines()
                  if "Transferred leadership" in s or "transfer failed" in s), None)
     gaps = {w.name.split("-", 1)[1]: w.longest_gap(signal_at, signal_at + WINDOW_S) * 1000

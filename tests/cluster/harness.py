@@ -400,6 +400,19 @@ class WriteLoop(threading.Thread):
         return max(b - a for a, b in zip(times, times[1:]))
 
 
+def check_acked(node, writers):
+    """Raises AssertionError naming the first lost keys if an acknowledged write of any
+    WriteLoop in `writers` does not read back (MGET in batches) at `node`."""
+    with RespConnection(*node.client, timeout=10.0) as r:
+        for w in writers:
+            for i in range(0, len(w.acked), 500):
+                batch = w.acked[i:i + 500]
+                got = r.call("MGET", *[k for _, k, _ in batch])
+                lost = [k for (_, k, v), g in zip(batch, got) if g != v.encode()]
+                if lost:
+                    raise AssertionError(f"acknowledged writes lost at {node.name}: {lost[:5]}")
+
+
 # --- processes ---------------------------------------------------------------------------
 
 class Node:
