@@ -14,6 +14,7 @@ import atexit
 import ctypes
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -81,36 +82,50 @@ def _bind(port):
     return s
 
 
+def _ephemeral_range():
+    """The kernel's range for the source ports of outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _candidate_ports(count):
+    """Random first ports of count consecutive ports that lie outside the ephemeral range.
+    A port inside it may be taken by any outgoing connection (a node connecting to a peer)
+    between the test's release() and the node's bind; a port outside it never is."""
+    low, high = _ephemeral_range()
+    spans = [(10000, low - count), (high + 1, 65535 - count)]
+    spans = [(a, b) for a, b in spans if b > a]
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    while True:
+        a, b = rng.choice(spans)
+        yield rng.randint(a, b)
+
+
 class PortReservation:
-    """Ports held by bound sockets until release(), called just before the nodes start."""
+    """Ports held by bound sockets until release(), called just before the nodes start.
+    Every port is outside the kernel's ephemeral range, so that no outgoing connection of
+    a node (or of anything else on the machine) can occupy it after release()."""
 
     def __init__(self):
         self._sockets = []
         self.ports = []
 
     def take_free(self, n):
-        """n free ports, each chosen by the kernel (binding 127.0.0.1:0)."""
-        out = []
-        for _ in range(n):
-            s = _bind(0)
-            if s is None:
-                raise OSError("cannot bind 127.0.0.1:0")
-            self._sockets.append(s)
-            out.append(s.getsockname()[1])
-        self.ports.extend(out)
-        return out
+        """n free ports (not necessarily consecutive)."""
+        return [self.take_base(1) + 1 for _ in range(n)]
 
-    def take_base(self, count, attempts=200):
-        """A base P such that P+1..P+count are all free (and now held): the kernel picks
-        P+1 (binding 127.0.0.1:0), the next count-1 ports are then tried one by one."""
+    def take_base(self, count, attempts=500):
+        """A base P such that P+1..P+count are all free (and now held)."""
+        candidates = _candidate_ports(count)
         for _ in range(attempts):
-            first = _bind(0)
-            if first is None:
-                continue
-            port = first.getsockname()[1]
-            held = [first]
-            for p in range(port + 1, port + count):
-                s = _bind(p) if p <= 65535 else None
+            port = next(candidates)
+            held = []
+            for p in range(port, port + count):
+                s = _bind(p)
                 if s is None:
                     break
                 held.append(s)
