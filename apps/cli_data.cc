@@ -1,12 +1,14 @@
 #include "apps/cli_data.h"
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <optional>
 #include <thread>
 
+#include "apps/cli_security.h"
 #include "node/config.h"
 #include "resp/reply_parser.h"
 #include "resp/writer.h"
@@ -18,34 +20,72 @@ namespace {
 constexpr int kMaxRedirects = 5;
 constexpr int kMaxTryAgain = 20;
 
-// One request, one reply, over a fresh connection (a CLI sends one command).
+void append_command(std::string& request, const std::vector<std::string>& argv) {
+  resp::Writer w(request, 2);
+  w.array(argv.size());
+  for (const std::string& a : argv) {
+    w.bulk(a);
+  }
+}
+
+// Sends `request` and reads `count` replies; returns the last (or the first error reply).
+template <typename Stream>
+Result<resp::Value> exchange(Stream& stream, const std::string& request, int count) {
+  asio::write(stream, asio::buffer(request));
+  resp::ReplyParser parser;
+  resp::Value value;
+  char buf[16384];
+  while (true) {
+    const resp::ParseStatus s = parser.next(value);
+    if (s == resp::ParseStatus::kRequest) {
+      if (--count == 0 || value.type == resp::Value::Type::kError) {
+        return value;
+      }
+      continue;
+    }
+    if (s == resp::ParseStatus::kError) {
+      return Status(Code::kInvalidArgument, "malformed reply: " + parser.error());
+    }
+    const std::size_t n = stream.read_some(asio::buffer(buf));
+    parser.feed(std::string_view(buf, n));
+  }
+}
+
+// One request, one reply, over a fresh connection (a CLI sends one command), over TLS and
+// after AUTH when the options say so (apps/cli_security.h).
 Result<resp::Value> call(const node::HostPort& at, const std::vector<std::string>& argv) {
+  const CliSecurity& security = cli_security();
+  std::string request;
+  int count = 1;
+  if (!security.pass.empty()) {
+    append_command(request, security.user.empty()
+                                ? std::vector<std::string>{"AUTH", security.pass}
+                                : std::vector<std::string>{"AUTH", security.user, security.pass});
+    ++count;
+  }
+  append_command(request, argv);
   try {
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
     asio::ip::tcp::resolver resolver(io);
     asio::connect(socket, resolver.resolve(at.host, std::to_string(at.port)));
-    std::string request;
-    resp::Writer w(request, 2);
-    w.array(argv.size());
-    for (const std::string& a : argv) {
-      w.bulk(a);
+    if (!security.tls) {
+      return exchange(socket, request, count);
     }
-    asio::write(socket, asio::buffer(request));
-    resp::ReplyParser parser;
-    resp::Value value;
-    char buf[16384];
-    while (true) {
-      const resp::ParseStatus s = parser.next(value);
-      if (s == resp::ParseStatus::kRequest) {
-        return value;
-      }
-      if (s == resp::ParseStatus::kError) {
-        return Status(Code::kInvalidArgument, "malformed reply: " + parser.error());
-      }
-      const std::size_t n = socket.read_some(asio::buffer(buf));
-      parser.feed(std::string_view(buf, n));
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    if (security.cacert.empty()) {
+      ctx.set_default_verify_paths();
+    } else {
+      ctx.load_verify_file(security.cacert);
     }
+    if (!security.cert.empty()) {
+      ctx.use_certificate_chain_file(security.cert);
+      ctx.use_private_key_file(security.key, asio::ssl::context::pem);
+    }
+    asio::ssl::stream<asio::ip::tcp::socket&> tls(socket, ctx);
+    tls.handshake(asio::ssl::stream_base::client);
+    return exchange(tls, request, count);
   } catch (const std::system_error& e) {
     return Status(Code::kUnavailable, at.to_string() + ": " + e.what());
   }

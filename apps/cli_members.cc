@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "apps/cli_security.h"
+
 namespace helios::apps {
 
 namespace {
@@ -100,10 +102,7 @@ std::unique_ptr<httplib::Client> client_for(const std::string& address) {
       end != text.data() + text.size() || port <= 0 || port > 65535) {
     return nullptr;
   }
-  auto client = std::make_unique<httplib::Client>(address.substr(0, colon), port);
-  client->set_connection_timeout(2);
-  client->set_read_timeout(30);
-  return client;
+  return admin::make_admin_client(address.substr(0, colon), port, cli_admin_auth(), 2, 30);
 }
 
 std::string error_of(const json& j, const std::string& body) {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "apps/node_main.h"
+#include "apps/security_flags.h"
 
 namespace {
 
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
   app.add_flag("--learner", learner, "with --join: stay a learner (never promoted to voter)");
   helios::apps::TuningFlags tuning;
   tuning.add_to(app);
+  helios::apps::SecurityFlags security;
+  security.add_to(app);
   app.footer(
       "Flags override the file; a default shown applies when neither sets the key. "
       "Durations take ms, s, m or h: 50ms, 2s, 30m.");
@@ -123,6 +126,9 @@ int main(int argc, char** argv) {
   helios::Status s = helios::node::load_toml(overrides, config);
   if (s.is_ok()) {
     s = tuning.apply_to(config);
+  }
+  if (s.is_ok()) {
+    s = security.apply_to(config);
   }
   if (s.is_ok() && !peers.empty()) {
     s = parse_peers(peers, config);

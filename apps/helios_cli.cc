@@ -29,6 +29,12 @@
 //   helios-cli [--node HOST:PORT] set KEY VALUE [--ttl 30s]    node works: -MOVED is
 //   helios-cli [--node HOST:PORT] del KEY...                   followed, -TRYAGAIN retried)
 //   helios-cli [--node HOST:PORT] expire KEY SECONDS | ttl KEY | incr KEY [BY] | keys [PATTERN]
+//
+//   helios-cli certs create DIR --nodes N1,N2,... | certs issue DIR NAME  (apps/cli_certs.h)
+//
+// Security options, anywhere on the line (apps/cli_security.h): --tls, --cacert FILE,
+// --cert FILE, --key FILE, --user NAME, --pass PASS (or HELIOS_PASSWORD), --token TOKEN
+// (or HELIOS_ADMIN_TOKEN).
 #include <httplib.h>
 
 #include <algorithm>
@@ -43,8 +49,10 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli_certs.h"
 #include "apps/cli_data.h"
 #include "apps/cli_members.h"
+#include "apps/cli_security.h"
 
 namespace {
 
@@ -155,10 +163,8 @@ std::unique_ptr<httplib::Client> admin_client(const std::string& address, time_t
     std::fprintf(stderr, "helios-cli: '%s' is not HOST:PORT\n", address.c_str());
     return nullptr;
   }
-  auto client = std::make_unique<httplib::Client>(address.substr(0, colon), port);
-  client->set_connection_timeout(2);
-  client->set_read_timeout(read_timeout_s);
-  return client;
+  return helios::admin::make_admin_client(address.substr(0, colon), port,
+                                          helios::apps::cli_admin_auth(), 2, read_timeout_s);
 }
 
 int status(const std::vector<std::string>& nodes) {
@@ -299,12 +305,24 @@ constexpr const char* kUsage =
     "       helios-cli snapshot [--admin HOST:PORT]\n"
     "       helios-cli [--admin HOST:PORT[,...]] transfer-leader [ID]\n"
     "       helios-cli [--admin HOST:PORT[,...]] member list|add|remove|promote ...\n"
-    "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n";
+    "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n"
+    "       helios-cli certs create DIR --nodes NAME,... | certs issue DIR NAME\n"
+    "  security options (anywhere): --tls --cacert FILE --cert FILE --key FILE --user NAME\n"
+    "                               --pass PASS (or HELIOS_PASSWORD) --token TOKEN\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  helios::Result<helios::apps::CliSecurity> security = helios::apps::take_security_options(args);
+  if (!security.is_ok()) {
+    std::fprintf(stderr, "helios-cli: %s\n", security.status().message().c_str());
+    return 2;
+  }
+  helios::apps::set_cli_security(security.value());
+  if (!args.empty() && args[0] == "certs") {
+    return helios::apps::run_certs_command(args);
+  }
   std::string data_node = "127.0.0.1:7001";
   if (args.size() >= 2 && args[0] == "--node") {
     data_node = args[1];

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "admin/admin_client.h"
 #include "base/log.h"
 
 namespace helios::apps {
@@ -73,9 +74,10 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
   const node::NodeConfig& c = runtime.config();
   Attempt a;
   const auto colon = target.rfind(':');
-  httplib::Client client(target.substr(0, colon), std::stoi(target.substr(colon + 1)));
-  client.set_connection_timeout(2);
-  client.set_read_timeout(30);
+  const std::unique_ptr<httplib::Client> owned =
+      admin::make_admin_client(target.substr(0, colon), std::stoi(target.substr(colon + 1)),
+                               admin::node_admin_auth(c), 2, 30);
+  httplib::Client& client = *owned;
   auto got = client.Get("/members");
   if (!got || got->status != 200) {
     a.message = target + ": GET /members: " +

@@ -90,15 +90,25 @@ sigset_t block_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread started later inherits it
   return set;
 }
 
 // Waits for SIGINT/SIGTERM, logging every few seconds while no quorum is reachable.
+// SIGHUP reloads the TLS certificate files (docs/security.md).
 void wait_for_signal(const sigset_t& signals, node::Runtime& runtime, bool quick_start) {
   while (true) {
     timespec timeout{3, 0};
-    if (sigtimedwait(&signals, nullptr, &timeout) > 0 || runtime.removed()) {
+    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal == SIGHUP) {
+      HELIOS_LOG_INFO("", "SIGHUP: reloading the TLS certificates");
+      if (runtime.tls() != nullptr) {
+        (void)runtime.reload_tls();
+      }
+      continue;
+    }
+    if (signal > 0 || runtime.removed()) {
       return;
     }
     if (!quick_start) {
@@ -137,7 +147,8 @@ void transfer_before_shutdown(node::Runtime& runtime, const sigset_t& signals) {
   const auto give_up = std::chrono::steady_clock::now() + wait + std::chrono::seconds(2);
   while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
     timespec poll{0, 2'000'000};
-    if (sigtimedwait(&signals, nullptr, &poll) > 0) {
+    const int signal = sigtimedwait(&signals, nullptr, &poll);
+    if (signal == SIGINT || signal == SIGTERM) {
       HELIOS_LOG_INFO("", "Second signal: not waiting for the leadership transfer");
       return;
     }

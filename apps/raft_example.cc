@@ -23,6 +23,7 @@
 #include <string>
 
 #include "apps/node_main.h"
+#include "apps/security_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"raft-example: node N of the quick start's three-node cluster on 127.0.0.1",
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   helios::apps::TuningFlags tuning;
   tuning.add_to(app);
+  helios::apps::SecurityFlags security;
+  security.add_to(app);
   app.footer("Durations take ms, s, m or h: 50ms, 2s, 30m.");
   if (const std::optional<int> done = helios::apps::parse_command_line(app, argc, argv)) {
     return *done;
@@ -91,6 +94,9 @@ int main(int argc, char** argv) {
       redirect == "moved" ? helios::node::Redirect::kMoved : helios::node::Redirect::kForward;
   config.listen = at(peer_base, n);
   helios::Status s = tuning.apply_to(config);
+  if (s.is_ok()) {
+    s = security.apply_to(config);
+  }
   if (s.is_ok() && !join.empty()) {
     helios::Result<helios::node::HostPort> j = helios::node::parse_host_port(join);
     s = j.is_ok()

@@ -11,6 +11,8 @@ packages=(
   prometheus python3-yaml      # promtool and Prometheus (monitoring tests); PyYAML for tests/deploy
   chromium chromium-driver python3-selenium   # the dashboard's browser test (test_dashboard.py)
   redis-tools python3-redis   # the client-compatibility tests: redis-cli, redis-benchmark, redis-py
+  libssl-dev openssl          # TLS on every port (OpenSSL through asio and cpp-httplib)
+  redis-server python3-cryptography   # the security tests: Redis's own answers; odd certificates
 )
 
 missing=()

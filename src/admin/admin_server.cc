@@ -1,10 +1,13 @@
 #include "admin/admin_server.h"
 
+#include "admin/admin_client.h"
 #include "admin/cluster_view.h"
 #include "admin/dashboard.h"
 #include "admin/members_api.h"
+#include "tls/context.h"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 
 #include <chrono>
 #include <future>
@@ -277,7 +280,45 @@ AdminServer::~AdminServer() {
 }
 
 Status AdminServer::start(const std::string& host, std::uint16_t port) {
-  server_ = std::make_unique<httplib::Server>();
+  const node::NodeConfig& config = runtime_.config();
+  if (!config.security.admin_token_file.empty()) {
+    Result<std::string> token = read_token_file(config.security.admin_token_file);
+    if (!token.is_ok()) {
+      return token.status();
+    }
+    token_ = token.value();
+  }
+  tls_ = config.tls.admin_tls;
+  if (tls_) {
+    const std::shared_ptr<tls::Credentials> credentials = runtime_.tls();
+    HELIOS_ASSERT_MSG(credentials != nullptr, "admin_tls without loaded credentials");
+    // Without require_client_cert a client may still present a certificate: one that
+    // verifies authorizes mutating requests.
+    const tls::ClientCert mode =
+        config.tls.require_client_cert ? tls::ClientCert::kRequired : tls::ClientCert::kOptional;
+    server_ = std::make_unique<httplib::SSLServer>([credentials, mode](SSL_CTX& ctx) {
+      tls::apply_server_policy(&ctx, *credentials, mode);
+      return true;
+    });
+    if (!server_->is_valid()) {
+      return Status(Code::kInternal, "admin: cannot set up TLS: " + tls::last_error("unknown"));
+    }
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD" || authorized(req)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    reply_json(res, 401,
+               {{"error", tls_ ? "this request changes the node: present a client certificate "
+                                 "of the cluster's CA or the admin token (Authorization: "
+                                 "Bearer ...)"
+                               : "this request changes the node: send the admin token "
+                                 "(Authorization: Bearer ...)"}});
+    res.set_header("WWW-Authenticate", "Bearer");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // A slow or stuck client cannot hold a worker for long, nor send a huge body.
   server_->set_read_timeout(kIoTimeoutSeconds, 0);
   server_->set_write_timeout(kIoTimeoutSeconds, 0);
@@ -325,6 +366,24 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
   }
   thread_ = std::thread([this]() { server_->listen_after_bind(); });
   return Status::ok();
+}
+
+bool AdminServer::authorized(const httplib::Request& req) const {
+  if (token_.empty() && !tls_) {
+    return true;  // a plaintext admin port without a token: open (docs/security.md)
+  }
+  if (tls_ && tls::peer_verified(req.ssl)) {
+    return true;
+  }
+  if (token_.empty()) {
+    return false;
+  }
+  const std::string header = req.get_header_value("Authorization");
+  const std::string_view prefix = "Bearer ";
+  if (header.size() != prefix.size() + token_.size() || header.compare(0, prefix.size(), prefix)) {
+    return false;
+  }
+  return CRYPTO_memcmp(header.data() + prefix.size(), token_.data(), token_.size()) == 0;
 }
 
 void AdminServer::stop() {

@@ -39,6 +39,12 @@
 //                   does not answer is listed as unreachable (cluster_view.h). 503 when the
 //                   loop does not answer. Other methods on these paths: 405.
 //
+// Security (docs/security.md): with [tls] admin_tls the port serves HTTPS (with
+// require_client_cert, only to clients with a certificate of the cluster's CA). Requests
+// other than GET and HEAD change the node: when the port uses TLS or admin_token_file is
+// set, they need a verified client certificate or "Authorization: Bearer <token>", else
+// 401. A plaintext port without a token is open to anyone who can reach it.
+//
 // Thread rules: start()/stop() from the controlling thread; requests are served on the
 // server's thread and reach the node through Runtime::status() or Runtime::post() (the
 // loop thread), waiting at most 2 s for the answer (GET /cluster: cluster_view.h).
@@ -53,7 +59,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace helios::admin {
 
@@ -82,7 +89,12 @@ class AdminServer {
   static constexpr time_t kIoTimeoutSeconds = 5;
   static constexpr std::size_t kMaxBodyBytes = 1 << 20;  // larger: 413
 
+  // A request other than GET/HEAD may proceed (see the file comment).
+  bool authorized(const httplib::Request& req) const;
+
   node::Runtime& runtime_;
+  std::string token_;  // admin_token_file's token ("" = none)
+  bool tls_ = false;   // HTTPS
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<ClusterView> cluster_view_;  // GET /cluster
   std::thread thread_;

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "admin/admin_client.h"
 #include "admin/admin_server.h"
 
 namespace helios::admin {
@@ -194,10 +195,12 @@ Result<std::string> fetch(httplib::Client& client, const std::string& path) {
   return body;
 }
 
-MemberProbe probe_remote(NodeId id, const node::HostPort& admin) {
+MemberProbe probe_remote(NodeId id, const node::HostPort& admin, const AdminAuth& auth) {
   MemberProbe p;
   p.id = id;
-  httplib::Client client(admin.host, admin.port);
+  const std::unique_ptr<httplib::Client> owned =
+      make_admin_client(admin.host, admin.port, auth, 1, 1);
+  httplib::Client& client = *owned;
   client.set_connection_timeout(0, kConnectUs);
   client.set_read_timeout(0, kIoUs);
   client.set_write_timeout(0, kIoUs);
@@ -440,8 +443,9 @@ Result<std::string> ClusterView::run_round() {
         continue;
       }
     }
-    const auto run = [round, i, id = ids[i], admin = known->admin, outstanding = outstanding_]() {
-      MemberProbe answer = probe_remote(id, admin);
+    const auto run = [round, i, id = ids[i], admin = known->admin, outstanding = outstanding_,
+                      auth = node_admin_auth(runtime_.config())]() {
+      MemberProbe answer = probe_remote(id, admin, auth);
       {
         std::lock_guard<std::mutex> lock(round->mutex);
         round->probes[i] = std::move(answer);

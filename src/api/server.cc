@@ -5,6 +5,7 @@
 
 #include "api/session.h"
 #include "base/log.h"
+#include "tls/context.h"
 
 namespace helios::api {
 
@@ -119,6 +120,12 @@ Status Server::start() {
                   "cannot listen for clients on " + at.to_string() + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
+  if (config_.tls.client_tls) {
+    HELIOS_ASSERT_MSG(runtime_.tls() != nullptr, "client_tls without loaded credentials");
+    tls_ = tls::server_context(*runtime_.tls(), config_.tls.require_client_cert
+                                                    ? tls::ClientCert::kRequired
+                                                    : tls::ClientCert::kNone);
+  }
   started_ms_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count());
@@ -127,11 +134,14 @@ Status Server::start() {
   asio::post(runtime_.io(), [this, &done]() {
     executor_.start();
     accept_next();
+    schedule_sweep();
     done.set_value();
   });
   done.get_future().wait();
-  HELIOS_LOG_INFO("api", "serving clients (Redis protocol, JSON lines) on %s:%u", at.host.c_str(),
-                  static_cast<unsigned>(port_.load()));
+  HELIOS_LOG_INFO(
+      "api", "serving clients (Redis protocol, JSON lines%s) on %s:%u",
+      tls_ ? (config_.tls.require_client_cert ? ", TLS with client certificates" : ", TLS") : "",
+      at.host.c_str(), static_cast<unsigned>(port_.load()));
   return Status::ok();
 }
 
@@ -145,6 +155,7 @@ void Server::stop() {
   asio::post(runtime_.io(), [this, done]() {
     asio::error_code ec;
     acceptor_.close(ec);
+    sweep_timer_.cancel();
     executor_.stop();
     std::map<std::uint64_t, std::shared_ptr<Session>> sessions = std::move(sessions_);
     sessions_.clear();
@@ -169,17 +180,60 @@ void Server::accept_next() {
         ++stats_.connections_rejected;
         static const std::string kFull = "-ERR max number of clients reached\r\n";
         asio::error_code ignored;
-        asio::write(socket, asio::buffer(kFull), ignored);
+        if (!tls_) {  // TLS: no handshake is made for a connection that is refused anyway
+          asio::write(socket, asio::buffer(kFull), ignored);
+        }
         socket.close(ignored);
       } else {
         const std::uint64_t id = next_id_++;
-        auto session = std::make_shared<Session>(*this, std::move(socket), id);
+        auto session = std::make_shared<Session>(*this, std::move(socket), id, tls_.get());
         sessions_.emplace(id, session);
         session->start();
       }
     }
     accept_next();
   });
+}
+
+void Server::schedule_sweep() {
+  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec || !acceptor_.is_open()) {
+      return;
+    }
+    sweep();
+    schedule_sweep();
+  });
+}
+
+void Server::sweep() {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  std::vector<std::pair<std::shared_ptr<Session>, std::string>> expired;
+  for (const auto& [id, session] : sessions_) {
+    std::string why = session->expired(now);
+    if (!why.empty()) {
+      expired.emplace_back(session, std::move(why));
+    }
+  }
+  for (auto& [session, why] : expired) {
+    ++stats_.connections_timed_out;
+    note_refused(session->remote(), why);
+    session->close();
+  }
+}
+
+void Server::note_refused(const std::string& remote, const std::string& reason) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::uint64_t suppressed = 0;
+  if (refusals_.allow(remote.substr(0, remote.rfind(':')), now, &suppressed)) {
+    const std::string more =
+        suppressed == 0 ? "" : " (" + std::to_string(suppressed) + " more from it not logged)";
+    HELIOS_LOG_WARN("api", "closing client %s: %s%s", remote.c_str(), reason.c_str(), more.c_str());
+  }
 }
 
 bool Server::is_follower() const {

@@ -4,7 +4,12 @@
 // that routes their writes and read barriers.
 //
 // Limits: at most [client] max_connections sessions (one more is told
-// "-ERR max number of clients reached" and closed); parser limits from [client].
+// "-ERR max number of clients reached" and closed; with TLS, just closed); parser limits
+// from [client]; a connection must complete its TLS handshake and send a first command
+// within handshake_timeout, and one idle longer than `timeout` (if set) is closed.
+//
+// TLS ([tls] client_tls): every connection starts with a TLS handshake; with
+// require_client_cert the client must present a certificate of the cluster's CA.
 //
 // Threads: install() before runtime.start(); start() after it and stop() before
 // runtime.stop(), from the controlling thread; everything else on the loop thread.
@@ -21,6 +26,7 @@
 #include "api/command_table.h"
 #include "api/executor.h"
 #include "api/observability.h"
+#include "base/log_limiter.h"
 #include "metrics/metrics.h"
 #include "node/config.h"
 #include "node/runtime.h"
@@ -35,6 +41,7 @@ struct ServerStats {
   std::uint64_t connections_rejected = 0;
   std::uint64_t commands_processed = 0;
   std::uint64_t output_overflows = 0;
+  std::uint64_t connections_timed_out = 0;  // handshake_timeout or timeout
 };
 
 class Server {
@@ -70,6 +77,9 @@ class Server {
   // The same for an error inside a reply (an EXEC's), without its '-'.
   void note_error_line(std::string_view line);
   void note_output_overflow(const std::string& remote);
+  // A connection closed for a reason its peer controls (a failed TLS handshake, a timeout):
+  // a warning at most once per address and second (base/log_limiter.h).
+  void note_refused(const std::string& remote, const std::string& reason);
   void on_closed(std::uint64_t id);
   std::size_t connections() const { return sessions_.size(); }
   // Monotonic (Prometheus reads them); INFO shows them since CONFIG RESETSTAT.
@@ -90,6 +100,9 @@ class Server {
 
  private:
   void accept_next();
+  // Once a second: closes connections past handshake_timeout or timeout (Session::expired).
+  void schedule_sweep();
+  void sweep();
 
   node::Runtime& runtime_;
   const node::NodeConfig& config_;
@@ -105,6 +118,9 @@ class Server {
   bool started_ = false;
   Observability observe_;
   std::vector<std::shared_ptr<Session>> monitors_;
+  std::shared_ptr<asio::ssl::context> tls_;  // client_tls: the sessions' context
+  asio::steady_timer sweep_timer_{acceptor_.get_executor()};
+  base::LogLimiter refusals_;
 };
 
 }  // namespace helios::api

@@ -9,6 +9,7 @@
 #include "api/server.h"
 #include "atlas/integer.h"
 #include "resp/reply_parser.h"
+#include "tls/context.h"
 
 namespace helios::api {
 
@@ -38,24 +39,60 @@ std::string unknown_command(const Argv& argv) {
   return line;
 }
 
+tls::Stream make_stream(asio::ip::tcp::socket socket, asio::ssl::context* tls) {
+  if (tls != nullptr) {
+    return tls::Stream(std::move(socket), *tls);
+  }
+  return tls::Stream(std::move(socket));
+}
+
 }  // namespace
 
-Session::Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id)
+Session::Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id,
+                 asio::ssl::context* tls)
     : server_(server),
-      socket_(std::move(socket)),
+      stream_(make_stream(std::move(socket), tls)),
       id_(id),
       parser_(server.parser_limits()),
       read_buffer_(kReadChunk) {
   asio::error_code ec;
-  remote_ = endpoint_text(socket_.remote_endpoint(ec));
-  local_ = endpoint_text(socket_.local_endpoint(ec));
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  remote_ = endpoint_text(stream_.socket().remote_endpoint(ec));
+  local_ = endpoint_text(stream_.socket().local_endpoint(ec));
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   created_ms_ = wall_ms();
   last_command_ms_ = created_ms_;
 }
 
 void Session::start() {
+  stream_.async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](const asio::error_code& ec) { self->on_tls_handshake(ec); });
+}
+
+void Session::on_tls_handshake(const asio::error_code& ec) {
+  if (closed_) {
+    return;
+  }
+  if (ec) {
+    const std::string why = tls::verify_failure(stream_.ssl());
+    server_.note_refused(remote_, "TLS handshake failed: " + (why.empty() ? ec.message() : why));
+    close();
+    return;
+  }
   read_more();
+}
+
+std::string Session::expired(std::int64_t now_ms) const {
+  const node::ClientConfig& c = server_.config().client;
+  if (!seen_command_ && now_ms - created_ms_ > static_cast<std::int64_t>(c.handshake_timeout_ms)) {
+    return std::string(stream_.is_tls() ? "no TLS handshake and command" : "no command") +
+           " within handshake_timeout (" + std::to_string(c.handshake_timeout_ms) + " ms)";
+  }
+  if (c.idle_timeout_ms != 0 && seen_command_ && !monitoring_ && slots_.empty() &&
+      now_ms - last_command_ms_ > static_cast<std::int64_t>(c.idle_timeout_ms)) {
+    return "idle for longer than timeout (" + std::to_string(c.idle_timeout_ms) + " ms)";
+  }
+  return "";
 }
 
 void Session::close() {
@@ -64,8 +101,7 @@ void Session::close() {
   }
   const std::shared_ptr<Session> self = shared_from_this();  // on_closed drops the server's
   closed_ = true;
-  asio::error_code ec;
-  socket_.close(ec);
+  stream_.close();
   slots_.clear();
   stop_monitor();
   server_.on_closed(id_);
@@ -93,7 +129,7 @@ void Session::read_more() {
     return;
   }
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buffer_),
+  stream_.async_read_some(asio::buffer(read_buffer_),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->on_read(ec, n);
                           });
@@ -183,6 +219,7 @@ void Session::on_request(Argv& argv) {
   ++commands_;
   server_.note_command();
   last_command_ms_ = wall_ms();
+  seen_command_ = true;
   const std::string name = upper(argv[0]);
   last_command_ = lower(name.substr(0, 32));
   const CommandSpec* spec = find_command(name);
@@ -602,7 +639,7 @@ void Session::flush_output() {
   writing_.swap(out_);
   out_.clear();
   write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
+  asio::async_write(stream_, asio::buffer(writing_),
                     [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
                       self->on_written(ec);
                     });

@@ -34,6 +34,7 @@
 #include "api/observability.h"
 #include "api/plan.h"
 #include "resp/request_parser.h"
+#include "tls/stream.h"
 
 namespace helios::api {
 
@@ -41,7 +42,9 @@ class Server;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id);
+  // With `tls` set, the connection starts with a TLS handshake (the context outlives the
+  // session: the server holds it).
+  Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id, asio::ssl::context* tls);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -50,6 +53,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // For CLIENT LIST / INFO.
   std::uint64_t id() const { return id_; }
+  // The server's once-a-second sweep (Server::sweep): the reason to close this connection
+  // now, or "": no complete command within handshake_timeout of the connection (TLS
+  // handshake included), or idle for longer than `timeout` (Redis: not a MONITOR client,
+  // nor one waiting for a reply).
+  std::string expired(std::int64_t now_ms) const;
+  const std::string& remote() const { return remote_; }
   std::string describe() const;
   // MONITOR: a line for this connection (a monitor), written after what is already ready;
   // closes it once its unsent output is over kMaxMonitorOutputBytes (or max_output_bytes).
@@ -118,7 +127,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string to_json(std::string_view resp_reply) const;
 
   Server& server_;
-  asio::ip::tcp::socket socket_;
+  void on_tls_handshake(const asio::error_code& ec);
+
+  tls::Stream stream_;
+  bool seen_command_ = false;  // a complete command has arrived
   const std::uint64_t id_;
   std::string remote_;
   std::string local_;

@@ -149,6 +149,21 @@ Status check_op(const FlushOp&) {
   return Status::ok();
 }
 
+Status check_op(const AclOp& op) {
+  if (op.base.size() > kMaxAclBytes) {
+    return invalid("ACL base of " + std::to_string(op.base.size()) + " bytes");
+  }
+  if (op.args.empty() || op.args.size() > kMaxAclArgs) {
+    return invalid("ACL op of " + std::to_string(op.args.size()) + " words");
+  }
+  for (const std::string& a : op.args) {
+    if (a.size() > kMaxAclArgBytes) {
+      return invalid("ACL word of " + std::to_string(a.size()) + " bytes");
+    }
+  }
+  return Status::ok();
+}
+
 Status check_op(const MSetNxOp& op) {
   if (op.keys.size() != op.values.size()) {
     return invalid("MSETNX of " + std::to_string(op.keys.size()) + " keys and " +
@@ -211,6 +226,13 @@ std::size_t body_size(const RenameOp& o) {
 }
 std::size_t body_size(const FlushOp&) {
   return 0;
+}
+std::size_t body_size(const AclOp& o) {
+  std::size_t size = kLengthBytes + o.base.size() + 4;
+  for (const std::string& a : o.args) {
+    size += kLengthBytes + a.size();
+  }
+  return size;
 }
 std::size_t body_size(const MSetNxOp& o) {
   std::size_t size = 4;
@@ -291,6 +313,13 @@ void encode_body(std::string& out, const RenameOp& o) {
   put_bytes(out, o.dst);
 }
 void encode_body(std::string&, const FlushOp&) {}
+void encode_body(std::string& out, const AclOp& o) {
+  put_bytes(out, o.base);
+  base::put_u32(out, static_cast<std::uint32_t>(o.args.size()));
+  for (const std::string& a : o.args) {
+    put_bytes(out, a);
+  }
+}
 void encode_body(std::string& out, const MSetNxOp& o) {
   base::put_u32(out, static_cast<std::uint32_t>(o.keys.size()));
   for (std::size_t i = 0; i < o.keys.size(); ++i) {
@@ -302,12 +331,14 @@ void encode_body(std::string& out, const MSetNxOp& o) {
 }  // namespace
 
 OpCode op_code(const Op& op) {
-  static_assert(std::variant_size_v<Op> == 13);
+  static_assert(std::variant_size_v<Op> == 14);
   static_assert(std::is_same_v<std::variant_alternative_t<0, Op>, SetOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<5, Op>, DeleteIfExpiredOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, ReadOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<12, Op>, MSetNxOp>);
   static_assert(static_cast<int>(OpCode::kMSetNx) == 13);
+  static_assert(std::is_same_v<std::variant_alternative_t<13, Op>, AclOp>);
+  static_assert(static_cast<int>(OpCode::kAcl) == 14);
   HELIOS_ASSERT(!op.valueless_by_exception());
   return static_cast<OpCode>(op.index() + 1);
 }
@@ -340,6 +371,8 @@ const char* op_name(OpCode code) {
       return "FLUSH";
     case OpCode::kMSetNx:
       return "MSETNX";
+    case OpCode::kAcl:
+      return "ACL";
   }
   return "UNKNOWN";
 }

@@ -38,6 +38,8 @@
 //     kRename          flags:u8 (RenameFlag bits)  src:key dst:key
 //     kFlush           nothing
 //     kMSetNx          pair_count:u32 (1..kMaxKeysPerOp)  (key value){pair_count}
+//     kAcl             base:value (<= kMaxAclBytes)  arg_count:u32 (1..kMaxAclArgs)
+//                      value{arg_count} (each <= kMaxAclArgBytes)
 //   key     := length:u32 (<= kMaxKeyBytes)   bytes
 //   value   := length:u32 (<= kMaxValueBytes) bytes
 //
@@ -96,7 +98,13 @@ enum class OpCode : std::uint8_t {
   kRename = 11,
   kFlush = 12,
   kMSetNx = 13,
+  kAcl = 14,
 };
+
+// ACL changes (AclOp): limits of one op.
+inline constexpr std::size_t kMaxAclBytes = 4u << 20;      // the base: an encoded user table
+inline constexpr std::size_t kMaxAclArgs = 4096;           // words of one ACL command
+inline constexpr std::size_t kMaxAclArgBytes = 64u << 10;  // one word
 
 // SET key value [NX | XX] [GET] [EXAT/PXAT deadline_ms | KEEPTTL]. Replies OK, or nil if
 // NX/XX stopped it; with GET, the old value (bulk) or nil, whether or not it stored.
@@ -246,9 +254,22 @@ struct MSetNxOp {
   bool operator==(const MSetNxOp&) const = default;
 };
 
+// A change of the ACL users (ACL SETUSER, ACL DELUSER...), replicated like any write so
+// that every node enforces the same users once it applies it. The store keeps the users as
+// an opaque table (bytes) and hands the change to the AclApplier the node installed
+// (Store::set_acl_applier: src/api/ knows the rules and the commands); `args` is the ACL
+// command ("SETUSER", name, rules... or "DELUSER", names...). `base` is the table to start
+// from if the store holds none yet (the proposer's bootstrap users: requirepass, aclfile),
+// else ignored. Touches no key. Replies what the applier says (OK, a count, an error).
+struct AclOp {
+  std::string base;
+  std::vector<std::string> args;  // 1..kMaxAclArgs
+  bool operator==(const AclOp&) const = default;
+};
+
 // The variant's alternatives are in OpCode order (index + 1 == code).
 using Op = std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp,
-                        AppendOp, SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp>;
+                        AppendOp, SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp>;
 
 struct Command {
   std::uint64_t stamp_ms = 0;  // the leader's unix-ms clock reading; see the file comment
@@ -282,7 +303,7 @@ inline constexpr std::uint8_t kRenameFlagsAll = kRenameNx;
 
 OpCode op_code(const Op& op);
 // "SET", "DEL", "EXPIRE", "PERSIST", "INCRBY", "DELETE_IF_EXPIRED", "READ", "APPEND",
-// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX"; "UNKNOWN" outside OpCode.
+// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL"; "UNKNOWN" outside OpCode.
 const char* op_name(OpCode code);
 
 // OK if `command` obeys every rule above (op count, key and value sizes, flag combinations,

@@ -201,6 +201,19 @@ Op decode_msetnx(Decoder& d) {
   return o;
 }
 
+Op decode_acl(Decoder& d) {
+  AclOp o;
+  o.base = d.value();
+  const std::uint32_t count = d.u32();
+  if (d.ok() && (count == 0 || count > kMaxAclArgs)) {
+    d.fail("ACL op of " + std::to_string(count) + " words");
+  }
+  for (std::uint32_t i = 0; i < count && d.ok(); ++i) {
+    o.args.push_back(d.value());
+  }
+  return o;
+}
+
 Op decode_op(Decoder& d) {
   const std::uint8_t code = d.u8();
   if (!d.ok()) {
@@ -233,6 +246,8 @@ Op decode_op(Decoder& d) {
       return FlushOp{};
     case OpCode::kMSetNx:
       return decode_msetnx(d);
+    case OpCode::kAcl:
+      return decode_acl(d);
   }
   d.fail("unknown op code " + std::to_string(code));
   return Op{};

@@ -53,7 +53,11 @@ void Store::edit_value(Items::iterator it, Edit&& edit) {
 Store::Store(Store&& other) noexcept
     : items_(std::move(other.items_)),
       deadlines_(std::move(other.deadlines_)),
-      digest_(std::exchange(other.digest_, Digest{})) {
+      digest_(std::exchange(other.digest_, Digest{})),
+      acl_table_(std::move(other.acl_table_)),
+      acl_version_(other.acl_version_ + 1) {
+  other.acl_table_.clear();
+  ++other.acl_version_;
   other.items_.clear();
   other.deadlines_.clear();
 }
@@ -65,7 +69,31 @@ Store& Store::operator=(Store&& other) noexcept {
   items_.swap(old.items_);
   deadlines_.swap(old.deadlines_);
   std::swap(digest_, old.digest_);
+  acl_table_.swap(old.acl_table_);
+  acl_version_ = std::max(acl_version_, old.acl_version_) + 1;
   return *this;
+}
+
+namespace {
+AclApplier g_acl_applier = nullptr;
+}  // namespace
+
+void set_acl_applier(AclApplier applier) {
+  g_acl_applier = applier;
+}
+
+void Store::set_acl_table(std::string table) {
+  acl_table_ = std::move(table);
+  ++acl_version_;
+}
+
+Reply Store::apply_op(AclOp& op, std::uint64_t) {
+  if (g_acl_applier == nullptr) {
+    return Reply::error("ERR this node cannot apply ACL changes");
+  }
+  Reply reply = g_acl_applier(acl_table_, op);
+  ++acl_version_;
+  return reply;
 }
 
 std::vector<Reply> Store::apply(Command command) {

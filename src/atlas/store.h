@@ -57,6 +57,14 @@
 
 namespace helios::atlas {
 
+// Applies an AclOp to the ACL table (opaque bytes; "" when the store holds none yet): on
+// success updates `table` and returns the reply (OK, a count); on failure returns an error
+// reply and leaves `table` unchanged. Must be a pure function of its arguments (every
+// replica calls it with the same ones). Installed once per process (set_acl_applier) by
+// the layer that knows ACL rules (src/api/).
+using AclApplier = Reply (*)(std::string& table, const AclOp& op);
+void set_acl_applier(AclApplier applier);
+
 // A key whose deadline has passed, for the leader's active expiry.
 struct ExpiredKey {
   std::string key;
@@ -159,6 +167,13 @@ class Store {
   // share of digest_hex()); 40 zeros if there is none. O(|key| + |value|).
   std::string item_digest_hex(std::string_view key) const;
 
+  // The ACL users (an encoded table; "" when no ACL change was ever applied: then each
+  // node enforces its own bootstrap users) and a counter that changes with it, so readers
+  // can cache what they decode. Carried by snapshots beside the items (node/atlas_machine).
+  const std::string& acl_table() const { return acl_table_; }
+  std::uint64_t acl_version() const { return acl_version_; }
+  void set_acl_table(std::string table);
+
   // Items held, counting expired ones that no operation has removed yet.
   std::size_t item_count() const { return items_.size(); }
   // Items with a deadline, counted the same way (INFO keyspace's "expires").
@@ -196,6 +211,7 @@ class Store {
   Reply apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms);
   Reply apply_op(RenameOp& op, std::uint64_t stamp_ms);
   Reply apply_op(FlushOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(AclOp& op, std::uint64_t stamp_ms);
   Reply apply_op(MSetNxOp& op, std::uint64_t stamp_ms);
 
   // The one definition of "expired at t", used by apply (t = stamp) and reads (t = now).
@@ -227,6 +243,8 @@ class Store {
   Items items_;
   Deadlines deadlines_;
   Digest digest_;  // the XOR of item_digest over items_
+  std::string acl_table_;
+  std::uint64_t acl_version_ = 0;
 };
 
 }  // namespace helios::atlas

@@ -20,13 +20,18 @@ std::string AtlasMachine::apply(const raft::Entry& entry) {
 }
 
 namespace {
-constexpr std::string_view kMachineMagic = "HATLMCH1";
+// Version 1: magic, last stamp, commands applied, the store. Version 2 adds the ACL table
+// (length u32, bytes; Store::acl_table) before the store. Both are read.
+constexpr std::string_view kMachineMagicV1 = "HATLMCH1";
+constexpr std::string_view kMachineMagic = "HATLMCH2";
 }  // namespace
 
 std::string AtlasMachine::snapshot_data() const {
   std::string out(kMachineMagic);
   base::put_u64(out, last_stamp_ms_);
   base::put_u64(out, commands_applied_);
+  base::put_u32(out, static_cast<std::uint32_t>(store_.acl_table().size()));
+  out.append(store_.acl_table());
   out.append(store_.serialize());
   return out;
 }
@@ -37,14 +42,23 @@ Result<AtlasState> AtlasMachine::decode_snapshot_data(std::string_view data) {
   AtlasState state;
   state.last_stamp_ms = in.u64();
   state.commands_applied = in.u64();
-  if (!in.ok() || magic != kMachineMagic) {
+  if (!in.ok() || (magic != kMachineMagic && magic != kMachineMagicV1)) {
     return Status(Code::kCorruption, "not an ATLAS machine snapshot (bad header)");
+  }
+  std::string acl;
+  if (magic == kMachineMagic) {
+    const std::uint32_t size = in.u32();
+    if (!in.ok() || size > atlas::kMaxAclBytes || size > in.remaining()) {
+      return Status(Code::kCorruption, "ATLAS machine snapshot: bad ACL table length");
+    }
+    acl = std::string(in.bytes(size));
   }
   Result<atlas::Store> store = atlas::Store::deserialize(in.bytes(in.remaining()));
   if (!store.is_ok()) {
     return store.status();
   }
   state.store = std::move(store).value();
+  state.store.set_acl_table(std::move(acl));
   return state;
 }
 

@@ -28,9 +28,11 @@ class AtlasMachine final : public StateMachine {
  public:
   std::string apply(const raft::Entry& entry) override;
 
-  // The snapshot data of the current state. Layout: magic "HATLMCH1", last_stamp_ms u64,
-  // commands_applied u64, then the store (atlas/snapshot.h, which checks itself). The same
-  // state gives the same bytes on every node.
+  // The snapshot data of the current state. Layout: magic "HATLMCH2", last_stamp_ms u64,
+  // commands_applied u64, the ACL table (length u32, then its bytes: Store::acl_table; the
+  // table checks itself when decoded), then the store (atlas/snapshot.h, which checks
+  // itself). "HATLMCH1" (no ACL table) is still read. The same state gives the same bytes
+  // on every node.
   std::string snapshot_data() const;
   static Result<AtlasState> decode_snapshot_data(std::string_view data);
   // Replaces the state with `state` and returns the old one (destroying millions of keys

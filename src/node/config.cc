@@ -190,6 +190,10 @@ Status read_client(const toml::node& n, ClientConfig& c) {
       s = read_duration(v, key, c.write_timeout_ms);
     } else if (name == "leader_wait") {
       s = read_duration(v, key, c.leader_wait_ms);
+    } else if (name == "timeout") {
+      s = read_duration(v, key, c.idle_timeout_ms);
+    } else if (name == "handshake_timeout") {
+      s = read_duration(v, key, c.handshake_timeout_ms);
     } else {
       s = read_u64_field(name, key, v,
                          {{"max_connections", &c.max_connections},
@@ -216,6 +220,7 @@ Status validate_client(const ClientConfig& c) {
       {"max_output_bytes", c.max_output_bytes},
       {"write_timeout", c.write_timeout_ms},
       {"leader_wait", c.leader_wait_ms},
+      {"handshake_timeout", c.handshake_timeout_ms},
       {"max_batch_bytes", c.max_batch_bytes},
       {"max_batch_commands", c.max_batch_commands}};
   for (const auto& [name, value] : positive) {
@@ -228,6 +233,43 @@ Status validate_client(const ClientConfig& c) {
   }
   if (c.max_batch_commands > 65536) {
     return bad("client.max_batch_commands", "must be at most 65536 (operations per entry)");
+  }
+  return Status::ok();
+}
+
+Status read_bool(const toml::node& n, const std::string& key, bool& out) {
+  if (!n.is_boolean()) {
+    return bad(key, "must be true or false");
+  }
+  out = *n.value<bool>();
+  return Status::ok();
+}
+
+Status read_tls(const toml::node& n, TlsConfig& c) {
+  const toml::table* t = n.as_table();
+  if (t == nullptr) {
+    return bad("tls", "must be a table ([tls])");
+  }
+  for (const auto& [k, v] : *t) {
+    const std::string key = "tls." + std::string(k.str());
+    const std::string_view name = k.str();
+    Status s = Status::ok();
+    if (name == "cert" || name == "key" || name == "ca") {
+      s = read_string(v, key, name == "cert" ? c.cert : name == "key" ? c.key : c.ca);
+    } else if (name == "peer_tls") {
+      s = read_bool(v, key, c.peer_tls);
+    } else if (name == "client_tls") {
+      s = read_bool(v, key, c.client_tls);
+    } else if (name == "admin_tls") {
+      s = read_bool(v, key, c.admin_tls);
+    } else if (name == "require_client_cert") {
+      s = read_bool(v, key, c.require_client_cert);
+    } else {
+      s = bad(key, "unknown key");
+    }
+    if (!s.is_ok()) {
+      return s;
+    }
   }
   return Status::ok();
 }
@@ -270,6 +312,14 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
     s = read_peers(v, c);
   } else if (key == "client") {
     s = read_client(v, c.client);
+  } else if (key == "tls") {
+    s = read_tls(v, c.tls);
+  } else if (key == "requirepass") {
+    s = read_string(v, key, c.security.requirepass);
+  } else if (key == "aclfile") {
+    s = read_string(v, key, c.security.aclfile);
+  } else if (key == "admin_token_file") {
+    s = read_string(v, key, c.security.admin_token_file);
   } else {
     s = read_u64_field(key, key, v,
                        {{"max_entries_per_append", &c.max_entries_per_append},
@@ -387,7 +437,32 @@ Status validate(const NodeConfig& c) {
       }
     }
   }
+  if (Status s = validate_security(c); !s.is_ok()) {
+    return s;
+  }
   return validate_client(c.client);
+}
+
+Status validate_security(const NodeConfig& c) {
+  const TlsConfig& t = c.tls;
+  if (t.any()) {
+    for (const auto& [name, path] : {std::pair<const char*, const std::string&>{"cert", t.cert},
+                                     {"key", t.key},
+                                     {"ca", t.ca}}) {
+      if (path.empty()) {
+        return bad(std::string("tls.") + name, "must be set when a port uses TLS");
+      }
+    }
+  } else if (t.require_client_cert) {
+    return bad("tls.require_client_cert", "needs client_tls or admin_tls");
+  }
+  if (t.client_tls && c.client.listen.port == 0) {
+    return bad("tls.client_tls", "needs a client port ([client] listen)");
+  }
+  if (c.security.requirepass.size() > 1024) {
+    return bad("requirepass", "is longer than 1024 bytes");
+  }
+  return Status::ok();
 }
 
 raft::Config to_raft_config(const NodeConfig& c) {

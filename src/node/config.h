@@ -31,6 +31,19 @@
 //   leader_wait = "3s"            # during an election: how long a command waits for a leader
 //   max_batch_bytes = 1048576     # commands that ride in one log entry: bytes
 //   max_batch_commands = 4096     # ... and commands
+//   timeout = "0"                 # close a client idle this long (Redis's timeout); 0: never
+//   handshake_timeout = "10s"     # TLS handshake and first command must arrive by then
+//   requirepass = "..."           # top level: the default user's password (Redis's)
+//   aclfile = "/etc/helios/users.acl"   # top level: ACL users at bootstrap (Redis's format)
+//   admin_token_file = "/etc/helios/admin.token"  # top level: bearer token for admin POSTs
+//   [tls]                         # docs/security.md
+//   cert = "node-1.crt"           # this node's certificate (chain), key and the cluster's CA
+//   key = "node-1.key"
+//   ca = "ca.crt"
+//   peer_tls = true               # mutual TLS between peers (certificates name node-<id>)
+//   client_tls = true             # TLS on the client port
+//   admin_tls = true              # HTTPS on the admin port
+//   require_client_cert = false   # clients and admin callers must present a CA certificate
 //   [[peers]]                     # every voter, this node included
 //   id = 1
 //   address = "127.0.0.1:9001"
@@ -85,6 +98,27 @@ struct ClientConfig {
   std::uint64_t leader_wait_ms = 3000;
   std::uint64_t max_batch_bytes = 1u << 20;
   std::uint64_t max_batch_commands = 4096;
+  std::uint64_t idle_timeout_ms = 0;           // `timeout`: 0 = never
+  std::uint64_t handshake_timeout_ms = 10000;  // `handshake_timeout`
+};
+
+// The [tls] table. A port uses TLS when its flag is set; cert, key and ca are then needed.
+struct TlsConfig {
+  std::string cert;
+  std::string key;
+  std::string ca;
+  bool peer_tls = false;
+  bool client_tls = false;
+  bool admin_tls = false;
+  bool require_client_cert = false;  // client and admin ports (peers always)
+  bool any() const { return peer_tls || client_tls || admin_tls; }
+};
+
+// Who may do what: passwords and users of the client port, the admin port's token.
+struct SecurityConfig {
+  std::string requirepass;       // the default user's password ("" = none)
+  std::string aclfile;           // ACL users at bootstrap ("" = none)
+  std::string admin_token_file;  // bearer token for the admin API's mutating endpoints
 };
 
 struct NodeConfig {
@@ -118,6 +152,8 @@ struct NodeConfig {
   HostPort join;
   bool join_as_learner = false;  // --learner: stay a learner (no automatic promotion)
   ClientConfig client;
+  TlsConfig tls;
+  SecurityConfig security;
 
   // "node-<id>", the name used in logs and status.
   std::string name() const { return "node-" + std::to_string(node_id); }
@@ -138,6 +174,8 @@ Result<std::uint64_t> parse_duration_ms(std::string_view text);
 // keys are errors (a typo must not be ignored silently).
 Status load_toml(std::string_view text, NodeConfig& config);
 Status validate(const NodeConfig& config);
+// The [tls] table and the security keys: files readable, a port with TLS has cert, key, ca.
+Status validate_security(const NodeConfig& config);
 // The core's configuration: ticks from the timeouts, voters from the peers.
 raft::Config to_raft_config(const NodeConfig& config);
 

@@ -66,7 +66,11 @@ Status Runtime::start() {
   joining_ =
       config_.join.port != 0 && !raft::is_member(node_->raw().raft().conf(), config_.node_id);
 
+  if (Status s = open_tls(); !s.is_ok()) {
+    return s;
+  }
   transport::TcpTransportOptions t;
+  t.tls = config_.tls.peer_tls ? tls_ : nullptr;
   t.cluster_id = config_.cluster_id;
   t.self = config_.node_id;
   t.listen_host = config_.listen.host;
@@ -165,6 +169,9 @@ void Runtime::schedule_tick() {
       expire_keys();
       maybe_snapshot_by_interval();
       tend_members();
+    }
+    if (ticks_ % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
+      check_tls_files();
     }
     schedule_tick();
   });

@@ -68,6 +68,7 @@
 #include "storage/data_dir.h"
 #include "storage/snapshot_store.h"
 #include "storage/wal.h"
+#include "tls/credentials.h"
 #include "transport/tcp_transport.h"
 #include "wire/frame.h"
 
@@ -219,6 +220,14 @@ class Runtime final : private NodeIo {
   // families, then those read off its state on the loop thread); kUnavailable if the loop
   // does not answer in time.
   Result<std::string> metrics_text(std::chrono::milliseconds timeout = std::chrono::seconds(2));
+
+  // TLS (runtime_tls.cc): the certificate, key and CA that the node's ports use (null: no
+  // port uses TLS). Loaded by start(), which fails if they do not load.
+  std::shared_ptr<tls::Credentials> tls() const { return tls_; }
+  // Any thread: loads the files again (SIGHUP). New connections use the new certificate,
+  // existing ones continue; broken files are reported and the old certificate kept. The
+  // loop also reloads by itself when it notices the files changed (every 2 s).
+  Status reload_tls();
   // More families read off state at scrape time, on the loop thread (set before start()).
   void add_metrics_sampler(std::function<void(metrics::Sample&)> fn) {
     metrics_samplers_.push_back(std::move(fn));
@@ -261,6 +270,8 @@ class Runtime final : private NodeIo {
   void on_removed(const std::string& reason);
 
   Status open_storage(raft::Config& raft);
+  Status open_tls();
+  void check_tls_files();
   void poll_snapshot_child();
   void stop_snapshot_child();
   void maybe_snapshot_by_interval();
@@ -322,6 +333,7 @@ class Runtime final : private NodeIo {
   bool own_change_in_flight_ = false;
   std::vector<std::weak_ptr<PendingMemberChange>> member_changes_;
   std::atomic<bool> removed_{false};
+  std::shared_ptr<tls::Credentials> tls_;
   // Metrics.
   void sample_metrics(metrics::Sample& out) const;
   metrics::Metrics metrics_;

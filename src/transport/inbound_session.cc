@@ -5,6 +5,8 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "base/log_limiter.h"
+#include "tls/context.h"
 
 namespace helios::transport {
 
@@ -14,6 +16,26 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
 unsigned long long ull(std::uint64_t v) {
   return static_cast<unsigned long long>(v);
+}
+
+// Refusals are logged at most once per remote address and second (a port scanner or a
+// misconfigured node retrying must not flood the log).
+base::LogLimiter& refusal_limiter() {
+  static base::LogLimiter limiter;
+  return limiter;
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+tls::Stream make_stream(asio::ip::tcp::socket socket, const TcpTransportOptions& options) {
+  if (options.tls_server) {
+    return tls::Stream(std::move(socket), *options.tls_server);
+  }
+  return tls::Stream(std::move(socket));
 }
 
 std::string endpoint_text(const asio::ip::tcp::socket& socket) {
@@ -29,11 +51,12 @@ std::string endpoint_text(const asio::ip::tcp::socket& socket) {
 
 InboundSession::InboundSession(asio::ip::tcp::socket socket, const TcpTransportOptions& options,
                                Owner& owner)
-    : socket_(std::move(socket)),
+    : stream_(make_stream(std::move(socket), options)),
       options_(options),
       owner_(owner),
-      remote_(endpoint_text(socket_)),
-      handshake_timer_(socket_.get_executor()),
+      remote_(endpoint_text(stream_.socket())),
+      remote_ip_(remote_.substr(0, remote_.rfind(':'))),
+      handshake_timer_(stream_.get_executor()),
       decoder_(options.max_frame_bytes),
       read_buffer_(kReadBufferBytes) {}
 
@@ -42,6 +65,20 @@ void InboundSession::start() {
   handshake_timer_.expires_after(std::chrono::milliseconds(options_.handshake_timeout_ms));
   handshake_timer_.async_wait(
       [self = shared_from_this()](const asio::error_code& ec) { self->on_handshake_deadline(ec); });
+  stream_.async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](const asio::error_code& ec) { self->on_tls_handshake(ec); });
+}
+
+void InboundSession::on_tls_handshake(const asio::error_code& ec) {
+  if (state_ == State::kClosed) {
+    return;
+  }
+  if (ec) {
+    const std::string why = stream_.is_tls() ? tls::verify_failure(stream_.ssl()) : "";
+    refuse("TLS handshake failed: " + (why.empty() ? ec.message() : why));
+    return;
+  }
   read_more();
 }
 
@@ -53,13 +90,26 @@ void InboundSession::close(const std::string& reason) {
   const std::shared_ptr<InboundSession> self = shared_from_this();
   state_ = State::kClosed;
   if (!reason.empty()) {
-    HELIOS_LOG_WARN("transport", "closing connection from %s: %s", remote_.c_str(), reason.c_str());
+    log_limited("closing", reason);
   }
-  asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   handshake_timer_.cancel();
   owner_.on_closed(this);
+}
+
+void InboundSession::log_limited(const char* verb, const std::string& reason) {
+  std::uint64_t suppressed = 0;
+  if (refusal_limiter().allow(remote_ip_, steady_ms(), &suppressed)) {
+    const std::string more =
+        suppressed == 0 ? "" : " (" + std::to_string(suppressed) + " more from it not logged)";
+    HELIOS_LOG_WARN("transport", "%s connection from %s: %s%s", verb, remote_.c_str(),
+                    reason.c_str(), more.c_str());
+  }
+}
+
+void InboundSession::refuse(const std::string& reason) {
+  log_limited("refusing", reason);
+  close("");
 }
 
 void InboundSession::note_bad_frame() {
@@ -69,7 +119,7 @@ void InboundSession::note_bad_frame() {
 }
 
 void InboundSession::read_more() {
-  socket_.async_read_some(asio::buffer(read_buffer_),
+  stream_.async_read_some(asio::buffer(read_buffer_),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->on_read(ec, n);
                           });
@@ -127,17 +177,27 @@ bool InboundSession::on_hello(const wire::Frame& frame) {
   }
   const Status admitted = owner_.admit(hello.value());
   if (!admitted.is_ok()) {
-    HELIOS_LOG_WARN("transport", "refusing connection from %s: %s", remote_.c_str(),
-                    admitted.message().c_str());
-    close("");
+    refuse(admitted.message());
     return false;
+  }
+  if (stream_.is_tls()) {
+    const std::string name = "node-" + std::to_string(hello.value().node_id);
+    X509* cert = SSL_get0_peer_certificate(stream_.ssl());
+    if (!tls::certificate_names(cert, name)) {
+      char subject[256] = "no certificate";
+      if (cert != nullptr) {
+        X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+      }
+      refuse("it claims to be " + name + " but its certificate is " + subject);
+      return false;
+    }
   }
   state_ = State::kGreeted;
   peer_ = hello.value().node_id;
   handshake_timer_.cancel();
   ack_frame_ = wire::encode_frame(wire::FrameType::kHelloAck,
                                   wire::encode_hello({options_.cluster_id, options_.self}));
-  asio::async_write(socket_, asio::buffer(ack_frame_),
+  asio::async_write(stream_, asio::buffer(ack_frame_),
                     [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
                       if (ec && self->state_ != State::kClosed) {
                         self->close("cannot send the hello ack: " + ec.message());

@@ -25,6 +25,7 @@
 
 #include "base/status.h"
 #include "raft/types.h"
+#include "tls/stream.h"
 #include "transport/tcp_options.h"
 #include "wire/frame.h"
 #include "wire/raft_codec.h"
@@ -49,6 +50,10 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
     virtual void on_bad_frame(NodeId peer) = 0;
   };
 
+  // With options.tls_server set, the connection starts with a TLS handshake in which the
+  // peer must present a certificate of the cluster's CA, and its hello must claim the node
+  // that certificate names (tls/context.h), else the connection is refused with a log line
+  // saying which check failed.
   InboundSession(asio::ip::tcp::socket socket, const TcpTransportOptions& options, Owner& owner);
 
   InboundSession(const InboundSession&) = delete;
@@ -65,6 +70,12 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
  private:
   enum class State { kAwaitingHello, kGreeted, kClosed };
 
+  void on_tls_handshake(const asio::error_code& ec);
+  // A warning "<verb> connection from <address>: <reason>", at most once per remote address
+  // and second (base/log_limiter.h).
+  void log_limited(const char* verb, const std::string& reason);
+  // Logs "refusing connection from ..." (limited) and closes.
+  void refuse(const std::string& reason);
   void read_more();
   void on_read(const asio::error_code& ec, std::size_t n);
   // Returns false once the session is closed.
@@ -73,10 +84,11 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   bool on_raft(const wire::Frame& frame);
   void on_handshake_deadline(const asio::error_code& ec);
 
-  asio::ip::tcp::socket socket_;
+  tls::Stream stream_;
   const TcpTransportOptions& options_;
   Owner& owner_;
-  std::string remote_;  // "ip:port" of the other end, for logs
+  std::string remote_;     // "ip:port" of the other end, for logs
+  std::string remote_ip_;  // the key of the log limiter
   asio::steady_timer handshake_timer_;
   State state_ = State::kAwaitingHello;
   NodeId peer_ = kNoNode;  // set once greeted

@@ -6,6 +6,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "tls/context.h"
 #include "wire/raft_codec.h"
 
 namespace helios::transport {
@@ -28,7 +29,6 @@ PeerLink::PeerLink(asio::io_context& io, const TcpTransportOptions& options, con
       peer_(peer),
       address_(peer.host + ":" + std::to_string(peer.port)),
       io_(io),
-      socket_(io),
       resolver_(io),
       retry_timer_(io),
       deadline_timer_(io),
@@ -130,8 +130,9 @@ void PeerLink::start() {
 void PeerLink::shutdown() {
   state_ = State::kStopped;
   ++attempt_;
-  asio::error_code ignored;
-  socket_.close(ignored);
+  if (stream_) {
+    stream_->close();
+  }
   retry_timer_.cancel();
   deadline_timer_.cancel();
   resolver_.cancel();
@@ -147,12 +148,17 @@ void PeerLink::connect() {
   deadline_timer_.async_wait(
       [this, attempt](const asio::error_code& ec) { on_deadline(attempt, ec); });
 
+  if (options_.tls_client) {
+    stream_ = std::make_shared<tls::Stream>(asio::ip::tcp::socket(io_), *options_.tls_client);
+  } else {
+    stream_ = std::make_shared<tls::Stream>(asio::ip::tcp::socket(io_));
+  }
   asio::error_code ec;
   const asio::ip::address ip = asio::ip::make_address(peer_.host, ec);
   if (!ec) {
-    socket_.async_connect(
+    stream_->socket().async_connect(
         asio::ip::tcp::endpoint(ip, peer_.port),
-        [this, attempt](const asio::error_code& connect_ec) { on_connected(attempt, connect_ec); });
+        [this, attempt, keep = stream_](const asio::error_code& e) { on_connected(attempt, e); });
     return;
   }
   // A host name: resolve it on every attempt (its address may change while it is down).
@@ -167,11 +173,11 @@ void PeerLink::connect() {
           fail(PeerError::kRefused, "cannot resolve " + peer_.host + ": " + resolve_ec.message());
           return;
         }
-        asio::async_connect(
-            socket_, endpoints,
-            [this, attempt](const asio::error_code& connect_ec, const asio::ip::tcp::endpoint&) {
-              on_connected(attempt, connect_ec);
-            });
+        asio::async_connect(stream_->socket(), endpoints,
+                            [this, attempt, keep = stream_](const asio::error_code& connect_ec,
+                                                            const asio::ip::tcp::endpoint&) {
+                              on_connected(attempt, connect_ec);
+                            });
       });
 }
 
@@ -186,11 +192,42 @@ void PeerLink::on_connected(std::uint64_t attempt, const asio::error_code& ec) {
     return;
   }
   asio::error_code option_ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), option_ec);
+  stream_->socket().set_option(asio::ip::tcp::no_delay(true), option_ec);
   state_ = State::kHandshaking;
+  if (stream_->is_tls()) {
+    tls::prepare_client(stream_->ssl(), *options_.tls);
+  }
+  stream_->async_handshake(asio::ssl::stream_base::client,
+                           [this, attempt, keep = stream_](const asio::error_code& tls_ec) {
+                             on_tls_handshake(attempt, tls_ec);
+                           });
+}
+
+// TLS: the server's certificate is signed by the CA (checked by OpenSSL) and names the
+// node this link is for (checked here). Plaintext: completes at once.
+void PeerLink::on_tls_handshake(std::uint64_t attempt, const asio::error_code& ec) {
+  if (attempt != attempt_) {
+    return;
+  }
+  if (ec) {
+    const std::string why = stream_->is_tls() ? tls::verify_failure(stream_->ssl()) : "";
+    fail(PeerError::kTls, "TLS handshake failed: " + (why.empty() ? ec.message() : why));
+    return;
+  }
+  if (stream_->is_tls()) {
+    const std::string name = "node-" + std::to_string(peer_.id);
+    if (!tls::certificate_names(SSL_get0_peer_certificate(stream_->ssl()), name)) {
+      fail(PeerError::kTls, "its certificate does not name " + name);
+      return;
+    }
+  }
+  send_hello(attempt);
+}
+
+void PeerLink::send_hello(std::uint64_t attempt) {
   handshake_decoder_ = wire::FrameDecoder(options_.max_frame_bytes);
-  asio::async_write(socket_, asio::buffer(hello_frame_),
-                    [this, attempt](const asio::error_code& write_ec, std::size_t) {
+  asio::async_write(*stream_, asio::buffer(hello_frame_),
+                    [this, attempt, keep = stream_](const asio::error_code& write_ec, std::size_t) {
                       if (attempt == attempt_ && write_ec) {
                         fail(PeerError::kReset, "cannot send hello: " + write_ec.message());
                       }
@@ -210,10 +247,11 @@ void PeerLink::on_deadline(std::uint64_t attempt, const asio::error_code& ec) {
 
 void PeerLink::read_hello_ack() {
   const std::uint64_t attempt = attempt_;
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [this, attempt](const asio::error_code& ec, std::size_t n) {
-                            on_hello_ack_read(attempt, ec, n);
-                          });
+  stream_->async_read_some(
+      asio::buffer(read_buffer_),
+      [this, attempt, keep = stream_](const asio::error_code& ec, std::size_t n) {
+        on_hello_ack_read(attempt, ec, n);
+      });
 }
 
 void PeerLink::on_hello_ack_read(std::uint64_t attempt, const asio::error_code& ec, std::size_t n) {
@@ -288,19 +326,20 @@ void PeerLink::on_greeted() {
 // The acceptor never sends after its ack: a read completes only when the connection ends.
 void PeerLink::watch_for_close() {
   const std::uint64_t attempt = attempt_;
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [this, attempt](const asio::error_code& ec, std::size_t) {
-                            if (attempt != attempt_) {
-                              return;
-                            }
-                            if (!ec) {
-                              fail(PeerError::kBadFrame, "unexpected data from the peer");
-                            } else if (ec == asio::error::eof) {
-                              fail(PeerError::kReset, "the peer closed the connection");
-                            } else {
-                              fail(PeerError::kReset, ec.message());
-                            }
-                          });
+  stream_->async_read_some(
+      asio::buffer(read_buffer_),
+      [this, attempt, keep = stream_](const asio::error_code& ec, std::size_t) {
+        if (attempt != attempt_) {
+          return;
+        }
+        if (!ec) {
+          fail(PeerError::kBadFrame, "unexpected data from the peer");
+        } else if (ec == asio::error::eof) {
+          fail(PeerError::kReset, "the peer closed the connection");
+        } else {
+          fail(PeerError::kReset, ec.message());
+        }
+      });
 }
 
 void PeerLink::fail(PeerError kind, const std::string& reason) {
@@ -308,8 +347,7 @@ void PeerLink::fail(PeerError kind, const std::string& reason) {
   HELIOS_ASSERT(state_ != State::kBackoff);
   const bool was_connected = state_ == State::kConnected;
   ++attempt_;
-  asio::error_code ignored;
-  socket_.close(ignored);
+  stream_->close();
   deadline_timer_.cancel();
   resolver_.cancel();
   write_in_flight_ = false;
@@ -331,6 +369,9 @@ void PeerLink::fail(PeerError kind, const std::string& reason) {
   if (was_connected) {
     HELIOS_LOG_WARN("transport", "lost connection to peer %llu at %s: %s (%zu messages lost)",
                     ull(peer_.id), address_.c_str(), reason.c_str(), lost);
+  } else if (kind == PeerError::kTls) {  // a misconfiguration or an impostor: say so
+    HELIOS_LOG_WARN("transport", "refusing peer %llu at %s: %s; retrying in %u ms", ull(peer_.id),
+                    address_.c_str(), reason.c_str(), backoff_ms_);
   } else {
     HELIOS_LOG_DEBUG("transport", "cannot reach peer %llu at %s: %s; retrying in %u ms",
                      ull(peer_.id), address_.c_str(), reason.c_str(), backoff_ms_);
@@ -380,14 +421,23 @@ void PeerLink::flush() {
     return;
   }
   write_buffers_.clear();
-  for (const std::string& frame : writing_) {
-    write_buffers_.push_back(asio::buffer(frame));
+  if (stream_->is_tls()) {
+    joined_.clear();
+    for (const std::string& frame : writing_) {
+      joined_ += frame;
+    }
+    write_buffers_.push_back(asio::buffer(joined_));
+  } else {
+    for (const std::string& frame : writing_) {
+      write_buffers_.push_back(asio::buffer(frame));
+    }
   }
   write_in_flight_ = true;
   const std::uint64_t attempt = attempt_;
-  asio::async_write(
-      socket_, write_buffers_,
-      [this, attempt](const asio::error_code& ec, std::size_t) { on_written(attempt, ec); });
+  asio::async_write(*stream_, write_buffers_,
+                    [this, attempt, keep = stream_](const asio::error_code& ec, std::size_t) {
+                      on_written(attempt, ec);
+                    });
 }
 
 void PeerLink::on_written(std::uint64_t attempt, const asio::error_code& ec) {

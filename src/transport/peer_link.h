@@ -25,6 +25,7 @@
 
 #include <asio.hpp>
 
+#include "tls/stream.h"
 #include "transport/tcp_options.h"
 #include "transport/transport.h"
 #include "wire/frame.h"
@@ -61,6 +62,8 @@ class PeerLink {
 
   void connect();
   void on_connected(std::uint64_t attempt, const asio::error_code& ec);
+  void on_tls_handshake(std::uint64_t attempt, const asio::error_code& ec);
+  void send_hello(std::uint64_t attempt);
   void on_deadline(std::uint64_t attempt, const asio::error_code& ec);
   void read_hello_ack();
   void on_hello_ack_read(std::uint64_t attempt, const asio::error_code& ec, std::size_t n);
@@ -79,7 +82,10 @@ class PeerLink {
 
   // I/O thread only.
   asio::io_context& io_;
-  asio::ip::tcp::socket socket_;
+  // The connection of the current attempt. Each attempt makes a new one (a TLS stream
+  // cannot be reused); every handler holds a reference, so an old stream lives until its
+  // cancelled operations have completed.
+  std::shared_ptr<tls::Stream> stream_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer retry_timer_;
   asio::steady_timer deadline_timer_;
@@ -90,6 +96,7 @@ class PeerLink {
   std::string hello_frame_;
   std::vector<char> read_buffer_;
   std::vector<asio::const_buffer> write_buffers_;
+  std::string joined_;  // TLS: the frames of the write in flight, joined (tls/stream.h)
   bool write_in_flight_ = false;
 
   mutable std::mutex mutex_;

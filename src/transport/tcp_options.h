@@ -1,12 +1,15 @@
 #pragma once
 // Configuration of TcpTransport (tcp_transport.h), shared with its connection classes.
 
+#include <asio/ssl/context.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/types.h"
+#include "tls/credentials.h"
 #include "wire/frame.h"
 
 namespace helios::transport {
@@ -31,6 +34,12 @@ struct TcpTransportOptions {
   std::uint32_t backoff_max_ms = 1000;
   std::uint32_t handshake_timeout_ms = 5000;  // connect + hello/ack, both directions
   std::size_t max_inbound_connections = 64;   // greeted or not; more are closed at accept
+  // Mutual TLS between peers (null: plaintext). Both ends present a certificate of the
+  // cluster's CA that names the node: node-<id> (tls/context.h). The contexts are made by
+  // TcpTransport from the credentials.
+  std::shared_ptr<tls::Credentials> tls;
+  std::shared_ptr<asio::ssl::context> tls_client;
+  std::shared_ptr<asio::ssl::context> tls_server;
 };
 
 // What waits in one peer's queue, the frames of the write in flight included.

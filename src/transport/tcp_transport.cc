@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "tls/context.h"
 #include "wire/raft_codec.h"
 
 namespace helios::transport {
@@ -23,6 +24,8 @@ const char* peer_error_name(PeerError kind) {
       return "queue_full";
     case PeerError::kBadFrame:
       return "bad_frame";
+    case PeerError::kTls:
+      return "tls";
   }
   return "unknown";
 }
@@ -60,10 +63,20 @@ void check_options(const TcpTransportOptions& options) {
   }
 }
 
+// The options with their TLS contexts made (when TLS is on). Peers always authenticate each
+// other: the server side requires a certificate too.
+TcpTransportOptions with_tls_contexts(TcpTransportOptions options) {
+  if (options.tls) {
+    options.tls_server = tls::server_context(*options.tls, tls::ClientCert::kRequired);
+    options.tls_client = tls::client_context(*options.tls);
+  }
+  return options;
+}
+
 }  // namespace
 
 TcpTransport::TcpTransport(TcpTransportOptions options)
-    : options_(std::move(options)),
+    : options_(with_tls_contexts(std::move(options))),
       work_(asio::make_work_guard(io_)),
       acceptor_(io_),
       accept_retry_timer_(io_) {

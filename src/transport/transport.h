@@ -22,8 +22,9 @@ namespace helios::transport {
 // name that does not resolve; an established connection reset or closed, or a failed write;
 // a connection or handshake that timed out; a message dropped because the peer's queue was
 // full; a frame, handshake or message from the peer that does not decode.
-enum class PeerError : std::uint8_t { kRefused, kReset, kTimeout, kQueueFull, kBadFrame };
-inline constexpr std::size_t kPeerErrorKinds = 5;
+// kTls: the TLS handshake failed or the peer's certificate does not name the node it claims.
+enum class PeerError : std::uint8_t { kRefused, kReset, kTimeout, kQueueFull, kBadFrame, kTls };
+inline constexpr std::size_t kPeerErrorKinds = 6;
 const char* peer_error_name(PeerError kind);  // "refused", "reset", "timeout", ...
 
 struct PeerStatus {

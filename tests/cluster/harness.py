@@ -508,10 +508,16 @@ class Node:
         """The node's /status as a dict, or None if it does not answer."""
         return self.get_json("/status") if self.alive() else None
 
+    def admin_get(self, path, timeout=None):
+        """(status code, body) of GET path on the admin port, (None, error text) when it
+        does not answer; the one place get_json() and health() ask (a subclass may speak
+        another scheme)."""
+        args = {} if timeout is None else {"timeout": timeout}
+        return http_get(*self.admin, path, **args)
+
     def get_json(self, path, timeout=None):
         """GET path on the admin port: the JSON answer of a 200, else None."""
-        args = {} if timeout is None else {"timeout": timeout}
-        code, body = http_get(*self.admin, path, **args)
+        code, body = self.admin_get(path, timeout)
         if code != 200:
             return None
         try:
@@ -520,7 +526,7 @@ class Node:
             return None
 
     def health(self):
-        code, _ = http_get(*self.admin, "/health")
+        code, _ = self.admin_get("/health")
         return code
 
     def log(self):

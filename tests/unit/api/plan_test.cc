@@ -116,6 +116,12 @@ std::string describe(const Op& op) {
           return "RENAME " + o.src + " " + o.dst + " nx=" + std::to_string(o.nx);
         } else if constexpr (std::is_same_v<T, atlas::FlushOp>) {
           return "FLUSH";
+        } else if constexpr (std::is_same_v<T, atlas::AclOp>) {
+          std::string s = "ACL";
+          for (const std::string& a : o.args) {
+            s += " " + a;
+          }
+          return s;
         } else {
           static_assert(std::is_same_v<T, atlas::MSetNxOp>);
           std::string s = "MSETNX";

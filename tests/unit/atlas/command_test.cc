@@ -216,7 +216,7 @@ TEST(CommandTest, decode_rejectsHeaderProblems) {
 }
 
 TEST(CommandTest, decode_rejectsUnknownOpCodesAndFlagBits) {
-  for (const int code : {0, 14, 0x80, 0xff}) {
+  for (const int code : {0, 15, 0x80, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(code));
     put_string(b, "k");
@@ -344,13 +344,32 @@ TEST(CommandTest, opCodesAndNames_followTheVariantOrder) {
       {ReadOp{}, "READ"},         {AppendOp{}, "APPEND"},
       {SetRangeOp{}, "SETRANGE"}, {IncrByFloatOp{}, "INCRBYFLOAT"},
       {RenameOp{}, "RENAME"},     {FlushOp{}, "FLUSH"},
-      {MSetNxOp{}, "MSETNX"}};
+      {MSetNxOp{}, "MSETNX"},     {AclOp{}, "ACL"}};
   ASSERT_EQ(ops.size(), std::variant_size_v<Op>);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     EXPECT_EQ(static_cast<std::size_t>(op_code(ops[i].first)), i + 1);
     EXPECT_STREQ(op_name(op_code(ops[i].first)), ops[i].second);
   }
-  EXPECT_STREQ(op_name(static_cast<OpCode>(14)), "UNKNOWN");
+  EXPECT_STREQ(op_name(static_cast<OpCode>(15)), "UNKNOWN");
+}
+
+TEST(CommandTest, aclOp_roundTripsAndIsBounded) {
+  const Command c = one(AclOp{"table", {"SETUSER", "alice", "on", ">pw"}}, 7);
+  ASSERT_TRUE(validate_command(c).is_ok());
+  Result<Command> back = decode_command(encode_command(c));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back.value(), c);
+  EXPECT_FALSE(validate_command(one(AclOp{"", {}}, 0)).is_ok());  // no words
+  EXPECT_FALSE(
+      validate_command(one(AclOp{"", {std::string(kMaxAclArgBytes + 1, 'x')}}, 0)).is_ok());
+  EXPECT_FALSE(
+      validate_command(one(AclOp{std::string(kMaxAclBytes + 1, 'x'), {"DELUSER"}}, 0)).is_ok());
+  // A zero word count does not decode.
+  std::string b = header(1);
+  base::put_u8(b, static_cast<std::uint8_t>(OpCode::kAcl));
+  put_string(b, "");
+  base::put_u32(b, 0);
+  expect_undecodable(b, "ACL op of 0 words");
 }
 
 TEST(CommandTest, encode_pinsTheLayoutOfTheStringOps) {

@@ -253,6 +253,8 @@ class Model {
     items.clear();
     return Reply::ok();
   }
+  // ACL changes touch no key (the model generates none; the store's own test covers them).
+  Reply run(const AclOp&, std::uint64_t) { return Reply::error("ERR unexpected ACL op"); }
   Reply run(const MSetNxOp& o, std::uint64_t stamp) {
     for (const std::string& key : o.keys) {
       if (touch(key, stamp)) {

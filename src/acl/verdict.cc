@@ -1,0 +1,28 @@
+#include "acl/verdict.h"
+
+namespace helios::acl {
+
+namespace {
+
+std::string user_cannot(std::string_view username) {
+  return "User " + std::string(username) + " has no permissions to ";
+}
+
+}  // namespace
+
+std::string noperm_error(const Verdict& verdict, std::string_view username) {
+  if (verdict.kind == Verdict::Kind::kDeniedKey) {
+    return "NOPERM No permissions to access a key";
+  }
+  return "NOPERM " + user_cannot(username) + "run the '" + std::string(verdict.command) +
+         "' command";
+}
+
+std::string dryrun_denial(const Verdict& verdict, std::string_view username, std::string_view key) {
+  if (verdict.kind == Verdict::Kind::kDeniedKey) {
+    return user_cannot(username) + "access the '" + std::string(key) + "' key";
+  }
+  return user_cannot(username) + "run the '" + std::string(verdict.command) + "' command";
+}
+
+}  // namespace helios::acl
