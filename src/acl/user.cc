@@ -135,7 +135,11 @@ std::vector<std::string> User::flags() const {
   if (nopass_) {
     out.emplace_back("nopass");
   }
-  out.emplace_back(skip_sanitize_ ? "skip-sanitize-payload" : "sanitize-payload");
+  // Redis 7.0 (Debian 12's 7.0.15) shows only skip-sanitize-payload; 7.2 also shows the
+  // default, sanitize-payload. Helios follows 7.0, which clients and tests compare against.
+  if (skip_sanitize_) {
+    out.emplace_back("skip-sanitize-payload");
+  }
   return out;
 }
 

@@ -42,7 +42,7 @@ class User {
   // A new user, as Redis 7.2 creates one: off, sanitize-payload, no password (and not
   // nopass, so nobody can log in), and a root selector with no permission.
   User(std::string name, const Catalogue& catalogue);
-  // The `default` user of a server without requirepass: on nopass sanitize-payload ~* &*
+  // The `default` user of a server without requirepass: on nopass ~* &*
   // +@all.
   static User make_default(const Catalogue& catalogue);
 
@@ -62,7 +62,7 @@ class User {
   // The user's flags, in Redis's order: "on" or "off", "nopass", then
   // "skip-sanitize-payload" or "sanitize-payload".
   std::vector<std::string> flags() const;
-  // The ACL LIST line: "user default on nopass sanitize-payload ~* &* +@all".
+  // The ACL LIST line: "user default on nopass ~* &* +@all".
   std::string describe() const;
   UserInfo info() const;
 

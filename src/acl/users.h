@@ -39,7 +39,7 @@ namespace helios::acl {
 
 class Users {
  public:
-  // A registry with only the `default` user (on nopass sanitize-payload ~* &* +@all), as
+  // A registry with only the `default` user (on nopass ~* &* +@all), as
   // Redis starts without requirepass or aclfile. `catalogue` must not be null.
   explicit Users(std::shared_ptr<const Catalogue> catalogue);
 

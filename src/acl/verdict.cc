@@ -10,11 +10,11 @@ std::string user_cannot(std::string_view username) {
 
 }  // namespace
 
-std::string noperm_error(const Verdict& verdict, std::string_view username) {
+std::string noperm_error(const Verdict& verdict, std::string_view) {
   if (verdict.kind == Verdict::Kind::kDeniedKey) {
-    return "NOPERM No permissions to access a key";
+    return "NOPERM this user has no permissions to access one of the keys used as arguments";
   }
-  return "NOPERM " + user_cannot(username) + "run the '" + std::string(verdict.command) +
+  return "NOPERM this user has no permissions to run the '" + std::string(verdict.command) +
          "' command";
 }
 

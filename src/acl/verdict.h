@@ -1,11 +1,10 @@
 #pragma once
 // The answer of a permission check (Users::check) and the texts the server builds from it.
 //
-// Texts follow Redis 7.2+ (getAclErrorMessage): "NOPERM User alice has no permissions to run
-// the 'set' command", "NOPERM No permissions to access a key". redis-server 7.0.15 (the
-// build machine's) still says "NOPERM this user has no permissions to run the 'set'
-// command" and "NOPERM this user has no permissions to access one of the keys used as
-// arguments"; Helios follows the newer texts, as it follows 7.2's ACL LIST format.
+// The NOPERM texts are Redis 7.0's (Debian 12's redis-server 7.0.15, which the tests
+// compare against): "NOPERM this user has no permissions to run the 'set' command" and
+// "NOPERM this user has no permissions to access one of the keys used as arguments" (7.2
+// names the user instead). ACL DRYRUN's texts are 7.2's (7.0 has the same).
 
 #include <cstddef>
 #include <cstdint>
@@ -35,9 +34,10 @@ struct Verdict {
   bool allowed() const { return kind == Kind::kAllowed; }
 };
 
-// The error line for a refused command, without the leading '-':
-//   "NOPERM User <user> has no permissions to run the '<command>' command"
-//   "NOPERM No permissions to access a key"
+// The error line for a refused command, without the leading '-' (the user is not named,
+// as in Redis 7.0):
+//   "NOPERM this user has no permissions to run the '<command>' command"
+//   "NOPERM this user has no permissions to access one of the keys used as arguments"
 std::string noperm_error(const Verdict& verdict, std::string_view username);
 // ACL DRYRUN's reply for a refusal (a bulk string): "User <user> has no permissions to run
 // the '<command>' command" / "User <user> has no permissions to access the '<key>' key".

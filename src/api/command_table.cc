@@ -20,6 +20,19 @@ const std::vector<CommandSpec>& subcommand_table() {
     constexpr std::string_view kAdmin = "admin noscript loading stale";
     constexpr std::string_view kPlain = "noscript loading stale";
     std::vector<CommandSpec> v = {
+        {"ACL|CAT", -2, C, kPlain},
+        {"ACL|DELUSER", -3, C, kAdmin},
+        {"ACL|DRYRUN", -4, C, kAdmin},
+        {"ACL|GENPASS", -2, C, kPlain},
+        {"ACL|GETUSER", 3, C, kAdmin},
+        {"ACL|HELP", 2, C, "loading stale"},
+        {"ACL|LIST", 2, C, kAdmin},
+        {"ACL|LOAD", 2, C, kAdmin},
+        {"ACL|LOG", -2, C, kAdmin},
+        {"ACL|SAVE", 2, C, kAdmin},
+        {"ACL|SETUSER", -3, C, kAdmin},
+        {"ACL|USERS", 2, C, kAdmin},
+        {"ACL|WHOAMI", 2, C, kPlain},
         {"CLIENT|GETNAME", 2, C, kPlain},
         {"CLIENT|ID", 2, C, kPlain},
         {"CLIENT|INFO", 2, C, kPlain},
@@ -112,6 +125,7 @@ std::vector<CommandSpec> build() {
       {"RESET", 1, C, "noscript loading stale fast no_auth", 0, 0, 0},
       {"SELECT", 2, C, "loading stale fast", 0, 0, 0},
       {"AUTH", -2, C, "noscript loading stale fast no_auth", 0, 0, 0},
+      {"ACL", -2, C, "", 0, 0, 0},
       {"COMMAND", -1, C, "loading stale", 0, 0, 0},
       {"CLIENT", -2, C, "", 0, 0, 0},
       {"CONFIG", -2, C, "", 0, 0, 0},

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "api/acl_state.h"
 #include "api/args.h"
 #include "atlas/floating.h"
 #include "atlas/integer.h"
@@ -280,6 +281,8 @@ Result<Plan> make_plan(std::string_view name, const Argv& argv, std::uint64_t no
 }
 
 Result<Plan> make_plan_unchecked(std::string_view name, const Argv& argv, std::uint64_t now_ms) {
+  if (name == "ACL")  // SETUSER, DELUSER, LOAD: a replicated change of the users
+    return plan_acl(argv);
   if (name == "GET")
     return read_plan(ReadKind::kGet, argv[1]);
   if (name == "STRLEN")

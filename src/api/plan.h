@@ -50,7 +50,8 @@ struct Plan {
 bool is_data_command(std::string_view name);
 
 // The plan of `argv` (argv[0] upper-cased by the caller into `name`; the arity already
-// checked against the command table).
+// checked against the command table): a data command, or ACL SETUSER / DELUSER / LOAD
+// (api/acl_state.h: a replicated change of the users).
 Result<Plan> make_plan(std::string_view name, const Argv& argv, std::uint64_t now_ms);
 
 // Writes the reply of a plan of shape `shape` whose operations replied `replies`.

@@ -23,6 +23,7 @@ Server::~Server() {
 }
 
 void Server::install() {
+  install_acl_applier();  // before the runtime applies any entry (replay included)
   executor_.install();
   runtime_.add_metrics_sampler([this](metrics::Sample& out) {
     out.gauge("helios_client_connections", "Open client connections",
@@ -98,6 +99,11 @@ void Server::feed_monitors(const std::string& lines) {
 }
 
 Status Server::start() {
+  Result<std::unique_ptr<AclState>> acl = AclState::open(config_);
+  if (!acl.is_ok()) {
+    return acl.status();
+  }
+  acl_ = std::move(acl).value();
   const node::HostPort& at = config_.client.listen;
   asio::error_code ec;
   const asio::ip::address address = asio::ip::make_address(at.host, ec);

@@ -23,6 +23,7 @@
 
 #include <asio.hpp>
 
+#include "api/acl_state.h"
 #include "api/command_table.h"
 #include "api/executor.h"
 #include "api/observability.h"
@@ -71,6 +72,8 @@ class Server {
   // series filled at the first use.
   CommandRecord& command_record(const CommandSpec* spec);
   Observability& observability() { return observe_; }
+  // The users and the ACL LOG (api/acl_state.h); opened by start().
+  AclState& acl() { return *acl_; }
   // Counts an error reply (helios_client_errors_total, INFO errorstats) from its RESP bytes
   // ("-CODE message\r\n", RESP3 "!len\r\nCODE message\r\n"); returns Redis's code for it.
   std::string_view note_error_reply(std::string_view reply);
@@ -119,6 +122,7 @@ class Server {
   Observability observe_;
   std::vector<std::shared_ptr<Session>> monitors_;
   std::shared_ptr<asio::ssl::context> tls_;  // client_tls: the sessions' context
+  std::unique_ptr<AclState> acl_;
   asio::steady_timer sweep_timer_{acceptor_.get_executor()};
   base::LogLimiter refusals_;
 };

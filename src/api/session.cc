@@ -61,6 +61,7 @@ Session::Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id,
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   created_ms_ = wall_ms();
   last_command_ms_ = created_ms_;
+  authenticated_ = !server.acl().auth_required(server.store());
 }
 
 void Session::start() {
@@ -119,8 +120,8 @@ std::string Session::describe() const {
          " qbuf=" + std::to_string(parser_.buffered()) + " qbuf-free=0 argv-mem=0" +
          " multi-mem=0 rbs=16384 rbp=0 obl=0 oll=" + std::to_string(slots_.size()) +
          " omem=" + std::to_string(omem) + " tot-mem=" + std::to_string(omem) +
-         " events=r cmd=" + last_command_ +
-         " user=default redir=-1 resp=" + std::to_string(protocol_) +
+         " events=r cmd=" + last_command_ + " user=" + user_ +
+         " redir=-1 resp=" + std::to_string(protocol_) +
          " proto=" + (mode_ == Mode::kJson ? "json" : "resp");
 }
 
@@ -242,6 +243,9 @@ void Session::on_request(Argv& argv) {
   if (!spec->subcommands.empty() && argv.size() >= 2 && !resolve_subcommand(*spec, argv)) {
     return;
   }
+  if (!admit(*spec, argv, false)) {
+    return;
+  }
   if (monitoring_ && current_record_->keyspace) {
     current_outcome_ = Outcome::kRejected;  // a monitor is a replica to Redis
     push_error("ERR Replica can't interact with the keyspace");
@@ -286,6 +290,8 @@ void Session::queue_in_multi(std::string_view name, const CommandSpec* spec, Arg
   if (!arity_ok(*spec, argv.size())) {
     multi_dirty_ = true;
     push_error(wrong_args(name));
+  } else if (!admit(*spec, argv, true)) {
+    multi_dirty_ = true;
   } else if (name == "MONITOR") {
     // Redis queues it and EXEC answers this for it; the rest of the transaction runs.
     push_error("ERR MONITOR isn't allowed for DENY BLOCKING client");

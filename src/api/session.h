@@ -105,6 +105,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_hello(Argv& argv);
   void on_client(Argv& argv);
   void on_command(Argv& argv);
+  // session_acl.cc: authentication and ACL users.
+  // -NOAUTH / -NOPERM (and an ACL LOG entry) unless this connection may run the command;
+  // true if it may.
+  bool admit(const CommandSpec& spec, const Argv& argv, bool in_multi);
+  // AUTH's and HELLO's check: true (and the connection is `user` from now on) if the
+  // password is right; else an ACL LOG entry, and the caller answers -WRONGPASS.
+  bool authenticate(const std::string& user, const std::string& password);
+  void on_auth(const Argv& argv);
+  void on_acl(Argv& argv);
+  bool on_acl_log(const Argv& argv, resp::Writer& w);
   // session_observe.cc: CONFIG, SLOWLOG, LATENCY, MONITOR.
   bool resolve_subcommand(const CommandSpec& container, const Argv& argv);
   void on_observe(std::string_view name, const Argv& argv);
@@ -130,7 +140,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_tls_handshake(const asio::error_code& ec);
 
   tls::Stream stream_;
-  bool seen_command_ = false;  // a complete command has arrived
+  bool seen_command_ = false;     // a complete command has arrived
+  std::string user_ = "default";  // the ACL user this connection runs as
+  bool authenticated_ = false;    // AUTH succeeded, or the default user was nopass at start
   const std::uint64_t id_;
   std::string remote_;
   std::string local_;

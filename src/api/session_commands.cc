@@ -47,6 +47,8 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     readonly_ = false;
     protocol_ = 2;
     name_.clear();
+    user_ = "default";
+    authenticated_ = !server_.acl().auth_required(server_.store());
     w.simple("RESET");
   } else if (name == "SELECT") {
     const std::optional<std::int64_t> db = atlas::parse_int64(argv[1]);
@@ -60,17 +62,11 @@ void Session::on_connection(std::string_view name, Argv& argv) {
     }
     w.simple("OK");
   } else if (name == "AUTH") {
-    if (argv.size() == 2) {
-      push_error(
-          "ERR AUTH <password> called without any password configured for the default "
-          "user. Are you sure your configuration is correct?");
-      return;
-    }
-    if (argv.size() != 3 || argv[1] != "default") {
-      push_error("WRONGPASS invalid username-password pair or user is disabled.");
-      return;
-    }
-    w.simple("OK");  // the default user has no password: any password is accepted, as Redis
+    on_auth(argv);
+    return;
+  } else if (name == "ACL") {
+    on_acl(argv);
+    return;
   } else if (name == "COMMAND") {
     on_command(argv);
     return;
@@ -205,17 +201,25 @@ void Session::on_hello(Argv& argv) {
   for (; i < argv.size(); ++i) {
     const std::string opt = upper(argv[i]);
     if (opt == "AUTH" && i + 2 < argv.size()) {
-      if (argv[i + 1] != "default") {
+      if (!authenticate(argv[i + 1], argv[i + 2])) {
+        current_outcome_ = Outcome::kRejected;
         push_error("WRONGPASS invalid username-password pair or user is disabled.");
         return;
       }
-      i += 2;  // the default user has no password: any password is accepted, as in Redis
+      i += 2;
     } else if (opt == "SETNAME" && i + 1 < argv.size()) {
       name = argv[++i];
     } else {
       push_error("ERR Syntax error in HELLO option '" + argv[i] + "'");
       return;
     }
+  }
+  if (!authenticated_ && server_.acl().auth_required(server_.store())) {
+    push_error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+    return;
   }
   protocol_ = protocol;
   name_ = name;

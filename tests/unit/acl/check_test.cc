@@ -192,11 +192,12 @@ TEST_F(AclCheckTest, verdictTexts) {
   set("lim", {"on", "nopass", "~k*", "+get"});
   const Verdict command = check("lim", "DEL", "k1", Keys{"k1"});
   EXPECT_EQ(noperm_error(command, "lim"),
-            "NOPERM User lim has no permissions to run the 'del' command");
+            "NOPERM this user has no permissions to run the 'del' command");
   EXPECT_EQ(dryrun_denial(command, "lim", ""),
             "User lim has no permissions to run the 'del' command");
   const Verdict key = check("lim", "GET", "x", Keys{"x"}, KeyAccess::kRead);
-  EXPECT_EQ(noperm_error(key, "lim"), "NOPERM No permissions to access a key");
+  EXPECT_EQ(noperm_error(key, "lim"),
+            "NOPERM this user has no permissions to access one of the keys used as arguments");
   EXPECT_EQ(dryrun_denial(key, "lim", "x"), "User lim has no permissions to access the 'x' key");
   EXPECT_EQ(log_reason(command), LogReason::kCommand);
   EXPECT_EQ(log_reason(key), LogReason::kKey);

@@ -55,8 +55,7 @@ TEST(AclCodecTest, roundTrip) {
 TEST(AclCodecTest, firstArgsOrder_doesNotMatter) {
   Users users(acltest::test_catalogue());
   ASSERT_TRUE(users.setuser("a", Rules{"+select|0", "+select|1", "+select|0"}).is_ok());
-  EXPECT_EQ(users.find("a")->describe(),
-            "user a off sanitize-payload resetchannels -@all +select|1 +select|0");
+  EXPECT_EQ(users.find("a")->describe(), "user a off resetchannels -@all +select|1 +select|0");
   Result<Users> decoded = Users::decode(users.encode(), acltest::test_catalogue());
   ASSERT_TRUE(decoded.is_ok());
   EXPECT_TRUE(decoded.value() == users);
@@ -121,11 +120,10 @@ TEST(AclFileTest, loadsUsersAndAddsDefault) {
   EXPECT_EQ(users.value().usernames(), (std::vector<std::string>{"alice", "bob", "default"}));
   EXPECT_TRUE(users.value().authenticate("alice", "a1"));
   EXPECT_EQ(users.value().find("bob")->describe(),
-            "user bob on nopass sanitize-payload resetchannels -@all (~x resetchannels -@all "
+            "user bob on nopass resetchannels -@all (~x resetchannels -@all "
             "+get) (~y resetchannels -@all)");
   // verified: a file without default gets Redis's default user.
-  EXPECT_EQ(users.value().find("default")->describe(),
-            "user default on nopass sanitize-payload ~* &* +@all");
+  EXPECT_EQ(users.value().find("default")->describe(), "user default on nopass ~* &* +@all");
 }
 
 TEST(AclFileTest, aclfileRoundTrip) {
