@@ -1,6 +1,6 @@
 # Entry points. `make test` on a fresh Debian 12 machine installs dependencies, builds the
 # release preset (assertions on) and runs every test. Binaries land in build/bin/.
-.PHONY: all deps build test dev dev-test sim cluster stop format clean
+.PHONY: all deps build test dev dev-test sim cluster cluster-secure stop format clean
 
 all: build
 
@@ -25,6 +25,10 @@ dev-test: dev
 # The quick start's three nodes in the background; `make stop` stops them by PID.
 cluster:
 	scripts/start-cluster.sh
+
+# The same with TLS on every port and a password (docs/security.md); prints how to connect.
+cluster-secure:
+	scripts/start-cluster.sh --secure
 
 stop:
 	scripts/stop-cluster.sh

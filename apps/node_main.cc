@@ -371,8 +371,8 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
     }
   }
   HELIOS_LOG_INFO(
-      "", "Node %s started on %s (admin http://%s, clients %s)", config.name().c_str(),
-      listen.c_str(), config.admin.to_string().c_str(),
+      "", "Node %s started on %s (admin %s://%s, clients %s)", config.name().c_str(),
+      listen.c_str(), config.tls.admin_tls ? "https" : "http", config.admin.to_string().c_str(),
       config.client.listen.port != 0 ? config.client.listen.to_string().c_str() : "none");
   int status = 0;
   bool signalled = false;

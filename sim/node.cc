@@ -1,7 +1,10 @@
 #include "sim/node.h"
 
+#include <map>
+
 #include "atlas/command.h"
 #include "base/assert.h"
+#include "base/checksum.h"
 #include "node/recovery.h"
 #include "raft/membership.h"
 
@@ -10,10 +13,43 @@ namespace helios::sim {
 namespace {
 constexpr char kWalDir[] = "/wal";
 constexpr char kSnapDir[] = "/snap";
+
+// The ACL changes of the workload (every kAclEvery-th put also changes a user), applied by
+// a stand-in for the server's applier (src/api/acl_state.h needs the API's command table):
+// the table is "name=value\n" lines sorted by name; SETUSER name value sets one. What the
+// simulator checks is that the table replicates: the same at the same applied index on
+// every node, through the log, restarts and snapshots (SimNode::digest).
+constexpr std::uint64_t kAclEvery = 5;
+
+atlas::Reply sim_acl_applier(std::string& table, const atlas::AclOp& op) {
+  if (op.args.size() != 3 || op.args[0] != "SETUSER") {
+    return atlas::Reply::error("ERR unknown ACL change");
+  }
+  std::map<std::string, std::string> users;
+  std::size_t at = 0;
+  while (at < table.size()) {
+    const std::size_t eol = table.find('\n', at);
+    const std::string line = table.substr(at, eol - at);
+    users[line.substr(0, line.find('='))] = line.substr(line.find('=') + 1);
+    at = eol + 1;
+  }
+  users[op.args[1]] = op.args[2];
+  table.clear();
+  for (const auto& [name, value] : users) {
+    table += name + "=" + value + "\n";
+  }
+  return atlas::Reply::ok();
+}
 }  // namespace
+
+std::string SimNode::digest() const {
+  const atlas::Store& store = machine_.store();
+  return store.digest_hex() + "/acl:" + std::to_string(base::checksum64(store.acl_table(), 0));
+}
 
 SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
     : index_(index), options_(options), host_(host), fs_prng_(options.seed * 31 + index) {
+  atlas::set_acl_applier(&sim_acl_applier);
   // The first `nodes` nodes bootstrap the cluster; the spares know no configuration until
   // a leader adds them.
   if (index < options.nodes) {
@@ -198,6 +234,9 @@ void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) 
     throw SimFailure("n" + std::to_string(id()) + " received a snapshot that verifies but does " +
                      "not decode: " + state->status().to_string());
   }
+  if (options_.bugs.snapshot_drops_acl) {  // PLANTED BUG: the received state loses its users
+    state->value().store.set_acl_table("");
+  }
   storage::SnapshotStore* store = snapshots_.get();
   node::AtlasMachine* machine = &machine_;
   env::SimFileSystem* fs = &fs_;
@@ -245,6 +284,9 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
   atlas::Command cmd;
   cmd.stamp_ms = last_stamp_ms_;
   cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
+  if (op % kAclEvery == 0) {
+    cmd.ops.emplace_back(atlas::AclOp{.base = "", .args = {"SETUSER", command.key, command.value}});
+  }
   SimHost& host = host_;
   node_->propose(atlas::encode_command(cmd), [&host, client, op](Result<std::string> reply) {
     if (reply.status().code() == Code::kUncertain) {

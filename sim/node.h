@@ -45,7 +45,8 @@ class SimNode final : private node::NodeIo {
   const raft::Storage& storage() const { return *wal_; }
   const DurabilityShadow& shadow() const { return shadow_; }
   Index applied() const { return node_->applied(); }
-  std::string digest() const { return machine_.store().digest_hex(); }
+  // The state's digest: the store's (Store::digest_hex) and a checksum of its ACL table.
+  std::string digest() const;
   bool failed() const { return node_ != nullptr && node_->failed(); }
   std::string failure() const { return node_ != nullptr ? node_->failure() : ""; }
   std::uint64_t dropped_messages() const { return node_ ? node_->dropped_messages() : 0; }

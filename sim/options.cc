@@ -117,6 +117,8 @@ std::string SimOptions::describe() const {
     out += " bug=leave-joint-early";
   if (bugs.notice_uncommitted_removal)
     out += " bug=notice-uncommitted-removal";
+  if (bugs.snapshot_drops_acl)
+    out += " bug=snapshot-drops-acl";
   return out;
 }
 
@@ -141,6 +143,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.leave_joint_early = true;
   } else if (name == "notice-uncommitted-removal") {
     bugs.notice_uncommitted_removal = true;
+  } else if (name == "snapshot-drops-acl") {
+    bugs.snapshot_drops_acl = true;
   } else {
     return false;
   }

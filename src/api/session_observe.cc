@@ -65,6 +65,13 @@ void Session::on_config(const Argv& argv) {
   } else if (sub == "RESETSTAT") {
     server_.reset_stats();
     w.simple("OK");
+  } else if (argv.size() == 4 && upper(argv[2]) == "REQUIREPASS") {
+    // The default user's password: an ACL change, replicated like ACL SETUSER
+    // (api/acl_state.h), so every node asks for the same password.
+    std::vector<Argv> commands;
+    commands.push_back(Argv{"ACL", "REQUIREPASS", argv[3]});
+    push_write(std::move(commands), false);
+    return;
   } else {  // SET
     const std::string error = server_.observability().config_set(argv, config_file_parameters());
     if (!error.empty()) {

@@ -67,8 +67,10 @@ void Runtime::log_role_change(const raft::SoftState& soft, Term term) const {
   }
   std::string why;
   if (soft.role == Role::kPreCandidate || soft.role == Role::kCandidate) {
+    // Before any leader was heard from, the silence is counted from the start.
+    const auto since = std::max(last_leader_contact_, started_);
     const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - last_leader_contact_)
+                            std::chrono::steady_clock::now() - since)
                             .count();
     if (soft.role == Role::kCandidate && last_role_ != Role::kPreCandidate) {
       why = "the leader asked this node to take over, or pre-vote is off";

@@ -1,5 +1,7 @@
 // Runtime: the TLS credentials its ports share, and their reload (SIGHUP or changed files).
 
+#include <ctime>
+
 #include "base/log.h"
 #include "node/runtime.h"
 

@@ -24,11 +24,13 @@ struct PlantedBugs {
   bool leave_joint_early = false;           // the leader leaves C(old,new) before it commits
   bool notice_uncommitted_removal = false;  // tell a candidate it was removed by the latest
                                             // (not the committed) configuration
+  bool snapshot_drops_acl = false;          // (simulator) a received snapshot loses its ACL users
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
-           count_learner_ack || leave_joint_early || notice_uncommitted_removal;
+           count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
+           snapshot_drops_acl;
   }
 };
 

@@ -89,6 +89,10 @@ TEST(PlantedBugsTest, leaveJointEarly_isCaught) {
 TEST(PlantedBugsTest, noticeUncommittedRemoval_isCaught) {
   expect_caught("notice-uncommitted-removal", 3, 400);
 }
+TEST(PlantedBugsTest, snapshotDropsAcl_isCaughtByReplicaAgreement) {
+  const std::string failure = expect_caught("snapshot-drops-acl", 3, 400);
+  EXPECT_NE(failure.find("replicas diverge"), std::string::npos) << failure;
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

@@ -1,6 +1,7 @@
 // TcpTransport over real sockets on 127.0.0.1: delivery both ways and in order, frame and
 // queue limits, reconnection with backoff, restarted peers, refused handshakes, garbage from
-// raw sockets, and shutdown. Ports come from the OS (port 0); every wait has a deadline.
+// raw sockets, shutdown, and mutual TLS (node names, expired certificates, another CA). Ports come
+// from the OS (port 0); every wait has a deadline.
 #include "transport/tcp_transport.h"
 
 #include <gtest/gtest.h>
@@ -17,8 +18,10 @@
 #include <vector>
 
 #include <asio.hpp>
+#include <filesystem>
 
 #include "base/log.h"
+#include "tls/cert_factory.h"
 #include "wire/frame.h"
 #include "wire/raft_codec.h"
 
@@ -735,6 +738,124 @@ TEST(TcpTransportTest, start_failsWhenThePortIsTaken) {
   const Status started = b.transport->start();
   EXPECT_EQ(started.code(), Code::kIoError);
   EXPECT_NE(started.message().find("cannot listen on 127.0.0.1:"), std::string::npos);
+  a.transport->stop();
+}
+
+// --- mutual TLS between peers (tls/context.h) -------------------------------------------
+
+// A CA with node certificates in a fresh temporary directory (helios-cli certs create's
+// factory), plus, per test, odd ones: another node's name, another CA, an expired one.
+class TlsDir {
+ public:
+  TlsDir() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("helios-transport-tls-" + std::to_string(Clock::now().time_since_epoch().count()));
+    tls::CertRequest request;
+    request.dir = dir_.string();
+    request.nodes = {"node-1", "node-2", "node-3"};
+    const Status s = tls::create_certs(request);
+    EXPECT_TRUE(s.is_ok()) << s.to_string();
+  }
+  ~TlsDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string path(const std::string& file) const { return (dir_ / file).string(); }
+  // Credentials with `cert_name`'s certificate and key from `sub` (a subdirectory, or "").
+  std::shared_ptr<tls::Credentials> credentials(const std::string& cert_name,
+                                                const std::string& sub = "") const {
+    const std::filesystem::path d = sub.empty() ? dir_ : dir_ / sub;
+    Result<std::shared_ptr<tls::Credentials>> c = tls::Credentials::open(tls::Files{
+        (d / (cert_name + ".crt")).string(), (d / (cert_name + ".key")).string(), path("ca.crt")});
+    EXPECT_TRUE(c.is_ok()) << c.status().to_string();
+    return c.is_ok() ? c.value() : nullptr;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+TcpTransportOptions tls_options_for(NodeId self, const std::map<NodeId, std::uint16_t>& ports,
+                                    std::shared_ptr<tls::Credentials> credentials) {
+  TcpTransportOptions options = options_for(self, ports);
+  options.tls = std::move(credentials);
+  return options;
+}
+
+TEST(TcpTransportTlsTest, peersWithTheirOwnCertificatesExchangeMessages) {
+  TlsDir certs;
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2});
+  Node a(tls_options_for(1, ports, certs.credentials("node-1")));
+  Node b(tls_options_for(2, ports, certs.credentials("node-2")));
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(b.start());
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    a.transport->send(make_message(1, 2, i, 3, 5000));  // joined into TLS records
+    b.transport->send(make_message(2, 1, i));
+  }
+  ASSERT_TRUE(b.inbox.wait_for(20));
+  ASSERT_TRUE(a.inbox.wait_for(20));
+  EXPECT_EQ(b.inbox.messages().back(), make_message(1, 2, 19, 3, 5000));
+  a.transport->stop();
+  b.transport->stop();
+}
+
+// node-2 presents node-3's certificate (valid, same CA): node-1 refuses it both ways.
+TEST(TcpTransportTlsTest, aCertificateOfAnotherNodeIsRefused) {
+  LogCapture logs;
+  TlsDir certs;
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2});
+  Node a(tls_options_for(1, ports, certs.credentials("node-1")));
+  Node impostor(tls_options_for(2, ports, certs.credentials("node-3")));
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(impostor.start());
+  impostor.transport->send(make_message(2, 1, 0));
+  a.transport->send(make_message(1, 2, 0));
+  EXPECT_TRUE(logs.wait_for({"refusing connection from 127.0.0.1:",
+                             "it claims to be node-2 but its certificate is", "CN=node-3"}));
+  EXPECT_TRUE(logs.wait_for({"refusing peer 2 at", "does not name node-2"}));
+  EXPECT_EQ(a.inbox.size(), 0u);
+  EXPECT_EQ(impostor.inbox.size(), 0u);
+  EXPECT_GE(a.status_of(2).errors[static_cast<std::size_t>(PeerError::kTls)], 1u);
+  a.transport->stop();
+  impostor.transport->stop();
+}
+
+TEST(TcpTransportTlsTest, anExpiredCertificateOrAnotherCaOrPlaintextIsRefused) {
+  LogCapture logs;
+  TlsDir certs;
+  tls::LeafOptions expired;
+  expired.not_after_offset_seconds_override = -60;
+  ASSERT_TRUE(tls::issue_leaf(certs.path(""), certs.path("expired"), "node-2", expired).is_ok());
+  tls::CertRequest other;
+  other.dir = certs.path("other");
+  other.nodes = {"node-2"};
+  ASSERT_TRUE(tls::create_certs(other).is_ok());
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2});
+  Node a(tls_options_for(1, ports, certs.credentials("node-1")));
+  ASSERT_TRUE(a.start());
+  {
+    Node b(tls_options_for(2, ports, certs.credentials("node-2", "expired")));
+    ASSERT_TRUE(b.start());
+    b.transport->send(make_message(2, 1, 0));
+    // Either side's refusal line (both transports log into this one process, and the
+    // accepting side's lines are limited per address and second).
+    EXPECT_TRUE(logs.wait_for({"refusing", "certificate has expired"}));
+    b.transport->stop();
+  }
+  {
+    Node b(tls_options_for(2, ports, certs.credentials("node-2", "other")));
+    ASSERT_TRUE(b.start());
+    b.transport->send(make_message(2, 1, 0));
+    EXPECT_TRUE(logs.wait_for({"refusing", "unable to get local issuer"}));
+    b.transport->stop();
+  }
+  {
+    RawClient plain(ports.at(1));  // plaintext hello to a TLS port: closed
+    plain.write(hello_frame(kCluster, 2));
+    EXPECT_TRUE(plain.wait_closed());
+  }
+  EXPECT_EQ(a.inbox.size(), 0u);
   a.transport->stop();
 }
 
