@@ -38,6 +38,7 @@ constexpr std::uint64_t kChecksumSeed = 0x4c43412d534f494cULL;  // "LIOS-ACL"
 constexpr std::uint8_t kUserOn = 1;
 constexpr std::uint8_t kUserNopass = 2;
 constexpr std::uint8_t kUserSkipSanitize = 4;
+constexpr std::uint8_t kUserSanitize = 8;  // sanitize-payload set explicitly
 constexpr std::uint8_t kSelectorAllKeys = 1;
 constexpr std::uint8_t kSelectorAllChannels = 2;
 constexpr std::uint8_t kSelectorFuture = 4;
@@ -148,12 +149,14 @@ Result<User> read_user(base::Reader& r, const Catalogue& catalogue) {
   }
   User user{std::string(name), catalogue};
   const std::uint8_t flags = r.u8();
-  if (!r.ok() || (flags & ~(kUserOn | kUserNopass | kUserSkipSanitize)) != 0) {
+  if (!r.ok() || (flags & ~(kUserOn | kUserNopass | kUserSkipSanitize | kUserSanitize)) != 0) {
     return corrupt("bad user flags");
   }
   std::vector<std::string> rules = {(flags & kUserOn) != 0 ? "on" : "off"};
   if ((flags & kUserSkipSanitize) != 0) {
     rules.emplace_back("skip-sanitize-payload");
+  } else if ((flags & kUserSanitize) != 0) {
+    rules.emplace_back("sanitize-payload");
   }
   const std::uint32_t passwords = r.u32();
   if (!r.ok() || passwords > kMaxPasswords || passwords * std::size_t{32} > r.remaining()) {
@@ -204,7 +207,8 @@ void encode_user(const User& user, std::string& out) {
   put_str(out, user.name());
   base::put_u8(out, static_cast<std::uint8_t>(
                         (user.enabled() ? kUserOn : 0) | (user.nopass() ? kUserNopass : 0) |
-                        (user.skip_sanitize_payload() ? kUserSkipSanitize : 0)));
+                        (user.skip_sanitize_payload() ? kUserSkipSanitize : 0) |
+                        (user.sanitize_payload_set() ? kUserSanitize : 0)));
   base::put_u32(out, static_cast<std::uint32_t>(user.passwords().size()));
   for (const PasswordHash& hash : user.passwords()) {
     out.append(reinterpret_cast<const char*>(hash.data()), hash.size());

@@ -54,8 +54,10 @@ RuleError User::apply(std::string_view rule, const Catalogue& catalogue) {
     enabled_ = false;
   } else if (iequals(text, "skip-sanitize-payload")) {
     skip_sanitize_ = true;
+    sanitize_ = false;
   } else if (iequals(text, "sanitize-payload")) {
     skip_sanitize_ = false;
+    sanitize_ = true;
   } else if (iequals(text, "nopass")) {
     nopass_ = true;
     passwords_.clear();
@@ -81,6 +83,7 @@ RuleError User::apply(std::string_view rule, const Catalogue& catalogue) {
     }
     enabled_ = false;
     skip_sanitize_ = false;
+    sanitize_ = true;  // Redis 7.0's reset includes sanitize-payload
     selectors_.erase(selectors_.begin() + 1, selectors_.end());
   } else {
     return root().apply(rule, catalogue);
@@ -135,10 +138,12 @@ std::vector<std::string> User::flags() const {
   if (nopass_) {
     out.emplace_back("nopass");
   }
-  // Redis 7.0 (Debian 12's 7.0.15) shows only skip-sanitize-payload; 7.2 also shows the
-  // default, sanitize-payload. Helios follows 7.0, which clients and tests compare against.
+  // Redis 7.0 (Debian 12's 7.0.15) shows either flag only once a rule set it (reset sets
+  // sanitize-payload); 7.2 always shows one. Helios follows 7.0.
   if (skip_sanitize_) {
     out.emplace_back("skip-sanitize-payload");
+  } else if (sanitize_) {
+    out.emplace_back("sanitize-payload");
   }
   return out;
 }

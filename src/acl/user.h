@@ -55,6 +55,8 @@ class User {
   bool enabled() const { return enabled_; }
   bool nopass() const { return nopass_; }
   bool skip_sanitize_payload() const { return skip_sanitize_; }
+  // sanitize-payload was set explicitly (a rule or reset): shown as Redis 7.0 shows it.
+  bool sanitize_payload_set() const { return sanitize_; }
   const std::vector<PasswordHash>& passwords() const { return passwords_; }
   // The root selector first, then the others in the order they were added.
   std::span<const Selector> selectors() const { return selectors_; }
@@ -77,6 +79,7 @@ class User {
   bool enabled_ = false;
   bool nopass_ = false;
   bool skip_sanitize_ = false;
+  bool sanitize_ = false;
   std::vector<PasswordHash> passwords_;
   std::vector<Selector> selectors_;
 };

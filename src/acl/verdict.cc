@@ -4,8 +4,9 @@ namespace helios::acl {
 
 namespace {
 
-std::string user_cannot(std::string_view username) {
-  return "User " + std::string(username) + " has no permissions to ";
+// Redis 7.0's ACL DRYRUN wording (7.2 names the user).
+std::string user_cannot(std::string_view) {
+  return "This user has no permissions to ";
 }
 
 }  // namespace

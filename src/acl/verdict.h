@@ -4,7 +4,8 @@
 // The NOPERM texts are Redis 7.0's (Debian 12's redis-server 7.0.15, which the tests
 // compare against): "NOPERM this user has no permissions to run the 'set' command" and
 // "NOPERM this user has no permissions to access one of the keys used as arguments" (7.2
-// names the user instead). ACL DRYRUN's texts are 7.2's (7.0 has the same).
+// names the user instead). ACL DRYRUN's texts are 7.0's too: "This user has no
+// permissions to run the 'del' command", "... to access the 'x' key".
 
 #include <cstddef>
 #include <cstdint>
@@ -39,8 +40,8 @@ struct Verdict {
 //   "NOPERM this user has no permissions to run the '<command>' command"
 //   "NOPERM this user has no permissions to access one of the keys used as arguments"
 std::string noperm_error(const Verdict& verdict, std::string_view username);
-// ACL DRYRUN's reply for a refusal (a bulk string): "User <user> has no permissions to run
-// the '<command>' command" / "User <user> has no permissions to access the '<key>' key".
+// ACL DRYRUN's reply for a refusal (a bulk string): "This user has no permissions to run the
+// '<command>' command" / "This user has no permissions to access the '<key>' key".
 std::string dryrun_denial(const Verdict& verdict, std::string_view username, std::string_view key);
 
 }  // namespace helios::acl

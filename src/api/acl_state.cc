@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "acl/password.h"
 #include "api/args.h"
 #include "api/command_table.h"
 #include "base/log.h"
@@ -111,6 +112,21 @@ Result<Plan> plan_acl(const Argv& argv) {
   if (op.args[0] != "SETUSER" && op.args[0] != "DELUSER" && op.args[0] != "LOAD" &&
       op.args[0] != "REQUIREPASS") {
     return Status(Code::kInvalidArgument, "ERR not a replicated ACL change");
+  }
+  // Passwords never enter the log in clear: >pw and <pw become #sha256 and !sha256 (the
+  // same change), and CONFIG SET requirepass becomes the default user's password hash.
+  if (op.args[0] == "SETUSER") {
+    for (std::size_t i = 2; i < op.args.size(); ++i) {
+      std::string& rule = op.args[i];
+      if (!rule.empty() && (rule[0] == '>' || rule[0] == '<')) {
+        const char mark = rule[0] == '>' ? '#' : '!';
+        rule = mark + acl::to_hex(acl::hash_password(std::string_view(rule).substr(1)));
+      }
+    }
+  } else if (op.args[0] == "REQUIREPASS" && op.args.size() == 2) {
+    const std::string& password = op.args[1];
+    op.args = {"SETUSER", "default", "resetpass",
+               password.empty() ? "nopass" : "#" + acl::to_hex(acl::hash_password(password))};
   }
   Plan plan;
   plan.ops.push_back(std::move(op));

@@ -37,10 +37,17 @@ bool refused_before_running(std::string_view code) {
 }
 
 // True if argument `i` is a secret Redis redacts: AUTH's arguments; HELLO's AUTH pair (only
-// once the protocol version parsed, as Redis redacts while it parses the options).
+// once the protocol version parsed, as Redis redacts while it parses the options); ACL
+// SETUSER's rules; CONFIG SET requirepass's value.
 bool is_secret(const CommandRecord& record, const Argv& argv, std::size_t i) {
   if (record.name == "auth") {
     return i >= 1;
+  }
+  if (record.name == "acl|setuser") {
+    return i >= 3;
+  }
+  if (record.name == "config|set") {
+    return i >= 3 && i % 2 == 1 && upper(argv[i - 1]) == "REQUIREPASS";
   }
   if (record.name != "hello" || argv.size() < 4) {
     return false;

@@ -479,16 +479,32 @@ Session::Slot& Session::push_write(std::vector<Argv> commands, bool exec) {
 
 void Session::start_write(const std::shared_ptr<Slot>& slot) {
   slot->state = Slot::State::kPending;
-  server_.executor().write(std::move(slot->commands), slot->exec, protocol_,
-                           [self = shared_from_this(), slot](std::string reply) {
-                             if (self->closed_) {
-                               return;
-                             }
-                             slot->reply = std::move(reply);
-                             slot->state = Slot::State::kDone;
-                             self->advance();
-                             self->read_more();
-                           });
+  // An ACL change (ACL SETUSER..., CONFIG SET requirepass) is answered only once this node
+  // applied it too (a read barrier after the write): a client that gets OK from a follower
+  // and then AUTHs there must find the new users.
+  const bool acl_change =
+      !slot->exec && !slot->commands.empty() && upper(slot->commands.front().front()) == "ACL";
+  auto deliver = [self = shared_from_this(), slot](std::string reply) {
+    if (self->closed_) {
+      return;
+    }
+    slot->reply = std::move(reply);
+    slot->state = Slot::State::kDone;
+    self->advance();
+    self->read_more();
+  };
+  server_.executor().write(
+      std::move(slot->commands), slot->exec, protocol_,
+      [self = shared_from_this(), acl_change, deliver](std::string reply) {
+        if (!acl_change || self->closed_) {
+          deliver(std::move(reply));
+          return;
+        }
+        self->server_.executor().barrier(
+            [deliver, reply = std::move(reply)](const Status&, const std::string&) mutable {
+              deliver(std::move(reply));
+            });
+      });
 }
 
 void Session::push_read(std::function<void(resp::Writer&)> evaluate) {

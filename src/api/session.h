@@ -111,7 +111,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool admit(const CommandSpec& spec, const Argv& argv, bool in_multi);
   // AUTH's and HELLO's check: true (and the connection is `user` from now on) if the
   // password is right; else an ACL LOG entry, and the caller answers -WRONGPASS.
-  bool authenticate(const std::string& user, const std::string& password);
+  // `command` is the command as typed (AUTH, HELLO), for ACL LOG.
+  bool authenticate(const std::string& command, const std::string& user,
+                    const std::string& password);
+  void refuse(const CommandSpec& spec, std::string_view line);
   void on_auth(const Argv& argv);
   void on_acl(Argv& argv);
   bool on_acl_log(const Argv& argv, resp::Writer& w);

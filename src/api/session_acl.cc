@@ -64,13 +64,26 @@ void write_selector(resp::Writer& w, const acl::SelectorInfo& s) {
 
 }  // namespace
 
+// Redis's rejectCommand: a refused EXEC also discards the transaction, and says so.
+void Session::refuse(const CommandSpec& spec, std::string_view line) {
+  current_outcome_ = Outcome::kRejected;
+  if (spec.name == "EXEC") {
+    in_multi_ = false;
+    multi_dirty_ = false;
+    multi_queue_.clear();
+    multi_records_.clear();
+    push_error("EXECABORT Transaction discarded because of: " + std::string(line));
+    return;
+  }
+  push_error(line);
+}
+
 bool Session::admit(const CommandSpec& spec, const Argv& argv, bool in_multi) {
   AclState& acl = server_.acl();
   const atlas::Store& store = server_.store();
   const bool no_auth = spec.flags.find("no_auth") != std::string_view::npos;
   if (!authenticated_ && !no_auth && acl.auth_required(store)) {
-    current_outcome_ = Outcome::kRejected;
-    push_error(kNoAuth);
+    refuse(spec, kNoAuth);
     return false;
   }
   const acl::Users& users = acl.users(store);
@@ -95,19 +108,20 @@ bool Session::admit(const CommandSpec& spec, const Argv& argv, bool in_multi) {
   acl.log().add(acl::log_reason(verdict),
                 in_multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel, object, user_,
                 describe(), now_ms());
-  current_outcome_ = Outcome::kRejected;
-  push_error(acl::noperm_error(verdict, user_));
+  refuse(spec, acl::noperm_error(verdict, user_));
   return false;
 }
 
-bool Session::authenticate(const std::string& user, const std::string& password) {
+bool Session::authenticate(const std::string& command, const std::string& user,
+                           const std::string& password) {
   AclState& acl = server_.acl();
   if (acl.users(server_.store()).authenticate(user, password)) {
     user_ = user;
     authenticated_ = true;
     return true;
   }
-  acl.log().add(acl::LogReason::kAuth, acl::LogContext::kToplevel, "AUTH", user, describe(),
+  // The object is the command as the client typed it ("AUTH", "auth", "HELLO"), as Redis logs.
+  acl.log().add(acl::LogReason::kAuth, acl::LogContext::kToplevel, command, user, describe(),
                 now_ms());
   return false;
 }
@@ -124,7 +138,7 @@ void Session::on_auth(const Argv& argv) {
     return;
   }
   const std::string user = argv.size() == 3 ? argv[1] : "default";
-  if (!authenticate(user, argv.back())) {
+  if (!authenticate(argv[0], user, argv.back())) {
     current_outcome_ = Outcome::kRejected;
     push_error("WRONGPASS invalid username-password pair or user is disabled.");
     return;
@@ -139,6 +153,17 @@ void Session::on_acl(Argv& argv) {
   std::string out;
   resp::Writer w(out, protocol_);
   if (sub == "SETUSER" || sub == "DELUSER") {
+    // Checked first against this node's users, so that an error quotes the rule as the
+    // client wrote it (the log carries passwords as hashes: acl_state.h); the change itself
+    // is applied, and can still fail, in log order.
+    acl::Users trial = users;
+    const std::span<const std::string> rest(argv.data() + 2, argv.size() - 2);
+    const Status check =
+        sub == "SETUSER" ? trial.setuser(argv[2], rest.subspan(1)) : trial.deluser(rest).status();
+    if (!check.is_ok()) {
+      push_error(check.message());
+      return;
+    }
     std::vector<Argv> commands;
     commands.push_back(std::move(argv));
     push_write(std::move(commands), false);
@@ -327,11 +352,11 @@ bool Session::on_acl_log(const Argv& argv, resp::Writer& w) {
       return true;
     }
     const std::optional<std::int64_t> n = atlas::parse_int64(argv[2]);
-    if (!n || *n < 0) {
-      push_error("ERR value is out of range, must be positive");
+    if (!n) {
+      push_error("ERR value is not an integer or out of range");
       return false;
     }
-    count = static_cast<std::size_t>(*n);
+    count = *n < 0 ? 0 : static_cast<std::size_t>(*n);  // Redis: a negative count lists none
   } else if (argv.size() > 3) {
     push_error(wrong_args("ACL|LOG"));
     return false;

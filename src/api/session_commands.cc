@@ -201,7 +201,7 @@ void Session::on_hello(Argv& argv) {
   for (; i < argv.size(); ++i) {
     const std::string opt = upper(argv[i]);
     if (opt == "AUTH" && i + 2 < argv.size()) {
-      if (!authenticate(argv[i + 1], argv[i + 2])) {
+      if (!authenticate(argv[0], argv[i + 1], argv[i + 2])) {
         current_outcome_ = Outcome::kRejected;
         push_error("WRONGPASS invalid username-password pair or user is disabled.");
         return;
@@ -217,7 +217,7 @@ void Session::on_hello(Argv& argv) {
   if (!authenticated_ && server_.acl().auth_required(server_.store())) {
     push_error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
     return;
   }

@@ -104,7 +104,7 @@ enum class OpCode : std::uint8_t {
 // ACL changes (AclOp): limits of one op.
 inline constexpr std::size_t kMaxAclBytes = 4u << 20;      // the base: an encoded user table
 inline constexpr std::size_t kMaxAclArgs = 4096;           // words of one ACL command
-inline constexpr std::size_t kMaxAclArgBytes = 64u << 10;  // one word
+inline constexpr std::size_t kMaxAclArgBytes = 4u << 20;  // one word (ACL LOAD: a file)
 
 // SET key value [NX | XX] [GET] [EXAT/PXAT deadline_ms | KEEPTTL]. Replies OK, or nil if
 // NX/XX stopped it; with GET, the old value (bulk) or nil, whether or not it stored.

@@ -194,11 +194,11 @@ TEST_F(AclCheckTest, verdictTexts) {
   EXPECT_EQ(noperm_error(command, "lim"),
             "NOPERM this user has no permissions to run the 'del' command");
   EXPECT_EQ(dryrun_denial(command, "lim", ""),
-            "User lim has no permissions to run the 'del' command");
+            "This user has no permissions to run the 'del' command");
   const Verdict key = check("lim", "GET", "x", Keys{"x"}, KeyAccess::kRead);
   EXPECT_EQ(noperm_error(key, "lim"),
             "NOPERM this user has no permissions to access one of the keys used as arguments");
-  EXPECT_EQ(dryrun_denial(key, "lim", "x"), "User lim has no permissions to access the 'x' key");
+  EXPECT_EQ(dryrun_denial(key, "lim", "x"), "This user has no permissions to access the 'x' key");
   EXPECT_EQ(log_reason(command), LogReason::kCommand);
   EXPECT_EQ(log_reason(key), LogReason::kKey);
 }
