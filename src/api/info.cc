@@ -215,11 +215,15 @@ std::vector<std::pair<std::string, std::string>> config_params(const node::NodeC
       {"proto-max-bulk-len",
        std::to_string(std::min<std::uint64_t>(c.client.max_bulk_bytes, atlas::kMaxValueBytes))},
       {"client-query-buffer-limit", std::to_string(c.client.max_bulk_bytes)},
-      {"timeout", "0"},
+      {"timeout", std::to_string(c.client.idle_timeout_ms / 1000)},  // Redis: seconds
       {"port", std::to_string(port)},
       {"bind", c.client.listen.host},
       {"cluster-enabled", "no"},
       {"replica-read-only", "yes"},
+      {"tls-port", c.tls.client_tls ? std::to_string(port) : "0"},
+      {"tls-replication", c.tls.peer_tls ? "yes" : "no"},
+      {"tls-auth-clients", c.tls.require_client_cert ? "yes" : "no"},
+      {"aclfile", c.security.aclfile},
   };
 }
 

@@ -174,7 +174,8 @@ Result<std::uint64_t> parse_duration_ms(std::string_view text);
 // keys are errors (a typo must not be ignored silently).
 Status load_toml(std::string_view text, NodeConfig& config);
 Status validate(const NodeConfig& config);
-// The [tls] table and the security keys: files readable, a port with TLS has cert, key, ca.
+// The [tls] table and the security keys: a port with TLS has cert, key and ca (whether the
+// files load is checked when the node starts: Runtime::start, Server::start).
 Status validate_security(const NodeConfig& config);
 // The core's configuration: ticks from the timeouts, voters from the peers.
 raft::Config to_raft_config(const NodeConfig& config);

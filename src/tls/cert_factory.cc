@@ -441,7 +441,8 @@ Result<bool> check_output_dir(const std::string& dir, const std::vector<std::str
     }
   }
   if (!present.empty() && !overwrite) {
-    return invalid(dir + " already holds " + present + " (overwrite to replace them)");
+    return invalid(dir + " already holds " + present +
+                   " (overwrite them: helios-cli certs --force)");
   }
   return true;
 }

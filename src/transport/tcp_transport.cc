@@ -368,8 +368,14 @@ void TcpTransport::on_accepted(const asio::error_code& ec, asio::ip::tcp::socket
   InboundSession::Owner& owner = *this;
   auto session = std::make_shared<InboundSession>(std::move(socket), options_, owner);
   if (sessions_.size() >= options_.max_inbound_connections) {
-    HELIOS_LOG_WARN("transport", "refusing connection from %s: already %zu connections",
-                    session->remote().c_str(), sessions_.size());
+    const std::string& remote = session->remote();
+    const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now().time_since_epoch())
+                                    .count();
+    if (full_limiter_.allow(remote.substr(0, remote.rfind(':')), now_ms)) {
+      HELIOS_LOG_WARN("transport", "refusing connection from %s: already %zu connections",
+                      remote.c_str(), sessions_.size());
+    }
     session.reset();  // never started nor registered: its destructor closes the socket
   } else {
     sessions_.emplace(session.get(), session);

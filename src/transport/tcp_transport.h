@@ -37,6 +37,7 @@
 
 #include <asio.hpp>
 
+#include "base/log_limiter.h"
 #include "transport/inbound_session.h"
 #include "transport/peer_link.h"
 #include "transport/tcp_options.h"
@@ -101,6 +102,7 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   void shutdown_on_io_thread();
 
   const TcpTransportOptions options_;
+  base::LogLimiter full_limiter_;  // "already N connections": once per address and second
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::ip::tcp::acceptor acceptor_;
