@@ -5,6 +5,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -48,7 +49,30 @@ std::vector<std::string_view> keys_of(const CommandSpec& spec, const Argv& argv)
   return keys;
 }
 
-acl::KeyAccess access_of(const CommandSpec& spec) {
+// What the command does to its keys for %R~ / %W~ patterns, from Redis 7's key specs: a key
+// the command reads the value of (ACCESS) needs read rights, one it inserts, updates or
+// deletes needs write rights; metadata reads (EXISTS, TTL, TYPE, STRLEN) need neither (any
+// matching pattern). SET needs read rights only with its GET option.
+acl::KeyAccess access_of(const CommandSpec& spec, const Argv& argv) {
+  static constexpr std::string_view kReadWrite[] = {"INCR",        "INCRBY",  "DECR",   "DECRBY",
+                                                    "INCRBYFLOAT", "GETSET",  "GETDEL", "GETEX",
+                                                    "RENAME",      "RENAMENX"};
+  static constexpr std::string_view kMetadata[] = {"EXISTS",      "TTL",  "PTTL",  "EXPIRETIME",
+                                                   "PEXPIRETIME", "TYPE", "STRLEN"};
+  const std::string_view name = spec.name;
+  if (std::find(std::begin(kReadWrite), std::end(kReadWrite), name) != std::end(kReadWrite)) {
+    return acl::KeyAccess::kReadWrite;
+  }
+  if (std::find(std::begin(kMetadata), std::end(kMetadata), name) != std::end(kMetadata)) {
+    return acl::KeyAccess::kNone;
+  }
+  if (name == "SET") {
+    for (std::size_t i = 3; i < argv.size(); ++i) {
+      if (upper(argv[i]) == "GET") {
+        return acl::KeyAccess::kReadWrite;
+      }
+    }
+  }
   return spec.flags.find("write") != std::string_view::npos ? acl::KeyAccess::kWrite
                                                             : acl::KeyAccess::kRead;
 }
@@ -98,7 +122,7 @@ bool Session::admit(const CommandSpec& spec, const Argv& argv, bool in_multi) {
   const std::optional<std::string_view> first_arg =
       argv.size() >= 2 ? std::optional<std::string_view>(argv[1]) : std::nullopt;
   const acl::Verdict verdict =
-      users.check(*user, argv[0], first_arg, keys, access_of(spec), &atlas::glob_match);
+      users.check(*user, argv[0], first_arg, keys, access_of(spec, argv), &atlas::glob_match);
   if (verdict.allowed()) {
     return true;
   }
@@ -287,7 +311,7 @@ void Session::on_acl(Argv& argv) {
     const std::vector<std::string_view> keys = keys_of(*spec, rest);
     const acl::Verdict v = users.check(
         *user, rest[0], rest.size() >= 2 ? std::optional<std::string_view>(rest[1]) : std::nullopt,
-        keys, access_of(*spec), &atlas::glob_match);
+        keys, access_of(*spec, rest), &atlas::glob_match);
     if (v.allowed()) {
       w.simple("OK");
     } else {

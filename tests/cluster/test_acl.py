@@ -348,6 +348,22 @@ class TestCompareWithRedis(ClusterClassCase):
                                        f"{hv.get(name)!r}\n    Redis:  {fields(rv)[name]!r}")
         self.assert_same()
 
+    def test_read_and_write_key_patterns(self):
+        """%W~ and %R~ patterns: what each command needs of its keys follows Redis 7's key
+        specs (reads of the value need read rights; changes need write rights; EXISTS and TTL
+        need neither)."""
+        self.fresh_user("rw", ["on", ">p", "%W~k*", "%R~r*", "+@all"])
+        t = self.twin()
+        self.step(t, "AUTH", "rw", "p", redis_says="OK")
+        for args, says in ((("SET", "k", "v"), "OK"), (("INCR", "k"), "-NOPERM"),
+                           (("GET", "k"), "-NOPERM"), (("EXISTS", "k"), 1),
+                           (("SET", "k", "v", "GET"), "-NOPERM"), (("APPEND", "k", "x"), 2),
+                           (("GET", "r"), None), (("SET", "r", "1"), "-NOPERM"),
+                           (("TTL", "r"), -2), (("SETRANGE", "k", "0", "a"), 2),
+                           (("RENAME", "k", "k2"), "-NOPERM"), (("DEL", "k"), 1)):
+            self.step(t, *args, redis_says=says)
+        self.assert_same()
+
     def test_acl_errors_and_lookups(self):
         for rules in (["foo"], ["+nosuchcmd"], ["+@nosuchcat"], ["+@all|x"], ["-get|x"],
                       ["#abc"], ["<nosuch"], ["badflag"], ["%X~k*"], ["%~k*"],
