@@ -5,7 +5,6 @@
 
 #include "base/assert.h"
 #include "base/log.h"
-#include "base/log_limiter.h"
 #include "tls/context.h"
 
 namespace helios::transport {
@@ -16,13 +15,6 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
 unsigned long long ull(std::uint64_t v) {
   return static_cast<unsigned long long>(v);
-}
-
-// Refusals are logged at most once per remote address and second (a port scanner or a
-// misconfigured node retrying must not flood the log).
-base::LogLimiter& refusal_limiter() {
-  static base::LogLimiter limiter;
-  return limiter;
 }
 
 std::int64_t steady_ms() {
@@ -99,7 +91,7 @@ void InboundSession::close(const std::string& reason) {
 
 void InboundSession::log_limited(const char* verb, const std::string& reason) {
   std::uint64_t suppressed = 0;
-  if (refusal_limiter().allow(remote_ip_, steady_ms(), &suppressed)) {
+  if (owner_.refusal_limiter().allow(remote_ip_, steady_ms(), &suppressed)) {
     const std::string more =
         suppressed == 0 ? "" : " (" + std::to_string(suppressed) + " more from it not logged)";
     HELIOS_LOG_WARN("transport", "%s connection from %s: %s%s", verb, remote_.c_str(),

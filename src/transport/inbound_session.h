@@ -23,6 +23,7 @@
 
 #include <asio.hpp>
 
+#include "base/log_limiter.h"
 #include "base/status.h"
 #include "raft/types.h"
 #include "tls/stream.h"
@@ -48,6 +49,8 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
     virtual void on_closed(InboundSession* session) = 0;
     // A greeted peer sent a frame or message that does not decode (it is then closed).
     virtual void on_bad_frame(NodeId peer) = 0;
+    // Limits refusal and close lines to one per remote address and second, per transport.
+    virtual base::LogLimiter& refusal_limiter() = 0;
   };
 
   // With options.tls_server set, the connection starts with a TLS handshake in which the

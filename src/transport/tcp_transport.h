@@ -95,6 +95,7 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   void on_app_frame(NodeId peer, wire::FrameType type, std::string body) override;
   void on_closed(InboundSession* session) override;
   void on_bad_frame(NodeId peer) override;
+  base::LogLimiter& refusal_limiter() override { return refusal_limiter_; }
 
   Status open_listener();
   void accept_next();
@@ -103,6 +104,9 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
 
   const TcpTransportOptions options_;
   base::LogLimiter full_limiter_;  // "already N connections": once per address and second
+  // Refused handshakes and bad frames: once per address and second (a port scanner or a
+  // misconfigured node retrying must not flood the log).
+  base::LogLimiter refusal_limiter_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::ip::tcp::acceptor acceptor_;
