@@ -41,7 +41,8 @@ void usage() {
                "read-without-quorum\n"
                "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
                "count-learner-ack\n"
-               "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n");
+               "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
+               "  stamp-below-log\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

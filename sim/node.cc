@@ -86,6 +86,9 @@ Status SimNode::start(std::uint64_t seed) {
   }
   snapshots_ = std::make_unique<storage::SnapshotStore>(fs_, kSnapDir, 2);
   machine_ = node::AtlasMachine();
+  if (options_.bugs.stamp_below_log) {
+    machine_.plant_unclamped_stamps();
+  }
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }
@@ -126,6 +129,7 @@ Status SimNode::start(std::uint64_t seed) {
   node::SnapshotPolicy policy;
   policy.threshold = options_.snapshot_threshold;
   policy.trailing_entries = options_.snapshot_trailing;
+  log_stamp_ms_ = node::log_tail_stamp(*wal_);
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
   host_.on_state(index_, node_->applied(), digest());
@@ -169,6 +173,7 @@ void SimNode::on_role_change(const raft::SoftState& soft, Term /*term*/) {
 void SimNode::on_written(const std::optional<raft::HardState>& hard_state,
                          const std::vector<raft::Entry>& entries) {
   shadow_.write(hard_state, entries);
+  log_stamp_ms_ = std::max(log_stamp_ms_, node::max_stamp(entries));
   host_.on_entries_written(index_, entries);
 }
 
@@ -279,8 +284,11 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
     *leader_hint = raw().raft().leader();
     return false;
   }
-  // Stamped as the runtime does: the leader's clock, never below an earlier stamp.
-  last_stamp_ms_ = std::max({host_.clock_ms(index_), last_stamp_ms_, machine_.last_stamp_ms()});
+  // Stamped as the runtime does: the leader's clock, never below a stamp in its log or one
+  // it applied (the planted bug `stamp-below-log` forgets the log, as the runtime once did).
+  const std::uint64_t log_floor = options_.bugs.stamp_below_log ? 0 : log_stamp_ms_;
+  last_stamp_ms_ =
+      std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
   atlas::Command cmd;
   cmd.stamp_ms = last_stamp_ms_;
   cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});

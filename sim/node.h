@@ -47,6 +47,8 @@ class SimNode final : private node::NodeIo {
   Index applied() const { return node_->applied(); }
   // The state's digest: the store's (Store::digest_hex) and a checksum of its ACL table.
   std::string digest() const;
+  // The stamp the state machine applied its latest command at (never decreases).
+  std::uint64_t applied_stamp_ms() const { return machine_.applied_stamp_ms(); }
   bool failed() const { return node_ != nullptr && node_->failed(); }
   std::string failure() const { return node_ != nullptr ? node_->failure() : ""; }
   std::uint64_t dropped_messages() const { return node_ ? node_->dropped_messages() : 0; }
@@ -106,6 +108,7 @@ class SimNode final : private node::NodeIo {
   std::unique_ptr<node::Node> node_;
   std::uint64_t incarnation_ = 0;
   std::uint64_t last_stamp_ms_ = 0;
+  std::uint64_t log_stamp_ms_ = 0;  // the largest stamp in this incarnation's log
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely

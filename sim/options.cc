@@ -119,6 +119,8 @@ std::string SimOptions::describe() const {
     out += " bug=notice-uncommitted-removal";
   if (bugs.snapshot_drops_acl)
     out += " bug=snapshot-drops-acl";
+  if (bugs.stamp_below_log)
+    out += " bug=stamp-below-log";
   return out;
 }
 
@@ -145,6 +147,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.notice_uncommitted_removal = true;
   } else if (name == "snapshot-drops-acl") {
     bugs.snapshot_drops_acl = true;
+  } else if (name == "stamp-below-log") {
+    bugs.stamp_below_log = true;
   } else {
     return false;
   }

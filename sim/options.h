@@ -93,8 +93,8 @@ struct SimOptions {
 // Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
 // "read-without-quorum", "snapshot-keeps-log", "compact-past-applied",
 // "skip-snapshot-restore", "count-learner-ack", "leave-joint-early",
-// "notice-uncommitted-removal") into `bugs`. Returns false for
-// an unknown name.
+// "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log") into `bugs`. Returns false
+// for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
 
 }  // namespace helios::sim

@@ -210,6 +210,14 @@ void SafetyChecker::on_apply(const SimNode& node, const raft::Entry& e) {
 }
 
 void SafetyChecker::on_state(const SimNode& node, Index applied, const std::string& digest) {
+  NodeTrack& t = tracks_[node.index()];
+  const std::uint64_t stamp = node.applied_stamp_ms();
+  if (stamp < t.applied_stamp_ms) {
+    fail("time went backwards: node " + std::to_string(node.id()) + " applied entry " +
+         std::to_string(applied) + " at stamp " + std::to_string(stamp) +
+         " after an entry applied at " + std::to_string(t.applied_stamp_ms));
+  }
+  t.applied_stamp_ms = stamp;
   auto it = digests_.find(applied);
   if (it == digests_.end()) {
     digests_.emplace(applied, std::make_pair(digest, node.id()));

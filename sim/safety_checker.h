@@ -57,7 +57,9 @@ class SafetyChecker {
   void on_became_leader(const SimNode& node);
   void on_apply(const SimNode& node, const raft::Entry& e);
   void on_restart(const SimNode& node);
-  // `node`'s state machine reflects exactly `applied`; its store digest is `digest`.
+  // `node`'s state machine reflects exactly `applied`; its store digest is `digest`. Also
+  // checks that the stamp its commands are applied at never goes backwards (TTLs would
+  // otherwise bring expired keys back).
   void on_state(const SimNode& node, Index applied, const std::string& digest);
 
   std::size_t committed_count() const { return committed_.size(); }
@@ -86,6 +88,7 @@ class SafetyChecker {
     Index commit = 0;
     Index checked_commit = 0;
     Index applied = 0;
+    std::uint64_t applied_stamp_ms = 0;  // time as its state machine saw it last
   };
 
   void check_node(const SimNode& node, const std::vector<SimNode*>& nodes);

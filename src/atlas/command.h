@@ -54,6 +54,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -102,8 +103,8 @@ enum class OpCode : std::uint8_t {
 };
 
 // ACL changes (AclOp): limits of one op.
-inline constexpr std::size_t kMaxAclBytes = 4u << 20;      // the base: an encoded user table
-inline constexpr std::size_t kMaxAclArgs = 4096;           // words of one ACL command
+inline constexpr std::size_t kMaxAclBytes = 4u << 20;     // the base: an encoded user table
+inline constexpr std::size_t kMaxAclArgs = 4096;          // words of one ACL command
 inline constexpr std::size_t kMaxAclArgBytes = 4u << 20;  // one word (ACL LOAD: a file)
 
 // SET key value [NX | XX] [GET] [EXAT/PXAT deadline_ms | KEEPTTL]. Replies OK, or nil if
@@ -321,5 +322,10 @@ std::string encode_command(const Command& command);
 // Decodes and validates one encoded command. kInvalidArgument (with the reason and the
 // offset) on any malformed input; never asserts on bad bytes.
 Result<Command> decode_command(std::string_view bytes);
+
+// The stamp of an encoded command, read from its header without decoding the operations
+// (the node keeps the largest stamp in its log this way); nullopt if `bytes` does not start
+// with a command header of this version.
+std::optional<std::uint64_t> peek_stamp(std::string_view bytes);
 
 }  // namespace helios::atlas

@@ -255,6 +255,14 @@ Op decode_op(Decoder& d) {
 
 }  // namespace
 
+std::optional<std::uint64_t> peek_stamp(std::string_view bytes) {
+  if (bytes.size() < kCommandHeaderBytes ||
+      static_cast<std::uint8_t>(bytes[0]) != kCommandVersion) {
+    return std::nullopt;
+  }
+  return base::load_u64(bytes.data() + 1);
+}
+
 Result<Command> decode_command(std::string_view bytes) {
   if (bytes.size() > kMaxCommandBytes) {
     return invalid(std::to_string(bytes.size()) + " bytes exceed kMaxCommandBytes");

@@ -1,6 +1,7 @@
 #include "node/atlas_machine.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "base/assert.h"
 #include "base/bytes.h"
@@ -15,8 +16,16 @@ std::string AtlasMachine::apply(const raft::Entry& entry) {
                  static_cast<unsigned long long>(entry.term), command.status().to_string().c_str());
   }
   ++commands_applied_;
-  last_stamp_ms_ = std::max(last_stamp_ms_, command.value().stamp_ms);
-  return encode_replies(store_.apply(std::move(command).value()));
+  // Time as the store sees it never goes backwards, whatever the proposer's clock said: a
+  // command is applied at no earlier a stamp than any command before it. Every replica
+  // applies the same sequence, so every replica clamps alike.
+  atlas::Command& cmd = command.value();
+  if (clamp_stamps_) {
+    cmd.stamp_ms = std::max(cmd.stamp_ms, last_stamp_ms_);
+  }
+  applied_stamp_ms_ = cmd.stamp_ms;
+  last_stamp_ms_ = std::max(last_stamp_ms_, cmd.stamp_ms);
+  return encode_replies(store_.apply(std::move(cmd)));
 }
 
 namespace {
@@ -67,7 +76,28 @@ AtlasState AtlasMachine::restore(AtlasState state) {
   store_ = std::move(state.store);
   commands_applied_ = state.commands_applied;
   last_stamp_ms_ = state.last_stamp_ms;
+  applied_stamp_ms_ = state.last_stamp_ms;
   return old;
+}
+
+std::uint64_t max_stamp(const std::vector<raft::Entry>& entries) {
+  std::uint64_t stamp = 0;
+  for (const raft::Entry& e : entries) {
+    if (e.type == raft::EntryType::kNormal) {
+      stamp = std::max(stamp, atlas::peek_stamp(e.data).value_or(0));
+    }
+  }
+  return stamp;
+}
+
+std::uint64_t log_tail_stamp(const raft::Storage& storage, Index window) {
+  const Index last = storage.last_index();
+  const Index first = std::max(storage.first_index(), last > window ? last - window + 1 : 1);
+  if (last < first) {
+    return 0;
+  }
+  Result<std::vector<raft::Entry>> tail = storage.entries(first, last + 1, UINT64_MAX);
+  return tail.is_ok() ? max_stamp(tail.value()) : 0;
 }
 
 // Layout: count u32, then per reply: kind u8, integer u64 (two's complement), text length

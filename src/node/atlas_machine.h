@@ -46,12 +46,29 @@ class AtlasMachine final : public StateMachine {
   // The largest stamp of any applied command: a new leader stamps above it, so time as the
   // state machine sees it never goes backwards across leader changes.
   std::uint64_t last_stamp_ms() const { return last_stamp_ms_; }
+  // The stamp the latest command was applied at: its own, raised to last_stamp_ms() of the
+  // commands before it (so it never decreases; the simulator checks it).
+  std::uint64_t applied_stamp_ms() const { return applied_stamp_ms_; }
+
+  // PLANTED BUG for the simulator only (`stamp-below-log`): apply each command at its own
+  // stamp even when it is below an earlier command's, so time can go backwards.
+  void plant_unclamped_stamps() { clamp_stamps_ = false; }
 
  private:
   atlas::Store store_;
   std::uint64_t commands_applied_ = 0;
   std::uint64_t last_stamp_ms_ = 0;
+  std::uint64_t applied_stamp_ms_ = 0;
+  bool clamp_stamps_ = true;
 };
+
+// The largest stamp among the normal entries of `entries` (0 if none), read from their
+// headers: a leader stamps above every stamp in its log (atlas/command.h), so the node
+// keeps this over everything it writes.
+std::uint64_t max_stamp(const std::vector<raft::Entry>& entries);
+// The same over the log `storage` holds after recovery. A log stamped by that rule has
+// non-decreasing stamps, so only its last normal entries are read (at most `window`).
+std::uint64_t log_tail_stamp(const raft::Storage& storage, Index window = 64);
 
 std::string encode_replies(const std::vector<atlas::Reply>& replies);
 Result<std::vector<atlas::Reply>> decode_replies(std::string_view bytes);

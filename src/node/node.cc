@@ -89,13 +89,7 @@ void Node::pump() {
         fail_proposals_on_step_down();
       }
     }
-    for (const raft::Message& m : rd.messages) {
-      if (m.type == raft::MessageType::kSnapshot) {
-        io_.send_snapshot(m);
-      } else {
-        io_.send(m);
-      }
-    }
+    send_now(rd.messages);
     if (rd.snapshot.has_value()) {
       install_snapshot(rd);
       if (failed()) {
@@ -117,10 +111,25 @@ void Node::pump() {
     }
     complete(rd);
   }
+  if (!failed() && pending_.has_value()) {
+    // A sync is in flight: what may leave at once does not wait for it (heartbeats, their
+    // answers, the leader's AppendEntries of entries proposed meanwhile, ReadIndex).
+    send_now(raw_.take_messages());
+  }
   if (!failed() && !pending_.has_value()) {
     maybe_compact();  // between Readys: the WAL has no sync outstanding
   }
   report_conf_change();
+}
+
+void Node::send_now(const std::vector<raft::Message>& messages) {
+  for (const raft::Message& m : messages) {
+    if (m.type == raft::MessageType::kSnapshot) {
+      io_.send_snapshot(m);
+    } else {
+      io_.send(m);
+    }
+  }
 }
 
 void Node::complete(raft::Ready& rd) {

@@ -8,7 +8,9 @@
 // The Ready loop, per raft/raw_node.h: send the messages that may leave at once, append the
 // hard state and entries to the WAL, ask NodeIo to sync (one fdatasync for the whole batch)
 // and, once on_sync_done() reports success, send the messages that had to wait, apply the
-// committed entries, serve reads, advance. Inputs keep arriving while the sync runs.
+// committed entries, serve reads, advance. Inputs keep arriving while the sync runs, and
+// the messages they produce that need no durable write (heartbeats and their answers, the
+// leader's AppendEntries, ReadIndex traffic) leave at once rather than after the sync.
 //
 // A failed WAL write or sync makes the node failed(): it does nothing more. The owner must
 // stop it (a real node exits; the simulator crashes and later restarts it).
@@ -175,6 +177,8 @@ class Node {
   void take_snapshot();
   void maybe_compact();
   void complete(raft::Ready& rd);
+  // Sends messages that need no durable write first (snapshots through send_snapshot()).
+  void send_now(const std::vector<raft::Message>& messages);
   void apply(const raft::Entry& e);
   void serve_reads();
   void fail_unindexed_reads(const Status& status);

@@ -55,6 +55,7 @@ Status Runtime::start() {
   if (Status s = open_storage(raft); !s.is_ok()) {
     return s;
   }
+  log_stamp_ms_ = log_tail_stamp(*wal_);
   SnapshotPolicy policy;
   policy.threshold = config_.snapshot_threshold;
   policy.trailing_entries = config_.snapshot_trailing_entries;
@@ -238,7 +239,9 @@ void Runtime::expire_keys() {
 }
 
 std::uint64_t Runtime::stamp_now() {
-  last_stamp_ms_ = std::max({wall_ms(), last_stamp_ms_, machine_.last_stamp_ms()});
+  // Never below a stamp already in the log (committed or not, applied or not): the
+  // new command comes after all of it.
+  last_stamp_ms_ = std::max({wall_ms(), last_stamp_ms_, log_stamp_ms_, machine_.last_stamp_ms()});
   return last_stamp_ms_;
 }
 

@@ -254,6 +254,10 @@ class Runtime final : private NodeIo {
                          const Status& status) override;
   void on_conf_change(const raft::ConfState& conf) override;
   void on_applied(const raft::Entry& entry) override;
+  void on_written(const std::optional<raft::HardState>& /*hard_state*/,
+                  const std::vector<raft::Entry>& entries) override {
+    log_stamp_ms_ = std::max(log_stamp_ms_, max_stamp(entries));
+  }
   void on_removal_notice(const raft::Raft::RemovalNotice& notice) override;
 
   // Membership (runtime_members.cc).
@@ -318,6 +322,7 @@ class Runtime final : private NodeIo {
   std::string snapshot_error_;
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;
+  std::uint64_t log_stamp_ms_ = 0;  // the largest stamp of any entry this node's log held
   std::uint64_t ticks_ = 0;
   bool expiry_in_flight_ = false;
   std::chrono::steady_clock::time_point started_;

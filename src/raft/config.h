@@ -25,12 +25,14 @@ struct PlantedBugs {
   bool notice_uncommitted_removal = false;  // tell a candidate it was removed by the latest
                                             // (not the committed) configuration
   bool snapshot_drops_acl = false;          // (simulator) a received snapshot loses its ACL users
+  bool stamp_below_log = false;             // (simulator) a leader stamps below its log's stamps
+                                            // and apply does not clamp: time goes backwards
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
-           snapshot_drops_acl;
+           snapshot_drops_acl || stamp_below_log;
   }
 };
 

@@ -365,12 +365,17 @@ void Raft::send(Message m) {
   }
   // Which messages may leave before the node's pending writes are durable:
   //  - the leader's replication traffic (its own durability is counted separately);
-  //  - ReadIndex requests and answers, which depend on no local state that is unsynced.
+  //  - ReadIndex requests and answers, which depend on no local state that is unsynced;
+  //  - a follower's heartbeat answer (as etcd/raft): it acknowledges a leader and term, not
+  //    entries, and says only that this node had seen no higher term when it answered,
+  //    which a crash that loses an unsynced term change cannot make untrue (a vote, the
+  //    only thing a forgotten term could lead to repeating, is durable before it leaves).
   // Everything else (votes, responses acknowledging entries) waits for the fsync.
   bool early = false;
   switch (m.type) {
     case MessageType::kAppend:
     case MessageType::kHeartbeat:
+    case MessageType::kHeartbeatResp:  // acknowledges the term and leader, not entries
     case MessageType::kSnapshot:
     case MessageType::kReadIndex:
     case MessageType::kReadIndexResp:

@@ -14,8 +14,9 @@
 //      d. restore the state machine from rd.snapshot (if set), then apply
 //         rd.committed_entries in order; serve rd.read_states once applied that far;
 //      e. call advance(rd).
-//   Inputs may be fed between ready() and advance() (for example while the fsync runs);
-//   ready() must not be called again before advance().
+//   Inputs may be fed between ready() and advance() (for example while the fsync runs),
+//   and take_messages() sends what they produced that may leave at once; ready() must not
+//   be called again before advance().
 //
 // What may leave before what is durable (thesis §10.2.1): the leader's AppendEntries and
 // heartbeats go out in parallel with its own disk write; the leader counts itself towards
@@ -60,6 +61,12 @@ class RawNode {
   }
   Status transfer_leadership(NodeId target) { return raft_.transfer_leadership(target); }
   Status read_index(std::uint64_t context) { return raft_.read_index(context); }
+  // The messages that may leave at once (what the next Ready::messages would hold),
+  // produced since the last ready(). While a Ready is outstanding (its fdatasync in
+  // flight), the owner takes and sends these without waiting for advance(), so the
+  // leader's heartbeats and AppendEntries, heartbeat answers and ReadIndex traffic are not
+  // held behind a disk; messages_after_persist still wait for their Ready.
+  std::vector<Message> take_messages() { return raft_.take_messages(); }
   void report_snapshot(NodeId to, bool ok) { raft_.report_snapshot(to, ok); }
 
   bool has_ready() const;

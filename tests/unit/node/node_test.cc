@@ -77,7 +77,7 @@ TEST(NodeTest, step_malformedMessageIsDroppedAndCounted) {
 TEST(NodeTest, onSyncDone_failureStopsTheNodeForGood) {
   Fixture f;
   f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
-  ASSERT_EQ(f.io.syncs, 1);  // the new term must be durable before the answer leaves
+  ASSERT_EQ(f.io.syncs, 1);  // the new term is being made durable
   f.node->on_sync_done(Status(Code::kIoError, "fsync /wal/0000000000000001.wal failed"));
   EXPECT_TRUE(f.node->failed());
   EXPECT_NE(f.node->failure().find("fsync"), std::string::npos);
@@ -88,6 +88,65 @@ TEST(NodeTest, onSyncDone_failureStopsTheNodeForGood) {
   Code code = Code::kOk;
   f.node->propose("x", [&](Result<std::string> r) { code = r.status().code(); });
   EXPECT_EQ(code, Code::kUnavailable);
+}
+
+std::size_t count_sent(const RecordingIo& io, raft::MessageType type) {
+  std::size_t n = 0;
+  for (const raft::Message& m : io.sent) {
+    n += m.type == type ? 1 : 0;
+  }
+  return n;
+}
+
+TEST(NodeTest, follower_heartbeatAnswersLeaveWhileASyncRunsButAcknowledgementsWait) {
+  Fixture f;
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
+  ASSERT_EQ(f.io.syncs, 1);  // the new term is being made durable
+  EXPECT_EQ(count_sent(f.io, raft::MessageType::kHeartbeatResp), 1u);  // not held behind it
+  // An entry arrives while the sync runs: its acknowledgement waits for its own sync.
+  f.node->step(raft::Message{.type = raft::MessageType::kAppend,
+                             .from = 2,
+                             .to = 1,
+                             .term = 1,
+                             .log_term = 0,
+                             .index = 0,
+                             .entries = {raft::Entry{.term = 1, .index = 1, .data = "x"}}});
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
+  EXPECT_EQ(count_sent(f.io, raft::MessageType::kHeartbeatResp), 2u);
+  EXPECT_EQ(count_sent(f.io, raft::MessageType::kAppendResp), 0u);
+  f.node->on_sync_done(Status::ok());  // the term: the entry's write starts now
+  EXPECT_EQ(f.io.syncs, 2);
+  EXPECT_EQ(count_sent(f.io, raft::MessageType::kAppendResp), 0u);
+  f.node->on_sync_done(Status::ok());
+  ASSERT_EQ(count_sent(f.io, raft::MessageType::kAppendResp), 1u);
+  EXPECT_EQ(f.io.sent.back().index, 1u);
+}
+
+TEST(NodeTest, leader_heartbeatsAndAppendsLeaveWhileASyncRuns) {
+  Fixture f;
+  f.node->campaign();  // pre-vote first
+  f.node->step(
+      raft::Message{.type = raft::MessageType::kPreVoteResp, .from = 2, .to = 1, .term = 1});
+  ASSERT_EQ(f.io.syncs, 1);  // term 1 and the self-vote
+  f.node->on_sync_done(Status::ok());
+  ASSERT_EQ(count_sent(f.io, raft::MessageType::kVote), 2u);
+  f.node->step(raft::Message{.type = raft::MessageType::kVoteResp, .from = 2, .to = 1, .term = 1});
+  ASSERT_EQ(f.node->raw().raft().role(), raft::Role::kLeader);
+  ASSERT_EQ(f.io.syncs, 2);  // the leader's empty entry is being written
+  const std::size_t appends = count_sent(f.io, raft::MessageType::kAppend);
+  EXPECT_GE(appends, 2u);  // sent with the write, not after it
+  f.node->tick();
+  EXPECT_GE(count_sent(f.io, raft::MessageType::kHeartbeat), 2u);
+  // Node 2 holds the empty entry: it now replicates (node 3 is still being probed).
+  f.node->step(raft::Message{
+      .type = raft::MessageType::kAppendResp, .from = 2, .to = 1, .term = 1, .index = 1});
+  const std::size_t before = count_sent(f.io, raft::MessageType::kAppend);
+  f.node->propose("y", [](Result<std::string>) {});
+  EXPECT_EQ(f.io.syncs, 2);  // still the first sync: the new entry waits to be written
+  ASSERT_EQ(count_sent(f.io, raft::MessageType::kAppend), before + 1);  // but it is sent
+  EXPECT_EQ(f.io.sent.back().to, 2u);
+  EXPECT_EQ(f.io.sent.back().entries.size(), 1u);
+  EXPECT_EQ(f.io.sent.back().entries[0].data, "y");
 }
 
 }  // namespace
