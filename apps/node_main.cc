@@ -214,6 +214,13 @@ Status set_log_level(const char* flag, const std::string& text, NodeConfig& c) {
   return Status::ok();
 }
 
+Status set_read_mode(const char* flag, const std::string& text, NodeConfig& c) {
+  if (!node::parse_read_mode(text, &c.read_mode)) {
+    return bad_flag(flag, "'" + text + "' is not read_index or lease");
+  }
+  return Status::ok();
+}
+
 Status set_log_format(const char* flag, const std::string& text, NodeConfig& c) {
   if (!base::parse_log_format(text, &c.log_format)) {
     return bad_flag(flag, "'" + text + "' is not text or json");
@@ -241,6 +248,17 @@ const std::vector<Knob>& knobs() {
        "least twice the heartbeat",
        [](const NodeConfig& c) { return format_duration(c.election_timeout_ms); },
        &set_duration<std::uint32_t, &NodeConfig::election_timeout_ms>},
+      {"--read-mode", "MODE",
+       "linearizable reads: read_index (a heartbeat round) or lease (the leader answers at "
+       "once while its lease holds; trusts clocks to drift less than --max-clock-drift); the "
+       "same on every node",
+       [](const NodeConfig& c) { return std::string(node::read_mode_name(c.read_mode)); },
+       &set_read_mode},
+      {"--max-clock-drift", "DURATION",
+       "lease reads: how far two nodes' clocks may disagree over one election timeout; 0: a "
+       "tenth of it",
+       [](const NodeConfig& c) { return format_duration(c.max_clock_drift_ms); },
+       &set_duration<std::uint32_t, &NodeConfig::max_clock_drift_ms>},
       {"--max-entries-per-append", "N", "entries in one AppendEntries message",
        [](const NodeConfig& c) { return std::to_string(c.max_entries_per_append); },
        &set_count<&NodeConfig::max_entries_per_append>},

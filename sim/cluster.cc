@@ -93,6 +93,7 @@ SimResult SimCluster::run() {
   for (const auto& n : nodes_) {
     result.snapshots_taken += n->snapshots_taken();
     result.snapshots_installed += n->snapshots_installed();
+    result.lease_reads += n->lease_reads();
   }
   result.committed = checker_.committed_count();
   check_liveness(result);

@@ -43,6 +43,7 @@ struct SimResult {
   std::uint64_t storage_failures = 0;  // injected fsync failures that stopped a node
   std::uint64_t snapshots_taken = 0;
   std::uint64_t snapshots_installed = 0;  // received from a leader
+  std::uint64_t lease_reads = 0;          // answered under a leader's lease
   bool linearizability_timed_out = false;
 };
 

@@ -42,7 +42,7 @@ void usage() {
                "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
                "count-learner-ack\n"
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
-               "  stamp-below-log\n");
+               "  stamp-below-log lease-too-long\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -174,8 +174,10 @@ int main(int argc, char** argv) {
   int passed = 0;
   int failed = 0;
   std::uint64_t ticks = 0;
+  std::uint64_t lease_reads = 0;
   for (const SeedOutcome& o : outcomes) {
     ticks += o.result.ticks;
+    lease_reads += o.result.lease_reads;
     if (o.result.ok) {
       ++passed;
       continue;
@@ -185,9 +187,11 @@ int main(int argc, char** argv) {
                 o.result.failure.c_str(), o.options.describe().c_str());
   }
   std::fprintf(stderr,
-               "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs)\n",
+               "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
+               "%llu lease reads)\n",
                outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
-               static_cast<double>(ticks) / secs, jobs);
+               static_cast<double>(ticks) / secs, jobs,
+               static_cast<unsigned long long>(lease_reads));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -120,6 +120,8 @@ Status SimNode::start(std::uint64_t seed) {
   config.max_inflight_appends = options_.max_inflight_appends;
   config.pre_vote = options_.pre_vote;
   config.check_quorum = options_.check_quorum;
+  config.lease_reads = options_.lease_reads || options_.bugs.lease_too_long;
+  config.lease_drift_ticks = options_.lease_drift_ticks;
   config.seed = seed;
   config.bugs = options_.bugs;
   config.snapshot_ack_ticks = options_.snapshot_ack_ticks;
@@ -154,6 +156,7 @@ std::vector<raft::ConfigAt> SimNode::configs() const {
 void SimNode::crash(base::Prng& prng) {
   if (node_ != nullptr) {
     configs_at_crash_ = node_->raw().raft().configs().records();
+    lease_reads_before_ += node_->raw().raft().lease_reads();
   }
   node_.reset();
   wal_.reset();

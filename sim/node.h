@@ -54,6 +54,10 @@ class SimNode final : private node::NodeIo {
   std::uint64_t dropped_messages() const { return node_ ? node_->dropped_messages() : 0; }
   std::uint64_t snapshots_taken() const { return snapshots_taken_; }
   std::uint64_t snapshots_installed() const { return snapshots_installed_; }
+  // Reads answered under a leader's lease, over every incarnation.
+  std::uint64_t lease_reads() const {
+    return lease_reads_before_ + (node_ != nullptr ? node_->raw().raft().lease_reads() : 0);
+  }
 
   // Recovers the WAL and starts a new incarnation. kIoError when an fsync failed during
   // recovery (try again later); a WAL that cannot be recovered fails the seed.
@@ -111,6 +115,7 @@ class SimNode final : private node::NodeIo {
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp in this incarnation's log
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
+  std::uint64_t lease_reads_before_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely
   std::vector<raft::ConfigAt> configs_at_crash_;
 };

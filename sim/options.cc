@@ -1,5 +1,6 @@
 #include "sim/options.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "base/prng.h"
@@ -68,6 +69,12 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   // Drawn last, so that the draws above stay those of seeds from before membership changes.
   o.spare = static_cast<int>(prng.range(1, 2));
   o.membership_interval_us = timeout_us * prng.range(1, 12);
+
+  // Drawn after membership, for the same reason. Ticks run at rates up to (1 + max) /
+  // (1 - max) apart: the drift bound covers that over an election timeout, rounded up.
+  o.lease_reads = prng.chance(1, 2);
+  const double rate = 2.0 * o.clock_skew_max / (1.0 - o.clock_skew_max);
+  o.lease_drift_ticks = static_cast<int>(std::ceil(o.election_ticks * rate));
   return o;
 }
 
@@ -80,7 +87,7 @@ std::string SimOptions::describe() const {
       "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
       "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d spare=%d "
-      "membership=%lluus%s",
+      "membership=%lluus lease=%s/%d%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -95,7 +102,8 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(snapshot_threshold),
       static_cast<unsigned long long>(snapshot_trailing),
       static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks, spare,
-      static_cast<unsigned long long>(membership_interval_us), churn ? " churn" : "");
+      static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
+      lease_drift_ticks, churn ? " churn" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";
@@ -121,6 +129,8 @@ std::string SimOptions::describe() const {
     out += " bug=snapshot-drops-acl";
   if (bugs.stamp_below_log)
     out += " bug=stamp-below-log";
+  if (bugs.lease_too_long)
+    out += " bug=lease-too-long";
   return out;
 }
 
@@ -149,6 +159,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.snapshot_drops_acl = true;
   } else if (name == "stamp-below-log") {
     bugs.stamp_below_log = true;
+  } else if (name == "lease-too-long") {
+    bugs.lease_too_long = true;
   } else {
     return false;
   }

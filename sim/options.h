@@ -65,6 +65,10 @@ struct SimOptions {
   std::uint64_t max_inflight_appends = 64;
   bool pre_vote = true;
   bool check_quorum = true;
+  // Lease reads in half of the seeds, with the drift bound that the seed's clock skew needs
+  // (raft::Config::lease_reads, lease_drift_ticks).
+  bool lease_reads = false;
+  int lease_drift_ticks = 0;
   // Snapshots, in every seed and often: one every snapshot_threshold applied entries,
   // written in the background for up to snapshot_write_max_us, the log compacted up to
   // snapshot_trailing entries behind it.
@@ -93,7 +97,8 @@ struct SimOptions {
 // Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
 // "read-without-quorum", "snapshot-keeps-log", "compact-past-applied",
 // "skip-snapshot-restore", "count-learner-ack", "leave-joint-early",
-// "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log") into `bugs`. Returns false
+// "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long")
+// into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
 

@@ -486,6 +486,9 @@ void Executor::barrier(BarrierDone done) {
 }
 
 void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
+  if (!ids.empty()) {
+    runtime_.catch_up_ticks();  // a lease is judged by the time that really passed
+  }
   if (ids.empty() || runtime_.node().raw().raft().leader() == kNoNode) {
     return;  // the sweep retries once there is a leader
   }

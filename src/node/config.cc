@@ -27,6 +27,21 @@ bool valid_cluster_id(const std::string& id) {
 
 }  // namespace
 
+bool parse_read_mode(std::string_view text, ReadMode* mode) {
+  if (text == "read_index") {
+    *mode = ReadMode::kReadIndex;
+  } else if (text == "lease") {
+    *mode = ReadMode::kLease;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string_view read_mode_name(ReadMode mode) {
+  return mode == ReadMode::kLease ? "lease" : "read_index";
+}
+
 std::uint32_t NodeConfig::tick_ms() const {
   return std::max<std::uint32_t>(1, heartbeat_timeout_ms / kTicksPerHeartbeat);
 }
@@ -296,6 +311,18 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
         static_cast<std::uint32_t>(n);
   } else if (key == "snapshot_interval") {
     s = read_duration(v, key, c.snapshot_interval_ms);
+  } else if (key == "read_mode") {
+    std::string mode;
+    s = read_string(v, key, mode);
+    if (s.is_ok() && !parse_read_mode(mode, &c.read_mode)) {
+      s = bad(key, "must be \"read_index\" or \"lease\"");
+    }
+  } else if (key == "max_clock_drift") {
+    s = read_duration(v, key, n);
+    if (s.is_ok() && n > UINT32_MAX) {
+      s = bad(key, "is too long");
+    }
+    c.max_clock_drift_ms = static_cast<std::uint32_t>(n);
   } else if (key == "log_level") {
     std::string level;
     s = read_string(v, key, level);
@@ -390,6 +417,13 @@ Status validate(const NodeConfig& c) {
   if (c.max_entries_per_append == 0) {
     return bad("max_entries_per_append", "must be at least 1");
   }
+  if (c.read_mode == ReadMode::kLease && to_raft_config(c).lease_ticks() < 1) {
+    return bad("max_clock_drift", "leaves no lease: election_timeout minus two ticks (" +
+                                      std::to_string(2 * c.tick_ms()) + "ms) minus the drift (" +
+                                      std::to_string(c.max_clock_drift_ms) +
+                                      "ms) must be at least one tick (" +
+                                      std::to_string(c.tick_ms()) + "ms)");
+  }
   if (Status s = validate_snapshots(c); !s.is_ok()) {
     return s;
   }
@@ -474,6 +508,10 @@ raft::Config to_raft_config(const NodeConfig& c) {
   r.heartbeat_ticks = static_cast<int>(kTicksPerHeartbeat);
   r.election_ticks = static_cast<int>(c.election_timeout_ms / c.tick_ms());
   r.max_entries_per_append = c.max_entries_per_append;
+  r.lease_reads = c.read_mode == ReadMode::kLease;
+  const std::uint32_t drift_ms =
+      c.max_clock_drift_ms != 0 ? c.max_clock_drift_ms : c.election_timeout_ms / 10;
+  r.lease_drift_ticks = static_cast<int>((drift_ms + c.tick_ms() - 1) / c.tick_ms());
   return r;
 }
 

@@ -11,6 +11,11 @@
 //   heartbeat_timeout = "50ms"    # durations: "ms", "s", "m" suffixes
 //   election_timeout = "150ms"
 //   max_entries_per_append = 100
+//   read_mode = "read_index"      # linearizable reads: "read_index" (a heartbeat round per
+//                                 # batch of reads) or "lease" (the leader answers at once
+//                                 # while its lease holds; trusts clocks: docs/consistency.md)
+//   max_clock_drift = "0"         # lease: how far two nodes' clocks may disagree over one
+//                                 # election timeout; 0 = a tenth of election_timeout
 //   snapshot_threshold = 10000    # snapshot after this many entries applied; 0: never by count
 //   snapshot_interval = "30m"     # ... or this long after the last one (if any entry was
 //                                 # applied since); 0: never by time
@@ -84,6 +89,7 @@ struct PeerConfig {
 };
 
 enum class Redirect : std::uint8_t { kForward, kMoved };
+enum class ReadMode : std::uint8_t { kReadIndex, kLease };
 
 // The client port's settings (the [client] table); every limit is per node unless it says.
 struct ClientConfig {
@@ -130,6 +136,12 @@ struct NodeConfig {
   std::uint32_t heartbeat_timeout_ms = 50;
   std::uint32_t election_timeout_ms = 150;
   std::uint64_t max_entries_per_append = 100;
+  // Linearizable reads: ReadIndex, or a leader's lease (every node of a cluster must use the
+  // same mode: the voters keep the promise a lease relies on). max_clock_drift_ms: the
+  // largest difference between two nodes' clocks over one election timeout (0: a tenth of
+  // election_timeout_ms); the lease is shorter by it.
+  ReadMode read_mode = ReadMode::kReadIndex;
+  std::uint32_t max_clock_drift_ms = 0;
   // Snapshots and log compaction (docs/operations.md, "Snapshots and log compaction: the
   // knobs"). A snapshot is taken when snapshot_threshold entries were applied since the
   // last one (0: never by count), or when snapshot_interval_ms passed and at least one entry
@@ -162,6 +174,10 @@ struct NodeConfig {
 };
 
 inline constexpr std::uint32_t kTicksPerHeartbeat = 5;
+
+// "read_index" or "lease"; false for anything else.
+bool parse_read_mode(std::string_view text, ReadMode* mode);
+std::string_view read_mode_name(ReadMode mode);
 inline constexpr std::uint64_t kMinSnapshotChunkBytes = 4u << 10;   // 4 KiB
 inline constexpr std::uint64_t kMaxSnapshotChunkBytes = 16u << 20;  // 16 MiB
 

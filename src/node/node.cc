@@ -115,6 +115,8 @@ void Node::pump() {
     // A sync is in flight: what may leave at once does not wait for it (heartbeats, their
     // answers, the leader's AppendEntries of entries proposed meanwhile, ReadIndex).
     send_now(raw_.take_messages());
+    note_read_states(raw_.take_read_states());
+    serve_reads();
   }
   if (!failed() && !pending_.has_value()) {
     maybe_compact();  // between Readys: the WAL has no sync outstanding
@@ -142,14 +144,7 @@ void Node::complete(raft::Ready& rd) {
   for (const raft::Entry& e : rd.committed_entries) {
     apply(e);
   }
-  for (const raft::ReadState& rs : rd.read_states) {
-    auto it = reads_.find(rs.context);
-    // The first answer for a context is the one to its request; another one can only be a
-    // duplicate, never a reason to lower the index.
-    if (it != reads_.end() && !it->second.read_index.has_value()) {
-      it->second.read_index = rs.index;
-    }
-  }
+  note_read_states(rd.read_states);
   raw_.advance(rd);
   serve_reads();
   maybe_snapshot();
@@ -176,6 +171,17 @@ void Node::apply(const raft::Entry& e) {
     callback(std::move(reply));
   } else {
     callback(Status(Code::kAborted, "another entry was committed at its index; not applied"));
+  }
+}
+
+void Node::note_read_states(const std::vector<raft::ReadState>& states) {
+  for (const raft::ReadState& rs : states) {
+    auto it = reads_.find(rs.context);
+    // The first answer for a context is the one to its request; another one can only be a
+    // duplicate, never a reason to lower the index.
+    if (it != reads_.end() && !it->second.read_index.has_value()) {
+      it->second.read_index = rs.index;
+    }
   }
 }
 

@@ -179,6 +179,7 @@ class Node {
   void complete(raft::Ready& rd);
   // Sends messages that need no durable write first (snapshots through send_snapshot()).
   void send_now(const std::vector<raft::Message>& messages);
+  void note_read_states(const std::vector<raft::ReadState>& states);
   void apply(const raft::Entry& e);
   void serve_reads();
   void fail_unindexed_reads(const Status& status);

@@ -159,23 +159,49 @@ void Runtime::stop() {
 }
 
 void Runtime::schedule_tick() {
-  tick_timer_.expires_after(std::chrono::milliseconds(config_.tick_ms()));
+  if (next_tick_due_ == std::chrono::steady_clock::time_point{}) {
+    next_tick_due_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.tick_ms());
+  }
+  tick_timer_.expires_at(next_tick_due_);
   tick_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec || !running_) {
       return;
     }
-    node_->tick();
-    check_failed();
-    if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
-      expire_keys();
-      maybe_snapshot_by_interval();
-      tend_members();
-    }
-    if (ticks_ % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
-      check_tls_files();
-    }
+    catch_up_ticks();
     schedule_tick();
   });
+}
+
+void Runtime::catch_up_ticks() {
+  // The core's time is its tick count: keep it in step with the steady clock even when the
+  // loop was late (a long apply, a stalled machine), so that a leader never counts a lease
+  // from fewer ticks than really passed. After a very long stall the ticks beyond a few
+  // election timeouts are skipped: every timeout has fired by then.
+  const auto now = std::chrono::steady_clock::now();
+  const auto period = std::chrono::milliseconds(config_.tick_ms());
+  const int max_ticks = 4 * std::max(1, node_->raw().raft().config().election_ticks);
+  for (int n = 0; running_ && next_tick_due_ <= now; ++n) {
+    if (n == max_ticks) {
+      next_tick_due_ = now + period;
+      break;
+    }
+    next_tick_due_ += period;
+    tick_once();
+  }
+}
+
+void Runtime::tick_once() {
+  node_->tick();
+  check_failed();
+  if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
+    expire_keys();
+    maybe_snapshot_by_interval();
+    tend_members();
+  }
+  if (ticks_ % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
+    check_tls_files();
+  }
 }
 
 void Runtime::start_sync() {

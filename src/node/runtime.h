@@ -140,6 +140,9 @@ class Runtime final : private NodeIo {
   void propose(atlas::Command command, CommandCallback done);
   // Loop thread: the same, without the hop through the loop's queue.
   void propose_now(atlas::Command command, CommandCallback done);
+  // Loop thread: runs the ticks whose time has come (the tick timer does it too; a read
+  // under a lease calls it first, so the lease is judged by the time that really passed).
+  void catch_up_ticks();
   // Loop thread: the stamp a command proposed now would get (unix ms, never decreasing).
   std::uint64_t stamp_now();
   // Loop thread: BGSAVE / POST /snapshot. kUnavailable when one is already being taken.
@@ -286,6 +289,7 @@ class Runtime final : private NodeIo {
   void poll_transfer(const std::shared_ptr<PendingTransfer>& transfer);
 
   void schedule_tick();
+  void tick_once();
   // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;
   // replicas already hide them from reads).
   void expire_keys();
@@ -302,6 +306,7 @@ class Runtime final : private NodeIo {
   std::unique_ptr<transport::TcpTransport> transport_;
   asio::io_context io_;
   asio::steady_timer tick_timer_{io_};
+  std::chrono::steady_clock::time_point next_tick_due_{};  // the next tick's deadline
   std::thread loop_;
   asio::io_context storage_io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> storage_work_;

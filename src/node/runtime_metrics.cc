@@ -50,6 +50,10 @@ void Runtime::sample_metrics(metrics::Sample& out) const {
   out.counter("helios_raft_elections_started_total",
               "Elections this node started (a pre-vote and its vote count once)",
               num(r.elections_started()));
+  out.counter("helios_raft_lease_reads_total",
+              "Reads this node answered as leader under its lease, without a heartbeat round "
+              "(read_mode = lease)",
+              num(r.lease_reads()));
 
   const std::string lag_help = "Leader only: entries a follower's log is behind the leader's";
   out.declare("helios_raft_replication_lag_entries", lag_help, prometheus::MetricType::Gauge);

@@ -27,12 +27,14 @@ struct PlantedBugs {
   bool snapshot_drops_acl = false;          // (simulator) a received snapshot loses its ACL users
   bool stamp_below_log = false;             // (simulator) a leader stamps below its log's stamps
                                             // and apply does not clamp: time goes backwards
+  bool lease_too_long = false;              // a read lease of two election timeouts: beyond
+                                            // what followers promise (clocks out of bounds)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
-           snapshot_drops_acl || stamp_below_log;
+           snapshot_drops_acl || stamp_below_log || lease_too_long;
   }
 };
 
@@ -58,6 +60,21 @@ struct Config {
   // benchmark machine) before it probes the follower again. 0: 200 election timeouts (30 s with the
   // default 150 ms). Only a lost acknowledgement makes the follower wait that long.
   int snapshot_ack_ticks = 0;
+
+  // Lease reads (thesis §6.4.1): a leader answers ReadIndex at once, without a heartbeat
+  // round, while a majority acknowledged a heartbeat it sent less than
+  // lease_ticks() ago. Safe only if every voter runs with lease_reads (a voter refuses
+  // votes for an election timeout after it hears from a leader, and after it starts) and
+  // no two nodes' clocks disagree about an election timeout by more than
+  // lease_drift_ticks. Needs check_quorum.
+  bool lease_reads = false;
+  int lease_drift_ticks = 0;
+  // The lease's length in ticks: one election timeout, less one tick for the phase of the
+  // follower's ticks, one for a leader's tick that runs late, and the drift bound. A lease
+  // shorter than one tick is none (reads use ReadIndex).
+  int lease_ticks() const {
+    return bugs.lease_too_long ? 2 * election_ticks : election_ticks - 2 - lease_drift_ticks;
+  }
 
   bool pre_vote = true;      // §9.6: a node must win a pre-vote before bumping its term
   bool check_quorum = true;  // a leader steps down without a majority heard within a timeout

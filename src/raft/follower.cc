@@ -64,7 +64,8 @@ void Raft::handle_append(const Message& m) {
 void Raft::handle_heartbeat(const Message& m) {
   // The leader never sends a commit index beyond what it knows we match.
   log_.commit_to(std::min(m.commit, log_.last_index()));
-  send(Message{.type = MessageType::kHeartbeatResp, .to = m.from, .context = m.context});
+  send(Message{
+      .type = MessageType::kHeartbeatResp, .to = m.from, .index = m.index, .context = m.context});
 }
 
 void Raft::handle_snapshot(const Message& m) {

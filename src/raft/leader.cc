@@ -145,7 +145,12 @@ void Raft::send_heartbeat(NodeId to, std::uint64_t context) {
   // Never let a follower commit beyond what it is known to match: its log may still hold
   // entries of an old term past that point.
   const Index commit = std::min(pr.match(), log_.committed());
-  send(Message{.type = MessageType::kHeartbeat, .to = to, .commit = commit, .context = context});
+  // `index` carries the tick it leaves at; the answer echoes it (lease reads).
+  send(Message{.type = MessageType::kHeartbeat,
+               .to = to,
+               .index = ticks_,
+               .commit = commit,
+               .context = context});
 }
 
 void Raft::broadcast_heartbeat() {
@@ -279,6 +284,9 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
 
 void Raft::handle_heartbeat_response(const Message& m, Progress& pr) {
   pr.on_heartbeat_response();
+  if (m.index <= ticks_) {  // (a later tick was never sent: ignore a forged one)
+    pr.ack_lease(m.index);
+  }
   if (pr.match() < log_.last_index()) {
     send_append(m.from, true);
   }
@@ -309,6 +317,14 @@ void Raft::handle_read_request(const ReadRequest& request) {
     answer_read(request, log_.committed());  // PLANTED BUG: no proof of leadership
     return;
   }
+  if (lease_valid()) {
+    // No other leader can have been elected since the acknowledged heartbeat: the voters
+    // that acknowledged it refuse votes for an election timeout, and this one has
+    // committed an entry of its term, so its commit index is the latest.
+    ++lease_reads_;
+    answer_read(request, log_.committed());
+    return;
+  }
   if (read_only_.pending_count() >= config_.max_pending_reads) {
     return;  // dropped; the requester times out
   }
@@ -327,6 +343,24 @@ void Raft::maybe_start_read_round() {
   progress_.at(id_).ack_read_round(round);
   broadcast_heartbeat();
   maybe_complete_read_round();  // a single-voter cluster needs no round trip
+}
+
+bool Raft::lease_valid() const {
+  const int lease = config_.lease_ticks();
+  if (role_ != Role::kLeader || !config_.lease_reads || !config_.check_quorum || lease < 1 ||
+      lease_void_ || step_down_pending_ || !committed_in_current_term()) {
+    return false;
+  }
+  // The send tick of the latest heartbeat a majority (of each configuration) acknowledged;
+  // the leader's own "acknowledgement" is now.
+  const Index start = joint_committed_index(conf(), [this](NodeId id) -> Index {
+    if (id == id_) {
+      return ticks_;
+    }
+    auto it = progress_.find(id);
+    return it == progress_.end() ? Index{0} : it->second.lease_ack();
+  });
+  return start > 0 && ticks_ < start + static_cast<std::uint64_t>(lease);
 }
 
 void Raft::maybe_complete_read_round() {

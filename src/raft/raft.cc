@@ -96,6 +96,7 @@ void Raft::reset(Term term) {
   uncommitted_entries_ = 0;
   read_only_.reset();
   lead_transferee_ = kNoNode;
+  lease_void_ = false;
   step_down_pending_ = false;
 }
 
@@ -146,6 +147,7 @@ void Raft::become_leader() {
 // Timers.
 
 void Raft::tick() {
+  ++ticks_;
   if (role_ == Role::kLeader) {
     tick_heartbeat();
   } else {
@@ -247,7 +249,12 @@ Status Raft::validate(const Message& m) const {
 
 bool Raft::in_lease() const {
   // With check-quorum, a node that heard from a live leader within the election timeout
-  // ignores vote requests: the leader is still there (thesis §4.2.3).
+  // ignores vote requests: the leader is still there (thesis §4.2.3). With lease reads the
+  // leader counts on it, so a node that just started (and may have heard from a leader
+  // just before it went down) waits an election timeout too.
+  if (config_.lease_reads && ticks_ < static_cast<std::uint64_t>(config_.election_ticks)) {
+    return true;
+  }
   return config_.check_quorum && leader_id_ != kNoNode &&
          election_elapsed_ < config_.election_ticks;
 }

@@ -150,8 +150,15 @@ class Raft {
   // Elections this node started since it was created (a pre-vote and the vote that may
   // follow count once; helios_raft_elections_started_total).
   std::uint64_t elections_started() const { return elections_started_; }
+  // Reads this leader answered under its lease, without a heartbeat round.
+  std::uint64_t lease_reads() const { return lease_reads_; }
   // The target of a leadership transfer in progress, or kNoNode.
   NodeId lead_transferee() const { return lead_transferee_; }
+  // Lease reads (Config::lease_reads): true while this leader may answer reads without a
+  // heartbeat round. It has committed an entry of its term, started no leadership transfer
+  // in it, and a majority (of each configuration) acknowledged a heartbeat it sent less
+  // than config().lease_ticks() ticks ago.
+  bool lease_valid() const;
   const std::map<NodeId, Progress>& progress() const { return progress_; }
   const Config& config() const { return config_; }
 
@@ -235,6 +242,7 @@ class Raft {
 
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
+  std::uint64_t ticks_ = 0;  // since this core was created: heartbeats carry it (leases)
   int randomized_election_timeout_ = 0;
 
   std::map<NodeId, bool> votes_;         // candidate / pre-candidate only
@@ -245,8 +253,12 @@ class Raft {
   std::uint64_t uncommitted_entries_ = 0;
   ReadOnly read_only_;
   NodeId lead_transferee_ = kNoNode;  // leader only
+  // Leader only: a transfer was started in this term, so voters may grant the target a vote
+  // inside our lease (TimeoutNow); no lease read for the rest of the term.
+  bool lease_void_ = false;
   RemovalNotice removal_notice_;
   std::uint64_t elections_started_ = 0;
+  std::uint64_t lease_reads_ = 0;
   bool step_down_pending_ = false;  // leader only: a committed configuration left it out
 
   std::vector<Message> messages_;

@@ -67,6 +67,9 @@ class RawNode {
   // leader's heartbeats and AppendEntries, heartbeat answers and ReadIndex traffic are not
   // held behind a disk; messages_after_persist still wait for their Ready.
   std::vector<Message> take_messages() { return raft_.take_messages(); }
+  // Likewise the read states produced meanwhile (a read index does not depend on this
+  // node's unsynced writes): served as soon as the state machine has applied that far.
+  std::vector<ReadState> take_read_states() { return raft_.take_read_states(); }
   void report_snapshot(NodeId to, bool ok) { raft_.report_snapshot(to, ok); }
 
   bool has_ready() const;

@@ -144,6 +144,7 @@ Status Raft::transfer_leadership(NodeId target) {
                   "node " + std::to_string(target) + " is not a voter of " + describe(conf()));
   }
   lead_transferee_ = target;
+  lease_void_ = true;     // its voters may now vote inside our lease
   election_elapsed_ = 0;  // it has one election timeout to take over
   const Progress& pr = progress_.at(target);
   if (pr.match() == log_.last_index()) {

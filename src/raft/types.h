@@ -78,8 +78,9 @@ enum class MessageType : std::uint8_t {
   kVoteResp = 3,    // reject = vote refused
   kPreVote = 4,     // as kVote, term = the term the sender would campaign in (§9.6)
   kPreVoteResp = 5,
-  kHeartbeat = 6,      // commit = min(match, commit); context = ReadIndex round
-  kHeartbeatResp = 7,  // context echoed back
+  kHeartbeat = 6,      // commit = min(match, commit); context = ReadIndex round; index =
+                       //   the leader's tick when it left (lease reads)
+  kHeartbeatResp = 7,  // context and index echoed back
   kReadIndex = 8,      // follower asks the leader for a read index; context = request id
   kReadIndexResp = 9,  // index = safe read index; context echoed back
   kSnapshot = 10,      // InstallSnapshot: snapshot = its metadata (the node streams the data)

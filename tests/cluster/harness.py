@@ -768,12 +768,13 @@ class Harness:
         self.nodes.append(node)
         return node
 
-    def quickstart_cluster(self, redirect=None, name="quickstart", reserve=3):
+    def quickstart_cluster(self, redirect=None, name="quickstart", reserve=3, extra_args=()):
         """The raft-example cluster (node-1..node-3) on free port bases (peer, admin and
         client ports; node.client is its client (Redis protocol) address), data under
         <tmp>/data/<name>. redirect: None (the default, "forward"), "forward" or "moved".
         reserve: how many ports of each base to hold (9 leaves room for node-4..node-9,
-        quickstart_joiner). Not started: call start() (ports are held until then)."""
+        quickstart_joiner). extra_args: more flags for every node (e.g. --read-mode lease).
+        Not started: call start() (ports are held until then)."""
         ports = PortReservation()
         peer_base = ports.take_base(reserve)
         admin_base = ports.take_base(reserve)
@@ -786,6 +787,7 @@ class Harness:
                     str(client_base), "--data-root", data_root]
             if redirect is not None:
                 argv += ["--redirect", redirect]
+            argv += list(extra_args)
             node = self._node(i, f"{name}-node-{i}" if name != "quickstart" else f"node-{i}",
                               argv, admin_base + i, os.path.join(data_root, f"node-{i}"))
             node.client = ("127.0.0.1", client_base + i)

@@ -6,6 +6,9 @@ See README.md in this directory.
 
     HELIOS_BIN=build/bin python3 -m unittest -v tests/cluster/test_linearizability.py
 
+HELIOS_LIN_READ_MODE=lease runs the nodes with --read-mode lease (ctest:
+cluster_linearizability_lease) and checks that leaders did answer reads under their lease.
+
 Standard library only (plain RESP sockets, harness.RespConnection): the test knows exactly
 whether a command was sent and what came back. How an outcome is recorded:
 
@@ -42,6 +45,7 @@ OP_TIMEOUT = 10.0  # one command: more than write_timeout (5 s) and leader_wait 
 REGISTERS = ["lin:r0", "lin:r1"]  # SET (unique values) and GET
 COUNTERS = ["lin:c0", "lin:c1"]  # INCR and GET (INCR and SET apart: see sim/checker/README)
 CHECK_TIMEOUT = 60.0  # seconds for lincheck
+READ_MODE = os.environ.get("HELIOS_LIN_READ_MODE", "read_index")
 SEED = int(os.environ.get("HELIOS_LIN_SEED", "0")) or random.SystemRandom().randrange(1, 2**31)
 
 
@@ -236,7 +240,7 @@ class TestLinearizability(unittest.TestCase):
     def test_concurrent_clients_while_the_leader_is_killed(self):
         harness.binary("lincheck")  # fail early if it is not built
         started = time.monotonic()
-        c = self.h.quickstart_cluster().start()
+        c = self.h.quickstart_cluster(extra_args=["--read-mode", READ_MODE]).start()
         c.wait_for_leader(timeout=WAIT)
         for i in sorted(c.nodes):
             self.h.wait_for(lambda i=i: harness.resp_ping(c[i].client), WAIT,
@@ -277,10 +281,13 @@ class TestLinearizability(unittest.TestCase):
                              "value": reply.decode() if reply is not None else None,
                              "call": call, "return": time.monotonic_ns()})
 
+        lease_reads = sum(self.lease_reads(c[i]) for i in sorted(c.nodes))
+
         path = os.path.join(self.h.root, "history.jsonl")
         code, out = lincheck(rec.ops, path)
         outcomes = dict(sorted(rec.counts.items()))
-        summary = (f"seed {SEED}; {kills} leader kills; clients ran {run_seconds:.1f}s; "
+        summary = (f"seed {SEED}; read mode {READ_MODE} ({lease_reads} lease reads since the "
+                   f"last restarts); {kills} leader kills; clients ran {run_seconds:.1f}s; "
                    f"{len(rec.ops)} operations recorded; outcomes {outcomes}; "
                    f"whole test {time.monotonic() - started:.1f}s")
         sys.stderr.write(f"\n[linearizability] {summary}\n[lincheck] {out.strip()}\n")
@@ -290,7 +297,22 @@ class TestLinearizability(unittest.TestCase):
         ok = {k: rec.counts.get(f"{k}: ok", 0) for k in ("get", "set", "incr")}
         for kind, n in ok.items():
             self.assertGreater(n, 50, f"too few completed {kind}s: {summary}")
+        if READ_MODE == "lease":
+            self.assertGreater(lease_reads, 0, f"no read was answered under a lease: {summary}")
+        else:
+            self.assertEqual(lease_reads, 0, summary)
         self.failed_here = False
+
+    @staticmethod
+    def lease_reads(node):
+        """helios_raft_lease_reads_total of the node's current process."""
+        code, body = node.admin_get("/metrics")
+        if code != 200:
+            return 0
+        for line in body.splitlines():
+            if line.startswith("helios_raft_lease_reads_total "):
+                return int(float(line.split()[1]))
+        return 0
 
     def kill_leaders(self, c, rng, begin):
         """kill -9 the leader, keep it down DOWN_SECONDS, restart it, wait for a leader

@@ -12,6 +12,7 @@
 //
 // Invariant: match < next.
 
+#include <algorithm>
 #include <cstdint>
 
 #include "raft/tracker/inflights.h"
@@ -33,6 +34,10 @@ class Progress {
   void set_recent_active(bool active) { recent_active_ = active; }
   std::uint64_t read_ack() const { return read_ack_; }
   void ack_read_round(std::uint64_t round);
+  // The leader's tick at which it sent the latest heartbeat this follower acknowledged
+  // (lease reads); 0 before the first.
+  std::uint64_t lease_ack() const { return lease_ack_; }
+  void ack_lease(std::uint64_t sent_tick) { lease_ack_ = std::max(lease_ack_, sent_tick); }
   const Inflights& inflights() const { return inflights_; }
 
   Index pending_snapshot() const { return pending_snapshot_; }
@@ -72,6 +77,7 @@ class Progress {
   bool probe_sent_ = false;
   bool recent_active_ = false;
   std::uint64_t read_ack_ = 0;
+  std::uint64_t lease_ack_ = 0;
   Inflights inflights_;
 };
 

@@ -75,6 +75,37 @@ TEST(ConfigTest, toRaftConfig_ticksFromTimeouts) {
   EXPECT_EQ(r.id, 2u);
 }
 
+TEST(ConfigTest, readMode_defaultReadIndexAndLeaseWithItsDriftBound) {
+  NodeConfig c = parsed(kThreeNodes);  // tick 20 ms, election timeout 50 ticks
+  EXPECT_EQ(c.read_mode, ReadMode::kReadIndex);
+  EXPECT_FALSE(to_raft_config(c).lease_reads);
+  c = parsed("read_mode = \"lease\"\n" + std::string(kThreeNodes));
+  EXPECT_EQ(c.read_mode, ReadMode::kLease);
+  raft::Config r = to_raft_config(c);
+  EXPECT_TRUE(r.lease_reads);
+  EXPECT_EQ(r.lease_drift_ticks, 5);  // by default a tenth of the election timeout
+  EXPECT_EQ(r.lease_ticks(), 43);     // 50 - 2 - 5
+  c = parsed("read_mode = \"lease\"\nmax_clock_drift = \"101ms\"\n" + std::string(kThreeNodes));
+  EXPECT_EQ(to_raft_config(c).lease_drift_ticks, 6);  // rounded up to whole ticks
+  EXPECT_TRUE(validate(c).is_ok()) << validate(c).to_string();
+}
+
+TEST(ConfigTest, readMode_errorsNameTheKey) {
+  NodeConfig c;
+  Status s = load_toml("read_mode = \"fast\"", c);
+  EXPECT_NE(s.message().find("read_mode"), std::string::npos) << s.message();
+  s = load_toml("max_clock_drift = \"a while\"", c);
+  EXPECT_NE(s.message().find("max_clock_drift"), std::string::npos) << s.message();
+  // A drift that leaves no lease is refused, naming the key.
+  c = parsed("read_mode = \"lease\"\nmax_clock_drift = \"1s\"\n" + std::string(kThreeNodes));
+  s = validate(c);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("max_clock_drift"), std::string::npos) << s.message();
+  // The same drift is fine with ReadIndex: it is not used.
+  c.read_mode = ReadMode::kReadIndex;
+  EXPECT_TRUE(validate(c).is_ok());
+}
+
 TEST(ConfigTest, parseDuration_unitsAndErrors) {
   EXPECT_EQ(parse_duration_ms("50ms").value(), 50u);
   EXPECT_EQ(parse_duration_ms("2s").value(), 2000u);
