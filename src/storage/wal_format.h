@@ -74,8 +74,13 @@ std::string encode_segment_header(std::uint64_t seq, Index first_index);
 // Checks magic, version, checksum and that the seq matches `expected_seq`.
 Status decode_segment_header(std::string_view bytes, std::uint64_t expected_seq);
 
-// Appends one encoded record to `out`.
+// Appends one encoded record to `out`, encoding the payload in place (no temporary copy).
 void encode_record(const Record& record, std::uint64_t seq, std::string& out);
+// The same for an entry, without wrapping it in a Record (which would copy its data).
+void encode_entry_record(const raft::Entry& entry, std::uint64_t seq, std::string& out);
+
+// Whether every byte is zero (an empty view is).
+bool is_zero(std::string_view bytes);
 
 // The outcome of decoding the record at the start of `bytes`.
 struct DecodedRecord {
