@@ -36,6 +36,9 @@ class WalRecovery {
 
 namespace {
 
+// The hard state and snapshot mark records every segment starts with.
+constexpr std::uint64_t kLeadingRecordsSize = (kRecordHeaderSize + 24) + (kRecordHeaderSize + 16);
+
 Status corruption_at(const std::string& path, std::uint64_t offset, const std::string& why) {
   return Status(Code::kCorruption,
                 "wal: " + path + " at offset " + std::to_string(offset) + ": " + why);
@@ -91,6 +94,13 @@ Status WalRecovery::run() {
     if (s.is_ok()) {
       s = wal_.sync();
     }
+  } else if (wal_.buffer_offset_ < kSegmentHeaderSize + kLeadingRecordsSize) {
+    // The last segment's hard state and mark records were torn off (a segment created just
+    // before a crash, by a writer without preallocation): write them again, or removing the
+    // older segments would lose them.
+    wal_.add_record(wal_.hard_state_);
+    wal_.add_record(wal_.mark_);
+    s = wal_.sync();
   }
   if (s.is_ok() && floating_start_ && wal_.mark_.term == 0) {
     return Status(Code::kCorruption, "wal: " + wal_.dir_ + ": the log starts at entry " +
@@ -220,6 +230,14 @@ Status WalRecovery::apply(const Record& record, std::uint64_t seq, std::uint64_t
   } else if (const auto* hs = std::get_if<raft::HardState>(&record)) {
     wal_.hard_state_ = *hs;
   } else if (const auto* t = std::get_if<TruncateRecord>(&record)) {
+    if (!seen_entry_ && wal_.segments_.empty() && t->index > wal_.last_index() + 1) {
+      // The first remaining segment truncates entries that were in a segment compaction
+      // removed (a conflicting suffix replaced just after a roll): the log continues at the
+      // truncation, its start provisional until the snapshot mark that removed them.
+      wal_.mark_ = SnapshotMark{t->index - 1, 0};
+      floating_start_ = true;
+      return Status::ok();
+    }
     if (floating_start_ && wal_.mark_.term == 0 && t->index <= wal_.mark_.index) {
       wal_.locations_.clear();  // still before the snapshot mark: move the start back
       wal_.mark_ = SnapshotMark{t->index - 1, 0};
