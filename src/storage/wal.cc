@@ -254,8 +254,10 @@ Status Wal::sync() {
     s = fs_.sync_dir(dir_);
     dir_dirty_ = false;
   }
+  const std::uint64_t synced_bytes = stats_.bytes_written - synced_written_;
+  synced_written_ = stats_.bytes_written;
   if (s.is_ok() && options_.preallocate) {
-    s = prepare_ahead();
+    s = prepare_ahead(synced_bytes);
   }
   return s.is_ok() ? s : fail(s);
 }

@@ -23,9 +23,11 @@
 // is either a segment that compaction freed (recycled: its stale records carry an older
 // seq, so their checksums never verify in the new segment) or a new file, zero-filled a
 // chunk per sync() from the time the open segment is a quarter full (etcd's file pipeline,
-// without a thread): rolling over never waits for 64 MiB of zeros. Open removes a spare left
-// by a crash (it may hold records of a seq that is not yet used) and zero-fills the first
-// segment of an empty log before returning.
+// without a thread), but only while syncs are small: zeros double the bytes a streaming log
+// writes, so a log syncing large batches leaves new segments to grow by appends (recycled
+// segments still come from compaction). Rolling over never waits for zeros: a spare that is
+// not complete is used as it is. Open removes a spare left by a crash (it may hold records of
+// a seq that is not yet used) and zero-fills the first segment of an empty log.
 //
 // Recovery (open()): every record's checksum is verified. In the last segment, a record
 // header of 16 zero bytes ends the log (preallocated space follows); a record that does not
@@ -158,8 +160,9 @@ class Wal final : public raft::Storage {
   // Zero-fills the spare up to `target` bytes (at most `max_bytes` of zeros in this call),
   // then syncs it if it wrote anything.
   Status fill_spare(std::uint64_t target, std::uint64_t max_bytes);
-  // One step of preparing the next segment, run after a successful sync().
-  Status prepare_ahead();
+  // One step of preparing the next segment, run after a successful sync() that made
+  // `synced_bytes` durable.
+  Status prepare_ahead(std::uint64_t synced_bytes);
   // Compaction frees the segment at the front: kept as the spare if that is worth more than
   // the spare there is, else removed.
   Status release_front_segment();
@@ -179,6 +182,7 @@ class Wal final : public raft::Storage {
   bool dir_dirty_ = false;
   std::unique_ptr<env::File> spare_;  // the next segment's file, being prepared; or none
   std::uint64_t spare_ready_ = 0;     // bytes of spare_ known written (zeros or stale records)
+  std::uint64_t synced_written_ = 0;  // stats_.bytes_written at the last sync()
   Status poisoned_;
   WalStats stats_;
 };

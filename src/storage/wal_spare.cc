@@ -12,6 +12,8 @@ namespace {
 
 // Zeros are written (and the spare synced) in chunks of this size at most.
 constexpr std::uint64_t kFillChunk = 1u << 20;
+// A sync that made at most this many bytes durable leaves the disk time for zeros.
+constexpr std::uint64_t kSmallSync = 16u << 10;
 
 const std::string& zero_chunk() {
   static const std::string zeros(kFillChunk, '\0');
@@ -59,8 +61,14 @@ Status Wal::fill_spare(std::uint64_t target, std::uint64_t max_bytes) {
   return wrote > 0 ? spare_->sync() : Status::ok();
 }
 
-Status Wal::prepare_ahead() {
+Status Wal::prepare_ahead(std::uint64_t synced_bytes) {
   const std::uint64_t seg = options_.segment_bytes;
+  // Zeros cost disk bandwidth: they are written only while syncs are small (a latency-bound
+  // log, whose disk has time to spare), never when a log streams large batches (a new
+  // segment then grows by appends, as without preallocation; recycled ones still arrive).
+  if (synced_bytes > kSmallSync) {
+    return Status::ok();
+  }
   // Until the open segment is a quarter full, leave the place to a segment that compaction
   // may free; then fill so that the spare is complete when the segment is three quarters
   // full, one chunk per sync() at most.

@@ -210,6 +210,35 @@ TEST(WalPreallocTest, rollAndCompaction_recycleSegmentsAndEveryOldSegmentEndsAtI
   ASSERT_TRUE(wal->sync().is_ok());
 }
 
+TEST(WalPreallocTest, smallSyncs_zeroFillTheNextSegmentAheadLargeOnesLeaveItToAppends) {
+  for (const bool small : {true, false}) {
+    SCOPED_TRACE(small ? "small syncs" : "large syncs");
+    env::SimFileSystem fs;
+    auto wal = open_wal(fs);
+    const std::uint64_t first_fill = wal->stats().zero_bytes_written;
+    Index next = 1;
+    while (wal->segment_paths().size() < 2) {
+      const Index n = small ? 1 : 100;
+      ASSERT_TRUE(wal->append(std::nullopt, entries_of(next, next + n - 1, 1, 200)).is_ok());
+      ASSERT_TRUE(wal->sync().is_ok());
+      next += n;
+    }
+    // The second segment was prepared ahead (complete, written and synced) only when the
+    // syncs were small; otherwise it is a new file that grows by appends.
+    const std::string second = fs.durable_contents(segment_path(2));
+    if (small) {
+      EXPECT_EQ(wal->stats().zero_bytes_written - first_fill, kSegment);
+      EXPECT_EQ(second.size(), kSegment);
+    } else {
+      EXPECT_EQ(wal->stats().zero_bytes_written, first_fill);
+      EXPECT_LT(second.size(), kSegment);
+    }
+    wal.reset();
+    wal = open_wal(fs);
+    EXPECT_EQ(wal->last_index(), next - 1);
+  }
+}
+
 TEST(WalPreallocTest, open_directoryWrittenWithoutPreallocationOpensAndGoesOn) {
   env::SimFileSystem fs;
   {
