@@ -75,8 +75,9 @@ Status Wal::prepare_ahead(std::uint64_t synced_bytes) {
   if (buffer_offset_ < seg / 4) {
     return Status::ok();
   }
+  // Whole chunks only: each costs a write and an fdatasync of the spare.
   const std::uint64_t target = std::min(seg, 2 * (buffer_offset_ - seg / 4));
-  if (spare_ready_ >= target) {
+  if (spare_ready_ >= seg || target < spare_ready_ + std::min(kFillChunk, seg - spare_ready_)) {
     return Status::ok();
   }
   if (spare_ == nullptr) {
