@@ -744,9 +744,9 @@ void print_tables(const std::vector<Case>& cases, int rounds) {
   }
   const Case& seq = find(Kind::kRawSeq, kSeqChunk, 1);
   const double seq_mb = seq.best().mb_per_sec(seq.best().payload);
-  for (const auto& [kind, bytes] : {std::pair{Kind::kWalCompacting, std::size_t{4096}},
-                                     std::pair{Kind::kWal, std::size_t{4096}},
-                                     std::pair{Kind::kWal, std::size_t{100}}}) {
+  for (const auto& [kind, bytes] :
+       {std::pair{Kind::kWalCompacting, std::size_t{4096}},
+        std::pair{Kind::kWal, std::size_t{4096}}, std::pair{Kind::kWal, std::size_t{100}}}) {
     const Case& wal = find(kind, bytes, 256);
     const double w = wal.best().mb_per_sec(wal.best().payload);
     std::printf("| %s: payload MB/s >= 0.80 x raw seq | %.1f MB/s | %.1f MB/s | %.2f | - | %s |\n",
@@ -847,15 +847,15 @@ int main(int argc, char** argv) {
   // Groups run in this order; the cases of a group alternate slices. baseline indexes this
   // list.
   std::vector<Case> cases = {
-      {Kind::kRawSync, 100, 1, 0, -1, {}},       {Kind::kWal, 100, 1, 0, 0, {}},
-      {Kind::kRawFallocate, 100, 1, 0, -1, {}},  {Kind::kRawPrewritten, 100, 1, 0, -1, {}},
-      {Kind::kRawSync, 4096, 1, 1, -1, {}},      {Kind::kWal, 4096, 1, 1, 4, {}},
-      {Kind::kRawFallocate, 4096, 1, 1, -1, {}}, {Kind::kRawPrewritten, 4096, 1, 1, -1, {}},
-      {Kind::kRawSeq, kSeqChunk, 1, 2, -1, {}},  {Kind::kRawSync, kMiB, 1, 3, -1, {}},
-      {Kind::kWal, 4096, 256, 3, 9, {}},         {Kind::kRawPrewritten, kMiB, 1, 3, -1, {}},
-      {Kind::kWalCompacting, 4096, 256, 3, 9, {}},
-      {Kind::kRawSync, 32 * kKiB, 1, 4, -1, {}}, {Kind::kWal, 100, 256, 4, 13, {}},
-      {Kind::kWal, 100, 16, 5, -1, {}},          {Kind::kWal, 4096, 16, 5, -1, {}},
+      {Kind::kRawSync, 100, 1, 0, -1, {}},         {Kind::kWal, 100, 1, 0, 0, {}},
+      {Kind::kRawFallocate, 100, 1, 0, -1, {}},    {Kind::kRawPrewritten, 100, 1, 0, -1, {}},
+      {Kind::kRawSync, 4096, 1, 1, -1, {}},        {Kind::kWal, 4096, 1, 1, 4, {}},
+      {Kind::kRawFallocate, 4096, 1, 1, -1, {}},   {Kind::kRawPrewritten, 4096, 1, 1, -1, {}},
+      {Kind::kRawSeq, kSeqChunk, 1, 2, -1, {}},    {Kind::kRawSync, kMiB, 1, 3, -1, {}},
+      {Kind::kWal, 4096, 256, 3, 9, {}},           {Kind::kRawPrewritten, kMiB, 1, 3, -1, {}},
+      {Kind::kWalCompacting, 4096, 256, 3, 9, {}}, {Kind::kRawSync, 32 * kKiB, 1, 4, -1, {}},
+      {Kind::kWal, 100, 256, 4, 13, {}},           {Kind::kWal, 100, 16, 5, -1, {}},
+      {Kind::kWal, 4096, 16, 5, -1, {}},
   };
   const int groups = cases.back().group + 1;
 

@@ -73,9 +73,9 @@ inline constexpr char kSpareSegmentName[] = "spare-segment.tmp";
 
 struct WalStats {
   std::uint64_t segments = 0;
-  std::uint64_t bytes_written = 0;  // records only (not the zeros of preallocation)
-  std::uint64_t syncs = 0;          // fdatasyncs of segments (spares not counted)
-  std::uint64_t torn_bytes_cut = 0;  // cut from the tail at the last open()
+  std::uint64_t bytes_written = 0;       // records only (not the zeros of preallocation)
+  std::uint64_t syncs = 0;               // fdatasyncs of segments (spares not counted)
+  std::uint64_t torn_bytes_cut = 0;      // cut from the tail at the last open()
   std::uint64_t zero_bytes_written = 0;  // zeros written to prepare segments
   std::uint64_t segments_recycled = 0;   // segments freed by compaction kept as the spare
 };

@@ -30,6 +30,12 @@
 //
 // Every segment after the first starts with a kHardState and a kSnapshotMark record, so
 // removing older segments never loses either.
+//
+// The last segment may be longer than its records (preallocated zeros, or a recycled
+// segment's stale bytes, whose checksums carry an older seq and never verify): a record
+// header of 16 zero bytes, or a record that does not verify, ends its records. Every other
+// segment ends at its last record. Files written before preallocation existed are the same
+// format.
 
 #include <cstdint>
 #include <optional>

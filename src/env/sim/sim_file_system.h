@@ -5,11 +5,11 @@
 // Model. A file is an inode (its bytes) named by a directory entry. An inode has its
 // current contents (what reads return: the page cache), its durable contents (what is on
 // the platter) and its unsynced operations (writes, at the end by append() or anywhere by
-// write_at(), and truncates since the last successful File::sync). A directory has its current entries, its durable entries and its pending
-// namespace operations (create, rename, remove since the last successful sync_dir).
-// Invariants: applying an inode's unsynced operations to its durable contents gives its
-// current contents, unless a failed sync dropped some (below); applying a directory's
-// pending operations to its durable entries gives its current entries.
+// write_at(), and truncates since the last successful File::sync). A directory has its current
+// entries, its durable entries and its pending namespace operations (create, rename, remove since
+// the last successful sync_dir). Invariants: applying an inode's unsynced operations to its durable
+// contents gives its current contents, unless a failed sync dropped some (below); applying a
+// directory's pending operations to its durable entries gives its current entries.
 //
 // crash(prng) is a power loss:
 //   - each directory keeps its durable entries plus a random prefix of its pending
@@ -17,7 +17,8 @@
 //     never both nor neither;
 //   - each inode that is still named keeps its durable contents plus a random prefix of its
 //     unsynced operations, in order, where the last surviving write may be torn at a random
-//     byte (a torn write_at() keeps a prefix of its bytes; the rest keep what was there); inodes no longer named are gone;
+//     byte (a torn write_at() keeps a prefix of its bytes; the rest keep what was there); inodes no
+//     longer named are gone;
 //   - every File and FileLock made before the crash is dead: File methods return kIoError
 //     "file system crashed" (size() returns 0), and every lock is released.
 // The same calls and the same prng give the same outcome.

@@ -100,9 +100,8 @@ TEST_F(SimFileSystemTest, crash_unsyncedWriteAtSurvivesAsATornPrefixOverTheOldBy
     fs.crash(prng);
     const std::string now = contents(fs, "/d/seg");
     ASSERT_EQ(now.size(), zeros.size()) << "seed " << seed;
-    const std::size_t kept = now.find_last_not_of('\0') == std::string::npos
-                                 ? 3
-                                 : now.find_last_not_of('\0') + 1;
+    const std::size_t kept =
+        now.find_last_not_of('\0') == std::string::npos ? 3 : now.find_last_not_of('\0') + 1;
     ASSERT_EQ(now.substr(0, kept), all.substr(0, kept)) << "seed " << seed;
     ASSERT_EQ(now.substr(kept), zeros.substr(kept)) << "seed " << seed;
     torn += kept != 3 && kept != 7 && kept != 13 && kept != 15 ? 1 : 0;

@@ -136,7 +136,8 @@ TEST(WalPreallocTest, open_damageWithAVerifiedRecordAfterItIsCorruption) {
   }
   const std::string before = read_all(fs, segment_path(1));
   // The first entry record follows the header, the hard state and the mark records.
-  const std::size_t first = kSegmentHeaderSize + (kRecordHeaderSize + 24) + (kRecordHeaderSize + 16);
+  const std::size_t first =
+      kSegmentHeaderSize + (kRecordHeaderSize + 24) + (kRecordHeaderSize + 16);
   overwrite_at(fs, segment_path(1), first + kRecordHeaderSize + 20, "X");
   Result<std::unique_ptr<Wal>> wal = Wal::open(fs, kDir, WalOptions{.segment_bytes = kSegment});
   ASSERT_FALSE(wal.is_ok());
@@ -176,8 +177,8 @@ TEST(WalPreallocTest, rollAndCompaction_recycleSegmentsAndEveryOldSegmentEndsAtI
   Index next = 1;
   std::uint64_t zeros_after_warmup = 0;
   for (int round = 0; round < 12; ++round) {
-    ASSERT_TRUE(wal->append(raft::HardState{1, 1, next}, entries_of(next, next + 99, 1, 300))
-                    .is_ok());
+    ASSERT_TRUE(
+        wal->append(raft::HardState{1, 1, next}, entries_of(next, next + 99, 1, 300)).is_ok());
     next += 100;
     ASSERT_TRUE(wal->sync().is_ok());
     const std::vector<std::string> paths = wal->segment_paths();
