@@ -147,6 +147,7 @@ Status Wal::flush() {
 }
 
 Status Wal::create_segment(std::uint64_t seq, std::uint64_t fill) {
+  HELIOS_ASSERT(buffer_.empty());
   const std::string path = env::join_path(dir_, segment_name(seq));
   // The header and every segment's first records: the hard state and the snapshot mark, so
   // removing the older segments never loses them.
@@ -185,6 +186,12 @@ Status Wal::create_segment(std::uint64_t seq, std::uint64_t fill) {
   segments_.push_back(Segment{seq, std::move(file).value()});
   ++stats_.segments;
   dir_dirty_ = true;
+  if (options_.preallocate) {
+    // Already written (and synced) in the spare.
+    buffer_offset_ = head.size();
+    stats_.bytes_written += head.size();
+    return Status::ok();
+  }
   buffer_offset_ = 0;
   buffer_ = std::move(head);
   return flush();
