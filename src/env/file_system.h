@@ -29,9 +29,14 @@ class File {
 
   // Appends at the end of the file.
   virtual Status append(const void* data, std::size_t size) = 0;
+  // Writes `size` bytes at `offset`, overwriting what is there and growing the file (with
+  // zeros before `offset` if it starts past the end) as needed. Durable after sync(), like
+  // append(); overwriting blocks that were already written and synced lets that sync commit
+  // no metadata (the WAL's preallocated segments rely on it for speed, not for safety).
+  virtual Status write_at(std::uint64_t offset, const void* data, std::size_t size) = 0;
   // Reads up to `size` bytes at `offset`; returns how many were read (0 at end of file).
   virtual Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const = 0;
-  // fdatasync: makes everything written so far durable.
+  // fdatasync: makes everything written so far durable (the data, and the file's size).
   virtual Status sync() = 0;
   // Cuts the file to `size` bytes (not durable until sync()).
   virtual Status truncate(std::uint64_t size) = 0;

@@ -113,14 +113,17 @@ Result<std::vector<raft::Entry>> Wal::entries(Index lo, Index hi, std::uint64_t 
 }
 
 void Wal::add_record(const Record& record) {
-  const std::size_t before = buffer_.size();
+  HELIOS_ASSERT(!std::holds_alternative<raft::Entry>(record));  // add_entry() records those
   encode_record(record, segments_.back().seq, buffer_);
-  if (const auto* e = std::get_if<raft::Entry>(&record)) {
-    HELIOS_ASSERT(e->index == last_index() + 1);
-    locations_.push_back(Location{e->term, segments_.back().seq, buffer_offset_ + before,
-                                  static_cast<std::uint32_t>(buffer_.size() - before),
-                                  e->type == raft::EntryType::kConfChange});
-  }
+}
+
+void Wal::add_entry(const raft::Entry& entry) {
+  HELIOS_ASSERT(entry.index == last_index() + 1);
+  const std::size_t before = buffer_.size();
+  encode_entry_record(entry, segments_.back().seq, buffer_);
+  locations_.push_back(Location{entry.term, segments_.back().seq, buffer_offset_ + before,
+                                static_cast<std::uint32_t>(buffer_.size() - before),
+                                entry.type == raft::EntryType::kConfChange});
 }
 
 Status Wal::fail(Status status) {
@@ -133,7 +136,7 @@ Status Wal::flush() {
   if (buffer_.empty()) {
     return Status::ok();
   }
-  Status s = segments_.back().file->append(buffer_.data(), buffer_.size());
+  Status s = segments_.back().file->write_at(buffer_offset_, buffer_.data(), buffer_.size());
   if (!s.is_ok()) {
     return fail(s);
   }
@@ -143,36 +146,75 @@ Status Wal::flush() {
   return Status::ok();
 }
 
-Status Wal::create_segment(std::uint64_t seq) {
+Status Wal::create_segment(std::uint64_t seq, std::uint64_t fill) {
+  HELIOS_ASSERT(buffer_.empty());
   const std::string path = env::join_path(dir_, segment_name(seq));
-  Result<std::unique_ptr<env::File>> file = fs_.open(path, env::OpenMode::kCreateExclusive);
+  // The header and every segment's first records: the hard state and the snapshot mark, so
+  // removing the older segments never loses them.
+  std::string head = encode_segment_header(seq, last_index() + 1);
+  encode_record(hard_state_, seq, head);
+  encode_record(mark_, seq, head);
+  Status s;
+  if (options_.preallocate) {
+    // The header is durable before the name exists: a "<seq>.wal" never holds a spare's
+    // leftovers under a header that did not make it.
+    if (spare_ == nullptr) {
+      s = open_spare(env::OpenMode::kCreateExclusive);
+    }
+    if (s.is_ok()) {
+      s = fill_spare(fill, UINT64_MAX);
+    }
+    if (s.is_ok()) {
+      s = spare_->write_at(0, head.data(), head.size());
+    }
+    if (s.is_ok()) {
+      s = spare_->sync();
+    }
+    if (s.is_ok()) {
+      spare_.reset();
+      spare_ready_ = 0;
+      s = fs_.rename(spare_path(), path);
+    }
+  }
+  Result<std::unique_ptr<env::File>> file =
+      !s.is_ok() ? Result<std::unique_ptr<env::File>>(s)
+                 : fs_.open(path, options_.preallocate ? env::OpenMode::kReadWrite
+                                                       : env::OpenMode::kCreateExclusive);
   if (!file.is_ok()) {
     return fail(file.status());
   }
   segments_.push_back(Segment{seq, std::move(file).value()});
   ++stats_.segments;
   dir_dirty_ = true;
+  if (options_.preallocate) {
+    // Already written (and synced) in the spare.
+    buffer_offset_ = head.size();
+    stats_.bytes_written += head.size();
+    return Status::ok();
+  }
   buffer_offset_ = 0;
-  buffer_ = encode_segment_header(seq, last_index() + 1);
-  // Every segment carries the hard state and the snapshot mark, so removing the older
-  // segments never loses them.
-  add_record(hard_state_);
-  add_record(mark_);
+  buffer_ = std::move(head);
   return flush();
 }
 
 Status Wal::roll_segment() {
-  // The old segment is made durable before the next one exists: only the last segment can
-  // ever end in a torn record.
+  // The old segment ends at its last record (its preallocated rest is cut off: only the last
+  // segment may have free space) and is made durable before the next one exists: only the
+  // last segment can ever end in a torn record.
   Status s = flush();
+  env::File& old = *segments_.back().file;
+  if (s.is_ok() && old.size() != buffer_offset_) {
+    s = old.truncate(buffer_offset_);
+  }
   if (s.is_ok()) {
-    s = segments_.back().file->sync();
+    s = old.sync();
     ++stats_.syncs;
   }
   if (!s.is_ok()) {
     return fail(s);
   }
-  return create_segment(segments_.back().seq + 1);
+  // Whatever the spare holds is used as it is: rolling over never waits for zeros.
+  return create_segment(segments_.back().seq + 1, 0);
 }
 
 Status Wal::append(const std::optional<raft::HardState>& hard_state,
@@ -196,7 +238,7 @@ Status Wal::append(const std::optional<raft::HardState>& hard_state,
         return s;
       }
     }
-    add_record(e);
+    add_entry(e);
   }
   if (hard_state.has_value()) {
     hard_state_ = *hard_state;
@@ -218,6 +260,11 @@ Status Wal::sync() {
   if (s.is_ok() && dir_dirty_) {
     s = fs_.sync_dir(dir_);
     dir_dirty_ = false;
+  }
+  const std::uint64_t synced_bytes = stats_.bytes_written - synced_written_;
+  synced_written_ = stats_.bytes_written;
+  if (s.is_ok() && options_.preallocate) {
+    s = prepare_ahead(synced_bytes);
   }
   return s.is_ok() ? s : fail(s);
 }
@@ -245,11 +292,10 @@ Status Wal::compact(const SnapshotMark& mark) {
       locations_.empty() ? segments_.back().seq : locations_.front().seq;
   bool removed = false;
   while (segments_.front().seq < keep_from) {
-    s = fs_.remove(segments_.front().file->path());
+    s = release_front_segment();
     if (!s.is_ok()) {
       return fail(s);
     }
-    segments_.pop_front();
     removed = true;
   }
   if (removed) {

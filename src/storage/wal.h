@@ -2,19 +2,42 @@
 // Wal: the segmented write-ahead log holding a node's Raft log and hard state; implements
 // raft::Storage. The format is in wal_format.h and docs/formats.md.
 //
-// Writing: append() encodes the hard state (if any) and the entries into one buffer and
-// writes it with one write; sync() makes everything written durable with one fdatasync of
-// the open segment (plus a directory fsync when a segment was created since the last
-// sync). A batch of many entries therefore costs one write and one fdatasync (group
-// commit). Entries that replace a conflicting suffix are preceded by a kTruncate record:
-// truncation is itself an append, so it is as crash-safe as any other write.
+// Writing: append() encodes the hard state (if any) and the entries into one buffer (each
+// entry encoded in place, its data copied once) and writes it with one write at the end of
+// the records of the open segment; sync() makes everything written durable with one fdatasync
+// of the open segment (plus a directory fsync when a segment was created since the last
+// sync). A batch of many entries therefore costs one write and one fdatasync (group commit).
+// Entries that replace a conflicting suffix are preceded by a kTruncate record: truncation is
+// itself an append, so it is as crash-safe as any other write.
 //
-// Segments: the open segment rolls over at `segment_bytes`; the old one is synced before
-// the new one is created, so only the last segment can ever have a torn tail.
+// Segments: the open segment rolls over at `segment_bytes`; the old one is cut to the end of
+// its records and synced before the new one is named, so only the last segment can ever have
+// a torn tail, and only the last can have free space after its records.
 //
-// Recovery (open()): every record's checksum is verified. A torn tail in the last segment
-// (short or bad record, or a torn header of a segment created just before a crash) is cut
-// off; damage anywhere else fails open() with kCorruption naming the file and the offset.
+// Preallocation (WalOptions::preallocate, the default): a segment is written in place into a
+// file that already holds `segment_bytes` of written, synced zeros, so the fdatasync after an
+// append changes no file size or block map and commits no metadata (the speed of a pure
+// overwrite). The file is prepared under the name kSpareSegmentName and becomes a segment by
+// writing its header, hard state and mark records at offset 0, syncing it, and renaming it;
+// a name "<seq>.wal" therefore always points at a file whose header is durable. The spare
+// is either a segment that compaction freed (recycled: its stale records carry an older
+// seq, so their checksums never verify in the new segment) or a new file, zero-filled a
+// chunk per sync() from the time the open segment is a quarter full (etcd's file pipeline,
+// without a thread), but only while syncs are small: zeros double the bytes a streaming log
+// writes, so a log syncing large batches leaves new segments to grow by appends (recycled
+// segments still come from compaction). Rolling over never waits for zeros: a spare that is
+// not complete is used as it is. Open removes a spare left by a crash (it may hold records of
+// a seq that is not yet used) and zero-fills the first segment of an empty log.
+//
+// Recovery (open()): every record's checksum is verified. In the last segment, a record
+// header of 16 zero bytes ends the log (preallocated space follows); a record that does not
+// verify ends it too (a torn write), unless the record its length points to verifies, which
+// is corruption. Whatever follows the end of the last segment, if not all zeros, is cut off
+// (the file is truncated there, so a torn write's leftovers can never line up with later
+// records; that segment then grows by appends until it rolls). A torn header of a segment
+// created just before a crash removes it. Damage anywhere else fails open() with
+// kCorruption naming the file and the offset. Directories written without preallocation
+// (this format's earlier writers) open unchanged.
 //
 // Reading: the term and location of every entry are kept in memory, so term() is a lookup
 // and reading entry i is one pread (whose record checksum is verified again).
@@ -40,13 +63,21 @@ namespace helios::storage {
 
 struct WalOptions {
   std::uint64_t segment_bytes = 64u << 20;
+  // Write segments in place into preallocated (zero-filled or recycled) files; off: every
+  // segment grows by appends, as the writers before preallocation did.
+  bool preallocate = true;
 };
+
+// The file a segment is prepared in before it is renamed "<seq>.wal".
+inline constexpr char kSpareSegmentName[] = "spare-segment.tmp";
 
 struct WalStats {
   std::uint64_t segments = 0;
-  std::uint64_t bytes_written = 0;
-  std::uint64_t syncs = 0;
-  std::uint64_t torn_bytes_cut = 0;  // cut from the tail at the last open()
+  std::uint64_t bytes_written = 0;       // records only (not the zeros of preallocation)
+  std::uint64_t syncs = 0;               // fdatasyncs of segments (spares not counted)
+  std::uint64_t torn_bytes_cut = 0;      // cut from the tail at the last open()
+  std::uint64_t zero_bytes_written = 0;  // zeros written to prepare segments
+  std::uint64_t segments_recycled = 0;   // segments freed by compaction kept as the spare
 };
 
 class Wal final : public raft::Storage {
@@ -115,10 +146,26 @@ class Wal final : public raft::Storage {
 
   Wal(env::FileSystem& fs, std::string dir, const WalOptions& options);
   void add_record(const Record& record);
+  void add_entry(const raft::Entry& entry);
   Status flush();
   Status roll_segment();
-  Status create_segment(std::uint64_t seq);
+  // Makes segment `seq` the open one, holding the header, the hard state and the mark. With
+  // preallocation its file is the spare, zero-filled first up to `fill` bytes.
+  Status create_segment(std::uint64_t seq, std::uint64_t fill);
   Status fail(Status status);
+  // Spare segment file (wal_spare.cc).
+  std::string spare_path() const;
+  Status remove_stale_spare();
+  Status open_spare(env::OpenMode mode);
+  // Zero-fills the spare up to `target` bytes (at most `max_bytes` of zeros in this call),
+  // then syncs it if it wrote anything.
+  Status fill_spare(std::uint64_t target, std::uint64_t max_bytes);
+  // One step of preparing the next segment, run after a successful sync() that made
+  // `synced_bytes` durable.
+  Status prepare_ahead(std::uint64_t synced_bytes);
+  // Compaction frees the segment at the front: kept as the spare if that is worth more than
+  // the spare there is, else removed.
+  Status release_front_segment();
   const Segment& segment(std::uint64_t seq) const;
 
   env::FileSystem& fs_;
@@ -133,6 +180,9 @@ class Wal final : public raft::Storage {
   std::string buffer_;               // encoded, not yet written to the open segment
   std::uint64_t buffer_offset_ = 0;  // file offset at which buffer_ will land
   bool dir_dirty_ = false;
+  std::unique_ptr<env::File> spare_;  // the next segment's file, being prepared; or none
+  std::uint64_t spare_ready_ = 0;     // bytes of spare_ known written (zeros or stale records)
+  std::uint64_t synced_written_ = 0;  // stats_.bytes_written at the last sync()
   Status poisoned_;
   WalStats stats_;
 };

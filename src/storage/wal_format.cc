@@ -1,5 +1,6 @@
 #include "storage/wal_format.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/bytes.h"
@@ -14,30 +15,51 @@ Status corrupt(const std::string& why) {
   return Status(Code::kCorruption, why);
 }
 
-std::string encode_payload(const Record& record, RecordType* type) {
-  std::string p;
+// Appends the payload of `record` to `out` and returns its type.
+RecordType append_payload(const Record& record, std::string& out) {
   if (const auto* e = std::get_if<raft::Entry>(&record)) {
-    *type = RecordType::kEntry;
-    p.reserve(17 + e->data.size());
-    base::put_u64(p, e->term);
-    base::put_u64(p, e->index);
-    base::put_u8(p, static_cast<std::uint8_t>(e->type));
-    p.append(e->data);
-  } else if (const auto* hs = std::get_if<raft::HardState>(&record)) {
-    *type = RecordType::kHardState;
-    base::put_u64(p, hs->term);
-    base::put_u64(p, hs->vote);
-    base::put_u64(p, hs->commit);
-  } else if (const auto* t = std::get_if<TruncateRecord>(&record)) {
-    *type = RecordType::kTruncate;
-    base::put_u64(p, t->index);
-  } else {
-    const auto& m = std::get<SnapshotMark>(record);
-    *type = RecordType::kSnapshotMark;
-    base::put_u64(p, m.index);
-    base::put_u64(p, m.term);
+    base::put_u64(out, e->term);
+    base::put_u64(out, e->index);
+    base::put_u8(out, static_cast<std::uint8_t>(e->type));
+    out.append(e->data);
+    return RecordType::kEntry;
   }
-  return p;
+  if (const auto* hs = std::get_if<raft::HardState>(&record)) {
+    base::put_u64(out, hs->term);
+    base::put_u64(out, hs->vote);
+    base::put_u64(out, hs->commit);
+    return RecordType::kHardState;
+  }
+  if (const auto* t = std::get_if<TruncateRecord>(&record)) {
+    base::put_u64(out, t->index);
+    return RecordType::kTruncate;
+  }
+  const auto& m = std::get<SnapshotMark>(record);
+  base::put_u64(out, m.index);
+  base::put_u64(out, m.term);
+  return RecordType::kSnapshotMark;
+}
+
+// Reserves a record header at the end of `out`; returns where it starts.
+std::size_t begin_record(std::string& out) {
+  const std::size_t start = out.size();
+  out.append(kRecordHeaderSize, '\0');
+  return start;
+}
+
+// Fills in the header reserved at `start` for the payload that follows it in `out`.
+void finish_record(std::string& out, std::size_t start, RecordType type, std::uint64_t seq) {
+  const std::size_t payload = out.size() - start - kRecordHeaderSize;
+  HELIOS_ASSERT(payload <= kMaxRecordPayload);
+  char* head = out.data() + start;
+  const auto length = static_cast<std::uint32_t>(payload);
+  for (int i = 0; i < 4; ++i) {
+    head[i] = static_cast<char>(length >> (8 * i));
+  }
+  head[4] = static_cast<char>(static_cast<std::uint8_t>(type));
+  const std::string_view view(out);
+  base::store_u64(head + 8, base::checksum64(view.substr(start, 8),
+                                             view.substr(start + kRecordHeaderSize), seq));
 }
 
 Result<Record> decode_payload(RecordType type, std::string_view payload) {
@@ -130,17 +152,23 @@ Status decode_segment_header(std::string_view bytes, std::uint64_t expected_seq)
 }
 
 void encode_record(const Record& record, std::uint64_t seq, std::string& out) {
-  RecordType type{};
-  const std::string payload = encode_payload(record, &type);
-  HELIOS_ASSERT(payload.size() <= kMaxRecordPayload);
-  const std::size_t start = out.size();
-  base::put_u32(out, static_cast<std::uint32_t>(payload.size()));
-  base::put_u8(out, static_cast<std::uint8_t>(type));
-  out.append(3, '\0');
-  out.append(8, '\0');  // checksum, filled below
-  out.append(payload);
-  const std::string_view head(out.data() + start, 8);
-  base::store_u64(out.data() + start + 8, base::checksum64(head, payload, seq));
+  const std::size_t start = begin_record(out);
+  const RecordType type = append_payload(record, out);
+  finish_record(out, start, type, seq);
+}
+
+void encode_entry_record(const raft::Entry& entry, std::uint64_t seq, std::string& out) {
+  const std::size_t start = begin_record(out);
+  out.reserve(out.size() + 17 + entry.data.size());
+  base::put_u64(out, entry.term);
+  base::put_u64(out, entry.index);
+  base::put_u8(out, static_cast<std::uint8_t>(entry.type));
+  out.append(entry.data);
+  finish_record(out, start, RecordType::kEntry, seq);
+}
+
+bool is_zero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
 Result<DecodedRecord> decode_record(std::string_view bytes, std::uint64_t seq) {

@@ -30,6 +30,12 @@
 //
 // Every segment after the first starts with a kHardState and a kSnapshotMark record, so
 // removing older segments never loses either.
+//
+// The last segment may be longer than its records (preallocated zeros, or a recycled
+// segment's stale bytes, whose checksums carry an older seq and never verify): a record
+// header of 16 zero bytes, or a record that does not verify, ends its records. Every other
+// segment ends at its last record. Files written before preallocation existed are the same
+// format.
 
 #include <cstdint>
 #include <optional>
@@ -74,8 +80,13 @@ std::string encode_segment_header(std::uint64_t seq, Index first_index);
 // Checks magic, version, checksum and that the seq matches `expected_seq`.
 Status decode_segment_header(std::string_view bytes, std::uint64_t expected_seq);
 
-// Appends one encoded record to `out`.
+// Appends one encoded record to `out`, encoding the payload in place (no temporary copy).
 void encode_record(const Record& record, std::uint64_t seq, std::string& out);
+// The same for an entry, without wrapping it in a Record (which would copy its data).
+void encode_entry_record(const raft::Entry& entry, std::uint64_t seq, std::string& out);
+
+// Whether every byte is zero (an empty view is).
+bool is_zero(std::string_view bytes);
 
 // The outcome of decoding the record at the start of `bytes`.
 struct DecodedRecord {

@@ -22,7 +22,8 @@ void count(const Record& record, SegmentReport& r) {
   }
 }
 
-SegmentReport inspect_segment(env::FileSystem& fs, const std::string& dir, std::uint64_t seq) {
+SegmentReport inspect_segment(env::FileSystem& fs, const std::string& dir, std::uint64_t seq,
+                              bool last) {
   SegmentReport r;
   r.name = segment_name(seq);
   r.seq = seq;
@@ -42,7 +43,18 @@ SegmentReport inspect_segment(env::FileSystem& fs, const std::string& dir, std::
   }
   std::uint64_t offset = kSegmentHeaderSize;
   while (offset < bytes.size()) {
-    Result<DecodedRecord> rec = decode_record(std::string_view(bytes).substr(offset), seq);
+    const std::string_view rest = std::string_view(bytes).substr(offset);
+    if (last && is_zero(rest.substr(0, kRecordHeaderSize))) {
+      if (is_zero(rest)) {
+        r.free_bytes = rest.size();  // preallocated space after the records
+      } else {
+        r.ok = false;
+        r.bad_offset = offset;
+        r.problem = "zero record header followed by other bytes";
+      }
+      break;
+    }
+    Result<DecodedRecord> rec = decode_record(rest, seq);
     if (!rec.is_ok()) {
       r.ok = false;
       r.bad_offset = offset;
@@ -62,11 +74,15 @@ Result<std::vector<SegmentReport>> inspect_wal(env::FileSystem& fs, const std::s
   if (!names.is_ok()) {
     return names.status();
   }
-  std::vector<SegmentReport> out;
+  std::vector<std::uint64_t> seqs;
   for (const std::string& name : names.value()) {
     if (auto seq = parse_segment_name(name)) {
-      out.push_back(inspect_segment(fs, wal_dir, *seq));
+      seqs.push_back(*seq);
     }
+  }
+  std::vector<SegmentReport> out;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    out.push_back(inspect_segment(fs, wal_dir, seqs[i], i + 1 == seqs.size()));
   }
   return out;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Read-only inspection of a WAL directory for operators (`helios-wal inspect`): what each
-// segment holds and whether its records verify. Changes nothing on disk (unlike Wal::open,
-// which cuts a torn tail).
+// segment holds and whether its records verify. In the last segment, a zero record header
+// followed by zeros only is preallocated space (free_bytes), as Wal::open reads it. Changes
+// nothing on disk (unlike Wal::open, which cuts a torn tail).
 
 #include <cstdint>
 #include <string>
@@ -25,6 +26,7 @@ struct SegmentReport {
   std::uint64_t truncations = 0;
   std::uint64_t hard_states = 0;
   raft::HardState last_hard_state;
+  std::uint64_t free_bytes = 0;  // zeros after the records (a preallocated last segment)
   bool ok = true;                // every record verified
   std::uint64_t bad_offset = 0;  // where verification stopped, when !ok
   std::string problem;

@@ -1,7 +1,9 @@
-// Wal::open: finds the segments, verifies every record, cuts a torn tail off the last
-// segment, and rebuilds the in-memory state. Corruption anywhere but at the tail of the last
-// segment is reported, never repaired.
+// Wal::open: finds the segments, verifies every record, finds the end of the last segment's
+// records (a zero header before preallocated space, or a torn record), cuts off whatever
+// else follows it, and rebuilds the in-memory state. Corruption anywhere but at the tail of
+// the last segment is reported, never repaired.
 #include "base/assert.h"
+#include "base/bytes.h"
 #include "env/posix/memory.h"
 #include "storage/wal.h"
 
@@ -19,6 +21,9 @@ class WalRecovery {
   Status apply(const Record& record, std::uint64_t seq, std::uint64_t offset, std::uint32_t size,
                const std::string& path);
   Status cut_tail(env::File& file, std::uint64_t offset);
+  // Whether the record that failed to decode at `offset` of the last segment is a torn write
+  // (true) or damage with a verified record after it (false).
+  static bool is_torn(std::string_view data, std::uint64_t offset, std::uint64_t seq);
 
   Wal& wal_;
   env::FileSystem& fs_;
@@ -30,6 +35,9 @@ class WalRecovery {
 };
 
 namespace {
+
+// The hard state and snapshot mark records every segment starts with.
+constexpr std::uint64_t kLeadingRecordsSize = (kRecordHeaderSize + 24) + (kRecordHeaderSize + 16);
 
 Status corruption_at(const std::string& path, std::uint64_t offset, const std::string& why) {
   return Status(Code::kCorruption,
@@ -68,6 +76,12 @@ Status WalRecovery::run() {
   if (!seqs.is_ok()) {
     return seqs.status();
   }
+  // A spare left by a crash may hold records of the next seq, written before its rename was
+  // durable: it must never become a segment.
+  s = wal_.remove_stale_spare();
+  if (!s.is_ok()) {
+    return s;
+  }
   for (std::size_t i = 0; i < seqs.value().size(); ++i) {
     s = replay_segment(seqs.value()[i], i + 1 == seqs.value().size());
     if (!s.is_ok()) {
@@ -76,10 +90,17 @@ Status WalRecovery::run() {
   }
   if (wal_.segments_.empty()) {
     const std::uint64_t seq = seqs.value().empty() ? 1 : seqs.value().back();
-    s = wal_.create_segment(seq);
+    s = wal_.create_segment(seq, wal_.options_.segment_bytes);
     if (s.is_ok()) {
       s = wal_.sync();
     }
+  } else if (wal_.buffer_offset_ < kSegmentHeaderSize + kLeadingRecordsSize) {
+    // The last segment's hard state and mark records were torn off (a segment created just
+    // before a crash, by a writer without preallocation): write them again, or removing the
+    // older segments would lose them.
+    wal_.add_record(wal_.hard_state_);
+    wal_.add_record(wal_.mark_);
+    s = wal_.sync();
   }
   if (s.is_ok() && floating_start_ && wal_.mark_.term == 0) {
     return Status(Code::kCorruption, "wal: " + wal_.dir_ + ": the log starts at entry " +
@@ -120,15 +141,18 @@ Status WalRecovery::replay_segment(std::uint64_t seq, bool last) {
   }
   std::uint64_t offset = kSegmentHeaderSize;
   while (offset < data.size()) {
-    Result<DecodedRecord> rec = decode_record(std::string_view(data).substr(offset), seq);
+    const std::string_view rest = std::string_view(data).substr(offset);
+    if (last && is_zero(rest.substr(0, kRecordHeaderSize))) {
+      break;  // a zero header: the end of the records, preallocated space follows
+    }
+    Result<DecodedRecord> rec = decode_record(rest, seq);
     if (!rec.is_ok()) {
       if (!last) {
         return corruption_at(path, offset, rec.status().message());
       }
-      wal_.stats_.torn_bytes_cut += data.size() - offset;
-      Status s = cut_tail(*file, offset);
-      if (!s.is_ok()) {
-        return s;
+      if (!is_torn(data, offset, seq)) {
+        return corruption_at(path, offset,
+                             rec.status().message() + ", and the record after it verifies");
       }
       break;
     }
@@ -139,10 +163,44 @@ Status WalRecovery::replay_segment(std::uint64_t seq, bool last) {
     }
     offset += size;
   }
+  if (offset < data.size()) {
+    HELIOS_ASSERT(last);
+    // Anything but zeros after the end (a torn record, a spare's stale records) is cut off,
+    // so that it can never be taken for records that later writes line up with. Zeros are
+    // preallocated space and stay.
+    const std::size_t junk_end = data.find_last_not_of('\0');
+    if (junk_end != std::string::npos && junk_end >= offset) {
+      wal_.stats_.torn_bytes_cut += junk_end + 1 - offset;
+      Status s = cut_tail(*file, offset);
+      if (!s.is_ok()) {
+        return s;
+      }
+    }
+  }
   wal_.segments_.push_back(Wal::Segment{seq, std::move(file)});
   wal_.buffer_offset_ = offset;
   ++wal_.stats_.segments;
   return Status::ok();
+}
+
+bool WalRecovery::is_torn(std::string_view data, std::uint64_t offset, std::uint64_t seq) {
+  const std::string_view rest = data.substr(offset);
+  if (rest.size() < kRecordHeaderSize) {
+    return true;
+  }
+  const std::uint64_t end = offset + kRecordHeaderSize + base::load_u32(rest.data());
+  if (end >= data.size()) {
+    return true;  // cut short by the end of the file, or a length no record can have
+  }
+  // A sector (512 bytes, aligned) of zeros inside the record: a part of the write never
+  // reached the disk, whatever came after it (a disk may persist the pages of one write in
+  // any order).
+  for (std::uint64_t sector = (offset + 511) / 512 * 512; sector + 512 <= end; sector += 512) {
+    if (is_zero(data.substr(sector, 512))) {
+      return true;
+    }
+  }
+  return !decode_record(data.substr(end), seq).is_ok();
 }
 
 Status WalRecovery::cut_tail(env::File& file, std::uint64_t offset) {
@@ -172,6 +230,14 @@ Status WalRecovery::apply(const Record& record, std::uint64_t seq, std::uint64_t
   } else if (const auto* hs = std::get_if<raft::HardState>(&record)) {
     wal_.hard_state_ = *hs;
   } else if (const auto* t = std::get_if<TruncateRecord>(&record)) {
+    if (!seen_entry_ && wal_.segments_.empty() && t->index > wal_.last_index() + 1) {
+      // The first remaining segment truncates entries that were in a segment compaction
+      // removed (a conflicting suffix replaced just after a roll): the log continues at the
+      // truncation, its start provisional until the snapshot mark that removed them.
+      wal_.mark_ = SnapshotMark{t->index - 1, 0};
+      floating_start_ = true;
+      return Status::ok();
+    }
     if (floating_start_ && wal_.mark_.term == 0 && t->index <= wal_.mark_.index) {
       wal_.locations_.clear();  // still before the snapshot mark: move the start back
       wal_.mark_ = SnapshotMark{t->index - 1, 0};

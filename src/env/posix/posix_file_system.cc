@@ -37,6 +37,10 @@ class PosixFile final : public File {
   PosixFile& operator=(const PosixFile&) = delete;
 
   Status append(const void* data, std::size_t size) override {
+    if (!append_mode_) {
+      // write_at() turned O_APPEND off (pwrite ignores the offset under it).
+      return write_at(size_or_panic(), data, size);
+    }
     const char* p = static_cast<const char*>(data);
     std::size_t left = size;
     while (left > 0) {
@@ -52,6 +56,36 @@ class PosixFile final : public File {
       }
       HELIOS_ASSERT(static_cast<std::size_t>(n) <= left);
       p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    return Status::ok();
+  }
+
+  Status write_at(std::uint64_t offset, const void* data, std::size_t size) override {
+    if (append_mode_) {
+      // Linux's pwrite appends, whatever the offset, on a descriptor opened with O_APPEND.
+      const int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_APPEND) != 0) {
+        return os_error("fcntl", path_, errno);
+      }
+      append_mode_ = false;
+    }
+    const char* p = static_cast<const char*>(data);
+    std::size_t left = size;
+    while (left > 0) {
+      const ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return os_error("pwrite", path_, errno);
+      }
+      if (n == 0) {
+        return Status(Code::kIoError, "pwrite " + path_ + ": no progress");
+      }
+      HELIOS_ASSERT(static_cast<std::size_t>(n) <= left);
+      p += n;
+      offset += static_cast<std::uint64_t>(n);
       left -= static_cast<std::size_t>(n);
     }
     return Status::ok();
@@ -86,7 +120,12 @@ class PosixFile final : public File {
     return Status::ok();
   }
 
-  std::uint64_t size() const override {
+  std::uint64_t size() const override { return size_or_panic(); }
+
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::uint64_t size_or_panic() const {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) {
       // fstat of an open descriptor fails only if the system is broken.
@@ -96,11 +135,11 @@ class PosixFile final : public File {
     return static_cast<std::uint64_t>(st.st_size);
   }
 
-  const std::string& path() const override { return path_; }
-
- private:
   const int fd_;
   const std::string path_;
+  // Whether the descriptor still has O_APPEND (open_flags sets it for every writable mode;
+  // the first write_at() clears it, after which append() writes at the size).
+  bool append_mode_ = true;
 };
 
 class PosixFileLock final : public FileLock {

@@ -52,6 +52,21 @@ class SimFile final : public File {
     return Status::ok();
   }
 
+  Status write_at(std::uint64_t offset, const void* data, std::size_t size) override {
+    std::lock_guard guard(fs_.mutex_);
+    if (Status s = check_write("write_at"); !s.is_ok()) {
+      return s;
+    }
+    HELIOS_ASSERT(size == 0 || data != nullptr);
+    SimFileSystem::Inode& inode = fs_.inodes_.at(inode_);
+    SimFileSystem::FileOp op{.offset = offset,
+                             .data = std::string(static_cast<const char*>(data), size)};
+    SimFileSystem::apply(inode.current, op);
+    HELIOS_ASSERT(inode.current.size() >= offset + size);
+    inode.unsynced.push_back(std::move(op));
+    return Status::ok();
+  }
+
   Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const override {
     std::lock_guard guard(fs_.mutex_);
     if (!alive()) {

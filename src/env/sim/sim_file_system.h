@@ -4,20 +4,21 @@
 //
 // Model. A file is an inode (its bytes) named by a directory entry. An inode has its
 // current contents (what reads return: the page cache), its durable contents (what is on
-// the platter) and its unsynced operations (appends and truncates since the last successful
-// File::sync). A directory has its current entries, its durable entries and its pending
-// namespace operations (create, rename, remove since the last successful sync_dir).
-// Invariants: applying an inode's unsynced operations to its durable contents gives its
-// current contents, unless a failed sync dropped some (below); applying a directory's
-// pending operations to its durable entries gives its current entries.
+// the platter) and its unsynced operations (writes, at the end by append() or anywhere by
+// write_at(), and truncates since the last successful File::sync). A directory has its current
+// entries, its durable entries and its pending namespace operations (create, rename, remove since
+// the last successful sync_dir). Invariants: applying an inode's unsynced operations to its durable
+// contents gives its current contents, unless a failed sync dropped some (below); applying a
+// directory's pending operations to its durable entries gives its current entries.
 //
 // crash(prng) is a power loss:
 //   - each directory keeps its durable entries plus a random prefix of its pending
 //     operations; a rename is one operation, so a file keeps its old name or its new one,
 //     never both nor neither;
 //   - each inode that is still named keeps its durable contents plus a random prefix of its
-//     unsynced operations, in order, where the last surviving append may be torn at a random
-//     byte; inodes no longer named are gone;
+//     unsynced operations, in order, where the last surviving write may be torn at a random
+//     byte (a torn write_at() keeps a prefix of its bytes; the rest keep what was there); inodes no
+//     longer named are gone;
 //   - every File and FileLock made before the crash is dead: File methods return kIoError
 //     "file system crashed" (size() returns 0), and every lock is released.
 // The same calls and the same prng give the same outcome.
@@ -79,7 +80,7 @@ class SimFileSystem final : public FileSystem {
   // The next File::sync or sync_dir fails.
   void fail_next_sync();
 
-  // Bytes appended and not yet synced, over all files.
+  // Bytes written (appended or written in place) and not yet synced, over all files.
   std::uint64_t unsynced_bytes() const;
   // What `path` holds if no unsynced operation survives a crash. `path` must be a durably
   // existing file.
@@ -93,7 +94,7 @@ class SimFileSystem final : public FileSystem {
 
   using InodeId = std::uint64_t;
 
-  // An append (data written at `offset`) or a truncate (to `offset` bytes).
+  // A write (append or write_at: data written at `offset`) or a truncate (to `offset` bytes).
   struct FileOp {
     std::uint64_t offset = 0;
     std::string data;

@@ -101,6 +101,9 @@ class StoppingFileSystem final : public FileSystem {
     Status append(const void* data, std::size_t size) override {
       return fs_.step() ? inner_->append(data, size) : stopped();
     }
+    Status write_at(std::uint64_t offset, const void* data, std::size_t size) override {
+      return fs_.step() ? inner_->write_at(offset, data, size) : stopped();
+    }
     Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const override {
       return inner_->read_at(offset, data, size);
     }
@@ -180,6 +183,28 @@ TEST_P(FileSystemContractTest, append_readAt_size_truncate) {
   ASSERT_TRUE(file.append("!", 1).is_ok());  // appends go to the new end
   ASSERT_TRUE(file.sync().is_ok());
   EXPECT_EQ(read_or_die(*fs_, at("a")), "hell!");
+}
+
+TEST_P(FileSystemContractTest, writeAt_overwritesGrowsAndMixesWithAppend) {
+  auto f = fs_->open(at("w"), OpenMode::kCreateExclusive);
+  ASSERT_TRUE(f.is_ok());
+  File& file = *f.value();
+  ASSERT_TRUE(file.append("0123456789", 10).is_ok());
+  ASSERT_TRUE(file.write_at(2, "ab", 2).is_ok());  // in place: the size stays
+  EXPECT_EQ(file.size(), 10u);
+  ASSERT_TRUE(file.write_at(12, "xy", 2).is_ok());  // past the end: a zero gap, then the bytes
+  EXPECT_EQ(file.size(), 14u);
+  ASSERT_TRUE(file.append("!", 1).is_ok());  // append still goes to the end
+  ASSERT_TRUE(file.sync().is_ok());
+  EXPECT_EQ(read_or_die(*fs_, at("w")), std::string("01ab456789\0\0xy!", 15));
+  // A file reopened for writing takes write_at too.
+  f.value().reset();
+  auto g = fs_->open(at("w"), OpenMode::kReadWrite);
+  ASSERT_TRUE(g.is_ok());
+  ASSERT_TRUE(g.value()->write_at(0, "Z", 1).is_ok());
+  ASSERT_TRUE(g.value()->append("?", 1).is_ok());
+  ASSERT_TRUE(g.value()->sync().is_ok());
+  EXPECT_EQ(read_or_die(*fs_, at("w")), std::string("Z1ab456789\0\0xy!?", 16));
 }
 
 TEST_P(FileSystemContractTest, open_modes) {

@@ -74,6 +74,41 @@ TEST_F(SimFileSystemTest, crash_unsyncedAppendsSurviveAsATornPrefix) {
   EXPECT_GT(torn, 0);
 }
 
+// In-place writes into a synced, zero-filled file (the WAL's preallocated segments): a crash
+// keeps a prefix of the writes, in order, the last one possibly torn; every byte not kept
+// is what the synced file held there (zero), and the size never changes.
+TEST_F(SimFileSystemTest, crash_unsyncedWriteAtSurvivesAsATornPrefixOverTheOldBytes) {
+  const std::string zeros(32, '\0');
+  const std::vector<std::string> writes = {"aaaa", "bbbbbb", "cc"};
+  int torn = 0;
+  for (std::uint64_t seed = 0; seed < kSeeds; ++seed) {
+    SimFileSystem fs;
+    ASSERT_TRUE(fs.create_dirs("/d").is_ok());
+    auto f = open_or_die(fs, "/d/seg", OpenMode::kCreateExclusive);
+    append(*f, zeros);
+    ASSERT_TRUE(f->sync().is_ok());
+    ASSERT_TRUE(fs.sync_dir("/d").is_ok());
+    std::string all = zeros;
+    std::uint64_t offset = 3;
+    for (const std::string& w : writes) {
+      ASSERT_TRUE(f->write_at(offset, w.data(), w.size()).is_ok());
+      all.replace(offset, w.size(), w);
+      offset += w.size();
+    }
+    EXPECT_EQ(fs.durable_contents("/d/seg"), zeros);
+    base::Prng prng(seed);
+    fs.crash(prng);
+    const std::string now = contents(fs, "/d/seg");
+    ASSERT_EQ(now.size(), zeros.size()) << "seed " << seed;
+    const std::size_t kept =
+        now.find_last_not_of('\0') == std::string::npos ? 3 : now.find_last_not_of('\0') + 1;
+    ASSERT_EQ(now.substr(0, kept), all.substr(0, kept)) << "seed " << seed;
+    ASSERT_EQ(now.substr(kept), zeros.substr(kept)) << "seed " << seed;
+    torn += kept != 3 && kept != 7 && kept != 13 && kept != 15 ? 1 : 0;
+  }
+  EXPECT_GT(torn, 0);
+}
+
 TEST_F(SimFileSystemTest, crash_syncedDataAlwaysSurvives) {
   for (std::uint64_t seed = 0; seed < kSeeds; ++seed) {
     SimFileSystem fs;

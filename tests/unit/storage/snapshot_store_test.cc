@@ -289,6 +289,7 @@ class DyingFile final : public env::File {
   DyingFile(DyingFileSystem& fs, std::unique_ptr<env::File> file)
       : fs_(fs), file_(std::move(file)) {}
   Status append(const void* data, std::size_t size) override;
+  Status write_at(std::uint64_t offset, const void* data, std::size_t size) override;
   Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const override {
     return file_->read_at(offset, data, size);
   }
@@ -372,6 +373,12 @@ Status DyingFile::append(const void* data, std::size_t size) {
     return s;
   }
   return file_->append(data, size);
+}
+Status DyingFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
+  if (Status s = fs_.step(); !s.is_ok()) {
+    return s;
+  }
+  return file_->write_at(offset, data, size);
 }
 Status DyingFile::sync() {
   if (Status s = fs_.step(); !s.is_ok()) {

@@ -59,5 +59,24 @@ TEST(WalInspectTest, inspectWal_reportsRangesTermsAndDamage) {
   EXPECT_EQ(env::read_file(fs, path).value(), bytes);
 }
 
+TEST(WalInspectTest, inspectWal_reportsTheZerosOfAPreallocatedLastSegmentAsFreeSpace) {
+  env::SimFileSystem fs;
+  {
+    auto wal = Wal::open(fs, "/w", WalOptions{.segment_bytes = 8192});
+    ASSERT_TRUE(wal.is_ok());
+    ASSERT_TRUE(wal.value()->append(std::nullopt, {entry(1, 1), entry(2, 1)}).is_ok());
+    ASSERT_TRUE(wal.value()->sync().is_ok());
+  }
+  Result<std::vector<SegmentReport>> r = inspect_wal(fs, "/w");
+  ASSERT_TRUE(r.is_ok());
+  ASSERT_EQ(r.value().size(), 1u);
+  const SegmentReport& s = r.value().front();
+  EXPECT_TRUE(s.ok) << s.problem;
+  EXPECT_EQ(s.size, 8192u);
+  EXPECT_EQ(s.entries, 2u);
+  EXPECT_GT(s.free_bytes, 0u);
+  EXPECT_LT(s.free_bytes, 8192u - 400u);
+}
+
 }  // namespace
 }  // namespace helios::storage
