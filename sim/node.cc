@@ -201,6 +201,9 @@ void SimNode::snapshot_written(const raft::SnapshotMeta& meta, const std::string
     s = snapshots_->commit(meta);
   }
   node_->on_snapshot_done(meta, s);
+  if (snapshots_->poisoned()) {
+    node_->stop_on_storage_failure(s);  // the harness restarts it, as after a failed sync
+  }
 }
 
 void SimNode::send_snapshot(const raft::Message& m) {

@@ -142,6 +142,10 @@ class Node {
   // A kSnapshot message whose data arrived whole and verified.
   void step_snapshot(const raft::Message& m, IncomingSnapshot incoming);
   void on_snapshot_done(const raft::SnapshotMeta& meta, const Status& status);
+  // A durable write outside the WAL failed for good (a snapshot's rename or directory
+  // fsync: the snapshot store is poisoned): as after a failed WAL sync, the node stops
+  // (failed()) rather than retry and pile up files it cannot make durable.
+  void stop_on_storage_failure(const Status& status) { fail(status); }
   void report_snapshot(NodeId to, bool ok);
   // Takes a snapshot now (BGSAVE, the interval timer). kUnavailable if one is being taken;
   // OK without starting one when nothing was applied since the last snapshot.

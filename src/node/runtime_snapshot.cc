@@ -86,6 +86,9 @@ void Runtime::poll_snapshot_child() {
     s = snapshots_->commit(child_meta_);
   }
   node_->on_snapshot_done(child_meta_, s);
+  if (snapshots_->poisoned()) {
+    node_->stop_on_storage_failure(s);
+  }
   check_failed();
 }
 

@@ -101,6 +101,8 @@ class SnapshotStore {
   // the previous snapshots and the log are intact); commit() renames it into place, fsyncs
   // the directory and prunes (a failure there poisons the store).
   Status write_temporary(const raft::SnapshotMeta& meta, std::string_view data) const;
+  // True once a failed write, sync, rename or removal poisoned the store (see Errors above).
+  bool poisoned() const { return !poisoned_.is_ok(); }
   Status commit(const raft::SnapshotMeta& meta);
 
   // Snapshots received from a leader arrive as a file, written by the receiver to
