@@ -70,7 +70,9 @@ TEST(PlantedBugsTest, readWithoutQuorum_isCaught) {
   expect_caught("read-without-quorum", 3, 400);
 }
 TEST(PlantedBugsTest, snapshotKeepsLog_isCaught) {
-  expect_caught("snapshot-keeps-log", 3, 400);
+  // A rare window (a follower's log conflicting under a snapshot it receives): about one
+  // seed in 200 since heartbeats leave during fsyncs (first at seed 404).
+  expect_caught("snapshot-keeps-log", 3, 1000);
 }
 TEST(PlantedBugsTest, compactPastApplied_isCaught) {
   expect_caught("compact-past-applied", 3, 400);
