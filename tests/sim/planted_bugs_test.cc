@@ -71,7 +71,7 @@ TEST(PlantedBugsTest, readWithoutQuorum_isCaught) {
 }
 TEST(PlantedBugsTest, snapshotKeepsLog_isCaught) {
   // A rare window (a follower's log conflicting under a snapshot it receives): about one
-  // seed in 200 since heartbeats leave during fsyncs (first at seed 404).
+  // seed in 200 with the timing of 2026-12-04's write path (first at seed 404).
   expect_caught("snapshot-keeps-log", 3, 1000);
 }
 TEST(PlantedBugsTest, compactPastApplied_isCaught) {
