@@ -2,7 +2,10 @@
 //
 //   helios-wal inspect DIR    DIR is a node's data directory (its wal/ is read) or a WAL
 //                             directory. Lists each segment with its entry range, terms,
-//                             records and checksum status; changes nothing.
+//                             records, free (preallocated) bytes and checksum status;
+//                             changes nothing. Damage in the last segment is a TORN TAIL
+//                             (a node cuts it at start) unless a verified record follows
+//                             it: then CORRUPT, and a node refuses to start.
 //
 // Exit status: 0 when every record verifies, 1 when something does not (a torn tail at the
 // end of the last segment included: a node would cut it at start), 2 on usage errors.
@@ -36,9 +39,12 @@ void print(const SegmentReport& r, bool last) {
   if (r.truncations > 0) {
     std::printf("  truncations %llu", static_cast<unsigned long long>(r.truncations));
   }
+  if (r.free_bytes > 0) {  // preallocated space after the records: not damage
+    std::printf("  free %llu bytes", static_cast<unsigned long long>(r.free_bytes));
+  }
   if (r.ok) {
     std::printf("  checksums ok\n");
-  } else if (last) {
+  } else if (last && r.torn) {
     std::printf("  TORN TAIL at offset %llu (%s): cut at next start\n",
                 static_cast<unsigned long long>(r.bad_offset), r.problem.c_str());
   } else {

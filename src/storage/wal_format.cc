@@ -171,6 +171,26 @@ bool is_zero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
+bool is_torn_record(std::string_view data, std::uint64_t offset, std::uint64_t seq) {
+  const std::string_view rest = data.substr(offset);
+  if (rest.size() < kRecordHeaderSize) {
+    return true;
+  }
+  const std::uint64_t end = offset + kRecordHeaderSize + base::load_u32(rest.data());
+  if (end >= data.size()) {
+    return true;  // cut short by the end of the file, or a length no record can have
+  }
+  // A sector (512 bytes, aligned) of zeros inside the record: a part of the write never
+  // reached the disk, whatever came after it (a disk may persist the pages of one write in
+  // any order).
+  for (std::uint64_t sector = (offset + 511) / 512 * 512; sector + 512 <= end; sector += 512) {
+    if (is_zero(data.substr(sector, 512))) {
+      return true;
+    }
+  }
+  return !decode_record(data.substr(end), seq).is_ok();
+}
+
 Result<DecodedRecord> decode_record(std::string_view bytes, std::uint64_t seq) {
   if (bytes.size() < kRecordHeaderSize) {
     return corrupt("record header is short");

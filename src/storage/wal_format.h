@@ -87,6 +87,10 @@ void encode_entry_record(const raft::Entry& entry, std::uint64_t seq, std::strin
 
 // Whether every byte is zero (an empty view is).
 bool is_zero(std::string_view bytes);
+// Whether the record of segment `seq` that failed to decode at `offset` of the last segment
+// `data` is a torn write (true: recovery cuts it) or damage with a verified record after it
+// (false: recovery refuses with kCorruption). Shared by recovery and `helios-wal inspect`.
+bool is_torn_record(std::string_view data, std::uint64_t offset, std::uint64_t seq);
 
 // The outcome of decoding the record at the start of `bytes`.
 struct DecodedRecord {

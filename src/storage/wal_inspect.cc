@@ -59,6 +59,7 @@ SegmentReport inspect_segment(env::FileSystem& fs, const std::string& dir, std::
       r.ok = false;
       r.bad_offset = offset;
       r.problem = rec.status().message();
+      r.torn = last && is_torn_record(bytes, offset, seq);
       break;
     }
     count(rec.value().record, r);

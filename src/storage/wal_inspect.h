@@ -29,6 +29,8 @@ struct SegmentReport {
   std::uint64_t free_bytes = 0;  // zeros after the records (a preallocated last segment)
   bool ok = true;                // every record verified
   std::uint64_t bad_offset = 0;  // where verification stopped, when !ok
+  bool torn = false;  // last segment, !ok: a torn write that a node cuts at start (else it
+                      // refuses: a verified record follows the damage)
   std::string problem;
 };
 

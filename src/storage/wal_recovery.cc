@@ -21,9 +21,6 @@ class WalRecovery {
   Status apply(const Record& record, std::uint64_t seq, std::uint64_t offset, std::uint32_t size,
                const std::string& path);
   Status cut_tail(env::File& file, std::uint64_t offset);
-  // Whether the record that failed to decode at `offset` of the last segment is a torn write
-  // (true) or damage with a verified record after it (false).
-  static bool is_torn(std::string_view data, std::uint64_t offset, std::uint64_t seq);
 
   Wal& wal_;
   env::FileSystem& fs_;
@@ -150,7 +147,7 @@ Status WalRecovery::replay_segment(std::uint64_t seq, bool last) {
       if (!last) {
         return corruption_at(path, offset, rec.status().message());
       }
-      if (!is_torn(data, offset, seq)) {
+      if (!is_torn_record(data, offset, seq)) {
         return corruption_at(path, offset,
                              rec.status().message() + ", and the record after it verifies");
       }
@@ -181,26 +178,6 @@ Status WalRecovery::replay_segment(std::uint64_t seq, bool last) {
   wal_.buffer_offset_ = offset;
   ++wal_.stats_.segments;
   return Status::ok();
-}
-
-bool WalRecovery::is_torn(std::string_view data, std::uint64_t offset, std::uint64_t seq) {
-  const std::string_view rest = data.substr(offset);
-  if (rest.size() < kRecordHeaderSize) {
-    return true;
-  }
-  const std::uint64_t end = offset + kRecordHeaderSize + base::load_u32(rest.data());
-  if (end >= data.size()) {
-    return true;  // cut short by the end of the file, or a length no record can have
-  }
-  // A sector (512 bytes, aligned) of zeros inside the record: a part of the write never
-  // reached the disk, whatever came after it (a disk may persist the pages of one write in
-  // any order).
-  for (std::uint64_t sector = (offset + 511) / 512 * 512; sector + 512 <= end; sector += 512) {
-    if (is_zero(data.substr(sector, 512))) {
-      return true;
-    }
-  }
-  return !decode_record(data.substr(end), seq).is_ok();
 }
 
 Status WalRecovery::cut_tail(env::File& file, std::uint64_t offset) {

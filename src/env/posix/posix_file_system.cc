@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace helios::env {
@@ -41,24 +42,7 @@ class PosixFile final : public File {
       // write_at() turned O_APPEND off (pwrite ignores the offset under it).
       return write_at(size_or_panic(), data, size);
     }
-    const char* p = static_cast<const char*>(data);
-    std::size_t left = size;
-    while (left > 0) {
-      const ssize_t n = ::write(fd_, p, left);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return os_error("write", path_, errno);
-      }
-      if (n == 0) {
-        return Status(Code::kIoError, "write " + path_ + ": no progress");
-      }
-      HELIOS_ASSERT(static_cast<std::size_t>(n) <= left);
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    return Status::ok();
+    return write_fully(data, size, std::nullopt);
   }
 
   Status write_at(std::uint64_t offset, const void* data, std::size_t size) override {
@@ -70,25 +54,7 @@ class PosixFile final : public File {
       }
       append_mode_ = false;
     }
-    const char* p = static_cast<const char*>(data);
-    std::size_t left = size;
-    while (left > 0) {
-      const ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset));
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return os_error("pwrite", path_, errno);
-      }
-      if (n == 0) {
-        return Status(Code::kIoError, "pwrite " + path_ + ": no progress");
-      }
-      HELIOS_ASSERT(static_cast<std::size_t>(n) <= left);
-      p += n;
-      offset += static_cast<std::uint64_t>(n);
-      left -= static_cast<std::size_t>(n);
-    }
-    return Status::ok();
+    return write_fully(data, size, offset);
   }
 
   Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const override {
@@ -125,6 +91,34 @@ class PosixFile final : public File {
   const std::string& path() const override { return path_; }
 
  private:
+  // Writes all `size` bytes, retrying short writes and EINTR: write(2) at the end of an
+  // O_APPEND descriptor, or pwrite(2) at `offset`.
+  Status write_fully(const void* data, std::size_t size, std::optional<std::uint64_t> offset) {
+    const char* what = offset.has_value() ? "pwrite" : "write";
+    const char* p = static_cast<const char*>(data);
+    std::size_t left = size;
+    while (left > 0) {
+      const ssize_t n = offset.has_value() ? ::pwrite(fd_, p, left, static_cast<off_t>(*offset))
+                                           : ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return os_error(what, path_, errno);
+      }
+      if (n == 0) {
+        return Status(Code::kIoError, std::string(what) + " " + path_ + ": no progress");
+      }
+      HELIOS_ASSERT(static_cast<std::size_t>(n) <= left);
+      p += n;
+      left -= static_cast<std::size_t>(n);
+      if (offset.has_value()) {
+        *offset += static_cast<std::uint64_t>(n);
+      }
+    }
+    return Status::ok();
+  }
+
   std::uint64_t size_or_panic() const {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) {

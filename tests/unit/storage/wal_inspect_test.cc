@@ -78,5 +78,39 @@ TEST(WalInspectTest, inspectWal_reportsTheZerosOfAPreallocatedLastSegmentAsFreeS
   EXPECT_LT(s.free_bytes, 8192u - 400u);
 }
 
+TEST(WalInspectTest, inspectWal_tellsATornTailFromDamageTheNodeWouldRefuse) {
+  env::SimFileSystem fs;
+  {
+    auto wal = Wal::open(fs, "/w", WalOptions{.segment_bytes = 8192});
+    ASSERT_TRUE(wal.is_ok());
+    ASSERT_TRUE(wal.value()->append(std::nullopt, {entry(1, 1), entry(2, 1)}).is_ok());
+    ASSERT_TRUE(wal.value()->sync().is_ok());
+  }
+  const std::string path = "/w/" + inspect_wal(fs, "/w").value().front().name;
+  const std::string good = env::read_file(fs, path).value();
+  const std::size_t end = good.size() - inspect_wal(fs, "/w").value().front().free_bytes;
+  const auto rewrite = [&](const std::string& bytes) {
+    auto f = fs.open(path, env::OpenMode::kReadWrite);
+    ASSERT_TRUE(f.is_ok());
+    ASSERT_TRUE(f.value()->write_at(0, bytes.data(), bytes.size()).is_ok());
+  };
+  // A byte flipped inside the last entry record: nothing verified follows, a torn tail.
+  std::string bytes = good;
+  bytes[end - 3] ^= 0x01;
+  rewrite(bytes);
+  SegmentReport s = inspect_wal(fs, "/w").value().front();
+  EXPECT_FALSE(s.ok);
+  EXPECT_TRUE(s.torn) << s.problem;
+  // The same in the first entry record: the second still verifies, so a node would refuse.
+  bytes = good;
+  bytes[kSegmentHeaderSize + 100] ^= 0x01;
+  rewrite(bytes);
+  s = inspect_wal(fs, "/w").value().front();
+  EXPECT_FALSE(s.ok);
+  EXPECT_FALSE(s.torn) << s.problem;
+  EXPECT_EQ(Wal::open(fs, "/w", WalOptions{.segment_bytes = 8192}).status().code(),
+            Code::kCorruption);
+}
+
 }  // namespace
 }  // namespace helios::storage

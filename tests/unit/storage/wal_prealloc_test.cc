@@ -7,6 +7,7 @@
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
 #include "storage/wal.h"
+#include "wal_test_util.h"
 
 namespace helios::storage {
 namespace {
@@ -39,13 +40,7 @@ std::unique_ptr<Wal> open_wal(env::FileSystem& fs, bool preallocate = true,
 }
 
 std::vector<raft::Entry> all(const Wal& wal) {
-  if (wal.last_index() < wal.first_index()) {
-    return {};
-  }
-  Result<std::vector<raft::Entry>> r =
-      wal.entries(wal.first_index(), wal.last_index() + 1, UINT64_MAX);
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  return r.is_ok() ? r.value() : std::vector<raft::Entry>{};
+  return testing::all_entries(wal);
 }
 
 std::string segment_path(std::uint64_t seq) {

@@ -8,6 +8,7 @@
 
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
+#include "wal_test_util.h"
 
 namespace helios::storage {
 namespace {
@@ -31,13 +32,7 @@ std::unique_ptr<Wal> open_wal(env::FileSystem& fs, std::uint64_t segment_bytes =
 }
 
 std::vector<raft::Entry> all(const Wal& wal) {
-  if (wal.last_index() < wal.first_index()) {
-    return {};
-  }
-  Result<std::vector<raft::Entry>> r =
-      wal.entries(wal.first_index(), wal.last_index() + 1, UINT64_MAX);
-  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  return r.is_ok() ? r.value() : std::vector<raft::Entry>{};
+  return testing::all_entries(wal);
 }
 
 TEST(WalTest, open_emptyDirectoryGivesEmptyLog) {
