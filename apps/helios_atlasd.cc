@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "apps/node_main.h"
+#include "apps/recovery_flags.h"
 #include "apps/security_flags.h"
 
 namespace {
@@ -82,6 +83,8 @@ int main(int argc, char** argv) {
   tuning.add_to(app);
   helios::apps::SecurityFlags security;
   security.add_to(app);
+  helios::apps::RecoveryFlags recovery;
+  recovery.add_to(app);
   app.footer(
       "Flags override the file; a default shown applies when neither sets the key. "
       "Durations take ms, s, m or h: 50ms, 2s, 30m.");
@@ -143,6 +146,9 @@ int main(int argc, char** argv) {
     }
   } else if (s.is_ok() && learner) {
     s = helios::Status(helios::Code::kInvalidArgument, "--learner needs --join");
+  }
+  if (s.is_ok()) {
+    s = recovery.apply_to(config);
   }
   if (s.is_ok()) {
     s = helios::node::validate(config);

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "apps/node_main.h"
+#include "apps/recovery_flags.h"
 #include "apps/security_flags.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   int client_base = 7000;
   std::string redirect = "forward";
   std::string data_root = "./data";
+  std::string cluster_id = "helios-quickstart";
   app.add_option("node", name, "which node this is")
       ->required()
       ->check(CLI::IsMember({"node-1", "node-2", "node-3", "node-4", "node-5", "node-6", "node-7",
@@ -62,6 +64,9 @@ int main(int argc, char** argv) {
   app.add_option("--data-root", data_root, "data in DIR/node-N")
       ->type_name("DIR")
       ->capture_default_str();
+  app.add_option("--cluster-id", cluster_id, "cluster id shared by every member")
+      ->type_name("ID")
+      ->capture_default_str();
   app.add_option("--redirect", redirect,
                  "writes at a follower: forward them to the leader, or answer -MOVED")
       ->check(CLI::IsMember({"forward", "moved"}))
@@ -70,6 +75,8 @@ int main(int argc, char** argv) {
   tuning.add_to(app);
   helios::apps::SecurityFlags security;
   security.add_to(app);
+  helios::apps::RecoveryFlags recovery;
+  recovery.add_to(app);
   app.footer("Durations take ms, s, m or h: 50ms, 2s, 30m.");
   if (const std::optional<int> done = helios::apps::parse_command_line(app, argc, argv)) {
     return *done;
@@ -81,11 +88,12 @@ int main(int argc, char** argv) {
   };
   helios::node::NodeConfig config;
   config.node_id = static_cast<helios::NodeId>(n);
-  config.cluster_id = "helios-quickstart";
+  config.cluster_id = cluster_id;
   config.data_dir = data_root + "/" + name;
   config.admin = at(admin_base, n);
-  // node-1..node-3 bootstrap the cluster; node-4..node-9 join it (no bootstrap peers).
-  for (int i = 1; i <= 3 && n <= 3; ++i) {
+  // node-1..node-3 bootstrap the cluster; node-4..node-9 join it (no bootstrap peers), and
+  // so do node-1..node-3 with --join (an empty data directory taking the place of a lost one).
+  for (int i = 1; i <= 3 && n <= 3 && join.empty(); ++i) {
     config.peers.push_back(helios::node::PeerConfig{
         static_cast<helios::NodeId>(i), at(peer_base, i), at(client_base, i), at(admin_base, i)});
   }
@@ -114,9 +122,8 @@ int main(int argc, char** argv) {
                            " is not one of the quick start's node-1..node-3: start it with "
                            "--join 127.0.0.1:8001 (its data directory does not exist yet)");
   }
-  if (s.is_ok() && !join.empty() && n <= 3) {
-    s = helios::Status(helios::Code::kInvalidArgument,
-                       "--join is for node-4..node-9 (node-1..node-3 bootstrap the cluster)");
+  if (s.is_ok()) {
+    s = recovery.apply_to(config);
   }
   if (s.is_ok()) {
     s = helios::node::validate(config);

@@ -71,6 +71,11 @@ class FileSystem {
   // Creates a directory and its missing parents (and syncs each parent it changed).
   virtual Status create_dirs(const std::string& dir) = 0;
   virtual bool exists(const std::string& path) = 0;
+  // A number naming the file or directory at `path` while it exists: a rename keeps it, a
+  // copy (or an entry created again under the same name) gets another one. POSIX: the inode
+  // number mixed with the birth time where the file system keeps one (stable across reboots
+  // and remounts on local file systems). kNotFound if nothing is at `path`.
+  virtual Result<std::uint64_t> identity(const std::string& path) = 0;
   // Takes an exclusive lock on `path` (created if missing). kUnavailable if another
   // process (or, in the simulator, another node) holds it.
   virtual Result<std::unique_ptr<FileLock>> lock(const std::string& path) = 0;

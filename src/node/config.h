@@ -163,6 +163,14 @@ struct NodeConfig {
   // --join HOST:PORT: the admin address of a member of the cluster to join (apps/).
   HostPort join;
   bool join_as_learner = false;  // --learner: stay a learner (no automatic promotion)
+  // Start-up only, command line only (docs/disaster-recovery.md):
+  //   --force-new-cluster: this node (stopped, its majority lost for good) becomes a
+  //     one-node cluster with its data, under cluster_id, which must differ from the data
+  //     directory's (node/force_new_cluster.h);
+  //   --accept-moved-data-dir: the data directory was copied or moved while the node was
+  //     stopped and is its newest state (storage/data_dir.h, place=).
+  bool force_new_cluster = false;
+  bool accept_moved_data_dir = false;
   ClientConfig client;
   TlsConfig tls;
   SecurityConfig security;

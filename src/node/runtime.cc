@@ -29,12 +29,16 @@ Runtime::~Runtime() {
 }
 
 Status Runtime::start() {
+  storage::DataDirOptions dir_options;
+  dir_options.new_cluster = config_.force_new_cluster;
+  dir_options.accept_new_place = config_.accept_moved_data_dir;
   Result<std::unique_ptr<storage::DataDir>> dir = storage::DataDir::open(
-      fs_, config_.data_dir, std::to_string(config_.node_id), config_.cluster_id);
+      fs_, config_.data_dir, std::to_string(config_.node_id), config_.cluster_id, dir_options);
   if (!dir.is_ok()) {
     return dir.status();
   }
   dir_ = std::move(dir).value();
+  log_data_dir_changes();
   if (Status s = check_not_removed(); !s.is_ok()) {
     return s;
   }
@@ -54,6 +58,11 @@ Status Runtime::start() {
   wal_->set_conf_state(conf);
   if (Status s = open_storage(raft); !s.is_ok()) {
     return s;
+  }
+  if (config_.force_new_cluster) {
+    if (Status s = force_new_cluster(); !s.is_ok()) {
+      return s;
+    }
   }
   log_stamp_ms_ = log_tail_stamp(*wal_);
   SnapshotPolicy policy;

@@ -265,6 +265,10 @@ class Runtime final : private NodeIo {
 
   // Membership (runtime_members.cc).
   Status check_not_removed();
+  // runtime_disaster.cc: what DataDir::open changed in META (a copy accepted, a format
+  // upgrade), and --force-new-cluster (node/force_new_cluster.h).
+  void log_data_dir_changes() const;
+  Status force_new_cluster();
   struct PendingMemberChange;
   void poll_member_change(const std::shared_ptr<PendingMemberChange>& change);
   void finish_member_change(const std::shared_ptr<PendingMemberChange>& change,

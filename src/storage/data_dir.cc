@@ -62,12 +62,35 @@ std::vector<std::string_view> split_lines(std::string_view body) {
   return lines;
 }
 
-// Parses the lines before the checksum line (already verified) of a format-1 META.
-Result<DataDirMeta> parse_format1_lines(const std::vector<std::string_view>& lines) {
-  HELIOS_ASSERT(!lines.empty());
-  if (lines.size() != 3) {
+// A decimal without sign or leading zero that fits in 64 bits ("0" alone is allowed).
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+  if (s.empty() || s.size() > 20 || (s.size() > 1 && s.front() == '0')) {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) {
+      return std::nullopt;
+    }
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+// Parses the lines before the checksum line (already verified) of a format-1 or format-2
+// META: format 2 has one more line, place=.
+Result<DataDirMeta> parse_meta_lines(std::uint32_t format,
+                                     const std::vector<std::string_view>& lines) {
+  HELIOS_ASSERT(format == 1 || format == 2);
+  const std::size_t want_lines = format == 1 ? 3 : 4;
+  if (lines.size() != want_lines) {
     return corrupt("META has " + std::to_string(lines.size()) +
-                   " lines before the checksum (format 1 has 3)");
+                   " lines before the checksum (format " + std::to_string(format) + " has " +
+                   std::to_string(want_lines) + ")");
   }
   const std::optional<std::string_view> node_id = value_of(lines[1], "node_id");
   const std::optional<std::string_view> cluster_id = value_of(lines[2], "cluster_id");
@@ -78,18 +101,30 @@ Result<DataDirMeta> parse_format1_lines(const std::vector<std::string_view>& lin
       !validate_id("cluster id", *cluster_id).is_ok()) {
     return corrupt("META holds a malformed id");
   }
-  return DataDirMeta{1, std::string(*node_id), std::string(*cluster_id)};
+  DataDirMeta meta{format, std::string(*node_id), std::string(*cluster_id), 0};
+  if (format == 2) {
+    const std::optional<std::string_view> place_text = value_of(lines[3], "place");
+    const std::optional<std::uint64_t> place = place_text ? parse_u64(*place_text) : std::nullopt;
+    if (!place) {
+      return corrupt("META's fourth line is not place=<decimal>");
+    }
+    meta.place = *place;
+  }
+  return meta;
 }
 
 // What inspect() found in a directory that is not refused.
 struct Inspection {
   bool exists = false;
   std::optional<DataDirMeta> meta;  // unset: a new node
+  std::uint64_t place = 0;          // the directory's identity (when it exists)
 };
 
-// Reads and verifies META at `meta_path` and checks that it names this node.
+// Reads and verifies META at `meta_path` and checks that it names this node, this cluster
+// (another one with options.new_cluster) and this place (unless options accept another).
 Result<DataDirMeta> check_meta(env::FileSystem& fs, const std::string& path,
-                               const std::string& meta_path, const DataDirMeta& want) {
+                               const std::string& meta_path, const DataDirMeta& want,
+                               const DataDirOptions& options) {
   Result<std::string> bytes = env::read_file(fs, meta_path);
   if (!bytes.is_ok()) {
     return bytes.status();
@@ -102,21 +137,50 @@ Result<DataDirMeta> check_meta(env::FileSystem& fs, const std::string& path,
   if (m.format > kDataDirFormat) {
     return Status(Code::kInvalidArgument,
                   "data directory " + path + " was written by a newer Helios (format " +
-                      std::to_string(m.format) + "; this build reads format " +
+                      std::to_string(m.format) + "; this build reads formats 1 to " +
                       std::to_string(kDataDirFormat) + ")");
   }
-  HELIOS_ASSERT(m.format == kDataDirFormat);
-  if (m.node_id != want.node_id || m.cluster_id != want.cluster_id) {
+  if (m.node_id != want.node_id) {
     return Status(Code::kInvalidArgument, "data directory " + path + " belongs to node " +
                                               m.node_id + " of cluster " + m.cluster_id + ", not " +
                                               want.node_id + " of cluster " + want.cluster_id);
+  }
+  if (options.new_cluster) {
+    if (m.cluster_id == want.cluster_id) {
+      return Status(Code::kInvalidArgument,
+                    "--force-new-cluster: data directory " + path + " already belongs to cluster " +
+                        m.cluster_id +
+                        "; a new cluster needs a new cluster id (--cluster-id or cluster_id in "
+                        "the configuration). If this node was already forced into cluster " +
+                        m.cluster_id + ", start it without --force-new-cluster");
+    }
+    return m;  // a copy may start a new cluster
+  }
+  if (m.cluster_id != want.cluster_id) {
+    return Status(Code::kInvalidArgument, "data directory " + path + " belongs to node " +
+                                              m.node_id + " of cluster " + m.cluster_id + ", not " +
+                                              want.node_id + " of cluster " + want.cluster_id);
+  }
+  if (m.format >= 2 && m.place != want.place && !options.accept_new_place) {
+    return Status(
+        Code::kInvalidArgument,
+        "data directory " + path + " is a copy: META was written in directory " +
+            std::to_string(m.place) + ", this is directory " + std::to_string(want.place) +
+            " (identities: inode number and birth time). A copy may hold an older log than this "
+            "node acknowledged, and "
+            "rejoining the cluster with it can lose committed writes. Wipe it and add the node "
+            "again (--join), or start a new cluster from it (--force-new-cluster with a new "
+            "--cluster-id). Only if it was moved while the node was stopped and the original "
+            "is gone for good: --accept-moved-data-dir. See docs/disaster-recovery.md");
   }
   return m;
 }
 
 // Decides, without changing anything on disk, whether `path` may be opened as `want`'s data
-// directory, and whether it is a new node.
-Result<Inspection> inspect(env::FileSystem& fs, const std::string& path, const DataDirMeta& want) {
+// directory, and whether it is a new node. want.place is ignored (the directory's own is
+// read here and returned).
+Result<Inspection> inspect(env::FileSystem& fs, const std::string& path, DataDirMeta want,
+                           const DataDirOptions& options) {
   Inspection out;
   out.exists = fs.exists(path);
   if (!out.exists) {
@@ -126,6 +190,12 @@ Result<Inspection> inspect(env::FileSystem& fs, const std::string& path, const D
   if (!entries.is_ok()) {
     return entries.status();
   }
+  Result<std::uint64_t> place = fs.identity(path);
+  if (!place.is_ok()) {
+    return place.status();
+  }
+  out.place = place.value();
+  want.place = out.place;
   const std::string meta_path = env::join_path(path, kMetaFileName);
   const std::string meta_tmp_name = std::string(kMetaFileName) + ".tmp";
   bool has_meta = false;
@@ -133,7 +203,7 @@ Result<Inspection> inspect(env::FileSystem& fs, const std::string& path, const D
     has_meta = has_meta || name == kMetaFileName;
   }
   if (has_meta) {
-    Result<DataDirMeta> found = check_meta(fs, path, meta_path, want);
+    Result<DataDirMeta> found = check_meta(fs, path, meta_path, want, options);
     if (!found.is_ok()) {
       return found.status();
     }
@@ -154,6 +224,13 @@ Result<Inspection> inspect(env::FileSystem& fs, const std::string& path, const D
     }
   }
   return out;
+}
+
+Status write_meta(env::FileSystem& fs, const std::string& path, const DataDirMeta& meta) {
+  const std::string meta_bytes = encode_meta(meta);
+  HELIOS_ASSERT(decode_meta(meta_bytes).is_ok());
+  HELIOS_ASSERT(decode_meta(meta_bytes).value() == meta);
+  return env::write_file_atomically(fs, env::join_path(path, kMetaFileName), meta_bytes);
 }
 
 Status create_dir_if_missing(env::FileSystem& fs, const std::string& dir) {
@@ -189,6 +266,7 @@ std::string encode_meta(const DataDirMeta& meta) {
   std::string out = "format=" + std::to_string(meta.format) + "\n";
   out += "node_id=" + meta.node_id + "\n";
   out += "cluster_id=" + meta.cluster_id + "\n";
+  out += "place=" + std::to_string(meta.place) + "\n";
   out += std::string(kChecksumKey) + base::to_hex16(base::checksum64(out, 0)) + "\n";
   HELIOS_ASSERT(out.size() <= kMaxMetaBytes);
   return out;
@@ -225,9 +303,9 @@ Result<DataDirMeta> decode_meta(std::string_view bytes) {
     return corrupt("META's first line is not format=<positive number>");
   }
   if (*format > kDataDirFormat) {
-    return DataDirMeta{*format, "", ""};
+    return DataDirMeta{*format, "", "", 0};
   }
-  return parse_format1_lines(lines);
+  return parse_meta_lines(*format, lines);
 }
 
 DataDir::DataDir(std::string path, DataDirMeta meta, std::unique_ptr<env::FileLock> lock)
@@ -242,7 +320,8 @@ DataDir::DataDir(std::string path, DataDirMeta meta, std::unique_ptr<env::FileLo
 
 Result<std::unique_ptr<DataDir>> DataDir::open(env::FileSystem& fs, const std::string& path,
                                                const std::string& node_id,
-                                               const std::string& cluster_id) {
+                                               const std::string& cluster_id,
+                                               const DataDirOptions& options) {
   HELIOS_ASSERT(!path.empty());
   if (Status s = validate_id("node id", node_id); !s.is_ok()) {
     return s;
@@ -250,9 +329,9 @@ Result<std::unique_ptr<DataDir>> DataDir::open(env::FileSystem& fs, const std::s
   if (Status s = validate_id("cluster id", cluster_id); !s.is_ok()) {
     return s;
   }
-  const DataDirMeta want{kDataDirFormat, node_id, cluster_id};
+  DataDirMeta want{kDataDirFormat, node_id, cluster_id, 0};
   // First without the lock, so that a refusal never creates LOCK or the directory.
-  Result<Inspection> before = inspect(fs, path, want);
+  Result<Inspection> before = inspect(fs, path, want, options);
   if (!before.is_ok()) {
     return before.status();
   }
@@ -269,7 +348,7 @@ Result<std::unique_ptr<DataDir>> DataDir::open(env::FileSystem& fs, const std::s
     return lock.status();
   }
   // Again under the lock: another process may have initialised the directory meanwhile.
-  Result<Inspection> locked = inspect(fs, path, want);
+  Result<Inspection> locked = inspect(fs, path, want, options);
   if (!locked.is_ok()) {
     return locked.status();  // the lock is released here
   }
@@ -277,16 +356,27 @@ Result<std::unique_ptr<DataDir>> DataDir::open(env::FileSystem& fs, const std::s
     // Removed by someone else between create_dirs() and lock(): not ours to fight over.
     return Status(Code::kIoError, "data directory " + path + " vanished while being opened");
   }
-  if (!locked.value().meta) {
-    const std::string meta_bytes = encode_meta(want);
-    HELIOS_ASSERT(decode_meta(meta_bytes).is_ok());
-    HELIOS_ASSERT(decode_meta(meta_bytes).value() == want);
-    const std::string meta_path = env::join_path(path, kMetaFileName);
-    if (Status s = env::write_file_atomically(fs, meta_path, meta_bytes); !s.is_ok()) {
+  want.place = locked.value().place;
+  DataDirChanges changes;
+  DataDirMeta now = want;  // what META says once open() returns
+  if (const std::optional<DataDirMeta>& found = locked.value().meta; found) {
+    if (found->cluster_id != want.cluster_id) {
+      HELIOS_ASSERT(options.new_cluster);
+      changes.previous_cluster_id = found->cluster_id;
+      now.cluster_id = found->cluster_id;  // until finish_new_cluster()
+    }
+    changes.upgraded = found->format < kDataDirFormat;
+    changes.place_changed = found->format == kDataDirFormat && found->place != want.place;
+  }
+  if (!locked.value().meta || changes.upgraded || changes.place_changed) {
+    if (Status s = write_meta(fs, path, now); !s.is_ok()) {
       return s;
     }
   }
-  auto dir = std::unique_ptr<DataDir>(new DataDir(path, want, std::move(lock).value()));
+  auto dir = std::unique_ptr<DataDir>(new DataDir(path, now, std::move(lock).value()));
+  dir->fs_ = &fs;
+  dir->new_cluster_id_ = now.cluster_id != want.cluster_id ? want.cluster_id : "";
+  dir->changes_ = std::move(changes);
   // Only now, with META durable: wal/ or snap/ without META means a damaged directory.
   for (const std::string* sub : {&dir->wal_dir_, &dir->snapshot_dir_}) {
     if (Status s = create_dir_if_missing(fs, *sub); !s.is_ok()) {
@@ -294,6 +384,18 @@ Result<std::unique_ptr<DataDir>> DataDir::open(env::FileSystem& fs, const std::s
     }
   }
   return dir;
+}
+
+Status DataDir::finish_new_cluster() {
+  HELIOS_ASSERT(!new_cluster_id_.empty());
+  DataDirMeta next = meta_;
+  next.cluster_id = new_cluster_id_;
+  if (Status s = write_meta(*fs_, path_, next); !s.is_ok()) {
+    return s;
+  }
+  meta_ = std::move(next);
+  new_cluster_id_.clear();
+  return Status::ok();
 }
 
 }  // namespace helios::storage

@@ -13,6 +13,8 @@
 #include <optional>
 #include <utility>
 
+#include "base/checksum.h"
+
 namespace helios::env {
 
 namespace {
@@ -295,6 +297,27 @@ Status PosixFileSystem::create_dirs(const std::string& dir) {
 bool PosixFileSystem::exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+Result<std::uint64_t> PosixFileSystem::identity(const std::string& path) {
+  // The inode number alone is not enough: a file system reuses a freed number at once (a
+  // directory removed and unpacked again from a tar is likely to get its old one back). The
+  // birth time, where the file system keeps one (ext4, xfs, btrfs, tmpfs), tells them apart.
+  struct statx st {};
+  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_INO | STATX_BTIME, &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return Status(Code::kNotFound, path + ": no such file or directory");
+    }
+    return os_error("statx", path, err);
+  }
+  std::uint64_t id = st.stx_ino;
+  if ((st.stx_mask & STATX_BTIME) != 0) {
+    const std::uint64_t born =
+        static_cast<std::uint64_t>(st.stx_btime.tv_sec) * 1000000000ULL + st.stx_btime.tv_nsec;
+    id = base::checksum64(std::string_view(reinterpret_cast<const char*>(&born), sizeof(born)), id);
+  }
+  return id;
 }
 
 Result<std::unique_ptr<FileLock>> PosixFileSystem::lock(const std::string& path) {

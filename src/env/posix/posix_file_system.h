@@ -26,6 +26,7 @@ class PosixFileSystem final : public FileSystem {
   Result<std::vector<std::string>> list(const std::string& dir) override;
   Status create_dirs(const std::string& dir) override;
   bool exists(const std::string& path) override;
+  Result<std::uint64_t> identity(const std::string& path) override;
   Result<std::unique_ptr<FileLock>> lock(const std::string& path) override;
 };
 

@@ -319,7 +319,7 @@ Status SimFileSystem::create_dirs(const std::string& dir) {
       if (parent->current.contains(parts.name)) {
         return Status(Code::kIoError, "create_dirs " + prefix + ": not a directory");
       }
-      dirs_[prefix];
+      dirs_[prefix].id = next_inode_++;  // directories draw from the inode numbers too
     }
     if (end == std::string::npos) {
       return Status::ok();
@@ -335,6 +335,21 @@ bool SimFileSystem::exists(const std::string& path) {
   const PathParts parts = split(path);
   const Dir* dir = find_dir(parts.dir);
   return dir != nullptr && dir->current.contains(parts.name);
+}
+
+Result<std::uint64_t> SimFileSystem::identity(const std::string& path) {
+  std::lock_guard guard(mutex_);
+  if (const Dir* d = find_dir(path); d != nullptr) {
+    return d->id;
+  }
+  const PathParts parts = split(path);
+  const Dir* dir = find_dir(parts.dir);
+  if (dir != nullptr) {
+    if (auto it = dir->current.find(parts.name); it != dir->current.end()) {
+      return it->second;
+    }
+  }
+  return Status(Code::kNotFound, path + ": no such file or directory");
 }
 
 Result<std::unique_ptr<FileLock>> SimFileSystem::lock(const std::string& path) {

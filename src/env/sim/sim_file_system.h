@@ -68,6 +68,7 @@ class SimFileSystem final : public FileSystem {
   Result<std::vector<std::string>> list(const std::string& dir) override;
   Status create_dirs(const std::string& dir) override;
   bool exists(const std::string& path) override;
+  Result<std::uint64_t> identity(const std::string& path) override;
   // kUnavailable while a FileLock for the same path is alive (held by "another node").
   Result<std::unique_ptr<FileLock>> lock(const std::string& path) override;
 
@@ -116,6 +117,7 @@ class SimFileSystem final : public FileSystem {
   };
   using Entries = std::map<std::string, InodeId>;
   struct Dir {
+    InodeId id = 0;  // identity(); "/" and "." keep 0
     Entries current;
     Entries durable;
     std::vector<NameOp> pending;

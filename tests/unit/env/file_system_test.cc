@@ -86,6 +86,7 @@ class StoppingFileSystem final : public FileSystem {
     return step() ? inner_.create_dirs(dir) : stopped();
   }
   bool exists(const std::string& path) override { return inner_.exists(path); }
+  Result<std::uint64_t> identity(const std::string& path) override { return inner_.identity(path); }
   Result<std::unique_ptr<FileLock>> lock(const std::string& path) override {
     if (!step()) {
       return stopped();
@@ -264,6 +265,25 @@ TEST_P(FileSystemContractTest, createDirs_makesMissingParents) {
   put(*fs_, join_path(deep, "f"), "f");
   EXPECT_EQ(fs_->list(at("x")).value(), std::vector<std::string>{"y"});
   EXPECT_FALSE(fs_->create_dirs(join_path(deep, "f/g")).is_ok());  // a file is in the way
+}
+
+TEST_P(FileSystemContractTest, identity_survivesRenameButNotCopyOrRecreation) {
+  ASSERT_TRUE(fs_->create_dirs(at("d")).is_ok());
+  const Result<std::uint64_t> d = fs_->identity(at("d"));
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(fs_->identity(at("d")).value(), d.value());  // stable
+  // A copy (another directory with the same contents) is another directory.
+  ASSERT_TRUE(fs_->create_dirs(at("copy")).is_ok());
+  EXPECT_NE(fs_->identity(at("copy")).value(), d.value());
+  // Files: a rename keeps the identity; the same name written again is another file.
+  put(*fs_, at("f"), "x");
+  const std::uint64_t f = fs_->identity(at("f")).value();
+  EXPECT_NE(f, d.value());
+  ASSERT_TRUE(fs_->rename(at("f"), at("g")).is_ok());
+  EXPECT_EQ(fs_->identity(at("g")).value(), f);
+  put(*fs_, at("f"), "x");
+  EXPECT_NE(fs_->identity(at("f")).value(), f);
+  EXPECT_EQ(fs_->identity(at("missing")).status().code(), Code::kNotFound);
 }
 
 TEST_P(FileSystemContractTest, lock_heldTwiceFailsUntilReleased) {

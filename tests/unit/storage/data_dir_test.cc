@@ -58,6 +58,41 @@ std::unique_ptr<DataDir> open_ok(env::FileSystem& fs, const std::string& node = 
   return dir.is_ok() ? std::move(dir).value() : nullptr;
 }
 
+// Copies every file and directory under kPath into `to` (a new directory), as cp -r does.
+void copy_to_new_directory(env::SimFileSystem& fs, const std::string& to) {
+  for (const auto& [path, bytes] : tree(fs, kPath)) {
+    const std::string target = to + path.substr(std::string(kPath).size());
+    if (target.back() == '/') {
+      ASSERT_TRUE(fs.create_dirs(target.substr(0, target.size() - 1)).is_ok());
+    } else {
+      ASSERT_TRUE(fs.create_dirs(env::parent_dir(target)).is_ok());
+      write_file(fs, target, bytes);
+    }
+  }
+}
+
+// Replaces kPath by a copy of itself (rm -rf after tar c, then tar x): the same files in a
+// new directory.
+void replace_with_copy(env::SimFileSystem& fs) {
+  copy_to_new_directory(fs, "/backup");
+  const std::map<std::string, std::string> files = tree(fs, kPath);
+  for (auto it = files.rbegin(); it != files.rend(); ++it) {  // children before parents
+    const std::string& path = it->first;
+    ASSERT_TRUE(fs.remove(path.back() == '/' ? path.substr(0, path.size() - 1) : path).is_ok())
+        << path;
+  }
+  ASSERT_TRUE(fs.remove(kPath).is_ok());
+  for (const auto& [path, bytes] : tree(fs, "/backup")) {
+    const std::string target = kPath + path.substr(std::string("/backup").size());
+    if (target.back() == '/') {
+      ASSERT_TRUE(fs.create_dirs(target.substr(0, target.size() - 1)).is_ok());
+    } else {
+      ASSERT_TRUE(fs.create_dirs(env::parent_dir(target)).is_ok());
+      write_file(fs, target, bytes);
+    }
+  }
+}
+
 // META bytes with the given lines before the checksum line and a correct checksum.
 std::string meta_with_lines(const std::string& lines) {
   char sum[17];
@@ -87,7 +122,8 @@ TEST(DataDirTest, open_newDirectoryGetsMetaLockAndSubdirectories) {
   EXPECT_EQ(dir->wal_dir(), "/data/node/wal");
   EXPECT_EQ(dir->snapshot_dir(), "/data/node/snap");
   const std::map<std::string, std::string> files = tree(fs, kPath);
-  const std::string meta = "format=1\nnode_id=node-1\ncluster_id=c1\n";
+  const std::string meta = "format=2\nnode_id=node-1\ncluster_id=c1\nplace=" +
+                           std::to_string(fs.identity(kPath).value()) + "\n";
   EXPECT_EQ(files, (std::map<std::string, std::string>{{"/data/node/LOCK", ""},
                                                        {"/data/node/META", meta_with_lines(meta)},
                                                        {"/data/node/snap/", ""},
@@ -210,10 +246,10 @@ TEST(DataDirTest, open_newerFormatIsRefused) {
   env::SimFileSystem fs;
   open_ok(fs).reset();
   // A future format may have other lines; only the first and the checksum line are fixed.
-  write_file(fs, "/data/node/META", meta_with_lines("format=2\nsomething=else\n"));
+  write_file(fs, "/data/node/META", meta_with_lines("format=3\nsomething=else\n"));
   expect_refused(fs, "node-1", "c1", Code::kInvalidArgument,
-                 "data directory /data/node was written by a newer Helios (format 2; this build "
-                 "reads format 1)");
+                 "data directory /data/node was written by a newer Helios (format 3; this build "
+                 "reads formats 1 to 2)");
 }
 
 TEST(DataDirTest, open_corruptMetaIsRefused) {
@@ -246,6 +282,13 @@ TEST(DataDirTest, decodeMeta_rejectsMalformedContentsWithAValidChecksum) {
       "format=1\nnode_id=\ncluster_id=c\n",
       "format=1\nnode_id=a b\ncluster_id=c\n",
       "format=1\nnode_id=n\ncluster_id=" + std::string(129, 'c') + "\n",
+      "format=2\nnode_id=n\ncluster_id=c\n",
+      "format=2\nnode_id=n\ncluster_id=c\nplace=\n",
+      "format=2\nnode_id=n\ncluster_id=c\nplace=01\n",
+      "format=2\nnode_id=n\ncluster_id=c\nplace=-1\n",
+      "format=2\nnode_id=n\ncluster_id=c\nplace=18446744073709551616\n",
+      "format=2\nnode_id=n\ncluster_id=c\nspot=1\n",
+      "format=2\nnode_id=n\ncluster_id=c\nplace=1\nextra=1\n",
   };
   for (const std::string& body : bodies) {
     Result<DataDirMeta> meta = decode_meta(meta_with_lines(body));
@@ -260,17 +303,21 @@ TEST(DataDirTest, decodeMeta_rejectsMalformedContentsWithAValidChecksum) {
   ASSERT_NE(upper, meta_with_lines("format=1\nnode_id=n\ncluster_id=c\n"));
   EXPECT_EQ(decode_meta(upper).status().code(), Code::kCorruption);
   EXPECT_EQ(decode_meta(meta_with_lines("format=1\nnode_id=n\ncluster_id=c\n")).value(),
-            (DataDirMeta{1, "n", "c"}));
+            (DataDirMeta{1, "n", "c", 0}));
+  EXPECT_EQ(decode_meta(
+                meta_with_lines("format=2\nnode_id=n\ncluster_id=c\nplace=18446744073709551615\n"))
+                .value(),
+            (DataDirMeta{2, "n", "c", UINT64_MAX}));
 }
 
 // The example in docs/formats.md, byte for byte.
 TEST(DataDirTest, encodeMeta_matchesTheDocumentedExample) {
-  EXPECT_EQ(encode_meta(DataDirMeta{1, "node-1", "c1"}),
-            "format=1\nnode_id=node-1\ncluster_id=c1\nchecksum=4c4fe9b22858d735\n");
+  EXPECT_EQ(encode_meta(DataDirMeta{2, "node-1", "c1", 1837}),
+            "format=2\nnode_id=node-1\ncluster_id=c1\nplace=1837\nchecksum=307c1d7786fd169c\n");
 }
 
 TEST(DataDirTest, encodeMeta_roundTrips) {
-  const DataDirMeta meta{kDataDirFormat, "node_1.A-z", std::string(kMaxIdBytes, 'x')};
+  const DataDirMeta meta{kDataDirFormat, "node_1.A-z", std::string(kMaxIdBytes, 'x'), 42};
   Result<DataDirMeta> decoded = decode_meta(encode_meta(meta));
   ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
   EXPECT_EQ(decoded.value(), meta);
@@ -323,7 +370,7 @@ TEST(DataDirTest, open_leftoversOfAnInterruptedFirstOpenAreANewNode) {
   ASSERT_NE(dir, nullptr);
   EXPECT_FALSE(fs.exists("/data/node/META.tmp"));
   EXPECT_EQ(decode_meta(env::read_file(fs, "/data/node/META").value()).value(),
-            (DataDirMeta{1, "node-3", "c9"}));
+            (DataDirMeta{2, "node-3", "c9", fs.identity(kPath).value()}));
 }
 
 TEST(DataDirTest, open_recreatesMissingSubdirectories) {
@@ -333,6 +380,129 @@ TEST(DataDirTest, open_recreatesMissingSubdirectories) {
   auto dir = open_ok(fs);
   ASSERT_NE(dir, nullptr);
   EXPECT_TRUE(fs.exists("/data/node/snap"));
+}
+
+// A copy of a data directory (the same files in another directory, as tar, cp or rsync
+// make it) is refused, with what the operator may do, and nothing changes.
+TEST(DataDirTest, open_copyIsRefused) {
+  env::SimFileSystem fs;
+  open_ok(fs).reset();
+  const std::map<std::string, std::string> original = tree(fs, kPath);
+  replace_with_copy(fs);
+  const std::map<std::string, std::string> copied = tree(fs, kPath);
+  ASSERT_EQ(copied.at("/data/node/META"), original.at("/data/node/META"));
+  expect_refused(fs, "node-1", "c1", Code::kInvalidArgument, "data directory /data/node is a copy");
+  expect_refused(fs, "node-1", "c1", Code::kInvalidArgument, "--accept-moved-data-dir");
+  expect_refused(fs, "node-1", "c1", Code::kInvalidArgument, "--force-new-cluster");
+}
+
+TEST(DataDirTest, open_acceptNewPlaceRecordsIt) {
+  env::SimFileSystem fs;
+  open_ok(fs).reset();
+  replace_with_copy(fs);
+  DataDirOptions accept;
+  accept.accept_new_place = true;
+  {
+    Result<std::unique_ptr<DataDir>> dir = DataDir::open(fs, kPath, "node-1", "c1", accept);
+    ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
+    EXPECT_TRUE(dir.value()->changes().place_changed);
+    EXPECT_TRUE(dir.value()->changes().previous_cluster_id.empty());
+  }
+  // Recorded: the next plain open accepts it and changes nothing.
+  const std::map<std::string, std::string> before = tree(fs);
+  auto dir = open_ok(fs);
+  ASSERT_NE(dir, nullptr);
+  EXPECT_FALSE(dir->changes().place_changed);
+  EXPECT_EQ(tree(fs), before);
+  EXPECT_EQ(decode_meta(env::read_file(fs, "/data/node/META").value()).value().place,
+            fs.identity(kPath).value());
+}
+
+TEST(DataDirTest, open_newClusterRewritesTheClusterIdOnce) {
+  env::SimFileSystem fs;
+  open_ok(fs, "node-1", "old").reset();
+  DataDirOptions force;
+  force.new_cluster = true;
+  // The same cluster id is no new cluster: refused (also what a leftover flag runs into).
+  {
+    const std::map<std::string, std::string> before = tree(fs);
+    Result<std::unique_ptr<DataDir>> same = DataDir::open(fs, kPath, "node-1", "old", force);
+    ASSERT_FALSE(same.is_ok());
+    EXPECT_NE(same.status().message().find("a new cluster needs a new cluster id"),
+              std::string::npos)
+        << same.status().message();
+    EXPECT_EQ(tree(fs), before);
+  }
+  // Another node's directory stays refused.
+  {
+    Result<std::unique_ptr<DataDir>> other = DataDir::open(fs, kPath, "node-2", "new", force);
+    ASSERT_FALSE(other.is_ok());
+    EXPECT_NE(other.status().message().find("belongs to node node-1"), std::string::npos);
+  }
+  // Until finish_new_cluster(), META keeps the old id (a crash there leaves the old cluster).
+  {
+    Result<std::unique_ptr<DataDir>> dir = DataDir::open(fs, kPath, "node-1", "new", force);
+    ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
+    EXPECT_EQ(dir.value()->cluster_id(), "old");
+    EXPECT_EQ(dir.value()->pending_cluster_id(), "new");
+    EXPECT_EQ(dir.value()->changes().previous_cluster_id, "old");
+  }
+  EXPECT_NE(open_ok(fs, "node-1", "old"), nullptr);
+  {
+    Result<std::unique_ptr<DataDir>> dir = DataDir::open(fs, kPath, "node-1", "new", force);
+    ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
+    ASSERT_TRUE(dir.value()->finish_new_cluster().is_ok());
+    EXPECT_EQ(dir.value()->cluster_id(), "new");
+    EXPECT_EQ(dir.value()->pending_cluster_id(), "");
+  }
+  expect_refused(fs, "node-1", "old", Code::kInvalidArgument,
+                 "belongs to node node-1 of cluster new");
+  EXPECT_NE(open_ok(fs, "node-1", "new"), nullptr);
+  // A copy may start a new cluster too.
+  copy_to_new_directory(fs, "/data/copy");
+  Result<std::unique_ptr<DataDir>> copy = DataDir::open(fs, "/data/copy", "node-1", "newer", force);
+  ASSERT_TRUE(copy.is_ok()) << copy.status().to_string();
+  EXPECT_EQ(copy.value()->changes().previous_cluster_id, "new");
+}
+
+// A directory of the previous format (no place=) opens and is upgraded in place.
+TEST(DataDirTest, open_format1IsUpgraded) {
+  env::SimFileSystem fs;
+  open_ok(fs).reset();
+  write_file(fs, "/data/node/META", meta_with_lines("format=1\nnode_id=node-1\ncluster_id=c1\n"));
+  {
+    auto dir = open_ok(fs);
+    ASSERT_NE(dir, nullptr);
+    EXPECT_TRUE(dir->changes().upgraded);
+  }
+  EXPECT_EQ(decode_meta(env::read_file(fs, "/data/node/META").value()).value(),
+            (DataDirMeta{2, "node-1", "c1", fs.identity(kPath).value()}));
+  auto again = open_ok(fs);
+  ASSERT_NE(again, nullptr);
+  EXPECT_FALSE(again->changes().upgraded);
+}
+
+// The real disk: a copy made with the file system's own tools is told from the original.
+TEST(DataDirTest, open_copyIsRefusedOnPosix) {
+  std::random_device rd;
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("helios-data-dir-copy-" + std::to_string(rd()));
+  const std::string path = (root / "node").string();
+  const std::string moved = (root / "moved").string();
+  env::PosixFileSystem fs;
+  ASSERT_TRUE(DataDir::open(fs, path, "node-1", "c1").is_ok());
+  std::filesystem::rename(path, moved);  // mv: the same directory, not a copy
+  {
+    Result<std::unique_ptr<DataDir>> dir = DataDir::open(fs, moved, "node-1", "c1");
+    ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
+    EXPECT_FALSE(dir.value()->changes().place_changed);
+  }
+  std::filesystem::copy(moved, path, std::filesystem::copy_options::recursive);  // cp -r
+  Result<std::unique_ptr<DataDir>> copy = DataDir::open(fs, path, "node-1", "c1");
+  ASSERT_FALSE(copy.is_ok());
+  EXPECT_NE(copy.status().message().find("is a copy"), std::string::npos)
+      << copy.status().to_string();
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -355,6 +355,7 @@ class DyingFileSystem final : public env::FileSystem {
     return fs_.create_dirs(dir);
   }
   bool exists(const std::string& path) override { return fs_.exists(path); }
+  Result<std::uint64_t> identity(const std::string& path) override { return fs_.identity(path); }
   Result<std::unique_ptr<env::FileLock>> lock(const std::string& path) override {
     if (Status s = step(); !s.is_ok()) {
       return s;
