@@ -6,6 +6,8 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "tls/context.h"
+#include "wire/frame.h"
+#include "wire/version.h"
 
 namespace helios::transport {
 
@@ -187,16 +189,19 @@ bool InboundSession::on_hello(const wire::Frame& frame) {
   state_ = State::kGreeted;
   peer_ = hello.value().node_id;
   handshake_timer_.cancel();
-  ack_frame_ = wire::encode_frame(wire::FrameType::kHelloAck,
-                                  wire::encode_hello({options_.cluster_id, options_.self}));
+  ack_frame_ = wire::encode_frame(
+      wire::FrameType::kHelloAck,
+      wire::encode_hello({options_.cluster_id, options_.self, wire::wire_minor()}));
   asio::async_write(stream_, asio::buffer(ack_frame_),
                     [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
                       if (ec && self->state_ != State::kClosed) {
                         self->close("cannot send the hello ack: " + ec.message());
                       }
                     });
-  HELIOS_LOG_INFO("transport", "accepted connection from peer %llu at %s", ull(peer_),
-                  remote_.c_str());
+  // The peer's wire version: minors may differ (wire/version.h).
+  HELIOS_LOG_INFO("transport", "accepted connection from peer %llu at %s (wire %u.%u)", ull(peer_),
+                  remote_.c_str(), static_cast<unsigned>(wire::kProtocolVersion),
+                  static_cast<unsigned>(hello.value().minor));
   owner_.on_greeted(peer_, this);
   return state_ != State::kClosed;
 }

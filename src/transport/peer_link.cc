@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "tls/context.h"
 #include "wire/raft_codec.h"
+#include "wire/version.h"
 
 namespace helios::transport {
 
@@ -34,8 +35,9 @@ PeerLink::PeerLink(asio::io_context& io, const TcpTransportOptions& options, con
       deadline_timer_(io),
       backoff_ms_(options.backoff_initial_ms),
       handshake_decoder_(options.max_frame_bytes),
-      hello_frame_(wire::encode_frame(wire::FrameType::kHello,
-                                      wire::encode_hello({options.cluster_id, options.self}))),
+      hello_frame_(wire::encode_frame(
+          wire::FrameType::kHello,
+          wire::encode_hello({options.cluster_id, options.self, wire::wire_minor()}))),
       read_buffer_(kReadBufferBytes) {
   HELIOS_ASSERT(peer.id != kNoNode);
   HELIOS_ASSERT(peer.id != options.self);
@@ -307,6 +309,7 @@ bool PeerLink::check_hello_ack(const wire::Frame& frame) {
                     ull(peer_.id), options_.cluster_id.c_str());
     return false;
   }
+  peer_minor_ = ack.minor;
   return true;
 }
 
@@ -318,7 +321,9 @@ void PeerLink::on_greeted() {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.connected = true;
   }
-  HELIOS_LOG_INFO("transport", "connected to peer %llu at %s", ull(peer_.id), address_.c_str());
+  HELIOS_LOG_INFO("transport", "connected to peer %llu at %s (wire %u.%u)", ull(peer_.id),
+                  address_.c_str(), static_cast<unsigned>(wire::kProtocolVersion),
+                  static_cast<unsigned>(peer_minor_));
   watch_for_close();
   flush();
 }

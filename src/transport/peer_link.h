@@ -92,6 +92,7 @@ class PeerLink {
   State state_ = State::kIdle;
   std::uint64_t attempt_ = 0;  // bumped by fail(): handlers of older attempts do nothing
   std::uint32_t backoff_ms_;
+  std::uint16_t peer_minor_ = 0;  // the wire minor version of its last hello ack
   wire::FrameDecoder handshake_decoder_;
   std::string hello_frame_;
   std::vector<char> read_buffer_;

@@ -59,7 +59,9 @@ Result<std::uint32_t> check_header(std::string_view header, std::uint32_t max_fr
   const std::uint16_t version = load_u16(header.data() + kVersionOffset);
   if (version != kProtocolVersion) {
     return invalid("unsupported protocol version " + std::to_string(version) +
-                   " (this node speaks version " + std::to_string(kProtocolVersion) + ")");
+                   " (this node speaks version " + std::to_string(kProtocolVersion) +
+                   "; nodes of two wire major versions cannot talk: docs/operations.md, "
+                   "\"Upgrades\")");
   }
   const auto type = static_cast<std::uint8_t>(header[kTypeOffset]);
   if (type == 0 || type > kMaxFrameType) {

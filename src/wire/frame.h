@@ -3,7 +3,7 @@
 //
 //   frame (24-byte header + body)
 //     0  magic "HLXF"                      4 bytes
-//     4  protocol version (1)              u16
+//     4  protocol version (kProtocolVersion: the wire's major version)   u16
 //     6  frame type (FrameType)            u8
 //     7  reserved, zero                    u8
 //     8  body length                       u32 (at most the receiver's max_frame_bytes)
@@ -24,7 +24,9 @@
 namespace helios::wire {
 
 inline constexpr char kFrameMagic[4] = {'H', 'L', 'X', 'F'};
-inline constexpr std::uint16_t kProtocolVersion = 1;
+// The wire's major version (wire/version.h): peers of another major version cannot talk.
+// 1: builds before 2026-12-04; 2: the hello carries the sender's minor version.
+inline constexpr std::uint16_t kProtocolVersion = 2;
 inline constexpr std::size_t kFrameHeaderSize = 24;
 inline constexpr std::uint32_t kDefaultMaxFrameBytes = 64u << 20;
 

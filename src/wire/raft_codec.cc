@@ -217,11 +217,13 @@ std::string encode_hello(const HelloBody& hello) {
   HELIOS_ASSERT(check_cluster_id(hello.cluster_id).is_ok());
   HELIOS_ASSERT(hello.node_id != kNoNode);
   std::string out;
-  out.reserve(kHelloLengthBytes + hello.cluster_id.size() + 8);
+  out.reserve(kHelloLengthBytes + hello.cluster_id.size() + 10);
   base::put_u8(out, static_cast<std::uint8_t>(hello.cluster_id.size() & 0xff));
   base::put_u8(out, static_cast<std::uint8_t>(hello.cluster_id.size() >> 8));
   out.append(hello.cluster_id);
   base::put_u64(out, hello.node_id);
+  base::put_u8(out, static_cast<std::uint8_t>(hello.minor & 0xff));
+  base::put_u8(out, static_cast<std::uint8_t>(hello.minor >> 8));
   return out;
 }
 
@@ -232,6 +234,8 @@ Result<HelloBody> decode_hello(std::string_view body) {
   const std::size_t length = length_lo | (static_cast<std::size_t>(length_hi) << 8);
   const std::string_view cluster_id = r.bytes(length);
   const NodeId node_id = r.u64();
+  const std::uint8_t minor_lo = r.u8();
+  const std::uint8_t minor_hi = r.u8();
   if (!r.ok()) {
     return invalid("hello body of " + std::to_string(body.size()) + " bytes is truncated");
   }
@@ -244,7 +248,8 @@ Result<HelloBody> decode_hello(std::string_view body) {
   if (r.remaining() != 0) {
     return invalid(std::to_string(r.remaining()) + " trailing bytes after the hello");
   }
-  return HelloBody{std::string(cluster_id), node_id};
+  return HelloBody{std::string(cluster_id), node_id,
+                   static_cast<std::uint16_t>(minor_lo | (minor_hi << 8))};
 }
 
 }  // namespace helios::wire

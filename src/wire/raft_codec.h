@@ -7,7 +7,7 @@
 //     type         u8 (< kMessageTypeCount)    cluster id length  u16 (1..128)
 //     from         u64                         cluster id         bytes of [A-Za-z0-9._-]
 //     to           u64                         node id            u64 (non-zero)
-//     term         u64
+//     term         u64                         wire minor version u16 (wire/version.h)
 //     log_term     u64
 //     index        u64
 //     commit       u64
@@ -46,6 +46,7 @@ Result<raft::Message> decode_message(std::string_view body);
 struct HelloBody {
   std::string cluster_id;    // must match the receiver's, else the connection is refused
   NodeId node_id = kNoNode;  // must be one of the receiver's peers
+  std::uint16_t minor = 0;   // the sender's wire_minor(): any value is accepted
   bool operator==(const HelloBody&) const = default;
 };
 

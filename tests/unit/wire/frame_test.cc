@@ -84,7 +84,7 @@ TEST(FrameTest, encodeFrame_layoutIsTheDocumentedHeader) {
   const std::string f = encode_frame(FrameType::kRaft, body);
   ASSERT_EQ(f.size(), kFrameHeaderSize + 3);
   EXPECT_EQ(f.substr(0, 4), "HLXF");
-  EXPECT_EQ(f.substr(4, 2), std::string("\x01\x00", 2));  // version 1, little-endian
+  EXPECT_EQ(f.substr(4, 2), std::string("\x02\x00", 2));  // version 2, little-endian
   EXPECT_EQ(f[6], 3);                                     // kRaft
   EXPECT_EQ(f[7], 0);
   EXPECT_EQ(base::load_u32(f.data() + 8), 3u);
@@ -211,17 +211,21 @@ TEST(FrameDecoderTest, next_badMagicIsInvalid) {
 
 TEST(FrameDecoderTest, next_unsupportedVersionNamesBothVersions) {
   std::string f = encode_frame(FrameType::kRaft, "x");
-  f[4] = 2;
+  f[4] = 1;  // a node of wire 1 (builds before 2026-12-04)
   reseal(f);
   const Status s = decode_one(f);
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
-  EXPECT_NE(s.message().find("version 2"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("version 1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("unsupported protocol version 1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("speaks version 2"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("Upgrades"), std::string::npos) << s.message();
+  f[4] = 3;  // a newer major
+  reseal(f);
+  EXPECT_NE(decode_one(f).message().find("version 3"), std::string::npos);
 
   f = encode_frame(FrameType::kRaft, "x");
-  f[5] = 1;  // version 257
+  f[5] = 1;  // version 258
   reseal(f);
-  EXPECT_NE(decode_one(f).message().find("version 257"), std::string::npos);
+  EXPECT_NE(decode_one(f).message().find("version 258"), std::string::npos);
 }
 
 TEST(FrameDecoderTest, next_unknownFrameTypeIsInvalid) {

@@ -202,18 +202,34 @@ Status hello_status(std::string_view body) {
   return h.is_ok() ? Status::ok() : h.status();
 }
 
-std::string raw_hello(std::string_view cluster_id, NodeId node_id) {
-  return le(cluster_id.size(), 2) + std::string(cluster_id) + le(node_id, 8);
+std::string raw_hello(std::string_view cluster_id, NodeId node_id, std::uint16_t minor = 0) {
+  return le(cluster_id.size(), 2) + std::string(cluster_id) + le(node_id, 8) + le(minor, 2);
 }
 
 TEST(HelloCodecTest, encodeHello_layoutIsTheDocumentedOne) {
   EXPECT_EQ(encode_hello(HelloBody{"prod-1", 3}), raw_hello("prod-1", 3));
+  EXPECT_EQ(encode_hello(HelloBody{"prod-1", 3, 0x0102}), raw_hello("prod-1", 3, 0x0102));
+}
+
+// Any minor version is accepted: a peer of the same major with another minor may talk.
+TEST(HelloCodecTest, decodeHello_anyMinorVersionDecodes) {
+  for (std::uint16_t minor : {0, 1, 7, 65535}) {
+    Result<HelloBody> h = decode_hello(raw_hello("c", 1, minor));
+    ASSERT_TRUE(h.is_ok()) << h.status().to_string();
+    EXPECT_EQ(h.value().minor, minor);
+  }
+}
+
+// A hello of wire 1 (no minor version) is truncated for wire 2.
+TEST(HelloCodecTest, decodeHello_wire1HelloIsTruncated) {
+  const std::string v1 = le(1, 2) + "c" + le(1, 8);
+  EXPECT_NE(hello_status(v1).message().find("truncated"), std::string::npos);
 }
 
 TEST(HelloCodecTest, decodeHello_roundTrips) {
   const std::string longest(128, 'z');
-  for (const HelloBody& h :
-       {HelloBody{"c", 1}, HelloBody{"Helios_cluster.A-9", UINT64_MAX}, HelloBody{longest, 42}}) {
+  for (const HelloBody& h : {HelloBody{"c", 1}, HelloBody{"Helios_cluster.A-9", UINT64_MAX, 3},
+                             HelloBody{longest, 42, 65535}}) {
     const std::string body = encode_hello(h);
     Result<HelloBody> back = decode_hello(body);
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
@@ -257,7 +273,7 @@ TEST(HelloCodecTest, decodeHello_truncatedOrTrailingIsInvalid) {
   }
   EXPECT_NE(hello_status(body + "x").message().find("1 trailing bytes"), std::string::npos);
   // A length that claims more than the body holds.
-  EXPECT_EQ(hello_status(le(200, 2) + "abc" + le(1, 8)).code(), Code::kInvalidArgument);
+  EXPECT_EQ(hello_status(le(200, 2) + "abc" + le(1, 8) + le(0, 2)).code(), Code::kInvalidArgument);
 }
 
 TEST(HelloCodecTest, encodeHello_invalidHelloIsAProgrammerError) {
