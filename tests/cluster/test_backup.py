@@ -56,9 +56,17 @@ class TestBackup(ClusterTestCase):
         writer = harness.WriteLoop("w", src, [lid], stop)
         writer.start()
         self.h.wait_for(lambda: len(writer.acked) >= 300, WAIT, "300 acknowledged writes")
-
-        # The backup, from a follower, while the writer goes on.
+        # An older snapshot on the follower, which the backup must not be content with.
         follower = next(i for i in (1, 2, 3) if i != lid)
+        code, out = self.cli("snapshot", "--admin", f"127.0.0.1:{src[follower].admin[1]}")
+        self.assertEqual(code, 0, out)
+        self.h.wait_for(lambda: src[follower].status()["snapshot"]["index"] > 0, WAIT,
+                        "the follower's first snapshot")
+        old_snapshot = src[follower].status()["snapshot"]["index"]
+        n = len(writer.acked)
+        self.h.wait_for(lambda: len(writer.acked) >= n + 200, WAIT, "200 more writes")
+
+        # The backup, from the follower, while the writer goes on.
         commit_before = src[lid].status()["commit_index"]
         started = time.monotonic()
         path = os.path.join(self.h.root, "source.backup")
@@ -74,9 +82,24 @@ class TestBackup(ClusterTestCase):
               f"{writer.longest_gap(started, finished) * 1000:.0f} ms")
         self.assertGreaterEqual(int(taken["index"]), commit_before,
                                 "the backup is older than the leader's commit index before it")
+        self.assertGreater(int(taken["index"]), old_snapshot)
         self.assertFalse(os.path.exists(path + ".tmp"))
         self.h.finish_writers([writer], stop)
         self.assertEqual(writer.unexpected, [])
+
+        # Writes stopped: a backup now holds exactly the cluster's state, and a second one
+        # reuses the snapshot the first took (its index already covers the read index).
+        quiet = self.wait_for_equal_digests(src, [1, 2, 3])
+        again = [os.path.join(self.h.root, f"quiet-{k}.backup") for k in (1, 2)]
+        results = []
+        for p in again:
+            code, out = self.cli("backup", p, "--admin", f"127.0.0.1:{src[lid].admin[1]}")
+            self.assertEqual(code, 0, out)
+            results.append(fields(out))
+        self.assertEqual(results[0]["digest"], quiet)
+        self.assertEqual(results[1]["index"], results[0]["index"])
+        self.assertEqual(results[1]["digest"], quiet)
+        self.assertEqual(src[lid].status()["snapshot"]["index"], int(results[0]["index"]))
 
         # Offline verification, and a flipped byte.
         code, out = self.cli("backup", "verify", path)
