@@ -5,6 +5,10 @@
 // Flags override the file (see src/node/config.h for the keys; `helios-atlasd --help` lists
 // the flags). Invalid configuration fails at start with a message naming the key or the
 // flag (exit status 2), and changes nothing.
+//
+//   helios-atlasd --config FILE --restore BACKUP   initialise the empty data directory from
+//                                                   a backup as the only voter of a new
+//                                                   cluster, then run (apps/restore.h)
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -14,6 +18,7 @@
 
 #include "apps/node_main.h"
 #include "apps/recovery_flags.h"
+#include "apps/restore.h"
 #include "apps/security_flags.h"
 
 namespace {
@@ -79,6 +84,11 @@ int main(int argc, char** argv) {
                  "directory and no peers; listen must be set)")
       ->type_name("HOST:ADMINPORT");
   app.add_flag("--learner", learner, "with --join: stay a learner (never promoted to voter)");
+  std::string restore;
+  app.add_option("--restore", restore,
+                 "initialise the empty data directory from this backup, as the only voter of "
+                 "a new cluster (a random cluster id unless one is configured)")
+      ->type_name("FILE");
   helios::apps::TuningFlags tuning;
   tuning.add_to(app);
   helios::apps::SecurityFlags security;
@@ -93,6 +103,7 @@ int main(int argc, char** argv) {
   }
 
   NodeConfig config;
+  config.cluster_id.clear();  // set again below unless the file or a flag names one
   if (!config_path.empty()) {
     std::ifstream file(config_path);
     if (!file) {
@@ -115,6 +126,10 @@ int main(int argc, char** argv) {
     config.cluster_id = flags.cluster_id;
   if (app.count("--data-dir") != 0)
     config.data_dir = flags.data_dir;
+  const bool cluster_id_named = !config.cluster_id.empty();
+  if (!cluster_id_named) {
+    config.cluster_id = NodeConfig{}.cluster_id;
+  }
   if (!listen.empty())
     overrides += "listen = \"" + listen + "\"\n";
   if (!admin.empty())
@@ -147,11 +162,18 @@ int main(int argc, char** argv) {
   } else if (s.is_ok() && learner) {
     s = helios::Status(helios::Code::kInvalidArgument, "--learner needs --join");
   }
+  if (s.is_ok() && !restore.empty() && !join.empty()) {
+    s = helios::Status(helios::Code::kInvalidArgument,
+                       "--restore starts a new cluster; --join joins one: not both");
+  }
   if (s.is_ok()) {
     s = recovery.apply_to(config);
   }
   if (s.is_ok()) {
     s = helios::node::validate(config);
+  }
+  if (s.is_ok() && !restore.empty()) {
+    s = helios::apps::restore_from_backup(restore, cluster_id_named, config);
   }
   if (!s.is_ok()) {
     std::fprintf(stderr, "helios-atlasd: %s\n", s.message().c_str());

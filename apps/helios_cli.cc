@@ -30,6 +30,10 @@
 //   helios-cli [--node HOST:PORT] del KEY...                   followed, -TRYAGAIN retried)
 //   helios-cli [--node HOST:PORT] expire KEY SECONDS | ttl KEY | incr KEY [BY] | keys [PATTERN]
 //
+//   helios-cli backup FILE [--admin HOST:PORT] | backup verify FILE
+//                                               online backup and its offline check
+//                                               (apps/cli_backup.h)
+//
 //   helios-cli certs create DIR --nodes N1,N2,... | certs issue DIR NAME  (apps/cli_certs.h)
 //
 // Security options, anywhere on the line (apps/cli_security.h): --tls, --cacert FILE,
@@ -49,6 +53,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli_backup.h"
 #include "apps/cli_certs.h"
 #include "apps/cli_data.h"
 #include "apps/cli_members.h"
@@ -306,6 +311,7 @@ constexpr const char* kUsage =
     "       helios-cli [--admin HOST:PORT[,...]] transfer-leader [ID]\n"
     "       helios-cli [--admin HOST:PORT[,...]] member list|add|remove|promote ...\n"
     "       helios-cli [--node HOST:PORT] get|set|del|expire|ttl|incr|keys ...\n"
+    "       helios-cli backup FILE [--admin HOST:PORT] | backup verify FILE\n"
     "       helios-cli certs create DIR --nodes NAME,... | certs issue DIR NAME\n"
     "  security options (anywhere): --tls --cacert FILE --cert FILE --key FILE --user NAME\n"
     "                               --pass PASS (or HELIOS_PASSWORD) --token TOKEN\n";
@@ -338,6 +344,9 @@ int main(int argc, char** argv) {
   if (std::find(args.begin(), args.end(), "transfer-leader") != args.end() &&
       (args[0] == "transfer-leader" || args[0] == "--admin")) {
     return transfer_leader_command(args);
+  }
+  if (!args.empty() && args[0] == "backup") {
+    return helios::apps::run_backup_command(args, admin_client);
   }
   if (!args.empty() && args[0] == "snapshot") {
     if (args.size() == 3 && args[1] == "--admin") {

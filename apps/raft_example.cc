@@ -9,6 +9,12 @@
 // Started again later, it needs no --join (its data directory knows the configuration);
 // without --join and without a data directory, node-4..node-9 are refused.
 //
+// `raft-example node-1 --restore FILE` initialises node-1's empty data directory from a
+// backup as the only voter of a new cluster (apps/restore.h) and prints its new cluster id;
+// the other nodes join it with `--cluster-id ID --join 127.0.0.1:8001` (node-2 and node-3
+// too, given --cluster-id). --cluster-id (default helios-quickstart) must be given again at
+// every start of a restored cluster's node.
+//
 // For tests and for running several quick-start clusters on one machine, the ports and the
 // data root can be moved: --peer-port-base P (peers on P+1..P+3), --admin-port-base A,
 // --client-port-base C, --data-root DIR (data in DIR/node-N); --redirect moved answers
@@ -24,6 +30,7 @@
 
 #include "apps/node_main.h"
 #include "apps/recovery_flags.h"
+#include "apps/restore.h"
 #include "apps/security_flags.h"
 
 int main(int argc, char** argv) {
@@ -43,9 +50,18 @@ int main(int argc, char** argv) {
   std::string join;
   bool learner = false;
   app.add_option("--join", join,
-                 "ask the cluster at this admin address to add this node (node-4..node-9)")
+                 "ask the cluster at this admin address to add this node (node-4..node-9, or "
+                 "node-1..node-3 with an empty data directory)")
       ->type_name("HOST:PORT");
   app.add_flag("--learner", learner, "with --join: stay a learner (never promoted to voter)");
+  std::string restore;
+  app.add_option("--restore", restore,
+                 "initialise the empty data directory from this backup, as the only voter of "
+                 "a new cluster (docs/operations.md, Backup and restore)")
+      ->type_name("FILE");
+  app.add_option("--cluster-id", cluster_id,
+                 "the cluster's id (a restored cluster's: printed by --restore)")
+      ->capture_default_str();
   const struct {
     const char* flag;
     int* base;
@@ -63,9 +79,6 @@ int main(int argc, char** argv) {
   }
   app.add_option("--data-root", data_root, "data in DIR/node-N")
       ->type_name("DIR")
-      ->capture_default_str();
-  app.add_option("--cluster-id", cluster_id, "cluster id shared by every member")
-      ->type_name("ID")
       ->capture_default_str();
   app.add_option("--redirect", redirect,
                  "writes at a follower: forward them to the leader, or answer -MOVED")
@@ -92,7 +105,8 @@ int main(int argc, char** argv) {
   config.data_dir = data_root + "/" + name;
   config.admin = at(admin_base, n);
   // node-1..node-3 bootstrap the cluster; node-4..node-9 join it (no bootstrap peers), and
-  // so do node-1..node-3 with --join (an empty data directory taking the place of a lost one).
+  // so do node-1..node-3 with --join (an empty data directory taking the place of a lost one,
+  // or joining a restored cluster).
   for (int i = 1; i <= 3 && n <= 3 && join.empty(); ++i) {
     config.peers.push_back(helios::node::PeerConfig{
         static_cast<helios::NodeId>(i), at(peer_base, i), at(client_base, i), at(admin_base, i)});
@@ -122,6 +136,10 @@ int main(int argc, char** argv) {
                            " is not one of the quick start's node-1..node-3: start it with "
                            "--join 127.0.0.1:8001 (its data directory does not exist yet)");
   }
+  if (s.is_ok() && !restore.empty() && !join.empty()) {
+    s = helios::Status(helios::Code::kInvalidArgument,
+                       "--restore starts a new cluster; --join joins one: not both");
+  }
   if (s.is_ok()) {
     s = recovery.apply_to(config);
   }
@@ -131,6 +149,13 @@ int main(int argc, char** argv) {
   if (!s.is_ok()) {
     std::fprintf(stderr, "raft-example: %s\n", s.message().c_str());
     return 2;
+  }
+  if (!restore.empty()) {
+    s = helios::apps::restore_from_backup(restore, app.count("--cluster-id") != 0, config);
+    if (!s.is_ok()) {
+      std::fprintf(stderr, "raft-example: %s\n", s.message().c_str());
+      return 2;
+    }
   }
   return helios::apps::run_node(config, helios::apps::RunOptions{.quick_start = true});
 }

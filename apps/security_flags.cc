@@ -22,7 +22,7 @@ void SecurityFlags::add_to(CLI::App& app) {
   app.add_option("--aclfile", aclfile_, "ACL users at bootstrap (Redis's aclfile format)")
       ->type_name("FILE");
   app.add_option("--admin-token-file", token_file_,
-                 "bearer token that authorizes the admin API's mutating requests")
+                 "bearer token that authorizes the admin API's mutating requests and GET /backup")
       ->type_name("FILE");
   app.add_option("--timeout", timeout_, "close clients idle this long (0: never)")
       ->type_name("DURATION");

@@ -1,6 +1,7 @@
 #include "admin/admin_server.h"
 
 #include "admin/admin_client.h"
+#include "admin/backup_api.h"
 #include "admin/cluster_view.h"
 #include "admin/dashboard.h"
 #include "admin/members_api.h"
@@ -307,16 +308,9 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
     server_ = std::make_unique<httplib::Server>();
   }
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.method == "GET" || req.method == "HEAD" || authorized(req)) {
+    if (req.method == "GET" || req.method == "HEAD" || authorized_or_401(req, res)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    reply_json(res, 401,
-               {{"error", tls_ ? "this request changes the node: present a client certificate "
-                                 "of the cluster's CA or the admin token (Authorization: "
-                                 "Bearer ...)"
-                               : "this request changes the node: send the admin token "
-                                 "(Authorization: Bearer ...)"}});
-    res.set_header("WWW-Authenticate", "Bearer");
     return httplib::Server::HandlerResponse::Handled;
   });
   // A slow or stuck client cannot hold a worker for long, nor send a huge body.
@@ -354,6 +348,11 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
     post_transfer_leader(runtime_, req, res);
   });
   only_post(*server_, "/transfer-leader");
+  // GET /backup holds every key: it needs what a request that changes the node needs.
+  add_backup_route(*server_, runtime_, [this](const httplib::Request& req, httplib::Response& res) {
+    return authorized_or_401(req, res);
+  });
+  only_get(*server_, "/backup");
   add_member_routes(*server_, runtime_);
   cluster_view_ = std::make_unique<ClusterView>(runtime_);
   add_dashboard_routes(*server_, *cluster_view_);
@@ -366,6 +365,20 @@ Status AdminServer::start(const std::string& host, std::uint16_t port) {
   }
   thread_ = std::thread([this]() { server_->listen_after_bind(); });
   return Status::ok();
+}
+
+bool AdminServer::authorized_or_401(const httplib::Request& req, httplib::Response& res) const {
+  if (authorized(req)) {
+    return true;
+  }
+  reply_json(res, 401,
+             {{"error", tls_ ? "this request changes the node or reads every key: present a "
+                               "client certificate of the cluster's CA or the admin token "
+                               "(Authorization: Bearer ...)"
+                             : "this request changes the node or reads every key: send the "
+                               "admin token (Authorization: Bearer ...)"}});
+  res.set_header("WWW-Authenticate", "Bearer");
+  return false;
 }
 
 bool AdminServer::authorized(const httplib::Request& req) const {

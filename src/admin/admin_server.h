@@ -30,6 +30,8 @@
 //                   to or the loop does not answer; 504 {"error":...,"leader":...} when
 //                   leadership did not move within two election timeouts (the core gives up
 //                   after one and the leader accepts writes again). Other methods: 405.
+//   GET /backup     a backup file of this node's state machine at a linearizable point,
+//                   streamed (backup_api.h); needs the same authorization as a POST.
 //   GET /           the dashboard: a read-only page of every member (role, term, commit and
 //                   applied index, lag, links, last snapshot) and charts of the last five
 //                   minutes (writes/s, reads/s, commit and fsync latency), refreshed every
@@ -42,8 +44,9 @@
 // Security (docs/security.md): with [tls] admin_tls the port serves HTTPS (with
 // require_client_cert, only to clients with a certificate of the cluster's CA). Requests
 // other than GET and HEAD change the node: when the port uses TLS or admin_token_file is
-// set, they need a verified client certificate or "Authorization: Bearer <token>", else
-// 401. A plaintext port without a token is open to anyone who can reach it.
+// set, they (and GET /backup, which reads every key) need a verified client certificate or
+// "Authorization: Bearer <token>", else 401. A plaintext port without a token is open to
+// anyone who can reach it.
 //
 // Thread rules: start()/stop() from the controlling thread; requests are served on the
 // server's thread and reach the node through Runtime::status() or Runtime::post() (the
@@ -55,12 +58,8 @@
 #include <string_view>
 #include <thread>
 
+#include "admin/httplib_fwd.h"
 #include "node/runtime.h"
-
-namespace httplib {
-class Server;
-struct Request;
-}  // namespace httplib
 
 namespace helios::admin {
 
@@ -89,8 +88,10 @@ class AdminServer {
   static constexpr time_t kIoTimeoutSeconds = 5;
   static constexpr std::size_t kMaxBodyBytes = 1 << 20;  // larger: 413
 
-  // A request other than GET/HEAD may proceed (see the file comment).
+  // A request other than GET/HEAD (or GET /backup) may proceed (see the file comment).
   bool authorized(const httplib::Request& req) const;
+  // authorized(), else writes the 401 answer and returns false.
+  bool authorized_or_401(const httplib::Request& req, httplib::Response& res) const;
 
   node::Runtime& runtime_;
   std::string token_;  // admin_token_file's token ("" = none)

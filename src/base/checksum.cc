@@ -18,15 +18,32 @@ std::uint64_t checksum64(std::string_view head, std::string_view body, std::uint
 
 std::uint64_t checksum64_concat(std::string_view first, std::string_view second,
                                 std::uint64_t seed) {
+  Checksum64Stream stream(seed);
+  stream.update(first);
+  stream.update(second);
+  return stream.digest();
+}
+
+struct Checksum64Stream::State {
   struct Free {
     void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
   };
-  const std::unique_ptr<XXH3_state_t, Free> state(XXH3_createState());
-  HELIOS_ASSERT(state != nullptr);
-  HELIOS_ASSERT(XXH3_64bits_reset_withSeed(state.get(), seed) == XXH_OK);
-  HELIOS_ASSERT(XXH3_64bits_update(state.get(), first.data(), first.size()) == XXH_OK);
-  HELIOS_ASSERT(XXH3_64bits_update(state.get(), second.data(), second.size()) == XXH_OK);
-  return XXH3_64bits_digest(state.get());
+  std::unique_ptr<XXH3_state_t, Free> xxh{XXH3_createState()};
+};
+
+Checksum64Stream::Checksum64Stream(std::uint64_t seed) : state_(std::make_unique<State>()) {
+  HELIOS_ASSERT(state_->xxh != nullptr);
+  HELIOS_ASSERT(XXH3_64bits_reset_withSeed(state_->xxh.get(), seed) == XXH_OK);
+}
+
+Checksum64Stream::~Checksum64Stream() = default;
+
+void Checksum64Stream::update(std::string_view data) {
+  HELIOS_ASSERT(XXH3_64bits_update(state_->xxh.get(), data.data(), data.size()) == XXH_OK);
+}
+
+std::uint64_t Checksum64Stream::digest() const {
+  return XXH3_64bits_digest(state_->xxh.get());
 }
 
 }  // namespace helios::base

@@ -3,6 +3,7 @@
 // record copied to the wrong place (another segment, another stream) does not verify.
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 namespace helios::base {
@@ -16,5 +17,24 @@ std::uint64_t checksum64(std::string_view head, std::string_view body, std::uint
 // them together (XXH3's streaming state, on the heap for its alignment).
 std::uint64_t checksum64_concat(std::string_view first, std::string_view second,
                                 std::uint64_t seed);
+
+// checksum64 of everything passed to update(), in pieces of any size, as if it were one
+// buffer (XXH3's streaming state, on the heap for its alignment): for data too large to
+// hold at once, e.g. a backup streamed from a file. One thread at a time.
+class Checksum64Stream {
+ public:
+  explicit Checksum64Stream(std::uint64_t seed);
+  ~Checksum64Stream();
+  Checksum64Stream(const Checksum64Stream&) = delete;
+  Checksum64Stream& operator=(const Checksum64Stream&) = delete;
+
+  void update(std::string_view data);
+  // The checksum of everything so far (more update() calls may follow).
+  std::uint64_t digest() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace helios::base

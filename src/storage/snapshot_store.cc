@@ -147,23 +147,40 @@ Result<std::string> read_header_bytes(const env::File& file) {
   return read_prefix(file, kSnapshotFixedHeaderSize + conf_bytes + 8);
 }
 
-// Reads and decodes the header of the snapshot file at `path`.
-Result<Header> read_header(env::FileSystem& fs, const std::string& path) {
-  Result<std::unique_ptr<env::File>> opened = fs.open(path, env::OpenMode::kRead);
-  if (!opened.is_ok()) {
-    return opened.status();
-  }
-  const env::File& file = *opened.value();
+// Reads and decodes the header of the open snapshot file `file`.
+Result<Header> read_header_of(const env::File& file) {
   Result<std::string> bytes = read_header_bytes(file);
   if (!bytes.is_ok()) {
     return bytes.status();
   }
   Result<Header> h = decode_header(bytes.value(), file.size());
   if (!h.is_ok()) {
-    return Status(h.status().code(), "snapshot " + path + ": " + h.status().message());
+    return Status(h.status().code(), "snapshot " + file.path() + ": " + h.status().message());
   }
   return h;
 }
+
+// Reads and decodes the header of the snapshot file at `path`.
+Result<Header> read_header(env::FileSystem& fs, const std::string& path) {
+  Result<std::unique_ptr<env::File>> opened = fs.open(path, env::OpenMode::kRead);
+  if (!opened.is_ok()) {
+    return opened.status();
+  }
+  return read_header_of(*opened.value());
+}
+
+}  // namespace
+
+Result<SnapshotLayout> read_snapshot_layout(const env::File& file) {
+  Result<Header> h = read_header_of(file);
+  if (!h.is_ok()) {
+    return h.status();
+  }
+  Header& header = h.value();
+  return SnapshotLayout{std::move(header.meta), header.size, header.data_size};
+}
+
+namespace {
 
 // kCorruption unless the header's term and index match the file name's.
 Status check_name(const std::string& path, std::pair<Term, Index> named,

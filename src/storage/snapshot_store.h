@@ -86,6 +86,18 @@ std::optional<std::pair<Term, Index>> parse_snapshot_file_name(std::string_view 
 // The bytes before the data (fixed header, voters, data length).
 std::string encode_snapshot_header(const raft::SnapshotMeta& meta, std::uint64_t data_size);
 
+// Where a snapshot file's data lies, from its header alone (for streaming the data out of
+// the file without reading it whole: GET /backup). The checksum after the data is not
+// checked: the reader checks it as it streams.
+struct SnapshotLayout {
+  raft::SnapshotMeta meta;
+  std::uint64_t data_offset = 0;  // the header's size
+  std::uint64_t data_size = 0;
+};
+// Reads and decodes the header of the open snapshot file `file` (which holds file.size()
+// bytes): kCorruption (or kInvalidArgument for an unknown version) naming file.path().
+Result<SnapshotLayout> read_snapshot_layout(const env::File& file);
+
 class SnapshotStore {
  public:
   // `dir` must exist. `keep` (>= 1) is how many snapshots save() leaves.
