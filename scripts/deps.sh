@@ -14,7 +14,7 @@ packages=(
   libssl-dev openssl          # TLS on every port (OpenSSL through asio and cpp-httplib)
   redis-server python3-cryptography   # the security tests: Redis's own answers; odd certificates
   libsystemd-dev              # sd_notify: the node tells systemd when it is ready (Type=notify)
-  dpkg-dev systemd adduser    # make deb (cpack: dpkg-shlibdeps); the package test (systemd-analyze)
+  dpkg-dev systemd adduser strace   # make deb (dpkg-shlibdeps); the package test (systemd-analyze, strace)
 )
 
 missing=()
