@@ -1,6 +1,6 @@
 # Entry points. `make test` on a fresh Debian 12 machine installs dependencies, builds the
 # release preset (assertions on) and runs every test. Binaries land in build/bin/.
-.PHONY: all deps build test dev dev-test sim cluster cluster-secure stop format clean
+.PHONY: all deps build test dev dev-test sim cluster cluster-secure stop format clean install deb
 
 all: build
 
@@ -13,6 +13,17 @@ build: deps
 
 test: build
 	ctest --preset release
+
+# The release build installed under /usr/local (binaries in bin/, the systemd unit in
+# lib/systemd/system/) and the example configurations in /etc/helios/. DESTDIR applies;
+# PREFIX=/opt/helios moves everything but /etc/helios (docs/operations.md, "Install").
+PREFIX ?= /usr/local
+install: build
+	cmake --install build/release --prefix "$(PREFIX)"
+
+# The Debian package build/deb/helios_<version>_<arch>.deb (binaries in /usr/bin).
+deb: build
+	cpack --config build/release/CPackConfig.cmake -B build/deb
 
 dev: deps
 	cmake --preset dev

@@ -14,6 +14,7 @@
 #include "admin/admin_server.h"
 #include "api/server.h"
 #include "apps/join.h"
+#include "apps/systemd_notify.h"
 #include "base/log.h"
 #include "node/runtime.h"
 
@@ -95,17 +96,24 @@ sigset_t block_signals() {
   return set;
 }
 
+// The STATUS= line systemd shows for a node that serves (systemd_notify.h).
+std::string serving_status(const node::NodeConfig& config) {
+  return "serving as " + config.name() + " (cluster " + config.cluster_id + ")";
+}
+
 // Waits for SIGINT/SIGTERM, logging every few seconds while no quorum is reachable.
-// SIGHUP reloads the TLS certificate files (docs/security.md).
+// SIGHUP reloads the TLS certificate files (docs/security.md), told to systemd as a reload.
 void wait_for_signal(const sigset_t& signals, node::Runtime& runtime, bool quick_start) {
   while (true) {
     timespec timeout{3, 0};
     const int signal = sigtimedwait(&signals, nullptr, &timeout);
     if (signal == SIGHUP) {
       HELIOS_LOG_INFO("", "SIGHUP: reloading the TLS certificates");
+      notify_reloading();
       if (runtime.tls() != nullptr) {
         (void)runtime.reload_tls();
       }
+      notify_ready(serving_status(runtime.config()));
       continue;
     }
     if (signal > 0 || runtime.removed()) {
@@ -400,8 +408,11 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
     status = std::max(0, joined);
   }
   if (status == 0 && !signalled && !runtime.removed()) {
+    // Recovered, serving, and a member (after --join): ready for systemd (Type=notify).
+    notify_ready(serving_status(config));
     wait_for_signal(signals, runtime, options.quick_start);
   }
+  notify_stopping();
   HELIOS_LOG_INFO("", "Shutting down...");
   if (!runtime.removed()) {
     transfer_before_shutdown(runtime, signals);

@@ -13,6 +13,8 @@ packages=(
   redis-tools python3-redis   # the client-compatibility tests: redis-cli, redis-benchmark, redis-py
   libssl-dev openssl          # TLS on every port (OpenSSL through asio and cpp-httplib)
   redis-server python3-cryptography   # the security tests: Redis's own answers; odd certificates
+  libsystemd-dev              # sd_notify: the node tells systemd when it is ready (Type=notify)
+  dpkg-dev systemd adduser strace   # make deb (dpkg-shlibdeps); the package test (systemd-analyze, strace)
 )
 
 missing=()
