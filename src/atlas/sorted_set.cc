@@ -1,0 +1,409 @@
+#include "atlas/sorted_set.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "base/assert.h"
+
+namespace helios::atlas {
+
+struct SortedSet::Node {
+  struct Level {
+    Node* forward = nullptr;
+    std::size_t span = 0;  // elements from this node to `forward` (this one excluded)
+  };
+  std::string member;
+  double score = 0;
+  Node* backward = nullptr;
+  std::vector<Level> level;
+
+  Node(std::string_view m, double s, int levels) : member(m), score(s), level(levels) {}
+};
+
+namespace {
+
+// (a_score, a_member) < (b_score, b_member), members as unsigned bytes.
+bool before(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
+  return a_score < b_score || (a_score == b_score && a_member.compare(b_member) < 0);
+}
+
+// Whether an element of `score` lies below the low bound `min` (is excluded by it).
+bool below(double score, SortedSet::ScoreBound min) {
+  return min.exclusive ? score <= min.value : score < min.value;
+}
+
+// Whether an element of `score` satisfies the high bound `max`.
+bool within_max(double score, SortedSet::ScoreBound max) {
+  return max.exclusive ? score < max.value : score <= max.value;
+}
+
+bool below_lex(std::string_view member, const SortedSet::LexBound& min) {
+  using Kind = SortedSet::LexBound::Kind;
+  switch (min.kind) {
+    case Kind::kMin:
+      return false;
+    case Kind::kMax:
+      return true;
+    case Kind::kInclusive:
+      return member.compare(min.value) < 0;
+    case Kind::kExclusive:
+      return member.compare(min.value) <= 0;
+  }
+  HELIOS_PANIC("bad lex bound kind");
+}
+
+bool within_max_lex(std::string_view member, const SortedSet::LexBound& max) {
+  using Kind = SortedSet::LexBound::Kind;
+  switch (max.kind) {
+    case Kind::kMin:
+      return false;
+    case Kind::kMax:
+      return true;
+    case Kind::kInclusive:
+      return member.compare(max.value) <= 0;
+    case Kind::kExclusive:
+      return member.compare(max.value) < 0;
+  }
+  HELIOS_PANIC("bad lex bound kind");
+}
+
+}  // namespace
+
+SortedSet::SortedSet() : head_(new Node("", 0, kMaxLevel)) {}
+
+SortedSet::~SortedSet() {
+  if (head_ == nullptr) {
+    return;
+  }
+  Node* x = head_->level[0].forward;
+  while (x != nullptr) {
+    Node* next = x->level[0].forward;
+    delete x;
+    x = next;
+  }
+  delete head_;
+}
+
+SortedSet::SortedSet(SortedSet&& other) noexcept
+    : head_(std::exchange(other.head_, nullptr)),
+      tail_(std::exchange(other.tail_, nullptr)),
+      level_(std::exchange(other.level_, 1)),
+      prng_(other.prng_),
+      scores_(std::move(other.scores_)) {
+  other.scores_.clear();
+}
+
+SortedSet& SortedSet::operator=(SortedSet&& other) noexcept {
+  if (this != &other) {
+    SortedSet gone(std::move(*this));
+    head_ = std::exchange(other.head_, nullptr);
+    tail_ = std::exchange(other.tail_, nullptr);
+    level_ = std::exchange(other.level_, 1);
+    prng_ = other.prng_;
+    scores_ = std::move(other.scores_);
+    other.scores_.clear();
+  }
+  return *this;
+}
+
+SortedSet SortedSet::clone() const {
+  SortedSet out;
+  for (const Node* x = head_->level[0].forward; x != nullptr; x = x->level[0].forward) {
+    out.insert(x->member, x->score);
+  }
+  return out;
+}
+
+int SortedSet::random_level() {
+  int level = 1;
+  while (level < kMaxLevel && prng_.uniform(4) == 0) {  // p = 1/4, as Redis
+    ++level;
+  }
+  return level;
+}
+
+bool SortedSet::insert(std::string_view member, double score) {
+  HELIOS_ASSERT(head_ != nullptr);
+  HELIOS_ASSERT(!std::isnan(score));
+  if (auto it = scores_.find(member); it != scores_.end()) {
+    if (it->second == score) {
+      return false;
+    }
+    erase(member);
+    insert(member, score);
+    return false;
+  }
+  Node* update[kMaxLevel];
+  std::size_t rank[kMaxLevel];
+  Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
+    while (x->level[i].forward != nullptr &&
+           before(x->level[i].forward->score, x->level[i].forward->member, score, member)) {
+      rank[i] += x->level[i].span;
+      x = x->level[i].forward;
+    }
+    update[i] = x;
+  }
+  const int level = random_level();
+  if (level > level_) {
+    for (int i = level_; i < level; ++i) {
+      rank[i] = 0;
+      update[i] = head_;
+      update[i]->level[i].span = scores_.size();
+    }
+    level_ = level;
+  }
+  x = new Node(member, score, level);
+  for (int i = 0; i < level; ++i) {
+    x->level[i].forward = update[i]->level[i].forward;
+    update[i]->level[i].forward = x;
+    x->level[i].span = update[i]->level[i].span - (rank[0] - rank[i]);
+    update[i]->level[i].span = (rank[0] - rank[i]) + 1;
+  }
+  for (int i = level; i < level_; ++i) {
+    update[i]->level[i].span++;
+  }
+  x->backward = update[0] == head_ ? nullptr : update[0];
+  if (x->level[0].forward != nullptr) {
+    x->level[0].forward->backward = x;
+  } else {
+    tail_ = x;
+  }
+  scores_.emplace(std::string(member), score);
+  return true;
+}
+
+void SortedSet::unlink(Node* x, Node** update) {
+  for (int i = 0; i < level_; ++i) {
+    if (update[i]->level[i].forward == x) {
+      update[i]->level[i].span += x->level[i].span - 1;
+      update[i]->level[i].forward = x->level[i].forward;
+    } else {
+      update[i]->level[i].span -= 1;
+    }
+  }
+  if (x->level[0].forward != nullptr) {
+    x->level[0].forward->backward = x->backward;
+  } else {
+    tail_ = x->backward;
+  }
+  while (level_ > 1 && head_->level[level_ - 1].forward == nullptr) {
+    --level_;
+  }
+}
+
+bool SortedSet::erase(std::string_view member) {
+  HELIOS_ASSERT(head_ != nullptr);
+  auto it = scores_.find(member);
+  if (it == scores_.end()) {
+    return false;
+  }
+  const double score = it->second;
+  Node* update[kMaxLevel];
+  Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr &&
+           before(x->level[i].forward->score, x->level[i].forward->member, score, member)) {
+      x = x->level[i].forward;
+    }
+    update[i] = x;
+  }
+  x = x->level[0].forward;
+  HELIOS_ASSERT(x != nullptr && x->score == score && x->member == member);
+  unlink(x, update);
+  delete x;
+  scores_.erase(it);
+  return true;
+}
+
+std::optional<double> SortedSet::score(std::string_view member) const {
+  auto it = scores_.find(member);
+  if (it == scores_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::optional<std::size_t> SortedSet::rank(std::string_view member, bool reverse) const {
+  const std::optional<double> s = score(member);
+  if (!s) {
+    return std::nullopt;
+  }
+  std::size_t traversed = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr &&
+           !before(*s, member, x->level[i].forward->score, x->level[i].forward->member)) {
+      traversed += x->level[i].span;
+      x = x->level[i].forward;
+    }
+  }
+  HELIOS_ASSERT(x != head_ && x->member == member);
+  const std::size_t ascending = traversed - 1;
+  return reverse ? size() - 1 - ascending : ascending;
+}
+
+SortedSet::Entry SortedSet::at(std::size_t rank) const {
+  HELIOS_ASSERT(rank < size());
+  const std::size_t target = rank + 1;
+  std::size_t traversed = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr && traversed + x->level[i].span <= target) {
+      traversed += x->level[i].span;
+      x = x->level[i].forward;
+    }
+    if (traversed == target) {
+      return Entry{x->member, x->score};
+    }
+  }
+  HELIOS_PANIC("rank %zu not found in a sorted set of %zu", rank, size());
+}
+
+std::vector<SortedSet::Entry> SortedSet::slice(std::size_t lo, std::size_t hi, bool reverse,
+                                               std::size_t offset, std::size_t limit) const {
+  std::vector<Entry> out;
+  if (hi <= lo || hi - lo <= offset || limit == 0) {
+    return out;
+  }
+  const std::size_t n = std::min(limit, hi - lo - offset);
+  out.reserve(n);
+  // Find the first node to emit by rank (O(log n)), then walk.
+  const std::size_t start = reverse ? hi - 1 - offset : lo + offset;
+  const std::size_t target = start + 1;
+  std::size_t traversed = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0 && traversed != target; --i) {
+    while (x->level[i].forward != nullptr && traversed + x->level[i].span <= target) {
+      traversed += x->level[i].span;
+      x = x->level[i].forward;
+    }
+  }
+  HELIOS_ASSERT(traversed == target);
+  for (std::size_t k = 0; k < n; ++k) {
+    HELIOS_ASSERT(x != nullptr && x != head_);
+    out.push_back(Entry{x->member, x->score});
+    x = reverse ? x->backward : x->level[0].forward;
+  }
+  return out;
+}
+
+std::vector<SortedSet::Entry> SortedSet::range_by_rank(std::size_t first, std::size_t last,
+                                                       bool reverse) const {
+  if (empty() || first >= size() || first > last) {
+    return {};
+  }
+  last = std::min(last, size() - 1);
+  if (!reverse) {
+    return slice(first, last + 1, false, 0, SIZE_MAX);
+  }
+  return slice(size() - 1 - last, size() - first, true, 0, SIZE_MAX);
+}
+
+std::size_t SortedSet::count_below(ScoreBound min) const {
+  std::size_t n = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr && below(x->level[i].forward->score, min)) {
+      n += x->level[i].span;
+      x = x->level[i].forward;
+    }
+  }
+  return n;
+}
+
+std::size_t SortedSet::count_at_or_below(ScoreBound max) const {
+  std::size_t n = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr && within_max(x->level[i].forward->score, max)) {
+      n += x->level[i].span;
+      x = x->level[i].forward;
+    }
+  }
+  return n;
+}
+
+std::size_t SortedSet::count_below_lex(const LexBound& min) const {
+  std::size_t n = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr && below_lex(x->level[i].forward->member, min)) {
+      n += x->level[i].span;
+      x = x->level[i].forward;
+    }
+  }
+  return n;
+}
+
+std::size_t SortedSet::count_at_or_below_lex(const LexBound& max) const {
+  std::size_t n = 0;
+  const Node* x = head_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->level[i].forward != nullptr && within_max_lex(x->level[i].forward->member, max)) {
+      n += x->level[i].span;
+      x = x->level[i].forward;
+    }
+  }
+  return n;
+}
+
+std::vector<SortedSet::Entry> SortedSet::range_by_score(ScoreBound min, ScoreBound max,
+                                                        bool reverse, std::size_t offset,
+                                                        std::size_t limit) const {
+  return slice(count_below(min), count_at_or_below(max), reverse, offset, limit);
+}
+
+std::size_t SortedSet::count(ScoreBound min, ScoreBound max) const {
+  const std::size_t lo = count_below(min);
+  const std::size_t hi = count_at_or_below(max);
+  return hi > lo ? hi - lo : 0;
+}
+
+std::vector<SortedSet::Entry> SortedSet::range_by_lex(const LexBound& min, const LexBound& max,
+                                                      bool reverse, std::size_t offset,
+                                                      std::size_t limit) const {
+  return slice(count_below_lex(min), count_at_or_below_lex(max), reverse, offset, limit);
+}
+
+std::size_t SortedSet::lex_count(const LexBound& min, const LexBound& max) const {
+  const std::size_t lo = count_below_lex(min);
+  const std::size_t hi = count_at_or_below_lex(max);
+  return hi > lo ? hi - lo : 0;
+}
+
+void SortedSet::check_invariants() const {
+  HELIOS_ASSERT(head_ != nullptr);
+  HELIOS_ASSERT(level_ >= 1 && level_ <= kMaxLevel);
+  std::unordered_map<const Node*, std::size_t> position{{head_, 0}};
+  std::size_t n = 0;
+  const Node* prev = nullptr;
+  for (const Node* x = head_->level[0].forward; x != nullptr; x = x->level[0].forward) {
+    ++n;
+    position[x] = n;
+    HELIOS_ASSERT(x->backward == prev);
+    HELIOS_ASSERT(prev == nullptr || before(prev->score, prev->member, x->score, x->member));
+    HELIOS_ASSERT(x->level.size() <= static_cast<std::size_t>(level_));
+    auto it = scores_.find(x->member);
+    HELIOS_ASSERT(it != scores_.end() && it->second == x->score);
+    prev = x;
+  }
+  HELIOS_ASSERT(tail_ == prev);
+  HELIOS_ASSERT(n == scores_.size());
+  for (int i = 0; i < level_; ++i) {
+    for (const Node* x = head_; x != nullptr; x = x->level[i].forward) {
+      const Node* f = x->level[i].forward;
+      if (f != nullptr) {
+        HELIOS_ASSERT(static_cast<int>(f->level.size()) > i);
+        HELIOS_ASSERT(position.at(f) - position.at(x) == x->level[i].span);
+      }
+    }
+  }
+  for (int i = level_; i < kMaxLevel; ++i) {
+    HELIOS_ASSERT(head_->level[i].forward == nullptr);
+  }
+}
+
+}  // namespace helios::atlas

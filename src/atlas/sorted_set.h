@@ -1,0 +1,133 @@
+#pragma once
+// SortedSet: the index of a Redis sorted set (ZADD, ZRANGE, ZRANK...): members ordered by
+// (score, member bytes), with ranks and ranges in O(log n). A skip list whose links carry
+// spans (the number of elements they jump over, Pugh's "skip list cookbook" §3.4, as in
+// Redis's zskiplist) plus a hash map from member to score.
+//
+// Order: ascending score, then member bytes compared as unsigned bytes (memcmp), exactly as
+// Redis orders elements of equal score. Scores are never NaN (asserted: the command layer
+// refuses NaN, as Redis does); -inf and +inf are allowed.
+//
+// Determinism: a node's level is drawn from a Prng seeded at construction (kLevelSeed), so
+// the same sequence of operations builds the same structure on every replica. Results never
+// depend on the levels, only costs do.
+//
+// Costs: insert, erase, rank, score lookups O(log n) expected; a range of k elements
+// O(log n + k); count() and lex_count() O(log n).
+//
+// Thread rules: none (a plain value type, move-only; a moved-from set may only be destroyed
+// or assigned to). Not copyable: copy explicitly with clone() (snapshots fork instead).
+//
+// Memory: each member is held twice (in its node and as the map's key); the compact
+// encoding of small sets (issue 14's memory goal) is a separate representation.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/prng.h"
+
+namespace helios::atlas {
+
+class SortedSet {
+ public:
+  struct Entry {
+    std::string member;
+    double score = 0;
+    bool operator==(const Entry&) const = default;
+  };
+  // A score bound of ZRANGEBYSCORE: "(1.5" is {1.5, true}, "-inf" is {-inf, false}.
+  struct ScoreBound {
+    double value = 0;
+    bool exclusive = false;
+  };
+  // A member bound of ZRANGEBYLEX: "-" (kMin), "+" (kMax), "[a" (inclusive), "(a" (exclusive).
+  struct LexBound {
+    enum class Kind : std::uint8_t { kMin, kMax, kInclusive, kExclusive };
+    Kind kind = Kind::kMin;
+    std::string value;
+  };
+
+  static constexpr int kMaxLevel = 32;
+  static constexpr std::uint64_t kLevelSeed = 0x5eed5e75;
+
+  SortedSet();
+  ~SortedSet();
+  SortedSet(SortedSet&&) noexcept;
+  SortedSet& operator=(SortedSet&&) noexcept;
+  SortedSet(const SortedSet&) = delete;
+  SortedSet& operator=(const SortedSet&) = delete;
+  SortedSet clone() const;
+
+  std::size_t size() const { return scores_.size(); }
+  bool empty() const { return scores_.empty(); }
+
+  // Adds `member` with `score`, or moves it to `score`. Returns true if it was new.
+  bool insert(std::string_view member, double score);
+  // Removes `member`; false if it was not there.
+  bool erase(std::string_view member);
+  std::optional<double> score(std::string_view member) const;
+
+  // 0-based position in ascending order (reverse: in descending order).
+  std::optional<std::size_t> rank(std::string_view member, bool reverse = false) const;
+  // The element at 0-based ascending position `rank` (< size()).
+  Entry at(std::size_t rank) const;
+  // Elements at ascending positions first..last (inclusive; last clamped to size() - 1;
+  // empty if first > last or first >= size()), in ascending order, or (reverse) the same
+  // positions counted from the end, in descending order (ZRANGE ... REV).
+  std::vector<Entry> range_by_rank(std::size_t first, std::size_t last, bool reverse) const;
+
+  // Elements with a score within [min, max] (bounds exclusive as flagged), ascending; with
+  // reverse, descending (then `min` is still the low bound). `offset` elements are skipped
+  // and at most `limit` returned (LIMIT offset count).
+  std::vector<Entry> range_by_score(ScoreBound min, ScoreBound max, bool reverse,
+                                    std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
+  std::size_t count(ScoreBound min, ScoreBound max) const;
+
+  // As range_by_score by member bytes; meaningful when all scores are equal (Redis's rule).
+  std::vector<Entry> range_by_lex(const LexBound& min, const LexBound& max, bool reverse,
+                                  std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
+  std::size_t lex_count(const LexBound& min, const LexBound& max) const;
+
+  // Every element in ascending order (snapshots, digests).
+  std::vector<Entry> entries() const { return range_by_rank(0, SIZE_MAX, false); }
+
+  // Checks every invariant (order, spans, levels, the map agreeing with the list); asserts.
+  // For tests: O(n * levels).
+  void check_invariants() const;
+
+ private:
+  struct Node;
+
+  int random_level();
+  // The number of elements before the first element that is not below the bound (for a
+  // lower bound) / at or below it (for an upper bound): both O(log n).
+  std::size_t count_below(ScoreBound min) const;
+  std::size_t count_at_or_below(ScoreBound max) const;
+  std::size_t count_below_lex(const LexBound& min) const;
+  std::size_t count_at_or_below_lex(const LexBound& max) const;
+  // Elements at ascending positions [lo, hi) after `offset`, at most `limit`, in the given
+  // direction.
+  std::vector<Entry> slice(std::size_t lo, std::size_t hi, bool reverse, std::size_t offset,
+                           std::size_t limit) const;
+  void unlink(Node* x, Node** update);
+
+  Node* head_;
+  Node* tail_ = nullptr;
+  int level_ = 1;
+  base::Prng prng_{kLevelSeed};
+  // Heterogeneous lookup: find(std::string_view) without building a std::string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, double, Hash, std::equal_to<>> scores_;
+};
+
+}  // namespace helios::atlas
