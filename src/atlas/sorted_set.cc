@@ -302,52 +302,33 @@ std::vector<SortedSet::Entry> SortedSet::range_by_rank(std::size_t first, std::s
   return slice(size() - 1 - last, size() - first, true, 0, SIZE_MAX);
 }
 
-std::size_t SortedSet::count_below(ScoreBound min) const {
+template <typename Pred>
+std::size_t SortedSet::count_while(Pred pred) const {
   std::size_t n = 0;
   const Node* x = head_;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr && below(x->level[i].forward->score, min)) {
+    while (x->level[i].forward != nullptr && pred(*x->level[i].forward)) {
       n += x->level[i].span;
       x = x->level[i].forward;
     }
   }
   return n;
+}
+
+std::size_t SortedSet::count_below(ScoreBound min) const {
+  return count_while([&](const Node& e) { return below(e.score, min); });
 }
 
 std::size_t SortedSet::count_at_or_below(ScoreBound max) const {
-  std::size_t n = 0;
-  const Node* x = head_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr && within_max(x->level[i].forward->score, max)) {
-      n += x->level[i].span;
-      x = x->level[i].forward;
-    }
-  }
-  return n;
+  return count_while([&](const Node& e) { return within_max(e.score, max); });
 }
 
 std::size_t SortedSet::count_below_lex(const LexBound& min) const {
-  std::size_t n = 0;
-  const Node* x = head_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr && below_lex(x->level[i].forward->member, min)) {
-      n += x->level[i].span;
-      x = x->level[i].forward;
-    }
-  }
-  return n;
+  return count_while([&](const Node& e) { return below_lex(e.member, min); });
 }
 
 std::size_t SortedSet::count_at_or_below_lex(const LexBound& max) const {
-  std::size_t n = 0;
-  const Node* x = head_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr && within_max_lex(x->level[i].forward->member, max)) {
-      n += x->level[i].span;
-      x = x->level[i].forward;
-    }
-  }
-  return n;
+  return count_while([&](const Node& e) { return within_max_lex(e.member, max); });
 }
 
 std::vector<SortedSet::Entry> SortedSet::range_by_score(ScoreBound min, ScoreBound max,

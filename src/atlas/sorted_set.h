@@ -108,6 +108,10 @@ class SortedSet {
   int random_level();
   // The number of elements before the first element that is not below the bound (for a
   // lower bound) / at or below it (for an upper bound): both O(log n).
+  // The number of elements, from the first on, for which pred(node) holds (pred must hold
+  // for a prefix of the order).
+  template <typename Pred>
+  std::size_t count_while(Pred pred) const;
   std::size_t count_below(ScoreBound min) const;
   std::size_t count_at_or_below(ScoreBound max) const;
   std::size_t count_below_lex(const LexBound& min) const;
