@@ -4,7 +4,7 @@
 # with redis-benchmark SET (C clients, pipeline 1, 100-byte values, keys from 100,000), and
 # records the leader process alone with `perf record -F 999 -g -p LEADER` for S seconds.
 # Prints the top symbols by self time (`perf report --no-children --sort dso,sym`) and keeps
-# perf.data and the report in build/bench/profile-<UTC date>/.
+# perf.data and the reports in build/bench/profile-<UTC date>/.
 #
 # usage: bench/profile_leader.sh [--seconds S] [--clients C] [--top N]
 #   --seconds   seconds recorded (default 10), after 2 s of warm-up under the same load
@@ -88,14 +88,20 @@ writes="$(redis-cli -h 127.0.0.1 -p "$port" INFO stats | tr -d '\r' |
   awk -F: '$1 == "total_commands_processed" { print $2 }')"
 kill -TERM "$bench_pid" 2> /dev/null || true
 
-REPORT=(perf report -i "$OUT/perf.data" --no-children --sort "dso,sym" --stdio)
+# Flat (self time per symbol) for the top list; with callers in report.txt (on a VM without
+# a PMU perf samples cpu-clock, and samples taken with interrupts off land on the function
+# that turns them back on: its callers say where that time went).
+REPORT=(perf report -i "$OUT/perf.data" --no-children --sort "dso,sym" --stdio -g none)
+"${REPORT[@]}" > "$OUT/flat.txt" 2> /dev/null || die "perf report failed"
+perf report -i "$OUT/perf.data" --no-children --sort "dso,sym" --stdio -g caller,0.5,callee \
+  > "$OUT/report.txt" 2> /dev/null || true
 {
   echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# ${HELIOS_BIN#"$ROOT"/}, tree $(git -C "$ROOT" describe --always --dirty 2> /dev/null || echo '?')"
   echo "# load: redis-benchmark -t set -c $CLIENTS -r 100000 -d 100 (leader's commands so far: ${writes:-?})"
   echo "# ${RECORD[*]}"
   echo "# ${REPORT[*]}"
-  "${REPORT[@]}" 2> /dev/null | grep -v '^#' | grep '%' | head -n "$TOP"
-} | tee "$OUT/top.txt"
-"${REPORT[@]}" > "$OUT/report.txt" 2> /dev/null || true
-log "perf.data, report.txt and top.txt in ${OUT#"$ROOT"/}"
+  grep -v '^#' "$OUT/flat.txt" | grep '%' | sed -n "1,${TOP}p"
+} > "$OUT/top.txt"
+cat "$OUT/top.txt"
+log "perf.data, flat.txt, report.txt (with callers) and top.txt in ${OUT#"$ROOT"/}"
