@@ -6,10 +6,15 @@
 # Prints the top symbols by self time (`perf report --no-children --sort dso,sym`) and keeps
 # perf.data and the reports in build/bench/profile-<UTC date>/.
 #
-# usage: bench/profile_leader.sh [--seconds S] [--clients C] [--top N]
+# With --switches N it records nothing: it sends N SETs from one client (no pipeline) and
+# prints, per thread of each node, the CPU time and the voluntary and involuntary context
+# switches per write (/proc/PID/task/TID/{stat,status}), threads in creation order.
+#
+# usage: bench/profile_leader.sh [--seconds S] [--clients C] [--top N] [--switches N]
 #   --seconds   seconds recorded (default 10), after 2 s of warm-up under the same load
 #   --clients   redis-benchmark clients (default 64)
 #   --top       symbols printed (default 15)
+#   --switches  per-thread context switches of N single-client writes instead of a profile
 # Environment: HELIOS_BIN, the raft-example to run (default build/bin/raft-example).
 # Needs perf (Debian: linux-perf) and redis-benchmark (redis-tools); root, or
 # kernel.perf_event_paranoid <= 1 for another process. Everything it starts it stops again by
@@ -22,6 +27,7 @@ HELIOS_BIN="${HELIOS_BIN:-$ROOT/build/bin/raft-example}"
 SECONDS_RECORDED=10
 CLIENTS=64
 TOP=15
+SWITCHES=0
 PIDS=()
 TMP=""
 
@@ -34,6 +40,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_RECORDED="${2:?--seconds needs a value}"; shift ;;
     --clients) CLIENTS="${2:?--clients needs a value}"; shift ;;
     --top) TOP="${2:?--top needs a value}"; shift ;;
+    --switches) SWITCHES="${2:?--switches needs a value}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -61,7 +68,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 OUT="$ROOT/build/bench/profile-$(date -u +%Y%m%d-%H%M%S)"
-mkdir -p "$OUT"
+mkdir -p "$ROOT/build/bench"
 TMP="$(mktemp -d "$ROOT/build/bench/profile-tmp.XXXXXX")"
 read -r peer admin client <<< "$(python3 "$UTIL" ports 3)"
 for n in 1 2 3; do
@@ -74,6 +81,36 @@ leader_pid="${PIDS[$((leader - 1))]}"
 port=$((client + leader))
 log "leader node-$leader (PID $leader_pid) on 127.0.0.1:$port"
 
+thread_snap() {  # one line per thread of the three nodes: NODE TID TICKS VOLUNTARY INVOLUNTARY
+  local n task line f
+  for n in 1 2 3; do
+    for task in /proc/"${PIDS[$((n - 1))]}"/task/*; do
+      read -r line < "$task/stat" || continue
+      read -ra f <<< "${line##*) }"
+      echo "$n ${task##*/} $((f[11] + f[12])) $(awk '/^voluntary_ctxt_switches:/ { v = $2 }
+        /^nonvoluntary_ctxt_switches:/ { i = $2 } END { print v + 0, i + 0 }' "$task/status")"
+    done
+  done
+}
+
+if [ "$SWITCHES" -gt 0 ]; then
+  SET=(redis-benchmark -h 127.0.0.1 -p "$port" -t set -c 1 -r 100000 -d 100 --csv)
+  "${SET[@]}" -n 500 > /dev/null  # warm-up
+  thread_snap > "$TMP/before"
+  rate="$("${SET[@]}" -n "$SWITCHES" | awk -F, '/^"SET"/ { gsub(/"/, "", $2); print $2 }')"
+  thread_snap > "$TMP/after"
+  echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "${HELIOS_BIN#"$ROOT"/}; leader node-$leader; $SWITCHES SETs, 1 client: ${rate:-?}/s"
+  echo "# per write: node, thread id (creation order), CPU us, voluntary, involuntary switches"
+  awk -v n="$SWITCHES" -v hz="$(getconf CLK_TCK)" -v leader="$leader" '
+    NR == FNR { t[$2] = $3; v[$2] = $4; i[$2] = $5; next }
+    ($2 in t) { cpu = ($3 - t[$2]) * 1e6 / hz / n; vol = ($4 - v[$2]) / n; inv = ($5 - i[$2]) / n
+      if (cpu > 0 || vol + inv >= 0.05)
+        printf "node-%d%s %s %.0f %.2f %.2f\n", $1, $1 == leader ? " (leader)" : "", $2, cpu,
+          vol, inv }' "$TMP/before" "$TMP/after"
+  exit 0
+fi
+
 # More requests than the recording can use; stopped by PID once perf is done.
 redis-benchmark -h 127.0.0.1 -p "$port" -t set -c "$CLIENTS" -n 100000000 -r 100000 -d 100 \
   -q < /dev/null > "$TMP/redis-benchmark.log" 2>&1 &
@@ -81,6 +118,7 @@ bench_pid=$!
 PIDS+=("$bench_pid")
 sleep 2
 kill -0 "$bench_pid" 2> /dev/null || die "redis-benchmark stopped: $(tail -c 300 "$TMP/redis-benchmark.log")"
+mkdir -p "$OUT"
 RECORD=(perf record -F 999 -g -p "$leader_pid" -o "$OUT/perf.data" -- sleep "$SECONDS_RECORDED")
 log "${RECORD[*]}"
 "${RECORD[@]}" 2> "$OUT/perf-record.log" || die "perf record failed: $(tail -n 3 "$OUT/perf-record.log")"
