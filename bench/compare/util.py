@@ -9,7 +9,8 @@
                                    polls http://127.0.0.1:ADMIN_BASE+n/status (n = 1..3) until
                                    exactly one node says state "Leader"; prints n
   util.py fsync-probe DIR          p50 and p99 (ms) of 200 x {append 100 B; fdatasync} in DIR
-  util.py report RESULTS.tsv       prints the markdown table and the target ratios
+  util.py report RESULTS.tsv       prints the markdown table (with the write cells' CPU us and
+                                   context switches per write) and the target ratios
 """
 
 import http.client
