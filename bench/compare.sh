@@ -10,8 +10,10 @@
 # only), each ~4 s, interleaved system by system within each cell. Load goes to each
 # cluster's leader; one extra Helios SET row goes to a follower.
 #
-# Output: a markdown table (system, op, clients, pipeline, ops/s, p50, p99) and the issue's
-# target ratios with PASS/MISS, on stdout and in build/bench/compare-<date>.md.
+# Output: a markdown table (system, op, clients, pipeline, ops/s, p50, p99, and for writes
+# the servers' CPU time and context switches per acknowledged write) and the issue's target
+# ratios with PASS/MISS, on stdout and in build/bench/compare-<date>.md; the same rows
+# tab-separated in build/bench/compare-<date>.tsv.
 #
 # usage: bench/compare.sh [--quick] [--seconds S] [--systems helios,etcd,redis] [--build]
 #                         [--keep] [--quiet-wait S] [--nice N]
@@ -60,6 +62,10 @@ ETCD_CLIENTS_PER_CONN=16
 
 PIDS=()          # every process this script started and has not stopped yet
 HELIOS_PIDS=()
+HELIOS_LEADER_PID=""
+ETCD_PIDS=()
+ETCD_LEADER_PID=""
+REDIS_PID=""
 LAST_PID=""
 USED_PORTS=()    # ports taken by what this script started
 TMP=""
@@ -170,6 +176,7 @@ start_redis() {
   start_bg "$TMP/redis/stdout.log" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
     --appendonly yes --appendfsync always --save '' --dir "$TMP/redis" \
     --logfile "$TMP/redis/redis.log" --daemonize no
+  REDIS_PID="$LAST_PID"
   for _ in $(seq 1 50); do
     if [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" PING 2> /dev/null)" = PONG ]; then
       log "redis on 127.0.0.1:$REDIS_PORT (appendfsync always)"
@@ -201,6 +208,7 @@ start_etcd() {
       --initial-advertise-peer-urls "http://127.0.0.1:$((pbase + n))" \
       --initial-cluster "$cluster" --initial-cluster-state new \
       --initial-cluster-token "compare-$$" --logger zap --log-level warn
+    ETCD_PIDS+=("$LAST_PID")
     ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}127.0.0.1:$((cbase + n))"
   done
   local ok=0
@@ -215,6 +223,9 @@ start_etcd() {
   [ "$ok" = 1 ] || die "etcd cluster not healthy after 20 s; see $TMP/etcd/*.log"
   ETCD_LEADER="$(ETCDCTL_API=3 tmo 5 etcdctl --endpoints="$ETCD_ENDPOINTS" \
     endpoint status -w json | python3 "$UTIL" etcd-leader)"
+  for n in 1 2 3; do
+    [ "$ETCD_LEADER" != "127.0.0.1:$((cbase + n))" ] || ETCD_LEADER_PID="${ETCD_PIDS[$((n - 1))]}"
+  done
   log "etcd on $ETCD_ENDPOINTS, leader $ETCD_LEADER"
 }
 
@@ -280,6 +291,7 @@ start_helios() {
     return 0
   fi
   HELIOS_LEADER_PORT=$((client + leader))
+  HELIOS_LEADER_PID="${HELIOS_PIDS[$((leader - 1))]}"
   HELIOS_FOLLOWER_PORT=$((client + leader % 3 + 1))
   if ! resp_ping "$HELIOS_LEADER_PORT"; then
     helios_unavailable "node-$leader is leader but 127.0.0.1:$HELIOS_LEADER_PORT does not" \
@@ -298,8 +310,75 @@ start_helios() {
 }
 
 # ------------------------------------------------------------------------------------------
+# What the servers spend per acknowledged write: CPU time (utime + stime of every thread,
+# from /proc/PID/stat) and context switches (voluntary + involuntary, summed over the live
+# threads in /proc/PID/task/*/status: each is a thread going to sleep or being preempted,
+# a proxy for the hand-offs between threads), for the leader alone and for all the system's
+# server processes (Helios: 3 nodes, etcd: 3 members, Redis: its one process).
+
+proc_cost() {  # proc_cost PID: "TICKS SWITCHES" of that process (0 0 once it is gone)
+  local line f switches
+  read -r line < "/proc/$1/stat" 2> /dev/null || { echo "0 0"; return; }
+  read -ra f <<< "${line##*) }"
+  switches="$(awk '/^(non)?voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }' \
+    /proc/"$1"/task/*/status 2> /dev/null)"
+  echo "$((f[11] + f[12])) ${switches:-0}"
+}
+
+system_pids() {  # system_pids SYSTEM: the leader's PID, then every server PID of SYSTEM
+  case "$1" in
+    helios*) echo "$HELIOS_LEADER_PID ${HELIOS_PIDS[*]}" ;;
+    etcd) echo "$ETCD_LEADER_PID ${ETCD_PIDS[*]}" ;;
+    redis) echo "$REDIS_PID $REDIS_PID" ;;
+  esac
+}
+
+cost_snap() {  # cost_snap SYSTEM: "LEADER_TICKS LEADER_SWITCHES ALL_TICKS ALL_SWITCHES"
+  local leader pid t c lt=0 lc=0 at=0 ac=0 pids
+  read -r leader pids <<< "$(system_pids "$1")"
+  for pid in $pids; do
+    read -r t c <<< "$(proc_cost "$pid")"
+    at=$((at + t))
+    ac=$((ac + c))
+    if [ "$pid" = "$leader" ]; then
+      lt=$t
+      lc=$c
+    fi
+  done
+  echo "$lt $lc $at $ac"
+}
+
+# cost_per_write SNAP1 SNAP2 WRITES: "CPU_US SWITCHES_LEADER SWITCHES_ALL", each per write
+# (CPU: all server processes together).
+cost_per_write() {
+  awk -v a="$1" -v b="$2" -v n="$3" -v hz="$CLK_TCK" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    if (n <= 0) exit
+    printf "%.1f %.2f %.2f\n", (y[3] - x[3]) * 1e6 / hz / n, (y[2] - x[2]) / n, (y[4] - x[4]) / n }'
+}
+
+# Before the cells: what each system's servers spend in 1 s with no load (ticks, heartbeats),
+# for the report's header. Sets IDLE_COST.
+measure_idle() {
+  local system a b label
+  IDLE_COST=""
+  for system in helios etcd redis; do
+    want "$system" || continue
+    [ "$system" != helios ] || [ "$HELIOS_OK" = 1 ] || continue
+    a="$(cost_snap "$system")"
+    sleep 1
+    b="$(cost_snap "$system")"
+    label="$(awk -v a="$a" -v b="$b" -v hz="$CLK_TCK" 'BEGIN {
+      split(a, x, " "); split(b, y, " ")
+      printf "%.0f ms CPU, %d switches (leader %d)", (y[3] - x[3]) * 1000 / hz, y[4] - x[4],
+        y[2] - x[2] }')"
+    IDLE_COST+="${IDLE_COST:+; }$system $label"
+  done
+}
+
+# ------------------------------------------------------------------------------------------
 # One cell. Each appends a row to $RESULTS (tab-separated): system op clients pipeline rps
-# p50 p99 other-CPU% note.
+# p50 p99 other-CPU% note, and for writes CPU-us/write switches/write (leader) (all).
 
 # CPU accounting in clock ticks, in bash (a python3 start costs ~1 s on a busy machine).
 # cpu_snap prints "BUSY OURS UPTIME": the machine's user + nice + system time (not irq and
@@ -349,14 +428,19 @@ quiet_wait() {
   done
 }
 
-record() {  # record SYSTEM OP CLIENTS PIPELINE "rps avg p50 p95 p99"|NOTE [OTHER_CPU_PCT]
-  local system="$1" op="$2" c="$3" p="$4" fig="$5" other="${6:-}" rps p50 p99
+# record SYSTEM OP CLIENTS PIPELINE "rps avg p50 p95 p99"|NOTE [OTHER_CPU_PCT]
+#        ["cpu-us switches-leader switches-all" per write]
+record() {
+  local system="$1" op="$2" c="$3" p="$4" fig="$5" other="${6:-}" cost="${7:-}" rps p50 p99
+  local cpu cs_leader cs_all
   read -r rps _ p50 _ p99 _ <<< "$fig" || true
+  read -r cpu cs_leader cs_all <<< "$cost" || true
   if [[ "$rps" =~ ^[0-9.]+$ && "${p99:-}" =~ ^[0-9.]+$ ]]; then
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$system" "$op" "$c" "$p" "$rps" "$p50" \
-      "$p99" "$other" >> "$RESULTS"
-    log "$(printf '%-17s %-5s c=%-3s P=%-2s %9.0f ops/s  p50 %6s ms  p99 %7s ms  other %s%%' \
-      "$system" "$op" "$c" "$p" "$rps" "$p50" "$p99" "$other")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t%s\t%s\t%s\n' "$system" "$op" "$c" "$p" "$rps" \
+      "$p50" "$p99" "$other" "$cpu" "$cs_leader" "$cs_all" >> "$RESULTS"
+    log "$(printf '%-17s %-5s c=%-3s P=%-2s %9.0f ops/s  p50 %6s ms  p99 %7s ms  other %s%%%s' \
+      "$system" "$op" "$c" "$p" "$rps" "$p50" "$p99" "$other" \
+      "${cpu:+  CPU $cpu us/write  switches/write $cs_leader (leader) $cs_all (all)}")"
   else
     printf '%s\t%s\t%s\t%s\t-\t\t\t\t%s\n' "$system" "$op" "$c" "$p" "$fig" >> "$RESULTS"
     log "$system $op c=$c P=$p: $fig"
@@ -404,14 +488,21 @@ cell_requests() {  # cell_requests KEY PORT OP CLIENTS PIPELINE
 }
 
 run_redis_cell() {  # run_redis_cell SYSTEM PORT OP CLIENTS PIPELINE
-  local system="$1" port="$2" op="$3" c="$4" p="$5" key n fig snap
+  local system="$1" port="$2" op="$3" c="$4" p="$5" key n fig snap cost=""
   key="$system|$op|$p"
   quiet_wait
-  if n="$(cell_requests "$key" "$port" "$op" "$c" "$p")" && snap="$(cpu_snap)" &&
-     fig="$(redis_bench "$port" "$op" "$c" "$p" "$n")"; then
+  # Every request of redis-benchmark -n N was answered when it exits 0 (it stops at the
+  # first error reply), so a SET cell acknowledged N writes.
+  if n="$(cell_requests "$key" "$port" "$op" "$c" "$p")" && cost="$(cost_snap "$system")" &&
+     snap="$(cpu_snap)" && fig="$(redis_bench "$port" "$op" "$c" "$p" "$n")"; then
+    snap="$(cpu_other "$snap" "$(cpu_snap)")"
+    if [ "$op" = SET ]; then
+      cost="$(cost_per_write "$cost" "$(cost_snap "$system")" "$n")"
+    else
+      cost=""
+    fi
     EST[$key]="${fig%% *}"
-    record "$system" "$op" "$c" "$p" "$fig" \
-      "$(cpu_other "$snap" "$(cpu_snap)")"
+    record "$system" "$op" "$c" "$p" "$fig" "$snap" "$cost"
     return 0
   fi
   record "$system" "$op" "$c" "$p" \
@@ -430,16 +521,25 @@ run_helios_cell() {  # run_helios_cell SYSTEM PORT OP CLIENTS PIPELINE
 }
 
 run_etcd_cell() {  # run_etcd_cell OP CLIENTS
-  local op="$1" c="$2" out fig label snap conns
+  local op="$1" c="$2" out fig label snap conns cost
   label="$([ "$op" = put ] && echo put || echo get-l)"
   conns=$(( (c + ETCD_CLIENTS_PER_CONN - 1) / ETCD_CLIENTS_PER_CONN ))
   quiet_wait
+  cost="$(cost_snap etcd)"
   snap="$(cpu_snap)"
   if out="$(tmo $((CELL_SECONDS * 4 + 60)) "$ETCD_LOAD" --endpoints "$ETCD_LEADER" \
         --op "$op" --clients "$c" --conns "$conns" --seconds "$CELL_SECONDS" --key-size 16 \
         --val-size "$VALUE_SIZE" --key-space "$KEYSPACE" --consistency l \
         2> "$TMP/etcd-load.err")" && fig="$(parse_csv <<< "$out")"; then
-    record etcd "$label" "$c" 1 "$fig" "$(cpu_other "$snap" "$(cpu_snap)")"
+    snap="$(cpu_other "$snap" "$(cpu_snap)")"
+    if [ "$op" = put ]; then
+      # etcd-load runs for a time: the puts acknowledged are its rate times the cell's length.
+      cost="$(cost_per_write "$cost" "$(cost_snap etcd)" \
+        "$(awk -v r="${fig%% *}" -v s="$CELL_SECONDS" 'BEGIN { print int(r * s) }')")"
+    else
+      cost=""
+    fi
+    record etcd "$label" "$c" 1 "$fig" "$snap" "$cost"
   else
     record etcd "$label" "$c" 1 "failed: $(tail -n 1 "$TMP/etcd-load.err" || true)"
   fi
@@ -477,9 +577,11 @@ write_report() {  # write_report FILE
       "niceness ${NICE:-0} for all systems and load generators)"
     echo "- Machine: $(nproc) CPUs, kernel $(uname -r); data on $fs (${TMP#"$ROOT"/})"
     echo "- Load average before / after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- Servers with no load, in 1 s before the cells: ${IDLE_COST:-not measured}"
     echo "- fdatasync of 100 B appends in the data dir before / after: $FSYNC_BEFORE /" \
       "$(python3 "$UTIL" fsync-probe "$TMP")"
-    echo "- $(etcd --version | head -n 1), $(redis-server --version | cut -d' ' -f1-3)," \
+    echo "- $(if want etcd; then etcd --version | head -n 1; else echo "etcd not run"; fi)," \
+      "$(redis-server --version | cut -d' ' -f1-3)," \
       "redis-benchmark $(redis-benchmark --version | cut -d' ' -f2)"
     echo "- SET/GET: redis-benchmark -t set|get -c C -P P -r $KEYSPACE -d $VALUE_SIZE" \
       "against the leader's RESP port (Helios) or the server (Redis);" \
@@ -523,13 +625,19 @@ main() {
   fi
   if want redis; then start_redis; fi
   if want helios; then start_helios; fi
+  measure_idle
   run_matrix
 
   local report
   report="$OUT_DIR/compare-$(date -u +%Y%m%d-%H%M%S).md"
   write_report "$report"
+  {
+    printf '# system\top\tclients\tpipeline\tops_per_s\tp50_ms\tp99_ms\tother_cpu_pct\tnote'
+    printf '\tcpu_us_per_write\tswitches_per_write_leader\tswitches_per_write_all\n'
+    cat "$RESULTS"
+  } > "${report%.md}.tsv"
   cat "$report"
-  log "report written to $report"
+  log "report written to $report and ${report%.md}.tsv"
 }
 
 main "$@"

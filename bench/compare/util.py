@@ -9,7 +9,8 @@
                                    polls http://127.0.0.1:ADMIN_BASE+n/status (n = 1..3) until
                                    exactly one node says state "Leader"; prints n
   util.py fsync-probe DIR          p50 and p99 (ms) of 200 x {append 100 B; fdatasync} in DIR
-  util.py report RESULTS.tsv       prints the markdown table and the target ratios
+  util.py report RESULTS.tsv       prints the markdown table (with the write cells' CPU us and
+                                   context switches per write) and the target ratios
 """
 
 import http.client
@@ -141,11 +142,12 @@ def load(path):
         for line in f:
             if not line.strip() or line.startswith("#"):
                 continue
-            system, op, clients, pipeline, rps, p50, p99, other, note = \
-                (line.rstrip("\n").split("\t") + [""] * 9)[:9]
+            (system, op, clients, pipeline, rps, p50, p99, other, note, cpu, cs_leader,
+             cs_all) = (line.rstrip("\n").split("\t") + [""] * 12)[:12]
             rows.append(dict(system=system, op=op, clients=int(clients),
                              pipeline=int(pipeline), rps=rps, p50=p50, p99=p99,
-                             other=other, note=note))
+                             other=other, note=note, cpu=cpu, cs_leader=cs_leader,
+                             cs_all=cs_all))
     return rows
 
 
@@ -171,19 +173,26 @@ def fmt_ms(text):
 def cmd_report(args):
     rows = load(args[0])
     out = []
-    out.append("| system | op | clients | pipeline | ops/s | p50 ms | p99 ms | other CPU |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    out.append("| system | op | clients | pipeline | ops/s | p50 ms | p99 ms | other CPU "
+               "| CPU us/write | switches/write leader | switches/write all |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         if num(r["rps"]) is None:
-            out.append("| %s | %s | %d | %d | %s | | | |" % (
+            out.append("| %s | %s | %d | %d | %s | | | | | | |" % (
                 r["system"], r["op"], r["clients"], r["pipeline"], r["note"] or r["rps"]))
             continue
-        out.append("| %s | %s | %d | %d | %s | %s | %s | %s%% |" % (
+        out.append("| %s | %s | %d | %d | %s | %s | %s | %s%% | %s | %s | %s |" % (
             r["system"], r["op"], r["clients"], r["pipeline"], fmt_rps(r["rps"]),
-            fmt_ms(r["p50"]), fmt_ms(r["p99"]), r["other"]))
+            fmt_ms(r["p50"]), fmt_ms(r["p99"]), r["other"], r["cpu"], r["cs_leader"],
+            r["cs_all"]))
     out.append("")
     out.append("other CPU: share of the machine's CPU time (all %d CPUs) used during the "
                "cell by processes this run did not start (noise)." % (os.cpu_count() or 1))
+    out.append("CPU us/write: user + system CPU time of all the system's server processes "
+               "(Helios and etcd: 3, Redis: 1) during a write cell, divided by the writes "
+               "acknowledged in it; switches/write: voluntary + involuntary context switches "
+               "of the leader's threads, and of all the servers' threads, per write "
+               "(a proxy for thread hand-offs; ticks and heartbeats included).")
 
     # The leader's rows are what the targets are about ("helios" below).
     index = {}
