@@ -356,7 +356,12 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
   runtime.on_role_change_hook = [&](const raft::SoftState& soft, Term term) {
     const bool became_leader = soft.role == raft::Role::kLeader && last_role != soft.role;
     log_role_change(config, soft, term, last_role, last_leader);
-    if (became_leader && options.quick_start && runtime.machine().commands_applied() == 0) {
+    // The seed's data goes into a new cluster only: its first leader's log holds nothing but
+    // the leader's own first entry. A cluster forced from a survivor's log or restored from
+    // a backup may not have applied anything yet, but is not new.
+    const bool new_cluster = runtime.machine().commands_applied() == 0 &&
+                             runtime.node().raw().raft().log().last_index() <= 1;
+    if (became_leader && options.quick_start && new_cluster) {
       write_test_data(runtime);
     }
   };

@@ -77,6 +77,8 @@ class TestDisasterRecovery(ClusterTestCase):
         self.assertIn("never reached this node and are lost", log)
         c.wait_for_leader(ids=[lid], timeout=WAIT)
         harness.check_acked(survivor, [writer])
+        # Not a new cluster: the quick start's seed data is not written again.
+        self.assertNotIn("Writing test data", survivor.log_since_last_start())
 
         # Two empty nodes join it as the new majority.
         for i in lost:
