@@ -156,9 +156,9 @@ void Executor::enqueue_local(Job job) {
   atlas::Command own;
   for (const Argv& argv : job.commands) {
     Part part;
-    const std::string name = upper(argv[0]);
-    Result<Plan> plan = is_data_command(name) || name == "ACL"
-                            ? make_plan(name, argv, stamp)
+    const CommandSpec* spec = find_command(upper(argv[0]));
+    Result<Plan> plan = spec != nullptr && spec->plan != nullptr
+                            ? make_plan(*spec, argv, stamp)
                             : Result<Plan>(invalid("ERR unknown command"));
     if (!plan.is_ok()) {
       part.error = plan.status().message();
@@ -424,8 +424,9 @@ void Executor::on_forward(NodeId from, std::string_view body) {
   ForwardRequest& r = request.value();
   for (const Argv& argv : r.commands) {
     const CommandSpec* spec = find_command(upper(argv[0]));
-    // Data commands, and ACL changes (replicated writes too: api/acl_state.h).
-    const bool writable = spec != nullptr && (spec->kind == Kind::kData || spec->name == "ACL");
+    // Those with a planner: data commands, and ACL changes (replicated writes too:
+    // api/acl_state.h).
+    const bool writable = spec != nullptr && spec->plan != nullptr;
     if (!writable || !arity_ok(*spec, argv.size())) {
       HELIOS_LOG_WARN("api", "dropping a forwarded command from node %llu: not a data command",
                       static_cast<unsigned long long>(from));
