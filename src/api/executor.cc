@@ -186,13 +186,19 @@ void Executor::enqueue_local(Job job) {
     return;
   }
   own.stamp_ms = stamp;
+  // The one check of the command's ATLAS operations before they are proposed (the batch is
+  // proposed as it is: Runtime::propose_now and encode_command trust it).
   const Status valid = atlas::validate_command(own);
   if (!valid.is_ok()) {
     job.done(error_reply(job.protocol, "ERR " + valid.message()));
     return;
   }
   const std::size_t bytes = atlas::encoded_size(own);
-  if (open_ != nullptr && (open_->bytes + bytes > config_.client.max_batch_bytes ||
+  // A batch of valid commands stays valid: within kMaxOpsPerCommand and kMaxCommandBytes
+  // (whatever max_batch_bytes says).
+  const std::uint64_t max_bytes =
+      std::min<std::uint64_t>(config_.client.max_batch_bytes, atlas::kMaxCommandBytes);
+  if (open_ != nullptr && (open_->bytes + bytes > max_bytes ||
                            open_->commands + 1 > config_.client.max_batch_commands ||
                            open_->command.ops.size() + own.ops.size() > atlas::kMaxOpsPerCommand)) {
     flush();
