@@ -48,6 +48,13 @@ using Planner = Result<Plan> (*)(const Argv& argv, std::uint64_t now_ms);
 // client admitted by ACL.
 using Handler = void (Session::*)(Argv& argv);
 
+// What a command does when it arrives inside MULTI.
+enum class InMulti : std::uint8_t {
+  kQueue,         // queued for EXEC (a data command), or refused: not allowed in MULTI
+  kRun,           // runs at once (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET)
+  kDenyBlocking,  // MONITOR: refused at once, the transaction goes on (as Redis's EXEC does)
+};
+
 struct CommandSpec {
   std::string_view name;  // upper case
   int arity = 0;
@@ -58,6 +65,7 @@ struct CommandSpec {
   int step = 0;
   Planner plan = nullptr;
   Handler handle = nullptr;
+  InMulti in_multi = InMulti::kQueue;
   // A container's subcommands (names "PARENT|SUB"), else empty.
   std::span<const CommandSpec> subcommands = {};
 };

@@ -230,8 +230,7 @@ void Session::on_request(Argv& argv) {
   const CommandSpec* spec = find_command(name);
   current_record_ = &server_.command_record(spec);
   current_outcome_ = spec == nullptr ? Outcome::kUncounted : Outcome::kCall;
-  if (in_multi_ && name != "EXEC" && name != "DISCARD" && name != "MULTI" && name != "WATCH" &&
-      name != "QUIT" && name != "RESET") {
+  if (in_multi_ && (spec == nullptr || spec->in_multi != InMulti::kRun)) {
     queue_in_multi(name, spec, argv);
     return;
   }
@@ -291,7 +290,7 @@ void Session::queue_in_multi(std::string_view name, const CommandSpec* spec, Arg
     push_error(wrong_args(name));
   } else if (!admit(*spec, argv, true)) {
     multi_dirty_ = true;
-  } else if (name == "MONITOR") {
+  } else if (spec->in_multi == InMulti::kDenyBlocking) {
     // Redis queues it and EXEC answers this for it; the rest of the transaction runs.
     push_error("ERR MONITOR isn't allowed for DENY BLOCKING client");
   } else if (spec->kind != Kind::kData) {

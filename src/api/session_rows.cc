@@ -16,17 +16,22 @@ std::vector<CommandSpec> session_command_rows() {
       {"KEYS", 2, Kind::kKeys, "readonly", 0, 0, 0, nullptr, &S::on_keys},
       {"SCAN", -2, Kind::kKeys, "readonly", 0, 0, 0, nullptr, &S::on_scan},
       // Transactions.
-      {"MULTI", 1, T, "noscript loading stale fast", 0, 0, 0, nullptr, &S::on_multi},
-      {"EXEC", 1, T, "noscript loading stale skip_slowlog", 0, 0, 0, nullptr, &S::on_exec},
-      {"DISCARD", 1, T, "noscript loading stale fast", 0, 0, 0, nullptr, &S::on_discard},
-      {"WATCH", -2, T, "noscript loading stale fast", 1, -1, 1, nullptr, &S::on_watch},
+      {"MULTI", 1, T, "noscript loading stale fast", 0, 0, 0, nullptr, &S::on_multi, InMulti::kRun},
+      {"EXEC", 1, T, "noscript loading stale skip_slowlog", 0, 0, 0, nullptr, &S::on_exec,
+       InMulti::kRun},
+      {"DISCARD", 1, T, "noscript loading stale fast", 0, 0, 0, nullptr, &S::on_discard,
+       InMulti::kRun},
+      {"WATCH", -2, T, "noscript loading stale fast", 1, -1, 1, nullptr, &S::on_watch,
+       InMulti::kRun},
       {"UNWATCH", 1, T, "noscript loading stale fast", 0, 0, 0, nullptr, &S::on_unwatch},
       // The connection and the server.
       {"PING", -1, C, "fast", 0, 0, 0, nullptr, &S::on_ping},
       {"ECHO", 2, C, "fast", 0, 0, 0, nullptr, &S::on_echo},
       {"HELLO", -1, C, "noscript loading stale fast no_auth", 0, 0, 0, nullptr, &S::on_hello},
-      {"QUIT", -1, C, "noscript loading stale fast no_auth", 0, 0, 0, nullptr, &S::on_quit},
-      {"RESET", 1, C, "noscript loading stale fast no_auth", 0, 0, 0, nullptr, &S::on_reset},
+      {"QUIT", -1, C, "noscript loading stale fast no_auth", 0, 0, 0, nullptr, &S::on_quit,
+       InMulti::kRun},
+      {"RESET", 1, C, "noscript loading stale fast no_auth", 0, 0, 0, nullptr, &S::on_reset,
+       InMulti::kRun},
       {"SELECT", 2, C, "loading stale fast", 0, 0, 0, nullptr, &S::on_select},
       {"AUTH", -2, C, "noscript loading stale fast no_auth", 0, 0, 0, nullptr, &S::on_auth},
       // ACL SETUSER, DELUSER, LOAD (and CONFIG SET requirepass): replicated AclOps.
@@ -44,7 +49,8 @@ std::vector<CommandSpec> session_command_rows() {
       // Observability (session_observe.cc): the node's own views, never forwarded.
       {"SLOWLOG", -2, C, "", 0, 0, 0, nullptr, &S::on_slowlog},
       {"LATENCY", -2, C, "", 0, 0, 0, nullptr, &S::on_latency},
-      {"MONITOR", 1, C, "admin noscript loading stale", 0, 0, 0, nullptr, &S::on_monitor},
+      {"MONITOR", 1, C, "admin noscript loading stale", 0, 0, 0, nullptr, &S::on_monitor,
+       InMulti::kDenyBlocking},
       // Persistence: node-local, never forwarded (the node they are sent to snapshots).
       {"BGSAVE", -1, C, "admin noscript no_async_loading", 0, 0, 0, nullptr, &S::on_bgsave},
       {"SAVE", 1, C, "admin noscript no_async_loading no_multi", 0, 0, 0, nullptr, &S::on_save},

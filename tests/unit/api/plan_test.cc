@@ -244,6 +244,16 @@ TEST(PlanCommandsTest, EveryRowHasItsFunction) {
   EXPECT_NE(find_command_or_subcommand("CONFIG|GET"), nullptr);
   EXPECT_EQ(find_command_or_subcommand("CONFIG|NOPE"), nullptr);
   EXPECT_EQ(find_subcommand(*find_command("GET"), "X"), nullptr);
+  // Inside MULTI: these run at once, MONITOR is refused at once, the rest is queued.
+  std::vector<std::string_view> run;
+  for (const CommandSpec& spec : all_commands()) {
+    if (spec.in_multi == InMulti::kRun) {
+      run.push_back(spec.name);
+    }
+  }
+  EXPECT_EQ(run,
+            (std::vector<std::string_view>{"DISCARD", "EXEC", "MULTI", "QUIT", "RESET", "WATCH"}));
+  EXPECT_EQ(find_command("MONITOR")->in_multi, InMulti::kDenyBlocking);
 }
 
 // ---- Reads --------------------------------------------------------------------------------
