@@ -38,8 +38,9 @@ void install_acl_applier();
 // The encoded bootstrap users new AclOps carry as their base (set by AclState::open).
 void set_acl_bootstrap(std::string table);
 // ACL SETUSER / DELUSER (argv as the client sent it; the subcommand already checked) as one
-// write: an AclOp with the bootstrap users as its base.
-Result<Plan> plan_acl(const Argv& argv);
+// write: an AclOp with the bootstrap users as its base. The ACL row's planner
+// (command_table.h); `now_ms` is not used.
+Result<Plan> plan_acl(const Argv& argv, std::uint64_t now_ms);
 
 class AclState {
  public:

@@ -156,9 +156,9 @@ void Executor::enqueue_local(Job job) {
   atlas::Command own;
   for (const Argv& argv : job.commands) {
     Part part;
-    const std::string name = upper(argv[0]);
-    Result<Plan> plan = is_data_command(name) || name == "ACL"
-                            ? make_plan(name, argv, stamp)
+    const CommandSpec* spec = find_command(upper(argv[0]));
+    Result<Plan> plan = spec != nullptr && spec->plan != nullptr
+                            ? make_plan(*spec, argv, stamp)
                             : Result<Plan>(invalid("ERR unknown command"));
     if (!plan.is_ok()) {
       part.error = plan.status().message();
@@ -186,13 +186,19 @@ void Executor::enqueue_local(Job job) {
     return;
   }
   own.stamp_ms = stamp;
+  // The one check of the command's ATLAS operations before they are proposed (the batch is
+  // proposed as it is: Runtime::propose_now and encode_command trust it).
   const Status valid = atlas::validate_command(own);
   if (!valid.is_ok()) {
     job.done(error_reply(job.protocol, "ERR " + valid.message()));
     return;
   }
   const std::size_t bytes = atlas::encoded_size(own);
-  if (open_ != nullptr && (open_->bytes + bytes > config_.client.max_batch_bytes ||
+  // A batch of valid commands stays valid: within kMaxOpsPerCommand and kMaxCommandBytes
+  // (whatever max_batch_bytes says).
+  const std::uint64_t max_bytes =
+      std::min<std::uint64_t>(config_.client.max_batch_bytes, atlas::kMaxCommandBytes);
+  if (open_ != nullptr && (open_->bytes + bytes > max_bytes ||
                            open_->commands + 1 > config_.client.max_batch_commands ||
                            open_->command.ops.size() + own.ops.size() > atlas::kMaxOpsPerCommand)) {
     flush();
@@ -424,8 +430,9 @@ void Executor::on_forward(NodeId from, std::string_view body) {
   ForwardRequest& r = request.value();
   for (const Argv& argv : r.commands) {
     const CommandSpec* spec = find_command(upper(argv[0]));
-    // Data commands, and ACL changes (replicated writes too: api/acl_state.h).
-    const bool writable = spec != nullptr && (spec->kind == Kind::kData || spec->name == "ACL");
+    // Those with a planner: data commands, and ACL changes (replicated writes too:
+    // api/acl_state.h).
+    const bool writable = spec != nullptr && spec->plan != nullptr;
     if (!writable || !arity_ok(*spec, argv.size())) {
       HELIOS_LOG_WARN("api", "dropping a forwarded command from node %llu: not a data command",
                       static_cast<unsigned long long>(from));

@@ -46,13 +46,16 @@ struct Plan {
   bool write = false;  // false: every op is an atlas::ReadOp
 };
 
-// True if `name` (upper case) is a data command make_plan knows.
-bool is_data_command(std::string_view name);
+struct CommandSpec;
 
-// The plan of `argv` (argv[0] upper-cased by the caller into `name`; the arity already
-// checked against the command table): a data command, or ACL SETUSER / DELUSER / LOAD
-// (api/acl_state.h: a replicated change of the users).
-Result<Plan> make_plan(std::string_view name, const Argv& argv, std::uint64_t now_ms);
+// The plan of `argv` by its row's planner (command_table.h: `spec.plan` set; the arity
+// already checked): a data command, or ACL SETUSER / DELUSER / LOAD (api/acl_state.h: a
+// replicated change of the users). Arguments beyond ATLAS's limits are refused first.
+Result<Plan> make_plan(const CommandSpec& spec, const Argv& argv, std::uint64_t now_ms);
+
+// For planners: a plan of one read of `key`, or of one write.
+Plan read_plan(atlas::ReadKind what, const std::string& key, Shape shape = Shape::kAsIs);
+Plan write_plan(atlas::Op op, Shape shape = Shape::kAsIs);
 
 // Writes the reply of a plan of shape `shape` whose operations replied `replies`.
 void render(Shape shape, const atlas::Reply* replies, std::size_t count, resp::Writer& w);

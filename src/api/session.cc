@@ -19,11 +19,15 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // Requests in flight on one connection before reading pauses (pipelining is bounded here).
 constexpr std::size_t kMaxSlots = 4096;
 
-std::int64_t wall_ms() {
+}  // namespace
+
+std::int64_t Session::wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+namespace {
 
 std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
   return e.address().to_string() + ":" + std::to_string(e.port());
@@ -226,8 +230,7 @@ void Session::on_request(Argv& argv) {
   const CommandSpec* spec = find_command(name);
   current_record_ = &server_.command_record(spec);
   current_outcome_ = spec == nullptr ? Outcome::kUncounted : Outcome::kCall;
-  if (in_multi_ && name != "EXEC" && name != "DISCARD" && name != "MULTI" && name != "WATCH" &&
-      name != "QUIT" && name != "RESET") {
+  if (in_multi_ && (spec == nullptr || spec->in_multi != InMulti::kRun)) {
     queue_in_multi(name, spec, argv);
     return;
   }
@@ -240,8 +243,12 @@ void Session::on_request(Argv& argv) {
     push_error(wrong_args(name));
     return;
   }
-  if (!spec->subcommands.empty() && argv.size() >= 2 && !resolve_subcommand(*spec, argv)) {
-    return;
+  const CommandSpec* sub = nullptr;
+  if (!spec->subcommands.empty() && argv.size() >= 2) {
+    sub = resolve_subcommand(*spec, argv);
+    if (sub == nullptr) {
+      return;
+    }
   }
   if (!admit(*spec, argv, false)) {
     return;
@@ -257,22 +264,13 @@ void Session::on_request(Argv& argv) {
   if (!current_record_->skip_slowlog && server_.observability().slowlog_on()) {
     current_logged_.capture(*current_record_, argv);
   }
-  switch (spec->kind) {
-    case Kind::kData:
-      on_data(name, argv);
-      break;
-    case Kind::kKeys:
-      on_keys(name, argv);
-      break;
-    case Kind::kDebug:
-      on_debug(argv);
-      break;
-    case Kind::kTransaction:
-      on_transaction(name, argv);
-      break;
-    case Kind::kConnection:
-      on_connection(name, argv);
-      break;
+  // The row's function: the subcommand's handler, else the command's; a data command's
+  // planner (on_data).
+  const Handler handle = sub != nullptr && sub->handle != nullptr ? sub->handle : spec->handle;
+  if (handle != nullptr) {
+    (this->*handle)(argv);
+  } else {
+    on_data(*spec, argv);
   }
   current_logged_.clear();
   if (!monitor_lines.empty()) {
@@ -292,7 +290,7 @@ void Session::queue_in_multi(std::string_view name, const CommandSpec* spec, Arg
     push_error(wrong_args(name));
   } else if (!admit(*spec, argv, true)) {
     multi_dirty_ = true;
-  } else if (name == "MONITOR") {
+  } else if (spec->in_multi == InMulti::kDenyBlocking) {
     // Redis queues it and EXEC answers this for it; the rest of the transaction runs.
     push_error("ERR MONITOR isn't allowed for DENY BLOCKING client");
   } else if (spec->kind != Kind::kData) {
@@ -309,136 +307,55 @@ void Session::queue_in_multi(std::string_view name, const CommandSpec* spec, Arg
   }
 }
 
-void Session::on_data(std::string_view name, Argv& argv) {
-  const std::uint64_t now = static_cast<std::uint64_t>(wall_ms());
-  Result<Plan> plan = make_plan(name, argv, now);
-  if (!plan.is_ok()) {
-    push_error(plan.status().message());
+void Session::on_multi(Argv&) {
+  if (in_multi_) {
+    push_error("ERR MULTI calls can not be nested");
     return;
   }
-  if (plan.value().write) {
-    if (readonly_ && server_.is_follower()) {
-      // Like a Redis replica: READONLY connections to a replica cannot write.
-      push_error("READONLY You can't write against a read only replica.");
-      return;
-    }
-    std::vector<Argv> commands;
-    commands.push_back(std::move(argv));
-    push_write(std::move(commands), false);
-    return;
-  }
-  push_read([this, p = std::move(plan).value()](resp::Writer& w) {
-    const std::uint64_t at = static_cast<std::uint64_t>(wall_ms());
-    std::vector<atlas::Reply> replies;
-    replies.reserve(p.ops.size());
-    for (const atlas::Op& op : p.ops) {
-      replies.push_back(server_.store().read(std::get<atlas::ReadOp>(op), at));
-    }
-    render(p.shape, replies.data(), replies.size(), w);
-  });
+  in_multi_ = true;
+  multi_dirty_ = false;
+  multi_queue_.clear();
+  multi_records_.clear();
+  push_done("+OK\r\n");
 }
 
-void Session::on_keys(std::string_view name, Argv& argv) {
-  if (name == "KEYS") {
-    push_read([this, pattern = argv[1]](resp::Writer& w) {
-      const std::vector<std::string> keys =
-          server_.store().keys(pattern, static_cast<std::uint64_t>(wall_ms()), SIZE_MAX);
-      w.array(keys.size());
-      for (const std::string& k : keys) {
-        w.bulk(k);
-      }
-    });
-    return;
-  }
-  // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-  std::uint64_t cursor = 0;
-  const auto [p, ec] = std::from_chars(argv[1].data(), argv[1].data() + argv[1].size(), cursor);
-  if (ec != std::errc() || p != argv[1].data() + argv[1].size()) {
-    push_error("ERR invalid cursor");
-    return;
-  }
-  std::string pattern = "*";
-  std::int64_t count = 10;
-  std::string type;
-  for (std::size_t i = 2; i < argv.size(); i += 2) {
-    const std::string opt = upper(argv[i]);
-    if (i + 1 >= argv.size()) {
-      push_error(kErrSyntax);
-      return;
-    }
-    if (opt == "MATCH") {
-      pattern = argv[i + 1];
-    } else if (opt == "COUNT") {
-      const std::optional<std::int64_t> c = atlas::parse_int64(argv[i + 1]);
-      if (!c.has_value()) {
-        push_error(kErrNotInteger);
-        return;
-      }
-      if (*c < 1) {
-        push_error(kErrSyntax);
-        return;
-      }
-      count = *c;
-    } else if (opt == "TYPE") {
-      type = lower(argv[i + 1]);
-    } else {
-      push_error(kErrSyntax);
-      return;
-    }
-  }
-  push_read([this, cursor, pattern, count, type](resp::Writer& w) {
-    atlas::ScanPage page = server_.store().scan(cursor, pattern, static_cast<std::size_t>(count),
-                                                static_cast<std::uint64_t>(wall_ms()));
-    if (!type.empty() && type != "string") {
-      page.keys.clear();  // every ATLAS value is a string
-    }
-    w.array(2);
-    w.bulk(std::to_string(page.next_cursor));
-    w.array(page.keys.size());
-    for (const std::string& k : page.keys) {
-      w.bulk(k);
-    }
-  });
+void Session::on_exec(Argv&) {
+  end_multi(true);
 }
 
-void Session::on_transaction(std::string_view name, Argv& argv) {
-  if (name == "MULTI") {
-    if (in_multi_) {
-      push_error("ERR MULTI calls can not be nested");
-      return;
-    }
-    in_multi_ = true;
-    multi_dirty_ = false;
-    multi_queue_.clear();
-    multi_records_.clear();
-    push_done("+OK\r\n");
-  } else if (name == "EXEC" || name == "DISCARD") {
-    if (!in_multi_) {
-      push_error(name == "EXEC" ? "ERR EXEC without MULTI" : "ERR DISCARD without MULTI");
-      return;
-    }
-    in_multi_ = false;
-    std::vector<Argv> queued = std::move(multi_queue_);
-    std::vector<CommandRecord*> records = std::move(multi_records_);
-    multi_queue_.clear();
-    multi_records_.clear();
-    if (name == "DISCARD") {
-      push_done("+OK\r\n");
-    } else if (multi_dirty_) {
-      push_error("EXECABORT Transaction discarded because of previous errors.");
-    } else if (queued.empty()) {
-      push_done("*0\r\n");
-    } else {
-      push_write(std::move(queued), true).queued = std::move(records);
-    }
-  } else if (name == "WATCH") {
-    push_error(in_multi_ ? "ERR WATCH inside MULTI is not allowed"
-                         : "ERR WATCH is not supported by Helios: a MULTI/EXEC transaction "
-                           "already applies atomically as one log entry");
-  } else {  // UNWATCH
-    push_done("+OK\r\n");
+void Session::on_discard(Argv&) {
+  end_multi(false);
+}
+
+void Session::end_multi(bool exec) {
+  if (!in_multi_) {
+    push_error(exec ? "ERR EXEC without MULTI" : "ERR DISCARD without MULTI");
+    return;
   }
-  (void)argv;
+  in_multi_ = false;
+  std::vector<Argv> queued = std::move(multi_queue_);
+  std::vector<CommandRecord*> records = std::move(multi_records_);
+  multi_queue_.clear();
+  multi_records_.clear();
+  if (!exec) {
+    push_done("+OK\r\n");
+  } else if (multi_dirty_) {
+    push_error("EXECABORT Transaction discarded because of previous errors.");
+  } else if (queued.empty()) {
+    push_done("*0\r\n");
+  } else {
+    push_write(std::move(queued), true).queued = std::move(records);
+  }
+}
+
+void Session::on_watch(Argv&) {
+  push_error(in_multi_ ? "ERR WATCH inside MULTI is not allowed"
+                       : "ERR WATCH is not supported by Helios: a MULTI/EXEC transaction "
+                         "already applies atomically as one log entry");
+}
+
+void Session::on_unwatch(Argv&) {
+  push_done("+OK\r\n");
 }
 
 std::shared_ptr<Session::Slot> Session::new_slot() {

@@ -31,6 +31,7 @@
 
 #include <asio.hpp>
 
+#include "api/command_table.h"
 #include "api/observability.h"
 #include "api/plan.h"
 #include "resp/request_parser.h"
@@ -97,14 +98,48 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_json_requests();
   void on_request(Argv& argv);
   void queue_in_multi(std::string_view name, const CommandSpec* spec, Argv& argv);
-  void on_data(std::string_view name, Argv& argv);
-  void on_keys(std::string_view name, Argv& argv);
-  void on_debug(const Argv& argv);
-  void on_transaction(std::string_view name, Argv& argv);
-  void on_connection(std::string_view name, Argv& argv);
+  // The handlers of the command table's rows (command_table.h, session_rows.cc): each runs
+  // its command, its arity checked and the client admitted.
+  friend std::vector<CommandSpec> session_command_rows();
+  friend std::vector<CommandSpec> session_subcommand_rows();
+  // session_reads.cc: the reads: a data command by its planner (plan.h), KEYS, SCAN, DEBUG.
+  void on_data(const CommandSpec& spec, Argv& argv);
+  void on_keys(Argv& argv);
+  void on_scan(Argv& argv);
+  void on_debug(Argv& argv);
+  // session.cc: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+  void on_multi(Argv& argv);
+  void on_exec(Argv& argv);
+  void on_discard(Argv& argv);
+  void end_multi(bool exec);
+  void on_watch(Argv& argv);
+  void on_unwatch(Argv& argv);
+  // session_commands.cc: the connection and the server.
+  void on_ping(Argv& argv);
+  void on_echo(Argv& argv);
   void on_hello(Argv& argv);
-  void on_client(Argv& argv);
-  void on_command(Argv& argv);
+  void on_quit(Argv& argv);
+  void on_reset(Argv& argv);
+  void on_select(Argv& argv);
+  void on_info(Argv& argv);
+  void on_time(Argv& argv);
+  void on_wait(Argv& argv);
+  void on_bgsave(Argv& argv);
+  void on_save(Argv& argv);
+  void on_lastsave(Argv& argv);
+  void on_readonly(Argv& argv);
+  void on_readwrite(Argv& argv);
+  void on_client_setname(Argv& argv);
+  void on_client_getname(Argv& argv);
+  void on_client_id(Argv& argv);
+  void on_client_info(Argv& argv);
+  void on_client_list(Argv& argv);
+  void on_client_ok(Argv& argv);  // SETINFO, NO-EVICT, NO-TOUCH: accepted, no effect
+  void on_command(Argv& argv);    // COMMAND alone: every command's info
+  void on_command_count(Argv& argv);
+  void on_command_list(Argv& argv);
+  void on_command_info(Argv& argv);
+  void on_command_docs(Argv& argv);
   // session_acl.cc: authentication and ACL users.
   // -NOAUTH / -NOPERM (and an ACL LOG entry) unless this connection may run the command;
   // true if it may.
@@ -115,13 +150,28 @@ class Session : public std::enable_shared_from_this<Session> {
   bool authenticate(const std::string& command, const std::string& user,
                     const std::string& password);
   void refuse(const CommandSpec& spec, std::string_view line);
-  void on_auth(const Argv& argv);
+  void on_auth(Argv& argv);
   void on_acl(Argv& argv);
   bool on_acl_log(const Argv& argv, resp::Writer& w);
   // session_observe.cc: CONFIG, SLOWLOG, LATENCY, MONITOR.
-  bool resolve_subcommand(const CommandSpec& container, const Argv& argv);
-  void on_observe(std::string_view name, const Argv& argv);
-  void on_config(const Argv& argv);
+  // A container's subcommand (its record becomes the command's), or nullptr once answered.
+  const CommandSpec* resolve_subcommand(const CommandSpec& container, const Argv& argv);
+  void on_config_get(Argv& argv);
+  void on_config_resetstat(Argv& argv);
+  void on_config_set(Argv& argv);
+  void on_slowlog(Argv& argv);
+  void on_latency(Argv& argv);
+  void on_monitor(Argv& argv);
+  void push_written_or_error(const std::function<std::string(resp::Writer&)>& write);
+  static std::int64_t wall_ms();  // the system clock, unix ms
+  // A reply written by `write`, ready at once.
+  template <typename Write>
+  void push_written(Write&& write) {
+    std::string out;
+    resp::Writer w(out, protocol_);
+    write(w);
+    push_done(std::move(out));
+  }
   void start_monitor();
   void stop_monitor();
   void credit_transaction(const Slot& exec, std::uint64_t ns);

@@ -150,7 +150,7 @@ bool Session::authenticate(const std::string& command, const std::string& user,
   return false;
 }
 
-void Session::on_auth(const Argv& argv) {
+void Session::on_auth(Argv& argv) {
   if (argv.size() > 3) {
     push_error("ERR syntax error");
     return;

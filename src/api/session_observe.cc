@@ -16,39 +16,28 @@ namespace helios::api {
 // A container's subcommand, as Redis 7 looks it up before running anything: unknown ->
 // "unknown subcommand" (no command: INFO commandstats does not count it), wrong arity ->
 // the subcommand's arity error (rejected). Otherwise its record becomes the command's.
-bool Session::resolve_subcommand(const CommandSpec& container, const Argv& argv) {
+const CommandSpec* Session::resolve_subcommand(const CommandSpec& container, const Argv& argv) {
   const CommandSpec* sub = find_subcommand(container, upper(argv[1]));
   if (sub == nullptr) {
     current_outcome_ = Outcome::kUncounted;
     push_error("ERR unknown subcommand '" + argv[1].substr(0, 128) + "'. Try " +
                std::string(container.name) + " HELP.");
-    return false;
+    return nullptr;
   }
   current_record_ = &server_.command_record(sub);
   if (!arity_ok(*sub, argv.size())) {
     current_outcome_ = Outcome::kRejected;
     push_error(wrong_args(sub->name));
-    return false;
+    return nullptr;
   }
-  return true;
+  return sub;
 }
 
-void Session::on_observe(std::string_view name, const Argv& argv) {
-  if (name == "CONFIG") {
-    on_config(argv);
-    return;
-  }
-  if (name == "MONITOR") {
-    if (monitoring_) {
-      return;  // as Redis: no reply at all
-    }
-    push_done("+OK\r\n").starts_monitor = true;
-    return;
-  }
+// A view's reply, or the error line `write` returns instead ("" when it wrote the reply).
+void Session::push_written_or_error(const std::function<std::string(resp::Writer&)>& write) {
   std::string out;
   resp::Writer w(out, protocol_);
-  Observability& o = server_.observability();
-  const std::string error = name == "SLOWLOG" ? o.slowlog(argv, w) : o.latency(argv, w);
+  const std::string error = write(w);
   if (!error.empty()) {
     push_error(error);
     return;
@@ -56,31 +45,46 @@ void Session::on_observe(std::string_view name, const Argv& argv) {
   push_done(std::move(out));
 }
 
-void Session::on_config(const Argv& argv) {
-  const std::string sub = upper(argv[1]);
-  std::string out;
-  resp::Writer w(out, protocol_);
-  if (sub == "GET") {
-    reply_config_get(server_, argv, w);
-  } else if (sub == "RESETSTAT") {
-    server_.reset_stats();
-    w.simple("OK");
-  } else if (argv.size() == 4 && upper(argv[2]) == "REQUIREPASS") {
+void Session::on_slowlog(Argv& argv) {
+  push_written_or_error([&](resp::Writer& w) { return server_.observability().slowlog(argv, w); });
+}
+
+void Session::on_latency(Argv& argv) {
+  push_written_or_error([&](resp::Writer& w) { return server_.observability().latency(argv, w); });
+}
+
+void Session::on_monitor(Argv&) {
+  if (monitoring_) {
+    return;  // as Redis: no reply at all
+  }
+  push_done("+OK\r\n").starts_monitor = true;
+}
+
+void Session::on_config_get(Argv& argv) {
+  push_written([&](resp::Writer& w) { reply_config_get(server_, argv, w); });
+}
+
+void Session::on_config_resetstat(Argv&) {
+  server_.reset_stats();
+  push_written([](resp::Writer& w) { w.simple("OK"); });
+}
+
+void Session::on_config_set(Argv& argv) {
+  if (argv.size() == 4 && upper(argv[2]) == "REQUIREPASS") {
     // The default user's password: an ACL change, replicated like ACL SETUSER
     // (api/acl_state.h), so every node asks for the same password.
     std::vector<Argv> commands;
     commands.push_back(Argv{"ACL", "REQUIREPASS", argv[3]});
     push_write(std::move(commands), false);
     return;
-  } else {  // SET
-    const std::string error = server_.observability().config_set(argv, config_file_parameters());
-    if (!error.empty()) {
-      push_error(error);
-      return;
-    }
-    w.simple("OK");
   }
-  push_done(std::move(out));
+  push_written_or_error([&](resp::Writer& w) {
+    const std::string error = server_.observability().config_set(argv, config_file_parameters());
+    if (error.empty()) {
+      w.simple("OK");
+    }
+    return error;
+  });
 }
 
 void Session::start_monitor() {

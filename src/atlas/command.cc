@@ -405,8 +405,6 @@ std::size_t encoded_size(const Command& command) {
 }
 
 std::string encode_command(const Command& command) {
-  const Status valid = validate_command(command);
-  HELIOS_ASSERT_MSG(valid.is_ok(), valid.message().c_str());
   std::string out;
   out.reserve(encoded_size(command));
   base::put_u8(out, kCommandVersion);

@@ -315,8 +315,9 @@ Status validate_command(const Command& command);
 // The size of encode_command(command), computed without encoding.
 std::size_t encoded_size(const Command& command);
 
-// The canonical encoding. `command` must be valid (validate_command): encoding an invalid
-// command is a programmer error (asserted), since the leader validates before proposing.
+// The canonical encoding. `command` must be valid: the proposer ran validate_command on it
+// once (api::Executor for each client command, Runtime::propose for the others); this does
+// not check it again.
 std::string encode_command(const Command& command);
 
 // Decodes and validates one encoded command. kInvalidArgument (with the reason and the

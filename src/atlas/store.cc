@@ -97,8 +97,6 @@ Reply Store::apply_op(AclOp& op, std::uint64_t) {
 }
 
 std::vector<Reply> Store::apply(Command command) {
-  const Status valid = validate_command(command);
-  HELIOS_ASSERT_MSG(valid.is_ok(), valid.message().c_str());
   std::vector<Reply> replies;
   replies.reserve(command.ops.size());
   for (Op& op : command.ops) {

@@ -95,9 +95,9 @@ class Store {
   ~Store() = default;
 
   // Applies every op of `command`, in order, at time command.stamp_ms, and returns one Reply
-  // per op (same size and order as command.ops). `command` must be valid
-  // (validate_command; decode_command guarantees it): asserted. Taken by value so that a
-  // decoded command's values move into the store instead of being copied.
+  // per op (same size and order as command.ops). `command` must be valid: decode_command
+  // validated it (not checked again here). Taken by value so that a decoded command's values
+  // move into the store instead of being copied.
   std::vector<Reply> apply(Command command);
 
   // The value of `key`, or nullopt if it is absent or expired at `now_ms`. The view is

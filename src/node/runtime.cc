@@ -282,17 +282,17 @@ std::uint64_t Runtime::stamp_now() {
 
 void Runtime::propose(atlas::Command command, CommandCallback done) {
   asio::post(io_, [this, command = std::move(command), done = std::move(done)]() mutable {
+    const Status valid = atlas::validate_command(command);
+    if (!valid.is_ok()) {
+      done(valid);
+      return;
+    }
     propose_now(std::move(command), std::move(done));
   });
 }
 
 void Runtime::propose_now(atlas::Command command, CommandCallback done) {
   command.stamp_ms = stamp_now();
-  const Status valid = atlas::validate_command(command);
-  if (!valid.is_ok()) {
-    done(valid);
-    return;
-  }
   const auto proposed = std::chrono::steady_clock::now();
   node_->propose(atlas::encode_command(command), [this, done, proposed](Result<std::string> reply) {
     if (!reply.is_ok()) {

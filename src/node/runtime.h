@@ -136,9 +136,12 @@ class Runtime final : private NodeIo {
   Status start();
   void stop();
 
-  // Proposes a command (stamped here with the wall clock, never below the last stamp).
+  // Proposes a command (stamped here with the wall clock, never below the last stamp); an
+  // invalid one (atlas::validate_command) answers kInvalidArgument, nothing proposed.
   void propose(atlas::Command command, CommandCallback done);
-  // Loop thread: the same, without the hop through the loop's queue.
+  // Loop thread: the same for a command the caller validated (api::Executor checks each
+  // client command as it joins a batch, and keeps a batch within atlas's limits), without
+  // the hop through the loop's queue and without checking it again.
   void propose_now(atlas::Command command, CommandCallback done);
   // Loop thread: runs the ticks whose time has come (the tick timer does it too; a read
   // under a lease calls it first, so the lease is judged by the time that really passed).

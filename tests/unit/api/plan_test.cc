@@ -59,7 +59,16 @@ Result<Plan> plan_of(const Argv& argv, std::uint64_t now = kNow) {
   if (spec != nullptr) {
     EXPECT_TRUE(arity_ok(*spec, argv.size())) << joined(argv) << ": bad arity in the test";
   }
-  return make_plan(name, argv, now);
+  if (spec == nullptr || spec->plan == nullptr) {
+    return Status(Code::kInvalidArgument, "not a data command in the test");
+  }
+  return make_plan(*spec, argv, now);
+}
+
+// A data command: its row has a planner and no handler (the session runs on_data).
+bool is_data_command(std::string_view name) {
+  const CommandSpec* spec = find_command(name);
+  return spec != nullptr && spec->plan != nullptr && spec->handle == nullptr;
 }
 
 Plan ok_plan(const Argv& argv, std::uint64_t now = kNow) {
@@ -212,6 +221,39 @@ TEST(PlanCommandsTest, OtherCommandsAreNotDataCommands) {
   ASSERT_NE(debug, nullptr);
   EXPECT_EQ(debug->kind, Kind::kDebug);
   EXPECT_EQ(debug->arity, -2);
+}
+
+// Dispatch: every row runs something (a planner, a handler, or each subcommand's handler);
+// ACL is answered by the session and planned (SETUSER...) as a replicated change.
+TEST(PlanCommandsTest, EveryRowHasItsFunction) {
+  for (const CommandSpec& spec : all_commands()) {
+    bool subs_run = !spec.subcommands.empty();
+    for (const CommandSpec& sub : spec.subcommands) {
+      subs_run = subs_run && sub.handle != nullptr;
+      EXPECT_EQ(sub.plan, nullptr) << sub.name;
+      EXPECT_EQ(find_command_or_subcommand(sub.name), &sub) << sub.name;
+    }
+    EXPECT_TRUE(spec.plan != nullptr || spec.handle != nullptr || subs_run) << spec.name;
+    EXPECT_EQ(find_command(spec.name), &spec) << spec.name;
+  }
+  const CommandSpec* acl = find_command("ACL");
+  ASSERT_NE(acl, nullptr);
+  EXPECT_NE(acl->plan, nullptr);
+  EXPECT_NE(acl->handle, nullptr);
+  EXPECT_EQ(find_command("CONFIG|GET"), nullptr);
+  EXPECT_NE(find_command_or_subcommand("CONFIG|GET"), nullptr);
+  EXPECT_EQ(find_command_or_subcommand("CONFIG|NOPE"), nullptr);
+  EXPECT_EQ(find_subcommand(*find_command("GET"), "X"), nullptr);
+  // Inside MULTI: these run at once, MONITOR is refused at once, the rest is queued.
+  std::vector<std::string_view> run;
+  for (const CommandSpec& spec : all_commands()) {
+    if (spec.in_multi == InMulti::kRun) {
+      run.push_back(spec.name);
+    }
+  }
+  EXPECT_EQ(run,
+            (std::vector<std::string_view>{"DISCARD", "EXEC", "MULTI", "QUIT", "RESET", "WATCH"}));
+  EXPECT_EQ(find_command("MONITOR")->in_multi, InMulti::kDenyBlocking);
 }
 
 // ---- Reads --------------------------------------------------------------------------------
