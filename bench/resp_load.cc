@@ -170,6 +170,7 @@ struct Conn {
   std::deque<std::pair<std::int64_t, std::int64_t>> inflight;  // (unix us, mono us) of sends
   std::int64_t next_due = 0;                                   // mono us (steady mode)
   std::int64_t interval = 0;                                   // us between sends (steady)
+  int port = 0;                                                // a trigger's, until it connects
   bool done = false;
 };
 
@@ -350,7 +351,10 @@ int run_steady(const Args& a) {
       a.trigger_at >= 0 ? t0 + static_cast<std::int64_t>(a.trigger_at * 1e6) : -1;
   for (int port : a.trigger_ports) {
     auto c = std::make_unique<Conn>();
-    c->fd = connect_to(a.host, port);
+    // Connected when it is due: an idle connection would be closed by the node's
+    // handshake_timeout (10 s by default) before its command is sent.
+    c->fd = -1;
+    c->port = port;
     c->kind = Kind::kTrigger;
     c->next_due = trigger_due;
     conns.push_back(std::move(c));
@@ -383,6 +387,7 @@ int run_steady(const Args& a) {
             c.next_due = now + c.interval;
           }
         } else {
+          c.fd = connect_to(a.host, c.port);
           append_command(c.out, {a.trigger_cmd});
           c.done = true;
         }
