@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
 #include "env/posix/posix_file_system.h"
 #include "node/backup.h"
@@ -96,6 +98,14 @@ Result<node::CheckedBackup> download(env::FileSystem& fs, httplib::Client& clien
   Result<std::unique_ptr<env::File>> tmp = fs.open(tmp_path, env::OpenMode::kCreateExclusive);
   if (!tmp.is_ok()) {
     return tmp.status();
+  }
+  // A backup holds every key and the ACL users' password hashes: owner only, as Redis's
+  // dump files (before the first byte is written; the rename keeps the mode).
+  std::error_code ec;
+  std::filesystem::permissions(
+      tmp_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  if (ec) {
+    return Status(Code::kIoError, "chmod 0600 " + tmp_path + ": " + ec.message());
   }
   Download d(*tmp.value());
   const httplib::Result res = client.Get(

@@ -101,6 +101,8 @@ class TestBackup(ClusterTestCase):
         self.assertEqual(results[1]["digest"], quiet)
         self.assertEqual(src[lid].status()["snapshot"]["index"], int(results[0]["index"]))
 
+        # Only its owner may read a backup (it holds every key).
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
         # Offline verification, and a flipped byte.
         code, out = self.cli("backup", "verify", path)
         self.assertEqual(code, 0, out)
