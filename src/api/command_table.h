@@ -9,7 +9,8 @@
 //     session_*.cc). A row may have both (ACL: the session answers it, its changes are
 //     planned as replicated AclOps).
 // Adding a command is one row (in the rows of its family: plan_strings.cc for the string
-// commands, session_rows.cc for the connection's) plus its planner or handler.
+// commands, session_rows.cc for the connection's, atlas/obj_*.cc for hashes, lists, sets and
+// sorted sets, which plan_objects.cc turns into rows) plus its planner or handler.
 //
 // Arity as in Redis: N > 0 means exactly N arguments counting the name; -N means at least N.
 // Flags are Redis's ("write denyoom fast"): COMMAND INFO shows them, and they decide the
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "api/plan.h"
+#include "atlas/objects.h"
 
 namespace helios::api {
 
@@ -68,10 +70,14 @@ struct CommandSpec {
   InMulti in_multi = InMulti::kQueue;
   // A container's subcommands (names "PARENT|SUB"), else empty.
   std::span<const CommandSpec> subcommands = {};
+  // An object command's atlas row (plan_objects.cc), else nullptr: its key positions
+  // (atlas::object_key_positions) are the authority for commands that count their keys.
+  const atlas::ObjectCommand* object = nullptr;
 };
 
 // The rows of each family, in any order (the table sorts them by name).
 std::vector<CommandSpec> string_command_rows();      // plan_strings.cc
+std::vector<CommandSpec> object_command_rows();      // plan_objects.cc
 std::vector<CommandSpec> session_command_rows();     // session_rows.cc
 std::vector<CommandSpec> session_subcommand_rows();  // session_rows.cc: "PARENT|SUB"
 

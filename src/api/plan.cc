@@ -49,6 +49,39 @@ void render_reply(const atlas::Reply& reply, resp::Writer& w) {
     case atlas::Reply::Kind::kError:
       w.error(reply.text);
       return;
+    case atlas::Reply::Kind::kStatus:
+      w.simple(reply.text);
+      return;
+    case atlas::Reply::Kind::kDouble:
+      w.dbl(reply.as_double());
+      return;
+    case atlas::Reply::Kind::kNilArray:
+      w.null_array();
+      return;
+    case atlas::Reply::Kind::kArray:
+      w.array(reply.elements.size());
+      break;
+    case atlas::Reply::Kind::kMap:
+      w.map(reply.elements.size() / 2);
+      break;
+    case atlas::Reply::Kind::kSet:
+      w.set(reply.elements.size());
+      break;
+    case atlas::Reply::Kind::kPairs:
+      if (w.protocol() == 3) {
+        w.array(reply.elements.size() / 2);
+        for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+          w.array(2);
+          render_reply(reply.elements[i], w);
+          render_reply(reply.elements[i + 1], w);
+        }
+        return;
+      }
+      w.array(reply.elements.size());
+      break;
+  }
+  for (const atlas::Reply& e : reply.elements) {
+    render_reply(e, w);
   }
 }
 
@@ -80,9 +113,6 @@ void render(Shape shape, const atlas::Reply* replies, std::size_t count, resp::W
     }
     case Shape::kSeconds:
       w.integer(first.integer < 0 ? first.integer : (first.integer + 500) / 1000);
-      return;
-    case Shape::kType:
-      w.simple(first.integer != 0 ? "string" : "none");
       return;
     case Shape::kArray:
       w.array(count);

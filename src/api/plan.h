@@ -2,10 +2,10 @@
 // Plan: what one Redis data command (GET, SET, INCR, MGET...) becomes: the ATLAS operations
 // that carry it out, in order, and how their replies turn back into the command's reply.
 //
-// A plan whose operations are all atlas::ReadOp is a read: the node serves it from its own
-// store after a read barrier (or at once with READONLY). Any other plan is a write: it goes
-// through the log as one atlas::Command (several commands of a batch or a MULTI share one),
-// so every replica applies the same operations at the same stamp.
+// A plan whose operations all only read (atlas::Store::is_read) is a read: the node serves
+// it from its own store after a read barrier (or at once with READONLY). Any other plan is a
+// write: it goes through the log as one atlas::Command (several commands of a batch or a
+// MULTI share one), so every replica applies the same operations at the same stamp.
 //
 // make_plan parses the arguments exactly as Redis does and answers Redis's error for bad
 // ones ("ERR syntax error", "ERR value is not an integer or out of range", "ERR invalid
@@ -36,14 +36,13 @@ enum class Shape : std::uint8_t {
   kAllOk,    // +OK whatever the operations replied (MSET)
   kSum,      // the sum of the integer replies (EXISTS k1 k2...)
   kSeconds,  // integer milliseconds -> seconds, rounded as Redis does; -1 and -2 kept (TTL)
-  kType,     // 1 -> +string, 0 -> +none (TYPE)
   kArray,    // an array of every reply (MGET)
 };
 
 struct Plan {
   std::vector<atlas::Op> ops;
   Shape shape = Shape::kAsIs;
-  bool write = false;  // false: every op is an atlas::ReadOp
+  bool write = false;  // false: every op only reads (atlas::Store::is_read)
 };
 
 struct CommandSpec;

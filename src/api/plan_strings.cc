@@ -10,6 +10,7 @@
 #include "api/command_table.h"
 #include "atlas/floating.h"
 #include "atlas/integer.h"
+#include "atlas/objects.h"
 
 namespace helios::api {
 
@@ -76,7 +77,7 @@ Result<Plan> plan_pexpiretime(const Argv& argv, std::uint64_t) {
 }
 
 Result<Plan> plan_type(const Argv& argv, std::uint64_t) {
-  return read_plan(ReadKind::kExists, argv[1], Shape::kType);
+  return read_plan(ReadKind::kType, argv[1]);
 }
 
 Result<Plan> plan_dbsize(const Argv&, std::uint64_t) {
@@ -182,32 +183,25 @@ Result<Plan> plan_getset(const Argv& argv, std::uint64_t) {
   return write_plan(atlas::SetOp{argv[1], argv[2], 0, false, false, false, true});
 }
 
-Result<Plan> plan_getdel(const Argv& argv, std::uint64_t) {
-  Plan p = read_plan(ReadKind::kGet, argv[1], Shape::kFirst);
-  p.ops.emplace_back(atlas::DelOp{{argv[1]}});
-  p.write = true;
-  return p;
-}
-
 Result<Plan> plan_getex(const Argv& argv, std::uint64_t now_ms) {
   Plan p = read_plan(ReadKind::kGet, argv[1], Shape::kFirst);
   if (argv.size() == 2) {
     return p;
   }
+  // A change of the deadline: GETEX's own row in atlas (obj_string.cc) reads and changes
+  // the key in one op, so a key of another type answers WRONGTYPE and keeps its deadline.
   const std::string opt = upper(argv[2]);
-  if (opt == "PERSIST" && argv.size() == 3) {
-    p.ops.emplace_back(atlas::PersistOp{argv[1]});
-  } else if (is_expire_option(opt) && argv.size() == 4) {
+  atlas::ObjOp op{atlas::find_object_command("GETEX")->code, 0, {argv[1], "PERSIST"}};
+  if (is_expire_option(opt) && argv.size() == 4) {
     Result<std::uint64_t> d = option_deadline(opt, argv[3], now_ms, "getex");
     if (!d.is_ok()) {
       return d.status();
     }
-    p.ops.emplace_back(atlas::ExpireOp{argv[1], d.value(), false, false, false, false});
-  } else {
+    op.args = {argv[1], "PXAT", std::to_string(d.value())};
+  } else if (opt != "PERSIST" || argv.size() != 3) {
     return invalid(kErrSyntax);
   }
-  p.write = true;
-  return p;
+  return write_plan(std::move(op));
 }
 
 // MSET and MSETNX: key value pairs.
@@ -396,7 +390,6 @@ std::vector<CommandSpec> string_command_rows() {
       {"SETEX", 4, D, "write denyoom", 1, 1, 1, plan_setex},
       {"PSETEX", 4, D, "write denyoom", 1, 1, 1, plan_psetex},
       {"GETSET", 3, D, "write denyoom fast", 1, 1, 1, plan_getset},
-      {"GETDEL", 2, D, "write fast", 1, 1, 1, plan_getdel},
       {"GETEX", -2, D, "write fast", 1, 1, 1, plan_getex},
       {"MSET", -3, D, "write denyoom", 1, -1, 2, plan_mset},
       {"MSETNX", -3, D, "write denyoom", 1, -1, 2, plan_msetnx},

@@ -38,6 +38,13 @@ std::int64_t now_ms() {
 // The keys of `argv` by the spec's key positions (Redis's legacy first/last/step).
 std::vector<std::string_view> keys_of(const CommandSpec& spec, const Argv& argv) {
   std::vector<std::string_view> keys;
+  if (spec.object != nullptr && argv.size() > 1) {
+    const atlas::Args args(argv.begin() + 1, argv.end());
+    for (std::size_t i : atlas::object_key_positions(*spec.object, args)) {
+      keys.push_back(argv[i + 1]);
+    }
+    return keys;
+  }
   if (spec.first_key <= 0 || spec.step <= 0) {
     return keys;
   }

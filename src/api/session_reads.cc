@@ -34,7 +34,7 @@ void Session::on_data(const CommandSpec& spec, Argv& argv) {
     std::vector<atlas::Reply> replies;
     replies.reserve(p.ops.size());
     for (const atlas::Op& op : p.ops) {
-      replies.push_back(server_.store().read(std::get<atlas::ReadOp>(op), at));
+      replies.push_back(server_.store().read(op, at));
     }
     render(p.shape, replies.data(), replies.size(), w);
   });
@@ -91,8 +91,12 @@ void Session::on_scan(Argv& argv) {
   push_read([this, cursor, pattern, count, type](resp::Writer& w) {
     atlas::ScanPage page = server_.store().scan(cursor, pattern, static_cast<std::size_t>(count),
                                                 static_cast<std::uint64_t>(wall_ms()));
-    if (!type.empty() && type != "string") {
-      page.keys.clear();  // every ATLAS value is a string
+    if (!type.empty()) {  // TYPE filters after the page is taken, as in Redis
+      const auto now = static_cast<std::uint64_t>(wall_ms());
+      std::erase_if(page.keys, [&](const std::string& k) {
+        const std::optional<atlas::ObjectType> t = server_.store().type_of(k, now);
+        return !t.has_value() || atlas::type_name(*t) != type;
+      });
     }
     w.array(2);
     w.bulk(std::to_string(page.next_cursor));

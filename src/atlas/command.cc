@@ -8,6 +8,7 @@
 
 #include "atlas/command_internal.h"
 #include "atlas/floating.h"
+#include "atlas/objects.h"
 #include "base/assert.h"
 #include "base/bytes.h"
 
@@ -185,6 +186,30 @@ Status check_op(const MSetNxOp& op) {
   return Status::ok();
 }
 
+Status check_op(const ObjOp& op) {
+  const ObjectCommand* row = find_object_command(op.code);
+  if (row == nullptr) {
+    return invalid("unknown object command " + std::to_string(op.code));
+  }
+  if (!object_arity_ok(*row, op.args.size()) || op.args.size() > kMaxObjectArgs) {
+    return invalid(std::string(row->name) + " with " + std::to_string(op.args.size()) +
+                   " arguments");
+  }
+  for (const std::string& a : op.args) {
+    Status s = check_value(a);
+    if (!s.is_ok()) {
+      return s;
+    }
+  }
+  for (std::size_t i : object_key_positions(*row, op.args)) {
+    Status s = check_key(op.args[i]);
+    if (!s.is_ok()) {
+      return s;
+    }
+  }
+  return Status::ok();
+}
+
 // The encoded size of each op's body (after its code byte).
 std::size_t body_size(const SetOp& o) {
   return 1 + 8 + kLengthBytes + o.key.size() + kLengthBytes + o.value.size();
@@ -238,6 +263,14 @@ std::size_t body_size(const MSetNxOp& o) {
   std::size_t size = 4;
   for (std::size_t i = 0; i < o.keys.size(); ++i) {
     size += kLengthBytes + o.keys[i].size() + kLengthBytes + o.values[i].size();
+  }
+  return size;
+}
+
+std::size_t body_size(const ObjOp& o) {
+  std::size_t size = 2 + 8 + 4;
+  for (const std::string& a : o.args) {
+    size += kLengthBytes + a.size();
   }
   return size;
 }
@@ -328,10 +361,19 @@ void encode_body(std::string& out, const MSetNxOp& o) {
   }
 }
 
+void encode_body(std::string& out, const ObjOp& o) {
+  base::put_u16(out, o.code);
+  base::put_u64(out, o.seed);
+  base::put_u32(out, static_cast<std::uint32_t>(o.args.size()));
+  for (const std::string& a : o.args) {
+    put_bytes(out, a);
+  }
+}
+
 }  // namespace
 
 OpCode op_code(const Op& op) {
-  static_assert(std::variant_size_v<Op> == 14);
+  static_assert(std::variant_size_v<Op> == 15);
   static_assert(std::is_same_v<std::variant_alternative_t<0, Op>, SetOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<5, Op>, DeleteIfExpiredOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, ReadOp>);
@@ -339,6 +381,8 @@ OpCode op_code(const Op& op) {
   static_assert(static_cast<int>(OpCode::kMSetNx) == 13);
   static_assert(std::is_same_v<std::variant_alternative_t<13, Op>, AclOp>);
   static_assert(static_cast<int>(OpCode::kAcl) == 14);
+  static_assert(std::is_same_v<std::variant_alternative_t<14, Op>, ObjOp>);
+  static_assert(static_cast<int>(OpCode::kObject) == 15);
   HELIOS_ASSERT(!op.valueless_by_exception());
   return static_cast<OpCode>(op.index() + 1);
 }
@@ -373,6 +417,8 @@ const char* op_name(OpCode code) {
       return "MSETNX";
     case OpCode::kAcl:
       return "ACL";
+    case OpCode::kObject:
+      return "OBJECT";
   }
   return "UNKNOWN";
 }

@@ -40,6 +40,8 @@
 //     kMSetNx          pair_count:u32 (1..kMaxKeysPerOp)  (key value){pair_count}
 //     kAcl             base:value (<= kMaxAclBytes)  arg_count:u32 (1..kMaxAclArgs)
 //                      value{arg_count} (each <= kMaxAclArgBytes)
+//     kObject          code:u16 (an ObjectCommand's, atlas/objects.h)  seed:u64
+//                      arg_count:u32 (the row's arity, <= kMaxObjectArgs)  value{arg_count}
 //   key     := length:u32 (<= kMaxKeyBytes)   bytes
 //   value   := length:u32 (<= kMaxValueBytes) bytes
 //
@@ -100,6 +102,7 @@ enum class OpCode : std::uint8_t {
   kFlush = 12,
   kMSetNx = 13,
   kAcl = 14,
+  kObject = 15,
 };
 
 // ACL changes (AclOp): limits of one op.
@@ -178,8 +181,9 @@ enum class ReadKind : std::uint8_t {
   kGetRange = 6,     // bulk: Redis's GETRANGE key a b (negative counts from the end);
                      //   "" if absent
   kDbSize = 7,       // integer: Store::size at the stamp; the key must be empty
+  kType = 8,         // status: the key's type ("string", "hash"... "none" if absent)
 };
-inline constexpr std::uint8_t kMaxReadKind = 7;
+inline constexpr std::uint8_t kMaxReadKind = 8;
 
 // A read inside a write command (MULTI/EXEC with reads, GETDEL, GETEX), evaluated in order
 // with the other ops, at the stamp, changing nothing: it does not even remove a key expired
@@ -268,9 +272,28 @@ struct AclOp {
   bool operator==(const AclOp&) const = default;
 };
 
+// Arguments of one ObjOp: enough for a key-value pair per kMaxKeysPerOp, and a few options.
+inline constexpr std::size_t kMaxObjectArgs = 2 * kMaxKeysPerOp + 16;
+
+// An object command (atlas/objects.h): HSET, LPUSH, SADD, ZADD... and the string commands
+// whose type rules need one (GETDEL, GETEX). `code` names the command's row; `args` are the
+// client's arguments after the command's name, as sent: the row parses them when it is
+// applied, as Redis parses a command queued in MULTI when EXEC runs it, so a bad argument
+// is an error reply, the same on every replica. `seed` is the randomness the leader drew for
+// the commands that need it (SPOP, SRANDMEMBER...), 0 for the others; every replica draws
+// from it alike. The arity is the row's; each argument is at most kMaxValueBytes and each
+// key (the row's key positions) at most kMaxKeyBytes.
+struct ObjOp {
+  std::uint16_t code = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::string> args;
+  bool operator==(const ObjOp&) const = default;
+};
+
 // The variant's alternatives are in OpCode order (index + 1 == code).
-using Op = std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp,
-                        AppendOp, SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp>;
+using Op =
+    std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp, AppendOp,
+                 SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp, ObjOp>;
 
 struct Command {
   std::uint64_t stamp_ms = 0;  // the leader's unix-ms clock reading; see the file comment
@@ -304,7 +327,8 @@ inline constexpr std::uint8_t kRenameFlagsAll = kRenameNx;
 
 OpCode op_code(const Op& op);
 // "SET", "DEL", "EXPIRE", "PERSIST", "INCRBY", "DELETE_IF_EXPIRED", "READ", "APPEND",
-// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL"; "UNKNOWN" outside OpCode.
+// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL", "OBJECT"; "UNKNOWN" outside
+// OpCode.
 const char* op_name(OpCode code);
 
 // OK if `command` obeys every rule above (op count, key and value sizes, flag combinations,

@@ -27,6 +27,11 @@ class Decoder {
   std::size_t remaining() const { return reader_.remaining(); }
 
   std::uint8_t u8() { return checked(reader_.u8()); }
+  std::uint16_t u16() {
+    const std::uint8_t lo = u8();
+    const std::uint8_t hi = u8();
+    return static_cast<std::uint16_t>(lo | (hi << 8));
+  }
   std::uint32_t u32() { return checked(reader_.u32()); }
   std::uint64_t u64() { return checked(reader_.u64()); }
 
@@ -214,6 +219,24 @@ Op decode_acl(Decoder& d) {
   return o;
 }
 
+Op decode_object(Decoder& d) {
+  ObjOp o;
+  o.code = d.u16();
+  o.seed = d.u64();
+  const std::uint32_t count = d.u32();
+  if (d.ok() && count > kMaxObjectArgs) {
+    d.fail("object op of " + std::to_string(count) + " arguments");
+  }
+  if (!d.ok()) {
+    return o;
+  }
+  o.args.reserve(std::min<std::size_t>(count, d.remaining() / kLengthBytes));
+  for (std::uint32_t i = 0; i < count && d.ok(); ++i) {
+    o.args.push_back(d.value());
+  }
+  return o;
+}
+
 Op decode_op(Decoder& d) {
   const std::uint8_t code = d.u8();
   if (!d.ok()) {
@@ -248,6 +271,8 @@ Op decode_op(Decoder& d) {
       return decode_msetnx(d);
     case OpCode::kAcl:
       return decode_acl(d);
+    case OpCode::kObject:
+      return decode_object(d);
   }
   d.fail("unknown op code " + std::to_string(code));
   return Op{};

@@ -40,6 +40,25 @@ std::string Reply::to_string() const {
       return "\"" + escape(text) + "\"";
     case Kind::kError:
       return "(error) " + text;
+    case Kind::kStatus:
+      return text;
+    case Kind::kDouble: {
+      char buf[40];
+      std::snprintf(buf, sizeof(buf), "(double) %.17g", as_double());
+      return buf;
+    }
+    case Kind::kNilArray:
+      return "nil-array";
+    case Kind::kArray:
+    case Kind::kPairs:
+    case Kind::kMap:
+    case Kind::kSet: {
+      std::string out = kind == Kind::kArray ? "[" : kind == Kind::kMap ? "map[" : "set[";
+      for (std::size_t i = 0; i < elements.size(); ++i) {
+        out += (i == 0 ? "" : ", ") + elements[i].to_string();
+      }
+      return out + "]";
+    }
   }
   return "(unknown reply kind)";
 }

@@ -17,10 +17,12 @@ Status corrupt(const std::string& why) {
 
 // Decodes the items between the header and the checksum (`body`), which has passed the
 // checksum: what is left to catch here is a producer bug or a crafted input.
-Status decode_items(std::string_view body, std::uint64_t count, SnapshotSink& sink) {
+Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t version,
+                    SnapshotSink& sink) {
+  const bool v1 = version == kSnapshotVersionStrings;
   // Every item takes at least its fixed header, so a count beyond that is a lie; checking it
   // first keeps reserve() bounded by the input size.
-  if (count > body.size() / kSnapshotItemHeaderBytes) {
+  if (count > body.size() / (v1 ? kSnapshotItemHeaderBytesV1 : kSnapshotItemHeaderBytes)) {
     return corrupt("item count " + std::to_string(count) + " does not fit in " +
                    std::to_string(body.size()) + " bytes");
   }
@@ -29,11 +31,13 @@ Status decode_items(std::string_view body, std::uint64_t count, SnapshotSink& si
   std::string_view previous;
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::uint32_t key_bytes = r.u32();
-    const std::uint32_t value_bytes = r.u32();
+    const std::uint8_t type = v1 ? 0 : r.u8();
+    const std::uint64_t value_bytes = v1 ? r.u32() : r.u64();
     const std::uint64_t deadline_ms = r.u64();
-    if (!r.ok() || key_bytes > kMaxKeyBytes || value_bytes > kMaxValueBytes ||
-        std::uint64_t{key_bytes} + value_bytes > r.remaining()) {
-      return corrupt("item " + std::to_string(i) + " has a bad length");
+    if (!r.ok() || key_bytes > kMaxKeyBytes || type > kMaxObjectType ||
+        (type == 0 && value_bytes > kMaxValueBytes) || value_bytes > r.remaining() ||
+        key_bytes > r.remaining() - value_bytes) {
+      return corrupt("item " + std::to_string(i) + " has a bad length or type");
     }
     const std::string_view key = r.bytes(key_bytes);
     const std::string_view value = r.bytes(value_bytes);
@@ -42,7 +46,7 @@ Status decode_items(std::string_view body, std::uint64_t count, SnapshotSink& si
       return corrupt("item " + std::to_string(i) + " is out of key order");
     }
     previous = key;  // a view into `body`, which outlives the loop
-    sink.add(key, value, deadline_ms);
+    sink.add(key, value, deadline_ms, static_cast<ObjectType>(type));
   }
   if (r.remaining() != 0) {
     return corrupt(std::to_string(r.remaining()) + " bytes after the last item");
@@ -54,8 +58,9 @@ Status decode_items(std::string_view body, std::uint64_t count, SnapshotSink& si
 class VectorSink final : public SnapshotSink {
  public:
   void reserve(std::uint64_t count) override { items.reserve(count); }
-  void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms) override {
-    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms});
+  void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
+           ObjectType type) override {
+    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms, type});
   }
   std::vector<SnapshotItem> items;
 };
@@ -67,7 +72,7 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     const SnapshotItemView& item = items[i];
     HELIOS_ASSERT(item.key.size() <= kMaxKeyBytes);
-    HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
+    HELIOS_ASSERT(item.type != ObjectType::kString || item.value.size() <= kMaxValueBytes);
     if (i > 0) {
       HELIOS_ASSERT(items[i - 1].key < item.key);
     }
@@ -80,7 +85,8 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
   base::put_u64(out, items.size());
   for (const SnapshotItemView& item : items) {
     base::put_u32(out, static_cast<std::uint32_t>(item.key.size()));
-    base::put_u32(out, static_cast<std::uint32_t>(item.value.size()));
+    base::put_u8(out, static_cast<std::uint8_t>(item.type));
+    base::put_u64(out, item.value.size());
     base::put_u64(out, item.deadline_ms);
     out.append(item.key);
     out.append(item.value);
@@ -101,10 +107,10 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
   const std::uint32_t version = header.u32();
   const std::uint64_t count = header.u64();
   HELIOS_ASSERT(header.ok());
-  if (version != kSnapshotVersion) {
+  if (version != kSnapshotVersion && version != kSnapshotVersionStrings) {
     return Status(Code::kInvalidArgument, "atlas snapshot: format version " +
                                               std::to_string(version) +
-                                              " is not supported (this build reads version " +
+                                              " is not supported (this build reads versions 1 to " +
                                               std::to_string(kSnapshotVersion) + ")");
   }
   const std::string_view covered = bytes.substr(0, bytes.size() - kSnapshotTrailerBytes);
@@ -112,7 +118,7 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
   if (stored != base::checksum64(covered, kSnapshotChecksumSeed)) {
     return corrupt("checksum mismatch");
   }
-  return decode_items(covered.substr(kSnapshotHeaderBytes), count, sink);
+  return decode_items(covered.substr(kSnapshotHeaderBytes), count, version, sink);
 }
 
 Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {

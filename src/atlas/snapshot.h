@@ -4,18 +4,22 @@
 // header and checksum; this format checks itself too, because it also travels between
 // nodes (InstallSnapshot) and must be refused whole if any byte is wrong.
 //
-// Layout (integers little-endian):
+// Layout (integers little-endian), format 2:
 //
 //     0  magic "HATLASSN"                                    8 bytes
 //     8  version (= kSnapshotVersion)                        u32
 //    12  item count n                                        u64
 //    20  n items, keys strictly ascending (bytewise, as std::string_view compares):
 //          key length k (<= kMaxKeyBytes)                    u32
-//          value length v (<= kMaxValueBytes)                u32
+//          type (ObjectType: 0 string, 1 hash, 2 list, 3 set, 4 zset)   u8
+//          value length v (a string: <= kMaxValueBytes)      u64
 //          deadline_ms (absolute unix ms; 0 = none)          u64
 //          key                                               k bytes
-//          value                                             v bytes
+//          value: a string's bytes, or encode_object's (atlas/object.h)   v bytes
 //        XXH3-64 (seed kSnapshotChecksumSeed) of every byte before it   u64
+//
+// Format 1 (strings only) is still read: its items are key length u32, value length u32,
+// deadline u64, key, value.
 //
 // Deterministic: the same items give the same bytes on every replica (sorted keys, absolute
 // deadlines, no padding, no hash order). Deadlines are carried as they are, even ones
@@ -33,23 +37,27 @@
 #include <string_view>
 #include <vector>
 
+#include "atlas/object.h"
 #include "base/status.h"
 
 namespace helios::atlas {
 
 inline constexpr char kSnapshotMagic[8] = {'H', 'A', 'T', 'L', 'A', 'S', 'S', 'N'};
-inline constexpr std::uint32_t kSnapshotVersion = 1;
+inline constexpr std::uint32_t kSnapshotVersion = 2;
+inline constexpr std::uint32_t kSnapshotVersionStrings = 1;
 inline constexpr std::uint64_t kSnapshotChecksumSeed = 0x41544c4153534e31;  // "ATLASSN1"
 inline constexpr std::size_t kSnapshotHeaderBytes = 8 + 4 + 8;
-inline constexpr std::size_t kSnapshotItemHeaderBytes = 4 + 4 + 8;
+inline constexpr std::size_t kSnapshotItemHeaderBytes = 4 + 1 + 8 + 8;
+inline constexpr std::size_t kSnapshotItemHeaderBytesV1 = 4 + 4 + 8;
 inline constexpr std::size_t kSnapshotTrailerBytes = 8;
 static_assert(kSnapshotHeaderBytes == sizeof(kSnapshotMagic) + 4 + 8);
 
 // One item to encode; the views must outlive the call.
 struct SnapshotItemView {
   std::string_view key;
-  std::string_view value;
+  std::string_view value;  // a string's value, or an object's encoding
   std::uint64_t deadline_ms = 0;
+  ObjectType type = ObjectType::kString;
 };
 
 // One decoded item.
@@ -57,6 +65,7 @@ struct SnapshotItem {
   std::string key;
   std::string value;
   std::uint64_t deadline_ms = 0;
+  ObjectType type = ObjectType::kString;
   bool operator==(const SnapshotItem&) const = default;
 };
 
@@ -70,8 +79,10 @@ class SnapshotSink {
   virtual ~SnapshotSink() = default;
   // Called once, before any add(), with the item count (already checked to fit the input).
   virtual void reserve(std::uint64_t count) = 0;
-  // One item, in strictly ascending key order; the views die when add() returns.
-  virtual void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms) = 0;
+  // One item, in strictly ascending key order; the views die when add() returns. `value` is
+  // a string's bytes or (another type) the object's encoding, not yet decoded.
+  virtual void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
+                   ObjectType type) = 0;
 };
 
 // Verifies a snapshot and hands its items to `sink` without copying them first (a snapshot

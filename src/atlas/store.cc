@@ -7,6 +7,7 @@
 
 #include "atlas/floating.h"
 #include "atlas/integer.h"
+#include "atlas/objects.h"
 #include "atlas/snapshot.h"
 #include "base/assert.h"
 
@@ -44,6 +45,7 @@ std::string get_range(std::string_view value, std::int64_t start, std::int64_t e
 template <typename Edit>
 void Store::edit_value(Items::iterator it, Edit&& edit) {
   HELIOS_ASSERT(it != items_.end());
+  HELIOS_ASSERT(it->second.object == nullptr);
   digest_ ^= value_digest(it->first, it->second.value);  // out with the old value
   std::forward<Edit>(edit)(it->second.value);
   HELIOS_ASSERT(it->second.value.size() <= kMaxValueBytes);
@@ -54,6 +56,7 @@ Store::Store(Store&& other) noexcept
     : items_(std::move(other.items_)),
       deadlines_(std::move(other.deadlines_)),
       digest_(std::exchange(other.digest_, Digest{})),
+      object_count_(std::exchange(other.object_count_, 0)),
       acl_table_(std::move(other.acl_table_)),
       acl_version_(other.acl_version_ + 1) {
   other.acl_table_.clear();
@@ -69,6 +72,7 @@ Store& Store::operator=(Store&& other) noexcept {
   items_.swap(old.items_);
   deadlines_.swap(old.deadlines_);
   std::swap(digest_, old.digest_);
+  std::swap(object_count_, old.object_count_);
   acl_table_.swap(old.acl_table_);
   acl_version_ = std::max(acl_version_, old.acl_version_) + 1;
   return *this;
@@ -109,11 +113,20 @@ std::vector<Reply> Store::apply(Command command) {
 Reply Store::apply_op(SetOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   const bool existed = it != items_.end();
+  if (op.get && existed && it->second.object != nullptr) {
+    return Reply::error(kErrWrongType);  // SET ... GET of another type: nothing changes
+  }
   if ((op.nx && existed) || (op.xx && !existed)) {
     if (!op.get) {
       return Reply::nil();
     }
     return existed ? Reply::bulk(it->second.value) : Reply::nil();
+  }
+  if (existed && it->second.object != nullptr) {
+    // SET replaces a value of any type: an empty string takes the object's place first.
+    const std::uint64_t kept = it->second.deadline_ms;
+    erase(it);
+    it = insert(std::string(op.key), std::string(), kept);
   }
   const std::uint64_t deadline_ms =
       (op.keep_ttl && existed) ? it->second.deadline_ms : op.deadline_ms;
@@ -189,6 +202,9 @@ Reply Store::apply_op(PersistOp& op, std::uint64_t stamp_ms) {
 Reply Store::apply_op(IncrByOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   std::int64_t current = 0;
+  if (it != items_.end() && it->second.object != nullptr) {
+    return Reply::error(kErrWrongType);
+  }
   if (it != items_.end()) {
     const std::optional<std::int64_t> parsed = parse_int64(it->second.value);
     if (!parsed) {
@@ -225,6 +241,9 @@ Reply Store::apply_op(ReadOp& op, std::uint64_t stamp_ms) {
 
 Reply Store::apply_op(AppendOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
+  if (it != items_.end() && it->second.object != nullptr) {
+    return Reply::error(kErrWrongType);
+  }
   if (it == items_.end()) {
     const auto length = static_cast<std::int64_t>(op.value.size());
     insert(std::move(op.key), std::move(op.value), 0);
@@ -240,6 +259,9 @@ Reply Store::apply_op(AppendOp& op, std::uint64_t stamp_ms) {
 Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   const bool existed = it != items_.end();
+  if (existed && it->second.object != nullptr) {
+    return Reply::error(kErrWrongType);
+  }
   if (op.value.empty()) {  // Redis answers before its length check: nothing to write
     return Reply::of_integer(existed ? static_cast<std::int64_t>(it->second.value.size()) : 0);
   }
@@ -263,6 +285,9 @@ Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
 Reply Store::apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   long double current = 0;
+  if (it != items_.end() && it->second.object != nullptr) {
+    return Reply::error(kErrWrongType);
+  }
   if (it != items_.end()) {
     const std::optional<long double> parsed = parse_long_double(it->second.value);
     if (!parsed) {
@@ -304,6 +329,13 @@ Reply Store::apply_op(RenameOp& op, std::uint64_t stamp_ms) {
   // erase() drops src's deadline entry (a view of src's key) before the node goes; insert()
   // adds one viewing dst's key.
   const std::uint64_t deadline_ms = src->second.deadline_ms;
+  std::unique_ptr<Object> object = std::move(src->second.object);
+  if (object != nullptr) {
+    src->second.object = std::make_unique<Object>(make_object(object->type()));  // for erase
+    erase(src);
+    insert_object(std::move(op.dst), std::move(*object), deadline_ms);
+    return done;
+  }
   std::string value = erase(src);
   insert(std::move(op.dst), std::move(value), deadline_ms);
   return done;
@@ -313,6 +345,7 @@ Reply Store::apply_op(FlushOp&, std::uint64_t) {
   deadlines_.clear();  // first: its entries view items_'s keys
   items_.clear();
   digest_ = Digest{};
+  object_count_ = 0;
   return Reply::ok();
 }
 
@@ -366,7 +399,13 @@ Store::Items::iterator Store::insert(std::string key, std::string value,
 
 std::string Store::erase(Items::iterator it) {
   HELIOS_ASSERT(it != items_.end());
-  digest_ ^= item_digest(it->first, it->second.value, it->second.deadline_ms);
+  if (it->second.object != nullptr) {
+    digest_ ^= deadline_digest(it->first, it->second.deadline_ms);
+    HELIOS_ASSERT(object_count_ > 0);
+    --object_count_;
+  } else {
+    digest_ ^= item_digest(it->first, it->second.value, it->second.deadline_ms);
+  }
   index_deadline(it, 0);  // first: the index entry views this node's key
   std::string value = std::move(it->second.value);
   items_.erase(it);
@@ -408,7 +447,7 @@ void Store::index_deadline(Items::iterator it, std::uint64_t deadline_ms) {
 
 std::optional<std::string_view> Store::get(std::string_view key, std::uint64_t now_ms) const {
   const Item* item = find_visible(key, now_ms);
-  if (item == nullptr) {
+  if (item == nullptr || item->object != nullptr) {
     return std::nullopt;
   }
   return std::string_view(item->value);
@@ -429,6 +468,11 @@ std::int64_t Store::ttl_ms(std::string_view key, std::uint64_t now_ms) const {
 
 Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
   const Item* item = find_visible(op.key, now_ms);  // (kDbSize: the empty key, unused)
+  const bool string_read =
+      op.what == ReadKind::kGet || op.what == ReadKind::kStrlen || op.what == ReadKind::kGetRange;
+  if (string_read && item != nullptr && item->object != nullptr) {
+    return Reply::error(kErrWrongType);
+  }
   switch (op.what) {
     case ReadKind::kGet:
       return item == nullptr ? Reply::nil() : Reply::bulk(item->value);
@@ -444,6 +488,10 @@ Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
       return Reply::bulk(item == nullptr ? std::string() : get_range(item->value, op.a, op.b));
     case ReadKind::kDbSize:
       return Reply::of_integer(static_cast<std::int64_t>(std::min(size(now_ms), kMaxI64)));
+    case ReadKind::kType:
+      return Reply::status(item == nullptr           ? "none"
+                           : item->object == nullptr ? type_name(ObjectType::kString)
+                                                     : type_name(item->object->type()));
   }
   HELIOS_ASSERT_MSG(false, "unknown ReadKind");
   return Reply::nil();
@@ -486,8 +534,15 @@ std::vector<ExpiredKey> Store::expired_keys(std::uint64_t now_ms, std::size_t li
 std::string Store::serialize() const {
   std::vector<SnapshotItemView> items;
   items.reserve(items_.size());
+  std::vector<std::string> encoded;  // the objects' encodings, which the views point into
+  encoded.reserve(object_count_);
   for (const auto& [key, item] : items_) {
-    items.push_back(SnapshotItemView{key, item.value, item.deadline_ms});
+    if (item.object == nullptr) {
+      items.push_back(SnapshotItemView{key, item.value, item.deadline_ms});
+      continue;
+    }
+    encoded.push_back(encode_object(*item.object));
+    items.push_back(SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type()});
   }
   std::sort(items.begin(), items.end(),
             [](const SnapshotItemView& a, const SnapshotItemView& b) { return a.key < b.key; });
@@ -500,9 +555,24 @@ Result<Store> Store::deserialize(std::string_view bytes) {
    public:
     explicit Sink(Store& store) : store_(store) {}
     void reserve(std::uint64_t count) override { store_.items_.reserve(count); }
-    void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms) override {
-      store_.insert(std::string(key), std::string(value), deadline_ms);
+    void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
+             ObjectType type) override {
+      if (!status.is_ok()) {
+        return;
+      }
+      if (type == ObjectType::kString) {
+        store_.insert(std::string(key), std::string(value), deadline_ms);
+        return;
+      }
+      Result<Object> object = decode_object(type, value);
+      if (!object.is_ok()) {
+        status = Status(object.status().code(), object.status().message() + " (key of " +
+                                                    std::to_string(key.size()) + " bytes)");
+        return;
+      }
+      store_.insert_object(std::string(key), std::move(object.value()), deadline_ms);
     }
+    Status status = Status::ok();
 
    private:
     Store& store_;
@@ -512,22 +582,26 @@ Result<Store> Store::deserialize(std::string_view bytes) {
   if (Status s = decode_snapshot_into(bytes, sink); !s.is_ok()) {
     return s;
   }
+  if (!sink.status.is_ok()) {
+    return sink.status;
+  }
   store.check_invariants();
   return store;
 }
 
-std::string Store::item_digest_hex(std::string_view key) const {
-  auto it = items_.find(key);
-  return it == items_.end()
-             ? Digest{}.hex()
-             : item_digest(it->first, it->second.value, it->second.deadline_ms).hex();
-}
-
 void Store::check_invariants() const {
   std::size_t with_deadline = 0;
+  std::size_t objects = 0;
   Digest digest;
   for (const auto& [key, item] : items_) {
-    digest ^= item_digest(key, item.value, item.deadline_ms);
+    if (item.object != nullptr) {
+      check_object(*item.object);
+      HELIOS_ASSERT(item.value.empty());
+      ++objects;
+      digest ^= deadline_digest(key, item.deadline_ms);
+    } else {
+      digest ^= item_digest(key, item.value, item.deadline_ms);
+    }
     HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
     HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
     if (item.deadline_ms == 0) {
@@ -539,6 +613,7 @@ void Store::check_invariants() const {
     HELIOS_ASSERT(entry->second.data() == key.data());  // a view of this very node's key
   }
   HELIOS_ASSERT(with_deadline == deadlines_.size());
+  HELIOS_ASSERT(objects == object_count_);
   for (const auto& [deadline_ms, key] : deadlines_) {
     HELIOS_ASSERT(deadline_ms != 0);
     auto it = items_.find(key);

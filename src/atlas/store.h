@@ -29,11 +29,17 @@
 //     never move, across rehashing, move construction and swap), so an item is erased from
 //     deadlines_ before it is erased from items_;
 //   - keys and values respect kMaxKeyBytes and kMaxValueBytes;
-//   - digest_ is the XOR of item_digest over every item (atlas/digest.h), expired ones
-//     included. Every change keeps it in step at the cost of the bytes it involves (an item
-//     in or out: its key and value; a value change: the key and both values; a deadline
-//     change: the key), never a walk of the store: the value and deadline of an item change
-//     only through insert, erase, replace_value, edit_value and set_deadline.
+//   - an item holds a string (`value`) or, for the other types, an Object (`object`, then
+//     `value` is empty) that obeys atlas/object.h's rules (never empty...); object_count_
+//     counts the items holding one;
+//   - digest_ is the XOR of item_digest over every string item (atlas/digest.h), expired
+//     ones included, and of deadline_digest over every object item. Every change keeps it in
+//     step at the cost of the bytes it involves (an item in or out: its key and value; a
+//     value change: the key and both values; a deadline change: the key), never a walk of
+//     the store: the value and deadline of an item change only through insert,
+//     insert_object, erase, replace_value, edit_value and set_deadline. An object's value
+//     half is computed when a digest is asked for (digest_hex walks the object items), since
+//     commands change objects element by element (atlas/objects.h).
 //
 // Not thread-safe: the node's Ready-loop thread owns it (architecture.md "Node runtime"). Not
 // copyable (a copy's deadline index would point into the original); serialize and
@@ -42,6 +48,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -52,6 +59,7 @@
 
 #include "atlas/command.h"
 #include "atlas/digest.h"
+#include "atlas/object.h"
 #include "atlas/reply.h"
 #include "base/status.h"
 
@@ -100,8 +108,8 @@ class Store {
   // move into the store instead of being copied.
   std::vector<Reply> apply(Command command);
 
-  // The value of `key`, or nullopt if it is absent or expired at `now_ms`. The view is
-  // valid until the next apply or move.
+  // The value of `key`, or nullopt if it is absent, expired at `now_ms` or not a string. The
+  // view is valid until the next apply or move.
   std::optional<std::string_view> get(std::string_view key, std::uint64_t now_ms) const;
   // Redis PTTL: -2 if `key` is absent or expired at `now_ms`, -1 if it has no deadline,
   // else the milliseconds left (deadline_ms - now_ms, at least 1).
@@ -118,6 +126,12 @@ class Store {
   // node answers itself, at its clock. apply evaluates a ReadOp with this very function, at
   // the stamp. Never changes the store; an unknown kind is asserted.
   Reply read(const ReadOp& op, std::uint64_t now_ms) const;
+  // The same for any read op: a ReadOp, or an ObjOp of a read row (atlas/objects.h).
+  Reply read(const Op& op, std::uint64_t now_ms) const;
+  // True if `op` only reads (a ReadOp, or an ObjOp of a read row).
+  static bool is_read(const Op& op);
+  // The type of `key` at `now_ms`, or nullopt if it is absent.
+  std::optional<ObjectType> type_of(std::string_view key, std::uint64_t now_ms) const;
 
   // KEYS pattern: the keys visible at `now_ms` that match the glob `pattern` (atlas/glob.h;
   // "*" matches every key, the empty one too, as in Redis), sorted bytewise; only the
@@ -161,8 +175,10 @@ class Store {
   // since it describes the applied state as serialize() does, as 40 lowercase hex digits;
   // 40 zeros when no item is held. Stores holding the same items give the same digest,
   // whatever histories brought them there; any difference in a key, a value or a deadline
-  // changes it (with overwhelming probability). O(1): kept up to date by every change.
-  std::string digest_hex() const { return digest_.hex(); }
+  // changes it (with overwhelming probability). An object's value is digested as
+  // value_digest(key, "\0HOBJ" type encode_object(object)). O(1) when every value is a
+  // string (kept up to date by every change), else a walk of the object items.
+  std::string digest_hex() const;
   // DEBUG DIGEST-VALUE: the item_digest of the item held under `key`, expired or not (its
   // share of digest_hex()); 40 zeros if there is none. O(|key| + |value|).
   std::string item_digest_hex(std::string_view key) const;
@@ -178,15 +194,21 @@ class Store {
   std::size_t item_count() const { return items_.size(); }
   // Items with a deadline, counted the same way (INFO keyspace's "expires").
   std::size_t deadline_count() const { return deadlines_.size(); }
+  // Items holding a hash, list, set or sorted set.
+  std::size_t object_count() const { return object_count_; }
 
   // Asserts the invariants of the class comment (recomputing the digest from every item).
   // O(n log n + bytes held); for tests and the simulator.
   void check_invariants() const;
 
  private:
+  friend class ObjectWriter;
+  friend class ObjectReader;
+
   struct Item {
-    std::string value;
-    std::uint64_t deadline_ms = 0;  // absolute unix ms; 0 = no deadline
+    std::string value;               // a string's value (empty when `object` is set)
+    std::uint64_t deadline_ms = 0;   // absolute unix ms; 0 = no deadline
+    std::unique_ptr<Object> object;  // any other type's value; nullptr for a string
   };
   // Transparent hashing, so that lookups by std::string_view do not build a std::string.
   struct KeyHash {
@@ -213,6 +235,7 @@ class Store {
   Reply apply_op(FlushOp& op, std::uint64_t stamp_ms);
   Reply apply_op(AclOp& op, std::uint64_t stamp_ms);
   Reply apply_op(MSetNxOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(ObjOp& op, std::uint64_t stamp_ms);
 
   // The one definition of "expired at t", used by apply (t = stamp) and reads (t = now).
   static bool expired_at(std::uint64_t deadline_ms, std::uint64_t t_ms) {
@@ -227,7 +250,11 @@ class Store {
   // step.
   // Inserts a new item (the key must be absent).
   Items::iterator insert(std::string key, std::string value, std::uint64_t deadline_ms);
-  // Erases an item and its deadlines_ entry; returns its value.
+  // Inserts a new item holding `object` (the key must be absent; the object may be empty
+  // only while the command that creates it runs: atlas/objects.h).
+  Items::iterator insert_object(std::string key, Object object, std::uint64_t deadline_ms);
+  // Erases an item and its deadlines_ entry; returns its value (a string's; an object's is
+  // dropped: take it out first to keep it).
   std::string erase(Items::iterator it);
   // Replaces an item's value (its deadline stays); returns the old value.
   std::string replace_value(Items::iterator it, std::string value);
@@ -242,7 +269,8 @@ class Store {
 
   Items items_;
   Deadlines deadlines_;
-  Digest digest_;  // the XOR of item_digest over items_
+  Digest digest_;  // see the invariants
+  std::size_t object_count_ = 0;
   std::string acl_table_;
   std::uint64_t acl_version_ = 0;
 };

@@ -102,14 +102,49 @@ std::uint64_t log_tail_stamp(const raft::Storage& storage, Index window) {
 
 // Layout: count u32, then per reply: kind u8, integer u64 (two's complement), text length
 // u32, text.
+namespace {
+
+// One reply: kind:u8 integer:u64 text (length:u32, bytes) element_count:u32 element{count}.
+void encode_reply(std::string& out, const atlas::Reply& r) {
+  base::put_u8(out, static_cast<std::uint8_t>(r.kind));
+  base::put_u64(out, static_cast<std::uint64_t>(r.integer));
+  base::put_u32(out, static_cast<std::uint32_t>(r.text.size()));
+  out.append(r.text);
+  base::put_u32(out, static_cast<std::uint32_t>(r.elements.size()));
+  for (const atlas::Reply& e : r.elements) {
+    encode_reply(out, e);
+  }
+}
+
+constexpr std::size_t kMinReplyBytes = 1 + 8 + 4 + 4;
+constexpr int kMaxReplyDepth = 8;  // ZRANGE WITHSCORES in RESP3 nests two; LMPOP three
+
+bool decode_reply(base::Reader& in, atlas::Reply& r, int depth) {
+  const std::uint8_t kind = in.u8();
+  r.integer = static_cast<std::int64_t>(in.u64());
+  r.text = std::string(in.bytes(in.u32()));
+  const std::uint32_t count = in.u32();
+  if (!in.ok() || kind > static_cast<std::uint8_t>(atlas::Reply::kLastKind) ||
+      count > in.remaining() / kMinReplyBytes || (count > 0 && depth >= kMaxReplyDepth)) {
+    return false;
+  }
+  r.kind = static_cast<atlas::Reply::Kind>(kind);
+  r.elements.resize(count);
+  for (atlas::Reply& e : r.elements) {
+    if (!decode_reply(in, e, depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string encode_replies(const std::vector<atlas::Reply>& replies) {
   std::string out;
   base::put_u32(out, static_cast<std::uint32_t>(replies.size()));
   for (const atlas::Reply& r : replies) {
-    base::put_u8(out, static_cast<std::uint8_t>(r.kind));
-    base::put_u64(out, static_cast<std::uint64_t>(r.integer));
-    base::put_u32(out, static_cast<std::uint32_t>(r.text.size()));
-    out.append(r.text);
+    encode_reply(out, r);
   }
   return out;
 }
@@ -117,21 +152,14 @@ std::string encode_replies(const std::vector<atlas::Reply>& replies) {
 Result<std::vector<atlas::Reply>> decode_replies(std::string_view bytes) {
   base::Reader in(bytes);
   const std::uint32_t count = in.u32();
-  if (!in.ok() || count > in.remaining() / 13) {
+  if (!in.ok() || count > in.remaining() / kMinReplyBytes) {
     return Status(Code::kInvalidArgument, "malformed replies");
   }
-  std::vector<atlas::Reply> out;
-  out.reserve(count);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    atlas::Reply r;
-    const std::uint8_t kind = in.u8();
-    r.integer = static_cast<std::int64_t>(in.u64());
-    r.text = std::string(in.bytes(in.u32()));
-    if (!in.ok() || kind > static_cast<std::uint8_t>(atlas::Reply::Kind::kError)) {
+  std::vector<atlas::Reply> out(count);
+  for (atlas::Reply& r : out) {
+    if (!decode_reply(in, r, 0)) {
       return Status(Code::kInvalidArgument, "malformed replies");
     }
-    r.kind = static_cast<atlas::Reply::Kind>(kind);
-    out.push_back(std::move(r));
   }
   if (in.remaining() != 0) {
     return Status(Code::kInvalidArgument, "malformed replies");

@@ -154,6 +154,8 @@ class Model {
                                                  : 0);
       case ReadKind::kExists:
         return Reply::of_integer(item != nullptr ? 1 : 0);
+      case ReadKind::kType:
+        return Reply::status(item != nullptr ? "string" : "none");
       case ReadKind::kPttl:
       case ReadKind::kPexpireTime: {
         if (item == nullptr || item->deadline_ms == 0) {
@@ -255,6 +257,8 @@ class Model {
   }
   // ACL changes touch no key (the model generates none; the store's own test covers them).
   Reply run(const AclOp&, std::uint64_t) { return Reply::error("ERR unexpected ACL op"); }
+  // The object commands have their own tests (obj_*_test.cc).
+  Reply run(const ObjOp&, std::uint64_t) { return Reply::error("ERR unexpected object op"); }
   Reply run(const MSetNxOp& o, std::uint64_t stamp) {
     for (const std::string& key : o.keys) {
       if (touch(key, stamp)) {
