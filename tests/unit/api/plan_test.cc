@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/command_table.h"
+#include "atlas/objects.h"
 #include "atlas/command.h"
 #include "atlas/reply.h"
 
@@ -205,11 +206,23 @@ TEST(PlanCommandsTest, EveryDataCommandIsKnownAndInTheTableAsData) {
     EXPECT_EQ(spec->kind, Kind::kData) << name;
   }
   std::size_t data_in_table = 0;
+  std::size_t object_rows = 0;  // the hash, list, set and sorted set commands (atlas rows)
   for (const CommandSpec& spec : all_commands()) {
     data_in_table += spec.kind == Kind::kData ? 1 : 0;
+    object_rows += spec.object != nullptr ? 1 : 0;
     EXPECT_EQ(spec.kind == Kind::kData, is_data_command(spec.name)) << spec.name;
+    if (spec.object != nullptr) {
+      EXPECT_EQ(spec.object, atlas::find_object_command(spec.name)) << spec.name;
+      EXPECT_EQ(spec.arity, spec.object->arity) << spec.name;
+    }
   }
-  EXPECT_EQ(data_in_table, std::size(names));
+  std::size_t client_rows = 0;
+  for (const atlas::ObjectCommand* row : atlas::all_object_commands()) {
+    client_rows += row->client ? 1 : 0;
+  }
+  EXPECT_EQ(object_rows, client_rows);
+  // GETDEL is both a string command above and an object row (atlas/obj_string.cc).
+  EXPECT_EQ(data_in_table, std::size(names) + object_rows - 1);
 }
 
 TEST(PlanCommandsTest, OtherCommandsAreNotDataCommands) {
@@ -782,19 +795,35 @@ TEST(PlanRenderTest, ArrayOfEveryReply) {
 }
 
 // Plans and renders together: the reply a command gets from its own plan's replies.
+TEST(PlanRenderTest, CollectionRepliesRenderPerProtocol) {
+  const Reply pairs = Reply::pairs({Reply::bulk("a"), Reply::of_double(1.5)});
+  EXPECT_EQ(rendered(Shape::kAsIs, {pairs}, 2), "*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
+  EXPECT_EQ(rendered(Shape::kAsIs, {pairs}, 3), "*1\r\n*2\r\n$1\r\na\r\n,1.5\r\n");
+  const Reply map = Reply::map({Reply::bulk("f"), Reply::bulk("v")});
+  EXPECT_EQ(rendered(Shape::kAsIs, {map}, 2), "*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+  EXPECT_EQ(rendered(Shape::kAsIs, {map}, 3), "%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
+  const Reply set = Reply::set({Reply::bulk("m")});
+  EXPECT_EQ(rendered(Shape::kAsIs, {set}, 2), "*1\r\n$1\r\nm\r\n");
+  EXPECT_EQ(rendered(Shape::kAsIs, {set}, 3), "~1\r\n$1\r\nm\r\n");
+  EXPECT_EQ(rendered(Shape::kAsIs, {Reply::nil_array()}, 2), "*-1\r\n");
+  EXPECT_EQ(rendered(Shape::kAsIs, {Reply::nil_array()}, 3), "_\r\n");
+  const Reply nested = Reply::array({Reply::bulk("k"), Reply::array({Reply::of_integer(1)})});
+  expect_both(Shape::kAsIs, {nested}, "*2\r\n$1\r\nk\r\n*1\r\n:1\r\n");
+}
+
 TEST(PlanRenderTest, PlannedCommandsRenderAsRedisReplies) {
   const Plan ttl = ok_plan({"TTL", "k"});
   expect_both(ttl.shape, {Reply::of_integer(2'600)}, ":3\r\n");
   const Plan mget = ok_plan({"MGET", "a", "b"});
   EXPECT_EQ(rendered(mget.shape, {Reply::bulk("1"), Reply::nil()}, 3), "*2\r\n$1\r\n1\r\n_\r\n");
   const Plan getdel = ok_plan({"GETDEL", "k"});
-  expect_both(getdel.shape, {Reply::bulk("v"), Reply::of_integer(1)}, "$1\r\nv\r\n");
+  expect_both(getdel.shape, {Reply::bulk("v")}, "$1\r\nv\r\n");
   const Plan mset = ok_plan({"MSET", "a", "1", "b", "2"});
   expect_both(mset.shape, {Reply::ok(), Reply::ok()}, "+OK\r\n");
   const Plan setnx = ok_plan({"SETNX", "k", "v"});
   expect_both(setnx.shape, {Reply::nil()}, ":0\r\n");
   const Plan type = ok_plan({"TYPE", "k"});
-  expect_both(type.shape, {Reply::of_integer(0)}, "+none\r\n");
+  expect_both(type.shape, {Reply::status("none")}, "+none\r\n");
   const Plan exists = ok_plan({"EXISTS", "a", "b", "c"});
   expect_both(exists.shape, {Reply::of_integer(1), Reply::of_integer(1), Reply::of_integer(0)},
               ":2\r\n");

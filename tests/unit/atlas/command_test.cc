@@ -2,6 +2,7 @@
 // validation of every rule and limit (at the boundary), and decode's refusal of every class
 // of malformed input.
 #include "atlas/command.h"
+#include "atlas/objects.h"
 
 #include <gtest/gtest.h>
 
@@ -216,7 +217,7 @@ TEST(CommandTest, decode_rejectsHeaderProblems) {
 }
 
 TEST(CommandTest, decode_rejectsUnknownOpCodesAndFlagBits) {
-  for (const int code : {0, 15, 0x80, 0xff}) {
+  for (const int code : {0, 16, 0x80, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(code));
     put_string(b, "k");
@@ -344,13 +345,43 @@ TEST(CommandTest, opCodesAndNames_followTheVariantOrder) {
       {ReadOp{}, "READ"},         {AppendOp{}, "APPEND"},
       {SetRangeOp{}, "SETRANGE"}, {IncrByFloatOp{}, "INCRBYFLOAT"},
       {RenameOp{}, "RENAME"},     {FlushOp{}, "FLUSH"},
-      {MSetNxOp{}, "MSETNX"},     {AclOp{}, "ACL"}};
+      {MSetNxOp{}, "MSETNX"},     {AclOp{}, "ACL"},
+      {ObjOp{}, "OBJECT"}};
   ASSERT_EQ(ops.size(), std::variant_size_v<Op>);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     EXPECT_EQ(static_cast<std::size_t>(op_code(ops[i].first)), i + 1);
     EXPECT_STREQ(op_name(op_code(ops[i].first)), ops[i].second);
   }
-  EXPECT_STREQ(op_name(static_cast<OpCode>(15)), "UNKNOWN");
+  EXPECT_STREQ(op_name(static_cast<OpCode>(16)), "UNKNOWN");
+}
+
+TEST(CommandTest, objOp_roundTripsAndIsCheckedAgainstItsRow) {
+  const std::uint16_t hset = find_object_command("HSET")->code;
+  expect_round_trip(one(ObjOp{hset, 0, {"h", "f", "v"}}, 7));
+  expect_round_trip(one(ObjOp{find_object_command("HRANDFIELD")->code, 0xfeed, {"h"}}, 7));
+  // The row's arity, an unknown code, the key and value limits.
+  expect_invalid(one(ObjOp{hset, 0, {"h", "f"}}), "HSET with 2 arguments");
+  expect_invalid(one(ObjOp{9999, 0, {"h"}}), "unknown object command 9999");
+  expect_invalid(one(ObjOp{hset, 0, {std::string(kMaxKeyBytes + 1, 'k'), "f", "v"}}),
+                 "kMaxKeyBytes");
+  expect_invalid(one(ObjOp{hset, 0, {"h", "f", std::string(kMaxValueBytes + 1, 'v')}}),
+                 "kMaxValueBytes");
+  // Decoding applies the same rules: an unknown code is refused, never applied.
+  std::string b = header(1);
+  base::put_u8(b, static_cast<std::uint8_t>(OpCode::kObject));
+  base::put_u16(b, 9999);
+  base::put_u64(b, 0);
+  base::put_u32(b, 1);
+  base::put_u32(b, 1);
+  b += "h";
+  expect_undecodable(b, "unknown object command 9999");
+  // A count beyond the input is refused, and nothing is reserved beyond the input.
+  std::string lie = header(1);
+  base::put_u8(lie, static_cast<std::uint8_t>(OpCode::kObject));
+  base::put_u16(lie, hset);
+  base::put_u64(lie, 0);
+  base::put_u32(lie, 3);
+  expect_undecodable(lie, "truncated");
 }
 
 TEST(CommandTest, aclOp_roundTripsAndIsBounded) {
@@ -403,7 +434,7 @@ TEST(CommandTest, encode_pinsTheLayoutOfTheStringOps) {
 
 TEST(CommandTest, validate_rejectsBadReads) {
   expect_invalid(one(ReadOp{static_cast<ReadKind>(0), "k"}), "READ of unknown kind 0");
-  expect_invalid(one(ReadOp{static_cast<ReadKind>(8), "k"}), "READ of unknown kind 8");
+  expect_invalid(one(ReadOp{static_cast<ReadKind>(9), "k"}), "READ of unknown kind 9");
   expect_invalid(one(ReadOp{ReadKind::kGet, "k", 1, 0}), "range arguments");
   expect_invalid(one(ReadOp{ReadKind::kStrlen, "k", 0, -1}), "range arguments");
   expect_invalid(one(ReadOp{ReadKind::kDbSize, "k"}), "database size with a key");
@@ -450,7 +481,7 @@ TEST(CommandTest, validate_rejectsIncrementsThatAreNotFiniteNumbers) {
 }
 
 TEST(CommandTest, decode_rejectsMalformedStringOps) {
-  for (const int what : {0, 8, 0xff}) {
+  for (const int what : {0, 9, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(OpCode::kRead));
     base::put_u8(b, static_cast<std::uint8_t>(what));

@@ -91,10 +91,11 @@ TEST(SnapshotTest, serialize_pinsTheLayout) {
   set(s, 1, "k", "vv", 0x0102);
   const std::string bytes = s.serialize();
   std::string want(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(want, 1);       // version
+  base::put_u32(want, 2);       // version
   base::put_u64(want, 1);       // count
   base::put_u32(want, 1);       // key length
-  base::put_u32(want, 2);       // value length
+  base::put_u8(want, 0);        // type: string
+  base::put_u64(want, 2);       // value length
   base::put_u64(want, 0x0102);  // deadline
   want += "kvv";
   base::put_u64(want, base::checksum64(want, kSnapshotChecksumSeed));
@@ -120,17 +121,18 @@ TEST(SnapshotTest, deserialize_rejectsWrongMagicAndNewerVersion) {
   bytes[0] = 'X';
   expect_corrupt(reseal(bytes), "bad magic");
   bytes = Store().serialize();
-  bytes[8] = 2;
+  bytes[8] = 3;
   Result<Store> r = Store::deserialize(reseal(bytes));
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("version 2"), std::string::npos);
+  EXPECT_NE(r.status().message().find("version 3"), std::string::npos);
 }
 
 TEST(SnapshotTest, deserialize_rejectsStructuralDamageUnderAValidChecksum) {
   // Keys out of order and repeated.
+  // (Format 1, strings only, which is still read.)
   std::string out_of_order(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(out_of_order, kSnapshotVersion);
+  base::put_u32(out_of_order, kSnapshotVersionStrings);
   base::put_u64(out_of_order, 2);
   for (const char* key : {"b", "a"}) {
     base::put_u32(out_of_order, 1);
@@ -141,7 +143,7 @@ TEST(SnapshotTest, deserialize_rejectsStructuralDamageUnderAValidChecksum) {
   base::put_u64(out_of_order, 0);
   expect_corrupt(reseal(out_of_order), "out of key order");
   std::string repeated = out_of_order;
-  repeated[kSnapshotHeaderBytes + 2 * kSnapshotItemHeaderBytes + 1] = 'b';  // "b", "b"
+  repeated[kSnapshotHeaderBytes + 2 * kSnapshotItemHeaderBytesV1 + 1] = 'b';  // "b", "b"
   expect_corrupt(reseal(repeated), "out of key order");
 
   // A count the input cannot hold, and one item fewer than the count.
@@ -158,7 +160,7 @@ TEST(SnapshotTest, deserialize_rejectsStructuralDamageUnderAValidChecksum) {
 
 TEST(SnapshotTest, deserialize_rejectsLengthsBeyondLimitsOrInput) {
   std::string bytes(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(bytes, kSnapshotVersion);
+  base::put_u32(bytes, kSnapshotVersionStrings);
   base::put_u64(bytes, 1);
   base::put_u32(bytes, static_cast<std::uint32_t>(kMaxKeyBytes + 1));
   base::put_u32(bytes, 0);
@@ -168,7 +170,7 @@ TEST(SnapshotTest, deserialize_rejectsLengthsBeyondLimitsOrInput) {
   expect_corrupt(reseal(bytes), "bad length");
 
   std::string value(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(value, kSnapshotVersion);
+  base::put_u32(value, kSnapshotVersionStrings);
   base::put_u64(value, 1);
   base::put_u32(value, 1);
   base::put_u32(value, 1000);  // beyond the input
@@ -184,6 +186,48 @@ TEST(SnapshotTest, snapshot_holdsKeysAndValuesAtTheirLimits) {
   Result<Store> back = Store::deserialize(s.serialize());
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(back.value().ttl_ms(std::string(kMaxKeyBytes, 'k'), 1), 8);
+}
+
+TEST(SnapshotTest, formatOne_isStillRead) {
+  std::string v1(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(v1, kSnapshotVersionStrings);
+  base::put_u64(v1, 1);
+  base::put_u32(v1, 1);       // key length
+  base::put_u32(v1, 2);       // value length
+  base::put_u64(v1, 0x0102);  // deadline
+  v1 += "kvv";
+  base::put_u64(v1, base::checksum64(v1, kSnapshotChecksumSeed));
+  Result<Store> back = Store::deserialize(v1);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back.value().get("k", 1), std::optional<std::string_view>("vv"));
+  Store s;
+  set(s, 1, "k", "vv", 0x0102);
+  EXPECT_EQ(back.value().serialize(), s.serialize());  // written back as format 2
+}
+
+TEST(SnapshotTest, formatTwo_refusesAnUnknownTypeAndADamagedObject) {
+  std::string bytes(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(bytes, kSnapshotVersion);
+  base::put_u64(bytes, 1);
+  base::put_u32(bytes, 1);
+  base::put_u8(bytes, 9);  // no such type
+  base::put_u64(bytes, 0);
+  base::put_u64(bytes, 0);
+  bytes += "k";
+  base::put_u64(bytes, 0);
+  expect_corrupt(reseal(bytes), "bad length or type");
+  // A hash whose encoding claims no element (Redis never holds an empty collection).
+  std::string empty(kSnapshotMagic, sizeof(kSnapshotMagic));
+  base::put_u32(empty, kSnapshotVersion);
+  base::put_u64(empty, 1);
+  base::put_u32(empty, 1);
+  base::put_u8(empty, static_cast<std::uint8_t>(ObjectType::kHash));
+  base::put_u64(empty, 8);
+  base::put_u64(empty, 0);
+  empty += "k";
+  base::put_u64(empty, 0);  // the object: count 0
+  base::put_u64(empty, 0);
+  expect_corrupt(reseal(empty), "bad element count");
 }
 
 TEST(SnapshotTest, decodeSnapshot_returnsSortedItems) {
