@@ -127,11 +127,15 @@ Result<std::uint64_t> option_deadline(std::string_view opt, std::string_view arg
   return deadline(arg, seconds ? 1000 : 1, opt.size() == 4, true, now_ms, cmd);
 }
 
+// Every option is read before the expiry's number, as Redis does: "EX abc NOSUCH" is a syntax
+// error, not an invalid number.
 Result<Plan> plan_set(const Argv& argv, std::uint64_t now_ms) {
   atlas::SetOp op;
   op.key = argv[1];
   op.value = argv[2];
   bool have_expire = false;
+  std::string expire_opt;
+  std::size_t expire_arg = 0;
   for (std::size_t i = 3; i < argv.size(); ++i) {
     const std::string opt = upper(argv[i]);
     const bool has_next = i + 1 < argv.size();
@@ -144,15 +148,19 @@ Result<Plan> plan_set(const Argv& argv, std::uint64_t now_ms) {
     } else if (opt == "KEEPTTL" && !have_expire) {
       op.keep_ttl = true;
     } else if (is_expire_option(opt) && has_next && !have_expire && !op.keep_ttl) {
-      Result<std::uint64_t> d = option_deadline(opt, argv[++i], now_ms, "set");
-      if (!d.is_ok()) {
-        return d.status();
-      }
-      op.deadline_ms = d.value();
+      expire_opt = opt;
+      expire_arg = ++i;
       have_expire = true;
     } else {
       return invalid(kErrSyntax);
     }
+  }
+  if (have_expire) {
+    Result<std::uint64_t> d = option_deadline(expire_opt, argv[expire_arg], now_ms, "set");
+    if (!d.is_ok()) {
+      return d.status();
+    }
+    op.deadline_ms = d.value();
   }
   return write_plan(std::move(op));
 }

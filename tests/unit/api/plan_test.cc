@@ -412,6 +412,11 @@ TEST(PlanSetTest, SyntaxErrors) {
       {"SET", "k", "v", "10"},
       {"SET", "k", "v", "NX", "GET", "EXPIRE"},
       {"SET", "k", "v", ""},
+      // Every option is read before the expiry's number, as in Redis (found by
+      // tests/cluster/test_differential.py): a syntax error wins over a bad number.
+      {"SET", "k", "v", "EX", "9223372036854775807", "NX", "1"},
+      {"SET", "k", "v", "PX", "abc", "FOO"},
+      {"SET", "k", "v", "EX", "0", "NX", "XX"},
   };
   for (const Argv& argv : bad) {
     EXPECT_EQ(error_of(argv), kSyntax) << joined(argv);
