@@ -191,23 +191,16 @@ Result<Plan> plan_getset(const Argv& argv, std::uint64_t) {
   return write_plan(atlas::SetOp{argv[1], argv[2], 0, false, false, false, true});
 }
 
-Result<Plan> plan_getex(const Argv& argv, std::uint64_t now_ms) {
-  Plan p = read_plan(ReadKind::kGet, argv[1], Shape::kFirst);
+Result<Plan> plan_getex(const Argv& argv, std::uint64_t) {
   if (argv.size() == 2) {
-    return p;
+    return read_plan(ReadKind::kGet, argv[1], Shape::kFirst);
   }
-  // A change of the deadline: GETEX's own row in atlas (obj_string.cc) reads and changes
-  // the key in one op, so a key of another type answers WRONGTYPE and keeps its deadline.
-  const std::string opt = upper(argv[2]);
-  atlas::ObjOp op{atlas::find_object_command("GETEX")->code, 0, {argv[1], "PERSIST"}};
-  if (is_expire_option(opt) && argv.size() == 4) {
-    Result<std::uint64_t> d = option_deadline(opt, argv[3], now_ms, "getex");
-    if (!d.is_ok()) {
-      return d.status();
-    }
-    op.args = {argv[1], "PXAT", std::to_string(d.value())};
-  } else if (opt != "PERSIST" || argv.size() != 3) {
-    return invalid(kErrSyntax);
+  // A change of the deadline: GETEX's own row in atlas (obj_string.cc) reads and changes the
+  // key in one op, in Redis's order (options, then the key's type, then the TTL's number).
+  const atlas::ObjectCommand* row = atlas::find_object_command("GETEX");
+  atlas::ObjOp op{row->code, 0, Argv(argv.begin() + 1, argv.end())};
+  if (std::string error = row->check(op.args); !error.empty()) {
+    return invalid(error);
   }
   return write_plan(std::move(op));
 }

@@ -77,8 +77,10 @@ std::optional<ScanArgs> parse_scan(const Args& args, std::string* error) {
 }
 
 std::string check_scan(const Args& args) {
-  std::string error;
-  return parse_scan(args, &error).has_value() ? std::string() : error;
+  std::uint64_t cursor = 0;
+  const std::string& c = args[1];
+  const auto [p, ec] = std::from_chars(c.data(), c.data() + c.size(), cursor);
+  return ec == std::errc() && p == c.data() + c.size() ? std::string() : "ERR invalid cursor";
 }
 
 ElementPage scan_elements(const std::vector<std::string_view>& members, const ScanArgs& scan) {

@@ -31,9 +31,11 @@ struct ScanArgs {
   std::size_t count = 10;
 };
 // Parses args[1..] as Redis does; on error returns nullopt and sets `error` ("ERR invalid
-// cursor", kErrNotInteger, kErrSyntax).
+// cursor", kErrNotInteger, kErrSyntax). Redis's order, which a row must keep: the cursor
+// first (check_scan, before the key), then the key (an absent one answers scan_reply(0, {})
+// whatever the options), then the options (parse_scan).
 std::optional<ScanArgs> parse_scan(const Args& args, std::string* error);
-// "" if parse_scan accepts args, else its error (for a row's `check`).
+// "" if args[1] is a valid cursor, else "ERR invalid cursor" (for a row's `check`).
 std::string check_scan(const Args& args);
 // The page of a collection scan: the elements are taken in (scan_hash, element) order, as
 // Store::scan takes keys (atlas/scan.h); `members` are the collection's elements.

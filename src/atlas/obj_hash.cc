@@ -280,15 +280,18 @@ Reply hgetall(const ObjectReader& r, const Args& args) {
 }
 
 Reply hscan(const ObjectReader& r, const Args& args) {
-  std::string error;
-  const std::optional<ScanArgs> scan = parse_scan(args, &error);
-  if (!scan.has_value()) {
-    return Reply::error(error);
+  if (std::string e = check_scan(args); !e.empty()) {
+    return Reply::error(e);
   }
   Reply reply;
   const HashObject* h = readable(r, args[0], scan_reply(0, {}), &reply);
   if (h == nullptr) {
     return reply;
+  }
+  std::string error;
+  const std::optional<ScanArgs> scan = parse_scan(args, &error);
+  if (!scan.has_value()) {
+    return Reply::error(error);
   }
   const ElementPage page = scan_elements(fields_of(*h), *scan);
   std::vector<Reply> out;

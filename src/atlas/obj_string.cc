@@ -1,9 +1,12 @@
 // The string commands that need a type check before they change anything (atlas/objects.h):
-// GETDEL and GETEX. Both are planned by the client port (src/api/plan_strings.cc), which
-// turns GETEX's relative TTLs into a deadline: these rows take the planned arguments.
+// GETDEL and GETEX. GETEX without options is a plain read, which the client port plans itself
+// (src/api/plan_strings.cc); with options it is this row, with the client's arguments.
+
+#include <limits>
+#include <variant>
 
 #include "atlas/integer.h"
-#include "atlas/objects.h"
+#include "atlas/obj_common.h"
 
 namespace helios::atlas {
 
@@ -25,17 +28,70 @@ Reply getdel(ObjectWriter& w, const Args& args) {
   return reply;
 }
 
-// GETEX key PERSIST | GETEX key PXAT deadline_ms (the planner's forms): the value, then the
-// deadline changes (one at or before the stamp deletes the key). WRONGTYPE for another type.
-Reply getex(ObjectWriter& w, const Args& args) {
-  std::uint64_t deadline_ms = 0;
-  if (args[1] == "PXAT") {
-    const std::optional<std::int64_t> d = args.size() == 3 ? parse_int64(args[2]) : std::nullopt;
-    if (!d.has_value() || *d < 0) {
-      return Reply::error(kErrSyntax);
+// GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST], parsed as Redis 7 does: options
+// first (an option repeated is allowed, the last one wins; mixing kinds is a syntax error),
+// then the key (nil if absent, WRONGTYPE), and only then the TTL's number, relative ones
+// counted from the stamp.
+struct GetexArgs {
+  std::string_view unit;  // "EX", "PX", "EXAT", "PXAT", or "" (none)
+  std::string_view ttl;
+  bool persist = false;
+};
+
+std::optional<GetexArgs> parse_getex(const Args& args) {
+  GetexArgs g;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const bool has_next = i + 1 < args.size();
+    bool matched = false;
+    for (std::string_view unit : {"EX", "PX", "EXAT", "PXAT"}) {
+      if (equals_upper(args[i], unit) && has_next && !g.persist &&
+          (g.unit.empty() || g.unit == unit)) {
+        g.unit = unit;
+        g.ttl = args[++i];
+        matched = true;
+        break;
+      }
     }
-    deadline_ms = static_cast<std::uint64_t>(*d);
-  } else if (args[1] != "PERSIST" || args.size() != 2) {
+    if (!matched && equals_upper(args[i], "PERSIST") && g.unit.empty()) {
+      g.persist = true;
+      matched = true;
+    }
+    if (!matched) {
+      return std::nullopt;
+    }
+  }
+  return g;
+}
+
+std::string check_getex(const Args& args) {
+  return parse_getex(args).has_value() ? std::string() : std::string(kErrSyntax);
+}
+
+// The deadline of GETEX's TTL (Redis's getExpireMillisecondsOrReply), or an error line.
+std::variant<std::uint64_t, std::string> getex_deadline(const GetexArgs& g, std::uint64_t now) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  const std::optional<std::int64_t> v = parse_int64(g.ttl);
+  if (!v.has_value()) {
+    return std::string(kErrNotInteger);
+  }
+  const bool seconds = g.unit == "EX" || g.unit == "EXAT";
+  const std::string bad = "ERR invalid expire time in 'getex' command";
+  if (*v <= 0 || (seconds && *v > kMax / 1000)) {
+    return bad;
+  }
+  std::int64_t ms = seconds ? *v * 1000 : *v;
+  if (g.unit.size() == 2) {  // relative
+    if (ms > kMax - static_cast<std::int64_t>(now)) {
+      return bad;
+    }
+    ms += static_cast<std::int64_t>(now);
+  }
+  return static_cast<std::uint64_t>(ms);
+}
+
+Reply getex(ObjectWriter& w, const Args& args) {
+  const std::optional<GetexArgs> g = parse_getex(args);
+  if (!g.has_value()) {
     return Reply::error(kErrSyntax);
   }
   bool wrong_type = false;
@@ -47,12 +103,19 @@ Reply getex(ObjectWriter& w, const Args& args) {
     return Reply::nil();
   }
   Reply reply = Reply::bulk(*value);
-  if (args[1] == "PERSIST") {
+  if (g->persist) {
     w.set_deadline(args[0], 0);
-  } else if (deadline_ms <= w.stamp_ms()) {
-    w.erase(args[0]);  // a deadline in the past (0 is the epoch) deletes the key
-  } else {
-    w.set_deadline(args[0], deadline_ms);
+  } else if (!g->unit.empty()) {
+    const auto deadline = getex_deadline(*g, w.stamp_ms());
+    if (const auto* error = std::get_if<std::string>(&deadline)) {
+      return Reply::error(*error);
+    }
+    const std::uint64_t ms = std::get<std::uint64_t>(deadline);
+    if (ms <= w.stamp_ms()) {
+      w.erase(args[0]);  // a deadline in the past deletes the key
+    } else {
+      w.set_deadline(args[0], ms);
+    }
   }
   return reply;
 }
@@ -64,6 +127,7 @@ constexpr ObjectCommand kRows[] = {
      .arity = -3,
      .flags = "write fast",
      .write = getex,
+     .check = check_getex,
      .client = false},
 };
 

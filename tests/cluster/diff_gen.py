@@ -46,10 +46,6 @@ SCAN_TYPES = [b"string", b"hash", b"list", b"set", b"zset", b"nosuchtype"]
 # Redis today. Remove the entry with the fix, and the scripts cover the form again; each
 # replay below is with that entry alone removed.
 KNOWN_MISMATCHES = {
-    # GETEX of a missing key with an invalid TTL: Redis answers nil (it looks the key up
-    # before it reads the TTL), Helios's planner refuses the TTL ("value is not an integer
-    # or out of range"). Replay: HELIOS_DIFF_FAMILIES=strings HELIOS_DIFF_SEED=4 (#320).
-    "getex-bad-ttl",
     # INCRBYFLOAT with an infinite increment on a value that is not a number: Redis reads the
     # value first ("value is not a valid float"), Helios's planner refuses the increment
     # ("increment would produce NaN or Infinity"). Not a planner-only fix: the log format
