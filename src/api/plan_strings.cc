@@ -3,6 +3,7 @@
 // ATLAS operations it becomes, parsed exactly as Redis parses it.
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -107,7 +108,7 @@ Plan plan_each_key(const Argv& argv, ReadKind what, Shape shape) {
 }
 
 Result<Plan> plan_mget(const Argv& argv, std::uint64_t) {
-  return plan_each_key(argv, ReadKind::kGet, Shape::kArray);
+  return plan_each_key(argv, ReadKind::kGetOrNil, Shape::kArray);
 }
 
 Result<Plan> plan_exists(const Argv& argv, std::uint64_t) {
@@ -344,11 +345,14 @@ Result<Plan> plan_decrby(const Argv& argv, std::uint64_t) {
 }
 
 Result<Plan> plan_incrbyfloat(const Argv& argv, std::uint64_t) {
-  if (!is_float_text(argv[2])) {
-    const std::optional<long double> v = atlas::parse_long_double(argv[2]);
-    return invalid(v.has_value() && argv[2].size() <= 64  // "inf": a float, but not finite
-                       ? "ERR increment would produce NaN or Infinity"
-                       : "ERR value is not a valid float");
+  const std::optional<long double> incr = atlas::parse_long_double(argv[2]);
+  if (!is_float_text(argv[2]) || !incr.has_value() || !std::isfinite(*incr)) {
+    // An increment no log entry carries: a read answers the error Redis would, in its order
+    // (the key's type and value first: atlas/obj_string.cc).
+    Plan p;
+    p.ops.emplace_back(
+        atlas::ObjOp{atlas::find_object_command("INCRBYFLOAT")->code, 0, {argv[1], argv[2]}});
+    return p;
   }
   return write_plan(atlas::IncrByFloatOp{argv[1], argv[2]});
 }

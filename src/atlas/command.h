@@ -182,8 +182,9 @@ enum class ReadKind : std::uint8_t {
                      //   "" if absent
   kDbSize = 7,       // integer: Store::size at the stamp; the key must be empty
   kType = 8,         // status: the key's type ("string", "hash"... "none" if absent)
+  kGetOrNil = 9,     // as kGet, but nil for a key of another type (MGET's element)
 };
-inline constexpr std::uint8_t kMaxReadKind = 8;
+inline constexpr std::uint8_t kMaxReadKind = 9;
 
 // A read inside a write command (MULTI/EXEC with reads, GETDEL, GETEX), evaluated in order
 // with the other ops, at the stamp, changing nothing: it does not even remove a key expired

@@ -1,10 +1,13 @@
 // The string commands that need a type check before they change anything (atlas/objects.h):
-// GETDEL and GETEX. GETEX without options is a plain read, which the client port plans itself
-// (src/api/plan_strings.cc); with options it is this row, with the client's arguments.
+// GETDEL, GETEX, and INCRBYFLOAT's refusals. GETEX without options is a plain read, which the
+// client port plans itself (src/api/plan_strings.cc); with options it is this row, with the
+// client's arguments.
 
+#include <cmath>
 #include <limits>
 #include <variant>
 
+#include "atlas/floating.h"
 #include "atlas/integer.h"
 #include "atlas/obj_common.h"
 
@@ -120,6 +123,25 @@ Reply getex(ObjectWriter& w, const Args& args) {
   return reply;
 }
 
+// INCRBYFLOAT key increment, for an increment a log entry cannot carry (atlas/command.h:
+// not a finite number of at most kMaxFloatIncrementBytes): the error Redis answers, in its
+// order: the key's type, then the current value, then the increment. A read: it changes
+// nothing whatever the key holds.
+Reply incrbyfloat_refused(const ObjectReader& r, const Args& args) {
+  const ObjectReader::Found any = r.find(args[0], ObjectType::kHash);
+  if (any.object != nullptr || any.wrong_type) {  // the key exists
+    const std::optional<std::string_view> value = r.string_value(args[0]);
+    if (!value.has_value()) {
+      return Reply::error(kErrWrongType);
+    }
+    if (!parse_long_double(*value).has_value()) {
+      return Reply::error(kErrNotFloat);
+    }
+  }
+  const std::optional<long double> incr = parse_long_double(args[1]);
+  return Reply::error(incr.has_value() && std::isinf(*incr) ? kErrNanOrInfinity : kErrNotFloat);
+}
+
 constexpr ObjectCommand kRows[] = {
     {.name = "GETDEL", .code = 1, .arity = 2, .flags = "write fast", .write = getdel},
     {.name = "GETEX",
@@ -128,6 +150,12 @@ constexpr ObjectCommand kRows[] = {
      .flags = "write fast",
      .write = getex,
      .check = check_getex,
+     .client = false},
+    {.name = "INCRBYFLOAT",
+     .code = 3,
+     .arity = 3,
+     .flags = "write denyoom fast",
+     .read = incrbyfloat_refused,
      .client = false},
 };
 

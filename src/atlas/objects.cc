@@ -180,4 +180,8 @@ ObjectReader::Found ObjectReader::find(std::string_view key, ObjectType type) co
   return {object, false};
 }
 
+std::optional<std::string_view> ObjectReader::string_value(std::string_view key) const {
+  return store_.get(key, now_ms_);
+}
+
 }  // namespace helios::atlas

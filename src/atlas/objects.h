@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -92,6 +93,8 @@ class ObjectReader {
     bool wrong_type = false;
   };
   Found find(std::string_view key, ObjectType type) const;
+  // The value of `key` if it is a string; nullopt if absent or of another type.
+  std::optional<std::string_view> string_value(std::string_view key) const;
 
  private:
   const Store& store_;

@@ -473,6 +473,9 @@ Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
   if (string_read && item != nullptr && item->object != nullptr) {
     return Reply::error(kErrWrongType);
   }
+  if (op.what == ReadKind::kGetOrNil) {
+    return item == nullptr || item->object != nullptr ? Reply::nil() : Reply::bulk(item->value);
+  }
   switch (op.what) {
     case ReadKind::kGet:
       return item == nullptr ? Reply::nil() : Reply::bulk(item->value);
@@ -488,6 +491,8 @@ Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
       return Reply::bulk(item == nullptr ? std::string() : get_range(item->value, op.a, op.b));
     case ReadKind::kDbSize:
       return Reply::of_integer(static_cast<std::int64_t>(std::min(size(now_ms), kMaxI64)));
+    case ReadKind::kGetOrNil:  // answered above
+      break;
     case ReadKind::kType:
       return Reply::status(item == nullptr           ? "none"
                            : item->object == nullptr ? type_name(ObjectType::kString)

@@ -46,12 +46,6 @@ SCAN_TYPES = [b"string", b"hash", b"list", b"set", b"zset", b"nosuchtype"]
 # Redis today. Remove the entry with the fix, and the scripts cover the form again; each
 # replay below is with that entry alone removed.
 KNOWN_MISMATCHES = {
-    # INCRBYFLOAT with an infinite increment on a value that is not a number: Redis reads the
-    # value first ("value is not a valid float"), Helios's planner refuses the increment
-    # ("increment would produce NaN or Infinity"). Not a planner-only fix: the log format
-    # refuses infinite increments (docs/formats.md, op 10), so older nodes could not decode
-    # the entry. Replay: HELIOS_DIFF_FAMILIES=strings HELIOS_DIFF_SEED=1 (#131).
-    "incrbyfloat-inf",
 }
 # ====================================================================================
 

@@ -434,7 +434,7 @@ TEST(CommandTest, encode_pinsTheLayoutOfTheStringOps) {
 
 TEST(CommandTest, validate_rejectsBadReads) {
   expect_invalid(one(ReadOp{static_cast<ReadKind>(0), "k"}), "READ of unknown kind 0");
-  expect_invalid(one(ReadOp{static_cast<ReadKind>(9), "k"}), "READ of unknown kind 9");
+  expect_invalid(one(ReadOp{static_cast<ReadKind>(10), "k"}), "READ of unknown kind 10");
   expect_invalid(one(ReadOp{ReadKind::kGet, "k", 1, 0}), "range arguments");
   expect_invalid(one(ReadOp{ReadKind::kStrlen, "k", 0, -1}), "range arguments");
   expect_invalid(one(ReadOp{ReadKind::kDbSize, "k"}), "database size with a key");
@@ -481,7 +481,7 @@ TEST(CommandTest, validate_rejectsIncrementsThatAreNotFiniteNumbers) {
 }
 
 TEST(CommandTest, decode_rejectsMalformedStringOps) {
-  for (const int what : {0, 9, 0xff}) {
+  for (const int what : {0, 10, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(OpCode::kRead));
     base::put_u8(b, static_cast<std::uint8_t>(what));

@@ -97,6 +97,8 @@ TEST(ObjHashTest, wrongTypeBothWaysChangesNothing) {
   EXPECT_EQ(obj(s, 1, "HDEL", {"str", "f"}), kWrongType);
   EXPECT_EQ(obj(s, 1, "HINCRBY", {"str", "f", "1"}), kWrongType);
   EXPECT_EQ(apply1(s, 1, ReadOp{ReadKind::kGet, "h"}), kWrongType);
+  EXPECT_EQ(apply1(s, 1, ReadOp{ReadKind::kGetOrNil, "h"}), Reply::nil());  // MGET
+  EXPECT_EQ(apply1(s, 1, ReadOp{ReadKind::kGetOrNil, "str"}), bulk("v"));
   EXPECT_EQ(apply1(s, 1, ReadOp{ReadKind::kStrlen, "h"}), kWrongType);
   EXPECT_EQ(apply1(s, 1, IncrByOp{"h", 1}), kWrongType);
   EXPECT_EQ(apply1(s, 1, AppendOp{"h", "x"}), kWrongType);
@@ -242,6 +244,20 @@ TEST(ObjStringTest, getdelAndGetexFollowRedisOrder) {
   apply1(s, 5, SetOp{"k", "w"});
   EXPECT_EQ(obj(s, 5, "GETDEL", {"k"}), bulk("w"));
   EXPECT_EQ(obj(s, 5, "GETDEL", {"k"}), Reply::nil());
+}
+
+TEST(ObjStringTest, incrbyfloatRefusalsAnswerInRedisOrder) {
+  Store s;
+  apply1(s, 1, SetOp{"num", "1.5"});
+  apply1(s, 1, SetOp{"txt", "abc"});
+  obj(s, 1, "HSET", {"h", "f", "v"});
+  const std::string before = s.digest_hex();
+  EXPECT_EQ(obj(s, 1, "INCRBYFLOAT", {"h", "abc"}), kWrongType);
+  EXPECT_EQ(obj(s, 1, "INCRBYFLOAT", {"txt", "inf"}), Reply::error(kErrNotFloat));
+  EXPECT_EQ(obj(s, 1, "INCRBYFLOAT", {"num", "inf"}), Reply::error(kErrNanOrInfinity));
+  EXPECT_EQ(obj(s, 1, "INCRBYFLOAT", {"num", "abc"}), Reply::error(kErrNotFloat));
+  EXPECT_EQ(obj(s, 1, "INCRBYFLOAT", {"nokey", "-inf"}), Reply::error(kErrNanOrInfinity));
+  EXPECT_EQ(s.digest_hex(), before);
 }
 
 }  // namespace

@@ -156,6 +156,8 @@ class Model {
         return Reply::of_integer(item != nullptr ? 1 : 0);
       case ReadKind::kType:
         return Reply::status(item != nullptr ? "string" : "none");
+      case ReadKind::kGetOrNil:
+        return item != nullptr ? Reply::bulk(item->value) : Reply::nil();
       case ReadKind::kPttl:
       case ReadKind::kPexpireTime: {
         if (item == nullptr || item->deadline_ms == 0) {
