@@ -8,6 +8,9 @@
 
 namespace helios::api {
 
+// The wire minor of the first release with the data types (wire/version.h).
+constexpr std::uint16_t kDataTypesWireMinor = 1;
+
 namespace {
 
 constexpr std::chrono::milliseconds kSweepEvery{10};
@@ -192,6 +195,17 @@ void Executor::enqueue_local(Job job) {
   if (!valid.is_ok()) {
     job.done(error_reply(job.protocol, "ERR " + valid.message()));
     return;
+  }
+  // A rolling upgrade: a member of the release before the data types would stop on this
+  // entry (it cannot decode it), so it is not proposed until every member runs wire minor 1.
+  if (atlas::uses_data_types(own)) {
+    if (const NodeId old = runtime_.member_below_wire_minor(kDataTypesWireMinor); old != kNoNode) {
+      job.done(
+          error_reply(job.protocol, "ERR node " + std::to_string(old) +
+                                        " runs an older Helios that cannot apply this command: "
+                                        "upgrade every node first (docs/operations.md, Upgrades)"));
+      return;
+    }
   }
   const std::size_t bytes = atlas::encoded_size(own);
   // A batch of valid commands stays valid: within kMaxOpsPerCommand and kMaxCommandBytes

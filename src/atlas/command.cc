@@ -442,6 +442,15 @@ Status validate_command(const Command& command) {
   return Status::ok();
 }
 
+bool uses_data_types(const Command& command) {
+  return std::any_of(command.ops.begin(), command.ops.end(), [](const Op& op) {
+    const auto* read = std::get_if<ReadOp>(&op);
+    return std::holds_alternative<ObjOp>(op) ||
+           (read != nullptr &&
+            (read->what == ReadKind::kType || read->what == ReadKind::kGetOrNil));
+  });
+}
+
 std::size_t encoded_size(const Command& command) {
   std::size_t size = kCommandHeaderBytes;
   for (const Op& op : command.ops) {

@@ -340,6 +340,11 @@ Status validate_command(const Command& command);
 // The size of encode_command(command), computed without encoding.
 std::size_t encoded_size(const Command& command);
 
+// True if `command` holds an op that a release before the data types cannot decode (an ObjOp,
+// or a READ of kind kType or kGetOrNil): the proposer holds such a command back while a
+// member of that release remains (api::Executor; wire minor 1 announces the data types).
+bool uses_data_types(const Command& command);
+
 // The canonical encoding. `command` must be valid: the proposer ran validate_command on it
 // once (api::Executor for each client command, Runtime::propose for the others); this does
 // not check it again.

@@ -1,5 +1,6 @@
 #include "atlas/snapshot.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "atlas/command.h"
@@ -68,6 +69,11 @@ class VectorSink final : public SnapshotSink {
 }  // namespace
 
 std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
+  // Strings only: format 1, which the previous release reads too (docs/operations.md
+  // "Upgrades": no format the previous release cannot read until it is needed).
+  const bool v1 = std::all_of(items.begin(), items.end(), [](const SnapshotItemView& item) {
+    return item.type == ObjectType::kString;
+  });
   std::size_t size = kSnapshotHeaderBytes + kSnapshotTrailerBytes;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const SnapshotItemView& item = items[i];
@@ -76,17 +82,22 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
     if (i > 0) {
       HELIOS_ASSERT(items[i - 1].key < item.key);
     }
-    size += kSnapshotItemHeaderBytes + item.key.size() + item.value.size();
+    size += (v1 ? kSnapshotItemHeaderBytesV1 : kSnapshotItemHeaderBytes) + item.key.size() +
+            item.value.size();
   }
   std::string out;
   out.reserve(size);
   out.append(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(out, kSnapshotVersion);
+  base::put_u32(out, v1 ? kSnapshotVersionStrings : kSnapshotVersion);
   base::put_u64(out, items.size());
   for (const SnapshotItemView& item : items) {
     base::put_u32(out, static_cast<std::uint32_t>(item.key.size()));
-    base::put_u8(out, static_cast<std::uint8_t>(item.type));
-    base::put_u64(out, item.value.size());
+    if (v1) {
+      base::put_u32(out, static_cast<std::uint32_t>(item.value.size()));
+    } else {
+      base::put_u8(out, static_cast<std::uint8_t>(item.type));
+      base::put_u64(out, item.value.size());
+    }
     base::put_u64(out, item.deadline_ms);
     out.append(item.key);
     out.append(item.value);

@@ -18,8 +18,10 @@
 //          value: a string's bytes, or encode_object's (atlas/object.h)   v bytes
 //        XXH3-64 (seed kSnapshotChecksumSeed) of every byte before it   u64
 //
-// Format 1 (strings only) is still read: its items are key length u32, value length u32,
-// deadline u64, key, value.
+// Format 1 (strings only: items of key length u32, value length u32, deadline u64, key,
+// value) is still read, and still written when every item is a string, so that a release
+// that reads only format 1 can follow a cluster that holds no other type (a rolling
+// upgrade).
 //
 // Deterministic: the same items give the same bytes on every replica (sorted keys, absolute
 // deadlines, no padding, no hash order). Deadlines are carried as they are, even ones

@@ -160,6 +160,11 @@ class Runtime final : private NodeIo {
   void transfer_leadership(NodeId target, std::chrono::milliseconds wait, TransferCallback done);
   // Loop thread: the followers a transfer could go to (empty off the leader).
   std::vector<TransferCandidate> transfer_candidates() const;
+  // Loop thread: a member of the configuration (voter, learner or outgoing voter; not this
+  // node) that answered a hello since this node started with a wire minor below `minor`
+  // (wire/version.h), or kNoNode if none. A member not heard from since is not counted: it
+  // is assumed to run this release (docs/operations.md "Upgrades").
+  NodeId member_below_wire_minor(std::uint16_t minor) const;
   // --- membership (runtime_members.cc) ---
   // Loop thread: the members, their addresses, the leader, whether a change is in progress.
   MembersView members_view() const;

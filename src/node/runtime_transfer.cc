@@ -40,6 +40,25 @@ struct Runtime::PendingTransfer {
   explicit PendingTransfer(asio::io_context& io) : timer(io) {}
 };
 
+NodeId Runtime::member_below_wire_minor(std::uint16_t minor) const {
+  const raft::ConfState& conf = node_->raw().raft().conf();
+  std::map<NodeId, std::uint16_t> greeted;
+  for (const transport::PeerStatus& p : transport_->peer_status()) {
+    if (p.greeted) {
+      greeted[p.id] = p.minor;
+    }
+  }
+  for (const auto* ids : {&conf.voters, &conf.learners, &conf.voters_outgoing}) {
+    for (NodeId id : *ids) {
+      auto it = greeted.find(id);
+      if (id != config_.node_id && it != greeted.end() && it->second < minor) {
+        return id;
+      }
+    }
+  }
+  return kNoNode;
+}
+
 std::vector<TransferCandidate> Runtime::transfer_candidates() const {
   const raft::Raft& r = node_->raw().raft();
   std::vector<TransferCandidate> out;

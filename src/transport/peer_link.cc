@@ -320,6 +320,8 @@ void PeerLink::on_greeted() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.connected = true;
+    status_.greeted = true;
+    status_.minor = peer_minor_;
   }
   HELIOS_LOG_INFO("transport", "connected to peer %llu at %s (wire %u.%u)", ull(peer_.id),
                   address_.c_str(), static_cast<unsigned>(wire::kProtocolVersion),

@@ -36,6 +36,8 @@ struct PeerStatus {
   std::uint64_t dropped = 0;           // messages dropped (queue full or peer unreachable)
   std::int64_t last_received_ms = -1;  // steady-clock ms of the last message, -1 if never
   std::uint64_t disconnects = 0;       // established outbound connections lost so far
+  bool greeted = false;                // it has answered a hello since this node started
+  std::uint16_t minor = 0;             // the wire minor of its latest hello answer
   std::array<std::uint64_t, kPeerErrorKinds> errors{};  // by PeerError
 };
 

@@ -3,7 +3,7 @@
 namespace helios::wire {
 
 std::uint16_t wire_minor() {
-  return 0;
+  return 1;
 }
 
 }  // namespace helios::wire

@@ -7,8 +7,9 @@
 //   minor  wire_minor(), in the hello of every peer connection (wire/raft_codec.h). Nodes of
 //          the same major and different minors talk: a minor adds only what an older node of
 //          the same major can do without, and a node sends a peer only what the smaller of
-//          their two minors has. Minor 0 is the first of major 2; nothing depends on the
-//          minor yet.
+//          their two minors has. Minor 0 is the first of major 2. Minor 1 adds the data
+//          types: a leader proposes log entries holding object ops (atlas/objects.h) only
+//          while no member has greeted it with minor 0 (Runtime::member_below_wire_minor).
 //
 // wire_minor() is a function in a file of its own so that a test build can link another
 // definition (wire/version_next.cc, the `raft-example-next` target) and run a rolling

@@ -5,7 +5,7 @@
 namespace helios::wire {
 
 std::uint16_t wire_minor() {
-  return 1;
+  return 2;
 }
 
 }  // namespace helios::wire
