@@ -197,21 +197,22 @@ Reply llen(const ObjectReader& r, const Args& args) {
 // WRONGTYPE and nothing moves.
 Reply move(ObjectWriter& w, const Args& args, End from, End to) {
   Reply error;
-  ListObject* src = writable(w, args[0], &error);
-  if (src == nullptr) {
+  if (writable(w, args[0], &error) == nullptr) {
     return error.is_error() ? error : Reply::nil();
   }
   ListObject* dst = writable(w, args[1], &error);
   if (error.is_error()) {
     return error;
   }
-  if (dst != src && too_many(dst == nullptr ? 0 : dst->size(), 1)) {
+  if (dst != nullptr && args[0] != args[1] && too_many(dst->size(), 1)) {
     return Reply::error(kErrTooManyMembers);
   }
   if (dst == nullptr) {
     dst = &w.create(args[1], kList).as<ListObject>();
-    src = writable(w, args[0], &error);  // creating a key may move other objects' handles
   }
+  // The source's handle is taken after the destination's lookup (which removes the key if
+  // it expired) and creation: either may invalidate handles (ObjectWriter).
+  ListObject* src = writable(w, args[0], &error);
   std::string element = std::move(pop_elements(*src, from, 1).front().text);
   push_element(*dst, to, element);
   w.done(args[0]);

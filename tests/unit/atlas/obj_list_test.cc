@@ -322,6 +322,26 @@ TEST_F(ListTest, lmpop) {
   EXPECT_FALSE(exists("c"));
 }
 
+// A list whose deadline has passed at the stamp is absent: LMOVE onto it starts a new list,
+// LMOVE from it finds nothing.
+TEST_F(ListTest, expiredList_isAbsent) {
+  run({"RPUSH", "old", "x", "y"});
+  run({"RPUSH", "gone", "z"});
+  for (const char* key : {"old", "gone"}) {
+    ExpireOp expire;
+    expire.key = key;
+    expire.deadline_ms = kStamp + 10;
+    EXPECT_EQ(test::apply1(store_, kStamp, expire), integer(1));
+  }
+  run({"RPUSH", "src", "a", "b"});
+  EXPECT_EQ(test::apply1(store_, kStamp + 10, obj_op({"LMOVE", "src", "old", "LEFT", "LEFT"})),
+            Reply::bulk("a"));
+  EXPECT_EQ(test::apply1(store_, kStamp + 10, obj_op({"LRANGE", "old", "0", "-1"})), bulks({"a"}));
+  EXPECT_EQ(test::apply1(store_, kStamp + 10, obj_op({"RPOPLPUSH", "gone", "src"})), Reply::nil());
+  EXPECT_EQ(test::apply1(store_, kStamp + 10, obj_op({"LPUSHX", "gone", "v"})), integer(0));
+  EXPECT_EQ(store_.type_of("gone", kStamp + 10), std::nullopt);
+}
+
 // A seeded stream of list commands, on two stores, one of them restored from its snapshot
 // midway: the same replies and the same digest at the end.
 TEST_F(ListTest, determinism_acrossSnapshotRoundTrip) {
