@@ -90,6 +90,39 @@ constexpr std::array kDeclared = {
     Declared{"WAIT", kConnection},
 };
 
+// The collection commands (atlas/objects.h rows), by type: Redis declares each @hash, @list,
+// @set or @sortedset.
+constexpr std::string_view kHashCommands[] = {
+    "HDEL",  "HEXISTS", "HGET",  "HGETALL", "HINCRBY", "HINCRBYFLOAT", "HKEYS",      "HLEN",
+    "HMGET", "HMSET",   "HSCAN", "HSET",    "HSETNX",  "HSTRLEN",      "HRANDFIELD", "HVALS"};
+constexpr std::string_view kListCommands[] = {
+    "BLMOVE", "BLMPOP", "BLPOP", "BRPOP",     "BRPOPLPUSH", "LINDEX", "LINSERT", "LLEN",
+    "LMOVE",  "LMPOP",  "LPOP",  "LPOS",      "LPUSH",      "LPUSHX", "LRANGE",  "LREM",
+    "LSET",   "LTRIM",  "RPOP",  "RPOPLPUSH", "RPUSH",      "RPUSHX"};
+constexpr std::string_view kSetCommands[] = {
+    "SADD",        "SCARD",     "SDIFF",    "SDIFFSTORE", "SINTER",     "SINTERCARD",
+    "SINTERSTORE", "SISMEMBER", "SMEMBERS", "SMISMEMBER", "SMOVE",      "SPOP",
+    "SRANDMEMBER", "SREM",      "SSCAN",    "SUNION",     "SUNIONSTORE"};
+constexpr std::string_view kSortedSetCommands[] = {
+    "BZMPOP",         "BZPOPMAX",        "BZPOPMIN",
+    "ZADD",           "ZCARD",           "ZCOUNT",
+    "ZDIFF",          "ZDIFFSTORE",      "ZINCRBY",
+    "ZINTER",         "ZINTERCARD",      "ZINTERSTORE",
+    "ZLEXCOUNT",      "ZMPOP",           "ZMSCORE",
+    "ZPOPMAX",        "ZPOPMIN",         "ZRANDMEMBER",
+    "ZRANGE",         "ZRANGEBYLEX",     "ZRANGEBYSCORE",
+    "ZRANGESTORE",    "ZRANK",           "ZREM",
+    "ZREMRANGEBYLEX", "ZREMRANGEBYRANK", "ZREMRANGEBYSCORE",
+    "ZREVRANGE",      "ZREVRANGEBYLEX",  "ZREVRANGEBYSCORE",
+    "ZREVRANK",       "ZSCAN",           "ZSCORE",
+    "ZUNION",         "ZUNIONSTORE"};
+
+template <std::size_t N>
+bool listed(const std::string_view (&names)[N], std::string_view name) {
+  return std::any_of(std::begin(names), std::end(names),
+                     [&](std::string_view n) { return iequals(n, name); });
+}
+
 // Every subcommand of these containers is @connection in Redis 7 (the containers
 // themselves are not).
 constexpr std::array<std::string_view, 2> kConnectionContainers = {"CLIENT|", "COMMAND|"};
@@ -108,6 +141,18 @@ CategoryBits declared_for(std::string_view name) {
     if (starts_with_icase(name, prefix)) {
       return kConnection;
     }
+  }
+  if (listed(kHashCommands, name)) {
+    return kHash;
+  }
+  if (listed(kListCommands, name)) {
+    return kList;
+  }
+  if (listed(kSetCommands, name)) {
+    return kSet;
+  }
+  if (listed(kSortedSetCommands, name)) {
+    return kSortedSet;
   }
   return 0;
 }
