@@ -1,14 +1,17 @@
 // The set commands (atlas/objects.h): the rows of the family, and the commands on one set:
 // SADD, SREM, SCARD, SISMEMBER, SMISMEMBER, SMEMBERS, SPOP, SRANDMEMBER, SMOVE, SSCAN, with
 // Redis 7.0's replies and error lines. The commands over several sets are in
-// obj_set_algebra.cc. Where Redis's order is a hash table's (SMEMBERS, SPOP with a count,
-// SRANDMEMBER with a positive count), members come in bytewise order; SPOP and SRANDMEMBER
-// draw from the op's seed over that order, so every replica picks the same members.
+// obj_set_algebra.cc. Members come in the canonical order of obj_set.h (Redis's intset order
+// for a small set of integers, else bytewise where Redis's is a hash table's); SPOP and
+// SRANDMEMBER draw from the op's seed over that order, so every replica picks the same.
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <unordered_set>
+#include <utility>
 
+#include "atlas/glob.h"
 #include "atlas/integer.h"
 #include "atlas/obj_common.h"
 #include "atlas/obj_set.h"
@@ -17,8 +20,31 @@ namespace helios::atlas {
 
 namespace set_family {
 
+bool order_members(std::vector<std::string_view>& members) {
+  std::sort(members.begin(), members.end());
+  if (members.size() > kIntsetEntries) {
+    return false;
+  }
+  std::vector<std::pair<std::int64_t, std::string_view>> numbers;
+  numbers.reserve(members.size());
+  for (std::string_view m : members) {
+    const std::optional<std::int64_t> n = parse_int64(m);
+    if (!n.has_value()) {
+      return false;
+    }
+    numbers.emplace_back(*n, m);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    members[i] = numbers[i].second;
+  }
+  return true;
+}
+
 std::vector<std::string_view> members_of(const SetObject& s) {
-  return sorted_views(s, [](const std::string& m) -> std::string_view { return m; });
+  std::vector<std::string_view> members(s.begin(), s.end());
+  order_members(members);
+  return members;
 }
 
 Reply set_reply(const std::vector<std::string_view>& members) {
@@ -274,7 +300,8 @@ Reply srandmember(const ObjectReader& r, const Args& args) {
 }
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]: Redis reads the cursor before the key and
-// the options after it (a missing key answers an empty page whatever the options).
+// the options after it (a missing key answers an empty page whatever the options). A set
+// Redis would hold as an intset comes whole in one page, as Redis scans one.
 std::string check_sscan(const Args& args) {
   return check_scan(Args{args[0], args[1]});
 }
@@ -293,7 +320,14 @@ Reply sscan(const ObjectReader& r, const Args& args) {
   if (!scan.has_value()) {
     return Reply::error(error);
   }
-  const ElementPage page = scan_elements(members_of(*s), *scan);
+  std::vector<std::string_view> members(s->begin(), s->end());
+  ElementPage page;
+  if (order_members(members)) {  // an intset's scan: every match at once, in order, cursor 0
+    std::erase_if(members, [&](std::string_view m) { return !glob_match(scan->pattern, m); });
+    page.members = std::move(members);
+  } else {
+    page = scan_elements(members, *scan);
+  }
   std::vector<Reply> out;
   out.reserve(page.members.size());
   for (std::string_view m : page.members) {

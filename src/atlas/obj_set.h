@@ -14,7 +14,14 @@
 
 namespace helios::atlas::set_family {
 
-// The members of `s` in bytewise order (views into it).
+// Redis 7.0 keeps a set whose members are all canonical integers, up to
+// set-max-intset-entries (512), as an intset, which it walks in numeric order; any other set
+// is a hash table, walked in no fixed order. The canonical order of set replies and of the
+// seeded picks: numeric for such a set, bytewise otherwise (a function of the members only).
+inline constexpr std::size_t kIntsetEntries = 512;
+// Puts `members` (distinct) in that order; true if it is an intset's.
+bool order_members(std::vector<std::string_view>& members);
+// The members of `s` in that order (views into it).
 std::vector<std::string_view> members_of(const SetObject& s);
 // The members as a set reply (RESP3 '~', RESP2 an array).
 Reply set_reply(const std::vector<std::string_view>& members);

@@ -1,8 +1,8 @@
 // The commands over several sets (atlas/obj_set.h): SINTER, SUNION, SDIFF, SINTERCARD,
 // SINTERSTORE, SUNIONSTORE, SDIFFSTORE. A missing key is an empty set; a key of another type
 // anywhere in the list is WRONGTYPE (Redis checks every key before it computes). Results are
-// computed as sorted views into the sources, so the reply's order and the stored set do not
-// depend on any hash table's order.
+// computed as views into the sources in the canonical order of obj_set.h, so the reply's
+// order and the stored set do not depend on any hash table's order.
 
 #include <algorithm>
 #include <optional>
@@ -62,6 +62,7 @@ std::vector<std::string_view> intersect(const Sets& sets) {
       out.push_back(m);
     }
   }
+  order_members(out);
   return out;
 }
 
@@ -74,6 +75,7 @@ std::vector<std::string_view> unite(const Sets& sets) {
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  order_members(out);
   return out;
 }
 
@@ -91,6 +93,7 @@ std::vector<std::string_view> subtract(const Sets& sets) {
       out.push_back(m);
     }
   }
+  order_members(out);
   return out;
 }
 

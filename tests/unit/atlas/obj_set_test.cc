@@ -107,6 +107,26 @@ TEST_F(SetTest, addRemoveCountAndMembership) {
   EXPECT_EQ(s_.type_of("a", kNow), ObjectType::kSet);
 }
 
+// Redis 7.0 walks a set of at most 512 canonical integers (an intset) in numeric order.
+TEST_F(SetTest, integerSetsComeInIntsetOrder) {
+  EXPECT_EQ(run(s_, "SADD", {"n", "10", "9", "-1", "100"}), integer(4));
+  EXPECT_EQ(run(s_, "SMEMBERS", {"n"}), set_of({"-1", "9", "10", "100"}));
+  EXPECT_EQ(run(s_, "SUNION", {"n", "b"}), set_of({"-1", "2", "3", "4", "9", "10", "100"}));
+  EXPECT_EQ(run(s_, "SRANDMEMBER", {"n", "9"}), array_of({"-1", "9", "10", "100"}));
+  EXPECT_EQ(run(s_, "SSCAN", {"n", "7", "COUNT", "1", "MATCH", "1*"}),
+            Reply::array({Reply::bulk("0"), array_of({"10", "100"})}));  // one page, as Redis
+  EXPECT_EQ(run(s_, "SADD", {"n", "010"}), integer(1));  // not canonical: a hash table's
+  EXPECT_EQ(run(s_, "SMEMBERS", {"n"}), set_of({"-1", "010", "10", "100", "9"}));
+  Args many{"big"};
+  for (int i = 0; i < 513; ++i) {
+    many.push_back(std::to_string(i));
+  }
+  ASSERT_EQ(run(s_, "SADD", many), integer(513));
+  EXPECT_EQ(run(s_, "SMEMBERS", {"big"}).elements[2], Reply::bulk("10"));  // bytewise
+  EXPECT_EQ(run(s_, "SREM", {"big", "512"}), integer(1));
+  EXPECT_EQ(run(s_, "SMEMBERS", {"big"}).elements[2], Reply::bulk("2"));  // numeric
+}
+
 TEST_F(SetTest, removingTheLastMemberRemovesTheKey) {
   EXPECT_EQ(run(s_, "SREM", {"b", "2", "3", "4", "5"}), integer(3));
   EXPECT_EQ(s_.type_of("b", kNow), std::nullopt);
