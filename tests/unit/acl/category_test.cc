@@ -42,7 +42,7 @@ TEST(AclCategoryTest, categoriesFor_matchesRedis) {
     EXPECT_EQ(category_tags(categories_for(row.name, row.flags)), row.redis_categories) << row.name;
   }
   // Flags Helios's table does not use yet.
-  EXPECT_EQ(categories_for("BLPOP", "write blocking"), kWrite | kBlocking | kSlow);
+  EXPECT_EQ(categories_for("BLPOP", "write blocking"), kWrite | kList | kBlocking | kSlow);
   EXPECT_EQ(categories_for("PUBLISH", "pubsub loading stale fast"), kPubSub | kFast);
   EXPECT_EQ(categories_for("get", "READONLY FAST"), kRead | kString | kFast);
 }

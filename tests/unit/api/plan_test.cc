@@ -228,7 +228,7 @@ TEST(PlanCommandsTest, EveryDataCommandIsKnownAndInTheTableAsData) {
 
 TEST(PlanCommandsTest, OtherCommandsAreNotDataCommands) {
   for (const char* name : {"PING", "KEYS", "SCAN", "MULTI", "EXEC", "HELLO", "INFO", "WATCH", "get",
-                           "Set", "", "LPUSH", "GETX", "DEBUG"}) {
+                           "Set", "", "BLPOP", "GETX", "DEBUG"}) {
     EXPECT_FALSE(is_data_command(name)) << name;
   }
   const CommandSpec* debug = find_command("DEBUG");

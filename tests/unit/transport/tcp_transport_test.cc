@@ -525,7 +525,7 @@ TEST(TcpTransportTest, inbound_dropsMisaddressedMessagesAndClosesOnBadOnes) {
   EXPECT_EQ(ack->type, wire::FrameType::kHelloAck);
   const Result<wire::HelloBody> hello = wire::decode_hello(ack->body);
   ASSERT_TRUE(hello.is_ok());
-  EXPECT_EQ(hello.value(), (wire::HelloBody{kCluster, 2}));
+  EXPECT_EQ(hello.value(), (wire::HelloBody{kCluster, 2, wire::wire_minor()}));
 
   raw.write(raft_frame(make_message(3, 5, 0)));  // not addressed to node 2: dropped
   raw.write(raft_frame(make_message(1, 2, 1)));  // claims another sender: dropped
