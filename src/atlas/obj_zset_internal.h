@@ -1,8 +1,9 @@
 #pragma once
-// What the sorted-set command files share (obj_zset.cc: the rows and the writes that change
-// one key; obj_zset_range.cc: the reads and range commands; obj_zset_algebra.cc: ZUNION,
-// ZINTER, ZDIFF and their *STORE forms): Redis's score and range parsing, the lookups of a
-// sorted set through a command's context, and the reply shapes of members with scores.
+// What the sorted-set command files share (obj_zset.cc: the rows, ZADD, ZINCRBY, ZREM;
+// obj_zset_pop.cc: ZPOP*, ZMPOP, ZREMRANGEBY*; obj_zset_range.cc: the reads and ranges;
+// obj_zset_algebra.cc: ZUNION, ZINTER, ZDIFF and their *STORE forms): Redis's score and range
+// parsing, the lookups of a sorted set through a command's context, and the reply shapes of members
+// with scores.
 
 #include <cstdint>
 #include <optional>
@@ -70,6 +71,19 @@ Reply zcount(const ObjectReader& r, const Args& args);
 Reply zlexcount(const ObjectReader& r, const Args& args);
 Reply zrandmember(const ObjectReader& r, const Args& args);
 Reply zscan(const ObjectReader& r, const Args& args);
+
+// Row functions of obj_zset_pop.cc.
+std::string check_zpop(const Args& args);
+std::string check_zmpop(const Args& args);
+std::string check_remrangebyrank(const Args& args);
+std::string check_remrangebyscore(const Args& args);
+std::string check_remrangebylex(const Args& args);
+Reply zpopmin(ObjectWriter& w, const Args& args);
+Reply zpopmax(ObjectWriter& w, const Args& args);
+Reply zmpop(ObjectWriter& w, const Args& args);
+Reply zremrangebyrank(ObjectWriter& w, const Args& args);
+Reply zremrangebyscore(ObjectWriter& w, const Args& args);
+Reply zremrangebylex(ObjectWriter& w, const Args& args);
 
 // Row functions of obj_zset_algebra.cc.
 std::string check_zunionstore(const Args& args);
