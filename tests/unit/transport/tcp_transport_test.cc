@@ -3,6 +3,7 @@
 // raw sockets, shutdown, and mutual TLS (node names, expired certificates, another CA). Ports come
 // from the OS (port 0); every wait has a deadline.
 #include "transport/tcp_transport.h"
+#include "wire/version.h"
 
 #include <gtest/gtest.h>
 
