@@ -28,8 +28,9 @@ std::optional<std::int64_t> parse_pop_count(const Args& args, std::string* error
   if (args.size() == 1) {
     return -1;
   }
-  const std::optional<std::int64_t> n = parse_long(args[1], error);
-  if (n.has_value() && *n < 0) {
+  // Redis's getPositiveLongFromObjectOrReply: a non-number is "out of range" too.
+  const std::optional<std::int64_t> n = parse_int64(args[1]);
+  if (!n.has_value() || *n < 0) {
     *error = std::string(kErrNotPositive);
     return std::nullopt;
   }

@@ -364,15 +364,19 @@ Reply zrandmember(const ObjectReader& r, const Args& args) {
 }
 
 Reply zscan(const ObjectReader& r, const Args& args) {
-  std::string error;
-  const std::optional<ScanArgs> scan = parse_scan(args, &error);
-  if (!scan.has_value()) {
-    return Reply::error(error);
+  // Redis's order: the cursor, then the key, then the options (obj_common.h).
+  if (std::string e = check_scan(args); !e.empty()) {
+    return Reply::error(e);
   }
   Reply reply;
   const SortedSet* z = readable(r, args[0], scan_reply(0, {}), &reply);
   if (z == nullptr) {
     return reply;
+  }
+  std::string error;
+  const std::optional<ScanArgs> scan = parse_scan(args, &error);
+  if (!scan.has_value()) {
+    return Reply::error(error);
   }
   const std::vector<SortedSet::Entry> entries = z->entries();
   std::vector<std::string_view> members;

@@ -126,6 +126,8 @@ int SortedSet::random_level() {
 bool SortedSet::insert(std::string_view member, double score) {
   HELIOS_ASSERT(head_ != nullptr);
   HELIOS_ASSERT(!std::isnan(score));
+  // A zero is stored as +0, as Redis's compact encoding does (ZADD z -0 m; ZSCORE z m is "0").
+  score = score == 0 ? 0.0 : score;
   if (auto it = scores_.find(member); it != scores_.end()) {
     if (it->second == score) {
       return false;

@@ -68,7 +68,8 @@ class SortedSet {
   std::size_t size() const { return scores_.size(); }
   bool empty() const { return scores_.empty(); }
 
-  // Adds `member` with `score`, or moves it to `score`. Returns true if it was new.
+  // Adds `member` with `score`, or moves it to `score` (-0 is held as 0). Returns true if it
+  // was new.
   bool insert(std::string_view member, double score);
   // Removes `member`; false if it was not there.
   bool erase(std::string_view member);

@@ -69,6 +69,9 @@ except ImportError:  # need_redis_py() says what to do
 # adds "hash", "list", "set", "zset" here as each type lands (issue 14); a family not listed
 # is skipped, with a message, while the cluster does not know its representative command.
 FAMILIES_REQUIRED = ["strings", "keys", "hash", "list", "set", "zset"]
+# Families the cluster knows but still answers unlike Redis in places: skipped with this
+# reason until fixed (replay with HELIOS_DIFF_FAMILIES=zset HELIOS_DIFF_FORCE=1).
+FAMILIES_KNOWN_DIFFERENT = {}
 # Commands of a required family that the cluster may not know yet (issue 14, item 6).
 PENDING_COMMANDS = {"COPY", "TOUCH", "RANDOMKEY"}
 # ====================================================================================
@@ -637,6 +640,10 @@ class TestDifferential(ClusterClassCase):
             print(f"\n[differential] {family}: skipped, the cluster does not know {rep} yet "
                   f"(add it to FAMILIES_REQUIRED when it lands)", flush=True)
             self.skipTest(f"the cluster does not know {rep} yet")
+        if family in FAMILIES_KNOWN_DIFFERENT and not os.environ.get("HELIOS_DIFF_FORCE"):
+            print(f"\n[differential] {family}: skipped: {FAMILIES_KNOWN_DIFFERENT[family]}",
+                  flush=True)
+            self.skipTest(FAMILIES_KNOWN_DIFFERENT[family])
         used = {n for w, n in diff_gen.FAMILY_ROWS[family]} | {
             split_command(t)[0].decode().upper() for t, _ in EDGES[family]}
         missing = sorted(used - self.known)
