@@ -3,6 +3,7 @@
 #include <map>
 
 #include "atlas/command.h"
+#include "atlas/objects.h"
 #include "base/assert.h"
 #include "base/checksum.h"
 #include "node/recovery.h"
@@ -20,6 +21,42 @@ constexpr char kSnapDir[] = "/snap";
 // simulator checks is that the table replicates: the same at the same applied index on
 // every node, through the log, restarts and snapshots (SimNode::digest).
 constexpr std::uint64_t kAclEvery = 5;
+
+// The collections of the workload: with every put, one change of a hash, a list, a set or a
+// sorted set (four keys shared by all clients, kept small), through the real object
+// commands (atlas/objects.h), SPOP drawing from a seed as the proposer stamps it. What the
+// simulator checks is that they replicate: the digest covers them (SimNode::digest), and a
+// pick that depended on a hash table's order would diverge on a replica restored from a
+// snapshot (planted bug `unordered-picks`).
+atlas::ObjOp object_op(std::string_view name, std::uint64_t seed, std::vector<std::string> args) {
+  return atlas::ObjOp{atlas::find_object_command(name)->code, seed, std::move(args)};
+}
+
+void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& command) {
+  const std::string member = command.key + ":" + std::to_string(op % 16);
+  const std::uint64_t seed = (op + 1) * 0x9e3779b97f4a7c15ULL ^ command.client;
+  switch (op % 4) {
+    case 0:
+      cmd.ops.emplace_back(object_op("HSET", 0, {"~h", member, command.value}));
+      break;
+    case 1:
+      cmd.ops.emplace_back(object_op("LPUSH", 0, {"~l", command.value}));
+      cmd.ops.emplace_back(object_op("LTRIM", 0, {"~l", "0", "7"}));
+      break;
+    case 2:
+      cmd.ops.emplace_back(object_op("SADD", 0, {"~s", member, command.value}));
+      if (op % 3 == 0) {
+        cmd.ops.emplace_back(object_op("SPOP", seed, {"~s", "2"}));
+      }
+      break;
+    default:
+      cmd.ops.emplace_back(object_op("ZADD", 0, {"~z", std::to_string(op % 50), member}));
+      if (op % 5 == 0) {
+        cmd.ops.emplace_back(object_op("ZPOPMIN", 0, {"~z", "3"}));
+      }
+      break;
+  }
+}
 
 atlas::Reply sim_acl_applier(std::string& table, const atlas::AclOp& op) {
   if (op.args.size() != 3 || op.args[0] != "SETUSER") {
@@ -89,6 +126,7 @@ Status SimNode::start(std::uint64_t seed) {
   if (options_.bugs.stamp_below_log) {
     machine_.plant_unclamped_stamps();
   }
+  atlas::plant_unordered_picks(options_.bugs.unordered_picks);
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }
@@ -298,6 +336,7 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
   atlas::Command cmd;
   cmd.stamp_ms = last_stamp_ms_;
   cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
+  add_collection_ops(cmd, op, command);
   if (op % kAclEvery == 0) {
     cmd.ops.emplace_back(atlas::AclOp{.base = "", .args = {"SETUSER", command.key, command.value}});
   }

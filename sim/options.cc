@@ -131,6 +131,8 @@ std::string SimOptions::describe() const {
     out += " bug=stamp-below-log";
   if (bugs.lease_too_long)
     out += " bug=lease-too-long";
+  if (bugs.unordered_picks)
+    out += " bug=unordered-picks";
   return out;
 }
 
@@ -161,6 +163,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.stamp_below_log = true;
   } else if (name == "lease-too-long") {
     bugs.lease_too_long = true;
+  } else if (name == "unordered-picks") {
+    bugs.unordered_picks = true;
   } else {
     return false;
   }

@@ -181,7 +181,10 @@ Reply spop(ObjectWriter& w, const Args& args) {
   if (s == nullptr) {
     return error.is_error() ? error : with_count ? Reply::set({}) : Reply::nil();
   }
-  const std::vector<std::string_view> members = members_of(*s);
+  std::vector<std::string_view> members = members_of(*s);
+  if (unordered_picks_planted()) {  // PLANTED BUG (simulator): the table's order
+    members.assign(s->begin(), s->end());
+  }
   SeededDraw draw(w.seed());
   std::vector<std::string> picked;
   if (!with_count) {

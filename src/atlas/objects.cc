@@ -80,6 +80,18 @@ std::vector<std::size_t> object_key_positions(const ObjectCommand& row, const Ar
   return keys;
 }
 
+namespace {
+bool g_unordered_picks = false;
+}  // namespace
+
+void plant_unordered_picks(bool on) {
+  g_unordered_picks = on;
+}
+
+bool unordered_picks_planted() {
+  return g_unordered_picks;
+}
+
 bool is_object_read(const ObjOp& op) {
   const ObjectCommand* row = find_object_command(op.code);
   HELIOS_ASSERT(row != nullptr);

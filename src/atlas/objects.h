@@ -147,6 +147,13 @@ bool object_arity_ok(const ObjectCommand& row, std::size_t arg_count);
 // The indexes into args (not argv) of the keys of a command with `args`.
 std::vector<std::size_t> object_key_positions(const ObjectCommand& row, const Args& args);
 
+// PLANTED BUG for the simulator only (`unordered-picks`): the commands that pick members at
+// random (SPOP) pick in the hash table's order instead of the canonical one, so a replica
+// restored from a snapshot (same members, another table order) removes other members.
+// Process-wide; never set outside the simulator.
+void plant_unordered_picks(bool on);
+bool unordered_picks_planted();
+
 // Runs an ObjOp: a write row through `w`, a read row at w's stamp.
 Reply run_object_write(ObjectWriter& w, const Store& store, const ObjOp& op);
 // Runs a read row (asserted) at `now_ms`.

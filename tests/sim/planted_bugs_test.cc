@@ -99,6 +99,10 @@ TEST(PlantedBugsTest, stampBelowLog_isCaughtByTheStampRule) {
   const std::string failure = expect_caught("stamp-below-log", 3, 600);
   EXPECT_NE(failure.find("time went backwards"), std::string::npos) << failure;
 }
+TEST(PlantedBugsTest, unorderedPicks_isCaughtByReplicaAgreement) {
+  const std::string failure = expect_caught("unordered-picks", 3, 400);
+  EXPECT_NE(failure.find("replicas diverge"), std::string::npos) << failure;
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }
