@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "atlas/command.h"
+#include "atlas/objects.h"
 #include "atlas/store.h"
 #include "base/assert.h"
 
@@ -24,7 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   HELIOS_ASSERT(validate_command(command).is_ok());
   HELIOS_ASSERT(encode_command(command) == bytes);
   Store store;
-  Command seed{0, {SetOp{"a", "1"}, SetOp{"b", "x", 50}, SetOp{"", "-9223372036854775808"}}};
+  const auto obj = [](std::string_view name, std::vector<std::string> args) {
+    return ObjOp{find_object_command(name)->code, 0, std::move(args)};
+  };
+  // Strings, and a key of each collection type (as tests/unit/atlas/command_fuzz_test.cc).
+  Command seed{0,
+               {SetOp{"a", "1"}, SetOp{"b", "x", 50}, SetOp{"", "-9223372036854775808"},
+                obj("HSET", {"h", "f", "1", "g", "x"}), obj("RPUSH", {"l", "1", "a", "1"}),
+                obj("SADD", {"s", "1", "2", "a"}), obj("ZADD", {"z", "1", "a", "2", "b"})}};
   (void)store.apply(seed);
   HELIOS_ASSERT(store.apply(command).size() == command.ops.size());
   store.check_invariants();
