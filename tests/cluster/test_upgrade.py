@@ -4,9 +4,11 @@ speaking the next wire minor version, src/wire/version.h) as the procedure says:
 first, each stopped with SIGTERM, started on the new build and caught up before the next;
 the leader last (SIGTERM hands its leadership over). Two clients write throughout through
 the live nodes. Checked: nodes of the two minor versions connect and say so in their logs
-("(wire 2.0)", "(wire 2.1)"), every acknowledged write reads back on every node at the end,
-DEBUG DIGEST agrees; and a peer speaking another wire major version is refused with a
-message that names both versions.
+("(wire 2.1)", "(wire 2.2)"), every acknowledged write reads back on every node at the end,
+DEBUG DIGEST agrees; a peer speaking another wire major version is refused with a message
+that names both versions; and while a node of the minor before the data types
+(`raft-example-prev`, wire 2.0) is a member, the leader refuses the commands it could not
+apply (HSET...) and keeps serving the others, until that node is upgraded.
 
     HELIOS_BIN=build/bin python3 -m unittest -v tests/cluster/test_upgrade.py
     ctest --test-dir build/release -R cluster_upgrade
@@ -66,17 +68,50 @@ class TestRollingUpgrade(ClusterTestCase):
             for w in writers:
                 self.assert_readable(c[n], w.acked)
         self.wait_for_equal_digests(c, [1, 2, 3])
-        # Mixed minors met during the upgrade: an old node logged a 2.1 peer and the
-        # first upgraded node logged a 2.0 peer.
+        # Mixed minors met during the upgrade: an old node logged a 2.2 peer and the
+        # first upgraded node logged a 2.1 peer.
         last = order[-1]
         first = order[0]
-        self.assertIn("(wire 2.1)", c[last].log().split("=== harness: start #2")[0])
-        self.assertIn("(wire 2.0)", c[first].log().split("=== harness: start #2")[1])
-        # At the end every node speaks 2.1 to every other.
+        self.assertIn("(wire 2.2)", c[last].log().split("=== harness: start #2")[0])
+        self.assertIn("(wire 2.1)", c[first].log().split("=== harness: start #2")[1])
+        # At the end every node speaks 2.2 to every other.
         for n in (1, 2, 3):
-            self.assertIn("(wire 2.1)", c[n].log_since_last_start())
+            self.assertIn("(wire 2.2)", c[n].log_since_last_start())
         print(f"\n  writes acknowledged during the upgrade: {sum(len(w.acked) for w in writers)}; "
               f"errors: {[w.errors for w in writers]}", file=sys.stderr)
+
+    def test_data_types_wait_until_every_node_can_apply_them(self):
+        c, lid, _ = self.start_quickstart()
+        old = next(i for i in (1, 2, 3) if i != lid)
+        code, clean = c[old].stop(signal.SIGTERM)
+        self.assertTrue(clean and code == 0, f"node-{old} exit {code} on SIGTERM")
+        c[old].argv[0] = harness.binary("raft-example-prev")  # wire 2.0: no data types
+        c[old].start()
+        self.wait_for_log(c[old], "(wire 2.1)", since_start=True)
+        leader = c.wait_for_leader(timeout=ELECTION_BOUND + WAIT)
+        self.h.wait_for(lambda: "(wire 2.0)" in c[leader].log(), WAIT,
+                        "the leader greeted by the 2.0 node")
+        with harness.RespConnection(*c[leader].client) as r:
+            self.assertEqual(r.command("SET", "k", "v"), "OK")
+            refused = r.command("HSET", "h", "f", "v")
+            self.assertIsInstance(refused, harness.RespError)
+            self.assertIn(f"node {old} runs an older Helios", refused.message)
+            self.assertEqual(r.command("EXISTS", "h"), 0)  # nothing was proposed
+        # The 2.0 node upgraded: the same command goes through.
+        code, clean = c[old].stop(signal.SIGTERM)
+        self.assertTrue(clean and code == 0, f"node-{old} exit {code} on SIGTERM")
+        c[old].argv[0] = harness.binary("raft-example")
+        c[old].start()
+        c.wait_for_convergence(timeout=WAIT)
+
+        def hset_accepted():
+            lid2 = c.wait_for_leader(timeout=ELECTION_BOUND + WAIT)
+            with harness.RespConnection(*c[lid2].client) as r2:
+                return r2.command("HSET", "h", "f", "v") == 1
+
+        self.h.wait_for(hset_accepted, WAIT, "HSET accepted once every node runs 2.1")
+        c.wait_for_convergence(timeout=WAIT)
+        self.wait_for_equal_digests(c, [1, 2, 3])
 
     def test_peer_of_another_wire_major_is_refused_with_both_versions(self):
         c, lid, _ = self.start_quickstart()
