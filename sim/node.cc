@@ -44,7 +44,8 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
       cmd.ops.emplace_back(object_op("LTRIM", 0, {"~l", "0", "7"}));
       break;
     case 2:
-      cmd.ops.emplace_back(object_op("SADD", 0, {"~s", member, command.value}));
+      // Members from a bounded pool (keys x 16), so the set stays small.
+      cmd.ops.emplace_back(object_op("SADD", 0, {"~s", member, command.key}));
       if (op % 3 == 0) {
         cmd.ops.emplace_back(object_op("SPOP", seed, {"~s", "2"}));
       }
