@@ -17,17 +17,24 @@ namespace {
 
 // GETDEL key: the value (bulk) or nil; the key is deleted. WRONGTYPE for another type, which
 // stays.
-Reply getdel(ObjectWriter& w, const Args& args) {
+// The value of `key` as a bulk reply, or the reply that ends the command: nil for an absent
+// key, WRONGTYPE for another type (`found` false then).
+Reply read_string(ObjectWriter& w, const std::string& key, bool* found) {
   bool wrong_type = false;
-  const std::string* value = w.find_string(args[0], &wrong_type);
+  const std::string* value = w.find_string(key, &wrong_type);
+  *found = value != nullptr;
   if (wrong_type) {
     return Reply::error(kErrWrongType);
   }
-  if (value == nullptr) {
-    return Reply::nil();
+  return value == nullptr ? Reply::nil() : Reply::bulk(*value);
+}
+
+Reply getdel(ObjectWriter& w, const Args& args) {
+  bool found = false;
+  Reply reply = read_string(w, args[0], &found);
+  if (found) {
+    w.erase(args[0]);
   }
-  Reply reply = Reply::bulk(*value);
-  w.erase(args[0]);
   return reply;
 }
 
@@ -97,15 +104,11 @@ Reply getex(ObjectWriter& w, const Args& args) {
   if (!g.has_value()) {
     return Reply::error(kErrSyntax);
   }
-  bool wrong_type = false;
-  const std::string* value = w.find_string(args[0], &wrong_type);
-  if (wrong_type) {
-    return Reply::error(kErrWrongType);
+  bool found = false;
+  Reply reply = read_string(w, args[0], &found);
+  if (!found) {
+    return reply;
   }
-  if (value == nullptr) {
-    return Reply::nil();
-  }
-  Reply reply = Reply::bulk(*value);
   if (g->persist) {
     w.set_deadline(args[0], 0);
   } else if (!g->unit.empty()) {
