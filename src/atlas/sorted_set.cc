@@ -68,6 +68,20 @@ bool within_max_lex(std::string_view member, const SortedSet::LexBound& max) {
   HELIOS_PANIC("bad lex bound kind");
 }
 
+// Redis's zslParseLexRange/zzlIsInLexRange: a range that is empty whatever the elements: min
+// above max, or equal with either exclusive ("-" and "+" count as exclusive).
+bool lex_range_empty(const SortedSet::LexBound& min, const SortedSet::LexBound& max) {
+  using Kind = SortedSet::LexBound::Kind;
+  const auto rank = [](const SortedSet::LexBound& b) {
+    return b.kind == Kind::kMin ? 0 : b.kind == Kind::kMax ? 2 : 1;
+  };
+  int cmp = rank(min) - rank(max);
+  if (cmp == 0 && rank(min) == 1) {
+    cmp = min.value.compare(max.value);
+  }
+  return cmp > 0 || (cmp == 0 && (min.kind != Kind::kInclusive || max.kind != Kind::kInclusive));
+}
+
 }  // namespace
 
 SortedSet::SortedSet() : head_(new Node("", 0, kMaxLevel)) {}
@@ -345,13 +359,55 @@ std::size_t SortedSet::count(ScoreBound min, ScoreBound max) const {
   return hi > lo ? hi - lo : 0;
 }
 
+bool SortedSet::uniform_scores() const {
+  return empty() || head_->level[0].forward->score == tail_->score;
+}
+
+std::vector<SortedSet::Entry> SortedSet::walk_lex(const LexBound& min, const LexBound& max,
+                                                  bool reverse, std::size_t offset,
+                                                  std::size_t limit) const {
+  std::vector<Entry> out;
+  const Node* first = head_->level[0].forward;
+  if (first == nullptr || lex_range_empty(min, max) || !within_max_lex(first->member, max) ||
+      below_lex(tail_->member, min)) {
+    return out;
+  }
+  const auto step = [reverse](const Node* x) {
+    return reverse ? x->backward : x->level[0].forward;
+  };
+  const auto in_far_bound = [&](const Node* x) {
+    return reverse ? !below_lex(x->member, min) : within_max_lex(x->member, max);
+  };
+  // The first element within the near bound, which must then be within the far one.
+  const Node* x = reverse ? tail_ : first;
+  while (x != nullptr && (reverse ? !within_max_lex(x->member, max) : below_lex(x->member, min))) {
+    x = step(x);
+  }
+  if (x == nullptr || !in_far_bound(x)) {
+    return out;
+  }
+  for (; x != nullptr && offset > 0; --offset) {  // LIMIT's offset skips without looking
+    x = step(x);
+  }
+  for (; x != nullptr && out.size() < limit && in_far_bound(x); x = step(x)) {
+    out.push_back(Entry{x->member, x->score});
+  }
+  return out;
+}
+
 std::vector<SortedSet::Entry> SortedSet::range_by_lex(const LexBound& min, const LexBound& max,
                                                       bool reverse, std::size_t offset,
                                                       std::size_t limit) const {
+  if (!uniform_scores()) {
+    return walk_lex(min, max, reverse, offset, limit);
+  }
   return slice(count_below_lex(min), count_at_or_below_lex(max), reverse, offset, limit);
 }
 
 std::size_t SortedSet::lex_count(const LexBound& min, const LexBound& max) const {
+  if (!uniform_scores()) {
+    return walk_lex(min, max, false, 0, SIZE_MAX).size();
+  }
   const std::size_t lo = count_below_lex(min);
   const std::size_t hi = count_at_or_below_lex(max);
   return hi > lo ? hi - lo : 0;

@@ -9,11 +9,12 @@
 // refuses NaN, as Redis does); -inf and +inf are allowed.
 //
 // Determinism: a node's level is drawn from a Prng seeded at construction (kLevelSeed), so
-// the same sequence of operations builds the same structure on every replica. Results never
-// depend on the levels, only costs do.
+// the same sequence of operations builds the same structure on every replica; a replica
+// restored from a snapshot (inserts in order) has other levels. So results never depend on
+// the levels, only costs do (lex ranges over differing scores walk the list: range_by_lex).
 //
 // Costs: insert, erase, rank, score lookups O(log n) expected; a range of k elements
-// O(log n + k); count() and lex_count() O(log n).
+// O(log n + k); count() and lex_count() O(log n) (O(n) for a lex range when scores differ).
 //
 // Thread rules: none (a plain value type, move-only; a moved-from set may only be destroyed
 // or assigned to). Not copyable: copy explicitly with clone() (snapshots fork instead).
@@ -91,7 +92,13 @@ class SortedSet {
                                     std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
   std::size_t count(ScoreBound min, ScoreBound max) const;
 
-  // As range_by_score by member bytes; meaningful when all scores are equal (Redis's rule).
+  // As range_by_score by member bytes, when all scores are equal (Redis's rule; O(log n + k)).
+  // When they differ the result is Redis's walk for a small sorted set (zzlFirstInLexRange,
+  // zzlLastInLexRange): empty unless the first element is within max and the last within
+  // min; else from the first element (the last, with reverse) that is within the near bound,
+  // skip `offset` elements, then take elements while they are within the far bound. O(n),
+  // and independent of the skip list's levels, which differ between replicas (the order of
+  // inserts decides them): the ranks count_while finds would not be.
   std::vector<Entry> range_by_lex(const LexBound& min, const LexBound& max, bool reverse,
                                   std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
   std::size_t lex_count(const LexBound& min, const LexBound& max) const;
@@ -107,6 +114,12 @@ class SortedSet {
   struct Node;
 
   int random_level();
+  // True when every score is the same (the first's equals the last's): the lex order is then
+  // the element order.
+  bool uniform_scores() const;
+  // range_by_lex when the scores differ.
+  std::vector<Entry> walk_lex(const LexBound& min, const LexBound& max, bool reverse,
+                              std::size_t offset, std::size_t limit) const;
   // The number of elements before the first element that is not below the bound (for a
   // lower bound) / at or below it (for an upper bound): both O(log n).
   // The number of elements, from the first on, for which pred(node) holds (pred must hold
