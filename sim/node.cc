@@ -180,7 +180,7 @@ Status SimNode::start(std::uint64_t seed) {
 
 void SimNode::propose_conf_change(const raft::ConfState& next) {
   const std::string what = raft::describe(next);
-  node_->propose_conf_change(next, [this, what](Result<std::string> r) {
+  node_->propose_conf_change(next, [this, what](Result<node::ApplyReply> r) {
     if (host_.tracing()) {
       host_.trace_line("n" + std::to_string(id()) + " configuration " + what + ": " +
                        (r.is_ok() ? "applied" : r.status().to_string()));
@@ -342,7 +342,7 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
     cmd.ops.emplace_back(atlas::AclOp{.base = "", .args = {"SETUSER", command.key, command.value}});
   }
   SimHost& host = host_;
-  node_->propose(atlas::encode_command(cmd), [&host, client, op](Result<std::string> reply) {
+  node_->propose(atlas::encode_command(cmd), [&host, client, op](Result<node::ApplyReply> reply) {
     if (reply.status().code() == Code::kUncertain) {
       host.put_uncertain(client, op);
     } else {

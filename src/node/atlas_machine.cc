@@ -8,7 +8,7 @@
 
 namespace helios::node {
 
-std::string AtlasMachine::apply(const raft::Entry& entry) {
+ApplyReply AtlasMachine::apply(const raft::Entry& entry) {
   Result<atlas::Command> command = atlas::decode_command(entry.data);
   if (!command.is_ok()) {
     HELIOS_PANIC("committed entry %llu (term %llu) is not an ATLAS command: %s",
@@ -25,7 +25,7 @@ std::string AtlasMachine::apply(const raft::Entry& entry) {
   }
   applied_stamp_ms_ = cmd.stamp_ms;
   last_stamp_ms_ = std::max(last_stamp_ms_, cmd.stamp_ms);
-  return encode_replies(store_.apply(std::move(cmd)));
+  return store_.apply(std::move(cmd));
 }
 
 namespace {
@@ -100,71 +100,10 @@ std::uint64_t log_tail_stamp(const raft::Storage& storage, Index window) {
   return tail.is_ok() ? max_stamp(tail.value()) : 0;
 }
 
-// Layout: count u32, then per reply: kind u8, integer u64 (two's complement), text length
-// u32, text.
-namespace {
-
-// One reply: kind:u8 integer:u64 text (length:u32, bytes) element_count:u32 element{count}.
-void encode_reply(std::string& out, const atlas::Reply& r) {
-  base::put_u8(out, static_cast<std::uint8_t>(r.kind));
-  base::put_u64(out, static_cast<std::uint64_t>(r.integer));
-  base::put_u32(out, static_cast<std::uint32_t>(r.text.size()));
-  out.append(r.text);
-  base::put_u32(out, static_cast<std::uint32_t>(r.elements.size()));
-  for (const atlas::Reply& e : r.elements) {
-    encode_reply(out, e);
-  }
-}
-
-constexpr std::size_t kMinReplyBytes = 1 + 8 + 4 + 4;
-constexpr int kMaxReplyDepth = 8;  // ZRANGE WITHSCORES in RESP3 nests two; LMPOP three
-
-bool decode_reply(base::Reader& in, atlas::Reply& r, int depth) {
-  const std::uint8_t kind = in.u8();
-  r.integer = static_cast<std::int64_t>(in.u64());
-  r.text = std::string(in.bytes(in.u32()));
-  const std::uint32_t count = in.u32();
-  if (!in.ok() || kind > static_cast<std::uint8_t>(atlas::Reply::kLastKind) ||
-      count > in.remaining() / kMinReplyBytes || (count > 0 && depth >= kMaxReplyDepth)) {
-    return false;
-  }
-  r.kind = static_cast<atlas::Reply::Kind>(kind);
-  r.elements.resize(count);
-  for (atlas::Reply& e : r.elements) {
-    if (!decode_reply(in, e, depth + 1)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-std::string encode_replies(const std::vector<atlas::Reply>& replies) {
-  std::string out;
-  base::put_u32(out, static_cast<std::uint32_t>(replies.size()));
-  for (const atlas::Reply& r : replies) {
-    encode_reply(out, r);
-  }
-  return out;
-}
-
-Result<std::vector<atlas::Reply>> decode_replies(std::string_view bytes) {
-  base::Reader in(bytes);
-  const std::uint32_t count = in.u32();
-  if (!in.ok() || count > in.remaining() / kMinReplyBytes) {
-    return Status(Code::kInvalidArgument, "malformed replies");
-  }
-  std::vector<atlas::Reply> out(count);
-  for (atlas::Reply& r : out) {
-    if (!decode_reply(in, r, 0)) {
-      return Status(Code::kInvalidArgument, "malformed replies");
-    }
-  }
-  if (in.remaining() != 0) {
-    return Status(Code::kInvalidArgument, "malformed replies");
-  }
-  return out;
+std::vector<atlas::Reply> replies_of(ApplyReply reply) {
+  auto* replies = std::any_cast<std::vector<atlas::Reply>>(&reply);
+  HELIOS_ASSERT_MSG(replies != nullptr, "not an AtlasMachine reply");
+  return std::move(*replies);
 }
 
 }  // namespace helios::node

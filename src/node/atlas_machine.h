@@ -1,7 +1,8 @@
 #pragma once
 // AtlasMachine: the ATLAS store as the node's replicated state machine. Each committed
-// normal entry holds one encoded atlas::Command; apply() runs it and returns the encoded
-// replies (one per operation) for the proposer.
+// normal entry holds one encoded atlas::Command; apply() runs it and returns its replies (a
+// std::vector<atlas::Reply>, one per operation: replies_of() takes them out) for the
+// proposer.
 //
 // A committed entry that does not decode means this binary cannot follow the log (a newer
 // version wrote it, or the log is damaged): applying anything else would let replicas
@@ -26,7 +27,7 @@ struct AtlasState {
 
 class AtlasMachine final : public StateMachine {
  public:
-  std::string apply(const raft::Entry& entry) override;
+  ApplyReply apply(const raft::Entry& entry) override;
 
   // The snapshot data of the current state. Layout: magic "HATLMCH2", last_stamp_ms u64,
   // commands_applied u64, the ACL table (length u32, then its bytes: Store::acl_table; the
@@ -70,7 +71,7 @@ std::uint64_t max_stamp(const std::vector<raft::Entry>& entries);
 // non-decreasing stamps, so only its last normal entries are read (at most `window`).
 std::uint64_t log_tail_stamp(const raft::Storage& storage, Index window = 64);
 
-std::string encode_replies(const std::vector<atlas::Reply>& replies);
-Result<std::vector<atlas::Reply>> decode_replies(std::string_view bytes);
+// The replies AtlasMachine::apply returned (asserted to be its type).
+std::vector<atlas::Reply> replies_of(ApplyReply reply);
 
 }  // namespace helios::node

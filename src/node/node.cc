@@ -154,7 +154,7 @@ void Node::apply(const raft::Entry& e) {
   HELIOS_ASSERT(e.index == applied_ + 1);
   applied_ = e.index;
   io_.on_applied(e);
-  std::string reply;
+  ApplyReply reply;
   if (e.type == raft::EntryType::kNormal) {
     reply = state_machine_.apply(e);
   }

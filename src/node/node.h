@@ -27,6 +27,7 @@
 //
 // Thread rules: every method is called on the node's own thread.
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -94,20 +95,26 @@ struct SnapshotPolicy {
   std::uint64_t trailing_entries = 0;  // entries kept in the log behind a snapshot
 };
 
+// What a state machine answers for an applied entry, for its proposer: a value of the
+// machine's own type (AtlasMachine: std::vector<atlas::Reply>), handed over as it is on the
+// thread that applied the entry: never encoded to be decoded again. Empty for an entry that
+// has none (configuration changes).
+using ApplyReply = std::any;
+
 // The replicated state machine. apply() must be deterministic: the same entries in the same
 // order give the same state and replies on every node.
 class StateMachine {
  public:
   virtual ~StateMachine() = default;
   // Applies a committed kNormal entry and returns the reply for its proposer.
-  virtual std::string apply(const raft::Entry& entry) = 0;
+  virtual ApplyReply apply(const raft::Entry& entry) = 0;
 };
 
 // Outcome of a proposal: the state machine's reply once applied; kNotLeader (this node is
 // not leader: certainly not applied, retry at the leader); kAborted (another entry was
 // committed at its index: certainly not applied); kUncertain (this node stopped leading
 // before the entry committed: it may still be applied by the next leader, or not).
-using ProposeCallback = std::function<void(Result<std::string> reply)>;
+using ProposeCallback = std::function<void(Result<ApplyReply> reply)>;
 // A read barrier: OK means the state machine now reflects every write that completed before
 // read() was called (linearizable); kNotLeader / kUnavailable mean retry (reads have no
 // effect, so a retry is always safe). At most raft::Config::max_pending_reads wait at once.

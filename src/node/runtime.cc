@@ -294,7 +294,7 @@ void Runtime::propose(atlas::Command command, CommandCallback done) {
 void Runtime::propose_now(atlas::Command command, CommandCallback done) {
   command.stamp_ms = stamp_now();
   const auto proposed = std::chrono::steady_clock::now();
-  node_->propose(atlas::encode_command(command), [this, done, proposed](Result<std::string> reply) {
+  node_->propose(atlas::encode_command(command), [this, done, proposed](Result<ApplyReply> reply) {
     if (!reply.is_ok()) {
       metrics_.proposals_failed.Increment();
       done(reply.status());
@@ -303,7 +303,7 @@ void Runtime::propose_now(atlas::Command command, CommandCallback done) {
     metrics_.proposals_committed.Increment();
     metrics_.commit_duration.Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - proposed).count());
-    done(decode_replies(reply.value()));
+    done(replies_of(std::move(reply).value()));
   });
   check_failed();
 }

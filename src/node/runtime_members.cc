@@ -256,7 +256,7 @@ void Runtime::change_members(const MemberRequest& request, std::chrono::millisec
   change->deadline = change->started + wait;
   change->done = std::move(done);
   member_changes_.push_back(change);
-  node_->propose_conf_change(std::move(next).value(), [this, change](Result<std::string> reply) {
+  node_->propose_conf_change(std::move(next).value(), [this, change](Result<ApplyReply> reply) {
     if (change->finished) {
       return;
     }
@@ -335,7 +335,7 @@ void Runtime::poll_member_change(const std::shared_ptr<PendingMemberChange>& cha
 void Runtime::propose_own_change(const raft::ConfState& next, const std::string& what) {
   HELIOS_LOG_INFO("membership", "%s: proposing %s", what.c_str(), raft::describe(next).c_str());
   own_change_in_flight_ = true;
-  node_->propose_conf_change(next, [this, what](Result<std::string> reply) {
+  node_->propose_conf_change(next, [this, what](Result<ApplyReply> reply) {
     own_change_in_flight_ = false;
     if (!reply.is_ok()) {
       HELIOS_LOG_INFO("membership", "%s: %s", what.c_str(), reply.status().to_string().c_str());

@@ -27,7 +27,7 @@ class SnapIo final : public NodeIo {
 
 class CountingMachine final : public StateMachine {
  public:
-  std::string apply(const raft::Entry& e) override {
+  ApplyReply apply(const raft::Entry& e) override {
     applied.push_back(e.index);
     return "ok";
   }
@@ -62,7 +62,7 @@ struct Fixture {
   }
   void propose(int n) {
     for (int i = 0; i < n; ++i) {
-      node->propose(std::string(200, 'x'), [](Result<std::string>) {});
+      node->propose(std::string(200, 'x'), [](Result<ApplyReply>) {});
       settle();
     }
   }

@@ -23,7 +23,7 @@ class RecordingIo final : public NodeIo {
 
 class EchoMachine final : public StateMachine {
  public:
-  std::string apply(const raft::Entry& e) override { return "applied " + e.data; }
+  ApplyReply apply(const raft::Entry& e) override { return "applied " + e.data; }
 };
 
 struct Fixture {
@@ -48,7 +48,7 @@ struct Fixture {
 TEST(NodeTest, propose_onFollowerFailsAtOnceWithNotLeader) {
   Fixture f;
   Code code = Code::kOk;
-  f.node->propose("x", [&](Result<std::string> r) { code = r.status().code(); });
+  f.node->propose("x", [&](Result<ApplyReply> r) { code = r.status().code(); });
   EXPECT_EQ(code, Code::kNotLeader);
   EXPECT_EQ(f.node->pending_proposals(), 0u);
 }
@@ -86,7 +86,7 @@ TEST(NodeTest, onSyncDone_failureStopsTheNodeForGood) {
   f.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
   EXPECT_EQ(f.io.sent.size(), sent);  // a failed node does nothing more
   Code code = Code::kOk;
-  f.node->propose("x", [&](Result<std::string> r) { code = r.status().code(); });
+  f.node->propose("x", [&](Result<ApplyReply> r) { code = r.status().code(); });
   EXPECT_EQ(code, Code::kUnavailable);
 }
 
@@ -141,7 +141,7 @@ TEST(NodeTest, leader_heartbeatsAndAppendsLeaveWhileASyncRuns) {
   f.node->step(raft::Message{
       .type = raft::MessageType::kAppendResp, .from = 2, .to = 1, .term = 1, .index = 1});
   const std::size_t before = count_sent(f.io, raft::MessageType::kAppend);
-  f.node->propose("y", [](Result<std::string>) {});
+  f.node->propose("y", [](Result<ApplyReply>) {});
   EXPECT_EQ(f.io.syncs, 2);  // still the first sync: the new entry waits to be written
   ASSERT_EQ(count_sent(f.io, raft::MessageType::kAppend), before + 1);  // but it is sent
   EXPECT_EQ(f.io.sent.back().to, 2u);
