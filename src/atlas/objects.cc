@@ -21,7 +21,7 @@ const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
     for (auto family : {string_object_commands(), hash_commands(), list_commands(), set_commands(),
-                        zset_commands()}) {
+                        zset_commands(), key_commands()}) {
       for (const ObjectCommand& row : family) {
         HELIOS_ASSERT_MSG((row.write == nullptr) != (row.read == nullptr),
                           std::string(row.name).c_str());
@@ -180,6 +180,36 @@ void ObjectWriter::set_deadline(std::string_view key, std::uint64_t deadline_ms)
   store_.set_deadline(it, deadline_ms);
 }
 
+bool ObjectWriter::copy(std::string_view src, std::string_view dst, bool replace) {
+  HELIOS_ASSERT(src != dst);
+  auto from = store_.find_live(src, stamp_ms_);
+  if (from == store_.items_.end()) {
+    return false;
+  }
+  // Copied out before anything is inserted (an insert may rehash; erasing dst leaves `from`).
+  const std::uint64_t deadline_ms = from->second.deadline_ms;
+  std::unique_ptr<Object> object;
+  std::string value;
+  if (from->second.object != nullptr) {
+    object = std::make_unique<Object>(clone_object(*from->second.object));
+  } else {
+    value = from->second.value;
+  }
+  auto to = store_.find_live(dst, stamp_ms_);
+  if (to != store_.items_.end()) {
+    if (!replace) {
+      return false;
+    }
+    store_.erase(to);
+  }
+  if (object != nullptr) {
+    store_.insert_object(std::string(dst), std::move(*object), deadline_ms);
+  } else {
+    store_.insert(std::string(dst), std::move(value), deadline_ms);
+  }
+  return true;
+}
+
 ObjectReader::Found ObjectReader::find(std::string_view key, ObjectType type) const {
   const Store::Item* item = store_.find_visible(key, now_ms_);
   if (item == nullptr) {
@@ -194,6 +224,18 @@ ObjectReader::Found ObjectReader::find(std::string_view key, ObjectType type) co
 
 std::optional<std::string_view> ObjectReader::string_value(std::string_view key) const {
   return store_.get(key, now_ms_);
+}
+
+ObjectReader::Any ObjectReader::any(std::string_view key) const {
+  const Store::Item* item = store_.find_visible(key, now_ms_);
+  if (item == nullptr) {
+    return {};
+  }
+  return {true, item->object.get(), item->object == nullptr ? item->value : std::string_view()};
+}
+
+std::optional<std::string> ObjectReader::random_key() const {
+  return store_.random_key(seed_, now_ms_);
 }
 
 }  // namespace helios::atlas

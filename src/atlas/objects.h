@@ -16,8 +16,8 @@
 // (SPOP...) picks them in the canonical order of encode_object.
 //
 // The families: obj_string.cc (GETDEL, GETEX), obj_hash.cc, obj_list.cc, obj_set.cc,
-// obj_zset.cc. Codes by family: strings 1-99, hashes 100-199, lists 200-299, sets 300-399,
-// sorted sets 400-499, keys of any type 500-599.
+// obj_zset.cc, obj_keys.cc (COPY, TOUCH, OBJECT, RANDOMKEY). Codes by family: strings 1-99, hashes
+// 100-199, lists 200-299, sets 300-399, sorted sets 400-499, keys of any type 500-599.
 
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +71,9 @@ class ObjectWriter {
   const std::string* find_string(std::string_view key, bool* wrong_type);
   // Sets the deadline of an existing key (0: none; else after the stamp).
   void set_deadline(std::string_view key, std::uint64_t deadline_ms);
+  // COPY: gives `dst` (!= src) a copy of `src`'s value, whatever its type, and its deadline.
+  // False, changing nothing, when `src` is absent or `dst` exists and !replace.
+  bool copy(std::string_view src, std::string_view dst, bool replace);
 
  private:
   Store& store_;
@@ -95,6 +98,16 @@ class ObjectReader {
   Found find(std::string_view key, ObjectType type) const;
   // The value of `key` if it is a string; nullopt if absent or of another type.
   std::optional<std::string_view> string_value(std::string_view key) const;
+  // Whatever `key` holds: found false if absent; else its object, or (object nullptr) its
+  // string value.
+  struct Any {
+    bool found = false;
+    const Object* object = nullptr;
+    std::string_view value;
+  };
+  Any any(std::string_view key) const;
+  // A key visible at now_ms drawn from the seed (Store::random_key), or nullopt.
+  std::optional<std::string> random_key() const;
 
  private:
   const Store& store_;
@@ -136,6 +149,7 @@ std::span<const ObjectCommand> hash_commands();           // obj_hash.cc
 std::span<const ObjectCommand> list_commands();           // obj_list.cc
 std::span<const ObjectCommand> set_commands();            // obj_set.cc
 std::span<const ObjectCommand> zset_commands();           // obj_zset.cc
+std::span<const ObjectCommand> key_commands();            // obj_keys.cc
 
 // Every row.
 const std::vector<const ObjectCommand*>& all_object_commands();

@@ -130,6 +130,11 @@ class Store {
   Reply read(const Op& op, std::uint64_t now_ms) const;
   // True if `op` only reads (a ReadOp, or an ObjOp of a read row).
   static bool is_read(const Op& op);
+  // RANDOMKEY: a key visible at `now_ms`, drawn from `seed` (Redis's way: a random bucket of
+  // the table, then a random key in it, so not exactly uniform), or nullopt when none is.
+  // O(1) expected while most keys are live; a walk of the items after 100 draws that found
+  // only expired keys (or 1,600 that found only empty buckets).
+  std::optional<std::string> random_key(std::uint64_t seed, std::uint64_t now_ms) const;
   // The type of `key` at `now_ms`, or nullopt if it is absent.
   std::optional<ObjectType> type_of(std::string_view key, std::uint64_t now_ms) const;
 

@@ -1,4 +1,5 @@
-// Store's listing reads: keys (KEYS) and scan (SCAN), and the SCAN order (scan_hash).
+// Store's listing reads: keys (KEYS), scan (SCAN), random_key (RANDOMKEY), and the SCAN
+// order (scan_hash).
 #include <algorithm>
 #include <utility>
 
@@ -7,6 +8,7 @@
 #include "atlas/store.h"
 #include "base/assert.h"
 #include "base/checksum.h"
+#include "base/prng.h"
 
 namespace helios::atlas {
 
@@ -72,6 +74,41 @@ ScanPage Store::scan(std::uint64_t cursor, std::string_view pattern, std::size_t
     }
   };
   return scan_page(for_each_visible, scan_hash, cursor, pattern, count);
+}
+
+std::optional<std::string> Store::random_key(std::uint64_t seed, std::uint64_t now_ms) const {
+  if (items_.empty()) {
+    return std::nullopt;
+  }
+  base::Prng prng(seed);
+  // Empty buckets are skipped (a table emptied by deletes keeps its buckets); after kDraws
+  // expired keys or too many empty buckets, a walk.
+  constexpr int kDraws = 100;
+  int expired = 0;
+  for (int attempt = 0; attempt < 16 * kDraws && expired < kDraws; ++attempt) {
+    const std::size_t bucket = prng.uniform(items_.bucket_count());
+    const std::size_t in_bucket = items_.bucket_size(bucket);
+    if (in_bucket == 0) {
+      continue;
+    }
+    auto it = items_.begin(bucket);
+    std::advance(it, static_cast<std::ptrdiff_t>(prng.uniform(in_bucket)));
+    if (!expired_at(it->second.deadline_ms, now_ms)) {
+      return it->first;
+    }
+    ++expired;
+  }
+  // A walk, drawing among the live keys.
+  std::vector<const std::string*> live;
+  for (const auto& [key, item] : items_) {
+    if (!expired_at(item.deadline_ms, now_ms)) {
+      live.push_back(&key);
+    }
+  }
+  if (live.empty()) {
+    return std::nullopt;
+  }
+  return *live[prng.uniform(live.size())];
 }
 
 }  // namespace helios::atlas

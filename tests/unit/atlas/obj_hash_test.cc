@@ -17,13 +17,7 @@ namespace {
 
 using test::apply1;
 using test::integer;
-
-Reply obj(Store& s, std::uint64_t stamp, std::string_view name, std::vector<std::string> args,
-          std::uint64_t seed = 0) {
-  const ObjectCommand* row = find_object_command(name);
-  EXPECT_NE(row, nullptr) << name;
-  return apply1(s, stamp, ObjOp{row->code, seed, std::move(args)});
-}
+using test::obj;
 
 Reply bulk(const char* s) {
   return Reply::bulk(s);

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "atlas/objects.h"
 #include "atlas/store.h"
 
 namespace helios::atlas {
@@ -35,6 +36,14 @@ inline Reply apply1(Store& store, std::uint64_t stamp_ms, Op op) {
   EXPECT_EQ(replies.size(), 1u);
   store.check_invariants();
   return replies.empty() ? Reply::error("no reply") : replies.front();
+}
+
+// Applies the object command `name` (a row of atlas/objects.h) with `args` alone, as apply1.
+inline Reply obj(Store& s, std::uint64_t stamp, std::string_view name,
+                 std::vector<std::string> args, std::uint64_t seed = 0) {
+  const ObjectCommand* row = find_object_command(name);
+  EXPECT_NE(row, nullptr) << name;
+  return apply1(s, stamp, ObjOp{row->code, seed, std::move(args)});
 }
 
 inline Reply integer(std::int64_t v) {
