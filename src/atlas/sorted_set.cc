@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "atlas/zset_order.h"
 #include "base/assert.h"
 
 namespace helios::atlas {
@@ -21,54 +22,11 @@ struct SortedSet::Node {
   Node(std::string_view m, double s, int levels) : member(m), score(s), level(levels) {}
 };
 
-namespace {
-
-// (a_score, a_member) < (b_score, b_member), members as unsigned bytes.
-bool before(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
-  return a_score < b_score || (a_score == b_score && a_member.compare(b_member) < 0);
-}
-
-// Whether an element of `score` lies below the low bound `min` (is excluded by it).
-bool below(double score, SortedSet::ScoreBound min) {
-  return min.exclusive ? score <= min.value : score < min.value;
-}
-
-// Whether an element of `score` satisfies the high bound `max`.
-bool within_max(double score, SortedSet::ScoreBound max) {
-  return max.exclusive ? score < max.value : score <= max.value;
-}
-
-bool below_lex(std::string_view member, const SortedSet::LexBound& min) {
-  using Kind = SortedSet::LexBound::Kind;
-  switch (min.kind) {
-    case Kind::kMin:
-      return false;
-    case Kind::kMax:
-      return true;
-    case Kind::kInclusive:
-      return member.compare(min.value) < 0;
-    case Kind::kExclusive:
-      return member.compare(min.value) <= 0;
-  }
-  HELIOS_PANIC("bad lex bound kind");
-}
-
-bool within_max_lex(std::string_view member, const SortedSet::LexBound& max) {
-  using Kind = SortedSet::LexBound::Kind;
-  switch (max.kind) {
-    case Kind::kMin:
-      return false;
-    case Kind::kMax:
-      return true;
-    case Kind::kInclusive:
-      return member.compare(max.value) <= 0;
-    case Kind::kExclusive:
-      return member.compare(max.value) < 0;
-  }
-  HELIOS_PANIC("bad lex bound kind");
-}
-
-}  // namespace
+using zset_order::before;
+using zset_order::below;
+using zset_order::below_lex;
+using zset_order::within_max;
+using zset_order::within_max_lex;
 
 SortedSet::SortedSet() : head_(new Node("", 0, kMaxLevel)) {}
 

@@ -19,7 +19,7 @@
 // or assigned to). Not copyable: copy explicitly with clone() (snapshots fork instead).
 //
 // Memory: each member is held twice (in its node and as the map's key); the compact
-// encoding of small sets (issue 14's memory goal) is a separate representation.
+// encoding of small sets is ZSetObject's other representation (atlas/zset_object.h).
 
 #include <cstddef>
 #include <cstdint>
