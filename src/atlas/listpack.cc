@@ -1,5 +1,7 @@
 #include "atlas/listpack.h"
 
+#include <utility>
+
 #include "base/assert.h"
 
 namespace helios::atlas {
@@ -77,9 +79,25 @@ Listpack::Pos Listpack::nth(std::size_t index) const {
   return pos;
 }
 
+void Listpack::splice(Pos pos, Pos stop, std::string_view bytes) {
+  HELIOS_ASSERT(pos <= stop && stop <= buf_.size());
+  const std::size_t needed = buf_.size() - (stop - pos) + bytes.size();
+  if (needed > buf_.capacity()) {
+    std::string grown;
+    grown.reserve(needed + needed / kSlackDivisor);
+    grown.append(buf_, 0, pos).append(bytes).append(buf_, stop);
+    buf_ = std::move(grown);
+    return;
+  }
+  buf_.replace(pos, stop - pos, bytes);
+  if (buf_.capacity() - buf_.size() > buf_.size() / 4 + kSlackBytes) {
+    buf_.shrink_to_fit();
+  }
+}
+
 Listpack::Pos Listpack::insert(Pos pos, std::string_view element) {
   HELIOS_ASSERT(pos <= buf_.size());
-  buf_.insert(pos, encode(element));
+  splice(pos, pos, encode(element));
   ++count_;
   return pos;
 }
@@ -90,14 +108,14 @@ Listpack::Pos Listpack::erase(Pos pos, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     stop = next(stop);
   }
-  buf_.erase(pos, stop - pos);
+  splice(pos, stop, {});
   count_ -= n;
   return pos;
 }
 
 Listpack::Pos Listpack::replace(Pos pos, std::string_view element) {
   const Pos stop = next(pos);
-  buf_.replace(pos, stop - pos, encode(element));
+  splice(pos, stop, encode(element));
   return pos;
 }
 

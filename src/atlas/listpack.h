@@ -15,6 +15,9 @@
 // below it); the encoding is canonical (the shortest varint), so equal sequences are equal
 // buffers.
 //
+// Memory: the buffer grows by an eighth beyond what a change needs (a std::string would
+// double) and is shrunk when more than a quarter of it (plus kSlackBytes) is unused.
+//
 // Thread rules: none (a plain value type).
 
 #include <cstddef>
@@ -60,6 +63,11 @@ class Listpack {
   bool operator==(const Listpack&) const = default;
 
  private:
+  static constexpr std::size_t kSlackDivisor = 8;
+  static constexpr std::size_t kSlackBytes = 32;
+  // Replaces the bytes [pos, stop) by `bytes` under the memory rule of the file comment.
+  void splice(Pos pos, Pos stop, std::string_view bytes);
+
   std::string buf_;
   std::size_t count_ = 0;
 };

@@ -60,16 +60,4 @@ class SeededDraw {
   base::Prng prng_;
 };
 
-// The strings of an unordered container in canonical (bytewise) order, as views.
-template <typename Container, typename KeyOf>
-std::vector<std::string_view> sorted_views(const Container& c, KeyOf key_of) {
-  std::vector<std::string_view> v;
-  v.reserve(c.size());
-  for (const auto& e : c) {
-    v.emplace_back(key_of(e));
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 }  // namespace helios::atlas

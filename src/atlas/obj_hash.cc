@@ -61,8 +61,7 @@ Reply set_pairs(ObjectWriter& w, const Args& args, std::string_view name, bool o
   }
   std::int64_t added = 0;
   for (std::size_t i = 1; i < args.size(); i += 2) {
-    auto [it, inserted] = h->insert_or_assign(args[i], args[i + 1]);
-    added += inserted ? 1 : 0;
+    added += h->set(args[i], args[i + 1]) ? 1 : 0;
   }
   return ok_reply ? Reply::ok() : Reply::of_integer(added);
 }
@@ -87,7 +86,7 @@ Reply hsetnx(ObjectWriter& w, const Args& args) {
   if (h->size() >= kMaxMembers) {
     return Reply::error(kErrTooManyMembers);
   }
-  h->emplace(args[1], args[2]);
+  h->set(args[1], args[2]);
   return Reply::of_integer(1);
 }
 
@@ -99,7 +98,7 @@ Reply hdel(ObjectWriter& w, const Args& args) {
   }
   std::int64_t removed = 0;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    removed += static_cast<std::int64_t>(h->erase(args[i]));
+    removed += h->erase(args[i]) ? 1 : 0;
   }
   w.done(args[0]);
   return Reply::of_integer(removed);
@@ -120,9 +119,8 @@ Reply hincrby(ObjectWriter& w, const Args& args) {
     return error;
   }
   std::int64_t current = 0;
-  auto it = h->find(args[1]);
-  if (it != h->end()) {
-    const std::optional<std::int64_t> v = parse_int64(it->second);
+  if (const std::optional<std::string_view> old = h->find(args[1]); old.has_value()) {
+    const std::optional<std::int64_t> v = parse_int64(*old);
     if (!v.has_value()) {
       return Reply::error(kErrHashNotInteger);
     }
@@ -135,7 +133,7 @@ Reply hincrby(ObjectWriter& w, const Args& args) {
     w.done(args[0]);
     return Reply::error(kErrOverflow);
   }
-  (*h)[args[1]] = format_int64(*sum);
+  h->set(args[1], format_int64(*sum));
   return Reply::of_integer(*sum);
 }
 
@@ -158,9 +156,8 @@ Reply hincrbyfloat(ObjectWriter& w, const Args& args) {
     return error;
   }
   long double current = 0;
-  auto it = h->find(args[1]);
-  if (it != h->end()) {
-    const std::optional<long double> v = parse_long_double(it->second);
+  if (const std::optional<std::string_view> old = h->find(args[1]); old.has_value()) {
+    const std::optional<long double> v = parse_long_double(*old);
     if (!v.has_value()) {
       return Reply::error(kErrHashNotFloat);
     }
@@ -174,7 +171,7 @@ Reply hincrbyfloat(ObjectWriter& w, const Args& args) {
     return Reply::error(kErrNanOrInfinity);
   }
   std::string text = format_long_double(sum);
-  (*h)[args[1]] = text;
+  h->set(args[1], text);
   return Reply::bulk(std::move(text));
 }
 
@@ -201,8 +198,8 @@ Reply hget(const ObjectReader& r, const Args& args) {
   if (h == nullptr) {
     return reply;
   }
-  auto it = h->find(args[1]);
-  return it == h->end() ? Reply::nil() : Reply::bulk(it->second);
+  const std::optional<std::string_view> value = h->find(args[1]);
+  return value.has_value() ? Reply::bulk(std::string(*value)) : Reply::nil();
 }
 
 Reply hmget(const ObjectReader& r, const Args& args) {
@@ -214,8 +211,8 @@ Reply hmget(const ObjectReader& r, const Args& args) {
   std::vector<Reply> out;
   out.reserve(args.size() - 1);
   for (std::size_t i = 1; i < args.size(); ++i) {
-    auto it = h == nullptr ? HashObject::const_iterator() : h->find(args[i]);
-    out.push_back(h == nullptr || it == h->end() ? Reply::nil() : Reply::bulk(it->second));
+    const std::optional<std::string_view> value = h == nullptr ? std::nullopt : h->find(args[i]);
+    out.push_back(value.has_value() ? Reply::bulk(std::string(*value)) : Reply::nil());
   }
   return Reply::array(std::move(out));
 }
@@ -238,12 +235,12 @@ Reply hstrlen(const ObjectReader& r, const Args& args) {
   if (h == nullptr) {
     return reply;
   }
-  auto it = h->find(args[1]);
-  return Reply::of_integer(it == h->end() ? 0 : static_cast<std::int64_t>(it->second.size()));
+  const std::optional<std::string_view> value = h->find(args[1]);
+  return Reply::of_integer(value.has_value() ? static_cast<std::int64_t>(value->size()) : 0);
 }
 
 std::vector<std::string_view> fields_of(const HashObject& h) {
-  return sorted_views(h, [](const auto& e) -> std::string_view { return e.first; });
+  return h.fields();
 }
 
 // HKEYS (fields), HVALS (values), HGETALL (both, a map).
@@ -263,7 +260,7 @@ Reply listing(const ObjectReader& r, const Args& args, Part part) {
       out.push_back(Reply::bulk(std::string(field)));
     }
     if (part != Part::kFields) {
-      out.push_back(Reply::bulk(h->find(field)->second));
+      out.push_back(Reply::bulk(std::string(*h->find(field))));
     }
   }
   return part == Part::kBoth ? Reply::map(std::move(out)) : Reply::array(std::move(out));
@@ -298,7 +295,7 @@ Reply hscan(const ObjectReader& r, const Args& args) {
   out.reserve(page.members.size() * 2);
   for (std::string_view field : page.members) {
     out.push_back(Reply::bulk(std::string(field)));
-    out.push_back(Reply::bulk(h->find(field)->second));
+    out.push_back(Reply::bulk(std::string(*h->find(field))));
   }
   return scan_reply(page.next_cursor, std::move(out));
 }
@@ -382,7 +379,7 @@ Reply hrandfield(const ObjectReader& r, const Args& args) {
   for (std::size_t i : picked) {
     out.push_back(Reply::bulk(std::string(fields[i])));
     if (a->with_values) {
-      out.push_back(Reply::bulk(h->find(fields[i])->second));
+      out.push_back(Reply::bulk(std::string(*h->find(fields[i]))));
     }
   }
   return a->with_values ? Reply::pairs(std::move(out)) : Reply::array(std::move(out));

@@ -42,7 +42,7 @@ bool order_members(std::vector<std::string_view>& members) {
 }
 
 std::vector<std::string_view> members_of(const SetObject& s) {
-  std::vector<std::string_view> members(s.begin(), s.end());
+  std::vector<std::string_view> members = s.members();
   order_members(members);
   return members;
 }
@@ -118,7 +118,7 @@ Reply srem(ObjectWriter& w, const Args& args) {
   }
   std::int64_t removed = 0;
   for (std::size_t i = 1; i < args.size(); ++i) {
-    removed += static_cast<std::int64_t>(s->erase(args[i]));
+    removed += s->erase(args[i]) ? 1 : 0;
   }
   w.done(args[0]);
   return Reply::of_integer(removed);
@@ -183,7 +183,7 @@ Reply spop(ObjectWriter& w, const Args& args) {
   }
   std::vector<std::string_view> members = members_of(*s);
   if (unordered_picks_planted()) {  // PLANTED BUG (simulator): the table's order
-    members.assign(s->begin(), s->end());
+    members = s->members();
   }
   SeededDraw draw(w.seed());
   std::vector<std::string> picked;
@@ -323,7 +323,7 @@ Reply sscan(const ObjectReader& r, const Args& args) {
   if (!scan.has_value()) {
     return Reply::error(error);
   }
-  std::vector<std::string_view> members(s->begin(), s->end());
+  std::vector<std::string_view> members = s->members();
   ElementPage page;
   if (order_members(members)) {  // an intset's scan: every match at once, in order, cursor 0
     std::erase_if(members, [&](std::string_view m) { return !glob_match(scan->pattern, m); });

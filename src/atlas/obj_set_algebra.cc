@@ -70,7 +70,8 @@ std::vector<std::string_view> unite(const Sets& sets) {
   std::vector<std::string_view> out;
   for (const SetObject* s : sets) {
     if (s != nullptr) {
-      out.insert(out.end(), s->begin(), s->end());
+      const std::vector<std::string_view> members = s->members();
+      out.insert(out.end(), members.begin(), members.end());
     }
   }
   std::sort(out.begin(), out.end());
@@ -121,8 +122,9 @@ Reply combine_store(ObjectWriter& w, const Args& args, Algebra algebra) {
   }
   Object result = make_object(kSet);
   auto& set = result.as<SetObject>();
-  set.reserve(members.size());
-  set.insert(members.begin(), members.end());
+  for (std::string_view m : members) {
+    set.insert(m);
+  }
   w.put(args[0], std::move(result));  // the views die here: the sources may include args[0]
   return Reply::of_integer(static_cast<std::int64_t>(members.size()));
 }
@@ -212,7 +214,8 @@ Reply sintercard(const ObjectReader& r, const Args& args) {
   std::uint64_t count = 0;
   const SetObject* smallest = smallest_of(*sets);
   if (smallest != nullptr) {
-    for (auto it = smallest->begin(); it != smallest->end() && (a->limit == 0 || count < a->limit);
+    const std::vector<std::string_view> members = smallest->members();
+    for (auto it = members.begin(); it != members.end() && (a->limit == 0 || count < a->limit);
          ++it) {
       count += in_all(*sets, smallest, *it) ? 1 : 0;
     }

@@ -90,20 +90,20 @@ std::string score_text(double score) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-SortedSet* writable(ObjectWriter& w, const std::string& key, bool create, Reply* error) {
+ZSetObject* writable(ObjectWriter& w, const std::string& key, bool create, Reply* error) {
   ObjectWriter::Found f = w.find(key, kZSet);
   if (f.wrong_type) {
     *error = Reply::error(kErrWrongType);
     return nullptr;
   }
   if (f.object == nullptr) {
-    return create ? &w.create(key, kZSet).as<SortedSet>() : nullptr;
+    return create ? &w.create(key, kZSet).as<ZSetObject>() : nullptr;
   }
-  return &f.object->as<SortedSet>();
+  return &f.object->as<ZSetObject>();
 }
 
-const SortedSet* readable(const ObjectReader& r, const std::string& key, Reply absent,
-                          Reply* reply) {
+const ZSetObject* readable(const ObjectReader& r, const std::string& key, Reply absent,
+                           Reply* reply) {
   ObjectReader::Found f = r.find(key, kZSet);
   if (f.wrong_type) {
     *reply = Reply::error(kErrWrongType);
@@ -113,7 +113,7 @@ const SortedSet* readable(const ObjectReader& r, const std::string& key, Reply a
     *reply = std::move(absent);
     return nullptr;
   }
-  return &f.object->as<SortedSet>();
+  return &f.object->as<ZSetObject>();
 }
 
 Reply entries_reply(const std::vector<SortedSet::Entry>& entries, bool with_scores) {
@@ -131,7 +131,7 @@ Reply entries_reply(const std::vector<SortedSet::Entry>& entries, bool with_scor
 Object object_of(const std::vector<SortedSet::Entry>& entries) {
   Object o = make_object(kZSet);
   for (const SortedSet::Entry& e : entries) {
-    o.as<SortedSet>().insert(e.member, e.score);
+    o.as<ZSetObject>().insert(e.member, e.score);
   }
   return o;
 }
@@ -200,7 +200,7 @@ std::string check_zincrby(const Args& args) {
 }
 
 // The number of members of `a` that ZADD would add to `z`.
-std::size_t fresh_members(const SortedSet& z, const Args& args, const ZAddArgs& a) {
+std::size_t fresh_members(const ZSetObject& z, const Args& args, const ZAddArgs& a) {
   if (a.xx) {
     return 0;
   }
@@ -228,7 +228,7 @@ Reply add_generic(ObjectWriter& w, const Args& args, bool incr) {
   if (f.object == nullptr && a->xx) {
     return a->incr ? Reply::nil() : Reply::of_integer(0);
   }
-  SortedSet* z = writable(w, args[0], true, &wrong);
+  ZSetObject* z = writable(w, args[0], true, &wrong);
   if (z->size() + fresh_members(*z, args, *a) > kMaxMembers) {
     w.done(args[0]);
     return Reply::error(kErrTooManyMembers);
@@ -285,7 +285,7 @@ Reply zincrby(ObjectWriter& w, const Args& args) {
 
 Reply zrem(ObjectWriter& w, const Args& args) {
   Reply error;
-  SortedSet* z = writable(w, args[0], false, &error);
+  ZSetObject* z = writable(w, args[0], false, &error);
   if (z == nullptr) {
     return error.is_error() ? error : Reply::of_integer(0);
   }

@@ -23,7 +23,7 @@ enum class Aggregate { kSum, kMin, kMax };
 
 // One input: a sorted set, a set, or nothing (a missing key).
 struct Source {
-  const SortedSet* zset = nullptr;
+  const ZSetObject* zset = nullptr;
   const SetObject* set = nullptr;
   double weight = 1;
 
@@ -43,8 +43,9 @@ struct Source {
     }
     std::vector<SortedSet::Entry> out;
     if (set != nullptr) {
-      for (std::string_view m :
-           sorted_views(*set, [](const auto& e) -> std::string_view { return e; })) {
+      std::vector<std::string_view> members = set->members();
+      std::sort(members.begin(), members.end());
+      for (std::string_view m : members) {
         out.push_back({std::string(m), 1});
       }
     }
@@ -211,7 +212,7 @@ std::optional<std::vector<Source>> find_sources(Context& ctx, const Args& args, 
     const std::string& key = args[first + i];
     auto z = ctx.find(key, ObjectType::kZSet);
     if (!z.wrong_type) {
-      src[i].zset = z.object == nullptr ? nullptr : &z.object->template as<SortedSet>();
+      src[i].zset = z.object == nullptr ? nullptr : &z.object->template as<ZSetObject>();
       continue;
     }
     auto s = ctx.find(key, ObjectType::kSet);

@@ -34,10 +34,10 @@ std::string score_text(double score);
 
 // The sorted set of `key` for a write: the existing one, a new one (create), or nullptr
 // (absent and not created, or another type: then `error` is WRONGTYPE).
-SortedSet* writable(ObjectWriter& w, const std::string& key, bool create, Reply* error);
+ZSetObject* writable(ObjectWriter& w, const std::string& key, bool create, Reply* error);
 // The sorted set of `key` for a read, or nullptr with `reply` set to `absent` or WRONGTYPE.
-const SortedSet* readable(const ObjectReader& r, const std::string& key, Reply absent,
-                          Reply* reply);
+const ZSetObject* readable(const ObjectReader& r, const std::string& key, Reply absent,
+                           Reply* reply);
 
 // Members, or (with_scores) members and scores as kPairs (RESP3 pairs, RESP2 flat).
 Reply entries_reply(const std::vector<SortedSet::Entry>& entries, bool with_scores);

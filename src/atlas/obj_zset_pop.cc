@@ -10,7 +10,7 @@ namespace helios::atlas::zset {
 namespace {
 
 // Pops up to `count` elements from the low (max: high) end of `z`.
-std::vector<SortedSet::Entry> pop(SortedSet& z, std::uint64_t count, bool max) {
+std::vector<SortedSet::Entry> pop(ZSetObject& z, std::uint64_t count, bool max) {
   std::vector<SortedSet::Entry> out;
   while (count-- > 0 && !z.empty()) {
     out.push_back(z.at(max ? z.size() - 1 : 0));
@@ -54,7 +54,7 @@ Reply pop_generic(ObjectWriter& w, const Args& args, bool max) {
     return Reply::error(error);
   }
   Reply wrong;
-  SortedSet* z = writable(w, args[0], false, &wrong);
+  ZSetObject* z = writable(w, args[0], false, &wrong);
   if (z == nullptr || *count == 0) {
     return wrong.is_error() ? wrong : Reply::array({});
   }
@@ -148,7 +148,7 @@ Reply zmpop(ObjectWriter& w, const Args& args) {
   }
   for (std::size_t i = 1; i <= a->numkeys; ++i) {
     Reply wrong;
-    SortedSet* z = writable(w, args[i], false, &wrong);
+    ZSetObject* z = writable(w, args[i], false, &wrong);
     if (wrong.is_error()) {
       return wrong;
     }
@@ -187,7 +187,7 @@ std::string parse_remrange(const Args& args, By by) {
   return error;
 }
 
-std::vector<SortedSet::Entry> remrange_entries(const SortedSet& z, const Args& args, By by) {
+std::vector<SortedSet::Entry> remrange_entries(const ZSetObject& z, const Args& args, By by) {
   if (by == By::kScore) {
     return z.range_by_score(*parse_score_bound(args[1]), *parse_score_bound(args[2]), false);
   }
@@ -210,7 +210,7 @@ Reply remrange(ObjectWriter& w, const Args& args, By by) {
     return Reply::error(e);
   }
   Reply error;
-  SortedSet* z = writable(w, args[0], false, &error);
+  ZSetObject* z = writable(w, args[0], false, &error);
   if (z == nullptr) {
     return error.is_error() ? error : Reply::of_integer(0);
   }

@@ -103,7 +103,7 @@ std::optional<RangeArgs> parse_range(const Args& args, std::size_t src, bool sto
 }
 
 // The elements `a` selects from `z`, in reply order.
-std::vector<SortedSet::Entry> select(const SortedSet& z, const RangeArgs& a) {
+std::vector<SortedSet::Entry> select(const ZSetObject& z, const RangeArgs& a) {
   if (a.by == By::kRank) {
     const auto n = static_cast<std::int64_t>(z.size());
     const std::int64_t start = a.start < 0 ? std::max<std::int64_t>(a.start + n, 0) : a.start;
@@ -136,7 +136,7 @@ Reply range_read(const ObjectReader& r, const Args& args, By by, Dir dir) {
     return Reply::error(error);
   }
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::array({}), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::array({}), &reply);
   return z == nullptr ? reply : entries_reply(select(*z, *a), a->with_scores);
 }
 
@@ -191,7 +191,7 @@ Reply zrangestore(ObjectWriter& w, const Args& args) {
     return Reply::error(error);
   }
   Reply wrong;
-  const SortedSet* z = writable(w, args[1], false, &wrong);
+  const ZSetObject* z = writable(w, args[1], false, &wrong);
   if (wrong.is_error()) {
     return wrong;
   }
@@ -203,13 +203,13 @@ Reply zrangestore(ObjectWriter& w, const Args& args) {
 
 Reply zcard(const ObjectReader& r, const Args& args) {
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::of_integer(0), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::of_integer(0), &reply);
   return z == nullptr ? reply : Reply::of_integer(static_cast<std::int64_t>(z->size()));
 }
 
 Reply zscore(const ObjectReader& r, const Args& args) {
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::nil(), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::nil(), &reply);
   if (z == nullptr) {
     return reply;
   }
@@ -219,7 +219,7 @@ Reply zscore(const ObjectReader& r, const Args& args) {
 
 Reply zmscore(const ObjectReader& r, const Args& args) {
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::nil(), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::nil(), &reply);
   if (z == nullptr && reply.is_error()) {
     return reply;
   }
@@ -235,7 +235,7 @@ namespace {
 
 Reply rank_generic(const ObjectReader& r, const Args& args, bool reverse) {
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::nil(), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::nil(), &reply);
   if (z == nullptr) {
     return reply;
   }
@@ -269,7 +269,7 @@ Reply zcount(const ObjectReader& r, const Args& args) {
     return Reply::error(e);
   }
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::of_integer(0), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::of_integer(0), &reply);
   return z == nullptr ? reply
                       : Reply::of_integer(static_cast<std::int64_t>(
                             z->count(*parse_score_bound(args[1]), *parse_score_bound(args[2]))));
@@ -280,7 +280,7 @@ Reply zlexcount(const ObjectReader& r, const Args& args) {
     return Reply::error(e);
   }
   Reply reply;
-  const SortedSet* z = readable(r, args[0], Reply::of_integer(0), &reply);
+  const ZSetObject* z = readable(r, args[0], Reply::of_integer(0), &reply);
   return z == nullptr ? reply
                       : Reply::of_integer(static_cast<std::int64_t>(
                             z->lex_count(*parse_lex_bound(args[1]), *parse_lex_bound(args[2]))));
@@ -333,7 +333,7 @@ Reply zrandmember(const ObjectReader& r, const Args& args) {
     return Reply::error(error);
   }
   Reply reply;
-  const SortedSet* z =
+  const ZSetObject* z =
       readable(r, args[0], d->count.has_value() ? Reply::array({}) : Reply::nil(), &reply);
   if (z == nullptr) {
     return reply;
@@ -369,7 +369,7 @@ Reply zscan(const ObjectReader& r, const Args& args) {
     return Reply::error(e);
   }
   Reply reply;
-  const SortedSet* z = readable(r, args[0], scan_reply(0, {}), &reply);
+  const ZSetObject* z = readable(r, args[0], scan_reply(0, {}), &reply);
   if (z == nullptr) {
     return reply;
   }

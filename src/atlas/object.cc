@@ -22,18 +22,6 @@ void put_bytes(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-// The strings of an unordered container, sorted bytewise (canonical order).
-template <typename Container, typename Key>
-std::vector<const std::string*> sorted(const Container& c, Key key) {
-  std::vector<const std::string*> v;
-  v.reserve(c.size());
-  for (const auto& e : c) {
-    v.push_back(&key(e));
-  }
-  std::sort(v.begin(), v.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-  return v;
-}
-
 // Reads one length-prefixed string; false (and `r` not ok) on a bad length.
 bool read_bytes(base::Reader& r, std::string_view& out) {
   const std::uint32_t n = r.u32();
@@ -69,12 +57,13 @@ std::size_t Object::size() const {
 std::string_view Object::encoding() const {
   switch (type()) {
     case ObjectType::kHash:
+      return as<HashObject>().encoding();
     case ObjectType::kSet:
-      return "hashtable";
+      return as<SetObject>().encoding();
     case ObjectType::kList:
-      return "linkedlist";
+      return "quicklist";
     case ObjectType::kZSet:
-      return "skiplist";
+      return as<ZSetObject>().encoding();
     case ObjectType::kString:
       break;
   }
@@ -90,7 +79,7 @@ Object make_object(ObjectType type) {
     case ObjectType::kSet:
       return Object{SetObject{}};
     case ObjectType::kZSet:
-      return Object{SortedSet{}};
+      return Object{ZSetObject{}};
     case ObjectType::kString:
       break;
   }
@@ -102,7 +91,7 @@ Object clone_object(const Object& object) {
   return std::visit(
       [](const auto& c) -> Object {
         using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, SortedSet>) {
+        if constexpr (std::is_same_v<T, ZSetObject>) {
           return Object{c.clone()};
         } else {
           return Object{T(c)};
@@ -117,10 +106,9 @@ std::string encode_object(const Object& object) {
   switch (object.type()) {
     case ObjectType::kHash: {
       const auto& h = object.as<HashObject>();
-      for (const std::string* field :
-           sorted(h, [](const auto& e) -> const std::string& { return e.first; })) {
-        put_bytes(out, *field);
-        put_bytes(out, h.find(*field)->second);
+      for (std::string_view field : h.fields()) {
+        put_bytes(out, field);
+        put_bytes(out, *h.find(field));
       }
       break;
     }
@@ -129,15 +117,16 @@ std::string encode_object(const Object& object) {
         put_bytes(out, e);
       }
       break;
-    case ObjectType::kSet:
-      for (const std::string* m :
-           sorted(object.as<SetObject>(),
-                  [](const std::string& e) -> const std::string& { return e; })) {
-        put_bytes(out, *m);
+    case ObjectType::kSet: {
+      std::vector<std::string_view> members = object.as<SetObject>().members();
+      std::sort(members.begin(), members.end());
+      for (std::string_view m : members) {
+        put_bytes(out, m);
       }
       break;
+    }
     case ObjectType::kZSet:
-      for (const SortedSet::Entry& e : object.as<SortedSet>().entries()) {
+      for (const SortedSet::Entry& e : object.as<ZSetObject>().entries()) {
         put_bytes(out, e.member);
         base::put_u64(out, std::bit_cast<std::uint64_t>(e.score));
       }
@@ -173,7 +162,7 @@ Result<Object> decode_object(ObjectType type, std::string_view bytes) {
         if (!ascending || !read_bytes(r, value)) {
           return corrupt("hash field " + std::to_string(i) + " out of order or truncated");
         }
-        object.as<HashObject>().emplace(member, value);
+        object.as<HashObject>().set(member, value);
         break;
       }
       case ObjectType::kList:
@@ -183,11 +172,11 @@ Result<Object> decode_object(ObjectType type, std::string_view bytes) {
         if (!ascending) {
           return corrupt("set member " + std::to_string(i) + " out of order");
         }
-        object.as<SetObject>().emplace(member);
+        object.as<SetObject>().insert(member);
         break;
       case ObjectType::kZSet: {
         const double score = std::bit_cast<double>(r.u64());
-        if (!r.ok() || std::isnan(score) || !object.as<SortedSet>().insert(member, score)) {
+        if (!r.ok() || std::isnan(score) || !object.as<ZSetObject>().insert(member, score)) {
           return corrupt("sorted set member " + std::to_string(i) + " repeated or bad");
         }
         break;
@@ -207,9 +196,10 @@ void check_object(const Object& object) {
   HELIOS_ASSERT(object.size() <= kMaxMembers);
   switch (object.type()) {
     case ObjectType::kHash:
-      for (const auto& [field, value] : object.as<HashObject>()) {
+      object.as<HashObject>().check_invariants();
+      object.as<HashObject>().for_each([](std::string_view field, std::string_view value) {
         HELIOS_ASSERT(field.size() <= kMaxValueBytes && value.size() <= kMaxValueBytes);
-      }
+      });
       break;
     case ObjectType::kList:
       for (const std::string& e : object.as<ListObject>()) {
@@ -217,13 +207,13 @@ void check_object(const Object& object) {
       }
       break;
     case ObjectType::kSet:
-      for (const std::string& e : object.as<SetObject>()) {
-        HELIOS_ASSERT(e.size() <= kMaxValueBytes);
-      }
+      object.as<SetObject>().check_invariants();
+      object.as<SetObject>().for_each(
+          [](std::string_view e) { HELIOS_ASSERT(e.size() <= kMaxValueBytes); });
       break;
     case ObjectType::kZSet:
-      object.as<SortedSet>().check_invariants();
-      for (const SortedSet::Entry& e : object.as<SortedSet>().entries()) {
+      object.as<ZSetObject>().check_invariants();
+      for (const SortedSet::Entry& e : object.as<ZSetObject>().entries()) {
         HELIOS_ASSERT(!std::isnan(e.score) && e.member.size() <= kMaxValueBytes);
       }
       break;

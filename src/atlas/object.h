@@ -6,7 +6,9 @@
 // Rules every Object obeys (Store::check_invariants asserts them):
 //   - never empty: a command that removes the last element removes the key, as Redis does;
 //   - at most kMaxMembers elements, each field, value or member at most kMaxValueBytes;
-//   - a sorted set's scores are never NaN.
+//   - a sorted set's scores are never NaN;
+//   - a compact hash, set or sorted set keeps its representation's limits (check_invariants
+//     of HashObject, SetObject, ZSetObject).
 //
 // encode_object is the canonical encoding, used by snapshots (atlas/snapshot.h, format 2)
 // and by the digest: the same contents give the same bytes on every replica, whatever the
@@ -24,14 +26,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <variant>
 
-#include "atlas/sorted_set.h"
+#include "atlas/hash_object.h"
+#include "atlas/set_object.h"
+#include "atlas/zset_object.h"
 #include "base/status.h"
 
 namespace helios::atlas {
@@ -47,24 +48,19 @@ inline constexpr std::uint8_t kMaxObjectType = 4;
 // "string", "hash", "list", "set", "zset".
 std::string_view type_name(ObjectType type);
 
-// Transparent hashing for containers of std::string looked up by std::string_view.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-using HashObject = std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>;
 using ListObject = std::deque<std::string>;
-using SetObject = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 struct Object {
   // Alternatives in ObjectType order (index + 1 == type).
-  std::variant<HashObject, ListObject, SetObject, SortedSet> data;
+  std::variant<HashObject, ListObject, SetObject, ZSetObject> data;
 
   ObjectType type() const { return static_cast<ObjectType>(data.index() + 1); }
   std::size_t size() const;
   bool empty() const { return size() == 0; }
-  // OBJECT ENCODING: how this build holds it ("hashtable", "linkedlist", "skiplist").
+  // OBJECT ENCODING: how this build holds it, in Redis 7.0's names: hash "listpack" or
+  // "hashtable", list "quicklist", set "intset", "listpack" (7.0: "hashtable") or
+  // "hashtable", sorted set "listpack" or "skiplist" (hash_object.h, set_object.h,
+  // zset_object.h).
   std::string_view encoding() const;
 
   template <typename T>

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "atlas/zset_order.h"
 #include "base/assert.h"
 
 namespace helios::atlas {
@@ -21,68 +22,11 @@ struct SortedSet::Node {
   Node(std::string_view m, double s, int levels) : member(m), score(s), level(levels) {}
 };
 
-namespace {
-
-// (a_score, a_member) < (b_score, b_member), members as unsigned bytes.
-bool before(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
-  return a_score < b_score || (a_score == b_score && a_member.compare(b_member) < 0);
-}
-
-// Whether an element of `score` lies below the low bound `min` (is excluded by it).
-bool below(double score, SortedSet::ScoreBound min) {
-  return min.exclusive ? score <= min.value : score < min.value;
-}
-
-// Whether an element of `score` satisfies the high bound `max`.
-bool within_max(double score, SortedSet::ScoreBound max) {
-  return max.exclusive ? score < max.value : score <= max.value;
-}
-
-bool below_lex(std::string_view member, const SortedSet::LexBound& min) {
-  using Kind = SortedSet::LexBound::Kind;
-  switch (min.kind) {
-    case Kind::kMin:
-      return false;
-    case Kind::kMax:
-      return true;
-    case Kind::kInclusive:
-      return member.compare(min.value) < 0;
-    case Kind::kExclusive:
-      return member.compare(min.value) <= 0;
-  }
-  HELIOS_PANIC("bad lex bound kind");
-}
-
-bool within_max_lex(std::string_view member, const SortedSet::LexBound& max) {
-  using Kind = SortedSet::LexBound::Kind;
-  switch (max.kind) {
-    case Kind::kMin:
-      return false;
-    case Kind::kMax:
-      return true;
-    case Kind::kInclusive:
-      return member.compare(max.value) <= 0;
-    case Kind::kExclusive:
-      return member.compare(max.value) < 0;
-  }
-  HELIOS_PANIC("bad lex bound kind");
-}
-
-// Redis's zslParseLexRange/zzlIsInLexRange: a range that is empty whatever the elements: min
-// above max, or equal with either exclusive ("-" and "+" count as exclusive).
-bool lex_range_empty(const SortedSet::LexBound& min, const SortedSet::LexBound& max) {
-  using Kind = SortedSet::LexBound::Kind;
-  const auto rank = [](const SortedSet::LexBound& b) {
-    return b.kind == Kind::kMin ? 0 : b.kind == Kind::kMax ? 2 : 1;
-  };
-  int cmp = rank(min) - rank(max);
-  if (cmp == 0 && rank(min) == 1) {
-    cmp = min.value.compare(max.value);
-  }
-  return cmp > 0 || (cmp == 0 && (min.kind != Kind::kInclusive || max.kind != Kind::kInclusive));
-}
-
-}  // namespace
+using zset_order::before;
+using zset_order::below;
+using zset_order::below_lex;
+using zset_order::within_max;
+using zset_order::within_max_lex;
 
 SortedSet::SortedSet() : head_(new Node("", 0, kMaxLevel)) {}
 
@@ -368,53 +312,25 @@ void SortedSet::plant_lex_by_rank(bool on) {
 }
 
 bool SortedSet::uniform_scores() const {
-  return empty() || head_->level[0].forward->score == tail_->score || g_lex_by_rank;
+  return empty() || head_->level[0].forward->score == tail_->score || lex_by_rank_planted();
 }
 
-std::vector<SortedSet::Entry> SortedSet::walk_lex(const LexBound& min, const LexBound& max,
-                                                  bool reverse, std::size_t offset,
-                                                  std::size_t limit) const {
-  std::vector<Entry> out;
-  const Node* first = head_->level[0].forward;
-  if (first == nullptr || lex_range_empty(min, max) || !within_max_lex(first->member, max) ||
-      below_lex(tail_->member, min)) {
-    return out;
-  }
-  const auto step = [reverse](const Node* x) {
-    return reverse ? x->backward : x->level[0].forward;
-  };
-  const auto in_far_bound = [&](const Node* x) {
-    return reverse ? !below_lex(x->member, min) : within_max_lex(x->member, max);
-  };
-  // The first element within the near bound, which must then be within the far one.
-  const Node* x = reverse ? tail_ : first;
-  while (x != nullptr && (reverse ? !within_max_lex(x->member, max) : below_lex(x->member, min))) {
-    x = step(x);
-  }
-  if (x == nullptr || !in_far_bound(x)) {
-    return out;
-  }
-  for (; x != nullptr && offset > 0; --offset) {  // LIMIT's offset skips without looking
-    x = step(x);
-  }
-  for (; x != nullptr && out.size() < limit && in_far_bound(x); x = step(x)) {
-    out.push_back(Entry{x->member, x->score});
-  }
-  return out;
+bool SortedSet::lex_by_rank_planted() {
+  return g_lex_by_rank;
 }
 
 std::vector<SortedSet::Entry> SortedSet::range_by_lex(const LexBound& min, const LexBound& max,
                                                       bool reverse, std::size_t offset,
                                                       std::size_t limit) const {
   if (!uniform_scores()) {
-    return walk_lex(min, max, reverse, offset, limit);
+    return zset_order::walk_lex(entries(), min, max, reverse, offset, limit);
   }
   return slice(count_below_lex(min), count_at_or_below_lex(max), reverse, offset, limit);
 }
 
 std::size_t SortedSet::lex_count(const LexBound& min, const LexBound& max) const {
   if (!uniform_scores()) {
-    return walk_lex(min, max, false, 0, SIZE_MAX).size();
+    return zset_order::walk_lex(entries(), min, max, false, 0, SIZE_MAX).size();
   }
   const std::size_t lo = count_below_lex(min);
   const std::size_t hi = count_at_or_below_lex(max);

@@ -20,7 +20,7 @@
 // or assigned to). Not copyable: copy explicitly with clone() (snapshots fork instead).
 //
 // Memory: each member is held twice (in its node and as the map's key); the compact
-// encoding of small sets (issue 14's memory goal) is a separate representation.
+// encoding of small sets is ZSetObject's other representation (atlas/zset_object.h).
 
 #include <cstddef>
 #include <cstdint>
@@ -93,12 +93,9 @@ class SortedSet {
   std::size_t count(ScoreBound min, ScoreBound max) const;
 
   // As range_by_score by member bytes, when all scores are equal (Redis's rule; O(log n + k)).
-  // When they differ the result is Redis's walk for a small sorted set (zzlFirstInLexRange,
-  // zzlLastInLexRange): empty unless the first element is within max and the last within
-  // min; else from the first element (the last, with reverse) that is within the near bound,
-  // skip `offset` elements, then take elements while they are within the far bound. O(n),
-  // and independent of the skip list's levels, which differ between replicas (the order of
-  // inserts decides them): the ranks count_while finds would not be.
+  // When they differ the result is Redis's walk for a small sorted set (zset_order::walk_lex):
+  // O(n), and independent of the skip list's levels, which differ between replicas (the
+  // order of inserts decides them): the ranks count_while finds would not be.
   std::vector<Entry> range_by_lex(const LexBound& min, const LexBound& max, bool reverse,
                                   std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
   std::size_t lex_count(const LexBound& min, const LexBound& max) const;
@@ -107,6 +104,7 @@ class SortedSet {
   // the rank descent, whose result depends on the levels. Process-wide; never set outside
   // the simulator.
   static void plant_lex_by_rank(bool on);
+  static bool lex_by_rank_planted();
 
   // Every element in ascending order (snapshots, digests).
   std::vector<Entry> entries() const { return range_by_rank(0, SIZE_MAX, false); }
@@ -122,9 +120,6 @@ class SortedSet {
   // True when every score is the same (the first's equals the last's): the lex order is then
   // the element order.
   bool uniform_scores() const;
-  // range_by_lex when the scores differ.
-  std::vector<Entry> walk_lex(const LexBound& min, const LexBound& max, bool reverse,
-                              std::size_t offset, std::size_t limit) const;
   // The number of elements before the first element that is not below the bound (for a
   // lower bound) / at or below it (for an upper bound): both O(log n).
   // The number of elements, from the first on, for which pred(node) holds (pred must hold
