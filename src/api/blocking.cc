@@ -281,21 +281,15 @@ void Blocking::begin(const std::shared_ptr<BlockedCall>& call) {
 }
 
 bool Blocking::worth_trying(const BlockedCall& call) const {
-  const atlas::Store& store = runtime_.machine().store();
-  const std::uint64_t now = wall_ms();
+  // Not the local store: a follower may not have applied an acknowledged push yet, and the
+  // first pop must see it (or a WRONGTYPE). Only earlier waiters of the same type on every
+  // key (they get what arrives first) let this one wait without proposing.
   for (const std::string& key : call.wait.keys) {
-    const std::optional<atlas::ObjectType> holds = store.type_of(key, now);
-    if (!holds.has_value()) {
-      continue;
-    }
-    if (*holds != call.wait.type) {
-      return true;  // WRONGTYPE is an answer too
-    }
     auto it = by_key_.find(key);
     const bool claimed =
         it != by_key_.end() && std::any_of(it->second.begin(), it->second.end(), [&](auto seq) {
           const std::shared_ptr<BlockedCall> other = queue_.at(seq).call.lock();
-          return other != nullptr && other->wait.type == *holds;
+          return other != nullptr && other->wait.type == call.wait.type;
         });
     if (!claimed) {
       return true;

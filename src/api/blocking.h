@@ -21,9 +21,11 @@
 //   - A pop that got something is the reply; the waiter leaves the queue and the next waiter
 //     on each of its keys that still holds elements is woken. A pop that got nothing puts the
 //     waiter back in its place.
-//   - A command proposes its first pop at once only if one of its keys exists here and no
-//     earlier waiter waits on it; else it waits without proposing anything (a waiting command
-//     costs no log entry) until a change to one of its keys is applied here.
+//   - A command proposes its first pop at once (through the log: it sees every acknowledged
+//     write, even at a follower that has not applied it yet), unless every one of its keys
+//     already has an earlier waiter here of the same type: then it waits behind them without
+//     proposing anything until a change to one of its keys is applied here. A waiting
+//     command costs no log entry.
 //   - Timeout (seconds, a double; 0 forever): a waiter that is not in flight answers the null
 //     reply once past its deadline; one whose pop is in flight waits for that pop, and an
 //     element it got is delivered, never dropped.
@@ -138,7 +140,7 @@ class Blocking {
   void finish(const std::shared_ptr<BlockedCall>& call, std::string reply);
   // Removes the queue entry of `seq` (and its keys' index entries).
   void forget(std::uint64_t seq);
-  // True if a key of `call` exists here and no earlier waiter waits on it.
+  // False if every key of `call` has an earlier waiter of the same type (see above).
   bool worth_trying(const BlockedCall& call) const;
   // The first waiter on `key` that wants what `key` holds here: woken, or marked if in flight.
   void wake(const std::string& key);

@@ -15,6 +15,7 @@ Timing is never asserted beyond "not before the timeout" and a generous upper bo
 """
 
 import os
+import socket
 import sys
 import threading
 import time
@@ -170,7 +171,7 @@ class TestBlocking(BlockingCase):
         gone = Parked(self.follower.client, "BLPOP", "d", "0")
         gone.start()
         wait_blocked(self.follower, 1, self.h)
-        gone.conn.sock.close()
+        gone.conn.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread's recv too
         wait_blocked(self.follower, 0, self.h)
         stay = Parked(self.follower.client, "BLPOP", "d", "0")
         stay.start()
