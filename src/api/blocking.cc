@@ -195,13 +195,10 @@ std::optional<BlockingWait> blocking_wait(const Argv& argv) {
   return BlockingWait{row->type, std::move(t.keys), *ms};
 }
 
-std::string blocking_null_reply(const Argv& argv, int protocol) {
-  const BlockingRow* row = find_row(argv[0]);
+std::string blocking_null_reply(const Argv&, int protocol) {
   std::string out;
   resp::Writer w(out, protocol);
-  render_reply(
-      row != nullptr && row->form == Form::kMove ? atlas::Reply::nil() : atlas::Reply::nil_array(),
-      w);
+  render_reply(atlas::Reply::nil_array(), w);
   return out;
 }
 

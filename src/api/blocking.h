@@ -76,8 +76,8 @@ struct BlockingWait {
 };
 std::optional<BlockingWait> blocking_wait(const Argv& argv);
 
-// The null reply of a blocking command that timed out: the null array (BLPOP, BZPOPMIN,
-// BLMPOP, BZMPOP) or the null bulk (BLMOVE, BRPOPLPUSH); RESP3's null for both.
+// The null reply of a blocking command that timed out: the null array for every one of them
+// (Redis 7.0: BLMOVE too, though LMOVE's nil is the null bulk); RESP3's null.
 std::string blocking_null_reply(const Argv& argv, int protocol);
 
 // One blocked command of one connection; Blocking's state besides what the session gave.
