@@ -43,6 +43,9 @@ std::vector<CommandSpec> build() {
   for (CommandSpec& row : object_command_rows()) {
     v.push_back(row);
   }
+  for (CommandSpec& row : blocking_command_rows()) {
+    v.push_back(row);
+  }
   std::sort(v.begin(), v.end(), by_name);
   const std::vector<CommandSpec>& subs = subcommand_table();
   for (CommandSpec& spec : v) {

@@ -78,6 +78,7 @@ struct CommandSpec {
 // The rows of each family, in any order (the table sorts them by name).
 std::vector<CommandSpec> string_command_rows();      // plan_strings.cc
 std::vector<CommandSpec> object_command_rows();      // plan_objects.cc
+std::vector<CommandSpec> blocking_command_rows();    // blocking.cc
 std::vector<CommandSpec> session_command_rows();     // session_rows.cc
 std::vector<CommandSpec> session_subcommand_rows();  // session_rows.cc: "PARENT|SUB"
 

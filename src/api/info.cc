@@ -45,7 +45,8 @@ void section_server(Server& s, std::ostringstream& o) {
 
 void section_clients(Server& s, std::ostringstream& o) {
   o << "# Clients\r\nconnected_clients:" << s.connections()
-    << "\r\nmaxclients:" << s.config().client.max_connections << "\r\nblocked_clients:0\r\n";
+    << "\r\nmaxclients:" << s.config().client.max_connections
+    << "\r\nblocked_clients:" << s.blocking().blocked() << "\r\n";
 }
 
 void section_memory(std::ostringstream& o) {

@@ -85,6 +85,29 @@ void render_reply(const atlas::Reply& reply, resp::Writer& w) {
   }
 }
 
+namespace {
+
+void render_keyed_one(const atlas::Reply& reply, resp::Writer& w) {
+  if (reply.kind != atlas::Reply::Kind::kArray || reply.elements.size() != 2 ||
+      reply.elements[1].elements.size() != 1) {
+    render_reply(reply, w);  // the null array, an error
+    return;
+  }
+  const atlas::Reply& one = reply.elements[1].elements[0];  // an element, or [member, score]
+  const bool pair = one.kind == atlas::Reply::Kind::kArray;
+  w.array(pair ? 1 + one.elements.size() : 2);
+  render_reply(reply.elements[0], w);
+  if (!pair) {
+    render_reply(one, w);
+    return;
+  }
+  for (const atlas::Reply& e : one.elements) {
+    render_reply(e, w);
+  }
+}
+
+}  // namespace
+
 void render(Shape shape, const atlas::Reply* replies, std::size_t count, resp::Writer& w) {
   HELIOS_ASSERT(count >= 1);
   const atlas::Reply& first = replies[0];
@@ -119,6 +142,9 @@ void render(Shape shape, const atlas::Reply* replies, std::size_t count, resp::W
       for (std::size_t i = 0; i < count; ++i) {
         render_reply(replies[i], w);
       }
+      return;
+    case Shape::kKeyedOne:
+      render_keyed_one(first, w);
       return;
   }
 }

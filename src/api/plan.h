@@ -37,6 +37,9 @@ enum class Shape : std::uint8_t {
   kSum,      // the sum of the integer replies (EXISTS k1 k2...)
   kSeconds,  // integer milliseconds -> seconds, rounded as Redis does; -1 and -2 kept (TTL)
   kArray,    // an array of every reply (MGET)
+  // LMPOP's / ZMPOP's [key, [x]] of one element made flat: [key, element] (BLPOP) or [key,
+  // member, score] (BZPOPMIN); the null array and errors as they are.
+  kKeyedOne,
 };
 
 struct Plan {

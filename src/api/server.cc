@@ -10,7 +10,11 @@
 namespace helios::api {
 
 Server::Server(node::Runtime& runtime, const node::NodeConfig& config)
-    : runtime_(runtime), config_(config), executor_(runtime, config), acceptor_(runtime.io()) {
+    : runtime_(runtime),
+      config_(config),
+      executor_(runtime, config),
+      blocking_(runtime, executor_),
+      acceptor_(runtime.io()) {
   limits_.max_bulk_bytes = config.client.max_bulk_bytes;
   limits_.max_args = config.client.max_args;
   limits_.max_inline_bytes = config.client.max_inline_bytes;
@@ -25,6 +29,7 @@ Server::~Server() {
 void Server::install() {
   install_acl_applier();  // before the runtime applies any entry (replay included)
   executor_.install();
+  blocking_.install();
   runtime_.add_metrics_sampler([this](metrics::Sample& out) {
     out.gauge("helios_client_connections", "Open client connections",
               static_cast<double>(sessions_.size()));
@@ -139,6 +144,7 @@ Status Server::start() {
   std::promise<void> done;
   asio::post(runtime_.io(), [this, &done]() {
     executor_.start();
+    blocking_.start();
     accept_next();
     schedule_sweep();
     done.set_value();
@@ -163,6 +169,7 @@ void Server::stop() {
     acceptor_.close(ec);
     sweep_timer_.cancel();
     executor_.stop();
+    blocking_.stop();
     std::map<std::uint64_t, std::shared_ptr<Session>> sessions = std::move(sessions_);
     sessions_.clear();
     monitors_.clear();

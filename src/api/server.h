@@ -24,6 +24,7 @@
 #include <asio.hpp>
 
 #include "api/acl_state.h"
+#include "api/blocking.h"
 #include "api/command_table.h"
 #include "api/executor.h"
 #include "api/observability.h"
@@ -62,6 +63,8 @@ class Server {
 
   // Loop thread: for sessions.
   Executor& executor() { return executor_; }
+  // The blocked commands (BLPOP...) of this node's connections.
+  Blocking& blocking() { return blocking_; }
   const atlas::Store& store() const { return runtime_.machine().store(); }
   node::Runtime& runtime() { return runtime_; }
   const node::NodeConfig& config() const { return config_; }
@@ -111,6 +114,7 @@ class Server {
   const node::NodeConfig& config_;
   resp::ParserLimits limits_;
   Executor executor_;
+  Blocking blocking_;
   asio::ip::tcp::acceptor acceptor_;
   std::map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   std::uint64_t next_id_ = 1;

@@ -489,9 +489,16 @@ bool Session::advance_once() {
       if (s->write ? read_ahead : write_ahead) {
         break;
       }
-      s->write ? start_write(s) : issue(s);
+      if (s->blocked != nullptr) {
+        start_blocked(s);
+      } else {
+        s->write ? start_write(s) : issue(s);
+      }
     }
     if (s->state != Slot::State::kDone) {
+      if (s->blocked != nullptr) {
+        break;  // as in Redis, a blocked client runs nothing else until it is answered
+      }
       (s->write ? write_ahead : read_ahead) = true;
     }
   }

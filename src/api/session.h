@@ -40,6 +40,7 @@
 namespace helios::api {
 
 class Server;
+struct BlockedCall;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -89,6 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::vector<CommandRecord*> queued;  // EXEC: its commands, counted at its reply
     bool starts_monitor = false;         // MONITOR: monitoring starts once its +OK is out
     std::string monitor_after;           // MONITOR lines that arrived behind this reply
+    // A blocking command (api/blocking.h): nothing behind it starts until it is answered.
+    std::shared_ptr<BlockedCall> blocked;
   };
 
   void read_more();
@@ -102,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // its command, its arity checked and the client admitted.
   friend std::vector<CommandSpec> session_command_rows();
   friend std::vector<CommandSpec> session_subcommand_rows();
+  friend std::vector<CommandSpec> blocking_command_rows();
   // session_reads.cc: the reads: a data command by its planner (plan.h), KEYS, SCAN, DEBUG.
   void on_data(const CommandSpec& spec, Argv& argv);
   void on_keys(Argv& argv);
@@ -114,6 +118,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void end_multi(bool exec);
   void on_watch(Argv& argv);
   void on_unwatch(Argv& argv);
+  // session_blocking.cc: BLPOP, BLMOVE, BZPOPMIN... (api/blocking.h) and CLIENT UNBLOCK.
+  void on_blocking(Argv& argv);
+  void start_blocked(const std::shared_ptr<Slot>& slot);
+  void on_client_unblock(Argv& argv);
   // session_commands.cc: the connection and the server.
   void on_ping(Argv& argv);
   void on_echo(Argv& argv);

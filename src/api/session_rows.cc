@@ -86,6 +86,7 @@ std::vector<CommandSpec> session_subcommand_rows() {
       {"CLIENT|NO-TOUCH", 3, C, kPlain, 0, 0, 0, nullptr, &S::on_client_ok},
       {"CLIENT|SETINFO", 4, C, kPlain, 0, 0, 0, nullptr, &S::on_client_ok},
       {"CLIENT|SETNAME", 3, C, kPlain, 0, 0, 0, nullptr, &S::on_client_setname},
+      {"CLIENT|UNBLOCK", -3, C, kAdmin, 0, 0, 0, nullptr, &S::on_client_unblock},
       {"COMMAND|COUNT", 2, C, "loading stale", 0, 0, 0, nullptr, &S::on_command_count},
       {"COMMAND|DOCS", -2, C, "loading stale", 0, 0, 0, nullptr, &S::on_command_docs},
       {"COMMAND|INFO", -2, C, "loading stale", 0, 0, 0, nullptr, &S::on_command_info},

@@ -5,6 +5,7 @@
 
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "node/applied_keys.h"
 
 namespace helios::node {
 
@@ -25,7 +26,15 @@ ApplyReply AtlasMachine::apply(const raft::Entry& entry) {
   }
   applied_stamp_ms_ = cmd.stamp_ms;
   last_stamp_ms_ = std::max(last_stamp_ms_, cmd.stamp_ms);
-  return store_.apply(std::move(cmd));
+  if (!keys_listener_) {
+    return store_.apply(std::move(cmd));
+  }
+  const std::vector<std::string> grown = keys_that_may_grow(cmd);
+  std::vector<atlas::Reply> replies = store_.apply(std::move(cmd));
+  if (!grown.empty()) {
+    keys_listener_(grown, false);
+  }
+  return replies;
 }
 
 namespace {
@@ -77,6 +86,9 @@ AtlasState AtlasMachine::restore(AtlasState state) {
   commands_applied_ = state.commands_applied;
   last_stamp_ms_ = state.last_stamp_ms;
   applied_stamp_ms_ = state.last_stamp_ms;
+  if (keys_listener_) {
+    keys_listener_({}, true);
+  }
   return old;
 }
 

@@ -8,6 +8,7 @@
 // version wrote it, or the log is damaged): applying anything else would let replicas
 // diverge, so the node stops (PANIC).
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ class AtlasMachine final : public StateMachine {
   AtlasState restore(AtlasState state);
 
   const atlas::Store& store() const { return store_; }
+  // Told, after each applied command, the keys it may have added elements to
+  // (node/applied_keys.h; everything = false), and after restore() that any key may have
+  // (everything = true). Runs inside apply/restore, on the applying thread, inside the Node's
+  // Ready loop: it must not call into the Node (the client port's listener only notes the
+  // keys and acts after the loop turn: api/blocking.h). Unset: nothing is computed.
+  using KeysListener = std::function<void(const std::vector<std::string>& keys, bool everything)>;
+  void set_keys_listener(KeysListener listener) { keys_listener_ = std::move(listener); }
   // Normal entries applied so far (the quick start writes its test data only into a log
   // that has none).
   std::uint64_t commands_applied() const { return commands_applied_; }
@@ -61,6 +69,7 @@ class AtlasMachine final : public StateMachine {
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t applied_stamp_ms_ = 0;
   bool clamp_stamps_ = true;
+  KeysListener keys_listener_;
 };
 
 // The largest stamp among the normal entries of `entries` (0 if none), read from their

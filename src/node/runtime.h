@@ -244,6 +244,11 @@ class Runtime final : private NodeIo {
     metrics_samplers_.push_back(std::move(fn));
   }
 
+  // Called on the loop thread with the keys each applied command may have added elements to,
+  // and after a snapshot replaced the state (AtlasMachine::KeysListener; set before start()).
+  void set_keys_listener(AtlasMachine::KeysListener listener) {
+    machine_.set_keys_listener(std::move(listener));
+  }
   // Called on the loop thread for each kForward / kForwardReply frame (set before start()).
   std::function<void(NodeId from, wire::FrameType type, std::string body)> on_app_frame_hook;
 
