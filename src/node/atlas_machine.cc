@@ -25,7 +25,8 @@ std::string AtlasMachine::apply(const raft::Entry& entry) {
   }
   applied_stamp_ms_ = cmd.stamp_ms;
   last_stamp_ms_ = std::max(last_stamp_ms_, cmd.stamp_ms);
-  return encode_replies(store_.apply(std::move(cmd)));
+  // The entry's index versions the keys it changes (WATCH): the same on every replica.
+  return encode_replies(store_.apply(std::move(cmd), entry.index));
 }
 
 namespace {
