@@ -133,6 +133,8 @@ std::string SimOptions::describe() const {
     out += " bug=lease-too-long";
   if (bugs.unordered_picks)
     out += " bug=unordered-picks";
+  if (bugs.snapshot_drops_versions)
+    out += " bug=snapshot-drops-versions";
   return out;
 }
 
@@ -165,6 +167,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.lease_too_long = true;
   } else if (name == "unordered-picks") {
     bugs.unordered_picks = true;
+  } else if (name == "snapshot-drops-versions") {
+    bugs.snapshot_drops_versions = true;
   } else {
     return false;
   }

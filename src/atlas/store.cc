@@ -574,24 +574,24 @@ std::vector<ExpiredKey> Store::expired_keys(std::uint64_t now_ms, std::size_t li
   return out;
 }
 
-std::string Store::serialize() const {
+std::string Store::serialize(bool keep_versions) const {
   std::vector<SnapshotItemView> items;
   items.reserve(items_.size());
   std::vector<std::string> encoded;  // the objects' encodings, which the views point into
   encoded.reserve(object_count_);
   for (const auto& [key, item] : items_) {
     if (item.object == nullptr) {
-      items.push_back(
-          SnapshotItemView{key, item.value, item.deadline_ms, ObjectType::kString, item.version});
+      items.push_back(SnapshotItemView{key, item.value, item.deadline_ms, ObjectType::kString,
+                                       keep_versions ? item.version : 0});
       continue;
     }
     encoded.push_back(encode_object(*item.object));
-    items.push_back(
-        SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type(), item.version});
+    items.push_back(SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type(),
+                                     keep_versions ? item.version : 0});
   }
   std::sort(items.begin(), items.end(),
             [](const SnapshotItemView& a, const SnapshotItemView& b) { return a.key < b.key; });
-  return encode_snapshot(items, applied_index_);
+  return encode_snapshot(items, keep_versions ? applied_index_ : 0);
 }
 
 Result<Store> Store::deserialize(std::string_view bytes) {

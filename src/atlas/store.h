@@ -185,8 +185,11 @@ class Store {
   std::vector<ExpiredKey> expired_keys(std::uint64_t now_ms, std::size_t limit) const;
 
   // Every item, expired or not, in the format of atlas/snapshot.h (sorted keys, absolute
-  // deadlines): the same state gives the same bytes on every node.
-  std::string serialize() const;
+  // deadlines): the same state gives the same bytes on every node. Without
+  // `keep_versions`, the key versions and the applied index are left out (format 1 or 2,
+  // which a release before WATCH reads: while such a member remains, node/atlas_machine.h);
+  // a store restored from that holds kVersionUnknown for every key.
+  std::string serialize(bool keep_versions = true) const;
   // The store `bytes` describes, or the error of decode_snapshot (kCorruption for damage,
   // kInvalidArgument for a newer format). The keys of a format without versions (1, 2:
   // written by a release before WATCH) get version kVersionUnknown, the same on every

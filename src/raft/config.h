@@ -31,12 +31,15 @@ struct PlantedBugs {
                                             // what followers promise (clocks out of bounds)
   bool unordered_picks = false;             // (simulator) SPOP picks in hash-table order, not
                                             // the canonical one (atlas/objects.h)
+  bool snapshot_drops_versions = false;     // (simulator) a store restored from a snapshot
+                                            // forgets its key versions (WATCH's guard)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
-           snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks;
+           snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
+           snapshot_drops_versions;
   }
 };
 

@@ -266,6 +266,18 @@ TEST(KeyVersionTest, snapshotKeepsVersionsAndOlderFormatsGetTheUnknownVersion) {
   Result<Store> old = Store::deserialize(v1);
   ASSERT_TRUE(old.is_ok());
   EXPECT_EQ(old.value().key_version("a", kNow), Store::kVersionUnknown);
+  EXPECT_EQ(old.value().serialize(), v1);  // nothing changed since: written back as it was
+
+  // For a member of the release before WATCH: the same items without versions.
+  Store strings;
+  at(strings, 5, {SetOp{"a", "1"}});
+  EXPECT_EQ(strings.serialize(false), v1);
+  const std::string legacy = s.serialize(false);
+  EXPECT_EQ(base::load_u32(legacy.data() + 8), kSnapshotVersionTypes);
+  Result<Store> unversioned = Store::deserialize(legacy);
+  ASSERT_TRUE(unversioned.is_ok());
+  EXPECT_EQ(unversioned.value().key_version("b", kNow), Store::kVersionUnknown);
+  EXPECT_EQ(unversioned.value().key_version("absent", kNow), 0u);
 }
 
 TEST(KeyVersionTest, snapshotDecodeRejectsATruncatedVersionedItem) {
