@@ -62,18 +62,23 @@ Status check_op(const SetOp& op) {
   return check_key(op.key);
 }
 
-Status check_op(const DelOp& op) {
-  Status count = check_key_count("DEL", op.keys.size());
+// A key list of `what` (DEL, WATCH): 1..kMaxKeysPerOp keys, each within kMaxKeyBytes.
+Status check_keys(const char* what, const std::vector<std::string>& keys) {
+  Status count = check_key_count(what, keys.size());
   if (!count.is_ok()) {
     return count;
   }
-  for (const std::string& key : op.keys) {
+  for (const std::string& key : keys) {
     Status s = check_key(key);
     if (!s.is_ok()) {
       return s;
     }
   }
   return Status::ok();
+}
+
+Status check_op(const DelOp& op) {
+  return check_keys("DEL", op.keys);
 }
 
 Status check_op(const ExpireOp& op) {
@@ -215,17 +220,7 @@ Status check_op(const WatchOp& op) {
     return invalid("WATCH of " + std::to_string(op.keys.size()) + " keys and " +
                    std::to_string(op.versions.size()) + " versions");
   }
-  Status count = check_key_count("WATCH", op.keys.size());
-  if (!count.is_ok()) {
-    return count;
-  }
-  for (const std::string& key : op.keys) {
-    Status s = check_key(key);
-    if (!s.is_ok()) {
-      return s;
-    }
-  }
-  return Status::ok();
+  return check_keys("WATCH", op.keys);
 }
 
 // The command-level rule of kWatch: its guarded ops follow it and hold no other guard.
