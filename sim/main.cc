@@ -42,7 +42,8 @@ void usage() {
                "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
                "count-learner-ack\n"
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
-               "  stamp-below-log lease-too-long unordered-picks lex-by-rank\n");
+               "  stamp-below-log lease-too-long unordered-picks lex-by-rank\n"
+               "  snapshot-drops-versions\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

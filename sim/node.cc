@@ -63,6 +63,34 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
   }
 }
 
+// WATCH's guard (atlas::WatchOp): every other put's collection ops run only if "~w" (set
+// by every kWatchedEvery-th put) and "~h" still have the versions the leader sees when it
+// proposes; ops in flight change "~h" now and then, so both outcomes happen. Every replica
+// must decide alike: the digest covers what the guarded ops did, and a replica whose
+// versions differ (a snapshot that lost them: planted bug `snapshot-drops-versions`)
+// diverges.
+constexpr std::uint64_t kWatchedEvery = 16;
+
+void add_guarded_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& command,
+                                const atlas::Store& store) {
+  if (op % kWatchedEvery == 0) {
+    cmd.ops.emplace_back(atlas::SetOp{.key = "~w", .value = command.value});
+  }
+  if (op % 2 == 1) {
+    add_collection_ops(cmd, op, command);
+    return;
+  }
+  const std::size_t guard_at = cmd.ops.size();
+  atlas::WatchOp guard{0, {"~w", "~h"}, {}};
+  for (const std::string& key : guard.keys) {
+    guard.versions.push_back(store.key_version(key, cmd.stamp_ms));
+  }
+  cmd.ops.emplace_back(std::move(guard));
+  add_collection_ops(cmd, op, command);
+  std::get<atlas::WatchOp>(cmd.ops[guard_at]).guarded =
+      static_cast<std::uint32_t>(cmd.ops.size() - guard_at - 1);
+}
+
 atlas::Reply sim_acl_applier(std::string& table, const atlas::AclOp& op) {
   if (op.args.size() != 3 || op.args[0] != "SETUSER") {
     return atlas::Reply::error("ERR unknown ACL change");
@@ -133,6 +161,7 @@ Status SimNode::start(std::uint64_t seed) {
   }
   atlas::plant_unordered_picks(options_.bugs.unordered_picks);
   atlas::SortedSet::plant_lex_by_rank(options_.bugs.lex_by_rank);
+  atlas::Store::plant_snapshot_drops_versions(options_.bugs.snapshot_drops_versions);
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }
@@ -342,7 +371,7 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
   atlas::Command cmd;
   cmd.stamp_ms = last_stamp_ms_;
   cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
-  add_collection_ops(cmd, op, command);
+  add_guarded_collection_ops(cmd, op, command, machine_.store());
   if (op % kAclEvery == 0) {
     cmd.ops.emplace_back(atlas::AclOp{.base = "", .args = {"SETUSER", command.key, command.value}});
   }

@@ -135,6 +135,8 @@ std::string SimOptions::describe() const {
     out += " bug=unordered-picks";
   if (bugs.lex_by_rank)
     out += " bug=lex-by-rank";
+  if (bugs.snapshot_drops_versions)
+    out += " bug=snapshot-drops-versions";
   return out;
 }
 
@@ -169,6 +171,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.unordered_picks = true;
   } else if (name == "lex-by-rank") {
     bugs.lex_by_rank = true;
+  } else if (name == "snapshot-drops-versions") {
+    bugs.snapshot_drops_versions = true;
   } else {
     return false;
   }

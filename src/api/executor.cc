@@ -4,11 +4,12 @@
 
 #include "api/args.h"
 #include "api/command_table.h"
+#include "api/watch.h"
 #include "base/log.h"
 
 namespace helios::api {
 
-// The wire minor of the first release with the data types (wire/version.h).
+// The wire minor of the first release with the data types and WATCH (wire/version.h).
 constexpr std::uint16_t kDataTypesWireMinor = 1;
 
 namespace {
@@ -157,7 +158,11 @@ void Executor::enqueue_local(Job job) {
   const std::uint64_t stamp = runtime_.stamp_now();
   Planned planned;
   atlas::Command own;
-  for (const Argv& argv : job.commands) {
+  // A WATCHed transaction's guard comes first (api/watch.h); it guards the ops planned here.
+  std::optional<atlas::WatchOp> guard =
+      job.exec ? parse_watch_guard(job.commands.front()) : std::nullopt;
+  for (std::size_t i = guard ? 1 : 0; i < job.commands.size(); ++i) {
+    const Argv& argv = job.commands[i];
     Part part;
     const CommandSpec* spec = find_command(upper(argv[0]));
     Result<Plan> plan = spec != nullptr && spec->plan != nullptr
@@ -177,6 +182,11 @@ void Executor::enqueue_local(Job job) {
   if (!job.exec && !planned.parts[0].error.empty()) {
     job.done(error_reply(job.protocol, planned.parts[0].error));
     return;
+  }
+  if (guard) {  // the guard goes through the log even with nothing to guard, as Redis checks
+    guard->guarded = static_cast<std::uint32_t>(own.ops.size());
+    own.ops.insert(own.ops.begin(), std::move(*guard));
+    planned.guarded = true;
   }
   if (own.ops.empty()) {  // a transaction whose every command was refused
     std::string out;
@@ -304,6 +314,11 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
   for (Planned& p : batch->jobs) {
     std::string out;
     resp::Writer w(out, p.job.protocol);
+    if (p.guarded && skipped_by_guard(p, all, at)) {
+      w.null_array();  // a watched key changed: nothing ran (Redis's EXEC answer)
+      p.job.done(std::move(out));
+      continue;
+    }
     if (p.job.exec) {
       w.array(p.parts.size());
     }
@@ -319,6 +334,20 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
     p.job.done(std::move(out));
   }
   HELIOS_ASSERT(at == all.size());
+}
+
+bool Executor::skipped_by_guard(const Planned& p, const std::vector<atlas::Reply>& all,
+                                std::size_t& at) {
+  HELIOS_ASSERT(at < all.size());
+  const atlas::Reply& guard = all[at++];
+  if (guard.kind != atlas::Reply::Kind::kNil) {
+    return false;
+  }
+  for (const Part& part : p.parts) {
+    at += part.ops;
+  }
+  HELIOS_ASSERT(at <= all.size());
+  return true;
 }
 
 void Executor::forward(Job job, NodeId leader) {
@@ -442,7 +471,10 @@ void Executor::on_forward(NodeId from, std::string_view body) {
     return;
   }
   ForwardRequest& r = request.value();
-  for (const Argv& argv : r.commands) {
+  // A WATCHed transaction starts with its guard (api/watch.h), which is in no table.
+  const bool guarded = r.exec && parse_watch_guard(r.commands.front()).has_value();
+  for (std::size_t i = guarded ? 1 : 0; i < r.commands.size(); ++i) {
+    const Argv& argv = r.commands[i];
     const CommandSpec* spec = find_command(upper(argv[0]));
     // Those with a planner: data commands, and ACL changes (replicated writes too:
     // api/acl_state.h).

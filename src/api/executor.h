@@ -92,7 +92,9 @@ class Executor {
   void stop();
 
   // A write: one command (exec = false) or a transaction's commands (exec = true, replied
-  // as an array). Each command has passed the arity check.
+  // as an array). Each command has passed the arity check. A transaction's first command
+  // may be WATCH's guard (api/watch.h): its ops are then proposed behind an atlas::WatchOp,
+  // and if a watched key changed the reply is the null array.
   void write(std::vector<Argv> commands, bool exec, int protocol, Done done);
   // A read barrier: status OK when the store reflects every write completed before the call;
   // otherwise `error_line` is the error to answer (TRYAGAIN ...).
@@ -118,6 +120,7 @@ class Executor {
   struct Planned {
     Job job;
     std::vector<Part> parts;
+    bool guarded = false;  // a WATCHed EXEC: a WatchOp precedes its parts' ops
   };
   struct Batch;
   struct Forward {
@@ -148,6 +151,10 @@ class Executor {
   void enqueue_local(Job job);
   void flush();
   void finish(const std::shared_ptr<Batch>& batch, Result<std::vector<atlas::Reply>> replies);
+  // A guarded job's replies start at all[at] with its guard's: moves `at` past the guard,
+  // and past every op of the job if the guard skipped them (true).
+  static bool skipped_by_guard(const Planned& p, const std::vector<atlas::Reply>& all,
+                               std::size_t& at);
   void forward(Job job, NodeId leader);
   void on_app_frame(NodeId from, wire::FrameType type, std::string body);
   void on_forward(NodeId from, std::string_view body);

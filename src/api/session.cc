@@ -337,25 +337,17 @@ void Session::end_multi(bool exec) {
   std::vector<CommandRecord*> records = std::move(multi_records_);
   multi_queue_.clear();
   multi_records_.clear();
+  const std::uint64_t watch_epoch = forget_watches();  // EXEC and DISCARD unwatch everything
   if (!exec) {
     push_done("+OK\r\n");
   } else if (multi_dirty_) {
     push_error("EXECABORT Transaction discarded because of previous errors.");
-  } else if (queued.empty()) {
-    push_done("*0\r\n");
   } else {
-    push_write(std::move(queued), true).queued = std::move(records);
+    // Even an empty transaction checks its watched keys (session_watch.cc, start_write).
+    Slot& slot = push_write(std::move(queued), true);
+    slot.queued = std::move(records);
+    slot.watch_epoch = watch_epoch;
   }
-}
-
-void Session::on_watch(Argv&) {
-  push_error(in_multi_ ? "ERR WATCH inside MULTI is not allowed"
-                       : "ERR WATCH is not supported by Helios: a MULTI/EXEC transaction "
-                         "already applies atomically as one log entry");
-}
-
-void Session::on_unwatch(Argv&) {
-  push_done("+OK\r\n");
 }
 
 std::shared_ptr<Session::Slot> Session::new_slot() {
@@ -395,6 +387,11 @@ Session::Slot& Session::push_write(std::vector<Argv> commands, bool exec) {
 }
 
 void Session::start_write(const std::shared_ptr<Slot>& slot) {
+  if (slot->exec && !add_watch_guard(*slot)) {
+    slot->reply = "*0\r\n";  // an empty transaction, nothing watched
+    slot->state = Slot::State::kDone;
+    return;
+  }
   slot->state = Slot::State::kPending;
   // An ACL change (ACL SETUSER..., CONFIG SET requirepass) is answered only once this node
   // applied it too (a read barrier after the write): a client that gets OK from a follower

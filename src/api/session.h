@@ -88,6 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::chrono::steady_clock::time_point arrived;
     LoggedArgs logged;
     std::vector<CommandRecord*> queued;  // EXEC: its commands, counted at its reply
+    std::uint64_t watch_epoch = 0;       // EXEC: the WATCHes it checks (session_watch.cc)
     bool starts_monitor = false;         // MONITOR: monitoring starts once its +OK is out
     std::string monitor_after;           // MONITOR lines that arrived behind this reply
     // A blocking command (api/blocking.h): nothing behind it starts until it is answered.
@@ -116,12 +117,22 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_exec(Argv& argv);
   void on_discard(Argv& argv);
   void end_multi(bool exec);
+  // WATCH (session_watch.cc). The watched keys and versions are recorded when a WATCH's
+  // read is evaluated (in request order, after its barrier), but UNWATCH, EXEC, DISCARD and
+  // RESET forget them when they arrive: each arrival of those starts a new epoch, and a
+  // WATCH adds to the epoch it arrived in. An EXEC carries its epoch's keys; its write
+  // starts only once every read before it (its WATCHes) was evaluated.
   void on_watch(Argv& argv);
   void on_unwatch(Argv& argv);
   // session_blocking.cc: BLPOP, BLMOVE, BZPOPMIN... (api/blocking.h) and CLIENT UNBLOCK.
   void on_blocking(Argv& argv);
   void start_blocked(const std::shared_ptr<Slot>& slot);
   void on_client_unblock(Argv& argv);
+  // Starts a new epoch (forgetting the current one's keys); returns the one that ended.
+  std::uint64_t forget_watches();
+  // EXEC: puts the guard argv (api/watch.h) of its epoch's keys in front of its commands;
+  // false if there is nothing to send (no command, no key watched).
+  bool add_watch_guard(Slot& exec);
   // session_commands.cc: the connection and the server.
   void on_ping(Argv& argv);
   void on_echo(Argv& argv);
@@ -238,6 +249,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool multi_dirty_ = false;
   std::vector<Argv> multi_queue_;
   std::vector<CommandRecord*> multi_records_;  // multi_queue_'s records
+  struct Watched {
+    std::uint64_t epoch = 0;
+    std::string key;
+    std::uint64_t version = 0;  // atlas::Store::key_version when the WATCH was evaluated
+  };
+  std::uint64_t watch_epoch_ = 1;  // see forget_watches()
+  std::vector<Watched> watched_;   // of watch_epoch_ and older epochs (pruned lazily)
   bool monitoring_ = false;
   std::size_t monitor_held_bytes_ = 0;  // in slots' monitor_after
 

@@ -103,6 +103,7 @@ void Session::refuse(const CommandSpec& spec, std::string_view line) {
     multi_dirty_ = false;
     multi_queue_.clear();
     multi_records_.clear();
+    forget_watches();
     push_error("EXECABORT Transaction discarded because of: " + std::string(line));
     return;
   }

@@ -44,6 +44,7 @@ void Session::on_reset(Argv&) {
   multi_dirty_ = false;
   multi_queue_.clear();
   multi_records_.clear();
+  forget_watches();
   stop_monitor();
   readonly_ = false;
   protocol_ = 2;

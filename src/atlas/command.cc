@@ -62,18 +62,23 @@ Status check_op(const SetOp& op) {
   return check_key(op.key);
 }
 
-Status check_op(const DelOp& op) {
-  Status count = check_key_count("DEL", op.keys.size());
+// A key list of `what` (DEL, WATCH): 1..kMaxKeysPerOp keys, each within kMaxKeyBytes.
+Status check_keys(const char* what, const std::vector<std::string>& keys) {
+  Status count = check_key_count(what, keys.size());
   if (!count.is_ok()) {
     return count;
   }
-  for (const std::string& key : op.keys) {
+  for (const std::string& key : keys) {
     Status s = check_key(key);
     if (!s.is_ok()) {
       return s;
     }
   }
   return Status::ok();
+}
+
+Status check_op(const DelOp& op) {
+  return check_keys("DEL", op.keys);
 }
 
 Status check_op(const ExpireOp& op) {
@@ -210,6 +215,35 @@ Status check_op(const ObjOp& op) {
   return Status::ok();
 }
 
+Status check_op(const WatchOp& op) {
+  if (op.keys.size() != op.versions.size()) {
+    return invalid("WATCH of " + std::to_string(op.keys.size()) + " keys and " +
+                   std::to_string(op.versions.size()) + " versions");
+  }
+  return check_keys("WATCH", op.keys);
+}
+
+// The command-level rule of kWatch: its guarded ops follow it and hold no other guard.
+Status check_guards(const Command& command) {
+  std::size_t guarded_until = 0;  // ops before this index are inside a guard's range
+  for (std::size_t i = 0; i < command.ops.size(); ++i) {
+    const auto* watch = std::get_if<WatchOp>(&command.ops[i]);
+    if (watch == nullptr) {
+      continue;
+    }
+    if (i < guarded_until) {
+      return invalid("WATCH inside the ops another WATCH guards (op " + std::to_string(i) + ")");
+    }
+    if (watch->guarded > command.ops.size() - i - 1) {
+      return invalid("WATCH guarding " + std::to_string(watch->guarded) + " ops, " +
+                     std::to_string(command.ops.size() - i - 1) + " follow (op " +
+                     std::to_string(i) + ")");
+    }
+    guarded_until = i + 1 + watch->guarded;
+  }
+  return Status::ok();
+}
+
 // The encoded size of each op's body (after its code byte).
 std::size_t body_size(const SetOp& o) {
   return 1 + 8 + kLengthBytes + o.key.size() + kLengthBytes + o.value.size();
@@ -263,6 +297,14 @@ std::size_t body_size(const MSetNxOp& o) {
   std::size_t size = 4;
   for (std::size_t i = 0; i < o.keys.size(); ++i) {
     size += kLengthBytes + o.keys[i].size() + kLengthBytes + o.values[i].size();
+  }
+  return size;
+}
+
+std::size_t body_size(const WatchOp& o) {
+  std::size_t size = 4 + 4;
+  for (const std::string& k : o.keys) {
+    size += kLengthBytes + k.size() + 8;
   }
   return size;
 }
@@ -370,10 +412,19 @@ void encode_body(std::string& out, const ObjOp& o) {
   }
 }
 
+void encode_body(std::string& out, const WatchOp& o) {
+  base::put_u32(out, o.guarded);
+  base::put_u32(out, static_cast<std::uint32_t>(o.keys.size()));
+  for (std::size_t i = 0; i < o.keys.size(); ++i) {
+    put_bytes(out, o.keys[i]);
+    base::put_u64(out, o.versions[i]);
+  }
+}
+
 }  // namespace
 
 OpCode op_code(const Op& op) {
-  static_assert(std::variant_size_v<Op> == 15);
+  static_assert(std::variant_size_v<Op> == 16);
   static_assert(std::is_same_v<std::variant_alternative_t<0, Op>, SetOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<5, Op>, DeleteIfExpiredOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, ReadOp>);
@@ -383,6 +434,8 @@ OpCode op_code(const Op& op) {
   static_assert(static_cast<int>(OpCode::kAcl) == 14);
   static_assert(std::is_same_v<std::variant_alternative_t<14, Op>, ObjOp>);
   static_assert(static_cast<int>(OpCode::kObject) == 15);
+  static_assert(std::is_same_v<std::variant_alternative_t<15, Op>, WatchOp>);
+  static_assert(static_cast<int>(OpCode::kWatch) == 16);
   HELIOS_ASSERT(!op.valueless_by_exception());
   return static_cast<OpCode>(op.index() + 1);
 }
@@ -419,6 +472,8 @@ const char* op_name(OpCode code) {
       return "ACL";
     case OpCode::kObject:
       return "OBJECT";
+    case OpCode::kWatch:
+      return "WATCH";
   }
   return "UNKNOWN";
 }
@@ -434,6 +489,9 @@ Status validate_command(const Command& command) {
       return Status(s.code(), s.message() + " (op " + std::to_string(i) + ")");
     }
   }
+  if (Status guards = check_guards(command); !guards.is_ok()) {
+    return guards;
+  }
   const std::size_t size = encoded_size(command);
   if (size > kMaxCommandBytes) {
     return invalid("encoded size " + std::to_string(size) + " exceeds kMaxCommandBytes (" +
@@ -445,7 +503,7 @@ Status validate_command(const Command& command) {
 bool uses_data_types(const Command& command) {
   return std::any_of(command.ops.begin(), command.ops.end(), [](const Op& op) {
     const auto* read = std::get_if<ReadOp>(&op);
-    return std::holds_alternative<ObjOp>(op) ||
+    return std::holds_alternative<ObjOp>(op) || std::holds_alternative<WatchOp>(op) ||
            (read != nullptr &&
             (read->what == ReadKind::kType || read->what == ReadKind::kGetOrNil));
   });

@@ -42,6 +42,9 @@
 //                      value{arg_count} (each <= kMaxAclArgBytes)
 //     kObject          code:u16 (an ObjectCommand's, atlas/objects.h)  seed:u64
 //                      arg_count:u32 (the row's arity, <= kMaxObjectArgs)  value{arg_count}
+//     kWatch           guarded:u32 (ops after it that it guards; they must exist and hold
+//                      no kWatch)  pair_count:u32 (1..kMaxKeysPerOp)
+//                      (key version:u64){pair_count}
 //   key     := length:u32 (<= kMaxKeyBytes)   bytes
 //   value   := length:u32 (<= kMaxValueBytes) bytes
 //
@@ -103,6 +106,7 @@ enum class OpCode : std::uint8_t {
   kMSetNx = 13,
   kAcl = 14,
   kObject = 15,
+  kWatch = 16,
 };
 
 // ACL changes (AclOp): limits of one op.
@@ -291,10 +295,26 @@ struct ObjOp {
   bool operator==(const ObjOp&) const = default;
 };
 
+// WATCH's check at EXEC (optimistic transactions): the guard of the `guarded` ops that
+// follow it (a MULTI/EXEC transaction's). `keys[i]` had key version `versions[i]` when the
+// client WATCHed it (Store::key_version: the log index of the entry that last changed the
+// key; 0 for an absent key). At apply, if every key's version at the stamp (a key expired
+// at the stamp counts as absent: 0) still equals the recorded one, the guarded ops run and
+// the guard replies integer 1; otherwise they are skipped, the guard and each of them reply
+// nil, and nothing changes (the client's EXEC answers a null array). It touches no key.
+// keys and versions have the same size, 1..kMaxKeysPerOp; guarded may be 0 (an EXEC of an
+// empty transaction still checks its watched keys, as Redis does).
+struct WatchOp {
+  std::uint32_t guarded = 0;
+  std::vector<std::string> keys;
+  std::vector<std::uint64_t> versions;
+  bool operator==(const WatchOp&) const = default;
+};
+
 // The variant's alternatives are in OpCode order (index + 1 == code).
 using Op =
     std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp, AppendOp,
-                 SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp, ObjOp>;
+                 SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp, ObjOp, WatchOp>;
 
 struct Command {
   std::uint64_t stamp_ms = 0;  // the leader's unix-ms clock reading; see the file comment
@@ -328,21 +348,23 @@ inline constexpr std::uint8_t kRenameFlagsAll = kRenameNx;
 
 OpCode op_code(const Op& op);
 // "SET", "DEL", "EXPIRE", "PERSIST", "INCRBY", "DELETE_IF_EXPIRED", "READ", "APPEND",
-// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL", "OBJECT"; "UNKNOWN" outside
-// OpCode.
+// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL", "OBJECT", "WATCH"; "UNKNOWN"
+// outside OpCode.
 const char* op_name(OpCode code);
 
 // OK if `command` obeys every rule above (op count, key and value sizes, flag combinations,
 // nonzero DELETE_IF_EXPIRED deadline, READ kind and arguments, SETRANGE offset, INCRBYFLOAT
-// increment, MSETNX pairs, encoded size); else kInvalidArgument saying which.
+// increment, MSETNX pairs, WATCH pairs and guarded ops, encoded size); else kInvalidArgument
+// saying which.
 Status validate_command(const Command& command);
 
 // The size of encode_command(command), computed without encoding.
 std::size_t encoded_size(const Command& command);
 
 // True if `command` holds an op that a release before the data types cannot decode (an ObjOp,
-// or a READ of kind kType or kGetOrNil): the proposer holds such a command back while a
-// member of that release remains (api::Executor; wire minor 1 announces the data types).
+// a WatchOp, or a READ of kind kType or kGetOrNil): the proposer holds such a command back
+// while a member of that release remains (api::Executor; wire minor 1 announces the data
+// types and WATCH, which came in the same release).
 bool uses_data_types(const Command& command);
 
 // The canonical encoding. `command` must be valid: the proposer ran validate_command on it

@@ -237,6 +237,26 @@ Op decode_object(Decoder& d) {
   return o;
 }
 
+Op decode_watch(Decoder& d) {
+  WatchOp o;
+  o.guarded = d.u32();
+  const std::uint32_t count = d.u32();
+  if (d.ok() && (count == 0 || count > kMaxKeysPerOp)) {
+    d.fail("WATCH of " + std::to_string(count) + " keys");
+  }
+  if (!d.ok()) {
+    return o;
+  }
+  const std::size_t fit = d.remaining() / (kLengthBytes + 8);
+  o.keys.reserve(std::min<std::size_t>(count, fit));
+  o.versions.reserve(std::min<std::size_t>(count, fit));
+  for (std::uint32_t i = 0; i < count && d.ok(); ++i) {
+    o.keys.push_back(d.key());
+    o.versions.push_back(d.u64());
+  }
+  return o;
+}
+
 Op decode_op(Decoder& d) {
   const std::uint8_t code = d.u8();
   if (!d.ok()) {
@@ -273,6 +293,8 @@ Op decode_op(Decoder& d) {
       return decode_acl(d);
     case OpCode::kObject:
       return decode_object(d);
+    case OpCode::kWatch:
+      return decode_watch(d);
   }
   d.fail("unknown op code " + std::to_string(code));
   return Op{};

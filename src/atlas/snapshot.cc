@@ -16,14 +16,26 @@ Status corrupt(const std::string& why) {
   return Status(Code::kCorruption, "atlas snapshot: " + why);
 }
 
+std::size_t item_header_bytes(std::uint32_t version) {
+  switch (version) {
+    case kSnapshotVersionStrings:
+      return kSnapshotItemHeaderBytesV1;
+    case kSnapshotVersionTypes:
+      return kSnapshotItemHeaderBytesV2;
+    default:
+      return kSnapshotItemHeaderBytes;
+  }
+}
+
 // Decodes the items between the header and the checksum (`body`), which has passed the
 // checksum: what is left to catch here is a producer bug or a crafted input.
 Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t version,
-                    SnapshotSink& sink) {
+                    std::uint64_t applied_index, SnapshotSink& sink) {
   const bool v1 = version == kSnapshotVersionStrings;
+  const bool versioned = version >= kSnapshotVersion;
   // Every item takes at least its fixed header, so a count beyond that is a lie; checking it
   // first keeps reserve() bounded by the input size.
-  if (count > body.size() / (v1 ? kSnapshotItemHeaderBytesV1 : kSnapshotItemHeaderBytes)) {
+  if (count > body.size() / item_header_bytes(version)) {
     return corrupt("item count " + std::to_string(count) + " does not fit in " +
                    std::to_string(body.size()) + " bytes");
   }
@@ -35,6 +47,7 @@ Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t ve
     const std::uint8_t type = v1 ? 0 : r.u8();
     const std::uint64_t value_bytes = v1 ? r.u32() : r.u64();
     const std::uint64_t deadline_ms = r.u64();
+    const std::uint64_t key_version = versioned ? r.u64() : 0;
     if (!r.ok() || key_bytes > kMaxKeyBytes || type > kMaxObjectType ||
         (type == 0 && value_bytes > kMaxValueBytes) || value_bytes > r.remaining() ||
         key_bytes > r.remaining() - value_bytes) {
@@ -43,11 +56,14 @@ Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t ve
     const std::string_view key = r.bytes(key_bytes);
     const std::string_view value = r.bytes(value_bytes);
     HELIOS_ASSERT(r.ok());
+    if (versioned && key_version > applied_index) {
+      return corrupt("item " + std::to_string(i) + " has a version above the applied index");
+    }
     if (i > 0 && !(previous < key)) {
       return corrupt("item " + std::to_string(i) + " is out of key order");
     }
     previous = key;  // a view into `body`, which outlives the loop
-    sink.add(key, value, deadline_ms, static_cast<ObjectType>(type));
+    sink.add(key, value, deadline_ms, static_cast<ObjectType>(type), key_version);
   }
   if (r.remaining() != 0) {
     return corrupt(std::to_string(r.remaining()) + " bytes after the last item");
@@ -59,22 +75,32 @@ Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t ve
 class VectorSink final : public SnapshotSink {
  public:
   void reserve(std::uint64_t count) override { items.reserve(count); }
-  void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
-           ObjectType type) override {
-    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms, type});
+  void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms, ObjectType type,
+           std::uint64_t version) override {
+    items.push_back(SnapshotItem{std::string(key), std::string(value), deadline_ms, type, version});
   }
   std::vector<SnapshotItem> items;
 };
 
 }  // namespace
 
-std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
-  // Strings only: format 1, which the previous release reads too (docs/operations.md
-  // "Upgrades": no format the previous release cannot read until it is needed).
-  const bool v1 = std::all_of(items.begin(), items.end(), [](const SnapshotItemView& item) {
-    return item.type == ObjectType::kString;
-  });
-  std::size_t size = kSnapshotHeaderBytes + kSnapshotTrailerBytes;
+std::string encode_snapshot(const std::vector<SnapshotItemView>& items,
+                            std::uint64_t applied_index) {
+  // The oldest format that holds the items (docs/operations.md "Upgrades": no format an
+  // older release cannot read until it is needed): no key version, format 2; strings only
+  // too, format 1, which the release before the data types reads.
+  const bool versioned = applied_index != 0 ||
+                         std::any_of(items.begin(), items.end(), [](const SnapshotItemView& item) {
+                           return item.version != 0;
+                         });
+  const bool v1 =
+      !versioned && std::all_of(items.begin(), items.end(), [](const SnapshotItemView& item) {
+        return item.type == ObjectType::kString;
+      });
+  const std::uint32_t format =
+      versioned ? kSnapshotVersion : (v1 ? kSnapshotVersionStrings : kSnapshotVersionTypes);
+  std::size_t size =
+      (versioned ? kSnapshotHeaderBytesV3 : kSnapshotHeaderBytes) + kSnapshotTrailerBytes;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const SnapshotItemView& item = items[i];
     HELIOS_ASSERT(item.key.size() <= kMaxKeyBytes);
@@ -82,14 +108,17 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
     if (i > 0) {
       HELIOS_ASSERT(items[i - 1].key < item.key);
     }
-    size += (v1 ? kSnapshotItemHeaderBytesV1 : kSnapshotItemHeaderBytes) + item.key.size() +
-            item.value.size();
+    HELIOS_ASSERT(item.version <= applied_index || !versioned);
+    size += item_header_bytes(format) + item.key.size() + item.value.size();
   }
   std::string out;
   out.reserve(size);
   out.append(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(out, v1 ? kSnapshotVersionStrings : kSnapshotVersion);
+  base::put_u32(out, format);
   base::put_u64(out, items.size());
+  if (versioned) {
+    base::put_u64(out, applied_index);
+  }
   for (const SnapshotItemView& item : items) {
     base::put_u32(out, static_cast<std::uint32_t>(item.key.size()));
     if (v1) {
@@ -99,6 +128,9 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items) {
       base::put_u64(out, item.value.size());
     }
     base::put_u64(out, item.deadline_ms);
+    if (versioned) {
+      base::put_u64(out, item.version);
+    }
     out.append(item.key);
     out.append(item.value);
   }
@@ -118,7 +150,8 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
   const std::uint32_t version = header.u32();
   const std::uint64_t count = header.u64();
   HELIOS_ASSERT(header.ok());
-  if (version != kSnapshotVersion && version != kSnapshotVersionStrings) {
+  if (version != kSnapshotVersion && version != kSnapshotVersionTypes &&
+      version != kSnapshotVersionStrings) {
     return Status(Code::kInvalidArgument, "atlas snapshot: format version " +
                                               std::to_string(version) +
                                               " is not supported (this build reads versions 1 to " +
@@ -129,7 +162,17 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
   if (stored != base::checksum64(covered, kSnapshotChecksumSeed)) {
     return corrupt("checksum mismatch");
   }
-  return decode_items(covered.substr(kSnapshotHeaderBytes), count, version, sink);
+  std::uint64_t applied_index = 0;
+  std::size_t header_bytes = kSnapshotHeaderBytes;
+  if (version >= kSnapshotVersion) {
+    if (covered.size() < kSnapshotHeaderBytesV3) {
+      return corrupt("only " + std::to_string(bytes.size()) + " bytes");
+    }
+    applied_index = base::load_u64(covered.data() + kSnapshotHeaderBytes);
+    header_bytes = kSnapshotHeaderBytesV3;
+  }
+  sink.applied_index(applied_index);
+  return decode_items(covered.substr(header_bytes), count, version, applied_index, sink);
 }
 
 Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {

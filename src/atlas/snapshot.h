@@ -4,24 +4,29 @@
 // header and checksum; this format checks itself too, because it also travels between
 // nodes (InstallSnapshot) and must be refused whole if any byte is wrong.
 //
-// Layout (integers little-endian), format 2:
+// Layout (integers little-endian), format 3:
 //
 //     0  magic "HATLASSN"                                    8 bytes
 //     8  version (= kSnapshotVersion)                        u32
 //    12  item count n                                        u64
-//    20  n items, keys strictly ascending (bytewise, as std::string_view compares):
+//    20  applied index (Store::applied_index: no key version above it)   u64
+//    28  n items, keys strictly ascending (bytewise, as std::string_view compares):
 //          key length k (<= kMaxKeyBytes)                    u32
 //          type (ObjectType: 0 string, 1 hash, 2 list, 3 set, 4 zset)   u8
 //          value length v (a string: <= kMaxValueBytes)      u64
 //          deadline_ms (absolute unix ms; 0 = none)          u64
+//          key version (Store::key_version: the log index of the entry that last
+//            changed the key; WATCH compares it)             u64
 //          key                                               k bytes
 //          value: a string's bytes, or encode_object's (atlas/object.h)   v bytes
 //        XXH3-64 (seed kSnapshotChecksumSeed) of every byte before it   u64
 //
-// Format 1 (strings only: items of key length u32, value length u32, deadline u64, key,
-// value) is still read, and still written when every item is a string, so that a release
-// that reads only format 1 can follow a cluster that holds no other type (a rolling
-// upgrade).
+// Format 2 is format 3 without the applied index and the key versions; format 1 (strings only:
+// items of key length u32, value length u32, deadline u64, key, value) has no type either. Both are
+// still read (their applied index and items' versions read as 0; Store::deserialize says what that
+// means), and still written when the applied index and every item's version are 0 (format 1 when
+// every item is also a string), so that an older release can follow a cluster whose state needs
+// nothing newer. A store written by this release versions every key, so it writes format 3.
 //
 // Deterministic: the same items give the same bytes on every replica (sorted keys, absolute
 // deadlines, no padding, no hash order). Deadlines are carried as they are, even ones
@@ -45,11 +50,14 @@
 namespace helios::atlas {
 
 inline constexpr char kSnapshotMagic[8] = {'H', 'A', 'T', 'L', 'A', 'S', 'S', 'N'};
-inline constexpr std::uint32_t kSnapshotVersion = 2;
+inline constexpr std::uint32_t kSnapshotVersion = 3;
+inline constexpr std::uint32_t kSnapshotVersionTypes = 2;
 inline constexpr std::uint32_t kSnapshotVersionStrings = 1;
 inline constexpr std::uint64_t kSnapshotChecksumSeed = 0x41544c4153534e31;  // "ATLASSN1"
 inline constexpr std::size_t kSnapshotHeaderBytes = 8 + 4 + 8;
-inline constexpr std::size_t kSnapshotItemHeaderBytes = 4 + 1 + 8 + 8;
+inline constexpr std::size_t kSnapshotHeaderBytesV3 = kSnapshotHeaderBytes + 8;
+inline constexpr std::size_t kSnapshotItemHeaderBytes = 4 + 1 + 8 + 8 + 8;
+inline constexpr std::size_t kSnapshotItemHeaderBytesV2 = 4 + 1 + 8 + 8;
 inline constexpr std::size_t kSnapshotItemHeaderBytesV1 = 4 + 4 + 8;
 inline constexpr std::size_t kSnapshotTrailerBytes = 8;
 static_assert(kSnapshotHeaderBytes == sizeof(kSnapshotMagic) + 4 + 8);
@@ -60,6 +68,7 @@ struct SnapshotItemView {
   std::string_view value;  // a string's value, or an object's encoding
   std::uint64_t deadline_ms = 0;
   ObjectType type = ObjectType::kString;
+  std::uint64_t version = 0;  // the key version (0: none; formats 1 and 2 carry none)
 };
 
 // One decoded item.
@@ -68,12 +77,15 @@ struct SnapshotItem {
   std::string value;
   std::uint64_t deadline_ms = 0;
   ObjectType type = ObjectType::kString;
+  std::uint64_t version = 0;  // 0 when the format carries none (1 and 2)
   bool operator==(const SnapshotItem&) const = default;
 };
 
 // Encodes `items`, which must be sorted by key with no key repeated and within the key and
-// value limits (asserted: the store guarantees it).
-std::string encode_snapshot(const std::vector<SnapshotItemView>& items);
+// value limits, no version above `applied_index` (asserted: the store guarantees it). The
+// applied index is written only in format 3 (it or some item's version is nonzero).
+std::string encode_snapshot(const std::vector<SnapshotItemView>& items,
+                            std::uint64_t applied_index = 0);
 
 // Receives the items of a snapshot as decode_snapshot_into() verifies them.
 class SnapshotSink {
@@ -81,10 +93,13 @@ class SnapshotSink {
   virtual ~SnapshotSink() = default;
   // Called once, before any add(), with the item count (already checked to fit the input).
   virtual void reserve(std::uint64_t count) = 0;
+  // Called once, before any add(), with the applied index (0 from formats 1 and 2).
+  virtual void applied_index(std::uint64_t /*index*/) {}
   // One item, in strictly ascending key order; the views die when add() returns. `value` is
-  // a string's bytes or (another type) the object's encoding, not yet decoded.
+  // a string's bytes or (another type) the object's encoding, not yet decoded; `version`
+  // the key version (0 from formats 1 and 2).
   virtual void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
-                   ObjectType type) = 0;
+                   ObjectType type, std::uint64_t version) = 0;
 };
 
 // Verifies a snapshot and hands its items to `sink` without copying them first (a snapshot

@@ -13,6 +13,9 @@
 
 namespace helios::atlas {
 
+// store_versions.cc: the planted bug `snapshot-drops-versions` (Store::plant_...).
+bool snapshot_drops_versions_planted();
+
 namespace {
 
 constexpr auto kMaxI64 = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -50,6 +53,7 @@ void Store::edit_value(Items::iterator it, Edit&& edit) {
   std::forward<Edit>(edit)(it->second.value);
   HELIOS_ASSERT(it->second.value.size() <= kMaxValueBytes);
   digest_ ^= value_digest(it->first, it->second.value);  // in with the new one
+  touch(it);
 }
 
 Store::Store(Store&& other) noexcept
@@ -58,7 +62,8 @@ Store::Store(Store&& other) noexcept
       digest_(std::exchange(other.digest_, Digest{})),
       object_count_(std::exchange(other.object_count_, 0)),
       acl_table_(std::move(other.acl_table_)),
-      acl_version_(other.acl_version_ + 1) {
+      acl_version_(other.acl_version_ + 1),
+      applied_index_(other.applied_index_) {
   other.acl_table_.clear();
   ++other.acl_version_;
   other.items_.clear();
@@ -75,6 +80,7 @@ Store& Store::operator=(Store&& other) noexcept {
   std::swap(object_count_, old.object_count_);
   acl_table_.swap(old.acl_table_);
   acl_version_ = std::max(acl_version_, old.acl_version_) + 1;
+  applied_index_ = old.applied_index_;
   return *this;
 }
 
@@ -101,13 +107,42 @@ Reply Store::apply_op(AclOp& op, std::uint64_t) {
 }
 
 std::vector<Reply> Store::apply(Command command) {
+  return apply(std::move(command), applied_index_ + 1);
+}
+
+std::vector<Reply> Store::apply(Command command, std::uint64_t index) {
+  HELIOS_ASSERT_MSG(index > applied_index_, "commands are applied in log order");
+  applied_index_ = index;
   std::vector<Reply> replies;
   replies.reserve(command.ops.size());
-  for (Op& op : command.ops) {
+  for (std::size_t i = 0; i < command.ops.size(); ++i) {
+    Op& op = command.ops[i];
     replies.push_back(std::visit([&](auto& o) { return apply_op(o, command.stamp_ms); }, op));
+    const auto* watch = std::get_if<WatchOp>(&op);
+    if (watch != nullptr && replies.back().kind == Reply::Kind::kNil) {
+      // A watched key changed: the guarded ops are skipped (validated: they follow).
+      HELIOS_ASSERT(watch->guarded < command.ops.size() - i);
+      replies.resize(replies.size() + watch->guarded, Reply::nil());
+      i += watch->guarded;
+    }
   }
   HELIOS_ASSERT(replies.size() == command.ops.size());
   return replies;
+}
+
+Reply Store::apply_op(WatchOp& op, std::uint64_t stamp_ms) {
+  HELIOS_ASSERT(op.keys.size() == op.versions.size());
+  for (std::size_t i = 0; i < op.keys.size(); ++i) {
+    if (key_version(op.keys[i], stamp_ms) != op.versions[i]) {
+      return Reply::nil();
+    }
+  }
+  return Reply::of_integer(1);
+}
+
+std::uint64_t Store::key_version(std::string_view key, std::uint64_t now_ms) const {
+  const Item* item = find_visible(key, now_ms);
+  return item == nullptr ? 0 : std::max(item->version, kVersionUnknown);
 }
 
 Reply Store::apply_op(SetOp& op, std::uint64_t stamp_ms) {
@@ -186,6 +221,7 @@ Reply Store::apply_op(ExpireOp& op, std::uint64_t stamp_ms) {
     erase(it);
   } else {
     set_deadline(it, op.deadline_ms);
+    touch(it);  // Redis signals the key even when the deadline is the one it had
   }
   return Reply::of_integer(1);
 }
@@ -392,6 +428,7 @@ Store::Items::iterator Store::insert(std::string key, std::string value,
   HELIOS_ASSERT(value.size() <= kMaxValueBytes);
   auto [it, inserted] = items_.try_emplace(std::move(key), Item{std::move(value), 0});
   HELIOS_ASSERT(inserted);
+  touch(it);
   index_deadline(it, deadline_ms);
   digest_ ^= item_digest(it->first, it->second.value, deadline_ms);
   return it;
@@ -426,6 +463,7 @@ void Store::set_deadline(Items::iterator it, std::uint64_t deadline_ms) {
   digest_ ^= deadline_digest(it->first, it->second.deadline_ms);
   digest_ ^= deadline_digest(it->first, deadline_ms);
   index_deadline(it, deadline_ms);
+  touch(it);
 }
 
 void Store::index_deadline(Items::iterator it, std::uint64_t deadline_ms) {
@@ -536,22 +574,24 @@ std::vector<ExpiredKey> Store::expired_keys(std::uint64_t now_ms, std::size_t li
   return out;
 }
 
-std::string Store::serialize() const {
+std::string Store::serialize(bool keep_versions) const {
   std::vector<SnapshotItemView> items;
   items.reserve(items_.size());
   std::vector<std::string> encoded;  // the objects' encodings, which the views point into
   encoded.reserve(object_count_);
   for (const auto& [key, item] : items_) {
     if (item.object == nullptr) {
-      items.push_back(SnapshotItemView{key, item.value, item.deadline_ms});
+      items.push_back(SnapshotItemView{key, item.value, item.deadline_ms, ObjectType::kString,
+                                       keep_versions ? item.version : 0});
       continue;
     }
     encoded.push_back(encode_object(*item.object));
-    items.push_back(SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type()});
+    items.push_back(SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type(),
+                                     keep_versions ? item.version : 0});
   }
   std::sort(items.begin(), items.end(),
             [](const SnapshotItemView& a, const SnapshotItemView& b) { return a.key < b.key; });
-  return encode_snapshot(items);
+  return encode_snapshot(items, keep_versions ? applied_index_ : 0);
 }
 
 Result<Store> Store::deserialize(std::string_view bytes) {
@@ -560,11 +600,18 @@ Result<Store> Store::deserialize(std::string_view bytes) {
    public:
     explicit Sink(Store& store) : store_(store) {}
     void reserve(std::uint64_t count) override { store_.items_.reserve(count); }
+    void applied_index(std::uint64_t index) override {
+      max_version = snapshot_drops_versions_planted() ? 0 : index;
+    }
     void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
-             ObjectType type) override {
+             ObjectType type, std::uint64_t version) override {
       if (!status.is_ok()) {
         return;
       }
+      // insert() stamps applied_index_: each item gets its own version, or 0 (read as
+      // kVersionUnknown) from a format without versions.
+      store_.applied_index_ = snapshot_drops_versions_planted() ? 0 : version;
+      max_version = std::max(max_version, store_.applied_index_);
       if (type == ObjectType::kString) {
         store_.insert(std::string(key), std::string(value), deadline_ms);
         return;
@@ -578,6 +625,7 @@ Result<Store> Store::deserialize(std::string_view bytes) {
       store_.insert_object(std::string(key), std::move(object.value()), deadline_ms);
     }
     Status status = Status::ok();
+    std::uint64_t max_version = 0;
 
    private:
     Store& store_;
@@ -590,6 +638,7 @@ Result<Store> Store::deserialize(std::string_view bytes) {
   if (!sink.status.is_ok()) {
     return sink.status;
   }
+  store.applied_index_ = sink.max_version;
   store.check_invariants();
   return store;
 }
@@ -609,6 +658,7 @@ void Store::check_invariants() const {
     }
     HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
     HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
+    HELIOS_ASSERT(item.version <= applied_index_);
     if (item.deadline_ms == 0) {
       continue;
     }

@@ -39,7 +39,18 @@
 //     the store: the value and deadline of an item change only through insert,
 //     insert_object, erase, replace_value, edit_value and set_deadline. An object's value
 //     half is computed when a digest is asked for (digest_hex walks the object items), since
-//     commands change objects element by element (atlas/objects.h).
+//     commands change objects element by element (atlas/objects.h);
+//   - every item's version is at most applied_index() (0: restored from a snapshot format
+//     without versions; key_version reports it as kVersionUnknown).
+//
+// Key versions (WATCH, atlas/command.h WatchOp): each item carries the index of the command
+// that last changed it, the log index the node passes to apply. Every change of the key's
+// value or deadline sets it (insert, insert_object, edit_value, replace_value,
+// set_deadline; an object write sets it for the keys it changed: store_versions.cc), and
+// what Redis does not count as a change (SADD of a member already there, DEL of an absent
+// key, a failed SET NX, an error) leaves it; a deleted key has none (0, as an absent one),
+// so a key deleted and created again gets a new one. The versions are part of the applied
+// state: serialize carries them, so a replica restored from a snapshot holds the same.
 //
 // Not thread-safe: the node's Ready-loop thread owns it (architecture.md "Node runtime"). Not
 // copyable (a copy's deadline index would point into the original); serialize and
@@ -105,8 +116,17 @@ class Store {
   // Applies every op of `command`, in order, at time command.stamp_ms, and returns one Reply
   // per op (same size and order as command.ops). `command` must be valid: decode_command
   // validated it (not checked again here). Taken by value so that a decoded command's values
-  // move into the store instead of being copied.
+  // move into the store instead of being copied. `index` (the entry's log index) becomes the
+  // version of every key the command changes; it must exceed applied_index() (asserted).
+  // A WatchOp whose keys changed skips the ops it guards: they and the guard reply nil.
+  std::vector<Reply> apply(Command command, std::uint64_t index);
+  // The same at index applied_index() + 1 (tests and tools that have no log).
   std::vector<Reply> apply(Command command);
+  // The index of the last command applied (the largest key version held after a restore).
+  std::uint64_t applied_index() const { return applied_index_; }
+  // The version of `key` (see the class comment): 0 if it is absent or expired at `now_ms`.
+  // WATCH records it; a WatchOp compares it at the stamp.
+  std::uint64_t key_version(std::string_view key, std::uint64_t now_ms) const;
 
   // The value of `key`, or nullopt if it is absent, expired at `now_ms` or not a string. The
   // view is valid until the next apply or move.
@@ -170,10 +190,21 @@ class Store {
   std::vector<ExpiredKey> expired_keys(std::uint64_t now_ms, std::size_t limit) const;
 
   // Every item, expired or not, in the format of atlas/snapshot.h (sorted keys, absolute
-  // deadlines): the same state gives the same bytes on every node.
-  std::string serialize() const;
+  // deadlines): the same state gives the same bytes on every node. Without
+  // `keep_versions`, the key versions and the applied index are left out (format 1 or 2,
+  // which a release before WATCH reads: while such a member remains, node/atlas_machine.h);
+  // a store restored from that holds kVersionUnknown for every key.
+  std::string serialize(bool keep_versions = true) const;
   // The store `bytes` describes, or the error of decode_snapshot (kCorruption for damage,
-  // kInvalidArgument for a newer format).
+  // kInvalidArgument for a newer format). The keys of a format without versions (1, 2:
+  // written by a release before WATCH) get version kVersionUnknown, the same on every
+  // replica that restores it (held as 0, so that such a store, until a command changes a
+  // key, is written back in its old format).
+  static constexpr std::uint64_t kVersionUnknown = 1;
+  // PLANTED BUG for the simulator only (`snapshot-drops-versions`): deserialize gives every
+  // key kVersionUnknown, as if the snapshot carried no versions, so a replica restored from
+  // a snapshot decides a WatchOp otherwise than the others. Process-wide.
+  static void plant_snapshot_drops_versions(bool on);
   static Result<Store> deserialize(std::string_view bytes);
 
   // DEBUG DIGEST: the digest of every item held (atlas/digest.h), expired ones included,
@@ -214,6 +245,7 @@ class Store {
     std::string value;               // a string's value (empty when `object` is set)
     std::uint64_t deadline_ms = 0;   // absolute unix ms; 0 = no deadline
     std::unique_ptr<Object> object;  // any other type's value; nullptr for a string
+    std::uint64_t version = 0;       // the key version (class comment)
   };
   // Transparent hashing, so that lookups by std::string_view do not build a std::string.
   struct KeyHash {
@@ -241,6 +273,12 @@ class Store {
   Reply apply_op(AclOp& op, std::uint64_t stamp_ms);
   Reply apply_op(MSetNxOp& op, std::uint64_t stamp_ms);
   Reply apply_op(ObjOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(WatchOp& op, std::uint64_t stamp_ms);
+  // After an object write replied `reply`: sets the version of the keys it changed
+  // (store_versions.cc, Redis's signalModifiedKey calls).
+  void touch_object_keys(const ObjOp& op, const Reply& reply);
+  // Marks the item changed by the command being applied.
+  void touch(Items::iterator it) { it->second.version = applied_index_; }
 
   // The one definition of "expired at t", used by apply (t = stamp) and reads (t = now).
   static bool expired_at(std::uint64_t deadline_ms, std::uint64_t t_ms) {
@@ -278,6 +316,7 @@ class Store {
   std::size_t object_count_ = 0;
   std::string acl_table_;
   std::uint64_t acl_version_ = 0;
+  std::uint64_t applied_index_ = 0;  // the command being (or last) applied: versions
 };
 
 }  // namespace helios::atlas

@@ -69,7 +69,9 @@ std::string Store::item_digest_hex(std::string_view key) const {
 
 Reply Store::apply_op(ObjOp& op, std::uint64_t stamp_ms) {
   ObjectWriter writer(*this, stamp_ms, op.seed);
-  return run_object_write(writer, *this, op);
+  Reply reply = run_object_write(writer, *this, op);
+  touch_object_keys(op, reply);
+  return reply;
 }
 
 Store::Items::iterator Store::insert_object(std::string key, Object object,
@@ -78,6 +80,7 @@ Store::Items::iterator Store::insert_object(std::string key, Object object,
   HELIOS_ASSERT(object.type() != ObjectType::kString);
   auto [it, inserted] = items_.try_emplace(std::move(key));
   HELIOS_ASSERT(inserted);
+  touch(it);
   it->second.object = std::make_unique<Object>(std::move(object));
   ++object_count_;
   index_deadline(it, deadline_ms);

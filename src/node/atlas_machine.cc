@@ -26,11 +26,12 @@ ApplyReply AtlasMachine::apply(const raft::Entry& entry) {
   }
   applied_stamp_ms_ = cmd.stamp_ms;
   last_stamp_ms_ = std::max(last_stamp_ms_, cmd.stamp_ms);
+  // The entry's index versions the keys it changes (WATCH): the same on every replica.
   if (!keys_listener_) {
-    return store_.apply(std::move(cmd));
+    return store_.apply(std::move(cmd), entry.index);
   }
   const std::vector<std::string> grown = keys_that_may_grow(cmd);
-  std::vector<atlas::Reply> replies = store_.apply(std::move(cmd));
+  std::vector<atlas::Reply> replies = store_.apply(std::move(cmd), entry.index);
   if (!grown.empty()) {
     keys_listener_(grown, false);
   }
@@ -44,13 +45,13 @@ constexpr std::string_view kMachineMagicV1 = "HATLMCH1";
 constexpr std::string_view kMachineMagic = "HATLMCH2";
 }  // namespace
 
-std::string AtlasMachine::snapshot_data() const {
+std::string AtlasMachine::snapshot_data(bool keep_versions) const {
   std::string out(kMachineMagic);
   base::put_u64(out, last_stamp_ms_);
   base::put_u64(out, commands_applied_);
   base::put_u32(out, static_cast<std::uint32_t>(store_.acl_table().size()));
   out.append(store_.acl_table());
-  out.append(store_.serialize());
+  out.append(store_.serialize(keep_versions));
   return out;
 }
 

@@ -33,13 +33,15 @@ struct PlantedBugs {
                                             // the canonical one (atlas/objects.h)
   bool lex_by_rank = false;                 // (simulator) lex ranges over differing scores by
                                             // the skip list's descent (atlas/sorted_set.h)
+  bool snapshot_drops_versions = false;     // (simulator) a store restored from a snapshot
+                                            // forgets its key versions (WATCH's guard)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
-           lex_by_rank;
+           lex_by_rank || snapshot_drops_versions;
   }
 };
 

@@ -133,6 +133,12 @@ std::string describe(const Op& op) {
             s += " " + a;
           }
           return s;
+        } else if constexpr (std::is_same_v<T, atlas::WatchOp>) {
+          std::string s = "WATCH " + std::to_string(o.guarded);
+          for (std::size_t i = 0; i < o.keys.size(); ++i) {
+            s += " " + o.keys[i] + " " + std::to_string(o.versions[i]);
+          }
+          return s;
         } else {
           static_assert(std::is_same_v<T, atlas::MSetNxOp>);
           std::string s = "MSETNX";

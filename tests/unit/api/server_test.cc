@@ -509,6 +509,73 @@ TEST_F(ServerTest, MultiExecIsAtomicAndRepliesAnArray) {
   EXPECT_EQ(c_->cmd({"EXEC"}), "(empty array)");
 }
 
+// WATCH (session_watch.cc, atlas::WatchOp): an EXEC whose watched key another connection
+// changed answers nil and changes nothing; UNWATCH, DISCARD and EXEC forget the keys, in
+// request order even when pipelined behind the WATCH's read barrier.
+TEST_F(ServerTest, WatchAbortsExecWhenAWatchedKeyChanged) {
+  std::unique_ptr<Client> other = connect();
+  EXPECT_EQ(c_->cmd({"SET", "w", "1"}), "OK");
+  EXPECT_EQ(c_->cmd({"WATCH", "w", "absent"}), "OK");
+  EXPECT_EQ(other->cmd({"SET", "w", "2"}), "OK");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"WATCH", "w"}), "(error) ERR WATCH inside MULTI is not allowed");
+  EXPECT_EQ(c_->cmd({"SET", "w", "3"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"GET", "w"}), "\"2\"");
+  // EXEC forgot the key: the next transaction runs.
+  EXPECT_EQ(other->cmd({"SET", "w", "4"}), "OK");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "w"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}), array_text({"(integer) 5"}));
+  // Untouched (a no-op write to it does not count): runs.
+  EXPECT_EQ(c_->cmd({"WATCH", "w", "gone"}), "OK");
+  EXPECT_EQ(other->cmd({"DEL", "gone"}), "(integer) 0");
+  EXPECT_EQ(other->cmd({"SET", "w", "9", "NX"}), "(nil)");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "w"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}), array_text({"(integer) 6"}));
+  // An empty transaction checks its keys too.
+  EXPECT_EQ(c_->cmd({"WATCH", "w"}), "OK");
+  EXPECT_EQ(other->cmd({"DEL", "w"}), "(integer) 1");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"EXEC"}), "(nil)");
+}
+
+TEST_F(ServerTest, UnwatchAndDiscardForgetInRequestOrderWhenPipelined) {
+  std::unique_ptr<Client> other = connect();
+  EXPECT_EQ(c_->cmd({"SET", "p", "1"}), "OK");
+  // WATCH and UNWATCH pipelined: the WATCH's read completes after UNWATCH arrived, and
+  // must still count as forgotten.
+  c_->send_raw("WATCH p\r\nUNWATCH\r\n");
+  EXPECT_EQ(c_->next_text(), "OK");
+  EXPECT_EQ(c_->next_text(), "OK");
+  EXPECT_EQ(other->cmd({"SET", "p", "2"}), "OK");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "p"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}), array_text({"(integer) 3"}));
+  // WATCH, MULTI ... EXEC pipelined: the EXEC carries the version the WATCH read.
+  c_->send_raw("WATCH p\r\nMULTI\r\nINCR p\r\nEXEC\r\n");
+  EXPECT_EQ(c_->next_text(), "OK");
+  EXPECT_EQ(c_->next_text(), "OK");
+  EXPECT_EQ(c_->next_text(), "QUEUED");
+  EXPECT_EQ(c_->next_text(), array_text({"(integer) 4"}));
+  // DISCARD forgets.
+  EXPECT_EQ(c_->cmd({"WATCH", "p"}), "OK");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"DISCARD"}), "OK");
+  EXPECT_EQ(other->cmd({"SET", "p", "10"}), "OK");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "p"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}), array_text({"(integer) 11"}));
+  // RESET forgets.
+  EXPECT_EQ(c_->cmd({"WATCH", "p"}), "OK");
+  EXPECT_EQ(c_->cmd({"RESET"}), "RESET");
+  EXPECT_EQ(other->cmd({"SET", "p", "20"}), "OK");
+  EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
+  EXPECT_EQ(c_->cmd({"INCR", "p"}), "QUEUED");
+  EXPECT_EQ(c_->cmd({"EXEC"}), array_text({"(integer) 21"}));
+}
+
 TEST_F(ServerTest, MultiWithARefusedCommandAborts) {
   EXPECT_EQ(c_->cmd({"MULTI"}), "OK");
   EXPECT_EQ(c_->cmd({"SET", "a", "1"}), "QUEUED");

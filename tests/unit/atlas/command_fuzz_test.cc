@@ -168,6 +168,13 @@ std::string random_valid_encoding(base::Prng& prng) {
   for (std::uint64_t i = 0, n = 1 + prng.uniform(3); i < n; ++i) {
     c.ops.push_back(random_op(prng));
   }
+  if (prng.chance(1, 4)) {  // a WATCHed transaction: a guard of some of the ops after it
+    // Versions 0..2: absent, or the seed store's keys (applied at index 1), or not.
+    WatchOp guard{static_cast<std::uint32_t>(prng.uniform(c.ops.size() + 1)),
+                  {random_key(prng), random_key(prng)},
+                  {prng.uniform(3), prng.uniform(3)}};
+    c.ops.insert(c.ops.begin(), std::move(guard));
+  }
   return encode_command(c);
 }
 
@@ -186,11 +193,11 @@ void put_sloppy_key(base::Prng& prng, std::string& out) {
   out.append(length, 'k');
 }
 
-// An op built field by field from random but plausible values: any code 0..14, any flag or
+// An op built field by field from random but plausible values: any code 0..16, any flag or
 // kind byte 0..15, integers 0..99, short keys whose lengths are now and then off by one,
 // INCRBYFLOAT increments that are numbers or not.
 void put_sloppy_op(base::Prng& prng, std::string& out) {
-  const auto code = static_cast<OpCode>(prng.uniform(15));
+  const auto code = static_cast<OpCode>(prng.uniform(17));
   base::put_u8(out, static_cast<std::uint8_t>(code));
   std::uint64_t keys = 1;
   std::uint64_t values = 0;
@@ -241,6 +248,17 @@ void put_sloppy_op(base::Prng& prng, std::string& out) {
       for (std::uint64_t i = 0; i < values; ++i) {
         put_sloppy_key(prng, out);
       }
+      break;
+    case OpCode::kWatch:
+      base::put_u32(out, static_cast<std::uint32_t>(prng.uniform(4)));  // guarded ops
+      keys = 0;
+      values = prng.uniform(3);
+      base::put_u32(out, static_cast<std::uint32_t>(values));
+      for (std::uint64_t i = 0; i < values; ++i) {
+        put_sloppy_key(prng, out);
+        base::put_u64(out, prng.uniform(3));  // a version
+      }
+      values = 0;
       break;
     default:  // kPersist, or an unknown code: one key
       break;

@@ -217,7 +217,7 @@ TEST(CommandTest, decode_rejectsHeaderProblems) {
 }
 
 TEST(CommandTest, decode_rejectsUnknownOpCodesAndFlagBits) {
-  for (const int code : {0, 16, 0x80, 0xff}) {
+  for (const int code : {0, 17, 0x80, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(code));
     put_string(b, "k");
@@ -346,13 +346,13 @@ TEST(CommandTest, opCodesAndNames_followTheVariantOrder) {
       {SetRangeOp{}, "SETRANGE"}, {IncrByFloatOp{}, "INCRBYFLOAT"},
       {RenameOp{}, "RENAME"},     {FlushOp{}, "FLUSH"},
       {MSetNxOp{}, "MSETNX"},     {AclOp{}, "ACL"},
-      {ObjOp{}, "OBJECT"}};
+      {ObjOp{}, "OBJECT"},        {WatchOp{}, "WATCH"}};
   ASSERT_EQ(ops.size(), std::variant_size_v<Op>);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     EXPECT_EQ(static_cast<std::size_t>(op_code(ops[i].first)), i + 1);
     EXPECT_STREQ(op_name(op_code(ops[i].first)), ops[i].second);
   }
-  EXPECT_STREQ(op_name(static_cast<OpCode>(16)), "UNKNOWN");
+  EXPECT_STREQ(op_name(static_cast<OpCode>(17)), "UNKNOWN");
 }
 
 TEST(CommandTest, objOp_roundTripsAndIsCheckedAgainstItsRow) {

@@ -54,10 +54,10 @@ class ListTest : public ::testing::Test {
   void expect_error(const std::vector<std::string>& argv, std::string_view error,
                     bool checked = false) {
     const std::string before = store_.digest_hex();
-    const std::string bytes = store_.serialize();
+    const std::vector<SnapshotItem> items = test::items_of(store_);  // versions included
     EXPECT_EQ(run(argv), Reply::error(error)) << argv[0];
     EXPECT_EQ(store_.digest_hex(), before) << argv[0];
-    EXPECT_EQ(store_.serialize(), bytes) << argv[0];
+    EXPECT_EQ(test::items_of(store_), items) << argv[0];
     const ObjectCommand* row = find_object_command(argv[0]);
     const Args args(argv.begin() + 1, argv.end());
     if (checked) {

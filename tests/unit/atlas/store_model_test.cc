@@ -261,6 +261,8 @@ class Model {
   Reply run(const AclOp&, std::uint64_t) { return Reply::error("ERR unexpected ACL op"); }
   // The object commands have their own tests (obj_*_test.cc).
   Reply run(const ObjOp&, std::uint64_t) { return Reply::error("ERR unexpected object op"); }
+  // WATCH's guard and the key versions have their own test (watch_test.cc).
+  Reply run(const WatchOp&, std::uint64_t) { return Reply::error("ERR unexpected WATCH op"); }
   Reply run(const MSetNxOp& o, std::uint64_t stamp) {
     for (const std::string& key : o.keys) {
       if (touch(key, stamp)) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "atlas/objects.h"
+#include "atlas/snapshot.h"
 #include "atlas/store.h"
 
 namespace helios::atlas {
@@ -58,6 +59,27 @@ inline std::string state(const Store& store, std::string_view key, std::uint64_t
   }
   const std::int64_t ttl = store.ttl_ms(key, now_ms);
   return std::string(*value) + (ttl == -1 ? "" : " ttl=" + std::to_string(ttl));
+}
+
+// The items of `store` (keys, values, deadlines) as snapshot bytes without the key
+// versions: what two stores reached by different histories must hold alike (the versions
+// are log indexes, which differ with the history).
+inline std::string data_bytes(const Store& store) {
+  Result<std::vector<SnapshotItem>> items = decode_snapshot(store.serialize());
+  EXPECT_TRUE(items.is_ok());
+  std::vector<SnapshotItemView> views;
+  for (const SnapshotItem& item : items.value()) {
+    views.push_back(SnapshotItemView{item.key, item.value, item.deadline_ms, item.type});
+  }
+  return encode_snapshot(views);
+}
+
+// The items of `store` with their key versions (not the applied index, which every
+// command moves): what an op that changes nothing must leave as it was.
+inline std::vector<SnapshotItem> items_of(const Store& store) {
+  Result<std::vector<SnapshotItem>> items = decode_snapshot(store.serialize());
+  EXPECT_TRUE(items.is_ok());
+  return items.is_ok() ? items.value() : std::vector<SnapshotItem>{};
 }
 
 }  // namespace test
