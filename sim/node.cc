@@ -52,7 +52,11 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
       }
       break;
     default:
-      cmd.ops.emplace_back(object_op("ZADD", 0, {"~z", std::to_string(op % 50), member}));
+      // Now and then a member past the compact limit (64 bytes), so the sorted set becomes a
+      // skip list, whose levels differ on a replica restored from a snapshot.
+      cmd.ops.emplace_back(object_op(
+          "ZADD", 0,
+          {"~z", std::to_string(op % 50), op % 13 == 0 ? member + std::string(64, '.') : member}));
       if (op % 5 == 0) {
         cmd.ops.emplace_back(object_op("ZPOPMIN", 0, {"~z", "3"}));
       } else if (op % 7 == 0) {  // a lex range over differing scores
