@@ -85,6 +85,18 @@ class ClusterClassCase(unittest.TestCase):
             raise
 
     @classmethod
+    def start_reference(cls, server_class):
+        """A reference server (test_acl.RedisServer: a real redis-server on a free port)
+        started for the class and stopped in its cleanup; a failure marks the class failed."""
+        try:
+            server = server_class(cls.h)
+            cls.addClassCleanup(server.stop)
+            return server
+        except BaseException:
+            cls.failed = True
+            raise
+
+    @classmethod
     def any_dbsize(cls):
         try:
             return cls.r[cls.c.wait_for_leader(timeout=WAIT)].dbsize()
@@ -636,8 +648,13 @@ class TestRedisPy(ClusterClassCase):
                 self.assertEqual(c.command("EXEC").message,
                                  "EXECABORT Transaction discarded because of previous errors.")
                 self.assertIsNone(c.call("GET", f"{k}:y"))
-                # WATCH is not offered: an error, whatever its text.
-                self.assertIsInstance(c.command("WATCH", f"{k}:a"), harness.RespError)
+                # WATCH inside MULTI is refused, as in Redis (test_watch.py tests WATCH itself).
+                self.assertEqual(c.call("MULTI"), "OK")
+                self.assertEqual(c.command("WATCH", f"{k}:a").message,
+                                 "ERR WATCH inside MULTI is not allowed")
+                self.assertEqual(c.call("DISCARD"), "OK")
+                self.assertEqual(c.call("WATCH", f"{k}:a"), "OK")
+                self.assertEqual(c.call("UNWATCH"), "OK")
                 self.assertEqual(c.call("PING"), "PONG", "the connection is still usable")
 
     def test_multi_exec_is_one_log_entry(self):

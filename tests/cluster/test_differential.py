@@ -619,9 +619,8 @@ class TestDifferential(ClusterClassCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.redis = cls.start_reference(RedisServer)
         try:
-            cls.redis = RedisServer(cls.h)
-            cls.addClassCleanup(cls.redis.stop)
             cls.nodes = [cls.c[i].client for i in sorted(cls.c.nodes)]
             cls.known = known_commands(cls.nodes[0])
             cls.reference_known = known_commands(cls.redis.address)

@@ -105,12 +105,7 @@ class TestWatch(ClusterClassCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        try:
-            cls.redis = RedisServer(cls.h)
-            cls.addClassCleanup(cls.redis.stop)
-        except BaseException:
-            cls.failed = True
-            raise
+        cls.redis = cls.start_reference(RedisServer)
 
     def setUp(self):
         lid, followers = self.roles()
