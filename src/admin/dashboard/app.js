@@ -14,24 +14,26 @@
   // "readonly" commands (src/api/command_table.cc), and EXEC (one log entry); the unit test
   // tests/unit/admin/dashboard_test.cc checks these lists against the table.
   const WRITE_COMMANDS = [
-    'append', 'decr', 'decrby', 'del', 'exec', 'expire', 'expireat', 'flushall', 'flushdb',
-    'getdel', 'getex', 'getset', 'hdel', 'hincrby', 'hincrbyfloat', 'hmset', 'hset', 'hsetnx',
-    'incr', 'incrby', 'incrbyfloat', 'linsert', 'lmove', 'lmpop', 'lpop', 'lpush', 'lpushx',
-    'lrem', 'lset', 'ltrim', 'mset', 'msetnx', 'persist', 'pexpire', 'pexpireat', 'psetex',
-    'rename', 'renamenx', 'rpop', 'rpoplpush', 'rpush', 'rpushx', 'sadd', 'sdiffstore', 'set',
-    'setex', 'setnx', 'setrange', 'sinterstore', 'smove', 'spop', 'srem', 'sunionstore',
-    'unlink', 'zadd', 'zdiffstore', 'zincrby', 'zinterstore', 'zmpop', 'zpopmax', 'zpopmin',
-    'zrangestore', 'zrem', 'zremrangebylex', 'zremrangebyrank', 'zremrangebyscore',
+    'append', 'blmove', 'blmpop', 'blpop', 'brpop', 'brpoplpush', 'bzmpop', 'bzpopmax',
+    'bzpopmin', 'copy', 'decr', 'decrby', 'del', 'exec', 'expire', 'expireat', 'flushall',
+    'flushdb', 'getdel', 'getex', 'getset', 'hdel', 'hincrby', 'hincrbyfloat', 'hmset', 'hset',
+    'hsetnx', 'incr', 'incrby', 'incrbyfloat', 'linsert', 'lmove', 'lmpop', 'lpop', 'lpush',
+    'lpushx', 'lrem', 'lset', 'ltrim', 'mset', 'msetnx', 'persist', 'pexpire', 'pexpireat',
+    'psetex', 'rename', 'renamenx', 'rpop', 'rpoplpush', 'rpush', 'rpushx', 'sadd',
+    'sdiffstore', 'set', 'setex', 'setnx', 'setrange', 'sinterstore', 'smove', 'spop', 'srem',
+    'sunionstore', 'unlink', 'zadd', 'zdiffstore', 'zincrby', 'zinterstore', 'zmpop', 'zpopmax',
+    'zpopmin', 'zrangestore', 'zrem', 'zremrangebylex', 'zremrangebyrank', 'zremrangebyscore',
     'zunionstore',
   ];
   const READ_COMMANDS = [
     'dbsize', 'exists', 'expiretime', 'get', 'getrange', 'hexists', 'hget', 'hgetall', 'hkeys',
     'hlen', 'hmget', 'hrandfield', 'hscan', 'hstrlen', 'hvals', 'keys', 'lindex', 'llen',
-    'lpos', 'lrange', 'mget', 'pexpiretime', 'pttl', 'scan', 'scard', 'sdiff', 'sinter',
-    'sintercard', 'sismember', 'smembers', 'smismember', 'srandmember', 'sscan', 'strlen',
-    'substr', 'sunion', 'ttl', 'type', 'zcard', 'zcount', 'zdiff', 'zinter', 'zlexcount',
-    'zmscore', 'zrandmember', 'zrange', 'zrangebylex', 'zrangebyscore', 'zrank', 'zrevrange',
-    'zrevrangebylex', 'zrevrangebyscore', 'zrevrank', 'zscan', 'zscore', 'zunion',
+    'lpos', 'lrange', 'mget', 'object', 'pexpiretime', 'pttl', 'randomkey', 'scan', 'scard',
+    'sdiff', 'sinter', 'sintercard', 'sismember', 'smembers', 'smismember', 'srandmember',
+    'sscan', 'strlen', 'substr', 'sunion', 'touch', 'ttl', 'type', 'zcard', 'zcount', 'zdiff',
+    'zinter', 'zlexcount', 'zmscore', 'zrandmember', 'zrange', 'zrangebylex', 'zrangebyscore',
+    'zrank', 'zrevrange', 'zrevrangebylex', 'zrevrangebyscore', 'zrevrank', 'zscan', 'zscore',
+    'zunion',
   ];
   const WRITES = new Set(WRITE_COMMANDS);
   const READS = new Set(READ_COMMANDS);
