@@ -13,7 +13,7 @@ the run each system's LLEN / SCARD / HLEN / ZCARD of the benchmark's keys are pr
 lost or doubled write would show.
 
     python3 bench/datatypes.py --bin build/bin [--requests 20000] [--clients 50]
-                               [--pipeline 1] [--tests lpush,lpop,...]
+                               [--pipeline 1] [--random 100000] [--tests lpush,lpop,...]
 
 Output: a markdown table (test, Helios req/s, Redis req/s, ratio, p50 ms of each). Exit
 status 0, 1 on an error reply or a harness error. Everything it starts it stops by PID.
@@ -77,6 +77,8 @@ def wait_until(cond, what, timeout=30.0):
 def bench(port, test, args):
     cmd = ["redis-benchmark", "-p", str(port), "-t", test, "-n", str(args.requests),
            "-c", str(args.clients), "-P", str(args.pipeline), "--csv"]
+    if args.random:
+        cmd += ["-r", str(args.random)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if out.returncode != 0 or "rror" in out.stderr:
         raise RuntimeError(f"redis-benchmark {test} on {port}: {out.stderr.strip()[:400]}")
@@ -93,6 +95,10 @@ def main():
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--pipeline", type=int, default=1)
     ap.add_argument("--tests", default=TESTS)
+    ap.add_argument("--random", type=int, default=100000,
+                    help="redis-benchmark -r: elements drawn from this many (0: one element, "
+                         "so SADD/ZADD/HSET change nothing after the first and Redis skips "
+                         "its AOF fsync for them)")
     args = ap.parse_args()
     for tool in ("redis-server", "redis-benchmark", "redis-cli"):
         if shutil.which(tool) is None:
