@@ -70,8 +70,7 @@ std::size_t score_hi(const std::vector<Entry>& all, SortedSet::ScoreBound max) {
 }
 // Every score the same: the lex order is the element order (SortedSet::uniform_scores).
 bool uniform_scores(const std::vector<Entry>& all) {
-  return all.empty() || all.front().score == all.back().score ||
-         SortedSet::lex_by_rank_planted();
+  return all.empty() || all.front().score == all.back().score || SortedSet::lex_by_rank_planted();
 }
 
 std::size_t lex_lo(const std::vector<Entry>& all, const SortedSet::LexBound& min) {
