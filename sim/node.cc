@@ -71,8 +71,9 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
 // by every kWatchedEvery-th put) and "~h" still have the versions the leader sees when it
 // proposes; ops in flight change "~h" now and then, so both outcomes happen. Every replica
 // must decide alike: the digest covers what the guarded ops did, and a replica whose
-// versions differ (a snapshot that lost them: planted bug `snapshot-drops-versions`)
-// diverges.
+// versions differ (a snapshot that lost them: planted bug `snapshot-drops-versions`; guards
+// that compare versions before they started, which replicas restored from a snapshot without
+// versions do not hold: planted bug `versions-unestablished`) diverges.
 constexpr std::uint64_t kWatchedEvery = 16;
 
 void add_guarded_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& command,
@@ -166,6 +167,7 @@ Status SimNode::start(std::uint64_t seed) {
   atlas::plant_unordered_picks(options_.bugs.unordered_picks);
   atlas::SortedSet::plant_lex_by_rank(options_.bugs.lex_by_rank);
   atlas::Store::plant_snapshot_drops_versions(options_.bugs.snapshot_drops_versions);
+  atlas::Store::plant_versions_unestablished(options_.bugs.versions_unestablished);
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }
@@ -374,6 +376,12 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
       std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
   atlas::Command cmd;
   cmd.stamp_ms = last_stamp_ms_;
+  // As the runtime's leader does once every member runs a release with WATCH, here once
+  // the leader applied options_.versions_start entries (and again until one applied).
+  const atlas::Store& store = machine_.store();
+  if (store.versions_since() == 0 && store.applied_index() >= options_.versions_start) {
+    cmd.ops.emplace_back(atlas::StartVersionsOp{});
+  }
   cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
   add_guarded_collection_ops(cmd, op, command, machine_.store());
   if (op % kAclEvery == 0) {

@@ -75,6 +75,10 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   o.lease_reads = prng.chance(1, 2);
   const double rate = 2.0 * o.clock_skew_max / (1.0 - o.clock_skew_max);
   o.lease_drift_ticks = static_cast<int>(std::ceil(o.election_ticks * rate));
+
+  // Drawn last. Half of the seeds start key versions late, as a cluster upgraded from a
+  // release before WATCH does, after snapshots without versions were taken and restored.
+  o.versions_start = prng.chance(1, 2) ? 0 : prng.range(20, 300);
   return o;
 }
 
@@ -87,7 +91,7 @@ std::string SimOptions::describe() const {
       "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
       "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d spare=%d "
-      "membership=%lluus lease=%s/%d%s",
+      "membership=%lluus lease=%s/%d versions=%llu%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -103,7 +107,7 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(snapshot_trailing),
       static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks, spare,
       static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
-      lease_drift_ticks, churn ? " churn" : "");
+      lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";
@@ -137,6 +141,8 @@ std::string SimOptions::describe() const {
     out += " bug=lex-by-rank";
   if (bugs.snapshot_drops_versions)
     out += " bug=snapshot-drops-versions";
+  if (bugs.versions_unestablished)
+    out += " bug=versions-unestablished";
   return out;
 }
 
@@ -173,6 +179,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.lex_by_rank = true;
   } else if (name == "snapshot-drops-versions") {
     bugs.snapshot_drops_versions = true;
+  } else if (name == "versions-unestablished") {
+    bugs.versions_unestablished = true;
   } else {
     return false;
   }

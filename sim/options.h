@@ -69,6 +69,10 @@ struct SimOptions {
   // (raft::Config::lease_reads, lease_drift_ticks).
   bool lease_reads = false;
   int lease_drift_ticks = 0;
+  // Key versions (WATCH's guard) start when the leader has applied this many entries (0:
+  // with the first proposal): until then guards skip their ops and snapshots carry no
+  // versions, as in a cluster upgraded from a release before WATCH (atlas::StartVersionsOp).
+  std::uint64_t versions_start = 0;
   // Snapshots, in every seed and often: one every snapshot_threshold applied entries,
   // written in the background for up to snapshot_write_max_us, the log compacted up to
   // snapshot_trailing entries behind it.

@@ -239,6 +239,7 @@ std::string status_json(const node::NodeStatus& s) {
   j["last_applied"] = s.applied;
   j["last_log_index"] = s.last_index;
   j["keys"] = s.keys;
+  j["key_versions_since"] = s.key_versions_since;
   j["uptime_ms"] = s.uptime_ms;
   j["healthy"] = s.leader_recently_heard;
   j["snapshot"] = {{"index", s.snapshot.index},

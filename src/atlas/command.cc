@@ -155,6 +155,10 @@ Status check_op(const FlushOp&) {
   return Status::ok();
 }
 
+Status check_op(const StartVersionsOp&) {
+  return Status::ok();
+}
+
 Status check_op(const AclOp& op) {
   if (op.base.size() > kMaxAclBytes) {
     return invalid("ACL base of " + std::to_string(op.base.size()) + " bytes");
@@ -286,6 +290,9 @@ std::size_t body_size(const RenameOp& o) {
 std::size_t body_size(const FlushOp&) {
   return 0;
 }
+std::size_t body_size(const StartVersionsOp&) {
+  return 0;
+}
 std::size_t body_size(const AclOp& o) {
   std::size_t size = kLengthBytes + o.base.size() + 4;
   for (const std::string& a : o.args) {
@@ -388,6 +395,7 @@ void encode_body(std::string& out, const RenameOp& o) {
   put_bytes(out, o.dst);
 }
 void encode_body(std::string&, const FlushOp&) {}
+void encode_body(std::string&, const StartVersionsOp&) {}
 void encode_body(std::string& out, const AclOp& o) {
   put_bytes(out, o.base);
   base::put_u32(out, static_cast<std::uint32_t>(o.args.size()));
@@ -424,7 +432,7 @@ void encode_body(std::string& out, const WatchOp& o) {
 }  // namespace
 
 OpCode op_code(const Op& op) {
-  static_assert(std::variant_size_v<Op> == 16);
+  static_assert(std::variant_size_v<Op> == 17);
   static_assert(std::is_same_v<std::variant_alternative_t<0, Op>, SetOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<5, Op>, DeleteIfExpiredOp>);
   static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, ReadOp>);
@@ -436,6 +444,8 @@ OpCode op_code(const Op& op) {
   static_assert(static_cast<int>(OpCode::kObject) == 15);
   static_assert(std::is_same_v<std::variant_alternative_t<15, Op>, WatchOp>);
   static_assert(static_cast<int>(OpCode::kWatch) == 16);
+  static_assert(std::is_same_v<std::variant_alternative_t<16, Op>, StartVersionsOp>);
+  static_assert(static_cast<int>(OpCode::kStartVersions) == 17);
   HELIOS_ASSERT(!op.valueless_by_exception());
   return static_cast<OpCode>(op.index() + 1);
 }
@@ -474,6 +484,8 @@ const char* op_name(OpCode code) {
       return "OBJECT";
     case OpCode::kWatch:
       return "WATCH";
+    case OpCode::kStartVersions:
+      return "START_VERSIONS";
   }
   return "UNKNOWN";
 }
@@ -504,6 +516,7 @@ bool uses_data_types(const Command& command) {
   return std::any_of(command.ops.begin(), command.ops.end(), [](const Op& op) {
     const auto* read = std::get_if<ReadOp>(&op);
     return std::holds_alternative<ObjOp>(op) || std::holds_alternative<WatchOp>(op) ||
+           std::holds_alternative<StartVersionsOp>(op) ||
            (read != nullptr &&
             (read->what == ReadKind::kType || read->what == ReadKind::kGetOrNil));
   });

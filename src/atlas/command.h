@@ -45,6 +45,7 @@
 //     kWatch           guarded:u32 (ops after it that it guards; they must exist and hold
 //                      no kWatch)  pair_count:u32 (1..kMaxKeysPerOp)
 //                      (key version:u64){pair_count}
+//     kStartVersions   nothing
 //   key     := length:u32 (<= kMaxKeyBytes)   bytes
 //   value   := length:u32 (<= kMaxValueBytes) bytes
 //
@@ -107,6 +108,7 @@ enum class OpCode : std::uint8_t {
   kAcl = 14,
   kObject = 15,
   kWatch = 16,
+  kStartVersions = 17,
 };
 
 // ACL changes (AclOp): limits of one op.
@@ -311,10 +313,21 @@ struct WatchOp {
   bool operator==(const WatchOp&) const = default;
 };
 
+// The start of key versions (Store::versions_since): the first such entry applied makes its
+// index the version of every key that exists (a key's version becomes the larger of the
+// two), and from then on WatchOps compare versions; before it, a WatchOp skips what it
+// guards (versions kept before it may differ between replicas: a snapshot of a release
+// before WATCH carries none). The leader proposes it by itself once every member runs wire
+// minor 1 or later (node::Runtime); later ones change nothing. Replies integer 1 if it
+// started the versions, 0 if they had started. It touches no key.
+struct StartVersionsOp {
+  bool operator==(const StartVersionsOp&) const = default;
+};
+
 // The variant's alternatives are in OpCode order (index + 1 == code).
-using Op =
-    std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp, AppendOp,
-                 SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp, ObjOp, WatchOp>;
+using Op = std::variant<SetOp, DelOp, ExpireOp, PersistOp, IncrByOp, DeleteIfExpiredOp, ReadOp,
+                        AppendOp, SetRangeOp, IncrByFloatOp, RenameOp, FlushOp, MSetNxOp, AclOp,
+                        ObjOp, WatchOp, StartVersionsOp>;
 
 struct Command {
   std::uint64_t stamp_ms = 0;  // the leader's unix-ms clock reading; see the file comment
@@ -348,8 +361,8 @@ inline constexpr std::uint8_t kRenameFlagsAll = kRenameNx;
 
 OpCode op_code(const Op& op);
 // "SET", "DEL", "EXPIRE", "PERSIST", "INCRBY", "DELETE_IF_EXPIRED", "READ", "APPEND",
-// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL", "OBJECT", "WATCH"; "UNKNOWN"
-// outside OpCode.
+// "SETRANGE", "INCRBYFLOAT", "RENAME", "FLUSH", "MSETNX", "ACL", "OBJECT", "WATCH",
+// "START_VERSIONS"; "UNKNOWN" outside OpCode.
 const char* op_name(OpCode code);
 
 // OK if `command` obeys every rule above (op count, key and value sizes, flag combinations,
@@ -362,9 +375,10 @@ Status validate_command(const Command& command);
 std::size_t encoded_size(const Command& command);
 
 // True if `command` holds an op that a release before the data types cannot decode (an ObjOp,
-// a WatchOp, or a READ of kind kType or kGetOrNil): the proposer holds such a command back
-// while a member of that release remains (api::Executor; wire minor 1 announces the data
-// types and WATCH, which came in the same release).
+// a WatchOp, a StartVersionsOp, or a READ of kind kType or kGetOrNil): the proposer holds
+// such a command back while a member of that release remains (api::Executor,
+// node::Runtime; wire minor 1 announces the data types and WATCH, which came in the same
+// release).
 bool uses_data_types(const Command& command);
 
 // The canonical encoding. `command` must be valid: the proposer ran validate_command on it

@@ -295,6 +295,8 @@ Op decode_op(Decoder& d) {
       return decode_object(d);
     case OpCode::kWatch:
       return decode_watch(d);
+    case OpCode::kStartVersions:
+      return StartVersionsOp{};
   }
   d.fail("unknown op code " + std::to_string(code));
   return Op{};

@@ -30,9 +30,9 @@ std::size_t item_header_bytes(std::uint32_t version) {
 // Decodes the items between the header and the checksum (`body`), which has passed the
 // checksum: what is left to catch here is a producer bug or a crafted input.
 Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t version,
-                    std::uint64_t applied_index, SnapshotSink& sink) {
+                    std::uint64_t applied_index, std::uint64_t versions_since, SnapshotSink& sink) {
   const bool v1 = version == kSnapshotVersionStrings;
-  const bool versioned = version >= kSnapshotVersion;
+  const bool versioned = version >= kSnapshotVersionKeyVersions;
   // Every item takes at least its fixed header, so a count beyond that is a lie; checking it
   // first keeps reserve() bounded by the input size.
   if (count > body.size() / item_header_bytes(version)) {
@@ -59,6 +59,9 @@ Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t ve
     if (versioned && key_version > applied_index) {
       return corrupt("item " + std::to_string(i) + " has a version above the applied index");
     }
+    if (key_version < versions_since) {
+      return corrupt("item " + std::to_string(i) + " has a version below versions since");
+    }
     if (i > 0 && !(previous < key)) {
       return corrupt("item " + std::to_string(i) + " is out of key order");
     }
@@ -84,15 +87,13 @@ class VectorSink final : public SnapshotSink {
 
 }  // namespace
 
-std::string encode_snapshot(const std::vector<SnapshotItemView>& items,
-                            std::uint64_t applied_index) {
+std::string encode_snapshot(const std::vector<SnapshotItemView>& items, std::uint64_t applied_index,
+                            std::uint64_t versions_since) {
   // The oldest format that holds the items (docs/operations.md "Upgrades": no format an
-  // older release cannot read until it is needed): no key version, format 2; strings only
-  // too, format 1, which the release before the data types reads.
-  const bool versioned = applied_index != 0 ||
-                         std::any_of(items.begin(), items.end(), [](const SnapshotItemView& item) {
-                           return item.version != 0;
-                         });
+  // older release cannot read until it is needed): before versions started, format 2, or
+  // format 1, which the release before the data types reads, when every item is a string.
+  const bool versioned = versions_since != 0;
+  HELIOS_ASSERT(versions_since <= applied_index);
   const bool v1 =
       !versioned && std::all_of(items.begin(), items.end(), [](const SnapshotItemView& item) {
         return item.type == ObjectType::kString;
@@ -100,7 +101,7 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items,
   const std::uint32_t format =
       versioned ? kSnapshotVersion : (v1 ? kSnapshotVersionStrings : kSnapshotVersionTypes);
   std::size_t size =
-      (versioned ? kSnapshotHeaderBytesV3 : kSnapshotHeaderBytes) + kSnapshotTrailerBytes;
+      (versioned ? kSnapshotHeaderBytesV4 : kSnapshotHeaderBytes) + kSnapshotTrailerBytes;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const SnapshotItemView& item = items[i];
     HELIOS_ASSERT(item.key.size() <= kMaxKeyBytes);
@@ -108,7 +109,7 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items,
     if (i > 0) {
       HELIOS_ASSERT(items[i - 1].key < item.key);
     }
-    HELIOS_ASSERT(item.version <= applied_index || !versioned);
+    HELIOS_ASSERT(!versioned || (versions_since <= item.version && item.version <= applied_index));
     size += item_header_bytes(format) + item.key.size() + item.value.size();
   }
   std::string out;
@@ -118,6 +119,7 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items,
   base::put_u64(out, items.size());
   if (versioned) {
     base::put_u64(out, applied_index);
+    base::put_u64(out, versions_since);
   }
   for (const SnapshotItemView& item : items) {
     base::put_u32(out, static_cast<std::uint32_t>(item.key.size()));
@@ -150,8 +152,7 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
   const std::uint32_t version = header.u32();
   const std::uint64_t count = header.u64();
   HELIOS_ASSERT(header.ok());
-  if (version != kSnapshotVersion && version != kSnapshotVersionTypes &&
-      version != kSnapshotVersionStrings) {
+  if (version < kSnapshotVersionStrings || version > kSnapshotVersion) {
     return Status(Code::kInvalidArgument, "atlas snapshot: format version " +
                                               std::to_string(version) +
                                               " is not supported (this build reads versions 1 to " +
@@ -163,16 +164,25 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
     return corrupt("checksum mismatch");
   }
   std::uint64_t applied_index = 0;
+  std::uint64_t versions_since = 0;
   std::size_t header_bytes = kSnapshotHeaderBytes;
-  if (version >= kSnapshotVersion) {
-    if (covered.size() < kSnapshotHeaderBytesV3) {
+  if (version >= kSnapshotVersionKeyVersions) {
+    header_bytes = version == kSnapshotVersion ? kSnapshotHeaderBytesV4 : kSnapshotHeaderBytesV3;
+    if (covered.size() < header_bytes) {
       return corrupt("only " + std::to_string(bytes.size()) + " bytes");
     }
     applied_index = base::load_u64(covered.data() + kSnapshotHeaderBytes);
-    header_bytes = kSnapshotHeaderBytesV3;
+    if (version == kSnapshotVersion) {
+      versions_since = base::load_u64(covered.data() + kSnapshotHeaderBytesV3);
+      if (versions_since == 0 || versions_since > applied_index) {
+        return corrupt("versions since " + std::to_string(versions_since) +
+                       " is not in 1..applied index " + std::to_string(applied_index));
+      }
+    }
   }
-  sink.applied_index(applied_index);
-  return decode_items(covered.substr(header_bytes), count, version, applied_index, sink);
+  sink.header(applied_index, versions_since);
+  return decode_items(covered.substr(header_bytes), count, version, applied_index, versions_since,
+                      sink);
 }
 
 Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {

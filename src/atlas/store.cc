@@ -63,7 +63,8 @@ Store::Store(Store&& other) noexcept
       object_count_(std::exchange(other.object_count_, 0)),
       acl_table_(std::move(other.acl_table_)),
       acl_version_(other.acl_version_ + 1),
-      applied_index_(other.applied_index_) {
+      applied_index_(other.applied_index_),
+      versions_since_(other.versions_since_) {
   other.acl_table_.clear();
   ++other.acl_version_;
   other.items_.clear();
@@ -81,6 +82,7 @@ Store& Store::operator=(Store&& other) noexcept {
   acl_table_.swap(old.acl_table_);
   acl_version_ = std::max(acl_version_, old.acl_version_) + 1;
   applied_index_ = old.applied_index_;
+  versions_since_ = old.versions_since_;
   return *this;
 }
 
@@ -128,21 +130,6 @@ std::vector<Reply> Store::apply(Command command, std::uint64_t index) {
   }
   HELIOS_ASSERT(replies.size() == command.ops.size());
   return replies;
-}
-
-Reply Store::apply_op(WatchOp& op, std::uint64_t stamp_ms) {
-  HELIOS_ASSERT(op.keys.size() == op.versions.size());
-  for (std::size_t i = 0; i < op.keys.size(); ++i) {
-    if (key_version(op.keys[i], stamp_ms) != op.versions[i]) {
-      return Reply::nil();
-    }
-  }
-  return Reply::of_integer(1);
-}
-
-std::uint64_t Store::key_version(std::string_view key, std::uint64_t now_ms) const {
-  const Item* item = find_visible(key, now_ms);
-  return item == nullptr ? 0 : std::max(item->version, kVersionUnknown);
 }
 
 Reply Store::apply_op(SetOp& op, std::uint64_t stamp_ms) {
@@ -574,24 +561,27 @@ std::vector<ExpiredKey> Store::expired_keys(std::uint64_t now_ms, std::size_t li
   return out;
 }
 
-std::string Store::serialize(bool keep_versions) const {
+std::string Store::serialize() const {
   std::vector<SnapshotItemView> items;
   items.reserve(items_.size());
   std::vector<std::string> encoded;  // the objects' encodings, which the views point into
   encoded.reserve(object_count_);
   for (const auto& [key, item] : items_) {
+    // The key version as key_version reports it (encode_snapshot leaves it out before
+    // versions start).
+    const std::uint64_t version = std::max(item.version, versions_since_);
     if (item.object == nullptr) {
-      items.push_back(SnapshotItemView{key, item.value, item.deadline_ms, ObjectType::kString,
-                                       keep_versions ? item.version : 0});
+      items.push_back(
+          SnapshotItemView{key, item.value, item.deadline_ms, ObjectType::kString, version});
       continue;
     }
     encoded.push_back(encode_object(*item.object));
-    items.push_back(SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type(),
-                                     keep_versions ? item.version : 0});
+    items.push_back(
+        SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type(), version});
   }
   std::sort(items.begin(), items.end(),
             [](const SnapshotItemView& a, const SnapshotItemView& b) { return a.key < b.key; });
-  return encode_snapshot(items, keep_versions ? applied_index_ : 0);
+  return encode_snapshot(items, applied_index_, versions_since_);
 }
 
 Result<Store> Store::deserialize(std::string_view bytes) {
@@ -600,8 +590,9 @@ Result<Store> Store::deserialize(std::string_view bytes) {
    public:
     explicit Sink(Store& store) : store_(store) {}
     void reserve(std::uint64_t count) override { store_.items_.reserve(count); }
-    void applied_index(std::uint64_t index) override {
-      max_version = snapshot_drops_versions_planted() ? 0 : index;
+    void header(std::uint64_t applied_index, std::uint64_t versions_since) override {
+      max_version = applied_index;
+      store_.versions_since_ = versions_since;
     }
     void add(std::string_view key, std::string_view value, std::uint64_t deadline_ms,
              ObjectType type, std::uint64_t version) override {
@@ -609,7 +600,7 @@ Result<Store> Store::deserialize(std::string_view bytes) {
         return;
       }
       // insert() stamps applied_index_: each item gets its own version, or 0 (read as
-      // kVersionUnknown) from a format without versions.
+      // kVersionUnknown, or versions_since once set) from a format without versions.
       store_.applied_index_ = snapshot_drops_versions_planted() ? 0 : version;
       max_version = std::max(max_version, store_.applied_index_);
       if (type == ObjectType::kString) {
@@ -644,6 +635,7 @@ Result<Store> Store::deserialize(std::string_view bytes) {
 }
 
 void Store::check_invariants() const {
+  HELIOS_ASSERT(versions_since_ <= applied_index_);
   std::size_t with_deadline = 0;
   std::size_t objects = 0;
   Digest digest;

@@ -41,7 +41,8 @@
 //     half is computed when a digest is asked for (digest_hex walks the object items), since
 //     commands change objects element by element (atlas/objects.h);
 //   - every item's version is at most applied_index() (0: restored from a snapshot format
-//     without versions; key_version reports it as kVersionUnknown).
+//     without versions; key_version reports it as kVersionUnknown); versions_since() is at
+//     most applied_index() too.
 //
 // Key versions (WATCH, atlas/command.h WatchOp): each item carries the index of the command
 // that last changed it, the log index the node passes to apply. Every change of the key's
@@ -51,6 +52,14 @@
 // key, a failed SET NX, an error) leaves it; a deleted key has none (0, as an absent one),
 // so a key deleted and created again gets a new one. The versions are part of the applied
 // state: serialize carries them, so a replica restored from a snapshot holds the same.
+//
+// Versions count only from versions_since(): the index of the first StartVersionsOp
+// applied (atlas/command.h; 0 until then). Before it, replicas may hold different versions
+// for the same key (one restored from a snapshot of a release before WATCH holds none, one
+// that applied the log holds real ones), so a WatchOp guards nothing: it skips its ops on
+// every replica alike; snapshots then carry no versions (formats 1 and 2, which that
+// release reads). From it on, a key's version is the larger of what the item holds and
+// versions_since(), the same on every replica, and snapshots carry both (format 4).
 //
 // Not thread-safe: the node's Ready-loop thread owns it (architecture.md "Node runtime"). Not
 // copyable (a copy's deadline index would point into the original); serialize and
@@ -124,8 +133,12 @@ class Store {
   std::vector<Reply> apply(Command command);
   // The index of the last command applied (the largest key version held after a restore).
   std::uint64_t applied_index() const { return applied_index_; }
+  // The index from which key versions count (class comment); 0 while they do not.
+  std::uint64_t versions_since() const { return versions_since_; }
   // The version of `key` (see the class comment): 0 if it is absent or expired at `now_ms`.
-  // WATCH records it; a WatchOp compares it at the stamp.
+  // Otherwise the larger of the item's version and versions_since() (at least
+  // kVersionUnknown). WATCH records it; a WatchOp compares it at the stamp (and skips its
+  // ops while versions_since() is 0).
   std::uint64_t key_version(std::string_view key, std::uint64_t now_ms) const;
 
   // The value of `key`, or nullopt if it is absent, expired at `now_ms` or not a string. The
@@ -190,21 +203,24 @@ class Store {
   std::vector<ExpiredKey> expired_keys(std::uint64_t now_ms, std::size_t limit) const;
 
   // Every item, expired or not, in the format of atlas/snapshot.h (sorted keys, absolute
-  // deadlines): the same state gives the same bytes on every node. Without
-  // `keep_versions`, the key versions and the applied index are left out (format 1 or 2,
-  // which a release before WATCH reads: while such a member remains, node/atlas_machine.h);
-  // a store restored from that holds kVersionUnknown for every key.
-  std::string serialize(bool keep_versions = true) const;
+  // deadlines): the same state gives the same bytes on every node. Before versions_since()
+  // is set, without the key versions (format 1 or 2, which a release before WATCH reads);
+  // from then on with them and versions_since() (format 4).
+  std::string serialize() const;
   // The store `bytes` describes, or the error of decode_snapshot (kCorruption for damage,
-  // kInvalidArgument for a newer format). The keys of a format without versions (1, 2:
-  // written by a release before WATCH) get version kVersionUnknown, the same on every
-  // replica that restores it (held as 0, so that such a store, until a command changes a
-  // key, is written back in its old format).
+  // kInvalidArgument for a newer format). Formats 1 and 2 carry no versions (the keys hold
+  // 0, reported as kVersionUnknown); format 3 (written before versions_since existed) keeps
+  // its versions but not versions_since(): they count once a StartVersionsOp is applied.
   static constexpr std::uint64_t kVersionUnknown = 1;
   // PLANTED BUG for the simulator only (`snapshot-drops-versions`): deserialize gives every
-  // key kVersionUnknown, as if the snapshot carried no versions, so a replica restored from
-  // a snapshot decides a WatchOp otherwise than the others. Process-wide.
+  // key version 0 (read as versions_since()), as if the snapshot carried none, so a replica
+  // restored from a snapshot decides a WatchOp otherwise than the others. Process-wide.
   static void plant_snapshot_drops_versions(bool on);
+  // PLANTED BUG for the simulator only (`versions-unestablished`): WatchOps compare the
+  // versions the items hold whether or not versions_since() is set (as before it existed),
+  // so a replica restored from a snapshot without versions decides otherwise than one that
+  // applied the log. Process-wide.
+  static void plant_versions_unestablished(bool on);
   static Result<Store> deserialize(std::string_view bytes);
 
   // DEBUG DIGEST: the digest of every item held (atlas/digest.h), expired ones included,
@@ -274,6 +290,7 @@ class Store {
   Reply apply_op(MSetNxOp& op, std::uint64_t stamp_ms);
   Reply apply_op(ObjOp& op, std::uint64_t stamp_ms);
   Reply apply_op(WatchOp& op, std::uint64_t stamp_ms);
+  Reply apply_op(StartVersionsOp& op, std::uint64_t stamp_ms);
   // After an object write replied `reply`: sets the version of the keys it changed
   // (store_versions.cc, Redis's signalModifiedKey calls).
   void touch_object_keys(const ObjOp& op, const Reply& reply);
@@ -316,7 +333,8 @@ class Store {
   std::size_t object_count_ = 0;
   std::string acl_table_;
   std::uint64_t acl_version_ = 0;
-  std::uint64_t applied_index_ = 0;  // the command being (or last) applied: versions
+  std::uint64_t applied_index_ = 0;   // the command being (or last) applied: versions
+  std::uint64_t versions_since_ = 0;  // see the class comment
 };
 
 }  // namespace helios::atlas

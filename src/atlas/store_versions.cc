@@ -1,4 +1,5 @@
-// Store's key versions for object writes (store.h, "Key versions"): which keys an ObjOp
+// Store's key versions (store.h, "Key versions"): their start (StartVersionsOp), the WATCH
+// guard (WatchOp), key_version, and for object writes which keys an ObjOp
 // changed, by Redis's rule (the keys Redis 7.0 passes to signalModifiedKey). The string
 // ops set versions through the item functions themselves (store.cc); an object write edits
 // its object in place, so the version is set here, after the row ran, from what it
@@ -37,6 +38,7 @@ namespace helios::atlas {
 namespace {
 
 bool g_snapshot_drops_versions = false;
+bool g_versions_unestablished = false;
 
 // Rows whose integer reply counts what they changed (0: nothing).
 constexpr std::array<std::string_view, 13> kCountingRows = {"SADD",
@@ -75,6 +77,37 @@ bool changed_nothing(const ObjectCommand& row, const Reply& reply) {
 
 void Store::plant_snapshot_drops_versions(bool on) {
   g_snapshot_drops_versions = on;
+}
+
+void Store::plant_versions_unestablished(bool on) {
+  g_versions_unestablished = on;
+}
+
+Reply Store::apply_op(StartVersionsOp&, std::uint64_t) {
+  if (versions_since_ != 0) {
+    return Reply::of_integer(0);
+  }
+  versions_since_ = applied_index_;
+  HELIOS_ASSERT(versions_since_ != 0);
+  return Reply::of_integer(1);
+}
+
+Reply Store::apply_op(WatchOp& op, std::uint64_t stamp_ms) {
+  HELIOS_ASSERT(op.keys.size() == op.versions.size());
+  if (versions_since_ == 0 && !g_versions_unestablished) {
+    return Reply::nil();  // replicas may disagree on the versions: no one runs the ops
+  }
+  for (std::size_t i = 0; i < op.keys.size(); ++i) {
+    if (key_version(op.keys[i], stamp_ms) != op.versions[i]) {
+      return Reply::nil();
+    }
+  }
+  return Reply::of_integer(1);
+}
+
+std::uint64_t Store::key_version(std::string_view key, std::uint64_t now_ms) const {
+  const Item* item = find_visible(key, now_ms);
+  return item == nullptr ? 0 : std::max({item->version, versions_since_, kVersionUnknown});
 }
 
 bool snapshot_drops_versions_planted() {

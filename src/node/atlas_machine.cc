@@ -45,13 +45,13 @@ constexpr std::string_view kMachineMagicV1 = "HATLMCH1";
 constexpr std::string_view kMachineMagic = "HATLMCH2";
 }  // namespace
 
-std::string AtlasMachine::snapshot_data(bool keep_versions) const {
+std::string AtlasMachine::snapshot_data() const {
   std::string out(kMachineMagic);
   base::put_u64(out, last_stamp_ms_);
   base::put_u64(out, commands_applied_);
   base::put_u32(out, static_cast<std::uint32_t>(store_.acl_table().size()));
   out.append(store_.acl_table());
-  out.append(store_.serialize(keep_versions));
+  out.append(store_.serialize());
   return out;
 }
 

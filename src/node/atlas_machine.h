@@ -34,10 +34,9 @@ class AtlasMachine final : public StateMachine {
   // commands_applied u64, the ACL table (length u32, then its bytes: Store::acl_table; the
   // table checks itself when decoded), then the store (atlas/snapshot.h, which checks
   // itself). "HATLMCH1" (no ACL table) is still read. The same state gives the same bytes
-  // on every node. Without `keep_versions` the store leaves its key versions out
-  // (Store::serialize): the runtime asks for that while a member runs a release before
-  // WATCH (wire minor 0), which cannot read the store format that holds them.
-  std::string snapshot_data(bool keep_versions = true) const;
+  // on every node (the store leaves its key versions out until they started, so that a
+  // release before WATCH can read it: Store::serialize).
+  std::string snapshot_data() const;
   static Result<AtlasState> decode_snapshot_data(std::string_view data);
   // Replaces the state with `state` and returns the old one (destroying millions of keys
   // takes time: the caller may do it on another thread).

@@ -4,8 +4,10 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "raft/membership.h"
+#include "wire/version.h"
 
 namespace helios::node {
 
@@ -205,6 +207,7 @@ void Runtime::tick_once() {
   check_failed();
   if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
     expire_keys();
+    start_key_versions();
     maybe_snapshot_by_interval();
     tend_members();
   }
@@ -246,6 +249,10 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
       last_known_leader_ = soft.leader;
     }
   }
+  if (soft.role == raft::Role::kLeader && last_role_ != raft::Role::kLeader) {
+    // Before any client command proposed after this turn of the loop (they are posted).
+    asio::post(io_, [this]() { start_key_versions(); });
+  }
   last_role_ = soft.role;
   if (on_role_change_hook) {
     on_role_change_hook(soft, term);
@@ -270,6 +277,25 @@ void Runtime::expire_keys() {
   expiry_in_flight_ = true;
   propose(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
     expiry_in_flight_ = false;  // runs on the loop thread
+  });
+}
+
+void Runtime::start_key_versions() {
+  // Wire minor 1 brought WATCH and the ops that a release before it cannot decode.
+  constexpr std::uint16_t kKeyVersionsWireMinor = 1;
+  if (start_versions_in_flight_ || machine_.store().versions_since() != 0 ||
+      wire::wire_minor() < kKeyVersionsWireMinor ||
+      node_->raw().raft().role() != raft::Role::kLeader ||
+      member_below_wire_minor(kKeyVersionsWireMinor) != kNoNode) {
+    return;
+  }
+  atlas::Command command;
+  command.ops.emplace_back(atlas::StartVersionsOp{});
+  HELIOS_ASSERT(atlas::validate_command(command).is_ok());
+  start_versions_in_flight_ = true;
+  // On the loop thread already: proposed now, not posted behind client commands.
+  propose_now(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
+    start_versions_in_flight_ = false;  // runs on the loop thread
   });
 }
 
@@ -328,6 +354,7 @@ NodeStatus Runtime::make_status() const {
       r.role() == raft::Role::kLeader ||
       (r.leader() != kNoNode && since_leader.count() < 2 * config_.election_timeout_ms);
   s.keys = machine_.store().item_count();
+  s.key_versions_since = machine_.store().versions_since();
   s.snapshot = node_->last_snapshot();
   s.snapshot_in_progress = node_->snapshotting();
   s.snapshot_error = snapshot_error_;

@@ -103,6 +103,7 @@ struct NodeStatus {
   std::uint64_t uptime_ms = 0;
   bool leader_recently_heard = false;  // this node has a leader it heard from lately
   std::uint64_t keys = 0;
+  Index key_versions_since = 0;  // atlas::Store::versions_since (0: WATCH not yet usable)
   std::vector<PeerView> peers;
   // The configuration in force.
   std::vector<NodeId> voters;
@@ -310,6 +311,9 @@ class Runtime final : private NodeIo {
   // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;
   // replicas already hide them from reads).
   void expire_keys();
+  // Leader only: proposes the start of key versions (atlas::StartVersionsOp) while they have
+  // not started and every member runs wire minor 1 or later (WATCH guards nothing before).
+  void start_key_versions();
   void check_failed();
   NodeStatus make_status() const;
 
@@ -347,6 +351,7 @@ class Runtime final : private NodeIo {
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp of any entry this node's log held
   std::uint64_t ticks_ = 0;
   bool expiry_in_flight_ = false;
+  bool start_versions_in_flight_ = false;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_leader_contact_;
   raft::Role last_role_ = raft::Role::kFollower;

@@ -43,15 +43,10 @@ Status Runtime::open_storage(raft::Config& raft) {
 }
 
 void Runtime::start_snapshot(const raft::SnapshotMeta& meta) {
-  // A member of wire minor 0 (before the data types and WATCH) cannot read a store with key
-  // versions: while one remains, the snapshot leaves them out (docs/operations.md
-  // "Upgrades"; a node restored from it holds the unknown version for every key).
-  constexpr std::uint16_t kKeyVersionsWireMinor = 1;
-  const bool keep_versions = member_below_wire_minor(kKeyVersionsWireMinor) == kNoNode;
   // The child gets a copy-on-write image of this process as it is now, at meta.index; it
   // serializes and writes it while this process goes on.
-  const Status started = snapshot_child_.start([this, meta, keep_versions]() {
-    const Status s = snapshots_->write_temporary(meta, machine_.snapshot_data(keep_versions));
+  const Status started = snapshot_child_.start([this, meta]() {
+    const Status s = snapshots_->write_temporary(meta, machine_.snapshot_data());
     return s.is_ok() ? 0 : 2;
   });
   if (!started.is_ok()) {

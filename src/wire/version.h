@@ -9,9 +9,9 @@
 //          the same major can do without, and a node sends a peer only what the smaller of
 //          their two minors has. Minor 0 is the first of major 2. Minor 1 adds the data
 //          types and WATCH: a leader proposes log entries holding object ops
-//          (atlas/objects.h) or WATCH ops only while no member has greeted it with minor 0
-//          (Runtime::member_below_wire_minor), and snapshots leave the key versions out
-//          while such a member remains.
+//          (atlas/objects.h), WATCH ops or the start of key versions only while no member
+//          has greeted it with minor 0 (Runtime::member_below_wire_minor), and snapshots
+//          leave the key versions out until they started (atlas/store.h).
 //
 // wire_minor() is a function in a file of its own so that a test build can link another
 // definition (wire/version_next.cc, the `raft-example-next` target) and run a rolling

@@ -8,7 +8,9 @@ the live nodes. Checked: nodes of the two minor versions connect and say so in t
 DEBUG DIGEST agrees; a peer speaking another wire major version is refused with a message
 that names both versions; and while a node of the minor before the data types
 (`raft-example-prev`, wire 2.0) is a member, the leader refuses the commands it could not
-apply (HSET...) and keeps serving the others, until that node is upgraded.
+apply (HSET...) and keeps serving the others, until that node is upgraded; and a cluster
+of such nodes upgraded one by one starts WATCH's key versions only once the last is
+upgraded, at the same index on every node.
 
     HELIOS_BIN=build/bin python3 -m unittest -v tests/cluster/test_upgrade.py
     ctest --test-dir build/release -R cluster_upgrade
@@ -112,6 +114,61 @@ class TestRollingUpgrade(ClusterTestCase):
         self.h.wait_for(hset_accepted, WAIT, "HSET accepted once every node runs 2.1")
         c.wait_for_convergence(timeout=WAIT)
         self.wait_for_equal_digests(c, [1, 2, 3])
+
+    def test_key_versions_start_once_every_node_runs_2_1(self):
+        # A cluster of the release before WATCH (wire 2.0) upgraded node by node: WATCH's
+        # key versions start only when no 2.0 member is left, with one log entry that every
+        # node applies at the same index (docs/consistency.md, WATCH).
+        c = self.h.quickstart_cluster(name="versions")
+        for n in (1, 2, 3):
+            c[n].argv[0] = harness.binary("raft-example-prev")
+        c.start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        c.wait_for_convergence(timeout=WAIT)
+        with harness.RespConnection(*c[lid].client) as r:
+            self.assertEqual(r.command("SET", "w", "1"), "OK")
+            self.assertEqual(r.command("WATCH", "w"), "OK")
+            self.assertEqual(r.command("MULTI"), "OK")
+            self.assertEqual(r.command("SET", "w", "2"), "QUEUED")
+            refused = r.command("EXEC")
+            self.assertIsInstance(refused, harness.RespError)
+            self.assertIn("runs an older Helios", refused.message)
+        order = [i for i in (1, 2, 3) if i != lid] + [lid]
+        for n in order:
+            st = c.wait_for_convergence(timeout=WAIT)
+            self.assertTrue(all(x["key_versions_since"] == 0 for x in st.values()),
+                            f"versions started while a 2.0 node remained: {st}")
+            code, clean = c[n].stop(signal.SIGTERM)
+            self.assertTrue(clean and code == 0, f"node-{n} exit {code} on SIGTERM")
+            c[n].argv[0] = harness.binary("raft-example")
+            c[n].start()
+            c.wait_for_leader(timeout=ELECTION_BOUND + WAIT)
+
+        def started():
+            st = c.converged([1, 2, 3])
+            if not st:
+                return None
+            since = {x["key_versions_since"] for x in st.values()}
+            return since if len(since) == 1 and 0 not in since else None
+
+        since = self.h.wait_for(started, WAIT, "key versions started on every node")
+        lid = c.wait_for_leader(timeout=ELECTION_BOUND + WAIT)
+        follower = next(i for i in (1, 2, 3) if i != lid)
+        # WATCH works at any node now: an unchanged key lets EXEC run, a changed one aborts it.
+        with harness.RespConnection(*c[follower].client) as r, \
+                harness.RespConnection(*c[lid].client) as other:
+            self.assertEqual(r.command("WATCH", "w"), "OK")
+            self.assertEqual(r.command("MULTI"), "OK")
+            self.assertEqual(r.command("INCR", "w"), "QUEUED")
+            self.assertEqual(r.command("EXEC"), [2])
+            self.assertEqual(r.command("WATCH", "w"), "OK")
+            self.assertEqual(other.command("SET", "w", "9"), "OK")
+            self.assertEqual(r.command("MULTI"), "OK")
+            self.assertEqual(r.command("INCR", "w"), "QUEUED")
+            self.assertIsNone(r.command("EXEC"))
+            self.assertEqual(r.command("GET", "w"), "9")
+        self.wait_for_equal_digests(c, [1, 2, 3])
+        print(f"\n  key versions started at index {since.pop()}", file=sys.stderr)
 
     def test_peer_of_another_wire_major_is_refused_with_both_versions(self):
         c, lid, _ = self.start_quickstart()

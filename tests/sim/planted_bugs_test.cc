@@ -111,6 +111,10 @@ TEST(PlantedBugsTest, snapshotDropsVersions_isCaughtByReplicaAgreement) {
   const std::string failure = expect_caught("snapshot-drops-versions", 3, 400);
   EXPECT_NE(failure.find("replicas diverge"), std::string::npos) << failure;
 }
+TEST(PlantedBugsTest, versionsUnestablished_isCaughtByReplicaAgreement) {
+  const std::string failure = expect_caught("versions-unestablished", 3, 400);
+  EXPECT_NE(failure.find("replicas diverge"), std::string::npos) << failure;
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

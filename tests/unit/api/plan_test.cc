@@ -127,6 +127,8 @@ std::string describe(const Op& op) {
           return "RENAME " + o.src + " " + o.dst + " nx=" + std::to_string(o.nx);
         } else if constexpr (std::is_same_v<T, atlas::FlushOp>) {
           return "FLUSH";
+        } else if constexpr (std::is_same_v<T, atlas::StartVersionsOp>) {
+          return "START_VERSIONS";
         } else if constexpr (std::is_same_v<T, atlas::AclOp> || std::is_same_v<T, atlas::ObjOp>) {
           std::string s = std::is_same_v<T, atlas::AclOp> ? "ACL" : "OBJECT";
           for (const std::string& a : o.args) {

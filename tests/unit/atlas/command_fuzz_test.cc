@@ -175,6 +175,10 @@ std::string random_valid_encoding(base::Prng& prng) {
                   {prng.uniform(3), prng.uniform(3)}};
     c.ops.insert(c.ops.begin(), std::move(guard));
   }
+  if (prng.chance(1, 8)) {  // the start of key versions, before or after a guard
+    c.ops.insert(c.ops.begin() + static_cast<std::ptrdiff_t>(prng.uniform(c.ops.size() + 1)),
+                 StartVersionsOp{});
+  }
   return encode_command(c);
 }
 
@@ -193,11 +197,11 @@ void put_sloppy_key(base::Prng& prng, std::string& out) {
   out.append(length, 'k');
 }
 
-// An op built field by field from random but plausible values: any code 0..16, any flag or
+// An op built field by field from random but plausible values: any code 0..17, any flag or
 // kind byte 0..15, integers 0..99, short keys whose lengths are now and then off by one,
 // INCRBYFLOAT increments that are numbers or not.
 void put_sloppy_op(base::Prng& prng, std::string& out) {
-  const auto code = static_cast<OpCode>(prng.uniform(17));
+  const auto code = static_cast<OpCode>(prng.uniform(18));
   base::put_u8(out, static_cast<std::uint8_t>(code));
   std::uint64_t keys = 1;
   std::uint64_t values = 0;
@@ -239,6 +243,7 @@ void put_sloppy_op(base::Prng& prng, std::string& out) {
       keys = 2;
       break;
     case OpCode::kFlush:
+    case OpCode::kStartVersions:
       keys = 0;
       break;
     case OpCode::kMSetNx:

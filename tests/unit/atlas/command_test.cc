@@ -217,7 +217,7 @@ TEST(CommandTest, decode_rejectsHeaderProblems) {
 }
 
 TEST(CommandTest, decode_rejectsUnknownOpCodesAndFlagBits) {
-  for (const int code : {0, 17, 0x80, 0xff}) {
+  for (const int code : {0, 18, 0x80, 0xff}) {
     std::string b = header(1);
     base::put_u8(b, static_cast<std::uint8_t>(code));
     put_string(b, "k");
@@ -338,21 +338,29 @@ TEST(CommandTest, roundTrip_writeOpsAndTheirExtremes) {
 }
 
 TEST(CommandTest, opCodesAndNames_followTheVariantOrder) {
-  const std::vector<std::pair<Op, const char*>> ops = {
-      {SetOp{}, "SET"},           {DelOp{}, "DEL"},
-      {ExpireOp{}, "EXPIRE"},     {PersistOp{}, "PERSIST"},
-      {IncrByOp{}, "INCRBY"},     {DeleteIfExpiredOp{}, "DELETE_IF_EXPIRED"},
-      {ReadOp{}, "READ"},         {AppendOp{}, "APPEND"},
-      {SetRangeOp{}, "SETRANGE"}, {IncrByFloatOp{}, "INCRBYFLOAT"},
-      {RenameOp{}, "RENAME"},     {FlushOp{}, "FLUSH"},
-      {MSetNxOp{}, "MSETNX"},     {AclOp{}, "ACL"},
-      {ObjOp{}, "OBJECT"},        {WatchOp{}, "WATCH"}};
+  const std::vector<std::pair<Op, const char*>> ops = {{SetOp{}, "SET"},
+                                                       {DelOp{}, "DEL"},
+                                                       {ExpireOp{}, "EXPIRE"},
+                                                       {PersistOp{}, "PERSIST"},
+                                                       {IncrByOp{}, "INCRBY"},
+                                                       {DeleteIfExpiredOp{}, "DELETE_IF_EXPIRED"},
+                                                       {ReadOp{}, "READ"},
+                                                       {AppendOp{}, "APPEND"},
+                                                       {SetRangeOp{}, "SETRANGE"},
+                                                       {IncrByFloatOp{}, "INCRBYFLOAT"},
+                                                       {RenameOp{}, "RENAME"},
+                                                       {FlushOp{}, "FLUSH"},
+                                                       {MSetNxOp{}, "MSETNX"},
+                                                       {AclOp{}, "ACL"},
+                                                       {ObjOp{}, "OBJECT"},
+                                                       {WatchOp{}, "WATCH"},
+                                                       {StartVersionsOp{}, "START_VERSIONS"}};
   ASSERT_EQ(ops.size(), std::variant_size_v<Op>);
   for (std::size_t i = 0; i < ops.size(); ++i) {
     EXPECT_EQ(static_cast<std::size_t>(op_code(ops[i].first)), i + 1);
     EXPECT_STREQ(op_name(op_code(ops[i].first)), ops[i].second);
   }
-  EXPECT_STREQ(op_name(static_cast<OpCode>(17)), "UNKNOWN");
+  EXPECT_STREQ(op_name(static_cast<OpCode>(18)), "UNKNOWN");
 }
 
 TEST(CommandTest, objOp_roundTripsAndIsCheckedAgainstItsRow) {

@@ -27,6 +27,7 @@ void set(Store& s, std::uint64_t stamp_ms, std::string key, std::string value,
 
 Store sample() {
   Store s;
+  s.apply(Command{1, {StartVersionsOp{}}});  // versions started: format 4
   set(s, 1, "plain", "value");
   set(s, 1, "", "empty key");
   set(s, 1, std::string("bin\0\xff", 5), std::string("\0\r\n", 3), 500);
@@ -92,18 +93,20 @@ TEST(SnapshotTest, serialize_sameStateSameBytesWhateverTheHistory) {
 
 TEST(SnapshotTest, serialize_pinsTheLayout) {
   Store s;
-  set(s, 1, "k", "vv", 0x0102);
+  s.apply(Command{1, {StartVersionsOp{}}});  // index 1
+  set(s, 1, "k", "vv", 0x0102);              // index 2
   const std::string bytes = s.serialize();
-  // Versioned keys: format 3.
+  // Versions started: format 4.
   std::string want(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(want, 3);       // version
+  base::put_u32(want, 4);       // version
   base::put_u64(want, 1);       // count
-  base::put_u64(want, 1);       // applied index
+  base::put_u64(want, 2);       // applied index
+  base::put_u64(want, 1);       // versions since
   base::put_u32(want, 1);       // key length
   base::put_u8(want, 0);        // type: string
   base::put_u64(want, 2);       // value length
   base::put_u64(want, 0x0102);  // deadline
-  base::put_u64(want, 1);       // key version
+  base::put_u64(want, 2);       // key version
   want += "kvv";
   base::put_u64(want, base::checksum64(want, kSnapshotChecksumSeed));
   EXPECT_EQ(bytes, want);
@@ -111,18 +114,20 @@ TEST(SnapshotTest, serialize_pinsTheLayout) {
 
 TEST(SnapshotTest, serialize_pinsTheLayoutWithAnObject) {
   Store s;
-  set(s, 1, "k", "vv", 0x0102);
+  set(s, 1, "k", "vv", 0x0102);              // index 1
+  s.apply(Command{1, {StartVersionsOp{}}});  // index 2: k's version becomes 2
   const std::uint16_t hset = find_object_command("HSET")->code;
-  s.apply(Command{1, {ObjOp{hset, 0, {"h", "f", "v"}}}});
+  s.apply(Command{1, {ObjOp{hset, 0, {"h", "f", "v"}}}});  // index 3
   std::string want(kSnapshotMagic, sizeof(kSnapshotMagic));
-  base::put_u32(want, 3);  // version
+  base::put_u32(want, 4);  // version
   base::put_u64(want, 2);  // count
-  base::put_u64(want, 2);  // applied index
+  base::put_u64(want, 3);  // applied index
+  base::put_u64(want, 2);  // versions since
   base::put_u32(want, 1);  // "h": key length
   base::put_u8(want, 1);   // type: hash
   base::put_u64(want, 8 + 4 + 1 + 4 + 1);
   base::put_u64(want, 0);  // no deadline
-  base::put_u64(want, 2);  // key version
+  base::put_u64(want, 3);  // key version
   want += "h";
   base::put_u64(want, 1);  // one field
   base::put_u32(want, 1);
@@ -133,7 +138,7 @@ TEST(SnapshotTest, serialize_pinsTheLayoutWithAnObject) {
   base::put_u8(want, 0);
   base::put_u64(want, 2);
   base::put_u64(want, 0x0102);
-  base::put_u64(want, 1);
+  base::put_u64(want, 2);  // the versions' start (k was set before it)
   want += "kvv";
   base::put_u64(want, base::checksum64(want, kSnapshotChecksumSeed));
   EXPECT_EQ(s.serialize(), want);
@@ -158,11 +163,16 @@ TEST(SnapshotTest, deserialize_rejectsWrongMagicAndNewerVersion) {
   bytes[0] = 'X';
   expect_corrupt(reseal(bytes), "bad magic");
   bytes = Store().serialize();
-  bytes[8] = 4;
+  bytes[8] = 5;
   Result<Store> r = Store::deserialize(reseal(bytes));
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("version 4"), std::string::npos);
+  EXPECT_NE(r.status().message().find("version 5"), std::string::npos);
+  EXPECT_NE(r.status().message().find("versions 1 to 4"), std::string::npos);
+  bytes[8] = 0;
+  r = Store::deserialize(reseal(bytes));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
 }
 
 TEST(SnapshotTest, deserialize_rejectsStructuralDamageUnderAValidChecksum) {

@@ -263,6 +263,9 @@ class Model {
   Reply run(const ObjOp&, std::uint64_t) { return Reply::error("ERR unexpected object op"); }
   // WATCH's guard and the key versions have their own test (watch_test.cc).
   Reply run(const WatchOp&, std::uint64_t) { return Reply::error("ERR unexpected WATCH op"); }
+  Reply run(const StartVersionsOp&, std::uint64_t) {
+    return Reply::error("ERR unexpected START_VERSIONS op");
+  }
   Reply run(const MSetNxOp& o, std::uint64_t stamp) {
     for (const std::string& key : o.keys) {
       if (touch(key, stamp)) {

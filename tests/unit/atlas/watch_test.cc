@@ -1,7 +1,9 @@
 // WATCH's parts in ATLAS: the WatchOp encoding (strict decoding of its pairs and of the ops
 // it guards), the key versions Store keeps (changed exactly when Redis 7.0 would signal the
-// key as modified), the guard skipping or running the transaction, and the versions kept
-// across a snapshot (format 3) and given to the keys of older formats.
+// key as modified), their start (StartVersionsOp: guards skip their ops before it, and
+// replicas that held different versions agree after it), the guard skipping or running the
+// transaction, and the versions kept across a snapshot (format 4) and given to the keys of
+// older formats.
 
 #include <gtest/gtest.h>
 
@@ -13,6 +15,7 @@
 #include "atlas/snapshot.h"
 #include "atlas/store.h"
 #include "base/bytes.h"
+#include "base/checksum.h"
 #include "store_test_util.h"
 
 namespace helios::atlas {
@@ -208,7 +211,7 @@ TEST(KeyVersionTest, copyChangesOnlyItsDestination) {
 
 TEST(KeyVersionTest, guardRunsTheTransactionOnlyIfNoWatchedKeyChanged) {
   Store s;
-  at(s, 1, {SetOp{"k", "1"}});
+  at(s, 1, {StartVersionsOp{}, SetOp{"k", "1"}});
   // Unchanged (an absent key watched as absent too): the ops run, the guard replies 1.
   std::vector<Reply> r = s.apply(guarded(1, {"k", "absent"}, {1, 0}, {IncrByOp{"k", 1}}), 2);
   ASSERT_EQ(r.size(), 2u);
@@ -243,13 +246,77 @@ TEST(KeyVersionTest, guardRunsTheTransactionOnlyIfNoWatchedKeyChanged) {
   s.check_invariants();
 }
 
+// --- the start of versions ---
+
+TEST(StartVersionsTest, roundTripsAsItsCodeAlone) {
+  const Command c{kNow, {StartVersionsOp{}}};
+  ASSERT_TRUE(validate_command(c).is_ok());
+  const std::string bytes = encode_command(c);
+  EXPECT_EQ(bytes.size(), encoded_size(c));
+  EXPECT_EQ(bytes.substr(1 + 8 + 4), std::string(1, '\x11'));  // code 17, nothing else
+  Result<Command> back = decode_command(bytes);
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back.value(), c);
+  EXPECT_EQ(std::string(op_name(OpCode::kStartVersions)), "START_VERSIONS");
+  EXPECT_TRUE(uses_data_types(c));  // a release before WATCH cannot decode it
+  EXPECT_FALSE(decode_command(bytes + "x").is_ok());
+}
+
+TEST(StartVersionsTest, guardsSkipTheirOpsUntilVersionsStart) {
+  Store s;
+  at(s, 3, {SetOp{"k", "1"}});
+  EXPECT_EQ(s.versions_since(), 0u);
+  // The versions WATCH would read, unchanged since, yet the guard skips its ops.
+  std::vector<Reply> r = s.apply(guarded(1, {"k", "a"}, {3, 0}, {SetOp{"x", "1"}}), 4);
+  EXPECT_EQ(r, (std::vector<Reply>{Reply::nil(), Reply::nil()}));
+  EXPECT_EQ(test::state(s, "x", kNow), "absent");
+  // The first start counts from its own index: every existing key's version becomes it.
+  EXPECT_EQ(at(s, 7, {StartVersionsOp{}, SetOp{"n", "1"}})[0], Reply::of_integer(1));
+  EXPECT_EQ(s.versions_since(), 7u);
+  EXPECT_EQ(version(s, "k"), 7u);
+  EXPECT_EQ(version(s, "n"), 7u);
+  EXPECT_EQ(version(s, "a"), 0u);  // absent keys stay 0
+  // Later ones change nothing.
+  EXPECT_EQ(at(s, 8, {StartVersionsOp{}}), std::vector<Reply>{Reply::of_integer(0)});
+  EXPECT_EQ(s.versions_since(), 7u);
+  at(s, 9, {SetOp{"k", "2"}});
+  EXPECT_EQ(version(s, "k"), 9u);
+  r = s.apply(guarded(1, {"k", "n", "a"}, {9, 7, 0}, {SetOp{"x", "1"}}), 10);
+  EXPECT_EQ(r, (std::vector<Reply>{Reply::of_integer(1), Reply::ok()}));
+  r = s.apply(guarded(1, {"k"}, {3}, {SetOp{"x", "2"}}), 11);  // a version read before the start
+  EXPECT_EQ(r[0], Reply::nil());
+  s.check_invariants();
+}
+
+TEST(StartVersionsTest, replicasThatHeldDifferentVersionsAgreeFromTheStart) {
+  // One replica applied the log (real versions), one restored from a snapshot of a release
+  // before WATCH (none): before the start they disagree, after it they decide alike.
+  Store applied;
+  at(applied, 3, {SetOp{"k", "1"}});
+  at(applied, 5, {obj("SADD", {"s", "m"})});
+  Result<Store> restored = Store::deserialize(applied.serialize());  // no versions yet
+  ASSERT_TRUE(restored.is_ok());
+  EXPECT_NE(version(restored.value(), "k"), version(applied, "k"));
+  for (Store* s : {&applied, &restored.value()}) {
+    at(*s, 6, {StartVersionsOp{}});
+    EXPECT_EQ(version(*s, "k"), 6u);
+    EXPECT_EQ(version(*s, "s"), 6u);
+  }
+  EXPECT_EQ(applied.serialize(), restored.value().serialize());
+  const Command c = guarded(1, {"k", "s"}, {6, 6}, {SetOp{"x", "1"}});
+  EXPECT_EQ(applied.apply(c, 7), restored.value().apply(c, 7));
+  EXPECT_EQ(test::state(restored.value(), "x", kNow), "1");
+}
+
 // --- snapshots ---
 
 TEST(KeyVersionTest, snapshotKeepsVersionsAndOlderFormatsGetTheUnknownVersion) {
   Store s;
-  at(s, 4, {SetOp{"a", "1"}, obj("SADD", {"s", "x"})});
+  at(s, 4, {StartVersionsOp{}, SetOp{"a", "1"}, obj("SADD", {"s", "x"})});
   at(s, 9, {SetOp{"b", "2"}});
   const std::string bytes = s.serialize();
+  EXPECT_EQ(base::load_u32(bytes.data() + 8), kSnapshotVersion);
+  EXPECT_EQ(base::load_u64(bytes.data() + kSnapshotHeaderBytesV3), 4u);  // versions since
   Result<std::vector<SnapshotItem>> items = decode_snapshot(bytes);
   ASSERT_TRUE(items.is_ok());
   EXPECT_EQ(items.value()[0].version, 4u);
@@ -260,6 +327,7 @@ TEST(KeyVersionTest, snapshotKeepsVersionsAndOlderFormatsGetTheUnknownVersion) {
   EXPECT_EQ(back.value().key_version("b", kNow), 9u);
   EXPECT_EQ(back.value().key_version("s", kNow), 4u);
   EXPECT_EQ(back.value().applied_index(), 9u);
+  EXPECT_EQ(back.value().versions_since(), 4u);
   EXPECT_EQ(back.value().serialize(), bytes);
   // The restored replica decides a guard as the original does.
   std::vector<Reply> orig = s.apply(guarded(1, {"a", "b"}, {4, 9}, {SetOp{"c", "3"}}), 10);
@@ -268,28 +336,60 @@ TEST(KeyVersionTest, snapshotKeepsVersionsAndOlderFormatsGetTheUnknownVersion) {
   EXPECT_EQ(orig, copy);
   EXPECT_EQ(orig[0], Reply::of_integer(1));
 
-  // Without versions: format 1 for strings only, format 2 with objects; both read back with
-  // kVersionUnknown for every key.
+  // Before the start, without versions: format 1 for strings only, format 2 with objects;
+  // both read back with kVersionUnknown for every key, and written back as they were.
   const std::string v1 = encode_snapshot({{"a", "1", 0}});
   EXPECT_EQ(base::load_u32(v1.data() + 8), kSnapshotVersionStrings);
   const std::string v2 = encode_snapshot({{"a", "1", 0}, {"s", "x", 0, ObjectType::kList}});
   EXPECT_EQ(base::load_u32(v2.data() + 8), kSnapshotVersionTypes);
-  EXPECT_EQ(base::load_u32(bytes.data() + 8), kSnapshotVersion);
   Result<Store> old = Store::deserialize(v1);
   ASSERT_TRUE(old.is_ok());
   EXPECT_EQ(old.value().key_version("a", kNow), Store::kVersionUnknown);
-  EXPECT_EQ(old.value().serialize(), v1);  // nothing changed since: written back as it was
+  EXPECT_EQ(old.value().versions_since(), 0u);
+  EXPECT_EQ(old.value().serialize(), v1);
+  Store unstarted;
+  at(unstarted, 5, {SetOp{"a", "1"}});
+  EXPECT_EQ(unstarted.serialize(), v1);
+  at(unstarted, 6, {obj("SADD", {"s", "x"})});
+  EXPECT_EQ(base::load_u32(unstarted.serialize().data() + 8), kSnapshotVersionTypes);
 
-  // For a member of the release before WATCH: the same items without versions.
-  Store strings;
-  at(strings, 5, {SetOp{"a", "1"}});
-  EXPECT_EQ(strings.serialize(false), v1);
-  const std::string legacy = s.serialize(false);
-  EXPECT_EQ(base::load_u32(legacy.data() + 8), kSnapshotVersionTypes);
-  Result<Store> unversioned = Store::deserialize(legacy);
-  ASSERT_TRUE(unversioned.is_ok());
-  EXPECT_EQ(unversioned.value().key_version("b", kNow), Store::kVersionUnknown);
-  EXPECT_EQ(unversioned.value().key_version("absent", kNow), 0u);
+  // Format 3 (versions without a start, as written before the start existed): its versions
+  // are read, but they count only from a start.
+  std::string v3 = bytes.substr(0, bytes.size() - kSnapshotTrailerBytes);
+  v3.erase(kSnapshotHeaderBytesV3, 8);
+  v3[8] = static_cast<char>(kSnapshotVersionKeyVersions);
+  base::put_u64(v3, base::checksum64(v3, kSnapshotChecksumSeed));
+  Result<Store> third = Store::deserialize(v3);
+  ASSERT_TRUE(third.is_ok()) << third.status().to_string();
+  EXPECT_EQ(third.value().versions_since(), 0u);
+  EXPECT_EQ(third.value().applied_index(), 9u);
+  EXPECT_EQ(third.value().key_version("b", kNow), 9u);
+  std::vector<Reply> skipped =
+      third.value().apply(guarded(1, {"a", "b"}, {4, 9}, {SetOp{"c", "3"}}), 10);
+  EXPECT_EQ(skipped[0], Reply::nil());
+}
+
+TEST(KeyVersionTest, snapshotDecodeRejectsVersionsSinceOutOfRange) {
+  Store s;
+  at(s, 4, {StartVersionsOp{}, SetOp{"a", "1"}});
+  at(s, 9, {SetOp{"b", "2"}});
+  const std::string good = s.serialize();
+  auto with_since = [&](std::uint64_t since) {
+    std::string bytes = good.substr(0, good.size() - kSnapshotTrailerBytes);
+    std::string field;
+    base::put_u64(field, since);
+    bytes.replace(kSnapshotHeaderBytesV3, 8, field);
+    base::put_u64(bytes, base::checksum64(bytes, kSnapshotChecksumSeed));
+    return bytes;
+  };
+  EXPECT_TRUE(decode_snapshot(with_since(4)).is_ok());
+  for (std::uint64_t bad : {0, 5, 10}) {  // 0, above item "a" (4), above the applied index (9)
+    Result<std::vector<SnapshotItem>> r = decode_snapshot(with_since(bad));
+    EXPECT_FALSE(r.is_ok()) << bad;
+    if (!r.is_ok()) {
+      EXPECT_EQ(r.status().code(), Code::kCorruption) << bad;
+    }
+  }
 }
 
 TEST(KeyVersionTest, snapshotDecodeRejectsATruncatedVersionedItem) {
