@@ -3,8 +3,8 @@
 // obj_list_index.cc; list_commands() gives the rows of both. Redis 7.0's replies and error
 // lines, checked in Redis's order (some commands parse their arguments before they look at
 // the key, others after: a row has a `check` only for the errors Redis reports first). Not
-// the blocking commands (BLPOP...). A list is a ListObject (a deque), head first; nothing
-// here depends on a hash table's order.
+// the blocking commands (BLPOP...). A list is a ListObject (list_object.h: a quicklist), head
+// first; nothing here depends on a hash table's order.
 
 #include <algorithm>
 #include <iterator>
@@ -74,22 +74,16 @@ std::vector<Reply> pop_elements(ListObject& l, End end, std::uint64_t count) {
   std::vector<Reply> out;
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (end == End::kLeft) {
-      out.push_back(Reply::bulk(std::move(l.front())));
-      l.pop_front();
-    } else {
-      out.push_back(Reply::bulk(std::move(l.back())));
-      l.pop_back();
-    }
+    out.push_back(Reply::bulk(end == End::kLeft ? l.pop_front() : l.pop_back()));
   }
   return out;
 }
 
-void push_element(ListObject& l, End end, std::string element) {
+void push_element(ListObject& l, End end, std::string_view element) {
   if (end == End::kLeft) {
-    l.push_front(std::move(element));
+    l.push_front(element);
   } else {
-    l.push_back(std::move(element));
+    l.push_back(element);
   }
 }
 
