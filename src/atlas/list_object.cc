@@ -73,22 +73,48 @@ void ListObject::push_back(std::string_view element) {
 
 std::string ListObject::pop_front() {
   HELIOS_ASSERT(!empty());
-  Listpack& node = rep_->nodes.front();
-  std::string out(node.at(node.begin()));
-  node.erase(node.begin());
-  --rep_->count;
-  drop_if_empty(0);
-  return out;
+  return std::move(pop_front(1).front());
 }
 
 std::string ListObject::pop_back() {
   HELIOS_ASSERT(!empty());
-  Listpack& node = rep_->nodes.back();
-  const Listpack::Pos last = node.nth(node.size() - 1);
-  std::string out(node.at(last));
-  node.erase(last);
-  --rep_->count;
-  drop_if_empty(rep_->nodes.size() - 1);
+  return std::move(pop_back(1).front());
+}
+
+std::vector<std::string> ListObject::pop_front(std::size_t n) {
+  std::vector<std::string> out;
+  out.reserve(std::min(n, size()));
+  while (out.size() < n && !empty()) {
+    Listpack& node = rep_->nodes.front();
+    const std::size_t take = std::min(n - out.size(), node.size());
+    Listpack::Pos pos = node.begin();
+    for (std::size_t i = 0; i < take; ++i, pos = node.next(pos)) {
+      out.emplace_back(node.at(pos));
+    }
+    node.erase(node.begin(), take);
+    rep_->count -= take;
+    drop_if_empty(0);
+  }
+  return out;
+}
+
+std::vector<std::string> ListObject::pop_back(std::size_t n) {
+  std::vector<std::string> out;
+  out.reserve(std::min(n, size()));
+  while (out.size() < n && !empty()) {
+    Listpack& node = rep_->nodes.back();
+    const std::size_t take = std::min(n - out.size(), node.size());
+    // A Listpack steps forward only: the leaving elements are read head first, then reversed.
+    const Listpack::Pos first = node.nth(node.size() - take);
+    const std::size_t before = out.size();
+    for (Listpack::Pos pos = first; pos != node.end(); pos = node.next(pos)) {
+      out.emplace_back(node.at(pos));
+    }
+    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+    node.erase(first, take);
+    rep_->count -= take;
+    drop_if_empty(rep_->nodes.size() - 1);
+  }
   return out;
 }
 

@@ -17,8 +17,9 @@
 // sequence of elements alone. Adjacent nodes that fit together are merged after a removal
 // inside the list (LREM, LSET, LINSERT's splits), not after pops at the ends.
 //
-// Costs: pushes and pops at either end O(node bytes); index access O(nodes) to the node,
-// walking from the nearer end, then O(node bytes); LREM, LPOS, LINSERT's search O(n).
+// Costs: pushes and pops at either end O(node bytes) (a pop of n, O(n + node bytes)); index access
+// O(nodes) to the node, walking from the nearer end, then O(node bytes); LREM, LPOS, LINSERT's
+// search O(n).
 //
 // Views returned by at() and given to the visitors stay valid until the next change. Thread
 // rules: none (a plain value type; copying is deep).
@@ -57,6 +58,10 @@ class ListObject {
   // Remove and return the head / the tail element (the list must not be empty).
   std::string pop_front();
   std::string pop_back();
+  // Remove min(n, size()) elements from the head / the tail and return them in the order
+  // they leave (pop_back: the tail first); one pass over each node they leave.
+  std::vector<std::string> pop_front(std::size_t n);
+  std::vector<std::string> pop_back(std::size_t n);
 
   // The element at `index` (< size()), counted from the head.
   std::string_view at(std::size_t index) const;

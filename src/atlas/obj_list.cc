@@ -71,10 +71,11 @@ std::optional<End> parse_end(std::string_view arg) {
 // first), as bulk replies.
 std::vector<Reply> pop_elements(ListObject& l, End end, std::uint64_t count) {
   const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(count, l.size()));
+  std::vector<std::string> popped = end == End::kLeft ? l.pop_front(n) : l.pop_back(n);
   std::vector<Reply> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(Reply::bulk(end == End::kLeft ? l.pop_front() : l.pop_back()));
+  out.reserve(popped.size());
+  for (std::string& element : popped) {
+    out.push_back(Reply::bulk(std::move(element)));
   }
   return out;
 }

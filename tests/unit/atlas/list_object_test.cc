@@ -61,7 +61,17 @@ void step(base::Prng& prng, ListObject& l, std::deque<std::string>& model) {
   } else if (op < 59) {
     ASSERT_EQ(l.pop_back(), model.back());
     model.pop_back();
-  } else if (op < 67) {
+  } else if (op < 60) {
+    // A pop of many (LPOP/RPOP with a count), sometimes more than there are.
+    const std::size_t count = prng.uniform(40);
+    const bool from_tail = prng.uniform(2) == 1;
+    std::vector<std::string> expected;
+    while (expected.size() < count && !model.empty()) {
+      expected.push_back(from_tail ? model.back() : model.front());
+      from_tail ? model.pop_back() : model.pop_front();
+    }
+    ASSERT_EQ(from_tail ? l.pop_back(count) : l.pop_front(count), expected);
+  } else if (op < 68) {
     const std::size_t i = prng.uniform(n + 1);
     const std::string e = random_element(prng);
     l.insert(i, e);
