@@ -82,38 +82,33 @@ std::string ListObject::pop_back() {
 }
 
 std::vector<std::string> ListObject::pop_front(std::size_t n) {
-  std::vector<std::string> out;
-  out.reserve(std::min(n, size()));
-  while (out.size() < n && !empty()) {
-    Listpack& node = rep_->nodes.front();
-    const std::size_t take = std::min(n - out.size(), node.size());
-    Listpack::Pos pos = node.begin();
-    for (std::size_t i = 0; i < take; ++i, pos = node.next(pos)) {
-      out.emplace_back(node.at(pos));
-    }
-    node.erase(node.begin(), take);
-    rep_->count -= take;
-    drop_if_empty(0);
-  }
-  return out;
+  return pop(n, false);
 }
 
 std::vector<std::string> ListObject::pop_back(std::size_t n) {
+  return pop(n, true);
+}
+
+std::vector<std::string> ListObject::pop(std::size_t n, bool from_tail) {
   std::vector<std::string> out;
   out.reserve(std::min(n, size()));
   while (out.size() < n && !empty()) {
-    Listpack& node = rep_->nodes.back();
+    const std::size_t i = from_tail ? rep_->nodes.size() - 1 : 0;
+    Listpack& node = rep_->nodes[i];
     const std::size_t take = std::min(n - out.size(), node.size());
-    // A Listpack steps forward only: the leaving elements are read head first, then reversed.
-    const Listpack::Pos first = node.nth(node.size() - take);
+    // The leaving elements of the node, read head first (a Listpack steps forward only),
+    // then reversed if they leave from the tail.
+    const Listpack::Pos first = from_tail ? node.nth(node.size() - take) : node.begin();
     const std::size_t before = out.size();
-    for (Listpack::Pos pos = first; pos != node.end(); pos = node.next(pos)) {
+    for (Listpack::Pos pos = first; out.size() - before < take; pos = node.next(pos)) {
       out.emplace_back(node.at(pos));
     }
-    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+    if (from_tail) {
+      std::reverse(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+    }
     node.erase(first, take);
     rep_->count -= take;
-    drop_if_empty(rep_->nodes.size() - 1);
+    drop_if_empty(i);
   }
   return out;
 }

@@ -100,6 +100,8 @@ class ListObject {
   };
 
   Rep& rep();
+  // pop_front(n) or pop_back(n).
+  std::vector<std::string> pop(std::size_t n, bool from_tail);
   // The node and offset of element `index` (< size()), walking from the nearer end.
   Where locate(std::size_t index) const;
   // Splits node `i` (over the byte bound, more than one element) into nodes within it.
