@@ -3,8 +3,8 @@
 // obj_list_index.cc; list_commands() gives the rows of both. Redis 7.0's replies and error
 // lines, checked in Redis's order (some commands parse their arguments before they look at
 // the key, others after: a row has a `check` only for the errors Redis reports first). Not
-// the blocking commands (BLPOP...). A list is a ListObject (a deque), head first; nothing
-// here depends on a hash table's order.
+// the blocking commands (BLPOP...). A list is a ListObject (list_object.h: a quicklist), head
+// first; nothing here depends on a hash table's order.
 
 #include <algorithm>
 #include <iterator>
@@ -71,25 +71,20 @@ std::optional<End> parse_end(std::string_view arg) {
 // first), as bulk replies.
 std::vector<Reply> pop_elements(ListObject& l, End end, std::uint64_t count) {
   const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(count, l.size()));
+  std::vector<std::string> popped = end == End::kLeft ? l.pop_front(n) : l.pop_back(n);
   std::vector<Reply> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (end == End::kLeft) {
-      out.push_back(Reply::bulk(std::move(l.front())));
-      l.pop_front();
-    } else {
-      out.push_back(Reply::bulk(std::move(l.back())));
-      l.pop_back();
-    }
+  out.reserve(popped.size());
+  for (std::string& element : popped) {
+    out.push_back(Reply::bulk(std::move(element)));
   }
   return out;
 }
 
-void push_element(ListObject& l, End end, std::string element) {
+void push_element(ListObject& l, End end, std::string_view element) {
   if (end == End::kLeft) {
-    l.push_front(std::move(element));
+    l.push_front(element);
   } else {
-    l.push_back(std::move(element));
+    l.push_back(element);
   }
 }
 

@@ -50,7 +50,7 @@ Reply lindex(const ObjectReader& r, const Args& args) {
     return Reply::error(kErrNotInteger);
   }
   const std::optional<std::size_t> i = element_index(*index, l->size());
-  return i.has_value() ? Reply::bulk((*l)[*i]) : Reply::nil();
+  return i.has_value() ? Reply::bulk(std::string(l->at(*i))) : Reply::nil();
 }
 
 // LSET key index element: OK; "no such key" for an absent key (before the index is parsed).
@@ -68,7 +68,7 @@ Reply lset(ObjectWriter& w, const Args& args) {
   if (!i.has_value()) {
     return Reply::error(kErrIndexOutOfRange);
   }
-  (*l)[*i] = args[2];
+  l->set(*i, args[2]);
   return Reply::ok();
 }
 
@@ -91,9 +91,8 @@ Reply lrange(const ObjectReader& r, const Args& args) {
   const Span span = clamp_range(*parse_int64(args[1]), *parse_int64(args[2]), l->size());
   std::vector<Reply> out;
   out.reserve(span.last - span.first);
-  for (std::size_t i = span.first; i < span.last; ++i) {
-    out.push_back(Reply::bulk((*l)[i]));
-  }
+  l->for_range(span.first, span.last,
+               [&](std::string_view e) { out.push_back(Reply::bulk(std::string(e))); });
   return Reply::array(std::move(out));
 }
 
@@ -108,8 +107,7 @@ Reply ltrim(ObjectWriter& w, const Args& args) {
     return error.is_error() ? error : Reply::ok();
   }
   const Span span = clamp_range(*parse_int64(args[1]), *parse_int64(args[2]), l->size());
-  l->erase(l->begin() + static_cast<std::ptrdiff_t>(span.last), l->end());
-  l->erase(l->begin(), l->begin() + static_cast<std::ptrdiff_t>(span.first));
+  l->trim(span.first, span.last);
   w.done(args[0]);
   return Reply::ok();
 }
@@ -131,14 +129,20 @@ Reply linsert(ObjectWriter& w, const Args& args) {
   if (l == nullptr) {
     return error.is_error() ? error : Reply::of_integer(0);
   }
-  auto pivot = std::find(l->begin(), l->end(), args[2]);
-  if (pivot == l->end()) {
+  std::optional<std::size_t> pivot;
+  l->scan(false, [&](std::size_t i, std::string_view e) {
+    if (e == args[2]) {
+      pivot = i;
+    }
+    return !pivot.has_value();
+  });
+  if (!pivot.has_value()) {
     return Reply::of_integer(-1);
   }
   if (too_many(l->size(), 1)) {
     return Reply::error(kErrTooManyMembers);
   }
-  l->insert(equals_upper(args[1], "AFTER") ? pivot + 1 : pivot, args[3]);
+  l->insert(equals_upper(args[1], "AFTER") ? *pivot + 1 : *pivot, args[3]);
   return Reply::of_integer(static_cast<std::int64_t>(l->size()));
 }
 
@@ -161,25 +165,7 @@ Reply lrem(ObjectWriter& w, const Args& args) {
   // |count| without overflow; 0: no limit.
   const std::uint64_t limit =
       *count < 0 ? 0 - static_cast<std::uint64_t>(*count) : static_cast<std::uint64_t>(*count);
-  std::vector<bool> drop(l->size(), false);
-  std::uint64_t removed = 0;
-  for (std::size_t k = 0; k < l->size() && (limit == 0 || removed < limit); ++k) {
-    const std::size_t i = *count < 0 ? l->size() - 1 - k : k;
-    if ((*l)[i] == args[2]) {
-      drop[i] = true;
-      ++removed;
-    }
-  }
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < l->size(); ++i) {
-    if (!drop[i]) {
-      if (kept != i) {
-        (*l)[kept] = std::move((*l)[i]);
-      }
-      ++kept;
-    }
-  }
-  l->resize(kept);
+  const std::size_t removed = l->remove(args[2], limit, *count < 0);
   w.done(args[0]);
   return Reply::of_integer(static_cast<std::int64_t>(removed));
 }
@@ -261,16 +247,17 @@ std::vector<std::int64_t> find_positions(const ListObject& l, const std::string&
   const auto maxlen = static_cast<std::uint64_t>(a.maxlen);
   std::vector<std::int64_t> out;
   std::uint64_t matches = 0;
-  for (std::size_t k = 0; k < l.size() && (maxlen == 0 || k < maxlen); ++k) {
-    const std::size_t i = from_tail ? l.size() - 1 - k : k;
-    if (l[i] != element || ++matches < rank) {
-      continue;
+  std::uint64_t compared = 0;
+  l.scan(from_tail, [&](std::size_t i, std::string_view e) {
+    if (maxlen != 0 && compared++ >= maxlen) {
+      return false;
+    }
+    if (e != element || ++matches < rank) {
+      return true;
     }
     out.push_back(static_cast<std::int64_t>(i));
-    if (!with_count || (count != 0 && matches - rank + 1 >= count)) {
-      break;
-    }
-  }
+    return with_count && (count == 0 || matches - rank + 1 < count);
+  });
   return out;
 }
 

@@ -61,7 +61,7 @@ std::string_view Object::encoding() const {
     case ObjectType::kSet:
       return as<SetObject>().encoding();
     case ObjectType::kList:
-      return "quicklist";
+      return as<ListObject>().encoding();
     case ObjectType::kZSet:
       return as<ZSetObject>().encoding();
     case ObjectType::kString:
@@ -113,9 +113,7 @@ std::string encode_object(const Object& object) {
       break;
     }
     case ObjectType::kList:
-      for (const std::string& e : object.as<ListObject>()) {
-        put_bytes(out, e);
-      }
+      object.as<ListObject>().for_each([&](std::string_view e) { put_bytes(out, e); });
       break;
     case ObjectType::kSet: {
       std::vector<std::string_view> members = object.as<SetObject>().members();
@@ -166,7 +164,7 @@ Result<Object> decode_object(ObjectType type, std::string_view bytes) {
         break;
       }
       case ObjectType::kList:
-        object.as<ListObject>().emplace_back(member);
+        object.as<ListObject>().push_back(member);
         break;
       case ObjectType::kSet:
         if (!ascending) {
@@ -202,9 +200,9 @@ void check_object(const Object& object) {
       });
       break;
     case ObjectType::kList:
-      for (const std::string& e : object.as<ListObject>()) {
-        HELIOS_ASSERT(e.size() <= kMaxValueBytes);
-      }
+      object.as<ListObject>().check_invariants();
+      object.as<ListObject>().for_each(
+          [](std::string_view e) { HELIOS_ASSERT(e.size() <= kMaxValueBytes); });
       break;
     case ObjectType::kSet:
       object.as<SetObject>().check_invariants();

@@ -25,12 +25,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "atlas/hash_object.h"
+#include "atlas/list_object.h"
 #include "atlas/set_object.h"
 #include "atlas/zset_object.h"
 #include "base/status.h"
@@ -47,8 +47,6 @@ inline constexpr std::uint8_t kMaxObjectType = 4;
 
 // "string", "hash", "list", "set", "zset".
 std::string_view type_name(ObjectType type);
-
-using ListObject = std::deque<std::string>;
 
 struct Object {
   // Alternatives in ObjectType order (index + 1 == type).
