@@ -28,8 +28,10 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
+#include "atlas/boxed.h"
 #include "atlas/hash_object.h"
 #include "atlas/set_object.h"
 #include "atlas/zset_object.h"
@@ -50,9 +52,13 @@ std::string_view type_name(ObjectType type);
 
 using ListObject = std::deque<std::string>;
 
+// Memory: an Object is held inline in the store's item (store.h), so it is small: every
+// alternative is a pointer-sized handle plus its own tag (16 bytes: a compact Listpack or
+// IntSet, or a box around the big representation), 24 bytes in all (asserted below). A
+// list is boxed whole (a std::deque is 80 bytes).
 struct Object {
   // Alternatives in ObjectType order (index + 1 == type).
-  std::variant<HashObject, ListObject, SetObject, ZSetObject> data;
+  std::variant<HashObject, Boxed<ListObject>, SetObject, ZSetObject> data;
 
   ObjectType type() const { return static_cast<ObjectType>(data.index() + 1); }
   std::size_t size() const;
@@ -65,13 +71,22 @@ struct Object {
 
   template <typename T>
   T& as() {
-    return std::get<T>(data);
+    if constexpr (std::is_same_v<T, ListObject>) {
+      return *std::get<Boxed<ListObject>>(data);
+    } else {
+      return std::get<T>(data);
+    }
   }
   template <typename T>
   const T& as() const {
-    return std::get<T>(data);
+    if constexpr (std::is_same_v<T, ListObject>) {
+      return *std::get<Boxed<ListObject>>(data);
+    } else {
+      return std::get<T>(data);
+    }
   }
 };
+static_assert(sizeof(Object) <= 24, "Object is held inline in every item: keep it small");
 
 // A new, empty object of `type` (not kString).
 Object make_object(ObjectType type);
