@@ -19,7 +19,7 @@ std::size_t HashObject::size() const {
   if (const auto* lp = std::get_if<Listpack>(&data_)) {
     return lp->size() / 2;
   }
-  return std::get<Table>(data_).size();
+  return std::get<Boxed<Table>>(data_)->size();
 }
 
 std::optional<std::string_view> HashObject::find(std::string_view field) const {
@@ -30,7 +30,7 @@ std::optional<std::string_view> HashObject::find(std::string_view field) const {
     }
     return lp->at(lp->next(pos));
   }
-  const Table& t = std::get<Table>(data_);
+  const Table& t = *std::get<Boxed<Table>>(data_);
   auto it = t.find(field);
   if (it == t.end()) {
     return std::nullopt;
@@ -52,7 +52,7 @@ bool HashObject::set(std::string_view field, std::string_view value) {
     }
     convert_to_table();
   }
-  Table& t = std::get<Table>(data_);
+  Table& t = *std::get<Boxed<Table>>(data_);
   auto it = t.find(field);
   if (it != t.end()) {
     it->second.assign(value);
@@ -71,7 +71,7 @@ bool HashObject::erase(std::string_view field) {
     lp->erase(pos, 2);
     return true;
   }
-  Table& t = std::get<Table>(data_);
+  Table& t = *std::get<Boxed<Table>>(data_);
   auto it = t.find(field);
   if (it == t.end()) {
     return false;
@@ -89,7 +89,7 @@ void HashObject::for_each(const std::function<void(std::string_view, std::string
     }
     return;
   }
-  for (const auto& [field, value] : std::get<Table>(data_)) {
+  for (const auto& [field, value] : *std::get<Boxed<Table>>(data_)) {
     fn(field, value);
   }
 }
@@ -110,7 +110,7 @@ void HashObject::convert_to_table() {
   Table t;
   t.reserve(size());
   for_each([&](std::string_view field, std::string_view value) { t.emplace(field, value); });
-  data_ = std::move(t);
+  data_ = Boxed<Table>(std::move(t));
 }
 
 void HashObject::check_invariants() const {

@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "atlas/boxed.h"
 #include "atlas/listpack.h"
 
 namespace helios::atlas {
@@ -65,7 +66,7 @@ class HashObject {
   void check_invariants() const;
 
  private:
-  std::variant<Listpack, Table> data_;
+  std::variant<Listpack, Boxed<Table>> data_;  // 16 bytes: two pointer-sized handles
 };
 
 }  // namespace helios::atlas

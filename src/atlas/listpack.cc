@@ -1,5 +1,7 @@
 #include "atlas/listpack.h"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "base/assert.h"
@@ -53,23 +55,45 @@ std::string encode(std::string_view element) {
 
 }  // namespace
 
+Listpack::Listpack(const Listpack& other) {
+  if (other.block_ != nullptr) {
+    block_ = make_block(other.header().used, other.buffer(), {}, {}, other.header().count);
+  }
+}
+
+std::unique_ptr<char[]> Listpack::make_block(std::size_t capacity, std::string_view prefix,
+                                             std::string_view bytes, std::string_view suffix,
+                                             std::uint32_t count) {
+  const std::size_t used = prefix.size() + bytes.size() + suffix.size();
+  HELIOS_ASSERT(used <= capacity && capacity <= kMaxBytes);
+  auto block = std::make_unique_for_overwrite<char[]>(sizeof(Header) + capacity);
+  const Header h{static_cast<std::uint32_t>(used), static_cast<std::uint32_t>(capacity), count};
+  std::memcpy(block.get(), &h, sizeof(h));
+  char* out = block.get() + sizeof(Header);
+  prefix.copy(out, prefix.size());
+  bytes.copy(out + prefix.size(), bytes.size());
+  suffix.copy(out + prefix.size() + bytes.size(), suffix.size());
+  return block;
+}
+
 std::string_view Listpack::at(Pos pos) const {
-  HELIOS_ASSERT(pos < buf_.size());
+  const std::string_view buf = buffer();
+  HELIOS_ASSERT(pos < buf.size());
   std::size_t head = 0;
-  const std::uint64_t length = get_varint(buf_.data() + pos, head);
-  HELIOS_ASSERT(pos + head + length <= buf_.size());
-  return std::string_view(buf_).substr(pos + head, length);
+  const std::uint64_t length = get_varint(buf.data() + pos, head);
+  HELIOS_ASSERT(pos + head + length <= buf.size());
+  return buf.substr(pos + head, length);
 }
 
 Listpack::Pos Listpack::next(Pos pos) const {
-  HELIOS_ASSERT(pos < buf_.size());
+  HELIOS_ASSERT(pos < encoded_bytes());
   std::size_t head = 0;
-  const std::uint64_t length = get_varint(buf_.data() + pos, head);
+  const std::uint64_t length = get_varint(data() + pos, head);
   return pos + head + length;
 }
 
 Listpack::Pos Listpack::nth(std::size_t index) const {
-  if (index >= count_) {
+  if (index >= size()) {
     return end();
   }
   Pos pos = begin();
@@ -79,43 +103,51 @@ Listpack::Pos Listpack::nth(std::size_t index) const {
   return pos;
 }
 
-void Listpack::splice(Pos pos, Pos stop, std::string_view bytes) {
-  HELIOS_ASSERT(pos <= stop && stop <= buf_.size());
-  const std::size_t needed = buf_.size() - (stop - pos) + bytes.size();
-  if (needed > buf_.capacity()) {
-    std::string grown;
-    grown.reserve(needed + needed / kSlackDivisor);
-    grown.append(buf_, 0, pos).append(bytes).append(buf_, stop);
-    buf_ = std::move(grown);
+void Listpack::splice(Pos pos, Pos stop, std::string_view bytes, std::ptrdiff_t added) {
+  const std::string_view buf = buffer();
+  HELIOS_ASSERT(pos <= stop && stop <= buf.size());
+  const std::size_t needed = buf.size() - (stop - pos) + bytes.size();
+  HELIOS_ASSERT(needed <= kMaxBytes);
+  const std::size_t capacity = block_ == nullptr ? 0 : header().capacity;
+  const auto count = static_cast<std::uint32_t>(static_cast<std::ptrdiff_t>(size()) + added);
+  if (needed == 0) {
+    block_.reset();
     return;
   }
-  buf_.replace(pos, stop - pos, bytes);
-  if (buf_.capacity() - buf_.size() > buf_.size() / 4 + kSlackBytes) {
-    buf_.shrink_to_fit();
+  const bool grow = needed > capacity;
+  const bool shrink = !grow && capacity - needed > needed / 4 + kSlackBytes;
+  if (grow || shrink) {
+    const std::size_t room =
+        grow ? std::min(needed + needed / kSlackDivisor, std::size_t{kMaxBytes}) : needed;
+    block_ = make_block(room, buf.substr(0, pos), bytes, buf.substr(stop), count);
+    return;
   }
+  char* out = block_.get() + sizeof(Header);
+  std::memmove(out + pos + bytes.size(), out + stop, buf.size() - stop);
+  bytes.copy(out + pos, bytes.size());
+  header().used = static_cast<std::uint32_t>(needed);
+  header().count = count;
 }
 
 Listpack::Pos Listpack::insert(Pos pos, std::string_view element) {
-  HELIOS_ASSERT(pos <= buf_.size());
-  splice(pos, pos, encode(element));
-  ++count_;
+  HELIOS_ASSERT(pos <= encoded_bytes());
+  splice(pos, pos, encode(element), 1);
   return pos;
 }
 
 Listpack::Pos Listpack::erase(Pos pos, std::size_t n) {
-  HELIOS_ASSERT(n <= count_);
+  HELIOS_ASSERT(n <= size());
   Pos stop = pos;
   for (std::size_t i = 0; i < n; ++i) {
     stop = next(stop);
   }
-  splice(pos, stop, {});
-  count_ -= n;
+  splice(pos, stop, {}, -static_cast<std::ptrdiff_t>(n));
   return pos;
 }
 
 Listpack::Pos Listpack::replace(Pos pos, std::string_view element) {
   const Pos stop = next(pos);
-  splice(pos, stop, encode(element));
+  splice(pos, stop, encode(element), 0);
   return pos;
 }
 

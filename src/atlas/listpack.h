@@ -15,31 +15,44 @@
 // below it); the encoding is canonical (the shortest varint), so equal sequences are equal
 // buffers.
 //
-// Memory: the buffer grows by an eighth beyond what a change needs (a std::string would
-// double) and is shrunk when more than a quarter of it (plus kSlackBytes) is unused.
+// Memory: the object itself is one pointer (8 bytes: a collection's handle stays small, see
+// atlas/object.h), to one heap block holding a 12-byte header (bytes used, capacity, element
+// count) and the buffer; an empty listpack holds no block. The buffer grows by an eighth
+// beyond what a change needs (a std::string would double) and is shrunk when more than a
+// quarter of it (plus kSlackBytes) is unused. The whole encoding is at most kMaxBytes.
 //
 // Thread rules: none (a plain value type).
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace helios::atlas {
 
 class Listpack {
  public:
   using Pos = std::size_t;
-  static constexpr std::size_t kMaxElementBytes = std::size_t{1} << 32;
+  static constexpr std::size_t kMaxBytes = UINT32_MAX;
+  static constexpr std::size_t kMaxElementBytes = kMaxBytes - 8;
 
-  std::size_t size() const { return count_; }
-  bool empty() const { return count_ == 0; }
-  // Bytes used by the encoding (not counting the std::string's own header or spare room).
-  std::size_t encoded_bytes() const { return buf_.size(); }
-  const std::string& buffer() const { return buf_; }
+  Listpack() = default;
+  Listpack(const Listpack& other);
+  Listpack& operator=(const Listpack& other) { return *this = Listpack(other); }
+  Listpack(Listpack&&) noexcept = default;
+  Listpack& operator=(Listpack&&) noexcept = default;
+  ~Listpack() = default;
+
+  std::size_t size() const { return block_ == nullptr ? 0 : header().count; }
+  bool empty() const { return size() == 0; }
+  // Bytes used by the encoding (not counting the block's header or spare room).
+  std::size_t encoded_bytes() const { return block_ == nullptr ? 0 : header().used; }
+  std::string_view buffer() const { return {data(), encoded_bytes()}; }
 
   Pos begin() const { return 0; }
-  Pos end() const { return buf_.size(); }
+  Pos end() const { return encoded_bytes(); }
   // The element at `pos` (< end()).
   std::string_view at(Pos pos) const;
   // The position after the element at `pos`.
@@ -60,16 +73,31 @@ class Listpack {
   // (step 2 finds a hash's field, never a value); end() if none.
   Pos find(std::string_view element, std::size_t step = 1) const;
 
-  bool operator==(const Listpack&) const = default;
+  bool operator==(const Listpack& other) const {
+    return size() == other.size() && buffer() == other.buffer();
+  }
 
  private:
+  struct Header {
+    std::uint32_t used = 0;      // bytes of the encoding
+    std::uint32_t capacity = 0;  // bytes the block has room for after the header
+    std::uint32_t count = 0;     // elements
+  };
   static constexpr std::size_t kSlackDivisor = 8;
   static constexpr std::size_t kSlackBytes = 32;
-  // Replaces the bytes [pos, stop) by `bytes` under the memory rule of the file comment.
-  void splice(Pos pos, Pos stop, std::string_view bytes);
 
-  std::string buf_;
-  std::size_t count_ = 0;
+  const Header& header() const { return *reinterpret_cast<const Header*>(block_.get()); }
+  Header& header() { return *reinterpret_cast<Header*>(block_.get()); }
+  const char* data() const { return block_ == nullptr ? "" : block_.get() + sizeof(Header); }
+  // Replaces the bytes [pos, stop) by `bytes` under the memory rule of the file comment;
+  // `added` elements more (negative: fewer).
+  void splice(Pos pos, Pos stop, std::string_view bytes, std::ptrdiff_t added);
+  // A block with room for `capacity` bytes holding `prefix` then `bytes` then `suffix`.
+  static std::unique_ptr<char[]> make_block(std::size_t capacity, std::string_view prefix,
+                                            std::string_view bytes, std::string_view suffix,
+                                            std::uint32_t count);
+
+  std::unique_ptr<char[]> block_;  // Header, then the buffer; nullptr when empty
 };
 
 }  // namespace helios::atlas

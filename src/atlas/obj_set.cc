@@ -41,8 +41,8 @@ bool order_members(std::vector<std::string_view>& members) {
   return true;
 }
 
-std::vector<std::string_view> members_of(const SetObject& s) {
-  std::vector<std::string_view> members = s.members();
+std::vector<std::string_view> members_of(const SetObject& s, MemberText& text) {
+  std::vector<std::string_view> members = s.members(text);
   order_members(members);
   return members;
 }
@@ -181,9 +181,10 @@ Reply spop(ObjectWriter& w, const Args& args) {
   if (s == nullptr) {
     return error.is_error() ? error : with_count ? Reply::set({}) : Reply::nil();
   }
-  std::vector<std::string_view> members = members_of(*s);
+  MemberText text;
+  std::vector<std::string_view> members = members_of(*s, text);
   if (unordered_picks_planted()) {  // PLANTED BUG (simulator): the table's order
-    members = s->members();
+    members = s->members(text);
   }
   SeededDraw draw(w.seed());
   std::vector<std::string> picked;
@@ -240,7 +241,8 @@ Reply smismember(const ObjectReader& r, const Args& args) {
 Reply smembers(const ObjectReader& r, const Args& args) {
   Reply reply;
   const SetObject* s = readable(r, args[0], Reply::set({}), &reply);
-  return s == nullptr ? reply : set_reply(members_of(*s));
+  MemberText text;
+  return s == nullptr ? reply : set_reply(members_of(*s, text));
 }
 
 // SRANDMEMBER key [count]: the count, if any (nullopt in `count` when absent).
@@ -277,7 +279,8 @@ Reply srandmember(const ObjectReader& r, const Args& args) {
   if (s == nullptr) {
     return reply;
   }
-  const std::vector<std::string_view> members = members_of(*s);
+  MemberText text;
+  const std::vector<std::string_view> members = members_of(*s, text);
   SeededDraw draw(r.seed());
   if (!count.has_value()) {
     return Reply::bulk(std::string(members[draw.index(members.size())]));
@@ -323,7 +326,8 @@ Reply sscan(const ObjectReader& r, const Args& args) {
   if (!scan.has_value()) {
     return Reply::error(error);
   }
-  std::vector<std::string_view> members = s->members();
+  MemberText text;
+  std::vector<std::string_view> members = s->members(text);
   ElementPage page;
   if (order_members(members)) {  // an intset's scan: every match at once, in order, cursor 0
     std::erase_if(members, [&](std::string_view m) { return !glob_match(scan->pattern, m); });

@@ -21,8 +21,8 @@ namespace helios::atlas::set_family {
 inline constexpr std::size_t kIntsetEntries = 512;
 // Puts `members` (distinct) in that order; true if it is an intset's.
 bool order_members(std::vector<std::string_view>& members);
-// The members of `s` in that order (views into it).
-std::vector<std::string_view> members_of(const SetObject& s);
+// The members of `s` in that order (views into it or into `text`: SetObject::members).
+std::vector<std::string_view> members_of(const SetObject& s, MemberText& text);
 // The members as a set reply (RESP3 '~', RESP2 an array).
 Reply set_reply(const std::vector<std::string_view>& members);
 

@@ -51,13 +51,13 @@ const SetObject* smallest_of(const Sets& sets) {
 }
 
 // The intersection, in bytewise order. Walks the smallest set.
-std::vector<std::string_view> intersect(const Sets& sets) {
+std::vector<std::string_view> intersect(const Sets& sets, MemberText& text) {
   const SetObject* smallest = smallest_of(sets);
   if (smallest == nullptr) {
     return {};
   }
   std::vector<std::string_view> out;
-  for (std::string_view m : members_of(*smallest)) {
+  for (std::string_view m : members_of(*smallest, text)) {
     if (in_all(sets, smallest, m)) {
       out.push_back(m);
     }
@@ -66,11 +66,11 @@ std::vector<std::string_view> intersect(const Sets& sets) {
   return out;
 }
 
-std::vector<std::string_view> unite(const Sets& sets) {
+std::vector<std::string_view> unite(const Sets& sets, MemberText& text) {
   std::vector<std::string_view> out;
   for (const SetObject* s : sets) {
     if (s != nullptr) {
-      const std::vector<std::string_view> members = s->members();
+      const std::vector<std::string_view> members = s->members(text);
       out.insert(out.end(), members.begin(), members.end());
     }
   }
@@ -81,12 +81,12 @@ std::vector<std::string_view> unite(const Sets& sets) {
 }
 
 // The members of the first set in none of the others.
-std::vector<std::string_view> subtract(const Sets& sets) {
+std::vector<std::string_view> subtract(const Sets& sets, MemberText& text) {
   if (sets.front() == nullptr) {
     return {};
   }
   std::vector<std::string_view> out;
-  for (std::string_view m : members_of(*sets.front())) {
+  for (std::string_view m : members_of(*sets.front(), text)) {
     const bool elsewhere = std::any_of(sets.begin() + 1, sets.end(), [&](const SetObject* s) {
       return s != nullptr && s->contains(m);
     });
@@ -98,7 +98,8 @@ std::vector<std::string_view> subtract(const Sets& sets) {
   return out;
 }
 
-using Algebra = std::vector<std::string_view> (*)(const Sets&);
+// The result's views point into the sets or into `text`.
+using Algebra = std::vector<std::string_view> (*)(const Sets&, MemberText& text);
 
 // SINTER / SUNION / SDIFF key [key ...]: a set reply.
 Reply combine(const ObjectReader& r, const Args& args, Algebra algebra) {
@@ -106,7 +107,8 @@ Reply combine(const ObjectReader& r, const Args& args, Algebra algebra) {
   if (!sets.has_value()) {
     return Reply::error(kErrWrongType);
   }
-  return set_reply(algebra(*sets));
+  MemberText text;
+  return set_reply(algebra(*sets, text));
 }
 
 // S*STORE destination key [key ...]: replaces the destination (of any type) by the result,
@@ -116,7 +118,8 @@ Reply combine_store(ObjectWriter& w, const Args& args, Algebra algebra) {
   if (!sets.has_value()) {
     return Reply::error(kErrWrongType);
   }
-  const std::vector<std::string_view> members = algebra(*sets);
+  MemberText text;
+  const std::vector<std::string_view> members = algebra(*sets, text);
   if (members.size() > kMaxMembers) {
     return Reply::error(kErrTooManyMembers);
   }
@@ -214,7 +217,8 @@ Reply sintercard(const ObjectReader& r, const Args& args) {
   std::uint64_t count = 0;
   const SetObject* smallest = smallest_of(*sets);
   if (smallest != nullptr) {
-    const std::vector<std::string_view> members = smallest->members();
+    MemberText text;
+    const std::vector<std::string_view> members = smallest->members(text);
     for (auto it = members.begin(); it != members.end() && (a->limit == 0 || count < a->limit);
          ++it) {
       count += in_all(*sets, smallest, *it) ? 1 : 0;

@@ -43,7 +43,8 @@ struct Source {
     }
     std::vector<SortedSet::Entry> out;
     if (set != nullptr) {
-      std::vector<std::string_view> members = set->members();
+      MemberText text;
+      std::vector<std::string_view> members = set->members(text);
       std::sort(members.begin(), members.end());
       for (std::string_view m : members) {
         out.push_back({std::string(m), 1});

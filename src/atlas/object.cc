@@ -51,7 +51,7 @@ std::string_view type_name(ObjectType type) {
 }
 
 std::size_t Object::size() const {
-  return std::visit([](const auto& c) { return c.size(); }, data);
+  return std::visit([](const auto& c) { return size_of(c); }, data);
 }
 
 std::string_view Object::encoding() const {
@@ -75,7 +75,7 @@ Object make_object(ObjectType type) {
     case ObjectType::kHash:
       return Object{HashObject{}};
     case ObjectType::kList:
-      return Object{ListObject{}};
+      return Object{Boxed<ListObject>{}};
     case ObjectType::kSet:
       return Object{SetObject{}};
     case ObjectType::kZSet:
@@ -116,7 +116,8 @@ std::string encode_object(const Object& object) {
       object.as<ListObject>().for_each([&](std::string_view e) { put_bytes(out, e); });
       break;
     case ObjectType::kSet: {
-      std::vector<std::string_view> members = object.as<SetObject>().members();
+      MemberText text;
+      std::vector<std::string_view> members = object.as<SetObject>().members(text);
       std::sort(members.begin(), members.end());
       for (std::string_view m : members) {
         put_bytes(out, m);

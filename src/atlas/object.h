@@ -48,6 +48,10 @@ inline constexpr std::uint8_t kMaxObjectType = 4;
 // "string", "hash", "list", "set", "zset".
 std::string_view type_name(ObjectType type);
 
+// Memory: an Object is held inline in the store's item (store.h), so it is small: every
+// alternative is a pointer-sized handle plus its own tag (16 bytes at most: a compact
+// Listpack or IntSet, or a box around the big representation; a list is one pointer to its
+// nodes), 24 bytes in all (asserted below).
 struct Object {
   // Alternatives in ObjectType order (index + 1 == type).
   std::variant<HashObject, ListObject, SetObject, ZSetObject> data;
@@ -70,6 +74,7 @@ struct Object {
     return std::get<T>(data);
   }
 };
+static_assert(sizeof(Object) <= 24, "Object is held inline in every item: keep it small");
 
 // A new, empty object of `type` (not kString).
 Object make_object(ObjectType type);

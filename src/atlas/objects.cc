@@ -120,7 +120,7 @@ ObjectWriter::Found ObjectWriter::find(std::string_view key, ObjectType type) {
   if (it == store_.items_.end()) {
     return {};
   }
-  Object* object = it->second.object.get();
+  Object* object = it->second.object();
   if (object == nullptr || object->type() != type) {
     return {nullptr, true};
   }
@@ -129,14 +129,14 @@ ObjectWriter::Found ObjectWriter::find(std::string_view key, ObjectType type) {
 
 Object& ObjectWriter::create(std::string_view key, ObjectType type) {
   auto it = store_.insert_object(std::string(key), make_object(type), 0);
-  return *it->second.object;
+  return *it->second.object();
 }
 
 void ObjectWriter::done(std::string_view key) {
   auto it = store_.items_.find(key);
-  HELIOS_ASSERT(it != store_.items_.end() && it->second.object != nullptr);
-  HELIOS_ASSERT(it->second.object->size() <= kMaxMembers);
-  if (it->second.object->empty()) {
+  HELIOS_ASSERT(it != store_.items_.end() && it->second.object() != nullptr);
+  HELIOS_ASSERT(it->second.object()->size() <= kMaxMembers);
+  if (it->second.object()->empty()) {
     store_.erase(it);
   }
 }
@@ -166,11 +166,11 @@ bool ObjectWriter::exists(std::string_view key) {
 
 const std::string* ObjectWriter::find_string(std::string_view key, bool* wrong_type) {
   auto it = store_.find_live(key, stamp_ms_);
-  *wrong_type = it != store_.items_.end() && it->second.object != nullptr;
+  *wrong_type = it != store_.items_.end() && it->second.object() != nullptr;
   if (it == store_.items_.end() || *wrong_type) {
     return nullptr;
   }
-  return &it->second.value;
+  return &it->second.value();
 }
 
 void ObjectWriter::set_deadline(std::string_view key, std::uint64_t deadline_ms) {
@@ -188,12 +188,12 @@ bool ObjectWriter::copy(std::string_view src, std::string_view dst, bool replace
   }
   // Copied out before anything is inserted (an insert may rehash; erasing dst leaves `from`).
   const std::uint64_t deadline_ms = from->second.deadline_ms;
-  std::unique_ptr<Object> object;
+  std::optional<Object> object;
   std::string value;
-  if (from->second.object != nullptr) {
-    object = std::make_unique<Object>(clone_object(*from->second.object));
+  if (from->second.object() != nullptr) {
+    object = clone_object(*from->second.object());
   } else {
-    value = from->second.value;
+    value = from->second.value();
   }
   auto to = store_.find_live(dst, stamp_ms_);
   if (to != store_.items_.end()) {
@@ -202,7 +202,7 @@ bool ObjectWriter::copy(std::string_view src, std::string_view dst, bool replace
     }
     store_.erase(to);
   }
-  if (object != nullptr) {
+  if (object.has_value()) {
     store_.insert_object(std::string(dst), std::move(*object), deadline_ms);
   } else {
     store_.insert(std::string(dst), std::move(value), deadline_ms);
@@ -215,7 +215,7 @@ ObjectReader::Found ObjectReader::find(std::string_view key, ObjectType type) co
   if (item == nullptr) {
     return {};
   }
-  const Object* object = item->object.get();
+  const Object* object = item->object();
   if (object == nullptr || object->type() != type) {
     return {nullptr, true};
   }
@@ -231,7 +231,7 @@ ObjectReader::Any ObjectReader::any(std::string_view key) const {
   if (item == nullptr) {
     return {};
   }
-  return {true, item->object.get(), item->object == nullptr ? item->value : std::string_view()};
+  return {true, item->object(), item->object() == nullptr ? item->value() : std::string_view()};
 }
 
 std::optional<std::string> ObjectReader::random_key() const {

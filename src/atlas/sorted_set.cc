@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
+#include <unordered_map>
 #include <utility>
 
 #include "atlas/zset_order.h"
@@ -9,18 +11,64 @@
 
 namespace helios::atlas {
 
+// A node is one allocation: this header, its `height` levels, then the member's bytes (so
+// the member is held once: the hash index points at nodes). Trivially destructible; made by
+// make_node, freed by free_node.
 struct SortedSet::Node {
   struct Level {
     Node* forward = nullptr;
     std::size_t span = 0;  // elements from this node to `forward` (this one excluded)
   };
-  std::string member;
   double score = 0;
   Node* backward = nullptr;
-  std::vector<Level> level;
+  std::uint32_t size = 0;    // the member's bytes
+  std::uint32_t height = 0;  // levels
 
-  Node(std::string_view m, double s, int levels) : member(m), score(s), level(levels) {}
+  Level* level() { return reinterpret_cast<Level*>(this + 1); }
+  const Level* level() const { return reinterpret_cast<const Level*>(this + 1); }
+  std::string_view member() const {
+    return {reinterpret_cast<const char*>(level() + height), size};
+  }
 };
+static_assert(sizeof(SortedSet::Node) % alignof(SortedSet::Node::Level) == 0);
+
+namespace {
+
+using Node = SortedSet::Node;
+
+Node* make_node(std::string_view member, double score, int levels) {
+  HELIOS_ASSERT(member.size() <= UINT32_MAX && levels >= 1 && levels <= SortedSet::kMaxLevel);
+  const std::size_t bytes =
+      sizeof(Node) + static_cast<std::size_t>(levels) * sizeof(Node::Level) + member.size();
+  void* raw = ::operator new(bytes);
+  auto* node = new (raw) Node{score, nullptr, static_cast<std::uint32_t>(member.size()),
+                              static_cast<std::uint32_t>(levels)};
+  for (int i = 0; i < levels; ++i) {
+    new (node->level() + i) Node::Level{};
+  }
+  member.copy(reinterpret_cast<char*>(node->level() + levels), member.size());
+  return node;
+}
+
+void free_node(Node* node) {
+  ::operator delete(static_cast<void*>(node));
+}
+
+}  // namespace
+
+std::size_t SortedSet::NodeHash::operator()(const Node* node) const {
+  return (*this)(node->member());
+}
+
+bool SortedSet::NodeEq::operator()(const Node* a, const Node* b) const {
+  return a->member() == b->member();
+}
+bool SortedSet::NodeEq::operator()(const Node* a, std::string_view b) const {
+  return a->member() == b;
+}
+bool SortedSet::NodeEq::operator()(std::string_view a, const Node* b) const {
+  return a == b->member();
+}
 
 using zset_order::before;
 using zset_order::below;
@@ -28,19 +76,19 @@ using zset_order::below_lex;
 using zset_order::within_max;
 using zset_order::within_max_lex;
 
-SortedSet::SortedSet() : head_(new Node("", 0, kMaxLevel)) {}
+SortedSet::SortedSet() : head_(make_node("", 0, kMaxLevel)) {}
 
 SortedSet::~SortedSet() {
   if (head_ == nullptr) {
     return;
   }
-  Node* x = head_->level[0].forward;
+  Node* x = head_->level()[0].forward;
   while (x != nullptr) {
-    Node* next = x->level[0].forward;
-    delete x;
+    Node* next = x->level()[0].forward;
+    free_node(x);
     x = next;
   }
-  delete head_;
+  free_node(head_);
 }
 
 SortedSet::SortedSet(SortedSet&& other) noexcept
@@ -48,8 +96,8 @@ SortedSet::SortedSet(SortedSet&& other) noexcept
       tail_(std::exchange(other.tail_, nullptr)),
       level_(std::exchange(other.level_, 1)),
       prng_(other.prng_),
-      scores_(std::move(other.scores_)) {
-  other.scores_.clear();
+      index_(std::move(other.index_)) {
+  other.index_.clear();
 }
 
 SortedSet& SortedSet::operator=(SortedSet&& other) noexcept {
@@ -59,16 +107,16 @@ SortedSet& SortedSet::operator=(SortedSet&& other) noexcept {
     tail_ = std::exchange(other.tail_, nullptr);
     level_ = std::exchange(other.level_, 1);
     prng_ = other.prng_;
-    scores_ = std::move(other.scores_);
-    other.scores_.clear();
+    index_ = std::move(other.index_);
+    other.index_.clear();
   }
   return *this;
 }
 
 SortedSet SortedSet::clone() const {
   SortedSet out;
-  for (const Node* x = head_->level[0].forward; x != nullptr; x = x->level[0].forward) {
-    out.insert(x->member, x->score);
+  for (const Node* x = head_->level()[0].forward; x != nullptr; x = x->level()[0].forward) {
+    out.insert(x->member(), x->score);
   }
   return out;
 }
@@ -86,8 +134,8 @@ bool SortedSet::insert(std::string_view member, double score) {
   HELIOS_ASSERT(!std::isnan(score));
   // A zero is stored as +0, as Redis's compact encoding does (ZADD z -0 m; ZSCORE z m is "0").
   score = score == 0 ? 0.0 : score;
-  if (auto it = scores_.find(member); it != scores_.end()) {
-    if (it->second == score) {
+  if (auto it = index_.find(member); it != index_.end()) {
+    if ((*it)->score == score) {
       return false;
     }
     erase(member);
@@ -99,10 +147,10 @@ bool SortedSet::insert(std::string_view member, double score) {
   Node* x = head_;
   for (int i = level_ - 1; i >= 0; --i) {
     rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
-    while (x->level[i].forward != nullptr &&
-           before(x->level[i].forward->score, x->level[i].forward->member, score, member)) {
-      rank[i] += x->level[i].span;
-      x = x->level[i].forward;
+    while (x->level()[i].forward != nullptr &&
+           before(x->level()[i].forward->score, x->level()[i].forward->member(), score, member)) {
+      rank[i] += x->level()[i].span;
+      x = x->level()[i].forward;
     }
     update[i] = x;
   }
@@ -111,79 +159,79 @@ bool SortedSet::insert(std::string_view member, double score) {
     for (int i = level_; i < level; ++i) {
       rank[i] = 0;
       update[i] = head_;
-      update[i]->level[i].span = scores_.size();
+      update[i]->level()[i].span = index_.size();
     }
     level_ = level;
   }
-  x = new Node(member, score, level);
+  x = make_node(member, score, level);
   for (int i = 0; i < level; ++i) {
-    x->level[i].forward = update[i]->level[i].forward;
-    update[i]->level[i].forward = x;
-    x->level[i].span = update[i]->level[i].span - (rank[0] - rank[i]);
-    update[i]->level[i].span = (rank[0] - rank[i]) + 1;
+    x->level()[i].forward = update[i]->level()[i].forward;
+    update[i]->level()[i].forward = x;
+    x->level()[i].span = update[i]->level()[i].span - (rank[0] - rank[i]);
+    update[i]->level()[i].span = (rank[0] - rank[i]) + 1;
   }
   for (int i = level; i < level_; ++i) {
-    update[i]->level[i].span++;
+    update[i]->level()[i].span++;
   }
   x->backward = update[0] == head_ ? nullptr : update[0];
-  if (x->level[0].forward != nullptr) {
-    x->level[0].forward->backward = x;
+  if (x->level()[0].forward != nullptr) {
+    x->level()[0].forward->backward = x;
   } else {
     tail_ = x;
   }
-  scores_.emplace(std::string(member), score);
+  index_.insert(x);
   return true;
 }
 
 void SortedSet::unlink(Node* x, Node** update) {
   for (int i = 0; i < level_; ++i) {
-    if (update[i]->level[i].forward == x) {
-      update[i]->level[i].span += x->level[i].span - 1;
-      update[i]->level[i].forward = x->level[i].forward;
+    if (update[i]->level()[i].forward == x) {
+      update[i]->level()[i].span += x->level()[i].span - 1;
+      update[i]->level()[i].forward = x->level()[i].forward;
     } else {
-      update[i]->level[i].span -= 1;
+      update[i]->level()[i].span -= 1;
     }
   }
-  if (x->level[0].forward != nullptr) {
-    x->level[0].forward->backward = x->backward;
+  if (x->level()[0].forward != nullptr) {
+    x->level()[0].forward->backward = x->backward;
   } else {
     tail_ = x->backward;
   }
-  while (level_ > 1 && head_->level[level_ - 1].forward == nullptr) {
+  while (level_ > 1 && head_->level()[level_ - 1].forward == nullptr) {
     --level_;
   }
 }
 
 bool SortedSet::erase(std::string_view member) {
   HELIOS_ASSERT(head_ != nullptr);
-  auto it = scores_.find(member);
-  if (it == scores_.end()) {
+  auto it = index_.find(member);
+  if (it == index_.end()) {
     return false;
   }
-  const double score = it->second;
+  const double score = (*it)->score;
   Node* update[kMaxLevel];
   Node* x = head_;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr &&
-           before(x->level[i].forward->score, x->level[i].forward->member, score, member)) {
-      x = x->level[i].forward;
+    while (x->level()[i].forward != nullptr &&
+           before(x->level()[i].forward->score, x->level()[i].forward->member(), score, member)) {
+      x = x->level()[i].forward;
     }
     update[i] = x;
   }
-  x = x->level[0].forward;
-  HELIOS_ASSERT(x != nullptr && x->score == score && x->member == member);
+  x = x->level()[0].forward;
+  HELIOS_ASSERT(x != nullptr && x->score == score && x->member() == member);
   unlink(x, update);
-  delete x;
-  scores_.erase(it);
+  index_.erase(it);  // first: the index reads the node's member
+  free_node(x);
   return true;
 }
 
 std::optional<double> SortedSet::score(std::string_view member) const {
-  auto it = scores_.find(member);
-  if (it == scores_.end()) {
+  auto it = index_.find(member);
+  if (it == index_.end()) {
     return std::nullopt;
   }
-  return it->second;
+  return (*it)->score;
 }
 
 std::optional<std::size_t> SortedSet::rank(std::string_view member, bool reverse) const {
@@ -194,13 +242,13 @@ std::optional<std::size_t> SortedSet::rank(std::string_view member, bool reverse
   std::size_t traversed = 0;
   const Node* x = head_;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr &&
-           !before(*s, member, x->level[i].forward->score, x->level[i].forward->member)) {
-      traversed += x->level[i].span;
-      x = x->level[i].forward;
+    while (x->level()[i].forward != nullptr &&
+           !before(*s, member, x->level()[i].forward->score, x->level()[i].forward->member())) {
+      traversed += x->level()[i].span;
+      x = x->level()[i].forward;
     }
   }
-  HELIOS_ASSERT(x != head_ && x->member == member);
+  HELIOS_ASSERT(x != head_ && x->member() == member);
   const std::size_t ascending = traversed - 1;
   return reverse ? size() - 1 - ascending : ascending;
 }
@@ -211,12 +259,12 @@ SortedSet::Entry SortedSet::at(std::size_t rank) const {
   std::size_t traversed = 0;
   const Node* x = head_;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr && traversed + x->level[i].span <= target) {
-      traversed += x->level[i].span;
-      x = x->level[i].forward;
+    while (x->level()[i].forward != nullptr && traversed + x->level()[i].span <= target) {
+      traversed += x->level()[i].span;
+      x = x->level()[i].forward;
     }
     if (traversed == target) {
-      return Entry{x->member, x->score};
+      return Entry{std::string(x->member()), x->score};
     }
   }
   HELIOS_PANIC("rank %zu not found in a sorted set of %zu", rank, size());
@@ -236,16 +284,16 @@ std::vector<SortedSet::Entry> SortedSet::slice(std::size_t lo, std::size_t hi, b
   std::size_t traversed = 0;
   const Node* x = head_;
   for (int i = level_ - 1; i >= 0 && traversed != target; --i) {
-    while (x->level[i].forward != nullptr && traversed + x->level[i].span <= target) {
-      traversed += x->level[i].span;
-      x = x->level[i].forward;
+    while (x->level()[i].forward != nullptr && traversed + x->level()[i].span <= target) {
+      traversed += x->level()[i].span;
+      x = x->level()[i].forward;
     }
   }
   HELIOS_ASSERT(traversed == target);
   for (std::size_t k = 0; k < n; ++k) {
     HELIOS_ASSERT(x != nullptr && x != head_);
-    out.push_back(Entry{x->member, x->score});
-    x = reverse ? x->backward : x->level[0].forward;
+    out.push_back(Entry{std::string(x->member()), x->score});
+    x = reverse ? x->backward : x->level()[0].forward;
   }
   return out;
 }
@@ -267,9 +315,9 @@ std::size_t SortedSet::count_while(Pred pred) const {
   std::size_t n = 0;
   const Node* x = head_;
   for (int i = level_ - 1; i >= 0; --i) {
-    while (x->level[i].forward != nullptr && pred(*x->level[i].forward)) {
-      n += x->level[i].span;
-      x = x->level[i].forward;
+    while (x->level()[i].forward != nullptr && pred(*x->level()[i].forward)) {
+      n += x->level()[i].span;
+      x = x->level()[i].forward;
     }
   }
   return n;
@@ -284,11 +332,11 @@ std::size_t SortedSet::count_at_or_below(ScoreBound max) const {
 }
 
 std::size_t SortedSet::count_below_lex(const LexBound& min) const {
-  return count_while([&](const Node& e) { return below_lex(e.member, min); });
+  return count_while([&](const Node& e) { return below_lex(e.member(), min); });
 }
 
 std::size_t SortedSet::count_at_or_below_lex(const LexBound& max) const {
-  return count_while([&](const Node& e) { return within_max_lex(e.member, max); });
+  return count_while([&](const Node& e) { return within_max_lex(e.member(), max); });
 }
 
 std::vector<SortedSet::Entry> SortedSet::range_by_score(ScoreBound min, ScoreBound max,
@@ -312,7 +360,7 @@ void SortedSet::plant_lex_by_rank(bool on) {
 }
 
 bool SortedSet::uniform_scores() const {
-  return empty() || head_->level[0].forward->score == tail_->score || lex_by_rank_planted();
+  return empty() || head_->level()[0].forward->score == tail_->score || lex_by_rank_planted();
 }
 
 bool SortedSet::lex_by_rank_planted() {
@@ -343,29 +391,29 @@ void SortedSet::check_invariants() const {
   std::unordered_map<const Node*, std::size_t> position{{head_, 0}};
   std::size_t n = 0;
   const Node* prev = nullptr;
-  for (const Node* x = head_->level[0].forward; x != nullptr; x = x->level[0].forward) {
+  for (const Node* x = head_->level()[0].forward; x != nullptr; x = x->level()[0].forward) {
     ++n;
     position[x] = n;
     HELIOS_ASSERT(x->backward == prev);
-    HELIOS_ASSERT(prev == nullptr || before(prev->score, prev->member, x->score, x->member));
-    HELIOS_ASSERT(x->level.size() <= static_cast<std::size_t>(level_));
-    auto it = scores_.find(x->member);
-    HELIOS_ASSERT(it != scores_.end() && it->second == x->score);
+    HELIOS_ASSERT(prev == nullptr || before(prev->score, prev->member(), x->score, x->member()));
+    HELIOS_ASSERT(x->height <= static_cast<std::size_t>(level_));
+    auto it = index_.find(x->member());
+    HELIOS_ASSERT(it != index_.end() && *it == x);
     prev = x;
   }
   HELIOS_ASSERT(tail_ == prev);
-  HELIOS_ASSERT(n == scores_.size());
+  HELIOS_ASSERT(n == index_.size());
   for (int i = 0; i < level_; ++i) {
-    for (const Node* x = head_; x != nullptr; x = x->level[i].forward) {
-      const Node* f = x->level[i].forward;
+    for (const Node* x = head_; x != nullptr; x = x->level()[i].forward) {
+      const Node* f = x->level()[i].forward;
       if (f != nullptr) {
-        HELIOS_ASSERT(static_cast<int>(f->level.size()) > i);
-        HELIOS_ASSERT(position.at(f) - position.at(x) == x->level[i].span);
+        HELIOS_ASSERT(static_cast<int>(f->height) > i);
+        HELIOS_ASSERT(position.at(f) - position.at(x) == x->level()[i].span);
       }
     }
   }
   for (int i = level_; i < kMaxLevel; ++i) {
-    HELIOS_ASSERT(head_->level[i].forward == nullptr);
+    HELIOS_ASSERT(head_->level()[i].forward == nullptr);
   }
 }
 

@@ -2,7 +2,7 @@
 // SortedSet: the index of a Redis sorted set (ZADD, ZRANGE, ZRANK...): members ordered by
 // (score, member bytes), with ranks and ranges in O(log n). A skip list whose links carry
 // spans (the number of elements they jump over, Pugh's "skip list cookbook" §3.4, as in
-// Redis's zskiplist) plus a hash map from member to score.
+// Redis's zskiplist) plus a hash index from member to node.
 //
 // Order: ascending score, then member bytes compared as unsigned bytes (memcmp), exactly as
 // Redis orders elements of equal score. Scores are never NaN (asserted: the command layer
@@ -19,8 +19,10 @@
 // Thread rules: none (a plain value type, move-only; a moved-from set may only be destroyed
 // or assigned to). Not copyable: copy explicitly with clone() (snapshots fork instead).
 //
-// Memory: each member is held twice (in its node and as the map's key); the compact
-// encoding of small sets is ZSetObject's other representation (atlas/zset_object.h).
+// Memory: each member is held once, inside its node: a node is one allocation (score,
+// backward link, its levels, then the member's bytes), and the hash index is a set of node
+// pointers looked up by member. The compact encoding of small sets is ZSetObject's other
+// representation (atlas/zset_object.h).
 
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/prng.h"
@@ -66,8 +68,8 @@ class SortedSet {
   SortedSet& operator=(const SortedSet&) = delete;
   SortedSet clone() const;
 
-  std::size_t size() const { return scores_.size(); }
-  bool empty() const { return scores_.empty(); }
+  std::size_t size() const { return index_.size(); }
+  bool empty() const { return index_.empty(); }
 
   // Adds `member` with `score`, or moves it to `score` (-0 is held as 0). Returns true if it
   // was new.
@@ -109,13 +111,14 @@ class SortedSet {
   // Every element in ascending order (snapshots, digests).
   std::vector<Entry> entries() const { return range_by_rank(0, SIZE_MAX, false); }
 
-  // Checks every invariant (order, spans, levels, the map agreeing with the list); asserts.
+  // Checks every invariant (order, spans, levels, the index agreeing with the list); asserts.
   // For tests: O(n * levels).
   void check_invariants() const;
 
- private:
+  // The list's element (sorted_set.cc); public only for the helpers there.
   struct Node;
 
+ private:
   int random_level();
   // True when every score is the same (the first's equals the last's): the lex order is then
   // the element order.
@@ -140,12 +143,20 @@ class SortedSet {
   Node* tail_ = nullptr;
   int level_ = 1;
   base::Prng prng_{kLevelSeed};
-  // Heterogeneous lookup: find(std::string_view) without building a std::string.
-  struct Hash {
+  // The index: every node but the head, found by its member (heterogeneous lookup by
+  // std::string_view). The hash is cached in the index's nodes (not noexcept).
+  struct NodeHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(const Node* node) const;
   };
-  std::unordered_map<std::string, double, Hash, std::equal_to<>> scores_;
+  struct NodeEq {
+    using is_transparent = void;
+    bool operator()(const Node* a, const Node* b) const;
+    bool operator()(const Node* a, std::string_view b) const;
+    bool operator()(std::string_view a, const Node* b) const;
+  };
+  std::unordered_set<Node*, NodeHash, NodeEq> index_;
 };
 
 }  // namespace helios::atlas

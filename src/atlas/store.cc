@@ -48,11 +48,11 @@ std::string get_range(std::string_view value, std::int64_t start, std::int64_t e
 template <typename Edit>
 void Store::edit_value(Items::iterator it, Edit&& edit) {
   HELIOS_ASSERT(it != items_.end());
-  HELIOS_ASSERT(it->second.object == nullptr);
-  digest_ ^= value_digest(it->first, it->second.value);  // out with the old value
-  std::forward<Edit>(edit)(it->second.value);
-  HELIOS_ASSERT(it->second.value.size() <= kMaxValueBytes);
-  digest_ ^= value_digest(it->first, it->second.value);  // in with the new one
+  HELIOS_ASSERT(it->second.object() == nullptr);
+  digest_ ^= value_digest(it->first, it->second.value());  // out with the old value
+  std::forward<Edit>(edit)(it->second.value());
+  HELIOS_ASSERT(it->second.value().size() <= kMaxValueBytes);
+  digest_ ^= value_digest(it->first, it->second.value());  // in with the new one
   touch(it);
 }
 
@@ -135,16 +135,16 @@ std::vector<Reply> Store::apply(Command command, std::uint64_t index) {
 Reply Store::apply_op(SetOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   const bool existed = it != items_.end();
-  if (op.get && existed && it->second.object != nullptr) {
+  if (op.get && existed && it->second.object() != nullptr) {
     return Reply::error(kErrWrongType);  // SET ... GET of another type: nothing changes
   }
   if ((op.nx && existed) || (op.xx && !existed)) {
     if (!op.get) {
       return Reply::nil();
     }
-    return existed ? Reply::bulk(it->second.value) : Reply::nil();
+    return existed ? Reply::bulk(it->second.value()) : Reply::nil();
   }
-  if (existed && it->second.object != nullptr) {
+  if (existed && it->second.object() != nullptr) {
     // SET replaces a value of any type: an empty string takes the object's place first.
     const std::uint64_t kept = it->second.deadline_ms;
     erase(it);
@@ -225,11 +225,11 @@ Reply Store::apply_op(PersistOp& op, std::uint64_t stamp_ms) {
 Reply Store::apply_op(IncrByOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   std::int64_t current = 0;
-  if (it != items_.end() && it->second.object != nullptr) {
+  if (it != items_.end() && it->second.object() != nullptr) {
     return Reply::error(kErrWrongType);
   }
   if (it != items_.end()) {
-    const std::optional<std::int64_t> parsed = parse_int64(it->second.value);
+    const std::optional<std::int64_t> parsed = parse_int64(it->second.value());
     if (!parsed) {
       return Reply::error(kErrNotInteger);
     }
@@ -264,7 +264,7 @@ Reply Store::apply_op(ReadOp& op, std::uint64_t stamp_ms) {
 
 Reply Store::apply_op(AppendOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
-  if (it != items_.end() && it->second.object != nullptr) {
+  if (it != items_.end() && it->second.object() != nullptr) {
     return Reply::error(kErrWrongType);
   }
   if (it == items_.end()) {
@@ -272,21 +272,21 @@ Reply Store::apply_op(AppendOp& op, std::uint64_t stamp_ms) {
     insert(std::move(op.key), std::move(op.value), 0);
     return Reply::of_integer(length);
   }
-  if (it->second.value.size() + op.value.size() > kMaxValueBytes) {
+  if (it->second.value().size() + op.value.size() > kMaxValueBytes) {
     return Reply::error(kErrStringTooLong);
   }
   edit_value(it, [&](std::string& value) { value += op.value; });  // the deadline stays
-  return Reply::of_integer(static_cast<std::int64_t>(it->second.value.size()));
+  return Reply::of_integer(static_cast<std::int64_t>(it->second.value().size()));
 }
 
 Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   const bool existed = it != items_.end();
-  if (existed && it->second.object != nullptr) {
+  if (existed && it->second.object() != nullptr) {
     return Reply::error(kErrWrongType);
   }
   if (op.value.empty()) {  // Redis answers before its length check: nothing to write
-    return Reply::of_integer(existed ? static_cast<std::int64_t>(it->second.value.size()) : 0);
+    return Reply::of_integer(existed ? static_cast<std::int64_t>(it->second.value().size()) : 0);
   }
   HELIOS_ASSERT(op.offset <= kMaxValueBytes);  // validated: the sum cannot overflow
   const std::size_t end = static_cast<std::size_t>(op.offset) + op.value.size();
@@ -302,17 +302,17 @@ Reply Store::apply_op(SetRangeOp& op, std::uint64_t stamp_ms) {
     }
     value.replace(static_cast<std::size_t>(op.offset), op.value.size(), op.value);
   });
-  return Reply::of_integer(static_cast<std::int64_t>(it->second.value.size()));
+  return Reply::of_integer(static_cast<std::int64_t>(it->second.value().size()));
 }
 
 Reply Store::apply_op(IncrByFloatOp& op, std::uint64_t stamp_ms) {
   auto it = find_live(op.key, stamp_ms);
   long double current = 0;
-  if (it != items_.end() && it->second.object != nullptr) {
+  if (it != items_.end() && it->second.object() != nullptr) {
     return Reply::error(kErrWrongType);
   }
   if (it != items_.end()) {
-    const std::optional<long double> parsed = parse_long_double(it->second.value);
+    const std::optional<long double> parsed = parse_long_double(it->second.value());
     if (!parsed) {
       return Reply::error(kErrNotFloat);
     }
@@ -352,11 +352,10 @@ Reply Store::apply_op(RenameOp& op, std::uint64_t stamp_ms) {
   // erase() drops src's deadline entry (a view of src's key) before the node goes; insert()
   // adds one viewing dst's key.
   const std::uint64_t deadline_ms = src->second.deadline_ms;
-  std::unique_ptr<Object> object = std::move(src->second.object);
-  if (object != nullptr) {
-    src->second.object = std::make_unique<Object>(make_object(object->type()));  // for erase
+  if (Object* held = src->second.object()) {
+    Object object = std::move(*held);  // erase needs only the key and the deadline
     erase(src);
-    insert_object(std::move(op.dst), std::move(*object), deadline_ms);
+    insert_object(std::move(op.dst), std::move(object), deadline_ms);
     return done;
   }
   std::string value = erase(src);
@@ -413,25 +412,28 @@ Store::Items::iterator Store::insert(std::string key, std::string value,
                                      std::uint64_t deadline_ms) {
   HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
   HELIOS_ASSERT(value.size() <= kMaxValueBytes);
-  auto [it, inserted] = items_.try_emplace(std::move(key), Item{std::move(value), 0});
+  auto [it, inserted] = items_.try_emplace(std::move(key), Item{std::move(value)});
   HELIOS_ASSERT(inserted);
   touch(it);
   index_deadline(it, deadline_ms);
-  digest_ ^= item_digest(it->first, it->second.value, deadline_ms);
+  digest_ ^= item_digest(it->first, it->second.value(), deadline_ms);
   return it;
 }
 
 std::string Store::erase(Items::iterator it) {
   HELIOS_ASSERT(it != items_.end());
-  if (it->second.object != nullptr) {
+  if (it->second.object() != nullptr) {
     digest_ ^= deadline_digest(it->first, it->second.deadline_ms);
     HELIOS_ASSERT(object_count_ > 0);
     --object_count_;
   } else {
-    digest_ ^= item_digest(it->first, it->second.value, it->second.deadline_ms);
+    digest_ ^= item_digest(it->first, it->second.value(), it->second.deadline_ms);
   }
   index_deadline(it, 0);  // first: the index entry views this node's key
-  std::string value = std::move(it->second.value);
+  std::string value;
+  if (it->second.object() == nullptr) {
+    value = std::move(it->second.value());
+  }
   items_.erase(it);
   return value;
 }
@@ -472,10 +474,10 @@ void Store::index_deadline(Items::iterator it, std::uint64_t deadline_ms) {
 
 std::optional<std::string_view> Store::get(std::string_view key, std::uint64_t now_ms) const {
   const Item* item = find_visible(key, now_ms);
-  if (item == nullptr || item->object != nullptr) {
+  if (item == nullptr || item->object() != nullptr) {
     return std::nullopt;
   }
-  return std::string_view(item->value);
+  return std::string_view(item->value());
 }
 
 std::int64_t Store::ttl_ms(std::string_view key, std::uint64_t now_ms) const {
@@ -495,17 +497,18 @@ Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
   const Item* item = find_visible(op.key, now_ms);  // (kDbSize: the empty key, unused)
   const bool string_read =
       op.what == ReadKind::kGet || op.what == ReadKind::kStrlen || op.what == ReadKind::kGetRange;
-  if (string_read && item != nullptr && item->object != nullptr) {
+  if (string_read && item != nullptr && item->object() != nullptr) {
     return Reply::error(kErrWrongType);
   }
   if (op.what == ReadKind::kGetOrNil) {
-    return item == nullptr || item->object != nullptr ? Reply::nil() : Reply::bulk(item->value);
+    return item == nullptr || item->object() != nullptr ? Reply::nil() : Reply::bulk(item->value());
   }
   switch (op.what) {
     case ReadKind::kGet:
-      return item == nullptr ? Reply::nil() : Reply::bulk(item->value);
+      return item == nullptr ? Reply::nil() : Reply::bulk(item->value());
     case ReadKind::kStrlen:
-      return Reply::of_integer(item == nullptr ? 0 : static_cast<std::int64_t>(item->value.size()));
+      return Reply::of_integer(item == nullptr ? 0
+                                               : static_cast<std::int64_t>(item->value().size()));
     case ReadKind::kExists:
       return Reply::of_integer(item == nullptr ? 0 : 1);
     case ReadKind::kPttl:
@@ -513,15 +516,15 @@ Reply Store::read(const ReadOp& op, std::uint64_t now_ms) const {
     case ReadKind::kPexpireTime:
       return Reply::of_integer(expire_time_ms(op.key, now_ms));
     case ReadKind::kGetRange:
-      return Reply::bulk(item == nullptr ? std::string() : get_range(item->value, op.a, op.b));
+      return Reply::bulk(item == nullptr ? std::string() : get_range(item->value(), op.a, op.b));
     case ReadKind::kDbSize:
       return Reply::of_integer(static_cast<std::int64_t>(std::min(size(now_ms), kMaxI64)));
     case ReadKind::kGetOrNil:  // answered above
       break;
     case ReadKind::kType:
-      return Reply::status(item == nullptr           ? "none"
-                           : item->object == nullptr ? type_name(ObjectType::kString)
-                                                     : type_name(item->object->type()));
+      return Reply::status(item == nullptr             ? "none"
+                           : item->object() == nullptr ? type_name(ObjectType::kString)
+                                                       : type_name(item->object()->type()));
   }
   HELIOS_ASSERT_MSG(false, "unknown ReadKind");
   return Reply::nil();
@@ -570,14 +573,14 @@ std::string Store::serialize() const {
     // The key version as key_version reports it (encode_snapshot leaves it out before
     // versions start).
     const std::uint64_t version = std::max(item.version, versions_since_);
-    if (item.object == nullptr) {
+    if (item.object() == nullptr) {
       items.push_back(
-          SnapshotItemView{key, item.value, item.deadline_ms, ObjectType::kString, version});
+          SnapshotItemView{key, item.value(), item.deadline_ms, ObjectType::kString, version});
       continue;
     }
-    encoded.push_back(encode_object(*item.object));
+    encoded.push_back(encode_object(*item.object()));
     items.push_back(
-        SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object->type(), version});
+        SnapshotItemView{key, encoded.back(), item.deadline_ms, item.object()->type(), version});
   }
   std::sort(items.begin(), items.end(),
             [](const SnapshotItemView& a, const SnapshotItemView& b) { return a.key < b.key; });
@@ -640,16 +643,15 @@ void Store::check_invariants() const {
   std::size_t objects = 0;
   Digest digest;
   for (const auto& [key, item] : items_) {
-    if (item.object != nullptr) {
-      check_object(*item.object);
-      HELIOS_ASSERT(item.value.empty());
+    if (item.object() != nullptr) {
+      check_object(*item.object());
       ++objects;
       digest ^= deadline_digest(key, item.deadline_ms);
     } else {
-      digest ^= item_digest(key, item.value, item.deadline_ms);
+      digest ^= item_digest(key, item.value(), item.deadline_ms);
     }
     HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
-    HELIOS_ASSERT(item.value.size() <= kMaxValueBytes);
+    HELIOS_ASSERT(item.object() != nullptr || item.value().size() <= kMaxValueBytes);
     HELIOS_ASSERT(item.version <= applied_index_);
     if (item.deadline_ms == 0) {
       continue;

@@ -29,8 +29,8 @@
 //     never move, across rehashing, move construction and swap), so an item is erased from
 //     deadlines_ before it is erased from items_;
 //   - keys and values respect kMaxKeyBytes and kMaxValueBytes;
-//   - an item holds a string (`value`) or, for the other types, an Object (`object`, then
-//     `value` is empty) that obeys atlas/object.h's rules (never empty...); object_count_
+//   - an item holds a string (`value()`) or, for the other types, an Object (`object()`,
+//     inline in the item) that obeys atlas/object.h's rules (never empty...); object_count_
 //     counts the items holding one;
 //   - digest_ is the XOR of item_digest over every string item (atlas/digest.h), expired
 //     ones included, and of deadline_digest over every object item. Every change keeps it in
@@ -75,6 +75,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "atlas/command.h"
@@ -257,11 +258,19 @@ class Store {
   friend class ObjectWriter;
   friend class ObjectReader;
 
+  // 56 bytes: the value inline (a string, or an Object: 24 bytes, atlas/object.h), the
+  // deadline (read by every lookup, so held here as well as in deadlines_) and the version.
   struct Item {
-    std::string value;               // a string's value (empty when `object` is set)
-    std::uint64_t deadline_ms = 0;   // absolute unix ms; 0 = no deadline
-    std::unique_ptr<Object> object;  // any other type's value; nullptr for a string
-    std::uint64_t version = 0;       // the key version (class comment)
+    std::variant<std::string, Object> data;  // a string's value, or any other type's
+    std::uint64_t deadline_ms = 0;           // absolute unix ms; 0 = no deadline
+    std::uint64_t version = 0;               // the key version (class comment)
+
+    // The object of a hash, list, set or sorted set; nullptr for a string.
+    Object* object() { return std::get_if<Object>(&data); }
+    const Object* object() const { return std::get_if<Object>(&data); }
+    // A string's value (the item must hold a string: asserted by std::get).
+    std::string& value() { return std::get<std::string>(data); }
+    const std::string& value() const { return std::get<std::string>(data); }
   };
   // Transparent hashing, so that lookups by std::string_view do not build a std::string.
   struct KeyHash {

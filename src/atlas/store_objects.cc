@@ -39,7 +39,7 @@ std::optional<ObjectType> Store::type_of(std::string_view key, std::uint64_t now
   if (item == nullptr) {
     return std::nullopt;
   }
-  return item->object == nullptr ? ObjectType::kString : item->object->type();
+  return item->object() == nullptr ? ObjectType::kString : item->object()->type();
 }
 
 std::string Store::digest_hex() const {
@@ -48,8 +48,8 @@ std::string Store::digest_hex() const {
   }
   Digest d = digest_;
   for (const auto& [key, item] : items_) {
-    if (item.object != nullptr) {
-      d ^= object_value_digest(key, *item.object);
+    if (item.object() != nullptr) {
+      d ^= object_value_digest(key, *item.object());
     }
   }
   return d.hex();
@@ -61,10 +61,11 @@ std::string Store::item_digest_hex(std::string_view key) const {
     return Digest{}.hex();
   }
   const Item& item = it->second;
-  if (item.object != nullptr) {
-    return (object_value_digest(key, *item.object) ^ deadline_digest(key, item.deadline_ms)).hex();
+  if (item.object() != nullptr) {
+    return (object_value_digest(key, *item.object()) ^ deadline_digest(key, item.deadline_ms))
+        .hex();
   }
-  return item_digest(it->first, item.value, item.deadline_ms).hex();
+  return item_digest(it->first, item.value(), item.deadline_ms).hex();
 }
 
 Reply Store::apply_op(ObjOp& op, std::uint64_t stamp_ms) {
@@ -78,10 +79,9 @@ Store::Items::iterator Store::insert_object(std::string key, Object object,
                                             std::uint64_t deadline_ms) {
   HELIOS_ASSERT(key.size() <= kMaxKeyBytes);
   HELIOS_ASSERT(object.type() != ObjectType::kString);
-  auto [it, inserted] = items_.try_emplace(std::move(key));
+  auto [it, inserted] = items_.try_emplace(std::move(key), Item{std::move(object)});
   HELIOS_ASSERT(inserted);
   touch(it);
-  it->second.object = std::make_unique<Object>(std::move(object));
   ++object_count_;
   index_deadline(it, deadline_ms);
   digest_ ^= deadline_digest(it->first, deadline_ms);

@@ -141,3 +141,36 @@ TEST(ObjKeysTest, randomKeyDrawsLiveKeysFromTheSeed) {
 
 }  // namespace
 }  // namespace helios::atlas
+
+namespace helios::atlas {
+namespace {
+
+// The item holds a string or an Object inline (store.h): every path that moves an object
+// between items or replaces it keeps the value, the deadline and the invariants (apply1
+// checks them after each op).
+TEST(ObjKeysTest, inlineObjectsSurviveRenameReplaceAndSnapshots) {
+  Store s;
+  EXPECT_EQ(obj(s, 1, "SADD", {"ints", "3", "-7", "100000"}), integer(3));
+  EXPECT_EQ(obj(s, 1, "ZADD", {"z", "1", "a", "2", "b"}), integer(2));
+  EXPECT_EQ(apply1(s, 1, ExpireOp{"ints", 5000}), integer(1));
+  EXPECT_EQ(apply1(s, 1, RenameOp{"ints", "moved"}), Reply::ok());
+  EXPECT_EQ(s.type_of("ints", 1), std::nullopt);
+  EXPECT_EQ(s.ttl_ms("moved", 1000), 4000);
+  EXPECT_EQ(obj(s, 1, "SMEMBERS", {"moved"}),
+            Reply::set({Reply::bulk("-7"), Reply::bulk("3"), Reply::bulk("100000")}));
+  EXPECT_EQ(obj(s, 1, "OBJECT", {"ENCODING", "moved"}), Reply::bulk("intset"));
+  EXPECT_EQ(apply1(s, 1, RenameOp{"z", "moved"}), Reply::ok());  // an object over an object
+  EXPECT_EQ(s.type_of("moved", 1), ObjectType::kZSet);
+  EXPECT_EQ(s.ttl_ms("moved", 1000), -1);
+  EXPECT_EQ(apply1(s, 1, SetOp{.key = "moved", .value = "text"}), Reply::ok());  // a string over
+  EXPECT_EQ(s.get("moved", 1), "text");
+  EXPECT_EQ(s.object_count(), 0u);
+  EXPECT_EQ(obj(s, 1, "SADD", {"ints", "1", "x"}), integer(2));
+  Result<Store> copy = Store::deserialize(s.serialize());
+  ASSERT_TRUE(copy.is_ok());
+  EXPECT_EQ(copy.value().digest_hex(), s.digest_hex());
+  EXPECT_EQ(copy.value().serialize(), s.serialize());
+}
+
+}  // namespace
+}  // namespace helios::atlas
