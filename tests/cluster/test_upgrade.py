@@ -166,7 +166,7 @@ class TestRollingUpgrade(ClusterTestCase):
             self.assertEqual(r.command("MULTI"), "OK")
             self.assertEqual(r.command("INCR", "w"), "QUEUED")
             self.assertIsNone(r.command("EXEC"))
-            self.assertEqual(r.command("GET", "w"), "9")
+            self.assertEqual(r.command("GET", "w"), b"9")
         self.wait_for_equal_digests(c, [1, 2, 3])
         print(f"\n  key versions started at index {since.pop()}", file=sys.stderr)
 
