@@ -75,7 +75,7 @@ Object make_object(ObjectType type) {
     case ObjectType::kHash:
       return Object{HashObject{}};
     case ObjectType::kList:
-      return Object{Boxed<ListObject>{}};
+      return Object{ListObject{}};
     case ObjectType::kSet:
       return Object{SetObject{}};
     case ObjectType::kZSet:
