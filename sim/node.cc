@@ -41,7 +41,10 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
       cmd.ops.emplace_back(object_op("HSET", 0, {"~h", member, command.value}));
       break;
     case 1:
-      cmd.ops.emplace_back(object_op("LPUSH", 0, {"~l", command.value}));
+      // Now and then an element past a quicklist node (8 KiB), so the list spans nodes.
+      cmd.ops.emplace_back(
+          object_op("LPUSH", 0,
+                    {"~l", op % 9 == 1 ? command.value + std::string(9000, 'l') : command.value}));
       cmd.ops.emplace_back(object_op("LTRIM", 0, {"~l", "0", "7"}));
       break;
     case 2:
@@ -49,6 +52,16 @@ void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& 
       cmd.ops.emplace_back(object_op("SADD", 0, {"~s", member, command.key}));
       if (op % 3 == 0) {
         cmd.ops.emplace_back(object_op("SPOP", seed, {"~s", "2"}));
+      }
+      // An integer set (an IntSet), which now and then holds a text member for a while: a
+      // replica that applied the log keeps it a listpack, one restored from a snapshot holds
+      // an IntSet again; picks must not depend on which.
+      cmd.ops.emplace_back(object_op("SADD", 0, {"~i", std::to_string(op % 23)}));
+      if (op % 5 == 0) {
+        cmd.ops.emplace_back(object_op("SADD", 0, {"~i", "x"}));
+      } else if (op % 5 == 3) {
+        cmd.ops.emplace_back(object_op("SREM", 0, {"~i", "x"}));
+        cmd.ops.emplace_back(object_op("SPOP", seed, {"~i", "2"}));
       }
       break;
     default:
