@@ -284,6 +284,15 @@ const std::vector<Knob>& knobs() {
        "the log",
        [](const NodeConfig& c) { return std::to_string(c.snapshot_trailing_entries); },
        &set_count<&NodeConfig::snapshot_trailing_entries>},
+      {"--snapshot-threshold-bytes", "N",
+       "also take a snapshot once the entries applied since the last one hold N bytes, or "
+       "as many as the last snapshot file if that is more; 0: never by size",
+       [](const NodeConfig& c) { return std::to_string(c.snapshot_threshold_bytes); },
+       &set_count<&NodeConfig::snapshot_threshold_bytes>},
+      {"--snapshot-trailing-bytes", "N",
+       "at most N bytes of the trailing entries are kept; 0: no bound in bytes",
+       [](const NodeConfig& c) { return std::to_string(c.snapshot_trailing_bytes); },
+       &set_count<&NodeConfig::snapshot_trailing_bytes>},
       {"--log-level", "LEVEL", "debug, info, warn or error",
        [](const NodeConfig& c) {
          const char* const names[] = {"debug", "info", "warn", "error"};

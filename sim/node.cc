@@ -222,7 +222,9 @@ Status SimNode::start(std::uint64_t seed) {
   config.applied = restored.value();
   node::SnapshotPolicy policy;
   policy.threshold = options_.snapshot_threshold;
+  policy.threshold_bytes = options_.snapshot_threshold_bytes;
   policy.trailing_entries = options_.snapshot_trailing;
+  policy.trailing_bytes = options_.snapshot_trailing_bytes;
   log_stamp_ms_ = node::log_tail_stamp(*wal_);
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
@@ -291,6 +293,9 @@ void SimNode::snapshot_written(const raft::SnapshotMeta& meta, const std::string
   Status s = snapshots_->write_temporary(meta, data);
   if (s.is_ok()) {
     s = snapshots_->commit(meta);
+  }
+  if (s.is_ok()) {
+    node_->set_snapshot_file_bytes(data.size());
   }
   node_->on_snapshot_done(meta, s);
   if (snapshots_->poisoned()) {

@@ -79,6 +79,12 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   // Drawn last. Half of the seeds start key versions late, as a cluster upgraded from a
   // release before WATCH does, after snapshots without versions were taken and restored.
   o.versions_start = prng.chance(1, 2) ? 0 : prng.range(20, 300);
+
+  // Drawn last: snapshot bounds in bytes, in half of the seeds.
+  if (prng.chance(1, 2)) {
+    o.snapshot_threshold_bytes = prng.range(200, 4000);
+    o.snapshot_trailing_bytes = prng.chance(1, 3) ? 0 : prng.range(50, 2000);
+  }
   return o;
 }
 
@@ -90,7 +96,7 @@ std::string SimOptions::describe() const {
       "spike=%.2f/%lluus fsync=%llu-%lluus syncfail=%.3f segment=%llu crash=%.2f/%lluus "
       "partition=%.2f/%lluus "
       "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
-      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d spare=%d "
+      "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d/%lluB/%lluB spare=%d "
       "membership=%lluus lease=%s/%d versions=%llu%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
@@ -105,7 +111,9 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(max_inflight_appends),
       static_cast<unsigned long long>(snapshot_threshold),
       static_cast<unsigned long long>(snapshot_trailing),
-      static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks, spare,
+      static_cast<unsigned long long>(snapshot_write_max_us), snapshot_ack_ticks,
+      static_cast<unsigned long long>(snapshot_threshold_bytes),
+      static_cast<unsigned long long>(snapshot_trailing_bytes), spare,
       static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
       lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "");
   std::string out(buf);

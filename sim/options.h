@@ -80,6 +80,10 @@ struct SimOptions {
   std::uint64_t snapshot_trailing = 5;
   Micros snapshot_write_max_us = 10'000;
   int snapshot_ack_ticks = 20;  // raft::Config::snapshot_ack_ticks
+  // Half of the seeds also bound snapshots in bytes (node::SnapshotPolicy::threshold_bytes
+  // and trailing_bytes; 0: off), small enough that they decide often.
+  std::uint64_t snapshot_threshold_bytes = 0;
+  std::uint64_t snapshot_trailing_bytes = 0;
   // Membership, in every seed: `spare` more nodes (ids nodes+1 .. nodes+spare) start
   // outside the cluster with empty logs; every membership_interval_us of the safety phase
   // the harness asks the leader to add a learner, promote one, remove a voter or a learner,

@@ -352,14 +352,17 @@ Status read_key(const std::string& key, const toml::node& v, NodeConfig& c) {
                        {{"max_entries_per_append", &c.max_entries_per_append},
                         {"snapshot_threshold", &c.snapshot_threshold},
                         {"snapshot_trailing_entries", &c.snapshot_trailing_entries},
+                        {"snapshot_threshold_bytes", &c.snapshot_threshold_bytes},
+                        {"snapshot_trailing_bytes", &c.snapshot_trailing_bytes},
                         {"snapshot_retain", &c.snapshot_retain},
                         {"snapshot_chunk_bytes", &c.snapshot_chunk_bytes}});
   }
   return s;
 }
 
-// snapshot_threshold, snapshot_interval and snapshot_trailing_entries take any value (0
-// disables the trigger, or keeps no entries behind the snapshot).
+// snapshot_threshold, snapshot_threshold_bytes, snapshot_interval,
+// snapshot_trailing_entries and snapshot_trailing_bytes take any value (0 disables the
+// trigger or the bound, or keeps no entries behind the snapshot).
 Status validate_snapshots(const NodeConfig& c) {
   if (c.snapshot_retain == 0) {
     return bad("snapshot_retain", "must be at least 1 (the newest snapshot is always kept)");

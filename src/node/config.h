@@ -19,7 +19,10 @@
 //   snapshot_threshold = 10000    # snapshot after this many entries applied; 0: never by count
 //   snapshot_interval = "30m"     # ... or this long after the last one (if any entry was
 //                                 # applied since); 0: never by time
+//   snapshot_threshold_bytes = 67108864  # ... or once the entries applied since hold this
+//                                 # many bytes (or the last snapshot's size, if more); 0: never
 //   snapshot_trailing_entries = 10000  # entries kept in the WAL behind a durable snapshot
+//   snapshot_trailing_bytes = 67108864  # ... holding at most this many bytes; 0: no bound
 //   snapshot_retain = 2           # newest snapshot files kept (at least 1)
 //   snapshot_chunk_bytes = 1048576  # InstallSnapshot chunk size, 4 KiB .. 16 MiB
 //   log_level = "info"
@@ -148,10 +151,17 @@ struct NodeConfig {
   // was applied since (0: never by time).
   std::uint64_t snapshot_threshold = 10000;
   std::uint64_t snapshot_interval_ms = 30 * 60 * 1000;
+  // ...or when the entries applied since the last snapshot hold snapshot_threshold_bytes,
+  // or as many bytes as the last snapshot's file if that is more (0: never by size). Entries
+  // carry batches of commands, so a count of entries bounds neither the log kept nor the
+  // time a restart spends replaying it; bytes do.
+  std::uint64_t snapshot_threshold_bytes = 64u << 20;
   // Entries kept in the log behind a snapshot, so that a slow follower can catch up from
   // the log instead of receiving the whole snapshot: once a snapshot is durable, the WAL
   // drops whole segments below (snapshot index - snapshot_trailing_entries).
   std::uint64_t snapshot_trailing_entries = 10000;
+  // ...but no more of them than hold this many bytes (0: no bound in bytes).
+  std::uint64_t snapshot_trailing_bytes = 64u << 20;
   // Snapshot files kept (the newest ones); at least 1.
   std::uint64_t snapshot_retain = 2;
   // InstallSnapshot streams a snapshot in chunks of this many bytes

@@ -153,6 +153,7 @@ void Node::complete(raft::Ready& rd) {
 void Node::apply(const raft::Entry& e) {
   HELIOS_ASSERT(e.index == applied_ + 1);
   applied_ = e.index;
+  applied_bytes_ += e.data.size();
   io_.on_applied(e);
   ApplyReply reply;
   if (e.type == raft::EntryType::kNormal) {

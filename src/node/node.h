@@ -91,8 +91,14 @@ struct IncomingSnapshot {
 };
 
 struct SnapshotPolicy {
-  std::uint64_t threshold = 0;         // snapshot after this many applied entries; 0: never
+  std::uint64_t threshold = 0;  // snapshot after this many applied entries; 0: never
+  // Snapshot once the entries applied since the last snapshot hold this many bytes, or as
+  // many as the last snapshot's file if that is more (Redis's AOF rewrite rule at 100%:
+  // replaying the log then costs at most about what loading the snapshot does); 0: never.
+  std::uint64_t threshold_bytes = 0;
   std::uint64_t trailing_entries = 0;  // entries kept in the log behind a snapshot
+  // ...but no more of them than hold this many bytes; 0: no bound in bytes.
+  std::uint64_t trailing_bytes = 0;
 };
 
 // What a state machine answers for an applied entry, for its proposer: a value of the
@@ -159,6 +165,13 @@ class Node {
   Status request_snapshot();
   bool snapshotting() const { return snapshotting_; }
   const raft::SnapshotMeta& last_snapshot() const { return last_snapshot_; }
+  // The size of the newest snapshot's file (the owner knows it; the byte threshold grows
+  // with it).
+  void set_snapshot_file_bytes(std::uint64_t bytes) { snapshot_file_bytes_ = bytes; }
+  // Bytes of the entries applied since the newest snapshot (or since start, without one).
+  std::uint64_t applied_bytes_since_snapshot() const {
+    return applied_bytes_ - snapshot_applied_bytes_;
+  }
 
   bool failed() const { return !failure_.empty(); }
   const std::string& failure() const { return failure_; }
@@ -218,6 +231,10 @@ class Node {
   raft::SnapshotMeta last_snapshot_;  // newest durable snapshot (index 0: none)
   bool snapshotting_ = false;
   bool compact_due_ = false;
+  std::uint64_t applied_bytes_ = 0;           // entry data applied since this Node started
+  std::uint64_t snapshot_applied_bytes_ = 0;  // applied_bytes_ at last_snapshot_.index
+  std::uint64_t taking_applied_bytes_ = 0;    // applied_bytes_ at the snapshot being taken
+  std::uint64_t snapshot_file_bytes_ = 0;
   std::optional<std::pair<raft::SnapshotMeta, IncomingSnapshot>> incoming_;
 };
 

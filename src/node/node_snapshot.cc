@@ -1,4 +1,6 @@
 // Node: taking, installing and compacting behind snapshots (see node.h, "Snapshots").
+#include <algorithm>
+
 #include "base/assert.h"
 #include "node/node.h"
 
@@ -59,6 +61,7 @@ void Node::restore_snapshot(const raft::Ready& rd) {
   }  // else PLANTED BUG: the state machine keeps its old state under the new applied index
   incoming_.reset();
   applied_ = rd.snapshot->index;
+  snapshot_applied_bytes_ = applied_bytes_;
   io_.on_snapshot_event(*rd.snapshot, true, Status::ok());
 }
 
@@ -82,10 +85,15 @@ Status Node::request_snapshot() {
 }
 
 void Node::maybe_snapshot() {
-  if (policy_.threshold == 0 || snapshotting_ || failed()) {
+  if (snapshotting_ || failed()) {
     return;
   }
-  if (applied_ >= last_snapshot_.index + policy_.threshold) {
+  const bool by_count =
+      policy_.threshold != 0 && applied_ >= last_snapshot_.index + policy_.threshold;
+  const bool by_bytes =
+      policy_.threshold_bytes != 0 &&
+      applied_bytes_since_snapshot() >= std::max(policy_.threshold_bytes, snapshot_file_bytes_);
+  if (by_count || by_bytes) {
     take_snapshot();
   }
 }
@@ -101,6 +109,7 @@ void Node::take_snapshot() {
   HELIOS_ASSERT_MSG(meta.term != 0, "the applied entry's term is unknown");
   meta.conf_state = raw_.raft().conf_at(applied_);  // the configuration in force there
   snapshotting_ = true;
+  taking_applied_bytes_ = applied_bytes_;
   io_.start_snapshot(meta);
 }
 
@@ -114,6 +123,7 @@ void Node::on_snapshot_done(const raft::SnapshotMeta& meta, const Status& status
     return;
   }
   last_snapshot_ = meta;
+  snapshot_applied_bytes_ = taking_applied_bytes_;
   wal_.set_snapshot(meta);
   compact_due_ = true;
   if (!pending_.has_value()) {
@@ -130,6 +140,11 @@ void Node::maybe_compact() {
   Index target = last_snapshot_.index > policy_.trailing_entries
                      ? last_snapshot_.index - policy_.trailing_entries
                      : 0;
+  if (policy_.trailing_bytes != 0 && last_snapshot_.index > mark.index) {
+    // Entries target+1 .. snapshot index are kept: no more than trailing_bytes of them.
+    target = std::max(
+        target, wal_.first_index_within_bytes(last_snapshot_.index, policy_.trailing_bytes) - 1);
+  }
   if (raw_.raft().config().bugs.compact_past_applied) {
     target = raw_.raft().log().committed();  // PLANTED BUG: beyond what the snapshot covers
   }

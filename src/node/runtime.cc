@@ -69,8 +69,13 @@ Status Runtime::start() {
   log_stamp_ms_ = log_tail_stamp(*wal_);
   SnapshotPolicy policy;
   policy.threshold = config_.snapshot_threshold;
+  policy.threshold_bytes = config_.snapshot_threshold_bytes;
   policy.trailing_entries = config_.snapshot_trailing_entries;
+  policy.trailing_bytes = config_.snapshot_trailing_bytes;
   node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this), policy);
+  if (node_->last_snapshot().index > 0) {
+    note_snapshot_file_bytes(node_->last_snapshot());
+  }
   was_member_ = raft::is_member(node_->raw().raft().conf_at(node_->applied()), config_.node_id);
   if (Status s = read_joined(); !s.is_ok()) {
     return s;

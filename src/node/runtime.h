@@ -299,6 +299,8 @@ class Runtime final : private NodeIo {
   void check_tls_files();
   void poll_snapshot_child();
   void stop_snapshot_child();
+  // Tells the node the size of the snapshot file of `meta` (its byte threshold grows with it).
+  void note_snapshot_file_bytes(const raft::SnapshotMeta& meta);
   void maybe_snapshot_by_interval();
   void on_snapshot_received(const raft::Message& m, const std::string& path,
                             std::shared_ptr<AtlasState> state);

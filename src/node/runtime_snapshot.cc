@@ -1,5 +1,7 @@
 // Runtime: snapshots (see runtime.h): recovery at startup, fork()ed snapshot writing, the
 // interval trigger, and installing a snapshot received from the leader.
+#include <filesystem>
+
 #include "base/log.h"
 #include "env/posix/memory.h"
 #include "node/recovery.h"
@@ -92,6 +94,14 @@ void Runtime::poll_snapshot_child() {
   check_failed();
 }
 
+void Runtime::note_snapshot_file_bytes(const raft::SnapshotMeta& meta) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(snapshots_->path_of(meta), ec);
+  if (!ec) {
+    node_->set_snapshot_file_bytes(size);
+  }
+}
+
 void Runtime::stop_snapshot_child() {
   snapshot_child_.kill();
 }
@@ -106,6 +116,7 @@ void Runtime::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
     return;
   }
   snapshot_error_.clear();
+  note_snapshot_file_bytes(meta);
   last_snapshot_unix_ms_ = unix_ms_now();
   last_snapshot_time_ = std::chrono::steady_clock::now();
   const auto took = std::chrono::steady_clock::now() - child_started_;

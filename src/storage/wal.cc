@@ -54,6 +54,20 @@ Status Wal::reset_to_snapshot(const raft::SnapshotMeta& snapshot) {
   return flush();
 }
 
+Index Wal::first_index_within_bytes(Index hi, std::uint64_t max_bytes) const {
+  HELIOS_ASSERT(hi <= last_index());
+  Index lo = hi + 1;
+  std::uint64_t bytes = 0;
+  while (lo > first_index()) {
+    bytes += locations_[lo - 1 - mark_.index - 1].size;
+    if (bytes > max_bytes) {
+      break;
+    }
+    --lo;
+  }
+  return lo;
+}
+
 Result<Term> Wal::term(Index index) const {
   if (index < mark_.index) {
     return Status(Code::kCompacted, "index " + std::to_string(index));

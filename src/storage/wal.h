@@ -125,6 +125,10 @@ class Wal final : public raft::Storage {
   // old start; recovery (node/recovery.h) then redoes the reset from the snapshot file.
   Status reset_to_snapshot(const raft::SnapshotMeta& snapshot);
 
+  // The lowest index i >= first_index() such that the records of entries i..hi hold at most
+  // `max_bytes` (hi + 1 when entry hi alone holds more). hi must be <= last_index().
+  Index first_index_within_bytes(Index hi, std::uint64_t max_bytes) const;
+
   // Entries up to mark().index are compacted away (0: none).
   const SnapshotMark& mark() const { return mark_; }
   const WalStats& stats() const { return stats_; }

@@ -86,7 +86,10 @@ TEST(PlantedBugsTest, countLearnerAck_isCaughtByTheCommitmentRule) {
   EXPECT_NE(failure.find("commitment rule"), std::string::npos) << failure;
 }
 TEST(PlantedBugsTest, leaveJointEarly_isCaught) {
-  expect_caught("leave-joint-early", 3, 400);
+  // A rare window too (a leader that crashes between C(old,new) and C(new) with a voter of
+  // only the new configuration ahead): about one seed in 300 since half of the seeds bound
+  // snapshots in bytes (first at seed 615; at seed 23 before).
+  expect_caught("leave-joint-early", 3, 1000);
 }
 TEST(PlantedBugsTest, noticeUncommittedRemoval_isCaught) {
   expect_caught("notice-uncommitted-removal", 3, 400);

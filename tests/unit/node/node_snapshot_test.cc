@@ -112,6 +112,63 @@ TEST(NodeSnapshotTest, done_compactsBehindTheSnapshotKeepingTrailingEntries) {
   EXPECT_EQ(f.io.started[1].index, 80u);
 }
 
+TEST(NodeSnapshotTest, thresholdBytes_startsOnceTheAppliedEntriesHoldThatManyBytes) {
+  Fixture f({1}, SnapshotPolicy{.threshold_bytes = 1000});  // entries of 200 bytes
+  f.elect();
+  f.propose(4);
+  EXPECT_EQ(f.node->applied_bytes_since_snapshot(), 800u);
+  EXPECT_TRUE(f.io.started.empty());
+  f.propose(1);
+  ASSERT_EQ(f.io.started.size(), 1u);
+  EXPECT_EQ(f.io.started[0].index, 6u);  // the no-op and five entries
+  // Entries applied while it is written count towards the next one.
+  f.propose(2);
+  f.node->set_snapshot_file_bytes(2000);
+  f.node->on_snapshot_done(f.io.started[0], Status::ok());
+  EXPECT_EQ(f.node->applied_bytes_since_snapshot(), 400u);
+  // The threshold is now the last snapshot's size, 2000 bytes: 8 more entries start none.
+  f.propose(7);
+  EXPECT_EQ(f.io.started.size(), 1u);
+  f.propose(1);
+  ASSERT_EQ(f.io.started.size(), 2u);
+  EXPECT_EQ(f.io.started[1].index, 16u);
+}
+
+TEST(NodeSnapshotTest, failedSnapshot_keepsCountingBytesFromTheLastGoodOne) {
+  Fixture f({1}, SnapshotPolicy{.threshold_bytes = 1000});
+  f.elect();
+  f.propose(5);
+  ASSERT_EQ(f.io.started.size(), 1u);
+  f.node->on_snapshot_done(f.io.started[0], Status(Code::kIoError, "no space left on device"));
+  EXPECT_EQ(f.node->applied_bytes_since_snapshot(), 1000u);
+  f.propose(1);  // still over the threshold: the next applied entry starts another
+  EXPECT_EQ(f.io.started.size(), 2u);
+}
+
+TEST(NodeSnapshotTest, trailingBytes_keepFewerTrailingEntriesWhenTheyAreLarge) {
+  // Records of 200 bytes of data and a small header: 4 fit in 1000 bytes, 5 do not.
+  Fixture f({1}, SnapshotPolicy{.threshold = 40, .trailing_entries = 30, .trailing_bytes = 1000});
+  f.elect();
+  f.propose(45);
+  ASSERT_EQ(f.io.started.size(), 1u);
+  ASSERT_EQ(f.io.started[0].index, 40u);
+  f.node->on_snapshot_done(f.io.started[0], Status::ok());
+  EXPECT_EQ(f.wal->first_index(), 37u);  // entries 37..40 kept behind the snapshot
+  EXPECT_EQ(f.wal->first_index_within_bytes(40, 1000), 37u);
+  EXPECT_EQ(f.wal->first_index_within_bytes(40, 0), 41u);
+  EXPECT_EQ(f.wal->first_index_within_bytes(40, 1u << 30), f.wal->first_index());
+}
+
+TEST(NodeSnapshotTest, trailingBytes_neverKeepMoreThanTheTrailingEntries) {
+  Fixture f({1},
+            SnapshotPolicy{.threshold = 40, .trailing_entries = 3, .trailing_bytes = 1u << 20});
+  f.elect();
+  f.propose(45);
+  ASSERT_EQ(f.io.started.size(), 1u);
+  f.node->on_snapshot_done(f.io.started[0], Status::ok());
+  EXPECT_EQ(f.wal->first_index(), 38u);
+}
+
 TEST(NodeSnapshotTest, failedSnapshot_changesNothingAndTheNextOneMayStart) {
   Fixture f({1}, SnapshotPolicy{.threshold = 5, .trailing_entries = 0});
   f.elect();
