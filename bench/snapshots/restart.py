@@ -9,9 +9,10 @@ compaction", 2).
 
 One cluster, one write history, both kinds of node:
   - node-1 and node-2 take snapshots by the defaults (--snapshot-threshold 10000 entries,
-    interval 30 min, 10,000 trailing entries kept in the WAL), or --threshold;
-  - node-3 never does (--snapshot-threshold 0 --snapshot-interval 0): its WAL holds the whole
-    history and a restart replays all of it.
+    --snapshot-threshold-bytes 64 MiB or the last snapshot's size, interval 30 min, 10,000
+    trailing entries of at most 64 MiB kept in the WAL), or --threshold;
+  - node-3 never does (--snapshot-threshold 0 --snapshot-threshold-bytes 0
+    --snapshot-interval 0): its WAL holds the whole history and a restart replays all of it.
 node-1 and node-2 start first and elect a leader among themselves, then node-3 joins; the
 snapshotting node restarted ("a") is the one of node-1/2 that did not lead at the start.
 Before each measured restart, if the node to restart leads (elections happen on a busy
@@ -83,6 +84,56 @@ def restart_once(cluster, name, key_port, kill, timeout):
     return res
 
 
+def write_to_worst(cluster, loader, args, name, written):
+    """Overwrites in steps until `name` is just short of its next snapshot, by size or by
+    count, whichever comes first (its /status snapshot.log_bytes against next_at_bytes, and
+    last_applied against next_at_index): the most log a restart can have to replay. The load
+    has the shape of the checkpoints' (--clients x --pipeline), so entries batch alike.
+    Returns (writes in all, seconds spent loading)."""
+    step = 20000
+    spent = 0.0
+    per_write = args.value_size + 40.0  # first guesses: a SET's bytes in the log...
+    per_entry = 100.0  # ...and SETs per entry
+    for _ in range(100):
+        cluster.wait_caught_up(timeout=300)
+        while (cluster.status(name) or {}).get("snapshot", {}).get("in_progress"):
+            time.sleep(0.2)
+        st = cluster.status(name)
+        snap = st["snapshot"]
+        rooms = []
+        if snap["next_at_bytes"]:
+            rooms.append((snap["next_at_bytes"] - snap["log_bytes"]) / per_write)
+        if snap["next_at_index"]:
+            rooms.append((snap["next_at_index"] - st["last_applied"]) * per_entry)
+        if not rooms:
+            raise common.HarnessError("%s takes no snapshot by size or count" % name)
+        room = min(rooms)  # in writes
+        if room < step:
+            say("%s: %d bytes of log since snapshot %d (the next at %d bytes), applied %d "
+                "(the next at %d)" % (name, snap["log_bytes"], snap["index"],
+                                      snap["next_at_bytes"], st["last_applied"],
+                                      snap["next_at_index"]))
+            return written, spent
+        # Half of the room at a time, so that a wrong guess never overshoots by much.
+        n = int(max(step // 4, room / 2))
+        port = cluster.client_port(cluster.wait_leader(timeout=60, commit_equal=False))
+        t = time.monotonic()
+        common.run([loader, "overwrite", "--port", str(port), "--writes", str(n),
+                    "--keyspace", str(args.keys), "--value-size", str(args.value_size),
+                    "--clients", str(args.clients), "--pipeline", str(args.pipeline),
+                    "--seed", str(written)], timeout=3600)
+        spent += time.monotonic() - t
+        written += n
+        cluster.wait_caught_up(timeout=300)
+        after = cluster.status(name)
+        if after["snapshot"]["index"] == snap["index"]:
+            if after["snapshot"]["log_bytes"] > snap["log_bytes"]:
+                per_write = (after["snapshot"]["log_bytes"] - snap["log_bytes"]) / n
+            if after["last_applied"] > st["last_applied"]:
+                per_entry = n / (after["last_applied"] - st["last_applied"])
+    raise common.HarnessError("%s never came close to its next snapshot" % name)
+
+
 def make_follower(cluster, name):
     """If `name` leads, bounces it (not measured) until another node does. Returns the
     number of bounces."""
@@ -128,6 +179,10 @@ def main():
     ap.add_argument("--pipeline", type=int, default=64)
     ap.add_argument("--kill", action="store_true", help="SIGKILL instead of SIGTERM")
     ap.add_argument("--restart-timeout", type=int, default=300)
+    ap.add_argument("--worst", action="store_true",
+                    help="after the last checkpoint, write on until the snapshotting node is "
+                         "just short of its next snapshot by size (the most log to replay), "
+                         "and restart it there")
     args = ap.parse_args()
     common.apply_nice(args.nice)
     checkpoints = [int(x) for x in args.checkpoints.split(",")]
@@ -145,7 +200,8 @@ def main():
         cluster.start("node-1", snap_flags)
         cluster.start("node-2", snap_flags)
         leader = cluster.wait_leader(("node-1", "node-2"))
-        cluster.start("node-3", ["--snapshot-threshold", "0", "--snapshot-interval", "0"])
+        cluster.start("node-3", ["--snapshot-threshold", "0", "--snapshot-threshold-bytes", "0",
+                                  "--snapshot-interval", "0"])
         if cluster.wait_leader() != leader:
             raise common.HarnessError("the leader changed when node-3 joined")
         a_node = "node-2" if leader == "node-1" else "node-1"
@@ -192,6 +248,25 @@ def main():
                     cluster.wait_caught_up(timeout=300)
             results.append({"writes": cp, "state": state, "runs": runs,
                             "entries": state[leader]["applied"]})
+        if args.worst:
+            written, spent = write_to_worst(cluster, loader, args, a_node, written)
+            load_s += spent
+            state = describe(cluster, common.NODES)
+            for n in common.NODES:
+                say("%s: %s" % (n, state[n]))
+            runs = []
+            for rep in range(args.reps):
+                bounces += make_follower(cluster, a_node)
+                r = restart_once(cluster, a_node, cluster.client_port(a_node), args.kill,
+                                 args.restart_timeout)
+                r["kind"] = "a"
+                say("writes %d (worst case), restart %s: %.2f s; %s" % (
+                    written, a_node, r["total"], r))
+                runs.append(r)
+                cluster.wait_leader(timeout=60)
+                cluster.wait_caught_up(timeout=300)
+            results.append({"writes": written, "state": state, "runs": runs,
+                            "entries": state[leader]["applied"], "worst": True})
         say("elections seen (terms): %s; nodes bounced so that the restarted one follows: %d"
             % ({n: (cluster.status(n) or {}).get("term") for n in common.NODES}, bounces))
         report(args, a_node, leader, results, load_s, time.monotonic() - started)
@@ -212,7 +287,8 @@ def median(v):
 
 def report(args, a_node, leader, results, load_s, elapsed):
     print()
-    print("keys %d x %d B; node-1/2 --snapshot-threshold %s, node-3 snapshots off; "
+    print("keys %d x %d B; node-1/2 --snapshot-threshold %s (and the default byte rules), "
+          "node-3 snapshots off; "
           "restart = exec to first linearizable GET answered (%s); load %.0f s, %.0f s in all"
           % (args.keys, args.value_size, args.threshold or "10000 (default)",
              "SIGKILL" if args.kill else "SIGTERM", load_s, elapsed))
@@ -221,14 +297,17 @@ def report(args, a_node, leader, results, load_s, elapsed):
           "| entries replayed | restart s (each) | median s | CPU s at ready (each) |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|")
     for r in results:
-        for kind, name in (("a", a_node), ("b", "node-3")):
+        kinds = (("a", a_node),) if r.get("worst") else (("a", a_node), ("b", "node-3"))
+        for kind, name in kinds:
             st = r["state"][name]
             runs = [x for x in r["runs"] if x["kind"] == kind]
             rest = [x["restored_at"] for x in runs if x["restored_at"] is not None]
             replayed = [x["replay_to"] - x["replay_from"] + 1 for x in runs
                         if x["replay_from"] is not None]
             print("| %d | %d | %s (%s) | %d | %.0f | %.0f | %s | %s | %s | %.2f | %s |" % (
-                r["writes"], r["entries"], name, "snapshots" if kind == "a" else "no snapshots",
+                r["writes"], r["entries"], name,
+                ("snapshots, worst case" if r.get("worst") else "snapshots") if kind == "a"
+                else "no snapshots",
                 st["snap_index"], st["wal_bytes"] / 1e6, st["snap_bytes"] / 1e6,
                 ", ".join("%.2f" % x for x in rest) or "-",
                 ", ".join(str(x) for x in replayed) or ("all %d" % st["applied"]),
@@ -236,6 +315,11 @@ def report(args, a_node, leader, results, load_s, elapsed):
                 median([x["total"] for x in runs]),
                 ", ".join("%.2f" % x["cpu_s"] for x in runs)))
     print()
+    for r in results:
+        if r.get("worst"):
+            print("worst case (just short of the next snapshot by size) at %d writes: %.2f s" % (
+                r["writes"], median([x["total"] for x in r["runs"]])))
+    results = [r for r in results if not r.get("worst")]
     last = results[-1]
     a = median([x["total"] for x in last["runs"] if x["kind"] == "a"])
     b = median([x["total"] for x in last["runs"] if x["kind"] == "b"])

@@ -247,6 +247,9 @@ std::string status_json(const node::NodeStatus& s) {
                    {"bytes", s.snapshot_bytes},
                    {"time_ms", s.snapshot_unix_ms},
                    {"in_progress", s.snapshot_in_progress},
+                   {"log_bytes", s.snapshot_log_bytes},
+                   {"next_at_bytes", s.snapshot_next_at_bytes},
+                   {"next_at_index", s.snapshot_next_at_index},
                    {"error", s.snapshot_error.empty() ? nlohmann::json(nullptr)
                                                       : nlohmann::json(s.snapshot_error)}};
   j["first_log_index"] = s.first_index;

@@ -69,6 +69,8 @@ void section_persistence(Server& s, std::ostringstream& o) {
     << "\r\nrdb_last_bgsave_status:" << (st.snapshot_error.empty() ? "ok" : "err")
     << "\r\nsnapshot_index:" << st.snapshot.index << "\r\nsnapshot_term:" << st.snapshot.term
     << "\r\nsnapshot_bytes:" << st.snapshot_bytes << "\r\nsnapshot_time_ms:" << st.snapshot_unix_ms
+    << "\r\nsnapshot_log_bytes:" << st.snapshot_log_bytes
+    << "\r\nsnapshot_next_at_bytes:" << st.snapshot_next_at_bytes
     << "\r\nlog_first_index:" << st.first_index << "\r\nwal_bytes:" << st.wal_bytes << "\r\n";
 }
 

@@ -27,6 +27,7 @@
 //
 // Thread rules: every method is called on the node's own thread.
 
+#include <algorithm>
 #include <any>
 #include <cstdint>
 #include <functional>
@@ -101,6 +102,16 @@ struct SnapshotPolicy {
   std::uint64_t trailing_bytes = 0;
 };
 
+// Staggered snapshots. Every node applies the same entries: with one threshold they would
+// all snapshot at the same index, at once, competing for the CPUs and the disk. Node `id` of
+// `voters` takes its snapshots by count at the indexes m * threshold + k * threshold / n
+// (k = (id - 1) mod n): the first such index at least half a threshold after its last
+// snapshot `last`, so the nodes stay apart also after a restart or a snapshot received from
+// the leader. By size, a node's first snapshot waits for k / n more of the threshold (bytes
+// differ from node to node only by when a node started). Pure, for tests.
+Index staggered_snapshot_index(Index last, std::uint64_t threshold, NodeId id, std::size_t voters);
+std::uint64_t staggered_first_bytes(std::uint64_t threshold, NodeId id, std::size_t voters);
+
 // What a state machine answers for an applied entry, for its proposer: a value of the
 // machine's own type (AtlasMachine: std::vector<atlas::Reply>), handed over as it is on the
 // thread that applied the entry: never encoded to be decoded again. Empty for an entry that
@@ -172,6 +183,10 @@ class Node {
   std::uint64_t applied_bytes_since_snapshot() const {
     return applied_bytes_ - snapshot_applied_bytes_;
   }
+  // The applied_bytes_since_snapshot() at which a snapshot is taken (0: not by size).
+  std::uint64_t snapshot_threshold_bytes() const;
+  // The applied index at which snapshot_threshold takes the next snapshot (0: not by count).
+  Index next_snapshot_index() const;
 
   bool failed() const { return !failure_.empty(); }
   const std::string& failure() const { return failure_; }

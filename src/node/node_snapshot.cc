@@ -84,15 +84,46 @@ Status Node::request_snapshot() {
   return Status::ok();
 }
 
+Index staggered_snapshot_index(Index last, std::uint64_t threshold, NodeId id, std::size_t voters) {
+  const std::uint64_t n = std::max<std::size_t>(1, voters);
+  const std::uint64_t offset = ((id - 1) % n) * threshold / n;
+  const Index after = last + threshold / 2 + 1;  // the earliest allowed
+  if (after <= offset) {
+    return offset;
+  }
+  return offset + (after - offset + threshold - 1) / threshold * threshold;
+}
+
+std::uint64_t staggered_first_bytes(std::uint64_t threshold, NodeId id, std::size_t voters) {
+  const std::uint64_t n = std::max<std::size_t>(1, voters);
+  return threshold + threshold / n * ((id - 1) % n);
+}
+
+Index Node::next_snapshot_index() const {
+  if (policy_.threshold == 0) {
+    return 0;
+  }
+  return staggered_snapshot_index(last_snapshot_.index, policy_.threshold, raw_.raft().id(),
+                                  raw_.raft().conf().voters.size());
+}
+
+std::uint64_t Node::snapshot_threshold_bytes() const {
+  if (policy_.threshold_bytes == 0) {
+    return 0;
+  }
+  const std::uint64_t threshold = std::max(policy_.threshold_bytes, snapshot_file_bytes_);
+  return last_snapshot_.index != 0
+             ? threshold
+             : staggered_first_bytes(threshold, raw_.raft().id(), raw_.raft().conf().voters.size());
+}
+
 void Node::maybe_snapshot() {
   if (snapshotting_ || failed()) {
     return;
   }
-  const bool by_count =
-      policy_.threshold != 0 && applied_ >= last_snapshot_.index + policy_.threshold;
+  const bool by_count = policy_.threshold != 0 && applied_ >= next_snapshot_index();
   const bool by_bytes =
-      policy_.threshold_bytes != 0 &&
-      applied_bytes_since_snapshot() >= std::max(policy_.threshold_bytes, snapshot_file_bytes_);
+      policy_.threshold_bytes != 0 && applied_bytes_since_snapshot() >= snapshot_threshold_bytes();
   if (by_count || by_bytes) {
     take_snapshot();
   }

@@ -362,6 +362,9 @@ NodeStatus Runtime::make_status() const {
   s.key_versions_since = machine_.store().versions_since();
   s.snapshot = node_->last_snapshot();
   s.snapshot_in_progress = node_->snapshotting();
+  s.snapshot_log_bytes = node_->applied_bytes_since_snapshot();
+  s.snapshot_next_at_bytes = node_->snapshot_threshold_bytes();
+  s.snapshot_next_at_index = node_->next_snapshot_index();
   s.snapshot_error = snapshot_error_;
   s.snapshot_unix_ms = last_snapshot_unix_ms_;
   std::error_code ec;

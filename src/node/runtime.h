@@ -90,9 +90,14 @@ struct NodeStatus {
   std::uint64_t snapshot_bytes = 0;    // its file's size
   std::int64_t snapshot_unix_ms = -1;  // when it became durable here (-1: not since start)
   bool snapshot_in_progress = false;
-  std::string snapshot_error;   // the last failed snapshot's error, if any
-  Index first_index = 0;        // the first entry the log still holds
-  std::uint64_t wal_bytes = 0;  // bytes of WAL segments on disk
+  // Bytes of the entries applied since the newest snapshot, and the count at which the
+  // next one is taken by size (0: not by size; docs/operations.md, snapshot_threshold_bytes).
+  std::uint64_t snapshot_log_bytes = 0;
+  std::uint64_t snapshot_next_at_bytes = 0;
+  Index snapshot_next_at_index = 0;  // where snapshot_threshold takes the next one (0: never)
+  std::string snapshot_error;        // the last failed snapshot's error, if any
+  Index first_index = 0;             // the first entry the log still holds
+  std::uint64_t wal_bytes = 0;       // bytes of WAL segments on disk
   std::string name;
   raft::Role role = raft::Role::kFollower;
   Term term = 0;

@@ -72,8 +72,17 @@ class TestAdminSnapshot(ClusterTestCase):
         for field in ("node_id", "state", "term", "commit_index", "last_applied", "keys",
                       "peers"):
             self.assertIn(field, s)
-        self.assertEqual(s["snapshot"], {"index": 0, "term": 0, "bytes": 0, "time_ms": -1,
-                                         "in_progress": False, "error": None})
+        snap = dict(s["snapshot"])
+        log_bytes, next_at_bytes = snap.pop("log_bytes"), snap.pop("next_at_bytes")
+        next_at_index = snap.pop("next_at_index")
+        self.assertEqual(snap, {"index": 0, "term": 0, "bytes": 0, "time_ms": -1,
+                                "in_progress": False, "error": None})
+        # The next one by size: 64 MiB, more by a third of it on each node after node-1's
+        # (they take turns); by count: at 10000 entries on node-1, 13333 on node-2, 6666 on
+        # node-3 (docs/snapshots.md).
+        self.assertGreater(log_bytes, 0)
+        self.assertEqual(next_at_bytes, (64 << 20) + (64 << 20) // 3 * ((lid - 1) % 3))
+        self.assertEqual(next_at_index, {1: 10000, 2: 13333, 3: 6666}[lid])
         self.assertGreaterEqual(s["first_log_index"], 1)
         self.assertGreater(s["wal_bytes"], 0)
 

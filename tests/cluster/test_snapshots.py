@@ -424,7 +424,9 @@ class TestDamagedSnapshot(SnapshotTestCase):
     def test_damaged_only_snapshot_refuses_start_naming_the_file(self):
         c = self.cluster()
         self.start_and_settle(c)
-        self.write_entries(c, "a", THRESHOLD + 200)  # one snapshot on every node
+        # One snapshot on every node: they take turns, node-3 at 666, node-1 at 1000, node-2
+        # at 1333 (docs/snapshots.md), and node-3 again at 1666.
+        self.write_entries(c, "a", THRESHOLD + 500)
         lid = self.settle_with_snapshots(c, 1)
         k = max(i for i in (1, 2, 3) if i != lid)
         node = c[k]
@@ -457,7 +459,9 @@ class TestDamagedSnapshot(SnapshotTestCase):
     def test_damaged_newest_snapshot_falls_back_when_the_log_covers_the_older(self):
         c = self.cluster()
         self.start_and_settle(c)
-        self.write_entries(c, "a", 2 * THRESHOLD + 200)  # two snapshots on every node
+        # Two on every node: node-1 at 1000 and 2000, node-2 at 1333 and 2333, node-3 at 666
+        # and 1666 (and at 2666).
+        self.write_entries(c, "a", 2 * THRESHOLD + 500)
         lid = self.settle_with_snapshots(c, 2)
         k = max(i for i in (1, 2, 3) if i != lid)
         node = c[k]

@@ -856,6 +856,9 @@ TEST_F(ServerTest, BgsaveTakesASnapshotThatInfoAndLastsaveReport) {
   EXPECT_GT(info_int(info, "snapshot_index"), 0) << info;
   EXPECT_EQ(info_int(info, "snapshot_index"), info_int(replication, "raft_applied_index"));
   EXPECT_EQ(info_field(info, "rdb_changes_since_last_save"), "0") << "no write since BGSAVE";
+  EXPECT_EQ(info_int(info, "snapshot_log_bytes"), 0) << info;
+  // The byte threshold is the larger of the configured one and the snapshot's size.
+  EXPECT_GE(info_int(info, "snapshot_next_at_bytes"), std::int64_t{64} << 20) << info;
   EXPECT_GE(info_int(info, "snapshot_term"), 1);
   EXPECT_GE(info_int(info, "log_first_index"), 1);
   const std::int64_t saved = integer_of(c_->call({"LASTSAVE"}));
@@ -867,6 +870,7 @@ TEST_F(ServerTest, BgsaveTakesASnapshotThatInfoAndLastsaveReport) {
   EXPECT_EQ(c_->cmd({"SET", "k", "v2"}), "OK");
   const std::string after_write = c_->call({"INFO", "persistence"}).str;
   EXPECT_GE(info_int(after_write, "rdb_changes_since_last_save"), 1) << after_write;
+  EXPECT_GT(info_int(after_write, "snapshot_log_bytes"), 0) << after_write;
   EXPECT_EQ(c_->cmd({"BGSAVE"}), "Background saving started");
   const std::string second = persistence_when_idle(*c_);
   EXPECT_EQ(info_field(second, "rdb_changes_since_last_save"), "0") << second;

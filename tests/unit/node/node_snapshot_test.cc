@@ -169,6 +169,42 @@ TEST(NodeSnapshotTest, trailingBytes_neverKeepMoreThanTheTrailingEntries) {
   EXPECT_EQ(f.wal->first_index(), 38u);
 }
 
+TEST(StaggeredSnapshotTest, nodesOfThreeTakeTheirsAThirdOfAThresholdApart) {
+  // A fresh cluster: node-3 first, at two thirds; then node-1 and node-2.
+  EXPECT_EQ(staggered_snapshot_index(0, 9000, 1, 3), 9000u);
+  EXPECT_EQ(staggered_snapshot_index(0, 9000, 2, 3), 12000u);
+  EXPECT_EQ(staggered_snapshot_index(0, 9000, 3, 3), 6000u);
+  // Then every threshold, each on its own phase.
+  EXPECT_EQ(staggered_snapshot_index(9000, 9000, 1, 3), 18000u);
+  EXPECT_EQ(staggered_snapshot_index(12000, 9000, 2, 3), 21000u);
+  EXPECT_EQ(staggered_snapshot_index(6000, 9000, 3, 3), 15000u);
+  // A snapshot at any other index (a BGSAVE, one received from the leader) goes back to the
+  // node's phase, at least half a threshold later and at most one and a half.
+  EXPECT_EQ(staggered_snapshot_index(10000, 9000, 1, 3), 18000u);
+  EXPECT_EQ(staggered_snapshot_index(13500, 9000, 1, 3), 27000u);
+  EXPECT_EQ(staggered_snapshot_index(13499, 9000, 1, 3), 18000u);
+  for (Index last : {Index{0}, Index{1}, Index{4499}, Index{4500}, Index{77777}}) {
+    for (NodeId id = 1; id <= 7; ++id) {
+      const Index next = staggered_snapshot_index(last, 9000, id, 5);
+      EXPECT_GT(next, last + 4500) << last << " " << id;
+      EXPECT_LE(next, last + 13500) << last << " " << id;
+      EXPECT_EQ(next % 9000, ((id - 1) % 5) * 1800) << last << " " << id;
+    }
+  }
+  // One voter, or a threshold of 1: every threshold entries, as without staggering.
+  EXPECT_EQ(staggered_snapshot_index(0, 10, 1, 1), 10u);
+  EXPECT_EQ(staggered_snapshot_index(10, 10, 1, 1), 20u);
+  EXPECT_EQ(staggered_snapshot_index(5, 1, 2, 3), 6u);
+}
+
+TEST(StaggeredSnapshotTest, firstSnapshotBySizeWaitsAFractionMorePerNode) {
+  EXPECT_EQ(staggered_first_bytes(3000, 1, 3), 3000u);
+  EXPECT_EQ(staggered_first_bytes(3000, 2, 3), 4000u);
+  EXPECT_EQ(staggered_first_bytes(3000, 3, 3), 5000u);
+  EXPECT_EQ(staggered_first_bytes(3000, 4, 3), 3000u);
+  EXPECT_EQ(staggered_first_bytes(3000, 7, 1), 3000u);
+}
+
 TEST(NodeSnapshotTest, failedSnapshot_changesNothingAndTheNextOneMayStart) {
   Fixture f({1}, SnapshotPolicy{.threshold = 5, .trailing_entries = 0});
   f.elect();
