@@ -467,7 +467,8 @@ class TestCommandLine(ClusterTestCase):
                         "--data-root", "--redirect")
     TUNING_FLAGS = ("--heartbeat-timeout", "--election-timeout", "--max-entries-per-append",
                     "--snapshot-threshold", "--snapshot-interval",
-                    "--snapshot-trailing-entries", "--log-level")
+                    "--snapshot-trailing-entries", "--snapshot-threshold-bytes",
+                    "--snapshot-trailing-bytes", "--log-level")
 
     def run_binary(self, name, *args):
         code, out = self.h.run([harness.binary(name), *args], timeout=EXIT_BOUND,

@@ -184,6 +184,8 @@ TEST(ConfigTest, snapshotKnobs_defaults) {
   EXPECT_EQ(c.snapshot_threshold, 10000u);
   EXPECT_EQ(c.snapshot_interval_ms, 30u * 60 * 1000);
   EXPECT_EQ(c.snapshot_trailing_entries, 10000u);
+  EXPECT_EQ(c.snapshot_threshold_bytes, 64u << 20);
+  EXPECT_EQ(c.snapshot_trailing_bytes, 64u << 20);
   EXPECT_EQ(c.snapshot_retain, 2u);
   EXPECT_EQ(c.snapshot_chunk_bytes, 1u << 20);
   // A document without the snapshot keys leaves them as they were.
@@ -201,8 +203,11 @@ TEST(ConfigTest, snapshotKnobs_zeroDisablesTriggersAndKeepsNoTrailingEntries) {
   ASSERT_NE(text.find(knobs), std::string::npos);
   text.replace(text.find(knobs), knobs.size(),
                "snapshot_threshold = 0\nsnapshot_interval = \"0s\"\n"
-               "snapshot_trailing_entries = 0\n");
+               "snapshot_trailing_entries = 0\nsnapshot_threshold_bytes = 0\n"
+               "snapshot_trailing_bytes = 0\n");
   const NodeConfig c = parsed(text);
+  EXPECT_EQ(c.snapshot_threshold_bytes, 0u);
+  EXPECT_EQ(c.snapshot_trailing_bytes, 0u);
   EXPECT_EQ(c.snapshot_threshold, 0u);
   EXPECT_EQ(c.snapshot_interval_ms, 0u);
   EXPECT_EQ(c.snapshot_trailing_entries, 0u);
@@ -210,8 +215,9 @@ TEST(ConfigTest, snapshotKnobs_zeroDisablesTriggersAndKeepsNoTrailingEntries) {
 }
 
 TEST(ConfigTest, snapshotKnobs_loadErrorsNameTheKey) {
-  for (const char* key : {"snapshot_threshold", "snapshot_trailing_entries", "snapshot_retain",
-                          "snapshot_chunk_bytes"}) {
+  for (const char* key :
+       {"snapshot_threshold", "snapshot_trailing_entries", "snapshot_retain",
+        "snapshot_chunk_bytes", "snapshot_threshold_bytes", "snapshot_trailing_bytes"}) {
     for (const char* value : {"-1", "\"many\"", "1.5"}) {
       NodeConfig c;
       const Status s = load_toml(std::string(key) + " = " + value, c);
