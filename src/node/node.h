@@ -27,7 +27,6 @@
 //
 // Thread rules: every method is called on the node's own thread.
 
-#include <algorithm>
 #include <any>
 #include <cstdint>
 #include <functional>

@@ -1,5 +1,6 @@
 // Node: taking, installing and compacting behind snapshots (see node.h, "Snapshots").
 #include <algorithm>
+#include <limits>
 
 #include "base/assert.h"
 #include "node/node.h"
@@ -85,18 +86,32 @@ Status Node::request_snapshot() {
 }
 
 Index staggered_snapshot_index(Index last, std::uint64_t threshold, NodeId id, std::size_t voters) {
+  constexpr Index kNever = std::numeric_limits<Index>::max();
+  HELIOS_ASSERT(threshold > 0 && id != kNoNode);
   const std::uint64_t n = std::max<std::size_t>(1, voters);
-  const std::uint64_t offset = ((id - 1) % n) * threshold / n;
+  const std::uint64_t k = (id - 1) % n;
+  // k * threshold / n without overflow (any threshold is valid configuration).
+  const std::uint64_t offset = k * (threshold / n) + k * (threshold % n) / n;
+  if (last > kNever - threshold / 2 - 1) {
+    return kNever;
+  }
   const Index after = last + threshold / 2 + 1;  // the earliest allowed
   if (after <= offset) {
     return offset;
   }
-  return offset + (after - offset + threshold - 1) / threshold * threshold;
+  const std::uint64_t periods = (after - offset - 1) / threshold + 1;
+  if (periods > (kNever - offset) / threshold) {
+    return kNever;
+  }
+  return offset + periods * threshold;
 }
 
 std::uint64_t staggered_first_bytes(std::uint64_t threshold, NodeId id, std::size_t voters) {
   const std::uint64_t n = std::max<std::size_t>(1, voters);
-  return threshold + threshold / n * ((id - 1) % n);
+  const std::uint64_t more = threshold / n * ((id - 1) % n);
+  return more > std::numeric_limits<std::uint64_t>::max() - threshold
+             ? std::numeric_limits<std::uint64_t>::max()
+             : threshold + more;
 }
 
 Index Node::next_snapshot_index() const {

@@ -2,6 +2,7 @@
 // one does to the WAL, and how a snapshot received from the leader is installed.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -195,6 +196,19 @@ TEST(StaggeredSnapshotTest, nodesOfThreeTakeTheirsAThirdOfAThresholdApart) {
   EXPECT_EQ(staggered_snapshot_index(0, 10, 1, 1), 10u);
   EXPECT_EQ(staggered_snapshot_index(10, 10, 1, 1), 20u);
   EXPECT_EQ(staggered_snapshot_index(5, 1, 2, 3), 6u);
+}
+
+TEST(StaggeredSnapshotTest, hugeThresholdsAndIndexesNeverWrapAround) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  for (NodeId id = 1; id <= 3; ++id) {
+    // A threshold meant as "never": the next snapshot is far away, never near index 0.
+    EXPECT_GE(staggered_snapshot_index(0, kMax, id, 3), kMax / 2) << id;
+    EXPECT_EQ(staggered_snapshot_index(kMax / 2 + 5, kMax, id, 3), kMax) << id;
+    EXPECT_GT(staggered_snapshot_index(kMax - 100, 1000, id, 3), kMax - 100) << id;
+    EXPECT_EQ(staggered_first_bytes(kMax, id, 3), kMax) << id;
+    EXPECT_GE(staggered_first_bytes(kMax / 2, id, 3), kMax / 2) << id;
+  }
+  EXPECT_EQ(staggered_snapshot_index(0, kMax, 3, 3), kMax / 3 * 2);
 }
 
 TEST(StaggeredSnapshotTest, firstSnapshotBySizeWaitsAFractionMorePerNode) {
