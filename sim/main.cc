@@ -43,7 +43,7 @@ void usage() {
                "count-learner-ack\n"
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank\n"
-               "  snapshot-drops-versions versions-unestablished\n");
+               "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

@@ -151,6 +151,8 @@ std::string SimOptions::describe() const {
     out += " bug=snapshot-drops-versions";
   if (bugs.versions_unestablished)
     out += " bug=versions-unestablished";
+  if (bugs.trailing_bytes_from_end)
+    out += " bug=trailing-bytes-from-end";
   return out;
 }
 
@@ -189,6 +191,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.snapshot_drops_versions = true;
   } else if (name == "versions-unestablished") {
     bugs.versions_unestablished = true;
+  } else if (name == "trailing-bytes-from-end") {
+    bugs.trailing_bytes_from_end = true;
   } else {
     return false;
   }

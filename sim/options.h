@@ -105,7 +105,9 @@ struct SimOptions {
 // Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
 // "read-without-quorum", "snapshot-keeps-log", "compact-past-applied",
 // "skip-snapshot-restore", "count-learner-ack", "leave-joint-early",
-// "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long")
+// "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long",
+// "unordered-picks", "lex-by-rank", "snapshot-drops-versions", "versions-unestablished",
+// "trailing-bytes-from-end")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

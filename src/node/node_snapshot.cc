@@ -188,8 +188,10 @@ void Node::maybe_compact() {
                      : 0;
   if (policy_.trailing_bytes != 0 && last_snapshot_.index > mark.index) {
     // Entries target+1 .. snapshot index are kept: no more than trailing_bytes of them.
-    target = std::max(
-        target, wal_.first_index_within_bytes(last_snapshot_.index, policy_.trailing_bytes) - 1);
+    const Index kept_to = raw_.raft().config().bugs.trailing_bytes_from_end
+                              ? wal_.last_index()  // PLANTED BUG: may pass the snapshot
+                              : last_snapshot_.index;
+    target = std::max(target, wal_.first_index_within_bytes(kept_to, policy_.trailing_bytes) - 1);
   }
   if (raw_.raft().config().bugs.compact_past_applied) {
     target = raw_.raft().log().committed();  // PLANTED BUG: beyond what the snapshot covers

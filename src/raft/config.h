@@ -37,13 +37,16 @@ struct PlantedBugs {
                                             // forgets its key versions (WATCH's guard)
   bool versions_unestablished = false;      // (simulator) WATCH's guard compares versions
                                             // before they started (atlas/store.h)
+  bool trailing_bytes_from_end = false;     // snapshot_trailing_bytes counted back from the
+                                            // log's end, not the snapshot: compacts past it
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
            snapshot_keeps_log || compact_past_applied || skip_snapshot_restore ||
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
-           lex_by_rank || snapshot_drops_versions || versions_unestablished;
+           lex_by_rank || snapshot_drops_versions || versions_unestablished ||
+           trailing_bytes_from_end;
   }
 };
 

@@ -75,6 +75,10 @@ TEST(PlantedBugsTest, snapshotKeepsLog_isCaught) {
   // snapshots).
   expect_caught("snapshot-keeps-log", 3, 1000);
 }
+TEST(PlantedBugsTest, trailingBytesFromEnd_isCaught) {
+  // Only seeds that bound the trailing entries in bytes (a third of them) can show it.
+  expect_caught("trailing-bytes-from-end", 3, 400);
+}
 TEST(PlantedBugsTest, compactPastApplied_isCaught) {
   expect_caught("compact-past-applied", 3, 400);
 }
