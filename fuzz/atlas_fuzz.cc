@@ -1,7 +1,8 @@
 // libFuzzer target for the ATLAS command decoder (the same body as
 // tests/unit/atlas/command_fuzz_test.cc, which runs a fixed-seed version of it in CI).
 // Whatever the input, decode_command must not crash; what decodes must be valid, re-encode
-// to exactly the input bytes, and apply to a store without breaking its invariants.
+// to exactly the input bytes, and apply to a store without breaking its invariants. The
+// input is also decoded as a store snapshot (fuzz/snapshot_fuzz_body.h).
 //
 //   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined ... ; ./atlas_fuzz corpus/
 #include <cstddef>
@@ -12,10 +13,12 @@
 #include "atlas/objects.h"
 #include "atlas/store.h"
 #include "base/assert.h"
+#include "snapshot_fuzz_body.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace helios::atlas;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  (void)fuzz::snapshot_fuzz_one(bytes);
   helios::Result<Command> decoded = decode_command(bytes);
   if (!decoded.is_ok()) {
     HELIOS_ASSERT(decoded.status().code() == helios::Code::kInvalidArgument);

@@ -25,9 +25,9 @@
 // Invariants (check_invariants() verifies them; tests and the simulator call it):
 //   - deadlines_ holds exactly one entry (deadline_ms, key) per item whose deadline_ms is
 //     nonzero, and nothing else;
-//   - each entry's key is a view of the key inside items_ (node keys of an unordered_map
-//     never move, across rehashing, move construction and swap), so an item is erased from
-//     deadlines_ before it is erased from items_;
+//   - each entry's key is a view of the key inside items_ (the nodes of a KeyTable never
+//     move, across rehashing, move construction and swap: atlas/key_table.h), so an item
+//     is erased from deadlines_ before it is erased from items_;
 //   - keys and values respect kMaxKeyBytes and kMaxValueBytes;
 //   - an item holds a string (`value()`) or, for the other types, an Object (`object()`,
 //     inline in the item) that obeys atlas/object.h's rules (never empty...); object_count_
@@ -73,13 +73,13 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "atlas/command.h"
 #include "atlas/digest.h"
+#include "atlas/key_table.h"
 #include "atlas/object.h"
 #include "atlas/reply.h"
 #include "base/status.h"
@@ -164,10 +164,10 @@ class Store {
   Reply read(const Op& op, std::uint64_t now_ms) const;
   // True if `op` only reads (a ReadOp, or an ObjOp of a read row).
   static bool is_read(const Op& op);
-  // RANDOMKEY: a key visible at `now_ms`, drawn from `seed` (Redis's way: a random bucket of
-  // the table, then a random key in it, so not exactly uniform), or nullopt when none is.
-  // O(1) expected while most keys are live; a walk of the items after 100 draws that found
-  // only expired keys (or 1,600 that found only empty buckets).
+  // RANDOMKEY: a key visible at `now_ms`, drawn from `seed` (random slots of the table until
+  // one holds a key, so uniform over the items), or nullopt when none is. O(1) expected
+  // while most keys are live; a walk of the items after 100 draws that found only expired
+  // keys (or 1,600 that found only empty slots: a table emptied by deletes keeps its slots).
   std::optional<std::string> random_key(std::uint64_t seed, std::uint64_t now_ms) const;
   // The type of `key` at `now_ms`, or nullopt if it is absent.
   std::optional<ObjectType> type_of(std::string_view key, std::uint64_t now_ms) const;
@@ -279,7 +279,7 @@ class Store {
       return std::hash<std::string_view>{}(key);
     }
   };
-  using Items = std::unordered_map<std::string, Item, KeyHash, std::equal_to<>>;
+  using Items = KeyTable<Item, KeyHash>;
   // (deadline_ms, key), the key a view into items_.
   using Deadlines = std::set<std::pair<std::uint64_t, std::string_view>>;
 

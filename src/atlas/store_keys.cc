@@ -81,20 +81,17 @@ std::optional<std::string> Store::random_key(std::uint64_t seed, std::uint64_t n
     return std::nullopt;
   }
   base::Prng prng(seed);
-  // Empty buckets are skipped (a table emptied by deletes keeps its buckets); after kDraws
-  // expired keys or too many empty buckets, a walk.
+  // Empty slots are skipped (a table emptied by deletes keeps its slots); after kDraws
+  // expired keys or too many empty slots, a walk.
   constexpr int kDraws = 100;
   int expired = 0;
   for (int attempt = 0; attempt < 16 * kDraws && expired < kDraws; ++attempt) {
-    const std::size_t bucket = prng.uniform(items_.bucket_count());
-    const std::size_t in_bucket = items_.bucket_size(bucket);
-    if (in_bucket == 0) {
+    const Items::value_type* entry = items_.at_slot(prng.uniform(items_.slot_count()));
+    if (entry == nullptr) {
       continue;
     }
-    auto it = items_.begin(bucket);
-    std::advance(it, static_cast<std::ptrdiff_t>(prng.uniform(in_bucket)));
-    if (!expired_at(it->second.deadline_ms, now_ms)) {
-      return it->first;
+    if (!expired_at(entry->second.deadline_ms, now_ms)) {
+      return entry->first;
     }
     ++expired;
   }
