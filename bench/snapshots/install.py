@@ -198,7 +198,8 @@ def main():
     started = time.monotonic()
     try:
         say(common.machine_line())
-        flags = ["--snapshot-threshold", "0", "--snapshot-interval", "0",
+        flags = ["--snapshot-threshold", "0", "--snapshot-threshold-bytes", "0",
+                 "--snapshot-interval", "0",
                  "--snapshot-trailing-entries", "10"]
         if args.election_timeout:
             flags += ["--election-timeout", args.election_timeout]

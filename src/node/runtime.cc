@@ -44,8 +44,11 @@ Status Runtime::start() {
   if (Status s = check_not_removed(); !s.is_ok()) {
     return s;
   }
-  Result<std::unique_ptr<storage::Wal>> wal =
-      storage::Wal::open(fs_, dir_->wal_dir(), storage::WalOptions{});
+  storage::WalOptions wal_options;
+  wal_options.dispose = [this](std::unique_ptr<env::File> file) {
+    close_on_worker(std::move(file));
+  };
+  Result<std::unique_ptr<storage::Wal>> wal = storage::Wal::open(fs_, dir_->wal_dir(), wal_options);
   if (!wal.is_ok()) {
     return wal.status();
   }
@@ -410,6 +413,11 @@ Result<NodeStatus> Runtime::status(std::chrono::milliseconds timeout) {
     return Status(Code::kUnavailable, "the node's loop did not answer in time");
   }
   return future.get();
+}
+
+void Runtime::close_on_worker(std::unique_ptr<env::File> file) {
+  asio::post(worker_io_,
+             [f = std::shared_ptr<env::File>(std::move(file))]() mutable { f.reset(); });
 }
 
 }  // namespace helios::node

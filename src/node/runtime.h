@@ -304,6 +304,9 @@ class Runtime final : private NodeIo {
   void check_tls_files();
   void poll_snapshot_child();
   void stop_snapshot_child();
+  // Closes a file the WAL or the snapshot store removed, on the worker thread: closing an
+  // unlinked file frees its blocks, which can take hundreds of ms (storage::WalOptions).
+  void close_on_worker(std::unique_ptr<env::File> file);
   // Tells the node the size of the snapshot file of `meta` (its byte threshold grows with it).
   void note_snapshot_file_bytes(const raft::SnapshotMeta& meta);
   void maybe_snapshot_by_interval();

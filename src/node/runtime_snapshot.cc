@@ -22,6 +22,8 @@ std::int64_t unix_ms_now() {
 Status Runtime::open_storage(raft::Config& raft) {
   snapshots_ =
       std::make_unique<storage::SnapshotStore>(fs_, dir_->snapshot_dir(), config_.snapshot_retain);
+  snapshots_->set_dispose(
+      [this](std::unique_ptr<env::File> file) { close_on_worker(std::move(file)); });
   // Files of transfers a crash interrupted: no transfer runs yet.
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;

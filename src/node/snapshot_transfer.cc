@@ -223,14 +223,28 @@ void SnapshotReceiver::complete(NodeId from) {
   transfers_.erase(it);
   // Sync, verify and decode on the worker: seconds for a big snapshot.
   asio::post(worker_, [this, file, m, path]() {
+    using Clock = std::chrono::steady_clock;
+    const auto ms_since = [](Clock::time_point t) {
+      return static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+    };
+    auto t = Clock::now();
     Status s = file->sync();
+    const long long sync_ms = ms_since(t);
+    t = Clock::now();
     Result<storage::Snapshot> snap =
         s.is_ok() ? store_.read_verified_file(path) : Result<storage::Snapshot>(s);
+    const long long verify_ms = ms_since(t);
     std::shared_ptr<AtlasState> state;
     if (snap.is_ok() && snap.value().meta == m.snapshot) {
+      t = Clock::now();
       Result<AtlasState> decoded = AtlasMachine::decode_snapshot_data(snap.value().data);
       if (decoded.is_ok()) {
         state = std::make_shared<AtlasState>(std::move(decoded).value());
+        HELIOS_LOG_INFO("snapshot",
+                        "received snapshot %s: synced in %lld ms, read and verified in %lld "
+                        "ms, decoded in %lld ms",
+                        path.c_str(), sync_ms, verify_ms, ms_since(t));
       } else {
         s = decoded.status();
       }

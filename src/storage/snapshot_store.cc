@@ -464,8 +464,16 @@ Status SnapshotStore::prune() {
     doomed.push_back(snapshot_file_name(n.snapshots[i].first, n.snapshots[i].second));
   }
   for (const std::string& name : doomed) {
-    if (Status s = fs_.remove(env::join_path(dir_, name)); !s.is_ok()) {
+    const std::string path = env::join_path(dir_, name);
+    // Held open across the unlink when a dispose function takes it (set_dispose).
+    Result<std::unique_ptr<env::File>> held =
+        dispose_ ? fs_.open(path, env::OpenMode::kRead)
+                 : Result<std::unique_ptr<env::File>>(Status(Code::kNotFound, ""));
+    if (Status s = fs_.remove(path); !s.is_ok()) {
       return fail(s);
+    }
+    if (held.is_ok()) {
+      dispose_(std::move(held).value());
     }
   }
   if (doomed.empty()) {

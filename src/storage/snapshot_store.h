@@ -46,6 +46,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +104,12 @@ class SnapshotStore {
  public:
   // `dir` must exist. `keep` (>= 1) is how many snapshots save() leaves.
   SnapshotStore(env::FileSystem& fs, std::string dir, std::size_t keep = 2);
+  // Files that pruning removes are then held open and handed to `dispose` to close (as
+  // WalOptions::dispose: a 1 GB snapshot's blocks took ~550 ms to free on ext4 with
+  // `discard`, on whichever thread closes it). Unset: removed and closed at once.
+  void set_dispose(std::function<void(std::unique_ptr<env::File>)> dispose) {
+    dispose_ = std::move(dispose);
+  }
 
   // Writes a snapshot durably (see the class comment), then prunes. meta.index > 0.
   // save() = write_temporary() + commit().
@@ -168,6 +176,7 @@ class SnapshotStore {
   env::FileSystem& fs_;
   std::string dir_;
   std::size_t keep_;
+  std::function<void(std::unique_ptr<env::File>)> dispose_;
   Status poisoned_;
 };
 

@@ -99,10 +99,10 @@ Status Wal::release_front_segment() {
     // Every byte of a finished segment was written and synced: as the spare it saves
     // zero-filling that much. A smaller spare in the making is dropped.
     if (spare_ != nullptr) {
-      spare_.reset();
       s = fs_.remove(spare_path());
+      dispose(std::move(spare_));
     }
-    front.file.reset();
+    front.file.reset();  // renamed below, not freed: a cheap close
     if (s.is_ok()) {
       s = fs_.rename(path, spare_path());
     }
@@ -115,9 +115,16 @@ Status Wal::release_front_segment() {
     }
   } else {
     s = fs_.remove(path);
+    dispose(std::move(front.file));
   }
   segments_.pop_front();
   return s;
+}
+
+void Wal::dispose(std::unique_ptr<env::File> file) {
+  if (file != nullptr && options_.dispose) {
+    options_.dispose(std::move(file));
+  }
 }
 
 }  // namespace helios::storage

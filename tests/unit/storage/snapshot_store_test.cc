@@ -174,6 +174,23 @@ TEST(SnapshotStoreTest, save_keepsTheNewestN) {
   }
 }
 
+// With a dispose function, each pruned snapshot reaches it open and already unlinked (the
+// runtime closes it on its worker: freeing a big file's blocks is slow).
+TEST(SnapshotStoreTest, prune_handsRemovedFilesToDispose) {
+  auto fs = new_fs();
+  SnapshotStore store(*fs, kDir, 1);
+  std::vector<std::unique_ptr<env::File>> disposed;
+  store.set_dispose([&](std::unique_ptr<env::File> f) { disposed.push_back(std::move(f)); });
+  save_ok(store, 1, 10);
+  EXPECT_TRUE(disposed.empty());
+  save_ok(store, 1, 20);
+  ASSERT_EQ(disposed.size(), 1u);
+  EXPECT_EQ(disposed[0]->path(), path_of(1, 10));
+  EXPECT_FALSE(fs->exists(path_of(1, 10)));
+  EXPECT_EQ(names(*fs).size(), 1u);
+  EXPECT_EQ(store.load_latest().value()->meta, meta(1, 20));
+}
+
 TEST(SnapshotStoreTest, save_removesStrayTemporariesAndLeavesForeignFiles) {
   auto fs = new_fs();
   SnapshotStore store(*fs, kDir);

@@ -112,6 +112,41 @@ TEST(WalTest, compact_removesOldSegmentsAndSurvivesReopen) {
   EXPECT_EQ(all(*wal).size(), 50u);
 }
 
+// With a dispose function, the files compaction removes reach it still open and already
+// unlinked (the runtime closes them on its worker, off the Ready loop); the log, and the
+// log after a reopen, are as without one.
+TEST(WalTest, compact_handsRemovedFilesToDispose) {
+  env::SimFileSystem fs;
+  std::vector<std::unique_ptr<env::File>> disposed;
+  {
+    WalOptions options{4096};
+    options.dispose = [&](std::unique_ptr<env::File> f) { disposed.push_back(std::move(f)); };
+    Result<std::unique_ptr<Wal>> opened = Wal::open(fs, kDir, options);
+    ASSERT_TRUE(opened.is_ok());
+    Wal& wal = *opened.value();
+    for (Index i = 1; i <= 200; ++i) {
+      ASSERT_TRUE(wal.append(std::nullopt, {entry(i, 2, std::string(100, 'x'))}).is_ok());
+    }
+    const std::vector<std::string> before = wal.segment_paths();
+    ASSERT_TRUE(wal.compact(SnapshotMark{150, 2}).is_ok());
+    const std::vector<std::string> after = wal.segment_paths();
+    ASSERT_LT(after.size(), before.size());
+    // One segment becomes the spare (renamed, closed at once); the spare it replaces and
+    // every other removed segment are disposed of, unlinked.
+    ASSERT_GE(disposed.size(), before.size() - after.size() - 1);
+    ASSERT_FALSE(disposed.empty());
+    for (const auto& f : disposed) {
+      EXPECT_FALSE(fs.exists(f->path())) << f->path();
+    }
+    EXPECT_EQ(wal.first_index(), 151u);
+    EXPECT_EQ(all(wal).size(), 50u);
+  }
+  disposed.clear();
+  auto wal = open_wal(fs, 4096);
+  EXPECT_EQ(wal->first_index(), 151u);
+  EXPECT_EQ(all(*wal).size(), 50u);
+}
+
 TEST(WalTest, compact_beyondLastIndexRestartsLogAfterMark) {
   env::SimFileSystem fs;
   auto wal = open_wal(fs);
