@@ -150,6 +150,7 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
 SimNode::~SimNode() {
   node_.reset();
   wal_.reset();
+  closing_.clear();  // before the file system they belong to
 }
 
 void SimNode::set_sync_failure_chance(double chance) {
@@ -158,8 +159,11 @@ void SimNode::set_sync_failure_chance(double chance) {
 
 Status SimNode::start(std::uint64_t seed) {
   HELIOS_ASSERT(!up());
-  Result<std::unique_ptr<storage::Wal>> wal =
-      storage::Wal::open(fs_, kWalDir, storage::WalOptions{options_.segment_bytes});
+  storage::WalOptions wal_options{options_.segment_bytes};
+  // As the runtime: removed files are closed later (there on its worker; here at the next
+  // sync or at a crash), so the unlinked-while-open path runs under the simulator.
+  wal_options.dispose = [this](std::unique_ptr<env::File> f) { closing_.push_back(std::move(f)); };
+  Result<std::unique_ptr<storage::Wal>> wal = storage::Wal::open(fs_, kWalDir, wal_options);
   if (!wal.is_ok()) {
     if (wal.status().code() == Code::kIoError) {
       return wal.status();
@@ -173,6 +177,8 @@ Status SimNode::start(std::uint64_t seed) {
     return s;
   }
   snapshots_ = std::make_unique<storage::SnapshotStore>(fs_, kSnapDir, 2);
+  snapshots_->set_dispose(
+      [this](std::unique_ptr<env::File> f) { closing_.push_back(std::move(f)); });
   machine_ = node::AtlasMachine();
   if (options_.bugs.stamp_below_log) {
     machine_.plant_unclamped_stamps();
@@ -255,11 +261,13 @@ void SimNode::crash(base::Prng& prng) {
   node_.reset();
   wal_.reset();
   snapshots_.reset();
+  closing_.clear();  // a crash closes every file
   fs_.crash(prng);
   shadow_.crash();
 }
 
 void SimNode::fsync_done() {
+  closing_.clear();
   node_->on_sync_done(wal_->sync());
 }
 

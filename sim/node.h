@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
@@ -106,6 +107,8 @@ class SimNode final : private node::NodeIo {
   base::Prng fs_prng_;  // drives this node's injected fsync failures
   raft::ConfState conf_;
   std::unique_ptr<storage::Wal> wal_;
+  // Files the WAL and the snapshot store removed, closed at the next sync or crash.
+  std::vector<std::unique_ptr<env::File>> closing_;
   std::unique_ptr<storage::SnapshotStore> snapshots_;
   DurabilityShadow shadow_;
   node::AtlasMachine machine_;

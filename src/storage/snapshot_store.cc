@@ -465,15 +465,20 @@ Status SnapshotStore::prune() {
   }
   for (const std::string& name : doomed) {
     const std::string path = env::join_path(dir_, name);
-    // Held open across the unlink when a dispose function takes it (set_dispose).
-    Result<std::unique_ptr<env::File>> held =
-        dispose_ ? fs_.open(path, env::OpenMode::kRead)
-                 : Result<std::unique_ptr<env::File>>(Status(Code::kNotFound, ""));
+    // Held open across the unlink when a dispose function takes it (set_dispose); a file
+    // that cannot be opened is simply removed.
+    std::unique_ptr<env::File> held;
+    if (dispose_) {
+      Result<std::unique_ptr<env::File>> opened = fs_.open(path, env::OpenMode::kRead);
+      if (opened.is_ok()) {
+        held = std::move(opened).value();
+      }
+    }
     if (Status s = fs_.remove(path); !s.is_ok()) {
       return fail(s);
     }
-    if (held.is_ok()) {
-      dispose_(std::move(held).value());
+    if (held != nullptr) {
+      dispose_(std::move(held));
     }
   }
   if (doomed.empty()) {
