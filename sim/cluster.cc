@@ -24,6 +24,10 @@ SimCluster::SimCluster(const SimOptions& options)
   const auto n = static_cast<std::size_t>(slots_);
   blocked_.assign(n, std::vector<int>(n, 0));
   clogged_until_.assign(n, 0);
+  paused_until_.assign(n, 0);
+  ticks_missed_.assign(n, 0);
+  clock_current_.assign(n, true);
+  resume_offsets_.assign(n, {});
   last_delivery_.assign(n, std::vector<Micros>(n, 0));
   left_down_.assign(n, false);
   clients_.resize(static_cast<std::size_t>(options.clients));
@@ -76,6 +80,10 @@ SimResult SimCluster::run() {
     stop_failed_nodes();
     ++stats_.events;
     checker_.check(node_ptrs_);
+    for (int i = 0; i < slots_; ++i) {
+      clock_current_[i] = !paused(i) && ticks_missed_[i] == 0;
+    }
+    checker_.check_leases(node_ptrs_, clock_current_);
     for (const auto& n : nodes_) {
       // A state machine changes only with its applied index (an apply, a restore).
       if (n->up() && n->applied() != state_checked_[n->index()]) {
@@ -102,6 +110,9 @@ SimResult SimCluster::run() {
 }
 
 void SimCluster::handle(const Event& e) {
+  if (put_off_while_paused(e)) {
+    return;
+  }
   switch (e.kind) {
     case EventKind::kTick:
       if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
@@ -113,6 +124,9 @@ void SimCluster::handle(const Event& e) {
       if (n.up()) {
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message));
+        }
+        if (e.message.type == raft::MessageType::kReadIndex) {
+          catch_up_ticks(e.node);  // as the runtime does before a lease may answer it
         }
         n.deliver(e.message);
       }
@@ -164,13 +178,19 @@ void SimCluster::handle(const Event& e) {
     case EventKind::kMembership:
       change_membership();
       return;
+    case EventKind::kClientRequest:
+      client_request(e.client, e.op, e.node);
+      return;
   }
 }
 
 void SimCluster::tick_node(int node) {
   ++stats_.ticks;
   SimNode& n = *nodes_[node];
-  n.tick();
+  ++ticks_missed_[node];  // due now; a paused loop sees it late
+  if (!paused(node)) {
+    catch_up_ticks(node);
+  }
   const double interval = static_cast<double>(options_.tick_us) * (1.0 + skew_[node]);
   queue_.schedule(now_ + static_cast<Micros>(interval),
                   Event{.kind = EventKind::kTick, .node = node, .incarnation = n.incarnation()});
@@ -314,6 +334,9 @@ void SimCluster::inject_fault() {
   if (prng_.chance(options_.partition_chance)) {
     partition();
   }
+  if (options_.pause_chance > 0 && prng_.chance(options_.pause_chance)) {
+    pause();
+  }
   if (prng_.chance(options_.clog_chance)) {
     const int node = static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(slots_)));
     clogged_until_[node] =
@@ -321,6 +344,71 @@ void SimCluster::inject_fault() {
     trace_line("clog n" + std::to_string(node + 1));
   }
   queue_.schedule(now_ + options_.fault_interval_us, Event{.kind = EventKind::kFault});
+}
+
+void SimCluster::pause() {
+  std::vector<int> up;
+  for (int i = 0; i < slots_; ++i) {
+    if (nodes_[i]->up() && !paused(i)) {
+      up.push_back(i);
+    }
+  }
+  if (up.empty()) {
+    return;
+  }
+  // The leader more often than not: a paused leader is the case leases must survive.
+  const std::optional<int> leader = leader_index();
+  const bool hit_leader = leader.has_value() && !paused(*leader) && prng_.chance(2, 3);
+  const int node = hit_leader ? *leader : up[prng_.uniform(up.size())];
+  // A paused leader mostly for longer than an election timeout: long enough to be replaced.
+  const Micros timeout_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+  paused_until_[node] =
+      now_ + prng_.range(hit_leader ? timeout_us : 1, std::max(timeout_us, options_.pause_max_us));
+  auto& offsets = resume_offsets_[node];
+  offsets.resize(static_cast<std::size_t>(slots_) + clients_.size() + 1);
+  for (Micros& o : offsets) {
+    o = prng_.range(0, options_.tick_us);
+  }
+  trace_line("pause n" + std::to_string(node + 1) + " until " +
+             std::to_string(paused_until_[node]) + "us");
+}
+
+void SimCluster::catch_up_ticks(int node) {
+  // As Runtime::catch_up_ticks: the ticks due beyond one count for leases only (lapse), and
+  // one tick fires.
+  const std::uint64_t due = ticks_missed_[node];
+  if (due == 0 || !nodes_[node]->up()) {
+    return;
+  }
+  ticks_missed_[node] = 0;
+  if (due > 1 && !options_.bugs.lapse_dropped) {
+    nodes_[node]->lapse(due - 1);
+  }
+  nodes_[node]->tick();
+}
+
+bool SimCluster::put_off_while_paused(const Event& e) {
+  int source = slots_ + static_cast<int>(clients_.size());  // the node's own work
+  switch (e.kind) {
+    case EventKind::kDeliver:
+    case EventKind::kDeliverSnapshot:
+      source = static_cast<int>(e.message.from) - 1;
+      break;
+    case EventKind::kClientRequest:
+      source = slots_ + e.client;
+      break;
+    case EventKind::kFsyncDone:
+    case EventKind::kSnapshotReport:
+    case EventKind::kSnapshotWritten:
+      break;
+    default:
+      return false;  // ticks count while paused (tick_node); the rest is not a node's input
+  }
+  if (!paused(e.node)) {
+    return false;
+  }
+  queue_.schedule(resume_time(e.node, source), e);
+  return true;
 }
 
 void SimCluster::partition() {
@@ -379,6 +467,8 @@ void SimCluster::heal(std::uint64_t fault_id) {
 
 void SimCluster::crash(int node) {
   trace_line("crash n" + std::to_string(node + 1));
+  paused_until_[node] = 0;  // a paused process can be killed too; it starts afresh
+  ticks_missed_[node] = 0;
   nodes_[node]->crash(prng_);
   checker_.on_restart(*nodes_[node]);
   const bool stays_down = liveness_ && left_down_[node];

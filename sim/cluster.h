@@ -88,6 +88,10 @@ class SimCluster final : public SimHost {
   Micros arrival_time(int from, int to);
   void tick_node(int node);
   void client_step(int client);
+  // Hands client `client`'s operation `op` (in the history) to node `target`; false when
+  // the node refused it (not applied).
+  bool issue_client_op(int client, std::uint64_t op, int target);
+  void client_request(int client, std::uint64_t op, int target);
   void client_timeout(int client, std::uint64_t op);
   void finish_client_op(int client, Micros think_us);
   void inject_fault();
@@ -107,6 +111,17 @@ class SimCluster final : public SimHost {
   void check_liveness(SimResult& result);
   void check_history(SimResult& result);
   int pick_node(NodeId hint);
+  bool paused(int node) const { return now_ < paused_until_[node]; }
+  // Fires the ticks a paused node missed, as the runtime's loop does when it runs again and
+  // before it answers a read: all but one lapse (node::Node::lapse), one ticks.
+  void catch_up_ticks(int node);
+  void pause();
+  Micros resume_time(int node, int source) const {
+    return paused_until_[node] + resume_offsets_[node][static_cast<std::size_t>(source)];
+  }
+  // An event for a paused node waits until the pause ends (messages and answers trickle in
+  // over a tick after it); true when `e` was put off.
+  bool put_off_while_paused(const Event& e);
   std::optional<int> leader_index() const;
   std::string stamp() const;
 
@@ -124,6 +139,14 @@ class SimCluster final : public SimHost {
   // Network state.
   std::vector<std::vector<int>> blocked_;  // blocked_[from][to] > 0: messages dropped
   std::vector<Micros> clogged_until_;
+  // Paused nodes (SimOptions::pause_chance): until when, and the ticks missed meanwhile.
+  std::vector<Micros> paused_until_;
+  std::vector<std::uint64_t> ticks_missed_;
+  std::vector<bool> clock_current_;  // per event: not paused and no missed tick pending
+  // Per paused node, per source (node slots, then clients, then the node itself): when
+  // after the pause its loop gets to what that source sent meanwhile. One offset per source
+  // keeps each source's events in order, as one socket's bytes are.
+  std::vector<std::vector<Micros>> resume_offsets_;
   std::vector<std::vector<Micros>> last_delivery_;  // per link, liveness phase only
   std::map<std::uint64_t, Fault> faults_;
   std::uint64_t next_fault_id_ = 1;

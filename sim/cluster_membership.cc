@@ -29,8 +29,8 @@ void SimCluster::change_membership() {
   queue_.schedule(now_ + prng_.range(1, options_.membership_interval_us),
                   Event{.kind = EventKind::kMembership});
   const std::optional<int> leader = leader_index();
-  if (!leader.has_value()) {
-    return;
+  if (!leader.has_value() || paused(*leader)) {
+    return;  // a paused leader reads no request
   }
   SimNode& l = *nodes_[*leader];
   const raft::ConfState& conf = l.raw().raft().conf();

@@ -21,6 +21,7 @@ void SimCluster::begin_liveness() {
     heal(faults_.begin()->first);
   }
   std::fill(clogged_until_.begin(), clogged_until_.end(), 0);
+  std::fill(paused_until_.begin(), paused_until_.end(), 0);  // what they put off still trickles in
   options_.drop_rate = 0;
   options_.dup_rate = 0;
   options_.spike_rate = 0;

@@ -28,6 +28,7 @@ enum class EventKind : std::uint8_t {
   kSnapshotReport,   // node (a leader) learns how its transfer to `peer` ended
   kSnapshotWritten,  // node's background snapshot write completes
   kMembership,       // the harness changes the membership at the leader
+  kClientRequest,    // a client's request, put off while its node was paused, is read
 };
 
 struct Event {

@@ -67,6 +67,7 @@ class SimNode final : private node::NodeIo {
   void set_sync_failure_chance(double chance);
 
   void tick() { node_->tick(); }
+  void lapse(std::uint64_t ticks) { node_->lapse(ticks); }
   void deliver(const raft::Message& m) { node_->step(m); }
   void fsync_done();
   // The snapshot file of a kSnapshot message arrived (the harness checked the incarnation).

@@ -85,6 +85,13 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
     o.snapshot_threshold_bytes = prng.range(200, 4000);
     o.snapshot_trailing_bytes = prng.chance(1, 3) ? 0 : prng.range(50, 2000);
   }
+
+  // Drawn last: paused nodes in half of the seeds, up to four election timeouts.
+  if (prng.chance(1, 2)) {
+    o.pause_chance = static_cast<double>(prng.range(1, 6)) / 100.0;
+    o.pause_max_us = timeout_us * prng.range(2, 6);
+  }
+  o.sticky_reads = prng.chance(1, 2);
   return o;
 }
 
@@ -95,9 +102,10 @@ std::string SimOptions::describe() const {
       "nodes=%d tick=%lluus election=%d skew=%.2f delay=%llu-%lluus drop=%.2f dup=%.2f "
       "spike=%.2f/%lluus fsync=%llu-%lluus syncfail=%.3f segment=%llu crash=%.2f/%lluus "
       "partition=%.2f/%lluus "
-      "clog=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums leave_down=%d "
+      "clog=%.2f/%lluus pause=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums "
+      "leave_down=%d "
       "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d/%lluB/%lluB spare=%d "
-      "membership=%lluus lease=%s/%d versions=%llu%s",
+      "membership=%lluus lease=%s/%d versions=%llu%s%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -105,7 +113,8 @@ std::string SimOptions::describe() const {
       sync_failure_chance, static_cast<unsigned long long>(segment_bytes), crash_chance,
       static_cast<unsigned long long>(down_max_us), partition_chance,
       static_cast<unsigned long long>(partition_max_us), clog_chance,
-      static_cast<unsigned long long>(clog_max_us), clients, keys, read_percent,
+      static_cast<unsigned long long>(clog_max_us), pause_chance,
+      static_cast<unsigned long long>(pause_max_us), clients, keys, read_percent,
       static_cast<unsigned long long>(safety_us / 1000), leave_down,
       static_cast<unsigned long long>(max_entries_per_append),
       static_cast<unsigned long long>(max_inflight_appends),
@@ -115,7 +124,8 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(snapshot_threshold_bytes),
       static_cast<unsigned long long>(snapshot_trailing_bytes), spare,
       static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
-      lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "");
+      lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "",
+      sticky_reads ? " sticky-reads" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";
@@ -153,6 +163,8 @@ std::string SimOptions::describe() const {
     out += " bug=versions-unestablished";
   if (bugs.trailing_bytes_from_end)
     out += " bug=trailing-bytes-from-end";
+  if (bugs.lapse_dropped)
+    out += " bug=lapse-dropped";
   return out;
 }
 
@@ -193,6 +205,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.versions_unestablished = true;
   } else if (name == "trailing-bytes-from-end") {
     bugs.trailing_bytes_from_end = true;
+  } else if (name == "lapse-dropped") {
+    bugs.lapse_dropped = true;
   } else {
     return false;
   }

@@ -45,6 +45,15 @@ struct SimOptions {
   Micros partition_max_us = 3'000'000;
   double clog_chance = 0.0;  // per interval: clog a node's links
   Micros clog_max_us = 1'000'000;
+  // Per interval: pause a node's event loop (a stalled process: SIGSTOP, a VM migration, a
+  // starved CPU). It neither ticks nor reads messages, answers or client requests until the
+  // pause ends; then the ticks it missed lapse (node::Node::lapse) and what queued up
+  // trickles in. Half of the seeds.
+  double pause_chance = 0.0;
+  Micros pause_max_us = 0;
+  // Each client reads at one node (client c at node c % nodes), as a Redis client connected
+  // to one node does, and writes through the leader. Half of the seeds.
+  bool sticky_reads = false;
   bool churn = false;  // crashes target the leader more often than not
 
   // Workload.
@@ -107,7 +116,7 @@ struct SimOptions {
 // "skip-snapshot-restore", "count-learner-ack", "leave-joint-early",
 // "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long",
 // "unordered-picks", "lex-by-rank", "snapshot-drops-versions", "versions-unestablished",
-// "trailing-bytes-from-end")
+// "trailing-bytes-from-end", "lapse-dropped")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

@@ -52,6 +52,29 @@ void SafetyChecker::check(const std::vector<SimNode*>& nodes) {
   check_removal_notices();
 }
 
+void SafetyChecker::check_leases(const std::vector<SimNode*>& nodes,
+                                 const std::vector<bool>& clock_current) {
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const SimNode& holder = *nodes[i];
+    if (!holder.up() || !clock_current[i] || !holder.raw().raft().lease_valid()) {
+      continue;
+    }
+    const Term term = holder.raw().raft().term();
+    for (const SimNode* n : nodes) {
+      if (!n->up()) {
+        continue;
+      }
+      const raft::Raft& r = n->raw().raft();
+      if (r.role() == raft::Role::kLeader && r.term() > term &&
+          r.log().term_or_zero(r.log().committed()) == r.term()) {
+        fail("lease safety: node " + std::to_string(holder.id()) + " holds a read lease in term " +
+             std::to_string(term) + " while node " + std::to_string(n->id()) + " leads term " +
+             std::to_string(r.term()) + " and has committed in it");
+      }
+    }
+  }
+}
+
 void SafetyChecker::check_removal_notices() {
   for (auto it = notices_.begin(); it != notices_.end();) {
     const auto [id, index] = *it;

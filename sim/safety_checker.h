@@ -22,6 +22,10 @@
 //                        committed removal, never one that could still be undone.
 //   Monotonicity         within an incarnation, a node's term and commit index never
 //                        decrease.
+//   Lease safety         while a leader holds a read lease (raft::Raft::lease_valid) by a
+//                        clock that is current (not paused, its missed ticks handed over),
+//                        no node leads a higher term with an entry of that term committed:
+//                        a lease read would miss that entry.
 //   Replica agreement    nodes whose state machines reflect the same applied index hold the
 //                        same state (the ATLAS store's digest): whether they got there by
 //                        applying entries, by restoring a snapshot taken by themselves or by
@@ -53,6 +57,9 @@ class SafetyChecker {
 
   // After every event: election safety, monotonicity, newly committed entries.
   void check(const std::vector<SimNode*>& nodes);
+  // Lease safety; clock_current[i]: whether nodes[i]'s core has been given the time that
+  // passed (a paused node's has not: it cannot answer a read until it has).
+  void check_leases(const std::vector<SimNode*>& nodes, const std::vector<bool>& clock_current);
   void on_entries_written(const SimNode& node, const std::vector<raft::Entry>& entries);
   void on_became_leader(const SimNode& node);
   void on_apply(const SimNode& node, const raft::Entry& e);

@@ -32,22 +32,30 @@ void SimCluster::client_step(int c) {
   finished_.push_back(false);
   client.busy = true;
   client.op = op;
-  const int target = pick_node(client.leader_hint);
+  const int target =
+      is_read && options_.sticky_reads ? c % options_.nodes : pick_node(client.leader_hint);
   liveness_bound_.push_back(!is_read || leader_index() == target);
-  bool issued = false;
   if (is_read) {
     history_.back().kind = KvOpKind::kGet;
-    issued = nodes_[target]->read(c, op, key);
   } else {
     history_.back().kind = KvOpKind::kPut;
     history_.back().value = "c" + std::to_string(c) + "-" + std::to_string(client.next_value++);
-    NodeId hint = kNoNode;
-    const KvCommand cmd{static_cast<std::uint64_t>(c) + 1, op, key, history_.back().value};
-    issued = nodes_[target]->propose(c, op, cmd, &hint);
-    if (!issued && hint != kNoNode) {
-      client.leader_hint = hint;
-    }
   }
+  if (paused(target)) {
+    // The request waits in the paused node's socket and is read when its loop runs again.
+    trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " waits for n" +
+               std::to_string(target + 1) + ": " + to_string(history_[op - 1]));
+    queue_.schedule(
+        resume_time(target, slots_ + c),
+        Event{.kind = EventKind::kClientRequest, .node = target, .client = c, .op = op});
+    // Some clients give up on a silent node sooner than others and go elsewhere: writes
+    // reach the next leader while other clients' reads still wait at the paused one.
+    const Micros timeout_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+    queue_.schedule(now_ + prng_.range(timeout_us / 2, 3 * timeout_us),
+                    Event{.kind = EventKind::kClientTimeout, .client = c, .op = op});
+    return;
+  }
+  const bool issued = issue_client_op(c, op, target);
   if (!issued) {
     // Certainly not applied: nothing to record. Try again shortly.
     history_.pop_back();
@@ -66,6 +74,36 @@ void SimCluster::client_step(int c) {
   if (history_[op - 1].return_time == kNeverReturned) {
     queue_.schedule(now_ + options_.client_timeout_us,
                     Event{.kind = EventKind::kClientTimeout, .client = c, .op = op});
+  }
+}
+
+bool SimCluster::issue_client_op(int c, std::uint64_t op, int target) {
+  const KvOperation& record = history_[op - 1];
+  if (record.kind == KvOpKind::kGet) {
+    catch_up_ticks(target);  // as the API executor does before a read (leases)
+    return nodes_[target]->read(c, op, record.key);
+  }
+  NodeId hint = kNoNode;
+  const KvCommand cmd{static_cast<std::uint64_t>(c) + 1, op, record.key, record.value};
+  const bool issued = nodes_[target]->propose(c, op, cmd, &hint);
+  if (!issued && hint != kNoNode) {
+    clients_[c].leader_hint = hint;
+  }
+  return issued;
+}
+
+void SimCluster::client_request(int c, std::uint64_t op, int target) {
+  const Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;  // the client gave up before the node read it: it never happened
+  }
+  if (options_.trace) {
+    trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " read by n" +
+               std::to_string(target + 1));
+  }
+  if (!issue_client_op(c, op, target)) {
+    excluded_[op - 1] = true;  // refused: certainly not applied
+    finish_client_op(c, prng_.range(1, options_.tick_us));
   }
 }
 

@@ -78,6 +78,9 @@ Metrics::Metrics()
       proposals_failed(counter(*registry_, "helios_raft_proposals_failed_total",
                                "Client write batches proposed here that failed (not the "
                                "leader, leadership lost, uncertain outcome, timeout)")),
+      ticks_lapsed(counter(*registry_, "helios_raft_ticks_lapsed_total",
+                           "Ticks the event loop missed because it stalled: they count "
+                           "for leases, but fire no election or check-quorum timeout")),
       command_calls_(prometheus::BuildCounter()
                          .Name("helios_client_commands_total")
                          .Help(kCommandsHelp)

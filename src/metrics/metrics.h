@@ -56,6 +56,7 @@ class Metrics {
   prometheus::Histogram& snapshot_duration;    // taking one snapshot, start to durable
   prometheus::Counter& proposals_committed;
   prometheus::Counter& proposals_failed;
+  prometheus::Counter& ticks_lapsed;  // ticks the loop missed (it stalled): leases only
 
   // The series of a client command (lower-case name from the command table, or "unknown").
   // The first call for a name adds its series (a lock); keep the reference.

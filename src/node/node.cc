@@ -42,6 +42,12 @@ void Node::tick() {
   pump();
 }
 
+void Node::lapse(std::uint64_t ticks) {
+  if (!failed()) {
+    raw_.lapse(ticks);
+  }
+}
+
 void Node::campaign() {
   if (failed()) {
     return;

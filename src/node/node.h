@@ -146,6 +146,8 @@ class Node {
   // Applies what the recovered log already commits and starts the Ready loop. Call once.
   void start() { pump(); }
   void tick();
+  // Ticks missed while the loop stalled: they count for leases only (raft::Raft::lapse).
+  void lapse(std::uint64_t ticks);
   // A message from a peer. Malformed messages are dropped (and counted).
   void step(const raft::Message& m);
   void on_sync_done(const Status& status);

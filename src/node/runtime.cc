@@ -128,6 +128,9 @@ Status Runtime::start() {
       if (m.from == node_->raw().raft().leader()) {
         last_leader_contact_ = std::chrono::steady_clock::now();
       }
+      if (m.type == raft::MessageType::kReadIndex) {
+        catch_up_ticks();  // a follower's read may be answered under the lease at once
+      }
       node_->step(m);
       check_failed();
     });
@@ -195,19 +198,22 @@ void Runtime::schedule_tick() {
 void Runtime::catch_up_ticks() {
   // The core's time is its tick count: keep it in step with the steady clock even when the
   // loop was late (a long apply, a stalled machine), so that a leader never counts a lease
-  // from fewer ticks than really passed. After a very long stall the ticks beyond a few
-  // election timeouts are skipped: every timeout has fired by then.
+  // from fewer ticks than really passed. The ticks missed beyond one only count for leases
+  // (Node::lapse): fired one by one they would time out elections and check-quorum before
+  // the loop had read a single message that queued up during the stall, turning every stall
+  // of the machine into a new leader.
   const auto now = std::chrono::steady_clock::now();
-  const auto period = std::chrono::milliseconds(config_.tick_ms());
-  const int max_ticks = 4 * std::max(1, node_->raw().raft().config().election_ticks);
-  for (int n = 0; running_ && next_tick_due_ <= now; ++n) {
-    if (n == max_ticks) {
-      next_tick_due_ = now + period;
-      break;
-    }
-    next_tick_due_ += period;
-    tick_once();
+  if (!running_ || next_tick_due_ > now) {
+    return;
   }
+  const auto period = std::chrono::milliseconds(config_.tick_ms());
+  const auto late = static_cast<std::uint64_t>((now - next_tick_due_) / period);
+  next_tick_due_ += period * (late + 1);
+  if (late > 0) {
+    node_->lapse(late);
+    metrics_.ticks_lapsed.Increment(static_cast<double>(late));
+  }
+  tick_once();
 }
 
 void Runtime::tick_once() {

@@ -39,6 +39,8 @@ struct PlantedBugs {
                                             // before they started (atlas/store.h)
   bool trailing_bytes_from_end = false;     // snapshot_trailing_bytes counted back from the
                                             // log's end, not the snapshot: compacts past it
+  bool lapse_dropped = false;               // (simulator) the ticks a stalled loop missed are
+                                            // dropped, not lapsed: a lease outlives its time
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -46,7 +48,7 @@ struct PlantedBugs {
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
-           trailing_bytes_from_end;
+           trailing_bytes_from_end || lapse_dropped;
   }
 };
 

@@ -74,6 +74,13 @@ class Raft {
 
   // --- inputs ---
   void tick();
+  // Time that passed while the owner could not call tick() (its loop stalled): `ticks` more
+  // ticks count towards leases (ticks_ never lags real time, or a leader would trust a lease
+  // that already ran out), but no timeout fires for them. A follower or a leader whose loop
+  // stalled must first hear from its peers: its messages queued during the stall too, and
+  // firing every missed timeout at once would make each stall an election. Undercounting an
+  // election or check-quorum timeout only delays it, which no lease relies on.
+  void lapse(std::uint64_t ticks) { ticks_ += ticks; }
   // Handles a message from a peer. Malformed input is refused with kInvalidArgument and
   // changes nothing.
   Status step(const Message& m);

@@ -53,6 +53,7 @@ class RawNode {
   RawNode(const Config& config, const Storage& storage);
 
   void tick() { raft_.tick(); }
+  void lapse(std::uint64_t ticks) { raft_.lapse(ticks); }
   void campaign() { raft_.campaign(); }
   Status step(const Message& m) { return raft_.step(m); }
   Result<EntryId> propose(std::string data) { return raft_.propose(std::move(data)); }

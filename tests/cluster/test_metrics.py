@@ -13,8 +13,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -36,6 +38,7 @@ FAMILIES = {
     "helios_raft_replication_lag_entries": "gauge",
     "helios_raft_proposals_committed_total": "counter",
     "helios_raft_proposals_failed_total": "counter",
+    "helios_raft_ticks_lapsed_total": "counter",
     "helios_raft_read_index_duration_seconds": "histogram",
     "helios_snapshots_total": "counter",
     "helios_snapshot_duration_seconds": "histogram",
@@ -173,6 +176,30 @@ class TestMetrics(ClusterTestCase):
         errors = errors_towards_dead()
         self.h.wait_for(lambda: errors_towards_dead() > errors, WAIT,
                         f"more RPC errors towards the dead node-{lid} (refused reconnections)")
+
+    def test_a_paused_follower_lapses_its_missed_ticks_without_an_election(self):
+        """SIGSTOP, then SIGCONT: the ticks the node missed are counted
+        (helios_raft_ticks_lapsed_total) and count for leases only, so it does not time out
+        into an election the moment it runs again (it did when they were fired one by one)."""
+        c = self.h.quickstart_cluster().start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        follower = next(i for i in (1, 2, 3) if i != lid)
+        c.wait_for_convergence(timeout=WAIT)
+        before = self.metrics(c[follower])
+        c[follower].send(signal.SIGSTOP)
+        self.addCleanup(lambda: c[follower].alive() and c[follower].send(signal.SIGCONT))
+        time.sleep(1.0)  # the length of the pause, not a wait for a condition
+        c[follower].send(signal.SIGCONT)
+
+        def lapsed():
+            now = self.metrics(c[follower])
+            return now[("helios_raft_ticks_lapsed_total", "")] >= 50 and now
+        now = self.h.wait_for(lapsed, WAIT, "at least 50 lapsed ticks (10 ms each) counted")
+        self.assertEqual(now[("helios_raft_elections_started_total", "")],
+                         before[("helios_raft_elections_started_total", "")],
+                         "the paused follower started an election when it ran again")
+        self.assertEqual(c.wait_for_leader(timeout=WAIT), lid)
+        c.wait_for_convergence(timeout=WAIT)
 
 
 class TestLogs(ClusterTestCase):

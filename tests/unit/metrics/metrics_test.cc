@@ -35,7 +35,8 @@ TEST(MetricsTest, recordedFamiliesRenderWithHelpTypeAndValues) {
   EXPECT_NE(text.find("helios_commit_duration_seconds_bucket{le=\"+Inf\"} 2"), std::string::npos);
   for (const char* family :
        {"helios_raft_read_index_duration_seconds", "helios_wal_fsync_duration_seconds",
-        "helios_snapshot_duration_seconds", "helios_raft_proposals_failed_total"}) {
+        "helios_snapshot_duration_seconds", "helios_raft_proposals_failed_total",
+        "helios_raft_ticks_lapsed_total"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
   }
 }

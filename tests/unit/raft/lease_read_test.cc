@@ -3,6 +3,8 @@
 // the nodes' clocks agree within the drift bound; these scenarios show both sides.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "test_network.h"
 
 namespace helios::raft {
@@ -84,6 +86,43 @@ TEST(LeaseReadTest, withoutAcknowledgementsTheLeaseRunsOutAndReadsUseReadIndex) 
   EXPECT_EQ(net.raft(1).lease_reads(), 0u);
 }
 
+// A stalled loop hands the core its missed ticks with lapse(): they end the lease, but no
+// timeout fires for them, so the peers' answers that queued up during the stall still count.
+TEST(LeaseReadTest, lapsedTicksEndTheLeaseButFireNoTimeout) {
+  TestNetwork net = leased_cluster(1);
+  const int election = net.raft(1).config().election_ticks;
+  const Term term = net.raft(1).term();
+  ASSERT_TRUE(net.raft(1).lease_valid());
+  net.node(1).lapse(static_cast<std::uint64_t>(3 * election));
+  net.node(2).lapse(static_cast<std::uint64_t>(3 * election));
+  net.node(3).lapse(static_cast<std::uint64_t>(3 * election));
+  EXPECT_FALSE(net.raft(1).lease_valid());  // the time passed: no lease read on old acks
+  ASSERT_TRUE(net.node(1).read_index(4).is_ok());
+  EXPECT_TRUE(net.process_ready(1).read_states.empty());  // a heartbeat round instead
+  net.stabilize();
+  EXPECT_EQ(net.read_states(1).size(), 1u);
+  // One more tick each (what the runtime delivers after a stall): nobody campaigns and the
+  // leader keeps its majority, as it would without the stall.
+  for (int i = 0; i < election; ++i) {
+    for (NodeId id : net.ids()) {
+      net.tick(id);
+    }
+    net.stabilize();
+  }
+  EXPECT_EQ(net.raft(1).role(), Role::kLeader);
+  EXPECT_EQ(net.raft(1).term(), term);
+  EXPECT_TRUE(net.raft(1).lease_valid());  // renewed by the heartbeats after the stall
+}
+
+// The same missed ticks fired one by one (what the runtime did before lapse()) depose the
+// leader of a healthy cluster: check-quorum runs twice with no answer read in between.
+TEST(LeaseReadTest, missedTicksFiredOneByOneDeposeAHealthyLeader) {
+  TestNetwork net = leased_cluster(1);
+  const int election = net.raft(1).config().election_ticks;
+  net.tick(1, 2 * election);
+  EXPECT_NE(net.raft(1).role(), Role::kLeader);
+}
+
 TEST(LeaseReadTest, aLeadershipTransferEndsTheLeaseForTheTerm) {
   TestNetwork net = leased_cluster(1);
   ASSERT_TRUE(net.node(1).transfer_leadership(2).is_ok());
@@ -163,6 +202,49 @@ TEST(LeaseReadTest, beyondTheDriftBoundTheOldLeaderServesAStaleRead) {
   const Ready rd = net.process_ready(1);
   ASSERT_EQ(rd.read_states.size(), 1u);  // answered at once, from the old leader's log...
   EXPECT_LT(rd.read_states[0].index, net.raft(next).log().committed());  // ...stale
+}
+
+// A leader whose process was paused (no tick, no message) while the others elected a new
+// leader and committed: `lapse_missed` says whether the runtime hands it the ticks it
+// missed (Node::lapse) before its first read. Returns the read state it answers at once,
+// or nothing when it waits for a heartbeat round.
+std::optional<ReadState> read_after_pause(bool lapse_missed) {
+  TestNetwork net = leased_cluster(1);
+  net.isolate(1);
+  std::uint64_t missed = 0;
+  for (int t = 0; t < 400 && new_leader_with_commit(net, 1) == kNoNode; ++t) {
+    net.tick(2);
+    net.tick(3);
+    net.stabilize();
+    ++missed;
+  }
+  const NodeId next = new_leader_with_commit(net, 1);
+  EXPECT_NE(next, kNoNode);
+  EXPECT_TRUE(net.propose(next, "after").is_ok());
+  net.stabilize();
+  // The pause ends: the timer is late by `missed` ticks; the read arrives before any
+  // message of the new term does.
+  if (lapse_missed) {
+    net.node(1).lapse(missed - 1);
+  }
+  net.tick(1);
+  EXPECT_EQ(net.raft(1).role(), Role::kLeader);  // one tick: no check-quorum step-down yet
+  EXPECT_TRUE(net.node(1).read_index(8).is_ok());
+  const Ready rd = net.process_ready(1);
+  if (rd.read_states.empty()) {
+    return std::nullopt;
+  }
+  EXPECT_LT(rd.read_states[0].index, net.raft(next).log().committed());
+  return rd.read_states[0];
+}
+
+TEST(LeaseReadTest, aPausedLeaderGivenItsMissedTicksHasNoLeaseLeft) {
+  EXPECT_FALSE(read_after_pause(true).has_value());
+}
+
+TEST(LeaseReadTest, aPausedLeaderThatDropsItsMissedTicksServesAStaleRead) {
+  // What lapse() prevents (the simulator's planted bug lapse-dropped): a stale read index.
+  EXPECT_TRUE(read_after_pause(false).has_value());
 }
 
 }  // namespace
