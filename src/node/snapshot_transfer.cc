@@ -141,8 +141,14 @@ void SnapshotSender::report(NodeId to, bool ok) {
 
 SnapshotReceiver::SnapshotReceiver(asio::io_context& loop, asio::io_context& worker,
                                    env::FileSystem& fs, storage::SnapshotStore& store, NodeId self,
-                                   Ready ready)
-    : loop_(loop), worker_(worker), fs_(fs), store_(store), self_(self), ready_(std::move(ready)) {}
+                                   Ready ready, std::uint64_t sync_slice_bytes)
+    : loop_(loop),
+      worker_(worker),
+      fs_(fs),
+      store_(store),
+      self_(self),
+      ready_(std::move(ready)),
+      sync_slice_bytes_(sync_slice_bytes) {}
 
 void SnapshotReceiver::drop(NodeId from, const std::string& why) {
   auto it = transfers_.find(from);
@@ -189,6 +195,17 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
       return;
     }
     t.file = std::move(file).value();
+    t.image = std::make_shared<std::string>();
+    t.syncs = std::make_shared<Syncs>();
+    try {
+      t.image->reserve(static_cast<std::size_t>(chunk.total));
+    } catch (const std::bad_alloc&) {
+      HELIOS_LOG_WARN("snapshot", "cannot hold a snapshot of %llu bytes in memory: refused",
+                      static_cast<unsigned long long>(chunk.total));
+      t.file.reset();
+      (void)fs_.remove(t.path);
+      return;
+    }
     HELIOS_LOG_INFO("snapshot", "receiving snapshot %llu/%llu (%llu bytes) from node %llu",
                     static_cast<unsigned long long>(m.snapshot.index),
                     static_cast<unsigned long long>(m.snapshot.term),
@@ -208,21 +225,42 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
     drop(from, s.to_string());
     return;
   }
+  t.image->append(chunk.data);
   t.next_offset += chunk.data.size();
   if (t.next_offset == t.total) {
     complete(from);
+  } else if (t.next_offset - t.synced_offset >= sync_slice_bytes_) {
+    sync_while_receiving(t);
   }
+}
+
+void SnapshotReceiver::sync_while_receiving(Transfer& t) {
+  if (t.syncs->busy.exchange(true)) {
+    return;  // the last one is still running: the next chunk asks again
+  }
+  t.synced_offset = t.next_offset;
+  asio::post(worker_, [file = t.file, syncs = t.syncs, path = t.path]() {
+    if (Status s = file->sync(); !s.is_ok()) {
+      HELIOS_LOG_WARN("snapshot", "syncing %s while receiving it: %s", path.c_str(),
+                      s.to_string().c_str());
+      syncs->failed = true;  // a later sync may succeed although these bytes were lost
+    }
+    syncs->busy = false;
+  });
 }
 
 void SnapshotReceiver::complete(NodeId from) {
   auto it = transfers_.find(from);
   HELIOS_ASSERT(it != transfers_.end());
-  auto file = std::shared_ptr<env::File>(std::move(it->second.file));
+  std::shared_ptr<env::File> file = std::move(it->second.file);
+  std::shared_ptr<std::string> image = std::move(it->second.image);
+  std::shared_ptr<Syncs> syncs = std::move(it->second.syncs);
   const raft::Message m = it->second.message;
   const std::string path = it->second.path;
   transfers_.erase(it);
-  // Sync, verify and decode on the worker: seconds for a big snapshot.
-  asio::post(worker_, [this, file, m, path]() {
+  // Sync, verify and decode on the worker (after any sync still queued there): seconds for
+  // a big snapshot.
+  asio::post(worker_, [this, file, image, syncs, m, path]() mutable {
     using Clock = std::chrono::steady_clock;
     const auto ms_since = [](Clock::time_point t) {
       return static_cast<long long>(
@@ -230,10 +268,14 @@ void SnapshotReceiver::complete(NodeId from) {
     };
     auto t = Clock::now();
     Status s = file->sync();
+    if (s.is_ok() && syncs->failed) {
+      s = Status(Code::kIoError, "a sync failed while the file was received");
+    }
+    file.reset();
     const long long sync_ms = ms_since(t);
     t = Clock::now();
-    Result<storage::Snapshot> snap =
-        s.is_ok() ? store_.read_verified_file(path) : Result<storage::Snapshot>(s);
+    Result<storage::SnapshotView> snap =
+        s.is_ok() ? storage::verify_snapshot_image(*image, path) : Result<storage::SnapshotView>(s);
     const long long verify_ms = ms_since(t);
     std::shared_ptr<AtlasState> state;
     if (snap.is_ok() && snap.value().meta == m.snapshot) {
@@ -242,8 +284,8 @@ void SnapshotReceiver::complete(NodeId from) {
       if (decoded.is_ok()) {
         state = std::make_shared<AtlasState>(std::move(decoded).value());
         HELIOS_LOG_INFO("snapshot",
-                        "received snapshot %s: synced in %lld ms, read and verified in %lld "
-                        "ms, decoded in %lld ms",
+                        "received snapshot %s: last sync %lld ms, verified in %lld ms, "
+                        "decoded in %lld ms",
                         path.c_str(), sync_ms, verify_ms, ms_since(t));
       } else {
         s = decoded.status();
@@ -252,6 +294,7 @@ void SnapshotReceiver::complete(NodeId from) {
       s = snap.is_ok() ? Status(Code::kCorruption, "metadata differs from the message")
                        : snap.status();
     }
+    image.reset();  // the received bytes are freed here, not on the loop
     asio::post(loop_, [this, m, path, state, s]() {
       if (state == nullptr) {
         HELIOS_LOG_WARN("snapshot", "received snapshot %s refused: %s", path.c_str(),

@@ -11,17 +11,22 @@
 // the same follower replaces an unfinished one.
 //
 // SnapshotReceiver (follower side): one transfer per leader at a time, in order. Chunks are
-// appended to SnapshotStore::received_path(meta, transfer id); a chunk of a new transfer id at
-// offset 0 starts over (the old file is removed); any other gap, a slice past the announced size,
-// or a write error drops the transfer and its file. When the last byte is in, the file is fsynced,
-// read back and verified whole (SnapshotStore::read_verified_file) and the state decoded, on the
-// worker io_context (so a big snapshot never stalls heartbeats); then `ready(message, file path,
-// decoded state)` runs on the loop. A file that fails verification is removed and nothing else
-// happens (the leader retries).
+// appended to SnapshotStore::received_path(meta, transfer id) and kept in memory as well (the
+// state is decoded from the same bytes: reading the file back would only read the page
+// cache); a chunk of a new transfer id at offset 0 starts over (the old file is removed); any
+// other gap, a slice past the announced size, or a write error drops the transfer and its
+// file. Every kSyncSliceBytes the worker fdatasyncs what has arrived, so that the disk writes
+// while the rest streams in and the last sync is short (a failed one fails the transfer).
+// When the last byte is in, the worker io_context syncs the file, verifies the bytes whole
+// (storage::verify_snapshot_image: checksum, header, size) and decodes the state (so a big
+// snapshot never stalls heartbeats); then `ready(message, file path, decoded state)` runs on
+// the loop. A snapshot that fails verification is removed and nothing else happens (the
+// leader retries).
 //
 // Thread rules: both live on the node's loop thread (asio io_context `loop`); the receiver
 // also posts work to `worker`.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -78,22 +83,36 @@ class SnapshotReceiver {
  public:
   using Ready = std::function<void(const raft::Message& m, const std::string& path,
                                    std::shared_ptr<AtlasState> state)>;
+  // How many bytes may arrive before the worker syncs them (about 50-100 ms of a disk's
+  // sequential writes).
+  static constexpr std::uint64_t kSyncSliceBytes = std::uint64_t{32} << 20;
+
   SnapshotReceiver(asio::io_context& loop, asio::io_context& worker, env::FileSystem& fs,
-                   storage::SnapshotStore& store, NodeId self, Ready ready);
+                   storage::SnapshotStore& store, NodeId self, Ready ready,
+                   std::uint64_t sync_slice_bytes = kSyncSliceBytes);
 
   // A kSnapshotChunk frame body from `from` (loop thread). Malformed input is dropped (and
   // logged); it never stops the node.
   void on_chunk(NodeId from, std::string_view body);
 
  private:
+  // The worker's syncs of a transfer's file while it arrives.
+  struct Syncs {
+    std::atomic<bool> busy{false};
+    std::atomic<bool> failed{false};
+  };
   struct Transfer {
     std::uint64_t id = 0;
     raft::Message message;
     std::string path;
-    std::unique_ptr<env::File> file;
+    std::shared_ptr<env::File> file;     // shared with the worker's syncs
+    std::shared_ptr<std::string> image;  // the bytes received so far
+    std::shared_ptr<Syncs> syncs;
     std::uint64_t next_offset = 0;
+    std::uint64_t synced_offset = 0;  // where the last sync started
     std::uint64_t total = 0;
   };
+  void sync_while_receiving(Transfer& t);
   void drop(NodeId from, const std::string& why);
   void complete(NodeId from);
 
@@ -103,6 +122,7 @@ class SnapshotReceiver {
   storage::SnapshotStore& store_;
   NodeId self_;
   Ready ready_;
+  std::uint64_t sync_slice_bytes_;
   std::map<NodeId, Transfer> transfers_;
 };
 

@@ -131,20 +131,26 @@ Status read_exactly(const env::File& file, std::uint64_t offset, char* out, std:
   return Status::ok();
 }
 
-// The bytes of the header at the start of `file`, as many as its configuration length says
-// (capped at the limit, which decode_header() enforces), undecoded: fewer only if the file
-// is short.
+// How long the header is, from its fixed part (kSnapshotFixedHeaderSize bytes): as many
+// bytes as its configuration length says, capped at the limit that decode_header() enforces.
+std::size_t header_length(std::string_view fixed) {
+  HELIOS_ASSERT(fixed.size() >= kSnapshotFixedHeaderSize);
+  const std::uint32_t version = base::load_u32(fixed.data() + 8);
+  const std::uint32_t conf_field = base::load_u32(fixed.data() + 32);
+  const std::size_t conf_bytes = version == 1
+                                     ? 8 * std::size_t{std::min(conf_field, kMaxSnapshotVoters)}
+                                     : std::size_t{std::min(conf_field, kMaxSnapshotConfBytes)};
+  return kSnapshotFixedHeaderSize + conf_bytes + 8;
+}
+
+// The bytes of the header at the start of `file` (header_length()), undecoded: fewer only
+// if the file is short.
 Result<std::string> read_header_bytes(const env::File& file) {
   Result<std::string> fixed = read_prefix(file, kSnapshotFixedHeaderSize);
   if (!fixed.is_ok() || fixed.value().size() < kSnapshotFixedHeaderSize) {
     return fixed;
   }
-  const std::uint32_t version = base::load_u32(fixed.value().data() + 8);
-  const std::uint32_t conf_field = base::load_u32(fixed.value().data() + 32);
-  const std::size_t conf_bytes = version == 1
-                                     ? 8 * std::size_t{std::min(conf_field, kMaxSnapshotVoters)}
-                                     : std::size_t{std::min(conf_field, kMaxSnapshotConfBytes)};
-  return read_prefix(file, kSnapshotFixedHeaderSize + conf_bytes + 8);
+  return read_prefix(file, header_length(fixed.value()));
 }
 
 // Reads and decodes the header of the open snapshot file `file`.
@@ -232,6 +238,29 @@ Result<Snapshot> read_verified(env::FileSystem& fs, const std::string& path) {
 }
 
 }  // namespace
+
+Result<SnapshotView> verify_snapshot_image(std::string_view image, const std::string& what) {
+  if (image.size() < kSnapshotFramingSize) {
+    return corrupt(what, "file is short (" + std::to_string(image.size()) + " bytes)");
+  }
+  const std::size_t header_size = std::min(header_length(image), image.size());
+  const std::string_view header_bytes = image.substr(0, header_size);
+  if (image.size() < header_size + kChecksumSize) {
+    return corrupt(what, "file is short (" + std::to_string(image.size()) + " bytes)");
+  }
+  const std::string_view data =
+      image.substr(header_size, image.size() - header_size - kChecksumSize);
+  if (base::load_u64(image.data() + header_size + data.size()) !=
+      base::checksum64_concat(header_bytes, data, 0)) {
+    return corrupt(what, "checksum mismatch");
+  }
+  Result<Header> h = decode_header(header_bytes, image.size());
+  if (!h.is_ok()) {
+    return Status(h.status().code(), "snapshot " + what + ": " + h.status().message());
+  }
+  HELIOS_ASSERT(h.value().size == header_size && h.value().data_size == data.size());
+  return SnapshotView{std::move(h).value().meta, data};
+}
 
 std::string snapshot_file_name(Term term, Index index) {
   char buf[kNameSize + 1];

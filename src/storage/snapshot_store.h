@@ -100,6 +100,16 @@ struct SnapshotLayout {
 // bytes): kCorruption (or kInvalidArgument for an unknown version) naming file.path().
 Result<SnapshotLayout> read_snapshot_layout(const env::File& file);
 
+// A whole snapshot file's bytes held in memory (a received InstallSnapshot stream, already
+// written to its file), verified as read_verified_file() verifies a file: the checksum,
+// then the header and the size. kCorruption (or kInvalidArgument for an unknown version)
+// naming `what`. The data is a view into `image`.
+struct SnapshotView {
+  raft::SnapshotMeta meta;
+  std::string_view data;
+};
+Result<SnapshotView> verify_snapshot_image(std::string_view image, const std::string& what);
+
 class SnapshotStore {
  public:
   // `dir` must exist. `keep` (>= 1) is how many snapshots save() leaves.

@@ -13,6 +13,7 @@
 
 #include "atlas/command.h"
 #include "env/posix/posix_file_system.h"
+#include "env/sim/sim_file_system.h"
 
 namespace helios::node {
 namespace {
@@ -194,6 +195,54 @@ TEST_F(SnapshotReceiverTest, aChunkNamingAnotherSender_leavesTheTransferAlone) {
   feed(std::vector<std::string>(all.begin() + 1, all.end()));
   drain();
   expect_ready_with_the_leaders_state(1);
+}
+
+// The same receiver on the simulated file system, syncing every 100 bytes while chunks arrive.
+class SnapshotReceiverSyncTest : public SnapshotReceiverTest {
+ protected:
+  void SetUp() override {
+    SnapshotReceiverTest::SetUp();
+    ASSERT_TRUE(sim_fs_.create_dirs("/follower").is_ok());
+    sim_store_ = std::make_unique<storage::SnapshotStore>(sim_fs_, "/follower");
+    receiver_ = std::make_unique<SnapshotReceiver>(
+        loop_, worker_, sim_fs_, *sim_store_, kSelf,
+        [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {
+          received_.push_back(Received{m, path, std::move(state)});
+        },
+        /*sync_slice_bytes=*/100);
+  }
+  std::string sim_path() const { return sim_store_->received_path(kMeta, 1); }
+
+  env::SimFileSystem sim_fs_;
+  std::unique_ptr<storage::SnapshotStore> sim_store_;
+};
+
+TEST_F(SnapshotReceiverSyncTest, syncsWhatArrivedWhileTheRestStreamsIn) {
+  const std::vector<std::string> all = chunks(file_, 1, 32);
+  ASSERT_GT(all.size(), 8u);
+  for (std::size_t i = 0; i + 1 < all.size(); ++i) {
+    receiver_->on_chunk(kLeader, all[i]);
+    drain();  // the worker runs between chunks, as its thread would
+    // At most a slice and a chunk of what arrived is not durable yet.
+    EXPECT_LE(sim_fs_.unsynced_bytes(), 100u + 32u) << "after chunk " << i;
+  }
+  EXPECT_TRUE(received_.empty());
+  receiver_->on_chunk(kLeader, all.back());
+  drain();
+  ASSERT_EQ(received_.size(), 1u);
+  EXPECT_EQ(received_[0].state->store.digest_hex(), leader_machine_.store().digest_hex());
+  EXPECT_EQ(sim_fs_.unsynced_bytes(), 0u);
+}
+
+TEST_F(SnapshotReceiverSyncTest, aSyncFailedWhileReceiving_refusesTheSnapshot) {
+  const std::vector<std::string> all = chunks(file_, 1, 32);
+  sim_fs_.fail_next_sync();  // the first sync of the stream, long before the last byte
+  for (const std::string& body : all) {
+    receiver_->on_chunk(kLeader, body);
+    drain();
+  }
+  EXPECT_TRUE(received_.empty());
+  EXPECT_FALSE(sim_fs_.exists(sim_path()));
 }
 
 }  // namespace

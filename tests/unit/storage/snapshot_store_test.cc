@@ -572,17 +572,21 @@ TEST(SnapshotStoreTest, receivedPath_isTheSnapshotPathWithTheTransferAndRecvTmp)
   EXPECT_NE(store.received_path(meta(5, 0x2a), 1), store.received_path(meta(5, 0x2a), 2));
 }
 
-// A received file at received_path(2, 20), checked by read_verified_file().
+// A received file at received_path(2, 20), checked by read_verified_file(), and the same
+// bytes in memory checked by verify_snapshot_image() (what a receiver does).
 class ReceivedFileTest : public ::testing::Test {
  protected:
   // Writes `contents` as the received file and expects it refused as corruption naming it
-  // (and saying `words`).
+  // (and saying `words`), by both checks.
   void expect_refused(const std::string& contents, const std::string& what,
                       const std::string& words = "") {
     overwrite(*fs_, path_, contents);
     const Status s = store_.read_verified_file(path_).status();
     expect_corruption_naming(s, path_, what);
     EXPECT_NE(s.message().find(words), std::string::npos) << s.message();
+    const Status in_memory = verify_snapshot_image(contents, path_).status();
+    expect_corruption_naming(in_memory, path_, what + " (in memory)");
+    EXPECT_NE(in_memory.message().find(words), std::string::npos) << in_memory.message();
   }
 
   std::unique_ptr<env::SimFileSystem> fs_ = new_fs();
@@ -598,6 +602,15 @@ TEST_F(ReceivedFileTest, readVerifiedFile_returnsAnIntactFile) {
   EXPECT_EQ(read.value().meta, meta(2, 20));
   EXPECT_EQ(read.value().data, data_for(2, 20, 40));
   EXPECT_FALSE(store_.read_verified_file(path_ + ".missing").is_ok());
+}
+
+TEST_F(ReceivedFileTest, verifySnapshotImage_returnsAViewOfAnIntactImage) {
+  Result<SnapshotView> view = verify_snapshot_image(good_, path_);
+  ASSERT_TRUE(view.is_ok()) << view.status().to_string();
+  EXPECT_EQ(view.value().meta, meta(2, 20));
+  EXPECT_EQ(view.value().data, data_for(2, 20, 40));
+  EXPECT_GE(view.value().data.data(), good_.data());  // a view into the image, not a copy
+  EXPECT_LT(view.value().data.data(), good_.data() + good_.size());
 }
 
 TEST_F(ReceivedFileTest, readVerifiedFile_refusesEveryTruncation) {
