@@ -121,9 +121,20 @@ std::vector<bool> SimCluster::choose_left_down() const {
       confs.push_back(c.conf);
     }
   }
+  // Nor is a node whose log is the most up to date left down: the voters of the other
+  // configurations may need its vote, or a learner that shares its log may, and only it can
+  // grant one (seed 120145 of 5 nodes: the term-5 leader left down, its entries only on a
+  // learner, and the voters' logs behind it).
+  std::pair<Term, Index> newest{0, 0};
+  for (const auto& n : nodes_) {
+    newest = std::max(newest, n->log_position());
+  }
   std::vector<bool> down(static_cast<std::size_t>(slots_), false);
   int left = 0;
   for (int i = slots_ - 1; i >= 0 && left < options_.leave_down; --i) {
+    if (nodes_[i]->log_position() == newest) {
+      continue;
+    }
     down[i] = true;
     bool fine = true;
     for (const raft::ConfState& c : confs) {

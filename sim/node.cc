@@ -253,8 +253,17 @@ std::vector<raft::ConfigAt> SimNode::configs() const {
   return up() ? node_->raw().raft().configs().records() : configs_at_crash_;
 }
 
+std::pair<Term, Index> SimNode::log_position() const {
+  if (!up()) {
+    return position_at_crash_;
+  }
+  const auto& log = node_->raw().raft().log();
+  return {log.term_or_zero(log.last_index()), log.last_index()};
+}
+
 void SimNode::crash(base::Prng& prng) {
   if (node_ != nullptr) {
+    position_at_crash_ = log_position();
     configs_at_crash_ = node_->raw().raft().configs().records();
     lease_reads_before_ += node_->raw().raft().lease_reads();
   }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/prng.h"
@@ -81,6 +82,9 @@ class SimNode final : private node::NodeIo {
   // The configurations its log held, now if up, else when it went down (a superset of what
   // it will hold after a restart: a crash only loses entries).
   std::vector<raft::ConfigAt> configs() const;
+  // (last term, last index) of the log, or of the log it held when it crashed (its durable
+  // log may be shorter).
+  std::pair<Term, Index> log_position() const;
   // Membership, at the leader (the harness's changes); errors are traced, not fatal.
   void propose_conf_change(const raft::ConfState& next);
   Status transfer_leadership(NodeId target) { return node_->transfer_leadership(target); }
@@ -122,6 +126,7 @@ class SimNode final : private node::NodeIo {
   std::uint64_t lease_reads_before_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely
   std::vector<raft::ConfigAt> configs_at_crash_;
+  std::pair<Term, Index> position_at_crash_{0, 0};
 };
 
 }  // namespace helios::sim

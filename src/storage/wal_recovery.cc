@@ -99,7 +99,9 @@ Status WalRecovery::run() {
     wal_.add_record(wal_.mark_);
     s = wal_.sync();
   }
-  if (s.is_ok() && floating_start_ && wal_.mark_.term == 0) {
+  // A start moved back to entry 1 (a truncation of the whole log after the segments before
+  // it were compacted away) needs no mark: nothing comes before entry 1.
+  if (s.is_ok() && floating_start_ && wal_.mark_.term == 0 && wal_.mark_.index > 0) {
     return Status(Code::kCorruption, "wal: " + wal_.dir_ + ": the log starts at entry " +
                                          std::to_string(wal_.mark_.index + 1) +
                                          " but no snapshot mark covers what comes before it");

@@ -112,6 +112,39 @@ TEST(WalTest, compact_removesOldSegmentsAndSurvivesReopen) {
   EXPECT_EQ(all(*wal).size(), 50u);
 }
 
+// A log truncated back to entry 1 after a roll, then compacted with no snapshot yet (mark
+// 0/0, which removes the segment holding only replaced entries): the remaining segment starts
+// with entries after the removed ones, then truncates to entry 1. Recovery used to call that
+// corruption ("the log starts at entry 1 but no snapshot mark covers what comes before it";
+// simulator seed 120935, 5 nodes).
+TEST(WalTest, compact_afterTruncatingToTheFirstEntryAcrossARollReopens) {
+  env::SimFileSystem fs;
+  std::vector<raft::Entry> log;
+  {
+    auto wal = open_wal(fs, 4096);
+    // Term-1 entries until the log rolls into a new segment, and two more in that one.
+    Index rolled_at = 0;
+    for (Index next = 1; rolled_at == 0 || next <= rolled_at + 2; ++next) {
+      const std::size_t before = wal->segment_paths().size();
+      ASSERT_TRUE(wal->append(std::nullopt, {entry(next, 1, std::string(100, 'a'))}).is_ok());
+      if (rolled_at == 0 && wal->segment_paths().size() > before) {
+        rolled_at = next;
+      }
+    }
+    for (Index i = 1; i <= 5; ++i) {  // a new leader replaces the whole log
+      log.push_back(entry(i, 2));
+    }
+    ASSERT_TRUE(wal->append(std::nullopt, log).is_ok());
+    ASSERT_TRUE(wal->compact(SnapshotMark{0, 0}).is_ok());
+    EXPECT_EQ(wal->segment_paths().size(), 1u);
+    ASSERT_TRUE(wal->sync().is_ok());
+  }
+  auto wal = open_wal(fs, 4096);
+  ASSERT_NE(wal, nullptr);
+  EXPECT_EQ(wal->first_index(), 1u);
+  EXPECT_EQ(all(*wal), log);
+}
+
 // With a dispose function, the files compaction removes reach it still open and already
 // unlinked (the runtime closes them on its worker, off the Ready loop); the log, and the
 // log after a reopen, are as without one.
