@@ -159,6 +159,9 @@ void SnapshotReceiver::drop(NodeId from, const std::string& why) {
   }
   it->second.file.reset();
   (void)fs_.remove(it->second.path);
+  // The bytes received so far (up to a whole snapshot) are freed on the worker, as after a
+  // complete transfer: unmapping a gigabyte takes long enough to delay heartbeats.
+  asio::post(worker_, [image = std::move(it->second.image)]() mutable { image.reset(); });
   transfers_.erase(it);
 }
 

@@ -15,8 +15,9 @@
 // state is decoded from the same bytes: reading the file back would only read the page
 // cache); a chunk of a new transfer id at offset 0 starts over (the old file is removed); any
 // other gap, a slice past the announced size, or a write error drops the transfer and its
-// file. Every kSyncSliceBytes the worker fdatasyncs what has arrived, so that the disk writes
-// while the rest streams in and the last sync is short (a failed one fails the transfer).
+// file (the bytes held for it are freed on the worker). Every kSyncSliceBytes the worker
+// fdatasyncs what has arrived, so that the disk writes while the rest streams in and the
+// last sync is short (a failed one fails the transfer).
 // When the last byte is in, the worker io_context syncs the file, verifies the bytes whole
 // (storage::verify_snapshot_image: checksum, header, size) and decodes the state (so a big
 // snapshot never stalls heartbeats); then `ready(message, file path, decoded state)` runs on
