@@ -27,10 +27,16 @@ std::size_t item_header_bytes(std::uint32_t version) {
   }
 }
 
+Status abandoned() {
+  return Status(Code::kAborted, "atlas snapshot: the transfer was abandoned");
+}
+
 // Decodes the items between the header and the checksum (`body`), which has passed the
-// checksum: what is left to catch here is a producer bug or a crafted input.
+// checksum unless its bytes are still arriving (`arrival`): what is left to catch here is a
+// producer bug or a crafted input.
 Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t version,
-                    std::uint64_t applied_index, std::uint64_t versions_since, SnapshotSink& sink) {
+                    std::uint64_t applied_index, std::uint64_t versions_since, SnapshotSink& sink,
+                    base::Arrival* arrival) {
   const bool v1 = version == kSnapshotVersionStrings;
   const bool versioned = version >= kSnapshotVersionKeyVersions;
   // Every item takes at least its fixed header, so a count beyond that is a lie; checking it
@@ -42,7 +48,12 @@ Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t ve
   sink.reserve(count);
   base::Reader r(body);
   std::string_view previous;
+  const std::size_t item_header = item_header_bytes(version);
+  const auto offset = [&]() { return body.size() - r.remaining(); };
   for (std::uint64_t i = 0; i < count; ++i) {
+    if (!base::await_bytes(arrival, body, offset() + item_header)) {
+      return abandoned();
+    }
     const std::uint32_t key_bytes = r.u32();
     const std::uint8_t type = v1 ? 0 : r.u8();
     const std::uint64_t value_bytes = v1 ? r.u32() : r.u64();
@@ -52,6 +63,9 @@ Status decode_items(std::string_view body, std::uint64_t count, std::uint32_t ve
         (type == 0 && value_bytes > kMaxValueBytes) || value_bytes > r.remaining() ||
         key_bytes > r.remaining() - value_bytes) {
       return corrupt("item " + std::to_string(i) + " has a bad length or type");
+    }
+    if (!base::await_bytes(arrival, body, offset() + key_bytes + value_bytes)) {
+      return abandoned();
     }
     const std::string_view key = r.bytes(key_bytes);
     const std::string_view value = r.bytes(value_bytes);
@@ -141,9 +155,12 @@ std::string encode_snapshot(const std::vector<SnapshotItemView>& items, std::uin
   return out;
 }
 
-Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
+Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink, base::Arrival* arrival) {
   if (bytes.size() < kSnapshotHeaderBytes + kSnapshotTrailerBytes) {
     return corrupt("only " + std::to_string(bytes.size()) + " bytes");
+  }
+  if (!base::await_bytes(arrival, bytes, kSnapshotHeaderBytesV4)) {
+    return abandoned();
   }
   if (std::memcmp(bytes.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
     return corrupt("bad magic (not an ATLAS snapshot)");
@@ -159,9 +176,16 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
                                               std::to_string(kSnapshotVersion) + ")");
   }
   const std::string_view covered = bytes.substr(0, bytes.size() - kSnapshotTrailerBytes);
-  const std::uint64_t stored = base::load_u64(bytes.data() + covered.size());
-  if (stored != base::checksum64(covered, kSnapshotChecksumSeed)) {
-    return corrupt("checksum mismatch");
+  const auto verify_checksum = [&]() {
+    const std::uint64_t stored = base::load_u64(bytes.data() + covered.size());
+    return stored == base::checksum64(covered, kSnapshotChecksumSeed)
+               ? Status::ok()
+               : corrupt("checksum mismatch");
+  };
+  if (arrival == nullptr) {
+    if (Status s = verify_checksum(); !s.is_ok()) {
+      return s;
+    }
   }
   std::uint64_t applied_index = 0;
   std::uint64_t versions_since = 0;
@@ -181,8 +205,15 @@ Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink) {
     }
   }
   sink.header(applied_index, versions_since);
-  return decode_items(covered.substr(header_bytes), count, version, applied_index, versions_since,
-                      sink);
+  if (Status s = decode_items(covered.substr(header_bytes), count, version, applied_index,
+                              versions_since, sink, arrival);
+      !s.is_ok() || arrival == nullptr) {
+    return s;
+  }
+  if (!base::await_bytes(arrival, bytes, bytes.size())) {
+    return abandoned();
+  }
+  return verify_checksum();
 }
 
 Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes) {

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "atlas/object.h"
+#include "base/arrival.h"
 #include "base/status.h"
 
 namespace helios::atlas {
@@ -114,7 +115,12 @@ class SnapshotSink {
 // can hold millions). The checksum is verified before any add(), but a later error (an item
 // out of order, say: a producer bug or a crafted input) comes after some add()s: on an error
 // the caller must throw away what the sink built. See the file comment for the errors.
-Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink);
+//
+// With an `arrival`, `bytes` is still arriving (base/arrival.h): each item is decoded as
+// soon as its bytes are in, and the checksum is verified when the last byte is, so every
+// add() may precede a checksum mismatch. An abandoned arrival is kAborted.
+Status decode_snapshot_into(std::string_view bytes, SnapshotSink& sink,
+                            base::Arrival* arrival = nullptr);
 
 // Decodes and verifies a snapshot into a vector (tests and tools; see decode_snapshot_into).
 Result<std::vector<SnapshotItem>> decode_snapshot(std::string_view bytes);

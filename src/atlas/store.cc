@@ -598,7 +598,7 @@ std::string Store::serialize() const {
   return encode_snapshot(items, applied_index_, versions_since_);
 }
 
-Result<Store> Store::deserialize(std::string_view bytes) {
+Result<Store> Store::deserialize(std::string_view bytes, base::Arrival* arrival) {
   // Inserts straight from the decoder: no intermediate copy of millions of items.
   class Sink final : public SnapshotSink {
    public:
@@ -637,7 +637,7 @@ Result<Store> Store::deserialize(std::string_view bytes) {
   };
   Store store;
   Sink sink(store);
-  if (Status s = decode_snapshot_into(bytes, sink); !s.is_ok()) {
+  if (Status s = decode_snapshot_into(bytes, sink, arrival); !s.is_ok()) {
     return s;
   }
   if (!sink.status.is_ok()) {

@@ -82,6 +82,7 @@
 #include "atlas/key_table.h"
 #include "atlas/object.h"
 #include "atlas/reply.h"
+#include "base/arrival.h"
 #include "base/status.h"
 
 namespace helios::atlas {
@@ -222,7 +223,9 @@ class Store {
   // so a replica restored from a snapshot without versions decides otherwise than one that
   // applied the log. Process-wide.
   static void plant_versions_unestablished(bool on);
-  static Result<Store> deserialize(std::string_view bytes);
+  // Decodes a serialize()d store; with an `arrival`, as its bytes arrive
+  // (decode_snapshot_into).
+  static Result<Store> deserialize(std::string_view bytes, base::Arrival* arrival = nullptr);
 
   // DEBUG DIGEST: the digest of every item held (atlas/digest.h), expired ones included,
   // since it describes the applied state as serialize() does, as 40 lowercase hex digits;

@@ -55,7 +55,12 @@ std::string AtlasMachine::snapshot_data() const {
   return out;
 }
 
-Result<AtlasState> AtlasMachine::decode_snapshot_data(std::string_view data) {
+Result<AtlasState> AtlasMachine::decode_snapshot_data(std::string_view data,
+                                                      base::Arrival* arrival) {
+  const Status abandoned(Code::kAborted, "ATLAS machine snapshot: the transfer was abandoned");
+  if (!base::await_bytes(arrival, data, kMachineMagic.size() + 8 + 8 + 4)) {
+    return abandoned;
+  }
   base::Reader in(data);
   const std::string_view magic = in.bytes(kMachineMagic.size());
   AtlasState state;
@@ -70,9 +75,12 @@ Result<AtlasState> AtlasMachine::decode_snapshot_data(std::string_view data) {
     if (!in.ok() || size > atlas::kMaxAclBytes || size > in.remaining()) {
       return Status(Code::kCorruption, "ATLAS machine snapshot: bad ACL table length");
     }
+    if (!base::await_bytes(arrival, data, data.size() - in.remaining() + size)) {
+      return abandoned;
+    }
     acl = std::string(in.bytes(size));
   }
-  Result<atlas::Store> store = atlas::Store::deserialize(in.bytes(in.remaining()));
+  Result<atlas::Store> store = atlas::Store::deserialize(in.bytes(in.remaining()), arrival);
   if (!store.is_ok()) {
     return store.status();
   }

@@ -37,7 +37,10 @@ class AtlasMachine final : public StateMachine {
   // on every node (the store leaves its key versions out until they started, so that a
   // release before WATCH can read it: Store::serialize).
   std::string snapshot_data() const;
-  static Result<AtlasState> decode_snapshot_data(std::string_view data);
+  // With an `arrival`, `data` is still arriving: each part is decoded as its bytes come in
+  // (base/arrival.h; an InstallSnapshot stream).
+  static Result<AtlasState> decode_snapshot_data(std::string_view data,
+                                                 base::Arrival* arrival = nullptr);
   // Replaces the state with `state` and returns the old one (destroying millions of keys
   // takes time: the caller may do it on another thread).
   AtlasState restore(AtlasState state);

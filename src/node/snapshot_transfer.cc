@@ -99,14 +99,16 @@ void SnapshotSender::pump(NodeId to) {
     chunk.total = t.total;
     chunk.message = t.message;
     const std::uint64_t n = std::min(chunk_bytes_, t.total - t.offset);
-    chunk.data.resize(n);
-    Result<std::size_t> read = t.file->read_at(t.offset, chunk.data.data(), n);
-    if (!read.is_ok() || read.value() != n) {
+    // Read straight into the frame: the slice is copied once, from the page cache.
+    std::string frame = wire::encode_snapshot_chunk_frame(chunk, n, [&](char* data) {
+      Result<std::size_t> read = t.file->read_at(t.offset, data, n);
+      return read.is_ok() && read.value() == n;
+    });
+    if (frame.empty()) {
       finish(to, false);
       return;
     }
-    if (!transport_.send_app_frame(to, wire::FrameType::kSnapshotChunk,
-                                   wire::encode_snapshot_chunk(chunk))) {
+    if (!transport_.send_encoded_app_frame(to, std::move(frame))) {
       finish(to, false);
       return;
     }
@@ -137,6 +139,58 @@ void SnapshotSender::report(NodeId to, bool ok) {
 }
 
 // ---------------------------------------------------------------------------------------
+// SnapshotDecoding.
+
+SnapshotDecoding::SnapshotDecoding(std::uint64_t total, raft::SnapshotMeta expected,
+                                   std::string path)
+    : bytes_(static_cast<std::size_t>(total)),
+      expected_(std::move(expected)),
+      path_(std::move(path)),
+      thread_([this]() { run(); }) {}
+
+SnapshotDecoding::~SnapshotDecoding() {
+  bytes_.abandon();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void SnapshotDecoding::run() {
+  const std::string_view whole = bytes_.whole();
+  Result<storage::SnapshotLayout> layout = storage::arriving_snapshot_layout(whole, bytes_, path_);
+  if (!layout.is_ok()) {
+    status_ = layout.status();
+  } else if (!(layout.value().meta == expected_)) {
+    status_ = Status(Code::kCorruption, "metadata differs from the message");
+  } else {
+    Result<AtlasState> decoded = AtlasMachine::decode_snapshot_data(
+        whole.substr(layout.value().data_offset, layout.value().data_size), &bytes_);
+    if (!decoded.is_ok()) {
+      status_ = decoded.status();
+    } else if (!bytes_.reached(whole.data() + whole.size())) {
+      status_ = Status(Code::kAborted, "the transfer was abandoned");
+    } else if (Result<storage::SnapshotView> verified =
+                   storage::verify_snapshot_image(whole, path_);
+               !verified.is_ok()) {
+      status_ = verified.status();  // the state decoded is thrown away here, on this thread
+    } else {
+      state_ = std::make_shared<AtlasState>(std::move(decoded).value());
+    }
+  }
+  finished_at_ = std::chrono::steady_clock::now();
+}
+
+Result<std::shared_ptr<AtlasState>> SnapshotDecoding::finish() {
+  HELIOS_ASSERT(thread_.joinable());
+  thread_.join();
+  if (!status_.is_ok()) {
+    return status_;
+  }
+  HELIOS_ASSERT(state_ != nullptr);
+  return state_;
+}
+
+// ---------------------------------------------------------------------------------------
 // SnapshotReceiver.
 
 SnapshotReceiver::SnapshotReceiver(asio::io_context& loop, asio::io_context& worker,
@@ -150,6 +204,13 @@ SnapshotReceiver::SnapshotReceiver(asio::io_context& loop, asio::io_context& wor
       ready_(std::move(ready)),
       sync_slice_bytes_(sync_slice_bytes) {}
 
+SnapshotReceiver::~SnapshotReceiver() {
+  // Stop every decoding before the thread that waits for its bytes is joined.
+  for (auto& [from, t] : transfers_) {
+    t.decoding->bytes().abandon();
+  }
+}
+
 void SnapshotReceiver::drop(NodeId from, const std::string& why) {
   auto it = transfers_.find(from);
   HELIOS_LOG_WARN("snapshot", "dropping snapshot transfer from node %llu: %s",
@@ -159,9 +220,11 @@ void SnapshotReceiver::drop(NodeId from, const std::string& why) {
   }
   it->second.file.reset();
   (void)fs_.remove(it->second.path);
-  // The bytes received so far (up to a whole snapshot) are freed on the worker, as after a
-  // complete transfer: unmapping a gigabyte takes long enough to delay heartbeats.
-  asio::post(worker_, [image = std::move(it->second.image)]() mutable { image.reset(); });
+  // The decoding stops at once; what it built and the bytes received so far (up to a whole
+  // snapshot) are freed on the worker, as after a complete transfer: unmapping a gigabyte
+  // takes long enough to delay heartbeats.
+  it->second.decoding->bytes().abandon();
+  asio::post(worker_, [decoding = std::move(it->second.decoding)]() mutable { decoding.reset(); });
   transfers_.erase(it);
 }
 
@@ -180,8 +243,8 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
   }
   auto it = transfers_.find(from);
   if (chunk.offset == 0 && (it == transfers_.end() || it->second.id != chunk.transfer_id)) {
-    if (it != transfers_.end()) {
-      drop(from, "a new transfer replaces it");
+    while (!transfers_.empty()) {
+      drop(transfers_.begin()->first, "a new transfer replaces it");
     }
     Transfer t;
     t.id = chunk.transfer_id;
@@ -198,13 +261,12 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
       return;
     }
     t.file = std::move(file).value();
-    t.image = std::make_shared<std::string>();
     t.syncs = std::make_shared<Syncs>();
     try {
-      t.image->reserve(static_cast<std::size_t>(chunk.total));
-    } catch (const std::bad_alloc&) {
-      HELIOS_LOG_WARN("snapshot", "cannot hold a snapshot of %llu bytes in memory: refused",
-                      static_cast<unsigned long long>(chunk.total));
+      t.decoding = std::make_shared<SnapshotDecoding>(chunk.total, m.snapshot, t.path);
+    } catch (const std::exception& e) {  // std::bad_alloc, or no thread to decode on
+      HELIOS_LOG_WARN("snapshot", "cannot hold and decode a snapshot of %llu bytes: %s; refused",
+                      static_cast<unsigned long long>(chunk.total), e.what());
       t.file.reset();
       (void)fs_.remove(t.path);
       return;
@@ -228,7 +290,7 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
     drop(from, s.to_string());
     return;
   }
-  t.image->append(chunk.data);
+  t.decoding->bytes().append(chunk.data);
   t.next_offset += chunk.data.size();
   if (t.next_offset == t.total) {
     complete(from);
@@ -256,48 +318,37 @@ void SnapshotReceiver::complete(NodeId from) {
   auto it = transfers_.find(from);
   HELIOS_ASSERT(it != transfers_.end());
   std::shared_ptr<env::File> file = std::move(it->second.file);
-  std::shared_ptr<std::string> image = std::move(it->second.image);
+  std::shared_ptr<SnapshotDecoding> decoding = std::move(it->second.decoding);
   std::shared_ptr<Syncs> syncs = std::move(it->second.syncs);
   const raft::Message m = it->second.message;
   const std::string path = it->second.path;
   transfers_.erase(it);
-  // Sync, verify and decode on the worker (after any sync still queued there): seconds for
-  // a big snapshot.
-  asio::post(worker_, [this, file, image, syncs, m, path]() mutable {
-    using Clock = std::chrono::steady_clock;
-    const auto ms_since = [](Clock::time_point t) {
+  // Sync and wait for the decoding on the worker (after any sync still queued there).
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point last_byte = Clock::now();
+  asio::post(worker_, [this, file, decoding, syncs, m, path, last_byte]() mutable {
+    const auto ms_since = [](Clock::time_point t, Clock::time_point now) {
       return static_cast<long long>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
     };
-    auto t = Clock::now();
     Status s = file->sync();
     if (s.is_ok() && syncs->failed) {
       s = Status(Code::kIoError, "a sync failed while the file was received");
     }
     file.reset();
-    const long long sync_ms = ms_since(t);
-    t = Clock::now();
-    Result<storage::SnapshotView> snap =
-        s.is_ok() ? storage::verify_snapshot_image(*image, path) : Result<storage::SnapshotView>(s);
-    const long long verify_ms = ms_since(t);
+    const long long sync_ms = ms_since(last_byte, Clock::now());
+    Result<std::shared_ptr<AtlasState>> decoded = decoding->finish();
     std::shared_ptr<AtlasState> state;
-    if (snap.is_ok() && snap.value().meta == m.snapshot) {
-      t = Clock::now();
-      Result<AtlasState> decoded = AtlasMachine::decode_snapshot_data(snap.value().data);
-      if (decoded.is_ok()) {
-        state = std::make_shared<AtlasState>(std::move(decoded).value());
-        HELIOS_LOG_INFO("snapshot",
-                        "received snapshot %s: last sync %lld ms, verified in %lld ms, "
-                        "decoded in %lld ms",
-                        path.c_str(), sync_ms, verify_ms, ms_since(t));
-      } else {
-        s = decoded.status();
-      }
-    } else {
-      s = snap.is_ok() ? Status(Code::kCorruption, "metadata differs from the message")
-                       : snap.status();
+    if (s.is_ok() && decoded.is_ok()) {
+      state = std::move(decoded).value();
+      HELIOS_LOG_INFO("snapshot",
+                      "received snapshot %s: last sync %lld ms; decoded while it arrived and "
+                      "verified %lld ms after the last byte",
+                      path.c_str(), sync_ms, ms_since(last_byte, decoding->finished_at()));
+    } else if (s.is_ok()) {
+      s = decoded.status();
     }
-    image.reset();  // the received bytes are freed here, not on the loop
+    decoding.reset();  // the received bytes are freed here, not on the loop
     asio::post(loop_, [this, m, path, state, s]() {
       if (state == nullptr) {
         HELIOS_LOG_WARN("snapshot", "received snapshot %s refused: %s", path.c_str(),

@@ -10,31 +10,38 @@
 // to `done(to, ok)`, always posted to the loop (never called from inside send()). A new transfer to
 // the same follower replaces an unfinished one.
 //
-// SnapshotReceiver (follower side): one transfer per leader at a time, in order. Chunks are
-// appended to SnapshotStore::received_path(meta, transfer id) and kept in memory as well (the
-// state is decoded from the same bytes: reading the file back would only read the page
-// cache); a chunk of a new transfer id at offset 0 starts over (the old file is removed); any
-// other gap, a slice past the announced size, or a write error drops the transfer and its
-// file (the bytes held for it are freed on the worker). Every kSyncSliceBytes the worker
-// fdatasyncs what has arrived, so that the disk writes while the rest streams in and the
-// last sync is short (a failed one fails the transfer).
-// When the last byte is in, the worker io_context syncs the file, verifies the bytes whole
-// (storage::verify_snapshot_image: checksum, header, size) and decodes the state (so a big
-// snapshot never stalls heartbeats); then `ready(message, file path, decoded state)` runs on
-// the loop. A snapshot that fails verification is removed and nothing else happens (the
+// SnapshotReceiver (follower side): one transfer at a time, in order (a chunk at offset 0 of
+// a new transfer, from any leader, replaces the one under way: a follower installs from one
+// leader). Chunks are appended to SnapshotStore::received_path(meta, transfer id) and kept in
+// memory as well (base::ArrivingBytes), where a decoding thread of the transfer's own
+// (SnapshotDecoding) decodes the state as the bytes arrive, so that installing takes little
+// longer than receiving. A chunk that leaves a gap, a slice past the announced size, or a
+// write error drops the transfer and its file (the decoding stops; what it built and the bytes
+// held are freed on the worker). Every kSyncSliceBytes the worker fdatasyncs what has
+// arrived, so that the disk writes while the rest streams in and the last sync is short (a
+// failed one fails the transfer).
+// When the last byte is in, the worker io_context syncs the file and waits for the decoding
+// thread, which verifies the bytes whole (storage::verify_snapshot_image: checksum, header,
+// size; the ATLAS data's own checksum too) after its last item; then `ready(message, file
+// path, decoded state)` runs on the loop. Nothing decoded is used before the whole
+// verification passed. A snapshot that fails it is removed and nothing else happens (the
 // leader retries).
 //
 // Thread rules: both live on the node's loop thread (asio io_context `loop`); the receiver
-// also posts work to `worker`.
+// also posts work to `worker` and starts one decoding thread per transfer.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <asio.hpp>
+
+#include "base/arrival.h"
 
 #include "env/file_system.h"
 #include "node/atlas_machine.h"
@@ -80,6 +87,37 @@ class SnapshotSender {
   std::uint64_t next_id_;
 };
 
+// The decoding of one InstallSnapshot transfer, on a thread of its own, as its bytes arrive
+// (base::ArrivingBytes): the file's header, the ATLAS state item by item, then, with the last
+// byte, the checksums. Destroying it abandons the bytes and joins the thread (which frees
+// whatever it built first).
+class SnapshotDecoding {
+ public:
+  // Allocates `total` bytes (std::bad_alloc) and starts the thread (std::system_error).
+  SnapshotDecoding(std::uint64_t total, raft::SnapshotMeta expected, std::string path);
+  ~SnapshotDecoding();
+  SnapshotDecoding(const SnapshotDecoding&) = delete;
+  SnapshotDecoding& operator=(const SnapshotDecoding&) = delete;
+
+  // Where the loop appends the bytes as they arrive.
+  base::ArrivingBytes& bytes() { return bytes_; }
+  // Waits for the thread (after the last byte): the verified state, or why there is none.
+  Result<std::shared_ptr<AtlasState>> finish();
+  // When the thread finished (after finish()).
+  std::chrono::steady_clock::time_point finished_at() const { return finished_at_; }
+
+ private:
+  void run();
+
+  base::ArrivingBytes bytes_;
+  const raft::SnapshotMeta expected_;
+  const std::string path_;
+  Status status_ = Status::ok();
+  std::shared_ptr<AtlasState> state_;
+  std::chrono::steady_clock::time_point finished_at_;
+  std::thread thread_;  // last: started once the members above exist
+};
+
 class SnapshotReceiver {
  public:
   using Ready = std::function<void(const raft::Message& m, const std::string& path,
@@ -96,6 +134,8 @@ class SnapshotReceiver {
   // logged); it never stops the node.
   void on_chunk(NodeId from, std::string_view body);
 
+  ~SnapshotReceiver();
+
  private:
   // The worker's syncs of a transfer's file while it arrives.
   struct Syncs {
@@ -106,8 +146,8 @@ class SnapshotReceiver {
     std::uint64_t id = 0;
     raft::Message message;
     std::string path;
-    std::shared_ptr<env::File> file;     // shared with the worker's syncs
-    std::shared_ptr<std::string> image;  // the bytes received so far
+    std::shared_ptr<env::File> file;             // shared with the worker's syncs
+    std::shared_ptr<SnapshotDecoding> decoding;  // the bytes received so far, being decoded
     std::shared_ptr<Syncs> syncs;
     std::uint64_t next_offset = 0;
     std::uint64_t synced_offset = 0;  // where the last sync started

@@ -262,6 +262,30 @@ Result<SnapshotView> verify_snapshot_image(std::string_view image, const std::st
   return SnapshotView{std::move(h).value().meta, data};
 }
 
+Result<SnapshotLayout> arriving_snapshot_layout(std::string_view image, base::Arrival& arrival,
+                                                const std::string& what) {
+  if (image.size() < kSnapshotFramingSize) {
+    return corrupt(what, "file is short (" + std::to_string(image.size()) + " bytes)");
+  }
+  const Status abandoned(Code::kAborted, "snapshot " + what + ": the transfer was abandoned");
+  if (!base::await_bytes(&arrival, image, kSnapshotFixedHeaderSize)) {
+    return abandoned;
+  }
+  const std::size_t header_size = std::min(header_length(image), image.size());
+  if (image.size() < header_size + kChecksumSize) {
+    return corrupt(what, "file is short (" + std::to_string(image.size()) + " bytes)");
+  }
+  if (!base::await_bytes(&arrival, image, header_size)) {
+    return abandoned;
+  }
+  Result<Header> h = decode_header(image.substr(0, header_size), image.size());
+  if (!h.is_ok()) {
+    return Status(h.status().code(), "snapshot " + what + ": " + h.status().message());
+  }
+  Header& header = h.value();
+  return SnapshotLayout{std::move(header.meta), header.size, header.data_size};
+}
+
 std::string snapshot_file_name(Term term, Index index) {
   char buf[kNameSize + 1];
   std::snprintf(buf, sizeof(buf), "snap-%016llx-%016llx.snap",

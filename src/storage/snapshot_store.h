@@ -54,6 +54,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/arrival.h"
 #include "base/status.h"
 #include "env/file_system.h"
 #include "raft/types.h"
@@ -109,6 +110,14 @@ struct SnapshotView {
   std::string_view data;
 };
 Result<SnapshotView> verify_snapshot_image(std::string_view image, const std::string& what);
+
+// The layout of a snapshot file whose bytes are still arriving in `image` (the whole file's
+// size; an InstallSnapshot stream, base/arrival.h): waits for its header and decodes it,
+// unverified (the checksum comes with the last byte: verify_snapshot_image). kCorruption
+// (or kInvalidArgument for an unknown version) naming `what`; kAborted if the bytes stop
+// arriving.
+Result<SnapshotLayout> arriving_snapshot_layout(std::string_view image, base::Arrival& arrival,
+                                                const std::string& what);
 
 class SnapshotStore {
  public:

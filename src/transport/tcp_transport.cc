@@ -319,6 +319,16 @@ bool TcpTransport::send_app_frame(NodeId to, wire::FrameType type, std::string_v
   return link->enqueue(wire::encode_frame(type, body));
 }
 
+bool TcpTransport::send_encoded_app_frame(NodeId to, std::string frame) {
+  HELIOS_ASSERT(frame.size() >= wire::kFrameHeaderSize);
+  PeerLink* const link = find_link(to);
+  if (link == nullptr || stopped_.load() ||
+      frame.size() - wire::kFrameHeaderSize > options_.max_frame_bytes) {
+    return false;
+  }
+  return link->enqueue(std::move(frame));
+}
+
 std::vector<std::string> TcpTransport::withdraw_app_frames(NodeId to, wire::FrameType type) {
   PeerLink* const link = find_link(to);
   return link == nullptr ? std::vector<std::string>{} : link->withdraw(type);

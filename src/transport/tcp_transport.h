@@ -63,6 +63,9 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   // Any thread: queues a kForward or kForwardReply frame for `to` on the same bounded queue
   // as its Raft messages (so it arrives in order with them); false if it was dropped.
   bool send_app_frame(NodeId to, wire::FrameType type, std::string_view body);
+  // The same for a frame already encoded whole (wire::seal_frame: a snapshot chunk built in
+  // place), moved onto the queue without a copy.
+  bool send_encoded_app_frame(NodeId to, std::string frame);
   // Any thread: takes the frames of `type` still queued for `to` (never handed to its socket,
   // so never sent) out of its queue and returns their bodies in send order; empty if none
   // or `to` is unknown. A caller that gave up on an answer learns what certainly never left.

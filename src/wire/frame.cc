@@ -81,24 +81,34 @@ Result<std::uint32_t> check_header(std::string_view header, std::uint32_t max_fr
 }  // namespace
 
 std::string encode_frame(FrameType type, std::string_view body) {
+  std::string out;
+  out.reserve(kFrameHeaderSize + body.size());
+  out.resize(kFrameHeaderSize);
+  out.append(body);
+  seal_frame(type, out);
+  return out;
+}
+
+void seal_frame(FrameType type, std::string& frame) {
   const auto type_byte = static_cast<std::uint8_t>(type);
   HELIOS_ASSERT(type_byte >= 1);
   HELIOS_ASSERT(type_byte <= kMaxFrameType);
+  HELIOS_ASSERT(frame.size() >= kFrameHeaderSize);
+  const std::string_view body = std::string_view(frame).substr(kFrameHeaderSize);
   HELIOS_ASSERT(body.size() <= UINT32_MAX);
 
-  std::string out;
-  out.reserve(kFrameHeaderSize + body.size());
-  out.append(kFrameMagic, sizeof(kFrameMagic));
-  put_u16(out, kProtocolVersion);
-  base::put_u8(out, type_byte);
-  base::put_u8(out, 0);
-  base::put_u32(out, static_cast<std::uint32_t>(body.size()));
-  base::put_u32(out, 0);
-  base::put_u64(out, 0);  // the checksum, stored below once the header is complete
-  HELIOS_ASSERT(out.size() == kFrameHeaderSize);
-  base::store_u64(out.data() + kChecksumOffset, frame_checksum(out, body));
-  out.append(body);
-  return out;
+  std::string header;
+  header.reserve(kFrameHeaderSize);
+  header.append(kFrameMagic, sizeof(kFrameMagic));
+  put_u16(header, kProtocolVersion);
+  base::put_u8(header, type_byte);
+  base::put_u8(header, 0);
+  base::put_u32(header, static_cast<std::uint32_t>(body.size()));
+  base::put_u32(header, 0);
+  base::put_u64(header, 0);  // the checksum, stored below once the header is complete
+  HELIOS_ASSERT(header.size() == kFrameHeaderSize);
+  base::store_u64(header.data() + kChecksumOffset, frame_checksum(header, body));
+  frame.replace(0, kFrameHeaderSize, header);
 }
 
 Result<Frame> FrameDecoder::next() {

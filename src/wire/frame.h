@@ -43,6 +43,9 @@ enum class FrameType : std::uint8_t {
 // UINT32_MAX bytes (programmer errors, asserted); keeping the body within the receiver's
 // max_frame_bytes is the sender's business (the receiver refuses a longer frame).
 std::string encode_frame(FrameType type, std::string_view body);
+// The same frame, built in place: `frame` holds kFrameHeaderSize bytes (any) followed by the
+// body; the header is written over them (no copy of the body: a snapshot chunk's megabyte).
+void seal_frame(FrameType type, std::string& frame);
 
 struct Frame {
   FrameType type = FrameType::kRaft;

@@ -19,6 +19,7 @@
 // transfer (the leader starts a new one).
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -32,12 +33,19 @@ struct SnapshotChunk {
   std::uint64_t offset = 0;
   std::uint64_t total = 0;
   raft::Message message;  // type kSnapshot
-  std::string data;
+  // A view: into the body decode_snapshot_chunk() decoded (no copy of a slice of up to
+  // megabytes), or into the sender's buffer; it must outlive the chunk's use.
+  std::string_view data;
   bool operator==(const SnapshotChunk&) const = default;
 };
 
 // `chunk` must be valid as decode_snapshot_chunk defines it (asserted).
 std::string encode_snapshot_chunk(const SnapshotChunk& chunk);
+// The whole kSnapshotChunk frame (wire/frame.h) of `chunk` with `data_size` bytes of data
+// (chunk.data is ignored) that `fill` writes in place: one buffer, no copy of the data. An
+// empty string when fill returns false.
+std::string encode_snapshot_chunk_frame(const SnapshotChunk& chunk, std::size_t data_size,
+                                        const std::function<bool(char* data)>& fill);
 Result<SnapshotChunk> decode_snapshot_chunk(std::string_view body);
 
 }  // namespace helios::wire

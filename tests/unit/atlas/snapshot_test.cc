@@ -7,9 +7,11 @@
 
 #include <cstring>
 #include <limits>
+#include <thread>
 
 #include "atlas/objects.h"
 #include "atlas/store.h"
+#include "base/arrival.h"
 #include "base/bytes.h"
 #include "base/checksum.h"
 #include "base/prng.h"
@@ -309,6 +311,65 @@ TEST(SnapshotTest, formatTwo_refusesAnUnknownTypeAndADamagedObject) {
   base::put_u64(empty, 0);  // the object: count 0
   base::put_u64(empty, 0);
   expect_corrupt(reseal(empty), "bad element count");
+}
+
+// Decodes `bytes` as they arrive: a writer thread appends them `piece` at a time.
+Result<Store> deserialize_arriving(const std::string& bytes, std::size_t piece) {
+  base::ArrivingBytes arriving(bytes.size());
+  std::thread writer([&]() {
+    for (std::size_t at = 0; at < bytes.size(); at += piece) {
+      arriving.append(std::string_view(bytes).substr(at, piece));
+    }
+  });
+  Result<Store> r = Store::deserialize(arriving.whole(), &arriving);
+  writer.join();
+  return r;
+}
+
+TEST(SnapshotTest, deserializeArriving_decodesTheSameStoreAsTheWholeBytes) {
+  Store s = sample();
+  for (int i = 0; i < 500; ++i) {
+    set(s, 2, "key:" + std::to_string(i), std::string(static_cast<std::size_t>(i % 97), 'v'),
+        i % 3 == 0 ? 10'000 + static_cast<std::uint64_t>(i) : 0);
+  }
+  const std::string bytes = s.serialize();
+  for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, bytes.size()}) {
+    Result<Store> back = deserialize_arriving(bytes, piece);
+    ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+    back.value().check_invariants();
+    EXPECT_EQ(back.value().serialize(), bytes) << "pieces of " << piece;
+    EXPECT_EQ(back.value().digest_hex(), s.digest_hex());
+  }
+}
+
+TEST(SnapshotTest, deserializeArriving_detectsEveryFlippedByteWhenTheLastOneArrives) {
+  // The checksum can only be checked at the end: a flipped value byte decodes as an item and
+  // must still fail the whole.
+  const std::string bytes = sample().serialize();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    EXPECT_FALSE(deserialize_arriving(bad, 5).is_ok()) << "byte " << i;
+  }
+  std::string value_flipped = bytes;
+  value_flipped[value_flipped.find("empty key")] ^= 0x01;
+  Result<Store> r = deserialize_arriving(value_flipped, 3);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().code(), Code::kCorruption);
+  EXPECT_NE(r.status().message().find("checksum mismatch"), std::string::npos);
+}
+
+TEST(SnapshotTest, deserializeArriving_stopsWhenTheBytesAreAbandoned) {
+  const std::string bytes = sample().serialize();
+  for (std::size_t cut : {std::size_t{0}, std::size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
+    base::ArrivingBytes arriving(bytes.size());
+    arriving.append(std::string_view(bytes).substr(0, cut));
+    std::thread abandoner([&]() { arriving.abandon(); });
+    Result<Store> r = Store::deserialize(arriving.whole(), &arriving);
+    abandoner.join();
+    ASSERT_FALSE(r.is_ok());
+    EXPECT_EQ(r.status().code(), Code::kAborted) << "cut at " << cut;
+  }
 }
 
 TEST(SnapshotTest, decodeSnapshot_returnsSortedItems) {

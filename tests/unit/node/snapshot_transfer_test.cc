@@ -61,10 +61,10 @@ class SnapshotReceiverTest : public ::testing::Test {
 
   std::string at(const std::string& name) const { return (dir_ / name).string(); }
 
-  static raft::Message message() {
+  static raft::Message message(NodeId from = kLeader) {
     raft::Message m;
     m.type = raft::MessageType::kSnapshot;
-    m.from = kLeader;
+    m.from = from;
     m.to = kSelf;
     m.term = kMeta.term;
     m.snapshot = kMeta;
@@ -72,14 +72,14 @@ class SnapshotReceiverTest : public ::testing::Test {
   }
   // The chunk bodies of transfer `id` sending `bytes` in slices of `size`.
   static std::vector<std::string> chunks(const std::string& bytes, std::uint64_t id,
-                                         std::size_t size) {
+                                         std::size_t size, NodeId from = kLeader) {
     std::vector<std::string> out;
     for (std::size_t offset = 0; offset < bytes.size(); offset += size) {
       out.push_back(wire::encode_snapshot_chunk(wire::SnapshotChunk{
           .transfer_id = id,
           .offset = offset,
           .total = bytes.size(),
-          .message = message(),
+          .message = message(from),
           .data = bytes.substr(offset, size),
       }));
     }
@@ -104,9 +104,9 @@ class SnapshotReceiverTest : public ::testing::Test {
     return follower_->received_path(kMeta, transfer);
   }
 
-  void expect_ready_with_the_leaders_state(std::uint64_t transfer) {
+  void expect_ready_with_the_leaders_state(std::uint64_t transfer, NodeId from = kLeader) {
     ASSERT_EQ(received_.size(), 1u);
-    EXPECT_EQ(received_[0].message, message());
+    EXPECT_EQ(received_[0].message, message(from));
     EXPECT_EQ(received_[0].path, received_path(transfer));
     ASSERT_NE(received_[0].state, nullptr);
     EXPECT_EQ(received_[0].state->store.digest_hex(), leader_machine_.store().digest_hex());
@@ -195,6 +195,31 @@ TEST_F(SnapshotReceiverTest, aChunkNamingAnotherSender_leavesTheTransferAlone) {
   feed(std::vector<std::string>(all.begin() + 1, all.end()));
   drain();
   expect_ready_with_the_leaders_state(1);
+}
+
+// A follower installs from one leader: a new leader's transfer ends the old one's.
+TEST_F(SnapshotReceiverTest, aNewLeadersTransfer_replacesTheOldLeadersUnfinishedOne) {
+  const NodeId new_leader = 3;
+  const std::vector<std::string> old_transfer = chunks(file_, 1, 64);
+  feed({old_transfer[0], old_transfer[1]});
+  EXPECT_TRUE(fs_.exists(received_path(1)));
+  for (const std::string& body : chunks(file_, 2, 64, new_leader)) {
+    receiver_->on_chunk(new_leader, body);
+  }
+  EXPECT_FALSE(fs_.exists(received_path(1)));
+  feed(std::vector<std::string>(old_transfer.begin() + 2, old_transfer.end()));  // ignored
+  drain();
+  expect_ready_with_the_leaders_state(2, new_leader);
+}
+
+// A receiver destroyed in the middle of a transfer stops the decoding thread waiting for the
+// rest (the destructor returns; nothing is delivered).
+TEST_F(SnapshotReceiverTest, destroyedMidTransfer_stopsItsDecoding) {
+  const std::vector<std::string> all = chunks(file_, 1, 64);
+  feed({all[0], all[1], all[2]});
+  receiver_.reset();
+  drain();
+  EXPECT_TRUE(received_.empty());
 }
 
 // The same receiver on the simulated file system, syncing every 100 bytes while chunks arrive.
