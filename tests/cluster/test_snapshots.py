@@ -564,5 +564,93 @@ class TestCaughtUpFollowerBecomesLeader(SnapshotTestCase):
                  f"equal digests on all three")
 
 
+
+class TestLeaderLostDuringATransfer(SnapshotTestCase):
+    """The leader dies in the middle of an InstallSnapshot transfer (node-3 is stopped with
+    SIGSTOP while the first chunks arrive, so the transfer cannot finish, then the sender is
+    killed): node-3 must drop the unfinished transfer when the new leader starts its own
+    (a follower installs from one leader) and catch up from that one, with every key."""
+
+    KEYS = 100_000  # of BIG bytes: a 100 MB snapshot, far more than the socket buffers hold
+    BIG = 1000
+    PER_COMMAND = 100
+
+    def big_value(self, i):
+        return (value_of("big", i) * (self.BIG // 20 + 1))[:self.BIG]
+
+    def test_new_leaders_transfer_replaces_the_dead_leaders_unfinished_one(self):
+        c = self.cluster(["--snapshot-trailing-entries", "10"])
+        self.start_and_settle(c)
+        code, clean = c[3].stop(signal.SIGTERM)
+        self.assertTrue(clean, "node-3 did not stop within the bound after SIGTERM")
+        lid = c.wait_for_leader(ids=[1, 2], timeout=WAIT)
+        with harness.RespConnection(*c[lid].client, timeout=30.0) as conn:
+            for start in range(0, self.KEYS, self.PER_COMMAND):
+                args = ["MSET"]
+                for i in range(start, min(self.KEYS, start + self.PER_COMMAND)):
+                    args += [key_name("big", i), self.big_value(i)]
+                self.assertEqual(conn.call(*args), "OK")
+        commit = c[lid].status()["commit_index"]
+        # Both node-1 and node-2 snapshot past node-3's log and compact, so that whichever
+        # leads must send node-3 a snapshot.
+        for i in (1, 2):
+            def bgsave(node=c[i]):
+                with harness.RespConnection(*node.client, timeout=10.0) as conn:
+                    reply = str(conn.command("BGSAVE"))
+                # A snapshot of the node's own (every 1,000 entries) may be under way.
+                return "started" in reply or None
+            self.h.wait_for(bgsave, WAIT, f"node-{i} starting a BGSAVE")
+
+        def snapshotted(i):
+            st = c[i].status() or {}
+            snap = st.get("snapshot") or {}
+            return (snap.get("index", 0) >= commit and not snap.get("in_progress")
+                    and st.get("first_log_index", 0) > 20)
+
+        self.h.wait_for(lambda: snapshotted(1) and snapshotted(2), 60.0,
+                        f"node-1 and node-2 snapshotted at or past {commit} and compacted")
+        self.say(f"{self.KEYS} keys of {self.BIG} bytes written at node-{lid}; both "
+                 f"snapshotted past {commit}")
+
+        # node-3 back: stopped (SIGSTOP) as soon as the first chunk arrives, the sender killed.
+        c[3].start()
+        self.wait_for_log(c[3], "receiving snapshot", timeout=60.0)
+        c[3].send(signal.SIGSTOP)
+        line = self.log_lines(c[3], "receiving snapshot")[0]
+        sender = int(re.search(r"from node (\d+)", line).group(1))
+        self.assertIn(sender, (1, 2))
+        survivor = 3 - sender
+        c[sender].kill9()
+        c[3].send(signal.SIGCONT)
+        self.say(f"node-3 stopped while receiving from node-{sender}; node-{sender} killed")
+
+        new = c.wait_for_leader(ids=[survivor, 3], timeout=WAIT)
+        self.assertEqual(new, survivor)
+        self.wait_for_log(c[3], "installed snapshot", timeout=60.0)
+        self.assertTrue(
+            self.log_lines(c[3], f"dropping snapshot transfer from node {sender}: a new "
+                           "transfer replaces it"),
+            f"node-3 did not drop node-{sender}'s unfinished transfer for node-{survivor}'s")
+        installed = self.log_lines(c[3], "installed snapshot")
+        self.assertEqual(len(installed), 1, installed)
+        received = self.log_lines(c[3], "received snapshot")
+        self.assertEqual(len(received), 1, f"node-3 completed more than one transfer: {received}")
+        self.assertTrue(any(f"from node {survivor}" in line
+                            for line in self.log_lines(c[3], "receiving snapshot")))
+
+        # Nothing lost: every key at node-3, then the same digest on all three.
+        with harness.RespConnection(*c[3].client, timeout=30.0) as conn:
+            wrong = 0
+            for start in range(0, self.KEYS, 1000):
+                ids = range(start, min(self.KEYS, start + 1000))
+                got = conn.call("MGET", *[key_name("big", i) for i in ids])
+                wrong += sum(1 for i, v in zip(ids, got) if v != self.big_value(i).encode())
+        self.assertEqual(wrong, 0, f"{wrong} keys missing or wrong at node-3")
+        c[sender].start()
+        d = self.wait_for_equal_digests(c, [1, 2, 3], timeout=60.0)
+        self.say(f"node-3 installed node-{survivor}'s snapshot; every key there; DEBUG DIGEST "
+                 f"{d} on all three")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
