@@ -326,7 +326,10 @@ void SnapshotReceiver::complete(NodeId from) {
   // Sync and wait for the decoding on the worker (after any sync still queued there).
   using Clock = std::chrono::steady_clock;
   const Clock::time_point last_byte = Clock::now();
-  asio::post(worker_, [this, file, decoding, syncs, m, path, last_byte]() mutable {
+  // Moved, not copied: the worker must hold the last reference, so that the received bytes
+  // and anything else of the transfer are freed there, never on the loop.
+  asio::post(worker_, [this, file = std::move(file), decoding = std::move(decoding),
+                       syncs = std::move(syncs), m, path, last_byte]() mutable {
     const auto ms_since = [](Clock::time_point t, Clock::time_point now) {
       return static_cast<long long>(
           std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
