@@ -37,10 +37,10 @@ inline bool await_bytes(Arrival* arrival, std::string_view view, std::size_t n) 
 class ArrivingBytes final : public Arrival {
  public:
   // Maps `total` bytes of anonymous memory, touched only as bytes arrive, in transparent
-  // huge pages where the system allows them (one page fault per 2 MiB instead of 512: a
-  // gigabyte arrives with a quarter of the kernel's work; the buffer lives only as long as
-  // one transfer, so a fork's copy-on-write of huge pages would copy at most the one page
-  // being filled). Throws std::bad_alloc when the memory cannot be had.
+  // huge pages where the system allows them (one page fault per 2 MiB instead of 512; the
+  // buffer lives only as long as one transfer, so a fork's copy-on-write of huge pages
+  // would copy at most the one page being filled). Throws std::bad_alloc when the memory
+  // cannot be had.
   explicit ArrivingBytes(std::size_t total);
   ~ArrivingBytes();
   ArrivingBytes(const ArrivingBytes&) = delete;

@@ -243,6 +243,20 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
   }
   auto it = transfers_.find(from);
   if (chunk.offset == 0 && (it == transfers_.end() || it->second.id != chunk.transfer_id)) {
+    for (const auto& [sender, under_way] : transfers_) {
+      if (under_way.message.term > m.term) {
+        // A deposed leader's: the core would refuse it anyway (a lower term), and it must
+        // not cost the current leader's transfer.
+        HELIOS_LOG_WARN("snapshot",
+                        "ignoring a snapshot transfer from node %llu of term %llu: node %llu's "
+                        "of term %llu is under way",
+                        static_cast<unsigned long long>(from),
+                        static_cast<unsigned long long>(m.term),
+                        static_cast<unsigned long long>(sender),
+                        static_cast<unsigned long long>(under_way.message.term));
+        return;
+      }
+    }
     while (!transfers_.empty()) {
       drop(transfers_.begin()->first, "a new transfer replaces it");
     }

@@ -11,9 +11,10 @@
 // the same follower replaces an unfinished one.
 //
 // SnapshotReceiver (follower side): one transfer at a time, in order (a chunk at offset 0 of
-// a new transfer, from any leader, replaces the one under way: a follower installs from one
-// leader). Chunks are appended to SnapshotStore::received_path(meta, transfer id) and kept in
-// memory as well (base::ArrivingBytes), where a decoding thread of the transfer's own
+// a new transfer, from any leader of the same or a higher term, replaces the one under way:
+// a follower installs from one leader; a lower term's is ignored, the core would refuse it).
+// Chunks are appended to SnapshotStore::received_path(meta, transfer id) and kept in memory
+// as well (base::ArrivingBytes), where a decoding thread of the transfer's own
 // (SnapshotDecoding) decodes the state as the bytes arrive, so that installing takes little
 // longer than receiving. A chunk that leaves a gap, a slice past the announced size, or a
 // write error drops the transfer and its file (the decoding stops; what it built and the bytes

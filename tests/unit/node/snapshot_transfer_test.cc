@@ -61,25 +61,26 @@ class SnapshotReceiverTest : public ::testing::Test {
 
   std::string at(const std::string& name) const { return (dir_ / name).string(); }
 
-  static raft::Message message(NodeId from = kLeader) {
+  static raft::Message message(NodeId from = kLeader, Term term = kMeta.term) {
     raft::Message m;
     m.type = raft::MessageType::kSnapshot;
     m.from = from;
     m.to = kSelf;
-    m.term = kMeta.term;
+    m.term = term;
     m.snapshot = kMeta;
     return m;
   }
   // The chunk bodies of transfer `id` sending `bytes` in slices of `size`.
   static std::vector<std::string> chunks(const std::string& bytes, std::uint64_t id,
-                                         std::size_t size, NodeId from = kLeader) {
+                                         std::size_t size, NodeId from = kLeader,
+                                         Term term = kMeta.term) {
     std::vector<std::string> out;
     for (std::size_t offset = 0; offset < bytes.size(); offset += size) {
       out.push_back(wire::encode_snapshot_chunk(wire::SnapshotChunk{
           .transfer_id = id,
           .offset = offset,
           .total = bytes.size(),
-          .message = message(from),
+          .message = message(from, term),
           .data = bytes.substr(offset, size),
       }));
     }
@@ -210,6 +211,21 @@ TEST_F(SnapshotReceiverTest, aNewLeadersTransfer_replacesTheOldLeadersUnfinished
   feed(std::vector<std::string>(old_transfer.begin() + 2, old_transfer.end()));  // ignored
   drain();
   expect_ready_with_the_leaders_state(2, new_leader);
+}
+
+// A deposed leader (a lower term) cannot end the current leader's transfer: the core would
+// refuse its snapshot anyway.
+TEST_F(SnapshotReceiverTest, aLowerTermsTransfer_isIgnoredWhileAHigherTermsIsUnderWay) {
+  const NodeId deposed = 3;
+  const std::vector<std::string> current = chunks(file_, 1, 64);
+  feed({current[0], current[1]});
+  for (const std::string& body : chunks(file_, 2, 64, deposed, kMeta.term - 1)) {
+    receiver_->on_chunk(deposed, body);
+  }
+  EXPECT_FALSE(fs_.exists(received_path(2)));
+  feed(std::vector<std::string>(current.begin() + 2, current.end()));
+  drain();
+  expect_ready_with_the_leaders_state(1);
 }
 
 // A receiver destroyed in the middle of a transfer stops the decoding thread waiting for the
