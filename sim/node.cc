@@ -440,7 +440,7 @@ bool SimNode::read(int client, std::uint64_t op, const std::string& key) {
   SimHost& host = host_;
   const node::AtlasMachine& machine = machine_;
   const int index = index_;
-  node_->read([&host, &machine, index, client, op, key](Status status) {
+  node_->read([&host, &machine, index, client, op, key](Status status, std::uint64_t) {
     if (status.is_ok()) {
       const std::optional<std::string_view> v = machine.store().get(key, host.clock_ms(index));
       host.read_done(client, op,

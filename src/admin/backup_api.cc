@@ -57,7 +57,7 @@ std::optional<T> on_loop(node::Runtime& runtime, std::chrono::milliseconds wait,
 Result<Index> read_barrier(node::Runtime& runtime) {
   std::optional<Result<Index>> r = on_loop<Result<Index>>(
       runtime, kBarrierWait, [&runtime](std::function<void(Result<Index>)> done) {
-        runtime.node().read([&runtime, done](Status s) {
+        runtime.node().read([&runtime, done](Status s, std::uint64_t) {
           done(s.is_ok() ? Result<Index>(runtime.node().applied()) : Result<Index>(s));
         });
       });

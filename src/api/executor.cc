@@ -556,16 +556,18 @@ void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
   // The callback runs inside the Node (its Ready loop, or read() itself): act after it.
   auto shared = std::make_shared<std::vector<std::uint64_t>>(std::move(ids));
   const auto asked = std::chrono::steady_clock::now();
-  runtime_.node().read([this, shared, asked](Status status) {
+  runtime_.node().read([this, shared, asked](Status status, std::uint64_t read_ms) {
     if (status.is_ok()) {
       runtime_.metrics().read_index_duration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
     }
-    asio::post(runtime_.io(), [this, shared, status]() { on_barriers(*shared, status); });
+    asio::post(runtime_.io(),
+               [this, shared, status, read_ms]() { on_barriers(*shared, status, read_ms); });
   });
 }
 
-void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& status) {
+void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& status,
+                           std::uint64_t read_ms) {
   const NodeId leader = runtime_.node().raw().raft().leader();
   std::vector<std::uint64_t> retry;
   for (std::uint64_t id : ids) {
@@ -577,7 +579,7 @@ void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& 
     if (status.is_ok()) {
       BarrierDone done = std::move(it->second.done);
       barriers_.erase(it);
-      done(status, {});
+      done(status, {}, read_ms);
     } else if (leader != kNoNode && it->second.leader != leader) {
       retry.push_back(id);  // the leader changed since it was issued: ask the new one now
     }
@@ -635,7 +637,8 @@ void Executor::sweep() {
       ++stats_.tryagain;
       done(Status(Code::kUnavailable, "read barrier timed out"),
            "TRYAGAIN no leader confirmed the read within " +
-               std::to_string(config_.client.leader_wait_ms) + " ms");
+               std::to_string(config_.client.leader_wait_ms) + " ms",
+           0);
       continue;
     }
     ++it;

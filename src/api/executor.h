@@ -77,7 +77,9 @@ class Executor {
  public:
   // The complete RESP reply for the client (an error line included).
   using Done = std::function<void(std::string reply)>;
-  using BarrierDone = std::function<void(const Status& status, const std::string& error_line)>;
+  // read_ms: the leader's read time (node::ReadCallback), 0 when it gave none or on error.
+  using BarrierDone = std::function<void(const Status& status, const std::string& error_line,
+                                         std::uint64_t read_ms)>;
 
   Executor(node::Runtime& runtime, const node::NodeConfig& config);
   ~Executor();
@@ -168,7 +170,8 @@ class Executor {
   void abandon(NodeId peer, const std::vector<std::pair<std::uint64_t, std::string>>& given_up);
   std::vector<std::uint64_t> idle_barriers() const;
   void issue_barriers(std::vector<std::uint64_t> ids);
-  void on_barriers(const std::vector<std::uint64_t>& ids, const Status& status);
+  void on_barriers(const std::vector<std::uint64_t>& ids, const Status& status,
+                   std::uint64_t read_ms);
   void sweep();
   void schedule_sweep();
   std::string moved_line(NodeId leader) const;

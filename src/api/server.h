@@ -66,6 +66,7 @@ class Server {
   // The blocked commands (BLPOP...) of this node's connections.
   Blocking& blocking() { return blocking_; }
   const atlas::Store& store() const { return runtime_.machine().store(); }
+  const node::AtlasMachine& machine() const { return runtime_.machine(); }
   node::Runtime& runtime() { return runtime_; }
   const node::NodeConfig& config() const { return config_; }
   const resp::ParserLimits& parser_limits() const { return limits_; }

@@ -414,14 +414,20 @@ void Session::start_write(const std::shared_ptr<Slot>& slot) {
           deliver(std::move(reply));
           return;
         }
-        self->server_.executor().barrier(
-            [deliver, reply = std::move(reply)](const Status&, const std::string&) mutable {
-              deliver(std::move(reply));
-            });
+        self->server_.executor().barrier([deliver, reply = std::move(reply)](
+                                             const Status&, const std::string&,
+                                             std::uint64_t) mutable { deliver(std::move(reply)); });
       });
 }
 
-void Session::push_read(std::function<void(resp::Writer&)> evaluate) {
+std::uint64_t Session::read_time(const Slot& slot) const {
+  if (slot.read_ms == 0) {
+    return static_cast<std::uint64_t>(wall_ms());
+  }
+  return std::max(slot.read_ms, server_.machine().last_stamp_ms());
+}
+
+void Session::push_read(std::function<void(resp::Writer&, std::uint64_t at)> evaluate) {
   auto slot = new_slot();
   slot->evaluate = std::move(evaluate);
   slot->state = Slot::State::kWaitIssue;
@@ -435,23 +441,25 @@ void Session::issue(const std::shared_ptr<Slot>& keep) {
     return;
   }
   keep->state = Slot::State::kPending;
-  server_.executor().barrier(
-      [self = shared_from_this(), keep](const Status& status, const std::string& error_line) {
-        if (self->closed_) {
-          return;
-        }
-        if (status.is_ok()) {
-          keep->state = Slot::State::kReady;
-        } else {
-          std::string out;
-          resp::Writer w(out, self->protocol_);
-          w.error(error_line);
-          keep->reply = std::move(out);
-          keep->state = Slot::State::kDone;
-        }
-        self->advance();
-        self->read_more();
-      });
+  server_.executor().barrier([self = shared_from_this(), keep](const Status& status,
+                                                               const std::string& error_line,
+                                                               std::uint64_t read_ms) {
+    if (self->closed_) {
+      return;
+    }
+    if (status.is_ok()) {
+      keep->state = Slot::State::kReady;
+      keep->read_ms = read_ms;
+    } else {
+      std::string out;
+      resp::Writer w(out, self->protocol_);
+      w.error(error_line);
+      keep->reply = std::move(out);
+      keep->state = Slot::State::kDone;
+    }
+    self->advance();
+    self->read_more();
+  });
 }
 
 void Session::advance() {
@@ -505,7 +513,7 @@ bool Session::advance_once() {
     if (head.state == Slot::State::kReady) {
       std::string out;
       resp::Writer w(out, protocol_);
-      head.evaluate(w);
+      head.evaluate(w, read_time(head));
       head.reply = std::move(out);
       head.state = Slot::State::kDone;
     }

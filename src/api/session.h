@@ -79,8 +79,10 @@ class Session : public std::enable_shared_from_this<Session> {
     std::vector<Argv> commands;  // a write not yet started: its command(s)
     bool exec = false;           // ... a MULTI/EXEC transaction
     std::string reply;
-    // A read: computes the reply when the slot reaches the head (kReady).
-    std::function<void(resp::Writer&)> evaluate;
+    // A read: computes the reply when the slot reaches the head (kReady), at the time
+    // Session::read_time gives (unix ms: what hides an expired key).
+    std::function<void(resp::Writer&, std::uint64_t at)> evaluate;
+    std::uint64_t read_ms = 0;  // the leader's read time from its barrier (0: none)
     // The command's record, how its reply counts and its arrival (recorded when the reply
     // is sent); its arguments as SLOWLOG would keep them (empty: SLOWLOG was off).
     CommandRecord* record = nullptr;
@@ -200,7 +202,11 @@ class Session : public std::enable_shared_from_this<Session> {
   Slot& push_error(std::string_view line);
   Slot& push_write(std::vector<Argv> commands, bool exec);
   void start_write(const std::shared_ptr<Slot>& slot);
-  void push_read(std::function<void(resp::Writer&)> evaluate);
+  void push_read(std::function<void(resp::Writer&, std::uint64_t at)> evaluate);
+  // The time a read is evaluated at (docs/consistency.md, "Time and TTLs"): the leader's
+  // read time raised to this node's applied stamp; this node's clock for a READONLY read
+  // (or a read index from a leader that gives no time).
+  std::uint64_t read_time(const Slot& slot) const;
   void issue(const std::shared_ptr<Slot>& slot);
   void advance();
   bool advance_once();  // true if a reply left the queue

@@ -29,8 +29,7 @@ void Session::on_data(const CommandSpec& spec, Argv& argv) {
     push_write(std::move(commands), false);
     return;
   }
-  push_read([this, p = std::move(plan).value()](resp::Writer& w) {
-    const std::uint64_t at = static_cast<std::uint64_t>(wall_ms());
+  push_read([this, p = std::move(plan).value()](resp::Writer& w, std::uint64_t at) {
     std::vector<atlas::Reply> replies;
     replies.reserve(p.ops.size());
     for (const atlas::Op& op : p.ops) {
@@ -41,9 +40,8 @@ void Session::on_data(const CommandSpec& spec, Argv& argv) {
 }
 
 void Session::on_keys(Argv& argv) {
-  push_read([this, pattern = argv[1]](resp::Writer& w) {
-    const std::vector<std::string> keys =
-        server_.store().keys(pattern, static_cast<std::uint64_t>(wall_ms()), SIZE_MAX);
+  push_read([this, pattern = argv[1]](resp::Writer& w, std::uint64_t at) {
+    const std::vector<std::string> keys = server_.store().keys(pattern, at, SIZE_MAX);
     w.array(keys.size());
     for (const std::string& k : keys) {
       w.bulk(k);
@@ -88,13 +86,12 @@ void Session::on_scan(Argv& argv) {
       return;
     }
   }
-  push_read([this, cursor, pattern, count, type](resp::Writer& w) {
-    atlas::ScanPage page = server_.store().scan(cursor, pattern, static_cast<std::size_t>(count),
-                                                static_cast<std::uint64_t>(wall_ms()));
+  push_read([this, cursor, pattern, count, type](resp::Writer& w, std::uint64_t at) {
+    atlas::ScanPage page =
+        server_.store().scan(cursor, pattern, static_cast<std::size_t>(count), at);
     if (!type.empty()) {  // TYPE filters after the page is taken, as in Redis
-      const auto now = static_cast<std::uint64_t>(wall_ms());
       std::erase_if(page.keys, [&](const std::string& k) {
-        const std::optional<atlas::ObjectType> t = server_.store().type_of(k, now);
+        const std::optional<atlas::ObjectType> t = server_.store().type_of(k, at);
         return !t.has_value() || atlas::type_name(*t) != type;
       });
     }
@@ -116,9 +113,9 @@ void Session::on_scan(Argv& argv) {
 void Session::on_debug(Argv& argv) {
   const std::string sub = upper(argv[1]);
   if (sub == "DIGEST" && argv.size() == 2) {
-    push_read([this](resp::Writer& w) { w.simple(server_.store().digest_hex()); });
+    push_read([this](resp::Writer& w, std::uint64_t) { w.simple(server_.store().digest_hex()); });
   } else if (sub == "DIGEST-VALUE") {
-    push_read([this, keys = Argv(argv.begin() + 2, argv.end())](resp::Writer& w) {
+    push_read([this, keys = Argv(argv.begin() + 2, argv.end())](resp::Writer& w, std::uint64_t) {
       w.array(keys.size());
       for (const std::string& key : keys) {
         w.simple(server_.store().item_digest_hex(key));

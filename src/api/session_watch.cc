@@ -18,21 +18,20 @@ void Session::on_watch(Argv& argv) {
     push_error("ERR WATCH inside MULTI is not allowed");
     return;
   }
-  push_read(
-      [this, epoch = watch_epoch_, keys = Argv(argv.begin() + 1, argv.end())](resp::Writer& w) {
-        // Every EXEC of an older epoch has started (a read waits for the writes before it).
-        std::erase_if(watched_, [epoch](const Watched& x) { return x.epoch < epoch; });
-        const auto now = static_cast<std::uint64_t>(wall_ms());
-        for (const std::string& key : keys) {
-          // As Redis, a key watched twice keeps the version of its first WATCH.
-          const bool known = std::any_of(watched_.begin(), watched_.end(),
-                                         [&](const Watched& x) { return x.key == key; });
-          if (!known) {
-            watched_.push_back(Watched{epoch, key, server_.store().key_version(key, now)});
-          }
-        }
-        w.simple("OK");
-      });
+  push_read([this, epoch = watch_epoch_, keys = Argv(argv.begin() + 1, argv.end())](
+                resp::Writer& w, std::uint64_t now) {
+    // Every EXEC of an older epoch has started (a read waits for the writes before it).
+    std::erase_if(watched_, [epoch](const Watched& x) { return x.epoch < epoch; });
+    for (const std::string& key : keys) {
+      // As Redis, a key watched twice keeps the version of its first WATCH.
+      const bool known = std::any_of(watched_.begin(), watched_.end(),
+                                     [&](const Watched& x) { return x.key == key; });
+      if (!known) {
+        watched_.push_back(Watched{epoch, key, server_.store().key_version(key, now)});
+      }
+    }
+    w.simple("OK");
+  });
 }
 
 void Session::on_unwatch(Argv&) {

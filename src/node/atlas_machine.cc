@@ -101,6 +101,10 @@ AtlasState AtlasMachine::restore(AtlasState state) {
   return old;
 }
 
+std::uint64_t AtlasMachine::stamp_of(const raft::Entry& entry) const {
+  return atlas::peek_stamp(entry.data).value_or(0);
+}
+
 std::uint64_t max_stamp(const std::vector<raft::Entry>& entries) {
   std::uint64_t stamp = 0;
   for (const raft::Entry& e : entries) {

@@ -29,6 +29,8 @@ struct AtlasState {
 class AtlasMachine final : public StateMachine {
  public:
   ApplyReply apply(const raft::Entry& entry) override;
+  // The command's stamp, read from its header (0 if it has none).
+  std::uint64_t stamp_of(const raft::Entry& entry) const override;
 
   // The snapshot data of the current state. Layout: magic "HATLMCH2", last_stamp_ms u64,
   // commands_applied u64, the ACL table (length u32, then its bytes: Store::acl_table; the
@@ -58,7 +60,7 @@ class AtlasMachine final : public StateMachine {
   std::uint64_t commands_applied() const { return commands_applied_; }
   // The largest stamp of any applied command: a new leader stamps above it, so time as the
   // state machine sees it never goes backwards across leader changes.
-  std::uint64_t last_stamp_ms() const { return last_stamp_ms_; }
+  std::uint64_t last_stamp_ms() const override { return last_stamp_ms_; }
   // The stamp the latest command was applied at: its own, raised to last_stamp_ms() of the
   // commands before it (so it never decreases; the simulator checks it).
   std::uint64_t applied_stamp_ms() const { return applied_stamp_ms_; }

@@ -109,6 +109,9 @@ void Node::pump() {
         return;
       }
       io_.on_written(rd.hard_state, rd.entries);
+      read_clock_.on_appended(rd.entries, [this](const raft::Entry& e) {
+        return e.type == raft::EntryType::kNormal ? state_machine_.stamp_of(e) : 0;
+      });
     }
     if (rd.must_sync) {
       pending_ = std::move(rd);
@@ -134,10 +137,19 @@ void Node::send_now(const std::vector<raft::Message>& messages) {
   for (const raft::Message& m : messages) {
     if (m.type == raft::MessageType::kSnapshot) {
       io_.send_snapshot(m);
+    } else if (m.type == raft::MessageType::kReadIndexResp) {
+      raft::Message timed = m;
+      timed.time_ms = read_time(m.index);
+      io_.send(timed);
     } else {
       io_.send(m);
     }
   }
+  read_clock_.forget_through(raw_.raft().lowest_unanswered_read_index());
+}
+
+std::uint64_t Node::read_time(Index read_index) {
+  return read_clock_.read_time(read_index, io_.leader_clock_ms(), state_machine_.last_stamp_ms());
 }
 
 void Node::complete(raft::Ready& rd) {
@@ -188,16 +200,20 @@ void Node::note_read_states(const std::vector<raft::ReadState>& states) {
     // duplicate, never a reason to lower the index.
     if (it != reads_.end() && !it->second.read_index.has_value()) {
       it->second.read_index = rs.index;
+      // A follower's answer carries the leader's time; the leader's own carries none yet.
+      it->second.time_ms = rs.time_ms != 0 || !leading_ ? rs.time_ms : read_time(rs.index);
     }
   }
+  read_clock_.forget_through(raw_.raft().lowest_unanswered_read_index());
 }
 
 void Node::serve_reads() {
   for (auto it = reads_.begin(); it != reads_.end();) {
     if (it->second.read_index.has_value() && *it->second.read_index <= applied_) {
       ReadCallback callback = std::move(it->second.callback);
+      const std::uint64_t time_ms = it->second.time_ms;
       it = reads_.erase(it);
-      callback(Status::ok());
+      callback(Status::ok(), time_ms);
     } else {
       ++it;
     }
@@ -224,7 +240,7 @@ void Node::fail_unindexed_reads(const Status& status) {
     if (!it->second.read_index.has_value()) {
       ReadCallback callback = std::move(it->second.callback);
       it = reads_.erase(it);
-      callback(status);
+      callback(status, 0);
     } else {
       ++it;
     }
@@ -291,18 +307,18 @@ void Node::report_conf_change() {
 
 void Node::read(ReadCallback callback) {
   if (failed()) {
-    callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
+    callback(Status(Code::kUnavailable, "node has stopped: " + failure_), 0);
     return;
   }
   // Bounded here too: on a follower the core forwards the request and keeps nothing.
   if (reads_.size() >= raw_.raft().config().max_pending_reads) {
-    callback(Status(Code::kUnavailable, "too many reads waiting; retry"));
+    callback(Status(Code::kUnavailable, "too many reads waiting; retry"), 0);
     return;
   }
   const std::uint64_t context = next_read_context_++;
   const Status s = raw_.read_index(context);
   if (!s.is_ok()) {
-    callback(s);
+    callback(s, 0);
     return;
   }
   reads_.emplace(context, PendingRead{std::nullopt, std::move(callback)});

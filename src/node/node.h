@@ -36,6 +36,7 @@
 #include <string>
 #include <utility>
 
+#include "node/read_clock.h"
 #include "raft/raw_node.h"
 #include "storage/wal.h"
 
@@ -77,6 +78,9 @@ class NodeIo {
   // Observer: a snapshot was installed (taken here or received) or failed.
   virtual void on_snapshot_event(const raft::SnapshotMeta& /*meta*/, bool /*received*/,
                                  const Status& /*status*/) {}
+  // The leader's clock for read times (unix ms, never below a stamp in its log; node/
+  // read_clock.h). 0: no clock, and reads carry no time (each node then uses its own).
+  virtual std::uint64_t leader_clock_ms() { return 0; }
 };
 
 // A snapshot received in full and verified, not yet installed (see step_snapshot).
@@ -124,6 +128,10 @@ class StateMachine {
   virtual ~StateMachine() = default;
   // Applies a committed kNormal entry and returns the reply for its proposer.
   virtual ApplyReply apply(const raft::Entry& entry) = 0;
+  // A kNormal entry's stamp (unix ms; 0: the machine has no time), and the largest stamp
+  // the machine applied: what read times are built from (node/read_clock.h).
+  virtual std::uint64_t stamp_of(const raft::Entry& /*entry*/) const { return 0; }
+  virtual std::uint64_t last_stamp_ms() const { return 0; }
 };
 
 // Outcome of a proposal: the state machine's reply once applied; kNotLeader (this node is
@@ -134,7 +142,9 @@ using ProposeCallback = std::function<void(Result<ApplyReply> reply)>;
 // A read barrier: OK means the state machine now reflects every write that completed before
 // read() was called (linearizable); kNotLeader / kUnavailable mean retry (reads have no
 // effect, so a retry is always safe). At most raft::Config::max_pending_reads wait at once.
-using ReadCallback = std::function<void(Status status)>;
+// With OK comes the leader's read time (node/read_clock.h): evaluate the read at
+// max(read_time_ms, the machine's last_stamp_ms()); 0 when the leader gave none.
+using ReadCallback = std::function<void(Status status, std::uint64_t read_time_ms)>;
 
 class Node {
  public:
@@ -205,6 +215,7 @@ class Node {
   struct PendingRead {
     std::optional<Index> read_index;
     ReadCallback callback;
+    std::uint64_t time_ms = 0;
   };
 
   void pump();
@@ -220,6 +231,8 @@ class Node {
   // Sends messages that need no durable write first (snapshots through send_snapshot()).
   void send_now(const std::vector<raft::Message>& messages);
   void note_read_states(const std::vector<raft::ReadState>& states);
+  // The time of a read this leader answers at `read_index` (ReadClock).
+  std::uint64_t read_time(Index read_index);
   void apply(const raft::Entry& e);
   void serve_reads();
   void fail_unindexed_reads(const Status& status);
@@ -239,6 +252,7 @@ class Node {
   bool reported_removal_ = false;
   bool leading_ = false;                        // role as of the last Ready
   std::map<std::uint64_t, PendingRead> reads_;  // by ReadIndex context
+  ReadClock read_clock_;
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;
   std::string failure_;

@@ -264,6 +264,10 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
     }
   }
   if (soft.role == raft::Role::kLeader && last_role_ != raft::Role::kLeader) {
+    // A new leader's clock starts above every stamp in its log by the most an earlier
+    // leader's read time could have run ahead of them (node/read_clock.h).
+    last_stamp_ms_ = std::max(last_stamp_ms_,
+                              std::max(log_stamp_ms_, machine_.last_stamp_ms()) + kReadTimeAheadMs);
     // Before any client command proposed after this turn of the loop (they are posted).
     asio::post(io_, [this]() { start_key_versions(); });
   }
@@ -311,6 +315,25 @@ void Runtime::start_key_versions() {
   propose_now(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
     start_versions_in_flight_ = false;  // runs on the loop thread
   });
+}
+
+std::uint64_t Runtime::leader_clock_ms() {
+  const std::uint64_t now = stamp_now();
+  // Reads are being timed: keep the applied stamp, which caps their time, close to the
+  // clock with a clock entry (a command that changes nothing). Posted: this runs inside the
+  // Node's Ready loop.
+  if (!clock_entry_in_flight_ && now - machine_.last_stamp_ms() >= kReadTimeAheadMs / 2) {
+    clock_entry_in_flight_ = true;
+    asio::post(io_, [this]() {
+      atlas::Command command;
+      command.ops.emplace_back(atlas::ReadOp{.what = atlas::ReadKind::kExists, .key = ""});
+      ++clock_entries_;
+      propose_now(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
+        clock_entry_in_flight_ = false;  // runs on the loop thread
+      });
+    });
+  }
+  return now;
 }
 
 std::uint64_t Runtime::stamp_now() {

@@ -154,6 +154,8 @@ class Runtime final : private NodeIo {
   void catch_up_ticks();
   // Loop thread: the stamp a command proposed now would get (unix ms, never decreasing).
   std::uint64_t stamp_now();
+  // Loop thread: clock entries proposed so far (node/read_clock.h).
+  std::uint64_t clock_entries() const { return clock_entries_; }
   // Loop thread: BGSAVE / POST /snapshot. kUnavailable when one is already being taken.
   Status request_snapshot();
   // Loop thread: unix seconds of the last durable snapshot (LASTSAVE; the start time when
@@ -281,6 +283,8 @@ class Runtime final : private NodeIo {
     log_stamp_ms_ = std::max(log_stamp_ms_, max_stamp(entries));
   }
   void on_removal_notice(const raft::Raft::RemovalNotice& notice) override;
+  // stamp_now(); proposes a clock entry when the applied stamp lags (node/read_clock.h).
+  std::uint64_t leader_clock_ms() override;
 
   // Membership (runtime_members.cc).
   Status check_not_removed();
@@ -359,6 +363,8 @@ class Runtime final : private NodeIo {
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp of any entry this node's log held
+  bool clock_entry_in_flight_ = false;
+  std::uint64_t clock_entries_ = 0;  // clock entries proposed (leader_clock_ms)
   std::uint64_t ticks_ = 0;
   bool expiry_in_flight_ = false;
   bool start_versions_in_flight_ = false;

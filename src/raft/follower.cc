@@ -24,7 +24,7 @@ void Raft::step_follower(const Message& m) {
       handle_snapshot(m);
       return;
     case MessageType::kReadIndexResp:
-      read_states_.push_back(ReadState{m.index, m.context});
+      read_states_.push_back(ReadState{m.index, m.context, m.time_ms});
       return;
     case MessageType::kTimeoutNow:
       // The leader hands over: campaign at once, without a pre-vote (thesis §3.10).

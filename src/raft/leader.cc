@@ -363,6 +363,11 @@ bool Raft::lease_valid() const {
   return start > 0 && ticks_ < start + static_cast<std::uint64_t>(lease);
 }
 
+Index Raft::lowest_unanswered_read_index() const {
+  const Index committed = log_.committed();
+  return read_only_.in_flight() ? std::min(read_only_.current_index(), committed) : committed;
+}
+
 void Raft::maybe_complete_read_round() {
   if (!read_only_.in_flight()) {
     return;

@@ -57,6 +57,9 @@ const char* role_name(Role role);
 struct ReadState {
   Index index = 0;
   std::uint64_t context = 0;
+  // The leader's read time (kReadIndexResp's time_ms); 0 for the leader's own reads (its
+  // node fills it in) and from a leader that gave none.
+  std::uint64_t time_ms = 0;
   bool operator==(const ReadState&) const = default;
 };
 
@@ -166,6 +169,9 @@ class Raft {
   // in it, and a majority (of each configuration) acknowledged a heartbeat it sent less
   // than config().lease_ticks() ticks ago.
   bool lease_valid() const;
+  // The lowest read index this core may still answer a read with: the in-flight round's,
+  // else the commit index (later rounds and lease reads start from it).
+  Index lowest_unanswered_read_index() const;
   const std::map<NodeId, Progress>& progress() const { return progress_; }
   const Config& config() const { return config_; }
 

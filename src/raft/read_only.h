@@ -33,6 +33,8 @@ class ReadOnly {
   bool has_pending() const { return !pending_.empty(); }
   bool in_flight() const { return in_flight_; }
   std::uint64_t round() const { return round_; }
+  // The read index of the round in flight (meaningful only while in_flight()).
+  Index current_index() const { return current_index_; }
   std::uint64_t pending_count() const { return pending_.size() + current_.size(); }
 
   void enqueue(const ReadRequest& request) { pending_.push_back(request); }

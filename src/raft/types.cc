@@ -46,6 +46,9 @@ std::string describe(const Message& m) {
   if (m.reject) {
     out += " hint=" + std::to_string(m.reject_hint);
   }
+  if (m.time_ms != 0) {
+    out += " time=" + std::to_string(m.time_ms);
+  }
   if (m.context != 0) {
     out += " ctx=" + std::to_string(m.context);
   }

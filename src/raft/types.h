@@ -82,7 +82,8 @@ enum class MessageType : std::uint8_t {
                        //   the leader's tick when it left (lease reads)
   kHeartbeatResp = 7,  // context and index echoed back
   kReadIndex = 8,      // follower asks the leader for a read index; context = request id
-  kReadIndexResp = 9,  // index = safe read index; context echoed back
+  kReadIndexResp = 9,  // index = safe read index; context echoed back; time_ms = the
+                       //   leader's read time (0: it gave none)
   kSnapshot = 10,      // InstallSnapshot: snapshot = its metadata (the node streams the data)
   kTimeoutNow = 11,    // leadership transfer: campaign now (thesis §3.10)
 };
@@ -112,6 +113,10 @@ struct Message {
   bool reject = false;
   std::uint64_t context = 0;  // kHeartbeat*: read round; kReadIndex*: request context;
                               // kVote: kCampaignTransfer or 0
+  // kReadIndexResp only: the time (unix ms) at which the read is to be evaluated, filled in
+  // by the leader's node (node/read_clock.h); the core only carries it. On the wire it takes
+  // the `commit` slot, which kReadIndexResp does not use (wire/raft_codec.h).
+  std::uint64_t time_ms = 0;
   std::vector<Entry> entries;
   SnapshotMeta snapshot;  // kSnapshot only
 

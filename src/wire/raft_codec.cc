@@ -151,7 +151,10 @@ std::string encode_message(const raft::Message& m) {
   base::put_u64(out, m.term);
   base::put_u64(out, m.log_term);
   base::put_u64(out, m.index);
-  base::put_u64(out, m.commit);
+  // kReadIndexResp carries no commit index: its slot holds the read time.
+  const bool timed = m.type == raft::MessageType::kReadIndexResp;
+  HELIOS_ASSERT(timed ? m.commit == 0 : m.time_ms == 0);
+  base::put_u64(out, timed ? m.time_ms : m.commit);
   base::put_u64(out, m.reject_hint);
   base::put_u8(out, m.reject ? 1 : 0);
   base::put_u64(out, m.context);
@@ -196,6 +199,9 @@ Result<raft::Message> decode_message(std::string_view body) {
   }
   m.type = static_cast<raft::MessageType>(type);
   m.reject = reject == 1;
+  if (m.type == raft::MessageType::kReadIndexResp) {
+    m.time_ms = std::exchange(m.commit, 0);
+  }
 
   Result<std::vector<raft::Entry>> entries = decode_entries(r, count);
   if (!entries.is_ok()) {

@@ -10,7 +10,7 @@
 //     term         u64                         wire minor version u16 (wire/version.h)
 //     log_term     u64
 //     index        u64
-//     commit       u64
+//     commit       u64 (kReadIndexResp: the read time, raft::Message::time_ms)
 //     reject_hint  u64
 //     reject       u8 (0 or 1)
 //     context      u64

@@ -236,9 +236,10 @@ class ThreeNodes {
     auto done = std::make_shared<std::promise<std::string>>();
     std::future<std::string> result = done->get_future();
     on_loop(m, [&m, done]() {
-      m.executor->barrier([done](const Status& status, const std::string& error_line) {
-        done->set_value(status.is_ok() ? "" : error_line);
-      });
+      m.executor->barrier(
+          [done](const Status& status, const std::string& error_line, std::uint64_t) {
+            done->set_value(status.is_ok() ? "" : error_line);
+          });
     });
     return result;
   }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "env/sim/sim_file_system.h"
@@ -16,14 +17,25 @@ class RecordingIo final : public NodeIo {
   void start_sync() override { ++syncs; }
   void start_snapshot(const raft::SnapshotMeta& meta) override { snapshots.push_back(meta); }
   void send_snapshot(const raft::Message& m) override { sent.push_back(m); }
+  std::uint64_t leader_clock_ms() override { return clock_ms; }
+  std::uint64_t clock_ms = 0;
   std::vector<raft::SnapshotMeta> snapshots;
   std::vector<raft::Message> sent;
   int syncs = 0;
 };
 
+// Entries whose data is "@<n>" carry the stamp n.
 class EchoMachine final : public StateMachine {
  public:
-  ApplyReply apply(const raft::Entry& e) override { return "applied " + e.data; }
+  ApplyReply apply(const raft::Entry& e) override {
+    last_stamp = std::max(last_stamp, stamp_of(e));
+    return "applied " + e.data;
+  }
+  std::uint64_t stamp_of(const raft::Entry& e) const override {
+    return e.data.starts_with("@") ? std::stoull(e.data.substr(1)) : 0;
+  }
+  std::uint64_t last_stamp_ms() const override { return last_stamp; }
+  std::uint64_t last_stamp = 0;
 };
 
 struct Fixture {
@@ -60,7 +72,7 @@ TEST(NodeTest, read_pendingReadsAreBounded) {
   ASSERT_EQ(f.node->raw().raft().leader(), 2u);
   std::vector<Code> answers;
   for (int i = 0; i < 4; ++i) {
-    f.node->read([&](Status s) { answers.push_back(s.code()); });
+    f.node->read([&](Status s, std::uint64_t) { answers.push_back(s.code()); });
   }
   EXPECT_EQ(f.node->pending_reads(), 3u);
   ASSERT_EQ(answers.size(), 1u);  // only the fourth was answered, at once
@@ -147,6 +159,90 @@ TEST(NodeTest, leader_heartbeatsAndAppendsLeaveWhileASyncRuns) {
   EXPECT_EQ(f.io.sent.back().to, 2u);
   EXPECT_EQ(f.io.sent.back().entries.size(), 1u);
   EXPECT_EQ(f.io.sent.back().entries[0].data, "y");
+}
+
+// The read round of the last heartbeat sent.
+std::uint64_t last_heartbeat_round(const RecordingIo& io) {
+  for (auto it = io.sent.rbegin(); it != io.sent.rend(); ++it) {
+    if (it->type == raft::MessageType::kHeartbeat) {
+      return it->context;
+    }
+  }
+  return 0;
+}
+
+// Elects f's node (id 1) with node 2's vote and commits its empty entry on node 2.
+void elect(Fixture& f) {
+  f.node->campaign();
+  f.node->step(
+      raft::Message{.type = raft::MessageType::kPreVoteResp, .from = 2, .to = 1, .term = 1});
+  f.node->on_sync_done(Status::ok());
+  f.node->step(raft::Message{.type = raft::MessageType::kVoteResp, .from = 2, .to = 1, .term = 1});
+  f.node->on_sync_done(Status::ok());
+  f.node->step(raft::Message{
+      .type = raft::MessageType::kAppendResp, .from = 2, .to = 1, .term = 1, .index = 1});
+  ASSERT_EQ(f.node->raw().raft().role(), raft::Role::kLeader);
+  ASSERT_EQ(f.node->applied(), 1u);
+}
+
+TEST(NodeTest, leader_answersAFollowersReadWithItsTimeCappedByTheNextStamp) {
+  Fixture f;
+  elect(f);
+  f.io.clock_ms = 5000;
+  f.machine.last_stamp = 4970;
+  f.node->propose("@4990", [](Result<ApplyReply>) {});  // entry 2, not committed yet
+  f.node->step(raft::Message{
+      .type = raft::MessageType::kReadIndex, .from = 3, .to = 1, .term = 1, .context = 7});
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeatResp,
+                             .from = 2,
+                             .to = 1,
+                             .term = 1,
+                             .context = last_heartbeat_round(f.io)});
+  ASSERT_EQ(count_sent(f.io, raft::MessageType::kReadIndexResp), 1u);
+  const raft::Message& answer = *std::find_if(f.io.sent.begin(), f.io.sent.end(), [](auto& m) {
+    return m.type == raft::MessageType::kReadIndexResp;
+  });
+  EXPECT_EQ(answer.index, 1u);
+  // The read comes before entry 2, so before its stamp (the clock, 5000, and the applied
+  // stamp's reach, 5020, are later).
+  EXPECT_EQ(answer.time_ms, 4990u);
+}
+
+TEST(NodeTest, leader_timesItsOwnReadsAndAFollowerPassesOnTheLeadersTime) {
+  Fixture f;
+  elect(f);
+  f.io.clock_ms = 70;
+  f.machine.last_stamp = 60;
+  std::uint64_t time = 0;
+  f.node->read([&](Status s, std::uint64_t t) {
+    ASSERT_TRUE(s.is_ok());
+    time = t;
+  });
+  f.node->step(raft::Message{.type = raft::MessageType::kHeartbeatResp,
+                             .from = 2,
+                             .to = 1,
+                             .term = 1,
+                             .context = last_heartbeat_round(f.io)});
+  EXPECT_EQ(time, 70u);
+
+  Fixture g;  // a follower of node 2
+  g.node->step(raft::Message{.type = raft::MessageType::kHeartbeat, .from = 2, .to = 1, .term = 1});
+  g.node->on_sync_done(Status::ok());
+  std::uint64_t follower_time = 0;
+  g.node->read([&](Status s, std::uint64_t t) {
+    ASSERT_TRUE(s.is_ok());
+    follower_time = t;
+  });
+  const raft::Message& ask = g.io.sent.back();
+  ASSERT_EQ(ask.type, raft::MessageType::kReadIndex);
+  g.node->step(raft::Message{.type = raft::MessageType::kReadIndexResp,
+                             .from = 2,
+                             .to = 1,
+                             .term = 1,
+                             .index = 0,
+                             .context = ask.context,
+                             .time_ms = 123456});
+  EXPECT_EQ(follower_time, 123456u);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ raft::Message message(raft::MessageType type, std::vector<raft::Entry> entries =
   m.term = 5;
   m.log_term = 4;
   m.index = 6;
-  m.commit = UINT64_MAX;
+  // kReadIndexResp has no commit index: the slot carries the leader's read time.
+  (type == raft::MessageType::kReadIndexResp ? m.time_ms : m.commit) = UINT64_MAX;
   m.reject_hint = 3;
   m.reject = static_cast<int>(type) % 2 == 1;
   m.context = 0xdeadbeefcafef00dull;
@@ -105,6 +106,24 @@ TEST(RaftCodecTest, decodeMessage_roundTripsEveryTypeWithAndWithoutEntries) {
   }
   const raft::Message zero;
   EXPECT_EQ(decode_message(encode_message(zero)).value(), zero);
+}
+
+TEST(RaftCodecTest, readIndexResp_carriesTheReadTimeInTheCommitSlot) {
+  raft::Message m = message(raft::MessageType::kReadIndexResp);
+  m.time_ms = 1'765'000'000'123ull;
+  const std::string body = encode_message(m);
+  raft::Message as_commit = m;  // the same bytes as a message whose commit slot holds it
+  as_commit.type = raft::MessageType::kHeartbeat;
+  as_commit.time_ms = 0;
+  as_commit.commit = m.time_ms;
+  EXPECT_EQ(body.substr(1), encode_message(as_commit).substr(1));
+  Result<raft::Message> back = decode_message(body);
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ(back.value().time_ms, m.time_ms);
+  EXPECT_EQ(back.value().commit, 0u);
+  // From a leader that gives no time (a release before read times): 0, "none".
+  m.time_ms = 0;
+  EXPECT_EQ(decode_message(encode_message(m)).value().time_ms, 0u);
 }
 
 TEST(RaftCodecTest, decodeMessage_everyTruncationIsInvalid) {

@@ -1,0 +1,78 @@
+#pragma once
+// ReadClock: the time at which a linearizable read is evaluated (docs/consistency.md, "Time
+// and TTLs"). A read hides a key whose deadline has passed at that time, so the time must
+// fit the read's place among the writes, on every node that serves it and across leaders:
+//
+//   - A write's time is its entry's stamp (the leader's clock, never below a stamp in its
+//     log; AtlasMachine applies it never below an earlier one).
+//   - A read at index i (ReadIndex, or a lease) sees every entry up to i and none after. Its
+//     time T must be at least every stamp up to i and at most every stamp after i, or the
+//     read would see a key expired that a later write then finds alive. The leader's node
+//     answers T = min(its clock now, the first stamp after i in its log, the applied stamp
+//     + kReadTimeAheadMs). Entries proposed later get stamps of at least its clock now.
+//   - A new leader starts its clock at kReadTimeAheadMs above every stamp in its log, which
+//     holds every committed entry: so it never answers a time below one an earlier leader
+//     answered (the cap "applied stamp + kReadTimeAheadMs" is what makes this hold whatever
+//     the clocks say, and with no more messages than Raft's own).
+//   - The node that serves the read evaluates it at max(T, its own applied stamp): it may
+//     have applied entries after i, whose stamps are at least T.
+//
+// The leader keeps T close to its clock by proposing a clock entry (a stamped command that
+// changes nothing) when reads are served and its applied stamp lags its clock by half of
+// kReadTimeAheadMs (node/runtime.h).
+//
+// This class keeps the stamps of the entries the node appended that a read may still need
+// ("the first stamp after i"): entries at or below every read index the core may still
+// answer are dropped. Pure: no clock, no I/O. Used on the node's thread.
+
+#include <cstdint>
+#include <deque>
+#include <utility>
+#include <vector>
+
+#include "base/types.h"
+#include "raft/types.h"
+
+namespace helios::node {
+
+// How far a read's time may run ahead of the latest applied stamp, and how far a new leader
+// moves its clock above the stamps in its log.
+inline constexpr std::uint64_t kReadTimeAheadMs = 50;
+
+class ReadClock {
+ public:
+  // Entries appended to the log, in index order (proposed here or received from a leader);
+  // `stamp_of` gives an entry's stamp (0: it has none). Entries at and after the first one's
+  // index are replaced (a follower's log may lose an uncommitted tail).
+  template <typename StampOf>
+  void on_appended(const std::vector<raft::Entry>& entries, StampOf&& stamp_of) {
+    if (entries.empty()) {
+      return;
+    }
+    truncate_from(entries.front().index);
+    for (const raft::Entry& e : entries) {
+      const std::uint64_t stamp = stamp_of(e);
+      if (stamp != 0) {
+        stamps_.emplace_back(e.index, stamp);
+      }
+    }
+  }
+  // Drops what no read can need any more: every read the core may still answer has an index
+  // of at least `lowest_read_index`.
+  void forget_through(Index lowest_read_index);
+  // The time of a read at `read_index`, given the leader's clock now (never below a stamp in
+  // its log) and the stamp its state machine last applied. 0 when `leader_now` is 0 (a node
+  // without a clock: readers use their own).
+  std::uint64_t read_time(Index read_index, std::uint64_t leader_now,
+                          std::uint64_t applied_stamp) const;
+  // Forgets every stamp (the log was replaced by a snapshot).
+  void clear() { stamps_.clear(); }
+  std::size_t tracked() const { return stamps_.size(); }
+
+ private:
+  void truncate_from(Index first);
+
+  std::deque<std::pair<Index, std::uint64_t>> stamps_;  // (index, stamp), ascending index
+};
+
+}  // namespace helios::node
