@@ -59,7 +59,11 @@ class SimCluster final : public SimHost {
   void schedule_fsync(int node, std::uint64_t incarnation) override;
   void put_done(int client, std::uint64_t op, bool ok) override;
   void put_uncertain(int client, std::uint64_t op) override;
-  void read_done(int client, std::uint64_t op, std::optional<std::string> value) override;
+  void read_done(int client, std::uint64_t op, std::optional<std::string> value,
+                 std::uint64_t time_ms, Index applied) override;
+  void on_put_applied(const std::string& value, Index index, std::uint64_t stamp_ms,
+                      std::uint64_t deadline_ms) override;
+  Index puts_reported_through() const override { return puts_recorded_through_; }
   void read_failed(int client, std::uint64_t op) override;
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
@@ -154,7 +158,9 @@ class SimCluster final : public SimHost {
   // Workload and history.
   std::vector<Client> clients_;
   std::vector<KvOperation> history_;
-  std::vector<bool> excluded_;  // operations certainly not applied
+  std::map<std::string, std::uint64_t> put_by_value_;  // a put's value -> its op id
+  Index puts_recorded_through_ = 0;                    // on_put_applied: the highest index reported
+  std::vector<bool> excluded_;                         // operations certainly not applied
   std::vector<bool> finished_;
   // Whether a timeout of the operation breaks liveness: puts, and reads at the leader.
   // (A read at a follower waits for the follower to catch up; with one entry per message

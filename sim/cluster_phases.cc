@@ -3,6 +3,7 @@
 
 #include "base/assert.h"
 #include "raft/membership.h"
+#include "sim/checker/timed.h"
 #include "sim/cluster.h"
 
 namespace helios::sim {
@@ -111,6 +112,13 @@ void SimCluster::check_history(SimResult& result) {
     }
     history.push_back(op);
   }
+  // With expiry, the order the system claims (timed.h) over every key; without, the search
+  // over the keys written without a TTL.
+  const TimedResult timed = check_timed_witness(history);
+  if (!timed.ok) {
+    fail("history not linearizable with expiry: " + timed.explanation);
+  }
+  std::erase_if(history, [](const KvOperation& op) { return op.key.starts_with("t"); });
   const LinearizabilityResult lin = check_kv_linearizable(history, 20'000'000);
   result.linearizability_timed_out = lin.timed_out;
   if (!lin.ok) {

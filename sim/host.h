@@ -38,7 +38,15 @@ class SimHost {
   virtual void put_done(int client, std::uint64_t op, bool ok) = 0;
   // The leader stopped leading before the put committed: its outcome is unknown.
   virtual void put_uncertain(int client, std::uint64_t op) = 0;
-  virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value) = 0;
+  // `time_ms`: the time it was evaluated at; `applied`: the state's applied index.
+  virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value,
+                         std::uint64_t time_ms, Index applied) = 0;
+  // The client put whose value is `value` was applied at `index` and `stamp_ms`, setting
+  // `deadline_ms`. Nodes report the entries above puts_reported_through() (every node
+  // applies the same entry at an index: the first report is the one).
+  virtual void on_put_applied(const std::string& value, Index index, std::uint64_t stamp_ms,
+                              std::uint64_t deadline_ms) = 0;
+  virtual Index puts_reported_through() const = 0;
   // The read was refused (leadership changed before it got an index): it observed nothing.
   virtual void read_failed(int client, std::uint64_t op) = 0;
   virtual void on_role_change(int node, const raft::SoftState& soft) = 0;

@@ -14,6 +14,7 @@ struct KvCommand {
   std::uint64_t op = 0;
   std::string key;
   std::string value;
+  std::uint64_t ttl_ms = 0;  // 0: no TTL
 };
 
 std::string encode_command(const KvCommand& command);

@@ -42,7 +42,8 @@ void usage() {
                "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
                "count-learner-ack\n"
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
-               "  stamp-below-log lease-too-long unordered-picks lex-by-rank\n"
+               "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
+               "  leader-clock-unraised\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n");
 }
 

@@ -232,6 +232,7 @@ Status SimNode::start(std::uint64_t seed) {
   policy.trailing_entries = options_.snapshot_trailing;
   policy.trailing_bytes = options_.snapshot_trailing_bytes;
   log_stamp_ms_ = node::log_tail_stamp(*wal_);
+  leading_ = false;
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
   host_.on_state(index_, node_->applied(), digest());
@@ -281,7 +282,47 @@ void SimNode::fsync_done() {
 }
 
 void SimNode::on_role_change(const raft::SoftState& soft, Term /*term*/) {
+  const bool leads = soft.role == raft::Role::kLeader;
+  // Both planted bugs forget the log's stamps here: `stamp-below-log` forgets them
+  // everywhere, as the runtime once did.
+  if (leads && !leading_ && !options_.bugs.leader_clock_unraised &&
+      !options_.bugs.stamp_below_log) {
+    // As the runtime: a new leader's clock starts above every stamp in its log by the most
+    // an earlier leader's read time could have run ahead of them (node/read_clock.h).
+    last_stamp_ms_ = std::max(
+        last_stamp_ms_, std::max(log_stamp_ms_, machine_.last_stamp_ms()) + node::kReadTimeAheadMs);
+  }
+  leading_ = leads;
   host_.on_role_change(index_, soft);
+}
+
+std::uint64_t SimNode::stamp_now() {
+  // Stamped as the runtime does: the leader's clock, never below a stamp in its log or one
+  // it applied (the planted bug `stamp-below-log` forgets the log, as the runtime once did).
+  const std::uint64_t log_floor = options_.bugs.stamp_below_log ? 0 : log_stamp_ms_;
+  last_stamp_ms_ =
+      std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
+  return last_stamp_ms_;
+}
+
+void SimNode::report_put(const raft::Entry& entry) {
+  if (entry.type != raft::EntryType::kNormal || entry.index <= host_.puts_reported_through()) {
+    return;
+  }
+  Result<atlas::Command> cmd = atlas::decode_command(entry.data);
+  if (!cmd.is_ok()) {
+    return;  // the apply itself stops the node
+  }
+  // Applied at its stamp, raised to the stamps applied before it (AtlasMachine).
+  const std::uint64_t stamp = options_.bugs.stamp_below_log
+                                  ? cmd.value().stamp_ms
+                                  : std::max(cmd.value().stamp_ms, machine_.last_stamp_ms());
+  for (const atlas::Op& op : cmd.value().ops) {
+    if (const auto* set = std::get_if<atlas::SetOp>(&op)) {
+      host_.on_put_applied(set->value, entry.index, stamp, set->deadline_ms);
+      return;
+    }
+  }
 }
 
 void SimNode::on_written(const std::optional<raft::HardState>& hard_state,
@@ -295,6 +336,7 @@ void SimNode::on_applied(const raft::Entry& entry) {
   // Called just before the entry is applied: the state is that of entry.index - 1.
   host_.on_state(index_, entry.index - 1, digest());
   host_.on_apply(index_, entry);
+  report_put(entry);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -404,20 +446,18 @@ bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, No
     *leader_hint = raw().raft().leader();
     return false;
   }
-  // Stamped as the runtime does: the leader's clock, never below a stamp in its log or one
-  // it applied (the planted bug `stamp-below-log` forgets the log, as the runtime once did).
-  const std::uint64_t log_floor = options_.bugs.stamp_below_log ? 0 : log_stamp_ms_;
-  last_stamp_ms_ =
-      std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
   atlas::Command cmd;
-  cmd.stamp_ms = last_stamp_ms_;
+  cmd.stamp_ms = stamp_now();
   // As the runtime's leader does once every member runs a release with WATCH, here once
   // the leader applied options_.versions_start entries (and again until one applied).
   const atlas::Store& store = machine_.store();
   if (store.versions_since() == 0 && store.applied_index() >= options_.versions_start) {
     cmd.ops.emplace_back(atlas::StartVersionsOp{});
   }
-  cmd.ops.emplace_back(atlas::SetOp{.key = command.key, .value = command.value});
+  cmd.ops.emplace_back(
+      atlas::SetOp{.key = command.key,
+                   .value = command.value,
+                   .deadline_ms = command.ttl_ms != 0 ? cmd.stamp_ms + command.ttl_ms : 0});
   add_guarded_collection_ops(cmd, op, command, machine_.store());
   if (op % kAclEvery == 0) {
     cmd.ops.emplace_back(atlas::AclOp{.base = "", .args = {"SETUSER", command.key, command.value}});
@@ -440,11 +480,20 @@ bool SimNode::read(int client, std::uint64_t op, const std::string& key) {
   SimHost& host = host_;
   const node::AtlasMachine& machine = machine_;
   const int index = index_;
-  node_->read([&host, &machine, index, client, op, key](Status status, std::uint64_t) {
+  const bool local_clock = options_.bugs.ttl_local_clock;
+  const node::Node* node = node_.get();
+  node_->read([&host, &machine, node, index, client, op, key, local_clock](Status status,
+                                                                           std::uint64_t read_ms) {
     if (status.is_ok()) {
-      const std::optional<std::string_view> v = machine.store().get(key, host.clock_ms(index));
+      // As the API's sessions: at the leader's read time, raised to this node's applied
+      // stamp (the planted bug `ttl-local-clock`: at this node's clock, as before).
+      const std::uint64_t at = local_clock || read_ms == 0
+                                   ? host.clock_ms(index)
+                                   : std::max(read_ms, machine.last_stamp_ms());
+      const std::optional<std::string_view> v = machine.store().get(key, at);
       host.read_done(client, op,
-                     v.has_value() ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+                     v.has_value() ? std::optional<std::string>(std::string(*v)) : std::nullopt, at,
+                     node->applied());
     } else {
       host.read_failed(client, op);
     }

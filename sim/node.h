@@ -104,6 +104,11 @@ class SimNode final : private node::NodeIo {
   void send_snapshot(const raft::Message& m) override;
   void on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
                          const Status& status) override;
+  // As the runtime's: the stamp a command proposed now gets, and the leader's read clock.
+  std::uint64_t stamp_now();
+  std::uint64_t leader_clock_ms() override { return stamp_now(); }
+  // A client put in an applied entry: reported to the host for the timed witness.
+  void report_put(const raft::Entry& entry);
 
   int index_;
   const SimOptions& options_;
@@ -121,6 +126,7 @@ class SimNode final : private node::NodeIo {
   std::uint64_t incarnation_ = 0;
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp in this incarnation's log
+  bool leading_ = false;
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t lease_reads_before_ = 0;

@@ -165,6 +165,10 @@ std::string SimOptions::describe() const {
     out += " bug=trailing-bytes-from-end";
   if (bugs.lapse_dropped)
     out += " bug=lapse-dropped";
+  if (bugs.ttl_local_clock)
+    out += " bug=ttl-local-clock";
+  if (bugs.leader_clock_unraised)
+    out += " bug=leader-clock-unraised";
   return out;
 }
 
@@ -207,6 +211,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.trailing_bytes_from_end = true;
   } else if (name == "lapse-dropped") {
     bugs.lapse_dropped = true;
+  } else if (name == "ttl-local-clock") {
+    bugs.ttl_local_clock = true;
+  } else if (name == "leader-clock-unraised") {
+    bugs.leader_clock_unraised = true;
   } else {
     return false;
   }

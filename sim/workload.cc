@@ -19,8 +19,11 @@ void SimCluster::client_step(int c) {
     return;
   }
   const bool is_read = prng_.uniform(100) < static_cast<std::uint64_t>(options_.read_percent);
+  // A third of the operations go to keys written with a TTL ("t..."): a put there expires
+  // within two election timeouts, so reads meet keys just before and after their deadlines.
+  const bool ttl = prng_.uniform(3) == 0;
   const std::string key =
-      "k" + std::to_string(prng_.uniform(static_cast<std::uint64_t>(options_.keys)));
+      (ttl ? "t" : "k") + std::to_string(prng_.uniform(static_cast<std::uint64_t>(options_.keys)));
   const std::uint64_t op = history_.size() + 1;
   KvOperation record;
   record.client_id = static_cast<std::uint64_t>(c);
@@ -40,6 +43,11 @@ void SimCluster::client_step(int c) {
   } else {
     history_.back().kind = KvOpKind::kPut;
     history_.back().value = "c" + std::to_string(c) + "-" + std::to_string(client.next_value++);
+    put_by_value_[history_.back().value] = op;
+    if (ttl) {
+      const Micros election_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+      history_.back().ttl_ms = prng_.range(1, 2 * static_cast<std::uint64_t>(election_us) / 1000);
+    }
   }
   if (paused(target)) {
     // The request waits in the paused node's socket and is read when its loop runs again.
@@ -84,7 +92,8 @@ bool SimCluster::issue_client_op(int c, std::uint64_t op, int target) {
     return nodes_[target]->read(c, op, record.key);
   }
   NodeId hint = kNoNode;
-  const KvCommand cmd{static_cast<std::uint64_t>(c) + 1, op, record.key, record.value};
+  const KvCommand cmd{static_cast<std::uint64_t>(c) + 1, op, record.key, record.value,
+                      record.ttl_ms};
   const bool issued = nodes_[target]->propose(c, op, cmd, &hint);
   if (!issued && hint != kNoNode) {
     clients_[c].leader_hint = hint;
@@ -149,13 +158,16 @@ void SimCluster::put_uncertain(int c, std::uint64_t op) {
   finish_client_op(c, prng_.range(0, options_.client_think_max_us));
 }
 
-void SimCluster::read_done(int c, std::uint64_t op, std::optional<std::string> value) {
+void SimCluster::read_done(int c, std::uint64_t op, std::optional<std::string> value,
+                           std::uint64_t time_ms, Index applied) {
   Client& client = clients_[c];
   if (!client.busy || client.op != op) {
     return;
   }
   KvOperation& record = history_[op - 1];
   record.return_time = 2 * now_ + 1;
+  record.time_ms = time_ms;
+  record.log_index = applied;
   record.found = value.has_value();
   record.value = value.value_or("");
   if (options_.trace) {
@@ -163,6 +175,22 @@ void SimCluster::read_done(int c, std::uint64_t op, std::optional<std::string> v
                (value.has_value() ? *value : "(nil)"));
   }
   finish_client_op(c, prng_.range(0, options_.client_think_max_us));
+}
+
+void SimCluster::on_put_applied(const std::string& value, Index index, std::uint64_t stamp_ms,
+                                std::uint64_t deadline_ms) {
+  if (index <= puts_recorded_through_) {
+    return;
+  }
+  puts_recorded_through_ = index;
+  auto it = put_by_value_.find(value);
+  if (it == put_by_value_.end()) {
+    return;  // not a client's put (the liveness marker)
+  }
+  KvOperation& record = history_[it->second - 1];
+  record.log_index = index;
+  record.time_ms = stamp_ms;
+  record.deadline_ms = deadline_ms;
 }
 
 void SimCluster::read_failed(int c, std::uint64_t op) {

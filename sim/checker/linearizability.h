@@ -47,6 +47,13 @@ struct KvOperation {
   std::int64_t delta = 0;                      // kIncr: amount added (a missing key counts as 0)
   std::uint64_t call_time = 0;                 // when the client invoked it
   std::uint64_t return_time = kNeverReturned;  // when the client got its answer
+  // The system's own account, for check_timed_witness (timed.h); ignored here. kPut: the
+  // entry it was applied at, the stamp it was applied at and the deadline it set (0: none),
+  // once any node applied it. kGet: the applied index and the time it was evaluated at.
+  std::uint64_t log_index = 0;
+  std::uint64_t time_ms = 0;  // 0: unknown (never applied; not returned)
+  std::uint64_t deadline_ms = 0;
+  std::uint64_t ttl_ms = 0;  // kPut: the TTL it asked for (the deadline is its stamp + this)
 };
 
 struct LinearizabilityResult {

@@ -101,8 +101,8 @@ AtlasState AtlasMachine::restore(AtlasState state) {
   return old;
 }
 
-std::uint64_t AtlasMachine::stamp_of(const raft::Entry& entry) const {
-  return atlas::peek_stamp(entry.data).value_or(0);
+std::uint64_t AtlasMachine::stamp_of(std::string_view data) const {
+  return atlas::peek_stamp(data).value_or(0);
 }
 
 std::uint64_t max_stamp(const std::vector<raft::Entry>& entries) {

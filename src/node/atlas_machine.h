@@ -30,7 +30,7 @@ class AtlasMachine final : public StateMachine {
  public:
   ApplyReply apply(const raft::Entry& entry) override;
   // The command's stamp, read from its header (0 if it has none).
-  std::uint64_t stamp_of(const raft::Entry& entry) const override;
+  std::uint64_t stamp_of(std::string_view data) const override;
 
   // The snapshot data of the current state. Layout: magic "HATLMCH2", last_stamp_ms u64,
   // commands_applied u64, the ACL table (length u32, then its bytes: Store::acl_table; the

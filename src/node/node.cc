@@ -25,6 +25,16 @@ Node::Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_ma
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
   next_read_context_ = (z << 24) | 1;
+  // The stamps in the recovered log: a log stamped by the leaders' rule never decreases, so
+  // its last entries hold the largest.
+  const Index last = wal.last_index();
+  const Index first = std::max(wal.first_index(), last > 64 ? last - 63 : Index{1});
+  if (last >= first) {
+    Result<std::vector<raft::Entry>> tail = wal.entries(first, last + 1, UINT64_MAX);
+    if (tail.is_ok()) {
+      note_stamps(tail.value());
+    }
+  }
 }
 
 void Node::fail(const Status& status) {
@@ -94,7 +104,11 @@ void Node::pump() {
       if (was_leading && !leading_) {
         fail_proposals_on_step_down();
       }
+      if (leading_ && !was_leading) {
+        read_clock_.start_term(std::max(log_stamp_, state_machine_.last_stamp_ms()));
+      }
     }
+    time_reads(rd.read_states);  // now, before anything the core does next (see send_now)
     send_now(rd.messages);
     if (rd.snapshot.has_value()) {
       install_snapshot(rd);
@@ -109,9 +123,7 @@ void Node::pump() {
         return;
       }
       io_.on_written(rd.hard_state, rd.entries);
-      read_clock_.on_appended(rd.entries, [this](const raft::Entry& e) {
-        return e.type == raft::EntryType::kNormal ? state_machine_.stamp_of(e) : 0;
-      });
+      note_stamps(rd.entries);
     }
     if (rd.must_sync) {
       pending_ = std::move(rd);
@@ -123,8 +135,11 @@ void Node::pump() {
   if (!failed() && pending_.has_value()) {
     // A sync is in flight: what may leave at once does not wait for it (heartbeats, their
     // answers, the leader's AppendEntries of entries proposed meanwhile, ReadIndex).
-    send_now(raw_.take_messages());
-    note_read_states(raw_.take_read_states());
+    std::vector<raft::Message> messages = raw_.take_messages();
+    std::vector<raft::ReadState> states = raw_.take_read_states();
+    time_reads(states);
+    send_now(messages);
+    note_read_states(states);
     serve_reads();
   }
   if (!failed() && !pending_.has_value()) {
@@ -145,11 +160,21 @@ void Node::send_now(const std::vector<raft::Message>& messages) {
       io_.send(m);
     }
   }
+  // Every answer the core gave so far has its time (time_reads runs first): the stamps at or
+  // below every read index it may still answer are needed no more.
   read_clock_.forget_through(raw_.raft().lowest_unanswered_read_index());
 }
 
 std::uint64_t Node::read_time(Index read_index) {
-  return read_clock_.read_time(read_index, io_.leader_clock_ms(), state_machine_.last_stamp_ms());
+  return read_clock_.read_time(read_index, io_.leader_clock_ms());
+}
+
+void Node::note_stamps(const std::vector<raft::Entry>& entries) {
+  for (const raft::Entry& e : entries) {
+    if (e.type == raft::EntryType::kNormal) {
+      log_stamp_ = std::max(log_stamp_, state_machine_.stamp_of(e.data));
+    }
+  }
 }
 
 void Node::complete(raft::Ready& rd) {
@@ -200,11 +225,21 @@ void Node::note_read_states(const std::vector<raft::ReadState>& states) {
     // duplicate, never a reason to lower the index.
     if (it != reads_.end() && !it->second.read_index.has_value()) {
       it->second.read_index = rs.index;
-      // A follower's answer carries the leader's time; the leader's own carries none yet.
-      it->second.time_ms = rs.time_ms != 0 || !leading_ ? rs.time_ms : read_time(rs.index);
+      it->second.time_ms = rs.time_ms;
     }
   }
-  read_clock_.forget_through(raw_.raft().lowest_unanswered_read_index());
+}
+
+void Node::time_reads(std::vector<raft::ReadState>& states) {
+  // A follower's answers carry the leader's time; the leader's own carry none yet.
+  if (!leading_) {
+    return;
+  }
+  for (raft::ReadState& rs : states) {
+    if (rs.time_ms == 0) {
+      rs.time_ms = read_time(rs.index);
+    }
+  }
 }
 
 void Node::serve_reads() {
@@ -252,7 +287,13 @@ void Node::propose(std::string data, ProposeCallback callback) {
     callback(Status(Code::kUnavailable, "node has stopped: " + failure_));
     return;
   }
-  track(raw_.propose(std::move(data)), std::move(callback));
+  const std::uint64_t stamp = state_machine_.stamp_of(data);
+  Result<raft::EntryId> r = raw_.propose(std::move(data));
+  if (r.is_ok()) {
+    // Before any read is answered again: the entry is in the core's log from now on.
+    read_clock_.on_proposed(r.value().index, stamp);
+  }
+  track(std::move(r), std::move(callback));
 }
 
 void Node::propose_conf_change(raft::ConfState next, ProposeCallback callback) {

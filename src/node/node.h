@@ -128,9 +128,10 @@ class StateMachine {
   virtual ~StateMachine() = default;
   // Applies a committed kNormal entry and returns the reply for its proposer.
   virtual ApplyReply apply(const raft::Entry& entry) = 0;
-  // A kNormal entry's stamp (unix ms; 0: the machine has no time), and the largest stamp
-  // the machine applied: what read times are built from (node/read_clock.h).
-  virtual std::uint64_t stamp_of(const raft::Entry& /*entry*/) const { return 0; }
+  // The stamp of a kNormal entry holding `data` (unix ms; 0: the machine has no time), and
+  // the largest stamp the machine applied: what read times are built from
+  // (node/read_clock.h).
+  virtual std::uint64_t stamp_of(std::string_view /*data*/) const { return 0; }
   virtual std::uint64_t last_stamp_ms() const { return 0; }
 };
 
@@ -233,6 +234,10 @@ class Node {
   void note_read_states(const std::vector<raft::ReadState>& states);
   // The time of a read this leader answers at `read_index` (ReadClock).
   std::uint64_t read_time(Index read_index);
+  // Gives the leader's own answers their time, as they leave the core.
+  void time_reads(std::vector<raft::ReadState>& states);
+  // Raises log_stamp_ to the entries' stamps.
+  void note_stamps(const std::vector<raft::Entry>& entries);
   void apply(const raft::Entry& e);
   void serve_reads();
   void fail_unindexed_reads(const Status& status);
@@ -253,6 +258,7 @@ class Node {
   bool leading_ = false;                        // role as of the last Ready
   std::map<std::uint64_t, PendingRead> reads_;  // by ReadIndex context
   ReadClock read_clock_;
+  std::uint64_t log_stamp_ = 0;  // the largest stamp of an entry in this node's log
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;
   std::string failure_;

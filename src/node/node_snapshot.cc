@@ -48,7 +48,6 @@ void Node::install_snapshot(const raft::Ready& rd) {
     return;
   }
   io_.on_wal_reset(meta);
-  read_clock_.clear();
   last_snapshot_ = meta;
   compact_due_ = true;  // the segments of the discarded log can go
   // Proposals the snapshot covers have an unknown outcome here (this node was leader when it

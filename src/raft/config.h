@@ -41,6 +41,10 @@ struct PlantedBugs {
                                             // log's end, not the snapshot: compacts past it
   bool lapse_dropped = false;               // (simulator) the ticks a stalled loop missed are
                                             // dropped, not lapsed: a lease outlives its time
+  bool ttl_local_clock = false;             // (simulator) a read hides expired keys by the
+                                            // serving node's clock, not the leader's read time
+  bool leader_clock_unraised = false;       // (simulator) a new leader does not start its clock
+                                            // above its log's stamps (node/read_clock.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -48,7 +52,7 @@ struct PlantedBugs {
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
-           trailing_bytes_from_end || lapse_dropped;
+           trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised;
   }
 };
 

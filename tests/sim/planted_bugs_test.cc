@@ -127,6 +127,16 @@ TEST(PlantedBugsTest, lapseDropped_isCaughtByLeaseSafety) {
   // although a newer leader has committed meanwhile: any read it answered would be stale.
   expect_caught_by("lapse-dropped", 400, "lease safety");
 }
+TEST(PlantedBugsTest, ttlLocalClock_isCaughtByTheTimedWitness) {
+  // Reads judged by the serving node's own clock: with skewed clocks a read after another
+  // sees time go backwards (a key expired for one is alive again for the next).
+  expect_caught_by("ttl-local-clock", 100, "linearizable with expiry");
+}
+TEST(PlantedBugsTest, leaderClockUnraised_isCaughtByTheTimedWitness) {
+  // A new leader whose clock is behind answers reads below a time the old leader answered
+  // (about one seed in ten).
+  expect_caught_by("leader-clock-unraised", 400, "linearizable with expiry");
+}
 TEST(PlantedBugsTest, leaseTooLong_isCaughtByLeaseSafety) {
   expect_caught_by("lease-too-long", 400, "lease safety");
 }

@@ -28,11 +28,11 @@ class RecordingIo final : public NodeIo {
 class EchoMachine final : public StateMachine {
  public:
   ApplyReply apply(const raft::Entry& e) override {
-    last_stamp = std::max(last_stamp, stamp_of(e));
+    last_stamp = std::max(last_stamp, stamp_of(e.data));
     return "applied " + e.data;
   }
-  std::uint64_t stamp_of(const raft::Entry& e) const override {
-    return e.data.starts_with("@") ? std::stoull(e.data.substr(1)) : 0;
+  std::uint64_t stamp_of(std::string_view data) const override {
+    return data.starts_with("@") ? std::stoull(std::string(data.substr(1))) : 0;
   }
   std::uint64_t last_stamp_ms() const override { return last_stamp; }
   std::uint64_t last_stamp = 0;
@@ -187,9 +187,9 @@ void elect(Fixture& f) {
 
 TEST(NodeTest, leader_answersAFollowersReadWithItsTimeCappedByTheNextStamp) {
   Fixture f;
+  f.machine.last_stamp = 4970;  // the stamps the new leader's state holds
   elect(f);
   f.io.clock_ms = 5000;
-  f.machine.last_stamp = 4970;
   f.node->propose("@4990", [](Result<ApplyReply>) {});  // entry 2, not committed yet
   f.node->step(raft::Message{
       .type = raft::MessageType::kReadIndex, .from = 3, .to = 1, .term = 1, .context = 7});
@@ -203,16 +203,16 @@ TEST(NodeTest, leader_answersAFollowersReadWithItsTimeCappedByTheNextStamp) {
     return m.type == raft::MessageType::kReadIndexResp;
   });
   EXPECT_EQ(answer.index, 1u);
-  // The read comes before entry 2, so before its stamp (the clock, 5000, and the applied
-  // stamp's reach, 5020, are later).
+  // The read comes before entry 2, so before its stamp (the clock, 5000, and the reach of
+  // the stamps up to the read index, 5020, are later).
   EXPECT_EQ(answer.time_ms, 4990u);
 }
 
 TEST(NodeTest, leader_timesItsOwnReadsAndAFollowerPassesOnTheLeadersTime) {
   Fixture f;
+  f.machine.last_stamp = 60;
   elect(f);
   f.io.clock_ms = 70;
-  f.machine.last_stamp = 60;
   std::uint64_t time = 0;
   f.node->read([&](Status s, std::uint64_t t) {
     ASSERT_TRUE(s.is_ok());
