@@ -15,6 +15,7 @@ packages=(
   redis-server python3-cryptography   # the security tests: Redis's own answers; odd certificates
   libsystemd-dev              # sd_notify: the node tells systemd when it is ready (Type=notify)
   dpkg-dev systemd adduser strace   # make deb (dpkg-shlibdeps); the package test (systemd-analyze, strace)
+  faketime                    # clock skew per node (libfaketime): test_ttl_skew.py
 )
 
 missing=()
