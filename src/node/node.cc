@@ -25,16 +25,6 @@ Node::Node(const raft::Config& config, storage::Wal& wal, StateMachine& state_ma
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
   next_read_context_ = (z << 24) | 1;
-  // The stamps in the recovered log: a log stamped by the leaders' rule never decreases, so
-  // its last entries hold the largest.
-  const Index last = wal.last_index();
-  const Index first = std::max(wal.first_index(), last > 64 ? last - 63 : Index{1});
-  if (last >= first) {
-    Result<std::vector<raft::Entry>> tail = wal.entries(first, last + 1, UINT64_MAX);
-    if (tail.is_ok()) {
-      note_stamps(tail.value());
-    }
-  }
 }
 
 void Node::fail(const Status& status) {
@@ -95,7 +85,8 @@ void Node::pump() {
   report_conf_change();
   while (!failed() && !pending_.has_value() && raw_.has_ready()) {
     raft::Ready rd = raw_.ready();
-    report_conf_change();  // before the messages that may go to a new member
+    const bool answered_as_leader = leading_;  // the role the Ready's answers were given in
+    report_conf_change();                      // before the messages that may go to a new member
     if (rd.soft_state.has_value()) {
       io_.on_role_change(*rd.soft_state, raw_.raft().term());
       // Reads waiting for an index from a leader that is gone will never get one.
@@ -105,10 +96,11 @@ void Node::pump() {
         fail_proposals_on_step_down();
       }
       if (leading_ && !was_leading) {
-        read_clock_.start_term(std::max(log_stamp_, state_machine_.last_stamp_ms()));
+        read_clock_.start_term(std::max(last_log_stamp(), state_machine_.last_stamp_ms()));
       }
     }
-    time_reads(rd.read_states);  // now, before anything the core does next (see send_now)
+    // Now, before anything the core does next (see send_now).
+    time_reads(rd.read_states, answered_as_leader);
     send_now(rd.messages);
     if (rd.snapshot.has_value()) {
       install_snapshot(rd);
@@ -123,7 +115,6 @@ void Node::pump() {
         return;
       }
       io_.on_written(rd.hard_state, rd.entries);
-      note_stamps(rd.entries);
     }
     if (rd.must_sync) {
       pending_ = std::move(rd);
@@ -137,7 +128,7 @@ void Node::pump() {
     // answers, the leader's AppendEntries of entries proposed meanwhile, ReadIndex).
     std::vector<raft::Message> messages = raw_.take_messages();
     std::vector<raft::ReadState> states = raw_.take_read_states();
-    time_reads(states);
+    time_reads(states, leading_);
     send_now(messages);
     note_read_states(states);
     serve_reads();
@@ -169,12 +160,28 @@ std::uint64_t Node::read_time(Index read_index) {
   return read_clock_.read_time(read_index, io_.leader_clock_ms());
 }
 
-void Node::note_stamps(const std::vector<raft::Entry>& entries) {
-  for (const raft::Entry& e : entries) {
-    if (e.type == raft::EntryType::kNormal) {
-      log_stamp_ = std::max(log_stamp_, state_machine_.stamp_of(e.data));
+std::uint64_t Node::last_log_stamp() const {
+  // Stamps never decrease along a log (each leader stamps above its log), so the last
+  // stamped entry holds the largest. Not a maximum over everything ever written: entries a
+  // follower lost with an uncommitted tail are not in the log, and a leader commits exactly
+  // the entries its log holds. Read back from the end (the new leader's empty entry first).
+  const raft::RaftLog& log = raw_.raft().log();
+  for (Index i = log.last_index(); i >= log.first_index() && i + kStampSearch > log.last_index();
+       --i) {
+    const std::vector<raft::Entry> e = log.entries_from(i, 1, UINT64_MAX);
+    if (e.empty()) {
+      break;
+    }
+    if (e.front().type == raft::EntryType::kNormal) {
+      if (const std::uint64_t stamp = state_machine_.stamp_of(e.front().data); stamp != 0) {
+        return stamp;
+      }
+    }
+    if (i == 1) {
+      break;
     }
   }
+  return 0;  // none near the end: the state machine's stamps stand for the log's
 }
 
 void Node::complete(raft::Ready& rd) {
@@ -230,9 +237,9 @@ void Node::note_read_states(const std::vector<raft::ReadState>& states) {
   }
 }
 
-void Node::time_reads(std::vector<raft::ReadState>& states) {
+void Node::time_reads(std::vector<raft::ReadState>& states, bool answered_as_leader) {
   // A follower's answers carry the leader's time; the leader's own carry none yet.
-  if (!leading_) {
+  if (!answered_as_leader) {
     return;
   }
   for (raft::ReadState& rs : states) {

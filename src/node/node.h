@@ -234,10 +234,13 @@ class Node {
   void note_read_states(const std::vector<raft::ReadState>& states);
   // The time of a read this leader answers at `read_index` (ReadClock).
   std::uint64_t read_time(Index read_index);
-  // Gives the leader's own answers their time, as they leave the core.
-  void time_reads(std::vector<raft::ReadState>& states);
-  // Raises log_stamp_ to the entries' stamps.
-  void note_stamps(const std::vector<raft::Entry>& entries);
+  // Gives the leader's own answers their time, as they leave the core (answered_as_leader:
+  // the role this node had when the core gave them).
+  void time_reads(std::vector<raft::ReadState>& states, bool answered_as_leader);
+  // The stamp of the last stamped entry in the log, looking back at most kStampSearch
+  // entries (0 if none).
+  std::uint64_t last_log_stamp() const;
+  static constexpr Index kStampSearch = 1024;
   void apply(const raft::Entry& e);
   void serve_reads();
   void fail_unindexed_reads(const Status& status);
@@ -258,7 +261,6 @@ class Node {
   bool leading_ = false;                        // role as of the last Ready
   std::map<std::uint64_t, PendingRead> reads_;  // by ReadIndex context
   ReadClock read_clock_;
-  std::uint64_t log_stamp_ = 0;  // the largest stamp of an entry in this node's log
   std::uint64_t next_read_context_ = 1;
   std::uint64_t dropped_messages_ = 0;
   std::string failure_;

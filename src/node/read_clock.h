@@ -18,8 +18,8 @@
 //     have applied entries after i, whose stamps are at least T.
 //
 // The leader keeps T close to its clock by proposing a clock entry (a stamped command that
-// changes nothing) when reads are served and its applied stamp lags its clock by half of
-// kReadTimeAheadMs (node/runtime.h).
+// changes nothing) when reads are served, some key has a deadline and its applied stamp lags
+// its clock by half of kReadTimeAheadMs (Runtime::leader_clock_ms).
 //
 // This class keeps the stamps of the entries the leader proposed that a read may still need
 // ("the first stamp after i"): they are recorded as each is proposed, before any read can be

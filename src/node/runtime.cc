@@ -319,10 +319,12 @@ void Runtime::start_key_versions() {
 
 std::uint64_t Runtime::leader_clock_ms() {
   const std::uint64_t now = stamp_now();
-  // Reads are being timed: keep the applied stamp, which caps their time, close to the
-  // clock with a clock entry (a command that changes nothing). Posted: this runs inside the
-  // Node's Ready loop.
-  if (!clock_entry_in_flight_ && now - machine_.last_stamp_ms() >= kReadTimeAheadMs / 2) {
+  // Reads are being timed: keep the stamps in the log, which cap their time, close to the
+  // clock with a clock entry (a command that changes nothing), but only while some key has a
+  // deadline: otherwise no read depends on the time. Posted: this runs inside the Node's
+  // Ready loop.
+  if (!clock_entry_in_flight_ && now - machine_.last_stamp_ms() >= kReadTimeAheadMs / 2 &&
+      machine_.store().deadline_count() != 0) {
     clock_entry_in_flight_ = true;
     asio::post(io_, [this]() {
       atlas::Command command;
