@@ -35,8 +35,8 @@
 
 namespace helios::node {
 
-// How far a read's time may run ahead of the latest applied stamp, and how far a new leader
-// moves its clock above the stamps in its log.
+// How far a read's time may run ahead of the last stamp up to its read index, and how far a
+// new leader moves its clock above the stamps in its log.
 inline constexpr std::uint64_t kReadTimeAheadMs = 50;
 
 class ReadClock {
