@@ -138,7 +138,8 @@ class StateMachine {
 // Outcome of a proposal: the state machine's reply once applied; kNotLeader (this node is
 // not leader: certainly not applied, retry at the leader); kAborted (another entry was
 // committed at its index: certainly not applied); kUncertain (this node stopped leading
-// before the entry committed: it may still be applied by the next leader, or not).
+// before the entry committed, or a received snapshot replaced its log before the entry was
+// applied here: it may have been applied, or not).
 using ProposeCallback = std::function<void(Result<ApplyReply> reply)>;
 // A read barrier: OK means the state machine now reflects every write that completed before
 // read() was called (linearizable); kNotLeader / kUnavailable mean retry (reads have no

@@ -1,6 +1,8 @@
 // Node: taking, installing and compacting behind snapshots (see node.h, "Snapshots").
 #include <algorithm>
+#include <iterator>
 #include <limits>
+#include <map>
 
 #include "base/assert.h"
 #include "node/node.h"
@@ -51,8 +53,18 @@ void Node::install_snapshot(const raft::Ready& rd) {
   last_snapshot_ = meta;
   compact_due_ = true;  // the segments of the discarded log can go
   // Proposals the snapshot covers have an unknown outcome here (this node was leader when it
-  // took them, and the log that held them is gone): their proposers' timeouts answer them.
-  proposals_.erase(proposals_.begin(), proposals_.upper_bound(meta.index));
+  // took them, and the log that held them is gone): answered kUncertain, as at a step-down.
+  // (Left unanswered, a proposer without a timeout of its own, such as the runtime's active
+  // expiry or its clock entries, would wait for ever.)
+  const auto covered = proposals_.upper_bound(meta.index);
+  std::map<Index, Proposal> lost;
+  lost.insert(std::make_move_iterator(proposals_.begin()), std::make_move_iterator(covered));
+  proposals_.erase(proposals_.begin(), covered);
+  for (auto& [index, proposal] : lost) {
+    proposal.callback(Status(Code::kUncertain, "a snapshot replaced this node's log before entry " +
+                                                   std::to_string(index) +
+                                                   " was applied here; it may or may not be"));
+  }
 }
 
 void Node::restore_snapshot(const raft::Ready& rd) {
