@@ -26,8 +26,12 @@ Runtime::Runtime(NodeConfig config) : config_(std::move(config)) {}
 Runtime::~Runtime() {
   stop();
   // Pending proposals' callbacks may own timers of io_ (the API's write batches): the node
-  // must go before io_, which is declared after it.
+  // must go before io_, which is declared after it. So must the transport's sockets, and
+  // what holds the transport first.
   node_.reset();
+  sender_.reset();
+  receiver_.reset();
+  transport_.reset();
 }
 
 Status Runtime::start() {
@@ -103,7 +107,8 @@ Status Runtime::start() {
       t.peers.push_back(transport::Peer{p.id, p.address.host, p.address.port});
     }
   }
-  transport_ = std::make_unique<transport::TcpTransport>(t);
+  // On the loop's io_context: a peer's message reaches the node on the thread that reads it.
+  transport_ = std::make_unique<transport::TcpTransport>(t, io_);
   sender_ = std::make_unique<SnapshotSender>(
       io_, fs_, *snapshots_, *transport_, config_.snapshot_chunk_bytes, [this](NodeId to, bool ok) {
         node_->report_snapshot(to, ok);
@@ -114,26 +119,23 @@ Status Runtime::start() {
       [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {
         on_snapshot_received(m, path, std::move(state));
       });
+  // Both handlers run on the loop thread (the transport shares io_): called directly.
   transport_->set_app_handler([this](NodeId from, wire::FrameType type, std::string body) {
-    asio::post(io_, [this, from, type, body = std::move(body)]() mutable {
-      if (type == wire::FrameType::kSnapshotChunk) {
-        receiver_->on_chunk(from, body);
-      } else if (on_app_frame_hook) {
-        on_app_frame_hook(from, type, std::move(body));
-      }
-    });
+    if (type == wire::FrameType::kSnapshotChunk) {
+      receiver_->on_chunk(from, body);
+    } else if (on_app_frame_hook) {
+      on_app_frame_hook(from, type, std::move(body));
+    }
   });
   transport_->set_handler([this](raft::Message m) {
-    asio::post(io_, [this, m = std::move(m)]() {
-      if (m.from == node_->raw().raft().leader()) {
-        last_leader_contact_ = std::chrono::steady_clock::now();
-      }
-      if (m.type == raft::MessageType::kReadIndex) {
-        catch_up_ticks();  // a follower's read may be answered under the lease at once
-      }
-      node_->step(m);
-      check_failed();
-    });
+    if (m.from == node_->raw().raft().leader()) {
+      last_leader_contact_ = std::chrono::steady_clock::now();
+    }
+    if (m.type == raft::MessageType::kReadIndex) {
+      catch_up_ticks();  // a follower's read may be answered under the lease at once
+    }
+    node_->step(m);
+    check_failed();
   });
   Status s = transport_->start();
   if (!s.is_ok()) {
@@ -161,11 +163,11 @@ void Runtime::stop() {
   if (!running_.exchange(false)) {
     return;
   }
-  transport_->stop();
   io_.stop();
   if (loop_.joinable()) {
     loop_.join();
   }
+  transport_->stop();  // on the stopped loop (it shares io_)
   sender_->stop();
   stop_snapshot_child();
   worker_work_.reset();

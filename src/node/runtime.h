@@ -1,8 +1,9 @@
 #pragma once
 // Runtime: a node in production. It owns the data directory (locked), the WAL, the ATLAS
 // state machine, the Node, the TCP transport and one loop thread (an asio io_context) on
-// which every call into the Node happens: ticks from a steady timer, messages handed over
-// by the transport's I/O thread, proposals and status requests posted by other threads.
+// which every call into the Node happens: ticks from a steady timer, peers' messages (the
+// transport runs its sockets on this same loop, so they arrive without a hand-off),
+// proposals and status requests posted by other threads.
 //
 // Active expiry: every 100 ms the leader proposes DELETE_IF_EXPIRED for up to 256 keys whose
 // deadline has passed by its clock (one proposal in flight at a time).

@@ -134,7 +134,7 @@ void InboundSession::on_read(const asio::error_code& ec, std::size_t n) {
   }
   decoder_.feed(std::string_view(read_buffer_.data(), n));
   for (;;) {
-    Result<wire::Frame> frame = decoder_.next();
+    Result<wire::FrameView> frame = decoder_.next_view();
     if (!frame.is_ok()) {
       if (frame.status().code() != Code::kUnavailable) {
         note_bad_frame();
@@ -143,14 +143,14 @@ void InboundSession::on_read(const asio::error_code& ec, std::size_t n) {
       }
       break;
     }
-    if (!on_frame(std::move(frame).value())) {
+    if (!on_frame(frame.value())) {
       return;
     }
   }
   read_more();
 }
 
-bool InboundSession::on_frame(wire::Frame frame) {
+bool InboundSession::on_frame(const wire::FrameView& frame) {
   HELIOS_ASSERT(state_ != State::kClosed);
   if (state_ == State::kAwaitingHello) {
     return on_hello(frame);
@@ -158,7 +158,7 @@ bool InboundSession::on_frame(wire::Frame frame) {
   return on_raft(frame);
 }
 
-bool InboundSession::on_hello(const wire::Frame& frame) {
+bool InboundSession::on_hello(const wire::FrameView& frame) {
   if (frame.type != wire::FrameType::kHello) {
     close("the first frame has type " + std::to_string(static_cast<int>(frame.type)) +
           ", not hello");
@@ -206,11 +206,11 @@ bool InboundSession::on_hello(const wire::Frame& frame) {
   return state_ != State::kClosed;
 }
 
-bool InboundSession::on_raft(const wire::Frame& frame) {
+bool InboundSession::on_raft(const wire::FrameView& frame) {
   HELIOS_ASSERT(state_ == State::kGreeted);
   if (frame.type == wire::FrameType::kForward || frame.type == wire::FrameType::kForwardReply ||
       frame.type == wire::FrameType::kSnapshotChunk) {
-    owner_.on_app_frame(peer_, frame.type, frame.body);
+    owner_.on_app_frame(peer_, frame.type, std::string(frame.body));
     return state_ != State::kClosed;
   }
   if (frame.type != wire::FrameType::kRaft) {

@@ -82,9 +82,10 @@ class InboundSession : public std::enable_shared_from_this<InboundSession> {
   void read_more();
   void on_read(const asio::error_code& ec, std::size_t n);
   // Returns false once the session is closed.
-  bool on_frame(wire::Frame frame);
-  bool on_hello(const wire::Frame& frame);
-  bool on_raft(const wire::Frame& frame);
+  // A frame as a view into decoder_'s buffer (valid until the next decoder_ call).
+  bool on_frame(const wire::FrameView& frame);
+  bool on_hello(const wire::FrameView& frame);
+  bool on_raft(const wire::FrameView& frame);
   void on_handshake_deadline(const asio::error_code& ec);
 
   tls::Stream stream_;

@@ -76,7 +76,14 @@ bool PeerLink::enqueue(std::string frame) {
                     ull(peer_.id), messages, bytes);
   }
   if (post) {
-    asio::post(io_, [this] { on_flush_posted(); });
+    if (io_.get_executor().running_in_this_thread()) {
+      // On the link's own thread (a node's loop): the write starts now, so a message leaves
+      // before whatever its sender does next (the leader's WAL write). Frames enqueued while
+      // it is in flight go out together in the next gather write.
+      on_flush_posted();
+    } else {
+      asio::post(io_, [this] { on_flush_posted(); });
+    }
   }
   return queued;
 }

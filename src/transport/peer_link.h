@@ -12,6 +12,8 @@
 //
 // Threads: enqueue(), withdraw(), note_dropped(), status() and queue_depth() from any thread (they
 // take mutex_, never block on I/O); start(), shutdown() and note_received() on the I/O thread.
+// enqueue() on the I/O thread starts the write at once when none is in flight; from another
+// thread it posts the start.
 //
 // Invariants: queued bytes and messages (queue_ plus writing_) stay within max_queue_bytes
 // and max_queue_messages; at most one write is in flight; frames leave in enqueue order;

@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "tls/context.h"
+#include "wire/frame.h"
 #include "wire/raft_codec.h"
 
 namespace helios::transport {
@@ -77,9 +78,23 @@ TcpTransportOptions with_tls_contexts(TcpTransportOptions options) {
 
 TcpTransport::TcpTransport(TcpTransportOptions options)
     : options_(with_tls_contexts(std::move(options))),
+      own_io_(std::make_unique<asio::io_context>()),
+      io_(*own_io_),
       work_(asio::make_work_guard(io_)),
       acceptor_(io_),
       accept_retry_timer_(io_) {
+  init_links();
+}
+
+TcpTransport::TcpTransport(TcpTransportOptions options, asio::io_context& io)
+    : options_(with_tls_contexts(std::move(options))),
+      io_(io),
+      acceptor_(io_),
+      accept_retry_timer_(io_) {
+  init_links();
+}
+
+void TcpTransport::init_links() {
   check_options(options_);
   for (const Peer& peer : options_.peers) {
     links_.emplace(peer.id, std::make_unique<PeerLink>(io_, options_, peer));
@@ -200,7 +215,9 @@ Status TcpTransport::start() {
     }
   });
   try {
-    io_thread_ = std::thread([this] { io_.run(); });
+    if (own_io_ != nullptr) {
+      io_thread_ = std::thread([this] { io_.run(); });
+    }
   } catch (const std::system_error& e) {
     asio::error_code ignored;
     acceptor_.close(ignored);
@@ -254,6 +271,14 @@ void TcpTransport::stop() {
   if (stopped_.exchange(true) || !started_) {
     return;
   }
+  if (own_io_ == nullptr) {
+    // The owner's loop has stopped: no handler of ours runs any more, so this thread may
+    // close everything (what the closing completes is destroyed with the io_context).
+    HELIOS_ASSERT_MSG(io_.stopped(), "stop() while the owner's loop still runs");
+    shutdown_on_io_thread();
+    HELIOS_LOG_INFO("transport", "node %llu stopped its transport", ull(options_.self));
+    return;
+  }
   HELIOS_ASSERT_MSG(std::this_thread::get_id() != io_thread_.get_id(),
                     "stop() called from the transport's handler");
   asio::post(io_, [this] { shutdown_on_io_thread(); });
@@ -295,14 +320,18 @@ void TcpTransport::send(const raft::Message& m) {
     link.note_dropped();
     return;
   }
-  std::string body = wire::encode_message(m);
-  if (body.size() > options_.max_frame_bytes) {
+  // The frame is built in place: the entries' data is copied once, into the frame.
+  std::string frame(wire::kFrameHeaderSize, '\0');
+  wire::append_message(frame, m);
+  const std::size_t body_bytes = frame.size() - wire::kFrameHeaderSize;
+  if (body_bytes > options_.max_frame_bytes) {
     HELIOS_LOG_WARN("transport", "dropping a %zu-byte message to peer %llu: over %u bytes",
-                    body.size(), ull(m.to), options_.max_frame_bytes);
+                    body_bytes, ull(m.to), options_.max_frame_bytes);
     link.note_dropped();
     return;
   }
-  link.enqueue(wire::encode_frame(wire::FrameType::kRaft, body));
+  wire::seal_frame(wire::FrameType::kRaft, frame);
+  link.enqueue(std::move(frame));
 }
 
 void TcpTransport::set_app_handler(AppHandler handler) {

@@ -1,8 +1,14 @@
 #pragma once
 // TcpTransport: the Transport of a real node, over TCP on standalone asio.
 //
-// Owns one asio::io_context and the one I/O thread that runs it (start() spawns it, stop()
-// joins it). On that thread:
+// Runs on one asio::io_context, in one of two modes:
+//   - its own (the first constructor): it owns the io_context and the one I/O thread that
+//     runs it (start() spawns it, stop() joins it);
+//   - the owner's (the second constructor): it runs on the owner's loop, whose thread is
+//     then "the I/O thread" below. A node runs this way, so that a peer's message reaches
+//     its Raft node without crossing threads (no hand-off, no wake-up). The owner runs the
+//     loop; stop() must be called once the loop has stopped and its thread is joined.
+// On that thread:
 //   - one outbound connection per peer (PeerLink), used only for sending: connect with capped
 //     exponential backoff, greet with kHello, require a kHelloAck from the expected node of
 //     the expected cluster, then write the peer's bounded queue with gather writes;
@@ -31,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +57,8 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   // Asserts that the options are consistent (programmer errors): a cluster id, self set,
   // peers with distinct ids other than self and kNoNode, non-zero limits.
   explicit TcpTransport(TcpTransportOptions options);
+  // On the owner's loop `io`, which must outlive the transport.
+  TcpTransport(TcpTransportOptions options, asio::io_context& io);
   ~TcpTransport() override;
 
   TcpTransport(const TcpTransport&) = delete;
@@ -70,9 +79,13 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   // so never sent) out of its queue and returns their bodies in send order; empty if none
   // or `to` is unknown. A caller that gave up on an answer learns what certainly never left.
   std::vector<std::string> withdraw_app_frames(NodeId to, wire::FrameType type);
-  // Binds the listener (reuse_address) and spawns the I/O thread. kIoError if the address
-  // cannot be bound, kAborted after stop(). Calling it twice is a programmer error.
+  // Binds the listener (reuse_address) and spawns the I/O thread (on its own io_context).
+  // kIoError if the address cannot be bound, kAborted after stop(). Calling it twice is a
+  // programmer error.
   Status start() override;
+  // On its own io_context: stops and joins the I/O thread. On the owner's: closes everything
+  // at once, and asserts that the loop is stopped (its pending handlers never run; they are
+  // destroyed with the io_context).
   void stop() override;
   void send(const raft::Message& m) override;
   std::vector<PeerStatus> peer_status() const override;
@@ -100,6 +113,7 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   void on_bad_frame(NodeId peer) override;
   base::LogLimiter& refusal_limiter() override { return refusal_limiter_; }
 
+  void init_links();  // the constructors' common part
   Status open_listener();
   void accept_next();
   void on_accepted(const asio::error_code& ec, asio::ip::tcp::socket socket);
@@ -110,8 +124,9 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   // Refused handshakes and bad frames: once per address and second (a port scanner or a
   // misconfigured node retrying must not flood the log).
   base::LogLimiter refusal_limiter_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::unique_ptr<asio::io_context> own_io_;  // null on the owner's loop
+  asio::io_context& io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_timer_;
   // The links by peer, guarded by links_mutex_. A PeerLink is never destroyed before the

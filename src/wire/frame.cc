@@ -112,6 +112,15 @@ void seal_frame(FrameType type, std::string& frame) {
 }
 
 Result<Frame> FrameDecoder::next() {
+  Result<FrameView> view = next_view();
+  if (!view.is_ok()) {
+    return view.status();
+  }
+  return Frame{view.value().type, std::string(view.value().body)};
+}
+
+Result<FrameView> FrameDecoder::next_view() {
+  compact();  // what the previous frame consumed (its view ends here)
   HELIOS_ASSERT(consumed_ <= buffer_.size());
   const std::string_view pending = std::string_view(buffer_).substr(consumed_);
   if (pending.size() < kFrameHeaderSize) {
@@ -131,11 +140,8 @@ Result<Frame> FrameDecoder::next() {
                   "frame checksum mismatch (" + std::to_string(body.size()) + "-byte body)");
   }
 
-  Frame frame;
-  frame.type = static_cast<FrameType>(header[kTypeOffset]);
-  frame.body.assign(body);
+  const FrameView frame{static_cast<FrameType>(header[kTypeOffset]), body};
   consumed_ += kFrameHeaderSize + body.size();
-  compact();
   return frame;
 }
 

@@ -52,6 +52,12 @@ struct Frame {
   std::string body;
 };
 
+// A frame whose body is a view into a FrameDecoder's buffer (FrameDecoder::next_view).
+struct FrameView {
+  FrameType type = FrameType::kRaft;
+  std::string_view body;
+};
+
 // Incremental decoding from a stream: feed bytes, take whole frames. One decoder per
 // connection; not thread-safe. next() answers:
 //   - a Frame: its header and checksum verified; its bytes are consumed;
@@ -62,17 +68,23 @@ struct Frame {
 //     sizes anything by, a body longer than the limit);
 //   - kCorruption: the header or the body does not match the checksum.
 // After an error nothing is consumed and next() repeats it: the stream is broken, close the
-// connection. Memory: consumed bytes are released as frames are taken (the buffer holds at
-// most twice the unconsumed bytes after a frame is taken), and once next() has answered
-// kUnavailable, buffered() < kFrameHeaderSize + max_frame_bytes, so a caller that drains
-// next() after every feed() holds at most one frame plus one read's worth of bytes.
+// connection. next_view() answers the same, with the body as a view into the decoder's
+// buffer (no copy), valid until the next call of feed(), next() or next_view().
+// Memory: consumed bytes are released at the next call (the buffer then holds at most twice
+// the unconsumed bytes), and once next() has answered kUnavailable,
+// buffered() < kFrameHeaderSize + max_frame_bytes, so a caller that drains next() after
+// every feed() holds at most one frame plus one read's worth of bytes.
 class FrameDecoder {
  public:
   explicit FrameDecoder(std::uint32_t max_frame_bytes = kDefaultMaxFrameBytes)
       : max_frame_bytes_(max_frame_bytes) {}
 
-  void feed(std::string_view bytes) { buffer_.append(bytes); }
+  void feed(std::string_view bytes) {
+    compact();
+    buffer_.append(bytes);
+  }
   Result<Frame> next();
+  Result<FrameView> next_view();
   std::size_t buffered() const { return buffer_.size() - consumed_; }
 
  private:

@@ -135,6 +135,12 @@ Status decode_snapshot_meta(base::Reader& r, raft::SnapshotMeta& meta) {
 }  // namespace
 
 std::string encode_message(const raft::Message& m) {
+  std::string out;
+  append_message(out, m);
+  return out;
+}
+
+void append_message(std::string& out, const raft::Message& m) {
   const auto type = static_cast<std::uint8_t>(m.type);
   HELIOS_ASSERT(type < raft::kMessageTypeCount);
   HELIOS_ASSERT(m.entries.size() <= UINT32_MAX);
@@ -143,8 +149,8 @@ std::string encode_message(const raft::Message& m) {
     size += kEntryFixedBytes + e.data.size();
   }
 
-  std::string out;
-  out.reserve(size);
+  const std::size_t start = out.size();
+  out.reserve(start + size);
   base::put_u8(out, type);
   base::put_u64(out, m.from);
   base::put_u64(out, m.to);
@@ -159,17 +165,16 @@ std::string encode_message(const raft::Message& m) {
   base::put_u8(out, m.reject ? 1 : 0);
   base::put_u64(out, m.context);
   base::put_u32(out, static_cast<std::uint32_t>(m.entries.size()));
-  HELIOS_ASSERT(out.size() == kMessageFixedBytes);
+  HELIOS_ASSERT(out.size() - start == kMessageFixedBytes);
   for (const raft::Entry& e : m.entries) {
     encode_entry(out, e);
   }
-  HELIOS_ASSERT(out.size() == size);
+  HELIOS_ASSERT(out.size() - start == size);
   if (m.type == raft::MessageType::kSnapshot) {
     encode_snapshot_meta(out, m.snapshot);
   } else {
     HELIOS_ASSERT(m.snapshot == raft::SnapshotMeta{});
   }
-  return out;
 }
 
 Result<raft::Message> decode_message(std::string_view body) {

@@ -40,6 +40,9 @@ namespace helios::wire {
 
 // `m` must hold a known message type and fewer than 2^32 entries, each under 4 GiB (asserted).
 std::string encode_message(const raft::Message& m);
+// The same bytes appended to `out` (a frame built in place after its header: one copy of
+// the entries' data fewer).
+void append_message(std::string& out, const raft::Message& m);
 Result<raft::Message> decode_message(std::string_view body);
 
 // The first frame each side sends on a peer connection.

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -309,6 +310,56 @@ TEST(TcpTransportTest, send_exchangesMessagesBothWays) {
   EXPECT_EQ(seen_by_b.dropped, 0u);
   EXPECT_EQ(seen_by_b.address, "127.0.0.1:" + std::to_string(ports.at(1)));
   a.transport->stop();
+  b.transport->stop();
+}
+
+// On the owner's loop (how a node runs it): the handler runs on the loop's thread, may
+// send at once (an echo), and stop() after the loop has stopped closes everything.
+TEST(TcpTransportTest, ownersLoop_deliversOnTheLoopThreadAndEchoesFromTheHandler) {
+  const std::map<NodeId, std::uint16_t> ports = free_ports({1, 2});
+  asio::io_context loop;
+  auto work = asio::make_work_guard(loop);
+  TcpTransport a(options_for(1, ports), loop);
+  Node b(options_for(2, ports));  // its own thread: the two modes talk to each other
+  std::mutex threads_mutex;
+  std::set<std::thread::id> handler_threads;
+  Inbox echoed;
+  a.set_handler([&](raft::Message m) {
+    {
+      std::lock_guard<std::mutex> lock(threads_mutex);
+      handler_threads.insert(std::this_thread::get_id());
+    }
+    raft::Message back = m;
+    back.from = 1;
+    back.to = 2;
+    a.send(back);  // from inside the handler, on the loop
+    echoed.handler()(std::move(m));
+  });
+  ASSERT_TRUE(a.start().is_ok());
+  ASSERT_TRUE(b.start());
+  std::thread runner([&] { loop.run(); });
+  const std::thread::id loop_thread = runner.get_id();
+  std::vector<raft::Message> sent;
+  for (std::uint64_t i = 0; i < 40; ++i) {
+    sent.push_back(make_message(2, 1, i, i % 3, 100));
+    b.transport->send(sent.back());
+  }
+  ASSERT_TRUE(echoed.wait_for(40));
+  ASSERT_TRUE(b.inbox.wait_for(40));
+  EXPECT_EQ(echoed.messages(), sent);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(b.inbox.messages()[i].index, sent[i].index);
+    EXPECT_EQ(b.inbox.messages()[i].from, 1u);
+  }
+  work.reset();
+  loop.stop();
+  runner.join();
+  EXPECT_EQ(handler_threads, std::set<std::thread::id>{loop_thread});
+  a.stop();
+  a.stop();
+  a.send(make_message(1, 2, 99));  // after stop: dropped, counted, no crash
+  EXPECT_FALSE(a.peer_status().empty());
+  EXPECT_EQ(a.start().code(), Code::kAborted);
   b.transport->stop();
 }
 

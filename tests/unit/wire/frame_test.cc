@@ -113,6 +113,34 @@ TEST(FrameDecoderTest, next_severalFramesInOneFeed) {
   EXPECT_EQ(decoder.buffered(), 0u);
 }
 
+// next_view answers what next() answers, with the body as a view into the decoder's buffer
+// that stays intact until the next call (a frame after it in the same feed included).
+TEST(FrameDecoderTest, nextView_viewsStayValidUntilTheNextCall) {
+  FrameDecoder decoder;
+  decoder.feed(stream_of(samples()));
+  for (const Sample& s : samples()) {
+    Result<FrameView> f = decoder.next_view();
+    ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+    EXPECT_EQ(f.value().type, s.type);
+    EXPECT_EQ(f.value().body, s.body);
+  }
+  EXPECT_EQ(decoder.buffered(), 0u);
+  EXPECT_EQ(decoder.next_view().status().code(), Code::kUnavailable);
+  // A frame split across feeds: incomplete, then whole; errors repeat as next()'s do.
+  const std::string f = encode_frame(FrameType::kRaft, "0123456789");
+  decoder.feed(f.substr(0, 30));
+  EXPECT_EQ(decoder.next_view().status().code(), Code::kUnavailable);
+  decoder.feed(f.substr(30));
+  Result<FrameView> whole = decoder.next_view();
+  ASSERT_TRUE(whole.is_ok());
+  EXPECT_EQ(whole.value().body, "0123456789");
+  std::string bad = f;
+  bad[0] = 'X';
+  decoder.feed(bad);
+  EXPECT_EQ(decoder.next_view().status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(decoder.next_view().status().code(), Code::kInvalidArgument);
+}
+
 TEST(FrameDecoderTest, next_incompleteHeaderOrBodyIsUnavailableAndConsumesNothing) {
   const std::string f = encode_frame(FrameType::kRaft, "0123456789");
   for (std::size_t n = 0; n < f.size(); ++n) {

@@ -108,6 +108,16 @@ TEST(RaftCodecTest, decodeMessage_roundTripsEveryTypeWithAndWithoutEntries) {
   EXPECT_EQ(decode_message(encode_message(zero)).value(), zero);
 }
 
+// append_message writes encode_message's bytes after what `out` holds (a frame's header).
+TEST(RaftCodecTest, appendMessage_appendsTheEncodingAfterAPrefix) {
+  for (const raft::Message& m : {message(raft::MessageType::kAppend, sample_entries()),
+                                 message(raft::MessageType::kHeartbeat)}) {
+    std::string out = "prefix";
+    append_message(out, m);
+    EXPECT_EQ(out, "prefix" + encode_message(m));
+  }
+}
+
 TEST(RaftCodecTest, readIndexResp_carriesTheReadTimeInTheCommitSlot) {
   raft::Message m = message(raft::MessageType::kReadIndexResp);
   m.time_ms = 1'765'000'000'123ull;
