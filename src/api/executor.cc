@@ -34,22 +34,26 @@ struct Executor::Batch {
   std::size_t bytes = 0;
   std::size_t commands = 0;
   bool answered = false;
-  std::unique_ptr<asio::steady_timer> timer;
+  std::unique_ptr<env::Timer> timer;  // write_timeout_ms
 };
 
-Executor::Executor(node::Runtime& runtime, const node::NodeConfig& config)
-    : runtime_(runtime), config_(config), sweep_timer_(runtime.io()) {}
+Executor::Executor(node::ClientHost& host, const node::NodeConfig& config)
+    : host_(host), loop_(host.loop()), config_(config) {}
 
 Executor::~Executor() = default;
 
 void Executor::install() {
-  runtime_.on_app_frame_hook = [this](NodeId from, wire::FrameType type, std::string body) {
-    on_app_frame(from, type, std::move(body));
-  };
+  host_.set_forward_handler([this](NodeId from, bool reply, std::string body) {
+    if (reply) {
+      on_forward_reply(body);
+    } else {
+      on_forward(from, body);
+    }
+  });
   // Called inside the Node's Ready loop, which must not be re-entered: act after it returns.
-  runtime_.add_role_listener([this](const raft::SoftState&, Term) {
+  host_.add_role_listener([this](const raft::SoftState&, Term) {
     if (running_) {
-      asio::post(runtime_.io(), [this]() { on_leader_change(); });
+      loop_.post([this]() { on_leader_change(); });
     }
   });
 }
@@ -65,8 +69,8 @@ void Executor::on_leader_change() {
     return;
   }
   refresh_links();
-  review_forwards(Clock::now());
-  if (runtime_.node().raw().raft().leader() == kNoNode) {
+  review_forwards(loop_.now());
+  if (host_.node().raw().raft().leader() == kNoNode) {
     return;
   }
   drain_waiting();
@@ -76,7 +80,7 @@ void Executor::on_leader_change() {
 
 void Executor::stop() {
   running_ = false;
-  sweep_timer_.cancel();
+  sweep_timer_.reset();
 }
 
 std::string Executor::error_reply(int protocol, std::string_view line) {
@@ -87,7 +91,7 @@ std::string Executor::error_reply(int protocol, std::string_view line) {
 }
 
 std::string Executor::moved_line(NodeId leader) const {
-  if (const node::HostPort at = runtime_.member_client(leader); at.port != 0) {
+  if (const node::HostPort at = host_.member_client(leader); at.port != 0) {
     return "MOVED 0 " + at.to_string();
   }
   return "TRYAGAIN the leader's client address is unknown";
@@ -96,7 +100,7 @@ std::string Executor::moved_line(NodeId leader) const {
 void Executor::write(std::vector<Argv> commands, bool exec, int protocol, Done done) {
   ++stats_.writes;
   Job job{std::move(commands), exec, protocol, std::move(done), {}, next_job_seq_++};
-  job.deadline = Clock::now() + std::chrono::milliseconds(config_.client.leader_wait_ms);
+  job.deadline = loop_.now() + std::chrono::milliseconds(config_.client.leader_wait_ms);
   if (!waiting_.empty()) {
     wait_for_leader(std::move(job));  // behind the earlier writes waiting (the sweep sends them)
     return;
@@ -105,11 +109,11 @@ void Executor::write(std::vector<Argv> commands, bool exec, int protocol, Done d
 }
 
 bool Executor::transferring() const {
-  return runtime_.node().raw().raft().lead_transferee() != kNoNode;
+  return host_.node().raw().raft().lead_transferee() != kNoNode;
 }
 
 void Executor::dispatch(Job job) {
-  const raft::Raft& r = runtime_.node().raw().raft();
+  const raft::Raft& r = host_.node().raw().raft();
   const NodeId leader = r.leader();
   if (r.role() == raft::Role::kLeader && !transferring()) {
     enqueue_local(std::move(job));
@@ -125,7 +129,7 @@ void Executor::dispatch(Job job) {
 }
 
 void Executor::wait_for_leader(Job job) {
-  if (Clock::now() >= job.deadline) {
+  if (loop_.now() >= job.deadline) {
     ++stats_.tryagain;
     job.done(error_reply(job.protocol, "TRYAGAIN no leader was elected within " +
                                            std::to_string(config_.client.leader_wait_ms) +
@@ -141,8 +145,8 @@ void Executor::wait_for_leader(Job job) {
 }
 
 void Executor::drain_waiting() {
-  const Clock::time_point now = Clock::now();
-  const bool have_leader = runtime_.node().raw().raft().leader() != kNoNode;
+  const Clock::time_point now = loop_.now();
+  const bool have_leader = host_.node().raw().raft().leader() != kNoNode;
   std::deque<Job> jobs = std::move(waiting_);
   waiting_.clear();
   for (Job& job : jobs) {
@@ -155,7 +159,7 @@ void Executor::drain_waiting() {
 }
 
 void Executor::enqueue_local(Job job) {
-  const std::uint64_t stamp = runtime_.stamp_now();
+  const std::uint64_t stamp = host_.stamp_now();
   Planned planned;
   atlas::Command own;
   // A WATCHed transaction's guard comes first (api/watch.h); it guards the ops planned here.
@@ -209,7 +213,7 @@ void Executor::enqueue_local(Job job) {
   // A rolling upgrade: a member of the release before the data types would stop on this
   // entry (it cannot decode it), so it is not proposed until every member runs wire minor 1.
   if (atlas::uses_data_types(own)) {
-    if (const NodeId old = runtime_.member_below_wire_minor(kDataTypesWireMinor); old != kNoNode) {
+    if (const NodeId old = host_.member_below_wire_minor(kDataTypesWireMinor); old != kNoNode) {
       job.done(
           error_reply(job.protocol, "ERR node " + std::to_string(old) +
                                         " runs an older Helios that cannot apply this command: "
@@ -229,7 +233,7 @@ void Executor::enqueue_local(Job job) {
   }
   if (open_ == nullptr) {
     open_ = std::make_shared<Batch>();
-    asio::post(runtime_.io(), [this, batch = open_]() {
+    loop_.post([this, batch = open_]() {
       if (open_ == batch) {
         flush();
       }
@@ -259,27 +263,24 @@ void Executor::flush() {
     return;
   }
   ++stats_.batches;
-  batch->timer = std::make_unique<asio::steady_timer>(runtime_.io());
-  batch->timer->expires_after(std::chrono::milliseconds(config_.client.write_timeout_ms));
-  batch->timer->async_wait([this, batch](const asio::error_code& ec) {
-    if (ec || batch->answered) {
-      return;
-    }
-    batch->answered = true;
-    for (Planned& p : batch->jobs) {
-      ++stats_.uncertain;
-      p.job.done(error_reply(p.job.protocol,
-                             uncertain_line(config_.client.write_timeout_ms,
-                                            "the write was proposed but not known committed")));
-    }
-  });
+  batch->timer = loop_.schedule_after(
+      std::chrono::milliseconds(config_.client.write_timeout_ms), [this, batch]() {
+        if (batch->answered) {
+          return;
+        }
+        batch->answered = true;
+        for (Planned& p : batch->jobs) {
+          ++stats_.uncertain;
+          p.job.done(error_reply(p.job.protocol,
+                                 uncertain_line(config_.client.write_timeout_ms,
+                                                "the write was proposed but not known committed")));
+        }
+      });
   // The callback runs inside the Node's Ready loop (or inside propose): answer after it.
-  runtime_.propose_now(std::move(batch->command),
-                       [this, batch](Result<std::vector<atlas::Reply>> replies) {
-                         asio::post(runtime_.io(), [this, batch, r = std::move(replies)]() mutable {
-                           finish(batch, std::move(r));
-                         });
-                       });
+  host_.propose_now(std::move(batch->command), [this,
+                                                batch](Result<std::vector<atlas::Reply>> replies) {
+    loop_.post([this, batch, r = std::move(replies)]() mutable { finish(batch, std::move(r)); });
+  });
 }
 
 void Executor::finish(const std::shared_ptr<Batch>& batch,
@@ -359,22 +360,21 @@ void Executor::forward(Job job, NodeId leader) {
   }
   const std::uint64_t id = next_forward_id_++;
   ForwardRequest request{id, job.protocol, job.exec, job.commands};
-  if (!runtime_.send_app_frame(leader, wire::FrameType::kForward,
-                               encode_forward_request(request))) {
+  if (!host_.send_forward(leader, false, encode_forward_request(request))) {
     wait_for_leader(std::move(job));  // not queued: certainly not applied; try again later
     return;
   }
   ++stats_.forwarded;
   // The leader answers within its write_timeout (or says UNCERTAIN itself); the link and a
   // leader change may add up to a leader_wait.
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.client.write_timeout_ms +
-                                                                 config_.client.leader_wait_ms);
+  const auto deadline = loop_.now() + std::chrono::milliseconds(config_.client.write_timeout_ms +
+                                                                config_.client.leader_wait_ms);
   forwards_.emplace(id, Forward{std::move(job), deadline, view_now(leader)});
 }
 
 void Executor::refresh_links() {
   links_.clear();
-  for (const transport::PeerStatus& p : runtime_.peer_links()) {
+  for (const node::PeerLinkState& p : host_.peer_link_states()) {
     links_[p.id] = Link{p.connected, p.disconnects};
   }
 }
@@ -385,7 +385,7 @@ bool Executor::link_up(NodeId peer) const {
 }
 
 ForwardView Executor::view_now(NodeId peer) const {
-  const raft::Raft& r = runtime_.node().raw().raft();
+  const raft::Raft& r = host_.node().raw().raft();
   ForwardView v{r.leader(), r.term(), true, 0};
   if (auto it = links_.find(peer); it != links_.end()) {
     v.link_up = it->second.up;
@@ -427,7 +427,7 @@ void Executor::abandon(NodeId peer,
   // What is still queued for the peer never left: certainly not applied, so send it again
   // (to the next leader). Any forward of it may come back, not only those given up.
   bool requeued = false;
-  for (const std::string& body : runtime_.withdraw_app_frames(peer, wire::FrameType::kForward)) {
+  for (const std::string& body : host_.withdraw_forwards(peer)) {
     Result<std::uint64_t> id = forward_request_id(body);
     auto it = id.is_ok() ? forwards_.find(id.value()) : forwards_.end();
     if (it == forwards_.end()) {
@@ -450,16 +450,8 @@ void Executor::abandon(NodeId peer,
     ++stats_.forwards_given_up;
     job.done(error_reply(job.protocol, uncertain_now_line(why)));
   }
-  if (requeued && runtime_.node().raw().raft().leader() != kNoNode) {
+  if (requeued && host_.node().raw().raft().leader() != kNoNode) {
     drain_waiting();
-  }
-}
-
-void Executor::on_app_frame(NodeId from, wire::FrameType type, std::string body) {
-  if (type == wire::FrameType::kForward) {
-    on_forward(from, body);
-  } else if (type == wire::FrameType::kForwardReply) {
-    on_forward_reply(body);
   }
 }
 
@@ -486,16 +478,15 @@ void Executor::on_forward(NodeId from, std::string_view body) {
     }
   }
   const std::uint64_t id = r.id;
-  if (runtime_.node().raw().raft().role() != raft::Role::kLeader || transferring()) {
-    runtime_.send_app_frame(from, wire::FrameType::kForwardReply,
-                            encode_forward_reply({id, ForwardOutcome::kNotLeader, {}}));
+  if (host_.node().raw().raft().role() != raft::Role::kLeader || transferring()) {
+    host_.send_forward(from, true, encode_forward_reply({id, ForwardOutcome::kNotLeader, {}}));
     return;
   }
   ++stats_.forwards_served;
-  Job job{std::move(r.commands), r.exec, r.protocol, nullptr, Clock::now(), next_job_seq_++};
+  Job job{std::move(r.commands), r.exec, r.protocol, nullptr, loop_.now(), next_job_seq_++};
   job.done = [this, from, id](std::string reply) {
-    runtime_.send_app_frame(from, wire::FrameType::kForwardReply,
-                            encode_forward_reply({id, ForwardOutcome::kReply, std::move(reply)}));
+    host_.send_forward(from, true,
+                       encode_forward_reply({id, ForwardOutcome::kReply, std::move(reply)}));
   };
   enqueue_local(std::move(job));
 }
@@ -525,11 +516,11 @@ void Executor::barrier(BarrierDone done) {
   const std::uint64_t id = next_barrier_id_++;
   barriers_.emplace(
       id, Barrier{std::move(done),
-                  Clock::now() + std::chrono::milliseconds(config_.client.leader_wait_ms), false});
+                  loop_.now() + std::chrono::milliseconds(config_.client.leader_wait_ms), false});
   // Every barrier asked for in this turn of the loop shares one Node::read (one ReadIndex
   // request; at a follower, one message to the leader).
   if (unissued_.empty()) {
-    asio::post(runtime_.io(), [this]() {
+    loop_.post([this]() {
       std::vector<std::uint64_t> ids = std::move(unissued_);
       unissued_.clear();
       issue_barriers(std::move(ids));
@@ -540,12 +531,12 @@ void Executor::barrier(BarrierDone done) {
 
 void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
   if (!ids.empty()) {
-    runtime_.catch_up_ticks();  // a lease is judged by the time that really passed
+    host_.catch_up_ticks();  // a lease is judged by the time that really passed
   }
-  if (ids.empty() || runtime_.node().raw().raft().leader() == kNoNode) {
+  if (ids.empty() || host_.node().raw().raft().leader() == kNoNode) {
     return;  // the sweep retries once there is a leader
   }
-  const NodeId leader = runtime_.node().raw().raft().leader();
+  const NodeId leader = host_.node().raw().raft().leader();
   for (std::uint64_t id : ids) {
     auto it = barriers_.find(id);
     if (it != barriers_.end()) {
@@ -555,20 +546,18 @@ void Executor::issue_barriers(std::vector<std::uint64_t> ids) {
   }
   // The callback runs inside the Node (its Ready loop, or read() itself): act after it.
   auto shared = std::make_shared<std::vector<std::uint64_t>>(std::move(ids));
-  const auto asked = std::chrono::steady_clock::now();
-  runtime_.node().read([this, shared, asked](Status status, std::uint64_t read_ms) {
+  const auto asked = loop_.now();
+  host_.node().read([this, shared, asked](Status status, std::uint64_t read_ms) {
     if (status.is_ok()) {
-      runtime_.metrics().read_index_duration.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
+      host_.observe_read_index(std::chrono::duration<double>(loop_.now() - asked).count());
     }
-    asio::post(runtime_.io(),
-               [this, shared, status, read_ms]() { on_barriers(*shared, status, read_ms); });
+    loop_.post([this, shared, status, read_ms]() { on_barriers(*shared, status, read_ms); });
   });
 }
 
 void Executor::on_barriers(const std::vector<std::uint64_t>& ids, const Status& status,
                            std::uint64_t read_ms) {
-  const NodeId leader = runtime_.node().raw().raft().leader();
+  const NodeId leader = host_.node().raw().raft().leader();
   std::vector<std::uint64_t> retry;
   for (std::uint64_t id : ids) {
     auto it = barriers_.find(id);
@@ -599,9 +588,8 @@ std::vector<std::uint64_t> Executor::idle_barriers() const {
 }
 
 void Executor::schedule_sweep() {
-  sweep_timer_.expires_after(kSweepEvery);
-  sweep_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || !running_) {
+  sweep_timer_ = loop_.schedule_after(kSweepEvery, [this]() {
+    if (!running_) {
       return;
     }
     sweep();
@@ -610,8 +598,8 @@ void Executor::schedule_sweep() {
 }
 
 void Executor::sweep() {
-  const Clock::time_point now = Clock::now();
-  const bool have_leader = runtime_.node().raw().raft().leader() != kNoNode;
+  const Clock::time_point now = loop_.now();
+  const bool have_leader = host_.node().raw().raft().leader() != kNoNode;
   refresh_links();
   review_forwards(now);
   if (!waiting_.empty()) {

@@ -1,6 +1,8 @@
 #pragma once
-// Executor: where a client's writes and read barriers go. Everything runs on the runtime's
-// loop thread (the thread that owns the Node and the store), so no locks.
+// Executor: where a client's writes and read barriers go. Everything runs on the host's loop
+// (node::ClientHost: in production the Runtime's loop thread, which owns the Node and the
+// store), so no locks. It sees time, timers and peers only through the host and its
+// env::Loop.
 //
 // Writes (one command, or the queued commands of a MULTI/EXEC):
 //   - at the leader, they join the open batch: every write that arrives in one turn of the
@@ -51,12 +53,11 @@
 #include <string>
 #include <vector>
 
-#include <asio.hpp>
-
 #include "api/forward.h"
 #include "api/plan.h"
+#include "env/loop.h"
+#include "node/client_host.h"
 #include "node/config.h"
-#include "node/runtime.h"
 
 namespace helios::api {
 
@@ -81,14 +82,14 @@ class Executor {
   using BarrierDone = std::function<void(const Status& status, const std::string& error_line,
                                          std::uint64_t read_ms)>;
 
-  Executor(node::Runtime& runtime, const node::NodeConfig& config);
+  Executor(node::ClientHost& host, const node::NodeConfig& config);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  // Registers the runtime hooks; call before runtime.start().
+  // Registers the host's hooks; call before the host starts.
   void install();
-  // Loop thread, after runtime.start(): starts the sweep timer.
+  // On the loop, after the host started: starts the sweep timer.
   void start();
   // Loop thread: cancels the timer; waiting commands are dropped unanswered.
   void stop();
@@ -105,7 +106,7 @@ class Executor {
   const ExecutorStats& stats() const { return stats_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using Clock = env::Loop::Clock;
   struct Job {
     std::vector<Argv> commands;
     bool exec = false;
@@ -158,7 +159,7 @@ class Executor {
   static bool skipped_by_guard(const Planned& p, const std::vector<atlas::Reply>& all,
                                std::size_t& at);
   void forward(Job job, NodeId leader);
-  void on_app_frame(NodeId from, wire::FrameType type, std::string body);
+
   void on_forward(NodeId from, std::string_view body);
   void on_forward_reply(std::string_view body);
   void refresh_links();
@@ -177,9 +178,10 @@ class Executor {
   std::string moved_line(NodeId leader) const;
   static std::string error_reply(int protocol, std::string_view line);
 
-  node::Runtime& runtime_;
+  node::ClientHost& host_;
+  env::Loop& loop_;
   const node::NodeConfig& config_;
-  asio::steady_timer sweep_timer_;
+  std::unique_ptr<env::Timer> sweep_timer_;
   bool running_ = false;
   std::shared_ptr<Batch> open_;  // the batch filling in this turn of the loop
   std::deque<Job> waiting_;      // writes waiting for a leader, in arrival order

@@ -123,8 +123,9 @@ Status Runtime::start() {
   transport_->set_app_handler([this](NodeId from, wire::FrameType type, std::string body) {
     if (type == wire::FrameType::kSnapshotChunk) {
       receiver_->on_chunk(from, body);
-    } else if (on_app_frame_hook) {
-      on_app_frame_hook(from, type, std::move(body));
+    } else if (forward_handler_ &&
+               (type == wire::FrameType::kForward || type == wire::FrameType::kForwardReply)) {
+      forward_handler_(from, type == wire::FrameType::kForwardReply, std::move(body));
     }
   });
   transport_->set_handler([this](raft::Message m) {
@@ -245,6 +246,14 @@ void Runtime::start_sync() {
       check_failed();
     });
   });
+}
+
+std::vector<PeerLinkState> Runtime::peer_link_states() const {
+  std::vector<PeerLinkState> out;
+  for (const transport::PeerStatus& p : transport_->peer_status()) {
+    out.push_back(PeerLinkState{p.id, p.connected, p.disconnects});
+  }
+  return out;
 }
 
 void Runtime::check_failed() {

@@ -56,11 +56,13 @@
 
 #include "atlas/command.h"
 #include "atlas/reply.h"
+#include "env/posix/asio_loop.h"
 #include "env/posix/child_process.h"
 #include "env/posix/posix_file_system.h"
 #include "metrics/metrics.h"
 #include "metrics/sample.h"
 #include "node/atlas_machine.h"
+#include "node/client_host.h"
 #include "node/config.h"
 #include "node/leader_transfer.h"
 #include "node/members.h"
@@ -133,9 +135,7 @@ struct MembersView {
 
 using MemberChangeCallback = std::function<void(const MemberChangeResult& result)>;
 
-using CommandCallback = std::function<void(Result<std::vector<atlas::Reply>> replies)>;
-
-class Runtime final : private NodeIo {
+class Runtime final : private NodeIo, public ClientHost {
  public:
   explicit Runtime(NodeConfig config);
   ~Runtime() override;
@@ -149,12 +149,12 @@ class Runtime final : private NodeIo {
   // Loop thread: the same for a command the caller validated (api::Executor checks each
   // client command as it joins a batch, and keeps a batch within atlas's limits), without
   // the hop through the loop's queue and without checking it again.
-  void propose_now(atlas::Command command, CommandCallback done);
+  void propose_now(atlas::Command command, CommandCallback done) override;
   // Loop thread: runs the ticks whose time has come (the tick timer does it too; a read
   // under a lease calls it first, so the lease is judged by the time that really passed).
-  void catch_up_ticks();
+  void catch_up_ticks() override;
   // Loop thread: the stamp a command proposed now would get (unix ms, never decreasing).
-  std::uint64_t stamp_now();
+  std::uint64_t stamp_now() override;
   // Loop thread: clock entries proposed so far (node/read_clock.h).
   std::uint64_t clock_entries() const { return clock_entries_; }
   // Loop thread: BGSAVE / POST /snapshot. kUnavailable when one is already being taken.
@@ -173,7 +173,7 @@ class Runtime final : private NodeIo {
   // node) that answered a hello since this node started with a wire minor below `minor`
   // (wire/version.h), or kNoNode if none. A member not heard from since is not counted: it
   // is assumed to run this release (docs/operations.md "Upgrades").
-  NodeId member_below_wire_minor(std::uint16_t minor) const;
+  NodeId member_below_wire_minor(std::uint16_t minor) const override;
   // --- membership (runtime_members.cc) ---
   // Loop thread: the members, their addresses, the leader, whether a change is in progress.
   MembersView members_view() const;
@@ -183,7 +183,7 @@ class Runtime final : private NodeIo {
                       MemberChangeCallback done);
   // Loop thread: a member's client address, from the configuration's addresses, else the
   // configuration file's peers (port 0: unknown). A joined node's -MOVED and INFO use it.
-  HostPort member_client(NodeId id) const;
+  HostPort member_client(NodeId id) const override;
   // Any thread: connect to these members (a joining node learns them from the cluster).
   void add_seed_peers(const MemberList& members);
   // Any thread (apps/join.cc): the cluster added this node (configured with --join) by the
@@ -212,27 +212,31 @@ class Runtime final : private NodeIo {
   // Loop thread only.
   const AtlasMachine& machine() const { return machine_; }
   const Node& node() const { return *node_; }
-  Node& node() { return *node_; }
+  Node& node() override { return *node_; }
   // The loop thread's io_context: the client server runs its connections on it.
   asio::io_context& io() { return io_; }
-  // Any thread: a forwarded client command or its reply to a peer; false if it was dropped.
-  bool send_app_frame(NodeId to, wire::FrameType type, std::string_view body) {
-    return transport_->send_app_frame(to, type, body);
+  // --- ClientHost (the rest of it), for api::Executor ---
+  env::Loop& loop() override { return asio_loop_; }
+  // Any thread: a forward or its reply as a kForward / kForwardReply frame.
+  bool send_forward(NodeId to, bool reply, std::string_view body) override {
+    return transport_->send_app_frame(
+        to, reply ? wire::FrameType::kForwardReply : wire::FrameType::kForward, body);
   }
-  // Any thread: takes the frames of `type` still queued for `to` (never sent) back out of
-  // the transport's queue and returns their bodies (TcpTransport::withdraw_app_frames).
-  std::vector<std::string> withdraw_app_frames(NodeId to, wire::FrameType type) {
-    return transport_->withdraw_app_frames(to, type);
+  // Any thread: TcpTransport::withdraw_app_frames of the kForward frames.
+  std::vector<std::string> withdraw_forwards(NodeId to) override {
+    return transport_->withdraw_app_frames(to, wire::FrameType::kForward);
   }
-  // Any thread: the transport's view of each peer link (connected, connections lost...).
-  std::vector<transport::PeerStatus> peer_links() const { return transport_->peer_status(); }
+  // Any thread: the transport's view of each peer link.
+  std::vector<PeerLinkState> peer_link_states() const override;
+  void set_forward_handler(ForwardHandler fn) override { forward_handler_ = std::move(fn); }
+  void observe_read_index(double seconds) override {
+    metrics_.read_index_duration.Observe(seconds);
+  }
 
   // Called on the loop thread when the role or leader changes (set before start()).
   std::function<void(const raft::SoftState& soft, Term term)> on_role_change_hook;
   // More observers of role changes (set before start()).
-  void add_role_listener(std::function<void(const raft::SoftState& soft, Term term)> fn) {
-    role_listeners_.push_back(std::move(fn));
-  }
+  void add_role_listener(RoleListener fn) override { role_listeners_.push_back(std::move(fn)); }
   // --- metrics (runtime_metrics.cc) ---
   // Any thread: the recorded metrics (histograms, counters), for the API to record into.
   metrics::Metrics& metrics() { return metrics_; }
@@ -258,8 +262,6 @@ class Runtime final : private NodeIo {
   void set_keys_listener(AtlasMachine::KeysListener listener) {
     machine_.set_keys_listener(std::move(listener));
   }
-  // Called on the loop thread for each kForward / kForwardReply frame (set before start()).
-  std::function<void(NodeId from, wire::FrameType type, std::string body)> on_app_frame_hook;
 
  private:
   // NodeIo
@@ -341,6 +343,8 @@ class Runtime final : private NodeIo {
   std::unique_ptr<Node> node_;
   std::unique_ptr<transport::TcpTransport> transport_;
   asio::io_context io_;
+  env::AsioLoop asio_loop_{io_};    // io_ as an env::Loop (ClientHost::loop)
+  ForwardHandler forward_handler_;  // kForward / kForwardReply frames (set before start())
   asio::steady_timer tick_timer_{io_};
   std::chrono::steady_clock::time_point next_tick_due_{};  // the next tick's deadline
   std::thread loop_;
