@@ -8,7 +8,8 @@
 # `benchmark put` / `benchmark range --consistency=l` do; built here from Debian's etcd
 # sources). Cells: SET and GET at 1, 16, 64, 256 clients, pipeline 1 and 16 (etcd: pipeline 1
 # only), each ~4 s, interleaved system by system within each cell. Load goes to each
-# cluster's leader; one extra Helios SET row goes to a follower.
+# cluster's leader; one extra Helios SET row goes to a follower, and one GET row spreads its
+# 64 clients evenly over the three nodes.
 #
 # Output: a markdown table (system, op, clients, pipeline, ops/s, p50, p99, and for writes
 # the servers' CPU time and context switches per acknowledged write) and the issue's target
@@ -73,6 +74,7 @@ HELIOS_OK=0
 HELIOS_WHY=""
 HELIOS_LEADER_PORT=""
 HELIOS_FOLLOWER_PORT=""
+HELIOS_PORTS=()  # every node's RESP port (the spread GET row)
 ETCD_LEADER=""
 REDIS_PORT=""
 declare -A EST   # system|op|pipeline -> last measured ops/s (to size the next cell)
@@ -293,6 +295,7 @@ start_helios() {
   HELIOS_LEADER_PORT=$((client + leader))
   HELIOS_LEADER_PID="${HELIOS_PIDS[$((leader - 1))]}"
   HELIOS_FOLLOWER_PORT=$((client + leader % 3 + 1))
+  HELIOS_PORTS=($((client + 1)) $((client + 2)) $((client + 3)))
   if ! resp_ping "$HELIOS_LEADER_PORT"; then
     helios_unavailable "node-$leader is leader but 127.0.0.1:$HELIOS_LEADER_PORT does not" \
       "answer the Redis protocol (PING) within 3 s: no RESP client port yet?"
@@ -520,6 +523,39 @@ run_helios_cell() {  # run_helios_cell SYSTEM PORT OP CLIENTS PIPELINE
   fi
 }
 
+# GET with C clients spread evenly over the three nodes (a redis-benchmark per node, run at
+# once, the same number of requests each): ops/s is the sum of the three, p50 and p99 the
+# largest of the three. Issue 13's goal: at least as many reads/s as C clients at one node.
+run_helios_spread_cell() {  # run_helios_spread_cell CLIENTS
+  [ "$HELIOS_OK" = 1 ] || return 0
+  local c="$1" i port per n snap pids=() figs rps p50 p99
+  local key="helios (leader)|GET|1"
+  quiet_wait
+  # As many requests in all as the leader's GET cell of this run took (so about as long).
+  n="$(awk -v r="${EST[$key]:-20000}" -v s="$CELL_SECONDS" 'BEGIN { n = int(r * s / 3)
+    if (n < 1000) n = 1000; print n }')"
+  snap="$(cpu_snap)"
+  for i in 0 1 2; do
+    port="${HELIOS_PORTS[$i]}"
+    per=$(( c / 3 + (i < c % 3 ? 1 : 0) ))
+    ( redis_bench "$port" GET "$per" 1 "$n" > "$TMP/spread-$i.fig" ) &
+    pids+=($!)
+  done
+  local failed=0
+  for i in 0 1 2; do wait "${pids[$i]}" || failed=1; done
+  if [ "$failed" = 1 ]; then
+    record "helios (3 nodes)" GET "$c" 1 \
+      "failed: $(tail -n 1 "$TMP/redis-benchmark.err" 2> /dev/null || true)"
+    return 0
+  fi
+  snap="$(cpu_other "$snap" "$(cpu_snap)")"
+  figs="$(cat "$TMP"/spread-[012].fig)"
+  rps="$(awk '{ s += $1 } END { printf "%.2f", s }' <<< "$figs")"
+  p50="$(awk '{ if ($3 > m) m = $3 } END { print m }' <<< "$figs")"
+  p99="$(awk '{ if ($5 > m) m = $5 } END { print m }' <<< "$figs")"
+  record "helios (3 nodes)" GET "$c" 1 "$rps 0 $p50 0 $p99" "$snap" ""
+}
+
 run_etcd_cell() {  # run_etcd_cell OP CLIENTS
   local op="$1" c="$2" out fig label snap conns cost
   label="$([ "$op" = put ] && echo put || echo get-l)"
@@ -561,6 +597,9 @@ run_matrix() {
     done
     if [ "$op" = SET ] && want helios; then
       run_helios_cell "helios (follower)" "$HELIOS_FOLLOWER_PORT" SET "$FOLLOWER_CLIENTS" 1
+    fi
+    if [ "$op" = GET ] && want helios; then
+      run_helios_spread_cell "$FOLLOWER_CLIENTS"
     fi
   done
 }
