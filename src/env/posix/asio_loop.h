@@ -2,6 +2,13 @@
 // AsioLoop: env::Loop on an asio::io_context (the node's loop thread) and the steady clock.
 // The io_context must outlive the loop and every timer it made.
 
+// A standard header first: asio picks its allocation functions (aligned_alloc or operator
+// new) by a libstdc++ macro that is defined only once a standard header was included, and a
+// translation unit that decided otherwise would free memory another one allocated with the
+// other function.
+#include <functional>
+#include <memory>
+
 #include <asio.hpp>
 
 #include "env/loop.h"
