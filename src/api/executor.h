@@ -28,7 +28,7 @@
 // leads (or a newer term began) and the old leader is not connected, the follower stops
 // waiting at once; when the old leader is still connected it gets election_timeout_ms to
 // answer by itself first. Then the forwards still queued in the transport (never sent) are
-// taken back (TcpTransport::withdraw_app_frames) and sent again to the next leader (or
+// taken back (ClientHost::withdraw_forwards) and sent again to the next leader (or
 // answer -TRYAGAIN after leader_wait_ms, like any write waiting for a leader); the others
 // answer -UNCERTAIN. A follower forwards nothing while its connection to the leader is down:
 // such writes wait for the connection or the next leader.
