@@ -2,10 +2,18 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
+#include "api/plan.h"
 #include "base/assert.h"
 
 namespace helios::sim {
+
+namespace {
+constexpr Micros kNoTurn = std::numeric_limits<Micros>::max();
+// Forwards a node's transport holds for one peer while the link is down.
+constexpr std::size_t kMaxQueuedForwards = 1000;
+}  // namespace
 
 SimCluster::SimCluster(const SimOptions& options)
     : options_(options),
@@ -32,6 +40,10 @@ SimCluster::SimCluster(const SimOptions& options)
   left_down_.assign(n, false);
   clients_.resize(static_cast<std::size_t>(options.clients));
   state_checked_.assign(n, 0);
+  forward_queue_.assign(n, std::vector<std::deque<QueuedForward>>(n));
+  forward_last_.assign(n, std::vector<Micros>(n, 0));
+  link_losses_.assign(n, std::vector<std::uint64_t>(n, 0));
+  loop_next_.assign(n, kNoTurn);
 }
 
 SimCluster::~SimCluster() = default;
@@ -52,6 +64,7 @@ void SimCluster::trace_line(const std::string& line) {
 // The run.
 
 SimResult SimCluster::run() {
+  api::reset_plan_seeds();  // this thread may have run other seeds before
   for (int i = 0; i < slots_; ++i) {
     restart(i);
   }
@@ -102,6 +115,15 @@ SimResult SimCluster::run() {
     result.snapshots_taken += n->snapshots_taken();
     result.snapshots_installed += n->snapshots_installed();
     result.lease_reads += n->lease_reads();
+    const api::ExecutorStats a = n->api_stats();
+    result.api.writes += a.writes;
+    result.api.batches += a.batches;
+    result.api.forwarded += a.forwarded;
+    result.api.tryagain += a.tryagain;
+    result.api.uncertain += a.uncertain;
+    result.api.barriers += a.barriers;
+    result.api.forwards_withdrawn += a.forwards_withdrawn;
+    result.api.forwards_given_up += a.forwards_given_up;
   }
   result.committed = checker_.committed_count();
   check_liveness(result);
@@ -181,7 +203,47 @@ void SimCluster::handle(const Event& e) {
     case EventKind::kClientRequest:
       client_request(e.client, e.op, e.node);
       return;
+    case EventKind::kLoop: {
+      if (now_ != loop_next_[e.node]) {
+        return;  // superseded by an earlier turn, which scheduled the next
+      }
+      loop_next_[e.node] = kNoTurn;
+      SimNode& n = *nodes_[e.node];
+      if (paused(e.node)) {  // the loop runs again when the pause ends
+        schedule_loop(e.node, resume_time(e.node, slots_ + static_cast<int>(clients_.size())));
+        return;
+      }
+      if (n.up()) {
+        n.run_loop();
+        if (const std::optional<Micros> due = n.loop_next_due(); due.has_value()) {
+          schedule_loop(e.node, *due);
+        }
+      }
+      return;
+    }
+    case EventKind::kForward: {
+      const int from = static_cast<int>(e.peer) - 1;
+      SimNode& n = *nodes_[e.node];
+      // A connection lives as long as both processes: a crash of either loses what was on it.
+      if (n.up() && n.incarnation() == e.incarnation && nodes_[from]->up() &&
+          nodes_[from]->incarnation() == e.peer_incarnation) {
+        if (options_.trace) {
+          trace_line("n" + std::to_string(e.node + 1) + " gets a forward" + (e.ok ? " reply" : "") +
+                     " from n" + std::to_string(e.peer));
+        }
+        n.deliver_forward(e.peer, e.ok, *e.data);
+      }
+      return;
+    }
   }
+}
+
+void SimCluster::schedule_loop(int node, Micros due) {
+  if (due >= loop_next_[node]) {
+    return;  // a turn at or before it is scheduled already
+  }
+  loop_next_[node] = due;
+  queue_.schedule(due, Event{.kind = EventKind::kLoop, .node = node});
 }
 
 void SimCluster::tick_node(int node) {
@@ -226,6 +288,89 @@ void SimCluster::send(const raft::Message& m) {
   for (int i = 0; i < copies; ++i) {
     queue_.schedule(arrival_time(from, to),
                     Event{.kind = EventKind::kDeliver, .node = to, .message = m});
+  }
+}
+
+bool SimCluster::link_up(int from, int to) const {
+  return nodes_[from]->up() && nodes_[to]->up() && blocked_[from][to] == 0 &&
+         blocked_[to][from] == 0;
+}
+
+bool SimCluster::send_forward(int node, NodeId to_id, bool reply, std::string_view body) {
+  const int to = static_cast<int>(to_id) - 1;
+  HELIOS_ASSERT(to >= 0 && to < slots_ && to != node);
+  std::deque<QueuedForward>& queue = forward_queue_[node][to];
+  if (!link_up(node, to) || !queue.empty()) {
+    // The transport holds it until the link is up again (in order behind what waits).
+    if (queue.size() >= kMaxQueuedForwards) {
+      return false;
+    }
+    queue.push_back(QueuedForward{reply, std::string(body)});
+    return true;
+  }
+  deliver_forward_later(node, to, reply, std::string(body));
+  return true;
+}
+
+void SimCluster::deliver_forward_later(int from, int to, bool reply, std::string body) {
+  // One ordered stream per link (TCP): never lost or duplicated while the connection lasts,
+  // delayed like any message, and in order.
+  Micros at = now_ + prng_.range(options_.delay_min_us, options_.delay_max_us);
+  if (prng_.chance(options_.spike_rate)) {
+    at += prng_.range(0, options_.spike_us);
+  }
+  at = std::max({at, clogged_until_[from], clogged_until_[to], forward_last_[from][to]});
+  forward_last_[from][to] = at;
+  queue_.schedule(at, Event{.kind = EventKind::kForward,
+                            .node = to,
+                            .incarnation = nodes_[to]->incarnation(),
+                            .peer_incarnation = nodes_[from]->incarnation(),
+                            .peer = static_cast<NodeId>(from + 1),
+                            .ok = reply,
+                            .data = std::make_shared<const std::string>(std::move(body))});
+}
+
+std::vector<std::string> SimCluster::withdraw_forwards(int node, NodeId to_id) {
+  const int to = static_cast<int>(to_id) - 1;
+  HELIOS_ASSERT(to >= 0 && to < slots_);
+  std::vector<std::string> out;
+  std::deque<QueuedForward>& queue = forward_queue_[node][to];
+  std::deque<QueuedForward> kept;
+  for (QueuedForward& f : queue) {
+    if (f.reply) {
+      kept.push_back(std::move(f));
+    } else {
+      out.push_back(std::move(f.body));
+    }
+  }
+  queue = std::move(kept);
+  return out;
+}
+
+std::vector<node::PeerLinkState> SimCluster::peer_links(int node) const {
+  std::vector<node::PeerLinkState> out;
+  for (int j = 0; j < slots_; ++j) {
+    if (j != node) {
+      out.push_back(
+          node::PeerLinkState{static_cast<NodeId>(j + 1), link_up(node, j), link_losses_[node][j]});
+    }
+  }
+  return out;
+}
+
+void SimCluster::flush_forwards() {
+  for (int from = 0; from < slots_; ++from) {
+    for (int to = 0; to < slots_; ++to) {
+      std::deque<QueuedForward>& queue = forward_queue_[from][to];
+      if (queue.empty() || !link_up(from, to)) {
+        continue;
+      }
+      std::deque<QueuedForward> sending = std::move(queue);
+      queue.clear();
+      for (QueuedForward& f : sending) {
+        deliver_forward_later(from, to, f.reply, std::move(f.body));
+      }
+    }
   }
 }
 
@@ -397,6 +542,9 @@ bool SimCluster::put_off_while_paused(const Event& e) {
     case EventKind::kClientRequest:
       source = slots_ + e.client;
       break;
+    case EventKind::kForward:
+      source = static_cast<int>(e.peer) - 1;
+      break;
     case EventKind::kFsyncDone:
     case EventKind::kSnapshotReport:
     case EventKind::kSnapshotWritten:
@@ -443,7 +591,10 @@ void SimCluster::partition() {
     }
   }
   for (auto [a, b] : fault.links) {
-    ++blocked_[a][b];
+    if (blocked_[a][b]++ == 0 && blocked_[b][a] == 0) {
+      ++link_losses_[a][b];  // the connection breaks, both ways
+      ++link_losses_[b][a];
+    }
   }
   const std::uint64_t id = next_fault_id_++;
   faults_.emplace(id, std::move(fault));
@@ -463,6 +614,7 @@ void SimCluster::heal(std::uint64_t fault_id) {
   }
   faults_.erase(it);
   trace_line("heal partition " + std::to_string(fault_id));
+  flush_forwards();
 }
 
 void SimCluster::crash(int node) {
@@ -471,6 +623,10 @@ void SimCluster::crash(int node) {
   ticks_missed_[node] = 0;
   nodes_[node]->crash(prng_);
   checker_.on_restart(*nodes_[node]);
+  for (int peer = 0; peer < slots_; ++peer) {
+    forward_queue_[node][peer].clear();  // the process's memory
+    ++link_losses_[peer][node];
+  }
   const bool stays_down = liveness_ && left_down_[node];
   if (!stays_down) {
     queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
@@ -503,6 +659,7 @@ void SimCluster::restart(int node) {
     return;
   }
   checker_.on_restart(n);
+  flush_forwards();
   const Micros phase = prng_.uniform(options_.tick_us) + 1;
   queue_.schedule(now_ + phase,
                   Event{.kind = EventKind::kTick, .node = node, .incarnation = n.incarnation()});

@@ -2,7 +2,10 @@
 // SimCluster: one deterministic simulation run. A whole cluster in one thread, driven by
 // one seed through one EventQueue: simulated network (delay, loss, duplication, reordering,
 // symmetric and asymmetric partitions, clogging), simulated disks (unsynced writes lost at
-// a crash), crashes and restarts, clock skew, and clients doing puts and ReadIndex reads.
+// a crash), crashes and restarts, clock skew, and clients whose puts and linearizable reads
+// go through each node's real client layer (api::Executor), at any node: followers forward
+// writes to the leader over the links' ordered streams (queued while a link is down, lost
+// with a crashed process, as TCP connections are).
 //
 // Phases (after TigerBeetle's VOPR and FoundationDB's Clogged / Unclogged workloads):
 //   safety    faults at the drawn rates; the SafetyChecker runs after every event.
@@ -12,6 +15,7 @@
 // At the end, the recorded client history must be linearizable.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,9 +31,6 @@
 
 namespace helios::sim {
 
-// The client id of the liveness marker proposal.
-inline constexpr int kMarkerClient = -1;
-
 struct SimResult {
   bool ok = true;
   std::string failure;  // what was violated, when !ok
@@ -44,6 +45,7 @@ struct SimResult {
   std::uint64_t snapshots_taken = 0;
   std::uint64_t snapshots_installed = 0;  // received from a leader
   std::uint64_t lease_reads = 0;          // answered under a leader's lease
+  api::ExecutorStats api;                 // the client layers', summed over nodes
   bool linearizability_timed_out = false;
 };
 
@@ -57,12 +59,20 @@ class SimCluster final : public SimHost {
   // SimHost
   void send(const raft::Message& m) override;
   void schedule_fsync(int node, std::uint64_t incarnation) override;
+  const Micros& now_us() const override { return now_; }
+  void schedule_loop(int node, Micros due) override;
+  // Fires the ticks a paused node missed, as the runtime's loop does when it runs again and
+  // before it answers a read: all but one lapse (node::Node::lapse), one ticks.
+  void catch_up_ticks(int node) override;
+  bool send_forward(int node, NodeId to, bool reply, std::string_view body) override;
+  std::vector<std::string> withdraw_forwards(int node, NodeId to) override;
+  std::vector<node::PeerLinkState> peer_links(int node) const override;
   void put_done(int client, std::uint64_t op, bool ok) override;
   void put_uncertain(int client, std::uint64_t op) override;
   void read_done(int client, std::uint64_t op, std::optional<std::string> value,
                  std::uint64_t time_ms, Index applied) override;
-  void on_put_applied(const std::string& value, Index index, std::uint64_t stamp_ms,
-                      std::uint64_t deadline_ms) override;
+  void on_put_applied(const std::string& value, Index index, std::uint32_t position,
+                      std::uint64_t stamp_ms, std::uint64_t deadline_ms) override;
   Index puts_reported_through() const override { return puts_recorded_through_; }
   void read_failed(int client, std::uint64_t op) override;
   void on_role_change(int node, const raft::SoftState& soft) override;
@@ -80,8 +90,11 @@ class SimCluster final : public SimHost {
   struct Client {
     bool busy = false;
     std::uint64_t op = 0;  // current op id (index into history_ + 1)
-    NodeId leader_hint = kNoNode;
     std::uint64_t next_value = 0;
+  };
+  struct QueuedForward {
+    bool reply = false;
+    std::string body;
   };
   struct Fault {
     std::vector<std::pair<int, int>> links;  // blocked directed links
@@ -92,12 +105,22 @@ class SimCluster final : public SimHost {
   Micros arrival_time(int from, int to);
   void tick_node(int node);
   void client_step(int client);
+  // The node a client's next operation goes to.
+  int pick_node(bool is_read, int client);
   // Hands client `client`'s operation `op` (in the history) to node `target`; false when
   // the node refused it (not applied).
   bool issue_client_op(int client, std::uint64_t op, int target);
   void client_request(int client, std::uint64_t op, int target);
   void client_timeout(int client, std::uint64_t op);
   void finish_client_op(int client, Micros think_us);
+  // Operation `op` got an answer that is not a success (TRYAGAIN, UNCERTAIN, a refused read)
+  // or none (a timeout): counted against liveness if the cluster had healed when it began.
+  void note_unanswered(std::uint64_t op);
+  // Forwards: a link's ordered stream is up while both ends are up and it is not partitioned.
+  bool link_up(int from, int to) const;
+  void deliver_forward_later(int from, int to, bool reply, std::string body);
+  // Sends what waited for the links that are up again.
+  void flush_forwards();
   void inject_fault();
   void partition();
   void heal(std::uint64_t fault_id);
@@ -114,11 +137,7 @@ class SimCluster final : public SimHost {
   void drive_marker();
   void check_liveness(SimResult& result);
   void check_history(SimResult& result);
-  int pick_node(NodeId hint);
   bool paused(int node) const { return now_ < paused_until_[node]; }
-  // Fires the ticks a paused node missed, as the runtime's loop does when it runs again and
-  // before it answers a read: all but one lapse (node::Node::lapse), one ticks.
-  void catch_up_ticks(int node);
   void pause();
   Micros resume_time(int node, int source) const {
     return paused_until_[node] + resume_offsets_[node][static_cast<std::size_t>(source)];
@@ -154,6 +173,14 @@ class SimCluster final : public SimHost {
   std::vector<std::vector<Micros>> last_delivery_;  // per link, liveness phase only
   std::map<std::uint64_t, Fault> faults_;
   std::uint64_t next_fault_id_ = 1;
+  // Forwards: per link [from][to], what waits while it is down, when its last one arrives
+  // (they stay in order), and how many times its connection was lost (a crash of its peer,
+  // a partition).
+  std::vector<std::vector<std::deque<QueuedForward>>> forward_queue_;
+  std::vector<std::vector<Micros>> forward_last_;
+  std::vector<std::vector<std::uint64_t>> link_losses_;
+  // Per node: the time of its next scheduled loop turn (the largest Micros: none).
+  std::vector<Micros> loop_next_;
 
   // Workload and history.
   std::vector<Client> clients_;
@@ -162,10 +189,11 @@ class SimCluster final : public SimHost {
   Index puts_recorded_through_ = 0;                    // on_put_applied: the highest index reported
   std::vector<bool> excluded_;                         // operations certainly not applied
   std::vector<bool> finished_;
-  // Whether a timeout of the operation breaks liveness: puts, and reads at the leader.
+  // Whether a failure of the operation can break liveness: puts, and reads at the leader.
   // (A read at a follower waits for the follower to catch up; with one entry per message
   // a follower may trail an offered load it cannot match without anything being wrong.)
   std::vector<bool> liveness_bound_;
+  std::vector<int> op_node_;  // the node each operation went to
 
   // Liveness phase.
   bool liveness_ = false;

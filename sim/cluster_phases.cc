@@ -22,6 +22,11 @@ void SimCluster::begin_liveness() {
     heal(faults_.begin()->first);
   }
   std::fill(clogged_until_.begin(), clogged_until_.end(), 0);
+  // The forward streams too: what a clog or a spike still holds arrives when it was due, and
+  // what is sent from now on no longer waits behind it.
+  for (std::vector<Micros>& last : forward_last_) {
+    std::fill(last.begin(), last.end(), 0);
+  }
   std::fill(paused_until_.begin(), paused_until_.end(), 0);  // what they put off still trickles in
   options_.drop_rate = 0;
   options_.dup_rate = 0;
@@ -72,9 +77,7 @@ void SimCluster::drive_marker() {
     if (!leader.has_value()) {
       return;
     }
-    NodeId hint = kNoNode;
-    KvCommand cmd{0, 0, "__marker", std::to_string(now_)};
-    if (nodes_[*leader]->propose(kMarkerClient, 0, cmd, &hint)) {
+    if (nodes_[*leader]->propose_marker(std::to_string(now_))) {
       marker_node_ = *leader;
       marker_ = raft::EntryId{nodes_[*leader]->raw().raft().term(),
                               nodes_[*leader]->raw().raft().log().last_index()};
@@ -91,7 +94,8 @@ void SimCluster::check_liveness(SimResult& result) {
   result.liveness_us = *marker_done_time_ - heal_time_;
   if (timeouts_after_marker_ > 0) {
     fail("liveness: " + std::to_string(timeouts_after_marker_) +
-         " client operations timed out after the cluster had healed");
+         " client operations got no answer or a failure (timeout, TRYAGAIN, UNCERTAIN, a "
+         "refused read) after the cluster had healed");
   }
 }
 

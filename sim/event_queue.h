@@ -29,19 +29,24 @@ enum class EventKind : std::uint8_t {
   kSnapshotWritten,  // node's background snapshot write completes
   kMembership,       // the harness changes the membership at the leader
   kClientRequest,    // a client's request, put off while its node was paused, is read
+  kLoop,             // a turn of node's loop (SimNode::run_loop)
+  kForward,          // a forward (or its reply: ok) from peer arrives at node
 };
 
 struct Event {
   EventKind kind = EventKind::kTick;
   int node = -1;
   std::uint64_t incarnation = 0;  // node events from an earlier incarnation are ignored
+  // kForward: the sender's incarnation (a connection ends with either process).
+  std::uint64_t peer_incarnation = 0;
   int client = -1;
   std::uint64_t op = 0;
   std::uint64_t fault_id = 0;
   raft::Message message;
-  NodeId peer = kNoNode;                    // kSnapshotReport
-  bool ok = false;                          // kSnapshotReport
-  std::shared_ptr<const std::string> data;  // kDeliverSnapshot: the file; kSnapshotWritten
+  NodeId peer = kNoNode;                    // kSnapshotReport, kForward: the sender
+  bool ok = false;                          // kSnapshotReport; kForward: a reply
+  std::shared_ptr<const std::string> data;  // kDeliverSnapshot: the file; kSnapshotWritten;
+                                            // kForward: the body
 };
 
 class EventQueue {

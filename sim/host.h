@@ -1,15 +1,20 @@
 #pragma once
 // SimHost: what a SimNode needs from the simulated world around it (the cluster harness):
-// a network, an fsync timer, clients to answer, and the checkers to report to.
+// a network (Raft messages, and the forwards of the client layer on the links' ordered
+// streams), an fsync timer, the clock and turns of the node's loop, clients to answer, and
+// the checkers to report to.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "node/client_host.h"
 #include "raft/raw_node.h"
+#include "sim/options.h"
 
 namespace helios::sim {
 
@@ -24,6 +29,20 @@ class SimHost {
   virtual ~SimHost() = default;
   virtual void send(const raft::Message& m) = 0;
   virtual void schedule_fsync(int node, std::uint64_t incarnation) = 0;
+  // The simulated time (microseconds since the run began): the clock of every node's loop.
+  virtual const Micros& now_us() const = 0;
+  // A callback of the node's loop is due at `due`: run a turn of it then (SimNode::run_loop).
+  virtual void schedule_loop(int node, Micros due) = 0;
+  // Runs the node's ticks whose time has come (node::ClientHost::catch_up_ticks).
+  virtual void catch_up_ticks(int node) = 0;
+  // A forward or its reply (node::ClientHost::send_forward) from `node` to peer `to`, on the
+  // link's ordered stream: delivered in order while the link is up (SimNode::deliver_forward),
+  // queued while it is down, lost when either end crashes; false when the queue is full.
+  virtual bool send_forward(int node, NodeId to, bool reply, std::string_view body) = 0;
+  // The forwards (not replies) still queued from `node` to `to`, taken back out.
+  virtual std::vector<std::string> withdraw_forwards(int node, NodeId to) = 0;
+  // The node's links to every other slot.
+  virtual std::vector<node::PeerLinkState> peer_links(int node) const = 0;
   // InstallSnapshot: m (a kSnapshot) with the snapshot file's bytes; reaches m.to's
   // SimNode::receive_snapshot unless the network loses it. Either way the sender hears the
   // outcome through SimNode::snapshot_reported.
@@ -41,11 +60,12 @@ class SimHost {
   // `time_ms`: the time it was evaluated at; `applied`: the state's applied index.
   virtual void read_done(int client, std::uint64_t op, std::optional<std::string> value,
                          std::uint64_t time_ms, Index applied) = 0;
-  // The client put whose value is `value` was applied at `index` and `stamp_ms`, setting
-  // `deadline_ms`. Nodes report the entries above puts_reported_through() (every node
-  // applies the same entry at an index: the first report is the one).
-  virtual void on_put_applied(const std::string& value, Index index, std::uint64_t stamp_ms,
-                              std::uint64_t deadline_ms) = 0;
+  // The client put whose value is `value` was applied at `index` (its `position`-th
+  // operation) and `stamp_ms`, setting `deadline_ms`. Nodes report the entries above
+  // puts_reported_through() (every node applies the same entry at an index: the first report
+  // is the one), each SET of an entry (a batch holds several).
+  virtual void on_put_applied(const std::string& value, Index index, std::uint32_t position,
+                              std::uint64_t stamp_ms, std::uint64_t deadline_ms) = 0;
   virtual Index puts_reported_through() const = 0;
   // The read was refused (leadership changed before it got an index): it observed nothing.
   virtual void read_failed(int client, std::uint64_t op) = 0;

@@ -43,7 +43,7 @@ void usage() {
                "count-learner-ack\n"
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
-               "  leader-clock-unraised\n"
+               "  leader-clock-unraised uncertain-as-not-applied\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n");
 }
 
@@ -133,10 +133,19 @@ int run_single(const Args& a) {
   const helios::sim::SimResult r = helios::sim::run_seed(options);
   std::printf(
       "events=%llu ticks=%llu committed=%llu ops_ok=%llu ops_unknown=%llu "
-      "liveness=%.1fms\n",
+      "liveness=%.1fms\n"
+      "client layer: writes=%llu batches=%llu forwarded=%llu withdrawn=%llu given_up=%llu "
+      "tryagain=%llu uncertain=%llu barriers=%llu\n",
       static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ticks),
       static_cast<unsigned long long>(r.committed), static_cast<unsigned long long>(r.ops_ok),
-      static_cast<unsigned long long>(r.ops_unknown), static_cast<double>(r.liveness_us) / 1000.0);
+      static_cast<unsigned long long>(r.ops_unknown), static_cast<double>(r.liveness_us) / 1000.0,
+      static_cast<unsigned long long>(r.api.writes), static_cast<unsigned long long>(r.api.batches),
+      static_cast<unsigned long long>(r.api.forwarded),
+      static_cast<unsigned long long>(r.api.forwards_withdrawn),
+      static_cast<unsigned long long>(r.api.forwards_given_up),
+      static_cast<unsigned long long>(r.api.tryagain),
+      static_cast<unsigned long long>(r.api.uncertain),
+      static_cast<unsigned long long>(r.api.barriers));
   if (!r.ok) {
     std::printf("seed %llu FAILED: %s\n", static_cast<unsigned long long>(a.first_seed),
                 r.failure.c_str());
@@ -177,9 +186,15 @@ int main(int argc, char** argv) {
   int failed = 0;
   std::uint64_t ticks = 0;
   std::uint64_t lease_reads = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t forwarded = 0;
+  std::uint64_t uncertain = 0;
   for (const SeedOutcome& o : outcomes) {
     ticks += o.result.ticks;
     lease_reads += o.result.lease_reads;
+    writes += o.result.api.writes;
+    forwarded += o.result.api.forwarded;
+    uncertain += o.result.api.uncertain;
     if (o.result.ok) {
       ++passed;
       continue;
@@ -190,10 +205,12 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
-               "%llu lease reads)\n",
+               "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain)\n",
                outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
                static_cast<double>(ticks) / secs, jobs,
-               static_cast<unsigned long long>(lease_reads));
+               static_cast<unsigned long long>(lease_reads),
+               static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
+               static_cast<unsigned long long>(uncertain));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

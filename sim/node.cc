@@ -1,7 +1,6 @@
 #include "sim/node.h"
 
-#include <map>
-
+#include "api/acl_state.h"
 #include "atlas/command.h"
 #include "atlas/objects.h"
 #include "base/assert.h"
@@ -14,120 +13,6 @@ namespace helios::sim {
 namespace {
 constexpr char kWalDir[] = "/wal";
 constexpr char kSnapDir[] = "/snap";
-
-// The ACL changes of the workload (every kAclEvery-th put also changes a user), applied by
-// a stand-in for the server's applier (src/api/acl_state.h needs the API's command table):
-// the table is "name=value\n" lines sorted by name; SETUSER name value sets one. What the
-// simulator checks is that the table replicates: the same at the same applied index on
-// every node, through the log, restarts and snapshots (SimNode::digest).
-constexpr std::uint64_t kAclEvery = 5;
-
-// The collections of the workload: with every put, one change of a hash, a list, a set or a
-// sorted set (four keys shared by all clients, kept small), through the real object
-// commands (atlas/objects.h), SPOP drawing from a seed as the proposer stamps it. What the
-// simulator checks is that they replicate: the digest covers them (SimNode::digest), and a
-// pick that depended on a hash table's order would diverge on a replica restored from a
-// snapshot (planted bug `unordered-picks`), and so would a lex range over differing scores
-// that followed the skip list's levels (planted bug `lex-by-rank`).
-atlas::ObjOp object_op(std::string_view name, std::uint64_t seed, std::vector<std::string> args) {
-  return atlas::ObjOp{atlas::find_object_command(name)->code, seed, std::move(args)};
-}
-
-void add_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& command) {
-  const std::string member = command.key + ":" + std::to_string(op % 16);
-  const std::uint64_t seed = (op + 1) * 0x9e3779b97f4a7c15ULL ^ command.client;
-  switch (op % 4) {
-    case 0:
-      cmd.ops.emplace_back(object_op("HSET", 0, {"~h", member, command.value}));
-      break;
-    case 1:
-      // Now and then an element past a quicklist node (8 KiB), so the list spans nodes.
-      cmd.ops.emplace_back(
-          object_op("LPUSH", 0,
-                    {"~l", op % 9 == 1 ? command.value + std::string(9000, 'l') : command.value}));
-      cmd.ops.emplace_back(object_op("LTRIM", 0, {"~l", "0", "7"}));
-      break;
-    case 2:
-      // Members from a bounded pool (keys x 16), so the set stays small.
-      cmd.ops.emplace_back(object_op("SADD", 0, {"~s", member, command.key}));
-      if (op % 3 == 0) {
-        cmd.ops.emplace_back(object_op("SPOP", seed, {"~s", "2"}));
-      }
-      // An integer set (an IntSet), which now and then holds a text member for a while: a
-      // replica that applied the log keeps it a listpack, one restored from a snapshot holds
-      // an IntSet again; picks must not depend on which.
-      cmd.ops.emplace_back(object_op("SADD", 0, {"~i", std::to_string(op % 23)}));
-      if (op % 5 == 0) {
-        cmd.ops.emplace_back(object_op("SADD", 0, {"~i", "x"}));
-      } else if (op % 5 == 3) {
-        cmd.ops.emplace_back(object_op("SREM", 0, {"~i", "x"}));
-        cmd.ops.emplace_back(object_op("SPOP", seed, {"~i", "2"}));
-      }
-      break;
-    default:
-      // Now and then a member past the compact limit (64 bytes), so the sorted set becomes a
-      // skip list, whose levels differ on a replica restored from a snapshot.
-      cmd.ops.emplace_back(object_op(
-          "ZADD", 0,
-          {"~z", std::to_string(op % 50), op % 13 == 0 ? member + std::string(64, '.') : member}));
-      if (op % 5 == 0) {
-        cmd.ops.emplace_back(object_op("ZPOPMIN", 0, {"~z", "3"}));
-      } else if (op % 7 == 0) {  // a lex range over differing scores
-        cmd.ops.emplace_back(
-            object_op("ZREMRANGEBYLEX", 0, {"~z", "[" + member, "(" + command.key + ":9"}));
-      }
-      break;
-  }
-}
-
-// WATCH's guard (atlas::WatchOp): every other put's collection ops run only if "~w" (set
-// by every kWatchedEvery-th put) and "~h" still have the versions the leader sees when it
-// proposes; ops in flight change "~h" now and then, so both outcomes happen. Every replica
-// must decide alike: the digest covers what the guarded ops did, and a replica whose
-// versions differ (a snapshot that lost them: planted bug `snapshot-drops-versions`; guards
-// that compare versions before they started, which replicas restored from a snapshot without
-// versions do not hold: planted bug `versions-unestablished`) diverges.
-constexpr std::uint64_t kWatchedEvery = 16;
-
-void add_guarded_collection_ops(atlas::Command& cmd, std::uint64_t op, const KvCommand& command,
-                                const atlas::Store& store) {
-  if (op % kWatchedEvery == 0) {
-    cmd.ops.emplace_back(atlas::SetOp{.key = "~w", .value = command.value});
-  }
-  if (op % 2 == 1) {
-    add_collection_ops(cmd, op, command);
-    return;
-  }
-  const std::size_t guard_at = cmd.ops.size();
-  atlas::WatchOp guard{0, {"~w", "~h"}, {}};
-  for (const std::string& key : guard.keys) {
-    guard.versions.push_back(store.key_version(key, cmd.stamp_ms));
-  }
-  cmd.ops.emplace_back(std::move(guard));
-  add_collection_ops(cmd, op, command);
-  std::get<atlas::WatchOp>(cmd.ops[guard_at]).guarded =
-      static_cast<std::uint32_t>(cmd.ops.size() - guard_at - 1);
-}
-
-atlas::Reply sim_acl_applier(std::string& table, const atlas::AclOp& op) {
-  if (op.args.size() != 3 || op.args[0] != "SETUSER") {
-    return atlas::Reply::error("ERR unknown ACL change");
-  }
-  std::map<std::string, std::string> users;
-  std::size_t at = 0;
-  while (at < table.size()) {
-    const std::size_t eol = table.find('\n', at);
-    const std::string line = table.substr(at, eol - at);
-    users[line.substr(0, line.find('='))] = line.substr(line.find('=') + 1);
-    at = eol + 1;
-  }
-  users[op.args[1]] = op.args[2];
-  table.clear();
-  for (const auto& [name, value] : users) {
-    table += name + "=" + value + "\n";
-  }
-  return atlas::Reply::ok();
-}
 }  // namespace
 
 std::string SimNode::digest() const {
@@ -136,8 +21,13 @@ std::string SimNode::digest() const {
 }
 
 SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
-    : index_(index), options_(options), host_(host), fs_prng_(options.seed * 31 + index) {
-  atlas::set_acl_applier(&sim_acl_applier);
+    : index_(index),
+      options_(options),
+      host_(host),
+      fs_prng_(options.seed * 31 + index),
+      loop_(host.now_us(), [&host, index](Micros due) { host.schedule_loop(index, due); }) {
+  api::install_acl_applier();  // the API's: ACL SETUSER changes go through the log
+  configure_client_layer();
   // The first `nodes` nodes bootstrap the cluster; the spares know no configuration until
   // a leader adds them.
   if (index < options.nodes) {
@@ -148,7 +38,10 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
 }
 
 SimNode::~SimNode() {
+  stop_client_layer();
   node_.reset();
+  executor_.reset();
+  chores_.reset();
   wal_.reset();
   closing_.clear();  // before the file system they belong to
 }
@@ -236,7 +129,7 @@ Status SimNode::start(std::uint64_t seed) {
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
   host_.on_state(index_, node_->applied(), digest());
-  node_->start();
+  start_client_layer();
   return Status::ok();
 }
 
@@ -268,7 +161,10 @@ void SimNode::crash(base::Prng& prng) {
     configs_at_crash_ = node_->raw().raft().configs().records();
     lease_reads_before_ += node_->raw().raft().lease_reads();
   }
+  stop_client_layer();
   node_.reset();
+  executor_.reset();
+  chores_.reset();
   wal_.reset();
   snapshots_.reset();
   closing_.clear();  // a crash closes every file
@@ -281,7 +177,7 @@ void SimNode::fsync_done() {
   node_->on_sync_done(wal_->sync());
 }
 
-void SimNode::on_role_change(const raft::SoftState& soft, Term /*term*/) {
+void SimNode::on_role_change(const raft::SoftState& soft, Term term) {
   const bool leads = soft.role == raft::Role::kLeader;
   // Both planted bugs forget the log's stamps here: `stamp-below-log` forgets them
   // everywhere, as the runtime once did.
@@ -294,34 +190,8 @@ void SimNode::on_role_change(const raft::SoftState& soft, Term /*term*/) {
   }
   leading_ = leads;
   host_.on_role_change(index_, soft);
-}
-
-std::uint64_t SimNode::stamp_now() {
-  // Stamped as the runtime does: the leader's clock, never below a stamp in its log or one
-  // it applied (the planted bug `stamp-below-log` forgets the log, as the runtime once did).
-  const std::uint64_t log_floor = options_.bugs.stamp_below_log ? 0 : log_stamp_ms_;
-  last_stamp_ms_ =
-      std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
-  return last_stamp_ms_;
-}
-
-void SimNode::report_put(const raft::Entry& entry) {
-  if (entry.type != raft::EntryType::kNormal || entry.index <= host_.puts_reported_through()) {
-    return;
-  }
-  Result<atlas::Command> cmd = atlas::decode_command(entry.data);
-  if (!cmd.is_ok()) {
-    return;  // the apply itself stops the node
-  }
-  // Applied at its stamp, raised to the stamps applied before it (AtlasMachine).
-  const std::uint64_t stamp = options_.bugs.stamp_below_log
-                                  ? cmd.value().stamp_ms
-                                  : std::max(cmd.value().stamp_ms, machine_.last_stamp_ms());
-  for (const atlas::Op& op : cmd.value().ops) {
-    if (const auto* set = std::get_if<atlas::SetOp>(&op)) {
-      host_.on_put_applied(set->value, entry.index, stamp, set->deadline_ms);
-      return;
-    }
+  for (const RoleListener& listener : role_listeners_) {
+    listener(soft, term);
   }
 }
 
@@ -336,7 +206,7 @@ void SimNode::on_applied(const raft::Entry& entry) {
   // Called just before the entry is applied: the state is that of entry.index - 1.
   host_.on_state(index_, entry.index - 1, digest());
   host_.on_apply(index_, entry);
-  report_put(entry);
+  report_puts(entry);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -432,73 +302,6 @@ void SimNode::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
     host_.trace_line("n" + std::to_string(id()) + (received ? " installed" : " took") +
                      " snapshot " + std::to_string(meta.index) + "/" + std::to_string(meta.term));
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// Clients.
-
-bool SimNode::propose(int client, std::uint64_t op, const KvCommand& command, NodeId* leader_hint) {
-  *leader_hint = kNoNode;
-  if (!up()) {
-    return false;
-  }
-  if (raw().raft().role() != raft::Role::kLeader) {
-    *leader_hint = raw().raft().leader();
-    return false;
-  }
-  atlas::Command cmd;
-  cmd.stamp_ms = stamp_now();
-  // As the runtime's leader does once every member runs a release with WATCH, here once
-  // the leader applied options_.versions_start entries (and again until one applied).
-  const atlas::Store& store = machine_.store();
-  if (store.versions_since() == 0 && store.applied_index() >= options_.versions_start) {
-    cmd.ops.emplace_back(atlas::StartVersionsOp{});
-  }
-  cmd.ops.emplace_back(
-      atlas::SetOp{.key = command.key,
-                   .value = command.value,
-                   .deadline_ms = command.ttl_ms != 0 ? cmd.stamp_ms + command.ttl_ms : 0});
-  add_guarded_collection_ops(cmd, op, command, machine_.store());
-  if (op % kAclEvery == 0) {
-    cmd.ops.emplace_back(atlas::AclOp{.base = "", .args = {"SETUSER", command.key, command.value}});
-  }
-  SimHost& host = host_;
-  node_->propose(atlas::encode_command(cmd), [&host, client, op](Result<node::ApplyReply> reply) {
-    if (reply.status().code() == Code::kUncertain) {
-      host.put_uncertain(client, op);
-    } else {
-      host.put_done(client, op, reply.is_ok());
-    }
-  });
-  return true;
-}
-
-bool SimNode::read(int client, std::uint64_t op, const std::string& key) {
-  if (!up() || raw().raft().leader() == kNoNode) {
-    return false;
-  }
-  SimHost& host = host_;
-  const node::AtlasMachine& machine = machine_;
-  const int index = index_;
-  const bool local_clock = options_.bugs.ttl_local_clock;
-  const node::Node* node = node_.get();
-  node_->read([&host, &machine, node, index, client, op, key, local_clock](Status status,
-                                                                           std::uint64_t read_ms) {
-    if (status.is_ok()) {
-      // As the API's sessions: at the leader's read time, raised to this node's applied
-      // stamp (the planted bug `ttl-local-clock`: at this node's clock, as before).
-      const std::uint64_t at = local_clock || read_ms == 0
-                                   ? host.clock_ms(index)
-                                   : std::max(read_ms, machine.last_stamp_ms());
-      const std::optional<std::string_view> v = machine.store().get(key, at);
-      host.read_done(client, op,
-                     v.has_value() ? std::optional<std::string>(std::string(*v)) : std::nullopt, at,
-                     node->applied());
-    } else {
-      host.read_failed(client, op);
-    }
-  });
-  return true;
 }
 
 }  // namespace helios::sim

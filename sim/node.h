@@ -1,12 +1,17 @@
 #pragma once
 // SimNode: one simulated Raft node: the production node logic (node::Node) on the real
 // write-ahead log (storage::Wal) and snapshot files (storage::SnapshotStore) over a
-// SimFileSystem, with the real ATLAS state machine (node::AtlasMachine) and the real command
-// encoding (a client's put is an ATLAS SET, stamped by the leader's skewed clock). Only the
-// NodeIo differs from production: messages go to the simulated network, the WAL sync
-// completes after a simulated fsync latency, a snapshot is captured at once and written
-// after a simulated delay (production forks), and InstallSnapshot carries the whole file
-// in one simulated message.
+// SimFileSystem, with the real ATLAS state machine (node::AtlasMachine), and the real client
+// layer (api::Executor: batching, forwarding to the leader, leader waits, -TRYAGAIN,
+// -UNCERTAIN, MULTI/EXEC, WATCH guards, ACL changes, TTL stamping by the leader's skewed
+// clock) with the leader's own chores (node::LeaderChores: active expiry, key versions,
+// clock entries). Clients hand it Redis commands as argv (client_put, client_get).
+//
+// What differs from production: the node's loop is a SimLoop on simulated time (its turns are
+// events of the harness); messages go to the simulated network, and forwards to the links'
+// simulated ordered streams (SimHost::send_forward); the WAL sync completes after a simulated
+// fsync latency; a snapshot is captured at once and written after a simulated delay
+// (production forks); InstallSnapshot carries the whole file in one simulated message.
 //
 // A node lives through incarnations: crash() discards everything in memory and lets the
 // file system lose or tear what was not synced; start() recovers from the newest snapshot
@@ -21,20 +26,25 @@
 #include <utility>
 #include <vector>
 
+#include "api/executor.h"
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
 #include "node/atlas_machine.h"
+#include "node/client_host.h"
+#include "node/config.h"
+#include "node/leader_chores.h"
 #include "node/node.h"
 #include "sim/disk.h"
 #include "sim/host.h"
 #include "sim/kv_model.h"
 #include "sim/options.h"
+#include "sim/sim_loop.h"
 #include "storage/snapshot_store.h"
 #include "storage/wal.h"
 
 namespace helios::sim {
 
-class SimNode final : private node::NodeIo {
+class SimNode final : private node::NodeIo, private node::ClientHost {
  public:
   SimNode(int index, const SimOptions& options, SimHost& host);
   ~SimNode() override;
@@ -61,13 +71,17 @@ class SimNode final : private node::NodeIo {
     return lease_reads_before_ + (node_ != nullptr ? node_->raw().raft().lease_reads() : 0);
   }
 
+  // The client layer's counters, over every incarnation.
+  api::ExecutorStats api_stats() const;
+
   // Recovers the WAL and starts a new incarnation. kIoError when an fsync failed during
   // recovery (try again later); a WAL that cannot be recovered fails the seed.
   Status start(std::uint64_t seed);
   void crash(base::Prng& prng);
   void set_sync_failure_chance(double chance);
 
-  void tick() { node_->tick(); }
+  // A tick of the core, then the leader's chores (as the runtime's tick).
+  void tick();
   void lapse(std::uint64_t ticks) { node_->lapse(ticks); }
   void deliver(const raft::Message& m) { node_->step(m); }
   void fsync_done();
@@ -76,9 +90,23 @@ class SimNode final : private node::NodeIo {
   void snapshot_reported(NodeId to, bool ok) { node_->report_snapshot(to, ok); }
   void snapshot_written(const raft::SnapshotMeta& meta, const std::string& data);
 
-  // Client operations; false when this node cannot take them now (not leader, no leader
-  // known). Otherwise the outcome reaches the host (put_done / read_done / read_failed).
-  bool propose(int client, std::uint64_t op, const KvCommand& command, NodeId* leader_hint);
+  // A turn of the node's loop: every callback due now (SimHost::schedule_loop).
+  void run_loop() { loop_.run_due(); }
+  std::optional<Micros> loop_next_due() const { return loop_.next_due(); }
+  // A forward or a reply to one from peer `from` (SimHost::send_forward).
+  void deliver_forward(NodeId from, bool reply, const std::string& body);
+
+  // Client operations, through the client layer (api::Executor) as a Redis client's commands:
+  // a put is a SET (with PX for a TTL), alone or in a MULTI/EXEC with collection commands,
+  // and some puts send a WATCHed transaction and an ACL SETUSER alongside (their outcomes are
+  // checked by the replicas' digests, not the history). A get is a read barrier, then the
+  // store read as the API's sessions do. False when the node is down; otherwise the outcome
+  // reaches the host (put_done / put_uncertain / read_done / read_failed), unless the node
+  // crashes first.
+  bool client_put(int client, std::uint64_t op, const KvCommand& command);
+  bool client_get(int client, std::uint64_t op, const std::string& key);
+  // The liveness marker: a SET proposed directly at the leader; false if not leader.
+  bool propose_marker(const std::string& value);
   // The configurations its log held, now if up, else when it went down (a superset of what
   // it will hold after a restart: a crash only loses entries).
   std::vector<raft::ConfigAt> configs() const;
@@ -88,7 +116,6 @@ class SimNode final : private node::NodeIo {
   // Membership, at the leader (the harness's changes); errors are traced, not fatal.
   void propose_conf_change(const raft::ConfState& next);
   Status transfer_leadership(NodeId target) { return node_->transfer_leadership(target); }
-  bool read(int client, std::uint64_t op, const std::string& key);
 
  private:
   // node::NodeIo
@@ -104,11 +131,39 @@ class SimNode final : private node::NodeIo {
   void send_snapshot(const raft::Message& m) override;
   void on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
                          const Status& status) override;
-  // As the runtime's: the stamp a command proposed now gets, and the leader's read clock.
-  std::uint64_t stamp_now();
-  std::uint64_t leader_clock_ms() override { return stamp_now(); }
-  // A client put in an applied entry: reported to the host for the timed witness.
-  void report_put(const raft::Entry& entry);
+  std::uint64_t leader_clock_ms() override;
+
+  // node::ClientHost (node_clients.cc), as the runtime's.
+  env::Loop& loop() override { return loop_; }
+  node::Node& node() override { return *node_; }
+  void propose_now(atlas::Command command, node::CommandCallback done) override;
+  // The stamp a command proposed now gets.
+  std::uint64_t stamp_now() override;
+  void catch_up_ticks() override { host_.catch_up_ticks(index_); }
+  node::HostPort member_client(NodeId) const override { return {}; }  // redirect is forward
+  NodeId member_below_wire_minor(std::uint16_t) const override { return kNoNode; }
+  bool send_forward(NodeId to, bool reply, std::string_view body) override {
+    return host_.send_forward(index_, to, reply, body);
+  }
+  std::vector<std::string> withdraw_forwards(NodeId to) override {
+    return host_.withdraw_forwards(index_, to);
+  }
+  std::vector<node::PeerLinkState> peer_link_states() const override {
+    return host_.peer_links(index_);
+  }
+  void add_role_listener(RoleListener fn) override { role_listeners_.push_back(std::move(fn)); }
+  void set_forward_handler(ForwardHandler fn) override { forward_handler_ = std::move(fn); }
+  void observe_read_index(double) override {}
+
+  // The executor's settings, from the seed's timing (constructor).
+  void configure_client_layer();
+  // The client layer of a new incarnation (start: also starts the Node), and its end (crash:
+  // then the Node, the executor and the chores are freed, in that order).
+  void start_client_layer();
+  void stop_client_layer();
+  // Every client put (SET of a client's value) in an applied entry: reported to the host for
+  // the timed witness.
+  void report_puts(const raft::Entry& entry);
 
   int index_;
   const SimOptions& options_;
@@ -131,6 +186,15 @@ class SimNode final : private node::NodeIo {
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t lease_reads_before_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely
+  // The client layer (node_clients.cc): the loop, the executor of this incarnation, the hooks
+  // it installed, and the leader's chores.
+  node::NodeConfig client_config_;
+  SimLoop loop_;
+  std::unique_ptr<api::Executor> executor_;
+  std::vector<RoleListener> role_listeners_;
+  ForwardHandler forward_handler_;
+  std::unique_ptr<node::LeaderChores> chores_;
+  api::ExecutorStats api_before_;  // of the incarnations before this one
   std::vector<raft::ConfigAt> configs_at_crash_;
   std::pair<Term, Index> position_at_crash_{0, 0};
 };

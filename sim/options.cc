@@ -40,7 +40,9 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   o.keys = static_cast<int>(prng.range(1, 4));
   o.read_percent = static_cast<int>(prng.range(10, 70));
   o.client_think_max_us = prng.range(0, 3) * o.tick_us;
-  o.client_timeout_us = timeout_us * prng.range(10, 20);
+  // Beyond the client layer's own bounds (leader_wait + write_timeout: SimNode), so that a
+  // client times out only on a node that crashed with its request.
+  o.client_timeout_us = timeout_us * prng.range(20, 30);
 
   o.safety_us = prng.range(5, 20) * 1'000'000;
   o.leave_down = static_cast<int>(prng.range(0, static_cast<std::uint64_t>((nodes - 1) / 2)));
@@ -169,6 +171,8 @@ std::string SimOptions::describe() const {
     out += " bug=ttl-local-clock";
   if (bugs.leader_clock_unraised)
     out += " bug=leader-clock-unraised";
+  if (bugs.uncertain_as_not_applied)
+    out += " bug=uncertain-as-not-applied";
   return out;
 }
 
@@ -215,6 +219,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.ttl_local_clock = true;
   } else if (name == "leader-clock-unraised") {
     bugs.leader_clock_unraised = true;
+  } else if (name == "uncertain-as-not-applied") {
+    bugs.uncertain_as_not_applied = true;
   } else {
     return false;
   }

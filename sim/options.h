@@ -116,7 +116,8 @@ struct SimOptions {
 // "skip-snapshot-restore", "count-learner-ack", "leave-joint-early",
 // "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long",
 // "unordered-picks", "lex-by-rank", "snapshot-drops-versions", "versions-unestablished",
-// "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised")
+// "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised",
+// "uncertain-as-not-applied")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

@@ -1,14 +1,21 @@
-// The simulated clients of SimCluster: each runs one operation at a time (a put through a
-// proposal at the node it believes leads, or a linearizable read through ReadIndex at any
-// node) and records it in the history checked for linearizability at the end.
+// The simulated clients of SimCluster: each runs one operation at a time, a put (SET) or a
+// linearizable read (GET), at any node through its client layer (SimNode::client_put,
+// client_get: the real api::Executor, which forwards writes from a follower to the leader),
+// and records it in the history checked for linearizability at the end.
 #include "base/assert.h"
+#include "raft/membership.h"
 #include "sim/cluster.h"
 
 namespace helios::sim {
 
-int SimCluster::pick_node(NodeId hint) {
-  if (hint != kNoNode && prng_.chance(9, 10)) {
-    return static_cast<int>(hint) - 1;
+int SimCluster::pick_node(bool is_read, int c) {
+  if (is_read && options_.sticky_reads) {
+    return c % options_.nodes;
+  }
+  // Half of the writes go to the leader, as clients that found it; the rest, and reads, to
+  // any node (a follower forwards the write, or asks the leader for a read index).
+  if (const std::optional<int> leader = leader_index(); !is_read && leader && prng_.chance(1, 2)) {
+    return *leader;
   }
   return static_cast<int>(prng_.uniform(static_cast<std::uint64_t>(slots_)));
 }
@@ -35,9 +42,11 @@ void SimCluster::client_step(int c) {
   finished_.push_back(false);
   client.busy = true;
   client.op = op;
-  const int target =
-      is_read && options_.sticky_reads ? c % options_.nodes : pick_node(client.leader_hint);
-  liveness_bound_.push_back(!is_read || leader_index() == target);
+  const int target = pick_node(is_read, c);
+  // Liveness binds a read at the leader and any write (note_unanswered: at a member).
+  const std::optional<int> leader = leader_index();
+  liveness_bound_.push_back(!is_read || leader == target);
+  op_node_.push_back(target);
   if (is_read) {
     history_.back().kind = KvOpKind::kGet;
   } else {
@@ -70,6 +79,7 @@ void SimCluster::client_step(int c) {
     excluded_.pop_back();
     finished_.pop_back();
     liveness_bound_.pop_back();
+    op_node_.pop_back();
     client.busy = false;
     queue_.schedule(now_ + prng_.range(1, options_.tick_us),
                     Event{.kind = EventKind::kClientStep, .client = c});
@@ -88,17 +98,11 @@ void SimCluster::client_step(int c) {
 bool SimCluster::issue_client_op(int c, std::uint64_t op, int target) {
   const KvOperation& record = history_[op - 1];
   if (record.kind == KvOpKind::kGet) {
-    catch_up_ticks(target);  // as the API executor does before a read (leases)
-    return nodes_[target]->read(c, op, record.key);
+    return nodes_[target]->client_get(c, op, record.key);
   }
-  NodeId hint = kNoNode;
   const KvCommand cmd{static_cast<std::uint64_t>(c) + 1, op, record.key, record.value,
                       record.ttl_ms};
-  const bool issued = nodes_[target]->propose(c, op, cmd, &hint);
-  if (!issued && hint != kNoNode) {
-    clients_[c].leader_hint = hint;
-  }
-  return issued;
+  return nodes_[target]->client_put(c, op, cmd);
 }
 
 void SimCluster::client_request(int c, std::uint64_t op, int target) {
@@ -124,9 +128,6 @@ void SimCluster::finish_client_op(int c, Micros think_us) {
 }
 
 void SimCluster::put_done(int c, std::uint64_t op, bool ok) {
-  if (c < 0) {
-    return;  // the liveness marker
-  }
   Client& client = clients_[c];
   if (!client.busy || client.op != op) {
     return;  // the client gave up on it already; its outcome stays unknown in the history
@@ -135,7 +136,8 @@ void SimCluster::put_done(int c, std::uint64_t op, bool ok) {
   if (ok) {
     record.return_time = 2 * now_ + 1;
   } else {
-    excluded_[op - 1] = true;  // another entry was committed at its index
+    excluded_[op - 1] = true;  // -TRYAGAIN: certainly not applied
+    note_unanswered(op);
   }
   if (options_.trace) {
     trace_line("client " + std::to_string(c) + " op " + std::to_string(op) +
@@ -145,15 +147,12 @@ void SimCluster::put_done(int c, std::uint64_t op, bool ok) {
 }
 
 void SimCluster::put_uncertain(int c, std::uint64_t op) {
-  if (c < 0) {
-    return;  // the liveness marker
-  }
   Client& client = clients_[c];
   if (!client.busy || client.op != op) {
     return;
   }
   // It stays in the history as never returned: applied or not, either may be true.
-  client.leader_hint = kNoNode;
+  note_unanswered(op);
   trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " uncertain");
   finish_client_op(c, prng_.range(0, options_.client_think_max_us));
 }
@@ -177,10 +176,10 @@ void SimCluster::read_done(int c, std::uint64_t op, std::optional<std::string> v
   finish_client_op(c, prng_.range(0, options_.client_think_max_us));
 }
 
-void SimCluster::on_put_applied(const std::string& value, Index index, std::uint64_t stamp_ms,
-                                std::uint64_t deadline_ms) {
-  if (index <= puts_recorded_through_) {
-    return;
+void SimCluster::on_put_applied(const std::string& value, Index index, std::uint32_t position,
+                                std::uint64_t stamp_ms, std::uint64_t deadline_ms) {
+  if (index < puts_recorded_through_) {
+    return;  // reported by the node that applied it first (an entry's puts come together)
   }
   puts_recorded_through_ = index;
   auto it = put_by_value_.find(value);
@@ -189,6 +188,7 @@ void SimCluster::on_put_applied(const std::string& value, Index index, std::uint
   }
   KvOperation& record = history_[it->second - 1];
   record.log_index = index;
+  record.op_in_entry = position;
   record.time_ms = stamp_ms;
   record.deadline_ms = deadline_ms;
 }
@@ -199,9 +199,23 @@ void SimCluster::read_failed(int c, std::uint64_t op) {
     return;
   }
   excluded_[op - 1] = true;  // a read that observed nothing has no place in the history
-  client.leader_hint = kNoNode;
+  note_unanswered(op);
   trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " read refused");
   finish_client_op(c, prng_.range(1, options_.tick_us));
+}
+
+void SimCluster::note_unanswered(std::uint64_t op) {
+  // Only at a member of the leader's configuration: a node outside it (a spare, or one a
+  // change removed meanwhile, even the leader that took the operation) learns of no leader.
+  const std::optional<int> leader = leader_index();
+  const bool member =
+      leader.has_value() && raft::is_member(nodes_[*leader]->raw().raft().conf(),
+                                            static_cast<NodeId>(op_node_[op - 1] + 1));
+  if (marker_done_time_.has_value() && history_[op - 1].call_time >= 2 * *marker_done_time_ &&
+      liveness_bound_[op - 1] && member) {
+    ++timeouts_after_marker_;
+    trace_line("op " + std::to_string(op) + " got no success after the cluster had healed");
+  }
 }
 
 void SimCluster::client_timeout(int c, std::uint64_t op) {
@@ -209,11 +223,7 @@ void SimCluster::client_timeout(int c, std::uint64_t op) {
   if (!client.busy || client.op != op) {
     return;
   }
-  if (marker_done_time_.has_value() && history_[op - 1].call_time >= 2 * *marker_done_time_ &&
-      liveness_bound_[op - 1]) {
-    ++timeouts_after_marker_;
-  }
-  client.leader_hint = kNoNode;
+  note_unanswered(op);
   trace_line("client " + std::to_string(c) + " op " + std::to_string(op) + " timed out");
   finish_client_op(c, 0);
 }

@@ -51,7 +51,8 @@ struct KvOperation {
   // entry it was applied at, the stamp it was applied at and the deadline it set (0: none),
   // once any node applied it. kGet: the applied index and the time it was evaluated at.
   std::uint64_t log_index = 0;
-  std::uint64_t time_ms = 0;  // 0: unknown (never applied; not returned)
+  std::uint32_t op_in_entry = 0;  // kPut: its SET's place among the entry's operations
+  std::uint64_t time_ms = 0;      // 0: unknown (never applied; not returned)
   std::uint64_t deadline_ms = 0;
   std::uint64_t ttl_ms = 0;  // kPut: the TTL it asked for (the deadline is its stamp + this)
 };

@@ -8,12 +8,13 @@
 namespace helios::sim {
 namespace {
 
-// (time, 2 * index for a put, 2 * index + 1 for a get that saw the state through index).
-using Position = std::tuple<std::uint64_t, std::uint64_t>;
+// (time, 2 * index for a put, 2 * index + 1 for a get that saw the state through index,
+// then a put's place in its entry: a batch holds several, applied in order).
+using Position = std::tuple<std::uint64_t, std::uint64_t, std::uint32_t>;
 
 Position position(const KvOperation& op) {
   const std::uint64_t at = 2 * op.log_index + (op.kind == KvOpKind::kGet ? 1 : 0);
-  return {op.time_ms, at};
+  return {op.time_ms, at, op.kind == KvOpKind::kPut ? op.op_in_entry : 0};
 }
 
 std::string line(const KvOperation& op) {

@@ -256,9 +256,14 @@ void Executor::flush() {
   }
   if (transferring()) {
     // Leadership is being handed over (the core would refuse the proposal): nothing is
-    // proposed, every write waits for the next leader (forwarded ones answer TRYAGAIN).
+    // proposed, every write waits for the next leader (forwarded ones go back to their
+    // follower as "not leader", which sends them there).
     for (Planned& p : batch->jobs) {
-      dispatch(std::move(p.job));
+      if (p.job.refuse) {
+        p.job.refuse();  // forwarded: the follower sends it to the next leader
+      } else {
+        dispatch(std::move(p.job));
+      }
     }
     return;
   }
@@ -271,9 +276,10 @@ void Executor::flush() {
         batch->answered = true;
         for (Planned& p : batch->jobs) {
           ++stats_.uncertain;
-          p.job.done(error_reply(p.job.protocol,
-                                 uncertain_line(config_.client.write_timeout_ms,
-                                                "the write was proposed but not known committed")));
+          const std::string line = uncertain_line(config_.client.write_timeout_ms,
+                                                  "the write was proposed but not known committed");
+          p.job.done(
+              error_reply(p.job.protocol, uncertain_as_not_applied_ ? "TRYAGAIN " + line : line));
         }
       });
   // The callback runs inside the Node's Ready loop (or inside propose): answer after it.
@@ -292,13 +298,24 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
   batch->timer->cancel();
   if (!replies.is_ok()) {
     const Code code = replies.status().code();
+    // A leader that left the configuration refuses proposals until it steps down: its
+    // writes wait (the sweep retries them) instead of being proposed again at once, which
+    // would spin the loop; forwarded ones go back to their follower, which finds the next
+    // leader.
+    const bool still_leader = host_.node().raw().raft().role() == raft::Role::kLeader;
     for (Planned& p : batch->jobs) {
-      if (code == Code::kNotLeader) {
+      if (code == Code::kNotLeader && p.job.refuse) {
+        p.job.refuse();
+      } else if (code == Code::kNotLeader && still_leader) {
+        wait_for_leader(std::move(p.job));
+      } else if (code == Code::kNotLeader) {
         dispatch(std::move(p.job));  // nothing was proposed: send it where the leader is
       } else {
         std::string line;
         if (code == Code::kInvalidArgument) {
           line = "ERR " + replies.status().message();
+        } else if (code == Code::kUncertain && uncertain_as_not_applied_) {
+          line = "TRYAGAIN " + replies.status().message();  // PLANTED BUG
         } else if (code == Code::kUncertain) {
           line = "UNCERTAIN " + replies.status().message();
         } else {
@@ -487,6 +504,9 @@ void Executor::on_forward(NodeId from, std::string_view body) {
   job.done = [this, from, id](std::string reply) {
     host_.send_forward(from, true,
                        encode_forward_reply({id, ForwardOutcome::kReply, std::move(reply)}));
+  };
+  job.refuse = [this, from, id]() {
+    host_.send_forward(from, true, encode_forward_reply({id, ForwardOutcome::kNotLeader, {}}));
   };
   enqueue_local(std::move(job));
 }

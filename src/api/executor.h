@@ -16,8 +16,9 @@
 //   - with no known leader they wait, in arrival order, up to leader_wait_ms for one, then
 //     answer -TRYAGAIN (certainly not applied). So do writes at a leader that is handing
 //     over leadership (Runtime::transfer_leadership): they go to the next leader once it is
-//     known; a forwarded write reaching such a leader is answered "not leader" (the
-//     follower retries at the next leader).
+//     known; a forwarded write reaching such a leader, or one it cannot propose after all
+//     (it left the configuration and steps down), is answered "not leader" (the follower
+//     retries at the next leader).
 // Outcomes: a reply once applied; -TRYAGAIN when the command was certainly not applied
 // (another entry took its log index, the receiver was not leader); -UNCERTAIN when it was
 // proposed (or forwarded) and no outcome came within write_timeout_ms: it may or may not have
@@ -105,6 +106,10 @@ class Executor {
 
   const ExecutorStats& stats() const { return stats_; }
 
+  // PLANTED BUG, for the simulator only (raft::PlantedBugs::uncertain_as_not_applied): a
+  // write whose outcome is unknown is answered -TRYAGAIN, as if certainly not applied.
+  void plant_uncertain_as_not_applied() { uncertain_as_not_applied_ = true; }
+
  private:
   using Clock = env::Loop::Clock;
   struct Job {
@@ -114,6 +119,9 @@ class Executor {
     Done done;
     Clock::time_point deadline;  // while waiting for a leader
     std::uint64_t seq = 0;       // arrival order: waiting jobs are kept in it
+    // A write another node forwarded: answers it "not leader" (certainly not applied; the
+    // follower sends it to the next leader) when this node cannot propose it after all.
+    std::function<void()> refuse;
   };
   struct Part {         // one command of a job, once planned
     std::string error;  // a refused command (its error line); then no ops
@@ -193,6 +201,7 @@ class Executor {
   std::uint64_t next_job_seq_ = 1;
   std::map<NodeId, Link> links_;  // refreshed by every sweep
   ExecutorStats stats_;
+  bool uncertain_as_not_applied_ = false;
 };
 
 }  // namespace helios::api

@@ -55,6 +55,11 @@ struct CommandSpec;
 // replicated change of the users). Arguments beyond ATLAS's limits are refused first.
 Result<Plan> make_plan(const CommandSpec& spec, const Argv& argv, std::uint64_t now_ms);
 
+// The seeds of random picks (SPOP...) are drawn from the plan's time and a count of the plans
+// this thread drew: restarts the count (a simulator, before each run, so that a seed
+// replays alike whatever ran on the thread before it).
+void reset_plan_seeds();
+
 // For planners: a plan of one read of `key`, or of one write.
 Plan read_plan(atlas::ReadKind what, const std::string& key, Shape shape = Shape::kAsIs);
 Plan write_plan(atlas::Op op, Shape shape = Shape::kAsIs);

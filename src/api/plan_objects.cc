@@ -4,8 +4,6 @@
 // where it runs (at the leader's apply for a write, at the serving node for a read). The
 // row's `check`, when it has one, answers argument errors here, before anything is proposed.
 
-#include <atomic>
-
 #include "api/args.h"
 #include "api/command_table.h"
 #include "atlas/objects.h"
@@ -16,11 +14,13 @@ namespace helios::api {
 
 namespace {
 
+// Plans drawn on this thread so far (reset_plan_seeds): a node plans on its loop thread.
+thread_local std::uint64_t t_plans_drawn = 0;
+
 // A seed for the rows that draw at random (SPOP, SRANDMEMBER...): different for every op
-// this process plans, stamped into the op so that every replica draws the same.
+// this thread plans, stamped into the op so that every replica draws the same.
 std::uint64_t next_seed(std::uint64_t now_ms) {
-  static std::atomic<std::uint64_t> counter{0};
-  return base::Prng(now_ms ^ (counter.fetch_add(1, std::memory_order_relaxed) << 20)).next();
+  return base::Prng(now_ms ^ (t_plans_drawn++ << 20)).next();
 }
 
 Result<Plan> plan_object(const Argv& argv, std::uint64_t now_ms) {
@@ -46,6 +46,10 @@ Result<Plan> plan_object(const Argv& argv, std::uint64_t now_ms) {
 }
 
 }  // namespace
+
+void reset_plan_seeds() {
+  t_plans_drawn = 0;
+}
 
 std::vector<CommandSpec> object_command_rows() {
   std::vector<CommandSpec> rows;

@@ -292,59 +292,27 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
 }
 
 void Runtime::expire_keys() {
-  if (expiry_in_flight_ || node_->raw().raft().role() != raft::Role::kLeader) {
-    return;
+  if (node_->raw().raft().role() == raft::Role::kLeader) {
+    chores_.expire_keys(machine_.store(), wall_ms());
   }
-  const std::vector<atlas::ExpiredKey> expired = machine_.store().expired_keys(wall_ms(), 256);
-  if (expired.empty()) {
-    return;
-  }
-  atlas::Command command;
-  for (const atlas::ExpiredKey& k : expired) {
-    command.ops.emplace_back(atlas::DeleteIfExpiredOp{k.key, k.deadline_ms});
-  }
-  expiry_in_flight_ = true;
-  propose(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
-    expiry_in_flight_ = false;  // runs on the loop thread
-  });
 }
 
 void Runtime::start_key_versions() {
   // Wire minor 1 brought WATCH and the ops that a release before it cannot decode.
   constexpr std::uint16_t kKeyVersionsWireMinor = 1;
-  if (start_versions_in_flight_ || machine_.store().versions_since() != 0 ||
-      wire::wire_minor() < kKeyVersionsWireMinor ||
-      node_->raw().raft().role() != raft::Role::kLeader ||
-      member_below_wire_minor(kKeyVersionsWireMinor) != kNoNode) {
-    return;
+  if (node_->raw().raft().role() == raft::Role::kLeader) {
+    chores_.start_key_versions(machine_.store(),
+                               wire::wire_minor() >= kKeyVersionsWireMinor &&
+                                   member_below_wire_minor(kKeyVersionsWireMinor) == kNoNode);
   }
-  atlas::Command command;
-  command.ops.emplace_back(atlas::StartVersionsOp{});
-  HELIOS_ASSERT(atlas::validate_command(command).is_ok());
-  start_versions_in_flight_ = true;
-  // On the loop thread already: proposed now, not posted behind client commands.
-  propose_now(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
-    start_versions_in_flight_ = false;  // runs on the loop thread
-  });
 }
 
 std::uint64_t Runtime::leader_clock_ms() {
   const std::uint64_t now = stamp_now();
   // Reads are being timed: keep the stamps in the log, which cap their time, close to the
-  // clock with a clock entry (a command that changes nothing), but only while some key has a
-  // deadline: otherwise no read depends on the time. Posted: this runs inside the Node's
-  // Ready loop.
-  if (!clock_entry_in_flight_ && now - machine_.last_stamp_ms() >= kReadTimeAheadMs / 2 &&
-      machine_.store().deadline_count() != 0) {
-    clock_entry_in_flight_ = true;
-    asio::post(io_, [this]() {
-      atlas::Command command;
-      command.ops.emplace_back(atlas::ReadOp{.what = atlas::ReadKind::kExists, .key = ""});
-      ++clock_entries_;
-      propose_now(std::move(command), [this](Result<std::vector<atlas::Reply>>) {
-        clock_entry_in_flight_ = false;  // runs on the loop thread
-      });
-    });
+  // clock with a clock entry. Posted: this runs inside the Node's Ready loop.
+  if (chores_.wants_clock_entry(machine_.store(), machine_.last_stamp_ms(), now)) {
+    asio::post(io_, [this]() { chores_.propose_clock_entry(); });
   }
   return now;
 }

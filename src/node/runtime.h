@@ -64,6 +64,7 @@
 #include "node/atlas_machine.h"
 #include "node/client_host.h"
 #include "node/config.h"
+#include "node/leader_chores.h"
 #include "node/leader_transfer.h"
 #include "node/members.h"
 #include "node/node.h"
@@ -156,7 +157,7 @@ class Runtime final : private NodeIo, public ClientHost {
   // Loop thread: the stamp a command proposed now would get (unix ms, never decreasing).
   std::uint64_t stamp_now() override;
   // Loop thread: clock entries proposed so far (node/read_clock.h).
-  std::uint64_t clock_entries() const { return clock_entries_; }
+  std::uint64_t clock_entries() const { return chores_.clock_entries(); }
   // Loop thread: BGSAVE / POST /snapshot. kUnavailable when one is already being taken.
   Status request_snapshot();
   // Loop thread: unix seconds of the last durable snapshot (LASTSAVE; the start time when
@@ -368,11 +369,11 @@ class Runtime final : private NodeIo, public ClientHost {
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp of any entry this node's log held
-  bool clock_entry_in_flight_ = false;
-  std::uint64_t clock_entries_ = 0;  // clock entries proposed (leader_clock_ms)
   std::uint64_t ticks_ = 0;
-  bool expiry_in_flight_ = false;
-  bool start_versions_in_flight_ = false;
+  // Expiry, key versions and clock entries (leader_clock_ms).
+  LeaderChores chores_{[this](atlas::Command command, CommandCallback done) {
+    propose_now(std::move(command), std::move(done));
+  }};
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_leader_contact_;
   raft::Role last_role_ = raft::Role::kFollower;

@@ -57,7 +57,7 @@ void Runtime::sample_metrics(metrics::Sample& out) const {
   out.counter("helios_raft_clock_entries_total",
               "Clock entries this node proposed as leader: stamped commands that change "
               "nothing, keeping the time of linearizable reads (TTLs) close to its clock",
-              num(clock_entries_));
+              num(chores_.clock_entries()));
 
   const std::string lag_help = "Leader only: entries a follower's log is behind the leader's";
   out.declare("helios_raft_replication_lag_entries", lag_help, prometheus::MetricType::Gauge);

@@ -45,6 +45,9 @@ struct PlantedBugs {
                                             // serving node's clock, not the leader's read time
   bool leader_clock_unraised = false;       // (simulator) a new leader does not start its clock
                                             // above its log's stamps (node/read_clock.h)
+  bool uncertain_as_not_applied = false;    // (simulator) the client layer answers a write
+                                            // whose outcome it does not know -TRYAGAIN
+                                            // ("not applied") instead of -UNCERTAIN
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -52,7 +55,8 @@ struct PlantedBugs {
            count_learner_ack || leave_joint_early || notice_uncommitted_removal ||
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
-           trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised;
+           trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
+           uncertain_as_not_applied;
   }
 };
 

@@ -140,6 +140,12 @@ TEST(PlantedBugsTest, leaderClockUnraised_isCaughtByTheTimedWitness) {
 TEST(PlantedBugsTest, leaseTooLong_isCaughtByLeaseSafety) {
   expect_caught_by("lease-too-long", 400, "lease safety");
 }
+TEST(PlantedBugsTest, uncertainAsNotApplied_isCaughtByLinearizability) {
+  // The client layer says -TRYAGAIN ("certainly not applied") for a write whose leader lost
+  // leadership before it committed: the next leader commits it after all, and a get reads a
+  // value the history says was never written.
+  expect_caught_by("uncertain-as-not-applied", 400, "linearizable");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

@@ -1,0 +1,317 @@
+// SimNode's client layer: the production api::Executor hosted on the simulated node
+// (node::ClientHost), the leader's chores, and the clients' operations as Redis commands.
+#include <algorithm>
+
+#include "api/watch.h"
+#include "atlas/command.h"
+#include "base/assert.h"
+#include "sim/node.h"
+
+namespace helios::sim {
+
+namespace {
+
+using api::Argv;
+
+// Every kAclEvery-th put also changes a user (ACL SETUSER through the log: api/acl_state.h).
+// What the simulator checks is that the table replicates: the same at the same applied
+// index on every node, through the log, restarts and snapshots (SimNode::digest).
+constexpr std::uint64_t kAclEvery = 5;
+
+// WATCH: every other put sends a WATCHed transaction beside it, guarded by the versions of
+// "~w" (set by every kWatchedEvery-th put) and "~h" that the client's node sees; writes in
+// flight change "~h" now and then, so both outcomes happen. Every replica must decide alike:
+// the digest covers what the guarded commands did, and a replica whose versions differ (a
+// snapshot that lost them: planted bug `snapshot-drops-versions`; guards that compare
+// versions before they started, which replicas restored from a snapshot without versions do
+// not hold: planted bug `versions-unestablished`) diverges.
+constexpr std::uint64_t kWatchedEvery = 16;
+
+// The collections of the workload: with every put, one change of a hash, a list, a set or a
+// sorted set (keys shared by all clients, kept small), through the real object commands,
+// SPOP drawing from the seed its plan stamps at the leader. What the simulator checks is
+// that they replicate: the digest covers them (SimNode::digest), and a pick that depended on
+// a hash table's order would diverge on a replica restored from a snapshot (planted bug
+// `unordered-picks`), and so would a lex range over differing scores that followed the skip
+// list's levels (planted bug `lex-by-rank`).
+std::vector<Argv> collection_commands(std::uint64_t op, const KvCommand& command) {
+  const std::string member = command.key + ":" + std::to_string(op % 16);
+  std::vector<Argv> out;
+  switch (op % 4) {
+    case 0:
+      out.push_back({"HSET", "~h", member, command.value});
+      break;
+    case 1:
+      // Now and then an element past a quicklist node (8 KiB), so the list spans nodes.
+      out.push_back(
+          {"LPUSH", "~l", op % 9 == 1 ? command.value + std::string(9000, 'l') : command.value});
+      out.push_back({"LTRIM", "~l", "0", "7"});
+      break;
+    case 2:
+      // Members from a bounded pool (keys x 16), so the set stays small.
+      out.push_back({"SADD", "~s", member, command.key});
+      if (op % 3 == 0) {
+        out.push_back({"SPOP", "~s", "2"});
+      }
+      // An integer set (an IntSet), which now and then holds a text member for a while: a
+      // replica that applied the log keeps it a listpack, one restored from a snapshot holds
+      // an IntSet again; picks must not depend on which.
+      out.push_back({"SADD", "~i", std::to_string(op % 23)});
+      if (op % 5 == 0) {
+        out.push_back({"SADD", "~i", "x"});
+      } else if (op % 5 == 3) {
+        out.push_back({"SREM", "~i", "x"});
+        out.push_back({"SPOP", "~i", "2"});
+      }
+      break;
+    default:
+      // Now and then a member past the compact limit (64 bytes), so the sorted set becomes a
+      // skip list, whose levels differ on a replica restored from a snapshot.
+      out.push_back({"ZADD", "~z", std::to_string(op % 50),
+                     op % 13 == 0 ? member + std::string(64, '.') : member});
+      if (op % 5 == 0) {
+        out.push_back({"ZPOPMIN", "~z", "3"});
+      } else if (op % 7 == 0) {  // a lex range over differing scores
+        out.push_back({"ZREMRANGEBYLEX", "~z", "[" + member, "(" + command.key + ":9"});
+      }
+      break;
+  }
+  return out;
+}
+
+enum class PutOutcome : std::uint8_t { kApplied, kNotApplied, kUncertain };
+
+// What the executor's RESP reply to a put says: +OK (or an EXEC array whose first reply, the
+// SET's, is +OK), -TRYAGAIN (certainly not applied) or -UNCERTAIN. Anything else is a bug.
+PutOutcome put_outcome(const std::string& reply) {
+  if (reply == "+OK\r\n") {
+    return PutOutcome::kApplied;
+  }
+  if (reply.starts_with("*") && reply != "*-1\r\n") {
+    const std::size_t first = reply.find("\r\n");
+    if (first != std::string::npos && reply.compare(first + 2, 5, "+OK\r\n") == 0) {
+      return PutOutcome::kApplied;
+    }
+  }
+  if (reply.starts_with("-TRYAGAIN ")) {
+    return PutOutcome::kNotApplied;
+  }
+  if (reply.starts_with("-UNCERTAIN ")) {
+    return PutOutcome::kUncertain;
+  }
+  throw SimFailure("a put got an unexpected reply: " + reply);
+}
+
+}  // namespace
+
+void SimNode::configure_client_layer() {
+  const Micros election_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+  const std::uint64_t election_ms = std::max<std::uint64_t>(1, election_us / 1000);
+  client_config_.node_id = id();
+  client_config_.election_timeout_ms = static_cast<std::uint32_t>(election_ms);
+  client_config_.client.redirect = node::Redirect::kForward;
+  // Long enough for a few elections (production: 3000 and 5000 ms against 150 ms), and within
+  // a client's own timeout (SimOptions::client_timeout_us, twenty election timeouts or more):
+  // the executor answers first.
+  client_config_.client.leader_wait_ms = 8 * election_ms;
+  client_config_.client.write_timeout_ms = 8 * election_ms;
+}
+
+void SimNode::start_client_layer() {
+  chores_ = std::make_unique<node::LeaderChores>(
+      [this](atlas::Command command, node::CommandCallback done) {
+        propose_now(std::move(command), std::move(done));
+      });
+  node::ClientHost& host = *this;
+  executor_ = std::make_unique<api::Executor>(host, client_config_);
+  if (options_.bugs.uncertain_as_not_applied) {
+    executor_->plant_uncertain_as_not_applied();
+  }
+  executor_->install();
+  node_->start();
+  executor_->start();
+}
+
+api::ExecutorStats SimNode::api_stats() const {
+  api::ExecutorStats out = api_before_;
+  if (executor_ != nullptr) {
+    const api::ExecutorStats& s = executor_->stats();
+    out.writes += s.writes;
+    out.batches += s.batches;
+    out.forwarded += s.forwarded;
+    out.forwards_served += s.forwards_served;
+    out.tryagain += s.tryagain;
+    out.uncertain += s.uncertain;
+    out.barriers += s.barriers;
+    out.forwards_withdrawn += s.forwards_withdrawn;
+    out.forwards_given_up += s.forwards_given_up;
+  }
+  return out;
+}
+
+void SimNode::stop_client_layer() {
+  api_before_ = api_stats();
+  if (executor_ != nullptr) {
+    executor_->stop();  // what waits in it is dropped unanswered, as when a process dies
+  }
+  role_listeners_.clear();
+  forward_handler_ = nullptr;
+  loop_.clear();
+}
+
+void SimNode::tick() {
+  node_->tick();
+  // As the runtime's tick: the leader's chores, by this node's clock.
+  if (node_->failed() || raw().raft().role() != raft::Role::kLeader) {
+    return;
+  }
+  const atlas::Store& store = machine_.store();
+  chores_->expire_keys(store, host_.clock_ms(index_));
+  // Versions start once the leader applied options_.versions_start entries, as in a cluster
+  // whose last member was upgraded to a release with WATCH then.
+  chores_->start_key_versions(store, store.applied_index() >= options_.versions_start);
+}
+
+std::uint64_t SimNode::leader_clock_ms() {
+  const std::uint64_t now = stamp_now();
+  if (chores_->wants_clock_entry(machine_.store(), machine_.last_stamp_ms(), now)) {
+    loop_.post([this]() { chores_->propose_clock_entry(); });  // inside the Ready loop here
+  }
+  return now;
+}
+
+void SimNode::propose_now(atlas::Command command, node::CommandCallback done) {
+  command.stamp_ms = stamp_now();
+  node_->propose(atlas::encode_command(command), [done](Result<node::ApplyReply> reply) {
+    if (!reply.is_ok()) {
+      done(reply.status());
+      return;
+    }
+    done(node::replies_of(std::move(reply).value()));
+  });
+}
+
+std::uint64_t SimNode::stamp_now() {
+  // Stamped as the runtime does: the leader's clock, never below a stamp in its log or one
+  // it applied (the planted bug `stamp-below-log` forgets the log, as the runtime once did).
+  const std::uint64_t log_floor = options_.bugs.stamp_below_log ? 0 : log_stamp_ms_;
+  last_stamp_ms_ =
+      std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
+  return last_stamp_ms_;
+}
+
+void SimNode::report_puts(const raft::Entry& entry) {
+  if (entry.type != raft::EntryType::kNormal || entry.index <= host_.puts_reported_through()) {
+    return;
+  }
+  Result<atlas::Command> cmd = atlas::decode_command(entry.data);
+  if (!cmd.is_ok()) {
+    return;  // the apply itself stops the node
+  }
+  // Applied at its stamp, raised to the stamps applied before it (AtlasMachine).
+  const std::uint64_t stamp = options_.bugs.stamp_below_log
+                                  ? cmd.value().stamp_ms
+                                  : std::max(cmd.value().stamp_ms, machine_.last_stamp_ms());
+  const std::vector<atlas::Op>& ops = cmd.value().ops;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (const auto* set = std::get_if<atlas::SetOp>(&ops[i])) {
+      host_.on_put_applied(set->value, entry.index, static_cast<std::uint32_t>(i), stamp,
+                           set->deadline_ms);
+    }
+  }
+}
+
+void SimNode::deliver_forward(NodeId from, bool reply, const std::string& body) {
+  if (forward_handler_) {
+    forward_handler_(from, reply, body);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Clients.
+
+bool SimNode::client_put(int client, std::uint64_t op, const KvCommand& command) {
+  if (!up()) {
+    return false;
+  }
+  Argv set{"SET", command.key, command.value};
+  if (command.ttl_ms != 0) {
+    set.insert(set.end(), {"PX", std::to_string(command.ttl_ms)});
+  }
+  // A third alone, the rest in a MULTI/EXEC (with collection commands for odd ops).
+  const bool exec = op % 3 != 0;
+  std::vector<Argv> commands{std::move(set)};
+  if (exec && op % 2 == 1) {
+    for (Argv& argv : collection_commands(op, command)) {
+      commands.push_back(std::move(argv));
+    }
+  }
+  SimHost& host = host_;
+  executor_->write(std::move(commands), exec, 2, [&host, client, op](std::string reply) {
+    switch (put_outcome(reply)) {
+      case PutOutcome::kApplied:
+        host.put_done(client, op, true);
+        break;
+      case PutOutcome::kNotApplied:
+        host.put_done(client, op, false);
+        break;
+      case PutOutcome::kUncertain:
+        host.put_uncertain(client, op);
+        break;
+    }
+  });
+  const auto ignore = [](const std::string&) {};
+  if (op % 2 == 0) {  // a WATCHed transaction beside it, in the same turn of the loop
+    const atlas::Store& store = machine_.store();
+    const std::uint64_t now = host_.clock_ms(index_);
+    std::vector<Argv> guarded{api::watch_guard_argv(
+        {{"~w", store.key_version("~w", now)}, {"~h", store.key_version("~h", now)}})};
+    if (op % kWatchedEvery == 0) {
+      guarded.push_back({"SET", "~w", "w" + command.value});  // not a client's value
+    }
+    for (Argv& argv : collection_commands(op, command)) {
+      guarded.push_back(std::move(argv));
+    }
+    executor_->write(std::move(guarded), true, 2, ignore);
+  }
+  if (op % kAclEvery == 0) {
+    executor_->write({{"ACL", "SETUSER", command.key, "on", ">" + command.value}}, false, 2,
+                     ignore);
+  }
+  return true;
+}
+
+bool SimNode::client_get(int client, std::uint64_t op, const std::string& key) {
+  if (!up()) {
+    return false;
+  }
+  executor_->barrier(
+      [this, client, op, key](const Status& status, const std::string&, std::uint64_t read_ms) {
+        if (!status.is_ok()) {
+          host_.read_failed(client, op);
+          return;
+        }
+        // As the API's sessions: at the leader's read time, raised to this node's applied stamp
+        // (the planted bug `ttl-local-clock`: at this node's clock, as before).
+        const std::uint64_t at = options_.bugs.ttl_local_clock || read_ms == 0
+                                     ? host_.clock_ms(index_)
+                                     : std::max(read_ms, machine_.last_stamp_ms());
+        const std::optional<std::string_view> v = machine_.store().get(key, at);
+        host_.read_done(client, op,
+                        v.has_value() ? std::optional<std::string>(std::string(*v)) : std::nullopt,
+                        at, node_->applied());
+      });
+  return true;
+}
+
+bool SimNode::propose_marker(const std::string& value) {
+  if (!up() || raw().raft().role() != raft::Role::kLeader) {
+    return false;
+  }
+  atlas::Command command;
+  command.ops.emplace_back(atlas::SetOp{.key = "__marker", .value = value});
+  propose_now(std::move(command), [](Result<std::vector<atlas::Reply>>) {});
+  return true;
+}
+
+}  // namespace helios::sim
