@@ -153,6 +153,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost {
   }
   void add_role_listener(RoleListener fn) override { role_listeners_.push_back(std::move(fn)); }
   void set_forward_handler(ForwardHandler fn) override { forward_handler_ = std::move(fn); }
+  // Per incarnation (a restart): deterministic, and distinct from every earlier one's.
+  std::uint64_t first_forward_id() override { return (incarnation_ << 40) | 1; }
   void observe_read_index(double) override {}
 
   // The executor's settings, from the seed's timing (constructor).

@@ -135,14 +135,17 @@ void SafetyChecker::check_commit_rule(const SimNode& leader, const std::vector<S
          ", an entry of an earlier term");
   }
   // Durable on a majority of the voters of the leader's configuration, of both sides when it
-  // is joint (learners' disks never count).
+  // is joint (learners' disks never count). A voter whose durable snapshot reaches c holds it
+  // too: a snapshot holds committed entries only, and two different entries committed at c
+  // would fail state machine safety.
   const raft::ConfState& conf = r.conf();
   for (const std::vector<NodeId>* side : {&conf.voters, &conf.voters_outgoing}) {
     std::size_t durable = 0;
     for (NodeId id : *side) {
       HELIOS_ASSERT(id >= 1 && id <= nodes.size());
-      const Result<Term> t = nodes[id - 1]->shadow().durable().term(c);
-      if (t.is_ok() && t.value() == r.term()) {
+      const raft::MemoryStorage& disk = nodes[id - 1]->shadow().durable();
+      const Result<Term> t = disk.term(c);
+      if ((t.is_ok() && t.value() == r.term()) || disk.snapshot_meta().index >= c) {
         ++durable;
       }
     }

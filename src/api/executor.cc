@@ -38,7 +38,7 @@ struct Executor::Batch {
 };
 
 Executor::Executor(node::ClientHost& host, const node::NodeConfig& config)
-    : host_(host), loop_(host.loop()), config_(config) {}
+    : host_(host), loop_(host.loop()), config_(config), next_forward_id_(host.first_forward_id()) {}
 
 Executor::~Executor() = default;
 

@@ -194,7 +194,7 @@ class Executor {
   std::shared_ptr<Batch> open_;  // the batch filling in this turn of the loop
   std::deque<Job> waiting_;      // writes waiting for a leader, in arrival order
   std::map<std::uint64_t, Forward> forwards_;
-  std::uint64_t next_forward_id_ = 1;
+  std::uint64_t next_forward_id_;  // from ClientHost::first_forward_id
   std::map<std::uint64_t, Barrier> barriers_;
   std::uint64_t next_barrier_id_ = 1;
   std::vector<std::uint64_t> unissued_;  // barriers asked for in this turn of the loop

@@ -59,6 +59,11 @@ class ClientHost {
   // The forwards (not replies) still queued for `to`, never sent, taken back out.
   virtual std::vector<std::string> withdraw_forwards(NodeId to) = 0;
   virtual std::vector<PeerLinkState> peer_link_states() const = 0;
+  // Where this host's forward ids start: distinct from those of any earlier run of this
+  // node. A leader answers a forward over whatever link it has to the node, a new one after
+  // the node restarted too, so a late answer to a forward the node sent before it restarted
+  // must never match a forward of this run.
+  virtual std::uint64_t first_forward_id() = 0;
   // Observers of role and leader changes; called inside the Node's Ready loop. Set before
   // the host starts.
   virtual void add_role_listener(RoleListener fn) = 0;

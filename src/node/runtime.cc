@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 #include "base/assert.h"
 #include "base/log.h"
@@ -246,6 +247,14 @@ void Runtime::start_sync() {
       check_failed();
     });
   });
+}
+
+std::uint64_t Runtime::first_forward_id() {
+  std::random_device rd;
+  const std::uint64_t high = rd();
+  const std::uint64_t low = rd();
+  // Below 2^63, and never 0: room for as many forwards as a run can send.
+  return (((high << 32) | low) >> 1) | 1;
 }
 
 std::vector<PeerLinkState> Runtime::peer_link_states() const {

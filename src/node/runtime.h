@@ -230,6 +230,8 @@ class Runtime final : private NodeIo, public ClientHost {
   // Any thread: the transport's view of each peer link.
   std::vector<PeerLinkState> peer_link_states() const override;
   void set_forward_handler(ForwardHandler fn) override { forward_handler_ = std::move(fn); }
+  // 63 random bits: a restarted process draws afresh.
+  std::uint64_t first_forward_id() override;
   void observe_read_index(double seconds) override {
     metrics_.read_index_duration.Observe(seconds);
   }
