@@ -259,8 +259,8 @@ void Executor::flush() {
     // proposed, every write waits for the next leader (forwarded ones go back to their
     // follower as "not leader", which sends them there).
     for (Planned& p : batch->jobs) {
-      if (p.job.refuse) {
-        p.job.refuse();  // forwarded: the follower sends it to the next leader
+      if (p.job.forwarded_from != kNoNode) {
+        refuse_forwarded(p.job);  // the follower sends it to the next leader
       } else {
         dispatch(std::move(p.job));
       }
@@ -304,8 +304,8 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
     // leader.
     const bool still_leader = host_.node().raw().raft().role() == raft::Role::kLeader;
     for (Planned& p : batch->jobs) {
-      if (code == Code::kNotLeader && p.job.refuse) {
-        p.job.refuse();
+      if (code == Code::kNotLeader && p.job.forwarded_from != kNoNode) {
+        refuse_forwarded(p.job);
       } else if (code == Code::kNotLeader && still_leader) {
         wait_for_leader(std::move(p.job));
       } else if (code == Code::kNotLeader) {
@@ -505,10 +505,14 @@ void Executor::on_forward(NodeId from, std::string_view body) {
     host_.send_forward(from, true,
                        encode_forward_reply({id, ForwardOutcome::kReply, std::move(reply)}));
   };
-  job.refuse = [this, from, id]() {
-    host_.send_forward(from, true, encode_forward_reply({id, ForwardOutcome::kNotLeader, {}}));
-  };
+  job.forwarded_from = from;
+  job.forward_id = id;
   enqueue_local(std::move(job));
+}
+
+void Executor::refuse_forwarded(const Job& job) {
+  host_.send_forward(job.forwarded_from, true,
+                     encode_forward_reply({job.forward_id, ForwardOutcome::kNotLeader, {}}));
 }
 
 void Executor::on_forward_reply(std::string_view body) {

@@ -119,9 +119,11 @@ class Executor {
     Done done;
     Clock::time_point deadline;  // while waiting for a leader
     std::uint64_t seq = 0;       // arrival order: waiting jobs are kept in it
-    // A write another node forwarded: answers it "not leader" (certainly not applied; the
-    // follower sends it to the next leader) when this node cannot propose it after all.
-    std::function<void()> refuse;
+    // A write another node forwarded (its sender and forward id): answered "not leader"
+    // (certainly not applied; the follower sends it to the next leader) when this node
+    // cannot propose it after all (refuse_forwarded).
+    NodeId forwarded_from = kNoNode;
+    std::uint64_t forward_id = 0;
   };
   struct Part {         // one command of a job, once planned
     std::string error;  // a refused command (its error line); then no ops
@@ -167,6 +169,7 @@ class Executor {
   static bool skipped_by_guard(const Planned& p, const std::vector<atlas::Reply>& all,
                                std::size_t& at);
   void forward(Job job, NodeId leader);
+  void refuse_forwarded(const Job& job);
 
   void on_forward(NodeId from, std::string_view body);
   void on_forward_reply(std::string_view body);
