@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/shared_bytes.h"
 #include "base/types.h"
 
 namespace helios::raft {
@@ -22,7 +23,9 @@ struct Entry {
   Term term = 0;
   Index index = 0;
   EntryType type = EntryType::kNormal;
-  std::string data;  // opaque to the core; binary-safe
+  // Opaque to the core; binary-safe. Shared, never copied: copies of an entry (the unstable
+  // log, the Ready, messages to each follower, the applied entry) point at one buffer.
+  base::SharedBytes data;
 
   // Bytes this entry counts against the message and batch limits.
   std::uint64_t byte_size() const { return data.size() + 24; }

@@ -1,6 +1,7 @@
 #include "wire/raft_codec.h"
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -66,7 +67,9 @@ Status invalid_entry(std::uint32_t i, const std::string& why) {
 }
 
 // Decodes entry number `i` (named in errors) at the reader's position.
-Result<raft::Entry> decode_entry(base::Reader& r, std::uint32_t i) {
+// The entry's data is a slice of `owner`, which holds the bytes the reader reads.
+Result<raft::Entry> decode_entry(base::Reader& r, std::uint32_t i,
+                                 const std::shared_ptr<const std::string>& owner) {
   raft::Entry e;
   e.term = r.u64();
   e.index = r.u64();
@@ -83,12 +86,13 @@ Result<raft::Entry> decode_entry(base::Reader& r, std::uint32_t i) {
                                 std::to_string(r.remaining()) + " bytes");
   }
   e.type = static_cast<raft::EntryType>(type);
-  e.data.assign(r.bytes(length));
+  e.data = base::SharedBytes(owner, r.bytes(length));
   HELIOS_ASSERT(r.ok());
   return e;
 }
 
-Result<std::vector<raft::Entry>> decode_entries(base::Reader& r, std::uint32_t count) {
+Result<std::vector<raft::Entry>> decode_entries(base::Reader& r, std::uint32_t count,
+                                                const std::shared_ptr<const std::string>& owner) {
   if (count > r.remaining() / kEntryFixedBytes) {
     return invalid("entry count " + std::to_string(count) + " cannot fit in the remaining " +
                    std::to_string(r.remaining()) + " bytes");
@@ -96,7 +100,7 @@ Result<std::vector<raft::Entry>> decode_entries(base::Reader& r, std::uint32_t c
   std::vector<raft::Entry> entries;
   entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    Result<raft::Entry> e = decode_entry(r, i);
+    Result<raft::Entry> e = decode_entry(r, i, owner);
     if (!e.is_ok()) {
       return e.status();
     }
@@ -178,6 +182,14 @@ void append_message(std::string& out, const raft::Message& m) {
 }
 
 Result<raft::Message> decode_message(std::string_view body) {
+  // Entries are decoded as slices of one copy of the body: one allocation per message, none
+  // per entry.
+  std::shared_ptr<const std::string> owner;
+  if (body.size() >= kMessageFixedBytes &&
+      base::load_u32(body.data() + kMessageFixedBytes - 4) != 0) {
+    owner = std::make_shared<const std::string>(body);
+    body = *owner;
+  }
   base::Reader r(body);
   raft::Message m;
   const std::uint8_t type = r.u8();
@@ -208,7 +220,7 @@ Result<raft::Message> decode_message(std::string_view body) {
     m.time_ms = std::exchange(m.commit, 0);
   }
 
-  Result<std::vector<raft::Entry>> entries = decode_entries(r, count);
+  Result<std::vector<raft::Entry>> entries = decode_entries(r, count, owner);
   if (!entries.is_ok()) {
     return entries.status();
   }

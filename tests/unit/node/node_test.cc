@@ -29,7 +29,7 @@ class EchoMachine final : public StateMachine {
  public:
   ApplyReply apply(const raft::Entry& e) override {
     last_stamp = std::max(last_stamp, stamp_of(e.data));
-    return "applied " + e.data;
+    return "applied " + e.data.str();
   }
   std::uint64_t stamp_of(std::string_view data) const override {
     return data.starts_with("@") ? std::stoull(std::string(data.substr(1))) : 0;
