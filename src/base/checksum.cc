@@ -24,10 +24,17 @@ std::uint64_t checksum64(std::string_view head, std::string_view body, std::uint
 
 std::uint64_t checksum64_concat(std::string_view first, std::string_view second,
                                 std::uint64_t seed) {
-  Checksum64Stream stream(seed);
-  stream.update(first);
-  stream.update(second);
-  return stream.digest();
+  // One streaming state per thread, reset for each call: no allocation per checksum (the WAL
+  // checksums every large entry's record this way).
+  struct Free {
+    void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
+  };
+  thread_local const std::unique_ptr<XXH3_state_t, Free> state{XXH3_createState()};
+  HELIOS_ASSERT(state != nullptr);
+  HELIOS_ASSERT(XXH3_64bits_reset_withSeed(state.get(), seed) == XXH_OK);
+  HELIOS_ASSERT(XXH3_64bits_update(state.get(), first.data(), first.size()) == XXH_OK);
+  HELIOS_ASSERT(XXH3_64bits_update(state.get(), second.data(), second.size()) == XXH_OK);
+  return XXH3_64bits_digest(state.get());
 }
 
 struct Checksum64Stream::State {

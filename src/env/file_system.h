@@ -16,7 +16,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -34,6 +36,18 @@ class File {
   // append(); overwriting blocks that were already written and synced lets that sync commit
   // no metadata (the WAL's preallocated segments rely on it for speed, not for safety).
   virtual Status write_at(std::uint64_t offset, const void* data, std::size_t size) = 0;
+  // Writes `pieces` one after another from `offset`, as write_at() of their concatenation
+  // would, without concatenating them (the WAL writes an entry's data from the buffer the
+  // log shares). This default writes piece by piece; the POSIX file uses pwritev(2).
+  virtual Status write_gather_at(std::uint64_t offset, std::span<const std::string_view> pieces) {
+    for (std::string_view piece : pieces) {
+      if (Status s = write_at(offset, piece.data(), piece.size()); !s.is_ok()) {
+        return s;
+      }
+      offset += piece.size();
+    }
+    return Status::ok();
+  }
   // Reads up to `size` bytes at `offset`; returns how many were read (0 at end of file).
   virtual Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const = 0;
   // fdatasync: makes everything written so far durable (the data, and the file's size).

@@ -133,10 +133,16 @@ void Wal::add_record(const Record& record) {
 
 void Wal::add_entry(const raft::Entry& entry) {
   HELIOS_ASSERT(entry.index == last_index() + 1);
-  const std::size_t before = buffer_.size();
-  encode_entry_record(entry, segments_.back().seq, buffer_);
+  const std::uint64_t before = pending_bytes();
+  if (entry.data.size() >= kWalGatherBytes) {
+    encode_entry_record_head(entry, segments_.back().seq, buffer_);
+    gathered_.push_back(Gathered{buffer_.size(), entry.data});
+    gathered_bytes_ += entry.data.size();
+  } else {
+    encode_entry_record(entry, segments_.back().seq, buffer_);
+  }
   locations_.push_back(Location{entry.term, segments_.back().seq, buffer_offset_ + before,
-                                static_cast<std::uint32_t>(buffer_.size() - before),
+                                static_cast<std::uint32_t>(pending_bytes() - before),
                                 entry.type == raft::EntryType::kConfChange});
 }
 
@@ -147,21 +153,39 @@ Status Wal::fail(Status status) {
 }
 
 Status Wal::flush() {
-  if (buffer_.empty()) {
+  const std::uint64_t bytes = pending_bytes();
+  if (bytes == 0) {
     return Status::ok();
   }
-  Status s = segments_.back().file->write_at(buffer_offset_, buffer_.data(), buffer_.size());
+  Status s;
+  if (gathered_.empty()) {
+    s = segments_.back().file->write_at(buffer_offset_, buffer_.data(), buffer_.size());
+  } else {
+    pieces_.clear();
+    const std::string_view buffer(buffer_);
+    std::size_t written = 0;  // buffer_'s bytes already in pieces_
+    for (const Gathered& g : gathered_) {
+      pieces_.push_back(buffer.substr(written, g.after - written));
+      pieces_.push_back(g.data.view());
+      written = g.after;
+    }
+    pieces_.push_back(buffer.substr(written));
+    s = segments_.back().file->write_gather_at(buffer_offset_, pieces_);
+    pieces_.clear();
+  }
   if (!s.is_ok()) {
     return fail(s);
   }
-  stats_.bytes_written += buffer_.size();
-  buffer_offset_ += buffer_.size();
+  stats_.bytes_written += bytes;
+  buffer_offset_ += bytes;
   buffer_.clear();
+  gathered_.clear();
+  gathered_bytes_ = 0;
   return Status::ok();
 }
 
 Status Wal::create_segment(std::uint64_t seq, std::uint64_t fill) {
-  HELIOS_ASSERT(buffer_.empty());
+  HELIOS_ASSERT(pending_bytes() == 0);
   const std::string path = env::join_path(dir_, segment_name(seq));
   // The header and every segment's first records: the hard state and the snapshot mark, so
   // removing the older segments never loses them.
@@ -246,7 +270,7 @@ Status Wal::append(const std::optional<raft::HardState>& hard_state,
     }
   }
   for (const raft::Entry& e : entries) {
-    if (buffer_offset_ + buffer_.size() >= options_.segment_bytes) {
+    if (buffer_offset_ + pending_bytes() >= options_.segment_bytes) {
       Status s = roll_segment();
       if (!s.is_ok()) {
         return s;

@@ -11,6 +11,9 @@ namespace helios::storage {
 
 namespace {
 
+// An entry record's payload before the data: term u64, index u64, type u8.
+constexpr std::size_t kEntryFixedPayload = 8 + 8 + 1;
+
 Status corrupt(const std::string& why) {
   return Status(Code::kCorruption, why);
 }
@@ -159,12 +162,32 @@ void encode_record(const Record& record, std::uint64_t seq, std::string& out) {
 
 void encode_entry_record(const raft::Entry& entry, std::uint64_t seq, std::string& out) {
   const std::size_t start = begin_record(out);
-  out.reserve(out.size() + 17 + entry.data.size());
+  out.reserve(out.size() + kEntryFixedPayload + entry.data.size());
   base::put_u64(out, entry.term);
   base::put_u64(out, entry.index);
   base::put_u8(out, static_cast<std::uint8_t>(entry.type));
   out.append(entry.data);
   finish_record(out, start, RecordType::kEntry, seq);
+}
+
+void encode_entry_record_head(const raft::Entry& entry, std::uint64_t seq, std::string& out) {
+  const std::size_t start = begin_record(out);
+  base::put_u64(out, entry.term);
+  base::put_u64(out, entry.index);
+  base::put_u8(out, static_cast<std::uint8_t>(entry.type));
+  const std::size_t payload = kEntryFixedPayload + entry.data.size();
+  HELIOS_ASSERT(payload <= kMaxRecordPayload);
+  char* head = out.data() + start;
+  const auto length = static_cast<std::uint32_t>(payload);
+  for (int i = 0; i < 4; ++i) {
+    head[i] = static_cast<char>(length >> (8 * i));
+  }
+  head[4] = static_cast<char>(static_cast<std::uint8_t>(RecordType::kEntry));
+  const std::string_view view(out);
+  // checksum64(header, payload, seq) of finish_record, with the payload in two pieces.
+  base::store_u64(head + 8,
+                  base::checksum64_concat(view.substr(start + kRecordHeaderSize), entry.data.view(),
+                                          base::checksum64(view.substr(start, 8), seq)));
 }
 
 bool is_zero(std::string_view bytes) {

@@ -84,6 +84,11 @@ Status decode_segment_header(std::string_view bytes, std::uint64_t expected_seq)
 void encode_record(const Record& record, std::uint64_t seq, std::string& out);
 // The same for an entry, without wrapping it in a Record (which would copy its data).
 void encode_entry_record(const raft::Entry& entry, std::uint64_t seq, std::string& out);
+// The same record without its data: the header and the entry's fixed fields, checksummed as
+// if entry.data followed them. Writing entry.data right after these bytes gives exactly the
+// bytes of encode_entry_record (the WAL's gather write of a large entry: its data is not
+// copied into the record buffer).
+void encode_entry_record_head(const raft::Entry& entry, std::uint64_t seq, std::string& out);
 
 // Whether every byte is zero (an empty view is).
 bool is_zero(std::string_view bytes);

@@ -4,14 +4,17 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "base/checksum.h"
 
@@ -48,15 +51,50 @@ class PosixFile final : public File {
   }
 
   Status write_at(std::uint64_t offset, const void* data, std::size_t size) override {
-    if (append_mode_) {
-      // Linux's pwrite appends, whatever the offset, on a descriptor opened with O_APPEND.
-      const int flags = ::fcntl(fd_, F_GETFL);
-      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_APPEND) != 0) {
-        return os_error("fcntl", path_, errno);
-      }
-      append_mode_ = false;
+    if (Status s = leave_append_mode(); !s.is_ok()) {
+      return s;
     }
     return write_fully(data, size, offset);
+  }
+
+  Status write_gather_at(std::uint64_t offset, std::span<const std::string_view> pieces) override {
+    if (Status s = leave_append_mode(); !s.is_ok()) {
+      return s;
+    }
+    std::vector<iovec> iov;
+    iov.reserve(pieces.size());
+    for (std::string_view piece : pieces) {
+      if (!piece.empty()) {
+        iov.push_back(iovec{const_cast<char*>(piece.data()), piece.size()});
+      }
+    }
+    std::size_t first = 0;  // iov[first] is the next piece with bytes left
+    while (first < iov.size()) {
+      const int count = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
+      const ssize_t n = ::pwritev(fd_, iov.data() + first, count, static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return os_error("pwritev", path_, errno);
+      }
+      if (n == 0) {
+        return Status(Code::kIoError, "pwritev " + path_ + ": no progress");
+      }
+      offset += static_cast<std::uint64_t>(n);
+      auto left = static_cast<std::size_t>(n);
+      while (left > 0) {  // a short write: skip what went out, resume inside a piece
+        HELIOS_ASSERT(first < iov.size());
+        const std::size_t take = std::min(left, iov[first].iov_len);
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + take;
+        iov[first].iov_len -= take;
+        left -= take;
+        if (iov[first].iov_len == 0) {
+          ++first;
+        }
+      }
+    }
+    return Status::ok();
   }
 
   Result<std::size_t> read_at(std::uint64_t offset, void* data, std::size_t size) const override {
@@ -93,6 +131,19 @@ class PosixFile final : public File {
   const std::string& path() const override { return path_; }
 
  private:
+  // Linux's pwrite appends, whatever the offset, on a descriptor opened with O_APPEND: the
+  // first positioned write turns it off.
+  Status leave_append_mode() {
+    if (append_mode_) {
+      const int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_APPEND) != 0) {
+        return os_error("fcntl", path_, errno);
+      }
+      append_mode_ = false;
+    }
+    return Status::ok();
+  }
+
   // Writes all `size` bytes, retrying short writes and EINTR: write(2) at the end of an
   // O_APPEND descriptor, or pwrite(2) at `offset`.
   Status write_fully(const void* data, std::size_t size, std::optional<std::uint64_t> offset) {

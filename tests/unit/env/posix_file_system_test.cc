@@ -53,6 +53,29 @@ TEST_F(PosixFileSystemTest, append_reachesTheDisk) {
   ASSERT_TRUE(fs_.sync_dir(dir_.string()).is_ok());
 }
 
+TEST_F(PosixFileSystemTest, writeGatherAt_writesThePiecesInOrderAtTheOffset) {
+  auto f = fs_.open(at("wal"), OpenMode::kCreateExclusive);
+  ASSERT_TRUE(f.is_ok()) << f.status().to_string();
+  ASSERT_TRUE(f.value()->append("0123456789", 10).is_ok());  // an O_APPEND descriptor first
+  // More pieces than one pwritev takes (IOV_MAX, 1024 on Linux), empty ones among them, and
+  // a large one the kernel may take in parts.
+  std::vector<std::string> owned;
+  std::string expected = "0123";
+  for (int i = 0; i < 3000; ++i) {
+    owned.push_back(i % 7 == 0 ? "" : "p" + std::to_string(i));
+  }
+  owned.push_back(std::string(3 << 20, 'x'));
+  std::vector<std::string_view> pieces;
+  for (const std::string& piece : owned) {
+    pieces.push_back(piece);
+    expected += piece;
+  }
+  ASSERT_TRUE(f.value()->write_gather_at(4, pieces).is_ok());
+  ASSERT_TRUE(f.value()->append("end", 3).is_ok());  // appends after what it wrote
+  ASSERT_TRUE(f.value()->sync().is_ok());
+  EXPECT_EQ(disk_contents(at("wal")), expected + "end");
+}
+
 TEST_F(PosixFileSystemTest, errors_nameThePathAndTheReason) {
   const Status missing = fs_.open(at("missing"), OpenMode::kRead).status();
   EXPECT_EQ(missing.code(), Code::kNotFound);

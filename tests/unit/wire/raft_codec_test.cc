@@ -93,6 +93,23 @@ TEST(RaftCodecTest, encodeMessage_layoutIsTheDocumentedOne) {
   EXPECT_EQ(want.size(), kFixedBytes + 21 + 2);
 }
 
+// A follower's entries are slices of one copy of the received body: the body may be reused
+// at once (the connection's read buffer is), and decoding allocates once, not per entry.
+TEST(RaftCodecTest, decodeMessage_entriesAreSlicesOfOneCopyOfTheBody) {
+  raft::Message m = message(raft::MessageType::kAppend, sample_entries());
+  m.entries.push_back(entry(40, 3, raft::EntryType::kNormal, std::string(5000, 'q')));
+  m.entries.push_back(entry(41, 3, raft::EntryType::kNormal, std::string(2000, 'r')));
+  std::string body = encode_message(m);
+  Result<raft::Message> back = decode_message(body);
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  std::fill(body.begin(), body.end(), '\0');  // the received bytes are overwritten
+  EXPECT_EQ(back.value(), m);
+  const auto& got = back.value().entries;
+  const std::size_t n = got.size();
+  EXPECT_TRUE(got[n - 1].data.shares_buffer_with(got[n - 2].data));
+  EXPECT_EQ(got[n - 2].data.data() + 5000 + 21, got[n - 1].data.data());  // adjacent slices
+}
+
 TEST(RaftCodecTest, decodeMessage_roundTripsEveryTypeWithAndWithoutEntries) {
   for (int t = 0; t < raft::kMessageTypeCount; ++t) {
     const auto type = static_cast<raft::MessageType>(t);
