@@ -17,7 +17,7 @@
 # tab-separated in build/bench/compare-<date>.tsv.
 #
 # usage: bench/compare.sh [--quick] [--seconds S] [--systems helios,etcd,redis] [--build]
-#                         [--keep] [--quiet-wait S] [--nice N]
+#                         [--keep] [--quiet-wait S] [--nice N] [--value-size B]
 #   --quick     1 s per cell (about a minute and a half)
 #   --seconds   seconds per cell (default 4; the whole run takes about 4 minutes)
 #   --systems   which systems to run (default all three)
@@ -28,6 +28,7 @@
 #               what they used during each cell either way
 #   --nice N    run everything (servers and load generators alike) at niceness N; e.g.
 #               -10 (root) lets the benchmark win the CPUs from others' builds
+#   --value-size B  bytes per SET value (default 100)
 # Environment: HELIOS_CLIENT_PORT_BASE (default 7000: RESP ports 7001..7003) is used only
 # with a raft-example that has no --client-port-base flag; otherwise free ports are picked.
 #
@@ -98,6 +99,8 @@ parse_args() {
       --keep) KEEP_TMP=1 ;;
       --quiet-wait) QUIET_WAIT="${2:?--quiet-wait needs a value}"; shift ;;
       --nice) NICE="${2:?--nice needs a value}"; shift ;;
+      --value-size) VALUE_SIZE="${2:?--value-size needs a value}"; shift
+        [[ "$VALUE_SIZE" =~ ^[1-9][0-9]*$ ]] || { echo "--value-size needs a positive integer" >&2; exit 2; } ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; exit 2 ;;
     esac

@@ -24,17 +24,10 @@ std::uint64_t checksum64(std::string_view head, std::string_view body, std::uint
 
 std::uint64_t checksum64_concat(std::string_view first, std::string_view second,
                                 std::uint64_t seed) {
-  // One streaming state per thread, reset for each call: no allocation per checksum (the WAL
-  // checksums every large entry's record this way).
-  struct Free {
-    void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
-  };
-  thread_local const std::unique_ptr<XXH3_state_t, Free> state{XXH3_createState()};
-  HELIOS_ASSERT(state != nullptr);
-  HELIOS_ASSERT(XXH3_64bits_reset_withSeed(state.get(), seed) == XXH_OK);
-  HELIOS_ASSERT(XXH3_64bits_update(state.get(), first.data(), first.size()) == XXH_OK);
-  HELIOS_ASSERT(XXH3_64bits_update(state.get(), second.data(), second.size()) == XXH_OK);
-  return XXH3_64bits_digest(state.get());
+  Checksum64Stream& stream = Checksum64Stream::for_this_thread(seed);
+  stream.update(first);
+  stream.update(second);
+  return stream.digest();
 }
 
 struct Checksum64Stream::State {
@@ -46,10 +39,20 @@ struct Checksum64Stream::State {
 
 Checksum64Stream::Checksum64Stream(std::uint64_t seed) : state_(std::make_unique<State>()) {
   HELIOS_ASSERT(state_->xxh != nullptr);
-  HELIOS_ASSERT(XXH3_64bits_reset_withSeed(state_->xxh.get(), seed) == XXH_OK);
+  reset(seed);
 }
 
 Checksum64Stream::~Checksum64Stream() = default;
+
+Checksum64Stream& Checksum64Stream::for_this_thread(std::uint64_t seed) {
+  thread_local Checksum64Stream stream(0);
+  stream.reset(seed);
+  return stream;
+}
+
+void Checksum64Stream::reset(std::uint64_t seed) {
+  HELIOS_ASSERT(XXH3_64bits_reset_withSeed(state_->xxh.get(), seed) == XXH_OK);
+}
 
 void Checksum64Stream::update(std::string_view data) {
   HELIOS_ASSERT(XXH3_64bits_update(state_->xxh.get(), data.data(), data.size()) == XXH_OK);

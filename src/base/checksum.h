@@ -28,6 +28,13 @@ class Checksum64Stream {
   Checksum64Stream(const Checksum64Stream&) = delete;
   Checksum64Stream& operator=(const Checksum64Stream&) = delete;
 
+  // This thread's stream, restarted with `seed`: no allocation per checksum (a frame's or a
+  // WAL record's pieces). The caller is done with it before anything else on the thread
+  // calls for_this_thread() again.
+  static Checksum64Stream& for_this_thread(std::uint64_t seed);
+
+  // Restarts the stream: as if just constructed with `seed`.
+  void reset(std::uint64_t seed);
   void update(std::string_view data);
   // The checksum of everything so far (more update() calls may follow).
   std::uint64_t digest() const;

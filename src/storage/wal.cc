@@ -128,21 +128,20 @@ Result<std::vector<raft::Entry>> Wal::entries(Index lo, Index hi, std::uint64_t 
 
 void Wal::add_record(const Record& record) {
   HELIOS_ASSERT(!std::holds_alternative<raft::Entry>(record));  // add_entry() records those
-  encode_record(record, segments_.back().seq, buffer_);
+  encode_record(record, segments_.back().seq, pending_.bytes());
 }
 
 void Wal::add_entry(const raft::Entry& entry) {
   HELIOS_ASSERT(entry.index == last_index() + 1);
-  const std::uint64_t before = pending_bytes();
+  const std::uint64_t before = pending_.size();
   if (entry.data.size() >= kWalGatherBytes) {
-    encode_entry_record_head(entry, segments_.back().seq, buffer_);
-    gathered_.push_back(Gathered{buffer_.size(), entry.data});
-    gathered_bytes_ += entry.data.size();
+    encode_entry_record_head(entry, segments_.back().seq, pending_.bytes());
+    pending_.append(entry.data);  // spliced
   } else {
-    encode_entry_record(entry, segments_.back().seq, buffer_);
+    encode_entry_record(entry, segments_.back().seq, pending_.bytes());
   }
   locations_.push_back(Location{entry.term, segments_.back().seq, buffer_offset_ + before,
-                                static_cast<std::uint32_t>(pending_bytes() - before),
+                                static_cast<std::uint32_t>(pending_.size() - before),
                                 entry.type == raft::EntryType::kConfChange});
 }
 
@@ -153,24 +152,18 @@ Status Wal::fail(Status status) {
 }
 
 Status Wal::flush() {
-  const std::uint64_t bytes = pending_bytes();
+  const std::uint64_t bytes = pending_.size();
   if (bytes == 0) {
     return Status::ok();
   }
   Status s;
-  if (gathered_.empty()) {
-    s = segments_.back().file->write_at(buffer_offset_, buffer_.data(), buffer_.size());
+  env::File& file = *segments_.back().file;
+  if (!pending_.has_splices()) {
+    s = file.write_at(buffer_offset_, pending_.bytes().data(), pending_.bytes().size());
   } else {
     pieces_.clear();
-    const std::string_view buffer(buffer_);
-    std::size_t written = 0;  // buffer_'s bytes already in pieces_
-    for (const Gathered& g : gathered_) {
-      pieces_.push_back(buffer.substr(written, g.after - written));
-      pieces_.push_back(g.data.view());
-      written = g.after;
-    }
-    pieces_.push_back(buffer.substr(written));
-    s = segments_.back().file->write_gather_at(buffer_offset_, pieces_);
+    pending_.for_each_piece([this](std::string_view piece) { pieces_.push_back(piece); });
+    s = file.write_gather_at(buffer_offset_, pieces_);
     pieces_.clear();
   }
   if (!s.is_ok()) {
@@ -178,14 +171,12 @@ Status Wal::flush() {
   }
   stats_.bytes_written += bytes;
   buffer_offset_ += bytes;
-  buffer_.clear();
-  gathered_.clear();
-  gathered_bytes_ = 0;
+  pending_.clear();
   return Status::ok();
 }
 
 Status Wal::create_segment(std::uint64_t seq, std::uint64_t fill) {
-  HELIOS_ASSERT(pending_bytes() == 0);
+  HELIOS_ASSERT(pending_.empty());
   const std::string path = env::join_path(dir_, segment_name(seq));
   // The header and every segment's first records: the hard state and the snapshot mark, so
   // removing the older segments never loses them.
@@ -231,7 +222,7 @@ Status Wal::create_segment(std::uint64_t seq, std::uint64_t fill) {
     return Status::ok();
   }
   buffer_offset_ = 0;
-  buffer_ = std::move(head);
+  pending_ = base::GatherBuffer(std::move(head));
   return flush();
 }
 
@@ -270,7 +261,7 @@ Status Wal::append(const std::optional<raft::HardState>& hard_state,
     }
   }
   for (const raft::Entry& e : entries) {
-    if (buffer_offset_ + pending_bytes() >= options_.segment_bytes) {
+    if (buffer_offset_ + pending_.size() >= options_.segment_bytes) {
       Status s = roll_segment();
       if (!s.is_ok()) {
         return s;

@@ -56,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "base/gather_buffer.h"
 #include "env/file_system.h"
 #include "raft/storage.h"
 #include "storage/wal_format.h"
@@ -65,7 +66,7 @@ namespace helios::storage {
 // Entries with at least this much data are written from the buffer the log shares (a gather
 // write: header and fixed fields from the record buffer, then the data where it is); smaller
 // ones are copied into the record buffer, which costs less than another piece of the write.
-inline constexpr std::size_t kWalGatherBytes = 512;
+inline constexpr std::size_t kWalGatherBytes = base::GatherBuffer::kSpliceMinBytes;
 
 struct WalOptions {
   std::uint64_t segment_bytes = 64u << 20;
@@ -195,19 +196,11 @@ class Wal final : public raft::Storage {
   SnapshotMark mark_;
   std::deque<Location> locations_;  // locations_[i] holds entry mark_.index + 1 + i
   std::deque<Segment> segments_;
-  // Encoded, not yet written to the open segment: buffer_'s bytes with the data of large
-  // entries between them (gathered_: each is written after buffer_'s first `after` bytes,
-  // not copied into buffer_).
-  struct Gathered {
-    std::size_t after = 0;
-    base::SharedBytes data;
-  };
-  std::size_t pending_bytes() const { return buffer_.size() + gathered_bytes_; }
-  std::string buffer_;
-  std::vector<Gathered> gathered_;
-  std::uint64_t gathered_bytes_ = 0;
+  // Encoded, not yet written to the open segment: records, with the data of large entries
+  // spliced in (written from the log's shared buffer, not copied).
+  base::GatherBuffer pending_;
   std::vector<std::string_view> pieces_;  // flush()'s scratch list
-  std::uint64_t buffer_offset_ = 0;       // file offset at which the pending bytes will land
+  std::uint64_t buffer_offset_ = 0;       // file offset at which pending_ will land
   bool dir_dirty_ = false;
   std::unique_ptr<env::File> spare_;  // the next segment's file, being prepared; or none
   std::uint64_t spare_ready_ = 0;     // bytes of spare_ known written (zeros or stale records)

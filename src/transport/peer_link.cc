@@ -45,8 +45,8 @@ PeerLink::PeerLink(asio::io_context& io, const TcpTransportOptions& options, con
   status_.address = address_;
 }
 
-bool PeerLink::enqueue(std::string frame) {
-  HELIOS_ASSERT(frame.size() >= wire::kFrameHeaderSize);
+bool PeerLink::enqueue(base::GatherBuffer frame) {
+  HELIOS_ASSERT(frame.bytes().size() >= wire::kFrameHeaderSize);
   bool post = false;
   bool queued = false;
   bool log_full = false;
@@ -93,13 +93,14 @@ std::vector<std::string> PeerLink::withdraw(wire::FrameType type) {
   std::vector<std::string> bodies;
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = queue_.begin(); it != queue_.end();) {
-    if (static_cast<std::uint8_t>((*it)[kTypeOffset]) != static_cast<std::uint8_t>(type)) {
+    if (static_cast<std::uint8_t>(it->bytes()[kTypeOffset]) != static_cast<std::uint8_t>(type)) {
       ++it;
       continue;
     }
     HELIOS_ASSERT(queued_bytes_ >= it->size());
     queued_bytes_ -= it->size();
-    bodies.push_back(it->substr(wire::kFrameHeaderSize));
+    HELIOS_ASSERT(!it->has_splices());  // application frames are built as one string
+    bodies.push_back(it->bytes().substr(wire::kFrameHeaderSize));
     it = queue_.erase(it);
   }
   return bodies;
@@ -375,7 +376,7 @@ void PeerLink::fail(PeerError kind, const std::string& reason) {
     }
     lost = writing_.size();
     status_.dropped += lost;
-    for (const std::string& frame : writing_) {
+    for (const base::GatherBuffer& frame : writing_) {
       queued_bytes_ -= frame.size();
     }
     writing_.clear();
@@ -437,13 +438,15 @@ void PeerLink::flush() {
   write_buffers_.clear();
   if (stream_->is_tls()) {
     joined_.clear();
-    for (const std::string& frame : writing_) {
-      joined_ += frame;
+    for (const base::GatherBuffer& frame : writing_) {
+      frame.for_each_piece([this](std::string_view piece) { joined_.append(piece); });
     }
     write_buffers_.push_back(asio::buffer(joined_));
   } else {
-    for (const std::string& frame : writing_) {
-      write_buffers_.push_back(asio::buffer(frame));
+    // One gather write: each frame's own bytes and the log's shared entry data it splices.
+    for (const base::GatherBuffer& frame : writing_) {
+      frame.for_each_piece(
+          [this](std::string_view piece) { write_buffers_.push_back(asio::buffer(piece)); });
     }
   }
   write_in_flight_ = true;
@@ -466,7 +469,7 @@ void PeerLink::on_written(std::uint64_t attempt, const asio::error_code& ec) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.sent += writing_.size();
-    for (const std::string& frame : writing_) {
+    for (const base::GatherBuffer& frame : writing_) {
       HELIOS_ASSERT(queued_bytes_ >= frame.size());
       queued_bytes_ -= frame.size();
     }

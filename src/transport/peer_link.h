@@ -27,6 +27,7 @@
 
 #include <asio.hpp>
 
+#include "base/gather_buffer.h"
 #include "tls/stream.h"
 #include "transport/tcp_options.h"
 #include "transport/transport.h"
@@ -43,7 +44,7 @@ class PeerLink {
 
   // Any thread. Queues one encoded kRaft frame, or drops it (and counts it) when the queue
   // is at its message or byte bound. True if queued.
-  bool enqueue(std::string frame);
+  bool enqueue(base::GatherBuffer frame);
   // Any thread. Takes every frame of `type` that is still queued (not handed to the socket,
   // so certainly not sent) out of the queue and returns their bodies, in queue order.
   std::vector<std::string> withdraw(wire::FrameType type);
@@ -104,11 +105,11 @@ class PeerLink {
 
   mutable std::mutex mutex_;
   // Guarded by mutex_ (writing_ is also only touched on the I/O thread).
-  std::deque<std::string> queue_;
-  std::vector<std::string> writing_;  // frames of the write in flight
-  std::size_t queued_bytes_ = 0;      // queue_ and writing_
-  bool flush_posted_ = false;         // an on_flush_posted() is on its way
-  bool dropping_ = false;             // the last enqueue() dropped (log once per episode)
+  std::deque<base::GatherBuffer> queue_;
+  std::vector<base::GatherBuffer> writing_;  // frames of the write in flight
+  std::size_t queued_bytes_ = 0;             // queue_ and writing_
+  bool flush_posted_ = false;                // an on_flush_posted() is on its way
+  bool dropping_ = false;                    // the last enqueue() dropped (log once per episode)
   PeerStatus status_;
 };
 

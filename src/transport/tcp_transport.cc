@@ -320,8 +320,9 @@ void TcpTransport::send(const raft::Message& m) {
     link.note_dropped();
     return;
   }
-  // The frame is built in place: the entries' data is copied once, into the frame.
-  std::string frame(wire::kFrameHeaderSize, '\0');
+  // The frame is built in place after its header; large entries' data is spliced in from
+  // the log's shared buffers (the link writes it with one gather write, no copy).
+  base::GatherBuffer frame(std::string(wire::kFrameHeaderSize, '\0'));
   wire::append_message(frame, m);
   const std::size_t body_bytes = frame.size() - wire::kFrameHeaderSize;
   if (body_bytes > options_.max_frame_bytes) {

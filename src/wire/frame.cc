@@ -89,26 +89,51 @@ std::string encode_frame(FrameType type, std::string_view body) {
   return out;
 }
 
-void seal_frame(FrameType type, std::string& frame) {
+namespace {
+
+// Writes the header of a frame of `type` with a body of `body_size` bytes over the first
+// kFrameHeaderSize bytes at `at`; `body_checksum(header)` gives the body's checksum seeded
+// by the header's first 16 bytes.
+template <typename BodyChecksum>
+void write_header(char* at, FrameType type, std::size_t body_size, BodyChecksum body_checksum) {
   const auto type_byte = static_cast<std::uint8_t>(type);
   HELIOS_ASSERT(type_byte >= 1);
   HELIOS_ASSERT(type_byte <= kMaxFrameType);
-  HELIOS_ASSERT(frame.size() >= kFrameHeaderSize);
-  const std::string_view body = std::string_view(frame).substr(kFrameHeaderSize);
-  HELIOS_ASSERT(body.size() <= UINT32_MAX);
-
+  HELIOS_ASSERT(body_size <= UINT32_MAX);
   std::string header;
   header.reserve(kFrameHeaderSize);
   header.append(kFrameMagic, sizeof(kFrameMagic));
   put_u16(header, kProtocolVersion);
   base::put_u8(header, type_byte);
   base::put_u8(header, 0);
-  base::put_u32(header, static_cast<std::uint32_t>(body.size()));
+  base::put_u32(header, static_cast<std::uint32_t>(body_size));
   base::put_u32(header, 0);
   base::put_u64(header, 0);  // the checksum, stored below once the header is complete
   HELIOS_ASSERT(header.size() == kFrameHeaderSize);
-  base::store_u64(header.data() + kChecksumOffset, frame_checksum(header, body));
-  frame.replace(0, kFrameHeaderSize, header);
+  base::store_u64(header.data() + kChecksumOffset, body_checksum(header));
+  std::memcpy(at, header.data(), kFrameHeaderSize);
+}
+
+}  // namespace
+
+void seal_frame(FrameType type, std::string& frame) {
+  HELIOS_ASSERT(frame.size() >= kFrameHeaderSize);
+  const std::string_view body = std::string_view(frame).substr(kFrameHeaderSize);
+  write_header(frame.data(), type, body.size(),
+               [body](std::string_view header) { return frame_checksum(header, body); });
+}
+
+void seal_frame(FrameType type, base::GatherBuffer& frame) {
+  HELIOS_ASSERT(frame.bytes().size() >= kFrameHeaderSize);
+  write_header(frame.bytes().data(), type, frame.size() - kFrameHeaderSize,
+               [&frame](std::string_view header) {
+                 // frame_checksum's value, over the body's pieces.
+                 base::Checksum64Stream& sum = base::Checksum64Stream::for_this_thread(
+                     base::checksum64(header.substr(0, kChecksumOffset), kFrameChecksumSeed));
+                 frame.for_each_piece([&sum](std::string_view piece) { sum.update(piece); },
+                                      kFrameHeaderSize);
+                 return sum.digest();
+               });
 }
 
 Result<Frame> FrameDecoder::next() {

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/gather_buffer.h"
 #include "base/status.h"
 
 namespace helios::wire {
@@ -46,6 +47,9 @@ std::string encode_frame(FrameType type, std::string_view body);
 // The same frame, built in place: `frame` holds kFrameHeaderSize bytes (any) followed by the
 // body; the header is written over them (no copy of the body: a snapshot chunk's megabyte).
 void seal_frame(FrameType type, std::string& frame);
+// The same for a frame whose body has spliced pieces (wire::append_message into a
+// GatherBuffer): the header goes over the first kFrameHeaderSize copied bytes.
+void seal_frame(FrameType type, base::GatherBuffer& frame);
 
 struct Frame {
   FrameType type = FrameType::kRaft;

@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "base/gather_buffer.h"
 #include "raft/membership.h"
 
 namespace helios::wire {
@@ -51,15 +52,37 @@ Status check_cluster_id(std::string_view id) {
   return Status::ok();
 }
 
-void encode_entry(std::string& out, const raft::Entry& e) {
+std::string& bytes_of(std::string& out) {
+  return out;
+}
+std::string& bytes_of(base::GatherBuffer& out) {
+  return out.bytes();
+}
+void append_data(std::string& out, const base::SharedBytes& data) {
+  out.append(data.view());
+}
+void append_data(base::GatherBuffer& out, const base::SharedBytes& data) {
+  out.append(data);  // spliced if large
+}
+// What encoding `data` adds to out's own buffer (the rest is spliced).
+std::size_t copied_size(const std::string& /*out*/, const base::SharedBytes& data) {
+  return data.size();
+}
+std::size_t copied_size(const base::GatherBuffer& /*out*/, const base::SharedBytes& data) {
+  return data.size() < base::GatherBuffer::kSpliceMinBytes ? data.size() : 0;
+}
+
+template <typename Out>
+void encode_entry(Out& out, const raft::Entry& e) {
   const auto type = static_cast<std::uint8_t>(e.type);
   HELIOS_ASSERT(type <= kMaxEntryType);
   HELIOS_ASSERT(e.data.size() <= UINT32_MAX);
-  base::put_u64(out, e.term);
-  base::put_u64(out, e.index);
-  base::put_u8(out, type);
-  base::put_u32(out, static_cast<std::uint32_t>(e.data.size()));
-  out.append(e.data);
+  std::string& bytes = bytes_of(out);
+  base::put_u64(bytes, e.term);
+  base::put_u64(bytes, e.index);
+  base::put_u8(bytes, type);
+  base::put_u32(bytes, static_cast<std::uint32_t>(e.data.size()));
+  append_data(out, e.data);
 }
 
 Status invalid_entry(std::uint32_t i, const std::string& why) {
@@ -144,41 +167,57 @@ std::string encode_message(const raft::Message& m) {
   return out;
 }
 
-void append_message(std::string& out, const raft::Message& m) {
+namespace {
+
+template <typename Out>
+void append_message_to(Out& out, const raft::Message& m) {
   const auto type = static_cast<std::uint8_t>(m.type);
   HELIOS_ASSERT(type < raft::kMessageTypeCount);
   HELIOS_ASSERT(m.entries.size() <= UINT32_MAX);
   std::size_t size = kMessageFixedBytes;
+  std::size_t copied = kMessageFixedBytes;
   for (const raft::Entry& e : m.entries) {
     size += kEntryFixedBytes + e.data.size();
+    copied += kEntryFixedBytes + copied_size(out, e.data);
   }
 
   const std::size_t start = out.size();
-  out.reserve(start + size);
-  base::put_u8(out, type);
-  base::put_u64(out, m.from);
-  base::put_u64(out, m.to);
-  base::put_u64(out, m.term);
-  base::put_u64(out, m.log_term);
-  base::put_u64(out, m.index);
+  std::string& bytes = bytes_of(out);
+  bytes.reserve(bytes.size() + copied);
+  base::put_u8(bytes, type);
+  base::put_u64(bytes, m.from);
+  base::put_u64(bytes, m.to);
+  base::put_u64(bytes, m.term);
+  base::put_u64(bytes, m.log_term);
+  base::put_u64(bytes, m.index);
   // kReadIndexResp carries no commit index: its slot holds the read time.
   const bool timed = m.type == raft::MessageType::kReadIndexResp;
   HELIOS_ASSERT(timed ? m.commit == 0 : m.time_ms == 0);
-  base::put_u64(out, timed ? m.time_ms : m.commit);
-  base::put_u64(out, m.reject_hint);
-  base::put_u8(out, m.reject ? 1 : 0);
-  base::put_u64(out, m.context);
-  base::put_u32(out, static_cast<std::uint32_t>(m.entries.size()));
+  base::put_u64(bytes, timed ? m.time_ms : m.commit);
+  base::put_u64(bytes, m.reject_hint);
+  base::put_u8(bytes, m.reject ? 1 : 0);
+  base::put_u64(bytes, m.context);
+  base::put_u32(bytes, static_cast<std::uint32_t>(m.entries.size()));
   HELIOS_ASSERT(out.size() - start == kMessageFixedBytes);
   for (const raft::Entry& e : m.entries) {
     encode_entry(out, e);
   }
   HELIOS_ASSERT(out.size() - start == size);
   if (m.type == raft::MessageType::kSnapshot) {
-    encode_snapshot_meta(out, m.snapshot);
+    encode_snapshot_meta(bytes, m.snapshot);
   } else {
     HELIOS_ASSERT(m.snapshot == raft::SnapshotMeta{});
   }
+}
+
+}  // namespace
+
+void append_message(std::string& out, const raft::Message& m) {
+  append_message_to(out, m);
+}
+
+void append_message(base::GatherBuffer& out, const raft::Message& m) {
+  append_message_to(out, m);
 }
 
 Result<raft::Message> decode_message(std::string_view body) {

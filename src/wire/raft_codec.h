@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/gather_buffer.h"
 #include "base/status.h"
 #include "raft/types.h"
 
@@ -43,6 +44,9 @@ std::string encode_message(const raft::Message& m);
 // The same bytes appended to `out` (a frame built in place after its header: one copy of
 // the entries' data fewer).
 void append_message(std::string& out, const raft::Message& m);
+// The same bytes, with the data of large entries spliced in (not copied): a frame that the
+// transport writes with one gather write from the log's shared buffers.
+void append_message(base::GatherBuffer& out, const raft::Message& m);
 Result<raft::Message> decode_message(std::string_view body);
 
 // The first frame each side sends on a peer connection.

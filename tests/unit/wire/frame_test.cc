@@ -93,6 +93,20 @@ TEST(FrameTest, encodeFrame_layoutIsTheDocumentedHeader) {
   EXPECT_EQ(f.substr(24), body);
 }
 
+// A frame sealed with spliced pieces is byte for byte the frame of its joined body.
+TEST(FrameTest, sealFrame_withSplicesGivesTheSameBytesAsOneString) {
+  base::GatherBuffer frame(std::string(kFrameHeaderSize, '\0'));
+  frame.bytes() += "fixed part";
+  frame.append(base::SharedBytes(std::string(5000, 'a')));  // spliced
+  frame.bytes() += "between";
+  frame.append(base::SharedBytes(std::string(700, 'b')));  // spliced
+  frame.append(base::SharedBytes("small"));                // copied
+  ASSERT_TRUE(frame.has_splices());
+  const std::string body = frame.joined().substr(kFrameHeaderSize);
+  seal_frame(FrameType::kRaft, frame);
+  EXPECT_EQ(frame.joined(), encode_frame(FrameType::kRaft, body));
+}
+
 TEST(FrameDecoderTest, next_roundTripsEveryTypeAndBody) {
   for (const Sample& s : samples()) {
     FrameDecoder decoder;

@@ -110,6 +110,19 @@ TEST(RaftCodecTest, decodeMessage_entriesAreSlicesOfOneCopyOfTheBody) {
   EXPECT_EQ(got[n - 2].data.data() + 5000 + 21, got[n - 1].data.data());  // adjacent slices
 }
 
+// The transport's encoding splices large entries' data (no copy) into the same bytes.
+TEST(RaftCodecTest, appendMessage_intoAGatherBufferSplicesLargeDataIntoTheSameBytes) {
+  raft::Message m = message(raft::MessageType::kAppend, sample_entries());
+  m.entries.push_back(entry(40, 3, raft::EntryType::kNormal, std::string(5000, 'q')));
+  m.entries.push_back(entry(41, 3, raft::EntryType::kNormal, "short"));
+  m.entries.push_back(entry(42, 3, raft::EntryType::kNormal, std::string(512, 's')));
+  base::GatherBuffer out("prefix");
+  append_message(out, m);
+  EXPECT_TRUE(out.has_splices());
+  EXPECT_EQ(out.joined(), "prefix" + encode_message(m));
+  EXPECT_EQ(out.bytes().size(), 6 + encode_message(m).size() - 5000 - 512);  // not copied
+}
+
 TEST(RaftCodecTest, decodeMessage_roundTripsEveryTypeWithAndWithoutEntries) {
   for (int t = 0; t < raft::kMessageTypeCount; ++t) {
     const auto type = static_cast<raft::MessageType>(t);
