@@ -1,13 +1,10 @@
 #pragma once
 // GatherBuffer: the bytes of one write (a WAL append, a frame) built without copying large
-// shared data: encoded bytes, with SharedBytes spliced between them where they belong.
-//
-// Contract:
-//   - The content is bytes()'s bytes with each splice inserted at the position bytes() had
-//     when it was added; pieces() yields it in order, as one write of the concatenation would.
-//   - append() copies data under kSpliceMinBytes and splices the rest: a small copy costs
-//     less than another piece of a gather write (another iovec, another checksum update).
-//   - Spliced data is held (not copied) until clear() or destruction.
+// shared data. Encoders append to bytes(); append(SharedBytes) copies data under
+// kSpliceMinBytes (a small copy costs less than another piece of a gather write: another
+// iovec, another checksum update) and splices the rest, held by reference until clear().
+// The content is bytes() with each splice inserted where bytes() ended when it was added;
+// for_each_piece() yields it in order, as one write of the concatenation would.
 
 #include <cstddef>
 #include <cstdint>
