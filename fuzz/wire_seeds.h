@@ -39,6 +39,10 @@ inline std::vector<WireSeed> wire_seeds() {
   append.entries.push_back(raft::Entry{5, 16, raft::EntryType::kNoop, ""});
   append.entries.push_back(raft::Entry{5, 17, raft::EntryType::kConfChange, "\xff"});
   const std::string append_body = encode_message(append);
+  // Data large enough for the transport to splice it (base::GatherBuffer::kSpliceMinBytes).
+  raft::Message large = wire_seed_message(raft::MessageType::kAppend, 5);
+  large.entries.push_back(raft::Entry{6, 20, raft::EntryType::kNormal, std::string(600, 'L')});
+  large.entries.push_back(raft::Entry{6, 21, raft::EntryType::kNormal, "small"});
   const std::string hello_body = encode_hello(HelloBody{"helios-test.1", 3});
   const std::string vote = encode_frame(
       FrameType::kRaft, encode_message(wire_seed_message(raft::MessageType::kVote, 2)));
@@ -54,6 +58,7 @@ inline std::vector<WireSeed> wire_seeds() {
   seeds.push_back({"seed-forward-empty.bin", encode_frame(FrameType::kForward, "")});
   seeds.push_back({"seed-hello-then-vote.bin", encode_frame(FrameType::kHello, hello_body) + vote});
   seeds.push_back({"seed-body-append.bin", append_body});
+  seeds.push_back({"seed-append-large.bin", encode_frame(FrameType::kRaft, encode_message(large))});
   seeds.push_back({"seed-body-hello.bin", hello_body});
   return seeds;
 }
