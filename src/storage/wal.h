@@ -3,8 +3,9 @@
 // raft::Storage. The format is in wal_format.h and docs/formats.md.
 //
 // Writing: append() encodes the hard state (if any) and the entries into one buffer (each
-// entry encoded in place, its data copied once) and writes it with one write at the end of
-// the records of the open segment; sync() makes everything written durable with one fdatasync
+// entry encoded in place; the data of an entry of kWalGatherBytes or more is not copied but
+// spliced in from the log's shared buffer) and writes it with one (gather) write at the end
+// of the records of the open segment; sync() makes everything written durable with one fdatasync
 // of the open segment (plus a directory fsync when a segment was created since the last
 // sync). A batch of many entries therefore costs one write and one fdatasync (group commit).
 // Entries that replace a conflicting suffix are preceded by a kTruncate record: truncation is
