@@ -50,10 +50,12 @@ std::size_t begin_record(std::string& out) {
   return start;
 }
 
-// Fills in the header reserved at `start` for the payload that follows it in `out`.
-void finish_record(std::string& out, std::size_t start, RecordType type, std::uint64_t seq) {
-  const std::size_t payload = out.size() - start - kRecordHeaderSize;
+// Fills in the header reserved at `start` for a record of `type` whose payload is `payload`
+// bytes (of which `out` may hold only a first part: `rest` follows it, written separately).
+void write_record_header(std::string& out, std::size_t start, RecordType type, std::size_t payload,
+                         std::string_view rest, std::uint64_t seq) {
   HELIOS_ASSERT(payload <= kMaxRecordPayload);
+  HELIOS_ASSERT(out.size() - start - kRecordHeaderSize + rest.size() == payload);
   char* head = out.data() + start;
   const auto length = static_cast<std::uint32_t>(payload);
   for (int i = 0; i < 4; ++i) {
@@ -61,8 +63,16 @@ void finish_record(std::string& out, std::size_t start, RecordType type, std::ui
   }
   head[4] = static_cast<char>(static_cast<std::uint8_t>(type));
   const std::string_view view(out);
-  base::store_u64(head + 8, base::checksum64(view.substr(start, 8),
-                                             view.substr(start + kRecordHeaderSize), seq));
+  const std::string_view in_out = view.substr(start + kRecordHeaderSize);
+  // checksum64(header, payload, seq), the payload in one piece or two.
+  const std::uint64_t seed = base::checksum64(view.substr(start, 8), seq);
+  base::store_u64(head + 8, rest.empty() ? base::checksum64(in_out, seed)
+                                         : base::checksum64_concat(in_out, rest, seed));
+}
+
+// Fills in the header reserved at `start` for the payload that follows it in `out`.
+void finish_record(std::string& out, std::size_t start, RecordType type, std::uint64_t seq) {
+  write_record_header(out, start, type, out.size() - start - kRecordHeaderSize, {}, seq);
 }
 
 Result<Record> decode_payload(RecordType type, std::string_view payload) {
@@ -175,19 +185,8 @@ void encode_entry_record_head(const raft::Entry& entry, std::uint64_t seq, std::
   base::put_u64(out, entry.term);
   base::put_u64(out, entry.index);
   base::put_u8(out, static_cast<std::uint8_t>(entry.type));
-  const std::size_t payload = kEntryFixedPayload + entry.data.size();
-  HELIOS_ASSERT(payload <= kMaxRecordPayload);
-  char* head = out.data() + start;
-  const auto length = static_cast<std::uint32_t>(payload);
-  for (int i = 0; i < 4; ++i) {
-    head[i] = static_cast<char>(length >> (8 * i));
-  }
-  head[4] = static_cast<char>(static_cast<std::uint8_t>(RecordType::kEntry));
-  const std::string_view view(out);
-  // checksum64(header, payload, seq) of finish_record, with the payload in two pieces.
-  base::store_u64(head + 8,
-                  base::checksum64_concat(view.substr(start + kRecordHeaderSize), entry.data.view(),
-                                          base::checksum64(view.substr(start, 8), seq)));
+  write_record_header(out, start, RecordType::kEntry, kEntryFixedPayload + entry.data.size(),
+                      entry.data.view(), seq);
 }
 
 bool is_zero(std::string_view bytes) {

@@ -61,8 +61,8 @@ class PosixFile final : public File {
     if (Status s = leave_append_mode(); !s.is_ok()) {
       return s;
     }
-    std::vector<iovec> iov;
-    iov.reserve(pieces.size());
+    std::vector<iovec>& iov = iov_;  // kept between calls: no allocation per write
+    iov.clear();
     for (std::string_view piece : pieces) {
       if (!piece.empty()) {
         iov.push_back(iovec{const_cast<char*>(piece.data()), piece.size()});
@@ -184,6 +184,7 @@ class PosixFile final : public File {
 
   const int fd_;
   const std::string path_;
+  std::vector<iovec> iov_;  // write_gather_at's scratch list
   // Whether the descriptor still has O_APPEND (open_flags sets it for every writable mode;
   // the first write_at() clears it, after which append() writes at the size).
   bool append_mode_ = true;
