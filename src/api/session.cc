@@ -133,6 +133,17 @@ void Session::read_more() {
   if (closed_ || reading_ || close_after_flush_ || slots_.size() >= kMaxSlots) {
     return;
   }
+  if (input_paused_) {
+    // Requests already received wait in the buffer (the slots ran out while they were
+    // taken): take them before reading more, or a client that sent its last requests
+    // would wait for them forever. Posted: read_more runs inside advance() and reply
+    // callbacks, which must not see new slots appear under them.
+    if (!resume_posted_) {
+      resume_posted_ = true;
+      asio::post(stream_.get_executor(), [self = shared_from_this()]() { self->resume_input(); });
+    }
+    return;
+  }
   reading_ = true;
   stream_.async_read_some(asio::buffer(read_buffer_),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
@@ -150,6 +161,23 @@ void Session::on_read(const asio::error_code& ec, std::size_t n) {
     return;
   }
   handle_input(std::string_view(read_buffer_.data(), n));
+  if (!closed_) {
+    advance();
+    read_more();
+  }
+}
+
+void Session::resume_input() {
+  resume_posted_ = false;
+  if (closed_ || !input_paused_ || slots_.size() >= kMaxSlots) {
+    return;
+  }
+  input_paused_ = false;
+  if (mode_ == Mode::kJson) {
+    handle_json_requests();
+  } else {
+    handle_resp_requests();
+  }
   if (!closed_) {
     advance();
     read_more();
@@ -187,6 +215,7 @@ void Session::handle_resp_requests() {
     on_request(argv);
     current_record_ = nullptr;  // errors outside a command (the parser's) count no command
   }
+  input_paused_ = !close_after_flush_;  // the slots ran out: resume_input takes the rest
 }
 
 void Session::handle_json_requests() {
@@ -217,6 +246,7 @@ void Session::handle_json_requests() {
     on_request(argv.value());
     current_record_ = nullptr;
   }
+  input_paused_ = !close_after_flush_;  // the slots ran out: resume_input takes the rest
 }
 
 void Session::on_request(Argv& argv) {

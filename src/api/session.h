@@ -14,7 +14,8 @@
 // is evaluated against the store only when it reaches the head of the queue, after the
 // replies before it.
 //
-// Bounds: at most kMaxSlots requests in flight per connection (reading pauses beyond it);
+// Bounds: at most kMaxSlots requests in flight per connection (reading, and taking requests
+// already received, pause beyond it and resume as replies leave);
 // replies waiting to be written at most max_output_bytes (beyond it the connection is
 // closed, as Redis's client-output-buffer-limit does).
 //
@@ -100,6 +101,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_more();
   void on_read(const asio::error_code& ec, std::size_t n);
   void handle_input(std::string_view bytes);
+  // Takes the requests left in the buffer when the slots ran out (input_paused_).
+  void resume_input();
   void handle_resp_requests();
   void handle_json_requests();
   void on_request(Argv& argv);
@@ -246,6 +249,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t json_scanned_ = 0;  // json_buffer_[0, json_scanned_) holds no '\n'
   std::vector<char> read_buffer_;
   bool reading_ = false;
+  // Whole requests may wait in parser_ (or json_buffer_): taking them stopped at kMaxSlots.
+  bool input_paused_ = false;
+  bool resume_posted_ = false;  // a resume_input is posted
   bool closed_ = false;
   bool close_after_flush_ = false;
 

@@ -584,6 +584,22 @@ class TestRedisPy(ClusterClassCase):
             self.assertIsInstance(out[1], redis.ResponseError)
             self.assertEqual(out[2:], [2, "2"])
 
+    def test_pipeline_past_the_in_flight_bound_is_answered_whole(self):
+        """A connection keeps at most 4096 requests in flight and stops taking more until
+        replies leave. Here a BLPOP blocks everything behind it while 4500 inline PINGs, sent
+        at once (22 KB: about two reads), fill the bound: the rest wait in the server's buffer
+        and no more bytes will come. Once the BLPOP times out, every PING must be answered
+        (a server that only resumed on new bytes would leave the client waiting forever)."""
+        n = 4500
+        for node in (self.f, self.lid):
+            with self.raw(node) as c:
+                c.send_raw(harness.RespConnection.encode("BLPOP", f"inflight:{node}", "0.3") +
+                           b"PING\r\n" * n)
+                self.assertIsNone(c.read_reply())  # BLPOP's timeout: the null array
+                replies = [c.read_reply() for _ in range(n)]
+                self.assertEqual(replies, ["PONG"] * n)
+                self.assertEqual(c.command("ECHO", "after"), b"after")
+
     def test_multi_exec_pipeline(self):
         for node in (self.f, self.lid):
             r = self.r[node]
