@@ -194,23 +194,34 @@ bool is_zero(std::string_view bytes) {
 }
 
 bool is_torn_record(std::string_view data, std::uint64_t offset, std::uint64_t seq) {
-  const std::string_view rest = data.substr(offset);
-  if (rest.size() < kRecordHeaderSize) {
-    return true;
-  }
-  const std::uint64_t end = offset + kRecordHeaderSize + base::load_u32(rest.data());
-  if (end >= data.size()) {
-    return true;  // cut short by the end of the file, or a length no record can have
-  }
-  // A sector (512 bytes, aligned) of zeros inside the record: a part of the write never
-  // reached the disk, whatever came after it (a disk may persist the pages of one write in
-  // any order).
-  for (std::uint64_t sector = (offset + 511) / 512 * 512; sector + 512 <= end; sector += 512) {
+  // The damage may be in the record's own length, so the length is not trusted (a flipped
+  // high byte would otherwise make a record in the middle of the log look cut short by the
+  // end of the file, and everything after it would be cut). A torn write leaves, after the
+  // record it tore, only bytes that never reached the disk: zeros (a sector of them marks
+  // where the write stopped reaching it; the disk may persist one write's pages in any
+  // order) or what the file held before. So the record is torn unless a record of this
+  // segment verifies at some later offset before the first aligned zero sector after it.
+  std::uint64_t limit = data.size();
+  for (std::uint64_t sector = (offset + 511) / 512 * 512; sector + 512 <= data.size();
+       sector += 512) {
     if (is_zero(data.substr(sector, 512))) {
-      return true;
+      limit = sector;
+      break;
     }
   }
-  return !decode_record(data.substr(end), seq).is_ok();
+  for (std::uint64_t at = offset + 1; at + kRecordHeaderSize <= limit; ++at) {
+    const std::uint32_t length = base::load_u32(data.data() + at);
+    const auto type = static_cast<std::uint8_t>(data[at + 4]);
+    if (length > kMaxRecordPayload || at + kRecordHeaderSize + length > data.size() ||
+        type < static_cast<std::uint8_t>(RecordType::kEntry) ||
+        type > static_cast<std::uint8_t>(RecordType::kSnapshotMark)) {
+      continue;  // no record can start here: no checksum to compute
+    }
+    if (decode_record(data.substr(at), seq).is_ok()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 Result<DecodedRecord> decode_record(std::string_view bytes, std::uint64_t seq) {

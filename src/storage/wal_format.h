@@ -94,7 +94,11 @@ void encode_entry_record_head(const raft::Entry& entry, std::uint64_t seq, std::
 bool is_zero(std::string_view bytes);
 // Whether the record of segment `seq` that failed to decode at `offset` of the last segment
 // `data` is a torn write (true: recovery cuts it) or damage with a verified record after it
-// (false: recovery refuses with kCorruption). Shared by recovery and `helios-wal inspect`.
+// (false: recovery refuses with kCorruption): torn unless a record verifies at a later
+// offset before the first aligned 512-byte sector of zeros after `offset`. The record's own
+// length is not trusted (it may be the damaged byte). Cost: one cheap look per byte up to
+// that sector, and a checksum only where a record header is plausible. Shared by recovery
+// and `helios-wal inspect`.
 bool is_torn_record(std::string_view data, std::uint64_t offset, std::uint64_t seq);
 
 // The outcome of decoding the record at the start of `bytes`.

@@ -341,6 +341,37 @@ TEST_P(WalCorruptionTest, open_damageAtTheTailIsCutOff) {
 INSTANTIATE_TEST_SUITE_P(Fields, WalCorruptionTest,
                          ::testing::Values(Field::kLength, Field::kChecksum, Field::kPayload));
 
+TEST(WalTest, open_damageInTheMiddleOfTheLastSegmentIsRefusedWhicheverByteItHits) {
+  // Damage to a record with verified records after it is corruption, not a torn write,
+  // whichever byte it hits: the length too. A flipped high byte of the length once made the
+  // record look cut short by the end of the (preallocated) file, or reach into its zeros,
+  // and recovery cut it and the 39 records after it.
+  env::SimFileSystem fs;
+  {
+    auto wal = open_wal(fs);
+    for (Index i = 1; i <= 80; ++i) {
+      ASSERT_TRUE(wal->append(std::nullopt, {entry(i, 1, std::string(100, 'x'))}).is_ok());
+    }
+    ASSERT_TRUE(wal->sync().is_ok());
+  }
+  const std::string path = std::string(kDir) + "/" + segment_name(1);
+  const std::string clean = read_all(fs, path);
+  const std::size_t record = kRecordHeaderSize + 17 + 100;  // one entry's record
+  const std::size_t at = first_entry_offset(clean) + 40 * record;
+  for (std::size_t i = 0; i < record; ++i) {
+    for (const int flip : {0xff, 0x01, 0x80}) {
+      SCOPED_TRACE("byte " + std::to_string(i) + " ^ " + std::to_string(flip));
+      std::string bytes = clean;
+      bytes[at + i] = static_cast<char>(bytes[at + i] ^ flip);
+      overwrite(fs, path, bytes);
+      Result<std::unique_ptr<Wal>> wal = Wal::open(fs, kDir, WalOptions{1u << 20});
+      ASSERT_FALSE(wal.is_ok()) << "opened with " << wal.value()->last_index() << " entries";
+      EXPECT_EQ(wal.status().code(), Code::kCorruption);
+      EXPECT_EQ(read_all(fs, path), bytes);  // nothing was cut
+    }
+  }
+}
+
 TEST(WalTest, open_segmentGapIsReported) {
   env::SimFileSystem fs;
   const std::vector<std::string> paths = three_segments(fs);
