@@ -136,7 +136,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost {
   // node::ClientHost (node_clients.cc), as the runtime's.
   env::Loop& loop() override { return loop_; }
   node::Node& node() override { return *node_; }
-  void propose_now(atlas::Command command, node::CommandCallback done) override;
+  void propose_now(atlas::Command& command, node::CommandCallback done) override;
   // The stamp a command proposed now gets.
   std::uint64_t stamp_now() override;
   void catch_up_ticks() override { host_.catch_up_ticks(index_); }

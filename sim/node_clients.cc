@@ -120,12 +120,15 @@ void SimNode::configure_client_layer() {
 void SimNode::start_client_layer() {
   chores_ = std::make_unique<node::LeaderChores>(
       [this](atlas::Command command, node::CommandCallback done) {
-        propose_now(std::move(command), std::move(done));
+        propose_now(command, std::move(done));
       });
   node::ClientHost& host = *this;
   executor_ = std::make_unique<api::Executor>(host, client_config_);
   if (options_.bugs.uncertain_as_not_applied) {
     executor_->plant_uncertain_as_not_applied();
+  }
+  if (options_.bugs.unrepaid_loan) {
+    executor_->plant_unrepaid_loan();
   }
   executor_->install();
   node_->start();
@@ -180,7 +183,7 @@ std::uint64_t SimNode::leader_clock_ms() {
   return now;
 }
 
-void SimNode::propose_now(atlas::Command command, node::CommandCallback done) {
+void SimNode::propose_now(atlas::Command& command, node::CommandCallback done) {
   command.stamp_ms = stamp_now();
   node_->propose(atlas::encode_command(command), [done](Result<node::ApplyReply> reply) {
     if (!reply.is_ok()) {
@@ -310,7 +313,7 @@ bool SimNode::propose_marker(const std::string& value) {
   }
   atlas::Command command;
   command.ops.emplace_back(atlas::SetOp{.key = "__marker", .value = value});
-  propose_now(std::move(command), [](Result<std::vector<atlas::Reply>>) {});
+  propose_now(command, [](Result<std::vector<atlas::Reply>>) {});
   return true;
 }
 

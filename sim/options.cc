@@ -173,6 +173,8 @@ std::string SimOptions::describe() const {
     out += " bug=leader-clock-unraised";
   if (bugs.uncertain_as_not_applied)
     out += " bug=uncertain-as-not-applied";
+  if (bugs.unrepaid_loan)
+    out += " bug=unrepaid-loan";
   return out;
 }
 
@@ -221,6 +223,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.leader_clock_unraised = true;
   } else if (name == "uncertain-as-not-applied") {
     bugs.uncertain_as_not_applied = true;
+  } else if (name == "unrepaid-loan") {
+    bugs.unrepaid_loan = true;
   } else {
     return false;
   }

@@ -101,7 +101,7 @@ void set_acl_bootstrap(std::string table) {
   bootstrap_table() = std::move(table);
 }
 
-Result<Plan> plan_acl(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_acl(PlanArgs& argv, std::uint64_t) {
   if (argv.size() < 2) {
     return Status(Code::kInvalidArgument, "ERR wrong number of arguments for 'acl' command");
   }

@@ -40,7 +40,7 @@ void set_acl_bootstrap(std::string table);
 // ACL SETUSER / DELUSER (argv as the client sent it; the subcommand already checked) as one
 // write: an AclOp with the bootstrap users as its base. The ACL row's planner
 // (command_table.h); `now_ms` is not used.
-Result<Plan> plan_acl(const Argv& argv, std::uint64_t now_ms);
+Result<Plan> plan_acl(PlanArgs& argv, std::uint64_t now_ms);
 
 class AclState {
  public:

@@ -121,10 +121,10 @@ Translated translate(const BlockingRow& row, const Argv& argv) {
   return t;
 }
 
-Result<Plan> plan_blocking(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_blocking(PlanArgs& argv, std::uint64_t now_ms) {
   const BlockingRow* row = find_row(argv[0]);
   HELIOS_ASSERT(row != nullptr);  // the table has rows only for these
-  const Translated t = translate(*row, argv);
+  const Translated t = translate(*row, argv.all());
   std::string error;
   if (t.timeout_first && !parse_block_timeout(t.timeout, &error).has_value()) {
     return invalid(error);

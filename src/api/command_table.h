@@ -45,7 +45,7 @@ enum class Kind : std::uint8_t {
 
 // The ATLAS operations of a command whose arity was checked (argv[0] is its name as sent);
 // relative TTLs count from `now_ms`. Errors: kInvalidArgument, the whole Redis error line.
-using Planner = Result<Plan> (*)(const Argv& argv, std::uint64_t now_ms);
+using Planner = Result<Plan> (*)(PlanArgs& argv, std::uint64_t now_ms);
 // A command the connection answers itself, its arity (and subcommand's) checked and the
 // client admitted by ACL.
 using Handler = void (Session::*)(Argv& argv);

@@ -29,11 +29,12 @@ std::string uncertain_now_line(std::string_view why) {
 
 // One atlas::Command being filled (open_) or proposed.
 struct Executor::Batch {
-  atlas::Command command;
+  atlas::Command command;  // until proposed: then the log entry holds its encoding
   std::vector<Planned> jobs;
   std::size_t bytes = 0;
   std::size_t commands = 0;
   bool answered = false;
+  bool proposing = false;             // inside ClientHost::propose_now
   std::unique_ptr<env::Timer> timer;  // write_timeout_ms
 };
 
@@ -166,17 +167,22 @@ void Executor::enqueue_local(Job job) {
   std::optional<atlas::WatchOp> guard =
       job.exec ? parse_watch_guard(job.commands.front()) : std::nullopt;
   for (std::size_t i = guard ? 1 : 0; i < job.commands.size(); ++i) {
-    const Argv& argv = job.commands[i];
+    Argv& argv = job.commands[i];
     Part part;
+    part.command = i;
     const CommandSpec* spec = find_command(upper(argv[0]));
+    // Lending: the values move from argv into the ops, and from there into the entry's
+    // encoding (one copy); repay_all gives them back if the batch is not proposed.
     Result<Plan> plan = spec != nullptr && spec->plan != nullptr
-                            ? make_plan(*spec, argv, stamp)
+                            ? make_plan_lending(*spec, argv, stamp)
                             : Result<Plan>(invalid("ERR unknown command"));
     if (!plan.is_ok()) {
       part.error = plan.status().message();
     } else {
       part.shape = plan.value().shape;
       part.ops = plan.value().ops.size();
+      part.loans = std::move(plan.value().loans);
+      planned.lent = planned.lent || !part.loans.empty();
       for (atlas::Op& op : plan.value().ops) {
         own.ops.push_back(std::move(op));
       }
@@ -239,6 +245,8 @@ void Executor::enqueue_local(Job job) {
       }
     });
   }
+  planned.first_op = open_->command.ops.size();
+  planned.op_count = own.ops.size();
   for (atlas::Op& op : own.ops) {
     open_->command.ops.push_back(std::move(op));
   }
@@ -258,6 +266,7 @@ void Executor::flush() {
     // Leadership is being handed over (the core would refuse the proposal): nothing is
     // proposed, every write waits for the next leader (forwarded ones go back to their
     // follower as "not leader", which sends them there).
+    repay_all(*batch);
     for (Planned& p : batch->jobs) {
       if (p.job.forwarded_from != kNoNode) {
         refuse_forwarded(p.job);  // the follower sends it to the next leader
@@ -282,11 +291,36 @@ void Executor::flush() {
               error_reply(p.job.protocol, uncertain_as_not_applied_ ? "TRYAGAIN " + line : line));
         }
       });
-  // The callback runs inside the Node's Ready loop (or inside propose): answer after it.
-  host_.propose_now(std::move(batch->command), [this,
-                                                batch](Result<std::vector<atlas::Reply>> replies) {
+  // The callback runs inside the Node's Ready loop (or inside propose): answer after it. A
+  // refusal comes inside propose (nothing entered the log): the values go back to argv
+  // while the ops still hold them, for finish() to send the jobs on.
+  batch->proposing = true;
+  host_.propose_now(batch->command, [this, batch](Result<std::vector<atlas::Reply>> replies) {
+    if (!replies.is_ok() && batch->proposing) {
+      repay_all(*batch);
+    }
     loop_.post([this, batch, r = std::move(replies)]() mutable { finish(batch, std::move(r)); });
   });
+  batch->proposing = false;
+  batch->command = atlas::Command{};  // the entry holds the encoding: free the values
+}
+
+void Executor::repay_all(Batch& batch) const {
+  for (Planned& p : batch.jobs) {
+    if (!p.lent) {
+      continue;
+    }
+    HELIOS_ASSERT(p.first_op + p.op_count <= batch.command.ops.size());
+    const auto first = batch.command.ops.begin() + static_cast<std::ptrdiff_t>(p.first_op);
+    const auto last = first + static_cast<std::ptrdiff_t>(p.op_count);
+    for (Part& part : p.parts) {
+      if (!unrepaid_loan_) {  // else PLANTED BUG: the values stay in the dropped ops
+        repay(first, last, part.loans, p.job.commands[part.command]);
+      }
+      part.loans.clear();
+    }
+    p.lent = false;
+  }
 }
 
 void Executor::finish(const std::shared_ptr<Batch>& batch,
@@ -302,13 +336,16 @@ void Executor::finish(const std::shared_ptr<Batch>& batch,
     // writes wait (the sweep retries them) instead of being proposed again at once, which
     // would spin the loop; forwarded ones go back to their follower, which finds the next
     // leader.
+    // A job is sent on from its argv, so only once its values are back there (repay_all, at
+    // a refusal inside propose); one refused later (not how a node refuses) answers
+    // TRYAGAIN below.
     const bool still_leader = host_.node().raw().raft().role() == raft::Role::kLeader;
     for (Planned& p : batch->jobs) {
       if (code == Code::kNotLeader && p.job.forwarded_from != kNoNode) {
         refuse_forwarded(p.job);
-      } else if (code == Code::kNotLeader && still_leader) {
+      } else if (code == Code::kNotLeader && still_leader && !p.lent) {
         wait_for_leader(std::move(p.job));
-      } else if (code == Code::kNotLeader) {
+      } else if (code == Code::kNotLeader && !p.lent) {
         dispatch(std::move(p.job));  // nothing was proposed: send it where the leader is
       } else {
         std::string line;

@@ -109,6 +109,9 @@ class Executor {
   // PLANTED BUG, for the simulator only (raft::PlantedBugs::uncertain_as_not_applied): a
   // write whose outcome is unknown is answered -TRYAGAIN, as if certainly not applied.
   void plant_uncertain_as_not_applied() { uncertain_as_not_applied_ = true; }
+  // PLANTED BUG, for the simulator only (raft::PlantedBugs::unrepaid_loan): a batch that is
+  // not proposed after all does not give its jobs' values back to their argv.
+  void plant_unrepaid_loan() { unrepaid_loan_ = true; }
 
  private:
   using Clock = env::Loop::Clock;
@@ -129,11 +132,16 @@ class Executor {
     std::string error;  // a refused command (its error line); then no ops
     Shape shape = Shape::kAsIs;
     std::size_t ops = 0;
+    std::size_t command = 0;  // its index in job.commands
+    std::vector<Loan> loans;  // the values its ops took out of that argv (plan.h)
   };
   struct Planned {
     Job job;
     std::vector<Part> parts;
-    bool guarded = false;  // a WATCHed EXEC: a WatchOp precedes its parts' ops
+    bool guarded = false;      // a WATCHed EXEC: a WatchOp precedes its parts' ops
+    std::size_t first_op = 0;  // its ops are the batch command's [first_op, +op_count)
+    std::size_t op_count = 0;
+    bool lent = false;  // some of job.commands' values are in the batch's ops, not in argv
   };
   struct Batch;
   struct Forward {
@@ -163,6 +171,9 @@ class Executor {
   void on_leader_change();
   void enqueue_local(Job job);
   void flush();
+  // Moves the values the batch's ops took back into its jobs' argv (a batch that is not
+  // proposed after all: its jobs are planned again, or forwarded, from their argv).
+  void repay_all(Batch& batch) const;
   void finish(const std::shared_ptr<Batch>& batch, Result<std::vector<atlas::Reply>> replies);
   // A guarded job's replies start at all[at] with its guard's: moves `at` past the guard,
   // and past every op of the job if the guard skipped them (true).
@@ -205,6 +216,7 @@ class Executor {
   std::map<NodeId, Link> links_;  // refreshed by every sweep
   ExecutorStats stats_;
   bool uncertain_as_not_applied_ = false;
+  bool unrepaid_loan_ = false;
 };
 
 }  // namespace helios::api

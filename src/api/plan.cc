@@ -1,5 +1,7 @@
 #include "api/plan.h"
 
+#include <algorithm>
+
 #include "api/args.h"
 #include "api/command_table.h"
 #include "base/assert.h"
@@ -21,15 +23,116 @@ Plan write_plan(atlas::Op op, Shape shape) {
   return p;
 }
 
-Result<Plan> make_plan(const CommandSpec& spec, const Argv& argv, std::uint64_t now_ms) {
+std::string PlanArgs::take(std::size_t i) {
+  if (lent_ == nullptr || (*argv_)[i].size() < kLendMinBytes) {
+    return (*argv_)[i];  // a copy
+  }
+  std::string& arg = (*lent_)[i];
+  const char* bytes = arg.data();
+  std::string out = std::move(arg);
+  HELIOS_ASSERT(out.data() == bytes);  // a long string's bytes move with it
+  arg.clear();
+  loans_->push_back(Loan{i, bytes});
+  return out;
+}
+
+void PlanArgs::give_back(std::vector<std::string>& taken, std::size_t first) {
+  if (lent_ == nullptr) {
+    return;
+  }
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    const auto loan = std::find_if(loans_->begin(), loans_->end(), [&](const Loan& l) {
+      return l.arg == first + i && l.bytes == taken[i].data();
+    });
+    if (loan != loans_->end()) {
+      (*lent_)[first + i] = std::move(taken[i]);
+      loans_->erase(loan);
+    }
+  }
+}
+
+std::vector<std::string> PlanArgs::take_from(std::size_t first) {
+  std::vector<std::string> out;
+  out.reserve(size() - std::min(first, size()));
+  for (std::size_t i = first; i < size(); ++i) {
+    out.push_back(take(i));
+  }
+  return out;
+}
+
+namespace {
+
+// Values and keys beyond ATLAS's limits get Redis's answer before anything is planned.
+Result<Plan> checked_plan(const CommandSpec& spec, PlanArgs& args, std::uint64_t now_ms) {
   HELIOS_ASSERT(spec.plan != nullptr);
-  // Values and keys beyond ATLAS's limits get Redis's answer before anything is planned.
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    if (argv[i].size() > atlas::kMaxValueBytes) {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].size() > atlas::kMaxValueBytes) {
       return invalid(kErrTooLarge);
     }
   }
-  return spec.plan(argv, now_ms);
+  return spec.plan(args, now_ms);
+}
+
+// Calls `visit` on every string of `op` that take() may have filled: the values of SET,
+// APPEND, SETRANGE and MSETNX, and an object command's arguments.
+template <typename Visit>
+void for_each_taken(atlas::Op& op, Visit&& visit) {
+  if (auto* set = std::get_if<atlas::SetOp>(&op)) {
+    visit(set->value);
+  } else if (auto* append = std::get_if<atlas::AppendOp>(&op)) {
+    visit(append->value);
+  } else if (auto* range = std::get_if<atlas::SetRangeOp>(&op)) {
+    visit(range->value);
+  } else if (auto* msetnx = std::get_if<atlas::MSetNxOp>(&op)) {
+    for (std::string& v : msetnx->values) {
+      visit(v);
+    }
+  } else if (auto* obj = std::get_if<atlas::ObjOp>(&op)) {
+    for (std::string& a : obj->args) {
+      visit(a);
+    }
+  }
+}
+
+}  // namespace
+
+Result<Plan> make_plan(const CommandSpec& spec, const Argv& argv, std::uint64_t now_ms) {
+  PlanArgs args(argv);
+  return checked_plan(spec, args, now_ms);
+}
+
+Result<Plan> make_plan_lending(const CommandSpec& spec, Argv& argv, std::uint64_t now_ms) {
+  std::vector<Loan> loans;
+  PlanArgs args(argv, loans);
+  Result<Plan> plan = checked_plan(spec, args, now_ms);
+  // A planner takes arguments only once it cannot refuse the command, or gives them back
+  // before it does (PlanArgs::give_back): a refused command's ops are gone.
+  HELIOS_ASSERT(plan.is_ok() || loans.empty());
+  if (plan.is_ok()) {
+    plan.value().loans = std::move(loans);
+  }
+  return plan;
+}
+
+void repay(std::vector<atlas::Op>::iterator first, std::vector<atlas::Op>::iterator last,
+           const std::vector<Loan>& loans, Argv& argv) {
+  std::size_t repaid = 0;
+  for (auto op = first; op != last && repaid < loans.size(); ++op) {
+    for_each_taken(*op, [&](std::string& s) {
+      if (s.size() < kLendMinBytes) {
+        return;
+      }
+      for (const Loan& loan : loans) {
+        if (loan.bytes == s.data()) {
+          HELIOS_ASSERT(loan.arg < argv.size() && argv[loan.arg].empty());
+          argv[loan.arg] = std::move(s);
+          ++repaid;
+          return;
+        }
+      }
+    });
+  }
+  HELIOS_ASSERT(repaid == loans.size());
 }
 
 void render_reply(const atlas::Reply& reply, resp::Writer& w) {

@@ -42,10 +42,52 @@ enum class Shape : std::uint8_t {
   kKeyedOne,
 };
 
+// An argument that a lending plan moved out of argv into one of its operations instead of
+// copying it: argv[arg], whose bytes are at `bytes` (a long string's bytes keep their address
+// when the string moves, so the operation's string is found again by them).
+struct Loan {
+  std::size_t arg = 0;
+  const char* bytes = nullptr;
+};
+
 struct Plan {
   std::vector<atlas::Op> ops;
   Shape shape = Shape::kAsIs;
-  bool write = false;  // false: every op only reads (atlas::Store::is_read)
+  bool write = false;       // false: every op only reads (atlas::Store::is_read)
+  std::vector<Loan> loans;  // make_plan_lending: the arguments its ops hold
+};
+
+// Arguments shorter than this are always copied: they live inside the std::string itself
+// (the short-string buffer), so moving one copies it anyway, and its bytes change address.
+inline constexpr std::size_t kLendMinBytes = 16;
+
+// The arguments a planner reads (argv[0] is the command's name, as sent), read-only, and the
+// one way an operation keeps one: take(). A copying PlanArgs copies; a lending one moves an
+// argument of kLendMinBytes or more out of argv (leaving it empty) and notes the loan, so
+// that a value is not copied on its way from the client's request to the log entry. A
+// planner must not read an argument after taking it.
+class PlanArgs {
+ public:
+  explicit PlanArgs(const Argv& argv) : argv_(&argv) {}
+  PlanArgs(Argv& argv, std::vector<Loan>& loans) : argv_(&argv), lent_(&argv), loans_(&loans) {}
+
+  std::size_t size() const { return argv_->size(); }
+  const std::string& operator[](std::size_t i) const { return (*argv_)[i]; }
+  Argv::const_iterator begin() const { return argv_->begin(); }
+  Argv::const_iterator end() const { return argv_->end(); }
+  const Argv& all() const { return *argv_; }
+
+  // Argument i, for an operation to keep.
+  std::string take(std::size_t i);
+  // Arguments [first, size()), each as take() gives it.
+  std::vector<std::string> take_from(std::size_t first);
+  // Before refusing the command: puts back what take_from(first) gave, into argv.
+  void give_back(std::vector<std::string>& taken, std::size_t first);
+
+ private:
+  const Argv* argv_;
+  Argv* lent_ = nullptr;  // lending: the same argv, writable
+  std::vector<Loan>* loans_ = nullptr;
 };
 
 struct CommandSpec;
@@ -54,6 +96,17 @@ struct CommandSpec;
 // already checked): a data command, or ACL SETUSER / DELUSER / LOAD (api/acl_state.h: a
 // replicated change of the users). Arguments beyond ATLAS's limits are refused first.
 Result<Plan> make_plan(const CommandSpec& spec, const Argv& argv, std::uint64_t now_ms);
+
+// As make_plan, but the plan's operations take their long values out of `argv` instead of
+// copying them (plan.loans says which; argv keeps the other arguments). `argv` can be
+// planned again only after repay().
+Result<Plan> make_plan_lending(const CommandSpec& spec, Argv& argv, std::uint64_t now_ms);
+
+// Moves every loan back from `ops` (the operations of the lending plan, in any order and
+// wherever they were moved since, their values not changed) into `argv`, which is then as
+// it was before planning. Every loan must be found: an always-on assertion.
+void repay(std::vector<atlas::Op>::iterator first, std::vector<atlas::Op>::iterator last,
+           const std::vector<Loan>& loans, Argv& argv);
 
 // The seeds of random picks (SPOP...) are drawn from the plan's time and a count of the plans
 // this thread drew: restarts the count (a simulator, before each run, so that a seed

@@ -23,14 +23,20 @@ std::uint64_t next_seed(std::uint64_t now_ms) {
   return base::Prng(now_ms ^ (t_plans_drawn++ << 20)).next();
 }
 
-Result<Plan> plan_object(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_object(PlanArgs& argv, std::uint64_t now_ms) {
   const atlas::ObjectCommand* row = atlas::find_object_command(upper(argv[0]));
   HELIOS_ASSERT(row != nullptr);  // the table has a row only for these
   atlas::ObjOp op;
   op.code = row->code;
-  op.args.assign(argv.begin() + 1, argv.end());
+  // A write's arguments go into the log entry: taken, not copied (a read's stay in argv).
+  if (row->read != nullptr) {
+    op.args.assign(argv.begin() + 1, argv.end());
+  } else {
+    op.args = argv.take_from(1);
+  }
   if (row->check != nullptr) {
     if (std::string error = row->check(op.args); !error.empty()) {
+      argv.give_back(op.args, 1);
       return invalid(error);
     }
   }

@@ -53,40 +53,40 @@ Result<std::uint64_t> deadline(std::string_view arg, std::int64_t unit_ms, bool 
 
 // Reads.
 
-Result<Plan> plan_get(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_get(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kGet, argv[1]);
 }
 
-Result<Plan> plan_strlen(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_strlen(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kStrlen, argv[1]);
 }
 
-Result<Plan> plan_ttl(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_ttl(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kPttl, argv[1], Shape::kSeconds);
 }
 
-Result<Plan> plan_pttl(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_pttl(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kPttl, argv[1]);
 }
 
-Result<Plan> plan_expiretime(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_expiretime(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kPexpireTime, argv[1], Shape::kSeconds);
 }
 
-Result<Plan> plan_pexpiretime(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_pexpiretime(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kPexpireTime, argv[1]);
 }
 
-Result<Plan> plan_type(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_type(PlanArgs& argv, std::uint64_t) {
   return read_plan(ReadKind::kType, argv[1]);
 }
 
-Result<Plan> plan_dbsize(const Argv&, std::uint64_t) {
+Result<Plan> plan_dbsize(PlanArgs&, std::uint64_t) {
   return read_plan(ReadKind::kDbSize, "");
 }
 
 // GETRANGE and SUBSTR.
-Result<Plan> plan_getrange(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_getrange(PlanArgs& argv, std::uint64_t) {
   const std::optional<std::int64_t> a = atlas::parse_int64(argv[2]);
   const std::optional<std::int64_t> b = atlas::parse_int64(argv[3]);
   if (!a.has_value() || !b.has_value()) {
@@ -98,7 +98,7 @@ Result<Plan> plan_getrange(const Argv& argv, std::uint64_t) {
 }
 
 // MGET and EXISTS: one read per key.
-Plan plan_each_key(const Argv& argv, ReadKind what, Shape shape) {
+Plan plan_each_key(const PlanArgs& argv, ReadKind what, Shape shape) {
   Plan p;
   for (std::size_t i = 1; i < argv.size(); ++i) {
     p.ops.emplace_back(ReadOp{what, argv[i], 0, 0});
@@ -107,11 +107,11 @@ Plan plan_each_key(const Argv& argv, ReadKind what, Shape shape) {
   return p;
 }
 
-Result<Plan> plan_mget(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_mget(PlanArgs& argv, std::uint64_t) {
   return plan_each_key(argv, ReadKind::kGetOrNil, Shape::kArray);
 }
 
-Result<Plan> plan_exists(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_exists(PlanArgs& argv, std::uint64_t) {
   return plan_each_key(argv, ReadKind::kExists, Shape::kSum);
 }
 
@@ -130,10 +130,9 @@ Result<std::uint64_t> option_deadline(std::string_view opt, std::string_view arg
 
 // Every option is read before the expiry's number, as Redis does: "EX abc NOSUCH" is a syntax
 // error, not an invalid number.
-Result<Plan> plan_set(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_set(PlanArgs& argv, std::uint64_t now_ms) {
   atlas::SetOp op;
   op.key = argv[1];
-  op.value = argv[2];
   bool have_expire = false;
   std::string expire_opt;
   std::size_t expire_arg = 0;
@@ -163,36 +162,38 @@ Result<Plan> plan_set(const Argv& argv, std::uint64_t now_ms) {
     }
     op.deadline_ms = d.value();
   }
+  op.value = argv.take(2);
   return write_plan(std::move(op));
 }
 
-Result<Plan> plan_setnx(const Argv& argv, std::uint64_t) {
-  return write_plan(atlas::SetOp{argv[1], argv[2], 0, true, false, false, false}, Shape::kOkToInt);
+Result<Plan> plan_setnx(PlanArgs& argv, std::uint64_t) {
+  return write_plan(atlas::SetOp{argv[1], argv.take(2), 0, true, false, false, false},
+                    Shape::kOkToInt);
 }
 
 // SETEX (seconds) and PSETEX (ms).
-Result<Plan> plan_setex_in(std::int64_t unit_ms, std::string_view cmd, const Argv& argv,
+Result<Plan> plan_setex_in(std::int64_t unit_ms, std::string_view cmd, PlanArgs& argv,
                            std::uint64_t now_ms) {
   Result<std::uint64_t> d = deadline(argv[2], unit_ms, false, true, now_ms, cmd);
   if (!d.is_ok()) {
     return d.status();
   }
-  return write_plan(atlas::SetOp{argv[1], argv[3], d.value(), false, false, false, false});
+  return write_plan(atlas::SetOp{argv[1], argv.take(3), d.value(), false, false, false, false});
 }
 
-Result<Plan> plan_setex(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_setex(PlanArgs& argv, std::uint64_t now_ms) {
   return plan_setex_in(1000, "SETEX", argv, now_ms);
 }
 
-Result<Plan> plan_psetex(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_psetex(PlanArgs& argv, std::uint64_t now_ms) {
   return plan_setex_in(1, "PSETEX", argv, now_ms);
 }
 
-Result<Plan> plan_getset(const Argv& argv, std::uint64_t) {
-  return write_plan(atlas::SetOp{argv[1], argv[2], 0, false, false, false, true});
+Result<Plan> plan_getset(PlanArgs& argv, std::uint64_t) {
+  return write_plan(atlas::SetOp{argv[1], argv.take(2), 0, false, false, false, true});
 }
 
-Result<Plan> plan_getex(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_getex(PlanArgs& argv, std::uint64_t) {
   if (argv.size() == 2) {
     return read_plan(ReadKind::kGet, argv[1], Shape::kFirst);
   }
@@ -207,7 +208,7 @@ Result<Plan> plan_getex(const Argv& argv, std::uint64_t) {
 }
 
 // MSET and MSETNX: key value pairs.
-Result<Plan> plan_mset(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_mset(PlanArgs& argv, std::uint64_t) {
   if (argv.size() % 2 != 1) {
     return invalid(wrong_args("MSET"));
   }
@@ -215,28 +216,28 @@ Result<Plan> plan_mset(const Argv& argv, std::uint64_t) {
   p.write = true;
   p.shape = Shape::kAllOk;
   for (std::size_t i = 1; i < argv.size(); i += 2) {
-    p.ops.emplace_back(atlas::SetOp{argv[i], argv[i + 1], 0, false, false, false, false});
+    p.ops.emplace_back(atlas::SetOp{argv[i], argv.take(i + 1), 0, false, false, false, false});
   }
   return p;
 }
 
-Result<Plan> plan_msetnx(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_msetnx(PlanArgs& argv, std::uint64_t) {
   if (argv.size() % 2 != 1) {
     return invalid(wrong_args("MSETNX"));
   }
   atlas::MSetNxOp op;
   for (std::size_t i = 1; i < argv.size(); i += 2) {
     op.keys.push_back(argv[i]);
-    op.values.push_back(argv[i + 1]);
+    op.values.push_back(argv.take(i + 1));
   }
   return write_plan(std::move(op));
 }
 
-Result<Plan> plan_append(const Argv& argv, std::uint64_t) {
-  return write_plan(atlas::AppendOp{argv[1], argv[2]});
+Result<Plan> plan_append(PlanArgs& argv, std::uint64_t) {
+  return write_plan(atlas::AppendOp{argv[1], argv.take(2)});
 }
 
-Result<Plan> plan_setrange(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_setrange(PlanArgs& argv, std::uint64_t) {
   const std::optional<std::int64_t> a = atlas::parse_int64(argv[2]);
   if (!a.has_value()) {
     return invalid(kErrNotInteger);
@@ -250,25 +251,25 @@ Result<Plan> plan_setrange(const Argv& argv, std::uint64_t) {
   if (static_cast<std::uint64_t>(*a) + argv[3].size() > atlas::kMaxValueBytes) {
     return invalid(kErrTooLarge);
   }
-  return write_plan(atlas::SetRangeOp{argv[1], static_cast<std::uint64_t>(*a), argv[3]});
+  return write_plan(atlas::SetRangeOp{argv[1], static_cast<std::uint64_t>(*a), argv.take(3)});
 }
 
 // DEL and UNLINK.
-Result<Plan> plan_del(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_del(PlanArgs& argv, std::uint64_t) {
   return write_plan(atlas::DelOp{Argv(argv.begin() + 1, argv.end())});
 }
 
-Result<Plan> plan_rename(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_rename(PlanArgs& argv, std::uint64_t) {
   return write_plan(atlas::RenameOp{argv[1], argv[2], false});
 }
 
-Result<Plan> plan_renamenx(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_renamenx(PlanArgs& argv, std::uint64_t) {
   return write_plan(atlas::RenameOp{argv[1], argv[2], true});
 }
 
 // EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: `cmd` names the command in errors.
 Result<Plan> plan_expire_in(std::int64_t unit_ms, bool absolute, std::string_view cmd,
-                            const Argv& argv, std::uint64_t now_ms) {
+                            const PlanArgs& argv, std::uint64_t now_ms) {
   Result<std::uint64_t> d = deadline(argv[2], unit_ms, absolute, false, now_ms, cmd);
   if (!d.is_ok()) {
     return d.status();
@@ -297,35 +298,35 @@ Result<Plan> plan_expire_in(std::int64_t unit_ms, bool absolute, std::string_vie
   return write_plan(std::move(op));
 }
 
-Result<Plan> plan_expire(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_expire(PlanArgs& argv, std::uint64_t now_ms) {
   return plan_expire_in(1000, false, "EXPIRE", argv, now_ms);
 }
 
-Result<Plan> plan_pexpire(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_pexpire(PlanArgs& argv, std::uint64_t now_ms) {
   return plan_expire_in(1, false, "PEXPIRE", argv, now_ms);
 }
 
-Result<Plan> plan_expireat(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_expireat(PlanArgs& argv, std::uint64_t now_ms) {
   return plan_expire_in(1000, true, "EXPIREAT", argv, now_ms);
 }
 
-Result<Plan> plan_pexpireat(const Argv& argv, std::uint64_t now_ms) {
+Result<Plan> plan_pexpireat(PlanArgs& argv, std::uint64_t now_ms) {
   return plan_expire_in(1, true, "PEXPIREAT", argv, now_ms);
 }
 
-Result<Plan> plan_persist(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_persist(PlanArgs& argv, std::uint64_t) {
   return write_plan(atlas::PersistOp{argv[1]});
 }
 
-Result<Plan> plan_incr(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_incr(PlanArgs& argv, std::uint64_t) {
   return write_plan(atlas::IncrByOp{argv[1], 1});
 }
 
-Result<Plan> plan_decr(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_decr(PlanArgs& argv, std::uint64_t) {
   return write_plan(atlas::IncrByOp{argv[1], -1});
 }
 
-Result<Plan> plan_incrby(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_incrby(PlanArgs& argv, std::uint64_t) {
   const std::optional<std::int64_t> v = atlas::parse_int64(argv[2]);
   if (!v.has_value()) {
     return invalid(kErrNotInteger);
@@ -333,7 +334,7 @@ Result<Plan> plan_incrby(const Argv& argv, std::uint64_t) {
   return write_plan(atlas::IncrByOp{argv[1], *v});
 }
 
-Result<Plan> plan_decrby(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_decrby(PlanArgs& argv, std::uint64_t) {
   const std::optional<std::int64_t> v = atlas::parse_int64(argv[2]);
   if (!v.has_value()) {
     return invalid(kErrNotInteger);
@@ -344,7 +345,7 @@ Result<Plan> plan_decrby(const Argv& argv, std::uint64_t) {
   return write_plan(atlas::IncrByOp{argv[1], -*v});
 }
 
-Result<Plan> plan_incrbyfloat(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_incrbyfloat(PlanArgs& argv, std::uint64_t) {
   const std::optional<long double> incr = atlas::parse_long_double(argv[2]);
   if (!is_float_text(argv[2]) || !incr.has_value() || !std::isfinite(*incr)) {
     // An increment no log entry carries: a read answers the error Redis would, in its order
@@ -358,7 +359,7 @@ Result<Plan> plan_incrbyfloat(const Argv& argv, std::uint64_t) {
 }
 
 // FLUSHDB and FLUSHALL [ASYNC | SYNC].
-Result<Plan> plan_flush(const Argv& argv, std::uint64_t) {
+Result<Plan> plan_flush(PlanArgs& argv, std::uint64_t) {
   if (argv.size() > 2) {
     return invalid(kErrSyntax);
   }

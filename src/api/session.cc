@@ -145,7 +145,12 @@ void Session::read_more() {
     return;
   }
   reading_ = true;
-  stream_.async_read_some(asio::buffer(read_buffer_),
+  // RESP is read straight into the parser's buffer (a request's bytes are not copied on
+  // their way to its arguments); the first read, and JSON lines, into read_buffer_.
+  const asio::mutable_buffer into = mode_ == Mode::kResp
+                                        ? asio::buffer(parser_.prepare(kReadChunk), kReadChunk)
+                                        : asio::buffer(read_buffer_);
+  stream_.async_read_some(into,
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->on_read(ec, n);
                           });
@@ -153,6 +158,9 @@ void Session::read_more() {
 
 void Session::on_read(const asio::error_code& ec, std::size_t n) {
   reading_ = false;
+  if (mode_ == Mode::kResp) {
+    parser_.commit(ec ? 0 : n);
+  }
   if (closed_) {
     return;
   }
@@ -160,7 +168,11 @@ void Session::on_read(const asio::error_code& ec, std::size_t n) {
     close();
     return;
   }
-  handle_input(std::string_view(read_buffer_.data(), n));
+  if (mode_ == Mode::kResp) {
+    handle_resp_requests();
+  } else {
+    handle_input(std::string_view(read_buffer_.data(), n));
+  }
   if (!closed_) {
     advance();
     read_more();
@@ -196,6 +208,7 @@ void Session::handle_input(std::string_view bytes) {
     handle_json_requests();
   } else {
     parser_.feed(bytes);
+    std::vector<char>().swap(read_buffer_);  // (bytes are in it) later reads go to the parser
     handle_resp_requests();
   }
 }

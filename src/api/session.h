@@ -246,8 +246,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Mode mode_ = Mode::kUnknown;
   resp::RequestParser parser_;
   std::string json_buffer_;
-  std::size_t json_scanned_ = 0;  // json_buffer_[0, json_scanned_) holds no '\n'
-  std::vector<char> read_buffer_;
+  std::size_t json_scanned_ = 0;   // json_buffer_[0, json_scanned_) holds no '\n'
+  std::vector<char> read_buffer_;  // the first read, and JSON: RESP reads into parser_
   bool reading_ = false;
   // Whole requests may wait in parser_ (or json_buffer_): taking them stopped at kMaxSlots.
   bool input_paused_ = false;

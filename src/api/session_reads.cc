@@ -13,11 +13,14 @@ namespace helios::api {
 
 void Session::on_data(const CommandSpec& spec, Argv& argv) {
   const std::uint64_t now = static_cast<std::uint64_t>(wall_ms());
-  Result<Plan> plan = make_plan(spec, argv, now);
+  // Lending: a write's values are not copied only to be checked; they go back into argv,
+  // which the executor plans again at its stamp.
+  Result<Plan> plan = make_plan_lending(spec, argv, now);
   if (!plan.is_ok()) {
     push_error(plan.status().message());
     return;
   }
+  repay(plan.value().ops.begin(), plan.value().ops.end(), plan.value().loans, argv);
   if (plan.value().write) {
     if (readonly_ && server_.is_follower()) {
       // Like a Redis replica: READONLY connections to a replica cannot write.

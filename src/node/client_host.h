@@ -43,8 +43,10 @@ class ClientHost {
 
   virtual env::Loop& loop() = 0;
   virtual Node& node() = 0;
-  // Proposes a command the caller validated (atlas::validate_command), stamped by the host.
-  virtual void propose_now(atlas::Command command, CommandCallback done) = 0;
+  // Proposes a command the caller validated (atlas::validate_command), stamped by the host:
+  // sets command.stamp_ms and proposes the command's encoding, leaving its ops as they are
+  // (the caller may take its values back when the proposal is refused).
+  virtual void propose_now(atlas::Command& command, CommandCallback done) = 0;
   // The stamp a command proposed now would get (unix ms, never decreasing).
   virtual std::uint64_t stamp_now() = 0;
   // Runs the ticks whose time has come (before a read that a lease may answer).

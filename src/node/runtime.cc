@@ -340,11 +340,11 @@ void Runtime::propose(atlas::Command command, CommandCallback done) {
       done(valid);
       return;
     }
-    propose_now(std::move(command), std::move(done));
+    propose_now(command, std::move(done));
   });
 }
 
-void Runtime::propose_now(atlas::Command command, CommandCallback done) {
+void Runtime::propose_now(atlas::Command& command, CommandCallback done) {
   command.stamp_ms = stamp_now();
   const auto proposed = std::chrono::steady_clock::now();
   node_->propose(atlas::encode_command(command), [this, done, proposed](Result<ApplyReply> reply) {

@@ -150,7 +150,7 @@ class Runtime final : private NodeIo, public ClientHost {
   // Loop thread: the same for a command the caller validated (api::Executor checks each
   // client command as it joins a batch, and keeps a batch within atlas's limits), without
   // the hop through the loop's queue and without checking it again.
-  void propose_now(atlas::Command command, CommandCallback done) override;
+  void propose_now(atlas::Command& command, CommandCallback done) override;
   // Loop thread: runs the ticks whose time has come (the tick timer does it too; a read
   // under a lease calls it first, so the lease is judged by the time that really passed).
   void catch_up_ticks() override;
@@ -374,7 +374,7 @@ class Runtime final : private NodeIo, public ClientHost {
   std::uint64_t ticks_ = 0;
   // Expiry, key versions and clock entries (leader_clock_ms).
   LeaderChores chores_{[this](atlas::Command command, CommandCallback done) {
-    propose_now(std::move(command), std::move(done));
+    propose_now(command, std::move(done));
   }};
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_leader_contact_;

@@ -48,6 +48,9 @@ struct PlantedBugs {
   bool uncertain_as_not_applied = false;    // (simulator) the client layer answers a write
                                             // whose outcome it does not know -TRYAGAIN
                                             // ("not applied") instead of -UNCERTAIN
+  bool unrepaid_loan = false;               // (simulator) a batch not proposed after all sends
+                                            // its jobs on without the values their plans
+                                            // took out of argv (api/plan.h, repay)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -56,7 +59,7 @@ struct PlantedBugs {
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
            trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
-           uncertain_as_not_applied;
+           uncertain_as_not_applied || unrepaid_loan;
   }
 };
 

@@ -38,6 +38,48 @@ std::optional<std::int64_t> parse_int64(std::string_view text) {
   return value;
 }
 
+void InputBuffer::append(std::string_view bytes) {
+  reserve(bytes.size());
+  if (!bytes.empty()) {
+    std::memcpy(bytes_.get() + end_, bytes.data(), bytes.size());
+  }
+  end_ += bytes.size();
+}
+
+char* InputBuffer::prepare(std::size_t n) {
+  reserve(n);
+  prepared_ = n;
+  return bytes_.get() + end_;
+}
+
+void InputBuffer::commit(std::size_t n) {
+  HELIOS_ASSERT(n <= prepared_);
+  end_ += n;
+  prepared_ = 0;
+}
+
+void InputBuffer::reserve(std::size_t n) {
+  HELIOS_ASSERT(end_ <= capacity_);
+  if (capacity_ - end_ >= n) {
+    return;
+  }
+  const std::size_t left = end_ - consumed_;
+  if (capacity_ - left >= n && consumed_ >= left) {
+    // Enough room once the consumed bytes are gone, and moving costs at most what they did.
+    std::memmove(bytes_.get(), bytes_.get() + consumed_, left);
+  } else {
+    const std::size_t grown = std::max(left + n, 2 * capacity_);
+    std::unique_ptr<char[]> bigger = std::make_unique_for_overwrite<char[]>(grown);
+    if (left > 0) {
+      std::memcpy(bigger.get(), bytes_.get() + consumed_, left);
+    }
+    bytes_ = std::move(bigger);
+    capacity_ = grown;
+  }
+  consumed_ = 0;
+  end_ = left;
+}
+
 void InputBuffer::consume(std::size_t n) {
   HELIOS_ASSERT(n <= size());
   consumed_ += n;
@@ -146,18 +188,19 @@ BulkEnd BulkReader::read(InputBuffer& input, std::string& dest) {
 // Releases the consumed prefix once it is at least half the buffer: memory stays within
 // twice the pending bytes, and each byte is moved O(1) times on average.
 void InputBuffer::compact() {
-  HELIOS_ASSERT(consumed_ <= data_.size());
-  const std::size_t left = data_.size() - consumed_;
+  HELIOS_ASSERT(consumed_ <= end_);
+  const std::size_t left = end_ - consumed_;
   if (consumed_ < left) {
     return;
   }
-  if (left == 0 && data_.capacity() > kRetainedCapacityBytes) {
-    std::string().swap(data_);
-  } else {
-    data_.erase(0, consumed_);
+  if (left == 0 && capacity_ > kRetainedCapacityBytes) {
+    bytes_.reset();
+    capacity_ = 0;
+  } else if (left > 0) {
+    std::memmove(bytes_.get(), bytes_.get() + consumed_, left);
   }
   consumed_ = 0;
-  HELIOS_ASSERT(data_.size() == left);
+  end_ = left;
 }
 
 }  // namespace helios::resp::internal

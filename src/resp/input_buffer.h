@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,15 +36,23 @@ struct LineScan {
 
 enum class CrlfEnd { kPresent, kMissing, kNeedMore };
 
-// Not thread-safe; one per parser. Invariant: consumed_ <= data_.size(), and the first
+// Not thread-safe; one per parser. Invariant: consumed_ <= end_ <= capacity_, and the first
 // scanned_ pending bytes hold no scan_byte_. Memory: consumed bytes are released once they
-// are at least half of data_, so data_ stays within twice the pending bytes (an emptied
-// buffer keeps at most 1 MiB of capacity).
+// are at least half of the bytes held, so the buffer stays within twice the pending bytes
+// plus the room last asked for by prepare() (an emptied buffer keeps at most 1 MiB).
 class InputBuffer {
  public:
-  void append(std::string_view bytes) { data_.append(bytes); }
-  std::string_view pending() const { return std::string_view(data_).substr(consumed_); }
-  std::size_t size() const { return data_.size() - consumed_; }
+  void append(std::string_view bytes);
+  // Room for up to n bytes after the pending ones, to be written in place (a socket read
+  // straight into the buffer), then commit(k) for the k <= n written. Nothing else may be
+  // called on the buffer in between.
+  char* prepare(std::size_t n);
+  void commit(std::size_t n);
+
+  std::string_view pending() const {
+    return std::string_view(bytes_.get() + consumed_, end_ - consumed_);
+  }
+  std::size_t size() const { return end_ - consumed_; }
   bool empty() const { return size() == 0; }
 
   // Drops the first n pending bytes (n <= size()) and starts a new line search.
@@ -70,11 +79,18 @@ class InputBuffer {
 
  private:
   void compact();
+  // Makes room for n bytes after end_: moves the pending bytes to the front, or to a larger
+  // buffer.
+  void reserve(std::size_t n);
 
-  std::string data_;          // data_[consumed_, size()) are the pending bytes
-  std::size_t consumed_ = 0;  // invariant: consumed_ <= data_.size()
-  std::size_t scanned_ = 0;   // pending()[0, scanned_) holds no scan_byte_
-  char scan_byte_ = '\0';     // the terminator the current line search looks for
+  // bytes_[consumed_, end_) are the pending bytes; allocated without being zeroed
+  std::unique_ptr<char[]> bytes_;
+  std::size_t capacity_ = 0;
+  std::size_t end_ = 0;
+  std::size_t prepared_ = 0;  // the room the last prepare() gave, until commit()
+  std::size_t consumed_ = 0;
+  std::size_t scanned_ = 0;  // pending()[0, scanned_) holds no scan_byte_
+  char scan_byte_ = '\0';    // the terminator the current line search looks for
 };
 
 // What both parsers say when a bulk string's bytes are not followed by CRLF (Redis does not

@@ -58,6 +58,11 @@ class RequestParser {
 
   // Appends received bytes. After an error they are dropped (nothing more will be parsed).
   void feed(std::string_view bytes);
+  // feed() without a copy: room for up to n bytes in the parser's own buffer, for a read to
+  // write into, then commit(k) for the k bytes it wrote (as feed of them). Nothing else may
+  // be called on the parser in between.
+  char* prepare(std::size_t n) { return input_.prepare(n); }
+  void commit(std::size_t n) { input_.commit(state_ == State::kError ? 0 : n); }
 
   // Takes the next whole request. kRequest: `argv` is cleared and filled with its arguments
   // (never zero of them); kNeedMore: feed more; kError: see error(), and every later call

@@ -146,6 +146,12 @@ TEST(PlantedBugsTest, uncertainAsNotApplied_isCaughtByLinearizability) {
   // value the history says was never written.
   expect_caught_by("uncertain-as-not-applied", 400, "linearizable");
 }
+TEST(PlantedBugsTest, unrepaidLoan_isCaughtByLinearizability) {
+  // A batch refused inside propose (leadership lost or being handed over in the same turn)
+  // sends its writes on without the values its plans moved out of their arguments: the next
+  // proposal writes an empty value where the client's was, and a get reads it.
+  expect_caught_by("unrepaid-loan", 400, "linearizable");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

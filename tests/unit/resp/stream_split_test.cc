@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
@@ -107,6 +108,57 @@ TEST(StreamSplitTest, requests_sameAtEveryByteBoundary) {
   EXPECT_EQ(partial.last, ParseStatus::kNeedMore);
   EXPECT_FALSE(partial.idle);
   EXPECT_EQ(trace_requests({request_streams()[4]}).error, "Protocol error: expected '$', got ':'");
+}
+
+// The requests (and error) of `stream` written into the parser's own buffer in pieces of
+// `piece` bytes, each with more room prepared than it uses, requests taken after each piece.
+std::pair<std::vector<Args>, std::string> read_in_place(const std::string& stream,
+                                                        std::size_t piece,
+                                                        const ParserLimits& limits) {
+  RequestParser parser(limits);
+  std::vector<Args> requests;
+  Args argv;
+  for (std::size_t at = 0; at < stream.size(); at += piece) {
+    const std::size_t n = std::min(piece, stream.size() - at);
+    char* room = parser.prepare(n + 5);
+    std::memcpy(room, stream.data() + at, n);
+    parser.commit(n);
+    while (parser.next(argv) == ParseStatus::kRequest) {
+      requests.push_back(argv);
+    }
+  }
+  return {requests, parser.error()};
+}
+
+TEST(StreamSplitTest, requests_readInPlaceAreTheRequestsFed) {
+  for (const std::string& stream : request_streams()) {
+    for (const ParserLimits& limits : limit_sets()) {
+      const RequestTrace fed = trace_stream<RequestParser, Args>({stream}, limits);
+      for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+        const auto [requests, error] = read_in_place(stream, piece, limits);
+        ASSERT_EQ(requests, fed.items)
+            << "pieces of " << piece << " of " << testing::PrintToString(stream);
+        ASSERT_EQ(error, fed.error);
+      }
+    }
+  }
+  // Many requests through one buffer: its bytes move to the front or to a larger buffer as
+  // they are consumed, and the requests stay whole.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string v(static_cast<std::size_t>(i % 97), static_cast<char>('a' + i % 26));
+    many += "*3\r\n$3\r\nSET\r\n$" + std::to_string(std::to_string(i).size()) + "\r\n" +
+            std::to_string(i) + "\r\n$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+  }
+  for (const std::size_t piece : {1000u, 4096u, 16384u}) {
+    const auto [requests, error] = read_in_place(many, piece, ParserLimits{});
+    ASSERT_EQ(requests.size(), 3000u);
+    for (int i = 0; i < 3000; ++i) {
+      ASSERT_EQ(requests[static_cast<std::size_t>(i)][1], std::to_string(i));
+      ASSERT_EQ(requests[static_cast<std::size_t>(i)][2].size(), static_cast<std::size_t>(i % 97));
+    }
+    EXPECT_EQ(error, "");
+  }
 }
 
 TEST(StreamSplitTest, replies_sameAtEveryByteBoundary) {
