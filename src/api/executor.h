@@ -12,7 +12,9 @@
 //     replies are cut from the entry's replies;
 //   - at a follower that knows the leader, they are forwarded over the peer connection
 //     (kForward frames, forward.h) and the leader's RESP answer is relayed, or, in redirect
-//     mode "moved", answered -MOVED 0 host:port (the leader's client address);
+//     mode "moved", answered -MOVED 0 host:port (the leader's client address). At most
+//     1,024 forwards are in flight (within the peer queue's 4,096 frames, so that the
+//     transport never drops a forward's answer); the others wait, in order, for answers;
 //   - with no known leader they wait, in arrival order, up to leader_wait_ms for one, then
 //     answer -TRYAGAIN (certainly not applied). So do writes at a leader that is handing
 //     over leadership (Runtime::transfer_leadership): they go to the next leader once it is

@@ -447,8 +447,7 @@ void Session::start_write(const std::shared_ptr<Slot>& slot) {
     }
     slot->reply = std::move(reply);
     slot->state = Slot::State::kDone;
-    self->advance();
-    self->read_more();
+    self->advance_soon();
   };
   server_.executor().write(
       std::move(slot->commands), slot->exec, protocol_,
@@ -499,6 +498,24 @@ void Session::issue(const std::shared_ptr<Slot>& keep) {
       w.error(error_line);
       keep->reply = std::move(out);
       keep->state = Slot::State::kDone;
+    }
+    self->advance_soon();
+  });
+}
+
+void Session::advance_soon() {
+  // The replies of a batch's writes (or a round's reads) arrive in one turn of the loop:
+  // one pass over the slots for all of them, not one each. With 4,096 requests in flight a
+  // pass per reply was quadratic, and a pipe of writes held the loop past the election
+  // timeout (the followers elected another leader).
+  if (advance_posted_) {
+    return;
+  }
+  advance_posted_ = true;
+  asio::post(stream_.get_executor(), [self = shared_from_this()]() {
+    self->advance_posted_ = false;
+    if (self->closed_) {
+      return;
     }
     self->advance();
     self->read_more();

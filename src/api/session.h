@@ -99,6 +99,9 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   void read_more();
+  // advance() and read_more() once this turn of the loop is done (replies arriving together
+  // share one pass over the slots).
+  void advance_soon();
   void on_read(const asio::error_code& ec, std::size_t n);
   void handle_input(std::string_view bytes);
   // Takes the requests left in the buffer when the slots ran out (input_paused_).
@@ -276,6 +279,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string writing_;  // the bytes of the write in flight
   bool write_in_flight_ = false;
   bool advancing_ = false;
+  bool advance_posted_ = false;  // an advance_soon is posted
   bool advance_again_ = false;
 };
 

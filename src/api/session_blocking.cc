@@ -35,8 +35,7 @@ void Session::on_blocking(Argv& argv) {
         }
         slot->reply = std::move(reply);
         slot->state = Slot::State::kDone;
-        self->advance();
-        self->read_more();
+        self->advance_soon();
       });
 }
 
