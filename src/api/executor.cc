@@ -307,14 +307,19 @@ void Executor::repay_all(Batch& batch) const {
       continue;
     }
     HELIOS_ASSERT(p.first_op + p.op_count <= batch.command.ops.size());
-    const auto first = batch.command.ops.begin() + static_cast<std::ptrdiff_t>(p.first_op);
-    const auto last = first + static_cast<std::ptrdiff_t>(p.op_count);
+    // The job's ops: its guard's, then each part's in order.
+    auto first = batch.command.ops.begin() + static_cast<std::ptrdiff_t>(p.first_op);
+    first += p.guarded ? 1 : 0;
     for (Part& part : p.parts) {
+      const auto last = first + static_cast<std::ptrdiff_t>(part.ops);
       if (!unrepaid_loan_) {  // else PLANTED BUG: the values stay in the dropped ops
         repay(first, last, part.loans, p.job.commands[part.command]);
       }
       part.loans.clear();
+      first = last;
     }
+    HELIOS_ASSERT(first ==
+                  batch.command.ops.begin() + static_cast<std::ptrdiff_t>(p.first_op + p.op_count));
     p.lent = false;
   }
 }

@@ -159,6 +159,30 @@ TEST(PlanLendingTest, refusedCommand_leavesItsArgumentsWhole) {
   }
 }
 
+TEST(PlanLendingTest, manyArguments_areLentAndGivenBackInLinearishTime) {
+  // 100,000 long arguments: a loan looked up by scanning every other would take 10^10 steps
+  // (the session lends and repays every write it checks, so that would stall its loop).
+  Argv request{"HSET", "h"};
+  for (int i = 0; i < 50'000; ++i) {
+    request.push_back("field-number-" + std::to_string(i) + "-padded");
+    request.push_back("value-number-" + std::to_string(i) + "-padded");
+  }
+  Argv argv = request;
+  Result<Plan> lent = make_plan_lending(spec_of(request), argv, kNow);
+  ASSERT_TRUE(lent.is_ok());
+  EXPECT_EQ(lent.value().loans.size(), 100'000u);
+  std::reverse(lent.value().ops.begin(), lent.value().ops.end());
+  repay(lent.value().ops.begin(), lent.value().ops.end(), lent.value().loans, argv);
+  EXPECT_EQ(argv, request);
+
+  // One argument short: the row's check refuses it, and every argument goes back.
+  request.pop_back();
+  argv = request;
+  Result<Plan> refused = make_plan_lending(spec_of(request), argv, kNow);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(argv, request);
+}
+
 TEST(PlanLendingTest, readsAndShortValues_lendNothing) {
   const std::string big = value(100, 'r');
   const std::vector<Argv> requests = {
