@@ -94,7 +94,10 @@ LineScan InputBuffer::find_line(char terminator, std::size_t max_length) {
     scanned_ = 0;
   }
   HELIOS_ASSERT(scanned_ <= bytes.size());
-  const void* hit = std::memchr(bytes.data() + scanned_, terminator, bytes.size() - scanned_);
+  // (An emptied buffer holds no memory: its data() is null, which memchr must not see.)
+  const void* hit = bytes.size() > scanned_
+                        ? std::memchr(bytes.data() + scanned_, terminator, bytes.size() - scanned_)
+                        : nullptr;
   if (hit == nullptr) {
     scanned_ = bytes.size();
     return {bytes.size() > max_length ? LineEnd::kTooLong : LineEnd::kIncomplete, 0};
