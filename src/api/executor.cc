@@ -1,6 +1,7 @@
 #include "api/executor.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "api/args.h"
 #include "api/command_table.h"
@@ -146,7 +147,16 @@ void Executor::drain_waiting() {
   const bool have_leader = host_.node().raw().raft().leader() != kNoNode;
   std::deque<Job> jobs = std::move(waiting_);
   waiting_.clear();
-  for (Job& job : jobs) {
+  while (!jobs.empty()) {
+    if (have_leader && forwards_full()) {
+      // The rest wait as they are, in order, for answers to come back (each one that brings
+      // the forwards in flight to half drains again): not dispatched only to wait again.
+      waiting_.insert(waiting_.end(), std::make_move_iterator(jobs.begin()),
+                      std::make_move_iterator(jobs.end()));
+      return;
+    }
+    Job job = std::move(jobs.front());
+    jobs.pop_front();
     if (have_leader && now < job.deadline) {
       dispatch(std::move(job));
     } else {

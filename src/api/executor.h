@@ -182,6 +182,8 @@ class Executor {
   static bool skipped_by_guard(const Planned& p, const std::vector<atlas::Reply>& all,
                                std::size_t& at);
   void forward(Job job, NodeId leader);
+  // As many forwards are in flight as a follower sends at once (executor_forward.cc).
+  bool forwards_full() const;
   void refuse_forwarded(const Job& job);
 
   void on_forward(NodeId from, std::string_view body);

@@ -27,6 +27,10 @@ std::string uncertain_now_line(std::string_view why) {
 
 }  // namespace
 
+bool Executor::forwards_full() const {
+  return forwards_.size() >= kMaxForwardsInFlight;
+}
+
 void Executor::forward(Job job, NodeId leader) {
   if (!link_up(leader)) {
     // Nothing leaves while the connection is down (the leader may be gone): wait for the
@@ -34,7 +38,7 @@ void Executor::forward(Job job, NodeId leader) {
     wait_for_leader(std::move(job));
     return;
   }
-  if (forwards_.size() >= kMaxForwardsInFlight) {
+  if (forwards_full()) {
     // Not sent: it waits behind the others, as long as answers keep coming back (each
     // forward in flight ends by its own deadline), not as long as a leader election may.
     job.deadline = std::max(job.deadline,
