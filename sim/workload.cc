@@ -55,8 +55,8 @@ void SimCluster::client_step(int c) {
     // executor then moves it into the log entry instead of copying it, and gives it back to
     // argv when a batch is refused, which the checker would see as a lost or altered value.
     const std::uint64_t n = client.next_value++;
-    history_.back().value = "c" + std::to_string(c) + "-" + std::to_string(n) +
-                            (n % 4 != 0 ? "-a-value-to-lend" : "");
+    history_.back().value =
+        "c" + std::to_string(c) + "-" + std::to_string(n) + (n % 4 != 0 ? "-a-value-to-lend" : "");
     put_by_value_[history_.back().value] = op;
     if (ttl) {
       const Micros election_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
