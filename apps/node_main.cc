@@ -192,15 +192,19 @@ Status bad_flag(const char* flag, const std::string& why) {
   return Status(Code::kInvalidArgument, std::string(flag) + ": " + why);
 }
 
-template <std::uint64_t NodeConfig::*Field>
-Status set_count(const char* flag, const std::string& text, NodeConfig& c) {
+Status parse_count(const char* flag, const std::string& text, std::uint64_t& out) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
     return bad_flag(flag, "'" + text + "' is not a non-negative integer");
   }
-  c.*Field = value;
+  out = value;
   return Status::ok();
+}
+
+template <std::uint64_t NodeConfig::*Field>
+Status set_count(const char* flag, const std::string& text, NodeConfig& c) {
+  return parse_count(flag, text, c.*Field);
 }
 
 template <typename T, T NodeConfig::*Field>
@@ -214,6 +218,10 @@ Status set_duration(const char* flag, const std::string& text, NodeConfig& c) {
   }
   c.*Field = static_cast<T>(ms.value());
   return Status::ok();
+}
+
+Status set_batches_in_flight(const char* flag, const std::string& text, NodeConfig& c) {
+  return parse_count(flag, text, c.client.max_batches_in_flight);
 }
 
 Status set_log_level(const char* flag, const std::string& text, NodeConfig& c) {
@@ -294,6 +302,11 @@ const std::vector<Knob>& knobs() {
        "at most N bytes of the trailing entries are kept; 0: no bound in bytes",
        [](const NodeConfig& c) { return std::to_string(c.snapshot_trailing_bytes); },
        &set_count<&NodeConfig::snapshot_trailing_bytes>},
+      {"--max-batches-in-flight", "N",
+       "client writes: batches a leader keeps proposed and unanswered before it holds the "
+       "next one back to fill; 0: no bound",
+       [](const NodeConfig& c) { return std::to_string(c.client.max_batches_in_flight); },
+       &set_batches_in_flight},
       {"--log-level", "LEVEL", "debug, info, warn or error",
        [](const NodeConfig& c) {
          const char* const names[] = {"debug", "info", "warn", "error"};

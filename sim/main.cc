@@ -43,7 +43,7 @@ void usage() {
                "count-learner-ack\n"
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
-               "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan\n"
+               "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n");
 }
 

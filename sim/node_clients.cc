@@ -130,6 +130,9 @@ void SimNode::start_client_layer() {
   if (options_.bugs.unrepaid_loan) {
     executor_->plant_unrepaid_loan();
   }
+  if (options_.bugs.held_batch_stuck) {
+    executor_->plant_held_batch_stuck();
+  }
   executor_->install();
   node_->start();
   executor_->start();

@@ -175,6 +175,8 @@ std::string SimOptions::describe() const {
     out += " bug=uncertain-as-not-applied";
   if (bugs.unrepaid_loan)
     out += " bug=unrepaid-loan";
+  if (bugs.held_batch_stuck)
+    out += " bug=held-batch-stuck";
   return out;
 }
 
@@ -225,6 +227,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.uncertain_as_not_applied = true;
   } else if (name == "unrepaid-loan") {
     bugs.unrepaid_loan = true;
+  } else if (name == "held-batch-stuck") {
+    bugs.held_batch_stuck = true;
   } else {
     return false;
   }

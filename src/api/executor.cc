@@ -16,6 +16,9 @@ constexpr std::uint16_t kDataTypesWireMinor = 1;
 namespace {
 
 constexpr std::chrono::milliseconds kSweepEvery{10};
+// Batches in flight carrying at least this many commands make a busy leader, which holds the
+// next batch until one lands (flush_or_hold).
+constexpr std::size_t kBusyBatchCommands = 4;
 
 std::string uncertain_line(std::uint64_t ms, std::string_view what) {
   return "UNCERTAIN " + std::string(what) + " within " + std::to_string(ms) +
@@ -32,13 +35,16 @@ struct Executor::Batch {
   std::size_t commands = 0;
   bool answered = false;
   bool proposing = false;             // inside ClientHost::propose_now
+  bool in_flight = false;             // counted in batches_in_flight_
   std::unique_ptr<env::Timer> timer;  // write_timeout_ms
 };
 
 Executor::Executor(node::ClientHost& host, const node::NodeConfig& config)
     : host_(host), loop_(host.loop()), config_(config), next_forward_id_(host.first_forward_id()) {}
 
-Executor::~Executor() = default;
+Executor::~Executor() {
+  *alive_ = false;
+}
 
 void Executor::install() {
   host_.set_forward_handler([this](NodeId from, bool reply, std::string body) {
@@ -58,6 +64,13 @@ void Executor::install() {
 
 void Executor::start() {
   running_ = true;
+  // A held batch may go once the leader's fsync is done (flush_or_hold). The node may outlive
+  // this executor: the listener checks that it still runs.
+  host_.node().add_sync_listener([this, alive = alive_]() {
+    if (*alive) {
+      release_soon();
+    }
+  });
   refresh_links();
   schedule_sweep();
 }
@@ -78,6 +91,7 @@ void Executor::on_leader_change() {
 
 void Executor::stop() {
   running_ = false;
+  *alive_ = false;
   sweep_timer_.reset();
 }
 
@@ -246,8 +260,8 @@ void Executor::enqueue_local(Job job) {
   if (open_ == nullptr) {
     open_ = std::make_shared<Batch>();
     loop_.post([this, batch = open_]() {
-      if (open_ == batch) {
-        flush();
+      if (open_ == batch && !held_) {
+        flush_or_hold();
       }
     });
   }
@@ -262,7 +276,54 @@ void Executor::enqueue_local(Job job) {
   open_->jobs.push_back(std::move(planned));
 }
 
+void Executor::flush_or_hold() {
+  const std::uint64_t limit = config_.client.max_batches_in_flight;
+  if (open_ == nullptr) {
+    return;
+  }
+  // Held, a batch loses no time while the leader's fsync runs (its entry could not be synced
+  // before that one ends); while the batches in flight are large (a busy leader) it waits for
+  // one to land: fewer, larger entries cost fewer fsyncs, messages and acknowledgements per
+  // write. Few writes in flight go at once: holding them would serialize their clients.
+  const bool hold = limit != 0 && batches_in_flight_ >= limit && !transferring() &&
+                    (host_.node().sync_in_flight() || commands_in_flight_ >= kBusyBatchCommands);
+  if (hold) {
+    if (!held_) {
+      held_ = true;
+      held_since_ = loop_.now();
+      ++stats_.batches_held;
+    }
+    return;
+  }
+  flush();
+}
+
+void Executor::land(Batch& batch, bool ok) {
+  if (!batch.in_flight || (held_batch_stuck_ && !ok)) {
+    return;  // (PLANTED BUG when stuck: a failed batch stays counted)
+  }
+  batch.in_flight = false;
+  HELIOS_ASSERT(batches_in_flight_ > 0);
+  --batches_in_flight_;
+  commands_in_flight_ -= batch.commands;
+  release_soon();
+}
+
+void Executor::release_soon() {
+  // Called inside the Node's Ready loop (or inside propose): decide after it returns.
+  if (held_ && !release_posted_) {
+    release_posted_ = true;
+    loop_.post([this]() {
+      release_posted_ = false;
+      if (held_) {
+        flush_or_hold();
+      }
+    });
+  }
+}
+
 void Executor::flush() {
+  held_ = false;
   std::shared_ptr<Batch> batch = std::move(open_);
   open_.reset();
   if (batch == nullptr) {
@@ -289,6 +350,7 @@ void Executor::flush() {
           return;
         }
         batch->answered = true;
+        land(*batch, false);
         for (Planned& p : batch->jobs) {
           ++stats_.uncertain;
           const std::string line = uncertain_line(config_.client.write_timeout_ms,
@@ -301,7 +363,11 @@ void Executor::flush() {
   // refusal comes inside propose (nothing entered the log): the values go back to argv
   // while the ops still hold them, for finish() to send the jobs on.
   batch->proposing = true;
+  batch->in_flight = true;
+  ++batches_in_flight_;
+  commands_in_flight_ += batch->commands;
   host_.propose_now(batch->command, [this, batch](Result<std::vector<atlas::Reply>> replies) {
+    land(*batch, replies.is_ok());
     if (!replies.is_ok() && batch->proposing) {
       repay_all(*batch);
     }
@@ -507,6 +573,9 @@ void Executor::sweep() {
   const bool have_leader = host_.node().raw().raft().leader() != kNoNode;
   refresh_links();
   review_forwards(now);
+  if (held_ && now - held_since_ >= kSweepEvery && !held_batch_stuck_) {
+    flush();  // the batch in flight is slow to commit: do not hold this one longer
+  }
   if (!waiting_.empty()) {
     drain_waiting();
   }

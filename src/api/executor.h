@@ -9,7 +9,13 @@
 //     loop (from any connection, pipelined or forwarded) becomes ONE atlas::Command, so one
 //     log entry, one fsync and one AppendEntries, bounded by max_batch_bytes and
 //     max_batch_commands. The batch is proposed at the end of the turn; each command's
-//     replies are cut from the entry's replies;
+//     replies are cut from the entry's replies. While max_batches_in_flight batches are
+//     proposed and unanswered, the next one is held back (it keeps filling) as long as the
+//     leader's fsync is in flight, or as long as the batches in flight carry at least 4
+//     commands (a busy leader) until one lands (committed and applied, refused, or timed
+//     out); a sweep that finds it held since the previous one proposes it anyway (a slow
+//     commit: 10-20 ms). Fewer, larger entries cost fewer fsyncs, messages and
+//     acknowledgements per write (bench/README.md, "Holding the next batch");
 //   - at a follower that knows the leader, they are forwarded over the peer connection
 //     (kForward frames, forward.h) and the leader's RESP answer is relayed, or, in redirect
 //     mode "moved", answered -MOVED 0 host:port (the leader's client address). At most
@@ -67,6 +73,7 @@ namespace helios::api {
 struct ExecutorStats {
   std::uint64_t writes = 0;              // write commands (EXEC counts once)
   std::uint64_t batches = 0;             // log entries proposed for client writes
+  std::uint64_t batches_held = 0;        // batches held back while others were in flight
   std::uint64_t forwarded = 0;           // writes this node forwarded to the leader
   std::uint64_t forwards_served = 0;     // writes other nodes forwarded to this one
   std::uint64_t moved = 0;               // -MOVED answers
@@ -114,6 +121,10 @@ class Executor {
   // PLANTED BUG, for the simulator only (raft::PlantedBugs::unrepaid_loan): a batch that is
   // not proposed after all does not give its jobs' values back to their argv.
   void plant_unrepaid_loan() { unrepaid_loan_ = true; }
+  // PLANTED BUG, for the simulator only (raft::PlantedBugs::held_batch_stuck): a batch that
+  // fails (refused, or its leader stepped down) stays counted in flight, and the sweep
+  // proposes no held batch: once a node has lost a batch, it holds every later one for ever.
+  void plant_held_batch_stuck() { held_batch_stuck_ = true; }
 
  private:
   using Clock = env::Loop::Clock;
@@ -172,7 +183,15 @@ class Executor {
   void drain_waiting();
   void on_leader_change();
   void enqueue_local(Job job);
+  // The end of the open batch's turn: proposes it, or holds it while max_batches_in_flight
+  // batches are in flight.
+  void flush_or_hold();
+  // A held batch is looked at again after the current call (a batch landed, a sync ended).
+  void release_soon();
   void flush();
+  // A proposed batch was answered (ok: committed) or timed out: it no longer counts in
+  // flight, and a held batch goes next.
+  void land(Batch& batch, bool ok);
   // Moves the values the batch's ops took back into its jobs' argv (a batch that is not
   // proposed after all: its jobs are planned again, or forwarded, from their argv).
   void repay_all(Batch& batch) const;
@@ -209,7 +228,13 @@ class Executor {
   const node::NodeConfig& config_;
   std::unique_ptr<env::Timer> sweep_timer_;
   bool running_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once stopped
   std::shared_ptr<Batch> open_;  // the batch filling in this turn of the loop
+  std::size_t batches_in_flight_ = 0;  // proposed, neither answered nor timed out
+  std::size_t commands_in_flight_ = 0;  // the commands those batches carry
+  bool held_ = false;                  // open_ waits for a batch in flight to land
+  bool release_posted_ = false;        // a land() posted flush_or_hold()
+  Clock::time_point held_since_;
   std::deque<Job> waiting_;      // writes waiting for a leader, in arrival order
   std::map<std::uint64_t, Forward> forwards_;
   std::uint64_t next_forward_id_;  // from ClientHost::first_forward_id
@@ -221,6 +246,7 @@ class Executor {
   ExecutorStats stats_;
   bool uncertain_as_not_applied_ = false;
   bool unrepaid_loan_ = false;
+  bool held_batch_stuck_ = false;
 };
 
 }  // namespace helios::api

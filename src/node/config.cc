@@ -217,7 +217,8 @@ Status read_client(const toml::node& n, ClientConfig& c) {
                           {"max_inline_bytes", &c.max_inline_bytes},
                           {"max_output_bytes", &c.max_output_bytes},
                           {"max_batch_bytes", &c.max_batch_bytes},
-                          {"max_batch_commands", &c.max_batch_commands}});
+                          {"max_batch_commands", &c.max_batch_commands},
+                          {"max_batches_in_flight", &c.max_batches_in_flight}});
     }
     if (!s.is_ok()) {
       return s;

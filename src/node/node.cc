@@ -79,6 +79,9 @@ void Node::on_sync_done(const Status& status) {
   pending_.reset();
   complete(rd);
   pump();
+  for (const auto& fn : sync_listeners_) {
+    fn();
+  }
 }
 
 void Node::pump() {

@@ -207,6 +207,10 @@ class Node {
   Index applied() const { return applied_; }
   std::uint64_t dropped_messages() const { return dropped_messages_; }
   std::size_t pending_proposals() const { return proposals_.size(); }
+  bool sync_in_flight() const { return pending_.has_value(); }
+  // Observers called after each successful sync, once the node has applied and sent what it
+  // waited for (outside the Ready loop).
+  void add_sync_listener(std::function<void()> fn) { sync_listeners_.push_back(std::move(fn)); }
   std::size_t pending_reads() const { return reads_.size(); }
 
  private:
@@ -255,6 +259,7 @@ class Node {
   raft::RawNode raw_;
   Index applied_ = 0;
   std::optional<raft::Ready> pending_;  // the Ready whose sync is outstanding
+  std::vector<std::function<void()>> sync_listeners_;
   std::map<Index, Proposal> proposals_;
   // The (index, term) of the configuration last given to on_conf_change.
   std::optional<std::pair<Index, Term>> reported_conf_;
