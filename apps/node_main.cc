@@ -303,8 +303,9 @@ const std::vector<Knob>& knobs() {
        [](const NodeConfig& c) { return std::to_string(c.snapshot_trailing_bytes); },
        &set_count<&NodeConfig::snapshot_trailing_bytes>},
       {"--max-batches-in-flight", "N",
-       "client writes: batches a leader keeps proposed and unanswered before it holds the "
-       "next one back to fill; 0: no bound",
+       "client writes: batches a leader keeps proposed and unanswered before it may hold the "
+       "next one back to fill (fewer, larger entries: less CPU per write, more latency); 0: "
+       "never hold",
        [](const NodeConfig& c) { return std::to_string(c.client.max_batches_in_flight); },
        &set_batches_in_flight},
       {"--log-level", "LEVEL", "debug, info, warn or error",

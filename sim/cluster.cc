@@ -118,6 +118,7 @@ SimResult SimCluster::run() {
     const api::ExecutorStats a = n->api_stats();
     result.api.writes += a.writes;
     result.api.batches += a.batches;
+    result.api.batches_held += a.batches_held;
     result.api.forwarded += a.forwarded;
     result.api.tryagain += a.tryagain;
     result.api.uncertain += a.uncertain;

@@ -115,6 +115,7 @@ void SimNode::configure_client_layer() {
   // the executor answers first.
   client_config_.client.leader_wait_ms = 8 * election_ms;
   client_config_.client.write_timeout_ms = 8 * election_ms;
+  client_config_.client.max_batches_in_flight = options_.max_batches_in_flight;
 }
 
 void SimNode::start_client_layer() {
@@ -144,6 +145,7 @@ api::ExecutorStats SimNode::api_stats() const {
     const api::ExecutorStats& s = executor_->stats();
     out.writes += s.writes;
     out.batches += s.batches;
+    out.batches_held += s.batches_held;
     out.forwarded += s.forwarded;
     out.forwards_served += s.forwards_served;
     out.tryagain += s.tryagain;

@@ -94,6 +94,8 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
     o.pause_max_us = timeout_us * prng.range(2, 6);
   }
   o.sticky_reads = prng.chance(1, 2);
+  // Drawn last: the leaders' executors hold their next batch in a third of the seeds.
+  o.max_batches_in_flight = prng.chance(1, 3) ? 1 : 0;
   return o;
 }
 
@@ -107,7 +109,7 @@ std::string SimOptions::describe() const {
       "clog=%.2f/%lluus pause=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums "
       "leave_down=%d "
       "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d/%lluB/%lluB spare=%d "
-      "membership=%lluus lease=%s/%d versions=%llu%s%s",
+      "membership=%lluus lease=%s/%d versions=%llu%s%s%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -127,7 +129,7 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(snapshot_trailing_bytes), spare,
       static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
       lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "",
-      sticky_reads ? " sticky-reads" : "");
+      sticky_reads ? " sticky-reads" : "", max_batches_in_flight != 0 ? " hold-batches" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "node/config.h"
 #include "raft/config.h"
 
 namespace helios::sim {
@@ -102,6 +103,8 @@ struct SimOptions {
   int slots() const { return nodes + spare; }
 
   raft::PlantedBugs bugs;
+  // The client layer's max_batches_in_flight: 1 (hold the next batch) in a third of the seeds.
+  std::uint64_t max_batches_in_flight = 0;
 
   bool trace = false;
 

@@ -39,7 +39,7 @@
 //   leader_wait = "3s"            # during an election: how long a command waits for a leader
 //   max_batch_bytes = 1048576     # commands that ride in one log entry: bytes
 //   max_batch_commands = 4096     # ... and commands
-//   max_batches_in_flight = 1     # the next batch fills until one is answered; 0: no bound
+//   max_batches_in_flight = 0     # 1: hold the next batch while one is in flight; 0: never
 //   timeout = "0"                 # close a client idle this long (Redis's timeout); 0: never
 //   handshake_timeout = "10s"     # TLS handshake and first command must arrive by then
 //   requirepass = "..."           # top level: the default user's password (Redis's)
@@ -109,8 +109,9 @@ struct ClientConfig {
   std::uint64_t max_batch_bytes = 1u << 20;
   std::uint64_t max_batch_commands = 4096;
   // Batches a leader keeps proposed and not yet answered before it may hold the next one
-  // back to fill (0: never held; api/executor.h says when it holds).
-  std::uint64_t max_batches_in_flight = 1;
+  // back to fill (0: never held; api/executor.h says when it holds). Holding trades latency
+  // for CPU: worth it where the nodes' CPUs are the bottleneck (docs/operations.md).
+  std::uint64_t max_batches_in_flight = 0;
   std::uint64_t idle_timeout_ms = 0;           // `timeout`: 0 = never
   std::uint64_t handshake_timeout_ms = 10000;  // `handshake_timeout`
 };

@@ -152,6 +152,12 @@ TEST(PlantedBugsTest, unrepaidLoan_isCaughtByLinearizability) {
   // proposal writes an empty value where the client's was, and a get reads it.
   expect_caught_by("unrepaid-loan", 400, "linearizable");
 }
+TEST(PlantedBugsTest, heldBatchStuck_isCaughtByLiveness) {
+  // Only seeds whose executors hold batches (a third) can show it: a leader whose batch of
+  // four writes or more failed when it stepped down holds every later batch once it leads
+  // again, and the puts sent to it after the cluster healed get no answer.
+  expect_caught_by("held-batch-stuck", 400, "liveness");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }
