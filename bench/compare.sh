@@ -18,6 +18,7 @@
 #
 # usage: bench/compare.sh [--quick] [--seconds S] [--systems helios,etcd,redis] [--build]
 #                         [--keep] [--quiet-wait S] [--nice N] [--value-size B]
+#                         [--helios-flag FLAG]...
 #   --quick     1 s per cell (about a minute and a half)
 #   --seconds   seconds per cell (default 4; the whole run takes about 4 minutes)
 #   --systems   which systems to run (default all three)
@@ -29,6 +30,8 @@
 #   --nice N    run everything (servers and load generators alike) at niceness N; e.g.
 #               -10 (root) lets the benchmark win the CPUs from others' builds
 #   --value-size B  bytes per SET value (default 100)
+#   --helios-flag FLAG  one more argument for every Helios node (repeat it: e.g.
+#               --helios-flag --max-batches-in-flight --helios-flag 1)
 # Environment: HELIOS_CLIENT_PORT_BASE (default 7000: RESP ports 7001..7003) is used only
 # with a raft-example that has no --client-port-base flag; otherwise free ports are picked.
 #
@@ -54,6 +57,7 @@ CLIENTS=(1 16 64 256)
 PIPELINES=(1 16)
 KEYSPACE=100000
 VALUE_SIZE=100
+HELIOS_EXTRA=()
 HELIOS_BIN="${HELIOS_BIN:-$ROOT/build/bin/raft-example}"
 HELIOS_CLIENT_PORT_BASE="${HELIOS_CLIENT_PORT_BASE:-7000}"
 FOLLOWER_CLIENTS=64
@@ -101,6 +105,7 @@ parse_args() {
       --nice) NICE="${2:?--nice needs a value}"; shift ;;
       --value-size) VALUE_SIZE="${2:?--value-size needs a value}"; shift
         [[ "$VALUE_SIZE" =~ ^[1-9][0-9]*$ ]] || { echo "--value-size needs a positive integer" >&2; exit 2; } ;;
+      --helios-flag) HELIOS_EXTRA+=("${2:?--helios-flag needs a value}"); shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; exit 2 ;;
     esac
@@ -286,7 +291,8 @@ start_helios() {
   mkdir -p "$TMP/helios"
   for n in 1 2 3; do
     start_bg "$TMP/helios/node-$n.log" "$HELIOS_BIN" "node-$n" --peer-port-base "$peer" \
-      --admin-port-base "$admin" --data-root "$TMP/helios" "${flags[@]}"
+      --admin-port-base "$admin" --data-root "$TMP/helios" "${flags[@]}" \
+      ${HELIOS_EXTRA[@]+"${HELIOS_EXTRA[@]}"}
     HELIOS_PIDS+=("$LAST_PID")
   done
   local leader
@@ -635,6 +641,9 @@ write_report() {  # write_report FILE
     elif want helios; then
       echo "- Helios: ${HELIOS_BIN#"$ROOT"/}, built $(date -u -r "$HELIOS_BIN" '+%Y-%m-%d %H:%M UTC')," \
         "tree at $(git -C "$ROOT" describe --always --dirty 2> /dev/null || echo '?')"
+      if [ ${#HELIOS_EXTRA[@]} -gt 0 ]; then
+        echo "- Helios nodes' extra flags: ${HELIOS_EXTRA[*]}"
+      fi
     fi
     echo
     python3 "$UTIL" report "$RESULTS"

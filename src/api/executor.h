@@ -229,13 +229,13 @@ class Executor {
   std::unique_ptr<env::Timer> sweep_timer_;
   bool running_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once stopped
-  std::shared_ptr<Batch> open_;  // the batch filling in this turn of the loop
-  std::size_t batches_in_flight_ = 0;  // proposed, neither answered nor timed out
+  std::shared_ptr<Batch> open_;         // the batch filling in this turn of the loop
+  std::size_t batches_in_flight_ = 0;   // proposed, neither answered nor timed out
   std::size_t commands_in_flight_ = 0;  // the commands those batches carry
-  bool held_ = false;                  // open_ waits for a batch in flight to land
-  bool release_posted_ = false;        // a land() posted flush_or_hold()
+  bool held_ = false;                   // open_ waits for a batch in flight to land
+  bool release_posted_ = false;         // a land() posted flush_or_hold()
   Clock::time_point held_since_;
-  std::deque<Job> waiting_;      // writes waiting for a leader, in arrival order
+  std::deque<Job> waiting_;  // writes waiting for a leader, in arrival order
   std::map<std::uint64_t, Forward> forwards_;
   std::uint64_t next_forward_id_;  // from ClientHost::first_forward_id
   std::map<std::uint64_t, Barrier> barriers_;

@@ -83,11 +83,10 @@ void section_stats(Server& s, std::ostringstream& o) {
     << "\r\nclient_output_buffer_limit_disconnections:" << st.output_overflows
     << "\r\ntotal_error_replies:" << s.observability().total_error_replies()
     << "\r\nwrite_commands:" << ex.writes << "\r\nwrite_batches:" << ex.batches
-    << "\r\nwrite_batches_held:" << ex.batches_held
-    << "\r\nwrites_forwarded:" << ex.forwarded << "\r\nwrites_forwarded_here:" << ex.forwards_served
-    << "\r\nmoved_replies:" << ex.moved << "\r\ntryagain_replies:" << ex.tryagain
-    << "\r\nuncertain_replies:" << ex.uncertain << "\r\nread_barriers:" << ex.barriers
-    << "\r\nforwards_sent_again:" << ex.forwards_withdrawn
+    << "\r\nwrite_batches_held:" << ex.batches_held << "\r\nwrites_forwarded:" << ex.forwarded
+    << "\r\nwrites_forwarded_here:" << ex.forwards_served << "\r\nmoved_replies:" << ex.moved
+    << "\r\ntryagain_replies:" << ex.tryagain << "\r\nuncertain_replies:" << ex.uncertain
+    << "\r\nread_barriers:" << ex.barriers << "\r\nforwards_sent_again:" << ex.forwards_withdrawn
     << "\r\nforwards_given_up:" << ex.forwards_given_up << "\r\n";
 }
 

@@ -468,7 +468,7 @@ class TestCommandLine(ClusterTestCase):
     TUNING_FLAGS = ("--heartbeat-timeout", "--election-timeout", "--max-entries-per-append",
                     "--snapshot-threshold", "--snapshot-interval",
                     "--snapshot-trailing-entries", "--snapshot-threshold-bytes",
-                    "--snapshot-trailing-bytes", "--log-level")
+                    "--snapshot-trailing-bytes", "--max-batches-in-flight", "--log-level")
 
     def run_binary(self, name, *args):
         code, out = self.h.run([harness.binary(name), *args], timeout=EXIT_BOUND,
@@ -502,6 +502,7 @@ class TestCommandLine(ClusterTestCase):
                             ("--snapshot-trailing-entries", "1.5"),
                             ("--heartbeat-timeout", "fast"), ("--election-timeout", "2x"),
                             ("--max-entries-per-append", "lots"), ("--log-level", "loud"),
+                            ("--max-batches-in-flight", "one"),
                             ("--peer-port-base", "70000"), ("--redirect", "sideways")):
             code, out = self.run_binary("raft-example", *good, flag, value)
             self.assertEqual(code, 2, f"{flag} {value}: {out}")
@@ -536,6 +537,58 @@ class TestCommandLine(ClusterTestCase):
             what=" and keys == 3 on every node")
         self.assertTrue(any("[DEBUG]" in n.log() for n in c.nodes.values()),
                         "--log-level debug logged nothing at debug level")
+
+
+class TestBatchHolding(ClusterTestCase):
+    """--max-batches-in-flight 1: a leader holds its next batch while one is in flight; every
+    write is still answered and applied on every node."""
+
+    CLIENTS = 16
+    PIPELINE = 40
+
+    def info_field(self, address, field):
+        with harness.RespConnection(*address) as r:
+            info = r.call("INFO", "stats").decode()
+        return int(re.search(rf"^{field}:(\d+)", info, re.M).group(1))
+
+    def test_a_held_batch_is_proposed_and_every_write_applied(self):
+        c = self.h.quickstart_cluster(extra_args=("--max-batches-in-flight", "1"))
+        c.start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        leader = c[lid].client
+        clients = [harness.RespConnection(*leader) for _ in range(self.CLIENTS)]
+        written = {}
+        deadline = time.monotonic() + WAIT
+        held = 0
+        rounds = 0
+        try:
+            # Pipelined writes from many connections at once, until the leader held a batch.
+            while held == 0 and time.monotonic() < deadline:
+                sent = []
+                for i, r in enumerate(clients):
+                    keys = [f"hold:{rounds}:{i}:{j}" for j in range(self.PIPELINE)]
+                    r.send_raw(b"".join(r.encode("SET", k, k + ":v") for k in keys))
+                    sent.append(keys)
+                for r, keys in zip(clients, sent):
+                    for k in keys:
+                        reply = r.read_reply()
+                        if reply == "OK":
+                            written[k] = k + ":v"
+                        else:  # only a leader change under this load may refuse a write
+                            self.assertRegex(str(reply), r"^(UNCERTAIN|TRYAGAIN) ")
+                rounds += 1
+                held = self.info_field(leader, "write_batches_held")
+        finally:
+            for r in clients:
+                r.close()
+        self.assertGreater(held, 0, f"no batch held in {rounds} rounds of writes")
+        self.assertLess(self.info_field(leader, "write_batches"),
+                        self.info_field(leader, "write_commands"))
+        # Every acknowledged write is applied everywhere (reads at each node: linearizable).
+        for node in c.nodes.values():
+            with harness.RespConnection(*node.client) as r:
+                for k in list(written)[::97] + [list(written)[-1]]:
+                    self.assertEqual(r.call("GET", k), written[k].encode(), f"{k} at {node}")
 
 
 if __name__ == "__main__":

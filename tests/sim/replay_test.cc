@@ -105,8 +105,8 @@ TEST(SimClientLayerTest, runSeeds_aLeaderHoldsItsNextBatchWhileOneIsInFlight) {
   // Writes per entry: more when held.
   EXPECT_GT(static_cast<double>(held.writes) / static_cast<double>(held.batches),
             static_cast<double>(unheld.writes) / static_cast<double>(unheld.batches))
-      << "held: " << held.writes << " writes in " << held.batches << " entries; unheld: "
-      << unheld.writes << " in " << unheld.batches;
+      << "held: " << held.writes << " writes in " << held.batches
+      << " entries; unheld: " << unheld.writes << " in " << unheld.batches;
 }
 
 }  // namespace
