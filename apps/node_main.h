@@ -31,8 +31,9 @@ int run_node(const node::NodeConfig& config, const RunOptions& options);
 // The flags both binaries take for the Raft timing, snapshot and logging knobs, each named
 // after its TOML key ("--snapshot-threshold" sets snapshot_threshold; src/node/config.h):
 // --heartbeat-timeout, --election-timeout, --max-entries-per-append, --snapshot-threshold,
-// --snapshot-interval, --snapshot-trailing-entries, --log-level. Durations take "50ms",
-// "2s", "30m", "1h" (parse_duration_ms).
+// --snapshot-interval, --snapshot-trailing-entries, --log-level, and --max-batches-in-flight
+// ([client] max_batches_in_flight). Durations take "50ms", "2s", "30m", "1h"
+// (parse_duration_ms).
 class TuningFlags {
  public:
   // Adds the flags to app; this object must outlive app's parse().

@@ -20,8 +20,8 @@
 // --client-port-base C, --data-root DIR (data in DIR/node-N); --redirect moved answers
 // writes at a follower with -MOVED instead of forwarding them. The tuning flags
 // (--heartbeat-timeout, --election-timeout, --max-entries-per-append, --snapshot-threshold,
-// --snapshot-interval, --snapshot-trailing-entries, --log-level) are helios-atlasd's
-// (apps/node_main.h). `raft-example --help` lists them all.
+// --snapshot-interval, --snapshot-trailing-entries, --max-batches-in-flight, --log-level)
+// are helios-atlasd's (apps/node_main.h). `raft-example --help` lists them all.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
