@@ -115,16 +115,7 @@ SimResult SimCluster::run() {
     result.snapshots_taken += n->snapshots_taken();
     result.snapshots_installed += n->snapshots_installed();
     result.lease_reads += n->lease_reads();
-    const api::ExecutorStats a = n->api_stats();
-    result.api.writes += a.writes;
-    result.api.batches += a.batches;
-    result.api.batches_held += a.batches_held;
-    result.api.forwarded += a.forwarded;
-    result.api.tryagain += a.tryagain;
-    result.api.uncertain += a.uncertain;
-    result.api.barriers += a.barriers;
-    result.api.forwards_withdrawn += a.forwards_withdrawn;
-    result.api.forwards_given_up += a.forwards_given_up;
+    result.api += n->api_stats();
   }
   result.committed = checker_.committed_count();
   check_liveness(result);

@@ -142,17 +142,7 @@ void SimNode::start_client_layer() {
 api::ExecutorStats SimNode::api_stats() const {
   api::ExecutorStats out = api_before_;
   if (executor_ != nullptr) {
-    const api::ExecutorStats& s = executor_->stats();
-    out.writes += s.writes;
-    out.batches += s.batches;
-    out.batches_held += s.batches_held;
-    out.forwarded += s.forwarded;
-    out.forwards_served += s.forwards_served;
-    out.tryagain += s.tryagain;
-    out.uncertain += s.uncertain;
-    out.barriers += s.barriers;
-    out.forwards_withdrawn += s.forwards_withdrawn;
-    out.forwards_given_up += s.forwards_given_up;
+    out += executor_->stats();
   }
   return out;
 }

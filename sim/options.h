@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 
-#include "node/config.h"
 #include "raft/config.h"
 
 namespace helios::sim {

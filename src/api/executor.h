@@ -82,6 +82,22 @@ struct ExecutorStats {
   std::uint64_t barriers = 0;            // read barriers requested
   std::uint64_t forwards_withdrawn = 0;  // forwards taken back unsent and sent again
   std::uint64_t forwards_given_up = 0;   // forwards answered -UNCERTAIN before write_timeout
+
+  // Adds another executor's counts (a simulator's sum over nodes and runs).
+  ExecutorStats& operator+=(const ExecutorStats& o) {
+    writes += o.writes;
+    batches += o.batches;
+    batches_held += o.batches_held;
+    forwarded += o.forwarded;
+    forwards_served += o.forwards_served;
+    moved += o.moved;
+    tryagain += o.tryagain;
+    uncertain += o.uncertain;
+    barriers += o.barriers;
+    forwards_withdrawn += o.forwards_withdrawn;
+    forwards_given_up += o.forwards_given_up;
+    return *this;
+  }
 };
 
 class Executor {

@@ -59,13 +59,7 @@ TEST(SimClientLayerTest, runSeeds_clientsGoThroughTheExecutor) {
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
     const SimResult r = run_seed(SimOptions::draw(seed, 3));
     ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.failure;
-    sum.writes += r.api.writes;
-    sum.batches += r.api.batches;
-    sum.forwarded += r.api.forwarded;
-    sum.tryagain += r.api.tryagain;
-    sum.uncertain += r.api.uncertain;
-    sum.barriers += r.api.barriers;
-    sum.forwards_given_up += r.api.forwards_given_up;
+    sum += r.api;
   }
   EXPECT_GT(sum.forwarded, 0u);
   EXPECT_GT(sum.barriers, 0u);
@@ -93,12 +87,8 @@ TEST(SimClientLayerTest, runSeeds_aLeaderHoldsItsNextBatchWhileOneIsInFlight) {
     options.max_batches_in_flight = 0;
     const SimResult b = run_seed(options);
     ASSERT_TRUE(b.ok) << "seed " << seed << " without holding: " << b.failure;
-    held.writes += a.api.writes;
-    held.batches += a.api.batches;
-    held.batches_held += a.api.batches_held;
-    unheld.writes += b.api.writes;
-    unheld.batches += b.api.batches;
-    unheld.batches_held += b.api.batches_held;
+    held += a.api;
+    unheld += b.api;
   }
   EXPECT_GT(held.batches_held, 0u);
   EXPECT_EQ(unheld.batches_held, 0u);
