@@ -212,12 +212,27 @@ void Runtime::catch_up_ticks() {
   }
   const auto period = std::chrono::milliseconds(config_.tick_ms());
   const auto late = static_cast<std::uint64_t>((now - next_tick_due_) / period);
+  const auto stall_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - next_tick_due_).count());
   next_tick_due_ += period * (late + 1);
   if (late > 0) {
     node_->lapse(late);
     metrics_.ticks_lapsed.Increment(static_cast<double>(late));
+    report_stall(stall_ms, now);
   }
   tick_once();
+}
+
+void Runtime::report_stall(std::uint64_t stall_ms, std::chrono::steady_clock::time_point now) {
+  StallFacts facts;
+  facts.stall_ms = stall_ms;
+  facts.now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count());
+  facts.leader = node_->raw().raft().role() == raft::Role::kLeader;
+  facts.snapshotting = node_->snapshotting();
+  if (const std::optional<std::string> warning = stall_report_.note(facts)) {
+    HELIOS_LOG_WARN("raft", "%s", warning->c_str());
+  }
 }
 
 void Runtime::tick_once() {

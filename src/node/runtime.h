@@ -69,6 +69,7 @@
 #include "node/members.h"
 #include "node/node.h"
 #include "node/snapshot_transfer.h"
+#include "node/stall_report.h"
 #include "storage/data_dir.h"
 #include "storage/snapshot_store.h"
 #include "storage/wal.h"
@@ -328,6 +329,8 @@ class Runtime final : private NodeIo, public ClientHost {
 
   void schedule_tick();
   void tick_once();
+  // A tick ran stall_ms late: warns (rate-limited) when that is long enough to cost leadership.
+  void report_stall(std::uint64_t stall_ms, std::chrono::steady_clock::time_point now);
   // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;
   // replicas already hide them from reads).
   void expire_keys();
@@ -372,6 +375,7 @@ class Runtime final : private NodeIo, public ClientHost {
   std::uint64_t last_stamp_ms_ = 0;
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp of any entry this node's log held
   std::uint64_t ticks_ = 0;
+  StallReport stall_report_{config_.election_timeout_ms};  // warnings about a late loop
   // Expiry, key versions and clock entries (leader_clock_ms).
   LeaderChores chores_{[this](atlas::Command command, CommandCallback done) {
     propose_now(command, std::move(done));

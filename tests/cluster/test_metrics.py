@@ -200,6 +200,38 @@ class TestMetrics(ClusterTestCase):
                          "the paused follower started an election when it ran again")
         self.assertEqual(c.wait_for_leader(timeout=WAIT), lid)
         c.wait_for_convergence(timeout=WAIT)
+        # The stall is warned about once, as a follower's (no advice about elections).
+        warnings = [line for line in c[follower].log().splitlines()
+                    if "the event loop stalled for" in line]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("[WARN] raft:", warnings[0])
+        self.assertIn("a paused process", warnings[0])
+        self.assertNotIn("election", warnings[0])
+        stalled_ms = int(warnings[0].split("stalled for ")[1].split(" ms")[0])
+        self.assertGreaterEqual(stalled_ms, 500)  # paused for 1 s
+
+    def test_a_paused_leader_warns_that_its_stall_can_cost_its_leadership(self):
+        """SIGSTOP of the leader for longer than an election timeout: when it runs again its
+        log warns that the loop stalled, and (if it still led at its first tick) that a
+        leader's stall lets its followers elect another: raise election_timeout."""
+        c = self.h.quickstart_cluster().start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        c.wait_for_convergence(timeout=WAIT)
+        c[lid].send(signal.SIGSTOP)
+        self.addCleanup(lambda: c[lid].alive() and c[lid].send(signal.SIGCONT))
+        time.sleep(0.6)  # the length of the pause, not a wait for a condition
+        c[lid].send(signal.SIGCONT)
+
+        def warned():
+            return [line for line in c[lid].log().splitlines()
+                    if "the event loop stalled for" in line]
+        warnings = self.h.wait_for(warned, WAIT, "the paused leader's stall warning")
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("a paused process", warnings[0])
+        if "election" in warnings[0]:
+            self.assertIn("raise election_timeout", warnings[0])
+        c.wait_for_leader(timeout=WAIT)
+        c.wait_for_convergence(timeout=WAIT)
 
 
 class TestLogs(ClusterTestCase):
