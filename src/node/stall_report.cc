@@ -2,16 +2,12 @@
 
 #include <algorithm>
 
-#include "base/assert.h"
-
 namespace helios::node {
 
 StallReport::StallReport(std::uint32_t election_timeout_ms, std::uint64_t min_gap_ms)
     : election_timeout_ms_(election_timeout_ms),
       threshold_ms_(std::max<std::uint64_t>(1, election_timeout_ms / 2)),
-      min_gap_ms_(min_gap_ms) {
-  HELIOS_ASSERT(election_timeout_ms > 0);
-}
+      min_gap_ms_(min_gap_ms) {}
 
 std::optional<std::string> StallReport::note(const StallFacts& facts) {
   if (facts.stall_ms < threshold_ms_) {

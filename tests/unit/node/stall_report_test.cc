@@ -77,6 +77,7 @@ TEST(StallReportTest, warningsAreRateLimitedAndTheSuppressedOnesCounted) {
 }
 
 TEST(StallReportTest, aTinyElectionTimeoutStillHasAThreshold) {
+  EXPECT_EQ(StallReport(0).threshold_ms(), 1u);  // never valid configuration; no crash either
   StallReport r(1);
   EXPECT_EQ(r.threshold_ms(), 1u);
   EXPECT_FALSE(r.note(stall(0, 5)).has_value());
