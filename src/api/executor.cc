@@ -65,7 +65,9 @@ void Executor::install() {
 void Executor::start() {
   running_ = true;
   // A held batch may go once the leader's fsync is done (flush_or_hold). The node may outlive
-  // this executor: the listener checks that it still runs.
+  // this executor: the listener checks that it still runs (a fresh flag per start, so that a
+  // listener of an earlier start stays silent).
+  alive_ = std::make_shared<bool>(true);
   host_.node().add_sync_listener([this, alive = alive_]() {
     if (*alive) {
       release_soon();
