@@ -24,6 +24,7 @@
 // are helios-atlasd's (apps/node_main.h). `raft-example --help` lists them all.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   for (const auto& p : port_bases) {
     app.add_option(p.flag, *p.base, p.help)
         ->type_name(p.letter)
-        ->check(CLI::Range(0, 65530))
+        ->check(CLI::Range(0, 65534))
         ->capture_default_str();
   }
   app.add_option("--data-root", data_root, "data in DIR/node-N")
@@ -115,7 +116,21 @@ int main(int argc, char** argv) {
   config.client.redirect =
       redirect == "moved" ? helios::node::Redirect::kMoved : helios::node::Redirect::kForward;
   config.listen = at(peer_base, n);
-  helios::Status s = tuning.apply_to(config);
+  // node-N listens on base+N, and node-1..node-3 dial base+1..base+3: all must be ports.
+  const int top = std::max(n, 3);
+  helios::Status s = helios::Status::ok();
+  for (const auto& p : port_bases) {
+    if (s.is_ok() && *p.base + top > 65535) {
+      s = helios::Status(helios::Code::kInvalidArgument,
+                         std::string(p.flag) + " " + std::to_string(*p.base) + ": " + name +
+                             " needs port " + std::to_string(*p.base + top) +
+                             ", above 65535 (the base can be at most " +
+                             std::to_string(65535 - top) + ")");
+    }
+  }
+  if (s.is_ok()) {
+    s = tuning.apply_to(config);
+  }
   if (s.is_ok()) {
     s = security.apply_to(config);
   }

@@ -517,6 +517,16 @@ class TestCommandLine(ClusterTestCase):
             self.assertEqual(code, 2, out)
             self.assertEqual(len(out.strip().splitlines()), 1, out)
             self.assertIn(needle, out)
+        # A base in range whose node ports are not: node-N listens on base+N, and node-1..3
+        # dial base+1..base+3.
+        for node, flag, base, port in (("node-1", "--peer-port-base", "65533", "65536"),
+                                       ("node-9", "--client-port-base", "65530", "65539")):
+            args = [node] + good[1:]
+            args[args.index(flag) + 1] = base
+            code, out = self.run_binary("raft-example", *args)
+            self.assertEqual(code, 2, out)
+            self.assertEqual(len(out.strip().splitlines()), 1, out)
+            self.assertIn(f"{flag} {base}: {node} needs port {port}, above 65535", out)
         # A value each flag accepts but the configuration as a whole does not: the key.
         code, out = self.run_binary("raft-example", *good, "--max-entries-per-append", "0")
         self.assertEqual(code, 2, out)
