@@ -6,6 +6,7 @@
 
 #include "api/plan.h"
 #include "base/assert.h"
+#include "sim/wire_link.h"
 
 namespace helios::sim {
 
@@ -139,10 +140,11 @@ void SimCluster::handle(const Event& e) {
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message));
         }
-        if (e.message.type == raft::MessageType::kReadIndex) {
+        raft::Message m = received_message(*e.data, e.message);
+        if (m.type == raft::MessageType::kReadIndex) {
           catch_up_ticks(e.node);  // as the runtime does before a lease may answer it
         }
-        n.deliver(e.message);
+        n.deliver(std::move(m));
       }
       return;
     }
@@ -276,10 +278,12 @@ void SimCluster::send(const raft::Message& m) {
   if (blocked_[from][to] > 0 || prng_.chance(options_.drop_rate)) {
     return;
   }
+  // The frame travels; the message stays beside it to check what the receiver decodes.
+  const std::shared_ptr<const std::string> frame = wire_frame(m);
   const int copies = prng_.chance(options_.dup_rate) ? 2 : 1;
   for (int i = 0; i < copies; ++i) {
     queue_.schedule(arrival_time(from, to),
-                    Event{.kind = EventKind::kDeliver, .node = to, .message = m});
+                    Event{.kind = EventKind::kDeliver, .node = to, .message = m, .data = frame});
   }
 }
 

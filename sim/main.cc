@@ -44,7 +44,8 @@ void usage() {
                "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
                "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
-               "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n");
+               "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
+               "  vote-refusal-lost\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

@@ -7,6 +7,7 @@
 #include "base/checksum.h"
 #include "node/recovery.h"
 #include "raft/membership.h"
+#include "wire/raft_codec.h"
 
 namespace helios::sim {
 
@@ -77,6 +78,7 @@ Status SimNode::start(std::uint64_t seed) {
     machine_.plant_unclamped_stamps();
   }
   atlas::plant_unordered_picks(options_.bugs.unordered_picks);
+  wire::plant_vote_refusal_lost(options_.bugs.vote_refusal_lost);
   atlas::SortedSet::plant_lex_by_rank(options_.bugs.lex_by_rank);
   atlas::Store::plant_snapshot_drops_versions(options_.bugs.snapshot_drops_versions);
   atlas::Store::plant_versions_unestablished(options_.bugs.versions_unestablished);

@@ -179,6 +179,8 @@ std::string SimOptions::describe() const {
     out += " bug=unrepaid-loan";
   if (bugs.held_batch_stuck)
     out += " bug=held-batch-stuck";
+  if (bugs.vote_refusal_lost)
+    out += " bug=vote-refusal-lost";
   return out;
 }
 
@@ -231,6 +233,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.unrepaid_loan = true;
   } else if (name == "held-batch-stuck") {
     bugs.held_batch_stuck = true;
+  } else if (name == "vote-refusal-lost") {
+    bugs.vote_refusal_lost = true;
   } else {
     return false;
   }

@@ -119,7 +119,7 @@ struct SimOptions {
 // "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long",
 // "unordered-picks", "lex-by-rank", "snapshot-drops-versions", "versions-unestablished",
 // "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised",
-// "uncertain-as-not-applied")
+// "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

@@ -322,8 +322,7 @@ void TcpTransport::send(const raft::Message& m) {
   }
   // The frame is built in place after its header; large entries' data is spliced in from
   // the log's shared buffers (the link writes it with one gather write, no copy).
-  base::GatherBuffer frame(std::string(wire::kFrameHeaderSize, '\0'));
-  wire::append_message(frame, m);
+  base::GatherBuffer frame = wire::encode_message_frame(m);
   const std::size_t body_bytes = frame.size() - wire::kFrameHeaderSize;
   if (body_bytes > options_.max_frame_bytes) {
     HELIOS_LOG_WARN("transport", "dropping a %zu-byte message to peer %llu: over %u bytes",
@@ -331,7 +330,6 @@ void TcpTransport::send(const raft::Message& m) {
     link.note_dropped();
     return;
   }
-  wire::seal_frame(wire::FrameType::kRaft, frame);
   link.enqueue(std::move(frame));
 }
 

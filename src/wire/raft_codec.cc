@@ -1,5 +1,6 @@
 #include "wire/raft_codec.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "base/bytes.h"
 #include "base/gather_buffer.h"
 #include "raft/membership.h"
+#include "wire/frame.h"
 
 namespace helios::wire {
 
@@ -220,6 +222,21 @@ void append_message(base::GatherBuffer& out, const raft::Message& m) {
   append_message_to(out, m);
 }
 
+base::GatherBuffer encode_message_frame(const raft::Message& m) {
+  base::GatherBuffer frame(std::string(kFrameHeaderSize, '\0'));
+  append_message_to(frame, m);
+  seal_frame(FrameType::kRaft, frame);
+  return frame;
+}
+
+namespace {
+std::atomic<bool> g_vote_refusal_lost{false};
+}  // namespace
+
+void plant_vote_refusal_lost(bool on) {
+  g_vote_refusal_lost.store(on, std::memory_order_relaxed);
+}
+
 Result<raft::Message> decode_message(std::string_view body) {
   // Entries are decoded as slices of one copy of the body: one allocation per message, none
   // per entry.
@@ -255,6 +272,10 @@ Result<raft::Message> decode_message(std::string_view body) {
   }
   m.type = static_cast<raft::MessageType>(type);
   m.reject = reject == 1;
+  if ((m.type == raft::MessageType::kVoteResp || m.type == raft::MessageType::kPreVoteResp) &&
+      g_vote_refusal_lost.load(std::memory_order_relaxed)) {
+    m.reject = false;  // PLANTED BUG (simulator): a refused vote counts as granted
+  }
   if (m.type == raft::MessageType::kReadIndexResp) {
     m.time_ms = std::exchange(m.commit, 0);
   }

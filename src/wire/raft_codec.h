@@ -48,6 +48,14 @@ void append_message(std::string& out, const raft::Message& m);
 // transport writes with one gather write from the log's shared buffers.
 void append_message(base::GatherBuffer& out, const raft::Message& m);
 Result<raft::Message> decode_message(std::string_view body);
+// A whole kRaft frame (frame.h) carrying `m`: the body built in place by append_message after
+// the header, which is then sealed over it. What the TCP transport writes to a peer's socket
+// and what the simulator's network carries.
+base::GatherBuffer encode_message_frame(const raft::Message& m);
+
+// Test-only: plants a bug (the simulator's "vote-refusal-lost") under which decode_message
+// reads a refused vote or pre-vote as granted. Process-wide; never set outside the simulator.
+void plant_vote_refusal_lost(bool on);
 
 // The first frame each side sends on a peer connection.
 struct HelloBody {

@@ -158,6 +158,11 @@ TEST(PlantedBugsTest, heldBatchStuck_isCaughtByLiveness) {
   // again, and the puts sent to it after the cluster healed get no answer.
   expect_caught_by("held-batch-stuck", 400, "liveness");
 }
+TEST(PlantedBugsTest, voteRefusalLost_isCaughtOnTheWire) {
+  // Every message crosses the simulated network as the TCP transport's frame, decoded by the
+  // receiver: a decoder that reads a refused (pre-)vote as granted changes the message.
+  expect_caught_by("vote-refusal-lost", 100, "a message changed on the wire");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

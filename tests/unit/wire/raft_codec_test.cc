@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "wire/frame.h"
+
 namespace helios::wire {
 namespace {
 
@@ -121,6 +123,23 @@ TEST(RaftCodecTest, appendMessage_intoAGatherBufferSplicesLargeDataIntoTheSameBy
   EXPECT_TRUE(out.has_splices());
   EXPECT_EQ(out.joined(), "prefix" + encode_message(m));
   EXPECT_EQ(out.bytes().size(), 6 + encode_message(m).size() - 5000 - 512);  // not copied
+}
+
+// The whole frame the transport writes (and the simulator's network carries): the frame of
+// encode_message's body, with large data spliced in.
+TEST(RaftCodecTest, encodeMessageFrame_isTheRaftFrameOfTheEncodedBody) {
+  raft::Message m = message(raft::MessageType::kAppend, sample_entries());
+  m.entries.push_back(entry(40, 3, raft::EntryType::kNormal, std::string(5000, 'q')));
+  const base::GatherBuffer frame = encode_message_frame(m);
+  EXPECT_TRUE(frame.has_splices());
+  EXPECT_EQ(frame.joined(), encode_frame(FrameType::kRaft, encode_message(m)));
+  FrameDecoder decoder;
+  decoder.feed(frame.joined());
+  Result<FrameView> view = decoder.next_view();
+  ASSERT_TRUE(view.is_ok()) << view.status().to_string();
+  EXPECT_EQ(view.value().type, FrameType::kRaft);
+  EXPECT_EQ(decode_message(view.value().body).value(), m);
+  EXPECT_EQ(decoder.buffered(), 0u);
 }
 
 TEST(RaftCodecTest, decodeMessage_roundTripsEveryTypeWithAndWithoutEntries) {
