@@ -14,6 +14,9 @@ namespace {
 constexpr Micros kNoTurn = std::numeric_limits<Micros>::max();
 // Forwards a node's transport holds for one peer while the link is down.
 constexpr std::size_t kMaxQueuedForwards = 1000;
+// The slice of a snapshot file in each chunk frame of a transfer (production: 1 MiB by
+// default; the simulator's files are a few KiB, and most take several chunks).
+constexpr std::size_t kSnapshotChunkBytes = 1024;
 }  // namespace
 
 SimCluster::SimCluster(const SimOptions& options)
@@ -174,11 +177,12 @@ void SimCluster::handle(const Event& e) {
       return;
     case EventKind::kDeliverSnapshot:
       if (nodes_[e.node]->up()) {
+        const std::string file = received_snapshot(*e.data, e.message);
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message) + " with " +
-                     std::to_string(e.data->size()) + " bytes");
+                     std::to_string(file.size()) + " bytes");
         }
-        nodes_[e.node]->receive_snapshot(e.message, *e.data);
+        nodes_[e.node]->receive_snapshot(e.message, file);
       }
       return;
     case EventKind::kSnapshotReport:
@@ -395,9 +399,10 @@ void SimCluster::send_snapshot(const raft::Message& m, std::shared_ptr<const std
   }
   const Micros at = arrival_time(from, to);
   queue_.schedule(
-      at,
-      Event{
-          .kind = EventKind::kDeliverSnapshot, .node = to, .message = m, .data = std::move(file)});
+      at, Event{.kind = EventKind::kDeliverSnapshot,
+                .node = to,
+                .message = m,
+                .data = snapshot_frames(m, *file, next_transfer_id_++, kSnapshotChunkBytes)});
   queue_.schedule(at + prng_.range(options_.delay_min_us, options_.delay_max_us),
                   Event{.kind = EventKind::kSnapshotReport,
                         .node = from,

@@ -173,6 +173,7 @@ class SimCluster final : public SimHost {
   std::vector<std::vector<Micros>> last_delivery_;  // per link, liveness phase only
   std::map<std::uint64_t, Fault> faults_;
   std::uint64_t next_fault_id_ = 1;
+  std::uint64_t next_transfer_id_ = 1;  // of snapshot transfers (their chunk frames)
   // Forwards: per link [from][to], what waits while it is down, when its last one arrives
   // (they stay in order), and how many times its connection was lost (a crash of its peer,
   // a partition).

@@ -1,10 +1,13 @@
 #include "sim/wire_link.h"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "base/assert.h"
 #include "wire/frame.h"
 #include "wire/raft_codec.h"
+#include "wire/snapshot_chunk.h"
 
 namespace helios::sim {
 
@@ -28,6 +31,81 @@ raft::Message received_message(const std::string& bytes, const raft::Message& se
     HELIOS_ASSERT_MSG(false, why.c_str());
   }
   return std::move(m).value();
+}
+
+namespace {
+
+[[noreturn]] void changed_on_the_wire(const std::string& what) {
+  const std::string why = "a snapshot transfer changed on the wire: " + what;
+  HELIOS_ASSERT_MSG(false, why.c_str());
+  __builtin_unreachable();
+}
+
+}  // namespace
+
+std::shared_ptr<const std::string> snapshot_frames(const raft::Message& m, const std::string& file,
+                                                   std::uint64_t transfer_id,
+                                                   std::size_t chunk_bytes) {
+  HELIOS_ASSERT(chunk_bytes > 0);
+  std::string frames;
+  wire::SnapshotChunk chunk;
+  chunk.transfer_id = transfer_id;
+  chunk.total = file.size();
+  chunk.message = m;
+  // As SnapshotSender::pump: an empty file still takes one chunk.
+  for (std::size_t offset = 0; offset < file.size() || offset == 0;) {
+    const std::size_t n = std::min(chunk_bytes, file.size() - offset);
+    chunk.offset = offset;
+    frames += wire::encode_snapshot_chunk_frame(chunk, n, [&](char* data) {
+      std::memcpy(data, file.data() + offset, n);
+      return true;
+    });
+    offset += n;
+    if (n == 0) {
+      break;
+    }
+  }
+  return std::make_shared<const std::string>(std::move(frames));
+}
+
+std::string received_snapshot(const std::string& frames, const raft::Message& sent) {
+  wire::FrameDecoder decoder;
+  decoder.feed(frames);
+  std::string file;
+  std::uint64_t transfer_id = 0;
+  std::uint64_t total = 0;
+  bool first = true;
+  while (decoder.buffered() > 0) {
+    Result<wire::FrameView> frame = decoder.next_view();
+    if (!frame.is_ok() || frame.value().type != wire::FrameType::kSnapshotChunk) {
+      changed_on_the_wire(frame.is_ok() ? "not a chunk frame" : frame.status().to_string());
+    }
+    Result<wire::SnapshotChunk> chunk = wire::decode_snapshot_chunk(frame.value().body);
+    if (!chunk.is_ok()) {
+      changed_on_the_wire(chunk.status().to_string());
+    }
+    const wire::SnapshotChunk& c = chunk.value();
+    if (c.message != sent) {
+      changed_on_the_wire("sent " + raft::describe(sent) + ", received " +
+                          raft::describe(c.message));
+    }
+    if (first) {
+      transfer_id = c.transfer_id;
+      total = c.total;
+      first = false;
+    }
+    if (c.transfer_id != transfer_id || c.total != total || c.offset != file.size()) {
+      changed_on_the_wire("chunk at " + std::to_string(c.offset) + " of transfer " +
+                          std::to_string(c.transfer_id) + " after " + std::to_string(file.size()) +
+                          " bytes");
+    }
+    file.append(c.data);
+  }
+  if (first || file.size() != total) {
+    changed_on_the_wire(std::to_string(file.size()) + " of " + std::to_string(total) +
+                        " bytes arrived");
+  }
+  return file;
 }
 
 }  // namespace helios::sim
