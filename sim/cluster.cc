@@ -229,7 +229,7 @@ void SimCluster::handle(const Event& e) {
           trace_line("n" + std::to_string(e.node + 1) + " gets a forward" + (e.ok ? " reply" : "") +
                      " from n" + std::to_string(e.peer));
         }
-        n.deliver_forward(e.peer, e.ok, *e.data);
+        n.deliver_forward(e.peer, e.ok, received_forward(*e.data, e.ok));
       }
       return;
     }
@@ -308,11 +308,11 @@ bool SimCluster::send_forward(int node, NodeId to_id, bool reply, std::string_vi
     queue.push_back(QueuedForward{reply, std::string(body)});
     return true;
   }
-  deliver_forward_later(node, to, reply, std::string(body));
+  deliver_forward_later(node, to, reply, body);
   return true;
 }
 
-void SimCluster::deliver_forward_later(int from, int to, bool reply, std::string body) {
+void SimCluster::deliver_forward_later(int from, int to, bool reply, std::string_view body) {
   // One ordered stream per link (TCP): never lost or duplicated while the connection lasts,
   // delayed like any message, and in order.
   Micros at = now_ + prng_.range(options_.delay_min_us, options_.delay_max_us);
@@ -327,7 +327,7 @@ void SimCluster::deliver_forward_later(int from, int to, bool reply, std::string
                             .peer_incarnation = nodes_[from]->incarnation(),
                             .peer = static_cast<NodeId>(from + 1),
                             .ok = reply,
-                            .data = std::make_shared<const std::string>(std::move(body))});
+                            .data = forward_frame(reply, body)});
 }
 
 std::vector<std::string> SimCluster::withdraw_forwards(int node, NodeId to_id) {
@@ -368,7 +368,7 @@ void SimCluster::flush_forwards() {
       std::deque<QueuedForward> sending = std::move(queue);
       queue.clear();
       for (QueuedForward& f : sending) {
-        deliver_forward_later(from, to, f.reply, std::move(f.body));
+        deliver_forward_later(from, to, f.reply, f.body);
       }
     }
   }

@@ -118,7 +118,7 @@ class SimCluster final : public SimHost {
   void note_unanswered(std::uint64_t op);
   // Forwards: a link's ordered stream is up while both ends are up and it is not partitioned.
   bool link_up(int from, int to) const;
-  void deliver_forward_later(int from, int to, bool reply, std::string body);
+  void deliver_forward_later(int from, int to, bool reply, std::string_view body);
   // Sends what waited for the links that are up again.
   void flush_forwards();
   void inject_fault();

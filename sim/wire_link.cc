@@ -33,6 +33,27 @@ raft::Message received_message(const std::string& bytes, const raft::Message& se
   return std::move(m).value();
 }
 
+std::shared_ptr<const std::string> forward_frame(bool reply, std::string_view body) {
+  return std::make_shared<const std::string>(
+      wire::encode_frame(reply ? wire::FrameType::kForwardReply : wire::FrameType::kForward, body));
+}
+
+std::string received_forward(const std::string& frame, bool reply) {
+  wire::FrameDecoder decoder;
+  decoder.feed(frame);
+  Result<wire::FrameView> got = decoder.next_view();
+  const wire::FrameType expected =
+      reply ? wire::FrameType::kForwardReply : wire::FrameType::kForward;
+  if (!got.is_ok() || got.value().type != expected || decoder.buffered() != 0) {
+    const std::string why =
+        std::string("a forward changed on the wire: ") +
+        (got.is_ok() ? "frame type " + std::to_string(static_cast<int>(got.value().type))
+                     : got.status().to_string());
+    HELIOS_ASSERT_MSG(false, why.c_str());
+  }
+  return std::string(got.value().body);
+}
+
 namespace {
 
 [[noreturn]] void changed_on_the_wire(const std::string& what) {

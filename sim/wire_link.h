@@ -3,12 +3,14 @@
 // transport writes for it, and the receiver decodes them as the transport's InboundSession
 // does (frame header and checksum, then the message). The sender's message travels beside
 // the bytes, so that a codec that changes anything fails the seed at the delivery. A
-// snapshot travels as the chunk frames of its transfer (wire/snapshot_chunk.h).
+// snapshot travels as the chunk frames of its transfer (wire/snapshot_chunk.h), a forward
+// as its kForward or kForwardReply frame.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "raft/types.h"
 
@@ -20,6 +22,14 @@ std::shared_ptr<const std::string> wire_frame(const raft::Message& m);
 // What the receiver decodes from `bytes` (one whole frame of wire_frame). Asserts, with both
 // messages in the failure, that it is `sent`: anything else is a bug of the wire codec.
 raft::Message received_message(const std::string& bytes, const raft::Message& sent);
+
+// A forward of the client layer (reply: its answer) as the kForward (kForwardReply) frame the
+// transport writes for its body.
+std::shared_ptr<const std::string> forward_frame(bool reply, std::string_view body);
+
+// The body the receiver takes out of forward_frame's bytes. Asserts that they hold exactly
+// one frame, of the type `reply` names.
+std::string received_forward(const std::string& frame, bool reply);
 
 // A snapshot's transfer: `file` cut into the kSnapshotChunk frames the leader's SnapshotSender
 // writes (wire::encode_snapshot_chunk_frame, `chunk_bytes` of the file each, every one with

@@ -42,6 +42,18 @@ TEST(WireLinkTest, bytesThatDecodeToAnotherMessageFailTheSeed) {
   EXPECT_THROW(received_message(torn, m), SimFailure);
 }
 
+TEST(WireLinkTest, aForwardArrivesAsSentAndOnlyAsItsOwnType) {
+  install_failure_handler();
+  const std::string body("forwarded \0 body", 17);
+  EXPECT_EQ(received_forward(*forward_frame(false, body), false), body);
+  EXPECT_EQ(received_forward(*forward_frame(true, ""), true), "");
+  EXPECT_THROW(received_forward(*forward_frame(true, body), false), SimFailure);
+  std::string torn = *forward_frame(false, body);
+  torn.back() ^= 0x01;  // the frame's checksum refuses it
+  EXPECT_THROW(received_forward(torn, false), SimFailure);
+  EXPECT_THROW(received_forward(*forward_frame(false, body) + "x", false), SimFailure);
+}
+
 TEST(WireLinkTest, aSnapshotArrivesWholeInChunksOrEmptyInOne) {
   const raft::Message m = snapshot_message();
   std::string file;
