@@ -97,6 +97,22 @@ int main(int argc, char** argv) {
   }
 
   const int n = name.back() - '0';  // "node-1".."node-9", checked above
+  // node-N listens on base+N, and node-1..node-3 dial base+1..base+3: all must be ports.
+  const int top = std::max(n, 3);
+  helios::Status ports = helios::Status::ok();
+  for (const auto& p : port_bases) {
+    if (ports.is_ok() && *p.base + top > 65535) {
+      ports = helios::Status(helios::Code::kInvalidArgument,
+                             std::string(p.flag) + " " + std::to_string(*p.base) + ": " + name +
+                                 " needs port " + std::to_string(*p.base + top) +
+                                 ", above 65535 (the base can be at most " +
+                                 std::to_string(65535 - top) + ")");
+    }
+  }
+  if (!ports.is_ok()) {  // before any port is computed: base + N must fit in 16 bits
+    std::fprintf(stderr, "raft-example: %s\n", ports.message().c_str());
+    return 2;
+  }
   const auto at = [](int base, int i) {
     return helios::node::HostPort{"127.0.0.1", static_cast<std::uint16_t>(base + i)};
   };
@@ -116,21 +132,7 @@ int main(int argc, char** argv) {
   config.client.redirect =
       redirect == "moved" ? helios::node::Redirect::kMoved : helios::node::Redirect::kForward;
   config.listen = at(peer_base, n);
-  // node-N listens on base+N, and node-1..node-3 dial base+1..base+3: all must be ports.
-  const int top = std::max(n, 3);
-  helios::Status s = helios::Status::ok();
-  for (const auto& p : port_bases) {
-    if (s.is_ok() && *p.base + top > 65535) {
-      s = helios::Status(helios::Code::kInvalidArgument,
-                         std::string(p.flag) + " " + std::to_string(*p.base) + ": " + name +
-                             " needs port " + std::to_string(*p.base + top) +
-                             ", above 65535 (the base can be at most " +
-                             std::to_string(65535 - top) + ")");
-    }
-  }
-  if (s.is_ok()) {
-    s = tuning.apply_to(config);
-  }
+  helios::Status s = tuning.apply_to(config);
   if (s.is_ok()) {
     s = security.apply_to(config);
   }
