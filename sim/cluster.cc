@@ -6,6 +6,7 @@
 
 #include "api/plan.h"
 #include "base/assert.h"
+#include "base/log.h"
 #include "sim/wire_link.h"
 
 namespace helios::sim {
@@ -25,6 +26,9 @@ SimCluster::SimCluster(const SimOptions& options)
       prng_(options.seed),
       checker_(options.slots(), options.nodes) {
   HELIOS_ASSERT(options.nodes >= 1 && options.spare >= 0 && slots_ <= 9);
+  // The nodes' own log lines (the membership keeper's) are not the simulator's output: the
+  // trace records what happens.
+  base::set_log_level(base::LogLevel::kError);
   options_.liveness_us = static_cast<Micros>(options.liveness_timeouts) *
                          static_cast<Micros>(options.election_ticks) * options.tick_us * 2;
   for (int i = 0; i < slots_; ++i) {
@@ -122,6 +126,7 @@ SimResult SimCluster::run() {
     result.api += n->api_stats();
   }
   result.committed = checker_.committed_count();
+  check_member_requests();
   check_liveness(result);
   check_history(result);
   return result;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/assert.h"
+#include "node/members.h"
 #include "raft/membership.h"
 #include "sim/cluster.h"
 
@@ -29,8 +30,8 @@ void SimCluster::change_membership() {
   queue_.schedule(now_ + prng_.range(1, options_.membership_interval_us),
                   Event{.kind = EventKind::kMembership});
   const std::optional<int> leader = leader_index();
-  if (!leader.has_value() || paused(*leader)) {
-    return;  // a paused leader reads no request
+  if (!leader.has_value() || paused(*leader) || member_request_open()) {
+    return;  // a paused leader reads no request; one request of the harness at a time
   }
   SimNode& l = *nodes_[*leader];
   const raft::ConfState& conf = l.raw().raft().conf();
@@ -43,6 +44,10 @@ void SimCluster::change_membership() {
   const auto pick = [this](const std::vector<NodeId>& ids) {
     return ids[prng_.uniform(ids.size())];
   };
+  if (prng_.chance(1, 2)) {
+    request_member_change(*leader, outsiders);
+    return;
+  }
   raft::ConfState next = conf;
   next.voters_outgoing.clear();
   std::string what;
@@ -105,10 +110,129 @@ void SimCluster::change_membership() {
       return;
     }
   }
-  // The context is opaque to Raft; the nodes carry it along (production: addresses).
-  next.context = "sim " + what;
+  next.context = members_context(l, next);
   trace_line("n" + std::to_string(l.id()) + " proposes " + what + ": " + raft::describe(next));
   l.propose_conf_change(next);
+}
+
+std::string SimCluster::members_context(const SimNode& leader, const raft::ConfState& next) const {
+  const node::MemberList book = leader.member_book();
+  node::MemberList out;
+  for (NodeId id : raft::members(next)) {
+    const node::Member* known = node::find_member(book, id);
+    node::Member m = known != nullptr ? *known : SimNode::sim_member(id);
+    m.auto_promote = m.auto_promote && raft::is_learner(next, id);
+    node::upsert_member(out, m);
+  }
+  return node::encode_members(out);
+}
+
+void SimCluster::request_member_change(int leader, const std::vector<NodeId>& outsiders) {
+  SimNode& l = *nodes_[leader];
+  const raft::ConfState& conf = l.raw().raft().conf();
+  const std::vector<NodeId> members = raft::members(conf);
+  node::MemberRequest request;
+  std::string what;
+  // Any member or outsider may be named: what the keeper refuses is part of the test.
+  std::vector<NodeId> anyone = members;
+  anyone.insert(anyone.end(), outsiders.begin(), outsiders.end());
+  const NodeId id = anyone[prng_.uniform(anyone.size())];
+  switch (prng_.uniform(4)) {
+    case 0:  // add as a learner, half of them to be promoted by the leader once caught up
+      request.kind = node::MemberRequest::Kind::kAdd;
+      request.learner = true;
+      request.member = SimNode::sim_member(id);
+      request.member.auto_promote = prng_.chance(1, 2);
+      what = std::string("add learner ") + (request.member.auto_promote ? "(auto) " : "");
+      break;
+    case 1:  // add as a voter: C(old,new)
+      request.kind = node::MemberRequest::Kind::kAdd;
+      request.member = SimNode::sim_member(id);
+      what = "add voter ";
+      break;
+    case 2:
+      request.kind = node::MemberRequest::Kind::kRemove;
+      request.member.id = id;
+      what = "remove ";
+      break;
+    default:
+      request.kind = node::MemberRequest::Kind::kPromote;
+      request.member.id = id;
+      what = "promote ";
+      break;
+  }
+  auto record = std::make_shared<MemberRequestRecord>();
+  record->node = leader;
+  record->incarnation = l.incarnation();
+  record->what = what + "n" + std::to_string(id);
+  member_requests_.push_back(record);
+  ++stats_.member_requests;
+  trace_line("n" + std::to_string(l.id()) + " is asked to " + record->what);
+  // Within the run's liveness phase, so that every request of a node that stays up is
+  // answered before the end (check_member_requests).
+  const auto wait = std::chrono::milliseconds(10 * options_.tick_us *
+                                              static_cast<Micros>(options_.election_ticks) / 1000);
+  l.change_members(request, wait, [this, record, request](const node::MemberChangeResult& result) {
+    on_member_answer(*record, request, result);
+  });
+}
+
+void SimCluster::on_member_answer(MemberRequestRecord& record, const node::MemberRequest& request,
+                                  const node::MemberChangeResult& result) {
+  const std::string who = "n" + std::to_string(record.node + 1);
+  if (record.answered) {
+    throw SimFailure(who + " answered the request to " + record.what + " twice");
+  }
+  record.answered = true;
+  trace_line(who + " answers " + record.what + ": " + result.status.to_string() + " " +
+             raft::describe(result.conf));
+  if (!result.status.is_ok()) {
+    return;  // refused, not the leader, another change in progress, or timed out
+  }
+  ++stats_.member_changes;
+  // The answer comes once the configuration in force is applied at the answering node and
+  // not joint (the contract of node::MemberKeeper::change_members).
+  const SimNode& n = *nodes_[record.node];
+  if (result.conf.joint() || n.applied() < n.raw().raft().conf_index()) {
+    throw SimFailure(who + " answered OK to " + record.what + " before the configuration " +
+                     raft::describe(result.conf) + " (entry " +
+                     std::to_string(n.raw().raft().conf_index()) + ") was in force: applied " +
+                     std::to_string(n.applied()));
+  }
+  const NodeId id = request.member.id;
+  bool holds = false;
+  switch (request.kind) {
+    case node::MemberRequest::Kind::kAdd:
+      holds = request.learner ? raft::is_member(result.conf, id) : raft::is_voter(result.conf, id);
+      break;
+    case node::MemberRequest::Kind::kRemove:
+      holds = !raft::is_member(result.conf, id);
+      break;
+    case node::MemberRequest::Kind::kPromote:
+      holds = raft::is_voter(result.conf, id);
+      break;
+  }
+  if (!holds) {
+    throw SimFailure(who + " answered OK to " + record.what +
+                     " but the configuration in force is " + raft::describe(result.conf));
+  }
+}
+
+bool SimCluster::member_request_open() const {
+  return std::any_of(member_requests_.begin(), member_requests_.end(), [this](const auto& r) {
+    const SimNode& n = *nodes_[r->node];
+    return !r->answered && n.up() && n.incarnation() == r->incarnation;
+  });
+}
+
+void SimCluster::check_member_requests() const {
+  for (const auto& r : member_requests_) {
+    const SimNode& n = *nodes_[r->node];
+    if (!r->answered && n.up() && n.incarnation() == r->incarnation) {
+      throw SimFailure("n" + std::to_string(n.id()) + " never answered the request to " + r->what +
+                       " (it stayed up)");
+    }
+  }
 }
 
 std::vector<bool> SimCluster::choose_left_down() const {

@@ -45,7 +45,7 @@ void usage() {
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
                "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
-               "  vote-refusal-lost\n");
+               "  vote-refusal-lost member-answer-early\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -190,7 +190,11 @@ int main(int argc, char** argv) {
   std::uint64_t writes = 0;
   std::uint64_t forwarded = 0;
   std::uint64_t uncertain = 0;
+  std::uint64_t member_requests = 0;
+  std::uint64_t member_changes = 0;
   for (const SeedOutcome& o : outcomes) {
+    member_requests += o.result.member_requests;
+    member_changes += o.result.member_changes;
     ticks += o.result.ticks;
     lease_reads += o.result.lease_reads;
     writes += o.result.api.writes;
@@ -204,14 +208,16 @@ int main(int argc, char** argv) {
     std::printf("seed %llu FAILED: %s | %s\n", static_cast<unsigned long long>(o.spec.seed),
                 o.result.failure.c_str(), o.options.describe().c_str());
   }
-  std::fprintf(stderr,
-               "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
-               "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain)\n",
-               outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
-               static_cast<double>(ticks) / secs, jobs,
-               static_cast<unsigned long long>(lease_reads),
-               static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
-               static_cast<unsigned long long>(uncertain));
+  std::fprintf(
+      stderr,
+      "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
+      "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain; "
+      "membership: %llu requests, %llu applied)\n",
+      outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
+      static_cast<double>(ticks) / secs, jobs, static_cast<unsigned long long>(lease_reads),
+      static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
+      static_cast<unsigned long long>(uncertain), static_cast<unsigned long long>(member_requests),
+      static_cast<unsigned long long>(member_changes));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

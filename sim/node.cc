@@ -43,6 +43,7 @@ SimNode::~SimNode() {
   node_.reset();
   executor_.reset();
   chores_.reset();
+  members_.reset();  // after the Node: its proposals' callbacks may name the keeper
   wal_.reset();
   closing_.clear();  // before the file system they belong to
 }
@@ -167,6 +168,7 @@ void SimNode::crash(base::Prng& prng) {
   node_.reset();
   executor_.reset();
   chores_.reset();
+  members_.reset();  // after the Node: its proposals' callbacks may name the keeper
   wal_.reset();
   snapshots_.reset();
   closing_.clear();  // a crash closes every file

@@ -19,9 +19,11 @@
 // failed(): the harness stops it (as a real node must) and restarts it later. Events of an
 // earlier incarnation are ignored.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,7 @@
 #include "node/client_host.h"
 #include "node/config.h"
 #include "node/leader_chores.h"
+#include "node/member_keeper.h"
 #include "node/node.h"
 #include "sim/disk.h"
 #include "sim/host.h"
@@ -44,7 +47,7 @@
 
 namespace helios::sim {
 
-class SimNode final : private node::NodeIo, private node::ClientHost {
+class SimNode final : private node::NodeIo, private node::ClientHost, private node::PeerDirectory {
  public:
   SimNode(int index, const SimOptions& options, SimHost& host);
   ~SimNode() override;
@@ -115,6 +118,14 @@ class SimNode final : private node::NodeIo, private node::ClientHost {
   std::pair<Term, Index> log_position() const;
   // Membership, at the leader (the harness's changes); errors are traced, not fatal.
   void propose_conf_change(const raft::ConfState& next);
+  // Membership through the admin API's code (node::MemberKeeper, node_members.cc): `done`
+  // gets the answer on this node's loop, unless the node crashes first.
+  void change_members(const node::MemberRequest& request, std::chrono::milliseconds wait,
+                      node::MemberChangeCallback done);
+  // The configuration's addresses as this node knows them (empty while down).
+  node::MemberList member_book() const;
+  // The addresses node `id` has in the simulator (peer, client and admin ports).
+  static node::Member sim_member(NodeId id);
   Status transfer_leadership(NodeId target) { return node_->transfer_leadership(target); }
 
  private:
@@ -124,6 +135,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost {
   void on_role_change(const raft::SoftState& soft, Term term) override;
   void on_written(const std::optional<raft::HardState>& hard_state,
                   const std::vector<raft::Entry>& entries) override;
+  void on_conf_change(const raft::ConfState& conf) override;
   void on_wal_reset(const raft::SnapshotMeta& meta) override { shadow_.reset_to_snapshot(meta); }
   void on_synced() override { shadow_.sync(); }
   void on_applied(const raft::Entry& entry) override;
@@ -163,6 +175,12 @@ class SimNode final : private node::NodeIo, private node::ClientHost {
   // then the Node, the executor and the chores are freed, in that order).
   void start_client_layer();
   void stop_client_layer();
+  // node_members.cc: the MemberKeeper of a new incarnation (start_client_layer), and the
+  // PeerDirectory it keeps (a record: the simulated network reaches every node).
+  void start_members();
+  void add_peer(NodeId id, const node::HostPort& /*peer*/) override { peers_.insert(id); }
+  void remove_peer(NodeId id) override;
+  std::vector<NodeId> peer_ids() const override { return {peers_.begin(), peers_.end()}; }
   // Every client put (SET of a client's value) in an applied entry: reported to the host for
   // the timed witness.
   void report_puts(const raft::Entry& entry);
@@ -196,6 +214,9 @@ class SimNode final : private node::NodeIo, private node::ClientHost {
   std::vector<RoleListener> role_listeners_;
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;
+  std::unique_ptr<node::MemberKeeper> members_;
+  std::set<NodeId> peers_;  // the keeper's peer directory
+  std::uint64_t ticks_ = 0;
   api::ExecutorStats api_before_;  // of the incarnations before this one
   std::vector<raft::ConfigAt> configs_at_crash_;
   std::pair<Term, Index> position_at_crash_{0, 0};

@@ -116,6 +116,15 @@ void SimNode::configure_client_layer() {
   client_config_.client.leader_wait_ms = 8 * election_ms;
   client_config_.client.write_timeout_ms = 8 * election_ms;
   client_config_.client.max_batches_in_flight = options_.max_batches_in_flight;
+  // What the membership keeper reads (node_members.cc): the configuration file's peers are
+  // the bootstrap voters, as in a production cluster's file.
+  client_config_.cluster_id = "sim";
+  for (int i = 1; i <= options_.nodes; ++i) {
+    const node::Member m = sim_member(static_cast<NodeId>(i));
+    client_config_.peers.push_back(node::PeerConfig{m.id, m.peer, m.client, m.admin});
+  }
+  client_config_.admin = sim_member(id()).admin;
+  client_config_.max_entries_per_append = options_.max_entries_per_append;
 }
 
 void SimNode::start_client_layer() {
@@ -135,6 +144,7 @@ void SimNode::start_client_layer() {
     executor_->plant_held_batch_stuck();
   }
   executor_->install();
+  start_members();
   node_->start();
   executor_->start();
 }
@@ -159,6 +169,11 @@ void SimNode::stop_client_layer() {
 
 void SimNode::tick() {
   node_->tick();
+  // As the runtime: the membership keeper's rounds every 100 ms (of this node's ticks).
+  const std::uint64_t every = std::max<std::uint64_t>(1, 100'000 / options_.tick_us);
+  if (++ticks_ % every == 0 && !node_->failed()) {
+    members_->tend(false);
+  }
   // As the runtime's tick: the leader's chores, by this node's clock.
   if (node_->failed() || raw().raft().role() != raft::Role::kLeader) {
     return;

@@ -181,6 +181,8 @@ std::string SimOptions::describe() const {
     out += " bug=held-batch-stuck";
   if (bugs.vote_refusal_lost)
     out += " bug=vote-refusal-lost";
+  if (bugs.member_answer_early)
+    out += " bug=member-answer-early";
   return out;
 }
 
@@ -235,6 +237,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.held_batch_stuck = true;
   } else if (name == "vote-refusal-lost") {
     bugs.vote_refusal_lost = true;
+  } else if (name == "member-answer-early") {
+    bugs.member_answer_early = true;
   } else {
     return false;
   }

@@ -258,7 +258,7 @@ class Executor {
   std::uint64_t next_barrier_id_ = 1;
   std::vector<std::uint64_t> unissued_;  // barriers asked for in this turn of the loop
   std::uint64_t next_job_seq_ = 1;
-  std::map<NodeId, Link> links_;  // refreshed by every sweep
+  std::map<NodeId, Link> links_;  // refreshed by every sweep and every forward
   ExecutorStats stats_;
   bool uncertain_as_not_applied_ = false;
   bool unrepaid_loan_ = false;

@@ -32,6 +32,11 @@ bool Executor::forwards_full() const {
 }
 
 void Executor::forward(Job job, NodeId leader) {
+  // The links as they are now, not as the last sweep saw them: a connection lost since (a
+  // process resumed after a pause runs its clients' requests before its timers, say) must
+  // count before this forward is sent, or the next sweep would give up on a forward the
+  // new connection carries (-UNCERTAIN for a write that reached the leader).
+  refresh_links();
   if (!link_up(leader)) {
     // Nothing leaves while the connection is down (the leader may be gone): wait for the
     // connection or the next leader, certainly not sent.
@@ -61,9 +66,16 @@ void Executor::forward(Job job, NodeId leader) {
 }
 
 void Executor::refresh_links() {
-  links_.clear();
-  for (const node::PeerLinkState& p : host_.peer_link_states()) {
+  // In place (each forward refreshes them): no allocation unless a peer came or went.
+  const std::vector<node::PeerLinkState> links = host_.peer_link_states();
+  for (const node::PeerLinkState& p : links) {
     links_[p.id] = Link{p.connected, p.disconnects};
+  }
+  if (links_.size() != links.size()) {
+    std::erase_if(links_, [&links](const auto& entry) {
+      return std::none_of(links.begin(), links.end(),
+                          [&entry](const node::PeerLinkState& p) { return p.id == entry.first; });
+    });
   }
 }
 

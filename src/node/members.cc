@@ -42,10 +42,6 @@ std::vector<NodeId> without(std::vector<NodeId> ids, NodeId id) {
   return ids;
 }
 
-std::string name(NodeId id) {
-  return "node-" + std::to_string(id);
-}
-
 Status not_joint(const raft::ConfState& current) {
   if (current.joint()) {
     return Status(Code::kUnavailable,
@@ -121,10 +117,10 @@ Result<MemberList> decode_members(std::string_view bytes) {
                      " is 0 or not above the previous one");
     }
     if ((flags & ~kAutoPromote) != 0) {
-      return invalid(name(m.id) + ": unknown flags " + std::to_string(flags));
+      return invalid(node_name(m.id) + ": unknown flags " + std::to_string(flags));
     }
     if (m.peer.port == 0) {
-      return invalid(name(m.id) + " has no peer address");
+      return invalid(node_name(m.id) + " has no peer address");
     }
     m.auto_promote = (flags & kAutoPromote) != 0;
     out.push_back(std::move(m));
@@ -133,6 +129,10 @@ Result<MemberList> decode_members(std::string_view bytes) {
     return invalid(std::to_string(in.remaining()) + " trailing bytes");
   }
   return out;
+}
+
+std::string node_name(NodeId id) {
+  return "node-" + std::to_string(id);
 }
 
 const Member* find_member(const MemberList& members, NodeId id) {
@@ -189,13 +189,13 @@ Result<raft::ConfState> plan_add(const raft::ConfState& current, const MemberLis
   }
   if (raft::is_member(current, m.id)) {
     return Status(Code::kInvalidArgument,
-                  name(m.id) + " is already a member (" + raft::describe(current) + ")");
+                  node_name(m.id) + " is already a member (" + raft::describe(current) + ")");
   }
   MemberList next_book = prune_to(book, current);
   for (const Member& other : next_book) {
     if (other.peer == m.peer) {
-      return Status(Code::kInvalidArgument,
-                    "peer address " + m.peer.to_string() + " is already used by " + name(other.id));
+      return Status(Code::kInvalidArgument, "peer address " + m.peer.to_string() +
+                                                " is already used by " + node_name(other.id));
     }
   }
   upsert_member(next_book, m);
@@ -219,7 +219,8 @@ Result<raft::ConfState> plan_remove(const raft::ConfState& current, const Member
     return s;
   }
   if (!raft::is_member(current, id)) {
-    return Status(Code::kNotFound, name(id) + " is not a member (" + raft::describe(current) + ")");
+    return Status(Code::kNotFound,
+                  node_name(id) + " is not a member (" + raft::describe(current) + ")");
   }
   raft::ConfState next;
   if (raft::is_learner(current, id)) {
@@ -227,7 +228,8 @@ Result<raft::ConfState> plan_remove(const raft::ConfState& current, const Member
     next.learners = without(current.learners, id);
   } else {
     if (current.voters.size() == 1) {
-      return Status(Code::kInvalidArgument, name(id) + " is the last voter: it cannot be removed");
+      return Status(Code::kInvalidArgument,
+                    node_name(id) + " is the last voter: it cannot be removed");
     }
     next = joint_to(current, without(current.voters, id), current.learners);
   }
@@ -242,11 +244,11 @@ Result<raft::ConfState> plan_promote(const raft::ConfState& current, const Membe
     return s;
   }
   if (raft::is_voter(current, id)) {
-    return Status(Code::kInvalidArgument, name(id) + " is already a voter");
+    return Status(Code::kInvalidArgument, node_name(id) + " is already a voter");
   }
   if (!raft::is_learner(current, id)) {
     return Status(Code::kInvalidArgument,
-                  name(id) + " is not a member (" + raft::describe(current) + ")");
+                  node_name(id) + " is not a member (" + raft::describe(current) + ")");
   }
   MemberList next_book = prune_to(book, current);
   if (const Member* m = find_member(next_book, id); m != nullptr && m->auto_promote) {

@@ -56,6 +56,9 @@ using MemberList = std::vector<Member>;
 std::string encode_members(const MemberList& members);
 Result<MemberList> decode_members(std::string_view bytes);
 
+// "node-N", as logs, errors and the admin API name a node.
+std::string node_name(NodeId id);
+
 const Member* find_member(const MemberList& members, NodeId id);
 // Replaces the member with m's id, or inserts m in order.
 void upsert_member(MemberList& members, const Member& m);

@@ -84,6 +84,9 @@ Status Runtime::start() {
   if (node_->last_snapshot().index > 0) {
     note_snapshot_file_bytes(node_->last_snapshot());
   }
+  members_ = std::make_unique<MemberKeeper>(MemberKeeperOptions::of(config_), asio_loop_, *node_,
+                                            static_cast<PeerDirectory&>(*this),
+                                            [this]() { check_failed(); });
   was_member_ = raft::is_member(node_->raw().raft().conf_at(node_->applied()), config_.node_id);
   if (Status s = read_joined(); !s.is_ok()) {
     return s;
@@ -242,7 +245,7 @@ void Runtime::tick_once() {
     expire_keys();
     start_key_versions();
     maybe_snapshot_by_interval();
-    tend_members();
+    members_->tend(removed_);
   }
   if (ticks_ % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
     check_tls_files();

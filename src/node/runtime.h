@@ -11,15 +11,15 @@
 // Leadership transfer (runtime_transfer.cc, leader_transfer.h): transfer_leadership() starts
 // the core's transfer and polls every millisecond on a loop timer until another node leads.
 //
-// Membership (runtime_members.cc, node/members.h): the members' addresses travel in the
-// configuration's context. on_conf_change() tells the transport to add new members and, a
-// grace period after they left the configuration, to forget removed ones; the static peers
-// of the configuration file only bootstrap a new cluster (and stand in while the
-// configuration has no context: its first leader then proposes one). change_members() runs
-// the admin API's changes; the leader promotes a learner marked kAutoPromote once it is
-// within max_entries_per_append entries of its log. A node that applies a configuration
-// without itself (having been in an earlier one) writes <data_dir>/REMOVED, logs that it
-// was removed and calls on_removed_hook; start() refuses a data directory with REMOVED.
+// Membership (runtime_members.cc, node/member_keeper.h, node/members.h): the members'
+// addresses travel in the configuration's context. The MemberKeeper tells the transport to
+// add new members and, a grace period after they left the configuration, to forget removed
+// ones; the static peers of the configuration file only bootstrap a new cluster (and stand
+// in while the configuration has no context: its first leader then proposes one).
+// change_members() runs the admin API's changes; the leader promotes a learner marked
+// kAutoPromote once it is within max_entries_per_append entries of its log. A node that applies a
+// configuration without itself (having been in an earlier one) writes <data_dir>/REMOVED, logs that
+// it was removed and calls on_removed_hook; start() refuses a data directory with REMOVED.
 //
 // The WAL is synced on a storage thread (one fdatasync per Ready, so per batch), after the
 // Ready's messages that may leave early have been sent: the leader's AppendEntries go out
@@ -66,6 +66,7 @@
 #include "node/config.h"
 #include "node/leader_chores.h"
 #include "node/leader_transfer.h"
+#include "node/member_keeper.h"
 #include "node/members.h"
 #include "node/node.h"
 #include "node/snapshot_transfer.h"
@@ -123,21 +124,7 @@ struct NodeStatus {
   bool conf_change_in_progress = false;  // joint, or its entry is not committed yet
 };
 
-// The members as GET /members shows them (loop thread).
-struct MembersView {
-  NodeId self = kNoNode;
-  std::string cluster_id;
-  NodeId leader = kNoNode;
-  Term term = 0;
-  raft::ConfState conf;
-  Index conf_index = 0;
-  bool change_in_progress = false;
-  MemberList book;  // addresses of the members (pruned to the configuration)
-};
-
-using MemberChangeCallback = std::function<void(const MemberChangeResult& result)>;
-
-class Runtime final : private NodeIo, public ClientHost {
+class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
  public:
   explicit Runtime(NodeConfig config);
   ~Runtime() override;
@@ -299,14 +286,12 @@ class Runtime final : private NodeIo, public ClientHost {
   // upgrade), and --force-new-cluster (node/force_new_cluster.h).
   void log_data_dir_changes() const;
   Status force_new_cluster();
-  struct PendingMemberChange;
-  void poll_member_change(const std::shared_ptr<PendingMemberChange>& change);
-  void finish_member_change(const std::shared_ptr<PendingMemberChange>& change,
-                            MemberChangeResult result);
-  // Every 100 ms on the loop thread: forget peers removed a grace period ago; the leader's
-  // own changes (the first context, promotions of caught-up learners).
-  void tend_members();
-  void propose_own_change(const raft::ConfState& next, const std::string& what);
+  // PeerDirectory (the MemberKeeper's view of the transport).
+  void add_peer(NodeId id, const HostPort& peer) override {
+    transport_->add_peer(transport::Peer{id, peer.host, peer.port});
+  }
+  void remove_peer(NodeId id) override { transport_->remove_peer(id); }
+  std::vector<NodeId> peer_ids() const override;
   void on_removed(const raft::ConfState& conf);
   void on_removed(const std::string& reason);
 
@@ -383,15 +368,13 @@ class Runtime final : private NodeIo, public ClientHost {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_leader_contact_;
   raft::Role last_role_ = raft::Role::kFollower;
-  // Membership.
-  MemberList book_;  // the addresses of the configuration in force (pruned to its members)
-  std::map<NodeId, std::chrono::steady_clock::time_point> forget_at_;  // peers not members
+  // Membership: the book, the admin API's changes and the leader's own (member_keeper.h);
+  // here, whether this node was removed.
+  std::unique_ptr<MemberKeeper> members_;
   bool was_member_ = false;           // an applied configuration had this node
   std::atomic<bool> joining_{false};  // --join, not a member yet: removals are history
   Index joined_at_ = 0;               // configurations below it are history (JOINED; loop thread)
   Status read_joined();
-  bool own_change_in_flight_ = false;
-  std::vector<std::weak_ptr<PendingMemberChange>> member_changes_;
   std::atomic<bool> removed_{false};
   std::shared_ptr<tls::Credentials> tls_;
   // Metrics.

@@ -11,10 +11,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollEvery{1};
 
-std::string name_of(NodeId id) {
-  return "node-" + std::to_string(id);
-}
-
 }  // namespace
 
 NodeId choose_transfer_target(const std::vector<TransferCandidate>& candidates) {
@@ -98,14 +94,14 @@ void Runtime::transfer_leadership(NodeId target, std::chrono::milliseconds wait,
   result.leader = r.leader();
   result.term = r.term();
   if (target != kNoNode && !raft::is_incoming_voter(r.conf(), target)) {
-    result.status = Status(Code::kInvalidArgument,
-                           name_of(target) + " is not a voter (" + raft::describe(r.conf()) + ")");
+    result.status = Status(Code::kInvalidArgument, node_name(target) + " is not a voter (" +
+                                                       raft::describe(r.conf()) + ")");
   } else if (target != kNoNode && target == r.leader()) {
     result.already_leader = true;
   } else if (r.role() != raft::Role::kLeader) {
     result.status =
         Status(Code::kNotLeader, r.leader() == kNoNode ? std::string("no leader is known")
-                                                       : name_of(r.leader()) + " is the leader");
+                                                       : node_name(r.leader()) + " is the leader");
   } else if (target == kNoNode) {
     result.target = choose_transfer_target(transfer_candidates());
     if (result.target == kNoNode) {
@@ -126,7 +122,7 @@ void Runtime::transfer_leadership(NodeId target, std::chrono::milliseconds wait,
     return;
   }
   HELIOS_LOG_INFO("raft", "Transferring leadership to %s (match %llu, last index %llu)",
-                  name_of(result.target).c_str(),
+                  node_name(result.target).c_str(),
                   static_cast<unsigned long long>(r.progress().at(result.target).match()),
                   static_cast<unsigned long long>(r.log().last_index()));
   auto transfer = std::make_shared<PendingTransfer>(io_);
@@ -146,10 +142,11 @@ void Runtime::poll_transfer(const std::shared_ptr<PendingTransfer>& transfer) {
   result.term = r.term();
   result.elapsed_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now - transfer->started).count());
-  const std::string target = name_of(transfer->target);
+  const std::string target = node_name(transfer->target);
   if (r.leader() != kNoNode && r.leader() != config_.node_id) {
     HELIOS_LOG_INFO("raft", "Transferred leadership to %s in %llu ms (term %llu)",
-                    name_of(r.leader()).c_str(), static_cast<unsigned long long>(result.elapsed_ms),
+                    node_name(r.leader()).c_str(),
+                    static_cast<unsigned long long>(result.elapsed_ms),
                     static_cast<unsigned long long>(r.term()));
     transfer->done(result);
     return;

@@ -55,6 +55,9 @@ struct PlantedBugs {
                                             // flight: the executor holds every later one
   bool vote_refusal_lost = false;           // (simulator) the wire decoder reads a refused
                                             // vote as granted (wire/raft_codec.h)
+  bool member_answer_early = false;         // (simulator) a membership change is answered
+                                            // once its entry is applied, before the
+                                            // configuration in force is (member_keeper.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -63,7 +66,8 @@ struct PlantedBugs {
            snapshot_drops_acl || stamp_below_log || lease_too_long || unordered_picks ||
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
            trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
-           uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost;
+           uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
+           member_answer_early;
   }
 };
 

@@ -163,6 +163,12 @@ TEST(PlantedBugsTest, voteRefusalLost_isCaughtOnTheWire) {
   // receiver: a decoder that reads a refused (pre-)vote as granted changes the message.
   expect_caught_by("vote-refusal-lost", 100, "a message changed on the wire");
 }
+TEST(PlantedBugsTest, memberAnswerEarly_isCaughtByTheMembershipCheck) {
+  // Half of the harness's membership changes go through the admin API's keeper
+  // (node::MemberKeeper); one answered before its configuration is in force (a joint
+  // change's C(new) appended but not applied) fails the answer's check (63 of seeds 1-100).
+  expect_caught_by("member-answer-early", 100, "was in force");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }
