@@ -40,7 +40,9 @@
 // taken back (ClientHost::withdraw_forwards) and sent again to the next leader (or
 // answer -TRYAGAIN after leader_wait_ms, like any write waiting for a leader); the others
 // answer -UNCERTAIN. A follower forwards nothing while its connection to the leader is down:
-// such writes wait for the connection or the next leader.
+// such writes wait for the connection or the next leader. The connection a forward left on
+// is the one the transport has when it is sent (the link counts are read then, not at the
+// last 10 ms sweep: a loss from before the send is not this forward's).
 //
 // Read barriers (linearizable reads): every barrier asked for in one turn of the loop shares
 // one Node::read (ReadIndex, batched again by the core: one heartbeat round serves every
