@@ -126,7 +126,7 @@ SimResult SimCluster::run() {
     result.api += n->api_stats();
   }
   result.committed = checker_.committed_count();
-  check_member_requests();
+  check_admin_requests();
   check_liveness(result);
   check_history(result);
   return result;

@@ -47,9 +47,12 @@ struct SimResult {
   std::uint64_t lease_reads = 0;          // answered under a leader's lease
   api::ExecutorStats api;                 // the client layers', summed over nodes
   bool linearizability_timed_out = false;
-  // Membership requests through the nodes' keepers (node::MemberKeeper), and those answered OK.
+  // Membership requests through the nodes' keepers (node::MemberKeeper), and those answered
+  // OK; leadership transfers through their waiters (node::TransferWaiter), and those OK.
   std::uint64_t member_requests = 0;
   std::uint64_t member_changes = 0;
+  std::uint64_t transfer_requests = 0;
+  std::uint64_t transfers = 0;
 };
 
 class SimCluster final : public SimHost {
@@ -133,20 +136,26 @@ class SimCluster final : public SimHost {
   // cluster_membership.cc
   void change_membership();
   // A change asked as the admin API asks it (SimNode::change_members) of the leader at
-  // `leader`; its answer is checked (on_member_answer), and check_member_requests fails a
-  // run in which a node that stayed up never answered one.
-  struct MemberRequestRecord {
+  // `leader`, or a leadership transfer (SimNode::request_transfer); its answer is checked
+  // (on_member_answer, on_transfer_answer), and check_admin_requests fails a run in which a
+  // node that stayed up never answered one.
+  struct AdminRequest {
     int node = 0;
     std::uint64_t incarnation = 0;
     std::string what;
     bool answered = false;
   };
   void request_member_change(int leader, const std::vector<NodeId>& outsiders);
-  void on_member_answer(MemberRequestRecord& record, const node::MemberRequest& request,
+  void on_member_answer(AdminRequest& record, const node::MemberRequest& request,
                         const node::MemberChangeResult& result);
+  void request_transfer(int leader, NodeId target);
+  void on_transfer_answer(AdminRequest& record, const node::TransferResult& result);
+  // The record of a request asked of the node at `node` now.
+  std::shared_ptr<AdminRequest> record_request(int node, std::string what);
+  std::chrono::milliseconds request_wait() const;
   // True while a request is unanswered at a node that is still in the incarnation asked.
-  bool member_request_open() const;
-  void check_member_requests() const;
+  bool admin_request_open() const;
+  void check_admin_requests() const;
   // The addresses of `next`'s members, for a change the harness proposes directly: the
   // leader's book, and the simulator's addresses for a node it does not hold.
   std::string members_context(const SimNode& leader, const raft::ConfState& next) const;
@@ -175,7 +184,7 @@ class SimCluster final : public SimHost {
   EventQueue queue_;
   Micros now_ = 0;
   std::vector<std::unique_ptr<SimNode>> nodes_;
-  std::vector<std::shared_ptr<MemberRequestRecord>> member_requests_;
+  std::vector<std::shared_ptr<AdminRequest>> admin_requests_;
   std::vector<SimNode*> node_ptrs_;
   std::vector<double> skew_;
   SafetyChecker checker_;

@@ -45,7 +45,7 @@ void usage() {
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
                "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
-               "  vote-refusal-lost member-answer-early\n");
+               "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -192,9 +192,13 @@ int main(int argc, char** argv) {
   std::uint64_t uncertain = 0;
   std::uint64_t member_requests = 0;
   std::uint64_t member_changes = 0;
+  std::uint64_t transfer_requests = 0;
+  std::uint64_t transfers = 0;
   for (const SeedOutcome& o : outcomes) {
     member_requests += o.result.member_requests;
     member_changes += o.result.member_changes;
+    transfer_requests += o.result.transfer_requests;
+    transfers += o.result.transfers;
     ticks += o.result.ticks;
     lease_reads += o.result.lease_reads;
     writes += o.result.api.writes;
@@ -212,12 +216,14 @@ int main(int argc, char** argv) {
       stderr,
       "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
       "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain; "
-      "membership: %llu requests, %llu applied)\n",
+      "membership: %llu requests, %llu applied; transfers: %llu requests, %llu moved)\n",
       outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
       static_cast<double>(ticks) / secs, jobs, static_cast<unsigned long long>(lease_reads),
       static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
       static_cast<unsigned long long>(uncertain), static_cast<unsigned long long>(member_requests),
-      static_cast<unsigned long long>(member_changes));
+      static_cast<unsigned long long>(member_changes),
+      static_cast<unsigned long long>(transfer_requests),
+      static_cast<unsigned long long>(transfers));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -44,6 +44,7 @@ SimNode::~SimNode() {
   executor_.reset();
   chores_.reset();
   members_.reset();  // after the Node: its proposals' callbacks may name the keeper
+  transfers_.reset();
   wal_.reset();
   closing_.clear();  // before the file system they belong to
 }

@@ -37,6 +37,7 @@
 #include "node/leader_chores.h"
 #include "node/member_keeper.h"
 #include "node/node.h"
+#include "node/transfer_waiter.h"
 #include "sim/disk.h"
 #include "sim/host.h"
 #include "sim/kv_model.h"
@@ -122,6 +123,10 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // gets the answer on this node's loop, unless the node crashes first.
   void change_members(const node::MemberRequest& request, std::chrono::milliseconds wait,
                       node::MemberChangeCallback done);
+  // A leadership transfer as the admin API asks it (node::TransferWaiter; kNoNode: the
+  // waiter picks the target): `done` gets the answer on this node's loop, unless the node
+  // crashes first.
+  void request_transfer(NodeId target, std::chrono::milliseconds wait, node::TransferCallback done);
   // The configuration's addresses as this node knows them (empty while down).
   node::MemberList member_book() const;
   // The addresses node `id` has in the simulator (peer, client and admin ports).
@@ -178,6 +183,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // node_members.cc: the MemberKeeper of a new incarnation (start_client_layer), and the
   // PeerDirectory it keeps (a record: the simulated network reaches every node).
   void start_members();
+  std::vector<node::TransferCandidate> transfer_candidates() const;
   void add_peer(NodeId id, const node::HostPort& /*peer*/) override { peers_.insert(id); }
   void remove_peer(NodeId id) override;
   std::vector<NodeId> peer_ids() const override { return {peers_.begin(), peers_.end()}; }
@@ -215,6 +221,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;
   std::unique_ptr<node::MemberKeeper> members_;
+  std::unique_ptr<node::TransferWaiter> transfers_;
   std::set<NodeId> peers_;  // the keeper's peer directory
   std::uint64_t ticks_ = 0;
   api::ExecutorStats api_before_;  // of the incarnations before this one

@@ -1,6 +1,8 @@
 // SimNode: membership through the production keeper (node::MemberKeeper): the admin API's
 // changes, the leader's own (the first configuration's addresses, promotions of learners
 // that asked for it) and the peer directory, on the node's simulated loop.
+#include <algorithm>
+
 #include "base/assert.h"
 #include "raft/membership.h"
 #include "sim/node.h"
@@ -21,6 +23,11 @@ node::Member SimNode::sim_member(NodeId id) {
 void SimNode::start_members() {
   node::MemberKeeperOptions o = node::MemberKeeperOptions::of(client_config_);
   o.bug_answer_early = options_.bugs.member_answer_early;
+  transfers_ = std::make_unique<node::TransferWaiter>(
+      id(), loop_, *node_, [this]() { return transfer_candidates(); }, []() {});
+  if (options_.bugs.transfer_answer_leaderless) {
+    transfers_->plant_answer_leaderless();
+  }
   peers_.clear();
   node::PeerDirectory& peers = *this;
   members_ = std::make_unique<node::MemberKeeper>(o, loop_, *node_, peers, []() {});
@@ -54,6 +61,34 @@ void SimNode::change_members(const node::MemberRequest& request, std::chrono::mi
                              node::MemberChangeCallback done) {
   HELIOS_ASSERT(members_ != nullptr);
   members_->change_members(request, wait, std::move(done));
+}
+
+std::vector<node::TransferCandidate> SimNode::transfer_candidates() const {
+  std::vector<node::TransferCandidate> out;
+  const raft::Raft& r = node_->raw().raft();
+  if (r.role() != raft::Role::kLeader) {
+    return out;
+  }
+  // Active: heard from lately by the core, or connected now (the runtime: heard from by the
+  // transport within an election timeout).
+  const std::vector<node::PeerLinkState> links = host_.peer_links(index_);
+  for (NodeId peer : r.conf().voters) {
+    auto pr = r.progress().find(peer);
+    if (peer == id() || pr == r.progress().end()) {
+      continue;
+    }
+    const bool connected = std::any_of(
+        links.begin(), links.end(), [peer](const auto& l) { return l.id == peer && l.connected; });
+    out.push_back(
+        node::TransferCandidate{peer, pr->second.match(), pr->second.recent_active() || connected});
+  }
+  return out;
+}
+
+void SimNode::request_transfer(NodeId target, std::chrono::milliseconds wait,
+                               node::TransferCallback done) {
+  HELIOS_ASSERT(transfers_ != nullptr);
+  transfers_->transfer(target, wait, std::move(done));
 }
 
 node::MemberList SimNode::member_book() const {

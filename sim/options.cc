@@ -183,6 +183,8 @@ std::string SimOptions::describe() const {
     out += " bug=vote-refusal-lost";
   if (bugs.member_answer_early)
     out += " bug=member-answer-early";
+  if (bugs.transfer_answer_leaderless)
+    out += " bug=transfer-answer-leaderless";
   return out;
 }
 
@@ -239,6 +241,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.vote_refusal_lost = true;
   } else if (name == "member-answer-early") {
     bugs.member_answer_early = true;
+  } else if (name == "transfer-answer-leaderless") {
+    bugs.transfer_answer_leaderless = true;
   } else {
     return false;
   }

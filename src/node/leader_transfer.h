@@ -6,7 +6,8 @@
 // loop until another node leads, and reports a TransferResult. Used by a leader's graceful
 // shutdown (apps/node_main.cc) and by POST /transfer-leader (src/admin/).
 //
-// Pure types and the choice of target: no threads, no clocks.
+// Pure types and the choice of target (defined in transfer_waiter.cc): no threads, no clocks.
+// The waiting itself is TransferWaiter (transfer_waiter.h), which the simulator runs too.
 
 #include <cstdint>
 #include <functional>

@@ -116,14 +116,6 @@ HostPort MemberKeeper::member_client(NodeId id) const {
   return {};
 }
 
-std::size_t MemberKeeper::pending() const {
-  return static_cast<std::size_t>(
-      std::count_if(changes_.begin(), changes_.end(), [](const auto& w) {
-        auto c = w.lock();
-        return c != nullptr && !c->finished;
-      }));
-}
-
 MemberChangeResult MemberKeeper::result_now() const {
   const raft::Raft& r = node_.raw().raft();
   MemberChangeResult result;

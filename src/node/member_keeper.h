@@ -103,8 +103,6 @@ class MemberKeeper {
   // A member's client address from the book, else the configuration file's (port 0: unknown).
   HostPort member_client(NodeId id) const;
   MembersView view() const;
-  // Changes asked and not answered yet.
-  std::size_t pending() const;
 
  private:
   struct PendingChange;

@@ -84,6 +84,9 @@ Status Runtime::start() {
   if (node_->last_snapshot().index > 0) {
     note_snapshot_file_bytes(node_->last_snapshot());
   }
+  transfers_ = std::make_unique<TransferWaiter>(
+      config_.node_id, asio_loop_, *node_, [this]() { return transfer_candidates(); },
+      [this]() { check_failed(); });
   members_ = std::make_unique<MemberKeeper>(MemberKeeperOptions::of(config_), asio_loop_, *node_,
                                             static_cast<PeerDirectory&>(*this),
                                             [this]() { check_failed(); });

@@ -8,8 +8,9 @@
 // Active expiry: every 100 ms the leader proposes DELETE_IF_EXPIRED for up to 256 keys whose
 // deadline has passed by its clock (one proposal in flight at a time).
 //
-// Leadership transfer (runtime_transfer.cc, leader_transfer.h): transfer_leadership() starts
-// the core's transfer and polls every millisecond on a loop timer until another node leads.
+// Leadership transfer (runtime_transfer.cc, transfer_waiter.h, leader_transfer.h):
+// transfer_leadership() starts the core's transfer and polls every millisecond on a loop
+// timer until another node leads.
 //
 // Membership (runtime_members.cc, node/member_keeper.h, node/members.h): the members'
 // addresses travel in the configuration's context. The MemberKeeper tells the transport to
@@ -71,6 +72,7 @@
 #include "node/node.h"
 #include "node/snapshot_transfer.h"
 #include "node/stall_report.h"
+#include "node/transfer_waiter.h"
 #include "storage/data_dir.h"
 #include "storage/snapshot_store.h"
 #include "storage/wal.h"
@@ -309,9 +311,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   void on_snapshot_received(const raft::Message& m, const std::string& path,
                             std::shared_ptr<AtlasState> state);
 
-  struct PendingTransfer;
-  void poll_transfer(const std::shared_ptr<PendingTransfer>& transfer);
-
   void schedule_tick();
   void tick_once();
   // A tick ran stall_ms late: warns (rate-limited) when that is long enough to cost leadership.
@@ -371,9 +370,10 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // Membership: the book, the admin API's changes and the leader's own (member_keeper.h);
   // here, whether this node was removed.
   std::unique_ptr<MemberKeeper> members_;
-  bool was_member_ = false;           // an applied configuration had this node
-  std::atomic<bool> joining_{false};  // --join, not a member yet: removals are history
-  Index joined_at_ = 0;               // configurations below it are history (JOINED; loop thread)
+  std::unique_ptr<TransferWaiter> transfers_;  // leadership transfers (transfer_waiter.h)
+  bool was_member_ = false;                    // an applied configuration had this node
+  std::atomic<bool> joining_{false};           // --join, not a member yet: removals are history
+  Index joined_at_ = 0;  // configurations below it are history (JOINED; loop thread)
   Status read_joined();
   std::atomic<bool> removed_{false};
   std::shared_ptr<tls::Credentials> tls_;

@@ -58,6 +58,9 @@ struct PlantedBugs {
   bool member_answer_early = false;         // (simulator) a membership change is answered
                                             // once its entry is applied, before the
                                             // configuration in force is (member_keeper.h)
+  bool transfer_answer_leaderless = false;  // (simulator) a leadership transfer is answered
+                                            // OK once this node stops leading, before it
+                                            // knows a leader (transfer_waiter.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -67,7 +70,7 @@ struct PlantedBugs {
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
            trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
-           member_answer_early;
+           member_answer_early || transfer_answer_leaderless;
   }
 };
 

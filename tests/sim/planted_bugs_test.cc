@@ -166,8 +166,14 @@ TEST(PlantedBugsTest, voteRefusalLost_isCaughtOnTheWire) {
 TEST(PlantedBugsTest, memberAnswerEarly_isCaughtByTheMembershipCheck) {
   // Half of the harness's membership changes go through the admin API's keeper
   // (node::MemberKeeper); one answered before its configuration is in force (a joint
-  // change's C(new) appended but not applied) fails the answer's check (63 of seeds 1-100).
+  // change's C(new) appended but not applied) fails the answer's check (61 of seeds 1-100).
   expect_caught_by("member-answer-early", 100, "was in force");
+}
+TEST(PlantedBugsTest, transferAnswerLeaderless_isCaughtByTheTransferCheck) {
+  // Half of the harness's leadership transfers go through node::TransferWaiter (the admin
+  // API's code); one answered OK while the old leader knows no leader yet fails the answer's
+  // check.
+  expect_caught_by("transfer-answer-leaderless", 200, "answered OK to transfer leadership");
 }
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
