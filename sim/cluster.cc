@@ -7,6 +7,7 @@
 #include "api/plan.h"
 #include "base/assert.h"
 #include "base/log.h"
+#include "raft/membership.h"
 #include "sim/wire_link.h"
 
 namespace helios::sim {
@@ -46,6 +47,10 @@ SimCluster::SimCluster(const SimOptions& options)
   resume_offsets_.assign(n, {});
   last_delivery_.assign(n, std::vector<Micros>(n, 0));
   left_down_.assign(n, false);
+  retired_.assign(n, false);
+  retired_recorded_.assign(n, false);
+  ever_member_.assign(n, false);
+  std::fill_n(ever_member_.begin(), options.nodes, true);  // the bootstrap voters
   clients_.resize(static_cast<std::size_t>(options.clients));
   state_checked_.assign(n, 0);
   forward_queue_.assign(n, std::vector<std::deque<QueuedForward>>(n));
@@ -456,6 +461,16 @@ void SimCluster::on_role_change(int node, const raft::SoftState& soft) {
 
 void SimCluster::on_entries_written(int node, const std::vector<raft::Entry>& entries) {
   checker_.on_entries_written(*nodes_[node], entries);
+  for (const raft::Entry& e : entries) {
+    if (e.type != raft::EntryType::kConfChange) {
+      continue;
+    }
+    if (Result<raft::ConfState> conf = raft::decode_conf_state(e.data); conf.is_ok()) {
+      for (NodeId id : raft::members(conf.value())) {
+        ever_member_[id - 1] = true;
+      }
+    }
+  }
 }
 
 void SimCluster::on_apply(int node, const raft::Entry& entry) {
@@ -621,54 +636,6 @@ void SimCluster::heal(std::uint64_t fault_id) {
   faults_.erase(it);
   trace_line("heal partition " + std::to_string(fault_id));
   flush_forwards();
-}
-
-void SimCluster::crash(int node) {
-  trace_line("crash n" + std::to_string(node + 1));
-  paused_until_[node] = 0;  // a paused process can be killed too; it starts afresh
-  ticks_missed_[node] = 0;
-  nodes_[node]->crash(prng_);
-  checker_.on_restart(*nodes_[node]);
-  for (int peer = 0; peer < slots_; ++peer) {
-    forward_queue_[node][peer].clear();  // the process's memory
-    ++link_losses_[peer][node];
-  }
-  const bool stays_down = liveness_ && left_down_[node];
-  if (!stays_down) {
-    queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
-                    Event{.kind = EventKind::kRestart, .node = node});
-  }
-}
-
-void SimCluster::stop_failed_nodes() {
-  for (int i = 0; i < slots_; ++i) {
-    if (nodes_[i]->up() && nodes_[i]->failed()) {
-      trace_line("n" + std::to_string(i + 1) + " stops: " + nodes_[i]->failure());
-      ++stats_.storage_failures;
-      crash(i);
-    }
-  }
-}
-
-void SimCluster::restart(int node) {
-  trace_line("start n" + std::to_string(node + 1));
-  SimNode& n = *nodes_[node];
-  n.set_sync_failure_chance(liveness_ ? 0.0 : options_.sync_failure_chance);
-  const Status s = n.start(prng_.next());
-  if (!s.is_ok()) {
-    // An fsync failed during recovery: stay down and try again later.
-    trace_line("n" + std::to_string(node + 1) + " failed to start: " + s.to_string());
-    ++stats_.storage_failures;
-    n.crash(prng_);
-    queue_.schedule(now_ + prng_.range(1, options_.down_max_us),
-                    Event{.kind = EventKind::kRestart, .node = node});
-    return;
-  }
-  checker_.on_restart(n);
-  flush_forwards();
-  const Micros phase = prng_.uniform(options_.tick_us) + 1;
-  queue_.schedule(now_ + phase,
-                  Event{.kind = EventKind::kTick, .node = node, .incarnation = n.incarnation()});
 }
 
 std::optional<int> SimCluster::leader_index() const {

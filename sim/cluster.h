@@ -53,6 +53,10 @@ struct SimResult {
   std::uint64_t member_changes = 0;
   std::uint64_t transfer_requests = 0;
   std::uint64_t transfers = 0;
+  // Nodes that found themselves removed (node::RemovalWatch), and those stopped for it
+  // (SimOptions::removed_stop).
+  std::uint64_t removals = 0;
+  std::uint64_t removed_stops = 0;
 };
 
 class SimCluster final : public SimHost {
@@ -84,6 +88,7 @@ class SimCluster final : public SimHost {
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
   void on_apply(int node, const raft::Entry& entry) override;
+  void on_removed(int node, Index index, const std::string& reason) override;
   void on_state(int node, Index applied, const std::string& digest) override;
   void send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) override;
   void schedule_snapshot_write(int node, std::uint64_t incarnation, const raft::SnapshotMeta& meta,
@@ -131,6 +136,7 @@ class SimCluster final : public SimHost {
   void partition();
   void heal(std::uint64_t fault_id);
   void crash(int node);
+  // Stops the nodes whose storage failed, and (SimOptions::removed_stop) those removed.
   void stop_failed_nodes();
   void restart(int node);
   // cluster_membership.cc
@@ -186,6 +192,12 @@ class SimCluster final : public SimHost {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<std::shared_ptr<AdminRequest>> admin_requests_;
   std::vector<SimNode*> node_ptrs_;
+  // Removed nodes (SimOptions::removed_stop): stopped for good (retired_; a restart must be
+  // refused while its REMOVED was recorded), and the ids that were ever in a configuration a
+  // node wrote (never added again: production asks for a new data directory).
+  std::vector<bool> retired_;
+  std::vector<bool> retired_recorded_;
+  std::vector<bool> ever_member_;
   std::vector<double> skew_;
   SafetyChecker checker_;
   std::vector<Index> state_checked_;  // per node: the applied index whose digest was checked

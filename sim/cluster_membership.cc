@@ -37,7 +37,9 @@ void SimCluster::change_membership() {
   const raft::ConfState& conf = l.raw().raft().conf();
   std::vector<NodeId> outsiders;
   for (int i = 0; i < slots_; ++i) {
-    if (!raft::is_member(conf, nodes_[i]->id())) {
+    // Where removed nodes stop, an id that was a member is never added again (its node
+    // stopped, or will once it applies its removal).
+    if (!raft::is_member(conf, nodes_[i]->id()) && !(options_.removed_stop && ever_member_[i])) {
       outsiders.push_back(nodes_[i]->id());
     }
   }
@@ -307,10 +309,11 @@ std::vector<bool> SimCluster::choose_left_down() const {
   for (const auto& n : nodes_) {
     newest = std::max(newest, n->log_position());
   }
-  std::vector<bool> down(static_cast<std::size_t>(slots_), false);
+  // Removed nodes that stopped are down for good: they count, but not as left down.
+  std::vector<bool> down = retired_;
   int left = 0;
   for (int i = slots_ - 1; i >= 0 && left < options_.leave_down; --i) {
-    if (nodes_[i]->log_position() == newest) {
+    if (retired_[i] || nodes_[i]->log_position() == newest) {
       continue;
     }
     down[i] = true;

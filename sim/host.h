@@ -72,6 +72,9 @@ class SimHost {
   virtual void on_role_change(int node, const raft::SoftState& soft) = 0;
   virtual void on_entries_written(int node, const std::vector<raft::Entry>& entries) = 0;
   virtual void on_apply(int node, const raft::Entry& entry) = 0;
+  // The node found itself removed (node::RemovalWatch) by the configuration it applied at
+  // `index` (0: a member's notice, which the safety checker checks as it is sent).
+  virtual void on_removed(int node, Index index, const std::string& reason) = 0;
   // The node's state machine now reflects exactly `applied` (digest: Store::digest_hex).
   virtual void on_state(int node, Index applied, const std::string& digest) = 0;
   virtual void trace_line(const std::string& line) = 0;

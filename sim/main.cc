@@ -45,7 +45,8 @@ void usage() {
                "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
                "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
-               "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n");
+               "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
+               "  removal-on-joint removed-restarts\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -194,7 +195,11 @@ int main(int argc, char** argv) {
   std::uint64_t member_changes = 0;
   std::uint64_t transfer_requests = 0;
   std::uint64_t transfers = 0;
+  std::uint64_t removals = 0;
+  std::uint64_t removed_stops = 0;
   for (const SeedOutcome& o : outcomes) {
+    removals += o.result.removals;
+    removed_stops += o.result.removed_stops;
     member_requests += o.result.member_requests;
     member_changes += o.result.member_changes;
     transfer_requests += o.result.transfer_requests;
@@ -216,14 +221,16 @@ int main(int argc, char** argv) {
       stderr,
       "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
       "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain; "
-      "membership: %llu requests, %llu applied; transfers: %llu requests, %llu moved)\n",
+      "membership: %llu requests, %llu applied; transfers: %llu requests, %llu moved; "
+      "removals: %llu, %llu stopped)\n",
       outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
       static_cast<double>(ticks) / secs, jobs, static_cast<unsigned long long>(lease_reads),
       static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
       static_cast<unsigned long long>(uncertain), static_cast<unsigned long long>(member_requests),
       static_cast<unsigned long long>(member_changes),
       static_cast<unsigned long long>(transfer_requests),
-      static_cast<unsigned long long>(transfers));
+      static_cast<unsigned long long>(transfers), static_cast<unsigned long long>(removals),
+      static_cast<unsigned long long>(removed_stops));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -55,6 +55,17 @@ void SimNode::set_sync_failure_chance(double chance) {
 
 Status SimNode::start(std::uint64_t seed) {
   HELIOS_ASSERT(!up());
+  removal_ = std::make_unique<node::RemovalWatch>(fs_, "", id(), node::node_name(id()));
+  if (options_.bugs.removal_on_joint) {
+    removal_->plant_removal_on_joint();
+  }
+  if (options_.bugs.removed_restarts) {
+    removal_->plant_removed_restarts();
+  }
+  if (Status s = removal_->open(); !s.is_ok()) {
+    return s;
+  }
+  removal_recorded_ = false;
   storage::WalOptions wal_options{options_.segment_bytes};
   // As the runtime: removed files are closed later (there on its worker; here at the next
   // sync or at a crash), so the unlinked-while-open path runs under the simulator.
@@ -132,6 +143,7 @@ Status SimNode::start(std::uint64_t seed) {
   leading_ = false;
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
+  removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(), false);
   host_.on_state(index_, node_->applied(), digest());
   start_client_layer();
   return Status::ok();
@@ -212,6 +224,27 @@ void SimNode::on_applied(const raft::Entry& entry) {
   host_.on_state(index_, entry.index - 1, digest());
   host_.on_apply(index_, entry);
   report_puts(entry);
+  if (std::optional<std::string> reason = removal_->on_applied(entry, node_->raw().raft().conf())) {
+    note_removed(*reason, entry.index);
+  }
+}
+
+void SimNode::on_removal_notice(const raft::Raft::RemovalNotice& notice) {
+  if (std::optional<std::string> reason = removal_->on_removal_notice(notice)) {
+    note_removed(*reason, 0);
+  }
+}
+
+void SimNode::note_removed(const std::string& reason, Index index) {
+  host_.on_removed(index_, index, reason);
+  if (options_.removed_stop) {
+    // As the runtime: recorded, the changes waiting here answered, then the process stops
+    // (the harness stops it once this event is handled).
+    removal_recorded_ = removal_->record(reason).is_ok();
+    if (members_ != nullptr) {
+      members_->answer_pending();
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@
 #include "node/leader_chores.h"
 #include "node/member_keeper.h"
 #include "node/node.h"
+#include "node/removal_watch.h"
 #include "node/transfer_waiter.h"
 #include "sim/disk.h"
 #include "sim/host.h"
@@ -79,8 +80,14 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   api::ExecutorStats api_stats() const;
 
   // Recovers the WAL and starts a new incarnation. kIoError when an fsync failed during
-  // recovery (try again later); a WAL that cannot be recovered fails the seed.
+  // recovery (try again later); kInvalidArgument when the node was removed (REMOVED: it never
+  // starts again); a WAL that cannot be recovered fails the seed.
   Status start(std::uint64_t seed);
+  // The node applied its own removal, or was told of it (node::RemovalWatch): a node that
+  // stops when removed (SimOptions::removed_stop) recorded REMOVED (removal_recorded: the
+  // write succeeded) and waits for the harness to stop it; the others go on running.
+  bool removed() const { return removal_ != nullptr && removal_->removed(); }
+  bool removal_recorded() const { return removal_recorded_; }
   void crash(base::Prng& prng);
   void set_sync_failure_chance(double chance);
 
@@ -144,6 +151,10 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   void on_wal_reset(const raft::SnapshotMeta& meta) override { shadow_.reset_to_snapshot(meta); }
   void on_synced() override { shadow_.sync(); }
   void on_applied(const raft::Entry& entry) override;
+  void on_removal_notice(const raft::Raft::RemovalNotice& notice) override;
+  // The removal watch found this node removed (index: the applied configuration that did;
+  // 0: a notice).
+  void note_removed(const std::string& reason, Index index);
   void start_snapshot(const raft::SnapshotMeta& meta) override;
   void send_snapshot(const raft::Message& m) override;
   void on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
@@ -222,6 +233,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::unique_ptr<node::LeaderChores> chores_;
   std::unique_ptr<node::MemberKeeper> members_;
   std::unique_ptr<node::TransferWaiter> transfers_;
+  std::unique_ptr<node::RemovalWatch> removal_;  // of this incarnation
+  bool removal_recorded_ = false;
   std::set<NodeId> peers_;  // the keeper's peer directory
   std::uint64_t ticks_ = 0;
   api::ExecutorStats api_before_;  // of the incarnations before this one

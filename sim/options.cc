@@ -96,6 +96,8 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   o.sticky_reads = prng.chance(1, 2);
   // Drawn last: the leaders' executors hold their next batch in a third of the seeds.
   o.max_batches_in_flight = prng.chance(1, 3) ? 1 : 0;
+  // Drawn last: removed nodes stop in a third of the seeds.
+  o.removed_stop = prng.chance(1, 3);
   return o;
 }
 
@@ -109,7 +111,7 @@ std::string SimOptions::describe() const {
       "clog=%.2f/%lluus pause=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums "
       "leave_down=%d "
       "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d/%lluB/%lluB spare=%d "
-      "membership=%lluus lease=%s/%d versions=%llu%s%s%s",
+      "membership=%lluus lease=%s/%d versions=%llu%s%s%s%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -129,7 +131,8 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(snapshot_trailing_bytes), spare,
       static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
       lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "",
-      sticky_reads ? " sticky-reads" : "", max_batches_in_flight != 0 ? " hold-batches" : "");
+      sticky_reads ? " sticky-reads" : "", max_batches_in_flight != 0 ? " hold-batches" : "",
+      removed_stop ? " removed-stop" : "");
   std::string out(buf);
   if (bugs.vote_twice)
     out += " bug=vote-twice";
@@ -183,6 +186,10 @@ std::string SimOptions::describe() const {
     out += " bug=vote-refusal-lost";
   if (bugs.member_answer_early)
     out += " bug=member-answer-early";
+  if (bugs.removal_on_joint)
+    out += " bug=removal-on-joint";
+  if (bugs.removed_restarts)
+    out += " bug=removed-restarts";
   if (bugs.transfer_answer_leaderless)
     out += " bug=transfer-answer-leaderless";
   return out;
@@ -239,6 +246,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.held_batch_stuck = true;
   } else if (name == "vote-refusal-lost") {
     bugs.vote_refusal_lost = true;
+  } else if (name == "removal-on-joint") {
+    bugs.removal_on_joint = true;
+  } else if (name == "removed-restarts") {
+    bugs.removed_restarts = true;
   } else if (name == "member-answer-early") {
     bugs.member_answer_early = true;
   } else if (name == "transfer-answer-leaderless") {

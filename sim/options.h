@@ -99,6 +99,11 @@ struct SimOptions {
   // replace a voter, or transfer leadership (0: never).
   int spare = 1;
   Micros membership_interval_us = 0;
+  // A node removed from the cluster stops, as in production (node::RemovalWatch), in a third
+  // of the seeds: it never starts again with its old log (REMOVED), and an id that was ever
+  // a member is never added again. In the rest it keeps running and may be added back with
+  // the log it has (safe in Raft; production asks for a wiped data directory instead).
+  bool removed_stop = false;
   int slots() const { return nodes + spare; }
 
   raft::PlantedBugs bugs;
@@ -119,7 +124,9 @@ struct SimOptions {
 // "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long",
 // "unordered-picks", "lex-by-rank", "snapshot-drops-versions", "versions-unestablished",
 // "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised",
-// "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost")
+// "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost",
+// "member-answer-early", "transfer-answer-leaderless", "removal-on-joint",
+// "removed-restarts")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

@@ -94,6 +94,19 @@ void SafetyChecker::check_removal_notices() {
   }
 }
 
+void SafetyChecker::on_removed(const SimNode& node, Index index) const {
+  const auto conf = applied_confs_.find(index);
+  if (conf == applied_confs_.end()) {
+    fail("node " + std::to_string(node.id()) + " found itself removed at index " +
+         std::to_string(index) + ", which holds no applied configuration");
+  }
+  if (conf->second.joint() || raft::is_member(conf->second, node.id())) {
+    fail("node " + std::to_string(node.id()) + " found itself removed at index " +
+         std::to_string(index) + ", but the configuration in force there (" +
+         raft::describe(conf->second) + ") still has it");
+  }
+}
+
 void SafetyChecker::check_node(const SimNode& node, const std::vector<SimNode*>& nodes) {
   const raft::Raft& r = node.raw().raft();
   NodeTrack& t = tracks_[node.index()];

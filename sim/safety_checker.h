@@ -20,6 +20,11 @@
 //                        a member of the configuration in force at index i of the applied
 //                        log (checked once some node applied i): the notice reflects a
 //                        committed removal, never one that could still be undone.
+//   Removal              a node that finds itself removed by the configuration it applies at
+//                        index i (node::RemovalWatch, which stops it in production) is not a
+//                        member of the configuration in force at i of the applied log, and
+//                        that configuration is not joint (a voter being replaced still
+//                        counts on the outgoing side).
 //   Monotonicity         within an incarnation, a node's term and commit index never
 //                        decrease.
 //   Lease safety         while a leader holds a read lease (raft::Raft::lease_valid) by a
@@ -64,6 +69,8 @@ class SafetyChecker {
   void on_became_leader(const SimNode& node);
   void on_apply(const SimNode& node, const raft::Entry& e);
   void on_restart(const SimNode& node);
+  // `node` found itself removed by the configuration entry it applied at `index`.
+  void on_removed(const SimNode& node, Index index) const;
   // `node`'s state machine reflects exactly `applied`; its store digest is `digest`. Also
   // checks that the stamp its commands are applied at never goes backwards (TTLs would
   // otherwise bring expired keys back).

@@ -46,7 +46,8 @@ Status Runtime::start() {
   }
   dir_ = std::move(dir).value();
   log_data_dir_changes();
-  if (Status s = check_not_removed(); !s.is_ok()) {
+  removal_ = std::make_unique<RemovalWatch>(fs_, dir_->path(), config_.node_id, config_.name());
+  if (Status s = removal_->open(); !s.is_ok()) {
     return s;
   }
   storage::WalOptions wal_options;
@@ -90,12 +91,8 @@ Status Runtime::start() {
   members_ = std::make_unique<MemberKeeper>(MemberKeeperOptions::of(config_), asio_loop_, *node_,
                                             static_cast<PeerDirectory&>(*this),
                                             [this]() { check_failed(); });
-  was_member_ = raft::is_member(node_->raw().raft().conf_at(node_->applied()), config_.node_id);
-  if (Status s = read_joined(); !s.is_ok()) {
-    return s;
-  }
-  joining_ =
-      config_.join.port != 0 && !raft::is_member(node_->raw().raft().conf(), config_.node_id);
+  removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(),
+                  config_.join.port != 0);
 
   if (Status s = open_tls(); !s.is_ok()) {
     return s;

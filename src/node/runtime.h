@@ -18,9 +18,9 @@
 // ones; the static peers of the configuration file only bootstrap a new cluster (and stand
 // in while the configuration has no context: its first leader then proposes one).
 // change_members() runs the admin API's changes; the leader promotes a learner marked
-// kAutoPromote once it is within max_entries_per_append entries of its log. A node that applies a
-// configuration without itself (having been in an earlier one) writes <data_dir>/REMOVED, logs that
-// it was removed and calls on_removed_hook; start() refuses a data directory with REMOVED.
+// kAutoPromote once it is within max_entries_per_append entries of its log. A node that the
+// RemovalWatch (removal_watch.h) finds removed writes <data_dir>/REMOVED, logs that it was
+// removed and calls on_removed_hook; start() refuses a data directory with REMOVED.
 //
 // The WAL is synced on a storage thread (one fdatasync per Ready, so per batch), after the
 // Ready's messages that may leave early have been sent: the leader's AppendEntries go out
@@ -70,6 +70,7 @@
 #include "node/member_keeper.h"
 #include "node/members.h"
 #include "node/node.h"
+#include "node/removal_watch.h"
 #include "node/snapshot_transfer.h"
 #include "node/stall_report.h"
 #include "node/transfer_waiter.h"
@@ -184,13 +185,13 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // replays while it catches up: it does not stop this node. Recorded in
   // <data_dir>/JOINED (conf_index 0: keep what is recorded; only ends the joining).
   void finish_join(Index conf_index);
-  static constexpr const char* kJoinedMarker = "JOINED";
+  static constexpr const char* kJoinedMarker = RemovalWatch::kJoinedMarker;
   // Any thread: this node applied a configuration that removed it (it writes REMOVED).
   bool removed() const { return removed_.load(); }
   // Called on the loop thread once this node was removed (set before start()).
   std::function<void()> on_removed_hook;
   // The name of the marker file in a removed node's data directory.
-  static constexpr const char* kRemovedMarker = "REMOVED";
+  static constexpr const char* kRemovedMarker = RemovalWatch::kRemovedMarker;
 
   // Loop thread only: the status now (status() from any other thread).
   NodeStatus status_now() const { return make_status(); }
@@ -283,7 +284,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   std::uint64_t leader_clock_ms() override;
 
   // Membership (runtime_members.cc).
-  Status check_not_removed();
   // runtime_disaster.cc: what DataDir::open changed in META (a copy accepted, a format
   // upgrade), and --force-new-cluster (node/force_new_cluster.h).
   void log_data_dir_changes() const;
@@ -294,7 +294,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   }
   void remove_peer(NodeId id) override { transport_->remove_peer(id); }
   std::vector<NodeId> peer_ids() const override;
-  void on_removed(const raft::ConfState& conf);
+  // This node was removed (RemovalWatch recorded it): answers what waits, calls the hook.
   void on_removed(const std::string& reason);
 
   Status open_storage(raft::Config& raft);
@@ -371,10 +371,9 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // here, whether this node was removed.
   std::unique_ptr<MemberKeeper> members_;
   std::unique_ptr<TransferWaiter> transfers_;  // leadership transfers (transfer_waiter.h)
-  bool was_member_ = false;                    // an applied configuration had this node
-  std::atomic<bool> joining_{false};           // --join, not a member yet: removals are history
-  Index joined_at_ = 0;  // configurations below it are history (JOINED; loop thread)
-  Status read_joined();
+  // Whether this node was removed, and its markers (removal_watch.h; loop thread); removed_
+  // is the same fact for any thread.
+  std::unique_ptr<RemovalWatch> removal_;
   std::atomic<bool> removed_{false};
   std::shared_ptr<tls::Credentials> tls_;
   // Metrics.

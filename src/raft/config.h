@@ -61,6 +61,11 @@ struct PlantedBugs {
   bool transfer_answer_leaderless = false;  // (simulator) a leadership transfer is answered
                                             // OK once this node stops leading, before it
                                             // knows a leader (transfer_waiter.h)
+  bool removal_on_joint = false;            // (simulator) a voter being replaced stops as
+                                            // removed when the joint configuration is
+                                            // applied (removal_watch.h)
+  bool removed_restarts = false;            // (simulator) a removed node's REMOVED marker
+                                            // does not keep it from starting again
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -70,7 +75,8 @@ struct PlantedBugs {
            lex_by_rank || snapshot_drops_versions || versions_unestablished ||
            trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
-           member_answer_early || transfer_answer_leaderless;
+           member_answer_early || transfer_answer_leaderless || removal_on_joint ||
+           removed_restarts;
   }
 };
 

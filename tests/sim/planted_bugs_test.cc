@@ -175,6 +175,17 @@ TEST(PlantedBugsTest, transferAnswerLeaderless_isCaughtByTheTransferCheck) {
   // check.
   expect_caught_by("transfer-answer-leaderless", 200, "answered OK to transfer leadership");
 }
+TEST(PlantedBugsTest, removalOnJoint_isCaughtByTheRemovalCheck) {
+  // Every node runs node::RemovalWatch; a removal it finds must be one the applied log makes:
+  // a voter being replaced is still an outgoing voter of the joint configuration (78 of
+  // seeds 1-100).
+  expect_caught_by("removal-on-joint", 100, "found itself removed");
+}
+TEST(PlantedBugsTest, removedRestarts_isCaughtWhenARemovedNodeStartsAgain) {
+  // In the seeds where removed nodes stop (removed-stop), the harness restarts them anyway:
+  // REMOVED must refuse it.
+  expect_caught_by("removed-restarts", 100, "started again after it was removed");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

@@ -1,0 +1,109 @@
+// RemovalWatch (removal_watch.h). Everything here runs on the node's loop.
+#include "node/removal_watch.h"
+
+#include <cstdlib>
+
+#include "base/log.h"
+#include "raft/membership.h"
+
+namespace helios::node {
+
+RemovalWatch::RemovalWatch(env::FileSystem& fs, std::string dir, NodeId id, std::string name)
+    : fs_(fs), dir_(std::move(dir)), id_(id), name_(std::move(name)) {}
+
+Status RemovalWatch::open() {
+  const std::string removed = marker(kRemovedMarker);
+  if (fs_.exists(removed) && !bug_removed_restarts_) {
+    Result<std::string> text = env::read_file(fs_, removed);
+    std::string why = text.is_ok() ? text.value() : std::string("unreadable");
+    while (!why.empty() && why.back() == '\n') {
+      why.pop_back();
+    }
+    return Status(Code::kInvalidArgument,
+                  name_ + " was removed from the cluster (" + removed + ": " + why +
+                      "); it does not start again. To bring this machine back, wipe its data "
+                      "directory and add it as a new member (--join)");
+  }
+  const std::string joined = marker(kJoinedMarker);
+  if (!fs_.exists(joined)) {
+    return Status::ok();
+  }
+  Result<std::string> text = env::read_file(fs_, joined);
+  if (!text.is_ok()) {
+    return text.status();
+  }
+  char* end = nullptr;
+  const std::uint64_t index = std::strtoull(text.value().c_str(), &end, 10);
+  if (end == text.value().c_str() || (*end != '\n' && *end != '\0')) {
+    return Status(Code::kCorruption, joined + ": not an index: '" + text.value() + "'");
+  }
+  joined_at_ = index;
+  return Status::ok();
+}
+
+void RemovalWatch::begin(const raft::ConfState& applied_conf, const raft::ConfState& in_force,
+                         bool join_configured) {
+  was_member_ = raft::is_member(applied_conf, id_);
+  joining_ = join_configured && !raft::is_member(in_force, id_);
+}
+
+void RemovalWatch::finish_join(Index conf_index) {
+  if (conf_index > joined_at_) {
+    joined_at_ = conf_index;
+    const Status s =
+        env::write_file_atomically(fs_, marker(kJoinedMarker), std::to_string(conf_index) + "\n");
+    if (!s.is_ok()) {
+      HELIOS_LOG_ERROR("membership", "cannot record the join: %s", s.to_string().c_str());
+    }
+  }
+  joining_ = false;
+  was_member_ = true;  // the cluster added this node: its removal from now on stops it
+}
+
+std::optional<std::string> RemovalWatch::on_applied(const raft::Entry& entry,
+                                                    const raft::ConfState& in_force) {
+  if (entry.type != raft::EntryType::kConfChange || removed_) {
+    return std::nullopt;
+  }
+  Result<raft::ConfState> conf = raft::decode_conf_state(entry.data);
+  if (!conf.is_ok()) {
+    return std::nullopt;  // the core validated it before appending it
+  }
+  if (joining_ || entry.index < joined_at_) {
+    return std::nullopt;  // an earlier member under this id: its history, replayed
+  }
+  const raft::ConfState& c = conf.value();
+  const bool member = bug_removal_on_joint_
+                          ? raft::is_incoming_voter(c, id_) || raft::is_learner(c, id_)
+                          : raft::is_member(c, id_);
+  if (member) {
+    was_member_ = true;
+    return std::nullopt;
+  }
+  if (!was_member_ || (c.joint() && !bug_removal_on_joint_) || raft::is_member(in_force, id_)) {
+    return std::nullopt;
+  }
+  removed_ = true;
+  return "removed by the configuration " + raft::describe(c) + " at index " +
+         std::to_string(entry.index);
+}
+
+std::optional<std::string> RemovalWatch::on_removal_notice(
+    const raft::Raft::RemovalNotice& notice) {
+  if (removed_) {
+    return std::nullopt;
+  }
+  removed_ = true;
+  return "node-" + std::to_string(notice.from) + " committed a configuration without it" +
+         " at index " + std::to_string(notice.index) + ", above this node's log";
+}
+
+Status RemovalWatch::record(const std::string& reason) {
+  const Status s = env::write_file_atomically(fs_, marker(kRemovedMarker), reason + "\n");
+  if (!s.is_ok()) {
+    HELIOS_LOG_ERROR("membership", "cannot record the removal: %s", s.to_string().c_str());
+  }
+  return s;
+}
+
+}  // namespace helios::node
