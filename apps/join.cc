@@ -63,11 +63,27 @@ node::MemberList read_members(const json& j, NodeId self, bool& self_listed) {
   return out;
 }
 
+// The admin address of member `id` in a GET /members answer ("" when it has none).
+std::string admin_address_of(const json& j, NodeId id) {
+  for (const char* list : {"voters", "learners", "outgoing_voters"}) {
+    if (id == kNoNode || !j.contains(list) || !j[list].is_array()) {
+      continue;
+    }
+    for (const json& m : j[list]) {
+      if (m.value("id", NodeId{0}) == id && m.contains("admin") && m["admin"].is_string()) {
+        return m["admin"].get<std::string>();
+      }
+    }
+  }
+  return "";
+}
+
 struct Attempt {
   enum Outcome { kJoined, kRetry, kRefused } outcome = kRetry;
   std::string message;
   std::string next_target;  // the leader's admin address, when a follower named it
-  Index conf_index = 0;     // kJoined: the configuration in force that has this node
+  raft::EntryId conf;       // kJoined: the configuration entry in force that has this node
+  Term term = 0;            // kJoined: the answering member's term (the node takes it)
 };
 
 Attempt try_join(node::Runtime& runtime, const std::string& target) {
@@ -98,9 +114,22 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
   }
   bool listed = false;
   runtime.add_seed_peers(read_members(members, c.node_id, listed));
+  // Listed by a follower is not enough: one that missed the removal of an earlier member
+  // under this id lists that member still. Only the leader's list says this machine was
+  // added (then the node takes part in Raft; raft.h, set_joining).
+  const NodeId leader = members.value("leader", json(nullptr)).is_number()
+                            ? members["leader"].get<NodeId>()
+                            : kNoNode;
+  if (listed && leader != members.value("node_id", NodeId{0})) {
+    a.message = target + " lists this node, but is not the leader";
+    a.next_target = admin_address_of(members, leader);
+    return a;
+  }
   if (listed) {
     a.outcome = Attempt::kJoined;
-    a.conf_index = members.value("conf_index", Index{0});
+    a.conf = raft::EntryId{.term = members.value("conf_term", Term{0}),
+                           .index = members.value("conf_index", Index{0})};
+    a.term = members.value("term", Term{0});
     return a;
   }
   json body = {{"id", c.node_id},
@@ -123,7 +152,11 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
   a.message = target + ": HTTP " + std::to_string(posted->status) + ": " + error;
   if (posted->status == 200) {
     a.outcome = Attempt::kJoined;
-    a.conf_index = answer.is_object() ? answer.value("conf_index", Index{0}) : 0;
+    if (answer.is_object()) {
+      a.conf = raft::EntryId{.term = answer.value("conf_term", Term{0}),
+                             .index = answer.value("conf_index", Index{0})};
+      a.term = answer.value("term", Term{0});
+    }
   } else if (posted->status == 421) {
     if (answer.is_object() && answer.contains("leader_admin") &&
         answer["leader_admin"].is_string()) {
@@ -140,7 +173,7 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
 int join_cluster(node::Runtime& runtime, const sigset_t& signals) {
   const node::NodeConfig& c = runtime.config();
   if (is_member_now(runtime)) {
-    runtime.finish_join(0);
+    runtime.finish_join(raft::EntryId{}, 0);
     HELIOS_LOG_INFO("", "Node %s is a member already: not asking to join", c.name().c_str());
     return 0;
   }
@@ -152,7 +185,7 @@ int join_cluster(node::Runtime& runtime, const sigset_t& signals) {
   while (true) {
     const Attempt a = try_join(runtime, target);
     if (a.outcome == Attempt::kJoined) {
-      runtime.finish_join(a.conf_index);
+      runtime.finish_join(a.conf, a.term);
       HELIOS_LOG_INFO("", "Node %s was added to the cluster; catching up", c.name().c_str());
       return 0;
     }

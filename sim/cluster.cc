@@ -48,6 +48,7 @@ SimCluster::SimCluster(const SimOptions& options)
   last_delivery_.assign(n, std::vector<Micros>(n, 0));
   left_down_.assign(n, false);
   retired_.assign(n, false);
+  machine_.assign(n, 0);
   retired_recorded_.assign(n, false);
   ever_member_.assign(n, false);
   std::fill_n(ever_member_.begin(), options.nodes, true);  // the bootstrap voters
@@ -149,7 +150,7 @@ void SimCluster::handle(const Event& e) {
       return;
     case EventKind::kDeliver: {
       SimNode& n = *nodes_[e.node];
-      if (n.up()) {
+      if (n.up() && from_this_machine(e)) {
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message));
         }
@@ -186,7 +187,7 @@ void SimCluster::handle(const Event& e) {
       heal(e.fault_id);
       return;
     case EventKind::kDeliverSnapshot:
-      if (nodes_[e.node]->up()) {
+      if (nodes_[e.node]->up() && from_this_machine(e)) {
         const std::string file = received_snapshot(*e.data, e.message);
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message) + " with " +
@@ -296,8 +297,11 @@ void SimCluster::send(const raft::Message& m) {
   const std::shared_ptr<const std::string> frame = wire_frame(m);
   const int copies = prng_.chance(options_.dup_rate) ? 2 : 1;
   for (int i = 0; i < copies; ++i) {
-    queue_.schedule(arrival_time(from, to),
-                    Event{.kind = EventKind::kDeliver, .node = to, .message = m, .data = frame});
+    queue_.schedule(arrival_time(from, to), Event{.kind = EventKind::kDeliver,
+                                                  .node = to,
+                                                  .peer_incarnation = machine_[from],
+                                                  .message = m,
+                                                  .data = frame});
   }
 }
 
@@ -411,6 +415,7 @@ void SimCluster::send_snapshot(const raft::Message& m, std::shared_ptr<const std
   queue_.schedule(
       at, Event{.kind = EventKind::kDeliverSnapshot,
                 .node = to,
+                .peer_incarnation = machine_[from],
                 .message = m,
                 .data = snapshot_frames(m, *file, next_transfer_id_++, kSnapshotChunkBytes)});
   queue_.schedule(at + prng_.range(options_.delay_min_us, options_.delay_max_us),

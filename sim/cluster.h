@@ -57,6 +57,7 @@ struct SimResult {
   // (SimOptions::removed_stop).
   std::uint64_t removals = 0;
   std::uint64_t removed_stops = 0;
+  std::uint64_t rejoins = 0;  // new machines under removed ids (wiped, --join)
 };
 
 class SimCluster final : public SimHost {
@@ -152,6 +153,13 @@ class SimCluster final : public SimHost {
     bool answered = false;
   };
   void request_member_change(int leader, const std::vector<NodeId>& outsiders);
+  // Where removed nodes stop (SimOptions::removed_stop): a node that joins asks the leader
+  // to add it, or finishes once listed (apps/join.cc), and now and then a new machine takes
+  // the id of a stopped one (SimNode::wipe_for_join). True if it did something this round.
+  bool tend_joins(int leader);
+  // Every node that joins and that the leader lists finishes joining (apps/join.cc).
+  void finish_listed_joins();
+  void request_join(int leader, int joiner);
   void on_member_answer(AdminRequest& record, const node::MemberRequest& request,
                         const node::MemberChangeResult& result);
   void request_transfer(int leader, NodeId target);
@@ -198,6 +206,14 @@ class SimCluster final : public SimHost {
   std::vector<bool> retired_;
   std::vector<bool> retired_recorded_;
   std::vector<bool> ever_member_;
+  // Per slot: which machine holds it (SimNode::wipe_for_join starts a new one). Messages of
+  // a machine that was replaced are not delivered: they travelled on connections that died
+  // with it (a late acknowledgement from the old disk would tell the leader the new one
+  // holds entries it never had).
+  std::vector<std::uint64_t> machine_;
+  bool from_this_machine(const Event& e) const {
+    return machine_[static_cast<std::size_t>(e.message.from - 1)] == e.peer_incarnation;
+  }
   std::vector<double> skew_;
   SafetyChecker checker_;
   std::vector<Index> state_checked_;  // per node: the applied index whose digest was checked

@@ -29,10 +29,15 @@ void SimCluster::change_membership() {
   }
   queue_.schedule(now_ + prng_.range(1, options_.membership_interval_us),
                   Event{.kind = EventKind::kMembership});
+  finish_listed_joins();
   const std::optional<int> leader = leader_index();
   if (!leader.has_value() || paused(*leader) || admin_request_open()) {
     return;  // a paused leader reads no request; one request of the harness at a time
   }
+  if (options_.removed_stop && tend_joins(*leader)) {
+    return;
+  }
+
   SimNode& l = *nodes_[*leader];
   const raft::ConfState& conf = l.raw().raft().conf();
   std::vector<NodeId> outsiders;
@@ -50,6 +55,18 @@ void SimCluster::change_membership() {
     request_member_change(*leader, outsiders);
     return;
   }
+  // Learners the harness makes voters: where new machines join (removed_stop), those caught
+  // up, as the admin API requires (one that has not finished joining hears nothing, and
+  // would never vote); elsewhere any, as the core allows.
+  std::vector<NodeId> ready_learners;
+  for (NodeId id : conf.learners) {
+    const auto pr = l.raw().raft().progress().find(id);
+    if (!options_.removed_stop || (pr != l.raw().raft().progress().end() &&
+                                   pr->second.match() + options_.max_entries_per_append >=
+                                       l.raw().raft().log().last_index())) {
+      ready_learners.push_back(id);
+    }
+  }
   raft::ConfState next = conf;
   next.voters_outgoing.clear();
   std::string what;
@@ -62,10 +79,10 @@ void SimCluster::change_membership() {
       what = "add learner";
       break;
     case 1: {  // promote a learner: joint
-      if (conf.learners.empty()) {
+      if (ready_learners.empty()) {
         return;
       }
-      const NodeId id = pick(conf.learners);
+      const NodeId id = pick(ready_learners);
       erase_id(next.learners, id);
       insert_sorted(next.voters, id);
       next.voters_outgoing = conf.voters;
@@ -90,7 +107,7 @@ void SimCluster::change_membership() {
       what = "remove learner";
       break;
     case 4: {  // replace a voter by a learner or an outsider: joint, both at once
-      std::vector<NodeId> newcomers = conf.learners;
+      std::vector<NodeId> newcomers = ready_learners;
       newcomers.insert(newcomers.end(), outsiders.begin(), outsiders.end());
       if (newcomers.empty()) {
         return;
@@ -126,6 +143,69 @@ void SimCluster::change_membership() {
   next.context = members_context(l, next);
   trace_line("n" + std::to_string(l.id()) + " proposes " + what + ": " + raft::describe(next));
   l.propose_conf_change(next);
+}
+
+void SimCluster::finish_listed_joins() {
+  // apps/join.cc: GET /members at the leader (a follower that missed the removal of the
+  // id's earlier machine would list that one still); listed there, the node is done.
+  const std::optional<int> leader = leader_index();
+  if (!leader.has_value() || paused(*leader)) {
+    return;
+  }
+  const node::MembersView v = nodes_[*leader]->members_view();
+  for (auto& n : nodes_) {
+    if (n->joining() && raft::is_member(v.conf, n->id())) {
+      trace_line("n" + std::to_string(n->id()) + " finds itself listed: joined");
+      n->finish_join(raft::EntryId{v.conf_term, v.conf_index}, v.term);
+    }
+  }
+}
+
+bool SimCluster::tend_joins(int leader) {
+  for (int i = 0; i < slots_; ++i) {
+    if (nodes_[i]->joining()) {  // not listed (finish_listed_joins): it asks to be added
+      request_join(leader, i);
+      return true;
+    }
+  }
+  // Now and then a new machine takes the id of a node that was removed and stopped, with
+  // an empty data directory and --join (docs/operations.md's procedure).
+  for (int i = 0; i < slots_; ++i) {
+    if (retired_[i] && !nodes_[i]->up() && prng_.chance(1, 2)) {
+      trace_line("a new machine takes n" + std::to_string(i + 1) + "'s id and joins");
+      nodes_[i]->wipe_for_join();
+      ++machine_[i];
+      retired_[i] = false;
+      retired_recorded_[i] = false;
+      ++stats_.rejoins;
+      restart(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void SimCluster::request_join(int leader, int joiner) {
+  SimNode& n = *nodes_[joiner];
+  node::MemberRequest request;
+  request.kind = node::MemberRequest::Kind::kAdd;
+  request.learner = true;
+  request.member = SimNode::sim_member(n.id());
+  request.member.auto_promote = true;
+  const std::shared_ptr<AdminRequest> record =
+      record_request(leader, "add joining n" + std::to_string(n.id()));
+  ++stats_.member_requests;
+  const std::uint64_t incarnation = n.incarnation();
+  nodes_[leader]->change_members(
+      request, request_wait(),
+      [this, record, request, leader, joiner, incarnation](const node::MemberChangeResult& result) {
+        on_member_answer(*record, request, result);
+        SimNode& j = *nodes_[joiner];
+        if (result.status.is_ok() && j.joining() && j.incarnation() == incarnation) {
+          const node::MembersView v = nodes_[leader]->members_view();  // POST's answer
+          j.finish_join(raft::EntryId{v.conf_term, v.conf_index}, v.term);
+        }
+      });
 }
 
 std::string SimCluster::members_context(const SimNode& leader, const raft::ConfState& next) const {

@@ -50,6 +50,9 @@ void SimCluster::drive_marker() {
   if (marker_done_time_.has_value()) {
     return;
   }
+  // apps/join.cc keeps asking until the cluster lists it: until then a node that joins
+  // hears nothing, and a member that hears nothing never applies nor votes.
+  finish_listed_joins();
   if (marker_.has_value()) {
     // Every up member of the proposer's configuration (nodes outside it get no entries).
     const SimNode& proposer = *nodes_[marker_node_];

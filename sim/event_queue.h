@@ -37,7 +37,8 @@ struct Event {
   EventKind kind = EventKind::kTick;
   int node = -1;
   std::uint64_t incarnation = 0;  // node events from an earlier incarnation are ignored
-  // kForward: the sender's incarnation (a connection ends with either process).
+  // kForward: the sender's incarnation (a connection ends with either process); kDeliver,
+  // kDeliverSnapshot: the sender's machine (SimCluster::machine_).
   std::uint64_t peer_incarnation = 0;
   int client = -1;
   std::uint64_t op = 0;

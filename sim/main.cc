@@ -46,7 +46,7 @@ void usage() {
                "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
                "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
-               "  removal-on-joint removed-restarts\n");
+               "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -197,7 +197,9 @@ int main(int argc, char** argv) {
   std::uint64_t transfers = 0;
   std::uint64_t removals = 0;
   std::uint64_t removed_stops = 0;
+  std::uint64_t rejoins = 0;
   for (const SeedOutcome& o : outcomes) {
+    rejoins += o.result.rejoins;
     removals += o.result.removals;
     removed_stops += o.result.removed_stops;
     member_requests += o.result.member_requests;
@@ -222,7 +224,7 @@ int main(int argc, char** argv) {
       "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
       "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain; "
       "membership: %llu requests, %llu applied; transfers: %llu requests, %llu moved; "
-      "removals: %llu, %llu stopped)\n",
+      "removals: %llu, %llu stopped, %llu ids joined again)\n",
       outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
       static_cast<double>(ticks) / secs, jobs, static_cast<unsigned long long>(lease_reads),
       static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
@@ -230,7 +232,7 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(member_changes),
       static_cast<unsigned long long>(transfer_requests),
       static_cast<unsigned long long>(transfers), static_cast<unsigned long long>(removals),
-      static_cast<unsigned long long>(removed_stops));
+      static_cast<unsigned long long>(removed_stops), static_cast<unsigned long long>(rejoins));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -25,6 +25,7 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
     : index_(index),
       options_(options),
       host_(host),
+      fs_(std::make_unique<env::SimFileSystem>()),
       fs_prng_(options.seed * 31 + index),
       loop_(host.now_us(), [&host, index](Micros due) { host.schedule_loop(index, due); }) {
   api::install_acl_applier();  // the API's: ACL SETUSER changes go through the log
@@ -50,12 +51,12 @@ SimNode::~SimNode() {
 }
 
 void SimNode::set_sync_failure_chance(double chance) {
-  fs_.set_sync_failure_chance(chance, &fs_prng_);
+  fs_->set_sync_failure_chance(chance, &fs_prng_);
 }
 
 Status SimNode::start(std::uint64_t seed) {
   HELIOS_ASSERT(!up());
-  removal_ = std::make_unique<node::RemovalWatch>(fs_, "", id(), node::node_name(id()));
+  removal_ = std::make_unique<node::RemovalWatch>(*fs_, "", id(), node::node_name(id()));
   if (options_.bugs.removal_on_joint) {
     removal_->plant_removal_on_joint();
   }
@@ -70,7 +71,7 @@ Status SimNode::start(std::uint64_t seed) {
   // As the runtime: removed files are closed later (there on its worker; here at the next
   // sync or at a crash), so the unlinked-while-open path runs under the simulator.
   wal_options.dispose = [this](std::unique_ptr<env::File> f) { closing_.push_back(std::move(f)); };
-  Result<std::unique_ptr<storage::Wal>> wal = storage::Wal::open(fs_, kWalDir, wal_options);
+  Result<std::unique_ptr<storage::Wal>> wal = storage::Wal::open(*fs_, kWalDir, wal_options);
   if (!wal.is_ok()) {
     if (wal.status().code() == Code::kIoError) {
       return wal.status();
@@ -80,10 +81,10 @@ Status SimNode::start(std::uint64_t seed) {
   }
   wal_ = std::move(wal).value();
   wal_->set_conf_state(conf_);
-  if (Status s = fs_.create_dirs(kSnapDir); !s.is_ok()) {
+  if (Status s = fs_->create_dirs(kSnapDir); !s.is_ok()) {
     return s;
   }
-  snapshots_ = std::make_unique<storage::SnapshotStore>(fs_, kSnapDir, 2);
+  snapshots_ = std::make_unique<storage::SnapshotStore>(*fs_, kSnapDir, 2);
   snapshots_->set_dispose(
       [this](std::unique_ptr<env::File> f) { closing_.push_back(std::move(f)); });
   machine_ = node::AtlasMachine();
@@ -143,7 +144,10 @@ Status SimNode::start(std::uint64_t seed) {
   leading_ = false;
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
-  removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(), false);
+  removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(),
+                  join_configured_);
+  node_->set_joining(removal_->joining());
+  node_->set_vote_floor(removal_->vote_floor());
   host_.on_state(index_, node_->applied(), digest());
   start_client_layer();
   return Status::ok();
@@ -185,8 +189,32 @@ void SimNode::crash(base::Prng& prng) {
   wal_.reset();
   snapshots_.reset();
   closing_.clear();  // a crash closes every file
-  fs_.crash(prng);
+  fs_->crash(prng);
   shadow_.crash();
+}
+
+void SimNode::wipe_for_join() {
+  HELIOS_ASSERT(!up());
+  closing_.clear();
+  wal_.reset();
+  snapshots_.reset();
+  removal_.reset();
+  fs_ = std::make_unique<env::SimFileSystem>();
+  shadow_ = DurabilityShadow();
+  conf_ = raft::ConfState{};  // no bootstrap voters: it learns its configuration
+  join_configured_ = true;
+  configs_at_crash_.clear();
+  position_at_crash_ = {0, 0};
+  last_stamp_ms_ = 0;
+  log_stamp_ms_ = 0;
+}
+
+void SimNode::finish_join(raft::EntryId conf, Term term) {
+  HELIOS_ASSERT(up());
+  removal_->finish_join(conf);
+  node_->set_vote_floor(removal_->vote_floor());
+  node_->set_joining(false);
+  node_->finish_join(term);
 }
 
 void SimNode::fsync_done() {
@@ -271,7 +299,7 @@ void SimNode::snapshot_written(const raft::SnapshotMeta& meta, const std::string
 }
 
 void SimNode::send_snapshot(const raft::Message& m) {
-  Result<std::string> file = env::read_file(fs_, snapshots_->path_of(m.snapshot));
+  Result<std::string> file = env::read_file(*fs_, snapshots_->path_of(m.snapshot));
   if (!file.is_ok()) {
     // Pruned since the core chose it: the transfer fails and is tried again later.
     host_.send_snapshot(m, nullptr);
@@ -284,10 +312,10 @@ void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) 
   // As production: written to a temporary file, synced, verified whole, decoded; only then
   // handed to the node, which decides whether to install it.
   const std::string path = snapshots_->received_path(m.snapshot, ++transfers_received_);
-  Status s = fs_.exists(path) ? fs_.remove(path) : Status::ok();
+  Status s = fs_->exists(path) ? fs_->remove(path) : Status::ok();
   std::unique_ptr<env::File> out;
   if (s.is_ok()) {
-    Result<std::unique_ptr<env::File>> opened = fs_.open(path, env::OpenMode::kCreateExclusive);
+    Result<std::unique_ptr<env::File>> opened = fs_->open(path, env::OpenMode::kCreateExclusive);
     s = opened.status();
     if (s.is_ok()) {
       out = std::move(opened).value();
@@ -300,7 +328,7 @@ void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) 
   Result<storage::Snapshot> verified =
       s.is_ok() ? snapshots_->read_verified_file(path) : Result<storage::Snapshot>(s);
   if (!verified.is_ok() || !(verified.value().meta == m.snapshot)) {
-    (void)fs_.remove(path);
+    (void)fs_->remove(path);
     return;  // the leader hears of it through the transfer's report and retries
   }
   auto state = std::make_shared<Result<node::AtlasState>>(
@@ -314,7 +342,7 @@ void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) 
   }
   storage::SnapshotStore* store = snapshots_.get();
   node::AtlasMachine* machine = &machine_;
-  env::SimFileSystem* fs = &fs_;
+  env::SimFileSystem* fs = fs_.get();
   const raft::SnapshotMeta meta = m.snapshot;
   node_->step_snapshot(
       m, node::IncomingSnapshot{

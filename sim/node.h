@@ -88,6 +88,17 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // write succeeded) and waits for the harness to stop it; the others go on running.
   bool removed() const { return removal_ != nullptr && removal_->removed(); }
   bool removal_recorded() const { return removal_recorded_; }
+  // A new machine under this id (SimOptions::removed_stop: after its node was removed): an
+  // empty disk and no bootstrap configuration, started from now on as a node that joins
+  // (--join): it waits to be added, replays its id's old history without stopping, and
+  // grants no vote until its log holds the entry that added it (RemovalWatch::vote_floor).
+  // The node must be down.
+  void wipe_for_join();
+  // Up and not yet added (as --join sees it: not a member of its own configuration).
+  bool joining() const { return up() && removal_ != nullptr && removal_->joining(); }
+  // What apps/join.cc does once the cluster added this node by the configuration entry
+  // `conf`, as a member of term `term` said (node::Runtime::finish_join).
+  void finish_join(raft::EntryId conf, Term term);
   void crash(base::Prng& prng);
   void set_sync_failure_chance(double chance);
 
@@ -136,6 +147,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   void request_transfer(NodeId target, std::chrono::milliseconds wait, node::TransferCallback done);
   // The configuration's addresses as this node knows them (empty while down).
   node::MemberList member_book() const;
+  // GET /members of this node (node::MemberKeeper::view); the node must be up.
+  node::MembersView members_view() const;
   // The addresses node `id` has in the simulator (peer, client and admin ports).
   static node::Member sim_member(NodeId id);
   Status transfer_leadership(NodeId target) { return node_->transfer_leadership(target); }
@@ -205,8 +218,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   int index_;
   const SimOptions& options_;
   SimHost& host_;
-  env::SimFileSystem fs_;
-  base::Prng fs_prng_;  // drives this node's injected fsync failures
+  std::unique_ptr<env::SimFileSystem> fs_;  // replaced by wipe_for_join
+  base::Prng fs_prng_;                      // drives this node's injected fsync failures
   raft::ConfState conf_;
   std::unique_ptr<storage::Wal> wal_;
   // Files the WAL and the snapshot store removed, closed at the next sync or crash.
@@ -235,7 +248,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::unique_ptr<node::TransferWaiter> transfers_;
   std::unique_ptr<node::RemovalWatch> removal_;  // of this incarnation
   bool removal_recorded_ = false;
-  std::set<NodeId> peers_;  // the keeper's peer directory
+  bool join_configured_ = false;  // a new machine under an old id (wipe_for_join): --join
+  std::set<NodeId> peers_;        // the keeper's peer directory
   std::uint64_t ticks_ = 0;
   api::ExecutorStats api_before_;  // of the incarnations before this one
   std::vector<raft::ConfigAt> configs_at_crash_;

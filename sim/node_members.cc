@@ -91,6 +91,11 @@ void SimNode::request_transfer(NodeId target, std::chrono::milliseconds wait,
   transfers_->transfer(target, wait, std::move(done));
 }
 
+node::MembersView SimNode::members_view() const {
+  HELIOS_ASSERT(members_ != nullptr);
+  return members_->view();
+}
+
 node::MemberList SimNode::member_book() const {
   return members_ != nullptr ? members_->book() : node::MemberList{};
 }

@@ -190,6 +190,10 @@ std::string SimOptions::describe() const {
     out += " bug=removal-on-joint";
   if (bugs.removed_restarts)
     out += " bug=removed-restarts";
+  if (bugs.vote_below_floor)
+    out += " bug=vote-below-floor";
+  if (bugs.join_unquarantined)
+    out += " bug=join-unquarantined";
   if (bugs.transfer_answer_leaderless)
     out += " bug=transfer-answer-leaderless";
   return out;
@@ -250,6 +254,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.removal_on_joint = true;
   } else if (name == "removed-restarts") {
     bugs.removed_restarts = true;
+  } else if (name == "vote-below-floor") {
+    bugs.vote_below_floor = true;
+  } else if (name == "join-unquarantined") {
+    bugs.join_unquarantined = true;
   } else if (name == "member-answer-early") {
     bugs.member_answer_early = true;
   } else if (name == "transfer-answer-leaderless") {

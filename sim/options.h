@@ -100,9 +100,10 @@ struct SimOptions {
   int spare = 1;
   Micros membership_interval_us = 0;
   // A node removed from the cluster stops, as in production (node::RemovalWatch), in a third
-  // of the seeds: it never starts again with its old log (REMOVED), and an id that was ever
-  // a member is never added again. In the rest it keeps running and may be added back with
-  // the log it has (safe in Raft; production asks for a wiped data directory instead).
+  // of the seeds: it never starts again with its old log (REMOVED); its id comes back only
+  // as a new machine (an empty disk, --join: SimNode::wipe_for_join), and the harness never
+  // adds an id that was ever a member otherwise. In the rest a removed node keeps running
+  // and may be added back with the log it has (safe in Raft).
   bool removed_stop = false;
   int slots() const { return nodes + spare; }
 
@@ -126,7 +127,7 @@ struct SimOptions {
 // "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised",
 // "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost",
 // "member-answer-early", "transfer-answer-leaderless", "removal-on-joint",
-// "removed-restarts")
+// "removed-restarts", "vote-below-floor", "join-unquarantined")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

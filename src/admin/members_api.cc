@@ -197,6 +197,7 @@ std::string members_json(const node::MembersView& v) {
   j["leader_name"] = v.leader == kNoNode ? json(nullptr) : json(node_name(v.leader));
   j["term"] = v.term;
   j["conf_index"] = v.conf_index;
+  j["conf_term"] = v.conf_term;
   j["joint"] = v.conf.joint();
   j["change_in_progress"] = v.change_in_progress;
   j["voters"] = list_json(v, v.conf.voters);

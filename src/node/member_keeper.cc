@@ -99,9 +99,20 @@ MembersView MemberKeeper::view() const {
   v.term = r.term();
   v.conf = r.conf();
   v.conf_index = r.conf_index();
+  v.conf_term = r.log().term_or_zero(r.conf_index());
+  if (v.conf_term == 0) {  // compacted away: the snapshot's last entry is later still
+    v.conf_term = r.log().term_or_zero(r.log().first_index() - 1);
+  }
   v.change_in_progress = r.conf().joint() || r.conf_index() > r.log().committed();
   v.book = book_;
   return v;
+}
+
+bool MemberKeeper::caught_up(NodeId id) const {
+  const raft::Raft& r = node_.raw().raft();
+  auto pr = r.progress().find(id);
+  return pr != r.progress().end() &&
+         pr->second.match() + options_.max_entries_per_append >= r.log().last_index();
 }
 
 HostPort MemberKeeper::member_client(NodeId id) const {
@@ -156,6 +167,15 @@ void MemberKeeper::change_members(const MemberRequest& request, std::chrono::mil
       break;
     case MemberRequest::Kind::kPromote:
       next = plan_promote(r.conf(), book_, request.member.id);
+      if (next.is_ok() && !caught_up(request.member.id)) {
+        // As etcd: a voter that cannot vote yet (a new machine hears nothing until it has
+        // joined, and then votes only once its log holds the entry that added it) could
+        // leave the cluster without a majority.
+        next = Status(Code::kUnavailable,
+                      node_name(request.member.id) +
+                          " has not caught up with the leader's log yet: a learner is promoted "
+                          "once its log is within max_entries_per_append entries of it");
+      }
       break;
   }
   if (!next.is_ok()) {
@@ -312,8 +332,7 @@ void MemberKeeper::tend(bool removed) {
   // Promote a learner that asked for it once it is within one AppendEntries of the log.
   for (const Member& m : book_) {
     auto pr = r.progress().find(m.id);
-    if (!m.auto_promote || !raft::is_learner(r.conf(), m.id) || pr == r.progress().end() ||
-        pr->second.match() + options_.max_entries_per_append < r.log().last_index()) {
+    if (!m.auto_promote || !raft::is_learner(r.conf(), m.id) || !caught_up(m.id)) {
       continue;
     }
     Result<raft::ConfState> next = plan_promote(r.conf(), book_, m.id);

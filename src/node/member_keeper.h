@@ -52,6 +52,10 @@ struct MembersView {
   Term term = 0;
   raft::ConfState conf;
   Index conf_index = 0;
+  // The term of that entry (of the snapshot's last entry when the log no longer holds it):
+  // a node this configuration added votes only for a candidate whose log is at least as up
+  // to date as (conf_term, conf_index) until its own log reaches it (apps/join.cc).
+  Term conf_term = 0;
   bool change_in_progress = false;
   MemberList book;  // addresses of the members (pruned to the configuration)
 };
@@ -91,6 +95,7 @@ class MemberKeeper {
   void add_seed_peers(const MemberList& members);
   // Proposes the change (leader only) and calls `done` on the loop once it is applied (a
   // joint configuration: once it was left), refused, or `wait` passed (MemberChangeResult).
+  // A promotion of a learner that has not caught up is refused (kUnavailable), as etcd does.
   void change_members(const MemberRequest& request, std::chrono::milliseconds wait,
                       MemberChangeCallback done);
   // Every 100 ms: forgets peers removed a grace period ago; the leader's own changes (none
@@ -110,6 +115,9 @@ class MemberKeeper {
   void finish(const std::shared_ptr<PendingChange>& change, MemberChangeResult result);
   void propose_own_change(const raft::ConfState& next, const std::string& what);
   MemberChangeResult result_now() const;
+  // Leader: `id`'s log is within max_entries_per_append entries of the leader's (a learner
+  // is promoted only then, by request or automatically).
+  bool caught_up(NodeId id) const;
   std::uint64_t ms_since(env::Loop::Clock::time_point t) const;
 
   MemberKeeperOptions options_;

@@ -314,6 +314,14 @@ void Node::propose_conf_change(raft::ConfState next, ProposeCallback callback) {
   track(raw_.propose_conf_change(std::move(next)), std::move(callback));
 }
 
+void Node::finish_join(Term term) {
+  if (failed()) {
+    return;
+  }
+  raw_.finish_join(term);
+  pump();  // the term it took is persisted
+}
+
 Status Node::transfer_leadership(NodeId target) {
   if (failed()) {
     return Status(Code::kUnavailable, "node has stopped: " + failure_);

@@ -171,6 +171,10 @@ class Node {
   void propose_conf_change(raft::ConfState next, ProposeCallback callback);
   // Starts a leadership transfer to `target` (raft::Raft::transfer_leadership).
   Status transfer_leadership(NodeId target);
+  // raft::Raft::set_joining, finish_join, set_vote_floor (node/removal_watch.h decides).
+  void set_joining(bool joining) { raw_.set_joining(joining); }
+  void finish_join(Term term);
+  void set_vote_floor(raft::EntryId entry) { raw_.set_vote_floor(entry); }
   void read(ReadCallback callback);
   // Starts an election at once (tests; leadership transfer later).
   void campaign();

@@ -32,26 +32,39 @@ Status RemovalWatch::open() {
   if (!text.is_ok()) {
     return text.status();
   }
+  // "index term\n" (a release before the term wrote "index\n": term 0).
+  const char* p = text.value().c_str();
   char* end = nullptr;
-  const std::uint64_t index = std::strtoull(text.value().c_str(), &end, 10);
-  if (end == text.value().c_str() || (*end != '\n' && *end != '\0')) {
-    return Status(Code::kCorruption, joined + ": not an index: '" + text.value() + "'");
+  const std::uint64_t index = std::strtoull(p, &end, 10);
+  std::uint64_t term = 0;
+  bool ok = end != p;
+  if (ok && *end == ' ') {
+    const char* t = end + 1;
+    term = std::strtoull(t, &end, 10);
+    ok = end != t && *t >= '0' && *t <= '9';
   }
-  joined_at_ = index;
+  if (!ok || (*end != '\n' && *end != '\0')) {
+    return Status(Code::kCorruption, joined + ": not an index and a term: '" + text.value() + "'");
+  }
+  joined_at_ = raft::EntryId{.term = term, .index = index};
   return Status::ok();
 }
 
 void RemovalWatch::begin(const raft::ConfState& applied_conf, const raft::ConfState& in_force,
                          bool join_configured) {
   was_member_ = raft::is_member(applied_conf, id_);
-  joining_ = join_configured && !raft::is_member(in_force, id_);
+  // JOINED says the cluster added this machine already: its log may just not hold that yet
+  // (a restart before it caught up). Waiting to be added again could deadlock a cluster
+  // that needs its vote; the vote floor guards it instead.
+  joining_ = join_configured && !raft::is_member(in_force, id_) && joined_at_.index == 0;
 }
 
-void RemovalWatch::finish_join(Index conf_index) {
-  if (conf_index > joined_at_) {
-    joined_at_ = conf_index;
-    const Status s =
-        env::write_file_atomically(fs_, marker(kJoinedMarker), std::to_string(conf_index) + "\n");
+void RemovalWatch::finish_join(raft::EntryId conf) {
+  if (conf.index > joined_at_.index) {
+    joined_at_ = conf;
+    const Status s = env::write_file_atomically(
+        fs_, marker(kJoinedMarker),
+        std::to_string(conf.index) + " " + std::to_string(conf.term) + "\n");
     if (!s.is_ok()) {
       HELIOS_LOG_ERROR("membership", "cannot record the join: %s", s.to_string().c_str());
     }
@@ -69,7 +82,7 @@ std::optional<std::string> RemovalWatch::on_applied(const raft::Entry& entry,
   if (!conf.is_ok()) {
     return std::nullopt;  // the core validated it before appending it
   }
-  if (joining_ || entry.index < joined_at_) {
+  if (joining_ || entry.index < joined_at_.index) {
     return std::nullopt;  // an earlier member under this id: its history, replayed
   }
   const raft::ConfState& c = conf.value();

@@ -15,7 +15,8 @@
 //  - A node started to join (--join) that is not yet a member replays the history of an
 //    earlier member under the same id (a machine replaced under its id): it is not removed
 //    by it. Once the cluster added it by the configuration at index j (finish_join, recorded
-//    in JOINED), configurations below j are still that history.
+//    in JOINED), configurations below j are still that history. Until its log reaches j it
+//    votes only for a candidate that holds j (vote_floor).
 // The caller records a removal (record: REMOVED holds the reason) and stops; open() then
 // refuses the data directory, so that a removed node never starts again with its old log.
 //
@@ -42,12 +43,13 @@ class RemovalWatch {
   // says what to do instead), kCorruption when JOINED is not an index; reads JOINED.
   Status open();
   // Once the node is built: `applied_conf` is the configuration in force at its applied
-  // index, `in_force` its newest; `join_configured`: --join was given.
+  // index, `in_force` its newest; `join_configured`: --join was given (it joins while its
+  // configuration leaves it out and JOINED records no join).
   void begin(const raft::ConfState& applied_conf, const raft::ConfState& in_force,
              bool join_configured);
-  // --join: the cluster added this node by the configuration at `conf_index` (0: keep the
-  // index recorded; only ends the joining). Records JOINED.
-  void finish_join(Index conf_index);
+  // --join: the cluster added this node by the configuration entry `conf` (index 0: keep
+  // the entry recorded; only ends the joining). Records JOINED ("index term").
+  void finish_join(raft::EntryId conf);
 
   // An entry the node applies, with its configuration in force now: the reason, when the
   // entry removes this node; nothing otherwise (and nothing once removed).
@@ -60,6 +62,12 @@ class RemovalWatch {
 
   bool removed() const { return removed_; }
   bool joining() const { return joining_; }
+  // The node's vote floor (raft::Raft::set_vote_floor): the entry that added it (JOINED),
+  // below which it votes only for a candidate that holds that entry. A machine wiped and
+  // added again under its old id must not vote before it holds what its old disk had
+  // acknowledged: a node that missed the removal may still count the id as a voter.
+  // (index 0 for a node that never joined; a joining node hears nothing at all.)
+  raft::EntryId vote_floor() const { return joined_at_; }
 
   // Planted bug (simulator; raft::PlantedBugs::removal_on_joint): membership is judged by
   // the incoming side of a configuration alone, so a voter being replaced stops when the
@@ -81,7 +89,7 @@ class RemovalWatch {
   const std::string name_;
   bool was_member_ = false;  // an applied configuration had this node
   bool joining_ = false;     // --join, not a member yet: removals are history
-  Index joined_at_ = 0;      // configurations below it are history (JOINED)
+  raft::EntryId joined_at_;  // configurations below its index are history (JOINED)
   bool removed_ = false;
   bool bug_removal_on_joint_ = false;
   bool bug_removed_restarts_ = false;

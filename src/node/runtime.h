@@ -179,12 +179,14 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // Any thread: connect to these members (a joining node learns them from the cluster).
   void add_seed_peers(const MemberList& members);
   // Any thread (apps/join.cc): the cluster added this node (configured with --join) by the
-  // configuration in force at `conf_index` on the leader. Until then, and for configuration
-  // entries below that index afterwards, a configuration without this id is the history of
-  // an earlier member under the same id (a machine replaced under its id), which this node
-  // replays while it catches up: it does not stop this node. Recorded in
-  // <data_dir>/JOINED (conf_index 0: keep what is recorded; only ends the joining).
-  void finish_join(Index conf_index);
+  // configuration entry `conf` in force on the member that said so, whose term was `term`.
+  // Until then, and for configuration entries below that index afterwards, a configuration
+  // without this id is the history of an earlier member under the same id (a machine
+  // replaced under its id), which this node replays while it catches up: it does not stop
+  // this node. Recorded in <data_dir>/JOINED (index 0: keep what is recorded; only ends the
+  // joining). Until then the node hears no peer at all; it then takes `term` and, while its
+  // log ends below `conf`, votes only for a candidate that holds it (raft.h, set_joining).
+  void finish_join(raft::EntryId conf, Term term);
   static constexpr const char* kJoinedMarker = RemovalWatch::kJoinedMarker;
   // Any thread: this node applied a configuration that removed it (it writes REMOVED).
   bool removed() const { return removed_.load(); }

@@ -9,8 +9,14 @@
 
 namespace helios::node {
 
-void Runtime::finish_join(Index conf_index) {
-  asio::post(io_, [this, conf_index]() { removal_->finish_join(conf_index); });
+void Runtime::finish_join(raft::EntryId conf, Term term) {
+  asio::post(io_, [this, conf, term]() {
+    removal_->finish_join(conf);
+    node_->set_vote_floor(removal_->vote_floor());
+    node_->set_joining(false);
+    node_->finish_join(term);
+    check_failed();
+  });
 }
 
 void Runtime::on_conf_change(const raft::ConfState& conf) {

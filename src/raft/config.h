@@ -64,6 +64,11 @@ struct PlantedBugs {
   bool removal_on_joint = false;            // (simulator) a voter being replaced stops as
                                             // removed when the joint configuration is
                                             // applied (removal_watch.h)
+  bool vote_below_floor = false;            // (simulator) a node whose log ends below its
+                                            // vote floor votes and campaigns as if it had
+                                            // none (raft.h)
+  bool join_unquarantined = false;          // (simulator) a node that waits to be added
+                                            // hears every message (raft.h, set_joining)
   bool removed_restarts = false;            // (simulator) a removed node's REMOVED marker
                                             // does not keep it from starting again
 
@@ -76,7 +81,7 @@ struct PlantedBugs {
            trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
-           removed_restarts;
+           removed_restarts || vote_below_floor || join_unquarantined;
   }
 };
 

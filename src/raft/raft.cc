@@ -297,6 +297,9 @@ Status Raft::step(const Message& m) {
   if (!valid.is_ok()) {
     return valid;
   }
+  if (joining_ && !config_.bugs.join_unquarantined) {
+    return Status::ok();  // a new machine under an old id, not yet added: hears nothing
+  }
   // A removed node's vote request, and the answer (before the term rules: the removed node's
   // term may be far behind, and the voter may be in a leader's lease).
   if ((m.type == MessageType::kVote || m.type == MessageType::kPreVote) && removal_notice_due(m)) {
@@ -340,7 +343,23 @@ Status Raft::step(const Message& m) {
   return Status::ok();
 }
 
+void Raft::finish_join(Term term) {
+  joining_ = false;
+  if (term > term_) {
+    become_follower(term, kNoNode);
+  }
+}
+
 void Raft::handle_vote_request(const Message& m) {
+  // A wiped machine under an old id whose log does not hold the entry that added it yet
+  // answers only a candidate whose log does; the others get silence (its term may still be
+  // 0, which no message may carry).
+  const bool candidate_holds_floor =
+      m.log_term > vote_floor_.term ||
+      (m.log_term == vote_floor_.term && m.index >= vote_floor_.index);
+  if (below_vote_floor() && !candidate_holds_floor) {
+    return;
+  }
   const bool pre = m.type == MessageType::kPreVote;
   // §5.2: one vote per term, first come first served; a pre-vote for a future term is not
   // a vote, so it is given freely to an up-to-date log.

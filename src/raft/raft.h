@@ -142,9 +142,14 @@ class Raft {
   // Whether this node may campaign: a voter of its configuration, or of the last committed
   // one. (A node whose removal is in its log but not committed yet may be the only one able
   // to finish the change: the others may need its vote, and its log is ahead of theirs.)
+  // Nor while its log ends below its vote floor (set_vote_floor): the configurations it holds
+  // then may be an earlier machine's under its id, which it must not act on.
   bool promotable() const {
-    return !removal_noticed() &&
+    return !removal_noticed() && !below_vote_floor() &&
            (is_voter(conf(), id_) || is_voter(configs_.at(log_.committed()).conf, id_));
+  }
+  bool below_vote_floor() const {
+    return log_.last_index() < vote_floor_.index && !config_.bugs.vote_below_floor;
   }
   // A member answered this node's vote request with kRemovedNotice: this node is not in the
   // configuration committed at `index` (above this node's log), so it was removed while it
@@ -156,6 +161,24 @@ class Raft {
     NodeId from = kNoNode;
   };
   const RemovalNotice& removal_notice() const { return removal_notice_; }
+  // A machine that comes back under an id that was removed (wiped, to join again) lost the
+  // votes and acknowledgements of the old one with its disk, while a node that missed the
+  // removal may still count the id as a voter, or lead it. So (node/removal_watch.h decides):
+  //  - while it waits to be added (set_joining(true)), it ignores every message: no vote,
+  //    no acknowledgement, no term taken from a stale leader;
+  //  - finish_join(term): the cluster added it by an entry of a term <= `term`; it takes
+  //    that term (a stale leader's messages are below it from now on) and listens again;
+  //  - set_vote_floor(entry): while its log ends below `entry` (the one that added it), it
+  //    answers a vote or pre-vote request only from a candidate whose log is at least as up
+  //    to date as that entry (so holds every entry committed before it); to a candidate that
+  //    missed the removal, its short log would look no more up to date than the
+  //    candidate's own. Nor does it campaign: the configurations it holds until then may
+  //    be the earlier machine's. (index 0: no floor; the default.)
+  void set_joining(bool joining) { joining_ = joining; }
+  bool joining() const { return joining_; }
+  void finish_join(Term term);
+  void set_vote_floor(EntryId entry) { vote_floor_ = entry; }
+  EntryId vote_floor() const { return vote_floor_; }
   bool removal_noticed() const { return removal_notice_.index > log_.last_index(); }
   // Elections this node started since it was created (a pre-vote and the vote that may
   // follow count once; helios_raft_elections_started_total).
@@ -270,6 +293,8 @@ class Raft {
   // inside our lease (TimeoutNow); no lease read for the rest of the term.
   bool lease_void_ = false;
   RemovalNotice removal_notice_;
+  EntryId vote_floor_;
+  bool joining_ = false;
   std::uint64_t elections_started_ = 0;
   std::uint64_t lease_reads_ = 0;
   bool step_down_pending_ = false;  // leader only: a committed configuration left it out

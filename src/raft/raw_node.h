@@ -61,6 +61,10 @@ class RawNode {
     return raft_.propose_conf_change(std::move(next));
   }
   Status transfer_leadership(NodeId target) { return raft_.transfer_leadership(target); }
+  // Raft::set_joining, finish_join, set_vote_floor.
+  void set_joining(bool joining) { raft_.set_joining(joining); }
+  void finish_join(Term term) { raft_.finish_join(term); }
+  void set_vote_floor(EntryId entry) { raft_.set_vote_floor(entry); }
   Status read_index(std::uint64_t context) { return raft_.read_index(context); }
   // The messages that may leave at once (what the next Ready::messages would hold),
   // produced since the last ready(). While a Ready is outstanding (its fdatasync in

@@ -186,6 +186,17 @@ TEST(PlantedBugsTest, removedRestarts_isCaughtWhenARemovedNodeStartsAgain) {
   // REMOVED must refuse it.
   expect_caught_by("removed-restarts", 100, "started again after it was removed");
 }
+TEST(PlantedBugsTest, voteBelowFloor_isCaughtByLeaderCompleteness) {
+  // A new machine under a removed node's id (wiped, --join) that votes and campaigns before
+  // its log holds the entry that added it: the configurations it holds may be the old
+  // machine's, and a candidate that missed the removal still counts the id (first at seed 16).
+  expect_caught_by("vote-below-floor", 400, "leader completeness");
+}
+TEST(PlantedBugsTest, joinUnquarantined_isCaughtByLeaderCompleteness) {
+  // A new machine under a removed node's id that hears every message while it waits to be
+  // added acknowledges and follows a leader that missed the removal (first at seed 37).
+  expect_caught_by("join-unquarantined", 400, "leader completeness");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

@@ -79,6 +79,7 @@ TEST_F(RemovalWatchTest, aNodeThatNeverWasAMember_isNotRemoved) {
   RemovalWatch w = watch();
   ASSERT_TRUE(w.open().is_ok());
   w.begin(kWithoutMe, kWithoutMe, false);  // a spare: never in a configuration
+  EXPECT_EQ(w.vote_floor().index, 0u);
   EXPECT_FALSE(w.on_applied(conf_entry(5, raft::ConfState{.voters = {1}}), kWithoutMe));
 }
 
@@ -91,7 +92,17 @@ TEST_F(RemovalWatchTest, aJoiningNode_replaysTheHistoryOfItsIdWithoutStopping) {
     // An earlier member under id 3, removed at 5, while this node waits to be added.
     EXPECT_FALSE(w.on_applied(conf_entry(2, kWithMe), raft::ConfState{}));
     EXPECT_FALSE(w.on_applied(conf_entry(5, kWithoutMe), raft::ConfState{}));
-    w.finish_join(9);  // the cluster added it at 9 (JOINED)
+    w.finish_join(raft::EntryId{4, 9});  // the cluster added it at 9, term 4 (JOINED)
+    EXPECT_FALSE(w.joining());
+    // Until its log holds the entry that added it, it votes only for a candidate that does.
+    EXPECT_EQ(w.vote_floor(), (raft::EntryId{4, 9}));
+  }
+  {
+    // Restarted before its log held the configuration that added it: JOINED says it was
+    // added, so it does not wait to be added again (the floor guards its votes).
+    RemovalWatch w = watch();
+    ASSERT_TRUE(w.open().is_ok());
+    w.begin(raft::ConfState{}, raft::ConfState{}, true);
     EXPECT_FALSE(w.joining());
   }
   // Restarted: the replay below 9 is still history; a removal above it is not.
@@ -99,6 +110,7 @@ TEST_F(RemovalWatchTest, aJoiningNode_replaysTheHistoryOfItsIdWithoutStopping) {
   ASSERT_TRUE(w.open().is_ok());
   w.begin(raft::ConfState{}, kWithMe, true);
   EXPECT_FALSE(w.joining());
+  EXPECT_EQ(w.vote_floor(), (raft::EntryId{4, 9}));
   EXPECT_FALSE(w.on_applied(conf_entry(2, kWithMe), kWithoutMe));
   EXPECT_FALSE(w.on_applied(conf_entry(5, kWithoutMe), kWithoutMe));
   EXPECT_FALSE(w.on_applied(conf_entry(9, kWithMe), kWithoutMe));
@@ -142,9 +154,18 @@ TEST_F(RemovalWatchTest, aFailedRecord_isReported) {
 }
 
 TEST_F(RemovalWatchTest, aJoinedMarkerThatIsNotAnIndex_isRefused) {
-  ASSERT_TRUE(env::write_file_atomically(fs_, "/data/JOINED", "twelve\n").is_ok());
+  for (const char* bad : {"twelve\n", "12 x\n", "12 4 5\n", "12  4\n"}) {
+    ASSERT_TRUE(env::write_file_atomically(fs_, "/data/JOINED", bad).is_ok());
+    RemovalWatch w = watch();
+    EXPECT_EQ(w.open().code(), Code::kCorruption) << bad;
+  }
+}
+
+TEST_F(RemovalWatchTest, aJoinedMarkerOfAnEarlierRelease_hasNoTerm) {
+  ASSERT_TRUE(env::write_file_atomically(fs_, "/data/JOINED", "12\n").is_ok());
   RemovalWatch w = watch();
-  EXPECT_EQ(w.open().code(), Code::kCorruption);
+  ASSERT_TRUE(w.open().is_ok());
+  EXPECT_EQ(w.vote_floor(), (raft::EntryId{0, 12}));
 }
 
 }  // namespace

@@ -277,6 +277,82 @@ TEST_F(MembershipTest, idAddedAgainStartsFromAFreshProgress) {
   EXPECT_EQ(net_.raft(1).progress().at(3).match(), net_.raft(1).log().last_index());
 }
 
+// Node 3 is replaced by node 4 while node 2 is cut off, so node 2's log misses the change
+// (committed by 1, 3 and 4). Node 3's machine is then wiped and comes back under its old id
+// to join again; node 2's link to it heals first. Node 2 still counts node 3 as a voter:
+// if the wiped node granted its vote, node 2 would win {2, 3} of {1, 2, 3} without the
+// committed entries. The vote floor (Raft::set_vote_floor: no vote while the log ends
+// below it) is what the runtime sets for a node that joins (node/removal_watch.h).
+void expect_wiped_voter(bool floor) {
+  TestNetwork net(3);
+  net.elect(1);
+  net.add_node(4);
+  bool node2_cut = true;
+  bool node3_cut = false;
+  net.set_drop([&](const Message& m) {
+    const bool via2 = m.from == 2 || m.to == 2;
+    const bool via3 = m.from == 3 || m.to == 3;
+    const bool link23 = via2 && via3;
+    return (via2 && (node2_cut || !link23)) || (via3 && node3_cut && !link23);
+  });
+  ASSERT_TRUE(net.propose_conf(1, conf_of({1, 2, 4}, {}, {1, 2, 3})).is_ok());
+  net.stabilize();
+  ASSERT_EQ(net.raft(1).conf(), conf_of({1, 2, 4}));
+  ASSERT_GE(net.raft(1).log().committed(), net.raft(1).conf_index());
+  const Index committed = net.raft(1).log().committed();
+  ASSERT_LT(net.raft(2).log().last_index(), committed);
+  // Node 3 stops (removed); a new machine takes its id and waits to join.
+  net.wipe(3);
+  if (floor) {
+    // What joining ends with: the floor is the entry that added it (here a later one).
+    net.node(3).set_vote_floor(EntryId{net.raft(1).term(), committed + 1});
+  }
+  node3_cut = true;   // not yet reached by the leader
+  node2_cut = false;  // node 2 reaches node 3 only
+  net.campaign(2);
+  net.stabilize();
+  if (floor) {
+    EXPECT_NE(net.raft(2).role(), Role::kLeader);
+  } else {
+    // The hazard: a leader whose log lacks committed entries.
+    EXPECT_EQ(net.raft(2).role(), Role::kLeader);
+    EXPECT_LT(net.raft(2).log().last_index(), committed + 1);
+  }
+}
+
+TEST(MembershipWipeTest, aWipedNodeUnderAnOldId_withoutAVoteFloor_electsAStaleLeader) {
+  expect_wiped_voter(false);
+}
+
+TEST(MembershipWipeTest, aWipedNodeUnderAnOldId_withAVoteFloor_grantsNoVote) {
+  expect_wiped_voter(true);
+}
+
+// While a new machine under an old id waits to be added (Raft::set_joining), it answers no
+// one: a stale leader that still counts the id as a voter gets no acknowledgement to commit
+// with. Once added (finish_join), it takes the member's term and a stale leader's messages
+// are below it.
+TEST(MembershipWipeTest, aJoiningNode_hearsNothingUntilAdded_thenTakesTheTerm) {
+  TestNetwork net(3);
+  net.elect(1);
+  const Term term = net.raft(1).term();
+  net.wipe(3);
+  net.node(3).set_joining(true);
+  net.clear_sent();
+  ASSERT_TRUE(net.propose(1, "x").is_ok());
+  net.stabilize();
+  EXPECT_EQ(net.count_sent([](const Message& m) { return m.from == 3; }), 0u);
+  EXPECT_EQ(net.raft(3).term(), 0u);
+  EXPECT_EQ(net.raft(3).log().last_index(), 0u);
+  net.node(3).finish_join(term + 2);
+  EXPECT_FALSE(net.raft(3).joining());
+  EXPECT_EQ(net.raft(3).term(), term + 2);
+  // Node 1 (term `term`) is stale to it now: it is told so, and steps down.
+  ASSERT_TRUE(net.propose(1, "y").is_ok());
+  net.stabilize();
+  EXPECT_GE(net.raft(1).term(), term + 2);
+}
+
 // While node 3's removal is in node 2's log but not committed (node 2's acknowledgements of
 // C(new) are lost), node 2 does not tell it: the removal could still be undone.
 void expect_notice_of_uncommitted_removal(bool planted_bug) {
