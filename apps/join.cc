@@ -38,6 +38,24 @@ bool signalled_within(const sigset_t& signals, int ms) {
   return sigtimedwait(&signals, nullptr, &wait) > 0;
 }
 
+// Fields of another node's JSON answer, read without trusting its shape (a wrong type must
+// not throw): the unsigned number or string `key` of object `j`, else 0 or "".
+std::uint64_t u64_field(const json& j, const char* key) {
+  if (!j.is_object()) {
+    return 0;
+  }
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+}
+
+std::string string_field(const json& j, const char* key) {
+  if (!j.is_object()) {
+    return "";
+  }
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 // The members of a GET /members answer with a known peer address; whether `self` is one.
 node::MemberList read_members(const json& j, NodeId self, bool& self_listed) {
   node::MemberList out;
@@ -48,12 +66,13 @@ node::MemberList read_members(const json& j, NodeId self, bool& self_listed) {
     }
     for (const json& m : j[list]) {
       node::Member member;
-      member.id = m.value("id", NodeId{0});
+      member.id = u64_field(m, "id");
       self_listed = self_listed || member.id == self;
-      if (member.id == kNoNode || !m.contains("peer") || !m["peer"].is_string()) {
+      const std::string peer_text = string_field(m, "peer");
+      if (member.id == kNoNode || peer_text.empty()) {
         continue;
       }
-      Result<node::HostPort> peer = node::parse_host_port(m["peer"].get<std::string>());
+      Result<node::HostPort> peer = node::parse_host_port(peer_text);
       if (peer.is_ok()) {
         member.peer = peer.value();
         node::upsert_member(out, member);
@@ -70,8 +89,8 @@ std::string admin_address_of(const json& j, NodeId id) {
       continue;
     }
     for (const json& m : j[list]) {
-      if (m.value("id", NodeId{0}) == id && m.contains("admin") && m["admin"].is_string()) {
-        return m["admin"].get<std::string>();
+      if (u64_field(m, "id") == id) {
+        return string_field(m, "admin");
       }
     }
   }
@@ -89,10 +108,15 @@ struct Attempt {
 Attempt try_join(node::Runtime& runtime, const std::string& target) {
   const node::NodeConfig& c = runtime.config();
   Attempt a;
-  const auto colon = target.rfind(':');
+  // The join address was checked as a flag; a leader's admin address comes from a member's
+  // answer, and a malformed one is skipped (the next attempt goes to the join address).
+  const Result<node::HostPort> at = node::parse_host_port(target);
+  if (!at.is_ok()) {
+    a.message = "'" + target + "' is not an admin address: " + at.status().message();
+    return a;
+  }
   const std::unique_ptr<httplib::Client> owned =
-      admin::make_admin_client(target.substr(0, colon), std::stoi(target.substr(colon + 1)),
-                               admin::node_admin_auth(c), 2, 30);
+      admin::make_admin_client(at.value().host, at.value().port, admin::node_admin_auth(c), 2, 30);
   httplib::Client& client = *owned;
   auto got = client.Get("/members");
   if (!got || got->status != 200) {
@@ -105,7 +129,7 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
     a.message = target + ": GET /members answered something that is not JSON";
     return a;
   }
-  const std::string cluster = members.value("cluster_id", std::string());
+  const std::string cluster = string_field(members, "cluster_id");
   if (cluster != c.cluster_id) {
     a.outcome = Attempt::kRefused;
     a.message = target + " belongs to cluster '" + cluster + "', not '" + c.cluster_id +
@@ -117,19 +141,17 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
   // Listed by a follower is not enough: one that missed the removal of an earlier member
   // under this id lists that member still. Only the leader's list says this machine was
   // added (then the node takes part in Raft; raft.h, set_joining).
-  const NodeId leader = members.value("leader", json(nullptr)).is_number()
-                            ? members["leader"].get<NodeId>()
-                            : kNoNode;
-  if (listed && leader != members.value("node_id", NodeId{0})) {
+  const NodeId leader = u64_field(members, "leader");
+  if (listed && (leader == kNoNode || leader != u64_field(members, "node_id"))) {
     a.message = target + " lists this node, but is not the leader";
     a.next_target = admin_address_of(members, leader);
     return a;
   }
   if (listed) {
     a.outcome = Attempt::kJoined;
-    a.conf = raft::EntryId{.term = members.value("conf_term", Term{0}),
-                           .index = members.value("conf_index", Index{0})};
-    a.term = members.value("term", Term{0});
+    a.conf = raft::EntryId{.term = u64_field(members, "conf_term"),
+                           .index = u64_field(members, "conf_index")};
+    a.term = u64_field(members, "term");
     return a;
   }
   json body = {{"id", c.node_id},
@@ -146,22 +168,16 @@ Attempt try_join(node::Runtime& runtime, const std::string& target) {
     return a;
   }
   const json answer = json::parse(posted->body, nullptr, false);
-  const std::string error = answer.is_object() && answer.contains("error")
-                                ? answer["error"].get<std::string>()
-                                : posted->body;
+  const std::string error =
+      string_field(answer, "error").empty() ? posted->body : string_field(answer, "error");
   a.message = target + ": HTTP " + std::to_string(posted->status) + ": " + error;
   if (posted->status == 200) {
     a.outcome = Attempt::kJoined;
-    if (answer.is_object()) {
-      a.conf = raft::EntryId{.term = answer.value("conf_term", Term{0}),
-                             .index = answer.value("conf_index", Index{0})};
-      a.term = answer.value("term", Term{0});
-    }
+    a.conf = raft::EntryId{.term = u64_field(answer, "conf_term"),
+                           .index = u64_field(answer, "conf_index")};
+    a.term = u64_field(answer, "term");
   } else if (posted->status == 421) {
-    if (answer.is_object() && answer.contains("leader_admin") &&
-        answer["leader_admin"].is_string()) {
-      a.next_target = answer["leader_admin"].get<std::string>();
-    }
+    a.next_target = string_field(answer, "leader_admin");
   } else if (posted->status == 400 || posted->status == 404) {
     a.outcome = Attempt::kRefused;
   }

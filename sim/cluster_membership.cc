@@ -148,6 +148,9 @@ void SimCluster::change_membership() {
 void SimCluster::finish_listed_joins() {
   // apps/join.cc: GET /members at the leader (a follower that missed the removal of the
   // id's earlier machine would list that one still); listed there, the node is done.
+  if (std::none_of(nodes_.begin(), nodes_.end(), [](const auto& n) { return n->joining(); })) {
+    return;  // the common case: nothing to look up (called every event of the liveness phase)
+  }
   const std::optional<int> leader = leader_index();
   if (!leader.has_value() || paused(*leader)) {
     return;

@@ -146,8 +146,7 @@ Status SimNode::start(std::uint64_t seed) {
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
   removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(),
                   join_configured_);
-  node_->set_joining(removal_->joining());
-  node_->set_vote_floor(removal_->vote_floor());
+  removal_->guard(*node_);
   host_.on_state(index_, node_->applied(), digest());
   start_client_layer();
   return Status::ok();
@@ -212,8 +211,7 @@ void SimNode::wipe_for_join() {
 void SimNode::finish_join(raft::EntryId conf, Term term) {
   HELIOS_ASSERT(up());
   removal_->finish_join(conf);
-  node_->set_vote_floor(removal_->vote_floor());
-  node_->set_joining(false);
+  removal_->guard(*node_);
   node_->finish_join(term);
 }
 

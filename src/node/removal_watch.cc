@@ -37,7 +37,7 @@ Status RemovalWatch::open() {
   char* end = nullptr;
   const std::uint64_t index = std::strtoull(p, &end, 10);
   std::uint64_t term = 0;
-  bool ok = end != p;
+  bool ok = end != p && *p >= '0' && *p <= '9';
   if (ok && *end == ' ') {
     const char* t = end + 1;
     term = std::strtoull(t, &end, 10);

@@ -28,6 +28,7 @@
 #include "base/status.h"
 #include "base/types.h"
 #include "env/file_system.h"
+#include "node/node.h"
 #include "raft/raft.h"
 #include "raft/types.h"
 
@@ -68,6 +69,12 @@ class RemovalWatch {
   // acknowledged: a node that missed the removal may still count the id as a voter.
   // (index 0 for a node that never joined; a joining node hears nothing at all.)
   raft::EntryId vote_floor() const { return joined_at_; }
+  // Hands the rules above to the node's core (raft::Raft::set_joining, set_vote_floor):
+  // after begin() and after finish_join().
+  void guard(Node& node) const {
+    node.set_joining(joining_);
+    node.set_vote_floor(joined_at_);
+  }
 
   // Planted bug (simulator; raft::PlantedBugs::removal_on_joint): membership is judged by
   // the incoming side of a configuration alone, so a voter being replaced stops when the

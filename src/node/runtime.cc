@@ -93,8 +93,7 @@ Status Runtime::start() {
                                             [this]() { check_failed(); });
   removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(),
                   config_.join.port != 0);
-  node_->set_joining(removal_->joining());
-  node_->set_vote_floor(removal_->vote_floor());
+  removal_->guard(*node_);
 
   if (Status s = open_tls(); !s.is_ok()) {
     return s;

@@ -12,8 +12,7 @@ namespace helios::node {
 void Runtime::finish_join(raft::EntryId conf, Term term) {
   asio::post(io_, [this, conf, term]() {
     removal_->finish_join(conf);
-    node_->set_vote_floor(removal_->vote_floor());
-    node_->set_joining(false);
+    removal_->guard(*node_);
     node_->finish_join(term);
     check_failed();
   });

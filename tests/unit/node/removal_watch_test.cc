@@ -154,7 +154,8 @@ TEST_F(RemovalWatchTest, aFailedRecord_isReported) {
 }
 
 TEST_F(RemovalWatchTest, aJoinedMarkerThatIsNotAnIndex_isRefused) {
-  for (const char* bad : {"twelve\n", "12 x\n", "12 4 5\n", "12  4\n"}) {
+  for (const char* bad :
+       {"twelve\n", "12 x\n", "12 4 5\n", "12  4\n", "-12\n", " 12\n", "12 -4\n"}) {
     ASSERT_TRUE(env::write_file_atomically(fs_, "/data/JOINED", bad).is_ok());
     RemovalWatch w = watch();
     EXPECT_EQ(w.open().code(), Code::kCorruption) << bad;
