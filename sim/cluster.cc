@@ -57,6 +57,9 @@ SimCluster::SimCluster(const SimOptions& options)
   forward_queue_.assign(n, std::vector<std::deque<QueuedForward>>(n));
   forward_last_.assign(n, std::vector<Micros>(n, 0));
   link_losses_.assign(n, std::vector<std::uint64_t>(n, 0));
+  heard_at_.assign(n, std::vector<Micros>(n, kNotHeard));
+  snapshot_seen_.assign(n, kUnseen);
+  snapshot_ticks_.assign(n, 0);
   loop_next_.assign(n, kNoTurn);
 }
 
@@ -154,6 +157,7 @@ void SimCluster::handle(const Event& e) {
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message));
         }
+        heard_at_[e.node][e.message.from - 1] = now_;
         raft::Message m = received_message(*e.data, e.message);
         if (m.type == raft::MessageType::kReadIndex) {
           catch_up_ticks(e.node);  // as the runtime does before a lease may answer it
@@ -188,6 +192,7 @@ void SimCluster::handle(const Event& e) {
       return;
     case EventKind::kDeliverSnapshot:
       if (nodes_[e.node]->up() && from_this_machine(e)) {
+        heard_at_[e.node][e.message.from - 1] = now_;
         const std::string file = received_snapshot(*e.data, e.message);
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message) + " with " +
@@ -365,8 +370,10 @@ std::vector<node::PeerLinkState> SimCluster::peer_links(int node) const {
   std::vector<node::PeerLinkState> out;
   for (int j = 0; j < slots_; ++j) {
     if (j != node) {
+      const Micros heard = heard_at_[node][j];
       out.push_back(
-          node::PeerLinkState{static_cast<NodeId>(j + 1), link_up(node, j), link_losses_[node][j]});
+          node::PeerLinkState{static_cast<NodeId>(j + 1), link_up(node, j), link_losses_[node][j],
+                              heard == kNotHeard ? -1 : static_cast<std::int64_t>(heard / 1000)});
     }
   }
   return out;
@@ -552,10 +559,39 @@ void SimCluster::catch_up_ticks(int node) {
     return;
   }
   ticks_missed_[node] = 0;
+  note_snapshot_ticks(node, due);
   if (due > 1 && !options_.bugs.lapse_dropped) {
     nodes_[node]->lapse(due - 1);
   }
   nodes_[node]->tick();
+  check_snapshot_interval(node);
+}
+
+void SimCluster::note_snapshot_ticks(int node, std::uint64_t due) {
+  const Index newest = nodes_[node]->last_snapshot().index;
+  if (snapshot_seen_[node] != newest) {  // a new snapshot, or a new process
+    snapshot_seen_[node] = newest;
+    snapshot_ticks_[node] = 0;
+  }
+  snapshot_ticks_[node] += due;
+}
+
+void SimCluster::check_snapshot_interval(int node) const {
+  // node::SnapshotPolicy::interval_ticks: once that many ticks passed since the newest
+  // snapshot (or the start), a node that applied an entry since is taking one after its
+  // tick, unless a snapshot from the leader is about to replace its state.
+  const std::uint64_t interval = options_.snapshot_interval();
+  const SimNode& n = *nodes_[node];
+  if (interval == 0 || !n.up() || n.failed() || n.snapshotting() ||
+      snapshot_ticks_[node] < interval || n.applied() <= n.last_snapshot().index ||
+      n.raw().raft().log().pending_snapshot().has_value()) {
+    return;
+  }
+  throw SimFailure("n" + std::to_string(n.id()) + " took no snapshot " +
+                   std::to_string(snapshot_ticks_[node]) + " ticks after its last (interval " +
+                   std::to_string(interval) + "), with entries " +
+                   std::to_string(n.last_snapshot().index + 1) + ".." +
+                   std::to_string(n.applied()) + " applied since");
 }
 
 bool SimCluster::put_off_while_paused(const Event& e) {

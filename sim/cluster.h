@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,6 +152,10 @@ class SimCluster final : public SimHost {
     std::uint64_t incarnation = 0;
     std::string what;
     bool answered = false;
+    // A leadership transfer without a target, asked of a leader: the voters that leader
+    // heard from within an election timeout then (the ones it may pick).
+    bool pick_target = false;
+    std::vector<NodeId> heard;
   };
   void request_member_change(int leader, const std::vector<NodeId>& outsiders);
   // Where removed nodes stop (SimOptions::removed_stop): a node that joins asks the leader
@@ -164,6 +169,12 @@ class SimCluster final : public SimHost {
                         const node::MemberChangeResult& result);
   void request_transfer(int leader, NodeId target);
   void on_transfer_answer(AdminRequest& record, const node::TransferResult& result);
+  void check_transfer_target(const AdminRequest& record, const node::TransferResult& result) const;
+  // Snapshots by interval (SimOptions::snapshot_interval): counts the ticks due to a node
+  // since its newest snapshot changed, and checks after its tick that one is under way when
+  // the interval passed with an entry applied since.
+  void note_snapshot_ticks(int node, std::uint64_t due);
+  void check_snapshot_interval(int node) const;
   // The record of a request asked of the node at `node` now.
   std::shared_ptr<AdminRequest> record_request(int node, std::string what);
   std::chrono::milliseconds request_wait() const;
@@ -239,6 +250,15 @@ class SimCluster final : public SimHost {
   std::vector<std::vector<std::deque<QueuedForward>>> forward_queue_;
   std::vector<std::vector<Micros>> forward_last_;
   std::vector<std::vector<std::uint64_t>> link_losses_;
+  // Per node [to][from]: when `to`'s process last received a message from `from` (what the
+  // transport's PeerStatus::last_received_ms holds), kNotHeard never.
+  static constexpr Micros kNotHeard = std::numeric_limits<Micros>::max();
+  std::vector<std::vector<Micros>> heard_at_;
+  // Per node: the index of its newest snapshot as last seen at a tick (kUnseen: not since
+  // its process started), and the ticks due to it since that changed.
+  static constexpr Index kUnseen = std::numeric_limits<Index>::max();
+  std::vector<Index> snapshot_seen_;
+  std::vector<std::uint64_t> snapshot_ticks_;
   // Per node: the time of its next scheduled loop turn (the largest Micros: none).
   std::vector<Micros> loop_next_;
 

@@ -9,10 +9,12 @@ void SimCluster::crash(int node) {
   trace_line("crash n" + std::to_string(node + 1));
   paused_until_[node] = 0;  // a paused process can be killed too; it starts afresh
   ticks_missed_[node] = 0;
+  snapshot_seen_[node] = kUnseen;  // the next process counts its ticks from its start
   nodes_[node]->crash(prng_);
   checker_.on_restart(*nodes_[node]);
   for (int peer = 0; peer < slots_; ++peer) {
     forward_queue_[node][peer].clear();  // the process's memory
+    heard_at_[node][peer] = kNotHeard;
     ++link_losses_[peer][node];
   }
   const bool stays_down = liveness_ && left_down_[node];

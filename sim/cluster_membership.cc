@@ -329,6 +329,18 @@ void SimCluster::request_transfer(int leader, NodeId target) {
       leader, "transfer leadership to " +
                   (target == kNoNode ? std::string("a follower") : "n" + std::to_string(target)));
   ++stats_.transfer_requests;
+  const raft::Raft& r = nodes_[leader]->raw().raft();
+  if (target == kNoNode && r.role() == raft::Role::kLeader) {
+    record->pick_target = true;
+    const Micros election_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+    for (NodeId id : r.conf().voters) {
+      const Micros heard = heard_at_[leader][id - 1];
+      if (id != r.id() && r.progress().contains(id) && heard != kNotHeard &&
+          now_ - heard < election_us) {
+        record->heard.push_back(id);
+      }
+    }
+  }
   nodes_[leader]->request_transfer(
       target, request_wait(),
       [this, record](const node::TransferResult& result) { on_transfer_answer(*record, result); });
@@ -342,6 +354,7 @@ void SimCluster::on_transfer_answer(AdminRequest& record, const node::TransferRe
   record.answered = true;
   trace_line(who + " answers " + record.what + ": " + result.status.to_string() + " leader n" +
              std::to_string(result.leader) + " term " + std::to_string(result.term));
+  check_transfer_target(record, result);
   if (!result.status.is_ok() || result.already_leader) {
     return;  // refused, not the leader, nobody to hand it to, or it did not move in time
   }
@@ -354,6 +367,28 @@ void SimCluster::on_transfer_answer(AdminRequest& record, const node::TransferRe
     throw SimFailure(who + " answered OK to " + record.what + " naming leader n" +
                      std::to_string(result.leader) + " while it knows n" +
                      std::to_string(n.raw().raft().leader()));
+  }
+}
+
+void SimCluster::check_transfer_target(const AdminRequest& record,
+                                       const node::TransferResult& result) const {
+  if (!record.pick_target) {
+    return;
+  }
+  // The waiter picks a follower heard from within an election timeout, and answers that
+  // there is none only when there is none (the runtime's rule: an inactive node may be down,
+  // and TimeoutNow to it would be lost).
+  const std::string who = "n" + std::to_string(record.node + 1);
+  const bool heard =
+      std::find(record.heard.begin(), record.heard.end(), result.target) != record.heard.end();
+  if (result.target != kNoNode && !heard) {
+    throw SimFailure(who + " handed leadership to n" + std::to_string(result.target) +
+                     ", which it had not heard from within an election timeout");
+  }
+  if (result.target == kNoNode && result.status.code() == Code::kUnavailable &&
+      !record.heard.empty()) {
+    throw SimFailure(who + " found no follower to hand leadership to, but it had heard from n" +
+                     std::to_string(record.heard.front()) + " within an election timeout");
   }
 }
 

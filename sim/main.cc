@@ -46,7 +46,8 @@ void usage() {
                "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
                "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
-               "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n");
+               "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
+               "  transfer-to-silent interval-leader-only\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

@@ -140,6 +140,7 @@ Status SimNode::start(std::uint64_t seed) {
   policy.threshold_bytes = options_.snapshot_threshold_bytes;
   policy.trailing_entries = options_.snapshot_trailing;
   policy.trailing_bytes = options_.snapshot_trailing_bytes;
+  policy.interval_ticks = options_.snapshot_interval();
   log_stamp_ms_ = node::log_tail_stamp(*wal_);
   leading_ = false;
   node::NodeIo& io = *this;

@@ -62,6 +62,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   const raft::Storage& storage() const { return *wal_; }
   const DurabilityShadow& shadow() const { return shadow_; }
   Index applied() const { return node_->applied(); }
+  bool snapshotting() const { return node_->snapshotting(); }
+  const raft::SnapshotMeta& last_snapshot() const { return node_->last_snapshot(); }
   // The state's digest: the store's (Store::digest_hex) and a checksum of its ACL table.
   std::string digest() const;
   // The stamp the state machine applied its latest command at (never decreases).
@@ -207,7 +209,6 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // node_members.cc: the MemberKeeper of a new incarnation (start_client_layer), and the
   // PeerDirectory it keeps (a record: the simulated network reaches every node).
   void start_members();
-  std::vector<node::TransferCandidate> transfer_candidates() const;
   void add_peer(NodeId id, const node::HostPort& /*peer*/) override { peers_.insert(id); }
   void remove_peer(NodeId id) override;
   std::vector<NodeId> peer_ids() const override { return {peers_.begin(), peers_.end()}; }

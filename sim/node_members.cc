@@ -23,10 +23,16 @@ node::Member SimNode::sim_member(NodeId id) {
 void SimNode::start_members() {
   node::MemberKeeperOptions o = node::MemberKeeperOptions::of(client_config_);
   o.bug_answer_early = options_.bugs.member_answer_early;
+  const std::chrono::milliseconds election_timeout(
+      options_.tick_us * static_cast<Micros>(options_.election_ticks) / 1000);
   transfers_ = std::make_unique<node::TransferWaiter>(
-      id(), loop_, *node_, [this]() { return transfer_candidates(); }, []() {});
+      id(), loop_, *node_, [this]() { return host_.peer_links(index_); }, election_timeout,
+      []() {});
   if (options_.bugs.transfer_answer_leaderless) {
     transfers_->plant_answer_leaderless();
+  }
+  if (options_.bugs.transfer_to_silent) {
+    transfers_->plant_silent_active();
   }
   peers_.clear();
   node::PeerDirectory& peers = *this;
@@ -61,28 +67,6 @@ void SimNode::change_members(const node::MemberRequest& request, std::chrono::mi
                              node::MemberChangeCallback done) {
   HELIOS_ASSERT(members_ != nullptr);
   members_->change_members(request, wait, std::move(done));
-}
-
-std::vector<node::TransferCandidate> SimNode::transfer_candidates() const {
-  std::vector<node::TransferCandidate> out;
-  const raft::Raft& r = node_->raw().raft();
-  if (r.role() != raft::Role::kLeader) {
-    return out;
-  }
-  // Active: heard from lately by the core, or connected now (the runtime: heard from by the
-  // transport within an election timeout).
-  const std::vector<node::PeerLinkState> links = host_.peer_links(index_);
-  for (NodeId peer : r.conf().voters) {
-    auto pr = r.progress().find(peer);
-    if (peer == id() || pr == r.progress().end()) {
-      continue;
-    }
-    const bool connected = std::any_of(
-        links.begin(), links.end(), [peer](const auto& l) { return l.id == peer && l.connected; });
-    out.push_back(
-        node::TransferCandidate{peer, pr->second.match(), pr->second.recent_active() || connected});
-  }
-  return out;
 }
 
 void SimNode::request_transfer(NodeId target, std::chrono::milliseconds wait,

@@ -98,7 +98,19 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   o.max_batches_in_flight = prng.chance(1, 3) ? 1 : 0;
   // Drawn last: removed nodes stop in a third of the seeds.
   o.removed_stop = prng.chance(1, 3);
+  // Drawn last: snapshots by interval (snapshot_interval) in half of the seeds, every one to
+  // six election timeouts.
+  if (prng.chance(1, 2)) {
+    o.snapshot_interval_ticks = static_cast<std::uint64_t>(o.election_ticks) * prng.range(1, 6);
+  }
   return o;
+}
+
+std::uint64_t SimOptions::snapshot_interval() const {
+  if (snapshot_interval_ticks == 0 && bugs.interval_leader_only) {
+    return static_cast<std::uint64_t>(election_ticks) * 2;  // the bug needs the interval on
+  }
+  return snapshot_interval_ticks;
 }
 
 std::string SimOptions::describe() const {
@@ -111,7 +123,7 @@ std::string SimOptions::describe() const {
       "clog=%.2f/%lluus pause=%.2f/%lluus clients=%d keys=%d reads=%d%% safety=%llums "
       "leave_down=%d "
       "max_append=%llu inflight=%llu snapshot=%llu/%llu/%lluus/ack%d/%lluB/%lluB spare=%d "
-      "membership=%lluus lease=%s/%d versions=%llu%s%s%s%s",
+      "membership=%lluus lease=%s/%d versions=%llu interval=%llu%s%s%s%s",
       nodes, static_cast<unsigned long long>(tick_us), election_ticks, clock_skew_max,
       static_cast<unsigned long long>(delay_min_us), static_cast<unsigned long long>(delay_max_us),
       drop_rate, dup_rate, spike_rate, static_cast<unsigned long long>(spike_us),
@@ -130,7 +142,8 @@ std::string SimOptions::describe() const {
       static_cast<unsigned long long>(snapshot_threshold_bytes),
       static_cast<unsigned long long>(snapshot_trailing_bytes), spare,
       static_cast<unsigned long long>(membership_interval_us), lease_reads ? "on" : "off",
-      lease_drift_ticks, static_cast<unsigned long long>(versions_start), churn ? " churn" : "",
+      lease_drift_ticks, static_cast<unsigned long long>(versions_start),
+      static_cast<unsigned long long>(snapshot_interval_ticks), churn ? " churn" : "",
       sticky_reads ? " sticky-reads" : "", max_batches_in_flight != 0 ? " hold-batches" : "",
       removed_stop ? " removed-stop" : "");
   std::string out(buf);
@@ -196,6 +209,10 @@ std::string SimOptions::describe() const {
     out += " bug=join-unquarantined";
   if (bugs.transfer_answer_leaderless)
     out += " bug=transfer-answer-leaderless";
+  if (bugs.transfer_to_silent)
+    out += " bug=transfer-to-silent";
+  if (bugs.interval_leader_only)
+    out += " bug=interval-leader-only";
   return out;
 }
 
@@ -262,6 +279,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.member_answer_early = true;
   } else if (name == "transfer-answer-leaderless") {
     bugs.transfer_answer_leaderless = true;
+  } else if (name == "transfer-to-silent") {
+    bugs.transfer_to_silent = true;
+  } else if (name == "interval-leader-only") {
+    bugs.interval_leader_only = true;
   } else {
     return false;
   }

@@ -93,6 +93,13 @@ struct SimOptions {
   // and trailing_bytes; 0: off), small enough that they decide often.
   std::uint64_t snapshot_threshold_bytes = 0;
   std::uint64_t snapshot_trailing_bytes = 0;
+  // Half of the seeds also snapshot by interval (node::SnapshotPolicy::interval_ticks; 0:
+  // off): the harness checks that no node goes longer without one while it has applied an
+  // entry since (SimCluster::check_snapshot_interval).
+  std::uint64_t snapshot_interval_ticks = 0;
+  // The interval in force: snapshot_interval_ticks, or two election timeouts for the planted
+  // bug interval-leader-only when the seed drew none.
+  std::uint64_t snapshot_interval() const;
   // Membership, in every seed: `spare` more nodes (ids nodes+1 .. nodes+spare) start
   // outside the cluster with empty logs; every membership_interval_us of the safety phase
   // the harness asks the leader to add a learner, promote one, remove a voter or a learner,
@@ -127,7 +134,8 @@ struct SimOptions {
 // "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised",
 // "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost",
 // "member-answer-early", "transfer-answer-leaderless", "removal-on-joint",
-// "removed-restarts", "vote-below-floor", "join-unquarantined")
+// "removed-restarts", "vote-below-floor", "join-unquarantined", "transfer-to-silent",
+// "interval-leader-only")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

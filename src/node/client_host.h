@@ -30,6 +30,9 @@ struct PeerLinkState {
   NodeId id = kNoNode;
   bool connected = false;         // connected and greeted now
   std::uint64_t disconnects = 0;  // established connections lost so far
+  // When a message from the peer last arrived, in ms of the loop's steady clock
+  // (env::Loop::now()); -1: never since this process started.
+  std::int64_t last_received_ms = -1;
 };
 
 class ClientHost {

@@ -40,11 +40,14 @@ void Node::tick() {
   }
   raw_.tick();
   pump();
+  ++ticks_since_snapshot_;
+  maybe_snapshot_by_interval();  // after the tick's entries were applied
 }
 
 void Node::lapse(std::uint64_t ticks) {
   if (!failed()) {
     raw_.lapse(ticks);
+    ticks_since_snapshot_ += ticks;
   }
 }
 

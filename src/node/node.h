@@ -103,6 +103,11 @@ struct SnapshotPolicy {
   std::uint64_t trailing_entries = 0;  // entries kept in the log behind a snapshot
   // ...but no more of them than hold this many bytes; 0: no bound in bytes.
   std::uint64_t trailing_bytes = 0;
+  // Snapshot once this many ticks (lapsed ones included: Node::lapse) passed since the
+  // newest snapshot changed (taken, or received from the leader) or since start, if an
+  // entry was applied since (snapshot_interval); 0: never. A failed snapshot is tried again
+  // at the next tick.
+  std::uint64_t interval_ticks = 0;
 };
 
 // Staggered snapshots. Every node applies the same entries: with one threshold they would
@@ -188,7 +193,7 @@ class Node {
   // (failed()) rather than retry and pile up files it cannot make durable.
   void stop_on_storage_failure(const Status& status) { fail(status); }
   void report_snapshot(NodeId to, bool ok);
-  // Takes a snapshot now (BGSAVE, the interval timer). kUnavailable if one is being taken;
+  // Takes a snapshot now (BGSAVE). kUnavailable if one is being taken;
   // OK without starting one when nothing was applied since the last snapshot.
   Status request_snapshot();
   bool snapshotting() const { return snapshotting_; }
@@ -235,6 +240,7 @@ class Node {
   void install_snapshot(const raft::Ready& rd);
   void restore_snapshot(const raft::Ready& rd);
   void maybe_snapshot();
+  void maybe_snapshot_by_interval();
   void take_snapshot();
   void maybe_compact();
   void complete(raft::Ready& rd);
@@ -278,6 +284,7 @@ class Node {
   SnapshotPolicy policy_;
   raft::SnapshotMeta last_snapshot_;  // newest durable snapshot (index 0: none)
   bool snapshotting_ = false;
+  std::uint64_t ticks_since_snapshot_ = 0;  // since last_snapshot_ changed, or since start
   bool compact_due_ = false;
   std::uint64_t applied_bytes_ = 0;           // entry data applied since this Node started
   std::uint64_t snapshot_applied_bytes_ = 0;  // applied_bytes_ at last_snapshot_.index

@@ -51,6 +51,7 @@ void Node::install_snapshot(const raft::Ready& rd) {
   }
   io_.on_wal_reset(meta);
   last_snapshot_ = meta;
+  ticks_since_snapshot_ = 0;
   compact_due_ = true;  // the segments of the discarded log can go
   // Proposals the snapshot covers have an unknown outcome here (this node was leader when it
   // took them, and the log that held them is gone): answered kUncertain, as at a step-down.
@@ -156,6 +157,17 @@ void Node::maybe_snapshot() {
   }
 }
 
+void Node::maybe_snapshot_by_interval() {
+  if (policy_.interval_ticks == 0 || ticks_since_snapshot_ < policy_.interval_ticks ||
+      snapshotting_ || failed()) {
+    return;
+  }
+  if (raw_.raft().config().bugs.interval_leader_only && raw_.raft().role() != raft::Role::kLeader) {
+    return;  // PLANTED BUG: followers' logs grow until the count or the size says otherwise
+  }
+  take_snapshot();  // nothing when no entry was applied since the last one
+}
+
 void Node::take_snapshot() {
   HELIOS_ASSERT(!snapshotting_);
   if (applied_ <= last_snapshot_.index || raw_.raft().log().pending_snapshot().has_value()) {
@@ -181,6 +193,7 @@ void Node::on_snapshot_done(const raft::SnapshotMeta& meta, const Status& status
     return;
   }
   last_snapshot_ = meta;
+  ticks_since_snapshot_ = 0;
   snapshot_applied_bytes_ = taking_applied_bytes_;
   wal_.set_snapshot(meta);
   compact_due_ = true;

@@ -81,13 +81,16 @@ Status Runtime::start() {
   policy.threshold_bytes = config_.snapshot_threshold_bytes;
   policy.trailing_entries = config_.snapshot_trailing_entries;
   policy.trailing_bytes = config_.snapshot_trailing_bytes;
+  // In ticks of the node's loop (missed ones lapse and count: Runtime::catch_up_ticks).
+  policy.interval_ticks =
+      (config_.snapshot_interval_ms + config_.tick_ms() - 1) / config_.tick_ms();
   node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this), policy);
   if (node_->last_snapshot().index > 0) {
     note_snapshot_file_bytes(node_->last_snapshot());
   }
   transfers_ = std::make_unique<TransferWaiter>(
-      config_.node_id, asio_loop_, *node_, [this]() { return transfer_candidates(); },
-      [this]() { check_failed(); });
+      config_.node_id, asio_loop_, *node_, [this]() { return peer_link_states(); },
+      std::chrono::milliseconds(config_.election_timeout_ms), [this]() { check_failed(); });
   members_ = std::make_unique<MemberKeeper>(MemberKeeperOptions::of(config_), asio_loop_, *node_,
                                             static_cast<PeerDirectory&>(*this),
                                             [this]() { check_failed(); });
@@ -160,7 +163,6 @@ Status Runtime::start() {
   worker_work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       worker_io_.get_executor());
   worker_ = std::thread([this]() { worker_io_.run(); });
-  last_snapshot_time_ = std::chrono::steady_clock::now();
   loop_ = std::thread([this]() { io_.run(); });
   return Status::ok();
 }
@@ -245,7 +247,6 @@ void Runtime::tick_once() {
   if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
     expire_keys();
     start_key_versions();
-    maybe_snapshot_by_interval();
     members_->tend(removed_);
   }
   if (ticks_ % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
@@ -279,7 +280,7 @@ std::uint64_t Runtime::first_forward_id() {
 std::vector<PeerLinkState> Runtime::peer_link_states() const {
   std::vector<PeerLinkState> out;
   for (const transport::PeerStatus& p : transport_->peer_status()) {
-    out.push_back(PeerLinkState{p.id, p.connected, p.disconnects});
+    out.push_back(PeerLinkState{p.id, p.connected, p.disconnects, p.last_received_ms});
   }
   return out;
 }

@@ -160,7 +160,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // lists the outcomes). Polls on a loop timer; never blocks the loop. Logs the outcome.
   void transfer_leadership(NodeId target, std::chrono::milliseconds wait, TransferCallback done);
   // Loop thread: the followers a transfer could go to (empty off the leader).
-  std::vector<TransferCandidate> transfer_candidates() const;
   // Loop thread: a member of the configuration (voter, learner or outgoing voter; not this
   // node) that answered a hello since this node started with a wire minor below `minor`
   // (wire/version.h), or kNoNode if none. A member not heard from since is not counted: it
@@ -309,7 +308,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   void close_on_worker(std::unique_ptr<env::File> file);
   // Tells the node the size of the snapshot file of `meta` (its byte threshold grows with it).
   void note_snapshot_file_bytes(const raft::SnapshotMeta& meta);
-  void maybe_snapshot_by_interval();
   void on_snapshot_received(const raft::Message& m, const std::string& path,
                             std::shared_ptr<AtlasState> state);
 
@@ -355,7 +353,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   raft::SnapshotMeta child_meta_;
   std::chrono::steady_clock::time_point child_started_;
   std::int64_t last_snapshot_unix_ms_ = -1;
-  std::chrono::steady_clock::time_point last_snapshot_time_;
   std::string snapshot_error_;
   std::atomic<bool> running_{false};
   std::uint64_t last_stamp_ms_ = 0;

@@ -1,5 +1,5 @@
-// Runtime: snapshots (see runtime.h): recovery at startup, fork()ed snapshot writing, the
-// interval trigger, and installing a snapshot received from the leader.
+// Runtime: snapshots (see runtime.h): recovery at startup, fork()ed snapshot writing and
+// installing a snapshot received from the leader (the Node decides when: SnapshotPolicy).
 #include <filesystem>
 
 #include "base/log.h"
@@ -120,7 +120,6 @@ void Runtime::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
   snapshot_error_.clear();
   note_snapshot_file_bytes(meta);
   last_snapshot_unix_ms_ = unix_ms_now();
-  last_snapshot_time_ = std::chrono::steady_clock::now();
   const auto took = std::chrono::steady_clock::now() - child_started_;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
   if (received) {
@@ -134,18 +133,6 @@ void Runtime::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
                   static_cast<unsigned long long>(meta.term),
                   received ? " from the leader" : (" in " + std::to_string(ms) + " ms").c_str(),
                   static_cast<unsigned long long>(wal_->first_index()));
-}
-
-void Runtime::maybe_snapshot_by_interval() {
-  if (config_.snapshot_interval_ms == 0 || node_->snapshotting() ||
-      node_->applied() <= node_->last_snapshot().index) {
-    return;
-  }
-  const auto since = std::chrono::steady_clock::now() - last_snapshot_time_;
-  if (since >= std::chrono::milliseconds(config_.snapshot_interval_ms)) {
-    (void)node_->request_snapshot();
-    check_failed();
-  }
 }
 
 Status Runtime::request_snapshot() {

@@ -36,12 +36,14 @@ struct TransferWaiter::Pending {
   std::unique_ptr<env::Timer> timer;
 };
 
-TransferWaiter::TransferWaiter(NodeId self, env::Loop& loop, Node& node, Candidates candidates,
+TransferWaiter::TransferWaiter(NodeId self, env::Loop& loop, Node& node, Links links,
+                               std::chrono::milliseconds election_timeout,
                                std::function<void()> after_start)
     : self_(self),
       loop_(loop),
       node_(node),
-      candidates_(std::move(candidates)),
+      links_(std::move(links)),
+      election_timeout_(election_timeout),
       after_start_(std::move(after_start)) {}
 
 TransferWaiter::~TransferWaiter() {
@@ -50,6 +52,32 @@ TransferWaiter::~TransferWaiter() {
       pending->timer.reset();  // its poll never runs; the transfer stays unanswered
     }
   }
+}
+
+std::vector<TransferCandidate> TransferWaiter::candidates() const {
+  const raft::Raft& r = node_.raw().raft();
+  std::vector<TransferCandidate> out;
+  if (r.role() != raft::Role::kLeader) {
+    return out;
+  }
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(loop_.now().time_since_epoch()).count();
+  const std::vector<PeerLinkState> links = links_();
+  for (NodeId id : r.conf().voters) {  // the incoming voters
+    auto pr = r.progress().find(id);
+    if (id == self_ || pr == r.progress().end()) {
+      continue;
+    }
+    TransferCandidate c{id, pr->second.match(), bug_silent_active_};
+    for (const PeerLinkState& link : links) {
+      if (link.id == id && link.last_received_ms >= 0 &&
+          now_ms - link.last_received_ms < election_timeout_.count()) {
+        c.active = true;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 void TransferWaiter::transfer(NodeId target, std::chrono::milliseconds wait,
@@ -69,7 +97,7 @@ void TransferWaiter::transfer(NodeId target, std::chrono::milliseconds wait,
         Status(Code::kNotLeader, r.leader() == kNoNode ? std::string("no leader is known")
                                                        : node_name(r.leader()) + " is the leader");
   } else if (target == kNoNode) {
-    result.target = choose_transfer_target(candidates_());
+    result.target = choose_transfer_target(candidates());
     if (result.target == kNoNode) {
       result.status = Status(Code::kUnavailable,
                              "no follower to hand leadership to: none was heard from within "

@@ -71,6 +71,11 @@ struct PlantedBugs {
                                             // hears every message (raft.h, set_joining)
   bool removed_restarts = false;            // (simulator) a removed node's REMOVED marker
                                             // does not keep it from starting again
+  bool transfer_to_silent = false;          // (simulator) a transfer without a target counts
+                                            // every voter as active, also one not heard
+                                            // from lately (transfer_waiter.h)
+  bool interval_leader_only = false;        // (simulator) only a leader takes snapshots by
+                                            // interval (node.h, SnapshotPolicy)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -81,7 +86,8 @@ struct PlantedBugs {
            trailing_bytes_from_end || lapse_dropped || ttl_local_clock || leader_clock_unraised ||
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
-           removed_restarts || vote_below_floor || join_unquarantined;
+           removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
+           interval_leader_only;
   }
 };
 

@@ -149,6 +149,24 @@ class TestAdminSnapshot(ClusterTestCase):
             self.assertIn("SAVE is not supported", str(r.command("SAVE")))
         self.assertEqual(leader.status()["snapshot"]["index"], snap["index"])  # untouched
 
+    def test_snapshot_interval_snapshots_every_node_once_it_applied_an_entry(self):
+        # Counts and sizes far off: only the interval takes snapshots here.
+        c = self.h.quickstart_cluster(extra_args=["--snapshot-interval", "1s"]).start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        st = c.wait_for_convergence(
+            timeout=WAIT, extra=lambda st: all(s["keys"] == 3 for s in st.values()),
+            what=" and keys == 3 on every node")
+        # Each node applied the seed's keys: each takes its own snapshot of them.
+        for i in sorted(c.nodes):
+            self.wait_snapshot(c[i], st[i]["last_applied"])
+        with harness.RespConnection(*c[lid].client) as r:
+            self.assertEqual(r.call("SET", "after", "the-first"), "OK")
+        applied = c[lid].status()["last_applied"]
+        for i in sorted(c.nodes):
+            s = self.wait_snapshot(c[i], applied)
+            self.assertIsNone(s["snapshot"]["error"])
+            self.assertGreaterEqual(s["first_log_index"], 1)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -197,6 +197,17 @@ TEST(PlantedBugsTest, joinUnquarantined_isCaughtByLeaderCompleteness) {
   // added acknowledges and follows a leader that missed the removal (first at seed 37).
   expect_caught_by("join-unquarantined", 400, "leader completeness");
 }
+TEST(PlantedBugsTest, transferToSilent_isCaughtByTheTransferCheck) {
+  // A third of the waiter's transfers have no target: one handed to a voter the leader had
+  // not heard from within an election timeout (down, cut off) fails the target's check
+  // (seed 9; 3 of seeds 1-200).
+  expect_caught_by("transfer-to-silent", 200, "which it had not heard from");
+}
+TEST(PlantedBugsTest, intervalLeaderOnly_isCaughtByTheIntervalCheck) {
+  // Every node snapshots by interval (the bug turns it on where the seed did not): a
+  // follower that does not fails the check after its tick (every one of seeds 1-200).
+  expect_caught_by("interval-leader-only", 20, "took no snapshot");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

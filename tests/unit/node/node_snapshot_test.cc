@@ -1,5 +1,5 @@
-// node::Node's snapshots: when it takes one (threshold, on demand), what a finished or failed
-// one does to the WAL, and how a snapshot received from the leader is installed.
+// node::Node's snapshots: when it takes one (threshold, interval, on demand), what a finished or
+// failed one does to the WAL, and how a snapshot received from the leader is installed.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -241,6 +241,60 @@ TEST(NodeSnapshotTest, requestSnapshot_withNothingNewStartsNothing) {
   f.node->on_snapshot_done(f.io.started[0], Status::ok());
   EXPECT_TRUE(f.node->request_snapshot().is_ok());
   EXPECT_EQ(f.io.started.size(), 1u);
+}
+
+std::vector<Index> started_indexes(const SnapIo& io) {
+  std::vector<Index> out;
+  for (const raft::SnapshotMeta& meta : io.started) {
+    out.push_back(meta.index);
+  }
+  return out;
+}
+
+TEST(NodeSnapshotTest, interval_startsOneAfterThatManyTicksIfAnEntryWasApplied) {
+  Fixture f({1}, SnapshotPolicy{.interval_ticks = 50});
+  f.elect();  // the election took no tick: the interval counts from the start
+  f.propose(2);
+  for (int i = 0; i < 49; ++i) {
+    f.node->tick();
+  }
+  EXPECT_TRUE(f.io.started.empty());
+  f.node->tick();
+  ASSERT_EQ(f.io.started.size(), 1u);
+  EXPECT_EQ(f.io.started[0].index, 3u);  // the no-op and two entries
+  f.node->on_snapshot_done(f.io.started[0], Status::ok());
+  // Counted again from the new snapshot; with nothing applied since, none is taken.
+  for (int i = 0; i < 120; ++i) {
+    f.node->tick();
+  }
+  // An entry applied long after the interval passed: the next tick takes it.
+  f.propose(1);
+  EXPECT_EQ(f.io.started.size(), 1u);
+  f.node->tick();
+  EXPECT_EQ(started_indexes(f.io), (std::vector<Index>{3, 4}));
+}
+
+TEST(NodeSnapshotTest, interval_countsLapsedTicksAndRetriesAFailedSnapshot) {
+  Fixture f({1}, SnapshotPolicy{.interval_ticks = 50});
+  f.elect();
+  f.propose(1);
+  f.node->lapse(49);  // a stalled loop: the time passed all the same
+  EXPECT_TRUE(f.io.started.empty());
+  f.node->tick();
+  ASSERT_EQ(f.io.started.size(), 1u);
+  f.node->on_snapshot_done(f.io.started[0], Status(Code::kIoError, "no space left on device"));
+  f.node->tick();  // the interval still passed since the last good one (none)
+  EXPECT_EQ(f.io.started.size(), 2u);
+}
+
+TEST(NodeSnapshotTest, interval_zeroNeverSnapshotsByTime) {
+  Fixture f({1}, SnapshotPolicy{});
+  f.elect();
+  f.propose(3);
+  for (int i = 0; i < 1000; ++i) {
+    f.node->tick();
+  }
+  EXPECT_TRUE(f.io.started.empty());
 }
 
 TEST(NodeSnapshotTest, plantedBug_compactPastApplied_compactsBeyondTheSnapshot) {
