@@ -559,21 +559,22 @@ void SimCluster::catch_up_ticks(int node) {
     return;
   }
   ticks_missed_[node] = 0;
-  note_snapshot_ticks(node, due);
-  if (due > 1 && !options_.bugs.lapse_dropped) {
+  const bool lapses = due > 1 && !options_.bugs.lapse_dropped;
+  note_snapshot_ticks(node, lapses ? due : 1);  // the ticks the node is given
+  if (lapses) {
     nodes_[node]->lapse(due - 1);
   }
   nodes_[node]->tick();
   check_snapshot_interval(node);
 }
 
-void SimCluster::note_snapshot_ticks(int node, std::uint64_t due) {
+void SimCluster::note_snapshot_ticks(int node, std::uint64_t given) {
   const Index newest = nodes_[node]->last_snapshot().index;
   if (snapshot_seen_[node] != newest) {  // a new snapshot, or a new process
     snapshot_seen_[node] = newest;
     snapshot_ticks_[node] = 0;
   }
-  snapshot_ticks_[node] += due;
+  snapshot_ticks_[node] += given;
 }
 
 void SimCluster::check_snapshot_interval(int node) const {

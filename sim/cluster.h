@@ -170,10 +170,10 @@ class SimCluster final : public SimHost {
   void request_transfer(int leader, NodeId target);
   void on_transfer_answer(AdminRequest& record, const node::TransferResult& result);
   void check_transfer_target(const AdminRequest& record, const node::TransferResult& result) const;
-  // Snapshots by interval (SimOptions::snapshot_interval): counts the ticks due to a node
-  // since its newest snapshot changed, and checks after its tick that one is under way when
-  // the interval passed with an entry applied since.
-  void note_snapshot_ticks(int node, std::uint64_t due);
+  // Snapshots by interval (SimOptions::snapshot_interval): counts the ticks a node was given
+  // (lapsed and fired) since its newest snapshot changed, and checks after its tick that one
+  // is under way when the interval passed with an entry applied since.
+  void note_snapshot_ticks(int node, std::uint64_t given);
   void check_snapshot_interval(int node) const;
   // The record of a request asked of the node at `node` now.
   std::shared_ptr<AdminRequest> record_request(int node, std::string what);
