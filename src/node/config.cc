@@ -46,6 +46,11 @@ std::uint32_t NodeConfig::tick_ms() const {
   return std::max<std::uint32_t>(1, heartbeat_timeout_ms / kTicksPerHeartbeat);
 }
 
+std::uint64_t NodeConfig::snapshot_interval_ticks() const {
+  const std::uint64_t tick = tick_ms();
+  return snapshot_interval_ms / tick + (snapshot_interval_ms % tick != 0 ? 1 : 0);
+}
+
 Result<HostPort> parse_host_port(std::string_view text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {

@@ -194,6 +194,9 @@ struct NodeConfig {
   std::string name() const { return "node-" + std::to_string(node_id); }
   // The Raft core's tick: heartbeat_timeout / kTicksPerHeartbeat.
   std::uint32_t tick_ms() const;
+  // snapshot_interval in ticks, rounded up (0: never); any interval, up to the largest one a
+  // duration may hold, without wrapping around.
+  std::uint64_t snapshot_interval_ticks() const;
 };
 
 inline constexpr std::uint32_t kTicksPerHeartbeat = 5;

@@ -82,8 +82,7 @@ Status Runtime::start() {
   policy.trailing_entries = config_.snapshot_trailing_entries;
   policy.trailing_bytes = config_.snapshot_trailing_bytes;
   // In ticks of the node's loop (missed ones lapse and count: Runtime::catch_up_ticks).
-  policy.interval_ticks =
-      (config_.snapshot_interval_ms + config_.tick_ms() - 1) / config_.tick_ms();
+  policy.interval_ticks = config_.snapshot_interval_ticks();
   node_ = std::make_unique<Node>(raft, *wal_, machine_, static_cast<NodeIo&>(*this), policy);
   if (node_->last_snapshot().index > 0) {
     note_snapshot_file_bytes(node_->last_snapshot());

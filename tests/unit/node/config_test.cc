@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace helios::node {
 namespace {
 
@@ -61,6 +63,20 @@ TEST(ConfigTest, loadToml_readsEveryKey) {
   ASSERT_EQ(c.peers.size(), 3u);
   EXPECT_EQ(c.peers[2].address.to_string(), "10.0.1.12:9001");
   EXPECT_TRUE(validate(c).is_ok()) << validate(c).to_string();
+}
+
+TEST(ConfigTest, snapshotIntervalTicks_roundsUpAndNeverWraps) {
+  NodeConfig c = parsed(kThreeNodes);
+  c.heartbeat_timeout_ms = 50;  // ticks of 10 ms
+  c.snapshot_interval_ms = 0;
+  EXPECT_EQ(c.snapshot_interval_ticks(), 0u);  // never
+  c.snapshot_interval_ms = 30 * 60 * 1000;
+  EXPECT_EQ(c.snapshot_interval_ticks(), 180'000u);
+  c.snapshot_interval_ms = 1001;
+  EXPECT_EQ(c.snapshot_interval_ticks(), 101u);
+  // The longest duration the parser accepts stays the longest interval, not a short one.
+  c.snapshot_interval_ms = std::numeric_limits<std::uint64_t>::max();
+  EXPECT_EQ(c.snapshot_interval_ticks(), std::numeric_limits<std::uint64_t>::max() / 10 + 1);
 }
 
 TEST(ConfigTest, toRaftConfig_ticksFromTimeouts) {
