@@ -481,6 +481,7 @@ void SimCluster::on_entries_written(int node, const std::vector<raft::Entry>& en
       for (NodeId id : raft::members(conf.value())) {
         ever_member_[id - 1] = true;
       }
+      check_promotion(node, e.index, conf.value());
     }
   }
 }

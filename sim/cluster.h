@@ -89,6 +89,9 @@ class SimCluster final : public SimHost {
   void read_failed(int client, std::uint64_t op) override;
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
+  // A leader's configuration entry that makes a learner a voter: the learner's log must
+  // hold a configuration with it (node::MemberKeeper::caught_up).
+  void check_promotion(int node, Index index, const raft::ConfState& next);
   void on_apply(int node, const raft::Entry& entry) override;
   void on_removed(int node, Index index, const std::string& reason) override;
   void on_state(int node, Index applied, const std::string& digest) override;
@@ -254,6 +257,9 @@ class SimCluster final : public SimHost {
   // transport's PeerStatus::last_received_ms holds), kNotHeard never.
   static constexpr Micros kNotHeard = std::numeric_limits<Micros>::max();
   std::vector<std::vector<Micros>> heard_at_;
+  // The configurations the harness proposed itself outside removed_stop seeds (any learner
+  // promoted, as the core allows): check_promotion judges the keeper's promotions.
+  std::vector<raft::ConfState> own_changes_;
   // Per node: the index of its newest snapshot as last seen at a tick (kUnseen: not since
   // its process started), and the ticks due to it since that changed.
   static constexpr Index kUnseen = std::numeric_limits<Index>::max();

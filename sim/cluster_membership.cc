@@ -56,14 +56,16 @@ void SimCluster::change_membership() {
     return;
   }
   // Learners the harness makes voters: where new machines join (removed_stop), those caught
-  // up, as the admin API requires (one that has not finished joining hears nothing, and
-  // would never vote); elsewhere any, as the core allows.
+  // up, as the admin API requires (node::MemberKeeper::caught_up: its log holds the
+  // configuration in force and is near the leader's; one that has not finished joining
+  // hears nothing, and would never vote); elsewhere any, as the core allows.
   std::vector<NodeId> ready_learners;
+  const raft::Raft& lr = l.raw().raft();
   for (NodeId id : conf.learners) {
-    const auto pr = l.raw().raft().progress().find(id);
-    if (!options_.removed_stop || (pr != l.raw().raft().progress().end() &&
-                                   pr->second.match() + options_.max_entries_per_append >=
-                                       l.raw().raft().log().last_index())) {
+    const auto pr = lr.progress().find(id);
+    if (!options_.removed_stop ||
+        (pr != lr.progress().end() && pr->second.match() >= lr.conf_index() &&
+         pr->second.match() + options_.max_entries_per_append >= lr.log().last_index())) {
       ready_learners.push_back(id);
     }
   }
@@ -141,6 +143,9 @@ void SimCluster::change_membership() {
     }
   }
   next.context = members_context(l, next);
+  if (!options_.removed_stop) {
+    own_changes_.push_back(next);  // may promote any learner (check_promotion skips them)
+  }
   trace_line("n" + std::to_string(l.id()) + " proposes " + what + ": " + raft::describe(next));
   l.propose_conf_change(next);
 }
@@ -186,6 +191,32 @@ bool SimCluster::tend_joins(int leader) {
     }
   }
   return false;
+}
+
+void SimCluster::check_promotion(int node, Index index, const raft::ConfState& next) {
+  // A leader that makes a learner a voter (its own entry: a follower's copy is the same
+  // change; not the harness's own changes outside removed_stop seeds, which promote any
+  // learner, as the core allows) does so only once the learner's log holds a configuration
+  // that has it: a voter whose disk has no trace of being a member hears nothing after a
+  // restart (a new machine waits to be added again) while the cluster may need its vote.
+  // node::MemberKeeper::caught_up (planted bug promote-unanswered).
+  const raft::Raft& r = nodes_[node]->raw().raft();
+  if (r.role() != raft::Role::kLeader || index <= 1 ||
+      std::find(own_changes_.begin(), own_changes_.end(), next) != own_changes_.end()) {
+    return;
+  }
+  const raft::ConfState& before = r.configs().at(index - 1).conf;
+  for (NodeId id : next.voters) {
+    if (!raft::is_learner(before, id) || id < 1 || id > static_cast<NodeId>(slots_)) {
+      continue;
+    }
+    const std::vector<raft::ConfigAt> held = nodes_[id - 1]->configs();
+    if (held.empty() || !raft::is_member(held.back().conf, id)) {
+      throw SimFailure("n" + std::to_string(r.id()) + " made learner n" + std::to_string(id) +
+                       " a voter at index " + std::to_string(index) + ", but n" +
+                       std::to_string(id) + "'s log holds no configuration with it");
+    }
+  }
 }
 
 void SimCluster::request_join(int leader, int joiner) {
@@ -332,11 +363,15 @@ void SimCluster::request_transfer(int leader, NodeId target) {
   const raft::Raft& r = nodes_[leader]->raw().raft();
   if (target == kNoNode && r.role() == raft::Role::kLeader) {
     record->pick_target = true;
-    const Micros election_us = options_.tick_us * static_cast<Micros>(options_.election_ticks);
+    // In whole milliseconds, as a host's links report it (PeerLinkState::last_received_ms):
+    // in microseconds a delivery 67.8 ms ago is within a 68 ms timeout, but 68 ms ago in
+    // the links' terms.
+    const Micros election_ms =
+        options_.tick_us * static_cast<Micros>(options_.election_ticks) / 1000;
     for (NodeId id : r.conf().voters) {
       const Micros heard = heard_at_[leader][id - 1];
       if (id != r.id() && r.progress().contains(id) && heard != kNotHeard &&
-          now_ - heard < election_us) {
+          now_ / 1000 - heard / 1000 < election_ms) {
         record->heard.push_back(id);
       }
     }

@@ -23,6 +23,7 @@ node::Member SimNode::sim_member(NodeId id) {
 void SimNode::start_members() {
   node::MemberKeeperOptions o = node::MemberKeeperOptions::of(client_config_);
   o.bug_answer_early = options_.bugs.member_answer_early;
+  o.bug_promote_unanswered = options_.bugs.promote_unanswered;
   const std::chrono::milliseconds election_timeout(
       options_.tick_us * static_cast<Micros>(options_.election_ticks) / 1000);
   transfers_ = std::make_unique<node::TransferWaiter>(

@@ -213,6 +213,8 @@ std::string SimOptions::describe() const {
     out += " bug=transfer-to-silent";
   if (bugs.interval_leader_only)
     out += " bug=interval-leader-only";
+  if (bugs.promote_unanswered)
+    out += " bug=promote-unanswered";
   return out;
 }
 
@@ -283,6 +285,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.transfer_to_silent = true;
   } else if (name == "interval-leader-only") {
     bugs.interval_leader_only = true;
+  } else if (name == "promote-unanswered") {
+    bugs.promote_unanswered = true;
   } else {
     return false;
   }

@@ -135,7 +135,7 @@ struct SimOptions {
 // "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost",
 // "member-answer-early", "transfer-answer-leaderless", "removal-on-joint",
 // "removed-restarts", "vote-below-floor", "join-unquarantined", "transfer-to-silent",
-// "interval-leader-only")
+// "interval-leader-only", "promote-unanswered")
 // into `bugs`. Returns false
 // for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);

@@ -111,7 +111,12 @@ MembersView MemberKeeper::view() const {
 bool MemberKeeper::caught_up(NodeId id) const {
   const raft::Raft& r = node_.raw().raft();
   auto pr = r.progress().find(id);
+  // Its log holds the configuration in force (for a learner: at least the entry that added
+  // it), not only "near the end": in a young log a learner that never answered (match 0) is
+  // within max_entries_per_append entries too, and promoting it would make a voter whose
+  // disk has no trace of being a member (a new machine then hears nothing after a restart).
   return pr != r.progress().end() &&
+         (pr->second.match() >= r.conf_index() || options_.bug_promote_unanswered) &&
          pr->second.match() + options_.max_entries_per_append >= r.log().last_index();
 }
 
@@ -174,7 +179,8 @@ void MemberKeeper::change_members(const MemberRequest& request, std::chrono::mil
         next = Status(Code::kUnavailable,
                       node_name(request.member.id) +
                           " has not caught up with the leader's log yet: a learner is promoted "
-                          "once its log is within max_entries_per_append entries of it");
+                          "once its log holds the configuration in force and is within "
+                          "max_entries_per_append entries of the leader's");
       }
       break;
   }

@@ -12,7 +12,8 @@
 //     automatic C(new) is applied too), or refused, or after `wait`.
 //   - The leader's own changes (tend, every 100 ms): the addresses of the configuration file's
 //     peers in a configuration that has none yet, and the promotion of a learner marked
-//     kAutoPromote once it is within max_entries_per_append entries of the log.
+//     kAutoPromote once its log holds the configuration in force and is within
+//     max_entries_per_append entries of the leader's.
 //
 // It runs on an env::Loop against a Node and a PeerDirectory: in production the runtime's
 // asio loop and its TCP transport, in the simulator simulated time and a record of the peers
@@ -74,6 +75,10 @@ struct MemberKeeperOptions {
   // as soon as its entry is applied, before the configuration in force is (a joint change's
   // C(new), appended by then, may not be committed yet).
   bool bug_answer_early = false;
+  // Planted bug (simulator; raft::PlantedBugs::promote_unanswered): a learner is caught up
+  // once its match is within max_entries_per_append of the log's end, also with match 0
+  // (in a young log, one that never answered).
+  bool bug_promote_unanswered = false;
 
   // The options of a node configured by `config` (its id, cluster, peers, admin address,
   // election timeout and max_entries_per_append).
@@ -115,8 +120,9 @@ class MemberKeeper {
   void finish(const std::shared_ptr<PendingChange>& change, MemberChangeResult result);
   void propose_own_change(const raft::ConfState& next, const std::string& what);
   MemberChangeResult result_now() const;
-  // Leader: `id`'s log is within max_entries_per_append entries of the leader's (a learner
-  // is promoted only then, by request or automatically).
+  // Leader: `id`'s log holds the configuration in force and is within
+  // max_entries_per_append entries of the leader's (a learner is promoted only then, by
+  // request or automatically).
   bool caught_up(NodeId id) const;
   std::uint64_t ms_since(env::Loop::Clock::time_point t) const;
 

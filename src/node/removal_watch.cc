@@ -66,6 +66,11 @@ void RemovalWatch::finish_join(raft::EntryId conf) {
         fs_, marker(kJoinedMarker),
         std::to_string(conf.index) + " " + std::to_string(conf.term) + "\n");
     if (!s.is_ok()) {
+      // Not fatal: without JOINED a restart before the log holds `conf` waits to be added
+      // again (hearing nothing, voting for no one). --join adds it as a learner, and the
+      // leader promotes a learner only once its log holds the configuration that has it
+      // (MemberKeeper::caught_up), so by the time the cluster needs its vote, its own log
+      // makes it a member at a restart.
       HELIOS_LOG_ERROR("membership", "cannot record the join: %s", s.to_string().c_str());
     }
   }

@@ -76,6 +76,9 @@ struct PlantedBugs {
                                             // from lately (transfer_waiter.h)
   bool interval_leader_only = false;        // (simulator) only a leader takes snapshots by
                                             // interval (node.h, SnapshotPolicy)
+  bool promote_unanswered = false;          // (simulator) a learner counts as caught up
+                                            // by its distance to the log's end alone, also
+                                            // one that never answered (member_keeper.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -87,7 +90,7 @@ struct PlantedBugs {
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
-           interval_leader_only;
+           interval_leader_only || promote_unanswered;
   }
 };
 

@@ -184,6 +184,35 @@ class TestMembership(ClusterTestCase):
             print(f"\n  {w.name}: {len(w.acked)} acknowledged writes, errors {w.errors}",
                   file=sys.stderr)
 
+    def test_a_learner_that_never_answered_is_not_promoted(self):
+        # A learner whose address nobody listens on never acknowledges an entry. The log is
+        # young (fewer entries than max_entries_per_append), so a distance to its end alone
+        # would call it caught up; the leader must wait until its log holds the
+        # configuration that added it: neither auto_promote nor a promote request makes it
+        # a voter.
+        c = self.h.quickstart_cluster(reserve=4).start()
+        lid = c.wait_for_leader(timeout=WAIT)
+        self.wait_for_voters(c, lid, [1, 2, 3])
+        body = json.dumps({"id": 4, "peer": f"127.0.0.1:{c.peer_base + 4}",
+                           "learner": True, "auto_promote": True})
+        code, answer = request(c[lid], "POST", "/members", body)
+        self.assertEqual(code, 200, answer)
+        self.assertEqual(ids(answer, "learners"), [4])
+        # Writes go on (the keeper looks every 100 ms; 40 writes give it many rounds).
+        with harness.RespConnection(*c[lid].client, timeout=10.0) as r:
+            for i in range(40):
+                self.assertEqual(r.call("SET", f"young:{i}", str(i)), "OK")
+        got, answer = request(c[lid], "POST", "/members/4/promote")
+        self.assertEqual(got, 409, answer)
+        self.assertIn("has not caught up", answer["error"])
+        m = self.members(c[lid])
+        self.assertEqual(ids(m, "voters"), [1, 2, 3], m)
+        self.assertEqual(ids(m, "learners"), [4], m)
+        # Removed again, the cluster is as it was.
+        got, answer = request(c[lid], "DELETE", "/members/4")
+        self.assertEqual(got, 200, answer)
+        self.wait_for_voters(c, lid, [1, 2, 3])
+
     def test_moved_names_a_joined_member(self):
         """--redirect moved: -MOVED names the leader's client address from the configuration,
         so a joined node (no peers in its file) redirects to the leader, and the first nodes
