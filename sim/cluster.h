@@ -89,8 +89,9 @@ class SimCluster final : public SimHost {
   void read_failed(int client, std::uint64_t op) override;
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
-  // A leader's configuration entry that makes a learner a voter: the learner's log must
-  // hold a configuration with it (node::MemberKeeper::caught_up).
+  // A leader's configuration entry that makes a learner a voter: the learner must have
+  // written the configuration that added it, or a later one with it
+  // (node::MemberKeeper::caught_up; SimNode::self_conf_index).
   void check_promotion(int node, Index index, const raft::ConfState& next);
   void on_apply(int node, const raft::Entry& entry) override;
   void on_removed(int node, Index index, const std::string& reason) override;

@@ -196,9 +196,10 @@ bool SimCluster::tend_joins(int leader) {
 void SimCluster::check_promotion(int node, Index index, const raft::ConfState& next) {
   // A leader that makes a learner a voter (its own entry: a follower's copy is the same
   // change; not the harness's own changes outside removed_stop seeds, which promote any
-  // learner, as the core allows) does so only once the learner's log holds a configuration
-  // that has it: a voter whose disk has no trace of being a member hears nothing after a
-  // restart (a new machine waits to be added again) while the cluster may need its vote.
+  // learner, as the core allows) does so only once the learner has written the configuration
+  // that added it (or a later one with it): a voter whose disk has no trace of being a
+  // member hears nothing after a restart (a new machine waits to be added again) while the
+  // cluster may need its vote.
   // node::MemberKeeper::caught_up (planted bug promote-unanswered).
   const raft::Raft& r = nodes_[node]->raw().raft();
   if (r.role() != raft::Role::kLeader || index <= 1 ||
@@ -210,11 +211,24 @@ void SimCluster::check_promotion(int node, Index index, const raft::ConfState& n
     if (!raft::is_learner(before, id) || id < 1 || id > static_cast<NodeId>(slots_)) {
       continue;
     }
-    const std::vector<raft::ConfigAt> held = nodes_[id - 1]->configs();
-    if (held.empty() || !raft::is_member(held.back().conf, id)) {
+    // Where the leader's configurations have it since (the entry that added it; the base of
+    // its history, whose own index may lie past the add, counts as "some time").
+    Index added_at = 1;
+    const std::vector<raft::ConfigAt>& records = r.configs().records();
+    for (std::size_t k = records.size(); k-- > 1;) {
+      if (records[k].index < index && !raft::is_member(records[k - 1].conf, id) &&
+          raft::is_member(records[k].conf, id)) {
+        added_at = records[k].index;
+        break;
+      }
+    }
+    // Ever, not in its log now: its log may have moved on since it answered (a newer
+    // leader's configuration that removed it, while this one is a stale leader).
+    if (nodes_[id - 1]->self_conf_index() < added_at) {
       throw SimFailure("n" + std::to_string(r.id()) + " made learner n" + std::to_string(id) +
                        " a voter at index " + std::to_string(index) + ", but n" +
-                       std::to_string(id) + "'s log holds no configuration with it");
+                       std::to_string(id) + " never held the configuration that added it (index " +
+                       std::to_string(added_at) + ") or a later one with it");
     }
   }
 }

@@ -204,6 +204,7 @@ void SimNode::wipe_for_join() {
   conf_ = raft::ConfState{};  // no bootstrap voters: it learns its configuration
   join_configured_ = true;
   configs_at_crash_.clear();
+  self_conf_index_ = 0;
   position_at_crash_ = {0, 0};
   last_stamp_ms_ = 0;
   log_stamp_ms_ = 0;
@@ -243,6 +244,14 @@ void SimNode::on_written(const std::optional<raft::HardState>& hard_state,
                          const std::vector<raft::Entry>& entries) {
   shadow_.write(hard_state, entries);
   log_stamp_ms_ = std::max(log_stamp_ms_, node::max_stamp(entries));
+  for (const raft::Entry& e : entries) {
+    if (e.type == raft::EntryType::kConfChange) {
+      const Result<raft::ConfState> conf = raft::decode_conf_state(e.data);
+      if (conf.is_ok() && raft::is_member(conf.value(), id())) {
+        self_conf_index_ = std::max(self_conf_index_, e.index);
+      }
+    }
+  }
   host_.on_entries_written(index_, entries);
 }
 
@@ -359,6 +368,9 @@ void SimNode::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
   }
   if (received) {
     ++snapshots_installed_;
+    if (raft::is_member(meta.conf_state, id())) {
+      self_conf_index_ = std::max(self_conf_index_, meta.index);
+    }
     host_.on_state(index_, meta.index, digest());
   } else {
     ++snapshots_taken_;

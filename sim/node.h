@@ -134,6 +134,10 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // The configurations its log held, now if up, else when it went down (a superset of what
   // it will hold after a restart: a crash only loses entries).
   std::vector<raft::ConfigAt> configs() const;
+  // The highest index of a configuration with this node that this machine ever wrote to its
+  // log or installed with a snapshot (0: none; kept across restarts, reset by
+  // wipe_for_join): SimCluster::check_promotion's evidence.
+  Index self_conf_index() const { return self_conf_index_; }
   // (last term, last index) of the log, or of the log it held when it crashed (its durable
   // log may be shorter).
   std::pair<Term, Index> log_position() const;
@@ -254,6 +258,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::uint64_t ticks_ = 0;
   api::ExecutorStats api_before_;  // of the incarnations before this one
   std::vector<raft::ConfigAt> configs_at_crash_;
+  Index self_conf_index_ = 0;
   std::pair<Term, Index> position_at_crash_{0, 0};
 };
 
