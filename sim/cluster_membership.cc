@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/assert.h"
+#include "node/learner_progress.h"
 #include "node/members.h"
 #include "raft/membership.h"
 #include "sim/cluster.h"
@@ -56,16 +57,12 @@ void SimCluster::change_membership() {
     return;
   }
   // Learners the harness makes voters: where new machines join (removed_stop), those caught
-  // up, as the admin API requires (node::MemberKeeper::caught_up: its log holds the
-  // configuration in force and is near the leader's; one that has not finished joining
-  // hears nothing, and would never vote); elsewhere any, as the core allows.
+  // up, as the admin API requires (node::learner_caught_up; one that has not finished
+  // joining hears nothing, and would never vote); elsewhere any, as the core allows.
   std::vector<NodeId> ready_learners;
-  const raft::Raft& lr = l.raw().raft();
   for (NodeId id : conf.learners) {
-    const auto pr = lr.progress().find(id);
     if (!options_.removed_stop ||
-        (pr != lr.progress().end() && pr->second.match() >= lr.conf_index() &&
-         pr->second.match() + options_.max_entries_per_append >= lr.log().last_index())) {
+        node::learner_caught_up(l.raw().raft(), id, options_.max_entries_per_append)) {
       ready_learners.push_back(id);
     }
   }

@@ -5,6 +5,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "node/learner_progress.h"
 #include "raft/membership.h"
 
 namespace helios::node {
@@ -110,14 +111,12 @@ MembersView MemberKeeper::view() const {
 
 bool MemberKeeper::caught_up(NodeId id) const {
   const raft::Raft& r = node_.raw().raft();
-  auto pr = r.progress().find(id);
-  // Its log holds the configuration in force (for a learner: at least the entry that added
-  // it), not only "near the end": in a young log a learner that never answered (match 0) is
-  // within max_entries_per_append entries too, and promoting it would make a voter whose
-  // disk has no trace of being a member (a new machine then hears nothing after a restart).
-  return pr != r.progress().end() &&
-         (pr->second.match() >= r.conf_index() || options_.bug_promote_unanswered) &&
-         pr->second.match() + options_.max_entries_per_append >= r.log().last_index();
+  if (options_.bug_promote_unanswered) {
+    auto pr = r.progress().find(id);
+    return pr != r.progress().end() &&
+           pr->second.match() + options_.max_entries_per_append >= r.log().last_index();
+  }
+  return learner_caught_up(r, id, options_.max_entries_per_append);
 }
 
 HostPort MemberKeeper::member_client(NodeId id) const {
