@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "admin/admin_server.h"
-#include "api/server.h"
+#include "api/client_port.h"
 #include "apps/join.h"
 #include "apps/systemd_notify.h"
 #include "base/log.h"
@@ -373,9 +373,9 @@ int run_node(const node::NodeConfig& config, const RunOptions& options) {
   base::set_log_format(config.log_format);
   const sigset_t signals = block_signals();
   node::Runtime runtime(config);
-  std::unique_ptr<api::Server> clients;
+  std::unique_ptr<api::ClientPort> clients;
   if (config.client.listen.port != 0) {
-    clients = std::make_unique<api::Server>(runtime, config);
+    clients = std::make_unique<api::ClientPort>(runtime, config);
     clients->install();
   }
   raft::Role last_role = raft::Role::kFollower;

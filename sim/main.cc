@@ -47,7 +47,7 @@ void usage() {
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
                "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
                "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
-               "  transfer-to-silent interval-leader-only promote-unanswered\n");
+               "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

@@ -41,8 +41,9 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
 
 SimNode::~SimNode() {
   stop_client_layer();
+  loop_.mute(true);  // the harness is being destroyed: nothing it would be told matters
   node_.reset();
-  executor_.reset();
+  server_.reset();
   chores_.reset();
   members_.reset();  // after the Node: its proposals' callbacks may name the keeper
   transfers_.reset();
@@ -183,7 +184,7 @@ void SimNode::crash(base::Prng& prng) {
   }
   stop_client_layer();
   node_.reset();
-  executor_.reset();
+  server_.reset();
   chores_.reset();
   members_.reset();  // after the Node: its proposals' callbacks may name the keeper
   wal_.reset();

@@ -2,10 +2,11 @@
 // SimNode: one simulated Raft node: the production node logic (node::Node) on the real
 // write-ahead log (storage::Wal) and snapshot files (storage::SnapshotStore) over a
 // SimFileSystem, with the real ATLAS state machine (node::AtlasMachine), and the real client
-// layer (api::Executor: batching, forwarding to the leader, leader waits, -TRYAGAIN,
-// -UNCERTAIN, MULTI/EXEC, WATCH guards, ACL changes, TTL stamping by the leader's skewed
-// clock) with the leader's own chores (node::LeaderChores: active expiry, key versions,
-// clock entries). Clients hand it Redis commands as argv (client_put, client_get).
+// layer (api::Server: its sessions' RESP parsing, pipelining, MULTI/EXEC, WATCH and read
+// times; api::Executor: batching, forwarding to the leader, leader waits, -TRYAGAIN,
+// -UNCERTAIN, ACL changes, TTL stamping by the leader's skewed clock) with the leader's own
+// chores (node::LeaderChores: active expiry, key versions, clock entries). Clients send it
+// Redis commands over simulated connections (SimConnection: client_put, client_get).
 //
 // What differs from production: the node's loop is a SimLoop on simulated time (its turns are
 // events of the harness); messages go to the simulated network, and forwards to the links'
@@ -21,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -28,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/executor.h"
+#include "api/server.h"
 #include "base/prng.h"
 #include "env/sim/sim_file_system.h"
 #include "node/atlas_machine.h"
@@ -39,6 +41,7 @@
 #include "node/node.h"
 #include "node/removal_watch.h"
 #include "node/transfer_waiter.h"
+#include "sim/client_conn.h"
 #include "sim/disk.h"
 #include "sim/host.h"
 #include "sim/kv_model.h"
@@ -120,11 +123,12 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // A forward or a reply to one from peer `from` (SimHost::send_forward).
   void deliver_forward(NodeId from, bool reply, const std::string& body);
 
-  // Client operations, through the client layer (api::Executor) as a Redis client's commands:
-  // a put is a SET (with PX for a TTL), alone or in a MULTI/EXEC with collection commands,
-  // and some puts send a WATCHed transaction and an ACL SETUSER alongside (their outcomes are
-  // checked by the replicas' digests, not the history). A get is a read barrier, then the
-  // store read as the API's sessions do. False when the node is down; otherwise the outcome
+  // Client operations, as a Redis client's commands on the client's connection to this node
+  // (a new one when the last is closed or still waits for a reply: a client that timed out
+  // reconnects): a put is a SET (with PX for a TTL), alone or in a MULTI/EXEC with
+  // collection commands, and some puts send a WATCHed transaction (WATCH, MULTI, EXEC) and
+  // an ACL SETUSER on a second connection (their outcomes are checked by the replicas'
+  // digests, not the history). A get is a GET. False when the node is down; otherwise the outcome
   // reaches the host (put_done / put_uncertain / read_done / read_failed), unless the node
   // crashes first.
   bool client_put(int client, std::uint64_t op, const KvCommand& command);
@@ -203,6 +207,24 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // Per incarnation (a restart): deterministic, and distinct from every earlier one's.
   std::uint64_t first_forward_id() override { return (incarnation_ << 40) | 1; }
   void observe_read_index(double) override {}
+  const node::AtlasMachine& machine() const override { return machine_; }
+  void set_keys_listener(node::AtlasMachine::KeysListener listener) override {
+    machine_.set_keys_listener(std::move(listener));
+  }
+  metrics::Metrics& metrics() override { return metrics_; }
+  std::int64_t last_save_unix_s() const override { return 0; }
+  // This node's skewed clock.
+  std::int64_t wall_ms() const override {
+    return static_cast<std::int64_t>(host_.clock_ms(index_));
+  }
+  node::NodeStatus status_now() const override;
+  Status request_snapshot() override;
+  // The client's connection to this node (side: its second one), open and idle.
+  SimConnection& connection(int client, bool side);
+  // A SET of a key of the operation's own, a GET of it and a DEL, pipelined on `conn`: the
+  // GET must see the SET once it answered OK (read your writes; planted bug
+  // `read-skips-write`).
+  void read_own_write(SimConnection& conn, int client, std::uint64_t op);
 
   // The executor's settings, from the seed's timing (constructor).
   void configure_client_layer();
@@ -241,11 +263,15 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t lease_reads_before_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely
-  // The client layer (node_clients.cc): the loop, the executor of this incarnation, the hooks
-  // it installed, and the leader's chores.
+  // The client layer (node_clients.cc): the loop, the client layer of this incarnation (its
+  // Server: sessions and executor), the clients' connections, the hooks it installed, and
+  // the leader's chores.
   node::NodeConfig client_config_;
   SimLoop loop_;
-  std::unique_ptr<api::Executor> executor_;
+  metrics::Metrics metrics_;
+  std::unique_ptr<api::Server> server_;
+  std::map<int, std::unique_ptr<SimConnection>> connections_;       // by client
+  std::map<int, std::unique_ptr<SimConnection>> side_connections_;  // by client
   std::vector<RoleListener> role_listeners_;
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;

@@ -1,8 +1,8 @@
-// SimNode's client layer: the production api::Executor hosted on the simulated node
-// (node::ClientHost), the leader's chores, and the clients' operations as Redis commands.
+// SimNode's client layer: the production api::Server (its sessions and executor) hosted on
+// the simulated node (node::ClientHost), the leader's chores, and the clients' operations as
+// Redis commands on simulated connections.
 #include <algorithm>
 
-#include "api/watch.h"
 #include "atlas/command.h"
 #include "base/assert.h"
 #include "sim/node.h"
@@ -81,26 +81,29 @@ std::vector<Argv> collection_commands(std::uint64_t op, const KvCommand& command
 
 enum class PutOutcome : std::uint8_t { kApplied, kNotApplied, kUncertain };
 
-// What the executor's RESP reply to a put says: +OK (or an EXEC array whose first reply, the
-// SET's, is +OK), -TRYAGAIN (certainly not applied) or -UNCERTAIN. Anything else is a bug.
-PutOutcome put_outcome(const std::string& reply) {
-  if (reply == "+OK\r\n") {
+// What the reply to a put says: OK (or an EXEC array whose first reply, the SET's, is OK),
+// -TRYAGAIN (certainly not applied) or -UNCERTAIN. Anything else is a bug.
+PutOutcome put_outcome(const resp::Value& reply) {
+  using Type = resp::Value::Type;
+  if (reply.type == Type::kSimple && reply.str == "OK") {
     return PutOutcome::kApplied;
   }
-  if (reply.starts_with("*") && reply != "*-1\r\n") {
-    const std::size_t first = reply.find("\r\n");
-    if (first != std::string::npos && reply.compare(first + 2, 5, "+OK\r\n") == 0) {
-      return PutOutcome::kApplied;
-    }
+  if (reply.type == Type::kArray && !reply.elements.empty() &&
+      reply.elements.front().type == Type::kSimple && reply.elements.front().str == "OK") {
+    return PutOutcome::kApplied;
   }
-  if (reply.starts_with("-TRYAGAIN ")) {
+  if (reply.type == Type::kError && reply.str.starts_with("TRYAGAIN ")) {
     return PutOutcome::kNotApplied;
   }
-  if (reply.starts_with("-UNCERTAIN ")) {
+  if (reply.type == Type::kError && reply.str.starts_with("UNCERTAIN ")) {
     return PutOutcome::kUncertain;
   }
-  throw SimFailure("a put got an unexpected reply: " + reply);
+  throw SimFailure("a put got an unexpected reply: " + reply.to_string());
 }
+
+// A connection whose replies are this many behind is closed and opened again (the side
+// connections' replies are not waited for).
+constexpr std::size_t kMaxSideUnanswered = 64;
 
 }  // namespace
 
@@ -133,38 +136,82 @@ void SimNode::start_client_layer() {
         propose_now(command, std::move(done));
       });
   node::ClientHost& host = *this;
-  executor_ = std::make_unique<api::Executor>(host, client_config_);
+  server_ = std::make_unique<api::Server>(host, client_config_);
+  api::Executor& executor = server_->executor();
   if (options_.bugs.uncertain_as_not_applied) {
-    executor_->plant_uncertain_as_not_applied();
+    executor.plant_uncertain_as_not_applied();
   }
   if (options_.bugs.unrepaid_loan) {
-    executor_->plant_unrepaid_loan();
+    executor.plant_unrepaid_loan();
   }
   if (options_.bugs.held_batch_stuck) {
-    executor_->plant_held_batch_stuck();
+    executor.plant_held_batch_stuck();
   }
-  executor_->install();
+  if (options_.bugs.ttl_local_clock) {
+    server_->plant_ttl_local_clock();
+  }
+  if (options_.bugs.read_skips_write) {
+    server_->plant_read_skips_write();
+  }
+  server_->install();
+  if (Status s = server_->open(); !s.is_ok()) {
+    throw SimFailure("the client layer does not open: " + s.to_string());
+  }
   start_members();
   node_->start();
-  executor_->start();
+  server_->start();
 }
 
 api::ExecutorStats SimNode::api_stats() const {
   api::ExecutorStats out = api_before_;
-  if (executor_ != nullptr) {
-    out += executor_->stats();
+  if (server_ != nullptr) {
+    out += server_->executor().stats();
   }
   return out;
 }
 
 void SimNode::stop_client_layer() {
   api_before_ = api_stats();
-  if (executor_ != nullptr) {
-    executor_->stop();  // what waits in it is dropped unanswered, as when a process dies
+  loop_.mute(true);  // what this posts is dropped below
+  if (server_ != nullptr) {
+    // What waits in it is dropped unanswered, and every connection closes, as when a
+    // process dies.
+    server_->stop();
   }
+  connections_.clear();
+  side_connections_.clear();
   role_listeners_.clear();
   forward_handler_ = nullptr;
   loop_.clear();
+  loop_.mute(false);
+}
+
+node::NodeStatus SimNode::status_now() const {
+  node::NodeStatus st;
+  st.id = id();
+  const raft::Raft& r = node_->raw().raft();
+  st.role = r.role();
+  st.term = r.term();
+  st.commit = r.log().committed();
+  st.applied = node_->applied();
+  st.last_index = r.log().last_index();
+  st.snapshot = node_->last_snapshot();
+  st.snapshot_in_progress = node_->snapshotting();
+  return st;
+}
+
+Status SimNode::request_snapshot() {
+  return node_->request_snapshot();
+}
+
+SimConnection& SimNode::connection(int client, bool side) {
+  std::unique_ptr<SimConnection>& c = (side ? side_connections_ : connections_)[client];
+  const std::size_t most = side ? kMaxSideUnanswered : 0;
+  if (c == nullptr || !c->open() || c->unanswered() > most) {
+    c = std::make_unique<SimConnection>(loop_, [this]() { return node_->applied(); });
+    server_->accept(c->server_end());
+  }
+  return *c;
 }
 
 void SimNode::tick() {
@@ -260,7 +307,8 @@ bool SimNode::client_put(int client, std::uint64_t op, const KvCommand& command)
     }
   }
   SimHost& host = host_;
-  executor_->write(std::move(commands), exec, 2, [&host, client, op](std::string reply) {
+  ReplyHandler outcome = [&host, client, op](const resp::Value& reply,
+                                             std::optional<ReadEvaluation>) {
     switch (put_outcome(reply)) {
       case PutOutcome::kApplied:
         host.put_done(client, op, true);
@@ -272,48 +320,86 @@ bool SimNode::client_put(int client, std::uint64_t op, const KvCommand& command)
         host.put_uncertain(client, op);
         break;
     }
-  });
-  const auto ignore = [](const std::string&) {};
+  };
+  SimConnection& conn = connection(client, false);
+  if (exec) {
+    conn.send({"MULTI"}, nullptr);
+    for (const Argv& argv : commands) {
+      conn.send(argv, nullptr);
+    }
+    conn.send({"EXEC"}, std::move(outcome));
+  } else {
+    conn.send(commands.front(), std::move(outcome));
+  }
+  SimConnection& side = connection(client, true);
   if (op % 2 == 0) {  // a WATCHed transaction beside it, in the same turn of the loop
-    const atlas::Store& store = machine_.store();
-    const std::uint64_t now = host_.clock_ms(index_);
-    std::vector<Argv> guarded{api::watch_guard_argv(
-        {{"~w", store.key_version("~w", now)}, {"~h", store.key_version("~h", now)}})};
+    side.send({"WATCH", "~w", "~h"}, nullptr, true);
+    side.send({"MULTI"}, nullptr);
     if (op % kWatchedEvery == 0) {
-      guarded.push_back({"SET", "~w", "w" + command.value});  // not a client's value
+      side.send({"SET", "~w", "w" + command.value}, nullptr);  // not a client's value
     }
     for (Argv& argv : collection_commands(op, command)) {
-      guarded.push_back(std::move(argv));
+      side.send(argv, nullptr);
     }
-    executor_->write(std::move(guarded), true, 2, ignore);
+    side.send({"EXEC"}, nullptr);
   }
   if (op % kAclEvery == 0) {
-    executor_->write({{"ACL", "SETUSER", command.key, "on", ">" + command.value}}, false, 2,
-                     ignore);
+    side.send({"ACL", "SETUSER", command.key, "on", ">" + command.value}, nullptr);
+  }
+  if (op % 4 == 1) {
+    read_own_write(side, client, op);
   }
   return true;
+}
+
+void SimNode::read_own_write(SimConnection& conn, int client, std::uint64_t op) {
+  // A key of this operation's own, which nothing else writes: once the SET answered OK, the
+  // GET behind it on the same connection must see it. The DEL behind them keeps the store
+  // small.
+  const std::string key = "~ryw:" + std::to_string(client) + ":" + std::to_string(op);
+  auto wrote = std::make_shared<bool>(false);
+  conn.send({"SET", key, "v"}, [wrote](const resp::Value& reply, std::optional<ReadEvaluation>) {
+    *wrote = reply.type == resp::Value::Type::kSimple && reply.str == "OK";
+  });
+  const NodeId at = id();
+  conn.send(
+      {"GET", key},
+      [wrote, key, at](const resp::Value& reply, std::optional<ReadEvaluation>) {
+        if (*wrote && reply.type != resp::Value::Type::kError &&
+            (reply.type != resp::Value::Type::kBulk || reply.str != "v")) {
+          throw SimFailure("read your writes: at n" + std::to_string(at) + ", GET " + key +
+                           " after its SET answered OK on the same connection read " +
+                           reply.to_string());
+        }
+      },
+      true);
+  conn.send({"DEL", key}, nullptr);
 }
 
 bool SimNode::client_get(int client, std::uint64_t op, const std::string& key) {
   if (!up()) {
     return false;
   }
-  executor_->barrier(
-      [this, client, op, key](const Status& status, const std::string&, std::uint64_t read_ms) {
-        if (!status.is_ok()) {
-          host_.read_failed(client, op);
-          return;
-        }
-        // As the API's sessions: at the leader's read time, raised to this node's applied stamp
-        // (the planted bug `ttl-local-clock`: at this node's clock, as before).
-        const std::uint64_t at = options_.bugs.ttl_local_clock || read_ms == 0
-                                     ? host_.clock_ms(index_)
-                                     : std::max(read_ms, machine_.last_stamp_ms());
-        const std::optional<std::string_view> v = machine_.store().get(key, at);
-        host_.read_done(client, op,
-                        v.has_value() ? std::optional<std::string>(std::string(*v)) : std::nullopt,
-                        at, node_->applied());
-      });
+  SimHost& host = host_;
+  connection(client, false)
+      .send(
+          {"GET", key},
+          [&host, client, op](const resp::Value& reply, std::optional<ReadEvaluation> read) {
+            using Type = resp::Value::Type;
+            if (reply.type == Type::kError) {
+              host.read_failed(client, op);
+              return;
+            }
+            if (reply.type != Type::kBulk && reply.type != Type::kNull) {
+              throw SimFailure("a GET got an unexpected reply: " + reply.to_string());
+            }
+            HELIOS_ASSERT(read.has_value());
+            host.read_done(
+                client, op,
+                reply.type == Type::kBulk ? std::optional<std::string>(reply.str) : std::nullopt,
+                read->at_ms, read->applied);
+          },
+          true);
   return true;
 }
 

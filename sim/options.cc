@@ -215,6 +215,8 @@ std::string SimOptions::describe() const {
     out += " bug=interval-leader-only";
   if (bugs.promote_unanswered)
     out += " bug=promote-unanswered";
+  if (bugs.read_skips_write)
+    out += " bug=read-skips-write";
   return out;
 }
 
@@ -287,6 +289,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.interval_leader_only = true;
   } else if (name == "promote-unanswered") {
     bugs.promote_unanswered = true;
+  } else if (name == "read-skips-write") {
+    bugs.read_skips_write = true;
   } else {
     return false;
   }

@@ -47,7 +47,7 @@ void SimLoop::add(Micros at, std::function<void()> fn, std::shared_ptr<bool> liv
   HELIOS_ASSERT(at >= now_us_);
   const bool earliest = due_.empty() || at < due_.begin()->first.first;
   due_.emplace(Key{at, next_seq_++}, Entry{std::move(fn), std::move(live)});
-  if (earliest && wake_) {
+  if (earliest && wake_ && !muted_) {
     wake_(at);
   }
 }

@@ -37,6 +37,9 @@ class SimLoop final : public env::Loop {
   // Returns how many ran.
   std::size_t run_due();
   void clear();
+  // While muted, `wake` is not told (a node stopping: what it posts is cleared anyway, or
+  // the harness is being destroyed).
+  void mute(bool on) { muted_ = on; }
   std::size_t pending() const { return due_.size(); }
 
  private:
@@ -51,6 +54,7 @@ class SimLoop final : public env::Loop {
   std::function<void(Micros due)> wake_;
   std::map<Key, Entry> due_;
   std::uint64_t next_seq_ = 0;
+  bool muted_ = false;
 };
 
 }  // namespace helios::sim

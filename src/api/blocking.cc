@@ -144,13 +144,6 @@ Result<Plan> plan_blocking(PlanArgs& argv, std::uint64_t now_ms) {
   return plan;
 }
 
-// What the store's keys hold "now" here (expired keys hide at the node's clock, as for reads).
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 // Redis's string2ld's limit on a long double's text.
 constexpr std::size_t kMaxLongDoubleChars = 5 * 1024;
 
@@ -225,12 +218,11 @@ std::vector<CommandSpec> blocking_command_rows() {
 
 // --- Blocking ---
 
-Blocking::Blocking(node::Runtime& runtime, Executor& executor)
-    : runtime_(runtime), executor_(executor), timer_(runtime.io()) {}
+Blocking::Blocking(node::ClientHost& host, Executor& executor) : host_(host), executor_(executor) {}
 
 void Blocking::install() {
   // Called inside the Node's Ready loop (AtlasMachine::apply): note the keys, act after.
-  runtime_.set_keys_listener(
+  host_.set_keys_listener(
       [this](const std::vector<std::string>& keys, bool everything) { on_keys(keys, everything); });
 }
 
@@ -241,7 +233,7 @@ void Blocking::start() {
 
 void Blocking::stop() {
   running_ = false;
-  timer_.cancel();
+  timer_.reset();
 }
 
 std::shared_ptr<BlockedCall> Blocking::make(std::uint64_t session, Argv argv, int protocol,
@@ -263,7 +255,7 @@ void Blocking::begin(const std::shared_ptr<BlockedCall>& call) {
     // Beyond a century it is forever (Redis 7.0 overflows there too).
     constexpr std::int64_t kCentury = 100LL * 366 * 24 * 3600 * 1000;
     if (call->wait.timeout_ms < kCentury) {
-      call->deadline = Clock::now() + std::chrono::milliseconds(call->wait.timeout_ms);
+      call->deadline = host_.loop().now() + std::chrono::milliseconds(call->wait.timeout_ms);
     }
   }
   const bool try_now = worth_trying(*call);
@@ -342,15 +334,15 @@ void Blocking::on_outcome(const std::shared_ptr<BlockedCall>& call, std::string 
     finish(call, call->unblocked);
     return;
   }
-  if (Clock::now() >= call->deadline) {
+  if (host_.loop().now() >= call->deadline) {
     finish(call, blocking_null_reply(call->argv, call->protocol));
     return;
   }
   if (retry) {
-    call->retry_at = Clock::now() + kRetryPause;  // the sweep proposes it again
+    call->retry_at = host_.loop().now() + kRetryPause;  // the sweep proposes it again
   } else if (call->signalled) {
     std::weak_ptr<BlockedCall> weak = call;
-    asio::post(runtime_.io(), [this, weak]() {
+    host_.loop().post([this, weak]() {
       std::shared_ptr<BlockedCall> c = weak.lock();
       if (c != nullptr && !c->finished && !c->in_flight) {
         attempt(c);
@@ -390,7 +382,9 @@ void Blocking::wake(const std::string& key) {
   if (k == by_key_.end()) {
     return;
   }
-  const std::optional<atlas::ObjectType> holds = runtime_.machine().store().type_of(key, wall_ms());
+  // What the key holds "now" here (expired keys hide at the node's clock, as for reads).
+  const std::optional<atlas::ObjectType> holds =
+      host_.machine().store().type_of(key, static_cast<std::uint64_t>(host_.wall_ms()));
   if (!holds.has_value()) {
     return;
   }
@@ -435,7 +429,7 @@ void Blocking::on_keys(const std::vector<std::string>& keys, bool everything) {
   }
   if (!drain_posted_ && (everything_ || !grown_.empty())) {
     drain_posted_ = true;
-    asio::post(runtime_.io(), [this]() { drain(); });
+    host_.loop().post([this]() { drain(); });
   }
 }
 
@@ -486,9 +480,8 @@ std::size_t Blocking::blocked() const {
 }
 
 void Blocking::schedule_sweep() {
-  timer_.expires_after(kSweepEvery);
-  timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || !running_) {
+  timer_ = host_.loop().schedule_after(kSweepEvery, [this]() {
+    if (!running_) {
       return;
     }
     sweep();
@@ -497,7 +490,7 @@ void Blocking::schedule_sweep() {
 }
 
 void Blocking::sweep() {
-  const Clock::time_point now = Clock::now();
+  const Clock::time_point now = host_.loop().now();
   std::vector<std::uint64_t> gone;
   std::vector<std::shared_ptr<BlockedCall>> expired;
   std::vector<std::shared_ptr<BlockedCall>> retry;

@@ -48,12 +48,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include <asio.hpp>
-
 #include "api/command_table.h"
 #include "api/executor.h"
 #include "atlas/object.h"
-#include "node/runtime.h"
+#include "env/loop.h"
+#include "node/client_host.h"
 
 namespace helios::api {
 
@@ -82,7 +81,7 @@ std::string blocking_null_reply(const Argv& argv, int protocol);
 
 // One blocked command of one connection; Blocking's state besides what the session gave.
 struct BlockedCall {
-  using Clock = std::chrono::steady_clock;
+  using Clock = env::Loop::Clock;  // the host loop's steady time
   using Done = std::function<void(std::string reply)>;
   std::uint64_t session = 0;  // the connection's id (CLIENT UNBLOCK)
   Argv argv;
@@ -105,11 +104,11 @@ class Blocking {
   // waited leader_wait for a leader).
   static constexpr std::chrono::milliseconds kRetryPause{50};
 
-  Blocking(node::Runtime& runtime, Executor& executor);
+  Blocking(node::ClientHost& host, Executor& executor);
   Blocking(const Blocking&) = delete;
   Blocking& operator=(const Blocking&) = delete;
 
-  // Registers the runtime's keys listener; before runtime.start().
+  // Registers the host's keys listener; before the host starts.
   void install();
   // Loop thread, after runtime.start(): the timer that ends waits (every kSweepEvery).
   void start();
@@ -149,9 +148,9 @@ class Blocking {
   void sweep();
   void schedule_sweep();
 
-  node::Runtime& runtime_;
+  node::ClientHost& host_;
   Executor& executor_;
-  asio::steady_timer timer_;
+  std::unique_ptr<env::Timer> timer_;
   bool running_ = false;
   std::map<std::uint64_t, Entry> queue_;  // by seq: the order they blocked in
   std::unordered_map<std::string, std::set<std::uint64_t>> by_key_;

@@ -59,13 +59,13 @@ void section_memory(std::ostringstream& o) {
 // Only what the loop thread can read from the Node: the snapshot's size and time, its last
 // error and the WAL's size are in node::NodeStatus (admin /status).
 void section_persistence(Server& s, std::ostringstream& o) {
-  const node::Runtime& runtime = s.runtime();
-  const node::NodeStatus st = runtime.status_now();
+  const node::ClientHost& host = s.host();
+  const node::NodeStatus st = host.status_now();
   const Index applied = st.applied;
   o << "# Persistence\r\nloading:0\r\nasync_loading:0"
     << "\r\nrdb_changes_since_last_save:" << applied - std::min(applied, st.snapshot.index)
     << "\r\nrdb_bgsave_in_progress:" << (st.snapshot_in_progress ? 1 : 0)
-    << "\r\nrdb_last_save_time:" << runtime.last_save_unix_s()
+    << "\r\nrdb_last_save_time:" << host.last_save_unix_s()
     << "\r\nrdb_last_bgsave_status:" << (st.snapshot_error.empty() ? "ok" : "err")
     << "\r\nsnapshot_index:" << st.snapshot.index << "\r\nsnapshot_term:" << st.snapshot.term
     << "\r\nsnapshot_bytes:" << st.snapshot_bytes << "\r\nsnapshot_time_ms:" << st.snapshot_unix_ms
@@ -92,7 +92,7 @@ void section_stats(Server& s, std::ostringstream& o) {
 
 // The member's client address (the configuration's, else the file's), or "" if unknown.
 std::string client_address(Server& s, NodeId id) {
-  const node::HostPort at = s.runtime().member_client(id);
+  const node::HostPort at = s.host().member_client(id);
   return at.port != 0 ? at.to_string() : "";
 }
 
@@ -105,7 +105,7 @@ std::string id_list(const std::vector<NodeId>& ids) {
 }
 
 void section_replication(Server& s, std::ostringstream& o) {
-  const raft::Raft& r = s.runtime().node().raw().raft();
+  const raft::Raft& r = s.host().node().raw().raft();
   const bool leader = r.role() == raft::Role::kLeader;
   o << "# Replication\r\nrole:" << (leader ? "master" : "slave") << "\r\n";
   if (!leader) {
@@ -130,7 +130,7 @@ void section_replication(Server& s, std::ostringstream& o) {
     << "\r\nraft_leader_id:" << r.leader()
     << "\r\nraft_leader_client:" << client_address(s, r.leader())
     << "\r\nraft_commit_index:" << r.log().committed()
-    << "\r\nraft_applied_index:" << s.runtime().node().applied()
+    << "\r\nraft_applied_index:" << s.host().node().applied()
     << "\r\nraft_last_index:" << r.log().last_index()
     << "\r\nraft_voters:" << id_list(r.conf().voters)
     << "\r\nraft_learners:" << id_list(r.conf().learners)
@@ -263,7 +263,7 @@ void reply_config_get(Server& server, const Argv& argv, resp::Writer& w) {
 }
 
 std::int64_t replicas_holding_writes(Server& server) {
-  const raft::Raft& r = server.runtime().node().raw().raft();
+  const raft::Raft& r = server.host().node().raw().raft();
   const std::int64_t voters = static_cast<std::int64_t>(r.conf().voters.size());
   if (r.role() != raft::Role::kLeader) {
     return voters / 2;  // a committed write is on a majority, the leader being one of them

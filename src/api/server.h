@@ -1,37 +1,34 @@
 #pragma once
-// Server: the client port of a node. Accepts connections on the runtime's loop thread (the
-// thread that owns the Node and the store) and runs a Session for each; owns the Executor
-// that routes their writes and read barriers.
+// Server: the client layer of a node: its sessions (one per client connection), the
+// Executor that routes their writes and read barriers, the blocked commands (Blocking),
+// the users (AclState), MONITOR, statistics and the command records. It runs on the loop
+// of the node that hosts it (node::ClientHost: in production the Runtime, whose loop thread
+// owns the Node and the store; in the simulator a simulated node) and takes connections as
+// ClientStreams: in production from the ClientPort (client_port.h: the TCP listener, TLS,
+// timeouts), in the simulator from its clients.
 //
-// Limits: at most [client] max_connections sessions (one more is told
-// "-ERR max number of clients reached" and closed; with TLS, just closed); parser limits
-// from [client]; a connection must complete its TLS handshake and send a first command
-// within handshake_timeout, and one idle longer than `timeout` (if set) is closed.
+// Limits: at most [client] max_connections sessions (full() says when one more must be
+// refused); parser limits from [client].
 //
-// TLS ([tls] client_tls): every connection starts with a TLS handshake; with
-// require_client_cert the client must present a certificate of the cluster's CA.
-//
-// Threads: install() before runtime.start(); start() after it and stop() before
-// runtime.stop(), from the controlling thread; everything else on the loop thread.
+// Threads: install() and open() before the host starts, from the controlling thread;
+// everything else on the host's loop.
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <asio.hpp>
-
 #include "api/acl_state.h"
 #include "api/blocking.h"
+#include "api/client_stream.h"
 #include "api/command_table.h"
 #include "api/executor.h"
 #include "api/observability.h"
 #include "base/log_limiter.h"
 #include "metrics/metrics.h"
+#include "node/client_host.h"
 #include "node/config.h"
-#include "node/runtime.h"
 #include "resp/limits.h"
 
 namespace helios::api {
@@ -48,35 +45,54 @@ struct ServerStats {
 
 class Server {
  public:
-  Server(node::Runtime& runtime, const node::NodeConfig& config);
+  Server(node::ClientHost& host, const node::NodeConfig& config);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Before the host starts: the ACL applier, the executor's and Blocking's hooks.
   void install();
-  // Binds [client] listen and starts accepting. kIoError if the address cannot be bound.
-  Status start();
-  // Closes the listener and every connection; waits for the loop thread to do it.
+  // Before the host starts: loads the users ([acl]); an error if they do not load.
+  Status open();
+  // Loop thread, once the host started: starts the executor and Blocking.
+  void start();
+  // Loop thread: stops them (what waits is dropped unanswered) and closes every connection.
   void stop();
-  // The bound port after start() (useful with port 0 in tests).
-  std::uint16_t port() const { return port_.load(); }
+
+  // Loop thread: a new connection, served from now on (its TLS handshake first).
+  void accept(std::unique_ptr<ClientStream> stream);
+  // True when max_connections sessions are open: the next connection is to be refused
+  // (note_rejected counts it).
+  bool full() const { return sessions_.size() >= config_.client.max_connections; }
+  void note_rejected() {
+    ++stats_.connections_received;
+    ++stats_.connections_rejected;
+  }
+  // Closes connections past handshake_timeout or timeout (Session::expired, by the host's
+  // wall clock); the ClientPort calls it once a second.
+  void sweep();
+  // The port clients connect to (INFO), as the ClientPort bound it; 0 when none.
+  std::uint16_t port() const { return port_; }
+  void set_port(std::uint16_t port) { port_ = port; }
 
   // Loop thread: for sessions.
+  node::ClientHost& host() { return host_; }
   Executor& executor() { return executor_; }
   // The blocked commands (BLPOP...) of this node's connections.
   Blocking& blocking() { return blocking_; }
-  const atlas::Store& store() const { return runtime_.machine().store(); }
-  const node::AtlasMachine& machine() const { return runtime_.machine(); }
-  node::Runtime& runtime() { return runtime_; }
+  const atlas::Store& store() const { return host_.machine().store(); }
+  const node::AtlasMachine& machine() const { return host_.machine(); }
   const node::NodeConfig& config() const { return config_; }
   const resp::ParserLimits& parser_limits() const { return limits_; }
+  // The host's wall clock, unix ms.
+  std::int64_t wall_ms() const { return host_.wall_ms(); }
   bool is_follower() const;
   void note_command() { ++stats_.commands_processed; }
   // The record of a command or subcommand (nullptr: an unknown command), its Prometheus
   // series filled at the first use.
   CommandRecord& command_record(const CommandSpec* spec);
   Observability& observability() { return observe_; }
-  // The users and the ACL LOG (api/acl_state.h); opened by start().
+  // The users and the ACL LOG (api/acl_state.h); loaded by open().
   AclState& acl() { return *acl_; }
   // Counts an error reply (helios_client_errors_total, INFO errorstats) from its RESP bytes
   // ("-CODE message\r\n", RESP3 "!len\r\nCODE message\r\n"); returns Redis's code for it.
@@ -103,33 +119,35 @@ class Server {
   // Sends MONITOR lines (Observability::monitor_line) to every monitor.
   void feed_monitors(const std::string& lines);
   std::string client_list() const;
+  // When start() ran (unix ms, the host's clock).
   std::uint64_t started_ms() const { return started_ms_; }
+  // Planted bug (simulator, `ttl-local-clock`): a linearizable read hides expired keys by
+  // this node's clock instead of the leader's read time (Session::read_time).
+  void plant_ttl_local_clock() { bug_ttl_local_clock_ = true; }
+  bool bug_ttl_local_clock() const { return bug_ttl_local_clock_; }
+  // Planted bug (simulator, `read-skips-write`): a session's read does not wait for the
+  // writes before it on its connection (Session::advance_once).
+  void plant_read_skips_write() { bug_read_skips_write_ = true; }
+  bool bug_read_skips_write() const { return bug_read_skips_write_; }
 
  private:
-  void accept_next();
-  // Once a second: closes connections past handshake_timeout or timeout (Session::expired).
-  void schedule_sweep();
-  void sweep();
-
-  node::Runtime& runtime_;
+  node::ClientHost& host_;
   const node::NodeConfig& config_;
   resp::ParserLimits limits_;
   Executor executor_;
   Blocking blocking_;
-  asio::ip::tcp::acceptor acceptor_;
   std::map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   std::uint64_t next_id_ = 1;
   ServerStats stats_;
   ServerStats stats_at_reset_;  // stats_ at the last CONFIG RESETSTAT
-  std::atomic<std::uint16_t> port_{0};
+  std::uint16_t port_ = 0;
   std::uint64_t started_ms_ = 0;
-  bool started_ = false;
   Observability observe_;
   std::vector<std::shared_ptr<Session>> monitors_;
-  std::shared_ptr<asio::ssl::context> tls_;  // client_tls: the sessions' context
   std::unique_ptr<AclState> acl_;
-  asio::steady_timer sweep_timer_{acceptor_.get_executor()};
   base::LogLimiter refusals_;
+  bool bug_ttl_local_clock_ = false;
+  bool bug_read_skips_write_ = false;
 };
 
 }  // namespace helios::api

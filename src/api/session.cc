@@ -9,7 +9,6 @@
 #include "api/server.h"
 #include "atlas/integer.h"
 #include "resp/reply_parser.h"
-#include "tls/context.h"
 
 namespace helios::api {
 
@@ -21,17 +20,11 @@ constexpr std::size_t kMaxSlots = 4096;
 
 }  // namespace
 
-std::int64_t Session::wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::int64_t Session::wall_ms() const {
+  return server_.wall_ms();
 }
 
 namespace {
-
-std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
-  return e.address().to_string() + ":" + std::to_string(e.port());
-}
 
 // Redis: "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
 std::string unknown_command(const Argv& argv) {
@@ -43,43 +36,33 @@ std::string unknown_command(const Argv& argv) {
   return line;
 }
 
-tls::Stream make_stream(asio::ip::tcp::socket socket, asio::ssl::context* tls) {
-  if (tls != nullptr) {
-    return tls::Stream(std::move(socket), *tls);
-  }
-  return tls::Stream(std::move(socket));
-}
-
 }  // namespace
 
-Session::Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id,
-                 asio::ssl::context* tls)
+Session::Session(Server& server, std::unique_ptr<ClientStream> stream, std::uint64_t id)
     : server_(server),
-      stream_(make_stream(std::move(socket), tls)),
+      stream_(std::move(stream)),
       id_(id),
+      remote_(stream_->remote()),
+      local_(stream_->local()),
       parser_(server.parser_limits()),
       read_buffer_(kReadChunk) {
-  asio::error_code ec;
-  remote_ = endpoint_text(stream_.socket().remote_endpoint(ec));
-  local_ = endpoint_text(stream_.socket().local_endpoint(ec));
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   created_ms_ = wall_ms();
   last_command_ms_ = created_ms_;
   authenticated_ = !server.acl().auth_required(server.store());
 }
 
 void Session::start() {
-  stream_.async_handshake(
-      asio::ssl::stream_base::server,
-      [self = shared_from_this()](const asio::error_code& ec) { self->on_tls_handshake(ec); });
+  stream_->async_handshake(
+      [self = shared_from_this()](const std::error_code& ec, const std::string& why) {
+        self->on_tls_handshake(ec, why);
+      });
 }
 
-void Session::on_tls_handshake(const asio::error_code& ec) {
+void Session::on_tls_handshake(const std::error_code& ec, const std::string& why) {
   if (closed_) {
     return;
   }
   if (ec) {
-    const std::string why = tls::verify_failure(stream_.ssl());
     server_.note_refused(remote_, "TLS handshake failed: " + (why.empty() ? ec.message() : why));
     close();
     return;
@@ -90,7 +73,7 @@ void Session::on_tls_handshake(const asio::error_code& ec) {
 std::string Session::expired(std::int64_t now_ms) const {
   const node::ClientConfig& c = server_.config().client;
   if (!seen_command_ && now_ms - created_ms_ > static_cast<std::int64_t>(c.handshake_timeout_ms)) {
-    return std::string(stream_.is_tls() ? "no TLS handshake and command" : "no command") +
+    return std::string(stream_->is_tls() ? "no TLS handshake and command" : "no command") +
            " within handshake_timeout (" + std::to_string(c.handshake_timeout_ms) + " ms)";
   }
   if (c.idle_timeout_ms != 0 && seen_command_ && !monitoring_ && slots_.empty() &&
@@ -106,7 +89,7 @@ void Session::close() {
   }
   const std::shared_ptr<Session> self = shared_from_this();  // on_closed drops the server's
   closed_ = true;
-  stream_.close();
+  stream_->close();
   slots_.clear();
   stop_monitor();
   server_.on_closed(id_);
@@ -140,23 +123,22 @@ void Session::read_more() {
     // callbacks, which must not see new slots appear under them.
     if (!resume_posted_) {
       resume_posted_ = true;
-      asio::post(stream_.get_executor(), [self = shared_from_this()]() { self->resume_input(); });
+      server_.host().loop().post([self = shared_from_this()]() { self->resume_input(); });
     }
     return;
   }
   reading_ = true;
   // RESP is read straight into the parser's buffer (a request's bytes are not copied on
   // their way to its arguments); the first read, and JSON lines, into read_buffer_.
-  const asio::mutable_buffer into = mode_ == Mode::kResp
-                                        ? asio::buffer(parser_.prepare(kReadChunk), kReadChunk)
-                                        : asio::buffer(read_buffer_);
-  stream_.async_read_some(into,
-                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
+  char* into = mode_ == Mode::kResp ? parser_.prepare(kReadChunk) : read_buffer_.data();
+  const std::size_t size = mode_ == Mode::kResp ? kReadChunk : read_buffer_.size();
+  stream_->async_read_some(into, size,
+                           [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
+                             self->on_read(ec, n);
+                           });
 }
 
-void Session::on_read(const asio::error_code& ec, std::size_t n) {
+void Session::on_read(const std::error_code& ec, std::size_t n) {
   reading_ = false;
   if (mode_ == Mode::kResp) {
     parser_.commit(ec ? 0 : n);
@@ -263,7 +245,7 @@ void Session::handle_json_requests() {
 }
 
 void Session::on_request(Argv& argv) {
-  current_arrived_ = std::chrono::steady_clock::now();
+  current_arrived_ = server_.host().loop().now();
   ++commands_;
   server_.note_command();
   last_command_ms_ = wall_ms();
@@ -463,7 +445,7 @@ void Session::start_write(const std::shared_ptr<Slot>& slot) {
 }
 
 std::uint64_t Session::read_time(const Slot& slot) const {
-  if (slot.read_ms == 0) {
+  if (slot.read_ms == 0 || server_.bug_ttl_local_clock()) {
     return static_cast<std::uint64_t>(wall_ms());
   }
   return std::max(slot.read_ms, server_.machine().last_stamp_ms());
@@ -512,7 +494,7 @@ void Session::advance_soon() {
     return;
   }
   advance_posted_ = true;
-  asio::post(stream_.get_executor(), [self = shared_from_this()]() {
+  server_.host().loop().post([self = shared_from_this()]() {
     self->advance_posted_ = false;
     if (self->closed_) {
       return;
@@ -551,7 +533,7 @@ bool Session::advance_once() {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     const std::shared_ptr<Slot> s = slots_[i];
     if (s->state == Slot::State::kWaitIssue) {
-      if (s->write ? read_ahead : write_ahead) {
+      if (s->write ? read_ahead : write_ahead && !server_.bug_read_skips_write()) {
         break;
       }
       if (s->blocked != nullptr) {
@@ -573,7 +555,9 @@ bool Session::advance_once() {
     if (head.state == Slot::State::kReady) {
       std::string out;
       resp::Writer w(out, protocol_);
-      head.evaluate(w, read_time(head));
+      const std::uint64_t at = read_time(head);
+      stream_->note_read_time(at);
+      head.evaluate(w, at);
       head.reply = std::move(out);
       head.state = Slot::State::kDone;
     }
@@ -606,7 +590,7 @@ void Session::record(Slot& slot) {
   if (slot.record == nullptr) {
     return;
   }
-  const std::chrono::steady_clock::duration took = std::chrono::steady_clock::now() - slot.arrived;
+  const env::Loop::Clock::duration took = server_.host().loop().now() - slot.arrived;
   slot.record->series->calls.Increment();
   slot.record->series->duration.Observe(std::chrono::duration<double>(took).count());
   const auto ns = static_cast<std::uint64_t>(
@@ -650,13 +634,13 @@ void Session::flush_output() {
   writing_.swap(out_);
   out_.clear();
   write_in_flight_ = true;
-  asio::async_write(stream_, asio::buffer(writing_),
-                    [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
-                      self->on_written(ec);
-                    });
+  stream_->async_write(writing_,
+                       [self = shared_from_this()](const std::error_code& ec, std::size_t) {
+                         self->on_written(ec);
+                       });
 }
 
-void Session::on_written(const asio::error_code& ec) {
+void Session::on_written(const std::error_code& ec) {
   write_in_flight_ = false;
   writing_.clear();
   if (closed_) {

@@ -1,5 +1,6 @@
 #pragma once
-// Session: one client connection on the client port, on the runtime's loop thread.
+// Session: one client connection (a ClientStream: TCP in production, simulated in the
+// simulator), on the loop thread of the node's client layer (Server).
 //
 // Protocol: the first byte decides. '{' starts the JSON-lines protocol (json_lines.h); any
 // other byte starts RESP (RESP2 until HELLO 3). Requests are parsed incrementally
@@ -30,13 +31,12 @@
 #include <string>
 #include <vector>
 
-#include <asio.hpp>
-
+#include "api/client_stream.h"
 #include "api/command_table.h"
 #include "api/observability.h"
 #include "api/plan.h"
+#include "env/loop.h"
 #include "resp/request_parser.h"
-#include "tls/stream.h"
 
 namespace helios::api {
 
@@ -45,9 +45,8 @@ struct BlockedCall;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // With `tls` set, the connection starts with a TLS handshake (the context outlives the
-  // session: the server holds it).
-  Session(Server& server, asio::ip::tcp::socket socket, std::uint64_t id, asio::ssl::context* tls);
+  // The connection starts with the stream's handshake (TLS; at once for plaintext).
+  Session(Server& server, std::unique_ptr<ClientStream> stream, std::uint64_t id);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -88,7 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // is sent); its arguments as SLOWLOG would keep them (empty: SLOWLOG was off).
     CommandRecord* record = nullptr;
     Outcome outcome = Outcome::kCall;
-    std::chrono::steady_clock::time_point arrived;
+    env::Loop::Clock::time_point arrived;
     LoggedArgs logged;
     std::vector<CommandRecord*> queued;  // EXEC: its commands, counted at its reply
     std::uint64_t watch_epoch = 0;       // EXEC: the WATCHes it checks (session_watch.cc)
@@ -102,7 +101,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // advance() and read_more() once this turn of the loop is done (replies arriving together
   // share one pass over the slots).
   void advance_soon();
-  void on_read(const asio::error_code& ec, std::size_t n);
+  void on_read(const std::error_code& ec, std::size_t n);
   void handle_input(std::string_view bytes);
   // Takes the requests left in the buffer when the slots ran out (input_paused_).
   void resume_input();
@@ -190,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_latency(Argv& argv);
   void on_monitor(Argv& argv);
   void push_written_or_error(const std::function<std::string(resp::Writer&)>& write);
-  static std::int64_t wall_ms();  // the system clock, unix ms
+  std::int64_t wall_ms() const;  // the host's wall clock, unix ms
   // A reply written by `write`, ready at once.
   template <typename Write>
   void push_written(Write&& write) {
@@ -217,13 +216,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void advance();
   bool advance_once();  // true if a reply left the queue
   void flush_output();
-  void on_written(const asio::error_code& ec);
+  void on_written(const std::error_code& ec);
   std::string to_json(std::string_view resp_reply) const;
 
   Server& server_;
-  void on_tls_handshake(const asio::error_code& ec);
+  void on_tls_handshake(const std::error_code& ec, const std::string& why);
 
-  tls::Stream stream_;
+  std::unique_ptr<ClientStream> stream_;
   bool seen_command_ = false;     // a complete command has arrived
   std::string user_ = "default";  // the ACL user this connection runs as
   bool authenticated_ = false;    // AUTH succeeded, or the default user was nopass at start
@@ -238,7 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The command being handled by on_request (every slot it pushes records to it).
   CommandRecord* current_record_ = nullptr;
   Outcome current_outcome_ = Outcome::kCall;
-  std::chrono::steady_clock::time_point current_arrived_;
+  env::Loop::Clock::time_point current_arrived_;
   LoggedArgs current_logged_;  // moves to the first slot the command pushes
   std::shared_ptr<Slot> new_slot();
   // A reply leaves: counts its command and its time (Prometheus and Redis's views), and its

@@ -106,8 +106,8 @@ void Session::on_bgsave(Argv& argv) {
     push_error(kErrSyntax);
     return;
   }
-  node::Runtime& runtime = server_.runtime();
-  if (runtime.node().snapshotting()) {
+  node::ClientHost& host = server_.host();
+  if (host.node().snapshotting()) {
     if (!schedule) {
       push_error("ERR Background save already in progress");
       return;
@@ -115,7 +115,7 @@ void Session::on_bgsave(Argv& argv) {
     // Helios queues nothing: the snapshot under way covers every write applied when it
     // started, and the snapshot policy (or another BGSAVE) takes the next one.
     push_written([](resp::Writer& w) { w.simple("Background saving scheduled"); });
-  } else if (const Status started = runtime.request_snapshot(); !started.is_ok()) {
+  } else if (const Status started = host.request_snapshot(); !started.is_ok()) {
     push_error("ERR " + started.message());
   } else {
     push_written([](resp::Writer& w) { w.simple("Background saving started"); });
@@ -127,7 +127,7 @@ void Session::on_save(Argv&) {
 }
 
 void Session::on_lastsave(Argv&) {
-  push_written([this](resp::Writer& w) { w.integer(server_.runtime().last_save_unix_s()); });
+  push_written([this](resp::Writer& w) { w.integer(server_.host().last_save_unix_s()); });
 }
 
 void Session::on_readonly(Argv&) {

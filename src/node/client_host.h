@@ -1,7 +1,8 @@
 #pragma once
-// ClientHost: what the client layer (api::Executor) needs from the node that hosts it, as an
-// interface. node::Runtime is the production host (asio loop, TCP peers, the real clock); a
-// simulator can host the same client layer on simulated time and a simulated network.
+// ClientHost: what the client layer (api::Server: its sessions, api::Executor, api::Blocking)
+// needs from the node that hosts it, as an interface. node::Runtime is the production host (asio
+// loop, TCP peers, the real clock); a simulator can host the same client layer on simulated time
+// and a simulated network.
 //
 // Threads: every member is called on the host's loop (loop()), and every callback it takes
 // runs there too. Callbacks given to node() (proposals, reads) run inside the Node's Ready
@@ -17,8 +18,11 @@
 #include "atlas/reply.h"
 #include "base/status.h"
 #include "env/loop.h"
+#include "metrics/metrics.h"
+#include "node/atlas_machine.h"
 #include "node/config.h"
 #include "node/node.h"
+#include "node/node_status.h"
 #include "raft/raw_node.h"
 
 namespace helios::node {
@@ -76,6 +80,25 @@ class ClientHost {
   virtual void set_forward_handler(ForwardHandler fn) = 0;
   // Records how long a read barrier (Node::read) took.
   virtual void observe_read_index(double seconds) = 0;
+
+  // --- what the sessions read besides (api::Server) ---
+  // The state machine: its store and ACL table.
+  virtual const AtlasMachine& machine() const = 0;
+  // Observes the keys each applied command may have grown, and a snapshot replacing the
+  // state (AtlasMachine::KeysListener; blocking commands). Set before the host starts.
+  virtual void set_keys_listener(AtlasMachine::KeysListener listener) = 0;
+  // The recorded metrics the client layer counts its commands and errors into.
+  virtual metrics::Metrics& metrics() = 0;
+  // Unix seconds of the last durable snapshot (LASTSAVE).
+  virtual std::int64_t last_save_unix_s() const = 0;
+  // This node's wall clock, unix ms: the time a session judges TTLs by when no leader gave
+  // one, and its idle times, TIME and logs (the system clock; simulated, skewed, in a
+  // simulator).
+  virtual std::int64_t wall_ms() const = 0;
+  // The node's status now (INFO's persistence section).
+  virtual NodeStatus status_now() const = 0;
+  // BGSAVE: starts a snapshot; kUnavailable when one is being taken already.
+  virtual Status request_snapshot() = 0;
 };
 
 }  // namespace helios::node

@@ -12,15 +12,11 @@
 
 namespace helios::node {
 
-namespace {
-
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+std::int64_t Runtime::wall_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
-
-}  // namespace
 
 Runtime::Runtime(NodeConfig config) : config_(std::move(config)) {}
 
@@ -60,7 +56,7 @@ Status Runtime::start() {
   }
   wal_ = std::move(wal).value();
   raft::Config raft = to_raft_config(config_);
-  raft.seed = wall_ms() ^ (config_.node_id * 0x9e3779b97f4a7c15ULL);
+  raft.seed = static_cast<std::uint64_t>(wall_ms()) ^ (config_.node_id * 0x9e3779b97f4a7c15ULL);
   // The bootstrap voters (the configuration file's peers; none for a node that joins):
   // used only while storage holds no configuration (a new cluster).
   std::sort(raft.voters.begin(), raft.voters.end());
@@ -321,7 +317,7 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
 
 void Runtime::expire_keys() {
   if (node_->raw().raft().role() == raft::Role::kLeader) {
-    chores_.expire_keys(machine_.store(), wall_ms());
+    chores_.expire_keys(machine_.store(), static_cast<std::uint64_t>(wall_ms()));
   }
 }
 
@@ -348,7 +344,8 @@ std::uint64_t Runtime::leader_clock_ms() {
 std::uint64_t Runtime::stamp_now() {
   // Never below a stamp already in the log (committed or not, applied or not): the
   // new command comes after all of it.
-  last_stamp_ms_ = std::max({wall_ms(), last_stamp_ms_, log_stamp_ms_, machine_.last_stamp_ms()});
+  last_stamp_ms_ = std::max({static_cast<std::uint64_t>(wall_ms()), last_stamp_ms_, log_stamp_ms_,
+                             machine_.last_stamp_ms()});
   return last_stamp_ms_;
 }
 

@@ -70,6 +70,7 @@
 #include "node/member_keeper.h"
 #include "node/members.h"
 #include "node/node.h"
+#include "node/node_status.h"
 #include "node/removal_watch.h"
 #include "node/snapshot_transfer.h"
 #include "node/stall_report.h"
@@ -82,50 +83,6 @@
 #include "wire/frame.h"
 
 namespace helios::node {
-
-struct PeerView {
-  NodeId id = kNoNode;
-  std::string address;
-  bool connected = false;           // our outbound connection is up
-  std::int64_t last_heard_ms = -1;  // since we last received from it; -1 never
-  Index match = 0;                  // leader only: highest index known replicated there
-  Index lag = 0;                    // leader only: last index - match
-};
-
-// A consistent snapshot of the node, taken on the loop thread.
-struct NodeStatus {
-  NodeId id = kNoNode;
-  raft::SnapshotMeta snapshot;         // newest durable snapshot (index 0: none)
-  std::uint64_t snapshot_bytes = 0;    // its file's size
-  std::int64_t snapshot_unix_ms = -1;  // when it became durable here (-1: not since start)
-  bool snapshot_in_progress = false;
-  // Bytes of the entries applied since the newest snapshot, and the count at which the
-  // next one is taken by size (0: not by size; docs/operations.md, snapshot_threshold_bytes).
-  std::uint64_t snapshot_log_bytes = 0;
-  std::uint64_t snapshot_next_at_bytes = 0;
-  Index snapshot_next_at_index = 0;  // where snapshot_threshold takes the next one (0: never)
-  std::string snapshot_error;        // the last failed snapshot's error, if any
-  Index first_index = 0;             // the first entry the log still holds
-  std::uint64_t wal_bytes = 0;       // bytes of WAL segments on disk
-  std::string name;
-  raft::Role role = raft::Role::kFollower;
-  Term term = 0;
-  NodeId leader = kNoNode;
-  Index commit = 0;
-  Index applied = 0;
-  Index last_index = 0;
-  std::uint64_t uptime_ms = 0;
-  bool leader_recently_heard = false;  // this node has a leader it heard from lately
-  std::uint64_t keys = 0;
-  Index key_versions_since = 0;  // atlas::Store::versions_since (0: WATCH not yet usable)
-  std::vector<PeerView> peers;
-  // The configuration in force.
-  std::vector<NodeId> voters;
-  std::vector<NodeId> learners;
-  std::vector<NodeId> voters_outgoing;   // not empty while joint
-  Index conf_index = 0;                  // its entry (or snapshot) index
-  bool conf_change_in_progress = false;  // joint, or its entry is not committed yet
-};
 
 class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
  public:
@@ -150,10 +107,12 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // Loop thread: clock entries proposed so far (node/read_clock.h).
   std::uint64_t clock_entries() const { return chores_.clock_entries(); }
   // Loop thread: BGSAVE / POST /snapshot. kUnavailable when one is already being taken.
-  Status request_snapshot();
+  Status request_snapshot() override;
   // Loop thread: unix seconds of the last durable snapshot (LASTSAVE; the start time when
   // none was taken since the start).
-  std::int64_t last_save_unix_s() const;
+  std::int64_t last_save_unix_s() const override;
+  // The system clock, unix ms.
+  std::int64_t wall_ms() const override;
   // Loop thread: hands leadership to `target` (kNoNode: the most up-to-date active follower,
   // choose_transfer_target) and calls `done` on the loop thread once another node leads, or
   // once it is clear that it will not: the core gave up or `wait` passed (leader_transfer.h
@@ -195,7 +154,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   static constexpr const char* kRemovedMarker = RemovalWatch::kRemovedMarker;
 
   // Loop thread only: the status now (status() from any other thread).
-  NodeStatus status_now() const { return make_status(); }
+  NodeStatus status_now() const override { return make_status(); }
   // Status from the loop thread; kUnavailable if the loop does not answer in time.
   Result<NodeStatus> status(std::chrono::milliseconds timeout = std::chrono::seconds(2));
   // Runs `fn` on the loop thread (with the store, which only that thread may touch).
@@ -203,7 +162,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
 
   const NodeConfig& config() const { return config_; }
   // Loop thread only.
-  const AtlasMachine& machine() const { return machine_; }
+  const AtlasMachine& machine() const override { return machine_; }
   const Node& node() const { return *node_; }
   Node& node() override { return *node_; }
   // The loop thread's io_context: the client server runs its connections on it.
@@ -234,7 +193,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   void add_role_listener(RoleListener fn) override { role_listeners_.push_back(std::move(fn)); }
   // --- metrics (runtime_metrics.cc) ---
   // Any thread: the recorded metrics (histograms, counters), for the API to record into.
-  metrics::Metrics& metrics() { return metrics_; }
+  metrics::Metrics& metrics() override { return metrics_; }
   // Any thread: GET /metrics, the Prometheus text exposition of this node (recorded
   // families, then those read off its state on the loop thread); kUnavailable if the loop
   // does not answer in time.
@@ -254,7 +213,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
 
   // Called on the loop thread with the keys each applied command may have added elements to,
   // and after a snapshot replaced the state (AtlasMachine::KeysListener; set before start()).
-  void set_keys_listener(AtlasMachine::KeysListener listener) {
+  void set_keys_listener(AtlasMachine::KeysListener listener) override {
     machine_.set_keys_listener(std::move(listener));
   }
 

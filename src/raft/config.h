@@ -79,6 +79,9 @@ struct PlantedBugs {
   bool promote_unanswered = false;          // (simulator) a learner counts as caught up
                                             // by its distance to the log's end alone, also
                                             // one that never answered (member_keeper.h)
+  bool read_skips_write = false;            // (simulator) a session's read does not wait
+                                            // for the writes before it on its connection
+                                            // (api/session.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -90,7 +93,7 @@ struct PlantedBugs {
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
-           interval_leader_only || promote_unanswered;
+           interval_leader_only || promote_unanswered || read_skips_write;
   }
 };
 

@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "tls/context.h"
+#include "transport/listen.h"
 #include "wire/frame.h"
 #include "wire/raft_codec.h"
 
@@ -243,16 +244,7 @@ Status TcpTransport::open_listener() {
     ip = results.begin()->endpoint().address();
   }
   const asio::ip::tcp::endpoint endpoint(ip, options_.listen_port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) {
-    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  }
-  if (!ec) {
-    acceptor_.bind(endpoint, ec);
-  }
-  if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  }
+  ec = transport::open_listener(acceptor_, endpoint);
   asio::ip::tcp::endpoint bound;
   if (!ec) {
     bound = acceptor_.local_endpoint(ec);

@@ -221,6 +221,13 @@ TEST(PlantedBugsTest, promoteUnanswered_isCaughtByThePromotionCheck) {
   // added it (seed 8; 11 of seeds 1-100).
   expect_caught_by("promote-unanswered", 100, "never held the configuration that added it");
 }
+TEST(PlantedBugsTest, readSkipsWrite_isCaughtByReadYourWrites) {
+  // The clients speak RESP to real sessions; a quarter of the puts pipeline SET, GET and DEL
+  // of a key of their own on one connection. A session whose read does not wait for the
+  // write before it answers the GET from a follower that has not applied the SET yet (181
+  // of seeds 1-200).
+  expect_caught_by("read-skips-write", 100, "read your writes");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }

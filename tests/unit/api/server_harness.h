@@ -1,10 +1,10 @@
 #pragma once
 // Tests of the client port through a real socket (server_test.cc, observability_test.cc): a
-// one-node cluster (a Runtime and an api::Server wired as apps/node_main.cc wires them) on
+// one-node cluster (a Runtime and an api::ClientPort wired as apps/node_main.cc wires them) on
 // 127.0.0.1, and a tiny blocking RESP client (POSIX sockets; requests written with
 // resp::Writer, replies read with resp::ReplyParser). Every wait has a deadline; ports come
 // from the OS.
-#include "api/server.h"
+#include "api/client_port.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -82,7 +82,7 @@ inline std::string make_temp_dir() {
   return pattern;
 }
 
-// A Runtime and an api::Server, created, started and stopped in node_main.cc's order.
+// A Runtime and an api::ClientPort, created, started and stopped in node_main.cc's order.
 class TestNode {
  public:
   explicit TestNode(std::uint64_t max_connections = 10000,
@@ -105,7 +105,7 @@ class TestNode {
       return;
     }
     runtime_ = std::make_unique<node::Runtime>(config_);
-    server_ = std::make_unique<Server>(*runtime_, config_);
+    server_ = std::make_unique<ClientPort>(*runtime_, config_);
     server_->install();
     const Status started = runtime_->start();
     EXPECT_TRUE(started.is_ok()) << started.to_string();
@@ -161,7 +161,7 @@ class TestNode {
   std::string dir_;
   node::NodeConfig config_;  // the Server keeps a reference: it lives as long as the node
   std::unique_ptr<node::Runtime> runtime_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<ClientPort> server_;
   bool ok_ = false;
 };
 

@@ -1,4 +1,4 @@
-// The client port through a real socket: a one-node cluster (a Runtime and an api::Server
+// The client port through a real socket: a one-node cluster (a Runtime and an api::ClientPort
 // wired as apps/node_main.cc wires them) on 127.0.0.1, and a tiny blocking RESP client
 // (POSIX sockets; requests written with resp::Writer, replies read with resp::ReplyParser).
 // Every data command with Redis's replies, pipelining, MULTI/EXEC, inline commands, protocol
