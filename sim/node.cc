@@ -149,6 +149,13 @@ Status SimNode::start(std::uint64_t seed) {
   removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(),
                   join_configured_);
   removal_->guard(*node_);
+  // What recovery found on this machine's disk it wrote or installed itself: a snapshot
+  // received just before a crash is installed only now, by recovery.
+  for (const raft::ConfigAt& c : node_->raw().raft().configs().records()) {
+    if (raft::is_member(c.conf, id())) {
+      self_conf_index_ = std::max(self_conf_index_, c.index);
+    }
+  }
   host_.on_state(index_, node_->applied(), digest());
   start_client_layer();
   return Status::ok();

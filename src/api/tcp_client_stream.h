@@ -3,6 +3,13 @@
 // driven by the io_context the socket belongs to (the runtime's loop thread). Sets
 // TCP_NODELAY; close() closes the socket without a TLS close_notify (tls/stream.h).
 
+// A standard header before asio's: asio 1.24 decides how it allocates handler memory
+// (aligned_alloc or operator new) from libstdc++'s configuration, which only a standard
+// header brings in. A translation unit that reaches asio first decides otherwise than the
+// rest, and memory allocated one way is freed the other (the sanitizer preset's
+// alloc-dealloc-mismatch).
+#include <string>
+
 #include <asio.hpp>
 
 #include "api/client_stream.h"

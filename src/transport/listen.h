@@ -3,6 +3,8 @@
 // transport/tcp_transport.h, and the client port, api/client_port.h): open, SO_REUSEADDR
 // (a restarted node binds again at once), bind, listen with the system's backlog.
 
+#include <system_error>  // before asio's: see api/tcp_client_stream.h
+
 #include <asio.hpp>
 
 namespace helios::transport {

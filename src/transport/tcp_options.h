@@ -1,6 +1,8 @@
 #pragma once
 // Configuration of TcpTransport (tcp_transport.h), shared with its connection classes.
 
+#include <system_error>  // before asio's: see api/tcp_client_stream.h
+
 #include <asio/ssl/context.hpp>
 #include <cstddef>
 #include <cstdint>
