@@ -34,7 +34,7 @@
 //     command. A connection that closes drops its waiter (a pop in flight still applies).
 //   - CLIENT UNBLOCK ends a wait as a timeout (null reply) or as -UNBLOCKED; a pop in flight
 //     is waited for first (an element wins).
-// Thread rules: the runtime's loop thread only, like the sessions and the executor.
+// Thread rules: the host's loop thread only, like the sessions and the executor.
 
 #include <chrono>
 #include <cstdint>
@@ -110,7 +110,7 @@ class Blocking {
 
   // Registers the host's keys listener; before the host starts.
   void install();
-  // Loop thread, after runtime.start(): the timer that ends waits (every kSweepEvery).
+  // Loop thread, once the host started: the timer that ends waits (every kSweepEvery).
   void start();
   void stop();
 

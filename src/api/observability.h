@@ -13,7 +13,7 @@
 // A command's duration is from its arrival to its reply, replication included (Redis
 // measures execution only): a write's includes its commit on a majority.
 //
-// Threads: the runtime's loop thread only (no locks). Recording a reply allocates nothing
+// Threads: the host's loop thread only (no locks). Recording a reply allocates nothing
 // and looks nothing up, except a SLOWLOG entry; so does capturing a command's arguments for
 // SLOWLOG when they are small (LoggedArgs).
 

@@ -274,7 +274,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t monitor_held_bytes_ = 0;  // in slots' monitor_after
 
   std::deque<std::shared_ptr<Slot>> slots_;
-  std::string out_;      // replies ready, not yet handed to the socket
+  std::string out_;      // replies ready, not yet handed to the stream
   std::string writing_;  // the bytes of the write in flight
   bool write_in_flight_ = false;
   bool advancing_ = false;
