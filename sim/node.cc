@@ -376,12 +376,14 @@ void SimNode::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,
   }
   if (received) {
     ++snapshots_installed_;
+    last_save_ms_ = host_.clock_ms(index_);
     if (raft::is_member(meta.conf_state, id())) {
       self_conf_index_ = std::max(self_conf_index_, meta.index);
     }
     host_.on_state(index_, meta.index, digest());
   } else {
     ++snapshots_taken_;
+    last_save_ms_ = host_.clock_ms(index_);
   }
   if (host_.tracing()) {
     host_.trace_line("n" + std::to_string(id()) + (received ? " installed" : " took") +

@@ -212,11 +212,16 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
     machine_.set_keys_listener(std::move(listener));
   }
   metrics::Metrics& metrics() override { return metrics_; }
-  std::int64_t last_save_unix_s() const override { return 0; }
+  // LASTSAVE: when this node last took or installed a snapshot, by its clock (0: never).
+  std::int64_t last_save_unix_s() const override {
+    return static_cast<std::int64_t>(last_save_ms_ / 1000);
+  }
   // This node's skewed clock.
   std::int64_t wall_ms() const override {
     return static_cast<std::int64_t>(host_.clock_ms(index_));
   }
+  // INFO's persistence fields the Node knows (role, term, indexes, snapshot); the sizes of
+  // files and the peers' views are left 0 (the simulated clients never send INFO).
   node::NodeStatus status_now() const override;
   Status request_snapshot() override;
   // The client's connection to this node (side: its second one), open and idle.
@@ -260,6 +265,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::uint64_t log_stamp_ms_ = 0;  // the largest stamp in this incarnation's log
   bool leading_ = false;
   std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t last_save_ms_ = 0;  // this node's clock at its newest snapshot (LASTSAVE)
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t lease_reads_before_ = 0;
   std::uint64_t transfers_received_ = 0;  // names each received file uniquely
