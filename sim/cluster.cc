@@ -138,6 +138,7 @@ SimResult SimCluster::run() {
   check_admin_requests();
   check_liveness(result);
   check_history(result);
+  check_queue(result);
   return result;
 }
 

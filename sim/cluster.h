@@ -41,6 +41,7 @@ struct SimResult {
   std::uint64_t committed = 0;         // entries committed
   std::uint64_t ops_ok = 0;            // client operations that completed
   std::uint64_t ops_unknown = 0;       // puts whose outcome stayed unknown
+  std::uint64_t queue_delivered = 0;   // work queue elements delivered by blocking pops
   Micros liveness_us = 0;              // from heal to the marker applied everywhere
   std::uint64_t storage_failures = 0;  // injected fsync failures that stopped a node
   std::uint64_t snapshots_taken = 0;
@@ -87,6 +88,7 @@ class SimCluster final : public SimHost {
                       std::uint64_t stamp_ms, std::uint64_t deadline_ms) override;
   Index puts_reported_through() const override { return puts_recorded_through_; }
   void read_failed(int client, std::uint64_t op) override;
+  QueueChecker& queue() override { return work_queue_; }
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;
   // A leader's configuration entry that makes a learner a voter: the learner must have
@@ -196,6 +198,8 @@ class SimCluster final : public SimHost {
   void drive_marker();
   void check_liveness(SimResult& result);
   void check_history(SimResult& result);
+  // The work queue's end: what the node that applied the most still holds (QueueChecker).
+  void check_queue(SimResult& result);
   bool paused(int node) const { return now_ < paused_until_[node]; }
   void pause();
   Micros resume_time(int node, int source) const {
@@ -231,6 +235,7 @@ class SimCluster final : public SimHost {
   }
   std::vector<double> skew_;
   SafetyChecker checker_;
+  QueueChecker work_queue_;
   std::vector<Index> state_checked_;  // per node: the applied index whose digest was checked
 
   // Network state.

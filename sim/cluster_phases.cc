@@ -133,6 +133,18 @@ void SimCluster::check_history(SimResult& result) {
   }
 }
 
+void SimCluster::check_queue(SimResult& result) {
+  const SimNode* most = nullptr;
+  for (const auto& n : nodes_) {
+    if (n->up() && (most == nullptr || n->applied() > most->applied())) {
+      most = n.get();
+    }
+  }
+  HELIOS_ASSERT(most != nullptr);  // the liveness check passed: a leader is up
+  work_queue_.finish([most](const std::string& key) { return most->list(key); });
+  result.queue_delivered = work_queue_.delivered();
+}
+
 SimResult run_seed(const SimOptions& options) {
   SimResult result;
   try {

@@ -15,6 +15,7 @@
 #include "node/client_host.h"
 #include "raft/raw_node.h"
 #include "sim/options.h"
+#include "sim/queue_checker.h"
 
 namespace helios::sim {
 
@@ -69,6 +70,8 @@ class SimHost {
   virtual Index puts_reported_through() const = 0;
   // The read was refused (leadership changed before it got an index): it observed nothing.
   virtual void read_failed(int client, std::uint64_t op) = 0;
+  // The clients' work queue (pushes and blocking pops), checked for exactly-once delivery.
+  virtual QueueChecker& queue() = 0;
   virtual void on_role_change(int node, const raft::SoftState& soft) = 0;
   virtual void on_entries_written(int node, const std::vector<raft::Entry>& entries) = 0;
   virtual void on_apply(int node, const raft::Entry& entry) = 0;

@@ -47,7 +47,8 @@ void usage() {
                "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
                "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
                "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
-               "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n");
+               "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n"
+               "  blocking-serves-local blocking-drops-late-pop\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -136,13 +137,15 @@ int run_single(const Args& a) {
   const helios::sim::SimResult r = helios::sim::run_seed(options);
   std::printf(
       "events=%llu ticks=%llu committed=%llu ops_ok=%llu ops_unknown=%llu "
-      "liveness=%.1fms\n"
+      "queue_delivered=%llu liveness=%.1fms\n"
       "client layer: writes=%llu batches=%llu forwarded=%llu withdrawn=%llu given_up=%llu "
       "tryagain=%llu uncertain=%llu barriers=%llu\n",
       static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ticks),
       static_cast<unsigned long long>(r.committed), static_cast<unsigned long long>(r.ops_ok),
-      static_cast<unsigned long long>(r.ops_unknown), static_cast<double>(r.liveness_us) / 1000.0,
-      static_cast<unsigned long long>(r.api.writes), static_cast<unsigned long long>(r.api.batches),
+      static_cast<unsigned long long>(r.ops_unknown),
+      static_cast<unsigned long long>(r.queue_delivered),
+      static_cast<double>(r.liveness_us) / 1000.0, static_cast<unsigned long long>(r.api.writes),
+      static_cast<unsigned long long>(r.api.batches),
       static_cast<unsigned long long>(r.api.forwarded),
       static_cast<unsigned long long>(r.api.forwards_withdrawn),
       static_cast<unsigned long long>(r.api.forwards_given_up),

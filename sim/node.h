@@ -133,6 +133,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // crashes first.
   bool client_put(int client, std::uint64_t op, const KvCommand& command);
   bool client_get(int client, std::uint64_t op, const std::string& key);
+  // The list at `key` in this node's state now (LRANGE key 0 -1; empty if absent). Up only.
+  std::vector<std::string> list(const std::string& key) const;
   // The liveness marker: a SET proposed directly at the leader; false if not leader.
   bool propose_marker(const std::string& value);
   // The configurations its log held, now if up, else when it went down (a superset of what
@@ -230,6 +232,9 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // GET must see the SET once it answered OK (read your writes; planted bug
   // `read-skips-write`).
   void read_own_write(SimConnection& conn, int client, std::uint64_t op);
+  // The client's blocking pop (BLPOP or BRPOP of the work queue, QueueChecker) on a third
+  // connection, unless its last one still waits.
+  void blocking_pop(int client, std::uint64_t op);
 
   // The executor's settings, from the seed's timing (constructor).
   void configure_client_layer();
@@ -276,8 +281,9 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   SimLoop loop_;
   metrics::Metrics metrics_;
   std::unique_ptr<api::Server> server_;
-  std::map<int, std::unique_ptr<SimConnection>> connections_;       // by client
-  std::map<int, std::unique_ptr<SimConnection>> side_connections_;  // by client
+  std::map<int, std::unique_ptr<SimConnection>> connections_;           // by client
+  std::map<int, std::unique_ptr<SimConnection>> side_connections_;      // by client
+  std::map<int, std::unique_ptr<SimConnection>> blocking_connections_;  // by client
   std::vector<RoleListener> role_listeners_;
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "atlas/command.h"
+#include "atlas/objects.h"
 #include "base/assert.h"
 #include "sim/node.h"
 
@@ -153,6 +154,12 @@ void SimNode::start_client_layer() {
   if (options_.bugs.read_skips_write) {
     server_->plant_read_skips_write();
   }
+  if (options_.bugs.blocking_serves_local) {
+    server_->plant_blocking_serves_local();
+  }
+  if (options_.bugs.blocking_drops_late_pop) {
+    server_->plant_blocking_drops_late_pop();
+  }
   server_->install();
   if (Status s = server_->open(); !s.is_ok()) {
     throw SimFailure("the client layer does not open: " + s.to_string());
@@ -180,6 +187,7 @@ void SimNode::stop_client_layer() {
   }
   connections_.clear();
   side_connections_.clear();
+  blocking_connections_.clear();
   role_listeners_.clear();
   forward_handler_ = nullptr;
   loop_.clear();
@@ -349,7 +357,96 @@ bool SimNode::client_put(int client, std::uint64_t op, const KvCommand& command)
   if (op % 4 == 1) {
     read_own_write(side, client, op);
   }
+  if (op % 3 == 2) {  // an element for the work queue
+    const std::string element = QueueChecker::element(client, op);
+    host_.queue().push_sent(element);
+    side.send({"RPUSH", QueueChecker::kKey, element},
+              [&host, element](const resp::Value& reply, std::optional<ReadEvaluation>) {
+                if (reply.type == resp::Value::Type::kInteger) {
+                  host.queue().push_acknowledged(element);
+                }
+              });
+  }
+  blocking_pop(client, op);
   return true;
+}
+
+void SimNode::blocking_pop(int client, std::uint64_t op) {
+  std::unique_ptr<SimConnection>& c = blocking_connections_[client];
+  if (c != nullptr && c->open() && c->unanswered() > 0) {
+    return;  // still blocked
+  }
+  if (c == nullptr || !c->open()) {
+    c = std::make_unique<SimConnection>(loop_, [this]() { return node_->applied(); });
+    server_->accept(c->server_end());
+  }
+  // Timeouts from 10 ms (often passed while the first pop is in flight) to forever (0). Most
+  // are BLMOVEs to a list of the operation's own (the end of the run checks what each moved),
+  // some BLPOP or BRPOP.
+  static constexpr const char* kTimeouts[] = {"0.01", "0.3", "1", "0"};
+  const char* timeout = kTimeouts[op % 4];
+  const bool move = op % 5 >= 2;
+  const std::string destination = move ? QueueChecker::destination(client, op) : "";
+  SimHost& host = host_;
+  const std::size_t pop = host.queue().pop_sent(id(), destination);
+  Argv argv;
+  if (move) {
+    argv = {"BLMOVE", QueueChecker::kKey, destination, op % 2 == 0 ? "LEFT" : "RIGHT", "LEFT",
+            timeout};
+  } else {
+    argv = {op % 5 == 0 ? "BRPOP" : "BLPOP", QueueChecker::kKey, timeout};
+  }
+  const NodeId at = id();
+  SimConnection* conn = c.get();  // alive while it delivers replies (closed: none come)
+  c->send(argv, [&host, at, pop, move, conn, destination](const resp::Value& reply,
+                                                          std::optional<ReadEvaluation>) {
+    using Type = resp::Value::Type;
+    if (reply.type == Type::kNull) {
+      host.queue().pop_empty(pop);
+    } else if (move && reply.type == Type::kBulk) {
+      host.queue().pop_delivered(pop, reply.str);
+    } else if (!move && reply.type == Type::kArray && reply.elements.size() == 2 &&
+               reply.elements[0].type == Type::kBulk &&
+               reply.elements[0].str == QueueChecker::kKey &&
+               reply.elements[1].type == Type::kBulk) {
+      host.queue().pop_delivered(pop, reply.elements[1].str);
+      return;
+    } else if (reply.type != Type::kError || !reply.str.starts_with("UNCERTAIN ")) {
+      throw SimFailure("a blocking pop at n" + std::to_string(at) +
+                       " got an unexpected reply: " + reply.to_string());
+    } else {
+      return;  // its destination is checked at the end
+    }
+    if (!move) {
+      return;
+    }
+    // What it moved, read behind it on its connection, then deleted.
+    conn->send(
+        {"LRANGE", destination, "0", "-1"},
+        [&host, pop, conn, destination](const resp::Value& moved, std::optional<ReadEvaluation>) {
+          if (moved.type != Type::kArray) {
+            return;  // refused: checked at the end
+          }
+          std::vector<std::string> elements;
+          for (const resp::Value& e : moved.elements) {
+            elements.push_back(e.str);
+          }
+          host.queue().pop_verified(pop, elements);
+          conn->send({"DEL", destination}, nullptr);
+        },
+        true);
+  });
+}
+
+std::vector<std::string> SimNode::list(const std::string& key) const {
+  const atlas::ObjOp range{atlas::find_object_command("LRANGE")->code, 0, {key, "0", "-1"}};
+  const atlas::Reply r =
+      machine_.store().read(atlas::Op{range}, static_cast<std::uint64_t>(host_.clock_ms(index_)));
+  std::vector<std::string> out;
+  for (const atlas::Reply& e : r.elements) {
+    out.push_back(e.text);
+  }
+  return out;
 }
 
 void SimNode::read_own_write(SimConnection& conn, int client, std::uint64_t op) {

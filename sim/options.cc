@@ -217,6 +217,10 @@ std::string SimOptions::describe() const {
     out += " bug=promote-unanswered";
   if (bugs.read_skips_write)
     out += " bug=read-skips-write";
+  if (bugs.blocking_serves_local)
+    out += " bug=blocking-serves-local";
+  if (bugs.blocking_drops_late_pop)
+    out += " bug=blocking-drops-late-pop";
   return out;
 }
 
@@ -291,6 +295,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.promote_unanswered = true;
   } else if (name == "read-skips-write") {
     bugs.read_skips_write = true;
+  } else if (name == "blocking-serves-local") {
+    bugs.blocking_serves_local = true;
+  } else if (name == "blocking-drops-late-pop") {
+    bugs.blocking_drops_late_pop = true;
   } else {
     return false;
   }

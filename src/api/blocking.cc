@@ -12,7 +12,9 @@
 #include "api/args.h"
 #include "api/session.h"
 #include "atlas/integer.h"
+#include "atlas/objects.h"
 #include "base/assert.h"
+#include "resp/writer.h"
 
 namespace helios::api {
 
@@ -409,9 +411,30 @@ void Blocking::wake(const std::string& key) {
   }
   if (first->in_flight) {
     first->signalled = true;
+  } else if (bug_serves_local_ && *holds == atlas::ObjectType::kList) {
+    serve_local(first, key);
   } else {
     attempt(first);
   }
+}
+
+void Blocking::serve_local(const std::shared_ptr<BlockedCall>& call, const std::string& key) {
+  const atlas::ObjOp head{atlas::find_object_command("LRANGE")->code, 0, {key, "0", "0"}};
+  const atlas::Reply r =
+      host_.machine().store().read(atlas::Op{head}, static_cast<std::uint64_t>(host_.wall_ms()));
+  if (r.elements.empty()) {
+    attempt(call);
+    return;
+  }
+  std::string out;
+  resp::Writer w(out, call->protocol);
+  const std::string name = upper(call->argv.front());
+  if (name != "BLMOVE" && name != "BRPOPLPUSH") {
+    w.array(2);  // BLPOP, BRPOP: [key, element]
+    w.bulk(key);
+  }
+  w.bulk(r.elements.front().text);
+  finish(call, std::move(out));
 }
 
 void Blocking::on_keys(const std::vector<std::string>& keys, bool everything) {
@@ -498,7 +521,7 @@ void Blocking::sweep() {
     std::shared_ptr<BlockedCall> call = entry.call.lock();
     if (call == nullptr) {
       gone.push_back(seq);
-    } else if (!call->in_flight && now >= call->deadline) {
+    } else if ((!call->in_flight || bug_drops_late_pop_) && now >= call->deadline) {
       expired.push_back(std::move(call));
     } else if (!call->in_flight && now >= call->retry_at) {
       retry.push_back(std::move(call));
@@ -508,7 +531,7 @@ void Blocking::sweep() {
     forget(seq);
   }
   for (const std::shared_ptr<BlockedCall>& call : expired) {
-    if (!call->finished && !call->in_flight) {
+    if (!call->finished && (!call->in_flight || bug_drops_late_pop_)) {
       finish(call, blocking_null_reply(call->argv, call->protocol));
     }
   }

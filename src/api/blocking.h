@@ -125,6 +125,12 @@ class Blocking {
   bool unblock(std::uint64_t session, bool error);
   // INFO's blocked_clients: commands waiting (their pop in flight or not).
   std::size_t blocked() const;
+  // Planted bug (simulator, `blocking-serves-local`): a woken list waiter is answered with
+  // the head of the list as this node's state holds it, without a pop through the log.
+  void plant_serves_local() { bug_serves_local_ = true; }
+  // Planted bug (simulator, `blocking-drops-late-pop`): a waiter whose pop is in flight at
+  // its deadline answers the null reply at once (the element that pop takes is dropped).
+  void plant_drops_late_pop() { bug_drops_late_pop_ = true; }
 
  private:
   using Clock = BlockedCall::Clock;
@@ -143,6 +149,8 @@ class Blocking {
   bool worth_trying(const BlockedCall& call) const;
   // The first waiter on `key` that wants what `key` holds here: woken, or marked if in flight.
   void wake(const std::string& key);
+  // The planted bug's answer (plant_serves_local).
+  void serve_local(const std::shared_ptr<BlockedCall>& call, const std::string& key);
   void on_keys(const std::vector<std::string>& keys, bool everything);
   void drain();
   void sweep();
@@ -159,6 +167,8 @@ class Blocking {
   std::vector<std::string> grown_;
   bool everything_ = false;
   bool drain_posted_ = false;
+  bool bug_serves_local_ = false;
+  bool bug_drops_late_pop_ = false;
 };
 
 }  // namespace helios::api

@@ -129,6 +129,10 @@ class Server {
   // writes before it on its connection (Session::advance_once).
   void plant_read_skips_write() { bug_read_skips_write_ = true; }
   bool bug_read_skips_write() const { return bug_read_skips_write_; }
+  // Planted bug (simulator, `blocking-serves-local`): Blocking::plant_serves_local.
+  void plant_blocking_serves_local() { blocking_.plant_serves_local(); }
+  // Planted bug (simulator, `blocking-drops-late-pop`): Blocking::plant_drops_late_pop.
+  void plant_blocking_drops_late_pop() { blocking_.plant_drops_late_pop(); }
 
  private:
   node::ClientHost& host_;

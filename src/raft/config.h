@@ -82,6 +82,12 @@ struct PlantedBugs {
   bool read_skips_write = false;            // (simulator) a session's read does not wait
                                             // for the writes before it on its connection
                                             // (api/session.h)
+  bool blocking_serves_local = false;       // (simulator) a woken blocking pop answers from
+                                            // the node's own list, not through the log
+                                            // (api/blocking.h)
+  bool blocking_drops_late_pop = false;     // (simulator) a blocking pop in flight at its
+                                            // deadline answers nil, dropping what it takes
+                                            // (api/blocking.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -93,7 +99,8 @@ struct PlantedBugs {
            uncertain_as_not_applied || unrepaid_loan || held_batch_stuck || vote_refusal_lost ||
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
-           interval_leader_only || promote_unanswered || read_skips_write;
+           interval_leader_only || promote_unanswered || read_skips_write ||
+           blocking_serves_local || blocking_drops_late_pop;
   }
 };
 
