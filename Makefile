@@ -1,6 +1,6 @@
 # Entry points. `make test` on a fresh Debian 12 machine installs dependencies, builds the
 # release preset (assertions on) and runs every test. Binaries land in build/bin/.
-.PHONY: all deps build test dev dev-test sim cluster cluster-secure stop format clean install deb
+.PHONY: all deps build test dev dev-test tsan-sim sim cluster cluster-secure stop format clean install deb
 
 all: build
 
@@ -32,6 +32,13 @@ dev: deps
 # Unit and scenario tests under ASan + UBSan (the sanitizer preset).
 dev-test: dev
 	ctest --preset dev -L unit
+
+# Simulator seeds on two threads under TSan: the seeds share the process, so any state the
+# product keeps per process (not per node) shows up here as a race.
+tsan-sim: deps
+	cmake --preset tsan
+	cmake --build --preset tsan --target helios-sim
+	build/tsan/bin/helios-sim --seeds 100 --first-seed 1 --nodes 3 --jobs 2
 
 # The quick start's three nodes in the background; `make stop` stops them by PID.
 cluster:

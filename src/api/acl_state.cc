@@ -12,11 +12,6 @@ namespace helios::api {
 
 namespace {
 
-std::string& bootstrap_table() {
-  static std::string table;
-  return table;
-}
-
 acl::CommandRef ref_of(const CommandSpec& spec) {
   return acl::CommandRef{spec.name, acl::categories_for(spec.name, spec.flags),
                          spec.flags.find("no_auth") != std::string_view::npos};
@@ -97,16 +92,11 @@ void install_acl_applier() {
   atlas::set_acl_applier(&apply_acl_op);
 }
 
-void set_acl_bootstrap(std::string table) {
-  bootstrap_table() = std::move(table);
-}
-
 Result<Plan> plan_acl(PlanArgs& argv, std::uint64_t) {
   if (argv.size() < 2) {
     return Status(Code::kInvalidArgument, "ERR wrong number of arguments for 'acl' command");
   }
-  atlas::AclOp op;
-  op.base = bootstrap_table();
+  atlas::AclOp op;  // its base: the executor's (Executor::set_acl_base)
   op.args.assign(argv.begin() + 1, argv.end());
   op.args[0] = upper(op.args[0]);
   if (op.args[0] != "SETUSER" && op.args[0] != "DELUSER" && op.args[0] != "LOAD" &&
@@ -155,8 +145,9 @@ Result<std::unique_ptr<AclState>> AclState::open(const node::NodeConfig& config)
       return Status(Code::kInvalidArgument, "requirepass: " + s.message());
     }
   }
-  set_acl_bootstrap(users.encode());
+  std::string encoded = users.encode();
   std::unique_ptr<AclState> state(new AclState(std::move(users)));
+  state->bootstrap_encoded_ = std::move(encoded);
   state->aclfile_ = config.security.aclfile;
   return state;
 }

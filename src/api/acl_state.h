@@ -35,10 +35,9 @@ std::shared_ptr<const acl::Catalogue> acl_catalogue();
 atlas::Reply apply_acl_op(std::string& table, const atlas::AclOp& op);
 // Installs apply_acl_op into atlas (idempotent).
 void install_acl_applier();
-// The encoded bootstrap users new AclOps carry as their base (set by AclState::open).
-void set_acl_bootstrap(std::string table);
 // ACL SETUSER / DELUSER (argv as the client sent it; the subcommand already checked) as one
-// write: an AclOp with the bootstrap users as its base. The ACL row's planner
+// write: an AclOp whose base (the encoded bootstrap users) the executor fills in
+// (Executor::set_acl_base: a planner has no node to ask). The ACL row's planner
 // (command_table.h); `now_ms` is not used.
 Result<Plan> plan_acl(PlanArgs& argv, std::uint64_t now_ms);
 
@@ -55,11 +54,14 @@ class AclState {
   bool auth_required(const atlas::Store& store);
   acl::AclLog& log() { return log_; }
   const std::string& aclfile() const { return aclfile_; }
+  // The bootstrap users, encoded: the base every AclOp this node plans carries.
+  const std::string& bootstrap_encoded() const { return bootstrap_encoded_; }
 
  private:
   explicit AclState(acl::Users bootstrap) : bootstrap_(std::move(bootstrap)) {}
 
   acl::Users bootstrap_;
+  std::string bootstrap_encoded_;
   std::unique_ptr<acl::Users> replicated_;  // decoded from the store's table
   std::uint64_t decoded_version_ = ~std::uint64_t{0};
   acl::AclLog log_;

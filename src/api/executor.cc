@@ -206,6 +206,9 @@ void Executor::enqueue_local(Job job) {
       part.loans = std::move(plan.value().loans);
       planned.lent = planned.lent || !part.loans.empty();
       for (atlas::Op& op : plan.value().ops) {
+        if (auto* acl = std::get_if<atlas::AclOp>(&op)) {
+          acl->base = acl_base_;
+        }
         own.ops.push_back(std::move(op));
       }
     }

@@ -133,6 +133,10 @@ class Executor {
 
   const ExecutorStats& stats() const { return stats_; }
 
+  // The base (encoded bootstrap users, AclState::bootstrap_encoded) of every ACL change
+  // this executor plans: a node's own, not the process's (the simulator runs many nodes).
+  void set_acl_base(std::string base) { acl_base_ = std::move(base); }
+
   // PLANTED BUG, for the simulator only (raft::PlantedBugs::uncertain_as_not_applied): a
   // write whose outcome is unknown is answered -TRYAGAIN, as if certainly not applied.
   void plant_uncertain_as_not_applied() { uncertain_as_not_applied_ = true; }
@@ -265,6 +269,7 @@ class Executor {
   bool uncertain_as_not_applied_ = false;
   bool unrepaid_loan_ = false;
   bool held_batch_stuck_ = false;
+  std::string acl_base_;  // set_acl_base
 };
 
 }  // namespace helios::api

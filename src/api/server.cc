@@ -30,6 +30,7 @@ Status Server::open() {
     return acl.status();
   }
   acl_ = std::move(acl).value();
+  executor_.set_acl_base(acl_->bootstrap_encoded());
   return Status::ok();
 }
 

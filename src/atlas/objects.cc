@@ -2,6 +2,7 @@
 #include "atlas/objects.h"
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "atlas/store.h"
@@ -81,15 +82,15 @@ std::vector<std::size_t> object_key_positions(const ObjectCommand& row, const Ar
 }
 
 namespace {
-bool g_unordered_picks = false;
+std::atomic<bool> g_unordered_picks{false};  // the simulator runs seeds on threads
 }  // namespace
 
 void plant_unordered_picks(bool on) {
-  g_unordered_picks = on;
+  g_unordered_picks.store(on, std::memory_order_relaxed);
 }
 
 bool unordered_picks_planted() {
-  return g_unordered_picks;
+  return g_unordered_picks.load(std::memory_order_relaxed);
 }
 
 bool is_object_read(const ObjOp& op) {

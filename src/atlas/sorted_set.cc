@@ -1,6 +1,7 @@
 #include "atlas/sorted_set.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <new>
 #include <unordered_map>
@@ -352,11 +353,11 @@ std::size_t SortedSet::count(ScoreBound min, ScoreBound max) const {
 }
 
 namespace {
-bool g_lex_by_rank = false;
+std::atomic<bool> g_lex_by_rank{false};  // the simulator runs seeds on threads
 }  // namespace
 
 void SortedSet::plant_lex_by_rank(bool on) {
-  g_lex_by_rank = on;
+  g_lex_by_rank.store(on, std::memory_order_relaxed);
 }
 
 bool SortedSet::uniform_scores() const {
@@ -364,7 +365,7 @@ bool SortedSet::uniform_scores() const {
 }
 
 bool SortedSet::lex_by_rank_planted() {
-  return g_lex_by_rank;
+  return g_lex_by_rank.load(std::memory_order_relaxed);
 }
 
 std::vector<SortedSet::Entry> SortedSet::range_by_lex(const LexBound& min, const LexBound& max,

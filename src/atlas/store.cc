@@ -1,6 +1,7 @@
 #include "atlas/store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -87,11 +88,11 @@ Store& Store::operator=(Store&& other) noexcept {
 }
 
 namespace {
-AclApplier g_acl_applier = nullptr;
+std::atomic<AclApplier> g_acl_applier{nullptr};  // the simulator runs nodes on threads
 }  // namespace
 
 void set_acl_applier(AclApplier applier) {
-  g_acl_applier = applier;
+  g_acl_applier.store(applier, std::memory_order_relaxed);
 }
 
 void Store::set_acl_table(std::string table) {
@@ -100,10 +101,11 @@ void Store::set_acl_table(std::string table) {
 }
 
 Reply Store::apply_op(AclOp& op, std::uint64_t) {
-  if (g_acl_applier == nullptr) {
+  const AclApplier applier = g_acl_applier.load(std::memory_order_relaxed);
+  if (applier == nullptr) {
     return Reply::error("ERR this node cannot apply ACL changes");
   }
-  Reply reply = g_acl_applier(acl_table_, op);
+  Reply reply = applier(acl_table_, op);
   ++acl_version_;
   return reply;
 }

@@ -27,6 +27,7 @@
 // Not thread-safe: the Store's thread (store.h). The planted bug's flag is process-wide.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <string_view>
 
 #include "atlas/objects.h"
@@ -37,8 +38,9 @@ namespace helios::atlas {
 
 namespace {
 
-bool g_snapshot_drops_versions = false;
-bool g_versions_unestablished = false;
+// Planted bugs; atomic because the simulator runs seeds on threads.
+std::atomic<bool> g_snapshot_drops_versions{false};
+std::atomic<bool> g_versions_unestablished{false};
 
 // Rows whose integer reply counts what they changed (0: nothing).
 constexpr std::array<std::string_view, 13> kCountingRows = {"SADD",
@@ -76,11 +78,11 @@ bool changed_nothing(const ObjectCommand& row, const Reply& reply) {
 }  // namespace
 
 void Store::plant_snapshot_drops_versions(bool on) {
-  g_snapshot_drops_versions = on;
+  g_snapshot_drops_versions.store(on, std::memory_order_relaxed);
 }
 
 void Store::plant_versions_unestablished(bool on) {
-  g_versions_unestablished = on;
+  g_versions_unestablished.store(on, std::memory_order_relaxed);
 }
 
 Reply Store::apply_op(StartVersionsOp&, std::uint64_t) {
@@ -94,7 +96,7 @@ Reply Store::apply_op(StartVersionsOp&, std::uint64_t) {
 
 Reply Store::apply_op(WatchOp& op, std::uint64_t stamp_ms) {
   HELIOS_ASSERT(op.keys.size() == op.versions.size());
-  if (versions_since_ == 0 && !g_versions_unestablished) {
+  if (versions_since_ == 0 && !g_versions_unestablished.load(std::memory_order_relaxed)) {
     return Reply::nil();  // replicas may disagree on the versions: no one runs the ops
   }
   for (std::size_t i = 0; i < op.keys.size(); ++i) {
@@ -111,7 +113,7 @@ std::uint64_t Store::key_version(std::string_view key, std::uint64_t now_ms) con
 }
 
 bool snapshot_drops_versions_planted() {
-  return g_snapshot_drops_versions;
+  return g_snapshot_drops_versions.load(std::memory_order_relaxed);
 }
 
 void Store::touch_object_keys(const ObjOp& op, const Reply& reply) {

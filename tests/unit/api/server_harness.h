@@ -83,10 +83,12 @@ inline std::string make_temp_dir() {
 }
 
 // A Runtime and an api::ClientPort, created, started and stopped in node_main.cc's order.
+// `requirepass`: the default user's password (none if empty).
 class TestNode {
  public:
   explicit TestNode(std::uint64_t max_connections = 10000,
-                    std::uint64_t max_output_bytes = node::ClientConfig{}.max_output_bytes) {
+                    std::uint64_t max_output_bytes = node::ClientConfig{}.max_output_bytes,
+                    const std::string& requirepass = "") {
     dir_ = make_temp_dir();
     const std::vector<std::uint16_t> ports = free_ports(2);
     config_.node_id = 1;
@@ -99,6 +101,7 @@ class TestNode {
     config_.client.listen = node::HostPort{"127.0.0.1", 0};
     config_.client.max_connections = max_connections;
     config_.client.max_output_bytes = max_output_bytes;
+    config_.security.requirepass = requirepass;
     const Status valid = node::validate(config_);
     EXPECT_TRUE(valid.is_ok()) << valid.to_string();
     if (dir_.empty() || !valid.is_ok()) {
