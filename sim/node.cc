@@ -142,7 +142,13 @@ Status SimNode::start(std::uint64_t seed) {
   policy.trailing_entries = options_.snapshot_trailing;
   policy.trailing_bytes = options_.snapshot_trailing_bytes;
   policy.interval_ticks = options_.snapshot_interval();
-  log_stamp_ms_ = node::log_tail_stamp(*wal_);
+  stamps_ = node::StampClock(node::log_tail_stamp(*wal_));
+  if (options_.bugs.stamp_below_log) {
+    stamps_.plant_forget_log();
+  }
+  if (options_.bugs.leader_clock_unraised) {
+    stamps_.plant_unraised_leader();
+  }
   leading_ = false;
   node::NodeIo& io = *this;
   node_ = std::make_unique<node::Node>(config, *wal_, machine_, io, policy);
@@ -214,8 +220,6 @@ void SimNode::wipe_for_join() {
   configs_at_crash_.clear();
   self_conf_index_ = 0;
   position_at_crash_ = {0, 0};
-  last_stamp_ms_ = 0;
-  log_stamp_ms_ = 0;
 }
 
 void SimNode::finish_join(raft::EntryId conf, Term term) {
@@ -232,14 +236,11 @@ void SimNode::fsync_done() {
 
 void SimNode::on_role_change(const raft::SoftState& soft, Term term) {
   const bool leads = soft.role == raft::Role::kLeader;
-  // Both planted bugs forget the log's stamps here: `stamp-below-log` forgets them
-  // everywhere, as the runtime once did.
-  if (leads && !leading_ && !options_.bugs.leader_clock_unraised &&
-      !options_.bugs.stamp_below_log) {
+  if (leads && !leading_) {
     // As the runtime: a new leader's clock starts above every stamp in its log by the most
-    // an earlier leader's read time could have run ahead of them (node/read_clock.h).
-    last_stamp_ms_ = std::max(
-        last_stamp_ms_, std::max(log_stamp_ms_, machine_.last_stamp_ms()) + node::kReadTimeAheadMs);
+    // an earlier leader's read time could have run ahead of them (node/stamp_clock.h; the
+    // planted bugs `leader-clock-unraised` and `stamp-below-log` skip it).
+    stamps_.on_leading(machine_.last_stamp_ms());
   }
   leading_ = leads;
   host_.on_role_change(index_, soft);
@@ -251,7 +252,7 @@ void SimNode::on_role_change(const raft::SoftState& soft, Term term) {
 void SimNode::on_written(const std::optional<raft::HardState>& hard_state,
                          const std::vector<raft::Entry>& entries) {
   shadow_.write(hard_state, entries);
-  log_stamp_ms_ = std::max(log_stamp_ms_, node::max_stamp(entries));
+  stamps_.on_written(entries);
   for (const raft::Entry& e : entries) {
     if (e.type == raft::EntryType::kConfChange) {
       const Result<raft::ConfState> conf = raft::decode_conf_state(e.data);

@@ -40,6 +40,7 @@
 #include "node/member_keeper.h"
 #include "node/node.h"
 #include "node/removal_watch.h"
+#include "node/stamp_clock.h"
 #include "node/transfer_waiter.h"
 #include "sim/client_conn.h"
 #include "sim/disk.h"
@@ -266,8 +267,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   node::AtlasMachine machine_;
   std::unique_ptr<node::Node> node_;
   std::uint64_t incarnation_ = 0;
-  std::uint64_t last_stamp_ms_ = 0;
-  std::uint64_t log_stamp_ms_ = 0;  // the largest stamp in this incarnation's log
+  node::StampClock stamps_;  // this incarnation's stamps (as the runtime's: one per process)
   bool leading_ = false;
   std::uint64_t snapshots_taken_ = 0;
   std::uint64_t last_save_ms_ = 0;  // this node's clock at its newest snapshot (LASTSAVE)

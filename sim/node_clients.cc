@@ -260,12 +260,9 @@ void SimNode::propose_now(atlas::Command& command, node::CommandCallback done) {
 }
 
 std::uint64_t SimNode::stamp_now() {
-  // Stamped as the runtime does: the leader's clock, never below a stamp in its log or one
-  // it applied (the planted bug `stamp-below-log` forgets the log, as the runtime once did).
-  const std::uint64_t log_floor = options_.bugs.stamp_below_log ? 0 : log_stamp_ms_;
-  last_stamp_ms_ =
-      std::max({host_.clock_ms(index_), last_stamp_ms_, log_floor, machine_.last_stamp_ms()});
-  return last_stamp_ms_;
+  // Stamped as the runtime does, by this node's skewed clock (node/stamp_clock.h; the planted
+  // bug `stamp-below-log` forgets the log, as the runtime once did).
+  return stamps_.stamp(host_.clock_ms(index_), machine_.last_stamp_ms());
 }
 
 void SimNode::report_puts(const raft::Entry& entry) {

@@ -71,7 +71,7 @@ Status Runtime::start() {
       return s;
     }
   }
-  log_stamp_ms_ = log_tail_stamp(*wal_);
+  stamps_ = StampClock(log_tail_stamp(*wal_));
   SnapshotPolicy policy;
   policy.threshold = config_.snapshot_threshold;
   policy.threshold_bytes = config_.snapshot_threshold_bytes;
@@ -300,9 +300,8 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
   }
   if (soft.role == raft::Role::kLeader && last_role_ != raft::Role::kLeader) {
     // A new leader's clock starts above every stamp in its log by the most an earlier
-    // leader's read time could have run ahead of them (node/read_clock.h).
-    last_stamp_ms_ = std::max(last_stamp_ms_,
-                              std::max(log_stamp_ms_, machine_.last_stamp_ms()) + kReadTimeAheadMs);
+    // leader's read time could have run ahead of them (node/stamp_clock.h).
+    stamps_.on_leading(machine_.last_stamp_ms());
     // Before any client command proposed after this turn of the loop (they are posted).
     asio::post(io_, [this]() { start_key_versions(); });
   }
@@ -343,10 +342,8 @@ std::uint64_t Runtime::leader_clock_ms() {
 
 std::uint64_t Runtime::stamp_now() {
   // Never below a stamp already in the log (committed or not, applied or not): the
-  // new command comes after all of it.
-  last_stamp_ms_ = std::max({static_cast<std::uint64_t>(wall_ms()), last_stamp_ms_, log_stamp_ms_,
-                             machine_.last_stamp_ms()});
-  return last_stamp_ms_;
+  // new command comes after all of it (node/stamp_clock.h).
+  return stamps_.stamp(static_cast<std::uint64_t>(wall_ms()), machine_.last_stamp_ms());
 }
 
 void Runtime::propose(atlas::Command command, CommandCallback done) {

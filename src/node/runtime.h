@@ -74,6 +74,7 @@
 #include "node/removal_watch.h"
 #include "node/snapshot_transfer.h"
 #include "node/stall_report.h"
+#include "node/stamp_clock.h"
 #include "node/transfer_waiter.h"
 #include "storage/data_dir.h"
 #include "storage/snapshot_store.h"
@@ -237,7 +238,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   void on_applied(const raft::Entry& entry) override;
   void on_written(const std::optional<raft::HardState>& /*hard_state*/,
                   const std::vector<raft::Entry>& entries) override {
-    log_stamp_ms_ = std::max(log_stamp_ms_, max_stamp(entries));
+    stamps_.on_written(entries);
   }
   void on_removal_notice(const raft::Raft::RemovalNotice& notice) override;
   // stamp_now(); proposes a clock entry when the applied stamp lags (node/read_clock.h).
@@ -314,8 +315,7 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   std::int64_t last_snapshot_unix_ms_ = -1;
   std::string snapshot_error_;
   std::atomic<bool> running_{false};
-  std::uint64_t last_stamp_ms_ = 0;
-  std::uint64_t log_stamp_ms_ = 0;  // the largest stamp of any entry this node's log held
+  StampClock stamps_;  // the stamps this node gives the commands it proposes
   std::uint64_t ticks_ = 0;
   StallReport stall_report_{config_.election_timeout_ms};  // warnings about a late loop
   // Expiry, key versions and clock entries (leader_clock_ms).
