@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/assert.h"
+#include "sim/json_client.h"
 
 namespace helios::sim {
 
@@ -14,6 +15,7 @@ struct SimConnection::Pipe {
   };
   env::Loop& loop;
   std::function<Index()> applied;
+  const Protocol protocol;
   bool closed = false;
   // Client to server: bytes the session has not read yet, and its read waiting for them.
   std::string inbound;
@@ -22,10 +24,12 @@ struct SimConnection::Pipe {
   api::ClientStream::Handler read_done;
   // Server to client.
   resp::ReplyParser parser;
+  std::string json_lines;  // JSON-lines replies: bytes of a line not yet complete
   std::deque<Expected> expected;
   std::deque<ReadEvaluation> evaluations;
 
-  Pipe(env::Loop& l, std::function<Index()> a) : loop(l), applied(std::move(a)) {}
+  Pipe(env::Loop& l, std::function<Index()> a, Protocol p)
+      : loop(l), applied(std::move(a)), protocol(p) {}
 
   // Completes the session's waiting read with what arrived (or end-of-file once closed).
   void serve_read(const std::shared_ptr<Pipe>& self) {
@@ -45,21 +49,35 @@ struct SimConnection::Pipe {
   }
 
   void receive(std::string_view bytes) {
+    if (protocol == Protocol::kJsonLines) {
+      json_lines.append(bytes);
+      std::size_t end = 0;
+      while (!closed && (end = json_lines.find('\n')) != std::string::npos) {
+        resp::Value v = json_reply_value(std::string_view(json_lines).substr(0, end));
+        json_lines.erase(0, end + 1);
+        deliver(v);
+      }
+      return;
+    }
     parser.feed(bytes);
     resp::Value v;
     while (!closed && parser.next(v) == resp::ParseStatus::kRequest) {
-      HELIOS_ASSERT_MSG(!expected.empty(), "a reply to no request");
-      Expected e = std::move(expected.front());
-      expected.pop_front();
-      std::optional<ReadEvaluation> read;
-      if (e.read && v.type != resp::Value::Type::kError) {
-        HELIOS_ASSERT_MSG(!evaluations.empty(), "a read's reply without its evaluation");
-        read = evaluations.front();
-        evaluations.pop_front();
-      }
-      if (e.handler) {
-        e.handler(v, read);
-      }
+      deliver(v);
+    }
+  }
+
+  void deliver(const resp::Value& v) {
+    HELIOS_ASSERT_MSG(!expected.empty(), "a reply to no request");
+    Expected e = std::move(expected.front());
+    expected.pop_front();
+    std::optional<ReadEvaluation> read;
+    if (e.read && v.type != resp::Value::Type::kError) {
+      HELIOS_ASSERT_MSG(!evaluations.empty(), "a read's reply without its evaluation");
+      read = evaluations.front();
+      evaluations.pop_front();
+    }
+    if (e.handler) {
+      e.handler(v, read);
     }
   }
 };
@@ -104,8 +122,8 @@ class SimConnection::ServerEnd final : public api::ClientStream {
   std::shared_ptr<Pipe> pipe_;
 };
 
-SimConnection::SimConnection(env::Loop& loop, std::function<Index()> applied)
-    : pipe_(std::make_shared<Pipe>(loop, std::move(applied))) {}
+SimConnection::SimConnection(env::Loop& loop, std::function<Index()> applied, Protocol protocol)
+    : pipe_(std::make_shared<Pipe>(loop, std::move(applied), protocol)) {}
 
 SimConnection::~SimConnection() {
   close();
@@ -120,6 +138,12 @@ std::unique_ptr<api::ClientStream> SimConnection::server_end() {
 void SimConnection::send(const std::vector<std::string>& argv, ReplyHandler handler, bool read) {
   HELIOS_ASSERT(!pipe_->closed);
   std::string& out = pipe_->inbound;
+  if (pipe_->protocol == Protocol::kJsonLines) {
+    out += json_request_line(argv);
+    pipe_->expected.push_back(Pipe::Expected{std::move(handler), read});
+    pipe_->serve_read(pipe_);
+    return;
+  }
   out += "*" + std::to_string(argv.size()) + "\r\n";
   for (const std::string& arg : argv) {
     out += "$" + std::to_string(arg.size()) + "\r\n";

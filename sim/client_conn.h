@@ -3,7 +3,12 @@
 // byte pipe on the node's loop whose server end is the ClientStream a real api::Session
 // reads and writes (so the simulator's clients go through the sessions' RESP parsing,
 // pipelining, MULTI/EXEC, WATCH and read times, as a Redis client does), and whose client
-// end sends requests as RESP and parses the replies (resp::ReplyParser).
+// end sends requests as RESP and parses the replies (resp::ReplyParser), or, on a
+// connection made with Protocol::kJsonLines, speaks the ATLAS JSON-lines protocol
+// (docs/json-lines.md) as a JSON client would: one request object per line (SET's value in
+// base64 with "ttl_ms" for PX, "key" for the first argument, "args" for the rest), and each
+// reply line read back into the Redis reply it stands for (sim_json_client.h), so the same
+// handlers judge both.
 //
 // The client end pairs replies with requests in order: each request has a handler (or none:
 // its reply is read and dropped), called with the parsed reply; a reply to a read (a GET)
@@ -39,16 +44,20 @@ using ReplyHandler =
 
 class SimConnection {
  public:
+  enum class Protocol { kResp, kJsonLines };
+
   // `applied` reads the node's applied index (at each read's evaluation).
-  SimConnection(env::Loop& loop, std::function<Index()> applied);
+  SimConnection(env::Loop& loop, std::function<Index()> applied,
+                Protocol protocol = Protocol::kResp);
   ~SimConnection();
   SimConnection(const SimConnection&) = delete;
   SimConnection& operator=(const SimConnection&) = delete;
 
   // The server end, for api::Server::accept (once).
   std::unique_ptr<api::ClientStream> server_end();
-  // Sends one request (a command's argv as a RESP array); `handler` (may be empty) gets its
-  // reply. `read`: the reply is a read's (a GET's), evaluated once it is not an error.
+  // Sends one request (a command's argv as a RESP array, or its JSON line); `handler` (may be
+  // empty) gets its reply. `read`: the reply is a read's (a GET's), evaluated once it is not an
+  // error.
   void send(const std::vector<std::string>& argv, ReplyHandler handler, bool read = false);
   // Requests sent whose reply has not come.
   std::size_t unanswered() const;

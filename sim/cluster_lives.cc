@@ -29,6 +29,13 @@ void SimCluster::stop_failed_nodes() {
     if (nodes_[i]->up() && nodes_[i]->failed()) {
       trace_line("n" + std::to_string(i + 1) + " stops: " + nodes_[i]->failure());
       ++stats_.storage_failures;
+      if (nodes_[i]->removed() && options_.removed_stop) {
+        // Removed in the same turn as its storage failed: it stops for the failure, but a
+        // REMOVED it recorded first keeps it down all the same (as a real process restarted
+        // after exit 70 refuses to start).
+        retired_[i] = true;
+        retired_recorded_[i] = nodes_[i]->removal_recorded();
+      }
       crash(i);
     } else if (nodes_[i]->up() && nodes_[i]->removed() && options_.removed_stop) {
       trace_line("n" + std::to_string(i + 1) + " stops: removed from the cluster");

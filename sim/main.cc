@@ -48,7 +48,7 @@ void usage() {
                "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
                "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
                "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n"
-               "  blocking-serves-local blocking-drops-late-pop\n");
+               "  blocking-serves-local blocking-drops-late-pop json-ttl-seconds\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

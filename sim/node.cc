@@ -1,6 +1,7 @@
 #include "sim/node.h"
 
 #include "api/acl_state.h"
+#include "api/json_lines.h"
 #include "atlas/command.h"
 #include "atlas/objects.h"
 #include "base/assert.h"
@@ -44,6 +45,7 @@ SimNode::~SimNode() {
   loop_.mute(true);  // the harness is being destroyed: nothing it would be told matters
   node_.reset();
   server_.reset();
+  duties_.reset();
   chores_.reset();
   members_.reset();  // after the Node: its proposals' callbacks may name the keeper
   transfers_.reset();
@@ -93,6 +95,7 @@ Status SimNode::start(std::uint64_t seed) {
     machine_.plant_unclamped_stamps();
   }
   atlas::plant_unordered_picks(options_.bugs.unordered_picks);
+  api::plant_json_ttl_seconds(options_.bugs.json_ttl_seconds);
   wire::plant_vote_refusal_lost(options_.bugs.vote_refusal_lost);
   atlas::SortedSet::plant_lex_by_rank(options_.bugs.lex_by_rank);
   atlas::Store::plant_snapshot_drops_versions(options_.bugs.snapshot_drops_versions);
@@ -198,6 +201,7 @@ void SimNode::crash(base::Prng& prng) {
   stop_client_layer();
   node_.reset();
   server_.reset();
+  duties_.reset();
   chores_.reset();
   members_.reset();  // after the Node: its proposals' callbacks may name the keeper
   wal_.reset();
@@ -241,6 +245,12 @@ void SimNode::on_role_change(const raft::SoftState& soft, Term term) {
     // an earlier leader's read time could have run ahead of them (node/stamp_clock.h; the
     // planted bugs `leader-clock-unraised` and `stamp-below-log` skip it).
     stamps_.on_leading(machine_.last_stamp_ms());
+    // As the runtime: key versions before any client command proposed after this turn.
+    loop_.post([this]() {
+      if (duties_ != nullptr) {
+        duties_->on_leading();
+      }
+    });
   }
   leading_ = leads;
   host_.on_role_change(index_, soft);

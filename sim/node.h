@@ -41,6 +41,7 @@
 #include "node/node.h"
 #include "node/removal_watch.h"
 #include "node/stamp_clock.h"
+#include "node/tick_duties.h"
 #include "node/transfer_waiter.h"
 #include "sim/client_conn.h"
 #include "sim/disk.h"
@@ -288,12 +289,12 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;
   std::unique_ptr<node::MemberKeeper> members_;
+  std::unique_ptr<node::TickDuties> duties_;  // of this incarnation (node/tick_duties.h)
   std::unique_ptr<node::TransferWaiter> transfers_;
   std::unique_ptr<node::RemovalWatch> removal_;  // of this incarnation
   bool removal_recorded_ = false;
-  bool join_configured_ = false;  // a new machine under an old id (wipe_for_join): --join
-  std::set<NodeId> peers_;        // the keeper's peer directory
-  std::uint64_t ticks_ = 0;
+  bool join_configured_ = false;   // a new machine under an old id (wipe_for_join): --join
+  std::set<NodeId> peers_;         // the keeper's peer directory
   api::ExecutorStats api_before_;  // of the incarnations before this one
   std::vector<raft::ConfigAt> configs_at_crash_;
   Index self_conf_index_ = 0;

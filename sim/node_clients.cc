@@ -165,6 +165,16 @@ void SimNode::start_client_layer() {
     throw SimFailure("the client layer does not open: " + s.to_string());
   }
   start_members();
+  node::TickDuties::Host duties;
+  duties.wall_ms = [this]() { return host_.clock_ms(index_); };
+  // Versions start once the leader applied options_.versions_start entries, as in a cluster
+  // whose last member was upgraded to a release with WATCH then.
+  duties.versions_allowed = [this]() {
+    return machine_.store().applied_index() >= options_.versions_start;
+  };
+  duties.removed = [this]() { return removed(); };
+  duties_ = std::make_unique<node::TickDuties>(options_.tick_us, *node_, machine_, *chores_,
+                                               *members_, std::move(duties));
   node_->start();
   server_->start();
 }
@@ -216,28 +226,22 @@ SimConnection& SimNode::connection(int client, bool side) {
   std::unique_ptr<SimConnection>& c = (side ? side_connections_ : connections_)[client];
   const std::size_t most = side ? kMaxSideUnanswered : 0;
   if (c == nullptr || !c->open() || c->unanswered() > most) {
-    c = std::make_unique<SimConnection>(loop_, [this]() { return node_->applied(); });
+    // Every third client's puts and gets go over the JSON-lines protocol (docs/json-lines.md);
+    // its side connections, and everyone else's, speak RESP.
+    const SimConnection::Protocol protocol = !side && client % 3 == 1
+                                                 ? SimConnection::Protocol::kJsonLines
+                                                 : SimConnection::Protocol::kResp;
+    c = std::make_unique<SimConnection>(
+        loop_, [this]() { return node_->applied(); }, protocol);
     server_->accept(c->server_end());
   }
   return *c;
 }
 
 void SimNode::tick() {
-  node_->tick();
-  // As the runtime: the membership keeper's rounds every 100 ms (of this node's ticks).
-  const std::uint64_t every = std::max<std::uint64_t>(1, 100'000 / options_.tick_us);
-  if (++ticks_ % every == 0 && !node_->failed()) {
-    members_->tend(false);
-  }
-  // As the runtime's tick: the leader's chores, by this node's clock.
-  if (node_->failed() || raw().raft().role() != raft::Role::kLeader) {
-    return;
-  }
-  const atlas::Store& store = machine_.store();
-  chores_->expire_keys(store, host_.clock_ms(index_));
-  // Versions start once the leader applied options_.versions_start entries, as in a cluster
-  // whose last member was upgraded to a release with WATCH then.
-  chores_->start_key_versions(store, store.applied_index() >= options_.versions_start);
+  // The runtime's: the core's tick, then every 100 ms of this node's ticks the leader's
+  // chores by this node's clock and the membership keeper's round.
+  duties_->tick();
 }
 
 std::uint64_t SimNode::leader_clock_ms() {

@@ -221,6 +221,8 @@ std::string SimOptions::describe() const {
     out += " bug=blocking-serves-local";
   if (bugs.blocking_drops_late_pop)
     out += " bug=blocking-drops-late-pop";
+  if (bugs.json_ttl_seconds)
+    out += " bug=json-ttl-seconds";
   return out;
 }
 
@@ -299,6 +301,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.blocking_serves_local = true;
   } else if (name == "blocking-drops-late-pop") {
     bugs.blocking_drops_late_pop = true;
+  } else if (name == "json-ttl-seconds") {
+    bugs.json_ttl_seconds = true;
   } else {
     return false;
   }

@@ -192,6 +192,16 @@ void SimCluster::on_put_applied(const std::string& value, Index index, std::uint
     return;  // not a client's put (the liveness marker)
   }
   KvOperation& record = history_[it->second - 1];
+  // The TTL rule: a put with PX ms expires that long after the stamp it was planned at,
+  // which is no later than its entry's; one without a TTL never expires. (The checkers below
+  // judge reads by the deadline applied, so a TTL translated wrong on the way in, by a
+  // protocol's parser, would pass them.)
+  if ((deadline_ms == 0) != (record.ttl_ms == 0) ||
+      (record.ttl_ms != 0 && deadline_ms > stamp_ms + record.ttl_ms)) {
+    throw SimFailure("the TTL rule: " + to_string(record) + " asked for a TTL of " +
+                     std::to_string(record.ttl_ms) + " ms and was applied at " +
+                     std::to_string(stamp_ms) + " with deadline " + std::to_string(deadline_ms));
+  }
   record.log_index = index;
   record.op_in_entry = position;
   record.time_ms = stamp_ms;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -20,6 +21,8 @@ namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
+
+std::atomic<bool> g_json_ttl_seconds{false};  // the simulator runs seeds on threads
 
 // ---- Small helpers ------------------------------------------------------------------------
 
@@ -456,7 +459,7 @@ Argv build_argv(Request& r, const Shape* shape) {
   push(kValue, r.value);
   if (option) {  // SET k v EX 10
     push(kTtl, r.ttl, "EX");
-    push(kTtlMs, r.ttl_ms, "PX");
+    push(kTtlMs, r.ttl_ms, g_json_ttl_seconds.load(std::memory_order_relaxed) ? "EX" : "PX");
   }
   push(kBy, r.by);
   push(kPattern, r.pattern);
@@ -630,6 +633,10 @@ Result<std::string> base64_decode(std::string_view text) {
                            " has non-zero bits that padding discards");
   }
   return out;
+}
+
+void plant_json_ttl_seconds(bool on) {
+  g_json_ttl_seconds.store(on, std::memory_order_relaxed);
 }
 
 Result<Argv> json_line_to_argv(std::string_view line) {

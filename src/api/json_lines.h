@@ -55,6 +55,10 @@ Result<Argv> json_line_to_argv(std::string_view line);
 // reply) becomes an error line.
 std::string value_to_json_line(const resp::Value& v);
 
+// Planted bug (simulator only; raft::PlantedBugs::json_ttl_seconds): a request's "ttl_ms"
+// of a command with a TTL option (SET) becomes EX, seconds, instead of PX. Process-wide.
+void plant_json_ttl_seconds(bool on);
+
 // Base64 with the standard alphabet (RFC 4648 section 4) and padding.
 std::string base64_encode(std::string_view bytes);
 // The strict inverse of base64_encode: the length a multiple of 4, only the alphabet, '='

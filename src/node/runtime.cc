@@ -89,6 +89,17 @@ Status Runtime::start() {
   members_ = std::make_unique<MemberKeeper>(MemberKeeperOptions::of(config_), asio_loop_, *node_,
                                             static_cast<PeerDirectory&>(*this),
                                             [this]() { check_failed(); });
+  TickDuties::Host duties;
+  duties.wall_ms = [this]() { return static_cast<std::uint64_t>(wall_ms()); };
+  duties.versions_allowed = [this]() {
+    // Wire minor 1 brought WATCH and the ops that a release before it cannot decode.
+    constexpr std::uint16_t kKeyVersionsWireMinor = 1;
+    return wire::wire_minor() >= kKeyVersionsWireMinor &&
+           member_below_wire_minor(kKeyVersionsWireMinor) == kNoNode;
+  };
+  duties.removed = [this]() { return removed_.load(); };
+  duties_ = std::make_unique<TickDuties>(std::uint64_t{config_.tick_ms()} * 1000, *node_, machine_,
+                                         chores_, *members_, std::move(duties));
   removal_->begin(node_->raw().raft().conf_at(node_->applied()), node_->raw().raft().conf(),
                   config_.join.port != 0);
   removal_->guard(*node_);
@@ -237,14 +248,9 @@ void Runtime::report_stall(std::uint64_t stall_ms, std::chrono::steady_clock::ti
 }
 
 void Runtime::tick_once() {
-  node_->tick();
+  duties_->tick();  // the core's tick, then every 100 ms the chores (node/tick_duties.h)
   check_failed();
-  if (++ticks_ % std::max<std::uint64_t>(1, 100 / config_.tick_ms()) == 0) {
-    expire_keys();
-    start_key_versions();
-    members_->tend(removed_);
-  }
-  if (ticks_ % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
+  if (duties_->ticks() % std::max<std::uint64_t>(1, 2000 / config_.tick_ms()) == 0) {
     check_tls_files();
   }
 }
@@ -303,7 +309,7 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
     // leader's read time could have run ahead of them (node/stamp_clock.h).
     stamps_.on_leading(machine_.last_stamp_ms());
     // Before any client command proposed after this turn of the loop (they are posted).
-    asio::post(io_, [this]() { start_key_versions(); });
+    asio::post(io_, [this]() { duties_->on_leading(); });
   }
   last_role_ = soft.role;
   if (on_role_change_hook) {
@@ -311,22 +317,6 @@ void Runtime::on_role_change(const raft::SoftState& soft, Term term) {
   }
   for (const auto& listener : role_listeners_) {
     listener(soft, term);
-  }
-}
-
-void Runtime::expire_keys() {
-  if (node_->raw().raft().role() == raft::Role::kLeader) {
-    chores_.expire_keys(machine_.store(), static_cast<std::uint64_t>(wall_ms()));
-  }
-}
-
-void Runtime::start_key_versions() {
-  // Wire minor 1 brought WATCH and the ops that a release before it cannot decode.
-  constexpr std::uint16_t kKeyVersionsWireMinor = 1;
-  if (node_->raw().raft().role() == raft::Role::kLeader) {
-    chores_.start_key_versions(machine_.store(),
-                               wire::wire_minor() >= kKeyVersionsWireMinor &&
-                                   member_below_wire_minor(kKeyVersionsWireMinor) == kNoNode);
   }
 }
 

@@ -6,7 +6,8 @@
 // proposals and status requests posted by other threads.
 //
 // Active expiry: every 100 ms the leader proposes DELETE_IF_EXPIRED for up to 256 keys whose
-// deadline has passed by its clock (one proposal in flight at a time).
+// deadline has passed by its clock (one proposal in flight at a time; node/tick_duties.h,
+// which the simulator's nodes run too).
 //
 // Leadership transfer (runtime_transfer.cc, transfer_waiter.h, leader_transfer.h):
 // transfer_leadership() starts the core's transfer and polls every millisecond on a loop
@@ -75,6 +76,7 @@
 #include "node/snapshot_transfer.h"
 #include "node/stall_report.h"
 #include "node/stamp_clock.h"
+#include "node/tick_duties.h"
 #include "node/transfer_waiter.h"
 #include "storage/data_dir.h"
 #include "storage/snapshot_store.h"
@@ -275,12 +277,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   void tick_once();
   // A tick ran stall_ms late: warns (rate-limited) when that is long enough to cost leadership.
   void report_stall(std::uint64_t stall_ms, std::chrono::steady_clock::time_point now);
-  // Leader only: proposes the deletion of keys whose deadline has passed (active expiry;
-  // replicas already hide them from reads).
-  void expire_keys();
-  // Leader only: proposes the start of key versions (atlas::StartVersionsOp) while they have
-  // not started and every member runs wire minor 1 or later (WATCH guards nothing before).
-  void start_key_versions();
   void check_failed();
   NodeStatus make_status() const;
 
@@ -316,7 +312,6 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   std::string snapshot_error_;
   std::atomic<bool> running_{false};
   StampClock stamps_;  // the stamps this node gives the commands it proposes
-  std::uint64_t ticks_ = 0;
   StallReport stall_report_{config_.election_timeout_ms};  // warnings about a late loop
   // Expiry, key versions and clock entries (leader_clock_ms).
   LeaderChores chores_{[this](atlas::Command command, CommandCallback done) {
@@ -328,6 +323,8 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   // Membership: the book, the admin API's changes and the leader's own (member_keeper.h);
   // here, whether this node was removed.
   std::unique_ptr<MemberKeeper> members_;
+  // The core's tick and the 100 ms round of chores and membership (tick_duties.h).
+  std::unique_ptr<TickDuties> duties_;
   std::unique_ptr<TransferWaiter> transfers_;  // leadership transfers (transfer_waiter.h)
   // Whether this node was removed, and its markers (removal_watch.h; loop thread); removed_
   // is the same fact for any thread.

@@ -88,6 +88,8 @@ struct PlantedBugs {
   bool blocking_drops_late_pop = false;     // (simulator) a blocking pop in flight at its
                                             // deadline answers nil, dropping what it takes
                                             // (api/blocking.h)
+  bool json_ttl_seconds = false;            // (simulator) a JSON-lines SET's "ttl_ms" becomes
+                                            // EX (seconds), not PX (api/json_lines.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -100,7 +102,7 @@ struct PlantedBugs {
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
            interval_leader_only || promote_unanswered || read_skips_write ||
-           blocking_serves_local || blocking_drops_late_pop;
+           blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds;
   }
 };
 
