@@ -11,29 +11,13 @@
 #include <vector>
 
 #include "env/sim/sim_file_system.h"
+#include "quiet_node.h"
 
 namespace helios::node {
 namespace {
 
-using namespace std::chrono_literals;
-
-class QuietIo final : public NodeIo {
- public:
-  void send(const raft::Message& /*m*/) override {}
-  void start_sync() override {}
-  void start_snapshot(const raft::SnapshotMeta& /*meta*/) override {}
-  void send_snapshot(const raft::Message& /*m*/) override {}
-};
-
-class StillLoop final : public env::Loop {
- public:
-  void post(std::function<void()> /*fn*/) override {}
-  Clock::time_point now() const override { return Clock::time_point(100s); }
-  std::unique_ptr<env::Timer> schedule_at(Clock::time_point /*at*/,
-                                          std::function<void()> /*fn*/) override {
-    return nullptr;
-  }
-};
+using testing::QuietIo;
+using testing::StillLoop;
 
 class NoPeers final : public PeerDirectory {
  public:
@@ -70,14 +54,7 @@ struct Fixture {
     host.removed = []() { return false; };
     duties = std::make_unique<TickDuties>(10'000, *node, machine, chores, *members, host);
   }
-  void elect() {
-    node->campaign();
-    node->step(
-        raft::Message{.type = raft::MessageType::kPreVoteResp, .from = 2, .to = 1, .term = 1});
-    node->on_sync_done(Status::ok());
-    node->step(raft::Message{.type = raft::MessageType::kVoteResp, .from = 2, .to = 1, .term = 1});
-    ASSERT_EQ(node->raw().raft().role(), raft::Role::kLeader);
-  }
+  void elect() { testing::elect_node_1(*node); }
   // The kinds of op the chores proposed, in order: 'x' expiry, 'v' key versions.
   std::string proposed_kinds() const {
     std::string out;

@@ -11,37 +11,19 @@
 #include <vector>
 
 #include "env/sim/sim_file_system.h"
+#include "quiet_node.h"
 
 namespace helios::node {
 namespace {
 
 using namespace std::chrono_literals;
 
-class QuietIo final : public NodeIo {
- public:
-  void send(const raft::Message& /*m*/) override {}
-  void start_sync() override { ++syncs; }
-  void start_snapshot(const raft::SnapshotMeta& /*meta*/) override {}
-  void send_snapshot(const raft::Message& /*m*/) override {}
-  int syncs = 0;
-};
+using testing::QuietIo;
+using testing::StillLoop;
 
 class NullMachine final : public StateMachine {
  public:
   ApplyReply apply(const raft::Entry& /*e*/) override { return ""; }
-};
-
-// A loop whose time the test sets; nothing posted or scheduled runs (candidates() needs
-// only now()).
-class StillLoop final : public env::Loop {
- public:
-  void post(std::function<void()> /*fn*/) override {}
-  Clock::time_point now() const override { return at; }
-  std::unique_ptr<env::Timer> schedule_at(Clock::time_point /*at*/,
-                                          std::function<void()> /*fn*/) override {
-    return nullptr;
-  }
-  Clock::time_point at = Clock::time_point(100s);
 };
 
 std::int64_t ms_of(env::Loop::Clock::time_point t) {
@@ -62,14 +44,7 @@ struct Fixture {
         1, loop, *node, [this]() { return links; }, 150ms, []() {});
   }
   // Elects node 1 with node 2's vote.
-  void elect() {
-    node->campaign();
-    node->step(
-        raft::Message{.type = raft::MessageType::kPreVoteResp, .from = 2, .to = 1, .term = 1});
-    node->on_sync_done(Status::ok());
-    node->step(raft::Message{.type = raft::MessageType::kVoteResp, .from = 2, .to = 1, .term = 1});
-    ASSERT_EQ(node->raw().raft().role(), raft::Role::kLeader);
-  }
+  void elect() { testing::elect_node_1(*node); }
   bool active(NodeId id) const {
     for (const TransferCandidate& c : waiter->candidates()) {
       if (c.id == id) {
