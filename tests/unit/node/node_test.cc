@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "env/sim/sim_file_system.h"
+#include "quiet_node.h"
 
 namespace helios::node {
 namespace {
@@ -39,22 +40,12 @@ class EchoMachine final : public StateMachine {
 };
 
 struct Fixture {
-  Fixture() {
-    wal = storage::Wal::open(fs, "/wal", storage::WalOptions{}).value();
-    raft::ConfState conf;
-    conf.voters = {1, 2, 3};
-    wal->set_conf_state(conf);
-    raft::Config config;
-    config.id = 1;
-    config.max_pending_reads = 3;
-    node = std::make_unique<Node>(config, *wal, machine, io);
-    node->start();
-  }
-  env::SimFileSystem fs;
-  std::unique_ptr<storage::Wal> wal;
   EchoMachine machine;
   RecordingIo io;
-  std::unique_ptr<Node> node;
+  testing::HandNode hand{machine, io, storage::WalOptions{}.segment_bytes,
+                         [](raft::Config& c) { c.max_pending_reads = 3; }};
+  std::unique_ptr<storage::Wal>& wal = hand.wal;
+  std::unique_ptr<Node>& node = hand.node;
 };
 
 TEST(NodeTest, propose_onFollowerFailsAtOnceWithNotLeader) {

@@ -10,7 +10,9 @@
 #include <memory>
 
 #include "env/loop.h"
+#include "env/sim/sim_file_system.h"
 #include "node/node.h"
+#include "storage/wal.h"
 
 namespace helios::node::testing {
 
@@ -32,6 +34,30 @@ class StillLoop final : public env::Loop {
     return nullptr;
   }
   Clock::time_point at = Clock::time_point(std::chrono::seconds(100));
+};
+
+// Node 1 of {1, 2, 3}, started, on a WAL on a simulated disk (`segment_bytes` each segment),
+// talking through `io`, its raft::Config changed by `adjust`; a still loop beside it.
+struct HandNode {
+  HandNode(StateMachine& machine, NodeIo& io, std::uint64_t segment_bytes = 4096,
+           const std::function<void(raft::Config&)>& adjust = {}) {
+    wal =
+        storage::Wal::open(fs, "/wal", storage::WalOptions{.segment_bytes = segment_bytes}).value();
+    raft::ConfState conf;
+    conf.voters = {1, 2, 3};
+    wal->set_conf_state(conf);
+    raft::Config config;
+    config.id = 1;
+    if (adjust) {
+      adjust(config);
+    }
+    node = std::make_unique<Node>(config, *wal, machine, io);
+    node->start();
+  }
+  env::SimFileSystem fs;
+  std::unique_ptr<storage::Wal> wal;
+  StillLoop loop;
+  std::unique_ptr<Node> node;
 };
 
 // Elects node 1 (a member of {1, 2, 3}, started) with node 2's pre-vote and vote.

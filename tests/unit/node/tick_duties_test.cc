@@ -16,9 +16,6 @@
 namespace helios::node {
 namespace {
 
-using testing::QuietIo;
-using testing::StillLoop;
-
 class NoPeers final : public PeerDirectory {
  public:
   void add_peer(NodeId /*id*/, const HostPort& /*peer*/) override {}
@@ -28,16 +25,9 @@ class NoPeers final : public PeerDirectory {
 
 struct Fixture {
   // 10 ms ticks: a round every 10.
-  explicit Fixture(int election_ticks = 1000) {
-    wal = storage::Wal::open(fs, "/wal", storage::WalOptions{.segment_bytes = 4096}).value();
-    raft::ConfState conf;
-    conf.voters = {1, 2, 3};
-    wal->set_conf_state(conf);
-    raft::Config config;
-    config.id = 1;
-    config.election_ticks = election_ticks;  // 1000: no election of its own while it ticks
-    node = std::make_unique<Node>(config, *wal, machine, io);
-    node->start();
+  // election_ticks 1000: no election of its own while it ticks.
+  explicit Fixture(int election_ticks = 1000)
+      : hand(machine, io, 4096, [=](raft::Config& c) { c.election_ticks = election_ticks; }) {
     // A key whose deadline (2000) passed by the node's clock (5000).
     raft::Entry e;
     e.index = 1;
@@ -63,13 +53,12 @@ struct Fixture {
     }
     return out;
   }
-  env::SimFileSystem fs;
-  std::unique_ptr<storage::Wal> wal;
   AtlasMachine machine;
-  QuietIo io;
-  StillLoop loop;
+  testing::QuietIo io;
+  testing::HandNode hand;
+  testing::StillLoop& loop = hand.loop;
+  std::unique_ptr<Node>& node = hand.node;
   NoPeers peers;
-  std::unique_ptr<Node> node;
   std::vector<atlas::Command> proposed;
   LeaderChores chores{[this](atlas::Command command, CommandCallback /*done*/) {
     proposed.push_back(std::move(command));

@@ -18,9 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-using testing::QuietIo;
-using testing::StillLoop;
-
 class NullMachine final : public StateMachine {
  public:
   ApplyReply apply(const raft::Entry& /*e*/) override { return ""; }
@@ -32,14 +29,6 @@ std::int64_t ms_of(env::Loop::Clock::time_point t) {
 
 struct Fixture {
   Fixture() {
-    wal = storage::Wal::open(fs, "/wal", storage::WalOptions{.segment_bytes = 4096}).value();
-    raft::ConfState conf;
-    conf.voters = {1, 2, 3};
-    wal->set_conf_state(conf);
-    raft::Config config;
-    config.id = 1;
-    node = std::make_unique<Node>(config, *wal, machine, io);
-    node->start();
     waiter = std::make_unique<TransferWaiter>(
         1, loop, *node, [this]() { return links; }, 150ms, []() {});
   }
@@ -54,12 +43,11 @@ struct Fixture {
     ADD_FAILURE() << "n" << id << " is not a candidate";
     return false;
   }
-  env::SimFileSystem fs;
-  std::unique_ptr<storage::Wal> wal;
   NullMachine machine;
-  QuietIo io;
-  StillLoop loop;
-  std::unique_ptr<Node> node;
+  testing::QuietIo io;
+  testing::HandNode hand{machine, io};
+  testing::StillLoop& loop = hand.loop;
+  std::unique_ptr<Node>& node = hand.node;
   std::vector<PeerLinkState> links;
   std::unique_ptr<TransferWaiter> waiter;
 };
