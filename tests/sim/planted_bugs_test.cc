@@ -132,7 +132,9 @@ TEST(PlantedBugsTest, versionsUnestablished_isCaughtByReplicaAgreement) {
 TEST(PlantedBugsTest, lapseDropped_isCaughtByLeaseSafety) {
   // A paused leader that drops the ticks it missed still trusts its lease after the pause,
   // although a newer leader has committed meanwhile: any read it answered would be stale.
-  expect_caught_by("lapse-dropped", 400, "lease safety");
+  // First caught at seed 144 since the runtime's tick cadence (92 before): the hunt starts
+  // below it.
+  expect_caught_by("lapse-dropped", 400, "lease safety", 130);
 }
 TEST(PlantedBugsTest, ttlLocalClock_isCaughtByTheTimedWitness) {
   // Reads judged by the serving node's own clock: with skewed clocks a read after another
@@ -158,8 +160,9 @@ TEST(PlantedBugsTest, uncertainAsNotApplied_isCaughtByTheQueue) {
 TEST(PlantedBugsTest, unrepaidLoan_isCaughtByLinearizability) {
   // A batch refused inside propose (leadership lost or being handed over in the same turn)
   // sends its writes on without the values its plans moved out of their arguments: the next
-  // proposal writes an empty value where the client's was, and a get reads it.
-  expect_caught_by("unrepaid-loan", 400, "linearizable");
+  // proposal writes an empty value where the client's was, and a get reads it. First caught
+  // at seed 286 since the runtime's tick cadence (22 before): the hunt starts below it.
+  expect_caught_by("unrepaid-loan", 400, "linearizable", 270);
 }
 TEST(PlantedBugsTest, heldBatchStuck_isCaughtByLiveness) {
   // Only seeds whose executors hold batches (a third) can show it: a leader whose batch of
