@@ -18,6 +18,7 @@
 //
 // One per process (a simulated incarnation): its count of ticks starts at 0. Loop thread.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 
@@ -35,9 +36,9 @@ class TickDuties {
     std::function<bool()> versions_allowed;  // every member can decode StartVersionsOp
     std::function<bool()> removed;           // this node found itself removed
   };
-  // How many ticks make the 100 ms round (at least 1).
+  // How many ticks make the 100 ms round (at least 1; a tick of 0 us counts as 1 us).
   static std::uint64_t round_ticks(std::uint64_t tick_us) {
-    return tick_us >= 100'000 ? 1 : 100'000 / tick_us;
+    return tick_us >= 100'000 ? 1 : 100'000 / std::max<std::uint64_t>(tick_us, 1);
   }
 
   TickDuties(std::uint64_t tick_us, Node& node, const AtlasMachine& machine, LeaderChores& chores,

@@ -74,6 +74,7 @@ TEST(TickDutiesTest, roundTicks_areTheTicksOf100MsAndAtLeastOne) {
   EXPECT_EQ(TickDuties::round_ticks(30'000), 3u);
   EXPECT_EQ(TickDuties::round_ticks(100'000), 1u);
   EXPECT_EQ(TickDuties::round_ticks(250'000), 1u);
+  EXPECT_EQ(TickDuties::round_ticks(0), 100'000u);  // never a division by zero
 }
 
 TEST(TickDutiesTest, aFollowerTicksItsCoreButProposesNothing) {
