@@ -17,11 +17,13 @@ struct SimConnection::Pipe {
   std::function<Index()> applied;
   const Protocol protocol;
   bool closed = false;
+  std::function<void()> closed_busy;  // SimConnection::on_closed_busy
   // Client to server: bytes the session has not read yet, and its read waiting for them.
   std::string inbound;
   char* read_into = nullptr;
   std::size_t read_size = 0;
   api::ClientStream::Handler read_done;
+  bool read_posted = false;  // bytes handed to the session whose completion has not run
   // Server to client.
   resp::ReplyParser parser;
   std::string json_lines;  // JSON-lines replies: bytes of a line not yet complete
@@ -45,7 +47,11 @@ struct SimConnection::Pipe {
     const std::size_t n = std::min(read_size, inbound.size());
     std::memcpy(read_into, inbound.data(), n);
     inbound.erase(0, n);
-    loop.post([self, done, n]() { done(std::error_code(), n); });
+    read_posted = true;
+    loop.post([self, done, n]() {
+      self->read_posted = false;
+      done(std::error_code(), n);
+    });
   }
 
   void receive(std::string_view bytes) {
@@ -111,8 +117,15 @@ class SimConnection::ServerEnd final : public api::ClientStream {
     });
   }
   void close() override {
+    const bool busy =
+        !pipe_->closed && pipe_->inbound.empty() && !pipe_->read_posted && !pipe_->expected.empty();
     pipe_->closed = true;
     pipe_->serve_read(pipe_);
+    if (busy && pipe_->closed_busy) {
+      std::function<void()> fn = std::move(pipe_->closed_busy);
+      pipe_->closed_busy = nullptr;
+      fn();
+    }
   }
   void note_read_time(std::uint64_t at_ms) override {
     pipe_->evaluations.push_back(ReadEvaluation{at_ms, pipe_->applied()});
@@ -152,6 +165,10 @@ void SimConnection::send(const std::vector<std::string>& argv, ReplyHandler hand
   }
   pipe_->expected.push_back(Pipe::Expected{std::move(handler), read});
   pipe_->serve_read(pipe_);
+}
+
+void SimConnection::on_closed_busy(std::function<void()> fn) {
+  pipe_->closed_busy = std::move(fn);
 }
 
 std::size_t SimConnection::unanswered() const {

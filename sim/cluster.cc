@@ -133,6 +133,7 @@ SimResult SimCluster::run() {
     result.snapshots_installed += n->snapshots_installed();
     result.lease_reads += n->lease_reads();
     result.api += n->api_stats();
+    result.idle_closed += n->idle_closed();
   }
   result.committed = checker_.committed_count();
   check_admin_requests();

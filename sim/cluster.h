@@ -48,6 +48,7 @@ struct SimResult {
   std::uint64_t snapshots_installed = 0;  // received from a leader
   std::uint64_t lease_reads = 0;          // answered under a leader's lease
   api::ExecutorStats api;                 // the client layers', summed over nodes
+  std::uint64_t idle_closed = 0;          // connections the client layers closed as idle
   bool linearizability_timed_out = false;
   // Membership requests through the nodes' keepers (node::MemberKeeper), and those answered
   // OK; leadership transfers through their waiters (node::TransferWaiter), and those OK.

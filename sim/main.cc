@@ -33,22 +33,24 @@ struct Args {
 };
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: helios-sim --seeds N --first-seed S [--nodes 3|5] [--jobs J] [--bug NAME]\n"
-               "       helios-sim --seed S [--nodes 3|5] [--trace] [--bug NAME]\n"
-               "       helios-sim --corpus FILE [--jobs J]\n"
-               "bugs (test only): vote-twice commit-old-term ack-before-persist "
-               "read-without-quorum\n"
-               "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
-               "count-learner-ack\n"
-               "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
-               "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
-               "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
-               "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
-               "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
-               "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
-               "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n"
-               "  blocking-serves-local blocking-drops-late-pop json-ttl-seconds\n");
+  std::fprintf(
+      stderr,
+      "usage: helios-sim --seeds N --first-seed S [--nodes 3|5] [--jobs J] [--bug NAME]\n"
+      "       helios-sim --seed S [--nodes 3|5] [--trace] [--bug NAME]\n"
+      "       helios-sim --corpus FILE [--jobs J]\n"
+      "bugs (test only): vote-twice commit-old-term ack-before-persist "
+      "read-without-quorum\n"
+      "  snapshot-keeps-log compact-past-applied skip-snapshot-restore "
+      "count-learner-ack\n"
+      "  leave-joint-early notice-uncommitted-removal snapshot-drops-acl\n"
+      "  stamp-below-log lease-too-long unordered-picks lex-by-rank ttl-local-clock\n"
+      "  leader-clock-unraised uncertain-as-not-applied unrepaid-loan held-batch-stuck\n"
+      "  snapshot-drops-versions versions-unestablished trailing-bytes-from-end\n"
+      "  vote-refusal-lost member-answer-early transfer-answer-leaderless\n"
+      "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
+      "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n"
+      "  blocking-serves-local blocking-drops-late-pop json-ttl-seconds unblock-drops-pop\n"
+      "  idle-closes-busy\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -195,6 +197,7 @@ int main(int argc, char** argv) {
   std::uint64_t writes = 0;
   std::uint64_t forwarded = 0;
   std::uint64_t uncertain = 0;
+  std::uint64_t idle_closed = 0;
   std::uint64_t member_requests = 0;
   std::uint64_t member_changes = 0;
   std::uint64_t transfer_requests = 0;
@@ -215,6 +218,7 @@ int main(int argc, char** argv) {
     writes += o.result.api.writes;
     forwarded += o.result.api.forwarded;
     uncertain += o.result.api.uncertain;
+    idle_closed += o.result.idle_closed;
     if (o.result.ok) {
       ++passed;
       continue;
@@ -226,13 +230,15 @@ int main(int argc, char** argv) {
   std::fprintf(
       stderr,
       "helios-sim: %zu seeds in %.1fs (%.1f seeds/s, %.0f node ticks/s, %d jobs; "
-      "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain; "
+      "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain, "
+      "%llu idle closed; "
       "membership: %llu requests, %llu applied; transfers: %llu requests, %llu moved; "
       "removals: %llu, %llu stopped, %llu ids joined again)\n",
       outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
       static_cast<double>(ticks) / secs, jobs, static_cast<unsigned long long>(lease_reads),
       static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
-      static_cast<unsigned long long>(uncertain), static_cast<unsigned long long>(member_requests),
+      static_cast<unsigned long long>(uncertain), static_cast<unsigned long long>(idle_closed),
+      static_cast<unsigned long long>(member_requests),
       static_cast<unsigned long long>(member_changes),
       static_cast<unsigned long long>(transfer_requests),
       static_cast<unsigned long long>(transfers), static_cast<unsigned long long>(removals),

@@ -85,6 +85,9 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
 
   // The client layer's counters, over every incarnation.
   api::ExecutorStats api_stats() const;
+  // Connections its client layers closed past `timeout` or handshake_timeout (all
+  // incarnations).
+  std::uint64_t idle_closed() const;
 
   // Recovers the WAL and starts a new incarnation. kIoError when an fsync failed during
   // recovery (try again later); kInvalidArgument when the node was removed (REMOVED: it never
@@ -234,9 +237,22 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   // GET must see the SET once it answered OK (read your writes; planted bug
   // `read-skips-write`).
   void read_own_write(SimConnection& conn, int client, std::uint64_t op);
-  // The client's blocking pop (BLPOP or BRPOP of the work queue, QueueChecker) on a third
-  // connection, unless its last one still waits.
+  // The client's blocking pop (BLPOP, BRPOP or BLMOVE of the work queue, QueueChecker) on a
+  // third connection, unless its last one still waits: then, every kUnblockEvery-th
+  // operation, a CLIENT UNBLOCK of it from the side connection.
   void blocking_pop(int client, std::uint64_t op);
+  // A client's third connection: the blocking pops. `id` is its CLIENT ID (0 until that
+  // answered); `error_asked` is set once a CLIENT UNBLOCK ... ERROR was sent for the pop
+  // that waits (only then may it answer -UNBLOCKED).
+  struct BlockingLine {
+    std::unique_ptr<SimConnection> conn;
+    std::shared_ptr<std::int64_t> id;
+    std::shared_ptr<bool> error_asked;
+  };
+  void unblock_pop(int client, std::uint64_t op, const BlockingLine& line);
+  // Fails the seed if the node closes `conn` while it waits for a reply, unless the node is
+  // stopping.
+  void watch_closes(SimConnection& conn);
 
   // The executor's settings, from the seed's timing (constructor).
   void configure_client_layer();
@@ -282,9 +298,9 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   SimLoop loop_;
   metrics::Metrics metrics_;
   std::unique_ptr<api::Server> server_;
-  std::map<int, std::unique_ptr<SimConnection>> connections_;           // by client
-  std::map<int, std::unique_ptr<SimConnection>> side_connections_;      // by client
-  std::map<int, std::unique_ptr<SimConnection>> blocking_connections_;  // by client
+  std::map<int, std::unique_ptr<SimConnection>> connections_;       // by client
+  std::map<int, std::unique_ptr<SimConnection>> side_connections_;  // by client
+  std::map<int, BlockingLine> blocking_connections_;                // by client
   std::vector<RoleListener> role_listeners_;
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;
@@ -296,6 +312,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   bool join_configured_ = false;   // a new machine under an old id (wipe_for_join): --join
   std::set<NodeId> peers_;         // the keeper's peer directory
   api::ExecutorStats api_before_;  // of the incarnations before this one
+  std::uint64_t idle_closed_before_ = 0;
   std::vector<raft::ConfigAt> configs_at_crash_;
   Index self_conf_index_ = 0;
   std::pair<Term, Index> position_at_crash_{0, 0};

@@ -27,6 +27,9 @@ constexpr std::uint64_t kAclEvery = 5;
 // versions before they started, which replicas restored from a snapshot without versions do
 // not hold: planted bug `versions-unestablished`) diverges.
 constexpr std::uint64_t kWatchedEvery = 16;
+// Every kUnblockEvery-th operation of a client whose blocking pop still waits ends it with
+// CLIENT UNBLOCK (SimNode::unblock_pop).
+constexpr std::uint64_t kUnblockEvery = 3;
 
 // The collections of the workload: with every put, one change of a hash, a list, a set or a
 // sorted set (keys shared by all clients, kept small), through the real object commands,
@@ -120,6 +123,7 @@ void SimNode::configure_client_layer() {
   client_config_.client.leader_wait_ms = 8 * election_ms;
   client_config_.client.write_timeout_ms = 8 * election_ms;
   client_config_.client.max_batches_in_flight = options_.max_batches_in_flight;
+  client_config_.client.idle_timeout_ms = options_.idle_timeout_us / 1000;
   // What the membership keeper reads (node_members.cc): the configuration file's peers are
   // the bootstrap voters, as in a production cluster's file.
   client_config_.cluster_id = "sim";
@@ -160,6 +164,12 @@ void SimNode::start_client_layer() {
   if (options_.bugs.blocking_drops_late_pop) {
     server_->plant_blocking_drops_late_pop();
   }
+  if (options_.bugs.unblock_drops_pop) {
+    server_->plant_unblock_drops_pop();
+  }
+  if (options_.bugs.idle_closes_busy) {
+    server_->plant_idle_closes_busy();
+  }
   server_->install();
   if (Status s = server_->open(); !s.is_ok()) {
     throw SimFailure("the client layer does not open: " + s.to_string());
@@ -187,8 +197,13 @@ api::ExecutorStats SimNode::api_stats() const {
   return out;
 }
 
+std::uint64_t SimNode::idle_closed() const {
+  return idle_closed_before_ + (server_ != nullptr ? server_->stats().connections_timed_out : 0);
+}
+
 void SimNode::stop_client_layer() {
   api_before_ = api_stats();
+  idle_closed_before_ = idle_closed();
   loop_.mute(true);  // what this posts is dropped below
   if (server_ != nullptr) {
     // What waits in it is dropped unanswered, and every connection closes, as when a
@@ -233,6 +248,7 @@ SimConnection& SimNode::connection(int client, bool side) {
                                                  : SimConnection::Protocol::kResp;
     c = std::make_unique<SimConnection>(
         loop_, [this]() { return node_->applied(); }, protocol);
+    watch_closes(*c);
     server_->accept(c->server_end());
   }
   return *c;
@@ -373,14 +389,28 @@ bool SimNode::client_put(int client, std::uint64_t op, const KvCommand& command)
 }
 
 void SimNode::blocking_pop(int client, std::uint64_t op) {
-  std::unique_ptr<SimConnection>& c = blocking_connections_[client];
+  BlockingLine& line = blocking_connections_[client];
+  std::unique_ptr<SimConnection>& c = line.conn;
   if (c != nullptr && c->open() && c->unanswered() > 0) {
+    if (op % kUnblockEvery == 0) {
+      unblock_pop(client, op, line);
+    }
     return;  // still blocked
   }
   if (c == nullptr || !c->open()) {
     c = std::make_unique<SimConnection>(loop_, [this]() { return node_->applied(); });
+    watch_closes(*c);
     server_->accept(c->server_end());
+    line.id = std::make_shared<std::int64_t>(0);
+    c->send({"CLIENT", "ID"},
+            [id = line.id](const resp::Value& reply, std::optional<ReadEvaluation>) {
+              if (reply.type != resp::Value::Type::kInteger || reply.integer <= 0) {
+                throw SimFailure("CLIENT ID answered " + reply.to_string());
+              }
+              *id = reply.integer;
+            });
   }
+  line.error_asked = std::make_shared<bool>(false);
   // Timeouts from 10 ms (often passed while the first pop is in flight) to forever (0). Most
   // are BLMOVEs to a list of the operation's own (the end of the run checks what each moved),
   // some BLPOP or BRPOP.
@@ -399,10 +429,15 @@ void SimNode::blocking_pop(int client, std::uint64_t op) {
   }
   const NodeId at = id();
   SimConnection* conn = c.get();  // alive while it delivers replies (closed: none come)
-  c->send(argv, [&host, at, pop, move, conn, destination](const resp::Value& reply,
-                                                          std::optional<ReadEvaluation>) {
+  c->send(argv, [&host, at, pop, move, conn, destination, error_asked = line.error_asked](
+                    const resp::Value& reply, std::optional<ReadEvaluation>) {
     using Type = resp::Value::Type;
-    if (reply.type == Type::kNull) {
+    const bool unblocked = reply.type == Type::kError && reply.str.starts_with("UNBLOCKED ");
+    if (unblocked && !*error_asked) {
+      throw SimFailure("a blocking pop at n" + std::to_string(at) +
+                       " answered -UNBLOCKED, but no CLIENT UNBLOCK ... ERROR was sent for it");
+    }
+    if (reply.type == Type::kNull || unblocked) {  // it took nothing
       host.queue().pop_empty(pop);
     } else if (move && reply.type == Type::kBulk) {
       host.queue().pop_delivered(pop, reply.str);
@@ -437,6 +472,40 @@ void SimNode::blocking_pop(int client, std::uint64_t op) {
         },
         true);
   });
+}
+
+void SimNode::watch_closes(SimConnection& conn) {
+  // Nothing the clients send makes a session close its connection (no QUIT, no protocol
+  // error, no output past the limits), and `timeout` spares a connection that waits for a
+  // reply (Redis: a blocked client is not idle); a stopping node closes them all.
+  conn.on_closed_busy([this]() {
+    if (!loop_.muted()) {
+      throw SimFailure("n" + std::to_string(id()) +
+                       " closed a client connection that waited for a reply");
+    }
+  });
+}
+
+void SimNode::unblock_pop(int client, std::uint64_t op, const BlockingLine& line) {
+  if (line.id == nullptr || *line.id == 0) {
+    return;  // its CLIENT ID has not answered
+  }
+  // As a timeout (the null reply) or as an error; either way the pop took nothing, unless it
+  // was in flight: then what it took is its reply (QueueChecker holds it to that).
+  const bool error = op % 2 == 1;
+  if (error) {
+    *line.error_asked = true;
+  }
+  const NodeId at = id();
+  connection(client, true)
+      .send({"CLIENT", "UNBLOCK", std::to_string(*line.id), error ? "ERROR" : "TIMEOUT"},
+            [at](const resp::Value& reply, std::optional<ReadEvaluation>) {
+              if (reply.type != resp::Value::Type::kInteger ||
+                  (reply.integer != 0 && reply.integer != 1)) {
+                throw SimFailure("CLIENT UNBLOCK at n" + std::to_string(at) + " answered " +
+                                 reply.to_string());
+              }
+            });
 }
 
 std::vector<std::string> SimNode::list(const std::string& key) const {

@@ -103,6 +103,10 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   if (prng.chance(1, 2)) {
     o.snapshot_interval_ticks = static_cast<std::uint64_t>(o.election_ticks) * prng.range(1, 6);
   }
+  // Drawn last: the client port closes idle connections in a third of the seeds.
+  if (prng.chance(1, 3)) {
+    o.idle_timeout_us = timeout_us * prng.range(2, 10);
+  }
   return o;
 }
 
@@ -147,6 +151,8 @@ std::string SimOptions::describe() const {
       sticky_reads ? " sticky-reads" : "", max_batches_in_flight != 0 ? " hold-batches" : "",
       removed_stop ? " removed-stop" : "");
   std::string out(buf);
+  if (idle_timeout_us != 0)
+    out += " idle=" + std::to_string(idle_timeout_us) + "us";
   if (bugs.vote_twice)
     out += " bug=vote-twice";
   if (bugs.commit_old_term)
@@ -223,6 +229,10 @@ std::string SimOptions::describe() const {
     out += " bug=blocking-drops-late-pop";
   if (bugs.json_ttl_seconds)
     out += " bug=json-ttl-seconds";
+  if (bugs.unblock_drops_pop)
+    out += " bug=unblock-drops-pop";
+  if (bugs.idle_closes_busy)
+    out += " bug=idle-closes-busy";
   return out;
 }
 
@@ -303,6 +313,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.blocking_drops_late_pop = true;
   } else if (name == "json-ttl-seconds") {
     bugs.json_ttl_seconds = true;
+  } else if (name == "unblock-drops-pop") {
+    bugs.unblock_drops_pop = true;
+  } else if (name == "idle-closes-busy") {
+    bugs.idle_closes_busy = true;
   } else {
     return false;
   }

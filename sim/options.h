@@ -117,6 +117,10 @@ struct SimOptions {
   raft::PlantedBugs bugs;
   // The client layer's max_batches_in_flight: 1 (hold the next batch) in a third of the seeds.
   std::uint64_t max_batches_in_flight = 0;
+  // The client port's `timeout` (idle_timeout_ms): in a third of the seeds two to ten
+  // election timeouts, so the server closes a client's idle connections (Server::sweep) and
+  // the client connects again; 0 (never) in the rest.
+  Micros idle_timeout_us = 0;
 
   bool trace = false;
 

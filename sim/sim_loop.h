@@ -40,6 +40,7 @@ class SimLoop final : public env::Loop {
   // While muted, `wake` is not told (a node stopping: what it posts is cleared anyway, or
   // the harness is being destroyed).
   void mute(bool on) { muted_ = on; }
+  bool muted() const { return muted_; }
   std::size_t pending() const { return due_.size(); }
 
  private:

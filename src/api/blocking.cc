@@ -488,7 +488,7 @@ bool Blocking::unblock(std::uint64_t session, bool error) {
     } else {
       call->unblocked = blocking_null_reply(call->argv, call->protocol);
     }
-    if (!call->in_flight) {
+    if (!call->in_flight || bug_unblock_drops_pop_) {
       finish(call, call->unblocked);
     }
     return true;

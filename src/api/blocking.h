@@ -131,6 +131,9 @@ class Blocking {
   // Planted bug (simulator, `blocking-drops-late-pop`): a waiter whose pop is in flight at
   // its deadline answers the null reply at once (the element that pop takes is dropped).
   void plant_drops_late_pop() { bug_drops_late_pop_ = true; }
+  // Planted bug (simulator, `unblock-drops-pop`): CLIENT UNBLOCK answers a waiter whose pop
+  // is in flight at once (the element that pop takes is dropped).
+  void plant_unblock_drops_pop() { bug_unblock_drops_pop_ = true; }
 
  private:
   using Clock = BlockedCall::Clock;
@@ -169,6 +172,7 @@ class Blocking {
   bool drain_posted_ = false;
   bool bug_serves_local_ = false;
   bool bug_drops_late_pop_ = false;
+  bool bug_unblock_drops_pop_ = false;
 };
 
 }  // namespace helios::api

@@ -59,7 +59,6 @@ Status ClientPort::start() {
     server_.set_port(port_.load());
     server_.start();
     accept_next();
-    schedule_sweep();
     done.set_value();
   });
   done.get_future().wait();
@@ -80,7 +79,6 @@ void ClientPort::stop() {
   asio::post(runtime_.io(), [this, done]() {
     asio::error_code ec;
     acceptor_.close(ec);
-    sweep_timer_.cancel();
     server_.stop();
     done->set_value();
   });
@@ -107,17 +105,6 @@ void ClientPort::accept_next() {
       }
     }
     accept_next();
-  });
-}
-
-void ClientPort::schedule_sweep() {
-  sweep_timer_.expires_after(std::chrono::seconds(1));
-  sweep_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || !acceptor_.is_open()) {
-      return;
-    }
-    server_.sweep();
-    schedule_sweep();
   });
 }
 

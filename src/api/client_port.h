@@ -3,8 +3,8 @@
 // connections on the runtime's loop thread and hands each to the node's Server (server.h)
 // as a TcpClientStream (TLS when [tls] client_tls: with require_client_cert the client must
 // present a certificate of the cluster's CA). One connection beyond max_connections is told
-// "-ERR max number of clients reached" and closed (with TLS, just closed). Once a second it
-// has the Server close connections past handshake_timeout or timeout.
+// "-ERR max number of clients reached" and closed (with TLS, just closed). The Server itself
+// closes connections past handshake_timeout or timeout (Server::sweep).
 //
 // Threads: install() before runtime.start(); start() after it and stop() before
 // runtime.stop(), from the controlling thread.
@@ -40,7 +40,6 @@ class ClientPort {
 
  private:
   void accept_next();
-  void schedule_sweep();
 
   node::Runtime& runtime_;
   const node::NodeConfig& config_;
@@ -49,7 +48,6 @@ class ClientPort {
   std::atomic<std::uint16_t> port_{0};
   bool started_ = false;
   std::shared_ptr<asio::ssl::context> tls_;  // client_tls: the sessions' context
-  asio::steady_timer sweep_timer_{acceptor_.get_executor()};
 };
 
 }  // namespace helios::api

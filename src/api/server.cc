@@ -38,9 +38,11 @@ void Server::start() {
   started_ms_ = static_cast<std::uint64_t>(host_.wall_ms());
   executor_.start();
   blocking_.start();
+  schedule_sweep();
 }
 
 void Server::stop() {
+  sweep_timer_.reset();
   executor_.stop();
   blocking_.stop();
   std::map<std::uint64_t, std::shared_ptr<Session>> sessions = std::move(sessions_);
@@ -119,6 +121,13 @@ void Server::feed_monitors(const std::string& lines) {
   for (const std::shared_ptr<Session>& monitor : monitors) {
     monitor->send_monitor_line(lines);
   }
+}
+
+void Server::schedule_sweep() {
+  sweep_timer_ = host_.loop().schedule_after(kSweepEvery, [this]() {
+    sweep();
+    schedule_sweep();
+  });
 }
 
 void Server::sweep() {

@@ -13,6 +13,7 @@
 // Threads: install() and open() before the host starts, from the controlling thread;
 // everything else on the host's loop.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -26,6 +27,7 @@
 #include "api/executor.h"
 #include "api/observability.h"
 #include "base/log_limiter.h"
+#include "env/loop.h"
 #include "metrics/metrics.h"
 #include "node/client_host.h"
 #include "node/config.h"
@@ -69,7 +71,9 @@ class Server {
     ++stats_.connections_rejected;
   }
   // Closes connections past handshake_timeout or timeout (Session::expired, by the host's
-  // wall clock); the ClientPort calls it once a second.
+  // wall clock); from start() to stop(), every kSweepEvery on the host's loop (so the
+  // simulator's nodes run it too).
+  static constexpr std::chrono::seconds kSweepEvery{1};
   void sweep();
   // The port clients connect to (INFO), as the ClientPort bound it; 0 when none.
   std::uint16_t port() const { return port_; }
@@ -133,6 +137,12 @@ class Server {
   void plant_blocking_serves_local() { blocking_.plant_serves_local(); }
   // Planted bug (simulator, `blocking-drops-late-pop`): Blocking::plant_drops_late_pop.
   void plant_blocking_drops_late_pop() { blocking_.plant_drops_late_pop(); }
+  // Planted bug (simulator, `unblock-drops-pop`): Blocking::plant_unblock_drops_pop.
+  void plant_unblock_drops_pop() { blocking_.plant_unblock_drops_pop(); }
+  // Planted bug (simulator, `idle-closes-busy`): `timeout` closes a connection that waits for
+  // a reply (a blocked command, a write in flight) as idle (Session::expired).
+  void plant_idle_closes_busy() { bug_idle_closes_busy_ = true; }
+  bool bug_idle_closes_busy() const { return bug_idle_closes_busy_; }
 
  private:
   node::ClientHost& host_;
@@ -150,8 +160,12 @@ class Server {
   std::vector<std::shared_ptr<Session>> monitors_;
   std::unique_ptr<AclState> acl_;
   base::LogLimiter refusals_;
+  std::unique_ptr<env::Timer> sweep_timer_;  // while started
   bool bug_ttl_local_clock_ = false;
   bool bug_read_skips_write_ = false;
+  bool bug_idle_closes_busy_ = false;
+
+  void schedule_sweep();
 };
 
 }  // namespace helios::api

@@ -47,7 +47,7 @@ Session::Session(Server& server, std::unique_ptr<ClientStream> stream, std::uint
       parser_(server.parser_limits()),
       read_buffer_(kReadChunk) {
   created_ms_ = wall_ms();
-  last_command_ms_ = created_ms_;
+  last_interaction_ms_ = created_ms_;
   authenticated_ = !server.acl().auth_required(server.store());
 }
 
@@ -76,8 +76,9 @@ std::string Session::expired(std::int64_t now_ms) const {
     return std::string(stream_->is_tls() ? "no TLS handshake and command" : "no command") +
            " within handshake_timeout (" + std::to_string(c.handshake_timeout_ms) + " ms)";
   }
-  if (c.idle_timeout_ms != 0 && seen_command_ && !monitoring_ && slots_.empty() &&
-      now_ms - last_command_ms_ > static_cast<std::int64_t>(c.idle_timeout_ms)) {
+  if (c.idle_timeout_ms != 0 && seen_command_ && !monitoring_ &&
+      ((slots_.empty() && !write_in_flight_ && out_.empty()) || server_.bug_idle_closes_busy()) &&
+      now_ms - last_interaction_ms_ > static_cast<std::int64_t>(c.idle_timeout_ms)) {
     return "idle for longer than timeout (" + std::to_string(c.idle_timeout_ms) + " ms)";
   }
   return "";
@@ -101,7 +102,7 @@ std::string Session::describe() const {
   // The fields and order of Redis 7's CLIENT LIST (client libraries parse them all).
   return "id=" + std::to_string(id_) + " addr=" + remote_ + " laddr=" + local_ +
          " fd=0 name=" + name_ + " age=" + std::to_string((now - created_ms_) / 1000) +
-         " idle=" + std::to_string((now - last_command_ms_) / 1000) +
+         " idle=" + std::to_string((now - last_interaction_ms_) / 1000) +
          " flags=" + (readonly_ ? "r" : "N") + " db=0 sub=0 psub=0 ssub=0 multi=" +
          (in_multi_ ? std::to_string(multi_queue_.size()) : "-1") +
          " qbuf=" + std::to_string(parser_.buffered()) + " qbuf-free=0 argv-mem=0" +
@@ -248,7 +249,7 @@ void Session::on_request(Argv& argv) {
   current_arrived_ = server_.host().loop().now();
   ++commands_;
   server_.note_command();
-  last_command_ms_ = wall_ms();
+  last_interaction_ms_ = wall_ms();
   seen_command_ = true;
   const std::string name = upper(argv[0]);
   last_command_ = lower(name.substr(0, 32));
@@ -646,6 +647,7 @@ void Session::on_written(const std::error_code& ec) {
   if (closed_) {
     return;
   }
+  last_interaction_ms_ = wall_ms();
   if (ec) {
     close();
     return;

@@ -57,8 +57,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t id() const { return id_; }
   // The server's once-a-second sweep (Server::sweep): the reason to close this connection
   // now, or "": no complete command within handshake_timeout of the connection (TLS
-  // handshake included), or idle for longer than `timeout` (Redis: not a MONITOR client,
-  // nor one waiting for a reply).
+  // handshake included), or idle for longer than `timeout`: no command read and no reply
+  // written for that long (Redis's lastinteraction), and not a MONITOR client, nor one
+  // waiting for a reply or with a reply not yet written.
   std::string expired(std::int64_t now_ms) const;
   const std::string& remote() const { return remote_; }
   std::string describe() const;
@@ -231,7 +232,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string local_;
   std::string name_;
   std::int64_t created_ms_ = 0;
-  std::int64_t last_command_ms_ = 0;
+  // Redis's lastinteraction: the wall time of the last command read or reply written (CLIENT
+  // LIST's idle, and `timeout`).
+  std::int64_t last_interaction_ms_ = 0;
   std::uint64_t commands_ = 0;
   std::string last_command_;
   // The command being handled by on_request (every slot it pushes records to it).

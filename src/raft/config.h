@@ -90,6 +90,11 @@ struct PlantedBugs {
                                             // (api/blocking.h)
   bool json_ttl_seconds = false;            // (simulator) a JSON-lines SET's "ttl_ms" becomes
                                             // EX (seconds), not PX (api/json_lines.h)
+  bool unblock_drops_pop = false;           // (simulator) CLIENT UNBLOCK answers a blocked
+                                            // pop in flight at once, dropping what it takes
+                                            // (api/blocking.h)
+  bool idle_closes_busy = false;            // (simulator) `timeout` closes a connection that
+                                            // waits for a reply (api/session.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -102,7 +107,8 @@ struct PlantedBugs {
            member_answer_early || transfer_answer_leaderless || removal_on_joint ||
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
            interval_leader_only || promote_unanswered || read_skips_write ||
-           blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds;
+           blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds ||
+           unblock_drops_pop || idle_closes_busy;
   }
 };
 

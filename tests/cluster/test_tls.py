@@ -637,6 +637,15 @@ class TestLimits(TlsTestCase):
                         f"the garbage connections not logged are not counted: {line}")
         self.assertTrue(tls_ping(n.client, ctx))
 
+        # A client blocked in BLPOP without a timeout waits for a reply, so it is not idle
+        # (Redis): still open 3 s later, and it gets what is pushed then.
+        with TlsResp(n.client, ctx) as blocked:
+            blocked.send("BLPOP", "limits:queue", "0")
+            time.sleep(3.0)
+            with TlsResp(n.client, ctx) as pusher:
+                self.assertEqual(pusher.call("RPUSH", "limits:queue", "job"), 1)
+            self.assertEqual(blocked.read_reply(), [b"limits:queue", b"job"])
+
 
 if __name__ == "__main__":
     unittest.main()
