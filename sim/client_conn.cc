@@ -17,7 +17,7 @@ struct SimConnection::Pipe {
   std::function<Index()> applied;
   const Protocol protocol;
   bool closed = false;
-  std::function<void()> closed_busy;  // SimConnection::on_closed_busy
+  std::function<void(bool)> server_closed;  // SimConnection::on_server_close
   // Client to server: bytes the session has not read yet, and its read waiting for them.
   std::string inbound;
   char* read_into = nullptr;
@@ -117,14 +117,14 @@ class SimConnection::ServerEnd final : public api::ClientStream {
     });
   }
   void close() override {
-    const bool busy =
-        !pipe_->closed && pipe_->inbound.empty() && !pipe_->read_posted && !pipe_->expected.empty();
+    const bool waiting = !pipe_->closed && !pipe_->expected.empty();
+    const bool busy = pipe_->inbound.empty() && !pipe_->read_posted;
     pipe_->closed = true;
     pipe_->serve_read(pipe_);
-    if (busy && pipe_->closed_busy) {
-      std::function<void()> fn = std::move(pipe_->closed_busy);
-      pipe_->closed_busy = nullptr;
-      fn();
+    if (waiting && pipe_->server_closed) {
+      std::function<void(bool)> fn = std::move(pipe_->server_closed);
+      pipe_->server_closed = nullptr;
+      fn(busy);
     }
   }
   void note_read_time(std::uint64_t at_ms) override {
@@ -167,8 +167,8 @@ void SimConnection::send(const std::vector<std::string>& argv, ReplyHandler hand
   pipe_->serve_read(pipe_);
 }
 
-void SimConnection::on_closed_busy(std::function<void()> fn) {
-  pipe_->closed_busy = std::move(fn);
+void SimConnection::on_server_close(std::function<void(bool busy)> fn) {
+  pipe_->server_closed = std::move(fn);
 }
 
 std::size_t SimConnection::unanswered() const {

@@ -61,10 +61,10 @@ class SimConnection {
   void send(const std::vector<std::string>& argv, ReplyHandler handler, bool read = false);
   // Requests sent whose reply has not come.
   std::size_t unanswered() const;
-  // Called (at most once) if the server end closes while this end waits for the reply to a
-  // request the session had read in full (a request still unread may be cut off by a close
-  // that crossed it, as with any server).
-  void on_closed_busy(std::function<void()> fn);
+  // Called (at most once) if the server end closes while this end waits for replies: `busy`
+  // when the session had read every one of those requests in full; false when some were
+  // still unread (a close that crossed them, as with any server: they are never handled).
+  void on_server_close(std::function<void(bool busy)> fn);
   bool open() const;
   void close();
 

@@ -89,6 +89,7 @@ class SimCluster final : public SimHost {
                       std::uint64_t stamp_ms, std::uint64_t deadline_ms) override;
   Index puts_reported_through() const override { return puts_recorded_through_; }
   void read_failed(int client, std::uint64_t op) override;
+  void connection_lost(int client, std::uint64_t op) override;
   QueueChecker& queue() override { return work_queue_; }
   void on_role_change(int node, const raft::SoftState& soft) override;
   void on_entries_written(int node, const std::vector<raft::Entry>& entries) override;

@@ -70,6 +70,9 @@ class SimHost {
   virtual Index puts_reported_through() const = 0;
   // The read was refused (leadership changed before it got an index): it observed nothing.
   virtual void read_failed(int client, std::uint64_t op) = 0;
+  // The node closed the client's connection (its idle timeout) before it read the request
+  // of operation `op`: the client sees the close, so no answer is owed for it.
+  virtual void connection_lost(int client, std::uint64_t op) = 0;
   // The clients' work queue (pushes and blocking pops), checked for exactly-once delivery.
   virtual QueueChecker& queue() = 0;
   virtual void on_role_change(int node, const raft::SoftState& soft) = 0;

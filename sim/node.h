@@ -251,8 +251,9 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   };
   void unblock_pop(int client, std::uint64_t op, const BlockingLine& line);
   // Fails the seed if the node closes `conn` while it waits for a reply, unless the node is
-  // stopping.
-  void watch_closes(SimConnection& conn);
+  // stopping. `client` >= 0: the client's main connection, whose operation
+  // (main_ops_[client]) is not held to liveness if a close crossed its request unread.
+  void watch_closes(SimConnection& conn, int client = -1);
 
   // The executor's settings, from the seed's timing (constructor).
   void configure_client_layer();
@@ -301,6 +302,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::map<int, std::unique_ptr<SimConnection>> connections_;       // by client
   std::map<int, std::unique_ptr<SimConnection>> side_connections_;  // by client
   std::map<int, BlockingLine> blocking_connections_;                // by client
+  std::map<int, std::uint64_t> main_ops_;  // by client: the op last sent on its connection
   std::vector<RoleListener> role_listeners_;
   ForwardHandler forward_handler_;
   std::unique_ptr<node::LeaderChores> chores_;

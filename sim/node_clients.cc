@@ -248,7 +248,7 @@ SimConnection& SimNode::connection(int client, bool side) {
                                                  : SimConnection::Protocol::kResp;
     c = std::make_unique<SimConnection>(
         loop_, [this]() { return node_->applied(); }, protocol);
-    watch_closes(*c);
+    watch_closes(*c, side ? -1 : client);
     server_->accept(c->server_end());
   }
   return *c;
@@ -347,6 +347,7 @@ bool SimNode::client_put(int client, std::uint64_t op, const KvCommand& command)
     }
   };
   SimConnection& conn = connection(client, false);
+  main_ops_[client] = op;
   if (exec) {
     conn.send({"MULTI"}, nullptr);
     for (const Argv& argv : commands) {
@@ -474,14 +475,22 @@ void SimNode::blocking_pop(int client, std::uint64_t op) {
   });
 }
 
-void SimNode::watch_closes(SimConnection& conn) {
+void SimNode::watch_closes(SimConnection& conn, int client) {
   // Nothing the clients send makes a session close its connection (no QUIT, no protocol
   // error, no output past the limits), and `timeout` spares a connection that waits for a
   // reply (Redis: a blocked client is not idle); a stopping node closes them all.
-  conn.on_closed_busy([this]() {
-    if (!loop_.muted()) {
+  conn.on_server_close([this, client](bool busy) {
+    if (loop_.muted()) {
+      return;
+    }
+    if (busy) {
       throw SimFailure("n" + std::to_string(id()) +
                        " closed a client connection that waited for a reply");
+    }
+    if (client >= 0) {
+      // An idle close crossed the operation's request: the client sees its connection
+      // closed, as against any server, so that operation owes the cluster no answer.
+      host_.connection_lost(client, main_ops_[client]);
     }
   });
 }
@@ -548,6 +557,7 @@ bool SimNode::client_get(int client, std::uint64_t op, const std::string& key) {
     return false;
   }
   SimHost& host = host_;
+  main_ops_[client] = op;
   connection(client, false)
       .send(
           {"GET", key},

@@ -219,6 +219,17 @@ void SimCluster::read_failed(int c, std::uint64_t op) {
   finish_client_op(c, prng_.range(1, options_.tick_us));
 }
 
+void SimCluster::connection_lost(int c, std::uint64_t op) {
+  const Client& client = clients_[c];
+  if (!client.busy || client.op != op) {
+    return;
+  }
+  // Its outcome stays unknown (the client's timeout ends it), but liveness does not count it.
+  liveness_bound_[op - 1] = false;
+  trace_line("client " + std::to_string(c) + " op " + std::to_string(op) +
+             ": its connection was closed as idle before its request was read");
+}
+
 void SimCluster::note_unanswered(std::uint64_t op) {
   // Only at a member of the leader's configuration: a node outside it (a spare, or one a
   // change removed meanwhile, even the leader that took the operation) learns of no leader.
