@@ -195,7 +195,11 @@ class Store {
   // successive pages cover disjoint hash ranges, so no key is ever returned twice); keys
   // added or removed meanwhile may or may not be; inserts and deletes of other keys do not
   // move the cursor. A page costs O(n log count) time, n = item_count() (two passes over
-  // the items, hashing each key twice), and O(count) memory.
+  // the items, hashing each key twice), and O(count) memory. COUNT is a hint (as in Redis,
+  // which may return more): a page takes at least n / kScanPagesAtMost keys, so that a whole
+  // iteration takes about kScanPagesAtMost pages and O(n) time however small COUNT is
+  // (with COUNT 10 alone it would take n / 10 pages, O(n^2)).
+  static constexpr std::size_t kScanPagesAtMost = 64;
   ScanPage scan(std::uint64_t cursor, std::string_view pattern, std::size_t count,
                 std::uint64_t now_ms) const;
 

@@ -73,7 +73,8 @@ ScanPage Store::scan(std::uint64_t cursor, std::string_view pattern, std::size_t
       }
     }
   };
-  return scan_page(for_each_visible, scan_hash, cursor, pattern, count);
+  return scan_page(for_each_visible, scan_hash, cursor, pattern,
+                   std::max(count, items_.size() / kScanPagesAtMost));
 }
 
 std::optional<std::string> Store::random_key(std::uint64_t seed, std::uint64_t now_ms) const {

@@ -143,6 +143,30 @@ TEST(StoreKeysTest, keysAndScan_sameOnEveryNodeWhateverTheHistory) {
   }
 }
 
+TEST(StoreKeysTest, scan_aWholeIterationTakesAtMostAboutKScanPagesAtMostPages) {
+  // COUNT 1 over 6,400 keys: a page takes at least 6400 / 64 = 100 keys (COUNT is a hint),
+  // so the iteration ends within 65 pages (not 6,400) and still returns every key once.
+  Store s;
+  constexpr std::size_t kKeys = 100 * Store::kScanPagesAtMost;
+  for (std::size_t i = 0; i < kKeys; ++i) {
+    put(s, 1, "many:" + std::to_string(i));
+  }
+  std::set<std::string> seen;
+  std::uint64_t cursor = 0;
+  std::size_t pages = 0;
+  do {
+    const ScanPage page = s.scan(cursor, "*", 1, 1);
+    ++pages;
+    EXPECT_GE(page.keys.size(), page.next_cursor == 0 ? 1u : 100u);
+    for (const std::string& key : page.keys) {
+      EXPECT_TRUE(seen.insert(key).second) << key << " returned twice";
+    }
+    cursor = page.next_cursor;
+  } while (cursor != 0 && pages <= kKeys);
+  EXPECT_EQ(seen.size(), kKeys);
+  EXPECT_LE(pages, Store::kScanPagesAtMost + 1);
+}
+
 TEST(StoreKeysTest, scan_emptyStoreAndCursorPastTheEnd) {
   Store s;
   EXPECT_EQ(s.scan(0, "*", 10, 1), ScanPage{});
