@@ -16,9 +16,6 @@ namespace {
 constexpr Micros kNoTurn = std::numeric_limits<Micros>::max();
 // Forwards a node's transport holds for one peer while the link is down.
 constexpr std::size_t kMaxQueuedForwards = 1000;
-// The slice of a snapshot file in each chunk frame of a transfer (production: 1 MiB by
-// default; the simulator's files are a few KiB, and most take several chunks).
-constexpr std::size_t kSnapshotChunkBytes = 1024;
 }  // namespace
 
 SimCluster::SimCluster(const SimOptions& options)
@@ -195,12 +192,13 @@ void SimCluster::handle(const Event& e) {
     case EventKind::kDeliverSnapshot:
       if (nodes_[e.node]->up() && from_this_machine(e)) {
         heard_at_[e.node][e.message.from - 1] = now_;
-        const std::string file = received_snapshot(*e.data, e.message);
+        const ReceivedSnapshot received = receive_snapshot_frames(*e.data, e.message);
         if (options_.trace) {
           trace_line("deliver " + raft::describe(e.message) + " with " +
-                     std::to_string(file.size()) + " bytes");
+                     std::to_string(received.file.size()) + " bytes" + (e.ok ? "" : " (torn)"));
         }
-        nodes_[e.node]->receive_snapshot(e.message, file);
+        nodes_[e.node]->receive_snapshot(e.message, received.chunk_bodies, received.transfer_id,
+                                         !e.ok);
       }
       return;
     case EventKind::kSnapshotReport:
@@ -395,57 +393,6 @@ void SimCluster::flush_forwards() {
       }
     }
   }
-}
-
-void SimCluster::send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) {
-  const int from = static_cast<int>(m.from) - 1;
-  const int to = static_cast<int>(m.to) - 1;
-  HELIOS_ASSERT(from >= 0 && from < slots_);
-  HELIOS_ASSERT(to >= 0 && to < slots_);
-  const std::uint64_t incarnation = nodes_[from]->incarnation();
-  // A stream over TCP: lost as a whole (the sender learns it after a timeout), or
-  // delivered, possibly late; a torn stream is refused by the receiver's checksum.
-  if (file == nullptr || blocked_[from][to] > 0 || prng_.chance(options_.drop_rate)) {
-    const Micros timeout = options_.tick_us * static_cast<Micros>(options_.election_ticks);
-    queue_.schedule(now_ + timeout, Event{.kind = EventKind::kSnapshotReport,
-                                          .node = from,
-                                          .incarnation = incarnation,
-                                          .peer = m.to,
-                                          .ok = false});
-    return;
-  }
-  if (prng_.chance(options_.drop_rate)) {
-    // Damaged in flight: the receiver must refuse it.
-    std::string torn = *file;
-    torn[prng_.uniform(torn.size())] ^= 0x20;
-    file = std::make_shared<const std::string>(std::move(torn));
-  }
-  const Micros at = arrival_time(from, to);
-  queue_.schedule(
-      at, Event{.kind = EventKind::kDeliverSnapshot,
-                .node = to,
-                .peer_incarnation = machine_[from],
-                .message = m,
-                .data = snapshot_frames(m, *file, next_transfer_id_++, kSnapshotChunkBytes)});
-  queue_.schedule(at + prng_.range(options_.delay_min_us, options_.delay_max_us),
-                  Event{.kind = EventKind::kSnapshotReport,
-                        .node = from,
-                        .incarnation = incarnation,
-                        .peer = m.to,
-                        .ok = true});
-}
-
-void SimCluster::schedule_snapshot_write(int node, std::uint64_t incarnation,
-                                         const raft::SnapshotMeta& meta,
-                                         std::shared_ptr<const std::string> data) {
-  raft::Message carrier;
-  carrier.snapshot = meta;
-  queue_.schedule(now_ + prng_.range(0, options_.snapshot_write_max_us),
-                  Event{.kind = EventKind::kSnapshotWritten,
-                        .node = node,
-                        .incarnation = incarnation,
-                        .message = std::move(carrier),
-                        .data = std::move(data)});
 }
 
 std::uint64_t SimCluster::clock_ms(int node) const {

@@ -44,10 +44,10 @@ struct Event {
   std::uint64_t op = 0;
   std::uint64_t fault_id = 0;
   raft::Message message;
-  NodeId peer = kNoNode;                    // kSnapshotReport, kForward: the sender
-  bool ok = false;                          // kSnapshotReport; kForward: a reply
-  std::shared_ptr<const std::string> data;  // kDeliverSnapshot: the file; kSnapshotWritten;
-                                            // kForward: the body
+  NodeId peer = kNoNode;  // kSnapshotReport, kForward: the sender
+  bool ok = false;        // kSnapshotReport; kForward: a reply; kDeliverSnapshot: not torn
+  std::shared_ptr<const std::string> data;  // kDeliverSnapshot: the chunk frames;
+                                            // kSnapshotWritten: the file; kForward: the body
 };
 
 class EventQueue {

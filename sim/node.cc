@@ -15,6 +15,9 @@ namespace helios::sim {
 namespace {
 constexpr char kWalDir[] = "/wal";
 constexpr char kSnapDir[] = "/snap";
+// The receiver syncs what arrived every this many bytes (production: 32 MiB): small, so that
+// the simulated transfers (KiB, in chunks of 1 KiB) sync while they arrive too.
+constexpr std::uint64_t kReceiverSyncSliceBytes = 2048;
 }  // namespace
 
 std::string SimNode::digest() const {
@@ -28,7 +31,9 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
       host_(host),
       fs_(std::make_unique<env::SimFileSystem>()),
       fs_prng_(options.seed * 31 + index),
-      loop_(host.now_us(), [&host, index](Micros due) { host.schedule_loop(index, due); }) {
+      loop_(host.now_us(), [&host, index](Micros due) { host.schedule_loop(index, due); }),
+      worker_(loop_, host.now_us(), options.seed * 37 + static_cast<std::uint64_t>(index),
+              options.fsync_min_us, options.fsync_max_us) {
   api::install_acl_applier();  // the API's: ACL SETUSER changes go through the log
   configure_client_layer();
   // The first `nodes` nodes bootstrap the cluster; the spares know no configuration until
@@ -42,7 +47,8 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
 
 SimNode::~SimNode() {
   stop_client_layer();
-  loop_.mute(true);  // the harness is being destroyed: nothing it would be told matters
+  loop_.mute(true);   // the harness is being destroyed: nothing it would be told matters
+  receiver_.reset();  // its work on the loop was dropped above
   node_.reset();
   server_.reset();
   duties_.reset();
@@ -87,6 +93,7 @@ Status SimNode::start(std::uint64_t seed) {
   if (Status s = fs_->create_dirs(kSnapDir); !s.is_ok()) {
     return s;
   }
+  receiver_.reset();  // of a start that failed: it names the store replaced here
   snapshots_ = std::make_unique<storage::SnapshotStore>(*fs_, kSnapDir, 2);
   snapshots_->set_dispose(
       [this](std::unique_ptr<env::File> f) { closing_.push_back(std::move(f)); });
@@ -103,6 +110,7 @@ Status SimNode::start(std::uint64_t seed) {
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }
+  start_receiver();
   const Result<Index> restored = node::recover_from_snapshot(*snapshots_, *wal_, machine_);
   if (!restored.is_ok()) {
     if (restored.status().code() == Code::kIoError) {
@@ -198,7 +206,10 @@ void SimNode::crash(base::Prng& prng) {
     configs_at_crash_ = node_->raw().raft().configs().records();
     lease_reads_before_ += node_->raw().raft().lease_reads();
   }
-  stop_client_layer();
+  stop_client_layer();  // drops the receiver's work queued on the loop and the worker
+  worker_.clear();
+  receiver_.reset();
+  torn_transfers_.clear();
   node_.reset();
   server_.reset();
   duties_.reset();
@@ -335,47 +346,51 @@ void SimNode::send_snapshot(const raft::Message& m) {
   host_.send_snapshot(m, std::make_shared<const std::string>(std::move(file).value()));
 }
 
-void SimNode::receive_snapshot(const raft::Message& m, const std::string& file) {
-  // As production: written to a temporary file, synced, verified whole, decoded; only then
-  // handed to the node, which decides whether to install it.
-  const std::string path = snapshots_->received_path(m.snapshot, ++transfers_received_);
-  Status s = fs_->exists(path) ? fs_->remove(path) : Status::ok();
-  std::unique_ptr<env::File> out;
-  if (s.is_ok()) {
-    Result<std::unique_ptr<env::File>> opened = fs_->open(path, env::OpenMode::kCreateExclusive);
-    s = opened.status();
-    if (s.is_ok()) {
-      out = std::move(opened).value();
-      s = out->append(file.data(), file.size());
-    }
-    if (s.is_ok()) {
-      s = out->sync();
-    }
+void SimNode::start_receiver() {
+  receiver_ = std::make_unique<node::SnapshotReceiver>(
+      loop_, worker_, *fs_, *snapshots_, id(),
+      [this](const raft::Message& m, const std::string& path,
+             std::shared_ptr<node::AtlasState> state) {
+        if (options_.bugs.snapshot_drops_acl) {  // PLANTED BUG: the received state loses its users
+          state->store.set_acl_table("");
+        }
+        node_->step_snapshot(m, node::incoming_snapshot(*snapshots_, *fs_, machine_, m.snapshot,
+                                                        path, std::move(state), nullptr));
+      },
+      kReceiverSyncSliceBytes);
+  if (options_.bugs.receiver_skips_sync) {
+    receiver_->plant_skips_sync();
   }
-  Result<storage::Snapshot> verified =
-      s.is_ok() ? snapshots_->read_verified_file(path) : Result<storage::Snapshot>(s);
-  if (!verified.is_ok() || !(verified.value().meta == m.snapshot)) {
-    (void)fs_->remove(path);
-    return;  // the leader hears of it through the transfer's report and retries
+  if (options_.bugs.receiver_forgets_conf) {
+    receiver_->plant_forgets_conf();
   }
-  auto state = std::make_shared<Result<node::AtlasState>>(
-      node::AtlasMachine::decode_snapshot_data(verified.value().data));
-  if (!state->is_ok()) {
-    throw SimFailure("n" + std::to_string(id()) + " received a snapshot that verifies but does " +
-                     "not decode: " + state->status().to_string());
+  receiver_->set_refused_observer(
+      [this](const raft::Message& m, std::uint64_t transfer_id, const Status& why) {
+        const bool torn = torn_transfers_.erase(transfer_id) > 0;
+        if (host_.tracing()) {
+          host_.trace_line("n" + std::to_string(id()) + " refused snapshot " +
+                           std::to_string(m.snapshot.index) + " of transfer " +
+                           std::to_string(transfer_id) + (torn ? " (torn)" : "") + ": " +
+                           why.to_string());
+        }
+        // An injected sync failure may refuse any transfer; nothing else may refuse bytes
+        // that arrived as the leader sent them.
+        if (!torn && why.code() != Code::kIoError) {
+          throw SimFailure("n" + std::to_string(id()) + " refused an intact snapshot transfer " +
+                           std::to_string(transfer_id) + " of " + raft::describe(m) + ": " +
+                           why.to_string());
+        }
+      });
+}
+
+void SimNode::receive_snapshot(const raft::Message& m, const std::vector<std::string>& chunk_bodies,
+                               std::uint64_t transfer_id, bool torn) {
+  if (torn) {
+    torn_transfers_.insert(transfer_id);
   }
-  if (options_.bugs.snapshot_drops_acl) {  // PLANTED BUG: the received state loses its users
-    state->value().store.set_acl_table("");
+  for (const std::string& body : chunk_bodies) {
+    receiver_->on_chunk(m.from, body);
   }
-  storage::SnapshotStore* store = snapshots_.get();
-  node::AtlasMachine* machine = &machine_;
-  env::SimFileSystem* fs = fs_.get();
-  const raft::SnapshotMeta meta = m.snapshot;
-  node_->step_snapshot(
-      m, node::IncomingSnapshot{
-             .persist = [store, meta, path]() { return store->install_received(meta, path); },
-             .restore = [machine, state]() { machine->restore(std::move(*state).value()); },
-             .discard = [fs, path]() { (void)fs->remove(path); }});
 }
 
 void SimNode::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,

@@ -12,7 +12,9 @@
 // events of the harness); messages go to the simulated network, and forwards to the links'
 // simulated ordered streams (SimHost::send_forward); the WAL sync completes after a simulated
 // fsync latency; a snapshot is captured at once and written after a simulated delay
-// (production forks); InstallSnapshot carries the whole file in one simulated message.
+// (production forks); InstallSnapshot's chunk frames travel together in one simulated
+// message, and the receiving node takes them with production's SnapshotReceiver, whose
+// worker thread is a SimWorker on the node's loop (its syncs take a simulated disk's time).
 //
 // A node lives through incarnations: crash() discards everything in memory and lets the
 // file system lose or tear what was not synced; start() recovers from the newest snapshot
@@ -40,6 +42,7 @@
 #include "node/member_keeper.h"
 #include "node/node.h"
 #include "node/removal_watch.h"
+#include "node/snapshot_receiver.h"
 #include "node/stamp_clock.h"
 #include "node/tick_duties.h"
 #include "node/transfer_waiter.h"
@@ -49,6 +52,7 @@
 #include "sim/kv_model.h"
 #include "sim/options.h"
 #include "sim/sim_loop.h"
+#include "sim/sim_worker.h"
 #include "storage/snapshot_store.h"
 #include "storage/wal.h"
 
@@ -117,8 +121,11 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   void lapse(std::uint64_t ticks) { node_->lapse(ticks); }
   void deliver(const raft::Message& m) { node_->step(m); }
   void fsync_done();
-  // The snapshot file of a kSnapshot message arrived (the harness checked the incarnation).
-  void receive_snapshot(const raft::Message& m, const std::string& file);
+  // The chunk frames' bodies of a kSnapshot message's transfer arrived, in order (the harness
+  // checked the incarnation); `torn`: the harness damaged the file's bytes on the way, so the
+  // receiver must refuse it. They go to the node's SnapshotReceiver, as production's do.
+  void receive_snapshot(const raft::Message& m, const std::vector<std::string>& chunk_bodies,
+                        std::uint64_t transfer_id, bool torn);
   void snapshot_reported(NodeId to, bool ok) { node_->report_snapshot(to, ok); }
   void snapshot_written(const raft::SnapshotMeta& meta, const std::string& data);
 
@@ -267,6 +274,8 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   void add_peer(NodeId id, const node::HostPort& /*peer*/) override { peers_.insert(id); }
   void remove_peer(NodeId id) override;
   std::vector<NodeId> peer_ids() const override { return {peers_.begin(), peers_.end()}; }
+  // Makes this incarnation's SnapshotReceiver (start()).
+  void start_receiver();
   // Every client put (SET of a client's value) in an applied entry: reported to the host for
   // the timed witness.
   void report_puts(const raft::Entry& entry);
@@ -291,12 +300,16 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::uint64_t last_save_ms_ = 0;  // this node's clock at its newest snapshot (LASTSAVE)
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t lease_reads_before_ = 0;
-  std::uint64_t transfers_received_ = 0;  // names each received file uniquely
+  // The receiver of this incarnation (production's: node/snapshot_receiver.h), its work
+  // posted to `worker_`, and the transfers whose bytes were damaged on the way.
+  std::unique_ptr<node::SnapshotReceiver> receiver_;
+  std::set<std::uint64_t> torn_transfers_;
   // The client layer (node_clients.cc): the loop, the client layer of this incarnation (its
   // Server: sessions and executor), the clients' connections, the hooks it installed, and
   // the leader's chores.
   node::NodeConfig client_config_;
   SimLoop loop_;
+  SimWorker worker_;  // the runtime's worker thread, on loop_ (the receiver's syncs)
   metrics::Metrics metrics_;
   std::unique_ptr<api::Server> server_;
   std::map<int, std::unique_ptr<SimConnection>> connections_;       // by client

@@ -233,6 +233,10 @@ std::string SimOptions::describe() const {
     out += " bug=unblock-drops-pop";
   if (bugs.idle_closes_busy)
     out += " bug=idle-closes-busy";
+  if (bugs.receiver_skips_sync)
+    out += " bug=receiver-skips-sync";
+  if (bugs.receiver_forgets_conf)
+    out += " bug=receiver-forgets-conf";
   return out;
 }
 
@@ -317,6 +321,10 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.unblock_drops_pop = true;
   } else if (name == "idle-closes-busy") {
     bugs.idle_closes_busy = true;
+  } else if (name == "receiver-skips-sync") {
+    bugs.receiver_skips_sync = true;
+  } else if (name == "receiver-forgets-conf") {
+    bugs.receiver_forgets_conf = true;
   } else {
     return false;
   }

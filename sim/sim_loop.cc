@@ -32,6 +32,10 @@ void SimLoop::post(std::function<void()> fn) {
   add(now_us_, std::move(fn), nullptr);
 }
 
+void SimLoop::post_at(Micros at, std::function<void()> fn) {
+  add(std::max(at, now_us_), std::move(fn), nullptr);
+}
+
 std::unique_ptr<env::Timer> SimLoop::schedule_at(Clock::time_point at, std::function<void()> fn) {
   const auto since_epoch =
       std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();

@@ -7,7 +7,8 @@
 // on its own timeline. Deterministic: callbacks run in (due time, scheduling order).
 //
 // Contract (env::Loop): callbacks never run inside post() or schedule_at(); a cancelled or
-// destroyed timer's callback never runs. clear() drops everything due (a node crashing):
+// destroyed timer's callback never runs. A seed runs on one thread, so every post() comes
+// from the loop's own. clear() drops everything due (a node crashing):
 // timers made before it stay inert.
 
 #include <cstdint>
@@ -28,6 +29,8 @@ class SimLoop final : public env::Loop {
   SimLoop(const Micros& now_us, std::function<void(Micros due)> wake);
 
   void post(std::function<void()> fn) override;
+  // As post(), due at `at` (not before now): work a simulated thread finishes later.
+  void post_at(Micros at, std::function<void()> fn);
   Clock::time_point now() const override;
   std::unique_ptr<env::Timer> schedule_at(Clock::time_point at, std::function<void()> fn) override;
 

@@ -89,7 +89,8 @@ std::shared_ptr<const std::string> snapshot_frames(const raft::Message& m, const
   return std::make_shared<const std::string>(std::move(frames));
 }
 
-std::string received_snapshot(const std::string& frames, const raft::Message& sent) {
+ReceivedSnapshot receive_snapshot_frames(const std::string& frames, const raft::Message& sent) {
+  ReceivedSnapshot out;
   wire::FrameDecoder decoder;
   decoder.feed(frames);
   std::string file;
@@ -121,12 +122,19 @@ std::string received_snapshot(const std::string& frames, const raft::Message& se
                           " bytes");
     }
     file.append(c.data);
+    out.chunk_bodies.emplace_back(frame.value().body);
   }
   if (first || file.size() != total) {
     changed_on_the_wire(std::to_string(file.size()) + " of " + std::to_string(total) +
                         " bytes arrived");
   }
-  return file;
+  out.file = std::move(file);
+  out.transfer_id = transfer_id;
+  return out;
+}
+
+std::string received_snapshot(const std::string& frames, const raft::Message& sent) {
+  return receive_snapshot_frames(frames, sent).file;
 }
 
 }  // namespace helios::sim

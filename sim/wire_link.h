@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "raft/types.h"
 
@@ -39,8 +40,16 @@ std::shared_ptr<const std::string> snapshot_frames(const raft::Message& m, const
                                                    std::size_t chunk_bytes);
 
 // What the receiver reassembles from snapshot_frames' bytes: the file, its chunks decoded in
-// order (contiguous offsets, one transfer id and size). Asserts, as received_message does,
-// that every chunk carries `sent` and that the bytes hold exactly one whole transfer.
+// order (contiguous offsets, one transfer id and size), and each frame's body as the
+// receiver's SnapshotReceiver::on_chunk takes it. Asserts, as received_message does, that
+// every chunk carries `sent` and that the bytes hold exactly one whole transfer.
+struct ReceivedSnapshot {
+  std::string file;
+  std::uint64_t transfer_id = 0;
+  std::vector<std::string> chunk_bodies;
+};
+ReceivedSnapshot receive_snapshot_frames(const std::string& frames, const raft::Message& sent);
+// Its file alone.
 std::string received_snapshot(const std::string& frames, const raft::Message& sent);
 
 }  // namespace helios::sim

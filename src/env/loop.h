@@ -3,8 +3,9 @@
 // run later in order, one-shot timers and a steady clock. In production it is the node's
 // asio loop (env/posix/asio_loop.h: real time); a simulator supplies one on simulated time.
 //
-// Contract: post() and schedule_at() only from the loop's own thread (the callbacks run on
-// it too, never inside the call that posted or scheduled them). Posted callbacks run in
+// Contract: schedule_at() only from the loop's own thread; post() from any thread (a worker
+// hands its result back so). The callbacks run on the loop's thread, never inside the call
+// that posted or scheduled them. Posted callbacks run in
 // post order. A timer's callback runs at most once, at or after its time, and never after
 // its handle was cancelled or destroyed (both are safe from inside the callback itself).
 

@@ -129,7 +129,7 @@ Status Runtime::start() {
         check_failed();
       });
   receiver_ = std::make_unique<SnapshotReceiver>(
-      io_, worker_io_, fs_, *snapshots_, config_.node_id,
+      asio_loop_, worker_loop_, fs_, *snapshots_, config_.node_id,
       [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {
         on_snapshot_received(m, path, std::move(state));
       });

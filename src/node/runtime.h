@@ -38,8 +38,8 @@
 // notices the child's exit with a 10 ms poll, and commits the file (rename, directory
 // fsync, prune) on the loop thread. A failed snapshot (a full disk, say) is logged and
 // changes nothing: the log still holds every entry. InstallSnapshot goes through
-// SnapshotSender / SnapshotReceiver (snapshot_transfer.h) over the peer links. At startup
-// the node recovers from the newest snapshot and the WAL after it (recovery.h).
+// SnapshotSender / SnapshotReceiver (snapshot_sender.h, snapshot_receiver.h) over the peer links.
+// At startup the node recovers from the newest snapshot and the WAL after it (recovery.h).
 //
 // Thread rules: start() and stop() from one controlling thread; propose(), status() and
 // the accessors from any thread.
@@ -73,7 +73,8 @@
 #include "node/node.h"
 #include "node/node_status.h"
 #include "node/removal_watch.h"
-#include "node/snapshot_transfer.h"
+#include "node/snapshot_receiver.h"
+#include "node/snapshot_sender.h"
 #include "node/stall_report.h"
 #include "node/stamp_clock.h"
 #include "node/tick_duties.h"
@@ -299,7 +300,8 @@ class Runtime final : private NodeIo, private PeerDirectory, public ClientHost {
   std::thread storage_;
   std::vector<std::function<void(const raft::SoftState&, Term)>> role_listeners_;
   // Snapshots.
-  asio::io_context worker_io_;  // receiver's verify and decode
+  asio::io_context worker_io_;             // receiver's verify and decode
+  env::AsioLoop worker_loop_{worker_io_};  // worker_io_ as an env::Loop (the receiver's)
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> worker_work_;
   std::thread worker_;
   std::unique_ptr<SnapshotSender> sender_;

@@ -151,24 +151,18 @@ std::int64_t Runtime::last_save_unix_s() const {
 
 void Runtime::on_snapshot_received(const raft::Message& m, const std::string& path,
                                    std::shared_ptr<AtlasState> state) {
-  storage::SnapshotStore* store = snapshots_.get();
-  env::FileSystem* fs = &fs_;
-  AtlasMachine* machine = &machine_;
-  const raft::SnapshotMeta meta = m.snapshot;
-  node_->step_snapshot(
-      m, IncomingSnapshot{
-             .persist = [store, meta, path]() { return store->install_received(meta, path); },
-             .restore =
-                 [this, machine, state]() {
-                   // The old state is freed on the worker, not the loop, and its memory
-                   // given back (else the node holds two states' worth for good).
-                   auto old = std::make_shared<AtlasState>(machine->restore(std::move(*state)));
-                   asio::post(worker_io_, [old]() mutable {
-                     old.reset();
-                     env::release_free_memory();
-                   });
-                 },
-             .discard = [fs, path]() { (void)fs->remove(path); }});
+  node_->step_snapshot(m, incoming_snapshot(*snapshots_, fs_, machine_, m.snapshot, path,
+                                            std::move(state), [this](AtlasState old) {
+                                              // The old state is freed on the worker, not the loop,
+                                              // and its memory given back (else the node holds two
+                                              // states' worth for good).
+                                              auto held =
+                                                  std::make_shared<AtlasState>(std::move(old));
+                                              asio::post(worker_io_, [held]() mutable {
+                                                held.reset();
+                                                env::release_free_memory();
+                                              });
+                                            }));
   check_failed();
 }
 

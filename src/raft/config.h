@@ -95,6 +95,10 @@ struct PlantedBugs {
                                             // (api/blocking.h)
   bool idle_closes_busy = false;            // (simulator) `timeout` closes a connection that
                                             // waits for a reply (api/session.h)
+  bool receiver_skips_sync = false;         // (simulator) a received snapshot is installed
+                                            // unsynced (node/snapshot_receiver.h)
+  bool receiver_forgets_conf = false;       // (simulator) the receiver refuses every intact
+                                            // snapshot (node/snapshot_receiver.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -108,7 +112,7 @@ struct PlantedBugs {
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
            interval_leader_only || promote_unanswered || read_skips_write ||
            blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds ||
-           unblock_drops_pop || idle_closes_busy;
+           unblock_drops_pop || idle_closes_busy || receiver_skips_sync || receiver_forgets_conf;
   }
 };
 

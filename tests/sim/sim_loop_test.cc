@@ -1,7 +1,9 @@
 // sim::SimLoop, env::Loop on simulated time: callbacks run only from run_due(), in (due time,
 // scheduling order); the harness's clock is the loop's time; cancelled, destroyed and
-// cleared timers never run; `wake` hears of every earlier due time.
+// cleared timers never run; `wake` hears of every earlier due time. sim::SimWorker: a worker
+// thread's queue on the loop, each piece of work a drawn time after the one before.
 #include "sim/sim_loop.h"
+#include "sim/sim_worker.h"
 
 #include <gtest/gtest.h>
 
@@ -97,6 +99,42 @@ TEST(SimLoopTest, aTimerMayDropItsHandleAndRescheduleItself) {
   timer = h.loop.schedule_after(10ms, tick);
   h.run_all();
   EXPECT_EQ(at, (std::vector<Micros>{11'000, 21'000, 31'000}));
+}
+
+TEST(SimWorkerTest, workRunsInOrderEachADrawnTimeAfterTheOneBefore) {
+  Harness h;
+  SimWorker worker(h.loop, h.now, /*seed=*/7, /*min_us=*/100, /*max_us=*/300);
+  std::vector<std::pair<int, Micros>> ran;
+  for (int i = 0; i < 20; ++i) {
+    worker.post([&, i] { ran.emplace_back(i, h.now); });
+  }
+  EXPECT_EQ(h.loop.run_due(), 0u);  // none is due at once: each takes its time
+  h.run_all();
+  ASSERT_EQ(ran.size(), 20u);
+  Micros before = 1'000;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(ran[i].first, i);  // in post order, as one thread runs them
+    EXPECT_GE(ran[i].second, before + 100) << i;
+    EXPECT_LE(ran[i].second, before + 300) << i;
+    before = ran[i].second;
+  }
+  // Idle, it starts from now again.
+  h.now += 10'000;
+  worker.post([&] { ran.emplace_back(20, h.now); });
+  h.run_all();
+  EXPECT_GE(ran.back().second, before + 10'000 + 100);
+  EXPECT_LE(ran.back().second, before + 10'000 + 300);
+}
+
+TEST(SimWorkerTest, theLoopsClearDropsItsWork) {
+  Harness h;
+  SimWorker worker(h.loop, h.now, 7, 100, 300);
+  bool ran = false;
+  worker.post([&] { ran = true; });
+  h.loop.clear();  // a crash
+  worker.clear();
+  h.run_all();
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
-#include "node/snapshot_transfer.h"
+#include "node/snapshot_receiver.h"
 
 #include <chrono>
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "wire/snapshot_chunk.h"
 
 namespace helios::node {
 
@@ -11,132 +12,6 @@ namespace {
 // The largest snapshot file a receiver accepts (a bound on what a peer can make it write).
 constexpr std::uint64_t kMaxSnapshotFileBytes = std::uint64_t{1} << 40;
 }  // namespace
-
-// ---------------------------------------------------------------------------------------
-// SnapshotSender.
-
-SnapshotSender::SnapshotSender(asio::io_context& loop, env::FileSystem& fs,
-                               storage::SnapshotStore& store, transport::TcpTransport& transport,
-                               std::uint64_t chunk_bytes,
-                               std::function<void(NodeId to, bool ok)> done)
-    : loop_(loop),
-      fs_(fs),
-      store_(store),
-      transport_(transport),
-      chunk_bytes_(chunk_bytes),
-      window_bytes_(4 * chunk_bytes),
-      done_(std::move(done)),
-      next_id_(
-          static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {
-  HELIOS_ASSERT(chunk_bytes_ > 0);
-}
-
-SnapshotSender::~SnapshotSender() {
-  stop();
-}
-
-void SnapshotSender::stop() {
-  for (auto& [to, t] : transfers_) {
-    if (t.timer) {
-      t.timer->cancel();
-    }
-  }
-  transfers_.clear();
-}
-
-void SnapshotSender::send(const raft::Message& m) {
-  const NodeId to = m.to;
-  if (auto it = transfers_.find(to); it != transfers_.end()) {
-    if (it->second.timer) {
-      it->second.timer->cancel();
-    }
-    transfers_.erase(it);
-  }
-  Transfer t;
-  t.message = m;
-  t.id = ++next_id_;
-  const std::string path = store_.path_of(m.snapshot);
-  Result<std::unique_ptr<env::File>> file = fs_.open(path, env::OpenMode::kRead);
-  if (!file.is_ok()) {
-    HELIOS_LOG_WARN("snapshot", "cannot send snapshot %s to node %llu: %s", path.c_str(),
-                    static_cast<unsigned long long>(to), file.status().to_string().c_str());
-    report(to, false);
-    return;
-  }
-  t.file = std::move(file).value();
-  t.total = t.file->size();
-  t.timer = std::make_unique<asio::steady_timer>(loop_);
-  HELIOS_LOG_INFO("snapshot", "sending snapshot %llu/%llu (%llu bytes) to node %llu",
-                  static_cast<unsigned long long>(m.snapshot.index),
-                  static_cast<unsigned long long>(m.snapshot.term),
-                  static_cast<unsigned long long>(t.total), static_cast<unsigned long long>(to));
-  transfers_.emplace(to, std::move(t));
-  pump(to);
-}
-
-void SnapshotSender::pump(NodeId to) {
-  auto it = transfers_.find(to);
-  if (it == transfers_.end()) {
-    return;
-  }
-  Transfer& t = it->second;
-  while (t.offset < t.total || t.total == 0) {
-    if (transport_.queue_depth(to).bytes >= window_bytes_) {
-      // The link is full: look again shortly (heartbeats still get through between chunks).
-      const std::uint64_t id = t.id;
-      t.timer->expires_after(std::chrono::milliseconds(1));
-      t.timer->async_wait([this, to, id](const asio::error_code& ec) {
-        auto again = transfers_.find(to);
-        if (!ec && again != transfers_.end() && again->second.id == id) {
-          pump(to);
-        }
-      });
-      return;
-    }
-    wire::SnapshotChunk chunk;
-    chunk.transfer_id = t.id;
-    chunk.offset = t.offset;
-    chunk.total = t.total;
-    chunk.message = t.message;
-    const std::uint64_t n = std::min(chunk_bytes_, t.total - t.offset);
-    // Read straight into the frame: the slice is copied once, from the page cache.
-    std::string frame = wire::encode_snapshot_chunk_frame(chunk, n, [&](char* data) {
-      Result<std::size_t> read = t.file->read_at(t.offset, data, n);
-      return read.is_ok() && read.value() == n;
-    });
-    if (frame.empty()) {
-      finish(to, false);
-      return;
-    }
-    if (!transport_.send_encoded_app_frame(to, std::move(frame))) {
-      finish(to, false);
-      return;
-    }
-    t.offset += n;
-    if (t.total == 0) {
-      break;
-    }
-  }
-  finish(to, true);
-}
-
-void SnapshotSender::finish(NodeId to, bool ok) {
-  auto it = transfers_.find(to);
-  HELIOS_ASSERT(it != transfers_.end());
-  if (!ok) {
-    HELIOS_LOG_WARN("snapshot", "snapshot transfer to node %llu failed at byte %llu of %llu",
-                    static_cast<unsigned long long>(to),
-                    static_cast<unsigned long long>(it->second.offset),
-                    static_cast<unsigned long long>(it->second.total));
-  }
-  transfers_.erase(it);
-  report(to, ok);
-}
-
-void SnapshotSender::report(NodeId to, bool ok) {
-  // Never from inside send(): the node is in the middle of its Ready loop then.
-  asio::post(loop_, [this, to, ok]() { done_(to, ok); });
-}
 
 // ---------------------------------------------------------------------------------------
 // SnapshotDecoding.
@@ -193,9 +68,9 @@ Result<std::shared_ptr<AtlasState>> SnapshotDecoding::finish() {
 // ---------------------------------------------------------------------------------------
 // SnapshotReceiver.
 
-SnapshotReceiver::SnapshotReceiver(asio::io_context& loop, asio::io_context& worker,
-                                   env::FileSystem& fs, storage::SnapshotStore& store, NodeId self,
-                                   Ready ready, std::uint64_t sync_slice_bytes)
+SnapshotReceiver::SnapshotReceiver(env::Loop& loop, env::Loop& worker, env::FileSystem& fs,
+                                   storage::SnapshotStore& store, NodeId self, Ready ready,
+                                   std::uint64_t sync_slice_bytes)
     : loop_(loop),
       worker_(worker),
       fs_(fs),
@@ -224,7 +99,7 @@ void SnapshotReceiver::drop(NodeId from, const std::string& why) {
   // snapshot) are freed on the worker, as after a complete transfer: unmapping a gigabyte
   // takes long enough to delay heartbeats.
   it->second.decoding->bytes().abandon();
-  asio::post(worker_, [decoding = std::move(it->second.decoding)]() mutable { decoding.reset(); });
+  worker_.post([decoding = std::move(it->second.decoding)]() mutable { decoding.reset(); });
   transfers_.erase(it);
 }
 
@@ -277,7 +152,11 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
     t.file = std::move(file).value();
     t.syncs = std::make_shared<Syncs>();
     try {
-      t.decoding = std::make_shared<SnapshotDecoding>(chunk.total, m.snapshot, t.path);
+      raft::SnapshotMeta expected = m.snapshot;
+      if (bug_forgets_conf_) {  // PLANTED BUG: the configuration is not expected
+        expected.conf_state = raft::ConfState{};
+      }
+      t.decoding = std::make_shared<SnapshotDecoding>(chunk.total, std::move(expected), t.path);
     } catch (const std::exception& e) {  // std::bad_alloc, or no thread to decode on
       HELIOS_LOG_WARN("snapshot", "cannot hold and decode a snapshot of %llu bytes: %s; refused",
                       static_cast<unsigned long long>(chunk.total), e.what());
@@ -308,7 +187,7 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
   t.next_offset += chunk.data.size();
   if (t.next_offset == t.total) {
     complete(from);
-  } else if (t.next_offset - t.synced_offset >= sync_slice_bytes_) {
+  } else if (t.next_offset - t.synced_offset >= sync_slice_bytes_ && !bug_skips_sync_) {
     sync_while_receiving(t);
   }
 }
@@ -318,7 +197,7 @@ void SnapshotReceiver::sync_while_receiving(Transfer& t) {
     return;  // the last one is still running: the next chunk asks again
   }
   t.synced_offset = t.next_offset;
-  asio::post(worker_, [file = t.file, syncs = t.syncs, path = t.path]() {
+  worker_.post([file = t.file, syncs = t.syncs, path = t.path]() {
     if (Status s = file->sync(); !s.is_ok()) {
       HELIOS_LOG_WARN("snapshot", "syncing %s while receiving it: %s", path.c_str(),
                       s.to_string().c_str());
@@ -336,19 +215,21 @@ void SnapshotReceiver::complete(NodeId from) {
   std::shared_ptr<Syncs> syncs = std::move(it->second.syncs);
   const raft::Message m = it->second.message;
   const std::string path = it->second.path;
+  const std::uint64_t id = it->second.id;
   transfers_.erase(it);
   // Sync and wait for the decoding on the worker (after any sync still queued there).
   using Clock = std::chrono::steady_clock;
   const Clock::time_point last_byte = Clock::now();
   // Moved, not copied: the worker must hold the last reference, so that the received bytes
   // and anything else of the transfer are freed there, never on the loop.
-  asio::post(worker_, [this, file = std::move(file), decoding = std::move(decoding),
-                       syncs = std::move(syncs), m, path, last_byte]() mutable {
+  worker_.post([this, file = std::move(file), decoding = std::move(decoding),
+                syncs = std::move(syncs), m, path, id, last_byte]() mutable {
     const auto ms_since = [](Clock::time_point t, Clock::time_point now) {
       return static_cast<long long>(
           std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
     };
-    Status s = file->sync();
+    // PLANTED BUG (receiver-skips-sync): the file is installed unsynced.
+    Status s = bug_skips_sync_ ? Status::ok() : file->sync();
     if (s.is_ok() && syncs->failed) {
       s = Status(Code::kIoError, "a sync failed while the file was received");
     }
@@ -366,16 +247,39 @@ void SnapshotReceiver::complete(NodeId from) {
       s = decoded.status();
     }
     decoding.reset();  // the received bytes are freed here, not on the loop
-    asio::post(loop_, [this, m, path, state, s]() {
+    loop_.post([this, m, path, id, state, s]() {
       if (state == nullptr) {
         HELIOS_LOG_WARN("snapshot", "received snapshot %s refused: %s", path.c_str(),
                         s.to_string().c_str());
         (void)fs_.remove(path);
+        if (refused_) {
+          refused_(m, id, s);
+        }
         return;
       }
       ready_(m, path, state);
     });
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// Installing what arrived.
+
+IncomingSnapshot incoming_snapshot(storage::SnapshotStore& store, env::FileSystem& fs,
+                                   AtlasMachine& machine, const raft::SnapshotMeta& meta,
+                                   const std::string& path, std::shared_ptr<AtlasState> state,
+                                   std::function<void(AtlasState old)> dispose_old) {
+  HELIOS_ASSERT(state != nullptr);
+  return IncomingSnapshot{
+      .persist = [&store, meta, path]() { return store.install_received(meta, path); },
+      .restore =
+          [&machine, state, dispose_old = std::move(dispose_old)]() {
+            AtlasState old = machine.restore(std::move(*state));
+            if (dispose_old) {
+              dispose_old(std::move(old));
+            }
+          },
+      .discard = [&fs, path]() { (void)fs.remove(path); }};
 }
 
 }  // namespace helios::node

@@ -1,7 +1,7 @@
 // SnapshotReceiver: the follower's side of InstallSnapshot streaming, on a real io_context
 // run in the test thread and a real temporary directory. The chunks are cut from a real
 // snapshot file (the leader's SnapshotStore::save of an ATLAS machine's state).
-#include "node/snapshot_transfer.h"
+#include "node/snapshot_receiver.h"
 
 #include <gtest/gtest.h>
 
@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "atlas/command.h"
+#include "env/posix/asio_loop.h"
 #include "env/posix/posix_file_system.h"
 #include "env/sim/sim_file_system.h"
+#include "wire/snapshot_chunk.h"
 
 namespace helios::node {
 namespace {
@@ -39,7 +41,7 @@ class SnapshotReceiverTest : public ::testing::Test {
     ASSERT_TRUE(fs_.create_dirs(at("follower")).is_ok());
     follower_ = std::make_unique<storage::SnapshotStore>(fs_, at("follower"));
     receiver_ = std::make_unique<SnapshotReceiver>(
-        loop_, worker_, fs_, *follower_, kSelf,
+        loop_env_, worker_env_, fs_, *follower_, kSelf,
         [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {
           received_.push_back(Received{m, path, std::move(state)});
         });
@@ -126,6 +128,8 @@ class SnapshotReceiverTest : public ::testing::Test {
   env::PosixFileSystem fs_;
   asio::io_context loop_;
   asio::io_context worker_;
+  env::AsioLoop loop_env_{loop_};  // the receiver's loop and worker: run by drain()
+  env::AsioLoop worker_env_{worker_};
   std::unique_ptr<storage::SnapshotStore> follower_;
   std::unique_ptr<SnapshotReceiver> receiver_;
   AtlasMachine leader_machine_;
@@ -158,11 +162,24 @@ TEST_F(SnapshotReceiverTest, aGap_dropsTheTransferAndItsFile) {
 }
 
 TEST_F(SnapshotReceiverTest, aFlippedByte_isRefusedAfterVerification) {
+  std::vector<std::pair<std::uint64_t, Code>> refused;
+  receiver_->set_refused_observer([&](const raft::Message& m, std::uint64_t id, const Status& why) {
+    EXPECT_EQ(m.snapshot, kMeta);
+    refused.emplace_back(id, why.code());
+  });
   std::string bad = file_;
   bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0x08);
   feed(chunks(bad, 1, 64));
   drain();
   expect_nothing_received();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].first, 1u);
+  EXPECT_EQ(refused[0].second, Code::kCorruption);
+  // An intact transfer is not refused.
+  feed(chunks(file_, 2, 64));
+  drain();
+  expect_ready_with_the_leaders_state(2);
+  EXPECT_EQ(refused.size(), 1u);
 }
 
 TEST_F(SnapshotReceiverTest, aNewTransferIdAtOffsetZero_restarts) {
@@ -246,7 +263,7 @@ class SnapshotReceiverSyncTest : public SnapshotReceiverTest {
     ASSERT_TRUE(sim_fs_.create_dirs("/follower").is_ok());
     sim_store_ = std::make_unique<storage::SnapshotStore>(sim_fs_, "/follower");
     receiver_ = std::make_unique<SnapshotReceiver>(
-        loop_, worker_, sim_fs_, *sim_store_, kSelf,
+        loop_env_, worker_env_, sim_fs_, *sim_store_, kSelf,
         [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {
           received_.push_back(Received{m, path, std::move(state)});
         },
@@ -276,6 +293,10 @@ TEST_F(SnapshotReceiverSyncTest, syncsWhatArrivedWhileTheRestStreamsIn) {
 }
 
 TEST_F(SnapshotReceiverSyncTest, aSyncFailedWhileReceiving_refusesTheSnapshot) {
+  std::vector<Code> refused;
+  receiver_->set_refused_observer([&](const raft::Message&, std::uint64_t, const Status& why) {
+    refused.push_back(why.code());
+  });
   const std::vector<std::string> all = chunks(file_, 1, 32);
   sim_fs_.fail_next_sync();  // the first sync of the stream, long before the last byte
   for (const std::string& body : all) {
@@ -284,6 +305,7 @@ TEST_F(SnapshotReceiverSyncTest, aSyncFailedWhileReceiving_refusesTheSnapshot) {
   }
   EXPECT_TRUE(received_.empty());
   EXPECT_FALSE(sim_fs_.exists(sim_path()));
+  EXPECT_EQ(refused, std::vector<Code>{Code::kIoError});
 }
 
 }  // namespace
