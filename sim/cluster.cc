@@ -14,8 +14,6 @@ namespace helios::sim {
 
 namespace {
 constexpr Micros kNoTurn = std::numeric_limits<Micros>::max();
-// Forwards a node's transport holds for one peer while the link is down.
-constexpr std::size_t kMaxQueuedForwards = 1000;
 }  // namespace
 
 SimCluster::SimCluster(const SimOptions& options)
@@ -51,8 +49,9 @@ SimCluster::SimCluster(const SimOptions& options)
   std::fill_n(ever_member_.begin(), options.nodes, true);  // the bootstrap voters
   clients_.resize(static_cast<std::size_t>(options.clients));
   state_checked_.assign(n, 0);
-  forward_queue_.assign(n, std::vector<std::deque<QueuedForward>>(n));
-  forward_last_.assign(n, std::vector<Micros>(n, 0));
+  stream_queue_.assign(n, std::vector<std::deque<QueuedFrame>>(n));
+  stream_last_.assign(n, std::vector<Micros>(n, 0));
+  stream_bytes_.assign(n, std::vector<std::uint64_t>(n, 0));
   link_losses_.assign(n, std::vector<std::uint64_t>(n, 0));
   heard_at_.assign(n, std::vector<Micros>(n, kNotHeard));
   snapshot_seen_.assign(n, kUnseen);
@@ -189,23 +188,6 @@ void SimCluster::handle(const Event& e) {
     case EventKind::kHeal:
       heal(e.fault_id);
       return;
-    case EventKind::kDeliverSnapshot:
-      if (nodes_[e.node]->up() && from_this_machine(e)) {
-        heard_at_[e.node][e.message.from - 1] = now_;
-        const ReceivedSnapshot received = receive_snapshot_frames(*e.data, e.message);
-        if (options_.trace) {
-          trace_line("deliver " + raft::describe(e.message) + " with " +
-                     std::to_string(received.file.size()) + " bytes" + (e.ok ? "" : " (torn)"));
-        }
-        nodes_[e.node]->receive_snapshot(e.message, received.chunk_bodies, received.transfer_id,
-                                         !e.ok);
-      }
-      return;
-    case EventKind::kSnapshotReport:
-      if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
-        nodes_[e.node]->snapshot_reported(e.peer, e.ok);
-      }
-      return;
     case EventKind::kSnapshotWritten:
       if (nodes_[e.node]->up() && nodes_[e.node]->incarnation() == e.incarnation) {
         nodes_[e.node]->snapshot_written(e.message.snapshot, *e.data);
@@ -235,20 +217,9 @@ void SimCluster::handle(const Event& e) {
       }
       return;
     }
-    case EventKind::kForward: {
-      const int from = static_cast<int>(e.peer) - 1;
-      SimNode& n = *nodes_[e.node];
-      // A connection lives as long as both processes: a crash of either loses what was on it.
-      if (n.up() && n.incarnation() == e.incarnation && nodes_[from]->up() &&
-          nodes_[from]->incarnation() == e.peer_incarnation) {
-        if (options_.trace) {
-          trace_line("n" + std::to_string(e.node + 1) + " gets a forward" + (e.ok ? " reply" : "") +
-                     " from n" + std::to_string(e.peer));
-        }
-        n.deliver_forward(e.peer, e.ok, received_forward(*e.data, e.ok));
-      }
+    case EventKind::kStream:
+      deliver_stream(e);
       return;
-    }
   }
 }
 
@@ -310,62 +281,6 @@ void SimCluster::send(const raft::Message& m) {
   }
 }
 
-bool SimCluster::link_up(int from, int to) const {
-  return nodes_[from]->up() && nodes_[to]->up() && blocked_[from][to] == 0 &&
-         blocked_[to][from] == 0;
-}
-
-bool SimCluster::send_forward(int node, NodeId to_id, bool reply, std::string_view body) {
-  const int to = static_cast<int>(to_id) - 1;
-  HELIOS_ASSERT(to >= 0 && to < slots_ && to != node);
-  std::deque<QueuedForward>& queue = forward_queue_[node][to];
-  if (!link_up(node, to) || !queue.empty()) {
-    // The transport holds it until the link is up again (in order behind what waits).
-    if (queue.size() >= kMaxQueuedForwards) {
-      return false;
-    }
-    queue.push_back(QueuedForward{reply, std::string(body)});
-    return true;
-  }
-  deliver_forward_later(node, to, reply, body);
-  return true;
-}
-
-void SimCluster::deliver_forward_later(int from, int to, bool reply, std::string_view body) {
-  // One ordered stream per link (TCP): never lost or duplicated while the connection lasts,
-  // delayed like any message, and in order.
-  Micros at = now_ + prng_.range(options_.delay_min_us, options_.delay_max_us);
-  if (prng_.chance(options_.spike_rate)) {
-    at += prng_.range(0, options_.spike_us);
-  }
-  at = std::max({at, clogged_until_[from], clogged_until_[to], forward_last_[from][to]});
-  forward_last_[from][to] = at;
-  queue_.schedule(at, Event{.kind = EventKind::kForward,
-                            .node = to,
-                            .incarnation = nodes_[to]->incarnation(),
-                            .peer_incarnation = nodes_[from]->incarnation(),
-                            .peer = static_cast<NodeId>(from + 1),
-                            .ok = reply,
-                            .data = forward_frame(reply, body)});
-}
-
-std::vector<std::string> SimCluster::withdraw_forwards(int node, NodeId to_id) {
-  const int to = static_cast<int>(to_id) - 1;
-  HELIOS_ASSERT(to >= 0 && to < slots_);
-  std::vector<std::string> out;
-  std::deque<QueuedForward>& queue = forward_queue_[node][to];
-  std::deque<QueuedForward> kept;
-  for (QueuedForward& f : queue) {
-    if (f.reply) {
-      kept.push_back(std::move(f));
-    } else {
-      out.push_back(std::move(f.body));
-    }
-  }
-  queue = std::move(kept);
-  return out;
-}
-
 std::vector<node::PeerLinkState> SimCluster::peer_links(int node) const {
   std::vector<node::PeerLinkState> out;
   for (int j = 0; j < slots_; ++j) {
@@ -377,22 +292,6 @@ std::vector<node::PeerLinkState> SimCluster::peer_links(int node) const {
     }
   }
   return out;
-}
-
-void SimCluster::flush_forwards() {
-  for (int from = 0; from < slots_; ++from) {
-    for (int to = 0; to < slots_; ++to) {
-      std::deque<QueuedForward>& queue = forward_queue_[from][to];
-      if (queue.empty() || !link_up(from, to)) {
-        continue;
-      }
-      std::deque<QueuedForward> sending = std::move(queue);
-      queue.clear();
-      for (QueuedForward& f : sending) {
-        deliver_forward_later(from, to, f.reply, f.body);
-      }
-    }
-  }
 }
 
 std::uint64_t SimCluster::clock_ms(int node) const {
@@ -549,17 +448,15 @@ bool SimCluster::put_off_while_paused(const Event& e) {
   int source = slots_ + static_cast<int>(clients_.size());  // the node's own work
   switch (e.kind) {
     case EventKind::kDeliver:
-    case EventKind::kDeliverSnapshot:
       source = static_cast<int>(e.message.from) - 1;
       break;
     case EventKind::kClientRequest:
       source = slots_ + e.client;
       break;
-    case EventKind::kForward:
+    case EventKind::kStream:
       source = static_cast<int>(e.peer) - 1;
       break;
     case EventKind::kFsyncDone:
-    case EventKind::kSnapshotReport:
     case EventKind::kSnapshotWritten:
       break;
     default:
@@ -627,7 +524,7 @@ void SimCluster::heal(std::uint64_t fault_id) {
   }
   faults_.erase(it);
   trace_line("heal partition " + std::to_string(fault_id));
-  flush_forwards();
+  flush_streams();
 }
 
 std::optional<int> SimCluster::leader_index() const {

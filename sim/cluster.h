@@ -78,7 +78,10 @@ class SimCluster final : public SimHost {
   // Fires the ticks a paused node missed, as the runtime's loop does when it runs again and
   // before it answers a read: all but one lapse (node::Node::lapse), one ticks.
   void catch_up_ticks(int node) override;
-  bool send_forward(int node, NodeId to, bool reply, std::string_view body) override;
+  bool send_frame(int node, NodeId to, std::string frame) override;
+  std::uint64_t stream_bytes(int node, NodeId to) const override {
+    return stream_bytes_[node][to - 1];
+  }
   std::vector<std::string> withdraw_forwards(int node, NodeId to) override;
   std::vector<node::PeerLinkState> peer_links(int node) const override;
   void put_done(int client, std::uint64_t op, bool ok) override;
@@ -100,7 +103,6 @@ class SimCluster final : public SimHost {
   void on_apply(int node, const raft::Entry& entry) override;
   void on_removed(int node, Index index, const std::string& reason) override;
   void on_state(int node, Index applied, const std::string& digest) override;
-  void send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) override;
   void schedule_snapshot_write(int node, std::uint64_t incarnation, const raft::SnapshotMeta& meta,
                                std::shared_ptr<const std::string> data) override;
   std::uint64_t clock_ms(int node) const override;
@@ -113,9 +115,14 @@ class SimCluster final : public SimHost {
     std::uint64_t op = 0;  // current op id (index into history_ + 1)
     std::uint64_t next_value = 0;
   };
-  struct QueuedForward {
-    bool reply = false;
-    std::string body;
+  struct QueuedFrame {
+    bool forward = false;  // a forward (withdraw_forwards takes it back), not a reply or chunk
+    std::string frame;
+  };
+  // A snapshot transfer on a link that the network damages: the byte of the file at `at`.
+  struct Tear {
+    std::uint64_t transfer_id = 0;
+    std::uint64_t at = 0;
   };
   struct Fault {
     std::vector<std::pair<int, int>> links;  // blocked directed links
@@ -137,11 +144,17 @@ class SimCluster final : public SimHost {
   // Operation `op` got an answer that is not a success (TRYAGAIN, UNCERTAIN, a refused read)
   // or none (a timeout): counted against liveness if the cluster had healed when it began.
   void note_unanswered(std::uint64_t op);
-  // Forwards: a link's ordered stream is up while both ends are up and it is not partitioned.
+  // Streams (cluster_streams.cc): a link's ordered stream is up while both ends are up and it
+  // is not partitioned.
   bool link_up(int from, int to) const;
-  void deliver_forward_later(int from, int to, bool reply, std::string_view body);
+  void deliver_frame_later(int from, int to, std::string frame);
+  // A kStream event: the frame reaches its node, unless either end crashed since.
+  void deliver_stream(const Event& e);
   // Sends what waited for the links that are up again.
-  void flush_forwards();
+  void flush_streams();
+  // A snapshot chunk frame from `from` to `to` as the network carries it: some transfers are
+  // damaged at one byte (the receiver is told: SimNode::note_torn_transfer).
+  std::string tear_chunk(int from, int to, std::string frame);
   void inject_fault();
   void partition();
   void heal(std::uint64_t fault_id);
@@ -254,12 +267,13 @@ class SimCluster final : public SimHost {
   std::vector<std::vector<Micros>> last_delivery_;  // per link, liveness phase only
   std::map<std::uint64_t, Fault> faults_;
   std::uint64_t next_fault_id_ = 1;
-  std::uint64_t next_transfer_id_ = 1;  // of snapshot transfers (their chunk frames)
-  // Forwards: per link [from][to], what waits while it is down, when its last one arrives
-  // (they stay in order), and how many times its connection was lost (a crash of its peer,
-  // a partition).
-  std::vector<std::vector<std::deque<QueuedForward>>> forward_queue_;
-  std::vector<std::vector<Micros>> forward_last_;
+  // Streams: per link [from][to], what waits while it is down, when its last frame arrives
+  // (they stay in order), the bytes queued or in flight, the transfer it damages, and how
+  // many times its connection was lost (a crash of its peer, a partition).
+  std::vector<std::vector<std::deque<QueuedFrame>>> stream_queue_;
+  std::vector<std::vector<Micros>> stream_last_;
+  std::vector<std::vector<std::uint64_t>> stream_bytes_;
+  std::map<std::pair<int, int>, Tear> tears_;
   std::vector<std::vector<std::uint64_t>> link_losses_;
   // Per node [to][from]: when `to`'s process last received a message from `from` (what the
   // transport's PeerStatus::last_received_ms holds), kNotHeard never.

@@ -13,7 +13,11 @@ void SimCluster::crash(int node) {
   nodes_[node]->crash(prng_);
   checker_.on_restart(*nodes_[node]);
   for (int peer = 0; peer < slots_; ++peer) {
-    forward_queue_[node][peer].clear();  // the process's memory
+    // The process's memory: what its transport still held.
+    for (const QueuedFrame& f : stream_queue_[node][peer]) {
+      stream_bytes_[node][peer] -= f.frame.size();
+    }
+    stream_queue_[node][peer].clear();
     heard_at_[node][peer] = kNotHeard;
     ++link_losses_[peer][node];
   }
@@ -77,7 +81,7 @@ void SimCluster::restart(int node) {
     retired_[node] = false;
   }
   checker_.on_restart(n);
-  flush_forwards();
+  flush_streams();
   const Micros phase = prng_.uniform(options_.tick_us) + 1;
   queue_.schedule(now_ + phase,
                   Event{.kind = EventKind::kTick, .node = node, .incarnation = n.incarnation()});

@@ -24,7 +24,7 @@ void SimCluster::begin_liveness() {
   std::fill(clogged_until_.begin(), clogged_until_.end(), 0);
   // The forward streams too: what a clog or a spike still holds arrives when it was due, and
   // what is sent from now on no longer waits behind it.
-  for (std::vector<Micros>& last : forward_last_) {
+  for (std::vector<Micros>& last : stream_last_) {
     std::fill(last.begin(), last.end(), 0);
   }
   std::fill(paused_until_.begin(), paused_until_.end(), 0);  // what they put off still trickles in

@@ -1,4 +1,4 @@
-// SimCluster: the leader's side of InstallSnapshot on the simulated network, and the
+// SimCluster: what the simulated network does to a snapshot transfer's chunks, and the
 // simulated fork that writes a node's snapshot (see cluster.h).
 #include "sim/cluster.h"
 
@@ -7,50 +7,31 @@
 
 namespace helios::sim {
 
-namespace {
-// The slice of a snapshot file in each chunk frame of a transfer (production: 1 MiB by
-// default; the simulator's files are a few KiB, and most take several chunks).
-constexpr std::size_t kSnapshotChunkBytes = 1024;
-}  // namespace
-
-void SimCluster::send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) {
-  const int from = static_cast<int>(m.from) - 1;
-  const int to = static_cast<int>(m.to) - 1;
-  HELIOS_ASSERT(from >= 0 && from < slots_);
-  HELIOS_ASSERT(to >= 0 && to < slots_);
-  const std::uint64_t incarnation = nodes_[from]->incarnation();
-  // A stream over TCP: lost as a whole (the sender learns it after a timeout), or
-  // delivered, possibly late; a torn stream is refused by the receiver's checksum.
-  if (file == nullptr || blocked_[from][to] > 0 || prng_.chance(options_.drop_rate)) {
-    const Micros timeout = options_.tick_us * static_cast<Micros>(options_.election_ticks);
-    queue_.schedule(now_ + timeout, Event{.kind = EventKind::kSnapshotReport,
-                                          .node = from,
-                                          .incarnation = incarnation,
-                                          .peer = m.to,
-                                          .ok = false});
-    return;
+std::string SimCluster::tear_chunk(int from, int to, std::string frame) {
+  const wire::SnapshotChunk chunk = sent_snapshot_chunk(frame);  // a view into `frame`
+  const std::pair<int, int> link{from, to};
+  if (chunk.offset == 0) {
+    // A new transfer on the link: the network damages some (their frames stay valid, as
+    // when the sender's disk or memory flipped a bit); the receiver must refuse them.
+    tears_.erase(link);
+    if (chunk.total > 0 && prng_.chance(options_.drop_rate)) {
+      tears_[link] = Tear{chunk.transfer_id, prng_.uniform(chunk.total)};
+      nodes_[to]->note_torn_transfer(static_cast<NodeId>(from + 1), chunk.transfer_id);
+    }
   }
-  const bool torn = prng_.chance(options_.drop_rate);
-  if (torn) {
-    // Damaged in flight: the receiver must refuse it.
-    std::string damaged = *file;
-    damaged[prng_.uniform(damaged.size())] ^= 0x20;
-    file = std::make_shared<const std::string>(std::move(damaged));
+  auto it = tears_.find(link);
+  if (it == tears_.end() || it->second.transfer_id != chunk.transfer_id ||
+      it->second.at < chunk.offset || it->second.at >= chunk.offset + chunk.data.size()) {
+    return frame;
   }
-  const Micros at = arrival_time(from, to);
-  queue_.schedule(
-      at, Event{.kind = EventKind::kDeliverSnapshot,
-                .node = to,
-                .peer_incarnation = machine_[from],
-                .message = m,
-                .ok = !torn,
-                .data = snapshot_frames(m, *file, next_transfer_id_++, kSnapshotChunkBytes)});
-  queue_.schedule(at + prng_.range(options_.delay_min_us, options_.delay_max_us),
-                  Event{.kind = EventKind::kSnapshotReport,
-                        .node = from,
-                        .incarnation = incarnation,
-                        .peer = m.to,
-                        .ok = true});
+  std::string damaged = damaged_chunk_frame(chunk, it->second.at - chunk.offset);
+  if (options_.trace) {
+    trace_line("the network damages byte " + std::to_string(it->second.at) + " of transfer " +
+               std::to_string(chunk.transfer_id) + " from n" + std::to_string(from + 1) + " to n" +
+               std::to_string(to + 1));
+  }
+  tears_.erase(it);
+  return damaged;
 }
 
 void SimCluster::schedule_snapshot_write(int node, std::uint64_t incarnation,

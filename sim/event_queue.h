@@ -24,30 +24,27 @@ enum class EventKind : std::uint8_t {
   kFault,            // the fault injector draws
   kRestart,          // a crashed node comes back
   kHeal,             // a partition or clog ends
-  kDeliverSnapshot,  // a kSnapshot message and its file arrive at node
-  kSnapshotReport,   // node (a leader) learns how its transfer to `peer` ended
   kSnapshotWritten,  // node's background snapshot write completes
   kMembership,       // the harness changes the membership at the leader
   kClientRequest,    // a client's request, put off while its node was paused, is read
   kLoop,             // a turn of node's loop (SimNode::run_loop)
-  kForward,          // a forward (or its reply: ok) from peer arrives at node
+  kStream,           // a frame of peer's ordered stream to node arrives (a forward, its
+                     // reply, a snapshot chunk)
 };
 
 struct Event {
   EventKind kind = EventKind::kTick;
   int node = -1;
   std::uint64_t incarnation = 0;  // node events from an earlier incarnation are ignored
-  // kForward: the sender's incarnation (a connection ends with either process); kDeliver,
-  // kDeliverSnapshot: the sender's machine (SimCluster::machine_).
+  // kStream: the sender's incarnation (a connection ends with either process); kDeliver: the
+  // sender's machine (SimCluster::machine_).
   std::uint64_t peer_incarnation = 0;
   int client = -1;
   std::uint64_t op = 0;
   std::uint64_t fault_id = 0;
   raft::Message message;
-  NodeId peer = kNoNode;  // kSnapshotReport, kForward: the sender
-  bool ok = false;        // kSnapshotReport; kForward: a reply; kDeliverSnapshot: not torn
-  std::shared_ptr<const std::string> data;  // kDeliverSnapshot: the chunk frames;
-                                            // kSnapshotWritten: the file; kForward: the body
+  NodeId peer = kNoNode;                    // kStream: the sender
+  std::shared_ptr<const std::string> data;  // kSnapshotWritten: the file; kStream: the frame
 };
 
 class EventQueue {

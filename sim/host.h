@@ -1,8 +1,8 @@
 #pragma once
 // SimHost: what a SimNode needs from the simulated world around it (the cluster harness):
-// a network (Raft messages, and the forwards of the client layer on the links' ordered
-// streams), an fsync timer, the clock and turns of the node's loop, clients to answer, and
-// the checkers to report to.
+// a network (Raft messages; the forwards of the client layer and the snapshot transfers on
+// the links' ordered streams), an fsync timer, the clock and turns of the node's loop, clients to
+// answer, and the checkers to report to.
 
 #include <cstdint>
 #include <memory>
@@ -36,18 +36,19 @@ class SimHost {
   virtual void schedule_loop(int node, Micros due) = 0;
   // Runs the node's ticks whose time has come (node::ClientHost::catch_up_ticks).
   virtual void catch_up_ticks(int node) = 0;
-  // A forward or its reply (node::ClientHost::send_forward) from `node` to peer `to`, on the
-  // link's ordered stream: delivered in order while the link is up (SimNode::deliver_forward),
-  // queued while it is down, lost when either end crashes; false when the queue is full.
-  virtual bool send_forward(int node, NodeId to, bool reply, std::string_view body) = 0;
-  // The forwards (not replies) still queued from `node` to `to`, taken back out.
+  // A whole frame (a forward's or its reply's, node::ClientHost::send_forward; or a snapshot
+  // chunk's from the node's SnapshotSender) from `node` to peer `to` on the link's ordered stream:
+  // delivered in order while the link is up (SimNode::deliver_stream_frame), queued while it is
+  // down, lost when either end crashes; false when the queue is full. A snapshot transfer's bytes
+  // may be damaged on the way (SimNode::note_torn_transfer tells the receiver first).
+  virtual bool send_frame(int node, NodeId to, std::string frame) = 0;
+  // The bytes sent from `node` to `to` on the stream and not yet delivered (queued or in
+  // flight): what the node's transport would still hold (transport::FrameLink).
+  virtual std::uint64_t stream_bytes(int node, NodeId to) const = 0;
+  // The forwards (not replies, not chunks) still queued from `node` to `to`, taken back out.
   virtual std::vector<std::string> withdraw_forwards(int node, NodeId to) = 0;
   // The node's links to every other slot.
   virtual std::vector<node::PeerLinkState> peer_links(int node) const = 0;
-  // InstallSnapshot: m (a kSnapshot) with the snapshot file's bytes; reaches m.to's
-  // SimNode::receive_snapshot unless the network loses it. Either way the sender hears the
-  // outcome through SimNode::snapshot_reported.
-  virtual void send_snapshot(const raft::Message& m, std::shared_ptr<const std::string> file) = 0;
   // The node's background snapshot write finishes later: SimNode::snapshot_written.
   virtual void schedule_snapshot_write(int node, std::uint64_t incarnation,
                                        const raft::SnapshotMeta& meta,

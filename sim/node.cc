@@ -18,6 +18,10 @@ constexpr char kSnapDir[] = "/snap";
 // The receiver syncs what arrived every this many bytes (production: 32 MiB): small, so that
 // the simulated transfers (KiB, in chunks of 1 KiB) sync while they arrive too.
 constexpr std::uint64_t kReceiverSyncSliceBytes = 2048;
+// The slice of a snapshot file in each chunk frame the sender writes (production: 1 MiB by
+// default): the simulator's files are a few KiB, and most take several chunks, so the
+// sender's window (4 chunks) fills and it waits for the stream to drain.
+constexpr std::uint64_t kSenderChunkBytes = 1024;
 }  // namespace
 
 std::string SimNode::digest() const {
@@ -47,8 +51,9 @@ SimNode::SimNode(int index, const SimOptions& options, SimHost& host)
 
 SimNode::~SimNode() {
   stop_client_layer();
-  loop_.mute(true);   // the harness is being destroyed: nothing it would be told matters
-  receiver_.reset();  // its work on the loop was dropped above
+  loop_.mute(true);  // the harness is being destroyed: nothing it would be told matters
+  sender_.reset();   // its work on the loop was dropped above
+  receiver_.reset();
   node_.reset();
   server_.reset();
   duties_.reset();
@@ -93,7 +98,8 @@ Status SimNode::start(std::uint64_t seed) {
   if (Status s = fs_->create_dirs(kSnapDir); !s.is_ok()) {
     return s;
   }
-  receiver_.reset();  // of a start that failed: it names the store replaced here
+  sender_.reset();  // of a start that failed: they name the store replaced here
+  receiver_.reset();
   snapshots_ = std::make_unique<storage::SnapshotStore>(*fs_, kSnapDir, 2);
   snapshots_->set_dispose(
       [this](std::unique_ptr<env::File> f) { closing_.push_back(std::move(f)); });
@@ -110,7 +116,7 @@ Status SimNode::start(std::uint64_t seed) {
   if (Status s = snapshots_->remove_received_temporaries(); !s.is_ok()) {
     return s;
   }
-  start_receiver();
+  start_transfers();
   const Result<Index> restored = node::recover_from_snapshot(*snapshots_, *wal_, machine_);
   if (!restored.is_ok()) {
     if (restored.status().code() == Code::kIoError) {
@@ -208,8 +214,8 @@ void SimNode::crash(base::Prng& prng) {
   }
   stop_client_layer();  // drops the receiver's work queued on the loop and the worker
   worker_.clear();
+  sender_.reset();
   receiver_.reset();
-  torn_transfers_.clear();
   node_.reset();
   server_.reset();
   duties_.reset();
@@ -337,16 +343,16 @@ void SimNode::snapshot_written(const raft::SnapshotMeta& meta, const std::string
 }
 
 void SimNode::send_snapshot(const raft::Message& m) {
-  Result<std::string> file = env::read_file(*fs_, snapshots_->path_of(m.snapshot));
-  if (!file.is_ok()) {
-    // Pruned since the core chose it: the transfer fails and is tried again later.
-    host_.send_snapshot(m, nullptr);
-    return;
-  }
-  host_.send_snapshot(m, std::make_shared<const std::string>(std::move(file).value()));
+  sender_->send(m);
 }
 
-void SimNode::start_receiver() {
+void SimNode::start_transfers() {
+  sender_ = std::make_unique<node::SnapshotSender>(
+      loop_, *fs_, *snapshots_, static_cast<transport::FrameLink&>(*this), kSenderChunkBytes,
+      [this](NodeId to, bool ok) { node_->report_snapshot(to, ok); });
+  if (options_.bugs.sender_reads_behind) {
+    sender_->plant_reads_behind();
+  }
   receiver_ = std::make_unique<node::SnapshotReceiver>(
       loop_, worker_, *fs_, *snapshots_, id(),
       [this](const raft::Message& m, const std::string& path,
@@ -366,7 +372,7 @@ void SimNode::start_receiver() {
   }
   receiver_->set_refused_observer(
       [this](const raft::Message& m, std::uint64_t transfer_id, const Status& why) {
-        const bool torn = torn_transfers_.erase(transfer_id) > 0;
+        const bool torn = torn_transfers_.erase({m.from, transfer_id}) > 0;
         if (host_.tracing()) {
           host_.trace_line("n" + std::to_string(id()) + " refused snapshot " +
                            std::to_string(m.snapshot.index) + " of transfer " +
@@ -381,16 +387,6 @@ void SimNode::start_receiver() {
                            why.to_string());
         }
       });
-}
-
-void SimNode::receive_snapshot(const raft::Message& m, const std::vector<std::string>& chunk_bodies,
-                               std::uint64_t transfer_id, bool torn) {
-  if (torn) {
-    torn_transfers_.insert(transfer_id);
-  }
-  for (const std::string& body : chunk_bodies) {
-    receiver_->on_chunk(m.from, body);
-  }
 }
 
 void SimNode::on_snapshot_event(const raft::SnapshotMeta& meta, bool received,

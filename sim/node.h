@@ -10,11 +10,12 @@
 //
 // What differs from production: the node's loop is a SimLoop on simulated time (its turns are
 // events of the harness); messages go to the simulated network, and forwards to the links'
-// simulated ordered streams (SimHost::send_forward); the WAL sync completes after a simulated
+// simulated ordered streams (SimHost::send_frame); the WAL sync completes after a simulated
 // fsync latency; a snapshot is captured at once and written after a simulated delay
-// (production forks); InstallSnapshot's chunk frames travel together in one simulated
-// message, and the receiving node takes them with production's SnapshotReceiver, whose
-// worker thread is a SimWorker on the node's loop (its syncs take a simulated disk's time).
+// (production forks); InstallSnapshot runs production's SnapshotSender, whose chunk frames
+// travel on the links' ordered streams (paced by what the stream still holds, as the TCP
+// transport's queue paces it), and production's SnapshotReceiver, whose worker thread is a
+// SimWorker on the node's loop (its syncs take a simulated disk's time).
 //
 // A node lives through incarnations: crash() discards everything in memory and lets the
 // file system lose or tear what was not synced; start() recovers from the newest snapshot
@@ -43,6 +44,7 @@
 #include "node/node.h"
 #include "node/removal_watch.h"
 #include "node/snapshot_receiver.h"
+#include "node/snapshot_sender.h"
 #include "node/stamp_clock.h"
 #include "node/tick_duties.h"
 #include "node/transfer_waiter.h"
@@ -53,12 +55,17 @@
 #include "sim/options.h"
 #include "sim/sim_loop.h"
 #include "sim/sim_worker.h"
+#include "sim/wire_link.h"
 #include "storage/snapshot_store.h"
 #include "storage/wal.h"
+#include "transport/frame_link.h"
 
 namespace helios::sim {
 
-class SimNode final : private node::NodeIo, private node::ClientHost, private node::PeerDirectory {
+class SimNode final : private node::NodeIo,
+                      private node::ClientHost,
+                      private node::PeerDirectory,
+                      private transport::FrameLink {
  public:
   SimNode(int index, const SimOptions& options, SimHost& host);
   ~SimNode() override;
@@ -121,18 +128,21 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   void lapse(std::uint64_t ticks) { node_->lapse(ticks); }
   void deliver(const raft::Message& m) { node_->step(m); }
   void fsync_done();
-  // The chunk frames' bodies of a kSnapshot message's transfer arrived, in order (the harness
-  // checked the incarnation); `torn`: the harness damaged the file's bytes on the way, so the
-  // receiver must refuse it. They go to the node's SnapshotReceiver, as production's do.
-  void receive_snapshot(const raft::Message& m, const std::vector<std::string>& chunk_bodies,
-                        std::uint64_t transfer_id, bool torn);
-  void snapshot_reported(NodeId to, bool ok) { node_->report_snapshot(to, ok); }
+  // A snapshot chunk frame's body from peer `from` arrived on the link's stream (the harness
+  // checked the incarnations): to the node's SnapshotReceiver, as production's transport
+  // hands it.
+  void receive_chunk(NodeId from, std::string_view body) { receiver_->on_chunk(from, body); }
+  // The network damages a byte of transfer `transfer_id` from `from` to this node: the
+  // receiver must refuse it (the refusal check).
+  void note_torn_transfer(NodeId from, std::uint64_t transfer_id) {
+    torn_transfers_.insert({from, transfer_id});
+  }
   void snapshot_written(const raft::SnapshotMeta& meta, const std::string& data);
 
   // A turn of the node's loop: every callback due now (SimHost::schedule_loop).
   void run_loop() { loop_.run_due(); }
   std::optional<Micros> loop_next_due() const { return loop_.next_due(); }
-  // A forward or a reply to one from peer `from` (SimHost::send_forward).
+  // A forward or a reply to one from peer `from` (on the link's stream: SimHost::send_frame).
   void deliver_forward(NodeId from, bool reply, const std::string& body);
 
   // Client operations, as a Redis client's commands on the client's connection to this node
@@ -208,7 +218,7 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   node::HostPort member_client(NodeId) const override { return {}; }  // redirect is forward
   NodeId member_below_wire_minor(std::uint16_t) const override { return kNoNode; }
   bool send_forward(NodeId to, bool reply, std::string_view body) override {
-    return host_.send_forward(index_, to, reply, body);
+    return host_.send_frame(index_, to, forward_frame(reply, body));
   }
   std::vector<std::string> withdraw_forwards(NodeId to) override {
     return host_.withdraw_forwards(index_, to);
@@ -274,8 +284,13 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   void add_peer(NodeId id, const node::HostPort& /*peer*/) override { peers_.insert(id); }
   void remove_peer(NodeId id) override;
   std::vector<NodeId> peer_ids() const override { return {peers_.begin(), peers_.end()}; }
-  // Makes this incarnation's SnapshotReceiver (start()).
-  void start_receiver();
+  // Makes this incarnation's SnapshotSender and SnapshotReceiver (start()).
+  void start_transfers();
+  // transport::FrameLink: the links' ordered streams, for the SnapshotSender.
+  std::uint64_t queued_bytes(NodeId to) const override { return host_.stream_bytes(index_, to); }
+  bool send_frame(NodeId to, std::string frame) override {
+    return host_.send_frame(index_, to, std::move(frame));
+  }
   // Every client put (SET of a client's value) in an applied entry: reported to the host for
   // the timed witness.
   void report_puts(const raft::Entry& entry);
@@ -300,10 +315,12 @@ class SimNode final : private node::NodeIo, private node::ClientHost, private no
   std::uint64_t last_save_ms_ = 0;  // this node's clock at its newest snapshot (LASTSAVE)
   std::uint64_t snapshots_installed_ = 0;
   std::uint64_t lease_reads_before_ = 0;
-  // The receiver of this incarnation (production's: node/snapshot_receiver.h), its work
-  // posted to `worker_`, and the transfers whose bytes were damaged on the way.
+  // The sender and the receiver of this incarnation (production's: node/snapshot_sender.h,
+  // node/snapshot_receiver.h), the receiver's work posted to `worker_`, and the transfers
+  // (sender, id) whose bytes the network damaged on the way.
+  std::unique_ptr<node::SnapshotSender> sender_;
   std::unique_ptr<node::SnapshotReceiver> receiver_;
-  std::set<std::uint64_t> torn_transfers_;
+  std::set<std::pair<NodeId, std::uint64_t>> torn_transfers_;
   // The client layer (node_clients.cc): the loop, the client layer of this incarnation (its
   // Server: sessions and executor), the clients' connections, the hooks it installed, and
   // the leader's chores.

@@ -237,6 +237,8 @@ std::string SimOptions::describe() const {
     out += " bug=receiver-skips-sync";
   if (bugs.receiver_forgets_conf)
     out += " bug=receiver-forgets-conf";
+  if (bugs.sender_reads_behind)
+    out += " bug=sender-reads-behind";
   return out;
 }
 
@@ -325,6 +327,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.receiver_skips_sync = true;
   } else if (name == "receiver-forgets-conf") {
     bugs.receiver_forgets_conf = true;
+  } else if (name == "sender-reads-behind") {
+    bugs.sender_reads_behind = true;
   } else {
     return false;
   }

@@ -33,108 +33,73 @@ raft::Message received_message(const std::string& bytes, const raft::Message& se
   return std::move(m).value();
 }
 
-std::shared_ptr<const std::string> forward_frame(bool reply, std::string_view body) {
-  return std::make_shared<const std::string>(
-      wire::encode_frame(reply ? wire::FrameType::kForwardReply : wire::FrameType::kForward, body));
-}
-
-std::string received_forward(const std::string& frame, bool reply) {
-  wire::FrameDecoder decoder;
-  decoder.feed(frame);
-  Result<wire::FrameView> got = decoder.next_view();
-  const wire::FrameType expected =
-      reply ? wire::FrameType::kForwardReply : wire::FrameType::kForward;
-  if (!got.is_ok() || got.value().type != expected || decoder.buffered() != 0) {
-    const std::string why =
-        std::string("a forward changed on the wire: ") +
-        (got.is_ok() ? "frame type " + std::to_string(static_cast<int>(got.value().type))
-                     : got.status().to_string());
-    HELIOS_ASSERT_MSG(false, why.c_str());
-  }
-  return std::string(got.value().body);
+std::string forward_frame(bool reply, std::string_view body) {
+  return wire::encode_frame(reply ? wire::FrameType::kForwardReply : wire::FrameType::kForward,
+                            body);
 }
 
 namespace {
 
 [[noreturn]] void changed_on_the_wire(const std::string& what) {
-  const std::string why = "a snapshot transfer changed on the wire: " + what;
+  const std::string why = "a frame changed on the wire: " + what;
   HELIOS_ASSERT_MSG(false, why.c_str());
   __builtin_unreachable();
 }
 
+wire::FrameView one_frame(wire::FrameDecoder& decoder, const std::string& frame) {
+  decoder.feed(frame);
+  Result<wire::FrameView> got = decoder.next_view();
+  if (!got.is_ok()) {
+    changed_on_the_wire(got.status().to_string());
+  }
+  if (decoder.buffered() != 0) {
+    changed_on_the_wire(std::to_string(decoder.buffered()) + " bytes after the frame");
+  }
+  return got.value();
+}
+
 }  // namespace
 
-std::shared_ptr<const std::string> snapshot_frames(const raft::Message& m, const std::string& file,
-                                                   std::uint64_t transfer_id,
-                                                   std::size_t chunk_bytes) {
-  HELIOS_ASSERT(chunk_bytes > 0);
-  std::string frames;
-  wire::SnapshotChunk chunk;
-  chunk.transfer_id = transfer_id;
-  chunk.total = file.size();
-  chunk.message = m;
-  // As SnapshotSender::pump: an empty file still takes one chunk.
-  for (std::size_t offset = 0; offset < file.size() || offset == 0;) {
-    const std::size_t n = std::min(chunk_bytes, file.size() - offset);
-    chunk.offset = offset;
-    frames += wire::encode_snapshot_chunk_frame(chunk, n, [&](char* data) {
-      std::memcpy(data, file.data() + offset, n);
-      return true;
-    });
-    offset += n;
-    if (n == 0) {
-      break;
-    }
-  }
-  return std::make_shared<const std::string>(std::move(frames));
-}
-
-ReceivedSnapshot receive_snapshot_frames(const std::string& frames, const raft::Message& sent) {
-  ReceivedSnapshot out;
+StreamFrame received_stream_frame(const std::string& frame) {
   wire::FrameDecoder decoder;
-  decoder.feed(frames);
-  std::string file;
-  std::uint64_t transfer_id = 0;
-  std::uint64_t total = 0;
-  bool first = true;
-  while (decoder.buffered() > 0) {
-    Result<wire::FrameView> frame = decoder.next_view();
-    if (!frame.is_ok() || frame.value().type != wire::FrameType::kSnapshotChunk) {
-      changed_on_the_wire(frame.is_ok() ? "not a chunk frame" : frame.status().to_string());
-    }
-    Result<wire::SnapshotChunk> chunk = wire::decode_snapshot_chunk(frame.value().body);
-    if (!chunk.is_ok()) {
-      changed_on_the_wire(chunk.status().to_string());
-    }
-    const wire::SnapshotChunk& c = chunk.value();
-    if (c.message != sent) {
-      changed_on_the_wire("sent " + raft::describe(sent) + ", received " +
-                          raft::describe(c.message));
-    }
-    if (first) {
-      transfer_id = c.transfer_id;
-      total = c.total;
-      first = false;
-    }
-    if (c.transfer_id != transfer_id || c.total != total || c.offset != file.size()) {
-      changed_on_the_wire("chunk at " + std::to_string(c.offset) + " of transfer " +
-                          std::to_string(c.transfer_id) + " after " + std::to_string(file.size()) +
-                          " bytes");
-    }
-    file.append(c.data);
-    out.chunk_bodies.emplace_back(frame.value().body);
+  const wire::FrameView view = one_frame(decoder, frame);
+  if (view.type != wire::FrameType::kForward && view.type != wire::FrameType::kForwardReply &&
+      view.type != wire::FrameType::kSnapshotChunk) {
+    changed_on_the_wire("frame type " + std::to_string(static_cast<int>(view.type)) +
+                        " on a stream");
   }
-  if (first || file.size() != total) {
-    changed_on_the_wire(std::to_string(file.size()) + " of " + std::to_string(total) +
-                        " bytes arrived");
-  }
-  out.file = std::move(file);
-  out.transfer_id = transfer_id;
-  return out;
+  return StreamFrame{view.type, std::string(view.body)};
 }
 
-std::string received_snapshot(const std::string& frames, const raft::Message& sent) {
-  return receive_snapshot_frames(frames, sent).file;
+wire::SnapshotChunk sent_snapshot_chunk(const std::string& frame) {
+  wire::FrameDecoder decoder;
+  const wire::FrameView view = one_frame(decoder, frame);
+  if (view.type != wire::FrameType::kSnapshotChunk) {
+    changed_on_the_wire("not a chunk frame");
+  }
+  // The body is a view into the decoder's buffer: decode from the caller's bytes instead.
+  const std::string_view body =
+      std::string_view(frame).substr(frame.size() - view.body.size(), view.body.size());
+  Result<wire::SnapshotChunk> chunk = wire::decode_snapshot_chunk(body);
+  if (!chunk.is_ok()) {
+    changed_on_the_wire(chunk.status().to_string());
+  }
+  if (wire::encode_frame(wire::FrameType::kSnapshotChunk,
+                         wire::encode_snapshot_chunk(chunk.value())) != frame) {
+    changed_on_the_wire("chunk at " + std::to_string(chunk.value().offset) + " of transfer " +
+                        std::to_string(chunk.value().transfer_id) +
+                        " does not encode back to its bytes");
+  }
+  return chunk.value();
+}
+
+std::string damaged_chunk_frame(const wire::SnapshotChunk& chunk, std::size_t at) {
+  HELIOS_ASSERT(at < chunk.data.size());
+  std::string data(chunk.data);
+  data[at] ^= 0x20;
+  wire::SnapshotChunk damaged = chunk;
+  damaged.data = data;
+  return wire::encode_frame(wire::FrameType::kSnapshotChunk, wire::encode_snapshot_chunk(damaged));
 }
 
 }  // namespace helios::sim

@@ -3,8 +3,8 @@
 // transport writes for it, and the receiver decodes them as the transport's InboundSession
 // does (frame header and checksum, then the message). The sender's message travels beside
 // the bytes, so that a codec that changes anything fails the seed at the delivery. A
-// snapshot travels as the chunk frames of its transfer (wire/snapshot_chunk.h), a forward
-// as its kForward or kForwardReply frame.
+// link's ordered stream carries whole frames: a forward as its kForward or kForwardReply
+// frame, a snapshot transfer as the leader's kSnapshotChunk frames (wire/snapshot_chunk.h).
 
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "raft/types.h"
+#include "wire/frame.h"
+#include "wire/snapshot_chunk.h"
 
 namespace helios::sim {
 
@@ -26,30 +28,26 @@ raft::Message received_message(const std::string& bytes, const raft::Message& se
 
 // A forward of the client layer (reply: its answer) as the kForward (kForwardReply) frame the
 // transport writes for its body.
-std::shared_ptr<const std::string> forward_frame(bool reply, std::string_view body);
+std::string forward_frame(bool reply, std::string_view body);
 
-// The body the receiver takes out of forward_frame's bytes. Asserts that they hold exactly
-// one frame, of the type `reply` names.
-std::string received_forward(const std::string& frame, bool reply);
-
-// A snapshot's transfer: `file` cut into the kSnapshotChunk frames the leader's SnapshotSender
-// writes (wire::encode_snapshot_chunk_frame, `chunk_bytes` of the file each, every one with
-// the kSnapshot message `m`), one after the other.
-std::shared_ptr<const std::string> snapshot_frames(const raft::Message& m, const std::string& file,
-                                                   std::uint64_t transfer_id,
-                                                   std::size_t chunk_bytes);
-
-// What the receiver reassembles from snapshot_frames' bytes: the file, its chunks decoded in
-// order (contiguous offsets, one transfer id and size), and each frame's body as the
-// receiver's SnapshotReceiver::on_chunk takes it. Asserts, as received_message does, that
-// every chunk carries `sent` and that the bytes hold exactly one whole transfer.
-struct ReceivedSnapshot {
-  std::string file;
-  std::uint64_t transfer_id = 0;
-  std::vector<std::string> chunk_bodies;
+// A frame of a link's ordered stream as the receiver's transport takes it (kForward,
+// kForwardReply or kSnapshotChunk) and its body. Asserts that `frame` holds exactly one
+// whole frame of one of those types.
+struct StreamFrame {
+  wire::FrameType type = wire::FrameType::kForward;
+  std::string body;
 };
-ReceivedSnapshot receive_snapshot_frames(const std::string& frames, const raft::Message& sent);
-// Its file alone.
-std::string received_snapshot(const std::string& frames, const raft::Message& sent);
+StreamFrame received_stream_frame(const std::string& frame);
+
+// A snapshot chunk frame as the leader's SnapshotSender wrote it (wire::
+// encode_snapshot_chunk_frame), decoded. Asserts that it is one whole kSnapshotChunk frame
+// and that encoding the decoded chunk gives the same bytes (the codec loses nothing). The
+// chunk's data is a view into `frame`.
+wire::SnapshotChunk sent_snapshot_chunk(const std::string& frame);
+
+// `chunk` with the byte at `at` of its data flipped, as a whole valid frame: damage the
+// frame's checksum cannot see (a bad disk or memory at the sender), which the receiver's
+// verification of the whole file must refuse.
+std::string damaged_chunk_frame(const wire::SnapshotChunk& chunk, std::size_t at);
 
 }  // namespace helios::sim

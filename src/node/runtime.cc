@@ -123,11 +123,12 @@ Status Runtime::start() {
   }
   // On the loop's io_context: a peer's message reaches the node on the thread that reads it.
   transport_ = std::make_unique<transport::TcpTransport>(t, io_);
-  sender_ = std::make_unique<SnapshotSender>(
-      io_, fs_, *snapshots_, *transport_, config_.snapshot_chunk_bytes, [this](NodeId to, bool ok) {
-        node_->report_snapshot(to, ok);
-        check_failed();
-      });
+  sender_ =
+      std::make_unique<SnapshotSender>(asio_loop_, fs_, *snapshots_, *transport_,
+                                       config_.snapshot_chunk_bytes, [this](NodeId to, bool ok) {
+                                         node_->report_snapshot(to, ok);
+                                         check_failed();
+                                       });
   receiver_ = std::make_unique<SnapshotReceiver>(
       asio_loop_, worker_loop_, fs_, *snapshots_, config_.node_id,
       [this](const raft::Message& m, const std::string& path, std::shared_ptr<AtlasState> state) {

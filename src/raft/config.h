@@ -99,6 +99,9 @@ struct PlantedBugs {
                                             // unsynced (node/snapshot_receiver.h)
   bool receiver_forgets_conf = false;       // (simulator) the receiver refuses every intact
                                             // snapshot (node/snapshot_receiver.h)
+  bool sender_reads_behind = false;         // (simulator) the snapshot sender reads each
+                                            // chunk after the first one chunk too early
+                                            // (node/snapshot_sender.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -112,7 +115,8 @@ struct PlantedBugs {
            removed_restarts || vote_below_floor || join_unquarantined || transfer_to_silent ||
            interval_leader_only || promote_unanswered || read_skips_write ||
            blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds ||
-           unblock_drops_pop || idle_closes_busy || receiver_skips_sync || receiver_forgets_conf;
+           unblock_drops_pop || idle_closes_busy || receiver_skips_sync || receiver_forgets_conf ||
+           sender_reads_behind;
   }
 };
 

@@ -45,6 +45,7 @@
 #include <asio.hpp>
 
 #include "base/log_limiter.h"
+#include "transport/frame_link.h"
 #include "transport/inbound_session.h"
 #include "transport/peer_link.h"
 #include "transport/tcp_options.h"
@@ -52,7 +53,7 @@
 
 namespace helios::transport {
 
-class TcpTransport final : public Transport, private InboundSession::Owner {
+class TcpTransport final : public Transport, public FrameLink, private InboundSession::Owner {
  public:
   // Asserts that the options are consistent (programmer errors): a cluster id, self set,
   // peers with distinct ids other than self and kNoNode, non-zero limits.
@@ -102,6 +103,11 @@ class TcpTransport final : public Transport, private InboundSession::Owner {
   std::uint16_t listen_port() const { return bound_port_.load(); }
   // Messages and bytes queued for `peer` (including the write in flight); zero if unknown.
   QueueDepth queue_depth(NodeId peer) const;
+  // FrameLink (a snapshot sender's pacing): queue_depth(to).bytes, send_encoded_app_frame.
+  std::uint64_t queued_bytes(NodeId to) const override { return queue_depth(to).bytes; }
+  bool send_frame(NodeId to, std::string frame) override {
+    return send_encoded_app_frame(to, std::move(frame));
+  }
 
  private:
   // InboundSession::Owner, on the I/O thread.

@@ -1,9 +1,11 @@
-// The simulated network's wire (sim/wire_link.h): messages and snapshot transfers arrive as
-// they were sent, and bytes that decode to anything else fail the seed (SimFailure).
+// The simulated network's wire (sim/wire_link.h): messages and the streams' frames (forwards,
+// snapshot chunks) arrive as they were sent, and bytes that decode to anything else fail the
+// seed (SimFailure).
 #include "sim/wire_link.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "sim/host.h"
@@ -42,44 +44,64 @@ TEST(WireLinkTest, bytesThatDecodeToAnotherMessageFailTheSeed) {
   EXPECT_THROW(received_message(torn, m), SimFailure);
 }
 
-TEST(WireLinkTest, aForwardArrivesAsSentAndOnlyAsItsOwnType) {
+TEST(WireLinkTest, aStreamFrameArrivesAsSentWithItsType) {
   install_failure_handler();
   const std::string body("forwarded \0 body", 17);
-  EXPECT_EQ(received_forward(*forward_frame(false, body), false), body);
-  EXPECT_EQ(received_forward(*forward_frame(true, ""), true), "");
-  EXPECT_THROW(received_forward(*forward_frame(true, body), false), SimFailure);
-  std::string torn = *forward_frame(false, body);
+  const StreamFrame forward = received_stream_frame(forward_frame(false, body));
+  EXPECT_EQ(forward.type, wire::FrameType::kForward);
+  EXPECT_EQ(forward.body, body);
+  const StreamFrame reply = received_stream_frame(forward_frame(true, ""));
+  EXPECT_EQ(reply.type, wire::FrameType::kForwardReply);
+  EXPECT_EQ(reply.body, "");
+  std::string torn = forward_frame(false, body);
   torn.back() ^= 0x01;  // the frame's checksum refuses it
-  EXPECT_THROW(received_forward(torn, false), SimFailure);
-  EXPECT_THROW(received_forward(*forward_frame(false, body) + "x", false), SimFailure);
+  EXPECT_THROW(received_stream_frame(torn), SimFailure);
+  EXPECT_THROW(received_stream_frame(forward_frame(false, body) + "x"), SimFailure);
+  EXPECT_THROW(received_stream_frame(*wire_frame(append_message())), SimFailure);  // not a stream's
 }
 
-TEST(WireLinkTest, aSnapshotArrivesWholeInChunksOrEmptyInOne) {
-  const raft::Message m = snapshot_message();
-  std::string file;
-  for (int i = 0; i < 2500; ++i) {
-    file.push_back(static_cast<char>(i * 7));
-  }
-  EXPECT_EQ(received_snapshot(*snapshot_frames(m, file, 9, 1024), m), file);  // 3 chunks
-  EXPECT_EQ(received_snapshot(*snapshot_frames(m, file, 9, 2500), m), file);  // 1 chunk
-  EXPECT_EQ(received_snapshot(*snapshot_frames(m, "", 10, 1024), m), "");
+std::string chunk_frame(const raft::Message& m, const std::string& data) {
+  wire::SnapshotChunk chunk{.transfer_id = 9, .offset = 1000, .total = 3000, .message = m};
+  return wire::encode_snapshot_chunk_frame(chunk, data.size(), [&](char* out) {
+    std::copy(data.begin(), data.end(), out);
+    return true;
+  });
 }
 
-TEST(WireLinkTest, aSnapshotTransferThatChangedFailsTheSeed) {
+TEST(WireLinkTest, aSentChunkDecodesToWhatTheSenderWrote) {
   install_failure_handler();
   const raft::Message m = snapshot_message();
-  const std::string file(3000, 's');
-  const std::string frames = *snapshot_frames(m, file, 9, 1500);  // two frames of one size
-  ASSERT_EQ(received_snapshot(frames, m), file);
-  raft::Message other = m;
-  other.snapshot.index = 18;
-  EXPECT_THROW(received_snapshot(frames, other), SimFailure);
-  const std::string first = frames.substr(0, frames.size() / 2);
-  const std::string second = frames.substr(frames.size() / 2);
-  EXPECT_THROW(received_snapshot(first, m), SimFailure);           // cut short: 1500 of 3000 bytes
-  EXPECT_THROW(received_snapshot(second, m), SimFailure);          // the first chunk lost
-  EXPECT_THROW(received_snapshot(second + first, m), SimFailure);  // out of order
-  EXPECT_THROW(received_snapshot("", m), SimFailure);              // nothing
+  const std::string data(1000, 'd');
+  const std::string frame = chunk_frame(m, data);
+  const wire::SnapshotChunk chunk = sent_snapshot_chunk(frame);
+  EXPECT_EQ(chunk.transfer_id, 9U);
+  EXPECT_EQ(chunk.offset, 1000U);
+  EXPECT_EQ(chunk.total, 3000U);
+  EXPECT_EQ(chunk.message, m);
+  EXPECT_EQ(chunk.data, data);
+  const StreamFrame arrived = received_stream_frame(frame);
+  EXPECT_EQ(arrived.type, wire::FrameType::kSnapshotChunk);
+  EXPECT_EQ(wire::decode_snapshot_chunk(arrived.body).value(), chunk);
+  EXPECT_THROW(sent_snapshot_chunk(forward_frame(false, "x")), SimFailure);          // not a chunk
+  EXPECT_THROW(sent_snapshot_chunk(frame.substr(0, frame.size() - 1)), SimFailure);  // cut short
+  EXPECT_THROW(sent_snapshot_chunk(wire::encode_frame(wire::FrameType::kSnapshotChunk, "junk")),
+               SimFailure);  // a chunk that does not decode
+}
+
+TEST(WireLinkTest, aDamagedChunkIsAValidFrameWithOneByteFlipped) {
+  install_failure_handler();
+  const raft::Message m = snapshot_message();
+  const std::string data(1000, 'd');
+  const std::string frame = chunk_frame(m, data);
+  const std::string damaged = damaged_chunk_frame(sent_snapshot_chunk(frame), 17);
+  ASSERT_NE(damaged, frame);
+  const wire::SnapshotChunk chunk = sent_snapshot_chunk(damaged);  // the frame is valid
+  EXPECT_EQ(chunk.offset, 1000U);
+  EXPECT_EQ(chunk.message, m);
+  ASSERT_EQ(chunk.data.size(), data.size());
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    EXPECT_EQ(chunk.data[i] != data[i], i == 17) << i;
+  }
 }
 
 }  // namespace
