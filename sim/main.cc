@@ -50,7 +50,8 @@ void usage() {
       "  removal-on-joint removed-restarts vote-below-floor join-unquarantined\n"
       "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n"
       "  blocking-serves-local blocking-drops-late-pop json-ttl-seconds unblock-drops-pop\n"
-      "  idle-closes-busy receiver-skips-sync receiver-forgets-conf sender-reads-behind\n");
+      "  idle-closes-busy receiver-skips-sync receiver-forgets-conf sender-reads-behind\n"
+      "  sender-stalls-when-full\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {

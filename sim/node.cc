@@ -353,6 +353,9 @@ void SimNode::start_transfers() {
   if (options_.bugs.sender_reads_behind) {
     sender_->plant_reads_behind();
   }
+  if (options_.bugs.sender_stalls_when_full) {
+    sender_->plant_stalls_when_full();
+  }
   receiver_ = std::make_unique<node::SnapshotReceiver>(
       loop_, worker_, *fs_, *snapshots_, id(),
       [this](const raft::Message& m, const std::string& path,

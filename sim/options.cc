@@ -239,6 +239,8 @@ std::string SimOptions::describe() const {
     out += " bug=receiver-forgets-conf";
   if (bugs.sender_reads_behind)
     out += " bug=sender-reads-behind";
+  if (bugs.sender_stalls_when_full)
+    out += " bug=sender-stalls-when-full";
   return out;
 }
 
@@ -329,6 +331,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.receiver_forgets_conf = true;
   } else if (name == "sender-reads-behind") {
     bugs.sender_reads_behind = true;
+  } else if (name == "sender-stalls-when-full") {
+    bugs.sender_stalls_when_full = true;
   } else {
     return false;
   }

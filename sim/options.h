@@ -130,18 +130,9 @@ struct SimOptions {
   std::string describe() const;
 };
 
-// Parses a planted bug name ("vote-twice", "commit-old-term", "ack-before-persist",
-// "read-without-quorum", "snapshot-keeps-log", "compact-past-applied",
-// "skip-snapshot-restore", "count-learner-ack", "leave-joint-early",
-// "notice-uncommitted-removal", "snapshot-drops-acl", "stamp-below-log", "lease-too-long",
-// "unordered-picks", "lex-by-rank", "snapshot-drops-versions", "versions-unestablished",
-// "trailing-bytes-from-end", "lapse-dropped", "ttl-local-clock", "leader-clock-unraised",
-// "uncertain-as-not-applied", "unrepaid-loan", "held-batch-stuck", "vote-refusal-lost",
-// "member-answer-early", "transfer-answer-leaderless", "removal-on-joint",
-// "removed-restarts", "vote-below-floor", "join-unquarantined", "transfer-to-silent",
-// "interval-leader-only", "promote-unanswered")
-// into `bugs`. Returns false
-// for an unknown name.
+// Parses a planted bug name (one of those `helios-sim --help` lists and docs/simulation.md's
+// table describes: "vote-twice", "commit-old-term", ..., "sender-stalls-when-full") into
+// `bugs`. Returns false for an unknown name.
 bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs);
 
 }  // namespace helios::sim

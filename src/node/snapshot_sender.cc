@@ -64,6 +64,9 @@ void SnapshotSender::pump(NodeId to) {
     if (link_.queued_bytes(to) >= window_bytes_) {
       // The link is full: look again shortly (heartbeats still get through between chunks).
       // The timer belongs to this transfer: replacing or finishing it cancels the look.
+      if (bug_stalls_when_full_) {  // PLANTED BUG: no look again
+        return;
+      }
       t.timer = loop_.schedule_after(std::chrono::milliseconds(1), [this, to]() { pump(to); });
       return;
     }

@@ -45,6 +45,9 @@ class SnapshotSender {
   // from one chunk before its offset (the frame still names the right offset), so the
   // follower's verification refuses a transfer that the network carried intact.
   void plant_reads_behind() { bug_reads_behind_ = true; }
+  // `sender-stalls-when-full` never looks again once a link is full: the transfer neither
+  // ends nor reports, and its follower never catches up.
+  void plant_stalls_when_full() { bug_stalls_when_full_ = true; }
 
  private:
   struct Transfer {
@@ -69,6 +72,7 @@ class SnapshotSender {
   std::map<NodeId, Transfer> transfers_;
   std::uint64_t next_id_;
   bool bug_reads_behind_ = false;
+  bool bug_stalls_when_full_ = false;
 };
 
 }  // namespace helios::node

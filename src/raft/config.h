@@ -102,6 +102,8 @@ struct PlantedBugs {
   bool sender_reads_behind = false;         // (simulator) the snapshot sender reads each
                                             // chunk after the first one chunk too early
                                             // (node/snapshot_sender.h)
+  bool sender_stalls_when_full = false;     // (simulator) the snapshot sender never looks
+                                            // again at a full link (node/snapshot_sender.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -116,7 +118,7 @@ struct PlantedBugs {
            interval_leader_only || promote_unanswered || read_skips_write ||
            blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds ||
            unblock_drops_pop || idle_closes_busy || receiver_skips_sync || receiver_forgets_conf ||
-           sender_reads_behind;
+           sender_reads_behind || sender_stalls_when_full;
   }
 };
 

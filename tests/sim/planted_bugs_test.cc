@@ -305,6 +305,12 @@ TEST(PlantedBugsTest, senderReadsBehind_isCaughtByTheRefusalCheck) {
   // follower cannot verify (32 of seeds 1-40).
   expect_caught_by("sender-reads-behind", 40, "refused an intact snapshot transfer");
 }
+TEST(PlantedBugsTest, senderStallsWhenFull_isCaughtByLiveness) {
+  // A sender that never looks again at a full link (the window of 4 chunks) leaves its
+  // transfer unfinished and unreported: the follower never catches up after the heal
+  // (23 of seeds 1-40).
+  expect_caught_by("sender-stalls-when-full", 40, "liveness: no leader committed a marker");
+}
 TEST(PlantedBugsTest, voteTwice_fiveNodes_isCaught) {
   expect_caught("vote-twice", 5, 400);
 }
