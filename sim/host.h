@@ -1,8 +1,8 @@
 #pragma once
 // SimHost: what a SimNode needs from the simulated world around it (the cluster harness):
 // a network (Raft messages; the forwards of the client layer and the snapshot transfers on
-// the links' ordered streams), an fsync timer, the clock and turns of the node's loop, clients to
-// answer, and the checkers to report to.
+// the links' ordered streams), an fsync timer, the clock and turns of the node's loop,
+// clients to answer, and the checkers to report to.
 
 #include <cstdint>
 #include <memory>
@@ -37,10 +37,11 @@ class SimHost {
   // Runs the node's ticks whose time has come (node::ClientHost::catch_up_ticks).
   virtual void catch_up_ticks(int node) = 0;
   // A whole frame (a forward's or its reply's, node::ClientHost::send_forward; or a snapshot
-  // chunk's from the node's SnapshotSender) from `node` to peer `to` on the link's ordered stream:
-  // delivered in order while the link is up (SimNode::deliver_stream_frame), queued while it is
-  // down, lost when either end crashes; false when the queue is full. A snapshot transfer's bytes
-  // may be damaged on the way (SimNode::note_torn_transfer tells the receiver first).
+  // chunk's from the node's SnapshotSender) from `node` to peer `to` on the link's ordered
+  // stream: delivered in order while the link is up (SimNode::deliver_forward,
+  // SimNode::receive_chunk), queued while it is down, lost when either end crashes; false when
+  // the queue is full. A snapshot transfer's bytes may be damaged on the way
+  // (SimNode::note_torn_transfer tells the receiver first).
   virtual bool send_frame(int node, NodeId to, std::string frame) = 0;
   // The bytes sent from `node` to `to` on the stream and not yet delivered (queued or in
   // flight): what the node's transport would still hold (transport::FrameLink).
