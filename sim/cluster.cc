@@ -20,6 +20,7 @@ SimCluster::SimCluster(const SimOptions& options)
     : options_(options),
       slots_(options.slots()),
       prng_(options.seed),
+      reset_prng_(options.seed ^ 0x7e5e7c0ffeeULL),
       checker_(options.slots(), options.nodes) {
   HELIOS_ASSERT(options.nodes >= 1 && options.spare >= 0 && slots_ <= 9);
   // The nodes' own log lines (the membership keeper's) are not the simulator's output: the
@@ -124,9 +125,11 @@ SimResult SimCluster::run() {
   now_ = end;
   SimResult result = stats_;
   result.simulated_us = end;
+  result.stream_frames_lost = frames_lost_;
   for (const auto& n : nodes_) {
     result.snapshots_taken += n->snapshots_taken();
     result.snapshots_installed += n->snapshots_installed();
+    result.transfers_cut += n->transfers_cut();
     result.lease_reads += n->lease_reads();
     result.api += n->api_stats();
     result.idle_closed += n->idle_closed();
@@ -369,6 +372,9 @@ void SimCluster::inject_fault() {
     clogged_until_[node] =
         std::max(clogged_until_[node], now_ + prng_.range(1, options_.clog_max_us));
     trace_line("clog n" + std::to_string(node + 1));
+  }
+  if (options_.reset_chance > 0 && reset_prng_.chance(options_.reset_chance)) {
+    reset_connection();
   }
   queue_.schedule(now_ + options_.fault_interval_us, Event{.kind = EventKind::kFault});
 }

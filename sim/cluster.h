@@ -1,11 +1,12 @@
 #pragma once
 // SimCluster: one deterministic simulation run. A whole cluster in one thread, driven by
 // one seed through one EventQueue: simulated network (delay, loss, duplication, reordering,
-// symmetric and asymmetric partitions, clogging), simulated disks (unsynced writes lost at
-// a crash), crashes and restarts, clock skew, and clients whose puts and linearizable reads
-// go through each node's real client layer (api::Executor), at any node: followers forward
-// writes to the leader over the links' ordered streams (queued while a link is down, lost
-// with a crashed process, as TCP connections are).
+// symmetric and asymmetric partitions, clogging, connection resets), simulated disks
+// (unsynced writes lost at a crash), crashes and restarts, clock skew, and clients whose puts
+// and linearizable reads go through each node's real client layer (api::Executor), at any
+// node: followers forward writes to the leader over the links' ordered streams (queued while
+// a link is down, lost with a broken connection: a crashed process, a partition, a reset; as
+// TCP's are).
 //
 // Phases (after TigerBeetle's VOPR and FoundationDB's Clogged / Unclogged workloads):
 //   safety    faults at the drawn rates; the SafetyChecker runs after every event.
@@ -29,6 +30,7 @@
 #include "sim/node.h"
 #include "sim/options.h"
 #include "sim/safety_checker.h"
+#include "wire/frame.h"
 
 namespace helios::sim {
 
@@ -46,6 +48,8 @@ struct SimResult {
   std::uint64_t storage_failures = 0;  // injected fsync failures that stopped a node
   std::uint64_t snapshots_taken = 0;
   std::uint64_t snapshots_installed = 0;  // received from a leader
+  std::uint64_t stream_frames_lost = 0;   // on a connection that broke (a partition)
+  std::uint64_t transfers_cut = 0;        // snapshot transfers that lost a chunk so (cut)
   std::uint64_t lease_reads = 0;          // answered under a leader's lease
   api::ExecutorStats api;                 // the client layers', summed over nodes
   std::uint64_t idle_closed = 0;          // connections the client layers closed as idle
@@ -148,14 +152,19 @@ class SimCluster final : public SimHost {
   // is not partitioned.
   bool link_up(int from, int to) const;
   void deliver_frame_later(int from, int to, std::string frame);
-  // A kStream event: the frame reaches its node, unless either end crashed since.
+  // A kStream event: the frame reaches its node, unless either end crashed since or the
+  // connection it was written on broke (lose_stream_frame).
   void deliver_stream(const Event& e);
+  void lose_stream_frame(int from, int to, wire::FrameType type, const std::string& frame);
   // Sends what waited for the links that are up again.
   void flush_streams();
   // A snapshot chunk frame from `from` to `to` as the network carries it: some transfers are
   // damaged at one byte (the receiver is told: SimNode::note_torn_transfer).
   std::string tear_chunk(int from, int to, std::string frame);
   void inject_fault();
+  // A connection reset (SimOptions::reset_chance): one node's connection to a peer breaks,
+  // busy ones (frames in flight) more often than not; the next one is up at once.
+  void reset_connection();
   void partition();
   void heal(std::uint64_t fault_id);
   void crash(int node);
@@ -229,6 +238,7 @@ class SimCluster final : public SimHost {
   SimOptions options_;
   int slots_;  // options_.slots(): the bootstrap nodes and the spares
   base::Prng prng_;
+  base::Prng reset_prng_;  // connection resets only (SimOptions::reset_chance)
   EventQueue queue_;
   Micros now_ = 0;
   std::vector<std::unique_ptr<SimNode>> nodes_;
@@ -275,6 +285,7 @@ class SimCluster final : public SimHost {
   std::vector<std::vector<std::uint64_t>> stream_bytes_;
   std::map<std::pair<int, int>, Tear> tears_;
   std::vector<std::vector<std::uint64_t>> link_losses_;
+  std::uint64_t frames_lost_ = 0;  // stream frames lost with a broken connection
   // Per node [to][from]: when `to`'s process last received a message from `from` (what the
   // transport's PeerStatus::last_received_ms holds), kNotHeard never.
   static constexpr Micros kNotHeard = std::numeric_limits<Micros>::max();

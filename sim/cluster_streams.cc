@@ -40,7 +40,9 @@ bool SimCluster::send_frame(int node, NodeId to_id, std::string frame) {
 
 void SimCluster::deliver_frame_later(int from, int to, std::string frame) {
   // One ordered stream per link (TCP): never lost or duplicated while the connection lasts,
-  // delayed like any message, and in order.
+  // delayed like any message, and in order. What is on it when the connection breaks is lost
+  // (as what production's PeerLink is writing, and what the kernels hold, is); what is sent
+  // after waits in the queue for the next connection.
   Micros at = now_ + prng_.range(options_.delay_min_us, options_.delay_max_us);
   if (prng_.chance(options_.spike_rate)) {
     at += prng_.range(0, options_.spike_us);
@@ -52,7 +54,8 @@ void SimCluster::deliver_frame_later(int from, int to, std::string frame) {
                             .incarnation = nodes_[to]->incarnation(),
                             .peer_incarnation = nodes_[from]->incarnation(),
                             .peer = static_cast<NodeId>(from + 1),
-                            .data = std::make_shared<const std::string>(std::move(frame))});
+                            .data = std::make_shared<const std::string>(std::move(frame)),
+                            .connection = link_losses_[from][to]});
 }
 
 void SimCluster::deliver_stream(const Event& e) {
@@ -66,6 +69,10 @@ void SimCluster::deliver_stream(const Event& e) {
     return;
   }
   StreamFrame frame = received_stream_frame(*e.data);
+  if (link_losses_[from][e.node] != e.connection) {
+    lose_stream_frame(from, e.node, frame.type, *e.data);
+    return;
+  }
   if (frame.type == wire::FrameType::kSnapshotChunk) {
     heard_at_[e.node][from] = now_;
     if (options_.trace) {
@@ -84,6 +91,49 @@ void SimCluster::deliver_stream(const Event& e) {
                " from n" + std::to_string(e.peer));
   }
   n.deliver_forward(e.peer, reply, frame.body);
+}
+
+void SimCluster::lose_stream_frame(int from, int to, wire::FrameType type,
+                                   const std::string& frame) {
+  ++frames_lost_;
+  std::string what = "a forward";
+  if (type == wire::FrameType::kForwardReply) {
+    what = "a forward reply";
+  } else if (type == wire::FrameType::kSnapshotChunk) {
+    // The transfer has a gap now: the receiver must drop it at the next chunk, never verify
+    // (let alone install) it (the cut check, SimNode::note_cut_transfer).
+    const wire::SnapshotChunk c = sent_snapshot_chunk(frame);
+    nodes_[to]->note_cut_transfer(static_cast<NodeId>(from + 1), c.transfer_id);
+    what = "bytes " + std::to_string(c.offset) + "-" + std::to_string(c.offset + c.data.size()) +
+           " of transfer " + std::to_string(c.transfer_id);
+  }
+  if (options_.trace) {
+    trace_line(what + " from n" + std::to_string(from + 1) + " to n" + std::to_string(to + 1) +
+               " is lost with its connection");
+  }
+}
+
+void SimCluster::reset_connection() {
+  std::vector<std::pair<int, int>> up;
+  std::vector<std::pair<int, int>> busy;  // frames in flight on it
+  for (int from = 0; from < slots_; ++from) {
+    for (int to = 0; to < slots_; ++to) {
+      if (from != to && link_up(from, to)) {
+        up.emplace_back(from, to);
+        if (stream_bytes_[from][to] > 0 && stream_queue_[from][to].empty()) {
+          busy.emplace_back(from, to);
+        }
+      }
+    }
+  }
+  const std::vector<std::pair<int, int>>& pick =
+      !busy.empty() && reset_prng_.chance(2, 3) ? busy : up;
+  if (pick.empty()) {
+    return;
+  }
+  const auto [from, to] = pick[reset_prng_.uniform(pick.size())];
+  ++link_losses_[from][to];  // what production's PeerStatus::disconnects counts
+  trace_line("reset n" + std::to_string(from + 1) + "'s connection to n" + std::to_string(to + 1));
 }
 
 std::vector<std::string> SimCluster::withdraw_forwards(int node, NodeId to_id) {

@@ -45,6 +45,9 @@ struct Event {
   raft::Message message;
   NodeId peer = kNoNode;                    // kStream: the sender
   std::shared_ptr<const std::string> data;  // kSnapshotWritten: the file; kStream: the frame
+  // kStream: the sender's connection it was written on (SimCluster::link_losses_ then): a
+  // connection that breaks before it arrives loses it.
+  std::uint64_t connection = 0;
 };
 
 class EventQueue {

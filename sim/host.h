@@ -39,9 +39,9 @@ class SimHost {
   // A whole frame (a forward's or its reply's, node::ClientHost::send_forward; or a snapshot
   // chunk's from the node's SnapshotSender) from `node` to peer `to` on the link's ordered
   // stream: delivered in order while the link is up (SimNode::deliver_forward,
-  // SimNode::receive_chunk), queued while it is down, lost when either end crashes; false when
-  // the queue is full. A snapshot transfer's bytes may be damaged on the way
-  // (SimNode::note_torn_transfer tells the receiver first).
+  // SimNode::receive_chunk), queued while it is down, lost when its connection breaks (either end
+  // crashes, a partition starts, a reset); false when the queue is full. A snapshot transfer's
+  // bytes may be damaged on the way (SimNode::note_torn_transfer tells the receiver first).
   virtual bool send_frame(int node, NodeId to, std::string frame) = 0;
   // The bytes sent from `node` to `to` on the stream and not yet delivered (queued or in
   // flight): what the node's transport would still hold (transport::FrameLink).

@@ -51,7 +51,7 @@ void usage() {
       "  transfer-to-silent interval-leader-only promote-unanswered read-skips-write\n"
       "  blocking-serves-local blocking-drops-late-pop json-ttl-seconds unblock-drops-pop\n"
       "  idle-closes-busy receiver-skips-sync receiver-forgets-conf sender-reads-behind\n"
-      "  sender-stalls-when-full\n");
+      "  sender-stalls-when-full receiver-fills-gaps\n");
 }
 
 bool parse_u64(const char* s, std::uint64_t& out) {
@@ -142,7 +142,8 @@ int run_single(const Args& a) {
       "events=%llu ticks=%llu committed=%llu ops_ok=%llu ops_unknown=%llu "
       "queue_delivered=%llu liveness=%.1fms\n"
       "client layer: writes=%llu batches=%llu forwarded=%llu withdrawn=%llu given_up=%llu "
-      "tryagain=%llu uncertain=%llu barriers=%llu\n",
+      "tryagain=%llu uncertain=%llu barriers=%llu\n"
+      "streams: frames lost with their connection=%llu snapshot transfers cut=%llu\n",
       static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.ticks),
       static_cast<unsigned long long>(r.committed), static_cast<unsigned long long>(r.ops_ok),
       static_cast<unsigned long long>(r.ops_unknown),
@@ -154,7 +155,9 @@ int run_single(const Args& a) {
       static_cast<unsigned long long>(r.api.forwards_given_up),
       static_cast<unsigned long long>(r.api.tryagain),
       static_cast<unsigned long long>(r.api.uncertain),
-      static_cast<unsigned long long>(r.api.barriers));
+      static_cast<unsigned long long>(r.api.barriers),
+      static_cast<unsigned long long>(r.stream_frames_lost),
+      static_cast<unsigned long long>(r.transfers_cut));
   if (!r.ok) {
     std::printf("seed %llu FAILED: %s\n", static_cast<unsigned long long>(a.first_seed),
                 r.failure.c_str());

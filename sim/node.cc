@@ -373,18 +373,36 @@ void SimNode::start_transfers() {
   if (options_.bugs.receiver_forgets_conf) {
     receiver_->plant_forgets_conf();
   }
-  receiver_->set_refused_observer(
+  if (options_.bugs.receiver_fills_gaps) {
+    receiver_->plant_fills_gaps();
+  }
+  receiver_->set_verdict_observer(
       [this](const raft::Message& m, std::uint64_t transfer_id, const Status& why) {
-        const bool torn = torn_transfers_.erase({m.from, transfer_id}) > 0;
-        if (host_.tracing()) {
+        const std::pair<NodeId, std::uint64_t> transfer{m.from, transfer_id};
+        const bool torn = torn_transfers_.erase(transfer) > 0;
+        const bool cut = cut_transfers_.erase(transfer) > 0;
+        if (host_.tracing() && !why.is_ok()) {
           host_.trace_line("n" + std::to_string(id()) + " refused snapshot " +
                            std::to_string(m.snapshot.index) + " of transfer " +
                            std::to_string(transfer_id) + (torn ? " (torn)" : "") + ": " +
                            why.to_string());
         }
+        // A chunk lost with its connection leaves a gap: the receiver must drop the transfer
+        // at the next chunk, whatever the checksums would say of the bytes.
+        if (cut) {
+          throw SimFailure("n" + std::to_string(id()) + " verified snapshot transfer " +
+                           std::to_string(transfer_id) + " of " + raft::describe(m) +
+                           " although a chunk of it was lost (" +
+                           (why.is_ok() ? std::string("accepted") : why.to_string()) + ")");
+        }
+        if (why.is_ok() && torn) {
+          throw SimFailure("n" + std::to_string(id()) + " verified snapshot transfer " +
+                           std::to_string(transfer_id) + " of " + raft::describe(m) +
+                           " although the network damaged a byte of it");
+        }
         // An injected sync failure may refuse any transfer; nothing else may refuse bytes
         // that arrived as the leader sent them.
-        if (!torn && why.code() != Code::kIoError) {
+        if (!why.is_ok() && !torn && why.code() != Code::kIoError) {
           throw SimFailure("n" + std::to_string(id()) + " refused an intact snapshot transfer " +
                            std::to_string(transfer_id) + " of " + raft::describe(m) + ": " +
                            why.to_string());

@@ -137,6 +137,14 @@ class SimNode final : private node::NodeIo,
   void note_torn_transfer(NodeId from, std::uint64_t transfer_id) {
     torn_transfers_.insert({from, transfer_id});
   }
+  // A chunk of transfer `transfer_id` from `from` was lost with its connection: the receiver
+  // must drop the transfer at the gap; verifying it (refused or installed) fails the seed.
+  void note_cut_transfer(NodeId from, std::uint64_t transfer_id) {
+    if (cut_transfers_.insert({from, transfer_id}).second) {
+      ++transfers_cut_;
+    }
+  }
+  std::uint64_t transfers_cut() const { return transfers_cut_; }
   void snapshot_written(const raft::SnapshotMeta& meta, const std::string& data);
 
   // A turn of the node's loop: every callback due now (SimHost::schedule_loop).
@@ -321,6 +329,9 @@ class SimNode final : private node::NodeIo,
   std::unique_ptr<node::SnapshotSender> sender_;
   std::unique_ptr<node::SnapshotReceiver> receiver_;
   std::set<std::pair<NodeId, std::uint64_t>> torn_transfers_;
+  // The transfers (sender, id) that lost a chunk on a broken connection (note_cut_transfer).
+  std::set<std::pair<NodeId, std::uint64_t>> cut_transfers_;
+  std::uint64_t transfers_cut_ = 0;
   // The client layer (node_clients.cc): the loop, the client layer of this incarnation (its
   // Server: sessions and executor), the clients' connections, the hooks it installed, and
   // the leader's chores.

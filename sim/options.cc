@@ -107,6 +107,10 @@ SimOptions SimOptions::draw(std::uint64_t seed, int nodes) {
   if (prng.chance(1, 3)) {
     o.idle_timeout_us = timeout_us * prng.range(2, 10);
   }
+  // Drawn last: connection resets in half of the seeds.
+  if (prng.chance(1, 2)) {
+    o.reset_chance = static_cast<double>(prng.range(5, 40)) / 100.0;
+  }
   return o;
 }
 
@@ -153,6 +157,11 @@ std::string SimOptions::describe() const {
   std::string out(buf);
   if (idle_timeout_us != 0)
     out += " idle=" + std::to_string(idle_timeout_us) + "us";
+  if (reset_chance != 0) {
+    char reset[32];
+    std::snprintf(reset, sizeof(reset), " reset=%.2f", reset_chance);
+    out += reset;
+  }
   if (bugs.vote_twice)
     out += " bug=vote-twice";
   if (bugs.commit_old_term)
@@ -241,6 +250,8 @@ std::string SimOptions::describe() const {
     out += " bug=sender-reads-behind";
   if (bugs.sender_stalls_when_full)
     out += " bug=sender-stalls-when-full";
+  if (bugs.receiver_fills_gaps)
+    out += " bug=receiver-fills-gaps";
   return out;
 }
 
@@ -333,6 +344,8 @@ bool set_planted_bug(const std::string& name, raft::PlantedBugs& bugs) {
     bugs.sender_reads_behind = true;
   } else if (name == "sender-stalls-when-full") {
     bugs.sender_stalls_when_full = true;
+  } else if (name == "receiver-fills-gaps") {
+    bugs.receiver_fills_gaps = true;
   } else {
     return false;
   }

@@ -45,6 +45,11 @@ struct SimOptions {
   Micros partition_max_us = 3'000'000;
   double clog_chance = 0.0;  // per interval: clog a node's links
   Micros clog_max_us = 1'000'000;
+  // Per interval: a node's connection to a peer breaks (a reset, as a middlebox or a peer's
+  // kernel sends one) and the transport connects again at once: what was on it is lost, what
+  // is sent after goes on the new one. Half of the seeds; drawn from a PRNG of their own
+  // (SimCluster::reset_prng_), so that the other faults of a seed stay as they were.
+  double reset_chance = 0.0;
   // Per interval: pause a node's event loop (a stalled process: SIGSTOP, a VM migration, a
   // starved CPU). It neither ticks nor reads messages, answers or client requests until the
   // pause ends; then the ticks it missed lapse (node::Node::lapse) and what queued up

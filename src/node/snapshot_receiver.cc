@@ -175,6 +175,14 @@ void SnapshotReceiver::on_chunk(NodeId from, std::string_view body) {
     return;  // the middle of a transfer we are not following: ignore it
   }
   Transfer& t = it->second;
+  if (bug_fills_gaps_ && chunk.offset > t.next_offset && chunk.offset < t.total &&
+      chunk.total == t.total && m == t.message) {
+    // PLANTED BUG (receiver-fills-gaps): the lost bytes become zeros.
+    const std::string zeros(chunk.offset - t.next_offset, '\0');
+    (void)t.file->append(zeros.data(), zeros.size());
+    t.decoding->bytes().append(zeros);
+    t.next_offset = chunk.offset;
+  }
   if (chunk.offset != t.next_offset || chunk.total != t.total || !(m == t.message)) {
     drop(from, "out-of-order or inconsistent chunk at offset " + std::to_string(chunk.offset));
     return;
@@ -252,10 +260,13 @@ void SnapshotReceiver::complete(NodeId from) {
         HELIOS_LOG_WARN("snapshot", "received snapshot %s refused: %s", path.c_str(),
                         s.to_string().c_str());
         (void)fs_.remove(path);
-        if (refused_) {
-          refused_(m, id, s);
+        if (verdict_) {
+          verdict_(m, id, s);
         }
         return;
+      }
+      if (verdict_) {
+        verdict_(m, id, Status::ok());
       }
       ready_(m, path, state);
     });

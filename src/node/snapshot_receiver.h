@@ -78,10 +78,12 @@ class SnapshotReceiver {
  public:
   using Ready = std::function<void(const raft::Message& m, const std::string& path,
                                    std::shared_ptr<AtlasState> state)>;
-  // A transfer that arrived whole but was refused (a failed sync, or bytes that do not
-  // verify or decode): its message, transfer id and why. Production logs it; the simulator
-  // fails a seed whose intact transfer is refused for anything but a failed sync.
-  using Refused =
+  // The verdict on a transfer that arrived whole: its message, transfer id, and OK (it
+  // verified: `ready` follows) or why it was refused (a failed sync, or bytes that do not
+  // verify or decode). Production logs refusals; the simulator checks every verdict (an
+  // intact transfer refused for anything but a failed sync, a transfer with a gap verified
+  // at all, fail a seed).
+  using Verdict =
       std::function<void(const raft::Message& m, std::uint64_t transfer_id, const Status& why)>;
   // How many bytes may arrive before the worker syncs them (about 50-100 ms of a disk's
   // sequential writes).
@@ -93,13 +95,16 @@ class SnapshotReceiver {
                    storage::SnapshotStore& store, NodeId self, Ready ready,
                    std::uint64_t sync_slice_bytes = kSyncSliceBytes);
 
-  void set_refused_observer(Refused refused) { refused_ = std::move(refused); }
+  void set_verdict_observer(Verdict verdict) { verdict_ = std::move(verdict); }
 
   // Planted bugs (simulator): `receiver-skips-sync` installs a received file that was never
   // synced; `receiver-forgets-conf` expects the snapshot without its configuration, so the
-  // verification refuses every intact transfer.
+  // verification refuses every intact transfer; `receiver-fills-gaps` takes a chunk after a
+  // gap (chunks lost with a broken connection) at its offset, zeros in the gap, as a
+  // receiver writing each chunk where it belongs would.
   void plant_skips_sync() { bug_skips_sync_ = true; }
   void plant_forgets_conf() { bug_forgets_conf_ = true; }
+  void plant_fills_gaps() { bug_fills_gaps_ = true; }
 
   // A kSnapshotChunk frame body from `from` (loop thread). Malformed input is dropped (and
   // logged); it never stops the node.
@@ -134,10 +139,11 @@ class SnapshotReceiver {
   storage::SnapshotStore& store_;
   NodeId self_;
   Ready ready_;
-  Refused refused_;
+  Verdict verdict_;
   std::uint64_t sync_slice_bytes_;
   bool bug_skips_sync_ = false;
   bool bug_forgets_conf_ = false;
+  bool bug_fills_gaps_ = false;
   std::map<NodeId, Transfer> transfers_;
 };
 

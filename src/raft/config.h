@@ -104,6 +104,9 @@ struct PlantedBugs {
                                             // (node/snapshot_sender.h)
   bool sender_stalls_when_full = false;     // (simulator) the snapshot sender never looks
                                             // again at a full link (node/snapshot_sender.h)
+  bool receiver_fills_gaps = false;         // (simulator) the receiver writes a chunk after
+                                            // a gap at its offset, zeros in the gap
+                                            // (node/snapshot_receiver.h)
 
   bool any() const {
     return vote_twice || commit_old_term || ack_before_persist || read_without_quorum ||
@@ -118,7 +121,7 @@ struct PlantedBugs {
            interval_leader_only || promote_unanswered || read_skips_write ||
            blocking_serves_local || blocking_drops_late_pop || json_ttl_seconds ||
            unblock_drops_pop || idle_closes_busy || receiver_skips_sync || receiver_forgets_conf ||
-           sender_reads_behind || sender_stalls_when_full;
+           sender_reads_behind || sender_stalls_when_full || receiver_fills_gaps;
   }
 };
 

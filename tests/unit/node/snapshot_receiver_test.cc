@@ -162,24 +162,41 @@ TEST_F(SnapshotReceiverTest, aGap_dropsTheTransferAndItsFile) {
 }
 
 TEST_F(SnapshotReceiverTest, aFlippedByte_isRefusedAfterVerification) {
-  std::vector<std::pair<std::uint64_t, Code>> refused;
-  receiver_->set_refused_observer([&](const raft::Message& m, std::uint64_t id, const Status& why) {
+  std::vector<std::pair<std::uint64_t, Code>> verdicts;
+  receiver_->set_verdict_observer([&](const raft::Message& m, std::uint64_t id, const Status& why) {
     EXPECT_EQ(m.snapshot, kMeta);
-    refused.emplace_back(id, why.code());
+    verdicts.emplace_back(id, why.code());
   });
   std::string bad = file_;
   bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 0x08);
   feed(chunks(bad, 1, 64));
   drain();
   expect_nothing_received();
-  ASSERT_EQ(refused.size(), 1u);
-  EXPECT_EQ(refused[0].first, 1u);
-  EXPECT_EQ(refused[0].second, Code::kCorruption);
-  // An intact transfer is not refused.
+  ASSERT_EQ(verdicts.size(), 1u);
+  EXPECT_EQ(verdicts[0].first, 1u);
+  EXPECT_EQ(verdicts[0].second, Code::kCorruption);
+  // An intact transfer verifies: its verdict is OK, and it is ready.
   feed(chunks(file_, 2, 64));
   drain();
   expect_ready_with_the_leaders_state(2);
-  EXPECT_EQ(refused.size(), 1u);
+  ASSERT_EQ(verdicts.size(), 2u);
+  EXPECT_EQ(verdicts[1].first, 2u);
+  EXPECT_EQ(verdicts[1].second, Code::kOk);
+}
+
+TEST_F(SnapshotReceiverTest, aGap_getsNoVerdict) {
+  // What the simulator's cut check relies on: a transfer that lost chunks on the way is
+  // dropped at the gap, never verified (neither refused nor ready).
+  int verdicts = 0;
+  receiver_->set_verdict_observer(
+      [&](const raft::Message&, std::uint64_t, const Status&) { ++verdicts; });
+  std::vector<std::string> all = chunks(file_, 1, 64);
+  ASSERT_GT(all.size(), 3u);
+  all.erase(all.begin() + 1, all.begin() + 3);  // lost with a broken connection
+  feed(all);
+  drain();
+  expect_nothing_received();
+  EXPECT_EQ(verdicts, 0);
 }
 
 TEST_F(SnapshotReceiverTest, aNewTransferIdAtOffsetZero_restarts) {
@@ -294,7 +311,7 @@ TEST_F(SnapshotReceiverSyncTest, syncsWhatArrivedWhileTheRestStreamsIn) {
 
 TEST_F(SnapshotReceiverSyncTest, aSyncFailedWhileReceiving_refusesTheSnapshot) {
   std::vector<Code> refused;
-  receiver_->set_refused_observer([&](const raft::Message&, std::uint64_t, const Status& why) {
+  receiver_->set_verdict_observer([&](const raft::Message&, std::uint64_t, const Status& why) {
     refused.push_back(why.code());
   });
   const std::vector<std::string> all = chunks(file_, 1, 32);
