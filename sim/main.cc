@@ -209,8 +209,12 @@ int main(int argc, char** argv) {
   std::uint64_t removals = 0;
   std::uint64_t removed_stops = 0;
   std::uint64_t rejoins = 0;
+  std::uint64_t frames_lost = 0;
+  std::uint64_t transfers_cut = 0;
   for (const SeedOutcome& o : outcomes) {
     rejoins += o.result.rejoins;
+    frames_lost += o.result.stream_frames_lost;
+    transfers_cut += o.result.transfers_cut;
     removals += o.result.removals;
     removed_stops += o.result.removed_stops;
     member_requests += o.result.member_requests;
@@ -237,7 +241,8 @@ int main(int argc, char** argv) {
       "%llu lease reads; client layer: %llu writes, %llu forwarded, %llu uncertain, "
       "%llu idle closed; "
       "membership: %llu requests, %llu applied; transfers: %llu requests, %llu moved; "
-      "removals: %llu, %llu stopped, %llu ids joined again)\n",
+      "removals: %llu, %llu stopped, %llu ids joined again; streams: %llu frames lost with "
+      "their connection, %llu snapshot transfers cut)\n",
       outcomes.size(), secs, static_cast<double>(outcomes.size()) / secs,
       static_cast<double>(ticks) / secs, jobs, static_cast<unsigned long long>(lease_reads),
       static_cast<unsigned long long>(writes), static_cast<unsigned long long>(forwarded),
@@ -246,7 +251,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(member_changes),
       static_cast<unsigned long long>(transfer_requests),
       static_cast<unsigned long long>(transfers), static_cast<unsigned long long>(removals),
-      static_cast<unsigned long long>(removed_stops), static_cast<unsigned long long>(rejoins));
+      static_cast<unsigned long long>(removed_stops), static_cast<unsigned long long>(rejoins),
+      static_cast<unsigned long long>(frames_lost), static_cast<unsigned long long>(transfers_cut));
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }
