@@ -261,6 +261,11 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
     // It has the snapshot (or caught up another way): replicate from the log again.
     pr.become_probe();
     pr.become_replicate();
+  } else if (pr.state() == ProgressState::kSnapshot && pr.match() >= pr.pending_snapshot()) {
+    // It installed the snapshot it was sent, but the log was compacted past it since (a
+    // newer snapshot, no trailing entries): probing sends the newer one now (below), not
+    // after the acknowledgement's timeout, which a quorum may be waiting for.
+    pr.become_probe();
   }
   if (maybe_commit()) {
     broadcast_append();
